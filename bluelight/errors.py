@@ -1,0 +1,74 @@
+"""The project's exception hierarchy.
+
+Every error a user can cause (bad file, bad option, missing data) is a
+:class:`BluelightError`; the command-line tool turns these into a message and
+a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class BluelightError(Exception):
+    """Base class of every error raised on purpose by Blue Light Atlas."""
+
+    exit_code = 2
+
+
+class ConfigError(BluelightError):
+    """A setting, option or parameter file is missing or invalid."""
+
+
+class DataSourceError(BluelightError):
+    """No usable data directory, download or synthetic fallback."""
+
+
+class WarehouseError(BluelightError):
+    """The warehouse cannot be opened, or is missing what a command needs."""
+
+
+class InputFileError(BluelightError):
+    """An input file is unusable as a whole (empty, binary, wrong schema...).
+
+    Parameters
+    ----------
+    path
+        The file.
+    message
+        What is wrong, in words a user can act on.
+    row
+        1-based data row (header excluded) where the problem is, if any.
+    field
+        Column or field name concerned, if any.
+    """
+
+    def __init__(self, path, message: str, *, row: int | None = None, field: str | None = None):
+        self.path = str(path)
+        self.row = row
+        self.field = field
+        where = [self.path]
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field '{field}'")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+class RejectedRowsError(BluelightError):
+    """A file has invalid rows and the user did not pass ``--accept-partial``."""
+
+    def __init__(self, path, rejects, rows_read: int):
+        self.path = str(path)
+        self.rejects = list(rejects)
+        self.rows_read = rows_read
+        shown = "\n".join(f"  - {r.describe()}" for r in self.rejects[:10])
+        more = len(self.rejects) - 10
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        msg = (
+            f"{self.path}: {len(self.rejects)} of {rows_read} rows are invalid; nothing was loaded "
+            f"(pass --accept-partial to load the valid rows and keep the rejects):\n{shown}{tail}"
+        )
+        super().__init__(msg)
+
+
+class AnalysisError(BluelightError):
+    """An analysis was asked something it cannot answer with the inputs given."""

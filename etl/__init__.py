@@ -1,0 +1,1 @@
+"""ETL: the only code that writes the warehouse."""

@@ -1,0 +1,293 @@
+"""The load discipline every loader goes through.
+
+One load is one transaction with one ``load_runs`` row recording the file's
+SHA-256, rows read, loaded, unchanged and rejected. A file already loaded with
+the same options is skipped; a file with invalid rows loads nothing unless the
+caller accepts a partial load, and every rejected row is kept with its reason.
+A failed load leaves the data tables as they were and is itself recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import duckdb
+import pandas as pd
+
+from bluelight.errors import InputFileError, RejectedRowsError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One rejected row: where (1-based data row, header excluded), which field, and why."""
+
+    row: int | None
+    field: str | None
+    value: str | None
+    reason: str
+
+    def describe(self) -> str:
+        parts = []
+        if self.row is not None:
+            parts.append(f"row {self.row} (line {self.row + 1})")
+        if self.field is not None:
+            val = "" if self.value is None else f" = {self.value!r}"
+            parts.append(f"field '{self.field}'{val}")
+        parts.append(self.reason)
+        return ": ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
+
+
+@dataclass
+class Parsed:
+    """What a parser hands to a writer: valid rows ready for a table, and the rejects."""
+
+    frame: pd.DataFrame
+    rows_read: int
+    rejects: list[Reject] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Written:
+    loaded: int
+    unchanged: int = 0
+    rejects: tuple[Reject, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """The outcome of a load, as reported by the CLI."""
+
+    dataset: str
+    files: tuple[str, ...]
+    sha256: str
+    status: str  # loaded | partial | unchanged
+    run_id: int | None
+    rows_read: int
+    rows_loaded: int
+    rows_unchanged: int
+    rows_rejected: int
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "files": list(self.files),
+            "sha256": self.sha256,
+            "status": self.status,
+            "run_id": self.run_id,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_unchanged": self.rows_unchanged,
+            "rows_rejected": self.rows_rejected,
+            "message": self.message,
+        }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_files(paths: Sequence[Path]) -> str:
+    """One digest for a set of files (order-independent), or the file's own for one file."""
+    digests = sorted(sha256_file(p) for p in paths)
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+def content_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """A stable hash of each row's content, to tell a reload from a changed row."""
+    text = frame[list(columns)].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+    return text.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
+
+
+def _previous_run(con, dataset: str, digest: str, options: str) -> int | None:
+    row = con.execute(
+        "SELECT run_id FROM load_runs WHERE dataset = ? AND sha256 = ? AND options = ? "
+        "AND status IN ('loaded', 'partial') ORDER BY run_id DESC LIMIT 1",
+        [dataset, digest, options],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _record_run(con, run_id, *, dataset, loader, files, digest, options, status, rows_read,
+                loaded, unchanged, rejects: Sequence[Reject], message, started: datetime, t0: float):
+    finished = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.execute(
+        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, dataset, loader, ";".join(files), digest, options, status, rows_read, loaded,
+         unchanged, len(rejects), message[:4000], started, finished, time.perf_counter() - t0],
+    )
+    if rejects:
+        frame = pd.DataFrame(
+            {
+                "run_id": run_id,
+                "row_number": pd.array([r.row for r in rejects], dtype="Int64"),
+                "field": [r.field for r in rejects],
+                "value": [None if r.value is None else str(r.value)[:500] for r in rejects],
+                "reason": [r.reason for r in rejects],
+            }
+        )
+        con.register("_rejects_incoming", frame)
+        con.execute("INSERT INTO rejects SELECT * FROM _rejects_incoming")
+        con.unregister("_rejects_incoming")
+
+
+def _record_failure(con, **kwargs) -> None:
+    """Record a failed load in its own transaction, after the data transaction rolled back."""
+    run_id = con.execute("SELECT nextval('load_run_seq')").fetchone()[0]
+    con.execute("BEGIN TRANSACTION")
+    _record_run(con, run_id, status="failed", loaded=0, unchanged=0, **kwargs)
+    con.execute("COMMIT")
+
+
+def run_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    dataset: str,
+    loader: str,
+    paths: Sequence[Path],
+    parse: Callable[[], Parsed],
+    write: Callable[[duckdb.DuckDBPyConnection, Parsed, int], Written],
+    options: dict | None = None,
+    accept_partial: bool = False,
+) -> LoadSummary:
+    """Run one load under the discipline described in the module docstring.
+
+    Parameters
+    ----------
+    dataset
+        Logical dataset (``sites``, ``incidents`` ...), used for idempotence.
+    loader
+        Name of the adapter that parsed the file (for the audit trail).
+    paths
+        The input files; their combined SHA-256 identifies the load.
+    parse
+        Reads and validates the files; raises :class:`InputFileError` for a
+        file that is unusable as a whole.
+    write
+        Writes the parsed rows inside the transaction, returning counts.
+    options
+        Options that change what is loaded (service, column mapping ...).
+    accept_partial
+        Load the valid rows of a file that has invalid ones.
+    """
+    paths = [Path(p) for p in paths]
+    files = tuple(str(p) for p in paths)
+    opts = json.dumps(options or {}, sort_keys=True, default=str)
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    for p in paths:
+        if not p.is_file():
+            raise InputFileError(p, "file not found")
+    digest = sha256_files(paths)
+    prior = _previous_run(con, dataset, digest, opts)
+    if prior is not None:
+        log.info("%s: already loaded in run %s with the same options; nothing to do", ", ".join(files), prior)
+        return LoadSummary(dataset, files, digest, "unchanged", prior, 0, 0, 0, 0,
+                           f"identical file already loaded in run {prior}")
+    common = dict(dataset=dataset, loader=loader, files=files, digest=digest, options=opts,
+                  started=started, t0=t0)
+    try:
+        parsed = parse()
+    except InputFileError as exc:
+        _record_failure(con, rows_read=0, rejects=[Reject(exc.row, exc.field, None, str(exc))],
+                        message=str(exc), **common)
+        raise
+    if parsed.rejects and not accept_partial:
+        err = RejectedRowsError(files[0] if len(files) == 1 else ";".join(files), parsed.rejects, parsed.rows_read)
+        _record_failure(con, rows_read=parsed.rows_read, rejects=parsed.rejects, message=str(err), **common)
+        raise err
+    run_id = con.execute("SELECT nextval('load_run_seq')").fetchone()[0]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        written = write(con, parsed, run_id)
+        rejects = list(parsed.rejects) + list(written.rejects)
+        if written.rejects and not accept_partial:
+            raise RejectedRowsError(";".join(files), written.rejects, parsed.rows_read)
+        status = "partial" if rejects else "loaded"
+        _record_run(con, run_id, status=status, rows_read=parsed.rows_read, loaded=written.loaded,
+                    unchanged=written.unchanged, rejects=rejects, message=written.message, **common)
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        rej = exc.rejects if isinstance(exc, RejectedRowsError) else [Reject(None, None, None, f"load failed: {exc}")]
+        _record_failure(con, rows_read=parsed.rows_read, rejects=rej, message=str(exc), **common)
+        raise
+    summary = LoadSummary(dataset, files, digest, status, run_id, parsed.rows_read, written.loaded,
+                          written.unchanged, len(rejects), written.message)
+    log.info("%s: %s (%d read, %d loaded, %d unchanged, %d rejected)", ", ".join(files), status,
+             summary.rows_read, summary.rows_loaded, summary.rows_unchanged, summary.rows_rejected)
+    return summary
+
+
+def upsert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    run_id: int,
+    geom_sql: dict[str, str] | None = None,
+    on_change: str = "replace",
+    row_numbers: pd.Series | None = None,
+) -> Written:
+    """Insert rows keyed by ``key``; rows whose ``content_hash`` is unchanged are left alone.
+
+    Parameters
+    ----------
+    on_change
+        ``"replace"`` overwrites a row whose content changed (a newer list of
+        sites); ``"reject"`` rejects it (an incident's record must not change
+        under the same id).
+    geom_sql
+        Geometry columns computed in SQL from the incoming frame ``_in``,
+        for example ``{"geom": "ST_Point(_in.easting, _in.northing)"}``.
+    row_numbers
+        File row of each frame row, to name it in a rejection.
+    """
+    if frame.empty:
+        return Written(0, 0)
+    frame = frame.copy()
+    frame["load_run_id"] = run_id
+    keys = frame[[key, "content_hash"]].copy()
+    con.register("_keys", keys)
+    existing = con.execute(
+        f"SELECT k.{key}, t.content_hash FROM _keys k JOIN {table} t ON t.{key} = k.{key}"
+    ).df()
+    con.unregister("_keys")
+    old = dict(zip(existing[key], existing["content_hash"]))
+    same = frame[key].map(lambda k: old.get(k)) == frame["content_hash"]
+    changed = frame[key].isin(old.keys()) & ~same
+    rejects: list[Reject] = []
+    if on_change == "reject" and changed.any():
+        rows = row_numbers[changed] if row_numbers is not None else [None] * int(changed.sum())
+        for k, r in zip(frame.loc[changed, key], rows):
+            rejects.append(Reject(None if r is None else int(r), key, str(k),
+                                  "already loaded with different content; an id may not change meaning"))
+        frame = frame[~changed]
+        same = same[~changed]
+    todo = frame[~same]
+    if not todo.empty:
+        cols = list(todo.columns)
+        geo = geom_sql or {}
+        select = ", ".join([f"_in.{c}" for c in cols] + list(geo.values()))
+        con.register("_in", todo)
+        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols + list(geo))}) SELECT {select} FROM _in")
+        con.unregister("_in")
+    return Written(loaded=len(todo), unchanged=int(same.sum()), rejects=tuple(rejects))

@@ -1,0 +1,104 @@
+"""OpenStreetMap plumbing: osmnx kept offline, and OSM files filtered with osmium."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from pathlib import Path
+
+import osmium
+
+from bluelight.errors import InputFileError
+
+log = logging.getLogger(__name__)
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml", ".osm.pbf", ".pbf")
+
+# The osmnx "drive" network type (osmnx _get_osm_filter), applied to files.
+_EXCLUDED_HIGHWAY = {
+    "abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway", "elevator",
+    "escalator", "footway", "no", "path", "pedestrian", "planned", "platform", "proposed", "raceway",
+    "razed", "service", "steps", "track", "bus_stop", "via_ferrata", "rest_area", "services",
+}
+_EXCLUDED_SERVICE = {"alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"}
+
+
+def configure_osmnx_offline() -> None:
+    """Stop osmnx from ever reaching the network (it otherwise retries for a minute)."""
+    import osmnx as ox
+
+    ox.settings.use_cache = False
+    ox.settings.log_console = False
+    ox.settings.overpass_rate_limit = False
+    ox.settings.doh_url_template = None
+    ox.settings.requests_timeout = 5
+
+
+def osm_suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suf in sorted(OSM_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suf):
+            return suf
+    return path.suffix.lower()
+
+
+def is_drive_way(tags) -> bool:
+    """Whether an OSM way belongs to the osmnx "drive" network."""
+    hw = tags.get("highway")
+    if hw is None or hw in _EXCLUDED_HIGHWAY:
+        return False
+    if tags.get("area") == "yes" or tags.get("motor_vehicle") == "no" or tags.get("motorcar") == "no":
+        return False
+    if tags.get("access") == "private" or tags.get("service") in _EXCLUDED_SERVICE:
+        return False
+    return True
+
+
+def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
+    """Write an OSM XML file holding only the drive ways of ``path`` and their nodes.
+
+    ``osmnx.graph_from_xml`` does not filter by road type, so this runs first.
+
+    Returns
+    -------
+    (filtered_file, ways_kept)
+    """
+    out = Path(tempfile.mkstemp(suffix=".osm", dir=out_dir)[1])
+    out.unlink()
+    kept = 0
+    try:
+        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+            for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
+                if is_drive_way(obj.tags):
+                    writer.add_way(obj)
+                    kept += 1
+    except RuntimeError as exc:
+        raise InputFileError(path, f"cannot read as OSM data: {exc}") from exc
+    return out, kept
+
+
+def parse_maxspeed_kph(value) -> float:
+    """Tagged speed limit in km/h: '30 mph', '50', ['20 mph', '30 mph'] (lowest), else NaN."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, (list, tuple)):
+        speeds = [parse_maxspeed_kph(v) for v in value]
+        speeds = [s for s in speeds if s == s]
+        return min(speeds) if speeds else float("nan")
+    text = str(value).strip().lower()
+    if text.startswith("["):
+        return parse_maxspeed_kph(re.findall(r"[^\[\]'\",]+", text))
+    if text in {"walk", "none", "signals", "variable", ""}:
+        return float("nan")
+    if text.startswith("gb:nsl_single"):
+        return 60 * 1.609344
+    if text.startswith("gb:nsl_dual") or text.startswith("gb:motorway"):
+        return 70 * 1.609344
+    if text.startswith("gb:nsl_restricted") or text == "gb:urban":
+        return 30 * 1.609344
+    m = re.match(r"^(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?", text)
+    if not m:
+        return float("nan")
+    num = float(m.group(1))
+    return num * 1.609344 if m.group(2) == "mph" else num

@@ -1,0 +1,219 @@
+-- Blue Light Atlas warehouse schema. Coordinates are stored in EPSG:27700
+-- (British National Grid, metres) as easting/northing and `geom`, and in
+-- WGS84 as lon/lat. Every loaded row carries the load run that wrote it.
+
+CREATE SEQUENCE IF NOT EXISTS load_run_seq START 1;
+
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS load_runs (
+    run_id INTEGER PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    loader VARCHAR NOT NULL,
+    file_path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    options VARCHAR NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('loaded', 'partial', 'failed')),
+    rows_read INTEGER NOT NULL,
+    rows_loaded INTEGER NOT NULL,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    rows_rejected INTEGER NOT NULL,
+    message VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    seconds DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejects (
+    run_id INTEGER NOT NULL,
+    row_number INTEGER,
+    field VARCHAR,
+    value VARCHAR,
+    reason VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS organisations (
+    org_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    service VARCHAR NOT NULL CHECK (service IN ('fire', 'police', 'ambulance', 'other', 'multi')),
+    source VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS sites (
+    site_id VARCHAR PRIMARY KEY,
+    org_id VARCHAR,
+    name VARCHAR NOT NULL,
+    service VARCHAR NOT NULL CHECK (service IN ('fire', 'police', 'ambulance', 'other')),
+    kind VARCHAR NOT NULL CHECK (kind IN ('station', 'hq', 'workshop', 'training', 'standby', 'control', 'hospital', 'office', 'other')),
+    status VARCHAR NOT NULL CHECK (status IN ('open', 'closed', 'planned', 'candidate')),
+    opened_on DATE,
+    closed_on DATE,
+    plan_action VARCHAR,
+    hours_current VARCHAR,
+    hours_proposed VARCHAR,
+    duty_system VARCHAR CHECK (duty_system IS NULL OR duty_system IN ('wholetime', 'on_call', 'day_crewed', 'flexi', 'ambulance', 'police')),
+    turnout_s DOUBLE,
+    running_cost_gbp_pa DOUBLE,
+    floor_area_m2 DOUBLE,
+    bays INTEGER,
+    disposal_value_gbp DOUBLE,
+    backlog_maintenance_gbp DOUBLE,
+    address VARCHAR,
+    postcode VARCHAR,
+    area_name VARCHAR,
+    easting DOUBLE NOT NULL,
+    northing DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    location_precision_m DOUBLE NOT NULL,
+    duplicate_of VARCHAR,
+    source VARCHAR NOT NULL,
+    source_ref VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL,
+    geom GEOMETRY
+);
+
+CREATE TABLE IF NOT EXISTS incidents (
+    incident_id VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    source_ref VARCHAR NOT NULL,
+    service VARCHAR NOT NULL,
+    call_time TIMESTAMP,
+    hour_of_day INTEGER,
+    category VARCHAR NOT NULL,
+    category_detail VARCHAR,
+    priority VARCHAR,
+    property_category VARCHAR,
+    easting DOUBLE NOT NULL,
+    northing DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    location_precision_m DOUBLE NOT NULL,
+    first_arrival_s DOUBLE,
+    first_site_id VARCHAR,
+    first_site_name VARCHAR,
+    second_arrival_s DOUBLE,
+    second_site_name VARCHAR,
+    area_code VARCHAR,
+    area_name VARCHAR,
+    station_ground VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL,
+    geom GEOMETRY
+);
+
+CREATE TABLE IF NOT EXISTS mobilisations (
+    mobilisation_id VARCHAR PRIMARY KEY,
+    incident_ref VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    resource_code VARCHAR,
+    station_code VARCHAR,
+    station_name VARCHAR,
+    site_id VARCHAR,
+    deployed_from VARCHAR,
+    pump_order INTEGER,
+    mobilised_at TIMESTAMP,
+    mobile_at TIMESTAMP,
+    arrived_at TIMESTAMP,
+    turnout_s DOUBLE,
+    travel_s DOUBLE,
+    attendance_s DOUBLE,
+    delay_code VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS targets (
+    target_id VARCHAR PRIMARY KEY,
+    service VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,
+    statistic VARCHAR NOT NULL CHECK (statistic IN ('mean', 'p90', 'share_within')),
+    threshold_s DOUBLE NOT NULL,
+    goal DOUBLE,
+    jurisdiction VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    url VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS population (
+    zone_code VARCHAR PRIMARY KEY,
+    zone_name VARCHAR,
+    zone_kind VARCHAR NOT NULL,
+    la_code VARCHAR,
+    la_name VARCHAR,
+    year INTEGER,
+    pop_total DOUBLE NOT NULL,
+    pop_0_15 DOUBLE,
+    pop_16_29 DOUBLE,
+    pop_30_44 DOUBLE,
+    pop_45_64 DOUBLE,
+    pop_65_plus DOUBLE,
+    easting DOUBLE NOT NULL,
+    northing DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    source VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL,
+    geom GEOMETRY
+);
+
+CREATE TABLE IF NOT EXISTS boundaries (
+    boundary_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    name VARCHAR,
+    area_m2 DOUBLE NOT NULL,
+    source VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL,
+    geom GEOMETRY NOT NULL,
+    geom_wgs84 GEOMETRY NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS road_nodes (
+    node_id BIGINT PRIMARY KEY,
+    x_m DOUBLE NOT NULL,
+    y_m DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    street_count INTEGER,
+    load_run_id INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS road_edges (
+    edge_id INTEGER PRIMARY KEY,
+    u BIGINT NOT NULL,
+    v BIGINT NOT NULL,
+    key INTEGER NOT NULL,
+    osmid VARCHAR,
+    name VARCHAR,
+    highway VARCHAR NOT NULL,
+    maxspeed_kph DOUBLE,
+    oneway BOOLEAN,
+    length_m DOUBLE NOT NULL,
+    speed_kph DOUBLE NOT NULL,
+    travel_time_s DOUBLE NOT NULL,
+    speed_profile VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL,
+    geom GEOMETRY NOT NULL,
+    geom_wgs84 GEOMETRY NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS road_networks (
+    load_run_id INTEGER PRIMARY KEY,
+    sources VARCHAR NOT NULL,
+    nodes INTEGER NOT NULL,
+    edges INTEGER NOT NULL,
+    nodes_dropped INTEGER NOT NULL,
+    components_dropped INTEGER NOT NULL,
+    speed_profile VARCHAR NOT NULL,
+    built_at TIMESTAMP NOT NULL
+);
