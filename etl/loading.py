@@ -112,7 +112,13 @@ def sha256_files(paths: Sequence[Path]) -> str:
 
 def content_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     """A stable hash of each row's content, to tell a reload from a changed row."""
-    text = frame[list(columns)].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+    parts = []
+    for col in columns:
+        values = frame[col]
+        if values.map(lambda v: isinstance(v, (bytes, bytearray))).any():
+            values = values.map(lambda v: hashlib.sha1(v).hexdigest() if isinstance(v, (bytes, bytearray)) else v)
+        parts.append(values.astype("string").fillna("\x00"))
+    text = pd.concat(parts, axis=1).agg("\x1f".join, axis=1)
     return text.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
 
 
@@ -246,6 +252,7 @@ def upsert(
     geom_sql: dict[str, str] | None = None,
     on_change: str = "replace",
     row_numbers: pd.Series | None = None,
+    select_columns: Sequence[str] | None = None,
 ) -> Written:
     """Insert rows keyed by ``key``; rows whose ``content_hash`` is unchanged are left alone.
 
@@ -260,6 +267,9 @@ def upsert(
         for example ``{"geom": "ST_Point(_in.easting, _in.northing)"}``.
     row_numbers
         File row of each frame row, to name it in a rejection.
+    select_columns
+        Frame columns that are table columns (default: all); the others only
+        feed ``geom_sql``.
     """
     if frame.empty:
         return Written(0, 0)
@@ -284,7 +294,7 @@ def upsert(
         same = same[~changed]
     todo = frame[~same]
     if not todo.empty:
-        cols = list(todo.columns)
+        cols = list(select_columns) + ["load_run_id"] if select_columns is not None else list(todo.columns)
         geo = geom_sql or {}
         select = ", ".join([f"_in.{c}" for c in cols] + list(geo.values()))
         con.register("_in", todo)

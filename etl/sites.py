@@ -48,7 +48,7 @@ def _blank(n: int) -> dict:
     return {c: [""] * n for c in TEXT_FIELDS + NUMBER_FIELDS + COORD_FIELDS}
 
 
-def _std(frame: pd.DataFrame, **cols) -> pd.DataFrame:
+def standard_frame(frame: pd.DataFrame, **cols) -> pd.DataFrame:
     """Build the standard frame: each keyword is a column name or a constant/Series."""
     out = pd.DataFrame(_blank(len(frame)), index=frame.index)
     for name, value in cols.items():
@@ -66,7 +66,7 @@ def lfb_site_id(station_name: str) -> str:
 def _adapt_lfb_stations(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     name = frame["Station_Name"].str.strip()
     closed = name.isin(LFB_2014_CLOSURES)
-    return _std(frame, site_id=name.map(lfb_site_id), org_id="LFB", name=name, service="fire", kind="station",
+    return standard_frame(frame, site_id=name.map(lfb_site_id), org_id="LFB", name=name, service="fire", kind="station",
                 status=np.where(closed, "closed", "open"), closed_on=np.where(closed, LFB_2014_CLOSURE_DATE, ""),
                 duty_system="wholetime", postcode=frame["Postcode"], easting=frame["X (easting)"],
                 northing=frame["Y (northing)"], latitude=frame["Latitude"], longitude=frame["Longitude"],
@@ -91,7 +91,7 @@ def _lfb_property_kind(name: str) -> str:
 def _adapt_lfb_property(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     name = frame["Holding_Name"].str.strip()
     kind = name.map(_lfb_property_kind)
-    return _std(frame, site_id="LFB-P-" + frame["OBJECTID"].str.strip(), org_id="LFB", name=name.str.title(),
+    return standard_frame(frame, site_id="LFB-P-" + frame["OBJECTID"].str.strip(), org_id="LFB", name=name.str.title(),
                 service="fire", kind=kind, status="open", address=frame["Address"].str.strip(),
                 postcode=frame["Post_Code"].str.strip(), area_name=frame["Borough"], easting=frame["Easting"],
                 northing=frame["Northing"], location_precision_m="10", source="lfb_property", source_ref=name)
@@ -107,7 +107,7 @@ def _met_kind(name: str) -> str:
 def _adapt_met_2013(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     name = frame["name"].str.strip()
     plan = frame["status"].str.strip().str.lower().map({"keep": "keep", "cut": "close"}).fillna("")
-    return _std(frame, site_id="MPS-" + name.map(slug), org_id="MPS", name=name.str.title(), service="police",
+    return standard_frame(frame, site_id="MPS-" + name.map(slug), org_id="MPS", name=name.str.title(), service="police",
                 kind=name.map(_met_kind), status="open", plan_action=plan, hours_current=frame["current"],
                 hours_proposed=frame["proposed"], duty_system="police", area_name=frame["local authority"],
                 latitude=frame["latitude"], longitude=frame["longitude"], location_precision_m="25",
@@ -115,7 +115,7 @@ def _adapt_met_2013(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def _adapt_las(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    return _std(frame, site_id="LAS-" + frame["station_code"].str.strip(), org_id="LAS",
+    return standard_frame(frame, site_id="LAS-" + frame["station_code"].str.strip(), org_id="LAS",
                 name=frame["station_name"].str.strip(), service="ambulance", kind="station", status="open",
                 duty_system="ambulance", area_name=frame["sector"], latitude=frame["latitude"],
                 longitude=frame["longitude"], location_precision_m="400", source="las_stations",
@@ -124,7 +124,7 @@ def _adapt_las(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _adapt_home_office_fire(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     frs = frame["FRS_FULLNAME"].str.strip()
-    return _std(frame, site_id="HO-" + frame["E_CODE"].str.strip() + "-" + frame["STATION_NAME"].map(slug),
+    return standard_frame(frame, site_id="HO-" + frame["E_CODE"].str.strip() + "-" + frame["STATION_NAME"].map(slug),
                 org_id="FRS-" + frs.map(slug), name=frame["STATION_NAME"].str.strip(), service="fire",
                 kind="station", status="open", address=frame["STATION_ADDRESS"], postcode=frame["STATION_POSTCODE"],
                 area_name=frs, easting=frame["STATION_EASTING"], northing=frame["STATION_NORTHING"],
@@ -134,7 +134,7 @@ def _adapt_home_office_fire(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _adapt_hospitals(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     name = frame["Name"].str.strip()
-    return _std(frame, site_id="HOSP-" + name.map(slug), name=name, service="other", kind="hospital",
+    return standard_frame(frame, site_id="HOSP-" + name.map(slug), name=name, service="other", kind="hospital",
                 status="open", latitude=frame["Latitude"], longitude=frame["Longitude"],
                 location_precision_m="100", source="hospitals", source_ref=name)
 
@@ -150,6 +150,7 @@ ADAPTERS: list[tuple[str, frozenset, Callable]] = [
 ]
 
 ORGANISATIONS = {
+    "OSM": ("OpenStreetMap contributors (tagged stations)", "multi"),
     "LFB": ("London Fire Brigade", "fire"),
     "MPS": ("Metropolitan Police Service", "police"),
     "LAS": ("London Ambulance Service NHS Trust", "ambulance"),
@@ -180,7 +181,7 @@ def _adapt_generic(frame: pd.DataFrame, path: Path, service: str | None) -> pd.D
         cols["service"] = cols["service"].where(cols["service"].str.strip() != "", service)
     cols.setdefault("source", pd.Series("user", index=frame.index))
     cols.setdefault("source_ref", frame["site_id"])
-    return _std(frame, **cols)
+    return standard_frame(frame, **cols)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -268,9 +269,14 @@ def parse_sites(path: Path, *, service: str | None = None, mapping: Mapping[str,
     else:
         adapter = next(a for n, _, a in ADAPTERS if n == layout)
         std = adapter(frame, path)
+    return validated(std, path, rows_read=len(frame), layout=layout)
+
+
+def validated(std: pd.DataFrame, path: Path, *, rows_read: int, layout: str) -> Parsed:
+    """Validate a standard sites frame (from any adapter) into rows ready to write."""
     good, rejects = _validate(std, path)
-    good["content_hash"] = content_hashes(good, [c for c in good.columns])
-    return Parsed(good, rows_read=len(frame), rejects=rejects, extra={"layout": layout})
+    good["content_hash"] = content_hashes(good, list(good.columns))
+    return Parsed(good, rows_read=rows_read, rejects=rejects, extra={"layout": layout})
 
 
 def _read_vector_points(path: Path, mapping: Mapping[str, str] | None) -> pd.DataFrame:
@@ -307,7 +313,7 @@ def _read_vector_points(path: Path, mapping: Mapping[str, str] | None) -> pd.Dat
 
 # ----------------------------------------------------------------------------- writing
 
-def _write_sites(con, parsed: Parsed, run_id: int) -> Written:
+def write_sites(con, parsed: Parsed, run_id: int) -> Written:
     frame = parsed.frame
     orgs = sorted({o for o in frame["org_id"].dropna()})
     for org in orgs:
@@ -364,5 +370,5 @@ def load_sites(con, path: str | Path, *, service: str | None = None, mapping: Ma
         raise InputFileError(path, f"--service {service!r} is not one of {list(SERVICES)}")
     return run_load(con, dataset="sites", loader="sites", paths=[path],
                     parse=lambda: parse_sites(path, service=service, mapping=mapping, encoding=encoding),
-                    write=_write_sites, options={"service": service, "mapping": dict(mapping or {})},
+                    write=write_sites, options={"service": service, "mapping": dict(mapping or {})},
                     accept_partial=accept_partial)
