@@ -1,0 +1,26 @@
+"""Serve the Blue Light Atlas dashboard: ``python app.py [--host H] [--port N] [--warehouse PATH]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from bluelight.settings import warehouse_path
+from dashboard.app import create_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="Interface to bind (default 127.0.0.1, this machine only).")
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--warehouse", default=None,
+                        help="Warehouse file (default: $BLUELIGHT_WAREHOUSE or data/warehouse/atlas.duckdb).")
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(warehouse_path(args.warehouse))
+    app.run(host=args.host, port=args.port, debug=args.debug)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Figure and table builders: plain functions of data, testable without a server."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dash_table, html
+
+from dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
+
+SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
+STATUS_OPACITY = {"open": 0.95, "planned": 0.8, "candidate": 0.6, "closed": 0.35}
+
+
+def base_map(*, roads: dict | None, boundaries: dict | None, bounds=None, height: int = 620) -> go.Figure:
+    """An offline map: white background, the project's own roads and boundaries as layers."""
+    layers = []
+    if boundaries and boundaries["features"]:
+        layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
+                       "below": "traces", "sourceattribution": OS_ATTRIBUTION})
+    if roads and roads["features"]:
+        layers.append({"source": roads, "type": "line", "color": "#c8c8c8", "line": {"width": 0.8},
+                       "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
+    centre = {"lon": -0.13, "lat": 51.515}
+    zoom = 11.5
+    if bounds:
+        centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
+        span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.6, 1e-3)
+        zoom = max(3.0, min(14.0, 8.6 - __import__("math").log2(span / 0.4)))
+    fig = go.Figure()
+    fig.update_layout(map={"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
+                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height,
+                      legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"})
+    return fig
+
+
+def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | None, bounds=None) -> go.Figure:
+    """All sites by service (colour) and status (opacity), over the road network."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    for (service, status), grp in sites.groupby(["service", "status"], sort=True):
+        fig.add_trace(go.Scattermap(
+            lon=grp["lon"], lat=grp["lat"], mode="markers",
+            marker={"size": 9 if status == "open" else 8, "color": SERVICE_COLOURS.get(service, "#7f7f7f"),
+                    "opacity": STATUS_OPACITY.get(status, 0.8)},
+            name=f"{service.title()} – {status} ({len(grp)})",
+            customdata=grp[["site_id", "kind", "source"]].to_numpy(),
+            text=grp["name"],
+            hovertemplate="<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>source: %{customdata[2]}<extra></extra>",
+        ))
+    return fig
+
+
+def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> dash_table.DataTable:
+    """A sortable, filterable table of a DataFrame."""
+    return dash_table.DataTable(
+        id=table_id, data=frame.astype(object).where(frame.notna(), None).to_dict("records"),
+        columns=[{"name": c.replace("_", " "), "id": c} for c in frame.columns],
+        page_size=page_size, sort_action="native", filter_action="native",
+        style_table={"overflowX": "auto"}, style_cell={"fontSize": 13, "fontFamily": "inherit", "maxWidth": 420,
+                                                        "overflow": "hidden", "textOverflow": "ellipsis"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f2f4f7"},
+    )
+
+
+def count_cards(counts: dict[str, int]) -> html.Div:
+    """A row of small cards, one per table, with its row count."""
+    return html.Div(className="cards", children=[
+        html.Div(className="card", children=[html.Div(f"{n:,}", className="card-value"),
+                                             html.Div(t.replace("_", " "), className="card-label")])
+        for t, n in counts.items()])

@@ -1,0 +1,118 @@
+"""Every read the dashboard makes of the warehouse, through one read-only connection."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from bluelight.errors import WarehouseError
+
+log = logging.getLogger(__name__)
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0"
+OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
+
+
+class Warehouse:
+    """Read-only access to one warehouse file, with per-instance caches of heavy layers.
+
+    A missing warehouse is not an error here: pages show how to build it.
+    """
+
+    def __init__(self, path: str | Path):
+        from etl.warehouse import connect
+
+        self.path = Path(path)
+        self._con = None
+        self._lock = threading.Lock()
+        self._cache: dict = {}
+        if self.path.exists():
+            try:
+                self._con = connect(self.path, read_only=True)
+            except WarehouseError as exc:
+                log.error("cannot open warehouse: %s", exc)
+
+    @property
+    def available(self) -> bool:
+        return self._con is not None
+
+    def _query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        if self._con is None:
+            raise WarehouseError(f"warehouse {self.path} does not exist; build it with 'bluelight etl demo'")
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def _cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    def status(self) -> dict:
+        from etl.status import warehouse_status
+
+        def build():
+            with self._lock:
+                cur = self._con.cursor()
+            try:
+                return warehouse_status(cur)
+            finally:
+                cur.close()
+
+        return self._cached("status", build)
+
+    def load_runs(self) -> pd.DataFrame:
+        return self._query(
+            "SELECT run_id, dataset, loader, status, rows_read, rows_loaded, rows_unchanged, rows_rejected, "
+            "substr(sha256, 1, 12) AS sha256, file_path, strftime(finished_at, '%Y-%m-%d %H:%M') AS loaded_at, "
+            "round(seconds, 2) AS seconds, message FROM load_runs ORDER BY run_id")
+
+    def rejects(self, limit: int = 500) -> pd.DataFrame:
+        return self._query(
+            "SELECT r.run_id, l.file_path, r.row_number, r.field, r.value, r.reason FROM rejects r "
+            "JOIN load_runs l USING (run_id) ORDER BY r.run_id, r.row_number LIMIT ?", [limit])
+
+    def sites(self, *, include_duplicates: bool = False) -> pd.DataFrame:
+        where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
+        return self._query(
+            "SELECT site_id, name, service, kind, status, closed_on, plan_action, duty_system, lon, lat, easting, "
+            f"northing, location_precision_m, source FROM sites {where} ORDER BY service, name")
+
+    def targets(self) -> pd.DataFrame:
+        return self._query("SELECT target_id, service, category, statistic, threshold_s, goal, jurisdiction, "
+                           "description, source, url FROM targets ORDER BY service, target_id")
+
+    def boundaries_geojson(self, kind: str) -> dict:
+        def build():
+            frame = self._query("SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom_wgs84, 0.0002)) AS g "
+                                "FROM boundaries WHERE kind = ?", [kind])
+            return _feature_collection(frame, ["code", "name"])
+
+        return self._cached(("boundaries", kind), build)
+
+    def roads_geojson(self) -> dict:
+        """The road network as one light GeoJSON layer (simplified to about 5 m)."""
+        def build():
+            frame = self._query("SELECT highway, ST_AsGeoJSON(ST_Simplify(geom_wgs84, 0.00005)) AS g FROM road_edges")
+            return _feature_collection(frame, ["highway"])
+
+        return self._cached("roads", build)
+
+    def network_bounds(self) -> tuple[float, float, float, float] | None:
+        frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")
+        row = frame.iloc[0].tolist()
+        return None if pd.isna(row[0]) else tuple(float(v) for v in row)
+
+
+def _feature_collection(frame: pd.DataFrame, props: list[str]) -> dict:
+    feats = [{"type": "Feature", "properties": {p: r[p] for p in props}, "geometry": json.loads(r["g"])}
+             for _, r in frame.iterrows() if r["g"]]
+    return {"type": "FeatureCollection", "features": feats}

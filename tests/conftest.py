@@ -1,0 +1,63 @@
+"""Shared test set-up: offline by construction, small file builders, a fresh warehouse."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+from etl.warehouse import connect
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _is_local(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host in {"localhost", ""}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    """Tests never leave the machine: any connection to a non-loopback address fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+            raise OSError(f"tests run offline: connection to {address!r} refused by the test guard")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setenv("BLUELIGHT_OFFLINE", "1")
+
+
+@pytest.fixture
+def con():
+    c = connect(":memory:")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a text (or bytes) file under tmp_path and return its path."""
+    def _write(name: str, content, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding=encoding)
+        return path
+    return _write
+
+
+def counts(con) -> dict:
+    from etl.warehouse import table_counts
+    return table_counts(con)
