@@ -112,10 +112,12 @@ def sha256_files(paths: Sequence[Path]) -> str:
 
 def content_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     """A stable hash of each row's content, to tell a reload from a changed row."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype=object)
     parts = []
     for col in columns:
         values = frame[col]
-        if values.map(lambda v: isinstance(v, (bytes, bytearray))).any():
+        if values.dtype == object and any(isinstance(v, (bytes, bytearray)) for v in values):
             values = values.map(lambda v: hashlib.sha1(v).hexdigest() if isinstance(v, (bytes, bytearray)) else v)
         parts.append(values.astype("string").fillna("\x00"))
     text = pd.concat(parts, axis=1).agg("\x1f".join, axis=1)

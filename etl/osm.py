@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 from pathlib import Path
 
 import osmium
@@ -59,23 +58,27 @@ def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
     """Write an OSM XML file holding only the drive ways of ``path`` and their nodes.
 
     ``osmnx.graph_from_xml`` does not filter by road type, so this runs first.
+    The ways are read (and the file validated) before the writer opens,
+    because the writer leaves temporary files behind when reading fails.
 
     Returns
     -------
     (filtered_file, ways_kept)
     """
-    out = Path(tempfile.mkstemp(suffix=".osm", dir=out_dir)[1])
-    out.unlink()
-    kept = 0
+    ways = []
     try:
-        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
-            for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
-                if is_drive_way(obj.tags):
-                    writer.add_way(obj)
-                    kept += 1
+        for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if is_drive_way(obj.tags):
+                ways.append(osmium.osm.mutable.Way(id=obj.id, version=obj.version or 1,
+                                                   nodes=[n.ref for n in obj.nodes], tags=dict(obj.tags)))
     except RuntimeError as exc:
         raise InputFileError(path, f"cannot read as OSM data: {exc}") from exc
-    return out, kept
+    out = Path(out_dir) / f"{path.name}.drive.osm"
+    if ways:
+        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+            for way in ways:
+                writer.add_way(way)
+    return out, len(ways)
 
 
 def parse_maxspeed_kph(value) -> float:

@@ -51,17 +51,36 @@ def read_graph(path: Path, work_dir: Path) -> nx.MultiDiGraph:
         if ways == 0:
             raise InputFileError(path, "contains no drivable OSM ways (highway=* of the drive network)")
         try:
-            return ox.graph_from_xml(filtered, simplify=True, retain_all=True)
+            # unsimplified: another extract may meet this one at what is here an interstitial node
+            return ox.graph_from_xml(filtered, simplify=False, retain_all=True)
         finally:
             filtered.unlink(missing_ok=True)
     raise InputFileError(path, f"unknown road file type {suffix!r}; expected .graphml, .osm, .osm.bz2 or .osm.pbf")
 
 
 def compose(graphs: Sequence[nx.MultiDiGraph]) -> nx.MultiDiGraph:
-    """One graph from several extracts; shared OSM node ids join them."""
+    """One simplified graph from several extracts; shared OSM node ids join them.
+
+    Unsimplified extracts are simplified here, each on its own, with every
+    node they share with another extract kept as an endpoint, so that
+    extracts still meet wherever they overlap.
+    """
+    import osmnx as ox
+
+    seen: dict[int, int] = {}
+    for H in graphs:
+        for n in H.nodes:
+            seen[n] = seen.get(n, 0) + 1
+    shared = {n for n, k in seen.items() if k > 1}
     G = nx.MultiDiGraph(crs="epsg:4326")
     for H in graphs:
-        G.add_nodes_from(H.nodes(data=True))
+        if not H.graph.get("simplified", False):
+            nx.set_node_attributes(H, {n: True for n in shared if n in H}, "bluelight_join")
+            H = ox.simplify_graph(H, node_attrs_include=["bluelight_join"])
+        for n, data in H.nodes(data=True):
+            data.pop("bluelight_join", None)
+            if n not in G:
+                G.add_node(n, **data)
         for u, v, data in H.edges(data=True):
             if G.has_edge(u, v) and any(_same_edge(d, data) for d in G[u][v].values()):
                 continue
