@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dash_table, html
+import dash_ag_grid as dag
+from dash import html
 
 from dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
 
@@ -50,15 +51,17 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
     return fig
 
 
-def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> dash_table.DataTable:
-    """A sortable, filterable table of a DataFrame."""
-    return dash_table.DataTable(
-        id=table_id, data=frame.astype(object).where(frame.notna(), None).to_dict("records"),
-        columns=[{"name": c.replace("_", " "), "id": c} for c in frame.columns],
-        page_size=page_size, sort_action="native", filter_action="native",
-        style_table={"overflowX": "auto"}, style_cell={"fontSize": 13, "fontFamily": "inherit", "maxWidth": 420,
-                                                        "overflow": "hidden", "textOverflow": "ellipsis"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f2f4f7"},
+def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> dag.AgGrid:
+    """A sortable, filterable, paginated grid of a DataFrame."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return dag.AgGrid(
+        id=table_id, rowData=records,
+        columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
+                     "resizable": True, "tooltipField": c} for c in frame.columns],
+        defaultColDef={"minWidth": 90, "flex": 1},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight",
+                         "enableCellTextSelection": True},
+        className="ag-theme-alpine", style={"width": "100%"},
     )
 
 

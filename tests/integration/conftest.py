@@ -1,0 +1,64 @@
+"""A warehouse built once per session from the real shared data, and the app served on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from bluelight.settings import DataSource
+from tests.conftest import SHARED
+
+
+def _shared_or_skip() -> Path:
+    env = os.environ.get("BLUELIGHT_DATA_DIR")
+    path = Path(env) if env else SHARED
+    if not (path / "london").is_dir():
+        pytest.skip(f"no real data directory at {path} (set BLUELIGHT_DATA_DIR or put shared/data beside the checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return _shared_or_skip()
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory, data_dir) -> Path:
+    from etl.demo import load_demo
+    from etl.warehouse import connect
+
+    data = data_dir
+    path = tmp_path_factory.mktemp("warehouse") / "atlas.duckdb"
+    con = connect(path)
+    try:
+        load_demo(con, DataSource(data, "shared"), progress=False)
+    finally:
+        con.close()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served_app(demo_warehouse):
+    """The dashboard served by werkzeug on 127.0.0.1 in a background thread."""
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    app = create_app(demo_warehouse)
+    port = free_port()
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)

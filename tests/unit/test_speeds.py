@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from analysis.speeds import edge_speeds_kph, edge_travel_times_s, load_profile, profile_from_dict, turnout_s
+from bluelight.errors import ConfigError
+
+
+def test_default_profile_is_cited_and_versioned():
+    p = load_profile()
+    assert p.key == "bluelight@1"
+    assert {"highway_kph", "turnout_s", "maxspeed"} <= set(p.sources)
+
+
+def test_speeds_class_capped_by_limit():
+    p = profile_from_dict({"name": "t", "version": 1, "highway_kph": {"primary": 40, "default": 20},
+                           "turnout_s": {"default": 60}, "maxspeed_factor": 1.5})
+    speeds = edge_speeds_kph(["primary", "primary", "unknown"], [np.nan, 20.0, np.nan], p)
+    assert list(speeds) == [40, 30, 20]
+    assert edge_travel_times_s([400], ["primary"], [np.nan], p)[0] == pytest.approx(36.0)
+
+
+def test_turnout_by_duty_system():
+    p = load_profile()
+    assert turnout_s("wholetime", p) == p.turnout_s["wholetime"]
+    assert turnout_s("day_crewed", p, hour=3) == p.turnout_s["day_crewed_night"]
+    assert turnout_s("day_crewed", p, hour=12) == p.turnout_s["day_crewed_day"]
+    assert turnout_s("ambulance", p, standby=True) == p.turnout_s["ambulance_standby"]
+    assert turnout_s(None, p) == p.turnout_s["default"]
+
+
+def test_bad_profiles():
+    with pytest.raises(ConfigError, match="not found"):
+        load_profile("nope")
+    with pytest.raises(ConfigError, match="positive"):
+        profile_from_dict({"name": "t", "version": 1, "highway_kph": {"default": 0}, "turnout_s": {}})
