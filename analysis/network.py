@@ -1,0 +1,137 @@
+"""The road network as arrays: node coordinates and a directed CSR graph of edge travel times.
+
+Built once from the warehouse's node and edge tables (or a synthetic region)
+and a speed profile; everything downstream (travel times, coverage,
+isochrones, calibration) works on these arrays with scipy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from analysis.speeds import SpeedProfile, edge_speeds_kph
+from bluelight.errors import AnalysisError
+
+
+@dataclass(frozen=True)
+class RoadNetwork:
+    """A directed road network with travel times under one speed profile.
+
+    Attributes
+    ----------
+    node_ids
+        OSM (or synthetic) node ids, index order.
+    x_m, y_m
+        Node coordinates in EPSG:27700.
+    edge_u, edge_v
+        Edge endpoints as node indices.
+    length_m, highway, maxspeed_kph, travel_time_s
+        Per edge.
+    graph
+        CSR matrix ``graph[u, v]`` = fastest edge travel time from u to v.
+    key
+        Identifies network and profile together, for caching results.
+    """
+
+    node_ids: np.ndarray
+    x_m: np.ndarray
+    y_m: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    length_m: np.ndarray
+    highway: np.ndarray
+    maxspeed_kph: np.ndarray
+    travel_time_s: np.ndarray
+    graph: sparse.csr_matrix
+    profile_key: str
+    key: str
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @cached_property
+    def kdtree(self):
+        """A KD-tree of node coordinates, built on first use."""
+        from scipy.spatial import cKDTree
+
+        return cKDTree(np.column_stack([self.x_m, self.y_m]))
+
+    def index_of(self, node_ids) -> np.ndarray:
+        """Indices of the given node ids (raises if any is not in the network)."""
+        ids = np.asarray(node_ids, dtype=np.int64)
+        order = np.argsort(self.node_ids)
+        pos = np.searchsorted(self.node_ids, ids, sorter=order)
+        pos = np.clip(pos, 0, len(order) - 1)
+        idx = order[pos]
+        bad = self.node_ids[idx] != ids
+        if bad.any():
+            raise AnalysisError(f"{int(bad.sum())} node ids are not in the network, e.g. {ids[bad][:3].tolist()}")
+        return idx
+
+    def with_profile(self, profile: SpeedProfile) -> "RoadNetwork":
+        """The same roads with travel times under another profile."""
+        return build_network(self.node_ids, self.x_m, self.y_m, self.node_ids[self.edge_u], self.node_ids[self.edge_v],
+                             self.length_m, self.highway, self.maxspeed_kph, profile)
+
+
+def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_matrix:
+    """A CSR matrix keeping the smallest weight of parallel edges (scipy would add them)."""
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    # a zero weight would be read as "no edge" by csgraph: keep it strictly positive
+    w = np.maximum(w[first], 1e-6)
+    return sparse.csr_matrix((w, (u[first], v[first])), shape=(n, n))
+
+
+def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_kph,
+                  profile: SpeedProfile) -> RoadNetwork:
+    """Build a :class:`RoadNetwork` from node and edge arrays and a speed profile.
+
+    Parameters
+    ----------
+    node_ids, x_m, y_m
+        Nodes with EPSG:27700 coordinates.
+    u_ids, v_ids
+        Directed edges as node ids (a two-way street is two edges).
+    length_m, highway, maxspeed_kph
+        Per edge; ``maxspeed_kph`` is NaN where untagged.
+    """
+    node_ids = np.asarray(node_ids, dtype=np.int64)
+    if len(np.unique(node_ids)) != len(node_ids):
+        raise AnalysisError("node_ids must be unique")
+    length_m = np.asarray(length_m, dtype=float)
+    if len(length_m) and (not np.isfinite(length_m).all() or (length_m < 0).any()):
+        raise AnalysisError("edge lengths must be finite and non-negative")
+    highway = np.asarray(highway, dtype=object)
+    maxspeed = np.asarray(maxspeed_kph, dtype=float)
+    tmp = RoadNetwork(node_ids, np.asarray(x_m, float), np.asarray(y_m, float), np.empty(0, int), np.empty(0, int),
+                      length_m, highway, maxspeed, np.empty(0), sparse.csr_matrix((1, 1)), profile.key, "")
+    u = tmp.index_of(u_ids)
+    v = tmp.index_of(v_ids)
+    tt = length_m / (edge_speeds_kph(highway, maxspeed, profile) / 3.6)
+    graph = csr_min(u, v, tt, len(node_ids))
+    h = hashlib.sha256()
+    for arr in (node_ids, u, v, np.round(length_m, 2)):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    key = f"{h.hexdigest()[:16]}-{profile.key}"
+    return RoadNetwork(node_ids, tmp.x_m, tmp.y_m, u, v, length_m, highway, maxspeed, tt, graph, profile.key, key)
+
+
+def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: SpeedProfile) -> RoadNetwork:
+    """From tables with columns node_id, x_m, y_m and u, v, length_m, highway, maxspeed_kph."""
+    for name, frame, cols in (("nodes", nodes, ("node_id", "x_m", "y_m")),
+                              ("edges", edges, ("u", "v", "length_m", "highway", "maxspeed_kph"))):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise AnalysisError(f"{name} lacks column(s) {missing}")
+    return build_network(nodes["node_id"], nodes["x_m"], nodes["y_m"], edges["u"], edges["v"], edges["length_m"],
+                         edges["highway"], edges["maxspeed_kph"], profile)

@@ -1,0 +1,76 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.coverage import (Variability, build_coverage_model, compare_targets, evaluate, summarise,
+                               summarise_by, weighted_quantile)
+from analysis.traveltime import site_travel_times
+from tests.unit.analysis.graphs import grid_network, line_network
+
+
+def test_scenario_switching_on_the_line():
+    net = line_network()
+    times = site_travel_times(net, [0, 3], cutoff_s=1000)
+    # demand at nodes 1, 2, 4, the island (5) and off-network (-1)
+    model = build_coverage_model(times, [60.0, 0.0], [1, 2, 4, 5, -1], k=1)
+    r = evaluate(model)
+    assert r[:3].tolist() == [20, 10, 10] and np.isinf(r[3]) and np.isnan(r[4])
+    # close site B (node 3): every point falls back to A, beyond its single candidate
+    r = evaluate(model, [True, False])
+    assert r[:3].tolist() == [70, 80, 100]
+    s = summarise(r, np.ones(5), 75)
+    assert (s.demand_total, s.demand_off_network, s.demand_unreached) == (5, 1, 1)
+    assert s.share_within == pytest.approx(1 / 4)
+    assert s.mean_s == pytest.approx(250 / 3)
+
+
+def test_added_site_improves_cover():
+    net = line_network()
+    model = build_coverage_model(site_travel_times(net, [0], cutoff_s=1000), [0.0], [1, 2, 3])
+    extra = site_travel_times(net, [3], cutoff_s=1000)
+    assert evaluate(model).tolist() == [10, 20, 30]
+    assert evaluate(model, extra=extra, extra_turnout_s=[5.0]).tolist() == [10, 15, 5]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.booleans(), min_size=6, max_size=6), st.integers(1, 6))
+def test_fast_evaluation_equals_brute_force(active, k):
+    net = grid_network(5)
+    sites = np.array([0, 4, 12, 20, 24, 7])
+    turn = np.array([10.0, 50.0, 0.0, 30.0, 5.0, 80.0])
+    times = site_travel_times(net, sites, cutoff_s=1e9)
+    demand = np.arange(net.n_nodes)
+    model = build_coverage_model(times, turn, demand, k=k)
+    act = np.array(active)
+    brute = (times.dense() + turn[:, None])[act].min(axis=0) if act.any() else np.full(net.n_nodes, np.inf)
+    assert np.allclose(evaluate(model, act), brute)
+
+
+def test_weighted_quantile_and_p90():
+    assert weighted_quantile(np.array([1, 2, 3, 4]), np.array([1, 1, 1, 7]), 0.5) == 4
+    s = summarise(np.array([100.0] * 9 + [np.inf]), np.ones(10), 200)
+    assert s.p90_s == 100 and s.demand_unreached == 1
+    s = summarise(np.array([100.0] * 8 + [np.inf] * 2), np.ones(10), 200)
+    assert np.isinf(s.p90_s) and s.as_dict()["p90_s"] is None
+
+
+def test_variability_spreads_compliance():
+    v = Variability(log_mean=0.0, log_sd=0.25)
+    p = v.prob_within(np.array([360.0, 300.0, np.inf]), 360)
+    assert p[0] == pytest.approx(0.5) and 0.5 < p[1] < 1 and p[2] == 0
+    s = summarise(np.array([300.0, 300.0]), np.ones(2), 360, variability=v)
+    assert s.share_within == 1 and s.share_within_modelled == pytest.approx(p[1])
+
+
+def test_by_area_and_targets():
+    r = np.array([100.0, 500.0, 200.0, np.nan])
+    by = summarise_by(["a", "a", "b", "b"], r, np.ones(4), 360)
+    assert by.set_index("area").loc["a", "share_within"] == 0.5
+    assert by.set_index("area").loc["b", "demand_off_network"] == 1
+    targets = pd.DataFrame([{"target_id": "m", "statistic": "mean", "threshold_s": 420.0, "goal": None},
+                            {"target_id": "s", "statistic": "share_within", "threshold_s": 480.0, "goal": 0.75}])
+    out = compare_targets(r, np.ones(4), targets).set_index("target_id")
+    assert out.loc["m", "value"] == pytest.approx(800 / 3) and out.loc["m", "met"]
+    assert out.loc["s", "value"] == pytest.approx(2 / 3) and not out.loc["s", "met"]

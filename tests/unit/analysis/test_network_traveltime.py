@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from analysis.network import build_network, csr_min
+from analysis.snapping import snap_points
+from analysis.traveltime import TravelTimeCache, nearest_site_field, site_travel_times
+from bluelight.errors import AnalysisError
+from tests.unit.analysis.graphs import FLAT, grid_network, line_network
+
+
+def test_parallel_edges_keep_the_fastest():
+    g = csr_min(np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([5.0, 3.0, 0.0]), 2)
+    assert g[0, 1] == 3.0 and g[1, 0] > 0   # zero weights kept as a tiny positive time
+
+
+def test_directed_times_and_one_way_street():
+    net = line_network()
+    t = site_travel_times(net, [0], cutoff_s=1000).dense()[0]
+    assert t.tolist()[:5] == [0, 10, 20, 30, 40]          # 100 m at 10 m/s per hop
+    assert np.isinf(t[5]) and np.isinf(t[6])              # the island is never reached
+    back = site_travel_times(net, [4], cutoff_s=1000).dense()[0]
+    assert np.isinf(back[:4]).all()                        # 3 -> 4 is one-way: no way out of 4
+
+
+def test_cutoff_is_respected():
+    net = line_network()
+    t = site_travel_times(net, [0], cutoff_s=25).dense()[0]
+    assert t.tolist()[:3] == [0, 10, 20] and np.isinf(t[3:]).all()
+
+
+def test_nearest_site_field_with_turnout():
+    net = line_network()
+    # site A at node 0 with 60 s turnout, site B at node 3 with 0 s turnout
+    time, src = nearest_site_field(net, [0, 3], [60.0, 0.0])
+    # B wins everywhere, even at A's own node (30 s drive vs A's 60 s turnout)
+    assert src[:5].tolist() == [1, 1, 1, 1, 1]
+    assert time[:5].tolist() == pytest.approx([30, 20, 10, 0, 10], abs=1e-9)
+    time, src = nearest_site_field(net, [0, 3], [5.0, 0.0])
+    assert src[:5].tolist() == [0, 0, 1, 1, 1] and time[:2].tolist() == pytest.approx([5, 15])
+    assert src[5] == -1 and np.isinf(time[5])
+
+
+def test_nearest_field_matches_per_site_minimum_on_a_grid():
+    net = grid_network(6)
+    sites = np.array([0, 17, 35])
+    turn = np.array([30.0, 90.0, 0.0])
+    per_site = site_travel_times(net, sites, cutoff_s=1e9).dense() + turn[:, None]
+    time, src = nearest_site_field(net, sites, turn)
+    assert np.allclose(time, per_site.min(axis=0))
+    assert np.allclose(per_site[src, np.arange(net.n_nodes)], time)
+
+
+def test_cache_reuses_rows():
+    net = grid_network(4)
+    cache = TravelTimeCache(net, cutoff_s=1000)
+    a = cache.times([0, 5])
+    b = cache.times([5, 0, 10])
+    assert cache.computed == 3
+    assert np.allclose(a.dense()[0], b.dense()[1])
+
+
+def test_snapping_flags_far_points():
+    net = line_network()
+    s = snap_points(net, [5, 205, 5000], [3, -40, 0], max_snap_m=100)
+    assert s.node.tolist() == [0, 2, -1]
+    assert s.distance_m[1] == pytest.approx(np.hypot(5, 40))
+    assert s.n_off_network == 1
+
+
+def test_bad_inputs():
+    with pytest.raises(AnalysisError, match="not in the network"):
+        build_network([1, 2], [0, 1], [0, 0], [1], [3], [1.0], ["x"], [np.nan], FLAT)
+    with pytest.raises(AnalysisError, match="outside the network"):
+        site_travel_times(line_network(), [99], cutoff_s=10)
+    with pytest.raises(AnalysisError, match="offsets_s"):
+        nearest_site_field(line_network(), [0], [-1.0])
