@@ -143,20 +143,39 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 
 @dataclass(frozen=True)
 class Variability:
-    """Log-normal spread of actual around modelled response: log(actual/model) ~ N(log_mean, log_sd)."""
+    """Spread of actual around modelled response, on the log scale: r = log(actual / modelled).
+
+    Either empirical (``log_quantiles``: quantiles of r at evenly spaced
+    levels from 0 to 1, as fitted by calibration) or normal with
+    ``log_mean`` and ``log_sd``. A zero spread gives deterministic answers.
+    """
 
     log_mean: float = 0.0
     log_sd: float = 0.0
+    log_quantiles: tuple[float, ...] | None = None
 
     def prob_within(self, response_s: np.ndarray, threshold_s: float) -> np.ndarray:
+        """Probability that the actual response is within ``threshold_s``, per modelled response."""
         t = np.asarray(response_s, float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if self.log_sd <= 0:
-                return (t * np.exp(self.log_mean) <= threshold_s).astype(float)
-            z = (np.log(threshold_s) - np.log(t) - self.log_mean) / self.log_sd
-        p = ndtr(z)
+            z = np.log(threshold_s) - np.log(t)
+            if self.log_quantiles:
+                q = np.asarray(self.log_quantiles, float)
+                p = np.interp(z, q, np.linspace(0.0, 1.0, len(q)), left=0.0, right=1.0)
+            elif self.log_sd <= 0:
+                p = (z >= self.log_mean).astype(float)
+            else:
+                p = ndtr((z - self.log_mean) / self.log_sd)
+        p = np.asarray(p, dtype=float)
         p[~np.isfinite(t)] = 0.0
         return p
+
+    @classmethod
+    def from_profile(cls, doc) -> "Variability | None":
+        if not doc:
+            return None
+        q = doc.get("log_quantiles")
+        return cls(float(doc["log_mean"]), float(doc["log_sd"]), tuple(float(v) for v in q) if q else None)
 
 
 @dataclass(frozen=True)

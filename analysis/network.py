@@ -51,6 +51,17 @@ class RoadNetwork:
     graph: sparse.csr_matrix
     profile_key: str
     key: str
+    arc_edge: sparse.csr_matrix | None = None
+
+    def path_edges(self, predecessors: np.ndarray, target: int) -> list[int]:
+        """Edge indices of the shortest path ending at ``target``, from a Dijkstra predecessor row."""
+        edges = []
+        node = int(target)
+        while predecessors[node] >= 0:
+            prev = int(predecessors[node])
+            edges.append(int(self.arc_edge[prev, node]) - 1)
+            node = prev
+        return edges[::-1]
 
     @property
     def n_nodes(self) -> int:
@@ -83,13 +94,19 @@ class RoadNetwork:
 
 def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_matrix:
     """A CSR matrix keeping the smallest weight of parallel edges (scipy would add them)."""
+    return _csr_min_with_edges(u, v, w, n)[0]
+
+
+def _csr_min_with_edges(u, v, w, n) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """:func:`csr_min` and a matching matrix of (edge index + 1) of the edge kept for each arc."""
     order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    us, vs, ws = u[order], v[order], w[order]
+    first = np.ones(len(us), dtype=bool)
+    first[1:] = (us[1:] != us[:-1]) | (vs[1:] != vs[:-1])
     # a zero weight would be read as "no edge" by csgraph: keep it strictly positive
-    w = np.maximum(w[first], 1e-6)
-    return sparse.csr_matrix((w, (u[first], v[first])), shape=(n, n))
+    graph = sparse.csr_matrix((np.maximum(ws[first], 1e-6), (us[first], vs[first])), shape=(n, n))
+    edges = sparse.csr_matrix((order[first] + 1, (us[first], vs[first])), shape=(n, n))
+    return graph, edges
 
 
 def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_kph,
@@ -114,16 +131,17 @@ def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_
     highway = np.asarray(highway, dtype=object)
     maxspeed = np.asarray(maxspeed_kph, dtype=float)
     tmp = RoadNetwork(node_ids, np.asarray(x_m, float), np.asarray(y_m, float), np.empty(0, int), np.empty(0, int),
-                      length_m, highway, maxspeed, np.empty(0), sparse.csr_matrix((1, 1)), profile.key, "")
+                      length_m, highway, maxspeed, np.empty(0), sparse.csr_matrix((1, 1)), profile.key, "", None)
     u = tmp.index_of(u_ids)
     v = tmp.index_of(v_ids)
     tt = length_m / (edge_speeds_kph(highway, maxspeed, profile) / 3.6)
-    graph = csr_min(u, v, tt, len(node_ids))
+    graph, arc_edge = _csr_min_with_edges(u, v, tt, len(node_ids))
     h = hashlib.sha256()
     for arr in (node_ids, u, v, np.round(length_m, 2)):
         h.update(np.ascontiguousarray(arr).tobytes())
     key = f"{h.hexdigest()[:16]}-{profile.key}"
-    return RoadNetwork(node_ids, tmp.x_m, tmp.y_m, u, v, length_m, highway, maxspeed, tt, graph, profile.key, key)
+    return RoadNetwork(node_ids, tmp.x_m, tmp.y_m, u, v, length_m, highway, maxspeed, tt, graph, profile.key, key,
+                       arc_edge)
 
 
 def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: SpeedProfile) -> RoadNetwork:

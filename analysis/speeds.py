@@ -35,6 +35,8 @@ class SpeedProfile:
     day_hours: tuple[int, int] = (7, 19)
     description: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: spread of actual around modelled response: log(actual/model) ~ N(log_mean, log_sd); None if not fitted
+    variability: Mapping[str, float] | None = None
 
     @property
     def key(self) -> str:
@@ -48,6 +50,7 @@ class SpeedProfile:
             "use_maxspeed": self.use_maxspeed, "maxspeed_factor": self.maxspeed_factor,
             "min_kph": self.min_kph, "max_kph": self.max_kph, "highway_kph": dict(self.highway_kph),
             "turnout_s": dict(self.turnout_s), "day_hours": list(self.day_hours),
+            **({"variability": dict(self.variability)} if self.variability else {}),
         }
 
 
@@ -78,11 +81,43 @@ def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
         min_kph=float(doc.get("min_kph", 8.0)), max_kph=float(doc.get("max_kph", 112.0)),
         day_hours=tuple(doc.get("day_hours", (7, 19))), description=str(doc.get("description", "")),
         sources=dict(doc.get("sources", {})),
+        variability=_variability(doc.get("variability"), origin),
     )
 
 
-def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, *, directory: Path = PROFILE_DIR) -> SpeedProfile:
-    """Load a profile by file path, or by name from the profile directory."""
+def _variability(value, origin: str) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not {"log_mean", "log_sd"} <= set(value) or float(value["log_sd"]) < 0:
+        msg = f"speed profile {origin}: variability needs log_mean and a non-negative log_sd"
+        raise ConfigError(msg)
+    out = {"log_mean": float(value["log_mean"]), "log_sd": float(value["log_sd"])}
+    q = value.get("log_quantiles")
+    if q is not None:
+        q = [float(v) for v in q]
+        if len(q) < 2 or any(b < a for a, b in zip(q, q[1:])):
+            msg = f"speed profile {origin}: variability.log_quantiles must be at least two increasing values"
+            raise ConfigError(msg)
+        out["log_quantiles"] = q
+    return out
+
+
+def latest_profile_name(name: str = "bluelight", *, directory: Path = PROFILE_DIR) -> str:
+    """The highest version of a profile family in ``directory`` (``bluelight_v2`` after a calibration)."""
+    versions = []
+    for p in directory.glob(f"{name}_v*.yaml"):
+        suffix = p.stem.removeprefix(f"{name}_v")
+        if suffix.isdigit():
+            versions.append(int(suffix))
+    if not versions:
+        raise ConfigError(f"no {name}_v*.yaml speed profile in {directory}")
+    return f"{name}_v{max(versions)}"
+
+
+def load_profile(name_or_path: str | Path | None = None, *, directory: Path = PROFILE_DIR) -> SpeedProfile:
+    """Load a profile by file path, or by name from the profile directory (default: the latest version)."""
+    if name_or_path is None:
+        name_or_path = latest_profile_name(directory=directory)
     path = Path(name_or_path)
     if not path.suffix:
         path = directory / f"{name_or_path}.yaml"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -40,9 +41,20 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _json_safe(value):
+    """NaN and infinity are not JSON: report them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _emit(result, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(result, indent=2, default=str))
+        click.echo(json.dumps(_json_safe(result), indent=2, default=str, allow_nan=False))
         return
     rows = result if isinstance(result, list) else [result]
     for r in rows:
@@ -243,6 +255,124 @@ def synthetic(nodes, seed, out) -> None:
     paths = write_region(generate_region(nodes, seed=seed), out)
     for k, p in paths.items():
         click.echo(f"{k:<11} {p}")
+
+
+profile_option = click.option("--profile", default=None,
+                              help="Speed profile name or YAML path (default: the latest calibrated version).")
+
+
+@cli.command("coverage")
+@click.option("--service", required=True, type=click.Choice(["fire", "police", "ambulance"]))
+@click.option("--threshold-s", required=True, type=float, help="Response standard in seconds, e.g. 360.")
+@click.option("--demand", type=click.Choice(["population", "incidents"]), default="population", show_default=True)
+@click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
+              help="Scenario YAML of changes to the estate; reports before and after.")
+@click.option("--as-of", default=None, help="Estate as on this date (YYYY-MM-DD), e.g. before the 2014 closures.")
+@click.option("--age-band", default="all", show_default=True, help="Population age band: all, 0-15, ..., 65+.")
+@click.option("--category", "categories", multiple=True, help="Incident categories (repeatable).")
+@click.option("--cutoff-s", default=1800.0, show_default=True, help="Longest drive searched from a site.")
+@click.option("--by-area", is_flag=True, help="Add a breakdown by area (borough).")
+@profile_option
+@warehouse_option
+@json_option
+def coverage(service, threshold_s, demand, scenario_file, as_of, age_band, categories, cutoff_s, by_area, profile,
+             warehouse, as_json) -> None:
+    """Share of demand within a response standard, mean and 90th centile, against the targets."""
+    from analysis.speeds import load_profile
+    from bluelight.coverage_run import run_coverage
+    from bluelight.scenario import load_scenario
+
+    prof = load_profile(profile)
+    scen = load_scenario(scenario_file) if scenario_file else None
+    con = _open(warehouse, read_only=True)
+    try:
+        result = run_coverage(con, service=service, threshold_s=threshold_s, demand=demand, profile=prof,
+                              scenario=scen, as_of=as_of, age_band=age_band, categories=list(categories) or None,
+                              cutoff_s=cutoff_s, by_area=by_area)
+    finally:
+        con.close()
+    if as_json:
+        _emit(result, True)
+        return
+    for part in [result["baseline"]] + ([result["scenario"]] if "scenario" in result else []):
+        s = part["summary"]
+        click.echo(f"{part['label']}: {result['service']} within {threshold_s:.0f} s: "
+                   f"{100 * (s['share_within'] or 0):.1f}% (modelled with variability {100 * (s['share_within_modelled'] or 0):.1f}%),"
+                   f" mean {s['mean_s'] or float('nan'):.0f} s, p90 {s['p90_s'] or float('inf'):.0f} s; "
+                   f"demand {s['demand_total']:,.0f}, off network {s['demand_off_network']:,.0f}, "
+                   f"unreached {s['demand_unreached']:,.0f}  [profile {result['profile']}]")
+
+
+@cli.command("isochrones")
+@click.option("--site", "site_id", default=None, help="One site's isochrones.")
+@click.option("--service", default=None, type=click.Choice(["fire", "police", "ambulance"]),
+              help="Merged isochrones of every open site of a service.")
+@click.option("--bands", default="300,480,600", show_default=True, help="Band limits in seconds, comma-separated.")
+@click.option("--drive-only", is_flag=True, help="Drive time only (default: response = turnout + drive).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output .geojson (WGS84) or .gpkg (EPSG:27700).")
+@profile_option
+@warehouse_option
+def isochrones(site_id, service, bands, drive_only, out, profile, warehouse) -> None:
+    """Isochrone polygons for a site or a whole service, written as GeoJSON or GeoPackage."""
+    from analysis.speeds import load_profile
+    from bluelight.isochrone_run import run_isochrones
+
+    if (site_id is None) == (service is None):
+        raise ConfigError("give exactly one of --site or --service")
+    try:
+        band_list = [float(b) for b in bands.split(",") if b.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"--bands must be numbers of seconds separated by commas, got {bands!r}") from exc
+    con = _open(warehouse, read_only=True)
+    try:
+        gdf = run_isochrones(con, load_profile(profile), bands_s=band_list, site_id=site_id, service=service,
+                             include_turnout=not drive_only)
+    finally:
+        con.close()
+    suffix = out.suffix.lower()
+    if suffix not in {".geojson", ".json", ".gpkg"}:
+        raise ConfigError(f"--out must end in .geojson or .gpkg, got {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{out.stem}.partial{out.suffix}")
+    if suffix == ".gpkg":
+        gdf.to_file(tmp, driver="GPKG", layer="isochrones")
+    else:
+        gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
+    tmp.replace(out)
+    click.echo(f"wrote {len(gdf)} bands to {out}")
+
+
+@cli.command("calibrate")
+@click.option("--fit", "fit_file", type=click.Path(path_type=Path), default=None,
+              help="LFB-schema incident file to fit the speed profile to.")
+@click.option("--evaluate", "eval_file", type=click.Path(path_type=Path), default=None,
+              help="LFB-schema incident file to measure the profile's error on.")
+@click.option("--folds", default=5, show_default=True)
+@click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where profiles are read and the fitted one written (default config/speed_profiles).")
+@profile_option
+@warehouse_option
+@json_option
+def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_json) -> None:
+    """Fit the speed profile to real attendance times, or report its error against two baselines."""
+    from bluelight.calibrate_run import run_evaluate, run_fit
+
+    if (fit_file is None) == (eval_file is None):
+        raise ConfigError("give exactly one of --fit FILE or --evaluate FILE")
+    con = _open(warehouse, read_only=True)
+    try:
+        if fit_file:
+            result = run_fit(con, fit_file, base=profile, folds=folds, profile_dir=profile_dir)
+        else:
+            result = run_evaluate(con, eval_file, profile=profile, profile_dir=profile_dir)
+    finally:
+        con.close()
+    if as_json:
+        _emit(result, True)
+        return
+    for k, v in result.items():
+        click.echo(f"{k}: {v}")
 
 
 class _closing:
