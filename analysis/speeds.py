@@ -37,6 +37,8 @@ class SpeedProfile:
     sources: Mapping[str, str] = field(default_factory=dict)
     #: spread of actual around modelled response: log(actual/model) ~ N(log_mean, log_sd); None if not fitted
     variability: Mapping[str, float] | None = None
+    #: how the profile was fitted and its measured error (written by calibration)
+    calibration: Mapping | None = None
 
     @property
     def key(self) -> str:
@@ -51,6 +53,7 @@ class SpeedProfile:
             "min_kph": self.min_kph, "max_kph": self.max_kph, "highway_kph": dict(self.highway_kph),
             "turnout_s": dict(self.turnout_s), "day_hours": list(self.day_hours),
             **({"variability": dict(self.variability)} if self.variability else {}),
+            **({"calibration": dict(self.calibration)} if self.calibration else {}),
         }
 
 
@@ -82,6 +85,7 @@ def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
         day_hours=tuple(doc.get("day_hours", (7, 19))), description=str(doc.get("description", "")),
         sources=dict(doc.get("sources", {})),
         variability=_variability(doc.get("variability"), origin),
+        calibration=doc.get("calibration"),
     )
 
 

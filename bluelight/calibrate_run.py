@@ -28,13 +28,18 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
     version = int(latest_profile_name(base_profile.name, directory=directory).rsplit("_v", 1)[1]) + 1
     note = f"{Path(path).name}, sha256 {sha256_file(Path(path))[:12]}"
     fit = fit_profile(net, obs, base_profile, folds=folds, name=base_profile.name, version=version, source_note=note)
+    reports = evaluate_models(net, obs, fit.profile, fixed_turnout_s=BASELINE_TURNOUT_S)
+    doc = fit.profile.to_dict()
+    doc["calibration"] = {"file": Path(path).name, "sha256": sha256_file(Path(path)), "observations": counts,
+                          "cv_folds": fit.cv_folds, "cv_mae_s": round(fit.cv_mae_s, 1),
+                          "in_sample": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.as_dict().items()}
+                                        for r in reports]}
     out = directory / f"{fit.profile.name}_v{fit.profile.version}.yaml"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".yaml.partial")
     tmp.write_text("# Written by `bluelight calibrate --fit`; edit with care: results record this version.\n"
-                   + yaml.safe_dump(fit.profile.to_dict(), sort_keys=False))
+                   + yaml.safe_dump(doc, sort_keys=False))
     tmp.replace(out)
-    reports = evaluate_models(net, obs, fit.profile, fixed_turnout_s=BASELINE_TURNOUT_S)
     return {"file": str(path), "observations": counts, "base_profile": base_profile.key,
             "fitted_profile": fit.profile.key, "written_to": str(out), "turnout_s": fit.turnout_s,
             "speeds_kph": fit.speeds_kph, "cv_folds": fit.cv_folds, "cv_mae_s": fit.cv_mae_s,

@@ -1,0 +1,84 @@
+"""The travel-time and coverage engine on the real London demo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import geopandas as gpd
+import pytest
+
+from analysis.speeds import PROFILE_DIR
+from bluelight.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def _json(capsys, argv):
+    capsys.readouterr()
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_fire_coverage_of_population_clips_to_the_network(demo_warehouse, capsys):
+    out = _json(capsys, ["coverage", "--service", "fire", "--threshold-s", "360", "--demand", "population",
+                         "--warehouse", str(demo_warehouse), "--json", "--by-area"])
+    s = out["baseline"]["summary"]
+    assert out["profile"].startswith("bluelight@")
+    assert s["demand_off_network"] > 0.8 * s["demand_total"]        # the road data covers central London only
+    assert 0.5 < s["share_within"] <= 1 and s["share_within_modelled"] < s["share_within"]
+    assert 150 < s["mean_s"] < 420
+    assert {t["target_id"] for t in out["baseline"]["targets"]} >= {"lfb-first-appliance-mean-6min"}
+    assert "lfb-second-appliance-mean-8min" not in {t["target_id"] for t in out["baseline"]["targets"]}
+    assert any(a["area"] == "Westminster" for a in out["baseline"]["by_area"])
+
+
+def test_closing_stations_worsens_fire_cover(demo_warehouse, tmp_path, capsys):
+    scen = tmp_path / "close.yaml"
+    scen.write_text("name: close Soho and Euston\nchanges:\n  - {action: close, site: LFB-soho}\n"
+                    "  - {action: close, site: LFB-euston}\n")
+    out = _json(capsys, ["coverage", "--service", "fire", "--threshold-s", "300", "--scenario", str(scen),
+                         "--warehouse", str(demo_warehouse), "--json"])
+    before, after = out["baseline"]["summary"], out["scenario"]["summary"]
+    assert after["mean_s"] > before["mean_s"]
+    assert after["share_within"] <= before["share_within"]
+    assert out["change"]["demand_slower"] > 0 and out["change"]["demand_faster"] == 0
+
+
+def test_2014_closures_as_of(demo_warehouse, capsys):
+    pre = _json(capsys, ["coverage", "--service", "fire", "--threshold-s", "360", "--as-of", "2014-01-08",
+                         "--warehouse", str(demo_warehouse), "--json"])
+    post = _json(capsys, ["coverage", "--service", "fire", "--threshold-s", "360", "--as-of", "2014-01-10",
+                          "--warehouse", str(demo_warehouse), "--json"])
+    assert pre["baseline"]["sites_used"] > post["baseline"]["sites_used"]   # Westminster, Clerkenwell, ... closed
+    assert pre["baseline"]["summary"]["mean_s"] < post["baseline"]["summary"]["mean_s"]
+
+
+def test_isochrones_written(demo_warehouse, tmp_path):
+    out = tmp_path / "soho.geojson"
+    assert main(["isochrones", "--site", "LFB-soho", "--bands", "180,300", "--out", str(out),
+                 "--warehouse", str(demo_warehouse)]) == 0
+    gdf = gpd.read_file(out)
+    assert list(gdf["band_s"]) == [180, 300]
+    assert gdf.geometry.iloc[1].contains(gdf.geometry.iloc[0].representative_point())
+    assert 0.2 < gdf["area_km2"].iloc[1] < 20
+
+
+def test_calibration_beats_both_baselines(demo_warehouse, data_dir, tmp_path, capsys):
+    prof_dir = tmp_path / "profiles"
+    prof_dir.mkdir()
+    shutil.copy(PROFILE_DIR / "bluelight_v1.yaml", prof_dir)
+    incidents = data_dir / "london" / "incidents" / "lfb_incidents_2023_sample.csv"
+    fit = _json(capsys, ["calibrate", "--fit", str(incidents), "--profile-dir", str(prof_dir),
+                         "--warehouse", str(demo_warehouse), "--json"])
+    assert fit["fitted_profile"] == "bluelight@2" and (prof_dir / "bluelight_v2.yaml").exists()
+    assert fit["observations"]["used"] > 500
+    ev = _json(capsys, ["calibrate", "--evaluate", str(incidents), "--profile-dir", str(prof_dir),
+                        "--warehouse", str(demo_warehouse), "--json"])
+    ours, osmnx, line = ev["models"]
+    assert ev["profile"] == "bluelight@2"
+    assert ours["mae_s"] < 0.9 * osmnx["mae_s"] and ours["mae_s"] < 0.9 * line["mae_s"]
+    assert fit["cv_mae_s"] < min(osmnx["mae_s"], line["mae_s"])
+    # the modelled share within 6 minutes is close to the actual one; the deterministic one overstates it
+    assert abs(ours["modelled_share_within_6min"] - ours["actual_share_within_6min"]) < 0.05
+    assert ours["modelled_share_within_6min_deterministic"] > ours["actual_share_within_6min"]
