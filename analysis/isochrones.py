@@ -24,21 +24,55 @@ DEFAULT_MIN_HOLE_M2 = 60_000.0
 DEFAULT_MIN_ISLAND_M2 = 15_000.0
 
 
-def reached_lines(network: RoadNetwork, edge_geoms, node_time_s: np.ndarray, band_s: float) -> np.ndarray:
-    """Line geometries of the network reached within ``band_s`` (whole and partial edges)."""
-    geoms = np.asarray(edge_geoms, dtype=object)
-    if len(geoms) != len(network.edge_u):
-        raise AnalysisError(f"edge_geoms needs one geometry per network edge ({len(network.edge_u)}), got {len(geoms)}")
+def _full_and_partial(network: RoadNetwork, node_time_s: np.ndarray, band_s: float):
     t_u = node_time_s[network.edge_u]
     tt = network.travel_time_s
     full = t_u + tt <= band_s
     partial = ~full & (t_u < band_s)
-    lines = list(geoms[full])
-    for g, tu, te in zip(geoms[partial], t_u[partial], tt[partial]):
+    return full, partial, t_u
+
+
+def _one_direction(network: RoadNetwork, mask: np.ndarray) -> np.ndarray:
+    """Indices of ``mask`` edges with the reverse twin of a two-way street dropped (same shape, drawn once)."""
+    idx = np.flatnonzero(mask)
+    lo = np.minimum(network.edge_u[idx], network.edge_v[idx])
+    hi = np.maximum(network.edge_u[idx], network.edge_v[idx])
+    key = np.stack([lo, hi, np.round(network.length_m[idx]).astype(np.int64)], axis=1)
+    _, first = np.unique(key, axis=0, return_index=True)
+    return idx[np.sort(first)]
+
+
+def _cut(geoms, t_u, tt, band_s: float) -> list:
+    out = []
+    for g, tu, te in zip(geoms, t_u, tt):
         frac = (band_s - tu) / te if te > 0 else 1.0
         if frac > 0:
-            lines.append(substring(g, 0.0, float(frac), normalized=True))
+            out.append(substring(g, 0.0, float(frac), normalized=True))
+    return out
+
+
+def reached_lines(network: RoadNetwork, edge_geoms, node_time_s: np.ndarray, band_s: float) -> np.ndarray:
+    """Line geometries of the network reached within ``band_s`` (whole and partial edges)."""
+    geoms = _check_geoms(network, edge_geoms)
+    full, partial, t_u = _full_and_partial(network, node_time_s, band_s)
+    lines = list(geoms[_one_direction(network, full)])
+    lines += _cut(geoms[partial], t_u[partial], network.travel_time_s[partial], band_s)
     return np.array(lines, dtype=object)
+
+
+def _check_geoms(network: RoadNetwork, edge_geoms) -> np.ndarray:
+    geoms = np.asarray(edge_geoms, dtype=object)
+    if len(geoms) != len(network.edge_u):
+        raise AnalysisError(f"edge_geoms needs one geometry per network edge ({len(network.edge_u)}), got {len(geoms)}")
+    return geoms
+
+
+def _buffered_union(lines, buffer_m: float):
+    """Union of buffered lines; chains of edges are merged first, so there are fewer shapes to union."""
+    if len(lines) == 0:
+        return Polygon()
+    parts = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
+    return shapely.union_all(shapely.buffer(parts, buffer_m, quad_segs=4))
 
 
 def _clean(poly, *, min_hole_m2: float, min_island_m2: float, keep_point=None):
@@ -77,15 +111,20 @@ def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *
     if buffer_m <= 0:
         raise AnalysisError(f"buffer_m must be positive, got {buffer_m}")
     times = np.asarray(node_time_s, dtype=float)
+    geoms = _check_geoms(network, edge_geoms)
     keep = shapely.Point(*source_xy) if source_xy is not None else None
     polys = []
+    whole = Polygon()                       # buffered whole edges so far: each band adds only new ones
+    done = np.zeros(len(geoms), dtype=bool)
     for b in bands:
-        lines = reached_lines(network, edge_geoms, times, b)
-        if len(lines) == 0:
-            polys.append(Polygon())
-            continue
-        merged = shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=4))
-        polys.append(_clean(merged, min_hole_m2=min_hole_m2, min_island_m2=min_island_m2, keep_point=keep))
+        full, partial, t_u = _full_and_partial(network, times, b)
+        new = _one_direction(network, full & ~done)
+        done |= full
+        whole = shapely.union(whole, _buffered_union(geoms[new], buffer_m))
+        cut = _cut(geoms[partial], t_u[partial], network.travel_time_s[partial], b)
+        merged = shapely.union(whole, _buffered_union(np.array(cut, dtype=object), buffer_m))
+        polys.append(_clean(merged, min_hole_m2=min_hole_m2, min_island_m2=min_island_m2, keep_point=keep)
+                     if not merged.is_empty else Polygon())
     # a larger band always contains a smaller one (cleaning must not break nesting)
     for i in range(1, len(polys)):
         polys[i] = shapely.union(polys[i], polys[i - 1])

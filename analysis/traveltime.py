@@ -92,6 +92,18 @@ def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
     offsets = np.zeros(k) if offsets_s is None else np.asarray(offsets_s, dtype=float)
     if offsets.shape != (k,) or (offsets < 0).any() or not np.isfinite(offsets).all():
         raise AnalysisError("offsets_s must be one finite, non-negative value per source")
+    if not offsets.any():
+        # no offsets: the sources themselves start the search, and csgraph names the winner
+        dist, _, src = dijkstra(network.graph, directed=True, indices=nodes, limit=cutoff_s, min_only=True,
+                                return_predecessors=True)
+        first_site = {}
+        for i, node in enumerate(nodes.tolist()):
+            first_site.setdefault(node, i)
+        lookup = np.full(n, -1, dtype=np.int64)
+        lookup[list(first_site)] = list(first_site.values())
+        winner = np.where(src >= 0, lookup[np.maximum(src, 0)], -1)
+        winner[~np.isfinite(dist)] = -1
+        return dist, winner
     g = network.graph.tocoo()
     dummy = np.arange(n, n + k)
     rows = np.concatenate([g.row, dummy])

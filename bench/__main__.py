@@ -1,0 +1,75 @@
+"""``python -m bench``: run the benchmarks, write bench/results/latest.json, print a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from bench import travel
+from bluelight.settings import configured_data_dir
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
+    records = []
+    source = configured_data_dir()
+    if source is not None and (source.path / "london").is_dir():
+        net, geoms = travel.london_network(source.path)
+        G = travel.to_networkx(net)
+        rng = np.random.default_rng(1)
+        sites = rng.choice(net.n_nodes, 40, replace=False)
+        records.append(travel.nearest_field(net, G, sites, f"London, {net.n_nodes} nodes"))
+        records.append(travel.per_site(net, G, sites, 600.0, "London", peer_sites=10))
+        records.append(travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0]))
+    else:
+        logging.warning("no real data directory: London benchmarks skipped")
+    big = travel.synthetic_network(synthetic_nodes)
+    G = travel.to_networkx(big)
+    rng = np.random.default_rng(2)
+    sites = rng.choice(big.n_nodes, 500, replace=False)
+    records.append(travel.nearest_field(big, G, sites[:200], f"synthetic, {big.n_nodes} nodes"))
+    records.append(travel.per_site(big, G, sites[: 100 if quick else 500], 600.0, f"synthetic {big.n_nodes} nodes",
+                                   peer_sites=3 if quick else 10))
+    del G
+    records += travel.scenario(big, 500, 10_000 if quick else 100_000, 900.0)
+    return [r.as_dict() for r in records]
+
+
+def table(records: list[dict]) -> str:
+    lines = [f"{'benchmark':<58} {'ours s':>9} {'peer s':>9} {'ratio':>8} {'peak MB':>8}  peer"]
+    for r in records:
+        peer_s = f"{r['peer_s']:.4f}" if r["peer_s"] is not None else "-"
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        lines.append(f"{r['name'][:58]:<58} {r['ours_s']:>9.4f} {peer_s:>9} {ratio:>8} {r['peak_mb']:>8.1f}  "
+                     f"{r['peer']}")
+        if r["notes"]:
+            lines.append(f"    {r['notes']}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--synthetic-nodes", type=int, default=200_000)
+    parser.add_argument("--quick", action="store_true", help="Smaller instances (for a smoke run).")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    records = run(synthetic_nodes=args.synthetic_nodes, quick=args.quick)
+    doc = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
+           "machine": platform.machine(), "records": records}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=2))
+    sys.stdout.write(table(records) + f"\n\nwritten to {args.out}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
