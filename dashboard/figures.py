@@ -71,3 +71,33 @@ def count_cards(counts: dict[str, int]) -> html.Div:
         html.Div(className="card", children=[html.Div(f"{n:,}", className="card-value"),
                                              html.Div(t.replace("_", " "), className="card-label")])
         for t, n in counts.items()])
+
+
+def travel_model_panel(profile) -> html.Div:
+    """The active speed profile: where its figures come from and how wrong it is, measured."""
+    cal = profile.calibration or {}
+    rows = []
+    for r in cal.get("in_sample", []):
+        rows.append({"model": r["name"], "incidents": r["n"], "mean abs error s": round(r["mae_s"], 1),
+                     "bias s": round(r["bias_s"], 1), "within ±60 s": f"{100 * r['within_60s']:.0f}%",
+                     "within ±120 s": f"{100 * r['within_120s']:.0f}%",
+                     "modelled within 6 min": f"{100 * r['modelled_share_within_6min']:.1f}%",
+                     "actual within 6 min": f"{100 * r['actual_share_within_6min']:.1f}%"})
+    speeds = pd.DataFrame({"road class": list(profile.highway_kph), "km/h": [round(v, 1) for v in profile.highway_kph.values()]})
+    turnout = pd.DataFrame({"duty system": list(profile.turnout_s), "turnout s": [round(v) for v in profile.turnout_s.values()]})
+    headline = (f"Cross-validated mean absolute error {cal['cv_mae_s']:.0f} s on {cal['observations']['used']:,} "
+                f"LFB incidents inside the road network ({cal['file']}, sha256 {cal['sha256'][:12]})."
+                if cal else "This profile is not calibrated: its error has not been measured.")
+    return html.Div(className="panel", id="travel-model", children=[
+        html.H3(f"Travel model: speed profile {profile.key}"),
+        html.P(headline),
+        html.P(className="note", children=(
+            "Response time = turnout + drive time on the road network. Compliance shares are reported from the "
+            "spread of actual around modelled times (a single deterministic time overstates compliance).")),
+        frame_table(pd.DataFrame(rows), table_id="travel-model-error", page_size=5) if rows else html.Div(),
+        html.Div(style={"display": "flex", "gap": "24px"}, children=[
+            html.Div(style={"flex": 1}, children=[frame_table(speeds, table_id="travel-model-speeds", page_size=20)]),
+            html.Div(style={"flex": 1}, children=[frame_table(turnout, table_id="travel-model-turnout", page_size=20)]),
+        ]),
+        html.Ul([html.Li([html.B(k + ": "), v]) for k, v in profile.sources.items()], className="note"),
+    ])

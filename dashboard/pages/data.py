@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from analysis.speeds import load_profile
 from dashboard import figures
 from dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 
@@ -35,6 +36,7 @@ def layout(wh: Warehouse):
             f"Data source: {ds['kind']} ({ds['path']})", html.B("  SYNTHETIC") if ds["synthetic"] else ""]),
         figures.count_cards(st["tables"]),
         html.Div(className="panel", children=[html.H3("Road network"), html.P(net_text)]),
+        figures.travel_model_panel(load_profile()),
         html.Div(className="panel", children=[
             html.H3("Loads"),
             html.P(className="note", children="Every file load is one transaction, identified by its SHA-256; "

@@ -82,5 +82,7 @@ def test_data_page_lists_loads_and_rejects(page, served_app):
     assert "Rejected rows" in text and "missing" in text
     assert "Open Government Licence" in text
     assert "strongly connected" in text
+    assert "Cross-validated mean absolute error" in page.inner_text("#travel-model")
+    assert "osmnx default speeds" in page.inner_text("#travel-model")
     assert page.console_errors == []
     assert page.outside_requests == []

@@ -74,3 +74,13 @@ def test_bad_inputs():
         site_travel_times(line_network(), [99], cutoff_s=10)
     with pytest.raises(AnalysisError, match="offsets_s"):
         nearest_site_field(line_network(), [0], [-1.0])
+
+
+def test_nearest_field_without_offsets_names_the_winner():
+    net = grid_network(6)
+    sites = np.array([35, 0, 0])                 # two sites share a node: the first is named
+    time, src = nearest_site_field(net, sites)
+    per_site = site_travel_times(net, sites, cutoff_s=1e9).dense()
+    assert np.allclose(time, per_site.min(axis=0))
+    assert src[0] == 1 and src[35] == 0
+    assert set(np.unique(src)) == {0, 1}
