@@ -16,7 +16,6 @@ import yaml
 from bluelight.errors import ConfigError
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "config" / "speed_profiles"
-DEFAULT_PROFILE = "bluelight_v1"
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @warehouse_option
 @json_option
-@click.option("--profile", default="bluelight_v1", show_default=True, help="Speed profile for edge travel times.")
+@click.option("--profile", default=None, help="Speed profile for the stored edge travel times (default: latest).")
 def etl_roads(files, warehouse, as_json, profile) -> None:
     """Replace the road network with the composition of FILES (.graphml, .osm, .osm.bz2, .osm.pbf)."""
     from etl.roads import load_roads

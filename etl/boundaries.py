@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
-import pyogrio
 from shapely import to_wkb
 
 from bluelight.errors import InputFileError
@@ -19,18 +17,7 @@ KNOWN_FIELDS = [("LSOA21CD", "LSOA21NM"), ("LSOA11CD", "LSOA11NM"), ("LAD22CD", 
 
 
 def parse_boundaries(path: Path, *, kind: str, code_field: str | None = None, name_field: str | None = None) -> Parsed:
-    if path.suffix.lower() in {".geojson", ".json"}:
-        files.check_text_file(path)
-    elif not path.is_file():
-        raise InputFileError(path, "file not found")
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise InputFileError(path, f"cannot read as a vector file: {exc}") from exc
-    if gdf.empty:
-        raise InputFileError(path, "file has no features")
-    if gdf.crs is None:
-        raise InputFileError(path, "file declares no CRS; expected EPSG:27700 or EPSG:4326")
+    gdf = files.read_vector(path)
     if code_field is None:
         pair = next(((c, n) for c, n in KNOWN_FIELDS if c in gdf.columns), None)
         if pair is None:

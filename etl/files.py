@@ -101,3 +101,24 @@ def header_of(path: Path, encoding: str = "utf-8") -> list[str]:
     text = decode_text(path, check_text_file(path), encoding)
     first = next(csv.reader(io.StringIO(text)), [])
     return [c.strip() for c in first]
+
+
+def read_vector(path: Path):
+    """A GeoJSON / GeoPackage / shapefile as a GeoDataFrame, checked to have features and a CRS."""
+    import geopandas as gpd
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() in {".geojson", ".json"}:
+        check_text_file(path)
+    elif not path.is_file():
+        raise InputFileError(path, "file not found")
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        raise InputFileError(path, f"cannot read as a vector file: {exc}") from exc
+    if gdf.empty:
+        raise InputFileError(path, "file has no features")
+    if gdf.crs is None:
+        raise InputFileError(path, "file declares no CRS; expected EPSG:27700 or EPSG:4326")
+    return gdf

@@ -84,6 +84,24 @@ def _number(frame: pd.DataFrame, col: str, rejects: list[Reject]) -> pd.Series:
     return num
 
 
+def _checked_pairs(frame: pd.DataFrame, col_a: str, col_b: str, check, rejects: list[Reject]) -> pd.DataFrame:
+    """Numeric (a, b) per row that passes ``check(a, b)``; every failure becomes a reject naming the row."""
+    sub_rej: list[Reject] = []
+    a = _number(frame, col_a, sub_rej)
+    b = _number(frame, col_b, sub_rej)
+    bad = {r.row for r in sub_rej}
+    rejects.extend(sub_rej)
+    for row in frame.index:
+        if row in bad:
+            continue
+        why = check(float(a[row]), float(b[row]))
+        if why:
+            rejects.append(Reject(int(row), f"{col_a}/{col_b}", f"{a[row]}, {b[row]}", why))
+            bad.add(row)
+    ok = [r for r in frame.index if r not in bad]
+    return pd.DataFrame({"a": a[ok].astype(float), "b": b[ok].astype(float)}, index=ok)
+
+
 def locate(
     frame: pd.DataFrame,
     *,
@@ -104,61 +122,24 @@ def locate(
         ``frame`` for the rows that passed.
     """
     rejects: list[Reject] = []
-    use_bng = east_col is not None and north_col is not None
-    if use_bng:
-        e_raw = frame[east_col].astype("string").str.strip()
-        has_bng = e_raw.fillna("").ne("")
-        if lat_col and lon_col:
-            use_bng_row = has_bng
-        else:
-            use_bng_row = pd.Series(True, index=frame.index)
+    has_ll = bool(lat_col and lon_col)
+    if east_col is not None and north_col is not None:
+        has_bng = frame[east_col].astype("string").str.strip().fillna("").ne("")
+        use_bng = has_bng if has_ll else pd.Series(True, index=frame.index)
     else:
-        use_bng_row = pd.Series(False, index=frame.index)
-    out = pd.DataFrame(index=frame.index, columns=["easting", "northing", "lon", "lat"], dtype=float)
-    bad: set[int] = set()
-    if use_bng_row.any():
-        sub = frame.loc[use_bng_row]
-        sub_rej: list[Reject] = []
-        e = _number(sub, east_col, sub_rej)
-        n = _number(sub, north_col, sub_rej)
-        rejects.extend(sub_rej)
-        bad.update(r.row for r in sub_rej)
-        for row in sub.index:
-            if row in bad:
-                continue
-            why = check_bng(float(e[row]), float(n[row]))
-            if why:
-                rejects.append(Reject(int(row), f"{east_col}/{north_col}", f"{e[row]}, {n[row]}", why))
-                bad.add(row)
-        ok = [r for r in sub.index if r not in bad]
-        out.loc[ok, "easting"] = e[ok].astype(float)
-        out.loc[ok, "northing"] = n[ok].astype(float)
-        lon, lat = to_wgs84(out.loc[ok, "easting"], out.loc[ok, "northing"])
-        out.loc[ok, "lon"], out.loc[ok, "lat"] = lon, lat
-    rest = ~use_bng_row
-    if rest.any():
-        if not (lat_col and lon_col):
-            for row in frame.index[rest]:
-                rejects.append(Reject(int(row), east_col, "", "no coordinates given"))
-                bad.add(row)
-        else:
-            sub = frame.loc[rest]
-            sub_rej = []
-            la = _number(sub, lat_col, sub_rej)
-            lo = _number(sub, lon_col, sub_rej)
-            rejects.extend(sub_rej)
-            bad.update(r.row for r in sub_rej)
-            for row in sub.index:
-                if row in bad:
-                    continue
-                why = check_lonlat(float(la[row]), float(lo[row]))
-                if why:
-                    rejects.append(Reject(int(row), f"{lat_col}/{lon_col}", f"{la[row]}, {lo[row]}", why))
-                    bad.add(row)
-            ok = [r for r in sub.index if r not in bad]
-            out.loc[ok, "lat"] = la[ok].astype(float)
-            out.loc[ok, "lon"] = lo[ok].astype(float)
-            e, n = to_bng(out.loc[ok, "lon"], out.loc[ok, "lat"])
-            out.loc[ok, "easting"], out.loc[ok, "northing"] = e, n
-    out = out.drop(index=sorted(bad))
-    return out, sorted(rejects, key=lambda r: (r.row or 0))
+        use_bng = pd.Series(False, index=frame.index)
+    parts = []
+    if use_bng.any():
+        en = _checked_pairs(frame.loc[use_bng], east_col, north_col, check_bng, rejects)
+        lon, lat = to_wgs84(en["a"], en["b"])
+        parts.append(pd.DataFrame({"easting": en["a"], "northing": en["b"], "lon": lon, "lat": lat}, index=en.index))
+    rest = frame.index[~use_bng]
+    if len(rest) and not has_ll:
+        rejects += [Reject(int(row), east_col, "", "no coordinates given") for row in rest]
+    elif len(rest):
+        ll = _checked_pairs(frame.loc[rest], lat_col, lon_col, lambda la, lo: check_lonlat(la, lo), rejects)
+        e, n = to_bng(ll["b"], ll["a"])
+        parts.append(pd.DataFrame({"easting": e, "northing": n, "lon": ll["b"], "lat": ll["a"]}, index=ll.index))
+    out = pd.concat(parts).sort_index() if parts else pd.DataFrame(columns=["easting", "northing", "lon", "lat"],
+                                                                       dtype=float)
+    return out.astype(float), sorted(rejects, key=lambda r: (r.row or 0))

@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from analysis.speeds import DEFAULT_PROFILE, SpeedProfile, edge_speeds_kph, load_profile
+from analysis.speeds import SpeedProfile, edge_speeds_kph, load_profile
 from bluelight.errors import InputFileError
 from etl import geo
 from etl.loading import LoadSummary, Parsed, Written, run_load
@@ -182,7 +182,7 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     return Written(loaded=len(edges), message=msg)
 
 
-def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile = DEFAULT_PROFILE) -> LoadSummary:
+def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None) -> LoadSummary:
     """Replace the warehouse's road network with the composition of ``paths``.
 
     Parameters
@@ -190,7 +190,9 @@ def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile 
     paths
         One or more extracts (.graphml, .osm, .osm.bz2, .osm.pbf).
     profile
-        Speed profile (name, path or object) for the stored travel times.
+        Speed profile (name, path or object) for the stored travel times;
+        default the latest version. Analysis recomputes times under
+        whichever profile it is given, so this column is for inspection.
     """
     if not paths:
         raise InputFileError("<roads>", "no road files given")

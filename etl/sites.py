@@ -281,18 +281,7 @@ def validated(std: pd.DataFrame, path: Path, *, rows_read: int, layout: str) -> 
 
 def _read_vector_points(path: Path, mapping: Mapping[str, str] | None) -> pd.DataFrame:
     """Read a GeoJSON / GeoPackage of sites into the CSV-like frame the validator expects."""
-    import geopandas as gpd
-    import pyogrio
-
-    files.check_text_file(path) if path.suffix.lower() in {".geojson", ".json"} else None
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise InputFileError(path, f"cannot read as a vector file: {exc}") from exc
-    if gdf.empty:
-        raise InputFileError(path, "file has no features")
-    if gdf.crs is None:
-        raise InputFileError(path, "file declares no CRS; expected EPSG:27700 or EPSG:4326")
+    gdf = files.read_vector(path)
     pts = gdf.geometry.representative_point()
     frame = pd.DataFrame(gdf.drop(columns="geometry")).astype(str).replace({"nan": "", "None": ""})
     if mapping:

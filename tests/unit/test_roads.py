@@ -46,8 +46,8 @@ def test_network_keeps_strong_component_and_reports_drops(con, write):
 
 
 def test_lengths_speeds_and_travel_times(con, write):
-    load_roads(con, [write("a.osm", osm_xml())])
-    prof = load_profile()
+    prof = load_profile("bluelight_v1")
+    load_roads(con, [write("a.osm", osm_xml())], profile=prof)
     rows = {(u, v): (length, hw, mx, spd, tt) for u, v, length, hw, mx, spd, tt in con.execute(
         "SELECT u, v, length_m, highway, maxspeed_kph, speed_kph, travel_time_s FROM road_edges").fetchall()}
     length, hw, mx, spd, tt = rows[(1, 2)]

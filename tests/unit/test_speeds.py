@@ -1,14 +1,24 @@
 import numpy as np
 import pytest
 
-from analysis.speeds import edge_speeds_kph, edge_travel_times_s, load_profile, profile_from_dict, turnout_s
+from analysis.speeds import (edge_speeds_kph, edge_travel_times_s, latest_profile_name, load_profile,
+                             profile_from_dict, turnout_s)
 from bluelight.errors import ConfigError
 
 
 def test_default_profile_is_cited_and_versioned():
-    p = load_profile()
+    p = load_profile("bluelight_v1")
     assert p.key == "bluelight@1"
     assert {"highway_kph", "turnout_s", "maxspeed"} <= set(p.sources)
+
+
+def test_default_is_the_latest_version(tmp_path):
+    for v in (1, 3, 2):
+        (tmp_path / f"fam_v{v}.yaml").write_text(
+            f"name: fam\nversion: {v}\nhighway_kph: {{default: 30}}\nturnout_s: {{default: 60}}\n")
+    assert latest_profile_name("fam", directory=tmp_path) == "fam_v3"
+    with pytest.raises(ConfigError, match="no fam2_v"):
+        latest_profile_name("fam2", directory=tmp_path)
 
 
 def test_speeds_class_capped_by_limit():
