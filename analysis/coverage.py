@@ -233,7 +233,8 @@ def summarise_by(labels, response_s, weight, threshold_s: float, *,
         m = labels == lab
         rows.append({"area": lab, **summarise(np.asarray(response_s)[m], np.asarray(weight)[m], threshold_s,
                                                  variability=variability).as_dict()})
-    return pd.DataFrame(rows)
+    columns = ["area"] + list(CoverageSummary.__dataclass_fields__)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def compare_targets(response_s, weight, targets: pd.DataFrame, *,

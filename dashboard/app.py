@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import dash
+from dash import html, set_props
 
+from analysis.speeds import load_profile
+from bluelight.errors import BluelightError
+from bluelight.settings import REPO_ROOT
+from dashboard.engine import Engine
 from dashboard.layout import shell
-from dashboard.pages import data, overview
+from dashboard.pages import coverage, data, overview, scenarios
 from dashboard.queries import Warehouse
 
-PAGES = (overview, data)
+log = logging.getLogger(__name__)
+
+#: user-saved scenarios first (where the page saves), then the ones kept in the repository
+SCENARIO_DIRS = [REPO_ROOT / "data" / "scenarios", REPO_ROOT / "scenarios"]
 
 
-def create_app(warehouse: str | Path) -> dash.Dash:
+def show_error(err: Exception) -> None:
+    """Every callback error becomes a readable alert above the page, never a stack trace."""
+    if isinstance(err, BluelightError):
+        text = str(err)
+    else:
+        log.exception("callback failed", exc_info=err)
+        text = f"Something went wrong computing this view ({type(err).__name__}: {err}). Details are in the server log."
+    set_props("global-alert", {"children": [html.B("Could not update the view. "), text],
+                               "style": {"display": "block"}})
+
+
+def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None) -> dash.Dash:
     """A Dash app serving the pages over ``warehouse`` (opened read-only)."""
     wh = Warehouse(warehouse)
+    engine = Engine(wh, load_profile(profile))
+    dirs = scenario_dirs or SCENARIO_DIRS
     app = dash.Dash(__name__, use_pages=True, pages_folder="", title="Blue Light Atlas",
-                    suppress_callback_exceptions=True, serve_locally=True,
+                    suppress_callback_exceptions=True, serve_locally=True, on_error=show_error,
                     assets_folder=str(Path(__file__).with_name("assets")))
-    for page in PAGES:
-        page.register(app, wh)
+    overview.register(app, wh, engine)
+    coverage.register(app, wh, engine)
+    scenarios.register(app, wh, engine, dirs)
+    data.register(app, wh, engine)
     app.layout = shell(wh)
+
+    @app.callback(dash.Output("global-alert", "style"), dash.Input("_pages_location", "pathname"))
+    def hide_alert_on_navigation(_path):
+        return {"display": "none"}
+
     return app

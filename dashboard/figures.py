@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import dash_ag_grid as dag
@@ -27,7 +30,7 @@ def base_map(*, roads: dict | None, boundaries: dict | None, bounds=None, height
     if bounds:
         centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.6, 1e-3)
-        zoom = max(3.0, min(14.0, 8.6 - __import__("math").log2(span / 0.4)))
+        zoom = max(3.0, min(14.0, 8.6 - math.log2(span / 0.4)))
     fig = go.Figure()
     fig.update_layout(map={"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
                       margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height,
@@ -58,17 +61,17 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> d
         id=table_id, rowData=records,
         columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
                      "resizable": True, "tooltipField": c} for c in frame.columns],
-        defaultColDef={"minWidth": 90, "flex": 1},
+        defaultColDef={"minWidth": 110, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight",
                          "enableCellTextSelection": True},
         className="ag-theme-alpine", style={"width": "100%"},
     )
 
 
-def count_cards(counts: dict[str, int]) -> html.Div:
-    """A row of small cards, one per table, with its row count."""
+def count_cards(counts: dict) -> html.Div:
+    """A row of small cards, one per figure (numbers are formatted with thousands separators)."""
     return html.Div(className="cards", children=[
-        html.Div(className="card", children=[html.Div(f"{n:,}", className="card-value"),
+        html.Div(className="card", children=[html.Div(f"{n:,}" if isinstance(n, int) else n, className="card-value"),
                                              html.Div(t.replace("_", " "), className="card-label")])
         for t, n in counts.items()])
 
@@ -101,3 +104,208 @@ def travel_model_panel(profile) -> html.Div:
         ]),
         html.Ul([html.Li([html.B(k + ": "), v]) for k, v in profile.sources.items()], className="note"),
     ])
+
+
+# ----------------------------------------------------------------------------- coverage
+
+RESPONSE_BINS_MIN = [0, 3, 4, 5, 6, 7, 8, 10, 12, 15, 30]
+
+
+def _to_wgs84_geojson(polys) -> list[dict]:
+    import shapely
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    out = []
+    for p in polys:
+        if p is None or p.is_empty:
+            out.append(None)
+            continue
+        g = shapely.transform(p.simplify(10), lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        out.append({"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)})
+    return out
+
+
+ISO_COLOURS = ["#1a9850", "#fee08b", "#fc8d59", "#d73027"]
+
+
+def isochrone_layers(polys, bands_s) -> list[dict]:
+    """Map layers for nested isochrone bands, largest first so the smaller ones stay visible."""
+    feats = _to_wgs84_geojson(polys)
+    layers = []
+    for i in reversed(range(len(feats))):
+        if feats[i] is None:
+            continue
+        layers.append({"source": {"type": "FeatureCollection", "features": [feats[i]]}, "type": "fill",
+                       "color": ISO_COLOURS[i % len(ISO_COLOURS)], "opacity": 0.22, "below": "traces"})
+    return layers
+
+
+def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | None,
+                 sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
+                 iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "") -> go.Figure:
+    """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    on = ~np.isnan(response_s)
+    minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
+    colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
+    scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
+    if zones_geojson is not None and zones_geojson["features"]:
+        fig.add_trace(go.Choroplethmap(
+            geojson=zones_geojson, locations=points.loc[on, "zone"], z=minutes[on], zmin=0, zmax=15,
+            colorscale=scale, marker={"opacity": 0.55, "line": {"width": 0}}, colorbar=colorbar,
+            name="response (min)", customdata=np.column_stack([points.loc[on, "area"], points.loc[on, "weight"]]),
+            hovertemplate="%{location} (%{customdata[0]})<br>response %{z:.1f} min<br>population %{customdata[1]:,.0f}"
+                          "<extra></extra>"))
+    else:
+        fig.add_trace(go.Scattermap(
+            lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers", name="incidents",
+            marker={"size": 6, "color": minutes[on], "cmin": 0, "cmax": 15, "colorscale": scale, "colorbar": colorbar},
+            text=points.loc[on, "zone"], hovertemplate="%{text}<br>response %{marker.color:.1f} min<extra></extra>"))
+    if highlight is not None and highlight.any():
+        fig.add_trace(go.Scattermap(lon=points.loc[highlight, "lon"], lat=points.loc[highlight, "lat"], mode="markers",
+                                    marker={"size": 7, "color": "#6a3d9a"}, name="reached first by the chosen site"))
+    fig.add_trace(go.Scattermap(
+        lon=sites["lon"], lat=sites["lat"], mode="markers", name="sites",
+        marker={"size": 10, "color": "#10243e"}, text=sites["name"], customdata=sites["site_id"],
+        hovertemplate="<b>%{text}</b><br>%{customdata}<extra>site</extra>"))
+    if iso_layers:
+        fig.update_layout(map_layers=list(iso_layers) + list(fig.layout.map.layers))
+    if title:
+        fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
+    return fig
+
+
+def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
+                     label: str, variability=None) -> go.Figure:
+    """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread)."""
+    on = ~np.isnan(response_s)
+    t = response_s[on]
+    w = np.asarray(weight, float)[on]
+    grid = np.linspace(0, 20 * 60, 241)
+    fig = go.Figure()
+    if w.sum() > 0:
+        order = np.argsort(t)
+        cum = np.cumsum(w[order]) / w.sum()
+        fig.add_trace(go.Scatter(x=t[order] / 60, y=cum, mode="lines", name="modelled (single time)",
+                                 line={"color": "#9aa5b1", "dash": "dot"}))
+        if variability is not None:
+            prob = [float((w * variability.prob_within(t, g)).sum() / w.sum()) if g > 0 else 0.0 for g in grid]
+            fig.add_trace(go.Scatter(x=grid / 60, y=prob, mode="lines", name="modelled with variability",
+                                     line={"color": "#10243e", "width": 3}))
+    fig.add_vline(x=threshold_s / 60, line={"color": "#d62728", "dash": "dash"},
+                  annotation_text=f"standard {threshold_s / 60:g} min", annotation_position="bottom right")
+    if goal:
+        fig.add_hline(y=goal, line={"color": "#d62728", "dash": "dot"}, annotation_text=f"goal {goal:.0%}")
+    fig.update_layout(title={"text": label, "font": {"size": 13}}, xaxis_title="response time (minutes)",
+                      yaxis_title="share of demand on the network", yaxis={"tickformat": ".0%", "range": [0, 1.02]},
+                      xaxis={"range": [0, 20]}, height=340, margin={"l": 50, "r": 10, "t": 40, "b": 40},
+                      legend={"x": 0.55, "y": 0.1})
+    return fig
+
+
+def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,
+             profile_key: str) -> html.Div:
+    """One service's headline figures against its standard."""
+    def pct(v):
+        return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
+
+    def mins(v):
+        return "–" if v is None or not np.isfinite(v) else f"{v / 60:.1f} min"
+
+    status = {True: ("meets", "kpi-ok"), False: ("misses", "kpi-bad"), None: ("no target", "kpi-na")}[met]
+    return html.Div(className=f"card kpi {status[1]}", id=f"kpi-{service}", children=[
+        html.Div(service.title(), className="kpi-title"),
+        html.Div(pct(summary.share_within_modelled), className="card-value"),
+        html.Div(f"of population on the network reached within {threshold_s / 60:g} min", className="card-label"),
+        html.Div(f"mean {mins(summary.mean_s)} · 90th centile {mins(summary.p90_s)}", className="kpi-line"),
+        html.Div(f"{status[0]}: {target_text}", className="kpi-line"),
+        html.Div(f"{summary.demand_off_network:,.0f} people beyond the road data · profile {profile_key}",
+                 className="kpi-foot"),
+    ])
+
+
+def summary_table(summaries: dict[str, object]) -> pd.DataFrame:
+    """KPI rows (one per label) from coverage summaries, in planner's units."""
+    rows = []
+    for label, s in summaries.items():
+        rows.append({"scenario": label, "share within (modelled)": round(100 * s.share_within_modelled, 2),
+                     "share within (single time)": round(100 * s.share_within, 2),
+                     "mean min": round(s.mean_s / 60, 2) if np.isfinite(s.mean_s) else None,
+                     "p90 min": round(s.p90_s / 60, 2) if np.isfinite(s.p90_s) else None,
+                     "demand on network": round(s.demand_on_network), "unreached": round(s.demand_unreached)})
+    return pd.DataFrame(rows)
+
+
+def area_table(by_area: pd.DataFrame) -> pd.DataFrame:
+    """Per-area coverage in planner's units."""
+    return pd.DataFrame({
+        "area": by_area["area"],
+        "share within (modelled) %": (100 * by_area["share_within_modelled"]).round(1),
+        "share within (single time) %": (100 * by_area["share_within"]).round(1),
+        "mean min": (by_area["mean_s"] / 60).round(2),
+        "p90 min": (by_area["p90_s"] / 60).round(2),
+        "demand on network": by_area["demand_on_network"].round(0),
+        "beyond road data": by_area["demand_off_network"].round(0),
+    })
+
+
+def with_change_row(table: pd.DataFrame) -> pd.DataFrame:
+    """Add a row with the second row minus the first, for every numeric column."""
+    if len(table) < 2:
+        return table
+    diff = {c: (round(table[c].iloc[1] - table[c].iloc[0], 2) if pd.api.types.is_numeric_dtype(table[c]) and
+                table[c].notna().all() else None) for c in table.columns}
+    diff[table.columns[0]] = "change (second − first)"
+    return pd.concat([table, pd.DataFrame([diff])], ignore_index=True)
+
+
+def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict, sites: pd.DataFrame,
+               closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds) -> go.Figure:
+    """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    on = ~np.isnan(delta_s)
+    fig.add_trace(go.Choroplethmap(
+        geojson=zones_geojson, locations=points.loc[on, "zone"], z=np.clip(delta_s[on] / 60, -5, 5), zmin=-3, zmax=3,
+        colorscale=[[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]], marker={"opacity": 0.6, "line": {"width": 0}},
+        colorbar={"title": {"text": "change<br>minutes"}, "thickness": 12, "len": 0.6}, name="change",
+        hovertemplate="%{location}<br>change %{z:+.2f} min<extra></extra>"))
+    fig.add_trace(go.Scattermap(lon=sites["lon"], lat=sites["lat"], mode="markers", name="open sites",
+                                marker={"size": 10, "color": "#10243e"}, text=sites["name"],
+                                hovertemplate="%{text}<extra></extra>"))
+    if len(closed):
+        fig.add_trace(go.Scattermap(lon=closed["lon"], lat=closed["lat"], mode="markers", name="closed in scenario",
+                                    marker={"size": 12, "color": "#d73027"}, text=closed["name"],
+                                    hovertemplate="%{text} (closed)<extra></extra>"))
+    if len(added):
+        from etl.geo import to_wgs84
+
+        lon, lat = to_wgs84(added["easting"], added["northing"])
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="new or moved site",
+                                    marker={"size": 13, "color": "#6a3d9a"}, text=added["site_id"],
+                                    hovertemplate="%{text}<extra>new/moved</extra>"))
+    return fig
+
+
+def comparison_report(table: pd.DataFrame, curves: list[go.Figure], *, service: str, threshold_s: float, profile,
+                      data_source: dict) -> str:
+    """A self-contained HTML report (plotly.js inlined, no outside requests) of a scenario comparison."""
+    import html as html_lib
+
+    rows = "".join("<tr>" + "".join(f"<td>{html_lib.escape('' if v is None else str(v))}</td>" for v in r) + "</tr>"
+                   for r in table.itertuples(index=False))
+    head = "".join(f"<th>{html_lib.escape(c)}</th>" for c in table.columns)
+    plots = "".join(c.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, c in enumerate(curves))
+    params = "".join(f"<li><b>{html_lib.escape(k)}</b>: {html_lib.escape(str(v))}</li>" for k, v in profile.sources.items())
+    synthetic = "<p><b>SYNTHETIC DATA: not a real place.</b></p>" if data_source.get("synthetic") else ""
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Scenario comparison – {service}</title>
+<style>body{{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccd;padding:4px 8px;font-size:13px}}th{{background:#f2f4f7}}</style></head><body>
+<h1>Scenario comparison: {html_lib.escape(service)} cover</h1>{synthetic}
+<p>Standard: {threshold_s / 60:g} minutes. Response = turnout + drive time on the road network, speed profile
+{html_lib.escape(profile.key)}. Shares "modelled" include the calibrated spread of real attendance times.</p>
+<table><tr>{head}</tr>{rows}</table>{plots}
+<h2>Assumptions and sources</h2><ul>{params}</ul>
+<p>Data source: {html_lib.escape(str(data_source.get('kind')))} ({html_lib.escape(str(data_source.get('path')))}).
+Roads © OpenStreetMap contributors (ODbL). Contains public sector information licensed under the Open Government
+Licence v3.0; contains OS data © Crown copyright and database right.</p></body></html>"""

@@ -31,6 +31,7 @@ def shell(wh: Warehouse) -> html.Div:
             html.Nav(nav, className="nav"),
         ]),
         banner(wh),
+        html.Div(id="global-alert", className="alert", style={"display": "none"}),
         html.Main(dash.page_container, className="content"),
         html.Footer(className="footer", children=[
             html.Span(f"Roads and tagged stations {OSM_ATTRIBUTION}. "),

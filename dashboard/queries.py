@@ -42,32 +42,20 @@ class Warehouse:
         return self._con is not None
 
     def _query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        if self._con is None:
-            raise WarehouseError(f"warehouse {self.path} does not exist; build it with 'bluelight etl demo'")
-        with self._lock:
-            cur = self._con.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
+        return self._with_cursor(lambda cur: cur.execute(sql, params or []).df())
 
     def _cached(self, key, build):
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = build()
+        with self._lock:
+            return self._cache.setdefault(key, value)
 
     def status(self) -> dict:
         from etl.status import warehouse_status
 
-        def build():
-            with self._lock:
-                cur = self._con.cursor()
-            try:
-                return warehouse_status(cur)
-            finally:
-                cur.close()
-
-        return self._cached("status", build)
+        return self._cached("status", lambda: self._with_cursor(warehouse_status))
 
     def load_runs(self) -> pd.DataFrame:
         return self._query(
@@ -105,6 +93,54 @@ class Warehouse:
             return _feature_collection(frame, ["highway"])
 
         return self._cached("roads", build)
+
+    def network(self, profile):
+        """The road network under ``profile`` with edge geometries (see :func:`bluelight.inputs.read_network`)."""
+        from bluelight.inputs import read_network
+
+        return self._with_cursor(lambda cur: read_network(cur, profile))
+
+    def operational_sites(self, service: str) -> pd.DataFrame:
+        from bluelight.inputs import read_sites
+
+        return self._with_cursor(lambda cur: read_sites(cur, services=[service]))
+
+    def demand_points(self, spec, service: str) -> pd.DataFrame:
+        """Population (an age band) or incidents of a service (categories, hours) as weighted points."""
+        from bluelight.inputs import read_incident_demand, read_population
+
+        if spec.kind == "population":
+            return self._with_cursor(lambda cur: read_population(cur, age_band=spec.age_band))
+        hours = range(spec.hours[0], spec.hours[1] + 1)
+        return self._with_cursor(lambda cur: read_incident_demand(cur, service=service,
+                                                                  categories=list(spec.categories) or None,
+                                                                  hours=hours))
+
+    def incident_categories(self, service: str) -> list[str]:
+        return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
+            "category"].tolist()
+
+    def lsoa_geojson(self, codes) -> dict:
+        """LSOA polygons (WGS84, simplified) of the given zone codes, keyed by ``id`` = code."""
+        codes = sorted(set(codes))
+        if not codes:
+            return {"type": "FeatureCollection", "features": []}
+        frame = self._query("SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom_wgs84, 0.00005)) AS g "
+                            "FROM boundaries WHERE kind = 'lsoa' AND code IN (SELECT unnest(?))", [codes])
+        fc = _feature_collection(frame, ["code", "name"])
+        for f in fc["features"]:
+            f["id"] = f["properties"]["code"]
+        return fc
+
+    def _with_cursor(self, fn):
+        if self._con is None:
+            raise WarehouseError(f"warehouse {self.path} does not exist; build it with 'bluelight etl demo'")
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return fn(cur)
+        finally:
+            cur.close()
 
     def network_bounds(self) -> tuple[float, float, float, float] | None:
         frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from analysis.speeds import load_profile
 from dashboard import figures
 from dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 
@@ -20,7 +19,7 @@ LICENCES = [
 ]
 
 
-def layout(wh: Warehouse):
+def layout(wh: Warehouse, engine):
     if not wh.available:
         return html.Div([html.H2("Data"), html.P(f"No warehouse at {wh.path}.")])
     st = wh.status()
@@ -36,7 +35,7 @@ def layout(wh: Warehouse):
             f"Data source: {ds['kind']} ({ds['path']})", html.B("  SYNTHETIC") if ds["synthetic"] else ""]),
         figures.count_cards(st["tables"]),
         html.Div(className="panel", children=[html.H3("Road network"), html.P(net_text)]),
-        figures.travel_model_panel(load_profile()),
+        figures.travel_model_panel(engine.profile),
         html.Div(className="panel", children=[
             html.H3("Loads"),
             html.P(className="note", children="Every file load is one transaction, identified by its SHA-256; "
@@ -54,6 +53,6 @@ def layout(wh: Warehouse):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse) -> None:
+def register(app: dash.Dash, wh: Warehouse, engine) -> None:
     dash.register_page("data", path="/data", name="Data", title="Blue Light Atlas – Data",
-                       layout=lambda **_: layout(wh))
+                       layout=lambda **_: layout(wh, engine))

@@ -1,4 +1,4 @@
-"""Overview: every site of the three services on one offline map."""
+"""Overview: every site, headline cover of each service against its standard, coverage and isochrones."""
 
 from __future__ import annotations
 
@@ -6,42 +6,104 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboard import figures
+from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
 from dashboard.queries import Warehouse
 
-SERVICES = ["fire", "police", "ambulance", "other"]
+SERVICES = ["fire", "police", "ambulance"]
+ISO_BANDS = (300.0, 480.0, 600.0)
 
 
-def layout(wh: Warehouse):
+def kpis(wh: Warehouse, engine: Engine) -> html.Div:
+    targets = wh.targets().set_index("target_id")
+    cards = []
+    for service in SERVICES:
+        threshold, target_id = DEFAULT_STANDARD[service]
+        if engine.sites(service).empty:
+            continue
+        s = engine.summary(engine.evaluate(service, DemandSpec()), threshold)
+        t = targets.loc[target_id] if target_id in targets.index else None
+        met, text = None, "no target loaded"
+        if t is not None:
+            value = s.mean_s if t["statistic"] == "mean" else s.share_within_modelled
+            met = bool(value <= t["threshold_s"]) if t["statistic"] == "mean" else bool(value >= t["goal"])
+            text = t["description"]
+        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
+                                      profile_key=engine.profile.key))
+    return html.Div(className="cards", children=cards)
+
+
+def layout(wh: Warehouse, engine: Engine):
     if not wh.available:
         return html.Div([html.H2("Overview"), html.P("No data loaded yet.")])
-    sites = wh.sites()
-    present = [s for s in SERVICES if s in set(sites["service"])]
     return html.Div([
-        html.H2("Overview: sites of the three services"),
+        html.H2("Overview: cover of the three services against their standards"),
+        kpis(wh, engine),
         html.P(className="note", children=(
-            "Each dot is a site (colour: service; faded: closed). Sites from OpenStreetMap or the estates register "
-            "that duplicate an official site are not drawn twice. Grey lines: the road network the analysis uses; "
-            "dark lines: borough boundaries.")),
+            "Cards: response = turnout + drive time on the road network under the speed profile shown; shares are "
+            "modelled with the calibrated spread of real attendance times. Population is ONS mid-2020 by LSOA; "
+            "only the population within the road data can be assessed (see the Data page). Stations outside the "
+            "road data cannot be routed, so places near its edge may in reality be reached sooner than shown.")),
         html.Div(className="panel", children=[
-            dcc.Checklist(id="overview-services", options=[{"label": s.title(), "value": s} for s in present],
-                          value=present, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "12px"}),
-            dcc.Checklist(id="overview-closed", options=[{"label": "show closed sites", "value": "closed"}],
-                          value=["closed"], inline=True, inputStyle={"marginRight": "4px", "marginLeft": "12px"}),
-            dcc.Graph(id="overview-map", config={"displaylogo": False}),
+            html.Div(className="controls", children=[
+                html.Div(className="control", children=[html.Span("Services shown", className="control-label"),
+                         dcc.Checklist(id="overview-services", options=[{"label": s.title(), "value": s} for s in SERVICES],
+                                       value=SERVICES, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "10px"})]),
+                html.Div(className="control", children=[html.Span("Layer", className="control-label"),
+                         dcc.RadioItems(id="overview-layer", value="sites", inline=True,
+                                        inputStyle={"marginRight": "4px", "marginLeft": "10px"},
+                                        options=[{"label": "sites only", "value": "sites"},
+                                                 {"label": "coverage of", "value": "coverage"}])]),
+                html.Div(className="control", children=[html.Span("Coverage service", className="control-label"),
+                         dcc.Dropdown(id="overview-cover-service", options=SERVICES, value="fire", clearable=False)]),
+                html.Div(className="control", children=[html.Span("Isochrones (5, 8, 10 min)", className="control-label"),
+                         dcc.Checklist(id="overview-iso", options=[{"label": "show", "value": "on"}], value=[])]),
+                html.Div(className="control", children=[html.Span("Closed sites", className="control-label"),
+                         dcc.Checklist(id="overview-closed", options=[{"label": "show", "value": "closed"}],
+                                       value=["closed"])]),
+            ]),
+            dcc.Loading(dcc.Graph(id="overview-map", config={"displaylogo": False})),
+            html.P(id="overview-legend", className="note"),
         ]),
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse) -> None:
+def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
     dash.register_page("overview", path="/", name="Overview", title="Blue Light Atlas – Overview",
-                       layout=lambda **_: layout(wh))
+                       layout=lambda **_: layout(wh, engine))
 
-    @app.callback(Output("overview-map", "figure"), Input("overview-services", "value"),
+    @app.callback(Output("overview-map", "figure"), Output("overview-legend", "children"),
+                  Input("overview-services", "value"), Input("overview-layer", "value"),
+                  Input("overview-cover-service", "value"), Input("overview-iso", "value"),
                   Input("overview-closed", "value"))
-    def update_map(services, closed):
+    def update_map(services, layer, cover_service, iso, closed):
         sites = wh.sites()
-        sites = sites[sites["service"].isin(services or [])]
-        if not closed:
-            sites = sites[sites["status"] != "closed"]
-        return figures.sites_map(sites, roads=wh.roads_geojson(), boundaries=wh.boundaries_geojson("borough"),
-                                 bounds=wh.network_bounds())
+        sites = sites[sites["service"].isin(services or []) & (bool(closed) | (sites["status"] != "closed"))]
+        iso_layers = figures.isochrone_layers(engine.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
+        if layer == "coverage":
+            return overview_coverage(wh, engine, cover_service, sites, iso_layers)
+        fig = figures.sites_map(sites, roads=wh.roads_geojson(), boundaries=wh.boundaries_geojson("borough"),
+                                bounds=wh.network_bounds())
+        if iso_layers:
+            fig.update_layout(map_layers=iso_layers + list(fig.layout.map.layers))
+        return fig, legend_text(engine, cover_service, iso, coverage=False)
+
+
+def overview_coverage(wh: Warehouse, engine: Engine, service: str, sites, iso_layers):
+    ev = engine.evaluate(service, DemandSpec())
+    threshold = DEFAULT_STANDARD[service][0]
+    fig = figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
+                               zones_geojson=wh.lsoa_geojson(ev.points.loc[ev.response_s == ev.response_s, "zone"]),
+                               sites=sites[sites["service"] == service], roads=wh.roads_geojson(),
+                               boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(),
+                               iso_layers=iso_layers)
+    return fig, legend_text(engine, service, iso_layers, coverage=True)
+
+
+def legend_text(engine: Engine, service: str, iso, *, coverage: bool) -> str:
+    parts = [f"Speed profile {engine.profile.key}."]
+    if coverage:
+        parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
+                     "population-weighted centre; LSOAs beyond the road data are not drawn.")
+    if iso:
+        parts.append(f"Shaded bands: {service} response within 5, 8 and 10 minutes from its open stations.")
+    return " ".join(parts)

@@ -48,13 +48,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def served_app(demo_warehouse):
+def served_app(demo_warehouse, tmp_path_factory):
     """The dashboard served by werkzeug on 127.0.0.1 in a background thread."""
     from werkzeug.serving import make_server
 
     from dashboard.app import create_app
 
-    app = create_app(demo_warehouse)
+    app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios")])
     port = free_port()
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,8 +1,9 @@
-"""The dashboard in Debian chromium: every page loads, no console errors, nothing leaves the machine."""
+"""The dashboard in Debian chromium: every page loads, controls work, no console errors, nothing leaves the machine."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -16,7 +17,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 SCREENSHOTS = Path(os.environ.get("BLUELIGHT_SCREENSHOTS", Path(__file__).resolve().parents[2] / "screenshots"))
-PAGES = {"overview": "/", "data": "/data"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, served_app):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = ctx.new_page()
     pg.console_errors = []
     pg.outside_requests = []
@@ -49,40 +49,93 @@ def page(browser, served_app):
 
     pg.on("request", on_request)
     yield pg
+    assert pg.console_errors == []
+    assert pg.outside_requests == []
+    assert not pg.is_visible("#global-alert")
     ctx.close()
 
 
-def _visit(page, base, path, name):
+def _visit(page, base, path, name, ready):
     page.goto(base + path, wait_until="networkidle")
-    page.wait_for_selector("#_pages_content", timeout=20000)
+    page.wait_for_selector(ready, timeout=30000)
+    page.wait_for_load_state("networkidle")
     page.wait_for_timeout(800)
+    _shot(page, name)
+
+
+def _shot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def test_overview_page_draws_the_sites_map(page, served_app):
-    _visit(page, served_app, "/", "overview")
-    page.wait_for_selector("#overview-map .maplibregl-canvas", timeout=20000)
+def _choose(page, dropdown_id, text):
+    page.click(f"#{dropdown_id}")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+
+
+def test_overview_kpis_and_map(page, served_app):
+    _visit(page, served_app, "/", "overview", "#overview-map .maplibregl-canvas")
+    for service in ("fire", "police", "ambulance"):
+        assert re.search(r"\d+\.\d%", page.inner_text(f"#kpi-{service}"))
     legend = page.locator("#overview-map g.legend").text_content()
-    assert "Fire – open" in legend and "Police – open" in legend and "Ambulance – open" in legend
-    assert "Fire – closed (10)" in legend
-    # untick police: its legend entry goes
+    assert "Fire – closed (10)" in legend and "Police – open" in legend
     page.get_by_label("Police").uncheck()
-    page.wait_for_function("!document.querySelector('#overview-map g.legend').textContent.includes('Police')",
-                           timeout=10000)
+    page.wait_for_function("!document.querySelector('#overview-map g.legend').textContent.includes('Police')")
+    page.get_by_label("coverage of").check()
+    page.get_by_label("show", exact=True).first.check()
+    page.wait_for_function("document.querySelector('#overview-legend').innerText.includes('Shaded bands')",
+                           timeout=30000)
+    page.wait_for_load_state("networkidle")
+    _shot(page, "overview-coverage")
     assert "OpenStreetMap" in page.inner_text("footer")
-    assert page.console_errors == []
-    assert page.outside_requests == []
 
 
-def test_data_page_lists_loads_and_rejects(page, served_app):
-    _visit(page, served_app, "/data", "data")
+def test_coverage_explorer(page, served_app):
+    _visit(page, served_app, "/coverage", "coverage", "#cov-curve .main-svg")
+    assert "within 6 min" in page.inner_text("#cov-kpis").lower()
+    assert "Westminster" in page.inner_text("#cov-table")
+    _choose(page, "cov-service", "ambulance")
+    page.wait_for_function("document.querySelector('#cov-kpis').innerText.toLowerCase().includes('within 7 min')",
+                           timeout=30000)
+    page.get_by_label("incidents").check()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    _shot(page, "coverage-incidents")
+    with page.expect_download() as dl:
+        page.click("#cov-csv-btn")
+    assert dl.value.suggested_filename == "coverage_ambulance.csv"
+
+
+def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
+    _visit(page, served_app, "/scenarios", "scenarios", "#scn-kpi-table")
+    _choose(page, "scn-close", "Soho")
+    page.wait_for_function("document.querySelector('#scn-changes').innerText.startsWith('1 closed')", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("#scn-kpi-table .ag-row").all_inner_texts()
+    change = next(r for r in rows if r.startswith("change"))
+    mean_change = float(change.split("\n")[3])
+    assert mean_change > 0            # mean response in minutes rises when Soho closes
+    page.fill("#scn-name", "close Soho browser test")
+    page.click("#scn-save")
+    page.wait_for_function("document.querySelector('#scn-saved').innerText.includes('Saved as')")
+    _choose(page, "scn-b", "close Soho browser test")
+    page.wait_for_selector("#scn-compare-table .ag-row", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    _shot(page, "scenarios-compare")
+    with page.expect_download() as dl:
+        page.click("#scn-report-btn")
+    html = Path(dl.value.path()).read_text()
+    assert "Scenario comparison" in html and "close Soho browser test" in html
+    # self-contained: plotly.js inlined, no external script or stylesheet
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", html)
+
+
+def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
+    _visit(page, served_app, "/data", "data", "#travel-model")
     text = page.inner_text("#_pages_content")
     assert "lfb_incidents_2023_sample.csv" in text
     assert "Rejected rows" in text and "missing" in text
-    assert "Open Government Licence" in text
-    assert "strongly connected" in text
+    assert "Open Government Licence" in text and "strongly connected" in text
     assert "Cross-validated mean absolute error" in page.inner_text("#travel-model")
-    assert "osmnx default speeds" in page.inner_text("#travel-model")
-    assert page.console_errors == []
-    assert page.outside_requests == []

@@ -69,6 +69,8 @@ def test_by_area_and_targets():
     by = summarise_by(["a", "a", "b", "b"], r, np.ones(4), 360)
     assert by.set_index("area").loc["a", "share_within"] == 0.5
     assert by.set_index("area").loc["b", "demand_off_network"] == 1
+    empty = summarise_by([], np.array([]), np.array([]), 360)
+    assert empty.empty and "share_within" in empty.columns
     targets = pd.DataFrame([{"target_id": "m", "statistic": "mean", "threshold_s": 420.0, "goal": None},
                             {"target_id": "s", "statistic": "share_within", "threshold_s": 480.0, "goal": 0.75}])
     out = compare_targets(r, np.ones(4), targets).set_index("target_id")
