@@ -15,10 +15,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--warehouse", default=None,
                         help="Warehouse file (default: $BLUELIGHT_WAREHOUSE or data/warehouse/atlas.duckdb).")
+    parser.add_argument("--profile", default=None, help="Speed profile (default: the latest calibrated version).")
+    parser.add_argument("--web-tiles", action="store_true",
+                        help="Draw OpenStreetMap web tiles under the maps (needs the internet; off by default).")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app(warehouse_path(args.warehouse))
+    app = create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles)
     app.run(host=args.host, port=args.port, debug=args.debug)
 
 

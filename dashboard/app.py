@@ -33,10 +33,15 @@ def show_error(err: Exception) -> None:
                                "style": {"display": "block"}})
 
 
-def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None) -> dash.Dash:
-    """A Dash app serving the pages over ``warehouse`` (opened read-only)."""
+def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None,
+               web_tiles: bool = False) -> dash.Dash:
+    """A Dash app serving the pages over ``warehouse`` (opened read-only).
+
+    ``web_tiles`` draws OpenStreetMap tiles under the maps (needs the internet);
+    by default the maps use only the project's own roads and boundaries.
+    """
     wh = Warehouse(warehouse)
-    engine = Engine(wh, load_profile(profile))
+    engine = Engine(wh, load_profile(profile), web_tiles=web_tiles)
     dirs = scenario_dirs or SCENARIO_DIRS
     app = dash.Dash(__name__, use_pages=True, pages_folder="", title="Blue Light Atlas",
                     suppress_callback_exceptions=True, serve_locally=True, on_error=show_error,

@@ -55,8 +55,9 @@ class Engine:
     """Lazily built, cached analysis state over one warehouse and speed profile."""
 
     def __init__(self, wh: Warehouse, profile: SpeedProfile, *, cutoff_s: float = CUTOFF_S,
-                 max_snap_m: float = DEFAULT_MAX_SNAP_M):
+                 max_snap_m: float = DEFAULT_MAX_SNAP_M, web_tiles: bool = False):
         self.wh = wh
+        self.web_tiles = web_tiles
         self.profile = profile
         self.cutoff_s = cutoff_s
         self.max_snap_m = max_snap_m

@@ -38,6 +38,13 @@ def base_map(*, roads: dict | None, boundaries: dict | None, bounds=None, height
     return fig
 
 
+def with_tiles(fig: go.Figure, web_tiles: bool) -> go.Figure:
+    """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
+    if web_tiles:
+        fig.update_layout(map_style="open-street-map")
+    return fig
+
+
 def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | None, bounds=None) -> go.Figure:
     """All sites by service (colour) and status (opacity), over the road network."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)

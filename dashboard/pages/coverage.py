@@ -129,7 +129,7 @@ def explorer_view(wh: Warehouse, engine: Engine, ev, threshold: float, site_id: 
     by = summarise_by(pts["area"].to_numpy(), ev.response_s, pts["weight"].to_numpy(), threshold,
                       variability=engine.variability)
     by = by[by["demand_on_network"] > 0].sort_values("demand_on_network", ascending=False)
-    return fig, curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
+    return figures.with_tiles(fig, engine.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
 
 
 def _lonlat(pts: pd.DataFrame) -> dict:

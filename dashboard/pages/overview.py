@@ -85,7 +85,7 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
                                 bounds=wh.network_bounds())
         if iso_layers:
             fig.update_layout(map_layers=iso_layers + list(fig.layout.map.layers))
-        return fig, legend_text(engine, cover_service, iso, coverage=False)
+        return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, cover_service, iso, coverage=False)
 
 
 def overview_coverage(wh: Warehouse, engine: Engine, service: str, sites, iso_layers):
@@ -96,7 +96,7 @@ def overview_coverage(wh: Warehouse, engine: Engine, service: str, sites, iso_la
                                sites=sites[sites["service"] == service], roads=wh.roads_geojson(),
                                boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(),
                                iso_layers=iso_layers)
-    return fig, legend_text(engine, service, iso_layers, coverage=True)
+    return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, service, iso_layers, coverage=True)
 
 
 def legend_text(engine: Engine, service: str, iso, *, coverage: bool) -> str:

@@ -166,7 +166,8 @@ def scenario_view(wh: Warehouse, engine: Engine, state: dict):
     changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
                f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {engine.profile.key}. "
                f"Colour: change in response time (minutes), red slower, green faster.")
-    return fig, figures.frame_table(figures.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes
+    return (figures.with_tiles(fig, engine.web_tiles),
+            figures.frame_table(figures.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
 
 
 def _load_state(path: str | None, default_service: str) -> tuple[str, dict]:
@@ -198,8 +199,8 @@ def compare_view(wh: Warehouse, engine: Engine, a, b):
                                  boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(), title=t)
             for ev, t in ((ev_a, "A"), (ev_b, "B"))]
     return html.Div([figures.frame_table(table, table_id="scn-compare-table", page_size=5),
-                     html.Div(className="row", children=[html.Div(className="col", children=[dcc.Graph(figure=m)])
-                                                         for m in maps])])
+                     html.Div(className="row", children=[html.Div(className="col", children=[
+                         dcc.Graph(figure=figures.with_tiles(m, engine.web_tiles))]) for m in maps])])
 
 
 def report_html(wh: Warehouse, engine: Engine, a, b) -> str:

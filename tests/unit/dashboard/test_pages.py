@@ -1,0 +1,110 @@
+"""Dashboard callbacks and figure builders as plain functions, on a small synthetic warehouse."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.coverage import Variability
+from analysis.speeds import load_profile
+from bluelight.scenario import apply_scenario, load_scenario
+from dashboard import figures, scenario_files
+from dashboard.engine import DemandSpec, Engine
+from dashboard.layout import banner
+from dashboard.pages import coverage, scenarios
+from dashboard.queries import Warehouse
+from etl.demo import load_demo
+from etl.sources import resolve_data_source
+from etl.warehouse import connect
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    base = tmp_path_factory.mktemp("synthetic")
+    path = base / "atlas.duckdb"
+    con = connect(path)
+    load_demo(con, resolve_data_source(prefer="synthetic", synthetic_nodes=900, cache_dir=base), progress=False)
+    con.close()
+    wh = Warehouse(path)
+    return Engine(wh, load_profile("bluelight_v1"))
+
+
+def test_synthetic_banner(engine):
+    assert "SYNTHETIC" in str(banner(engine.wh))
+
+
+def test_edit_state_add_move_reset(engine):
+    state = dict(scenarios.EMPTY)
+    site = engine.sites("fire")["site_id"].iloc[0]
+    lon, lat = float(engine.sites("fire")["lon"].iloc[0]), float(engine.sites("fire")["lat"].iloc[0])
+    click = {"points": [{"lon": lon + 0.002, "lat": lat}]}
+    s1 = scenarios.edit_state(state, "scn-map", service="fire", closed=[site], click=click, mode="add",
+                              move_site=None, duty="on_call")
+    assert s1["closed"] == [site] and s1["added"][0]["duty_system"] == "on_call"
+    s2 = scenarios.edit_state(s1, "scn-map", service="fire", closed=[site], click=click, mode="move",
+                              move_site=site, duty=None)
+    assert s2["moved"][0]["site_id"] == site and len(s2["added"]) == 1
+    assert scenarios.edit_state(s2, "scn-reset", service="fire", closed=[site], click=None, mode="add",
+                                move_site=None, duty=None) == {**scenarios.EMPTY, "service": "fire"}
+    assert scenarios.edit_state(s2, "scn-service", service="police", closed=[], click=None, mode="add",
+                                move_site=None, duty=None)["service"] == "police"
+
+
+def test_closing_every_station_but_one_worsens_and_adding_improves(engine):
+    sites = engine.sites("fire")["site_id"].tolist()
+    base = engine.summary(engine.evaluate("fire", DemandSpec()), 360)
+    worse = engine.summary(engine.evaluate("fire", DemandSpec(), closed=sites[1:]), 360)
+    assert worse.mean_s > base.mean_s and worse.share_within <= base.share_within
+    pts = engine.demand(DemandSpec(), "fire")
+    far = pts.loc[engine.evaluate("fire", DemandSpec()).response_s.argmax()]
+    added = pd.DataFrame([{"site_id": "NEW", "easting": far["easting"], "northing": far["northing"],
+                           "duty_system": "wholetime"}])
+    better = engine.summary(engine.evaluate("fire", DemandSpec(), added=added), 360)
+    assert better.mean_s < base.mean_s
+
+
+def test_scenario_view_and_saved_round_trip(engine, tmp_path):
+    site = engine.sites("fire")["site_id"].iloc[0]
+    state = {**scenarios.EMPTY, "closed": [site]}
+    fig, table, text = scenarios.scenario_view(engine.wh, engine, state)
+    assert text.startswith("1 closed")
+    rows = table.rowData
+    assert rows[-1]["scenario"].startswith("change") and rows[-1]["mean min"] >= 0
+    sc = scenario_files.state_to_scenario(state, name="Close one", note="test")
+    path = scenario_files.save(tmp_path, sc, service="fire")
+    loaded = load_scenario(path)
+    assert scenario_files.scenario_to_state(loaded, "fire")["closed"] == [site]
+    assert site not in set(apply_scenario(engine.sites("fire"), loaded)["site_id"])
+    assert scenario_files.listing([tmp_path])["name"].tolist() == ["Close one"]
+    html = scenarios.report_html(engine.wh, engine, None, str(path))
+    assert "SYNTHETIC DATA" in html and "Close one" in html and "<script src=" not in html
+
+
+def test_explorer_view_and_exports(engine):
+    ev = engine.evaluate("fire", DemandSpec())
+    fig, curve, kpi, table = coverage.explorer_view(engine.wh, engine, ev, 360, None)
+    assert any(t.type == "choroplethmap" for t in fig.data)
+    assert "within 6 min" in str(kpi)
+    site = engine.sites("fire")["site_id"].iloc[0]
+    fig2, *_ = coverage.explorer_view(engine.wh, engine, ev, 360, site)
+    assert any(t.name == "reached first by the chosen site" for t in fig2.data) or len(fig2.layout.map.layers) > 2
+    frame = coverage.export_frame(ev, 360)
+    assert {"response_s", "within_standard", "speed_profile"} <= set(frame.columns)
+    gj = json.loads(coverage.export_geojson(frame))
+    assert gj["features"] and "OpenStreetMap" in gj["features"][0]["properties"]["attribution"]
+    inc = engine.evaluate("fire", coverage.parse_demand("incidents", None, ["dwelling_fire"], [0, 23]))
+    assert len(inc.points) > 0
+
+
+def test_figure_builders():
+    t = np.array([100.0, 200.0, 400.0, np.nan])
+    fig = figures.cumulative_curve(t, np.ones(4), threshold_s=360, goal=0.9, label="x",
+                                   variability=Variability(0.0, 0.2))
+    assert [tr.name for tr in fig.data] == ["modelled (single time)", "modelled with variability"]
+    table = figures.with_change_row(pd.DataFrame({"scenario": ["a", "b"], "mean min": [4.0, 4.5]}))
+    assert table.iloc[2]["mean min"] == 0.5
+    assert figures.with_tiles(figures.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"
+    assert figures.base_map(roads=None, boundaries=None).layout.map.style == "white-bg"
