@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import travel
+from bench import dashboard, travel
 from bluelight.settings import configured_data_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -29,6 +29,8 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
         records.append(travel.nearest_field(net, G, sites, f"London, {net.n_nodes} nodes"))
         records.append(travel.per_site(net, G, sites, 600.0, "London", peer_sites=10))
         records.append(travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0]))
+        del G
+        records += dashboard.interactions(dashboard.demo_warehouse(source.path), n=10 if quick else 40)
     else:
         logging.warning("no real data directory: London benchmarks skipped")
     big = travel.synthetic_network(synthetic_nodes)

@@ -12,6 +12,7 @@ from analysis.speeds import load_profile
 from bluelight.errors import BluelightError
 from bluelight.settings import REPO_ROOT
 from dashboard.engine import Engine
+from dashboard.layers import register_routes
 from dashboard.layout import shell
 from dashboard.pages import coverage, data, overview, scenarios
 from dashboard.queries import Warehouse
@@ -51,6 +52,7 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     scenarios.register(app, wh, engine, dirs)
     data.register(app, wh, engine)
     app.layout = shell(wh)
+    register_routes(app.server, wh, engine)
 
     @app.callback(dash.Output("global-alert", "style"), dash.Input("_pages_location", "pathname"))
     def hide_alert_on_navigation(_path):

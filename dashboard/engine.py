@@ -104,6 +104,11 @@ class Engine:
             return pts.assign(node=snap.node)
         return self._memo(("demand", spec, service if spec.kind == "incidents" else None), build)
 
+    def population_zones_on_network(self) -> list[str]:
+        """Zones whose population centre is on the road network (the ones a map can colour)."""
+        pts = self.demand(DemandSpec(), "fire")
+        return pts.loc[pts["node"] >= 0, "zone"].tolist()
+
     def model(self, service: str, spec: DemandSpec) -> CoverageModel:
         def build():
             s = self.sites(service)

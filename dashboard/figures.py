@@ -16,13 +16,17 @@ SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c
 STATUS_OPACITY = {"open": 0.95, "planned": 0.8, "candidate": 0.6, "closed": 0.35}
 
 
-def base_map(*, roads: dict | None, boundaries: dict | None, bounds=None, height: int = 620) -> go.Figure:
-    """An offline map: white background, the project's own roads and boundaries as layers."""
+def _has_features(source) -> bool:
+    return isinstance(source, str) or bool(source and source.get("features"))
+
+
+def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> go.Figure:
+    """An offline map: white background, the project's own roads and boundaries as layers (GeoJSON or URL)."""
     layers = []
-    if boundaries and boundaries["features"]:
+    if _has_features(boundaries):
         layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
                        "below": "traces", "sourceattribution": OS_ATTRIBUTION})
-    if roads and roads["features"]:
+    if _has_features(roads):
         layers.append({"source": roads, "type": "line", "color": "#c8c8c8", "line": {"width": 0.8},
                        "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
     centre = {"lon": -0.13, "lat": 51.515}
@@ -69,7 +73,8 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> d
         columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
                      "resizable": True, "tooltipField": c} for c in frame.columns],
         defaultColDef={"minWidth": 110, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
-        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight",
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,
+                         "domLayout": "autoHeight",
                          "enableCellTextSelection": True},
         className="ag-theme-alpine", style={"width": "100%"},
     )
@@ -148,7 +153,7 @@ def isochrone_layers(polys, bands_s) -> list[dict]:
     return layers
 
 
-def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | None,
+def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
                  sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
                  iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "") -> go.Figure:
     """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top."""
@@ -157,7 +162,7 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
     minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
     colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
     scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
-    if zones_geojson is not None and zones_geojson["features"]:
+    if zones_geojson is not None and _has_features(zones_geojson):
         fig.add_trace(go.Choroplethmap(
             geojson=zones_geojson, locations=points.loc[on, "zone"], z=minutes[on], zmin=0, zmax=15,
             colorscale=scale, marker={"opacity": 0.55, "line": {"width": 0}}, colorbar=colorbar,
@@ -267,7 +272,7 @@ def with_change_row(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([diff])], ignore_index=True)
 
 
-def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict, sites: pd.DataFrame,
+def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,
                closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds) -> go.Figure:
     """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)

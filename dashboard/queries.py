@@ -52,6 +52,10 @@ class Warehouse:
         with self._lock:
             return self._cache.setdefault(key, value)
 
+    def cached_text(self, key, build) -> str:
+        """A serialised layer, built once per warehouse."""
+        return self._cached(key, build)
+
     def status(self) -> dict:
         from etl.status import warehouse_status
 

@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html
 
 from analysis.coverage import summarise_by
 from bluelight.inputs import AGE_COLUMNS
-from dashboard import figures
+from dashboard import figures, layers
 from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
 from dashboard.queries import Warehouse
 
@@ -110,10 +110,10 @@ def explorer_view(wh: Warehouse, engine: Engine, ev, threshold: float, site_id: 
         iso = figures.isochrone_layers(engine.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
         highlight = engine.first_reached(ev.service, site_id, ev.demand)
     pts = ev.points
-    zones = wh.lsoa_geojson(pts.loc[~np.isnan(ev.response_s), "zone"]) if ev.demand.kind == "population" else None
+    zones = layers.LSOAS if ev.demand.kind == "population" else None
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (f"; site {site_id}" if site_id else "")
     fig = figures.coverage_map(pts.assign(**_lonlat(pts)), ev.response_s, threshold_s=threshold, zones_geojson=zones,
-                               sites=sites, roads=wh.roads_geojson(), boundaries=wh.boundaries_geojson("borough"),
+                               sites=sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
     goal = _goal(wh, ev.service, threshold)
     curve = figures.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,

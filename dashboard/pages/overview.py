@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, dcc, html
 
-from dashboard import figures
+from dashboard import figures, layers
 from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
 from dashboard.queries import Warehouse
 
@@ -81,7 +81,7 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
         iso_layers = figures.isochrone_layers(engine.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
         if layer == "coverage":
             return overview_coverage(wh, engine, cover_service, sites, iso_layers)
-        fig = figures.sites_map(sites, roads=wh.roads_geojson(), boundaries=wh.boundaries_geojson("borough"),
+        fig = figures.sites_map(sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                 bounds=wh.network_bounds())
         if iso_layers:
             fig.update_layout(map_layers=iso_layers + list(fig.layout.map.layers))
@@ -92,9 +92,9 @@ def overview_coverage(wh: Warehouse, engine: Engine, service: str, sites, iso_la
     ev = engine.evaluate(service, DemandSpec())
     threshold = DEFAULT_STANDARD[service][0]
     fig = figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
-                               zones_geojson=wh.lsoa_geojson(ev.points.loc[ev.response_s == ev.response_s, "zone"]),
-                               sites=sites[sites["service"] == service], roads=wh.roads_geojson(),
-                               boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(),
+                               zones_geojson=layers.LSOAS,
+                               sites=sites[sites["service"] == service], roads=layers.ROADS,
+                               boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                iso_layers=iso_layers)
     return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, service, iso_layers, coverage=True)
 

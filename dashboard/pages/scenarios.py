@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from bluelight.scenario import load_scenario
-from dashboard import figures, scenario_files
+from dashboard import figures, layers, scenario_files
 from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
 from dashboard.queries import Warehouse
 
@@ -157,10 +157,10 @@ def scenario_view(wh: Warehouse, engine: Engine, state: dict):
     delta = scen.response_s - base.response_s
     sites = engine.sites(service)
     shown = sites[~sites["site_id"].isin(state.get("closed", []))]
-    fig = figures.change_map(base.points, delta, zones_geojson=wh.lsoa_geojson(base.points.loc[~np.isnan(delta), "zone"]),
+    fig = figures.change_map(base.points, delta, zones_geojson=layers.LSOAS,
                              sites=shown, closed=sites[sites["site_id"].isin(state.get("closed", []))],
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
-                             roads=wh.roads_geojson(), boundaries=wh.boundaries_geojson("borough"),
+                             roads=layers.ROADS, boundaries=layers.BOROUGHS,
                              bounds=wh.network_bounds())
     table = figures.summary_table({"baseline": engine.summary(base, threshold), "scenario": engine.summary(scen, threshold)})
     changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
@@ -194,9 +194,9 @@ def _compare_data(engine: Engine, a: str | None, b: str):
 def compare_view(wh: Warehouse, engine: Engine, a, b):
     service, threshold, ev_a, ev_b, table = _compare_data(engine, a, b)
     maps = [figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
-                                 zones_geojson=wh.lsoa_geojson(ev.points.loc[~np.isnan(ev.response_s), "zone"]),
-                                 sites=engine.sites(service), roads=wh.roads_geojson(),
-                                 boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(), title=t)
+                                 zones_geojson=layers.LSOAS,
+                                 sites=engine.sites(service), roads=layers.ROADS,
+                                 boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=t)
             for ev, t in ((ev_a, "A"), (ev_b, "B"))]
     return html.Div([figures.frame_table(table, table_id="scn-compare-table", page_size=5),
                      html.Div(className="row", children=[html.Div(className="col", children=[

@@ -1,0 +1,80 @@
+"""Dashboard interaction latency: the callbacks' work, timed as a user would feel it (95th centile)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from analysis.coverage import build_coverage_model, evaluate
+from analysis.traveltime import site_travel_times
+from bench.harness import Record
+
+
+def demo_warehouse(data_dir: Path) -> Path:
+    from bluelight.settings import DataSource
+    from etl.demo import load_demo
+    from etl.warehouse import connect
+
+    path = Path(tempfile.mkdtemp(prefix="bluelight-bench-")) / "atlas.duckdb"
+    con = connect(path)
+    try:
+        load_demo(con, DataSource(data_dir, "shared"), progress=False)
+    finally:
+        con.close()
+    return path
+
+
+def _p95(fn, n: int) -> tuple[float, float]:
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return float(np.percentile(times, 95)), float(np.median(times))
+
+
+def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
+    from analysis.speeds import load_profile
+    from dashboard.engine import DemandSpec, Engine
+    from dashboard.pages import coverage, scenarios
+    from dashboard.queries import Warehouse
+
+    wh = Warehouse(warehouse)
+    engine = Engine(wh, load_profile())
+    fire = engine.sites("fire")
+    ids = fire.loc[fire["node"] >= 0, "site_id"].tolist()
+    engine.evaluate("fire", DemandSpec())           # warm the caches, as a served app is after its first view
+    scenarios.scenario_view(wh, engine, {**scenarios.EMPTY, "closed": ids[:1]})
+
+    def close_one(i):
+        scenarios.scenario_view(wh, engine, {**scenarios.EMPTY, "closed": [ids[i % len(ids)]]})
+
+    def explorer(i):
+        ev = engine.evaluate("fire", DemandSpec())
+        coverage.explorer_view(wh, engine, ev, 240.0 + 30 * (i % 8), None)
+
+    on = fire[fire["node"] >= 0]
+    pts = engine.demand(DemandSpec(), "fire")
+
+    def naive_close_one(i):
+        keep = on[on["site_id"] != ids[i % len(ids)]]
+        times = site_travel_times(engine.network, keep["node"].to_numpy(), cutoff_s=engine.cutoff_s)
+        evaluate(build_coverage_model(times, keep["turnout"].to_numpy(), pts["node"].to_numpy()))
+
+    def cached_close_one(i):
+        engine.evaluate("fire", DemandSpec(), closed=[ids[i % len(ids)]])
+
+    p95, med = _p95(cached_close_one, n)
+    peer95, _ = _p95(naive_close_one, max(5, n // 4))
+    out = [Record("dashboard: close a station, coverage only (p95)", p95,
+                  "recompute per-site travel times each interaction (no cache)", peer95, peer95 / p95, n, 0.0, None,
+                  f"median {med * 1000:.1f} ms; {len(pts)} demand points, {len(ids)} stations")]
+    for name, fn in (("dashboard: close a station, whole callback (p95)", close_one),
+                     ("dashboard: change the standard, whole callback (p95)", explorer)):
+        p95, med = _p95(fn, n)
+        out.append(Record(name, p95, "-", None, None, n, 0.0, None,
+                          f"median {med * 1000:.0f} ms; goal p95 under 250 ms; includes building the figures"))
+    return out
