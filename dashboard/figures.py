@@ -217,7 +217,7 @@ def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s:
 
 
 def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,
-             profile_key: str) -> html.Div:
+             profile_key: str, incidents=None) -> html.Div:
     """One service's headline figures against its standard."""
     def pct(v):
         return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
@@ -232,6 +232,10 @@ def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met
         html.Div(f"of population on the network reached within {threshold_s / 60:g} min", className="card-label"),
         html.Div(f"mean {mins(summary.mean_s)} · 90th centile {mins(summary.p90_s)}", className="kpi-line"),
         html.Div(f"{status[0]}: {target_text}", className="kpi-line"),
+        html.Div(f"incidents on the network: {pct(incidents.share_within_modelled)} within, mean "
+                 f"{mins(incidents.mean_s)} ({incidents.demand_on_network:,.0f} of {incidents.demand_total:,.0f})"
+                 if incidents is not None and incidents.demand_on_network > 0 else "no incidents of this service loaded",
+                 className="kpi-line"),
         html.Div(f"{summary.demand_off_network:,.0f} people beyond the road data · profile {profile_key}",
                  className="kpi-foot"),
     ])

@@ -27,8 +27,10 @@ def kpis(wh: Warehouse, engine: Engine) -> html.Div:
             value = s.mean_s if t["statistic"] == "mean" else s.share_within_modelled
             met = bool(value <= t["threshold_s"]) if t["statistic"] == "mean" else bool(value >= t["goal"])
             text = t["description"]
+        inc = engine.evaluate(service, DemandSpec("incidents"))
+        inc_summary = engine.summary(inc, threshold) if len(inc.points) else None
         cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
-                                      profile_key=engine.profile.key))
+                                      profile_key=engine.profile.key, incidents=inc_summary))
     return html.Div(className="cards", children=cards)
 
 
