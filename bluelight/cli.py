@@ -375,6 +375,84 @@ def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_js
         click.echo(f"{k}: {v}")
 
 
+@cli.group()
+def scenario() -> None:
+    """Evaluate scenarios: changes to the estate, their effect on cover and their finance."""
+
+
+@scenario.command("run")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--horizon-years", type=int, default=None, help="Appraisal horizon (default: the file's, else 30).")
+@click.option("--discount-rate", type=float, default=None,
+              help="Annual discount rate (default: the file's, else the Green Book 0.035).")
+@profile_option
+@warehouse_option
+@json_option
+def scenario_run(file, horizon_years, discount_rate, profile, warehouse, as_json) -> None:
+    """Before and after cover of every service the scenario touches, areas that gain and lose, and NPV."""
+    from analysis.speeds import load_profile
+    from bluelight.scenario import load_scenario
+    from bluelight.scenario_run import run_scenario
+
+    scen = load_scenario(file)
+    con = _open(warehouse, read_only=True)
+    try:
+        result = run_scenario(con, scen, load_profile(profile), horizon_years=horizon_years,
+                              discount_rate=discount_rate)
+    finally:
+        con.close()
+    if as_json:
+        _emit(result, True)
+        return
+    click.echo(f"scenario: {result['scenario']} (profile {result['profile']})")
+    for service, e in result["services"].items():
+        ch = e["population"]["change"]
+        b, a = e["population"]["before"]["summary"], e["population"]["after"]["summary"]
+        click.echo(f"  {service}: sites {e['sites_before']} -> {e['sites_after']}; population within "
+                   f"{e['threshold_s'] / 60:g} min {ch['demand_within_before']:,.0f} -> {ch['demand_within_after']:,.0f};"
+                   f" mean {b['mean_s'] or 0:.0f} s -> {a['mean_s'] or 0:.0f} s")
+        for cat, c in e["incidents"].items():
+            click.echo(f"    {cat}: {c['change']['demand_within_before']:,.0f} -> {c['change']['demand_within_after']:,.0f}"
+                       f" of {c['on_network']} on the network within the standard")
+    f = result["finance"]
+    click.echo(f"  NPV over {f['horizon_years']} years at {f['discount_rate']:.1%}: £{f['npv_gbp']:,.0f}"
+               + ("" if f["complete"] else f"  (incomplete: missing {', '.join(f['missing'])})"))
+
+
+@cli.group()
+def colocation() -> None:
+    """Co-location options: which sites of different services could share premises."""
+
+
+@colocation.command("candidates")
+@click.option("--max-travel-s", default=300.0, show_default=True, help="Longest drive from a site to its host.")
+@click.option("--services", default="fire,police,ambulance", show_default=True)
+@click.option("--limit", type=int, default=None, help="Show only the best N.")
+@profile_option
+@warehouse_option
+@json_option
+def colocation_candidates(max_travel_s, services, limit, profile, warehouse, as_json) -> None:
+    """Every cross-service pair within the travel time, ranked by what the move does to cover and cost."""
+    from analysis.speeds import load_profile
+    from bluelight.colocation_run import run_candidates
+
+    con = _open(warehouse, read_only=True)
+    try:
+        result = run_candidates(con, load_profile(profile), max_travel_s=max_travel_s,
+                                services=[s.strip() for s in services.split(",") if s.strip()], limit=limit)
+    finally:
+        con.close()
+    if as_json:
+        _emit(result, True)
+        return
+    click.echo(f"{result['pairs']} cross-service pairs within {max_travel_s:.0f} s (profile {result['profile']})")
+    for c in result["candidates"]:
+        click.echo(f"  {c['move_name']} ({c['service']}) into {c['into_name']} ({c['into_service']}), "
+                   f"{c['drive_s']:.0f} s away: cover {100 * c['share_within_before']:.1f}% -> "
+                   f"{100 * c['share_within_after']:.1f}%"
+                   + ("" if c["meets_standard_after"] else "  [below standard]"))
+
+
 class _closing:
     """Open the warehouse for writing and always close it."""
 

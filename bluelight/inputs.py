@@ -84,3 +84,9 @@ def read_incident_demand(con, *, service: str | None = None, categories=None, ho
     return con.execute(f"SELECT incident_id AS zone, coalesce(area_name, '') AS area, easting, northing, 1.0 AS weight,"
                        f" category, hour_of_day, first_arrival_s, first_site_id FROM incidents "
                        f"WHERE {' AND '.join(where)} ORDER BY incident_id", params).df()
+
+
+def read_estates(con) -> pd.DataFrame:
+    """Estates figures of every site (for scenario finance)."""
+    return con.execute("SELECT site_id, name, service, running_cost_gbp_pa, disposal_value_gbp, "
+                       "backlog_maintenance_gbp, floor_area_m2, bays FROM sites").df()

@@ -20,12 +20,9 @@ from analysis.speeds import SpeedProfile
 from analysis.traveltime import TravelTimeCache, nearest_site_field
 from bluelight.errors import AnalysisError
 from bluelight.inputs import site_turnouts
+
 from dashboard.queries import Warehouse
 
-#: the standard each service is shown against by default (seconds) and the target it comes from
-DEFAULT_STANDARD = {"fire": (360.0, "lfb-first-appliance-mean-6min"),
-                    "ambulance": (420.0, "nhs-arp-c1-mean"),
-                    "police": (900.0, "mps-immediate-15min-90")}
 CUTOFF_S = 1800.0
 
 

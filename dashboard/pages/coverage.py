@@ -10,7 +10,8 @@ from dash import Input, Output, State, dcc, html
 from analysis.coverage import summarise_by
 from bluelight.inputs import AGE_COLUMNS
 from dashboard import figures, layers
-from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
+from bluelight.standards import DEFAULT_STANDARD
+from dashboard.engine import DemandSpec, Engine
 from dashboard.queries import Warehouse
 
 SERVICES = ["fire", "ambulance", "police"]

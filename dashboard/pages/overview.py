@@ -6,7 +6,8 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboard import figures, layers
-from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
+from bluelight.standards import DEFAULT_STANDARD
+from dashboard.engine import DemandSpec, Engine
 from dashboard.queries import Warehouse
 
 SERVICES = ["fire", "police", "ambulance"]

@@ -11,7 +11,8 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.scenario import load_scenario
 from dashboard import figures, layers, scenario_files
-from dashboard.engine import DEFAULT_STANDARD, DemandSpec, Engine
+from bluelight.standards import DEFAULT_STANDARD
+from dashboard.engine import DemandSpec, Engine
 from dashboard.queries import Warehouse
 
 SERVICES = ["fire", "ambulance", "police"]

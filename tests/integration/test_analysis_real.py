@@ -10,6 +10,7 @@ import pytest
 
 from analysis.speeds import PROFILE_DIR
 from bluelight.cli import main
+from bluelight.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +83,25 @@ def test_calibration_beats_both_baselines(demo_warehouse, data_dir, tmp_path, ca
     # the modelled share within 6 minutes is close to the actual one; the deterministic one overstates it
     assert abs(ours["modelled_share_within_6min"] - ours["actual_share_within_6min"]) < 0.05
     assert ours["modelled_share_within_6min_deterministic"] > ours["actual_share_within_6min"]
+
+
+def test_2014_closures_scenario_file(demo_warehouse, capsys):
+    out = _json(capsys, ["scenario", "run", str(REPO_ROOT / "scenarios" / "lfb_2014_closures.yaml"),
+                         "--warehouse", str(demo_warehouse), "--json"])
+    fire = out["services"]["fire"]
+    assert fire["sites_before"] - fire["sites_after"] == 10
+    ch = fire["population"]["change"]
+    assert ch["demand_within_after"] < ch["demand_within_before"] and ch["demand_slower"] > 0
+    assert any(a["direction"] == "loses" for a in fire["areas"])
+    assert "false_alarm" in fire["incidents"]
+    assert not out["finance"]["complete"] and "disposal value of Westminster (LFB-westminster)" in out["finance"]["missing"]
+
+
+def test_police_into_fire_station_and_candidates(demo_warehouse, capsys):
+    out = _json(capsys, ["scenario", "run", str(REPO_ROOT / "scenarios" / "police_into_kentish_town_fire_station.yaml"),
+                         "--warehouse", str(demo_warehouse), "--json"])
+    assert set(out["services"]) == {"fire", "police"}
+    cand = _json(capsys, ["colocation", "candidates", "--max-travel-s", "240", "--warehouse", str(demo_warehouse),
+                          "--json"])
+    assert cand["pairs"] == len(cand["candidates"]) > 0
+    assert all(c["service"] != c["into_service"] and c["drive_s"] <= 240 for c in cand["candidates"])

@@ -1,0 +1,43 @@
+import pandas as pd
+import pytest
+
+from bluelight.errors import ConfigError
+from bluelight.scenario import apply_scenario, load_scenario, touched_services
+
+SITES = pd.DataFrame({"site_id": ["F1", "F2", "P1", "A1"], "name": ["Fire 1", "Fire 2", "Police 1", "Amb 1"],
+                      "service": ["fire", "fire", "police", "ambulance"], "status": "open",
+                      "duty_system": ["wholetime", "on_call", "police", "ambulance"], "turnout_s": [None] * 4,
+                      "easting": [1000.0, 2000.0, 3000.0, 4000.0], "northing": [0.0] * 4})
+
+
+def _scenario(write, body: str):
+    return load_scenario(write("s.yaml", "name: t\nchanges:\n" + body))
+
+
+def test_co_location_moves_the_service_to_the_host(write):
+    sc = _scenario(write, "  - {action: co_locate, site: P1, into: F2}\n")
+    out = apply_scenario(SITES, sc)
+    moved = out[out["service"] == "police"].iloc[0]
+    assert moved["site_id"] == "P1@F2" and (moved["easting"], moved["duty_system"]) == (2000.0, "police")
+    assert "P1" not in set(out["site_id"]) and len(out) == 4
+    assert touched_services(SITES, sc) == ["fire", "police"]
+
+
+def test_merge_into_a_new_hub_and_duty_change(write):
+    sc = _scenario(write, "  - {action: merge, sites: [F1, P1], hub: {site_id: H, easting: 1500, northing: 0}}\n"
+                          "  - {action: change, site: F2, duty_system: wholetime}\n")
+    out = apply_scenario(SITES, sc).set_index("site_id")
+    assert out.loc["F1@H", "easting"] == 1500 and out.loc["P1@H", "service"] == "police"
+    assert out.loc["F2", "duty_system"] == "wholetime"
+    assert {"F1", "P1"}.isdisjoint(out.index)
+
+
+def test_bad_scenarios(write):
+    with pytest.raises(ConfigError, match="lacks"):
+        _scenario(write, "  - {action: co_locate, site: P1}\n")
+    with pytest.raises(ConfigError, match="finance keys"):
+        _scenario(write, "  - {action: close, site: P1, finance: {bribe_gbp: 1}}\n")
+    with pytest.raises(ConfigError, match="not in the baseline"):
+        apply_scenario(SITES, _scenario(write, "  - {action: close, site: NOPE}\n"))
+    with pytest.raises(ConfigError, match="merge"):
+        _scenario(write, "  - {action: merge, sites: [F1]}\n")
