@@ -15,15 +15,10 @@ from bench.harness import Record
 
 def demo_warehouse(data_dir: Path) -> Path:
     from bluelight.settings import DataSource
-    from etl.demo import load_demo
-    from etl.warehouse import connect
+    from etl.demo import build_demo_warehouse
 
     path = Path(tempfile.mkdtemp(prefix="bluelight-bench-")) / "atlas.duckdb"
-    con = connect(path)
-    try:
-        load_demo(con, DataSource(data_dir, "shared"), progress=False)
-    finally:
-        con.close()
+    build_demo_warehouse(path, DataSource(data_dir, "shared"))
     return path
 
 

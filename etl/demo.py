@@ -118,3 +118,14 @@ def load_demo(con, source: DataSource, *, progress: bool = True) -> list[LoadSum
     set_meta(con, "synthetic", "true" if source.synthetic else "false")
     con.execute("COMMIT")
     return summaries
+
+
+def build_demo_warehouse(path, source: DataSource, *, progress: bool = False) -> list[LoadSummary]:
+    """Create (or update) the warehouse file at ``path`` with the demo from ``source``."""
+    from etl.warehouse import connect
+
+    con = connect(path)
+    try:
+        return load_demo(con, source, progress=progress)
+    finally:
+        con.close()

@@ -28,16 +28,10 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory, data_dir) -> Path:
-    from etl.demo import load_demo
-    from etl.warehouse import connect
+    from etl.demo import build_demo_warehouse
 
-    data = data_dir
     path = tmp_path_factory.mktemp("warehouse") / "atlas.duckdb"
-    con = connect(path)
-    try:
-        load_demo(con, DataSource(data, "shared"), progress=False)
-    finally:
-        con.close()
+    build_demo_warehouse(path, DataSource(data_dir, "shared"))
     return path
 
 
