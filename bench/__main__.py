@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import dashboard, travel
+from bench import dashboard, location, travel
 from bluelight.settings import configured_data_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -42,6 +42,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
                                    peer_sites=3 if quick else 10))
     del G
     records += travel.scenario(big, 500, 10_000 if quick else 100_000, 900.0)
+    records.append(location.mclp_vs_spopt(*((1000, 100, 10) if quick else (5000, 300, 20))))
     return [r.as_dict() for r in records]
 
 

@@ -20,3 +20,10 @@ def test_records_and_table():
         assert d["ours_s"] > 0 and d["ratio"] > 0
     assert "nearest-site field (grid)" in table([r.as_dict() for r in recs])
     assert compare("x", lambda: None, "none", None, n=1).ratio is None
+
+
+def test_mclp_benchmark_reaches_the_same_optimum_as_spopt():
+    from bench.location import mclp_vs_spopt
+
+    rec = mclp_vs_spopt(300, 25, 4).as_dict()
+    assert "same optimum" in rec["notes"] and rec["ratio"] > 0
