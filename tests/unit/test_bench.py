@@ -1,6 +1,7 @@
 """The benchmark harness produces well-formed records (speed itself is measured by `make bench`, not here)."""
 
 import numpy as np
+import pytest
 
 from bench import travel
 from bench.__main__ import table
@@ -22,6 +23,7 @@ def test_records_and_table():
     assert compare("x", lambda: None, "none", None, n=1).ratio is None
 
 
+@pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning")   # inside spopt, the peer
 def test_mclp_benchmark_reaches_the_same_optimum_as_spopt():
     from bench.location import mclp_vs_spopt
 
