@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from xml.etree import ElementTree
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
@@ -36,12 +37,10 @@ def read_graph(path: Path, work_dir: Path) -> nx.MultiDiGraph:
     if suffix == ".graphml":
         try:
             G = ox.load_graphml(path)
+        except ElementTree.ParseError as exc:
+            raise InputFileError(path, f"not valid GraphML/XML: {exc}") from exc
         except (ValueError, KeyError, SyntaxError, nx.NetworkXError) as exc:
             raise InputFileError(path, f"not an osmnx GraphML file: {exc}") from exc
-        except Exception as exc:  # xml.etree.ElementTree.ParseError and friends
-            if type(exc).__name__ == "ParseError":
-                raise InputFileError(path, f"not valid GraphML/XML: {exc}") from exc
-            raise
         crs = str(G.graph.get("crs", "")).lower()
         if crs not in {"epsg:4326", "wgs84", ""}:
             G = ox.project_graph(G, to_latlong=True)

@@ -289,8 +289,7 @@ def _read_vector_points(path: Path, mapping: Mapping[str, str] | None) -> pd.Dat
     bng = pts.to_crs(geo.BNG)
     frame["easting"] = bng.x.map(repr)
     frame["northing"] = bng.y.map(repr)
-    for c in ("latitude", "longitude"):
-        frame.pop(c) if c in frame.columns else None
+    frame = frame.drop(columns=["latitude", "longitude"], errors="ignore")   # the geometry is the location
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     bad = [(i, e, n) for i, e, n in zip(frame.index, bng.x, bng.y) if geo.check_bng(e, n)]
     if len(bad) == len(frame):

@@ -92,3 +92,8 @@ def test_drive_filter_and_maxspeed():
     assert parse_maxspeed_kph("50") == 50
     assert math.isnan(parse_maxspeed_kph("signals"))
     assert parse_maxspeed_kph("GB:nsl_single") == pytest.approx(96.56064)
+
+
+def test_bad_graphml(con, write):
+    with pytest.raises(InputFileError, match="GraphML"):
+        load_roads(con, [write("r.graphml", "<graphml><node id=")])
