@@ -241,12 +241,30 @@ def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met
     ])
 
 
-def summary_table(summaries: dict[str, object]) -> pd.DataFrame:
-    """KPI rows (one per label) from coverage summaries, in planner's units."""
+def coverage_cards(s, *, threshold_s: float, demand_label: str, service: str) -> html.Div:
+    """Headline figures of one evaluation, or a plain statement that there is no demand to assess."""
+    if s.demand_on_network <= 0:
+        why = ("none of it lies within the road data" if s.demand_total > 0 else "none is loaded")
+        return html.Div(className="panel", id="cov-no-demand", children=[
+            html.B(f"Nothing to assess: {service} demand '{demand_label}' — {why}. "),
+            "Choose population, or load this service's incidents with 'bluelight etl incidents'."])
+    minutes = f"{threshold_s / 60:g} min"
+    return count_cards({
+        f"within {minutes} (modelled)": f"{100 * s.share_within_modelled:.1f}%",
+        f"within {minutes} (single time)": f"{100 * s.share_within:.1f}%",
+        "mean response": f"{s.mean_s / 60:.1f} min" if np.isfinite(s.mean_s) else "–",
+        "90th centile": f"{s.p90_s / 60:.1f} min" if np.isfinite(s.p90_s) else "over 30 min",
+        "demand on network": f"{s.demand_on_network:,.0f}", "beyond the road data": f"{s.demand_off_network:,.0f}",
+        "unreached within 30 min": f"{s.demand_unreached:,.0f}"})
+
+
+def summary_table(summaries: dict[str, object], threshold_s: float) -> pd.DataFrame:
+    """KPI rows (one per label) from coverage summaries, in planner's units, naming the standard."""
+    minutes = f"{threshold_s / 60:g} min"
     rows = []
     for label, s in summaries.items():
-        rows.append({"scenario": label, "share within (modelled)": round(100 * s.share_within_modelled, 2),
-                     "share within (single time)": round(100 * s.share_within, 2),
+        rows.append({"scenario": label, f"% within {minutes} (modelled)": round(100 * s.share_within_modelled, 2),
+                     f"% within {minutes} (single time)": round(100 * s.share_within, 2),
                      "mean min": round(s.mean_s / 60, 2) if np.isfinite(s.mean_s) else None,
                      "p90 min": round(s.p90_s / 60, 2) if np.isfinite(s.p90_s) else None,
                      "demand on network": round(s.demand_on_network), "unreached": round(s.demand_unreached)})

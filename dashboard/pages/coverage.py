@@ -121,12 +121,8 @@ def explorer_view(wh: Warehouse, engine: Engine, ev, threshold: float, site_id: 
                                      label=f"Share reached within t ({engine.profile.key})",
                                      variability=engine.variability)
     s = engine.summary(ev, threshold)
-    kpi = figures.count_cards({
-        f"within {threshold / 60:g} min (modelled)": f"{100 * s.share_within_modelled:.1f}%",
-        "mean response": f"{s.mean_s / 60:.1f} min" if np.isfinite(s.mean_s) else "–",
-        "90th centile": f"{s.p90_s / 60:.1f} min" if np.isfinite(s.p90_s) else "beyond cutoff",
-        "demand on network": f"{s.demand_on_network:,.0f}", "beyond the road data": f"{s.demand_off_network:,.0f}",
-        "unreached": f"{s.demand_unreached:,.0f}"})
+    kpi = figures.coverage_cards(s, threshold_s=threshold, demand_label=_demand_label(ev.demand),
+                                 service=ev.service)
     by = summarise_by(pts["area"].to_numpy(), ev.response_s, pts["weight"].to_numpy(), threshold,
                       variability=engine.variability)
     by = by[by["demand_on_network"] > 0].sort_values("demand_on_network", ascending=False)

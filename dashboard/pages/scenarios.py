@@ -163,7 +163,8 @@ def scenario_view(wh: Warehouse, engine: Engine, state: dict):
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
                              roads=layers.ROADS, boundaries=layers.BOROUGHS,
                              bounds=wh.network_bounds())
-    table = figures.summary_table({"baseline": engine.summary(base, threshold), "scenario": engine.summary(scen, threshold)})
+    table = figures.summary_table({"baseline": engine.summary(base, threshold), "scenario": engine.summary(scen, threshold)},
+                                  threshold)
     changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
                f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {engine.profile.key}. "
                f"Colour: change in response time (minutes), red slower, green faster.")
@@ -188,7 +189,7 @@ def _compare_data(engine: Engine, a: str | None, b: str):
     threshold = DEFAULT_STANDARD[service][0]
     ev_a, ev_b = _evaluate_state(engine, state_a), _evaluate_state(engine, state_b)
     table = figures.summary_table({f"A: {name_a}": engine.summary(ev_a, threshold),
-                                   f"B: {name_b}": engine.summary(ev_b, threshold)})
+                                   f"B: {name_b}": engine.summary(ev_b, threshold)}, threshold)
     return service, threshold, ev_a, ev_b, figures.with_change_row(table)
 
 

@@ -103,8 +103,9 @@ def test_coverage_explorer(page, served_app):
     page.wait_for_function("document.querySelector('#cov-kpis').innerText.toLowerCase().includes('within 7 min')",
                            timeout=30000)
     page.get_by_label("incidents").check()
+    page.wait_for_selector("#cov-no-demand", timeout=30000)      # the demo has no ambulance incidents
+    assert "nan" not in page.inner_text("#cov-kpis")
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(500)
     _shot(page, "coverage-incidents")
     with page.expect_download() as dl:
         page.click("#cov-csv-btn")

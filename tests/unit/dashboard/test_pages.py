@@ -88,6 +88,9 @@ def test_explorer_view_and_exports(engine):
     fig, curve, kpi, table = coverage.explorer_view(engine.wh, engine, ev, 360, None)
     assert any(t.type == "choroplethmap" for t in fig.data)
     assert "within 6 min" in str(kpi)
+    none = coverage.explorer_view(engine.wh, engine, engine.evaluate(
+        "police", coverage.parse_demand("incidents", None, [], [0, 23])), 900, None)[2]
+    assert "Nothing to assess" in str(none) and "nan" not in str(none)
     site = engine.sites("fire")["site_id"].iloc[0]
     fig2, *_ = coverage.explorer_view(engine.wh, engine, ev, 360, site)
     assert any(t.name == "reached first by the chosen site" for t in fig2.data) or len(fig2.layout.map.layers) > 2
