@@ -44,6 +44,7 @@ class Scenario:
     changes: list[dict] = field(default_factory=list)
     horizon_years: int = 30
     discount_rate: float = 0.035
+    service: str | None = None    # the service a dashboard scenario was drawn for, if any
 
 
 def _check_change(path, i: int, ch) -> None:
@@ -79,7 +80,8 @@ def load_scenario(path: str | Path) -> Scenario:
         _check_change(path, i, ch)
     as_of = doc.get("as_of")
     return Scenario(str(doc["name"]), str(doc.get("note", "")), None if as_of is None else str(as_of), list(changes),
-                    int(doc.get("horizon_years", 30)), float(doc.get("discount_rate", 0.035)))
+                    int(doc.get("horizon_years", 30)), float(doc.get("discount_rate", 0.035)),
+                    None if doc.get("service") is None else str(doc["service"]))
 
 
 def _require(out: pd.DataFrame, site: str, scenario: Scenario, i: int) -> pd.Series:

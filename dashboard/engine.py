@@ -159,8 +159,8 @@ class Engine:
         """Mask of demand points whose fastest site is ``site_id``."""
         s = self.sites(service)
         on = s[s["node"] >= 0].reset_index(drop=True)
-        _, winner = nearest_site_field(self.network, on["node"].to_numpy(), on["turnout"].to_numpy(),
-                                       cutoff_s=self.cutoff_s)
+        winner = self._memo(("winner", service), lambda: nearest_site_field(
+            self.network, on["node"].to_numpy(), on["turnout"].to_numpy(), cutoff_s=self.cutoff_s)[1])
         pts = self.demand(spec, service)
         idx = on.index[on["site_id"] == site_id]
         if idx.empty:

@@ -42,6 +42,16 @@ def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=
     return fig
 
 
+def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
+    """Put ``layers`` before the map's own layers (so they draw beneath them).
+
+    Assigning replaces the layer list; ``update_layout(map_layers=...)`` would
+    merge the new list into the old one element by element.
+    """
+    fig.layout.map.layers = tuple(layers) + tuple(fig.layout.map.layers)
+    return fig
+
+
 def with_tiles(fig: go.Figure, web_tiles: bool) -> go.Figure:
     """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
     if web_tiles:
@@ -182,7 +192,7 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
         marker={"size": 10, "color": "#10243e"}, text=sites["name"], customdata=sites["site_id"],
         hovertemplate="<b>%{text}</b><br>%{customdata}<extra>site</extra>"))
     if iso_layers:
-        fig.update_layout(map_layers=list(iso_layers) + list(fig.layout.map.layers))
+        add_layers_first(fig, iso_layers)
     if title:
         fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
     return fig

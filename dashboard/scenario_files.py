@@ -63,6 +63,6 @@ def listing(directories: list[Path]) -> pd.DataFrame:
                 sc = load_scenario(p)
             except ConfigError:
                 continue
-            service = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("service")
-            rows.append({"path": str(p), "name": sc.name, "note": sc.note, "service": service, "changes": len(sc.changes)})
+            rows.append({"path": str(p), "name": sc.name, "note": sc.note, "service": sc.service,
+                         "changes": len(sc.changes)})
     return pd.DataFrame(rows, columns=["path", "name", "note", "service", "changes"])

@@ -87,7 +87,7 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
         fig = figures.sites_map(sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                 bounds=wh.network_bounds())
         if iso_layers:
-            fig.update_layout(map_layers=iso_layers + list(fig.layout.map.layers))
+            figures.add_layers_first(fig, iso_layers)
         return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, cover_service, iso, coverage=False)
 
 

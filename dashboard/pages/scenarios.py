@@ -175,11 +175,8 @@ def scenario_view(wh: Warehouse, engine: Engine, state: dict):
 def _load_state(path: str | None, default_service: str) -> tuple[str, dict]:
     if not path:
         return "baseline", {**EMPTY, "service": default_service}
-    import yaml
-
     sc = load_scenario(path)
-    service = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("service") or default_service
-    return sc.name, scenario_files.scenario_to_state(sc, service)
+    return sc.name, scenario_files.scenario_to_state(sc, sc.service or default_service)
 
 
 def _compare_data(engine: Engine, a: str | None, b: str):

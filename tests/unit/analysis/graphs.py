@@ -22,9 +22,9 @@ def line_network():
     return build_network(ids, x, y, u, v, length, ["residential"] * len(u), np.full(len(u), np.nan), FLAT)
 
 
-def grid_network(n=5, spacing=100.0):
-    """An n x n two-way grid, 100 m blocks, node id = row * n + col."""
-    ids, xs, ys, u, v = [], [], [], [], []
+def grid_edges(n=5, spacing=100.0, row_class=lambda r: "residential"):
+    """Node and edge arrays of an n x n two-way grid (node id = row * n + col); row streets classed by row."""
+    ids, xs, ys, u, v, hw = [], [], [], [], [], []
     for r in range(n):
         for c in range(n):
             ids.append(r * n + c)
@@ -33,8 +33,15 @@ def grid_network(n=5, spacing=100.0):
             if c + 1 < n:
                 u += [r * n + c, r * n + c + 1]
                 v += [r * n + c + 1, r * n + c]
+                hw += [row_class(r)] * 2
             if r + 1 < n:
                 u += [r * n + c, (r + 1) * n + c]
                 v += [(r + 1) * n + c, r * n + c]
-    m = len(u)
-    return build_network(ids, xs, ys, u, v, np.full(m, spacing), ["residential"] * m, np.full(m, np.nan), FLAT)
+                hw += ["residential"] * 2
+    return ids, xs, ys, u, v, np.full(len(u), spacing), hw
+
+
+def grid_network(n=5, spacing=100.0):
+    """An n x n two-way grid, 100 m blocks, node id = row * n + col."""
+    ids, xs, ys, u, v, length, hw = grid_edges(n, spacing)
+    return build_network(ids, xs, ys, u, v, length, hw, np.full(len(u), np.nan), FLAT)

@@ -6,6 +6,7 @@ from analysis.calibration import (Observations, evaluate_models, fit_profile, mo
 from analysis.network import build_network
 from analysis.speeds import profile_from_dict
 from bluelight.errors import AnalysisError
+from tests.unit.analysis.graphs import grid_edges
 
 TRUE = profile_from_dict({"name": "truth", "version": 1, "highway_kph": {"primary": 36.0, "residential": 18.0,
                           "default": 18.0}, "turnout_s": {"wholetime": 60.0, "default": 60.0}, "use_maxspeed": False})
@@ -16,23 +17,7 @@ BASE = profile_from_dict({"name": "base", "version": 1, "highway_kph": {"primary
 
 def classed_grid(n=12, spacing=150.0):
     """A grid whose every third row is a primary road, the rest residential."""
-    ids, xs, ys, u, v, hw = [], [], [], [], [], []
-    for r in range(n):
-        for c in range(n):
-            ids.append(r * n + c)
-            xs.append(c * spacing)
-            ys.append(r * spacing)
-            if c + 1 < n:
-                kind = "primary" if r % 3 == 0 else "residential"
-                u += [r * n + c, r * n + c + 1]
-                v += [r * n + c + 1, r * n + c]
-                hw += [kind, kind]
-            if r + 1 < n:
-                u += [r * n + c, (r + 1) * n + c]
-                v += [(r + 1) * n + c, r * n + c]
-                hw += ["residential", "residential"]
-    m = len(u)
-    return ids, xs, ys, u, v, np.full(m, spacing), hw
+    return grid_edges(n, spacing, row_class=lambda r: "primary" if r % 3 == 0 else "residential")
 
 
 def _obs(seed=1, n=80):

@@ -78,7 +78,7 @@ def test_scenario_view_and_saved_round_trip(engine, tmp_path):
     loaded = load_scenario(path)
     assert scenario_files.scenario_to_state(loaded, "fire")["closed"] == [site]
     assert site not in set(apply_scenario(engine.sites("fire"), loaded)["site_id"])
-    assert scenario_files.listing([tmp_path])["name"].tolist() == ["Close one"]
+    assert scenario_files.listing([tmp_path])[["name", "service"]].values.tolist() == [["Close one", "fire"]]
     html = scenarios.report_html(engine.wh, engine, None, str(path))
     assert "SYNTHETIC DATA" in html and "Close one" in html and "<script src=" not in html
 
@@ -93,7 +93,10 @@ def test_explorer_view_and_exports(engine):
     assert "Nothing to assess" in str(none) and "nan" not in str(none)
     site = engine.sites("fire")["site_id"].iloc[0]
     fig2, *_ = coverage.explorer_view(engine.wh, engine, ev, 360, site)
-    assert any(t.name == "reached first by the chosen site" for t in fig2.data) or len(fig2.layout.map.layers) > 2
+    first = engine.first_reached("fire", site, DemandSpec())
+    assert first.any()                                               # a station reaches some zone first
+    assert sum(len(t.lon) for t in fig2.data if t.name == "reached first by the chosen site") == first.sum()
+    assert [l.type for l in fig2.layout.map.layers].count("fill") == len(coverage.SITE_BANDS)
     frame = coverage.export_frame(ev, 360)
     assert {"response_s", "within_standard", "speed_profile"} <= set(frame.columns)
     gj = json.loads(coverage.export_geojson(frame))
@@ -111,3 +114,12 @@ def test_figure_builders():
     assert table.iloc[2]["mean min"] == 0.5
     assert figures.with_tiles(figures.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"
     assert figures.base_map(roads=None, boundaries=None).layout.map.style == "white-bg"
+
+
+def test_isochrone_layers_are_added_not_merged():
+    from shapely.geometry import box
+
+    fig = figures.base_map(roads="/layers/roads.geojson", boundaries="/layers/boroughs.geojson")
+    polys = [box(530000, 180000, 530000 + d, 180000 + d) for d in (100, 200, 300)]
+    figures.add_layers_first(fig, figures.isochrone_layers(polys, (1, 2, 3)))
+    assert [layer.type for layer in fig.layout.map.layers] == ["fill", "fill", "fill", "line", "line"]
