@@ -71,6 +71,7 @@ def _shot(page, name):
 def _choose(page, dropdown_id, text, *, search=False):
     """Open a dropdown and click the option whose label starts with ``text``, as a user would."""
     page.click(f"#{dropdown_id}")
+    page.locator("[role=option]").first.wait_for()   # the list is open before anything is typed into it
     if search:
         page.keyboard.type(text)      # a long list is filtered by typing first
     page.get_by_role("option", name=re.compile("^" + re.escape(text))).first.click()
@@ -124,6 +125,7 @@ def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
     page.fill("#scn-name", "close Soho browser test")
     page.click("#scn-save")
     page.wait_for_function("document.querySelector('#scn-saved').innerText.includes('Saved as')")
+    page.wait_for_load_state("networkidle")    # the saved list refreshes in a second callback
     _choose(page, "scn-b", "close Soho browser test", search=True)
     page.wait_for_selector("#scn-compare-table .ag-row", timeout=30000)
     page.wait_for_load_state("networkidle")
