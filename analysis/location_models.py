@@ -103,7 +103,7 @@ def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarr
 
 
 def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_matrix, row_lower, row_upper, *,
-           maximise: bool, time_limit_s: float, mip_rel_gap: float) -> tuple[np.ndarray, float, str, float, float]:
+           maximise: bool, time_limit_s: float, mip_rel_gap: float, offset: float = 0.0) -> tuple[np.ndarray, float, str, float, float]:
     """Pass a MIP (the first ``integer_cols`` columns integer) to HiGHS and solve it."""
     csc = a_rows.tocsc()
     lp = highspy.HighsLp()
@@ -111,6 +111,7 @@ def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_ma
     lp.col_cost_ = np.asarray(costs, float)
     lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
     lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
+    lp.offset_ = float(offset)
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
@@ -237,3 +238,247 @@ def marginal_gain(cover, weight, k_max: int, *, fixed_covered=None, time_limit_s
                     "status": r.status})
         prev = r.objective
     return out
+
+
+class _Levels:
+    """Per demand row, its sorted distinct candidate times below its cap, added to a HiGHS model level by level.
+
+    Elloumi's (2010) compact p-median: for row i with distinct times
+    D_1 < D_2 < ..., z_h >= 0 says "no open post within D_h";
+    z_1 + sum_{j: t_ij = D_1} y_j >= 1 and z_h - z_{h-1} + sum_{j: t_ij = D_h} y_j >= 0,
+    and the row costs D_1 + sum_h (D_{h+1} - D_h) z_h. Keeping only the first L
+    levels charges the next distinct time to whatever lies beyond them: a
+    relaxation. Extending a row only adds columns and rows, so HiGHS re-solves
+    from its last basis.
+    """
+
+    def __init__(self, t: np.ndarray, w: np.ndarray, cap: np.ndarray):
+        self.t, self.w, self.cap = t, w, cap
+        self.order = np.argsort(t, axis=1, kind="stable")
+        self.d, self.level = [], []
+        for i in range(len(w)):
+            ts = t[i, self.order[i]]
+            below = ts < cap[i]
+            d, inv = np.unique(ts[below], return_inverse=True)
+            self.d.append(d)
+            lev = np.full(t.shape[1], -1)
+            lev[self.order[i][below]] = inv
+            self.level.append(lev)
+        self.n_levels = np.zeros(len(w), dtype=np.int64)
+        self.z_last = np.full(len(w), -1, dtype=np.int64)
+        self.offset = float(sum(w[i] * (d[0] if len(d) else cap[i]) for i, d in enumerate(self.d)))
+
+    def complete(self, i: int) -> bool:
+        return self.n_levels[i] >= len(self.d[i])
+
+    def next_time(self, i: int) -> float:
+        """What row ``i`` is charged beyond its last kept level."""
+        return self.cap[i] if self.complete(i) else self.d[i][self.n_levels[i]]
+
+    def extend(self, h: highspy.Highs, rows, targets) -> None:
+        """Add levels to ``rows`` up to ``targets`` (capped at each row's distinct times)."""
+        col_costs, row_lower, starts, index, value = [], [], [], [], []
+        z = h.getNumCol()
+        nnz = 0
+        for i, target in zip(rows, targets):
+            a, b = int(self.n_levels[i]), int(min(target, len(self.d[i])))
+            if b <= a:
+                continue
+            d = self.d[i]
+            for lev in range(a, b):
+                nxt = d[lev + 1] if lev + 1 < len(d) else self.cap[i]
+                col_costs.append(self.w[i] * (nxt - d[lev]))
+                js = np.flatnonzero(self.level[i] == lev)
+                idx = [*js.tolist(), z] + ([int(self.z_last[i])] if lev > 0 else [])
+                starts.append(nnz)
+                index += idx
+                value += [1.0] * (len(js) + 1) + ([-1.0] if lev > 0 else [])
+                nnz += len(idx)
+                row_lower.append(1.0 if lev == 0 else 0.0)
+                self.z_last[i] = z
+                z += 1
+            self.n_levels[i] = b
+        if not col_costs:
+            return
+        k = len(col_costs)
+        h.addCols(k, np.array(col_costs), np.zeros(k), np.full(k, highspy.kHighsInf), 0,
+                  np.zeros(k, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        h.addRows(k, np.array(row_lower), np.full(k, highspy.kHighsInf), nnz, np.array(starts, np.int32),
+                  np.array(index, np.int32), np.array(value, float))
+
+
+def _pmedian_heuristic(t: np.ndarray, w: np.ndarray, p: int, cap: np.ndarray, *, passes: int = 3) -> np.ndarray:
+    """Greedy addition then vertex substitution (Teitz and Bart 1968): a good p-median start, not a proof."""
+    n, m = t.shape
+    best = cap.copy()
+    chosen: list[int] = []
+    for _ in range(p):
+        gain = (w[:, None] * np.maximum(best[:, None] - t, 0.0)).sum(axis=0)
+        gain[chosen] = -1.0
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        best = np.minimum(best, t[:, j])
+    for _ in range(passes):
+        improved = False
+        for pos in range(p):
+            others = [c for k, c in enumerate(chosen) if k != pos]
+            base = np.minimum(t[:, others].min(axis=1), cap) if others else cap
+            current = float((w * np.minimum(base, t[:, chosen[pos]])).sum())
+            costs = (w[:, None] * np.minimum(base[:, None], t)).sum(axis=0)
+            costs[chosen] = np.inf
+            j = int(np.argmin(costs))
+            if costs[j] < current - 1e-9 * max(current, 1.0):
+                chosen[pos] = j
+                improved = True
+        if not improved:
+            break
+    return np.array(sorted(chosen))
+
+
+def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float | None = None,
+            initial_levels: int | None = None, time_limit_s: float = 60.0,
+            mip_rel_gap: float = 1e-4) -> LocationResult:
+    """p-median: open ``p`` candidates to minimise total demand-weighted response time.
+
+    Uses Elloumi's compact formulation over each demand row's sorted distinct
+    candidate times, which is exact and has about one non-zero per demand and
+    candidate; it is made small by (a) charging no level beyond the time of
+    the row's fastest fixed site (``fixed_times_s``: existing stations), and
+    (b) starting with each row's ``initial_levels`` nearest distinct times,
+    which gives a lower bound, then adding levels to the rows whose chosen
+    post lies beyond them until none does (García, Labbé and Marín 2011).
+
+    Parameters
+    ----------
+    times_s
+        Demand x candidate response times; ``inf`` where unreached.
+    fixed_times_s
+        Per demand row, the response from sites that stay (``inf`` if none).
+    unreached_s
+        Time charged for demand no site reaches (default: twice the largest
+        finite time), so that the objective stays finite.
+    """
+    t0 = time.perf_counter()
+    t = np.asarray(times_s, dtype=float)
+    if t.ndim != 2:
+        raise AnalysisError("times_s must be a demand x candidate matrix")
+    n, m = t.shape
+    w = np.asarray(weight, float)
+    if w.shape != (n,) or (w < 0).any() or not np.isfinite(w).all():
+        raise AnalysisError(f"weight needs {n} finite non-negative values, one per demand row")
+    if not 1 <= p <= m:
+        raise AnalysisError(f"p must be between 1 and the {m} candidates, got {p}")
+    finite = t[np.isfinite(t)]
+    unreached = unreached_s if unreached_s is not None else 2.0 * (finite.max() if finite.size else 1.0)
+    t = np.where(np.isfinite(t), t, unreached)
+    cap = np.full(n, unreached) if fixed_times_s is None else np.minimum(
+        np.where(np.isfinite(fixed_times_s), np.asarray(fixed_times_s, float), unreached), unreached)
+    keep = w > 0
+    t, w, cap = t[keep], w[keep], cap[keep]
+    # enough levels for each row to reach its post in a good heuristic solution, and one more
+    heuristic = _pmedian_heuristic(t, w, p, cap)
+    if initial_levels is None:
+        assigned = np.minimum(t[:, heuristic].min(axis=1), cap)
+        initial = (t <= assigned[:, None]).sum(axis=1) + 1
+    else:
+        initial = np.full(len(w), initial_levels)
+    levels = _Levels(t, w, cap)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.addCols(m, np.zeros(m), np.zeros(m), np.ones(m), 0, np.zeros(m, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    h.addRows(1, np.array([p], float), np.array([p], float), m, np.array([0], np.int32),
+              np.arange(m, dtype=np.int32), np.ones(m))
+    h.changeObjectiveOffset(levels.offset)
+    rows = np.arange(len(w))
+    levels.extend(h, rows, initial)
+    build_s, solve_s = time.perf_counter() - t0, 0.0
+    integer = False
+    while True:
+        s0 = time.perf_counter()
+        h.run()
+        solve_s += time.perf_counter() - s0
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            if not integer or h.getInfo().primal_solution_status != 2:
+                raise AnalysisError(f"HiGHS stopped without a p-median solution: "
+                                    f"{h.modelStatusToString(status).lower()}")
+            break
+        x = np.asarray(h.getSolution().col_value)
+        if integer:      # a post chosen beyond a row's kept levels: the model undercharged that row
+            chosen = np.flatnonzero(x[:m] > 0.5)
+            true = np.minimum(t[:, chosen].min(axis=1), cap)
+            short = [i for i in rows if not levels.complete(i) and true[i] > levels.next_time(i) + 1e-9]
+        else:            # the relaxation uses "beyond the last level" on these rows
+            short = [i for i in rows if not levels.complete(i) and x[levels.z_last[i]] > 1e-9]
+        if short:
+            b0 = time.perf_counter()
+            levels.extend(h, short, 2 * levels.n_levels[short])
+            build_s += time.perf_counter() - b0
+            continue
+        if integer or np.all(np.minimum(x[:m], 1 - x[:m]) < 1e-7):
+            break
+        h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger))
+        integer = True
+    chosen = np.flatnonzero(x[:m] > 0.5)
+    value = float((w * np.minimum(t[:, chosen].min(axis=1), cap)).sum())
+    info = h.getInfo()
+    bound = info.mip_dual_bound if integer else info.objective_function_value
+    gap = max(0.0, (value - bound) / value) if value > 0 else 0.0
+    text = "optimal" if status == highspy.HighsModelStatus.kOptimal else h.modelStatusToString(status).lower()
+    return LocationResult("pmedian", chosen, value, text, float(gap), build_s, solve_s, h.getNumRow(), m)
+
+
+def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_count_r1=None,
+                    fixed_covered_r2=None, max_per_site: int = 1, time_limit_s: float = 60.0,
+                    mip_rel_gap: float = 0.0) -> LocationResult:
+    """Double standard model (Gendreau, Laporte and Semet 1997).
+
+    Post ``k`` vehicles so that all demand is covered within the second
+    (longer) standard r2, at least ``alpha`` of demand within the first (r1),
+    and the demand covered twice within r1 is largest. Existing vehicles count
+    through ``fixed_count_r1`` (how many cover each row within r1) and
+    ``fixed_covered_r2``. Infeasible standards raise, naming them.
+    """
+    t0 = time.perf_counter()
+    a1, w = _validate(cover_r1, weight, k)
+    a2 = sparse.csr_matrix(cover_r2, dtype=bool)
+    if a2.shape != a1.shape:
+        raise AnalysisError("cover_r1 and cover_r2 must have the same shape")
+    if not 0 <= alpha <= 1:
+        raise AnalysisError(f"alpha must be a share in [0, 1], got {alpha}")
+    n, m = a1.shape
+    f1 = np.zeros(n) if fixed_count_r1 is None else np.asarray(fixed_count_r1, float)
+    f2 = np.zeros(n, bool) if fixed_covered_r2 is None else np.asarray(fixed_covered_r2, bool)
+    # columns: x_j (m, integer), y1_i (n, continuous), y2_i (n, binary); ordered x, y2 (integers), y1
+    # rows: y1_i + y2_i - sum_{N1} x_j <= f1_i; y2_i - y1_i <= 0; sum_{N2} x_j >= 1 (rows not fixed-covered);
+    #       sum w y1 >= alpha W; sum x = k
+    need2 = np.flatnonzero(~f2 & (w > 0))
+    uncoverable = need2[np.asarray(a2[need2].sum(axis=1)).ravel() == 0]
+    if len(uncoverable):
+        raise AnalysisError(f"the second standard cannot be met: {len(uncoverable)} demand rows "
+                            f"(weight {w[uncoverable].sum():.1f}) have no candidate or existing site within it")
+    c1 = a1.tocoo()
+    x, y2, y1 = np.arange(m), m + np.arange(n), m + n + np.arange(n)
+    blocks_r = [np.arange(n), np.arange(n), c1.row, n + np.arange(n), n + np.arange(n)]
+    blocks_c = [y1, y2, c1.col, y2, y1]
+    blocks_v = [np.ones(n), np.ones(n), -np.ones(c1.nnz), np.ones(n), -np.ones(n)]
+    c2 = a2[need2].tocoo()
+    base = 2 * n
+    blocks_r += [base + c2.row, np.full(n, base + len(need2)), np.full(m, base + len(need2) + 1)]
+    blocks_c += [c2.col, y1, x]
+    blocks_v += [np.ones(c2.nnz), w, np.ones(m)]
+    n_rows = base + len(need2) + 2
+    mat = sparse.csr_matrix((np.concatenate(blocks_v), (np.concatenate(blocks_r), np.concatenate(blocks_c))),
+                            shape=(n_rows, m + 2 * n))
+    row_lower = np.concatenate([np.full(2 * n, -np.inf), np.ones(len(need2)), [alpha * w.sum()], [k]])
+    row_upper = np.concatenate([f1, np.zeros(n), np.full(len(need2), np.inf), [np.inf], [k]])
+    costs = np.concatenate([np.zeros(m), w, np.zeros(n)])
+    col_upper = np.concatenate([np.full(m, max_per_site), np.ones(2 * n)])
+    build_s = time.perf_counter() - t0
+    xs, obj, status, gap, solve_s = _solve(costs, np.zeros(m + 2 * n), col_upper, m + n, mat, row_lower, row_upper,
+                                           maximise=True, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    counts = np.round(xs[:m]).astype(int)
+    return LocationResult("dsm", np.repeat(np.arange(m), counts), obj, status, gap, build_s, solve_s, n, m)
