@@ -42,7 +42,10 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
                                    peer_sites=3 if quick else 10))
     del G
     records += travel.scenario(big, 500, 10_000 if quick else 100_000, 900.0)
-    records.append(location.mclp_vs_spopt(*((1000, 100, 10) if quick else (5000, 300, 20))))
+    records.append(location.versus_spopt("mclp", *((1000, 100, 10) if quick else (5000, 300, 20))))
+    records.append(location.versus_spopt("pmedian", *((500, 60, 5) if quick else (2000, 150, 10))))
+    if not quick:
+        records.append(location.versus_spopt("pmedian", 5000, 300, 20, with_peer=False))
     return [r.as_dict() for r in records]
 
 

@@ -1,11 +1,20 @@
-"""Location models: ours (HiGHS, merged coverage patterns) against spopt with HiGHS on the same instance."""
+"""Location models: ours (HiGHS via highspy) against spopt with HiGHS (via pulp) on the same instance.
+
+Each solver runs in a fresh process, so that its time and its peak resident
+memory (native HiGHS memory included, which tracemalloc cannot see) are its
+own: memory is the peak resident set above the process's baseline after the
+instance is built.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import resource
+import time
+
 import numpy as np
 
-from analysis.location_models import coverage_matrix, mclp
-from bench.harness import Record, compare
+from bench.harness import Record
 
 
 def instance(n_demand: int, n_cand: int, *, seed: int = 0, speed_mps: float = 12.0):
@@ -20,24 +29,54 @@ def instance(n_demand: int, n_cand: int, *, seed: int = 0, speed_mps: float = 12
     return times, weight
 
 
-def mclp_vs_spopt(n_demand: int = 5000, n_cand: int = 300, k: int = 20, threshold_s: float = 480.0) -> Record:
-    import pulp
-    from spopt.locate import MCLP
-
+def _solve(model: str, who: str, n_demand: int, n_cand: int, k: int, threshold_s: float) -> dict:
+    """Build the instance, then build and solve one model; return objective, time and peak memory."""
     times, weight = instance(n_demand, n_cand)
-    got = {}
+    base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    if who == "ours":
+        from analysis.location_models import coverage_matrix, mclp, pmedian
+        r = mclp(coverage_matrix(times, threshold_s), weight, k) if model == "mclp" else pmedian(times, weight, k)
+        out = {"objective": r.objective, "status": r.status, "gap": r.mip_gap, "rows": r.n_demand_rows}
+    else:
+        import pulp
+        from spopt.locate import MCLP, PMedian
+        solver = pulp.HiGHS(msg=False)
+        m = MCLP.from_cost_matrix(times, weight, threshold_s, k).solve(solver) if model == "mclp" else \
+            PMedian.from_cost_matrix(times, weight, k).solve(solver)
+        out = {"objective": pulp.value(m.problem.objective), "status": pulp.LpStatus[m.problem.status]}
+    out["seconds"] = time.perf_counter() - t0
+    out["peak_mb"] = max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_kb) / 1024
+    return out
 
-    def ours():
-        got["ours"] = mclp(coverage_matrix(times, threshold_s), weight, k)
 
-    def peer():
-        model = MCLP.from_cost_matrix(times, weight, threshold_s, k).solve(pulp.HiGHS(msg=False))
-        got["peer"] = pulp.value(model.problem.objective)
+def _child(queue, *args) -> None:
+    queue.put(_solve(*args))
 
-    rec = compare(f"MCLP {n_demand} x {n_cand}, k={k} (build + solve)", ours, "spopt MCLP with HiGHS (pulp)", peer,
-                  n=n_demand, repeat=1)
-    same = bool(np.isclose(got["ours"].objective, got["peer"], rtol=1e-9))
-    rec.notes = (f"objective ours {got['ours'].objective:.0f} ({got['ours'].status}, gap {got['ours'].mip_gap:.1e}),"
-                 f" spopt {got['peer']:.0f}: {'same optimum' if same else 'DIFFERENT'}; "
-                 f"{got['ours'].n_demand_rows} merged demand rows")
-    return rec
+
+def _in_process(*args) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, *args))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
+def versus_spopt(model: str, n_demand: int, n_cand: int, k: int, *, threshold_s: float = 480.0,
+                 with_peer: bool = True) -> Record:
+    """One record: our ``model`` ("mclp" or "pmedian") and, if ``with_peer``, spopt's on the same instance."""
+    label = {"mclp": "MCLP", "pmedian": "p-median"}[model]
+    ours = _in_process(model, "ours", n_demand, n_cand, k, threshold_s)
+    note = f"ours {ours['objective']:.0f} ({ours['status']}, gap {ours['gap']:.1e}, {ours['rows']} model rows)"
+    peer = None
+    if with_peer:
+        peer = _in_process(model, "peer", n_demand, n_cand, k, threshold_s)
+        same = bool(np.isclose(ours["objective"], peer["objective"], rtol=1e-6))
+        note += f", spopt {peer['objective']:.0f} ({peer['status']}): {'same optimum' if same else 'DIFFERENT'}"
+    note += "; each solver in its own process; memory = peak resident set above baseline"
+    return Record(f"{label} {n_demand} x {n_cand}, k={k} (build + solve)", ours["seconds"],
+                  "spopt with HiGHS (pulp)" if with_peer else "none (ours alone)",
+                  peer["seconds"] if peer else None, peer["seconds"] / ours["seconds"] if peer else None,
+                  n_demand, ours["peak_mb"], peer["peak_mb"] if peer else None, note)

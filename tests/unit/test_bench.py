@@ -23,9 +23,9 @@ def test_records_and_table():
     assert compare("x", lambda: None, "none", None, n=1).ratio is None
 
 
-@pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning")   # inside spopt, the peer
-def test_mclp_benchmark_reaches_the_same_optimum_as_spopt():
-    from bench.location import mclp_vs_spopt
+@pytest.mark.parametrize("model", ["mclp", "pmedian"])
+def test_location_benchmarks_reach_the_same_optimum_as_spopt(model):
+    from bench.location import versus_spopt
 
-    rec = mclp_vs_spopt(300, 25, 4).as_dict()
-    assert "same optimum" in rec["notes"] and rec["ratio"] > 0
+    rec = versus_spopt(model, 300, 25, 4).as_dict()
+    assert "same optimum" in rec["notes"] and rec["ratio"] > 0 and rec["peer_peak_mb"] is not None
