@@ -453,6 +453,52 @@ def colocation_candidates(max_travel_s, services, limit, profile, warehouse, as_
                    + ("" if c["meets_standard_after"] else "  [below standard]"))
 
 
+@cli.command("dap")
+@click.option("--k", "k", default=5, show_default=True, help="Ambulances to post (and the curve's length).")
+@click.option("--model", type=click.Choice(["mclp", "mexclp", "dsm", "pmedian"]), default="mclp", show_default=True)
+@click.option("--threshold-s", default=480.0, show_default=True, help="Response standard in seconds.")
+@click.option("--threshold2-s", default=900.0, show_default=True, help="Double standard: everyone within this.")
+@click.option("--alpha", default=0.75, show_default=True, help="Double standard: share within --threshold-s.")
+@click.option("--candidates", default="fire,police", show_default=True, help="Services whose stations may be posts.")
+@click.option("--band", default="all", show_default=True,
+              help="Time band: night, morning, afternoon, evening or all, optionally -weekday / -weekend.")
+@click.option("--all-bands", is_flag=True, help="Plan each of the eight standard bands.")
+@click.option("--category", default="category_1", show_default=True, help="Demand category (expected demand).")
+@click.option("--demand", type=click.Choice(["auto", "observed", "expected"]), default="auto", show_default=True,
+              help="Observed ambulance incidents, or expected from population (auto: observed when loaded).")
+@click.option("--busy-fraction", type=float, default=None, help="MEXCLP busy fraction (default: config/dap.yaml).")
+@click.option("--max-per-site", default=1, show_default=True)
+@click.option("--time-limit-s", default=60.0, show_default=True, help="Solver time limit per model.")
+@profile_option
+@warehouse_option
+@json_option
+def dap(k, model, threshold_s, threshold2_s, alpha, candidates, band, all_bands, category, demand, busy_fraction,
+        max_per_site, time_limit_s, profile, warehouse, as_json) -> None:
+    """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
+    from analysis.speeds import load_profile
+    from bluelight.coverage_run import CoverageRunner
+    from bluelight.dap_run import DapRequest, run_dap
+
+    request = DapRequest(k, model, threshold_s, threshold2_s, alpha,
+                         tuple(c.strip() for c in candidates.split(",") if c.strip()), band, category, demand,
+                         busy_fraction, max_per_site, time_limit_s)
+    prof = load_profile(profile)
+    con = _open(warehouse, read_only=True)
+    try:
+        result = run_dap(con, prof, request, runner=CoverageRunner(con, prof), every_band=all_bands)
+    finally:
+        con.close()
+    if as_json:
+        _emit(result, True)
+        return
+    for name, r in result["bands"].items():
+        b, a = r["before"], r["after"]
+        click.echo(f"{name}: {r['demand']['kind']} demand {r['demand_total']:,.0f} a year; {model} posts: "
+                   f"{', '.join(p['name'] for p in r['posts'])} ({r['model']['status']}, gap {r['model']['mip_gap']:.1e})")
+        click.echo(f"  within {threshold_s:.0f} s: {100 * b['share_within']:.1f}% -> {100 * a['share_within']:.1f}%; "
+                   f"mean {b['mean_s']:.0f} -> {a['mean_s']:.0f} s")
+
+
 class _closing:
     """Open the warehouse for writing and always close it."""
 

@@ -45,7 +45,7 @@ def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = No
     else:
         where.append(f"status IN ({', '.join('?' for _ in statuses)})")
         params += list(statuses)
-    return con.execute(f"SELECT site_id, name, service, status, duty_system, turnout_s, easting, northing, lon, lat "
+    return con.execute(f"SELECT site_id, name, service, status, duty_system, turnout_s, hours_current, easting, northing, lon, lat "
                        f"FROM sites WHERE {' AND '.join(where)} ORDER BY site_id", params).df()
 
 
@@ -66,6 +66,23 @@ def read_population(con, *, age_band: str = "all") -> pd.DataFrame:
     col = AGE_COLUMNS[age_band]
     return con.execute(f"SELECT zone_code AS zone, coalesce(la_name, la_code, '') AS area, easting, northing, "
                        f"{col} AS weight FROM population WHERE {col} IS NOT NULL ORDER BY zone_code").df()
+
+
+def read_population_by_age(con) -> pd.DataFrame:
+    """Population zones with one column per age band (named as in ``AGE_COLUMNS``, e.g. ``65+``)."""
+    bands = ", ".join(f'{col} AS "{band}"' for band, col in AGE_COLUMNS.items() if band != "all")
+    return con.execute(f"SELECT zone_code AS zone, coalesce(la_name, la_code, '') AS area, easting, northing, "
+                       f"lon, lat, pop_total, {bands} FROM population ORDER BY zone_code").df()
+
+
+def read_incident_times(con, *, service: str, categories=None) -> pd.DataFrame:
+    """Incidents of a service with their call time (for demand by time band)."""
+    where, params = ["service = ?", "call_time IS NOT NULL"], [service]
+    if categories:
+        where.append(f"category IN ({', '.join('?' for _ in categories)})")
+        params += list(categories)
+    return con.execute(f"SELECT incident_id, easting, northing, call_time, category FROM incidents "
+                       f"WHERE {' AND '.join(where)} ORDER BY call_time", params).df()
 
 
 def read_incident_demand(con, *, service: str | None = None, categories=None, hours=None) -> pd.DataFrame:
@@ -90,3 +107,13 @@ def read_estates(con) -> pd.DataFrame:
     """Estates figures of every site (for scenario finance)."""
     return con.execute("SELECT site_id, name, service, running_cost_gbp_pa, disposal_value_gbp, "
                        "backlog_maintenance_gbp, floor_area_m2, bays FROM sites").df()
+
+
+def read_targets(con, *, service: str, categories=None) -> pd.DataFrame:
+    """Published response targets of a service (optionally of some categories)."""
+    where, params = ["service = ?"], [service]
+    if categories:
+        where.append(f"category IN ({', '.join('?' for _ in categories)})")
+        params += list(categories)
+    return con.execute(f"SELECT target_id, category, statistic, threshold_s, goal, description, source FROM targets "
+                       f"WHERE {' AND '.join(where)} ORDER BY target_id", params).df()
