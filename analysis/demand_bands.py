@@ -56,7 +56,7 @@ class TimeBand:
     def contains(self, times: pd.Series) -> np.ndarray:
         """Which timestamps fall in the band."""
         t = pd.to_datetime(times)
-        return (t.dt.hour.isin(self.hours) & t.dt.dayofweek.isin(self.days)).to_numpy()
+        return (t.dt.hour.isin(self.hours) & t.dt.day_of_week.isin(self.days)).to_numpy()
 
 
 def all_bands() -> list[TimeBand]:

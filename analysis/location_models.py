@@ -478,7 +478,12 @@ def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_c
     costs = np.concatenate([np.zeros(m), w, np.zeros(n)])
     col_upper = np.concatenate([np.full(m, max_per_site), np.ones(2 * n)])
     build_s = time.perf_counter() - t0
-    xs, obj, status, gap, solve_s = _solve(costs, np.zeros(m + 2 * n), col_upper, m + n, mat, row_lower, row_upper,
-                                           maximise=True, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    try:
+        xs, obj, status, gap, solve_s = _solve(costs, np.zeros(m + 2 * n), col_upper, m + n, mat, row_lower,
+                                               row_upper, maximise=True, time_limit_s=time_limit_s,
+                                               mip_rel_gap=mip_rel_gap)
+    except AnalysisError as exc:
+        raise AnalysisError(f"the double standard cannot be met with {k} vehicle{'s' if k > 1 else ''}: every "
+                            f"demand point within the second standard and {alpha:.0%} within the first ({exc})") from exc
     counts = np.round(xs[:m]).astype(int)
     return LocationResult("dsm", np.repeat(np.arange(m), counts), obj, status, gap, build_s, solve_s, n, m)

@@ -1,0 +1,57 @@
+"""The DAP core on hand-built response matrices."""
+
+import numpy as np
+import pytest
+
+from analysis.dap import DapProblem, PostSettings, compliance_table, expected_share_within, solve_posts
+from bluelight.errors import AnalysisError
+
+
+def _problem(available=(True, True, True)):
+    # four demand points; one existing station reaches points 0 and 1 within 480 s
+    cand = np.array([[900, 300, 1000], [900, 350, 1000], [200, 900, 700], [1000, 900, 400]], float)
+    fixed = np.array([[100], [300], [1500], [1500]], float)
+    return DapProblem(cand, fixed, np.array([5.0, 5.0, 3.0, 2.0]), np.array(available))
+
+
+def test_mclp_posts_where_the_station_does_not_reach():
+    p = _problem()
+    r = solve_posts(p, 1, PostSettings("mclp"))
+    assert r.chosen.tolist() == [0] and r.objective == pytest.approx(3.0)      # point 2; point 3 is worth 2
+    r = solve_posts(p, 2, PostSettings("mclp"))
+    assert sorted(r.chosen.tolist()) == [0, 2] and r.objective == pytest.approx(5.0)
+    assert p.response_s([0, 2]).tolist() == [100, 300, 200, 400]
+
+
+def test_opening_hours_exclude_a_candidate():
+    r = solve_posts(_problem(available=(False, True, True)), 1, PostSettings("mclp"))
+    assert r.chosen.tolist() == [2]                                              # post 0 is closed in this band
+    with pytest.raises(AnalysisError, match="only 2 candidates are open"):
+        solve_posts(_problem(available=(False, True, True)), 3, PostSettings("mclp"))
+
+
+def test_pmedian_and_compliance_table():
+    p = _problem()
+    table = compliance_table(p, 3, PostSettings("pmedian"))
+    # base total: 5x100 + 5x300 + 3x1500 + 2x1500 = 9500; post 0 saves 3x1300 + 2x500 = 4900 (best single)
+    assert table.loc[0, "posts"] == "0" and table.loc[0, "gain"] == pytest.approx(4900)
+    assert table.loc[1, "objective"] == pytest.approx(500 + 1500 + 600 + 800)   # posts 0 and 2
+    assert (table["gain"] >= -1e-9).all() and table["status"].eq("optimal").all()
+
+
+def test_expected_share_with_busy_vehicles():
+    p = _problem()
+    # within 480: points 0 and 1 have the station and post 1 (1 - 0.5^2), point 2 has post 0, point 3 none
+    got = expected_share_within(p, [0, 1], 480, 0.5)
+    assert got == pytest.approx((5 * 0.75 + 5 * 0.75 + 3 * 0.5 + 0) / 15)
+    assert solve_posts(p, 2, PostSettings("mexclp", busy_fraction=0.5, max_per_site=2)).optimal
+
+
+def test_double_standard_needs_the_second_standard_met():
+    p = _problem()
+    r = solve_posts(p, 2, PostSettings("dsm", threshold_s=480, threshold2_s=1000, alpha=0.5))
+    assert r.optimal
+    with pytest.raises(AnalysisError, match="cannot be met with 1 vehicle"):   # points 2 and 3 need a post each
+        solve_posts(p, 1, PostSettings("dsm", threshold_s=480, threshold2_s=480, alpha=0.5))
+    with pytest.raises(AnalysisError, match="unknown model"):
+        PostSettings("teleport")
