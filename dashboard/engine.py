@@ -155,6 +155,25 @@ class Engine:
             return isochrone_polygons(self.network, self.edge_geoms, times, bands_s)
         return self._memo(("iso", service, bands_s, site_id), build)
 
+    def dap(self, request) -> dict:
+        """A DAP plan for one band (see :func:`bluelight.dap_run.plan`), with the frames its maps need."""
+        from analysis.demand_bands import TimeBand
+        from bluelight.dap_run import build_problem, load_rules, plan
+
+        def build():
+            rules = load_rules()
+            band = TimeBand.parse(request.band)
+            pts, info = self.wh.band_demand(band, request)
+            cands, fixed = self.wh.dap_sites(request.candidates)
+            problem, on_pts, on_cands = build_problem(
+                pts, cands, fixed, band=band, rules=rules, profile=self.profile,
+                snap=lambda f: self.snap(f["easting"], f["northing"]), times=self._times_for)
+            out = plan(problem, on_pts, on_cands, request, rules, targets=self.wh.dap_targets(request.category),
+                       variability=self.variability)
+            return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,
+                          "rules": rules}
+        return self._memo(("dap", request), build)
+
     def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:
         """Mask of demand points whose fastest site is ``site_id``."""
         s = self.sites(service)

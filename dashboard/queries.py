@@ -120,6 +120,25 @@ class Warehouse:
                                                                   categories=list(spec.categories) or None,
                                                                   hours=hours))
 
+    def band_demand(self, band, request):
+        """Ambulance demand of a time band (observed or expected) and how it was obtained."""
+        from bluelight.dap_run import band_demand
+
+        return self._cached(("band_demand", band, request.demand, request.category),
+                            lambda: self._with_cursor(lambda cur: band_demand(cur, band, request)))
+
+    def dap_sites(self, candidates: tuple[str, ...]):
+        from bluelight.dap_run import read_dap_sites
+
+        return self._cached(("dap_sites", candidates), lambda: self._with_cursor(
+            lambda cur: read_dap_sites(cur, candidates)))
+
+    def dap_targets(self, category: str) -> pd.DataFrame:
+        from bluelight.dap_run import dap_targets
+
+        return self._cached(("dap_targets", category), lambda: self._with_cursor(
+            lambda cur: dap_targets(cur, category)))
+
     def incident_categories(self, service: str) -> list[str]:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
             "category"].tolist()

@@ -145,3 +145,20 @@ def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
     assert "Rejected rows" in text and "missing" in text
     assert "Open Government Licence" in text and "strongly connected" in text
     assert "Cross-validated mean absolute error" in page.inner_text("#travel-model")
+
+
+def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
+    _visit(page, served_app, "/dap", "dap", "#dap-compliance-table .ag-row")
+    assert "Expected demand" in page.inner_text("#dap-demand-note")          # the demo has no ambulance incidents
+    assert "chosen posts (5)" in page.inner_text("#dap-map")
+    assert page.locator("#dap-compliance-table .ag-center-cols-container .ag-row").count() == 5
+    before_after = page.inner_text("#dap-summary-table")
+    assert "expected share within 480 s" in before_after and "nhs-arp-c1-mean" in before_after
+    _choose(page, "dap-model", "p-median")
+    page.wait_for_function("document.querySelector('#dap-curve').innerText.includes('mean response')", timeout=30000)
+    _choose(page, "dap-band", "night-weekend")
+    page.wait_for_function("document.querySelector('#dap-map').innerText.includes('night-weekend')", timeout=30000)
+    _shot(page, "dap-night-pmedian")
+    with page.expect_download() as dl:
+        page.click("#dap-json-btn")
+    assert dl.value.suggested_filename == "dap_night-weekend_pmedian.json"

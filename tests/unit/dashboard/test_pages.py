@@ -14,7 +14,7 @@ from bluelight.scenario import apply_scenario, load_scenario
 from dashboard import figures, scenario_files
 from dashboard.engine import DemandSpec, Engine
 from dashboard.layout import banner
-from dashboard.pages import coverage, scenarios
+from dashboard.pages import coverage, dap, scenarios
 from dashboard.queries import Warehouse
 from etl.demo import load_demo
 from etl.sources import resolve_data_source
@@ -123,3 +123,30 @@ def test_isochrone_layers_are_added_not_merged():
     polys = [box(530000, 180000, 530000 + d, 180000 + d) for d in (100, 200, 300)]
     figures.add_layers_first(fig, figures.isochrone_layers(polys, (1, 2, 3)))
     assert [layer.type for layer in fig.layout.map.layers] == ["fill", "fill", "fill", "line", "line"]
+
+
+def test_dap_view_on_observed_demand(engine):
+    request = dap.parse_request(2, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
+    result = engine.dap(request)
+    assert result["demand"]["kind"] == "observed"                       # the synthetic trust has incidents
+    assert result["demand"]["incidents"] > 0 and result["demand_total"] > 0
+    assert len(result["model"]["chosen"]) == 2 and result["model"]["status"] == "optimal"
+    assert result["after"]["share_within"] >= result["before"]["share_within"] - 1e-12
+    table = pd.DataFrame(result["compliance"])
+    assert table["ambulances_free"].tolist() == [1, 2] and (table["gain"] >= -1e-9).all()
+    fig, summary, curve, compliance, note, sources = dap.dap_view(engine.wh, engine, request, result)
+    names = [t.name for t in fig.data]
+    assert any(n.startswith("chosen posts (2)") for n in names)
+    assert "Observed demand" in str(note.children)
+    out = dap.exportable(result, request, engine)
+    assert json.loads(json.dumps(out, default=str))["request"]["k"] == 2
+
+
+def test_dap_models_and_expected_demand(engine):
+    for model in ("mexclp", "pmedian"):
+        request = dap.parse_request(2, model, 8, 15, 0.75, ["fire"], "night-weekend", 0.4)
+        assert engine.dap(request)["model"]["status"] == "optimal"
+    from dataclasses import replace
+    expected = engine.dap(replace(dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire"], "evening", None),
+                                  demand="expected"))
+    assert expected["demand"]["kind"] == "expected" and "per_1000_per_year" in expected["demand"]["rates"]
