@@ -499,6 +499,49 @@ def dap(k, model, threshold_s, threshold2_s, alpha, candidates, band, all_bands,
                    f"mean {b['mean_s']:.0f} -> {a['mean_s']:.0f} s")
 
 
+@cli.command("coresponding")
+@click.option("--stations", default=None, help="Fire stations that co-respond, comma-separated site ids (default: all).")
+@click.option("--survival-model", type=click.Choice(["de_maio_2003", "waalewijn_2001", "larsen_1993_linear"]),
+              default=None, help="Survival model (default: config/coresponding.yaml).")
+@click.option("--bystander-cpr-share", type=float, default=None)
+@click.option("--time-on-scene-min", type=float, default=None, help="Appliance committed on scene per call.")
+@click.option("--standard-s", type=float, default=None, help="Response standard for the 'fire only' map.")
+@click.option("--curve", "n_curve", type=int, default=None, help="Stations in the enrolment curve (default: all).")
+@profile_option
+@warehouse_option
+@json_option
+def coresponding(stations, survival_model, bystander_cpr_share, time_on_scene_min, standard_s, n_curve, profile,
+                 warehouse, as_json) -> None:
+    """Where fire crews reach cardiac arrests first, the survivors that adds, and what it costs fire cover."""
+    from analysis.speeds import load_profile
+    from bluelight.coresponding_run import analyse, load_params, read_inputs, to_json
+    from bluelight.coverage_run import CoverageRunner
+
+    params = load_params().with_overrides(survival_model=survival_model, bystander_cpr_share=bystander_cpr_share,
+                                          time_on_scene_min=time_on_scene_min, standard_s=standard_s)
+    prof = load_profile(profile)
+    con = _open(warehouse, read_only=True)
+    try:
+        runner = CoverageRunner(con, prof)
+        result = analyse(read_inputs(con), params, prof, snap=runner.snap, times=runner.cache.times,
+                         enrolled=[s.strip() for s in stations.split(",") if s.strip()] if stations else None,
+                         n_curve=n_curve)
+    finally:
+        con.close()
+    out = to_json(result)
+    if as_json:
+        _emit(out, True)
+        return
+    s = out["summary"]
+    click.echo(f"{s['enrolled_stations']} stations co-responding; fire first for {100 * s['share_fire_first']:.1f}% "
+               f"of expected arrests (median {s['minutes_saved_median'] or 0:.1f} min saved); expected survivors "
+               f"{s['survivors_without']:.2f} -> {s['survivors_with']:.2f} a year "
+               f"(+{s['additional_survivors']:.2f}; model {s['survival_model']})")
+    for r in out["stations"][:10]:
+        click.echo(f"  {r['name']}: +{r['additional_survivors']:.3f} survivors a year, fire cover at risk while away "
+                   f"{100 * r['fire_share_at_risk_while_away']:.1f}% x busy {100 * r['busy_fraction']:.2f}%")
+
+
 class _closing:
     """Open the warehouse for writing and always close it."""
 
