@@ -14,7 +14,7 @@ from bluelight.settings import REPO_ROOT
 from dashboard.engine import Engine
 from dashboard.layers import register_routes
 from dashboard.layout import shell
-from dashboard.pages import coverage, dap, data, overview, scenarios
+from dashboard.pages import coresponding, coverage, dap, data, overview, scenarios
 from dashboard.queries import Warehouse
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     coverage.register(app, wh, engine)
     scenarios.register(app, wh, engine, dirs)
     dap.register(app, wh, engine)
+    coresponding.register(app, wh, engine)
     data.register(app, wh, engine)
     app.layout = shell(wh)
     register_routes(app.server, wh, engine)

@@ -174,6 +174,18 @@ class Engine:
                           "rules": rules}
         return self._memo(("dap", request), build)
 
+    def coresponding(self, params, enrolled: tuple[str, ...] = ()):
+        """A co-responding appraisal (see :func:`bluelight.coresponding_run.analyse`), cached by its parameters."""
+        import json
+        from dataclasses import asdict
+
+        from bluelight.coresponding_run import analyse
+
+        key = ("coresponding", json.dumps(asdict(params), sort_keys=True, default=str), tuple(enrolled))
+        return self._memo(key, lambda: analyse(
+            self.wh.coresponding_inputs(), params, self.profile, snap=lambda f: self.snap(f["easting"], f["northing"]),
+            times=self._times_for, enrolled=list(enrolled) or None))
+
     def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:
         """Mask of demand points whose fastest site is ``site_id``."""
         s = self.sites(service)

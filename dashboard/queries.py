@@ -139,6 +139,12 @@ class Warehouse:
         return self._cached(("dap_targets", category), lambda: self._with_cursor(
             lambda cur: dap_targets(cur, category)))
 
+    def coresponding_inputs(self):
+        """Zones, medical incidents and fire / ambulance stations for co-responding."""
+        from bluelight.coresponding_run import read_inputs
+
+        return self._cached("coresponding_inputs", lambda: self._with_cursor(read_inputs))
+
     def incident_categories(self, service: str) -> list[str]:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
             "category"].tolist()

@@ -68,7 +68,7 @@ def layout(wh: Warehouse, engine: Engine):
 
 
 def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("coverage", path="/coverage", name="Coverage explorer",
+    dash.register_page("coverage", order=1, path="/coverage", name="Coverage explorer",
                        title="Blue Light Atlas – Coverage explorer", layout=lambda **_: layout(wh, engine))
 
     @app.callback(Output("cov-categories", "options"), Output("cov-threshold", "value"), Input("cov-service", "value"))

@@ -77,7 +77,7 @@ def layout(wh: Warehouse, engine: Engine):
 
 
 def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("dap", path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts",
+    dash.register_page("dap", order=4, path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts",
                        layout=lambda **_: layout(wh, engine))
     inputs = [Input("dap-k", "value"), Input("dap-model", "value"), Input("dap-threshold", "value"),
               Input("dap-threshold2", "value"), Input("dap-alpha", "value"), Input("dap-candidates", "value"),

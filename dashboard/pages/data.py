@@ -54,5 +54,5 @@ def layout(wh: Warehouse, engine):
 
 
 def register(app: dash.Dash, wh: Warehouse, engine) -> None:
-    dash.register_page("data", path="/data", name="Data", title="Blue Light Atlas – Data",
+    dash.register_page("data", order=9, path="/data", name="Data", title="Blue Light Atlas – Data",
                        layout=lambda **_: layout(wh, engine))

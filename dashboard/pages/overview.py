@@ -71,7 +71,7 @@ def layout(wh: Warehouse, engine: Engine):
 
 
 def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("overview", path="/", name="Overview", title="Blue Light Atlas – Overview",
+    dash.register_page("overview", order=0, path="/", name="Overview", title="Blue Light Atlas – Overview",
                        layout=lambda **_: layout(wh, engine))
 
     @app.callback(Output("overview-map", "figure"), Output("overview-legend", "children"),

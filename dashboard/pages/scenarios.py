@@ -73,7 +73,7 @@ def layout(wh: Warehouse, engine: Engine, dirs: list[Path]):
 
 
 def register(app: dash.Dash, wh: Warehouse, engine: Engine, dirs: list[Path]) -> None:
-    dash.register_page("scenarios", path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios",
+    dash.register_page("scenarios", order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios",
                        layout=lambda **_: layout(wh, engine, dirs))
 
     @app.callback(Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))

@@ -162,3 +162,19 @@ def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     with page.expect_download() as dl:
         page.click("#dap-json-btn")
     assert dl.value.suggested_filename == "dap_night-weekend_pmedian.json"
+
+
+def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
+    _visit(page, served_app, "/coresponding", "coresponding", "#cr-station-table .ag-row")
+    kpis = page.inner_text("#cr-kpis").lower()
+    assert "additional survivors a year" in kpis and "fire first" in kpis
+    assert "West Hampstead" in page.inner_text("#cr-station-table")
+    assert "fire only" in page.inner_text("#cr-map") or "both within" in page.inner_text("#cr-map")
+    _choose(page, "cr-model", "Larsen")
+    page.wait_for_function("document.querySelector('#cr-map').innerText.includes('larsen_1993_linear')",
+                           timeout=30000)
+    assert page.locator("#cr-params input").count() == 4               # s0, a_cpr, b_def, c_als are editable
+    _shot(page, "coresponding-larsen")
+    with page.expect_download() as dl:
+        page.click("#cr-json-btn")
+    assert dl.value.suggested_filename == "coresponding.json"
