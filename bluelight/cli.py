@@ -542,6 +542,45 @@ def coresponding(stations, survival_model, bystander_cpr_share, time_on_scene_mi
                    f"{100 * r['fire_share_at_risk_while_away']:.1f}% x busy {100 * r['busy_fraction']:.2f}%")
 
 
+@colocation.command("facility")
+@click.option("--users", default="fire", show_default=True, help="Services whose stations travel to the facility.")
+@click.option("--candidates", default="fire,police,ambulance", show_default=True,
+              help="Services whose sites may host it.")
+@click.option("--points", type=click.Path(path_type=Path), default=None,
+              help="CSV of further candidate points: name, easting, northing[, annual_cost_gbp].")
+@click.option("--k", "k", default=1, show_default=True, help="Number of facilities.")
+@click.option("--objective", type=click.Choice(["total", "worst"]), default="total", show_default=True)
+@click.option("--trips-per-year", default=12.0, show_default=True, help="Trips each user makes a year.")
+@click.option("--value-of-time", type=float, default=None, help="£ per hour of trip time (generalised cost).")
+@click.option("--limit", default=20, show_default=True, help="Rows of the single-site ranking shown.")
+@profile_option
+@warehouse_option
+@json_option
+def colocation_facility(users, candidates, points, k, objective, trips_per_year, value_of_time, limit, profile,
+                        warehouse, as_json) -> None:
+    """Where a shared HQ, workshop or training centre should be: least total or worst trip time."""
+    from analysis.speeds import load_profile
+    from bluelight.facility_run import run_facility
+
+    con = _open(warehouse, read_only=True)
+    try:
+        result = run_facility(con, load_profile(profile), users=[u.strip() for u in users.split(",") if u.strip()],
+                              candidates=[c.strip() for c in candidates.split(",") if c.strip()], points=points,
+                              k=k, objective=objective, trips_per_year=trips_per_year,
+                              value_of_time_gbp_per_hour=value_of_time, limit=limit)
+    finally:
+        con.close()
+    if as_json:
+        _emit(result, True)
+        return
+    p = result["plan"]
+    click.echo(f"{k} facilit{'y' if k == 1 else 'ies'} for {result['users']} {'/'.join(result['user_services'])} "
+               f"sites ({objective}): {', '.join(p['chosen_names'])}; {p['trip_hours_per_year']:,.0f} trip hours a "
+               f"year, mean trip {p['mean_trip_s']:.0f} s, worst {p['worst_trip_s']:.0f} s; annual cost "
+               + (f"£{p['annual_cost_gbp']:,.0f}" if p["annual_cost_gbp"] is not None else
+                  f"not recorded for {', '.join(p['cost_missing_for'])}"))
+
+
 class _closing:
     """Open the warehouse for writing and always close it."""
 

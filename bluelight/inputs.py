@@ -27,14 +27,18 @@ def read_network(con, profile: SpeedProfile) -> tuple[RoadNetwork, np.ndarray]:
     return net, geoms
 
 
-def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = None) -> pd.DataFrame:
+def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = None,
+               kinds=("station",)) -> pd.DataFrame:
     """Sites of the given services that are operational (not duplicates), optionally as of a date.
 
     ``as_of`` reconstructs the estate on a date: sites closed after it count
     as open then (the 2014 London closures before 9 January 2014).
     """
-    where = ["duplicate_of IS NULL", "kind = 'station'"]
+    where = ["duplicate_of IS NULL"]
     params: list = []
+    if kinds:
+        where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
+        params += list(kinds)
     if services:
         where.append(f"service IN ({', '.join('?' for _ in services)})")
         params += list(services)
@@ -45,7 +49,7 @@ def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = No
     else:
         where.append(f"status IN ({', '.join('?' for _ in statuses)})")
         params += list(statuses)
-    return con.execute(f"SELECT site_id, name, service, status, duty_system, turnout_s, hours_current, easting, northing, lon, lat "
+    return con.execute(f"SELECT site_id, name, service, kind, status, duty_system, turnout_s, hours_current, easting, northing, lon, lat "
                        f"FROM sites WHERE {' AND '.join(where)} ORDER BY site_id", params).df()
 
 

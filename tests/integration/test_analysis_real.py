@@ -105,3 +105,52 @@ def test_police_into_fire_station_and_candidates(demo_warehouse, capsys):
                           "--json"])
     assert cand["pairs"] == len(cand["candidates"]) > 0
     assert all(c["service"] != c["into_service"] and c["drive_s"] <= 240 for c in cand["candidates"])
+
+
+def test_dap_chooses_fire_and_police_posts_and_shows_the_gain(demo_warehouse, capsys):
+    out = _json(capsys, ["dap", "--k", "5", "--model", "mexclp", "--threshold-s", "480", "--candidates", "fire,police",
+                         "--band", "evening", "--warehouse", str(demo_warehouse), "--json"])
+    r = out["bands"]["evening"]
+    assert r["demand"]["kind"] == "expected"                      # the demo has no ambulance incidents
+    assert len(r["posts"]) == 5 and {p["service"] for p in r["posts"]} <= {"fire", "police"}
+    assert r["model"]["status"] == "optimal" and r["model"]["mip_gap"] < 1e-6
+    e = r["expected_share_within"]
+    assert e["after"] > e["before"] and r["after"]["mean_s"] < r["before"]["mean_s"]
+    gains = [row["gain"] for row in r["compliance"]]
+    assert len(gains) == 5 and all(g >= -1e-9 for g in gains) and gains[0] >= gains[-1]
+    assert {t["target_id"] for t in r["targets_after"]} >= {"nhs-arp-c1-mean", "nhs-arp-c1-p90"}
+    night = _json(capsys, ["dap", "--k", "3", "--model", "mclp", "--band", "night", "--warehouse",
+                           str(demo_warehouse), "--json"])["bands"]["night"]
+    assert night["candidates"]["open_in_band"] < night["candidates"]["total"]     # day-time counters are shut
+
+
+def test_dap_pmedian_and_dsm_on_the_demo(demo_warehouse, capsys):
+    for model in ("pmedian", "dsm"):
+        out = _json(capsys, ["dap", "--k", "3", "--model", model, "--warehouse", str(demo_warehouse), "--json"])
+        r = out["bands"]["all"]
+        assert r["model"]["status"] == "optimal" and r["after"]["mean_s"] <= r["before"]["mean_s"]
+
+
+def test_coresponding_ranks_london_stations(demo_warehouse, capsys):
+    out = _json(capsys, ["coresponding", "--warehouse", str(demo_warehouse), "--json"])
+    s = out["summary"]
+    assert 0 < s["share_fire_first"] < 1 and s["additional_survivors"] > 0
+    assert s["survivors_with"] > s["survivors_without"]
+    ranked = out["stations"]
+    assert ranked[0]["additional_survivors"] >= ranked[-1]["additional_survivors"]
+    assert {"LFB-soho", "LFB-west-hampstead"} <= {r["site_id"] for r in ranked}
+    curve = out["enrolment_curve"]
+    assert curve[-1]["cumulative_survivors"] == pytest.approx(s["additional_survivors"], rel=1e-6)
+    one = _json(capsys, ["coresponding", "--stations", ranked[0]["site_id"], "--survival-model", "waalewijn_2001",
+                         "--warehouse", str(demo_warehouse), "--json"])
+    assert one["summary"]["enrolled_stations"] == 1 and one["summary"]["survival_model"] == "waalewijn_2001"
+
+
+def test_shared_workshop_siting(demo_warehouse, capsys):
+    out = _json(capsys, ["colocation", "facility", "--users", "fire", "--k", "1", "--warehouse",
+                         str(demo_warehouse), "--json"])
+    ranking = out["single_site_ranking"]
+    assert out["plan"]["chosen"][0] == ranking[0]["site_id"]     # one facility: the best of the ranking
+    worst = {k: _json(capsys, ["colocation", "facility", "--users", "fire,police", "--k", str(k), "--objective",
+                               "worst", "--warehouse", str(demo_warehouse), "--json"])["plan"] for k in (1, 2)}
+    assert len(worst[2]["chosen"]) == 2 and worst[2]["worst_trip_s"] < worst[1]["worst_trip_s"]
