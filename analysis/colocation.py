@@ -6,7 +6,7 @@ re-evaluated from cached travel times, the money released is A's running cost
 (and its disposal value, once), and the "co-location dividend" is that money
 per percentage point of cover lost, or the cover gained at no loss. A move
 that would take X below its standard, or that needs more bays than B has, is
-flagged.
+flagged, and the ranking puts allowed moves first.
 """
 
 from __future__ import annotations
@@ -44,15 +44,41 @@ def _meets(summary, cover: ServiceCover) -> bool:
     return bool(summary.share_within_modelled >= (cover.goal or 0.0))
 
 
+@dataclass(frozen=True)
+class SpaceRules:
+    """What a moving service needs from its host: floor area and vehicle bays."""
+
+    space_needed_m2: dict[str, float]
+    bays_needed: dict[str, int]
+    host_share_of_floor_area: float = 0.25
+
+
+def capacity(service: str, host: pd.Series, rules: SpaceRules | None) -> str:
+    """Whether the host can take the service: "ok", a reason it cannot, or "unknown" where nothing is recorded."""
+    if rules is None:
+        return "unknown"
+    bays, area = _num(host.get("bays")), _num(host.get("floor_area_m2"))
+    need_bays, need_m2 = rules.bays_needed.get(service, 0), rules.space_needed_m2.get(service)
+    if bays is not None and need_bays and bays < need_bays:
+        return f"no bay free (needs {need_bays})"
+    if area is not None and need_m2 is not None:
+        offer = area * rules.host_share_of_floor_area
+        if offer < need_m2:
+            return f"too small (needs {need_m2:.0f} m², {offer:.0f} m² available)"
+        return "ok"
+    return "ok" if bays is not None and need_bays else "unknown"
+
+
 def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, ServiceCover], *,
-               max_travel_s: float, variability: Variability | None = None) -> pd.DataFrame:
+               max_travel_s: float, variability: Variability | None = None,
+               space: SpaceRules | None = None) -> pd.DataFrame:
     """Rank every pair (A into B) of sites of different services with B within ``max_travel_s`` of A.
 
     Parameters
     ----------
     sites
         One row per site on the network, in the row order of ``site_times``: site_id, name, service,
-        turnout_s, running_cost_gbp_pa, disposal_value_gbp, bays.
+        turnout_s, running_cost_gbp_pa, disposal_value_gbp, bays, floor_area_m2.
     site_times
         Drive times from each site (rows) to every node, within a cutoff of at least ``max_travel_s``.
     covers
@@ -83,7 +109,7 @@ def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, Ser
             before = base[sa["service"]]
             loss_pp = 100 * (before.share_within_modelled - after.share_within_modelled)
             money = _num(sa.get("running_cost_gbp_pa"))
-            bays_b = _num(sb.get("bays"))
+            fits = capacity(sa["service"], sb, space)
             rows.append({
                 "move": sa["site_id"], "move_name": sa["name"], "service": sa["service"], "into": sb["site_id"],
                 "into_name": sb["name"], "into_service": sb["service"], "drive_s": float(between[a, b]),
@@ -93,11 +119,12 @@ def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, Ser
                 "disposal_value_gbp": _num(sa.get("disposal_value_gbp")),
                 "dividend_gbp_pa_per_pp_lost": (money / loss_pp if money is not None and loss_pp > 1e-9 else None),
                 "meets_standard_after": _meets(after, cover),
-                "capacity": "unknown" if bays_b is None else "ok" if bays_b >= 1 else "no bay free",
+                "capacity": fits,
+                "allowed": bool(_meets(after, cover) and (fits == "ok" or fits == "unknown")),
             })
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    # best first: moves that keep the standard, then the smallest loss of cover, then the shortest move
-    out["_keeps"] = ~out["meets_standard_after"]
+    # best first: moves allowed (standard kept, space not known to lack), then the smallest loss, the shortest move
+    out["_keeps"] = ~out["allowed"]
     return out.sort_values(["_keeps", "cover_loss_pp", "drive_s"]).drop(columns="_keeps").reset_index(drop=True)

@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.colocation import ServiceCover, candidates
+from pathlib import Path
+
+import yaml
+
+from analysis.colocation import ServiceCover, SpaceRules, candidates
 from analysis.coverage import build_coverage_model
 from analysis.speeds import SpeedProfile
 from bluelight.coverage_run import CoverageRunner
+from bluelight.errors import ConfigError
 from bluelight.inputs import read_estates, read_sites, site_turnouts
+from bluelight.settings import REPO_ROOT
 from bluelight.standards import DEFAULT_STANDARD
+
+SPACE_RULES = REPO_ROOT / "config" / "colocation.yaml"
+
+
+def load_space_rules(path: str | Path = SPACE_RULES) -> tuple[SpaceRules, dict]:
+    """Space a moving service needs from its host, and the sources of those figures."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rules = SpaceRules({k: float(v) for k, v in doc["space_needed_m2"].items()},
+                           {k: int(v) for k, v in doc["bays_needed"].items()}, float(doc["host_share_of_floor_area"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read the co-location space rules: {exc!r}") from exc
+    return rules, doc.get("sources", {})
 
 
 def run_candidates(con, profile: SpeedProfile, *, max_travel_s: float, services=("fire", "police", "ambulance"),
                    limit: int | None = None) -> dict:
     runner = CoverageRunner(con, profile, cutoff_s=max(1800.0, max_travel_s))
     sites = read_sites(con, services=list(services))
-    sites = sites.merge(read_estates(con)[["site_id", "running_cost_gbp_pa", "disposal_value_gbp", "bays"]],
-                        on="site_id", how="left")
+    sites = sites.merge(read_estates(con)[["site_id", "running_cost_gbp_pa", "disposal_value_gbp", "bays",
+                                           "floor_area_m2"]], on="site_id", how="left")
     snap = runner.snap(sites)
     sites = sites[snap.on_network].reset_index(drop=True).assign(node=snap.node[snap.on_network])
     sites["turnout_s"] = site_turnouts(sites, profile)
@@ -37,12 +57,14 @@ def run_candidates(con, profile: SpeedProfile, *, max_travel_s: float, services=
         covers[service] = ServiceCover(model, sites.loc[own, "site_id"].tolist(), pop["weight"].to_numpy(), threshold,
                                        "mean" if statistic == "mean" else "share",
                                        None if goal is None or not np.isfinite(goal) else float(goal))
-    ranked = candidates(sites, times, covers, max_travel_s=max_travel_s, variability=runner.variability)
+    space, space_sources = load_space_rules()
+    ranked = candidates(sites, times, covers, max_travel_s=max_travel_s, variability=runner.variability, space=space)
     total = len(ranked)
     if limit:
         ranked = ranked.head(limit)
     return {"profile": profile.key, "max_travel_s": max_travel_s, "sites_on_network": len(sites),
             "pairs": total, "standards": {s: DEFAULT_STANDARD[s][1] for s in covers},
+            "space_rules": space.__dict__ | {"sources": space_sources},
             "caveat": "Cover is assessed on the population within the road data; a station near its edge that moves "
                       "inwards can appear to gain cover because stations outside the road data cannot be routed.",
             "candidates": ranked.to_dict("records")}

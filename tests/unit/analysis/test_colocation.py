@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.colocation import ServiceCover, candidates
+from analysis.colocation import ServiceCover, SpaceRules, candidates, capacity
 from analysis.coverage import build_coverage_model
 from analysis.traveltime import site_travel_times
 from bluelight.errors import AnalysisError
@@ -14,6 +14,7 @@ SITES = pd.DataFrame({"site_id": ["F", "P", "A"], "name": ["Fire", "Police", "Am
                       "running_cost_gbp_pa": [500_000.0, np.nan, np.nan], "disposal_value_gbp": [np.nan] * 3,
                       "bays": pd.array([pd.NA, 2, pd.NA], dtype="Int64")})
 NODES = np.array([0, 3, 1])
+SPACE = SpaceRules({"fire": 450.0, "police": 150.0}, {"fire": 1, "police": 0}, 0.25)
 
 
 def _covers(demand_nodes):
@@ -25,7 +26,7 @@ def _covers(demand_nodes):
 
 def test_a_move_towards_demand_improves_cover():
     times, covers = _covers(np.array([3, 3, 2]))        # fire demand near the police station
-    out = candidates(SITES, times, covers, max_travel_s=35)
+    out = candidates(SITES, times, covers, max_travel_s=35, space=SPACE)
     into_police = out[(out["move"] == "F") & (out["into"] == "P")].iloc[0]
     assert into_police["drive_s"] == 30
     assert into_police["share_within_before"] == 0 and into_police["share_within_after"] == 1
@@ -51,3 +52,13 @@ def test_pairs_beyond_the_travel_time_are_left_out():
     assert set(candidates(SITES, times, covers, max_travel_s=15)["into"]) == {"A"}
     with pytest.raises(AnalysisError, match="less than max_travel_s"):
         candidates(SITES, times, covers, max_travel_s=5000)
+
+
+def test_capacity_by_bays_and_floor_area():
+    host = pd.Series({"bays": 2, "floor_area_m2": 2000.0})
+    assert capacity("fire", host, SPACE) == "ok"                              # 500 m² offered, 450 needed
+    assert capacity("fire", pd.Series({"bays": 0, "floor_area_m2": 4000.0}), SPACE).startswith("no bay free")
+    assert capacity("fire", pd.Series({"bays": 1, "floor_area_m2": 1000.0}), SPACE) == \
+        "too small (needs 450 m², 250 m² available)"
+    assert capacity("police", pd.Series({"bays": None, "floor_area_m2": None}), SPACE) == "unknown"
+    assert capacity("fire", host, None) == "unknown"
