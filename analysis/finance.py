@@ -149,6 +149,8 @@ def scenario_cash_items(changes: list[dict], estates: pd.DataFrame) -> tuple[lis
             host = _estate(estates, ch["into"]).get("name", ch["into"])
             if "refurbishment_gbp" in fin:
                 money(f"refurbishment of {host} to host {ch['site']}", -fin["refurbishment_gbp"], year=year)
+            if "relocation_cost_gbp" in fin:
+                money(f"relocating {ch['site']} into {host}", -fin["relocation_cost_gbp"], year=year)
             needs(fin, "running_cost_change_gbp_pa", f"running cost of hosting {ch['site']} at {host}",
                   f"running cost of hosting {ch['site']} at {host}", sign=-1, annual=True)
         elif act == "merge":

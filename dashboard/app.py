@@ -14,7 +14,7 @@ from bluelight.settings import REPO_ROOT
 from dashboard.engine import Engine
 from dashboard.layers import register_routes
 from dashboard.layout import shell
-from dashboard.pages import coresponding, coverage, dap, data, overview, scenarios
+from dashboard.pages import colocation, coresponding, coverage, dap, data, overview, scenarios
 from dashboard.queries import Warehouse
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     overview.register(app, wh, engine)
     coverage.register(app, wh, engine)
     scenarios.register(app, wh, engine, dirs)
+    colocation.register(app, wh, engine, dirs)
     dap.register(app, wh, engine)
     coresponding.register(app, wh, engine)
     data.register(app, wh, engine)

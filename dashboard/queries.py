@@ -145,6 +145,18 @@ class Warehouse:
 
         return self._cached("coresponding_inputs", lambda: self._with_cursor(read_inputs))
 
+    def colocation_candidates(self, profile, max_travel_s: float) -> dict:
+        """Every cross-service pair within ``max_travel_s``, ranked (see ``bluelight colocation candidates``)."""
+        from bluelight.colocation_run import run_candidates
+
+        return self._cached(("colocation", profile.key, max_travel_s), lambda: self._with_cursor(
+            lambda cur: run_candidates(cur, profile, max_travel_s=max_travel_s)))
+
+    def estates(self) -> pd.DataFrame:
+        from bluelight.inputs import read_estates
+
+        return self._cached("estates", lambda: self._with_cursor(read_estates))
+
     def incident_categories(self, service: str) -> list[str]:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
             "category"].tolist()

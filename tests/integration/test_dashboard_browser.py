@@ -178,3 +178,24 @@ def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
     with page.expect_download() as dl:
         page.click("#cr-json-btn")
     assert dl.value.suggested_filename == "coresponding.json"
+
+
+def test_colocation_page_from_candidate_to_board_report(page, served_app):
+    _visit(page, served_app, "/colocation", "colocation", "#col-candidate-table .ag-row")
+    assert "pairs within 300 s" in page.inner_text("#col-candidates-note")
+    page.locator("#col-candidate-table .ag-center-cols-container .ag-row").first.click()
+    page.wait_for_selector("#col-change-table .ag-row", timeout=30000)
+    assert "instead of" in page.inner_text("#col-headline")
+    page.fill("#col-refurbishment_gbp", "250000")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#col-items').innerText.includes('-250')", timeout=30000)
+    assert "Net present value" in page.inner_text("#col-finance")
+    _shot(page, "colocation-chosen")
+    page.fill("#col-name", "browser test co-location")
+    page.click("#col-save")
+    page.wait_for_function("document.querySelector('#col-saved').innerText.includes('Saved to')", timeout=30000)
+    with page.expect_download() as dl:
+        page.click("#col-report-btn")
+    assert dl.value.suggested_filename == "browser-test-co-location_board_report.html"
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "Net present value" in text and "What changes" in text and "SHA-256" in text

@@ -14,7 +14,7 @@ from bluelight.scenario import apply_scenario, load_scenario
 from dashboard import figures, scenario_files
 from dashboard.engine import DemandSpec, Engine
 from dashboard.layout import banner
-from dashboard.pages import coverage, dap, scenarios
+from dashboard.pages import colocation, coresponding, coverage, dap, scenarios
 from dashboard.queries import Warehouse
 from etl.demo import load_demo
 from etl.sources import resolve_data_source
@@ -150,3 +150,39 @@ def test_dap_models_and_expected_demand(engine):
     expected = engine.dap(replace(dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire"], "evening", None),
                                   demand="expected"))
     assert expected["demand"]["kind"] == "expected" and "per_1000_per_year" in expected["demand"]["rates"]
+
+
+def test_colocation_plan_candidates_and_report(engine, tmp_path):
+    result = engine.wh.colocation_candidates(engine.profile, 900.0)
+    assert result["pairs"] > 0
+    grid, note = colocation.candidates_view(result, only_allowed=False)
+    assert "pairs within 900 s" in note and grid.rowData
+    first = grid.rowData[0]
+    plan = colocation.colocation_plan(engine.wh, engine, first["move"], first["into"], 25, 0.035,
+                                      [50_000, None, None, 10_000, None], name="test move")
+    assert not plan["empty"] and plan["scenario"].changes[0]["action"] == "co_locate"
+    changes = plan["changes"].set_index("demand")
+    assert "population" in changes.index
+    ap = plan["appraisal"]
+    # refurbishment 50k now, 10k a year more at the host; the synthetic estate supplies the closed site's figures
+    labels = {i.label: i.amount_gbp for i in ap.items}
+    assert any(v == -50_000 for v in labels.values()) and any(v == -10_000 for v in labels.values())
+    fig, table, finance, headline = colocation.plan_view(engine.wh, engine, plan)
+    assert "instead of" in str(headline.children)
+    html = colocation.report_html(engine.wh, engine, plan)
+    assert "SYNTHETIC DATA" in html and "Net present value" in html and "/layers/" not in html
+    saved = scenario_files.save(tmp_path, plan["scenario"], service=plan["service"])
+    assert load_scenario(saved).changes[0]["into"] == first["into"]
+    empty = colocation.plan_view(engine.wh, engine, colocation.colocation_plan(engine.wh, engine, None, None, 30,
+                                                                               0.035, [None] * 5))
+    assert "Choose a pair" in str(empty[3].children)
+
+
+def test_coresponding_view_on_synthetic(engine):
+    params = coresponding.parse_params("waalewijn_2001", [{"name": "b0"}], [0.1], 0.3, 20, 8)
+    assert params.survival_parameters["waalewijn_2001"]["b0"] == 0.1 and params.bystander_cpr_share == 0.3
+    result = engine.coresponding(params)
+    fig, curve, saved, kpis, table, sources = coresponding.coresponding_view(engine.wh, engine, result)
+    assert result.summary["survival_model"] == "waalewijn_2001"
+    assert len(curve.data) == 2 and table.rowData
+    assert "b0" in str(sources.children)
