@@ -201,6 +201,18 @@ def etl_targets(file, warehouse, as_json, accept_partial) -> None:
         _emit(load_targets(con, file or DEFAULT_TARGETS, accept_partial=accept_partial).as_dict(), as_json)
 
 
+@etl.command("scenarios")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+def etl_scenarios(files, warehouse, as_json) -> None:
+    """Record scenario YAML files (e.g. those the dashboard saved in data/scenarios) in the warehouse."""
+    from etl.scenarios import load_scenarios
+
+    with _closing(warehouse) as con:
+        _emit(load_scenarios(con, list(files)).as_dict(), as_json)
+
+
 @etl.command("boundaries")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", required=True, help="Boundary kind, e.g. borough, lsoa.")

@@ -18,6 +18,7 @@ from etl.osm_pois import load_osm_sites
 from etl.population import load_population
 from etl.roads import load_roads
 from etl.sites import load_sites
+from etl.scenarios import REPO_SCENARIOS, load_scenarios
 from etl.targets import load_targets
 from etl.warehouse import set_meta
 
@@ -106,6 +107,9 @@ def load_demo(con, source: DataSource, *, progress: bool = True) -> list[LoadSum
         msg = f"the data directory {source.path} lacks demo files: {missing}"
         raise DataSourceError(msg)
     summaries = [load_targets(con)]
+    repo_scenarios = sorted(REPO_SCENARIOS.glob("*.yaml"))
+    if repo_scenarios:
+        summaries.append(load_scenarios(con, repo_scenarios))
     for step in tqdm(steps, desc="Loading demo", unit="dataset", disable=not progress):
         paths = [source.path / f for f in step.files]
         if not all(p.exists() for p in paths):

@@ -217,3 +217,18 @@ CREATE TABLE IF NOT EXISTS road_networks (
     speed_profile VARCHAR NOT NULL,
     built_at TIMESTAMP NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS scenarios (
+    scenario_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    note VARCHAR,
+    service VARCHAR,
+    as_of VARCHAR,
+    horizon_years INTEGER,
+    discount_rate DOUBLE,
+    changes_json VARCHAR NOT NULL,
+    n_changes INTEGER,
+    file_path VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER
+);

@@ -27,6 +27,7 @@ DATA_TABLES = (
     "boundaries",
     "road_nodes",
     "road_edges",
+    "scenarios",
 )
 
 

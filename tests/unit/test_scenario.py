@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
-from bluelight.errors import ConfigError
+from bluelight.errors import ConfigError, InputFileError
 from bluelight.scenario import apply_scenario, load_scenario, touched_services
+from etl.scenarios import REPO_SCENARIOS, load_scenarios
 
 SITES = pd.DataFrame({"site_id": ["F1", "F2", "P1", "A1"], "name": ["Fire 1", "Fire 2", "Police 1", "Amb 1"],
                       "service": ["fire", "fire", "police", "ambulance"], "status": "open",
@@ -41,3 +42,18 @@ def test_bad_scenarios(write):
         apply_scenario(SITES, _scenario(write, "  - {action: close, site: NOPE}\n"))
     with pytest.raises(ConfigError, match="merge"):
         _scenario(write, "  - {action: merge, sites: [F1]}\n")
+
+
+def test_scenario_files_are_recorded_in_the_warehouse_once(con, tmp_path):
+    paths = sorted(REPO_SCENARIOS.glob("*.yaml"))
+    first = load_scenarios(con, paths)
+    assert first.rows_loaded == len(paths) >= 2
+    again = load_scenarios(con, paths)
+    assert again.rows_loaded == 0 and con.execute("SELECT count(*) FROM scenarios").fetchone()[0] == len(paths)
+    names = {r[0] for r in con.execute("SELECT name FROM scenarios").fetchall()}
+    assert any("2014" in n for n in names)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: broken\nchanges:\n  - action: teleport\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="bad.yaml"):
+        load_scenarios(con, [bad])
+    assert con.execute("SELECT count(*) FROM scenarios").fetchone()[0] == len(paths)
