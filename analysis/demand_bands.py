@@ -173,6 +173,7 @@ class ForecastValidation:
 
     table: pd.DataFrame            # method, bandwidth_m, deviance on the test weeks
     best_bandwidth_m: float        # chosen on the last training weeks, never on the test weeks
+    best_population_share: float   # weight of the population surface in the blend, chosen likewise
     train_weeks: int
     test_weeks: int
     test_incidents: int
@@ -208,13 +209,13 @@ def _holdout_scores(zone_xy, pop_share, xy, week, train_w, test_w, bandwidths_m,
 
 def validate_forecast(zone_xy, zone_population, incident_xy, week, *,
                       bandwidths_m=(0.0, 150.0, 300.0, 500.0, 800.0, 1200.0, 2000.0),
-                      test_share: float = 0.25, floor: float = 0.05) -> ForecastValidation:
-    """Predict the last ``test_share`` of weeks from the earlier ones; compare bandwidths and baselines.
+                      population_shares=(0.05, 0.25, 0.5, 0.75), test_share: float = 0.25) -> ForecastValidation:
+    """Predict the last ``test_share`` of weeks from the earlier ones; compare methods and baselines.
 
-    The bandwidth is chosen by the same split inside the training weeks, so
-    the test weeks judge the method without having chosen it. Each method's
-    weekly rate per zone mixes its surface with a ``floor`` share of the
-    population surface, so that no zone is predicted to have zero demand.
+    The forecast blends the kernel surface with the population surface
+    (shrinkage towards population, which matters where incidents are few);
+    the bandwidth and the blend are chosen by the same split inside the
+    training weeks, so the test weeks judge the method without having chosen it.
     """
     week = np.asarray(week)
     weeks = np.unique(week)
@@ -229,19 +230,34 @@ def validate_forecast(zone_xy, zone_population, incident_xy, week, *,
     n_test = max(1, int(round(len(weeks) * test_share)))
     train_w, test_w = weeks[:-n_test], weeks[-n_test:]
     n_val = max(1, int(round(len(train_w) * test_share)))
-    inner = _holdout_scores(zone_xy, pop_share, xy, week, train_w[:-n_val], train_w[-n_val:], bandwidths_m, floor)
-    best = min((b for b in bandwidths_m if b > 0), key=inner.get, default=0.0)
-    outer = _holdout_scores(zone_xy, pop_share, xy, week, train_w, test_w, bandwidths_m, floor)
-    rows = [{"method": "population share", "bandwidth_m": np.nan, "deviance": outer["population"]}]
-    rows += [{"method": "historical counts" if b == 0 else "kernel", "bandwidth_m": b, "deviance": outer[b]}
-             for b in bandwidths_m]
-    rows.append({"method": "kernel (chosen)", "bandwidth_m": best, "deviance": outer[best]})
-    return ForecastValidation(pd.DataFrame(rows), float(best), len(train_w), n_test,
+    inner = {f: _holdout_scores(zone_xy, pop_share, xy, week, train_w[:-n_val], train_w[-n_val:], bandwidths_m, f)
+             for f in population_shares}
+    best_f, best_b = min(((f, b) for f in population_shares for b in bandwidths_m if b > 0),
+                         key=lambda fb: inner[fb[0]][fb[1]])
+    low = min(population_shares)
+    outer = _holdout_scores(zone_xy, pop_share, xy, week, train_w, test_w, bandwidths_m, low)
+    chosen = _holdout_scores(zone_xy, pop_share, xy, week, train_w, test_w, (best_b,), best_f)[best_b]
+    rows = [{"method": "population share", "bandwidth_m": np.nan, "population_share": 1.0,
+             "deviance": outer["population"]}]
+    rows += [{"method": "historical counts" if b == 0 else "kernel", "bandwidth_m": b, "population_share": low,
+              "deviance": outer[b]} for b in bandwidths_m]
+    rows.append({"method": "kernel (chosen)", "bandwidth_m": best_b, "population_share": best_f, "deviance": chosen})
+    return ForecastValidation(pd.DataFrame(rows), float(best_b), float(best_f), len(train_w), n_test,
                               int(np.isin(week, test_w).sum()))
 
 
-def observed_demand(zone_xy, incident_xy, weeks_observed: int, bandwidth_m: float) -> np.ndarray:
-    """Forecast incidents a year per zone from observed incidents of one band (kernel-smoothed)."""
+def observed_demand(zone_xy, incident_xy, weeks_observed: int, bandwidth_m: float, *, zone_population=None,
+                    population_share: float = 0.0) -> np.ndarray:
+    """Forecast incidents a year per zone from observed incidents of one band.
+
+    The kernel surface, blended with ``population_share`` of the population
+    surface (as chosen by :func:`validate_forecast`); the total is the observed
+    rate.
+    """
     if weeks_observed < 1:
         raise AnalysisError("weeks_observed must be at least 1")
-    return kernel_allocation(zone_xy, incident_xy, bandwidth_m) * (52.18 / weeks_observed)
+    counts = kernel_allocation(zone_xy, incident_xy, bandwidth_m)
+    if population_share > 0 and zone_population is not None:
+        pop = np.asarray(zone_population, float)
+        counts = (1 - population_share) * counts + population_share * counts.sum() * pop / max(pop.sum(), 1e-12)
+    return counts * (52.18 / weeks_observed)

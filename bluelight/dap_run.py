@@ -119,10 +119,10 @@ def band_demand(con, band: TimeBand, request: DapRequest, *, rates_path: Path = 
     weeks = len(np.unique(week))
     info = {"kind": "observed", "method": "kernel-smoothed incident counts (mass-preserving Gaussian kernel)",
             "incidents": int(in_band.sum()), "weeks": weeks}
-    bandwidth = DEFAULT_BANDWIDTH_M
+    bandwidth, blend = DEFAULT_BANDWIDTH_M, 0.0
     if weeks >= 8 and in_band.sum() >= 20:
         v = validate_forecast(xy, zones["pop_total"].to_numpy(float), pts[in_band], week[in_band])
-        bandwidth = v.best_bandwidth_m
+        bandwidth, blend = v.best_bandwidth_m, v.best_population_share
         info["validation"] = {"train_weeks": v.train_weeks, "test_weeks": v.test_weeks,
                               "test_incidents": v.test_incidents, "table": v.table.to_dict("records"),
                               "improvement_vs_counts": v.improvement_vs_counts,
@@ -130,8 +130,10 @@ def band_demand(con, band: TimeBand, request: DapRequest, *, rates_path: Path = 
     else:
         info["validation"] = None
         info["note"] = f"too few weeks or incidents to validate; bandwidth {DEFAULT_BANDWIDTH_M:.0f} m assumed"
-    info["bandwidth_m"] = bandwidth
-    return zones.assign(weight=observed_demand(xy, pts[in_band], weeks, bandwidth)), info
+    info |= {"bandwidth_m": bandwidth, "population_share": blend}
+    return zones.assign(weight=observed_demand(xy, pts[in_band], weeks, bandwidth,
+                                               zone_population=zones["pop_total"].to_numpy(float),
+                                               population_share=blend)), info
 
 
 def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,

@@ -101,7 +101,8 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine, dirs: list[Path]) ->
     def save(_n, name, move, into, horizon, rate, *money):
         plan = colocation_plan(wh, engine, move, into, horizon, rate, money, name=name)
         path = scenario_files.save(dirs[0], plan["scenario"], service=plan["service"])
-        return f"Saved to {path}; run it with: bluelight scenario run {path} --json"
+        return (f"Saved to {path}. Record it in the warehouse with: bluelight etl scenarios {path}; "
+                f"evaluate every service it touches with: bluelight scenario run {path} --json")
 
     @app.callback(Output("col-report", "data"), Input("col-report-btn", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)

@@ -155,7 +155,8 @@ def demand_note(result: dict) -> html.Div:
                 f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), category {d['category']}.")
     else:
         v = d.get("validation")
-        check = (f" Kernel bandwidth {d['bandwidth_m']:.0f} m chosen on held-out weeks; on the last "
+        check = (f" Kernel bandwidth {d['bandwidth_m']:.0f} m blended with {100 * d['population_share']:.0f}% "
+                 f"population share, both chosen on held-out weeks; on the last "
                  f"{v['test_weeks']} weeks its Poisson deviance is {100 * v['improvement_vs_counts']:.0f}% lower "
                  f"than raw counts and {100 * v['improvement_vs_population']:.0f}% lower than population share."
                  if v else f" {d.get('note', '')}")

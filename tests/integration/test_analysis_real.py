@@ -154,3 +154,27 @@ def test_shared_workshop_siting(demo_warehouse, capsys):
     worst = {k: _json(capsys, ["colocation", "facility", "--users", "fire,police", "--k", str(k), "--objective",
                                "worst", "--warehouse", str(demo_warehouse), "--json"])["plan"] for k in (1, 2)}
     assert len(worst[2]["chosen"]) == 2 and worst[2]["worst_trip_s"] < worst[1]["worst_trip_s"]
+
+
+def test_demand_forecast_validated_on_held_out_weeks_of_real_incidents(demo_warehouse):
+    """The observed-demand method on real incidents (LFB 2023; the demo has no ambulance incidents)."""
+    import pandas as pd
+
+    from analysis.demand_bands import TimeBand, validate_forecast
+    from bluelight.inputs import read_incident_times, read_population_by_age
+    from etl.warehouse import connect
+
+    con = connect(demo_warehouse, read_only=True)
+    try:
+        zones, inc = read_population_by_age(con), read_incident_times(con, service="fire")
+    finally:
+        con.close()
+    inc = inc[pd.to_datetime(inc["call_time"]).dt.year == 2023]
+    band = TimeBand.parse("evening")
+    m = band.contains(inc["call_time"])
+    week = pd.to_datetime(inc["call_time"]).dt.to_period("W").astype(str).to_numpy()
+    v = validate_forecast(zones[["easting", "northing"]].to_numpy(float), zones["pop_total"].to_numpy(float),
+                          inc[["easting", "northing"]].to_numpy(float)[m], week[m])
+    assert v.test_weeks >= 10 and v.test_incidents > 300
+    assert v.improvement_vs_counts > 0.1          # raw counts of a sample overfit
+    assert v.improvement_vs_population > 0        # and the blend still beats population alone
