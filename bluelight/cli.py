@@ -481,11 +481,13 @@ def colocation_candidates(max_travel_s, services, limit, profile, warehouse, as_
 @click.option("--busy-fraction", type=float, default=None, help="MEXCLP busy fraction (default: config/dap.yaml).")
 @click.option("--max-per-site", default=1, show_default=True)
 @click.option("--time-limit-s", default=60.0, show_default=True, help="Solver time limit per model.")
+@click.option("--points", type=click.Path(path_type=Path), default=None,
+              help="CSV of further candidate posts anywhere: name, easting, northing.")
 @profile_option
 @warehouse_option
 @json_option
 def dap(k, model, threshold_s, threshold2_s, alpha, candidates, band, all_bands, category, demand, busy_fraction,
-        max_per_site, time_limit_s, profile, warehouse, as_json) -> None:
+        max_per_site, time_limit_s, points, profile, warehouse, as_json) -> None:
     """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
     from analysis.speeds import load_profile
     from bluelight.coverage_run import CoverageRunner
@@ -497,7 +499,7 @@ def dap(k, model, threshold_s, threshold2_s, alpha, candidates, band, all_bands,
     prof = load_profile(profile)
     con = _open(warehouse, read_only=True)
     try:
-        result = run_dap(con, prof, request, runner=CoverageRunner(con, prof), every_band=all_bands)
+        result = run_dap(con, prof, request, runner=CoverageRunner(con, prof), every_band=all_bands, points=points)
     finally:
         con.close()
     if as_json:

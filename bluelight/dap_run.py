@@ -206,10 +206,20 @@ def dap_targets(con, category: str) -> pd.DataFrame:
     return read_targets(con, service="ambulance", categories=TARGET_CATEGORIES.get(category, (category,)))
 
 
-def run_dap(con, profile: SpeedProfile, request: DapRequest, *, runner, every_band: bool = False) -> dict:
-    """Everything ``bluelight dap`` reports, as a JSON-ready dict. ``runner`` snaps and routes."""
+def run_dap(con, profile: SpeedProfile, request: DapRequest, *, runner, every_band: bool = False,
+            points: Path | None = None) -> dict:
+    """Everything ``bluelight dap`` reports, as a JSON-ready dict. ``runner`` snaps and routes.
+
+    ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours.
+    """
+    from bluelight.facility_run import candidate_points
+    from etl.geo import to_wgs84
+
     rules = load_rules()
     cands, fixed = read_dap_sites(con, request.candidates)
+    if points is not None:
+        cands = pd.concat([cands, candidate_points(points).assign(hours_current=None)], ignore_index=True)
+        cands[["lon", "lat"]] = np.column_stack(to_wgs84(cands["easting"], cands["northing"]))
     targets = dap_targets(con, request.category)
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]
     out = {"request": asdict(request), "profile": profile.key, "rules": asdict(rules), "bands": {}}

@@ -14,7 +14,7 @@ from bluelight.errors import AnalysisError
 from bluelight.inputs import read_estates, read_sites
 
 
-def _candidate_points(path: Path) -> pd.DataFrame:
+def candidate_points(path: Path) -> pd.DataFrame:
     """Candidate points from a CSV with name, easting, northing and optionally annual_cost_gbp."""
     from etl.files import read_csv
 
@@ -47,7 +47,7 @@ def run_facility(con, profile: SpeedProfile, *, users=("fire",), candidates=("fi
     cands = read_sites(con, services=list(candidates), statuses=("open", "candidate", "planned"), kinds=None)
     cands = cands.merge(read_estates(con)[["site_id", "running_cost_gbp_pa"]], on="site_id", how="left")
     if points is not None:
-        cands = pd.concat([cands, _candidate_points(points)], ignore_index=True)
+        cands = pd.concat([cands, candidate_points(points)], ignore_index=True)
     us, cs = runner.snap(user_sites), runner.snap(cands)
     user_sites, cands = user_sites[us.on_network].reset_index(drop=True), cands[cs.on_network].reset_index(drop=True)
     if cands.empty:

@@ -107,7 +107,7 @@ def test_police_into_fire_station_and_candidates(demo_warehouse, capsys):
     assert all(c["service"] != c["into_service"] and c["drive_s"] <= 240 for c in cand["candidates"])
 
 
-def test_dap_chooses_fire_and_police_posts_and_shows_the_gain(demo_warehouse, capsys):
+def test_dap_chooses_fire_and_police_posts_and_shows_the_gain(demo_warehouse, tmp_path, capsys):
     out = _json(capsys, ["dap", "--k", "5", "--model", "mexclp", "--threshold-s", "480", "--candidates", "fire,police",
                          "--band", "evening", "--warehouse", str(demo_warehouse), "--json"])
     r = out["bands"]["evening"]
@@ -119,6 +119,11 @@ def test_dap_chooses_fire_and_police_posts_and_shows_the_gain(demo_warehouse, ca
     gains = [row["gain"] for row in r["compliance"]]
     assert len(gains) == 5 and all(g >= -1e-9 for g in gains) and gains[0] >= gains[-1]
     assert {t["target_id"] for t in r["targets_after"]} >= {"nhs-arp-c1-mean", "nhs-arp-c1-p90"}
+    points = tmp_path / "laybys.csv"
+    points.write_text("name,easting,northing\nTottenham Court Road layby,529700,181500\n", encoding="utf-8")
+    more = _json(capsys, ["dap", "--k", "2", "--points", str(points), "--band", "evening", "--warehouse",
+                          str(demo_warehouse), "--json"])["bands"]["evening"]
+    assert more["candidates"]["total"] == r["candidates"]["total"] + 1
     night = _json(capsys, ["dap", "--k", "3", "--model", "mclp", "--band", "night", "--warehouse",
                            str(demo_warehouse), "--json"])["bands"]["night"]
     assert night["candidates"]["open_in_band"] < night["candidates"]["total"]     # day-time counters are shut
