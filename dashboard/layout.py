@@ -38,3 +38,9 @@ def shell(wh: Warehouse) -> html.Div:
             html.Span(f"{OGL_ATTRIBUTION}. Boundaries contain OS data © Crown copyright and database right."),
         ]),
     ])
+
+
+def control(label: str, component, html_for: str | None = None, **style) -> html.Div:
+    """A labelled control for a page's control bar (a <label for> when the component has an id to point at)."""
+    lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
+    return html.Div(className="control", style=style or None, children=[lab, component])

@@ -15,6 +15,7 @@ from bluelight.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
 from dashboard import figures, layers, scenario_files
 from dashboard.engine import DemandSpec, Engine
+from dashboard.layout import control
 from dashboard.queries import Warehouse
 
 FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
@@ -22,11 +23,6 @@ FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
                   ("receipt_gbp", "Capital receipt (£, blank: disposal value)"),
                   ("running_cost_change_gbp_pa", "Extra running cost at the host (£ a year)"),
                   ("grant_gbp", "Grant (£)"))
-
-
-def _control(label, component, html_for=None, **style):
-    lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
-    return html.Div(className="control", style=style or None, children=[lab, component])
 
 
 def layout(wh: Warehouse, engine: Engine):
@@ -40,20 +36,20 @@ def layout(wh: Warehouse, engine: Engine):
         html.Div(className="panel", children=[
             html.H3("Candidates: every cross-service pair within a drive time, ranked"),
             html.Div(className="controls", children=[
-                _control("Within (seconds)", dcc.Input(id="col-max-travel", type="number", min=30, max=1800,
+                control("Within (seconds)", dcc.Input(id="col-max-travel", type="number", min=30, max=1800,
                                                        step=30, value=300, debounce=True), "col-max-travel"),
-                _control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
+                control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
                     {"label": "only moves that keep the standard and fit", "value": "allowed"}]))]),
             html.Div(id="col-candidates-note", className="note"),
             html.Div(id="col-candidates")]),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            _control("Move site", dcc.Dropdown(id="col-move", options=options), "col-move", minWidth="320px"),
-            _control("Into site", dcc.Dropdown(id="col-into", options=options), "col-into", minWidth="320px"),
-            _control("Horizon (years)", dcc.Input(id="col-horizon", type="number", min=1, max=60, value=30,
+            control("Move site", dcc.Dropdown(id="col-move", options=options), "col-move", minWidth="320px"),
+            control("Into site", dcc.Dropdown(id="col-into", options=options), "col-into", minWidth="320px"),
+            control("Horizon (years)", dcc.Input(id="col-horizon", type="number", min=1, max=60, value=30,
                                                   debounce=True), "col-horizon"),
-            _control("Discount rate", dcc.Input(id="col-rate", type="number", min=0, max=0.2, step=0.005,
+            control("Discount rate", dcc.Input(id="col-rate", type="number", min=0, max=0.2, step=0.005,
                                                 value=0.035, debounce=True), "col-rate"),
-            *[_control(label, dcc.Input(id=f"col-{key}", type="number", debounce=True), f"col-{key}")
+            *[control(label, dcc.Input(id=f"col-{key}", type="number", debounce=True), f"col-{key}")
               for key, label in FINANCE_INPUTS]])]),
         html.Div(id="col-headline", className="panel"),
         html.Div(className="row", children=[
@@ -65,7 +61,7 @@ def layout(wh: Warehouse, engine: Engine):
         html.Div(className="panel", children=[html.H3("Finance"), html.Div(id="col-finance")]),
         html.Div(className="panel", children=[
             html.Div(className="controls", children=[
-                _control("Scenario name", dcc.Input(id="col-name", placeholder="e.g. police into Kentish Town"),
+                control("Scenario name", dcc.Input(id="col-name", placeholder="e.g. police into Kentish Town"),
                          "col-name"),
                 html.Button("Save scenario", id="col-save"),
                 html.Button("Download board report (HTML)", id="col-report-btn"), dcc.Download(id="col-report")]),

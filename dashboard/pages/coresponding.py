@@ -13,6 +13,7 @@ from analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
 from bluelight.coresponding_run import CorespondingParams, load_params, to_json
 from dashboard import figures, layers
 from dashboard.engine import Engine
+from dashboard.layout import control
 from dashboard.queries import Warehouse
 
 MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)",
@@ -30,11 +31,6 @@ def parse_params(model, names, values, bystander, on_scene, minutes) -> Corespon
                                standard_s=None if minutes is None else float(minutes) * 60)
 
 
-def _control(label, component, html_for=None, **style):
-    lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
-    return html.Div(className="control", style=style or None, children=[lab, component])
-
-
 def layout(wh: Warehouse, engine: Engine):
     if not wh.available:
         return html.Div([html.H2("Co-responding"), html.P("No data loaded yet.")])
@@ -48,17 +44,17 @@ def layout(wh: Warehouse, engine: Engine):
             "by duty system + drive; ambulance response = call to dispatch + activation + drive from the nearest "
             "station (always assumed free).")),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            _control("Survival model", dcc.Dropdown(id="cr-model", value=p.survival_model, clearable=False,
+            control("Survival model", dcc.Dropdown(id="cr-model", value=p.survival_model, clearable=False,
                                                     options=[{"label": MODEL_LABELS[m], "value": m}
                                                              for m in MODEL_NAMES]), "cr-model", minWidth="330px"),
             html.Div(id="cr-params", className="controls"),
-            _control("Bystander CPR share", dcc.Input(id="cr-bystander", type="number", min=0, max=1, step=0.05,
+            control("Bystander CPR share", dcc.Input(id="cr-bystander", type="number", min=0, max=1, step=0.05,
                                                       value=p.bystander_cpr_share, debounce=True), "cr-bystander"),
-            _control("Time on scene (min)", dcc.Input(id="cr-scene", type="number", min=0, max=180, step=5,
+            control("Time on scene (min)", dcc.Input(id="cr-scene", type="number", min=0, max=180, step=5,
                                                       value=p.time_on_scene_min, debounce=True), "cr-scene"),
-            _control("Standard (minutes)", dcc.Input(id="cr-standard", type="number", min=1, max=30, step=0.5,
+            control("Standard (minutes)", dcc.Input(id="cr-standard", type="number", min=1, max=30, step=0.5,
                                                      value=p.standard_s / 60, debounce=True), "cr-standard"),
-            _control("Stations co-responding", dcc.Dropdown(
+            control("Stations co-responding", dcc.Dropdown(
                 id="cr-stations", multi=True, placeholder="all fire stations",
                 options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])]),
                 "cr-stations", minWidth="320px"),
@@ -90,7 +86,7 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
     @app.callback(Output("cr-params", "children"), Input("cr-model", "value"))
     def parameter_inputs(model):
         values = load_params().survival_parameters.get(model, {}) | {}
-        return [_control(name, dcc.Input(id={"type": "cr-param", "name": name}, type="number", step="any",
+        return [control(name, dcc.Input(id={"type": "cr-param", "name": name}, type="number", step="any",
                                          value=values.get(name, default), debounce=True))
                 for name, default in DEFAULT_PARAMETERS[model].items()]
 

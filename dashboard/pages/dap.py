@@ -12,6 +12,7 @@ from analysis.demand_bands import all_bands
 from bluelight.dap_run import DapRequest, load_rules
 from dashboard import figures, layers
 from dashboard.engine import Engine
+from dashboard.layout import control
 from dashboard.queries import Warehouse
 
 MODEL_LABELS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (MEXCLP)",
@@ -26,11 +27,6 @@ def parse_request(k, model, minutes, minutes2, alpha, candidates, band, busy) ->
                       busy_fraction=None if busy is None else float(busy))
 
 
-def _control(label, component, html_for=None, **style):
-    lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
-    return html.Div(className="control", style=style or None, children=[lab, component])
-
-
 def layout(wh: Warehouse, engine: Engine):
     if not wh.available:
         return html.Div([html.H2("Dynamic Activation Posts"), html.P("No data loaded yet.")])
@@ -41,22 +37,22 @@ def layout(wh: Warehouse, engine: Engine):
             "time band; existing ambulance stations stay. Response from a post = drive time + the activation of a "
             "crew waiting in the vehicle.")),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            _control("Time band", dcc.Dropdown(id="dap-band", options=BANDS, value="evening", clearable=False),
+            control("Time band", dcc.Dropdown(id="dap-band", options=BANDS, value="evening", clearable=False),
                      "dap-band"),
-            _control("Model", dcc.Dropdown(id="dap-model", value="mexclp", clearable=False,
+            control("Model", dcc.Dropdown(id="dap-model", value="mexclp", clearable=False,
                                            options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
                      "dap-model", minWidth="240px"),
-            _control("Ambulances to post", dcc.Input(id="dap-k", type="number", min=1, max=20, step=1, value=5,
+            control("Ambulances to post", dcc.Input(id="dap-k", type="number", min=1, max=20, step=1, value=5,
                                                      debounce=True), "dap-k"),
-            _control("Standard (minutes)", dcc.Input(id="dap-threshold", type="number", min=1, max=30, step=0.5,
+            control("Standard (minutes)", dcc.Input(id="dap-threshold", type="number", min=1, max=30, step=0.5,
                                                      value=8, debounce=True), "dap-threshold"),
-            _control("Busy fraction", dcc.Input(id="dap-busy", type="number", min=0, max=0.95, step=0.05,
+            control("Busy fraction", dcc.Input(id="dap-busy", type="number", min=0, max=0.95, step=0.05,
                                                 value=load_rules().busy_fraction, debounce=True), "dap-busy"),
-            _control("DSM: all within (min)", dcc.Input(id="dap-threshold2", type="number", min=1, max=60, step=0.5,
+            control("DSM: all within (min)", dcc.Input(id="dap-threshold2", type="number", min=1, max=60, step=0.5,
                                                         value=15, debounce=True), "dap-threshold2"),
-            _control("DSM: share within standard", dcc.Input(id="dap-alpha", type="number", min=0, max=1, step=0.05,
+            control("DSM: share within standard", dcc.Input(id="dap-alpha", type="number", min=0, max=1, step=0.05,
                                                              value=0.75, debounce=True), "dap-alpha"),
-            _control("Candidates", dcc.Checklist(id="dap-candidates", value=["fire", "police"], inline=True,
+            control("Candidates", dcc.Checklist(id="dap-candidates", value=["fire", "police"], inline=True,
                                                  options=["fire", "police"],
                                                  inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
         ])]),
