@@ -103,7 +103,7 @@ def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarr
 
 
 def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_matrix, row_lower, row_upper, *,
-           maximise: bool, time_limit_s: float, mip_rel_gap: float, offset: float = 0.0) -> tuple[np.ndarray, float, str, float, float]:
+           maximise: bool, time_limit_s: float, mip_rel_gap: float) -> tuple[np.ndarray, float, str, float, float]:
     """Pass a MIP (the first ``integer_cols`` columns integer) to HiGHS and solve it."""
     csc = a_rows.tocsc()
     lp = highspy.HighsLp()
@@ -111,7 +111,6 @@ def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_ma
     lp.col_cost_ = np.asarray(costs, float)
     lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
     lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
-    lp.offset_ = float(offset)
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
@@ -344,9 +343,12 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
     candidate times, which is exact and has about one non-zero per demand and
     candidate; it is made small by (a) charging no level beyond the time of
     the row's fastest fixed site (``fixed_times_s``: existing stations), and
-    (b) starting with each row's ``initial_levels`` nearest distinct times,
-    which gives a lower bound, then adding levels to the rows whose chosen
-    post lies beyond them until none does (García, Labbé and Marín 2011).
+    (b) keeping at first only the levels each row needs to reach its post in a
+    greedy-plus-interchange solution (or ``initial_levels`` of them), which
+    gives a relaxation, then doubling the levels of the rows the solution
+    places beyond them until none is (after García, Labbé and Marín 2011).
+    The relaxation is solved as an LP first, re-solved from its basis as rows
+    grow; only if its posts are fractional does HiGHS branch.
 
     Parameters
     ----------
@@ -375,9 +377,9 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
         np.where(np.isfinite(fixed_times_s), np.asarray(fixed_times_s, float), unreached), unreached)
     keep = w > 0
     t, w, cap = t[keep], w[keep], cap[keep]
-    # enough levels for each row to reach its post in a good heuristic solution, and one more
-    heuristic = _pmedian_heuristic(t, w, p, cap)
     if initial_levels is None:
+        # enough levels for each row to reach its post in a good heuristic solution, and one more
+        heuristic = _pmedian_heuristic(t, w, p, cap)
         assigned = np.minimum(t[:, heuristic].min(axis=1), cap)
         initial = (t <= assigned[:, None]).sum(axis=1) + 1
     else:
