@@ -97,7 +97,18 @@ class DapRequest:
                             self.max_per_site, self.time_limit_s)
 
 
-def band_demand(con, band: TimeBand, request: DapRequest, *, rates_path: Path = DEMAND_RATES) -> tuple[pd.DataFrame, dict]:
+def _of_category(incidents: pd.DataFrame, category: str) -> tuple[pd.DataFrame, str]:
+    """Incidents of an ARP category by their priority (C1, Cat 1, Category 1...), when priorities are recorded."""
+    number = category.rsplit("_", 1)[-1]
+    code = incidents["priority"].fillna("").astype(str).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+    mine = code.isin({f"C{number}", f"CAT{number}", f"CATEGORY{number}", number})
+    if mine.any():
+        return incidents[mine], f"priority recorded as {category}"
+    return incidents, f"no priority recorded as {category}: all ambulance incidents used"
+
+
+def band_demand(con, band: TimeBand, request: DapRequest, *,
+                rates_path: Path = DEMAND_RATES) -> tuple[pd.DataFrame, dict]:
     """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained."""
     zones = read_population_by_age(con)
     if zones.empty:
@@ -112,13 +123,15 @@ def band_demand(con, band: TimeBand, request: DapRequest, *, rates_path: Path = 
         info = {"kind": "expected", "method": "population by age x per-person rates x weekly profile",
                 "category": request.category, "rates": rates.to_dict(), "band_share_of_year": rates.band_share(band)}
         return zones.assign(weight=w), info
+    week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
+    weeks = len(np.unique(week))                       # the observation span, whatever the category
+    incidents, selection = _of_category(incidents, request.category)
+    week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
     xy = zones[["easting", "northing"]].to_numpy(float)
     pts = incidents[["easting", "northing"]].to_numpy(float)
-    week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
     in_band = band.contains(incidents["call_time"])
-    weeks = len(np.unique(week))
     info = {"kind": "observed", "method": "kernel-smoothed incident counts (mass-preserving Gaussian kernel)",
-            "incidents": int(in_band.sum()), "weeks": weeks}
+            "incidents": int(in_band.sum()), "weeks": weeks, "category": request.category, "selection": selection}
     bandwidth, blend = DEFAULT_BANDWIDTH_M, 0.0
     if weeks >= 8 and in_band.sum() >= 20:
         v = validate_forecast(xy, zones["pop_total"].to_numpy(float), pts[in_band], week[in_band])
@@ -137,7 +150,8 @@ def band_demand(con, band: TimeBand, request: DapRequest, *, rates_path: Path = 
 
 
 def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,
-                  rules: DapRules, profile: SpeedProfile, snap: Callable, times: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
+                  rules: DapRules, profile: SpeedProfile, snap: Callable,
+                  times: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
     """Response matrices from candidate posts (standby activation) and existing stations to demand points.
 
     ``snap(frame)`` returns a snap result (``node``, ``on_network``); ``times(nodes)``

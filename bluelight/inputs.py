@@ -85,7 +85,7 @@ def read_incident_times(con, *, service: str, categories=None) -> pd.DataFrame:
     if categories:
         where.append(f"category IN ({', '.join('?' for _ in categories)})")
         params += list(categories)
-    return con.execute(f"SELECT incident_id, easting, northing, call_time, category FROM incidents "
+    return con.execute(f"SELECT incident_id, easting, northing, call_time, category, priority FROM incidents "
                        f"WHERE {' AND '.join(where)} ORDER BY call_time", params).df()
 
 

@@ -156,7 +156,8 @@ def demand_note(result: dict) -> html.Div:
                  f"{v['test_weeks']} weeks its Poisson deviance is {100 * v['improvement_vs_counts']:.0f}% lower "
                  f"than raw counts and {100 * v['improvement_vs_population']:.0f}% lower than population share."
                  if v else f" {d.get('note', '')}")
-        what = f"Observed demand: {d['incidents']:,} ambulance incidents in this band over {d['weeks']} weeks.{check}"
+        what = (f"Observed demand: {d['incidents']:,} ambulance incidents in this band over {d['weeks']} weeks "
+                f"({d['selection']}).{check}")
     return html.Div([html.B(f"{d['kind'].title()} demand. "), what,
                      html.Span(f" {result['demand_total']:,.0f} incidents a year at {result['demand_points']:,} "
                                f"zones on the road network; {result['candidates']['open_in_band']} of "
