@@ -129,6 +129,7 @@ def test_dap_view_on_observed_demand(engine):
     request = dap.parse_request(2, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
     result = engine.dap(request)
     assert result["demand"]["kind"] == "observed"                       # the synthetic trust has incidents
+    assert result["demand"]["selection"] == "priority recorded as category_1"
     assert result["demand"]["incidents"] > 0 and result["demand_total"] > 0
     assert len(result["model"]["chosen"]) == 2 and result["model"]["status"] == "optimal"
     assert result["after"]["share_within"] >= result["before"]["share_within"] - 1e-12
