@@ -122,8 +122,8 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
     zones = inputs.zones.assign(weight=expected_arrests(inputs.zones, params))
     pts, fire_st, fire_t = _response(zones, inputs.fire_stations, fire_off, snap, times)
     _, amb_st, amb_t = _response(zones, inputs.ambulance_stations, amb_off, snap, times)
-    if fire_st.empty or amb_st.empty:
-        raise AnalysisError("no fire or no ambulance station is on the road network")
+    if fire_st.empty or amb_st.empty or pts.empty:
+        raise AnalysisError("no fire station, ambulance station or population zone is on the road network")
     amb_best = amb_t.min(axis=1)
     ids = fire_st["site_id"].tolist()
     unknown = sorted(set(enrolled or []) - set(ids))
@@ -174,11 +174,11 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
         "fire_expected_share_lost": float(cost.loc[stations["enrolled"].to_numpy(), "expected_share_lost"].sum()),
         "zones_off_network": int(len(zones) - len(pts)), "enrolled_stations": int(len(cols)),
         "survival_model": model.name, "survival_parameters": model.parameters}
-    medical = _medical_arrivals(inputs, fire_st, amb_st, fire_off, amb_off, params, snap, times, enrolled)
+    medical = _medical_arrivals(inputs, fire_off, amb_off, snap, times, enrolled)
     return CorespondingResult(summary, stations, curve, points, medical, params, [ids[j] for j in cols])
 
 
-def _medical_arrivals(inputs, fire_st, amb_st, fire_off, amb_off, params, snap, times, enrolled) -> dict:
+def _medical_arrivals(inputs: CorespondingInputs, fire_off, amb_off, snap, times, enrolled) -> dict:
     """The same comparison on observed medical incidents (when any are loaded)."""
     inc = inputs.medical
     if inc.empty:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from analysis.dap import MODELS
@@ -92,22 +94,18 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
         request = parse_request(*args)
         result = engine.dap(request)
         if dash.ctx.triggered_id == "dap-csv-btn":
-            return dcc.send_data_frame(figures_frame(result).to_csv, f"dap_{request.band}_{request.model}.csv",
+            return dcc.send_data_frame(compliance_frame(result).to_csv, f"dap_{request.band}_{request.model}.csv",
                                        index=False)
         return {"content": json.dumps(exportable(result, request, engine), indent=2, default=str),
                 "filename": f"dap_{request.band}_{request.model}.json"}
 
 
-def figures_frame(result: dict):
-    import pandas as pd
-
+def compliance_frame(result: dict) -> pd.DataFrame:
     return pd.DataFrame(result["compliance"])
 
 
 def exportable(result: dict, request: DapRequest, engine: Engine) -> dict:
     """The plan as JSON: inputs, parameters and sources with the figures (what ``bluelight dap --json`` gives)."""
-    from dataclasses import asdict
-
     keep = {k: v for k, v in result.items() if k not in ("points", "candidates_frame", "stations", "rules")}
     return keep | {"request": asdict(request), "profile": engine.profile.key, "rules": asdict(result["rules"])}
 
@@ -125,9 +123,7 @@ def dap_view(wh: Warehouse, engine: Engine, request: DapRequest, result: dict):
                                    candidates=result["candidates_frame"], chosen=result["model"]["chosen"],
                                    roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                    title=title)
-    import pandas as pd
-
-    table = pd.DataFrame(result["compliance"])
+    table = compliance_frame(result)
     covering = request.model != "pmedian"
     curve = figures.gain_curve(table, y="share_within" if covering else "mean_s",
                                y_label=f"share within {request.threshold_s / 60:g} min" if covering
