@@ -112,14 +112,11 @@ def exportable(result: dict, request: DapRequest, engine: Engine) -> dict:
 
 def dap_view(wh: Warehouse, engine: Engine, request: DapRequest, result: dict):
     """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
-    from etl.geo import to_wgs84
-
-    pts = result["points"]
-    lon, lat = to_wgs84(pts["easting"], pts["northing"])
+    pts = result["points"]            # zones carry lon / lat from the warehouse
     demand = result["demand"]
     title = (f"{request.band}: {demand['kind']} demand, {MODEL_LABELS[request.model]}, "
              f"{request.k} posts, standard {request.threshold_s / 60:g} min")
-    fig = figures.demand_posts_map(pts.assign(lon=lon, lat=lat), stations=result["stations"],
+    fig = figures.demand_posts_map(pts, stations=result["stations"],
                                    candidates=result["candidates_frame"], chosen=result["model"]["chosen"],
                                    roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                    title=title)
