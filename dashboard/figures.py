@@ -42,6 +42,13 @@ def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=
     return fig
 
 
+def empty_map(*, roads, boundaries, bounds=None) -> go.Figure:
+    """The base map with nothing on it yet (a map needs a map trace, or plotly draws empty axes)."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    fig.add_trace(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
+    return fig
+
+
 def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
     """Put ``layers`` before the map's own layers (so they draw beneath them).
 

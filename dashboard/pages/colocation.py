@@ -181,7 +181,7 @@ def colocation_plan(wh: Warehouse, engine: Engine, move, into, horizon, rate, mo
 
 def plan_view(wh: Warehouse, engine: Engine, plan: dict):
     if plan["empty"]:
-        fig = figures.base_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        fig = figures.empty_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         return figures.with_tiles(fig, engine.web_tiles), "", "", html.P(
             "Choose a pair from the candidates, or a site to move and a host.")
     fig = change_figure(wh, engine, plan)
