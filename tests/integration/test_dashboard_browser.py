@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -68,13 +69,25 @@ def _shot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def _choose(page, dropdown_id, text, *, search=False):
-    """Open a dropdown and click the option whose label starts with ``text``, as a user would."""
-    page.click(f"#{dropdown_id}")
-    page.locator("[role=option]").first.wait_for()   # the list is open before anything is typed into it
-    if search:
-        page.keyboard.type(text)      # a long list is filtered by typing first
-    page.get_by_role("option", name=re.compile("^" + re.escape(text))).first.click()
+def _choose(page, dropdown_id, text, *, search=False, attempts=10):
+    """Open a dropdown and click the option whose label starts with ``text``, as a user would.
+
+    Options filled by a chained callback (a list refreshed after a save) may
+    arrive after the first opening: close and reopen until the option is there.
+    """
+    option = page.get_by_role("option", name=re.compile("^" + re.escape(text))).first
+    for _ in range(attempts):
+        page.click(f"#{dropdown_id}")
+        try:
+            page.locator("[role=option]").first.wait_for(timeout=3000)   # open before anything is typed
+            if search:
+                page.keyboard.type(text)      # a long list is filtered by typing first
+            option.wait_for(timeout=2000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+    option.click()
     page.keyboard.press("Escape")
     page.wait_for_load_state("networkidle")
 
