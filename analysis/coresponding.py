@@ -251,3 +251,32 @@ def medical_busy_fraction(arr: Arrivals, calls_per_year: np.ndarray, n_stations:
     minutes = calls[use] * (time_on_scene_min + 2 * arr.fire_s[use] / 60.0)
     per = np.bincount(arr.fire_station[use], weights=minutes, minlength=n_stations)
     return np.minimum(per / (365.25 * 24 * 60), 1.0)
+
+
+def available_ambulance(ambulance_s, busy_fraction: float, *, nearest: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Response of the nearest *available* ambulance as a distribution over the ``nearest`` stations.
+
+    Each station's crew is busy with probability ``busy_fraction``
+    independently, so the j-th nearest responds with probability
+    (1 - q) q^(j-1); the chance that all are busy is given to the last one
+    kept. Returns (times, probabilities), both demand x ``nearest``, sorted.
+    """
+    t = np.asarray(ambulance_s, float)
+    if t.ndim != 2 or t.shape[1] == 0:
+        raise AnalysisError("ambulance_s must be demand x station with at least one station")
+    if not 0 <= busy_fraction < 1:
+        raise AnalysisError(f"busy_fraction must be in [0, 1), got {busy_fraction}")
+    k = min(nearest, t.shape[1])
+    times = np.sort(t, axis=1)[:, :k]
+    probs = (1 - busy_fraction) * busy_fraction ** np.arange(k)
+    probs[-1] = busy_fraction ** (k - 1)
+    return times, np.broadcast_to(probs, times.shape).copy()
+
+
+def expand(times: np.ndarray, probs: np.ndarray, *arrays) -> tuple:
+    """One row per (demand point, responding ambulance): each point's arrays repeated, weights split by
+    probability, so that every function above works unchanged on expected values. Returns
+    (ambulance_s, row_of_point, probability, *repeated arrays)."""
+    n, k = times.shape
+    rows = np.repeat(np.arange(n), k)
+    return (times.ravel(), rows, probs.ravel(), *[np.asarray(a)[rows] for a in arrays])

@@ -518,20 +518,23 @@ def dap(k, model, threshold_s, threshold2_s, alpha, candidates, band, all_bands,
 @click.option("--survival-model", type=click.Choice(["de_maio_2003", "waalewijn_2001", "larsen_1993_linear"]),
               default=None, help="Survival model (default: config/coresponding.yaml).")
 @click.option("--bystander-cpr-share", type=float, default=None)
+@click.option("--ambulance-busy-fraction", type=float, default=None,
+              help="Share of time each station's ambulance is busy (0: always the nearest responds).")
 @click.option("--time-on-scene-min", type=float, default=None, help="Appliance committed on scene per call.")
 @click.option("--standard-s", type=float, default=None, help="Response standard for the 'fire only' map.")
 @click.option("--curve", "n_curve", type=int, default=None, help="Stations in the enrolment curve (default: all).")
 @profile_option
 @warehouse_option
 @json_option
-def coresponding(stations, survival_model, bystander_cpr_share, time_on_scene_min, standard_s, n_curve, profile,
-                 warehouse, as_json) -> None:
+def coresponding(stations, survival_model, bystander_cpr_share, ambulance_busy_fraction, time_on_scene_min,
+                 standard_s, n_curve, profile, warehouse, as_json) -> None:
     """Where fire crews reach cardiac arrests first, the survivors that adds, and what it costs fire cover."""
     from analysis.speeds import load_profile
     from bluelight.coresponding_run import analyse, load_params, read_inputs, to_json
     from bluelight.coverage_run import CoverageRunner
 
     params = load_params().with_overrides(survival_model=survival_model, bystander_cpr_share=bystander_cpr_share,
+                                          ambulance_busy_fraction=ambulance_busy_fraction,
                                           time_on_scene_min=time_on_scene_min, standard_s=standard_s)
     prof = load_profile(profile)
     con = _open(warehouse, read_only=True)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.coresponding import (Bystander, SurvivalModel, arrivals, enrolment_curve, fire_cover_cost,
-                                   medical_busy_fraction, survivors)
+from analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
+                                   fire_cover_cost, medical_busy_fraction, survivors)
 from analysis.demand_bands import AGE_BANDS
 from analysis.speeds import SpeedProfile
 from bluelight.errors import AnalysisError, ConfigError
@@ -42,6 +42,8 @@ class CorespondingParams:
     time_on_scene_min: float
     calls_per_arrest: float
     standard_s: float
+    ambulance_busy_fraction: float = 0.0
+    ambulance_stations_considered: int = 5
     sources: dict = field(default_factory=dict)
 
     def model(self) -> SurvivalModel:
@@ -130,14 +132,19 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
     if unknown:
         raise AnalysisError(f"stations not found among the fire stations on the road network: {unknown}")
     cols = np.arange(len(ids)) if not enrolled else np.array([ids.index(s) for s in enrolled])
-    arr = arrivals(amb_best, fire_t, pts["weight"].to_numpy(), cols)
+    # the nearest *available* ambulance: one row per (zone, responding station), weighted by its probability
+    amb_times, amb_probs = available_ambulance(amb_t, params.ambulance_busy_fraction,
+                                               nearest=params.ambulance_stations_considered)
+    amb_x, row_of, prob, fire_x = expand(amb_times, amb_probs, fire_t)
+    w_x = pts["weight"].to_numpy()[row_of] * prob
+    arr = arrivals(amb_x, fire_x, w_x, cols)
     model, bystander = params.model(), params.bystander()
-    surv = survivors(arr, model, pts["weight"].to_numpy(), bystander)
-    curve = enrolment_curve(amb_best, fire_t, pts["weight"].to_numpy(), model, n_max=n_curve, bystander=bystander)
+    surv = survivors(arr, model, w_x, bystander)
+    curve = enrolment_curve(amb_x, fire_x, w_x, model, n_max=n_curve, bystander=bystander)
     curve = curve.assign(site_id=[ids[j] for j in curve["station"]], name=[fire_st["name"].iloc[j]
                                                                           for j in curve["station"]])
     # fire-cover cost: the appliance away on medical calls, fire demand (population) losing its standard
-    busy = medical_busy_fraction(arr, pts["weight"].to_numpy() * params.calls_per_arrest, len(ids),
+    busy = medical_busy_fraction(arr, w_x * params.calls_per_arrest, len(ids),
                                  time_on_scene_min=params.time_on_scene_min)
     fire_pop = inputs.fire_demand
     _, _, fire_pop_t = _response(fire_pop, inputs.fire_stations, site_turnouts(inputs.fire_stations, profile),
@@ -157,37 +164,45 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
         fire_share_at_risk_while_away=cost["share_at_risk_while_away"].to_numpy(),
         fire_expected_share_lost=cost["expected_share_lost"].to_numpy())
     standard = params.standard_s
-    fire_ok = arr.fire_s <= standard
-    amb_ok = amb_best <= standard
+    fire_best = arrivals(amb_best, fire_t, pts["weight"].to_numpy(), cols).fire_s
+    fire_ok, amb_ok = fire_best <= standard, amb_best <= standard       # the map: nearest stations
     who = np.select([amb_ok & fire_ok, ~amb_ok & fire_ok, amb_ok & ~fire_ok],
                     ["both within the standard", "fire only", "ambulance only"], "neither")
     points = pts[["zone", "area", "easting", "northing", "lon", "lat", "weight"]].assign(
-        ambulance_s=amb_best, fire_s=arr.fire_s, saved_s=arr.saved_s, first=np.where(arr.fire_first, "fire",
-                                                                                     "ambulance"), cover=who,
-        additional_survivors=surv["per_point"])
-    w = pts["weight"].to_numpy()
+        ambulance_s=amb_best, fire_s=fire_best, cover=who,
+        p_fire_first=np.bincount(row_of, weights=prob * arr.fire_first, minlength=len(pts)),
+        additional_survivors=np.bincount(row_of, weights=surv["per_point"], minlength=len(pts)))
+    within_x = w_x[amb_x <= standard].sum() / w_x.sum()
+    first_x = w_x[np.minimum(amb_x, arr.fire_s) <= standard].sum() / w_x.sum()
     summary = arr.summary() | {k: v for k, v in surv.items() if k not in ("per_station", "per_point")} | {
-        "standard_s": standard, "share_ambulance_within_standard": float(w[amb_ok].sum() / w.sum()),
-        "share_first_response_within_standard": float(w[amb_ok | fire_ok].sum() / w.sum()),
-        "share_fire_only_within_standard": float(w[~amb_ok & fire_ok].sum() / w.sum()),
-        "fire_standard_s": fire_standard,
+        "standard_s": standard, "share_ambulance_within_standard": float(within_x),
+        "share_first_response_within_standard": float(first_x),
+        "share_fire_only_within_standard": float(first_x - within_x),
+        "zones_fire_only_nearest": int((who == "fire only").sum()),
+        "ambulance_busy_fraction": params.ambulance_busy_fraction, "fire_standard_s": fire_standard,
         "fire_expected_share_lost": float(cost.loc[stations["enrolled"].to_numpy(), "expected_share_lost"].sum()),
         "zones_off_network": int(len(zones) - len(pts)), "enrolled_stations": int(len(cols)),
         "survival_model": model.name, "survival_parameters": model.parameters}
-    medical = _medical_arrivals(inputs, fire_off, amb_off, snap, times, enrolled)
+    medical = _medical_arrivals(inputs, params, fire_off, amb_off, snap, times, enrolled)
     return CorespondingResult(summary, stations, curve, points, medical, params, [ids[j] for j in cols])
 
 
-def _medical_arrivals(inputs: CorespondingInputs, fire_off, amb_off, snap, times, enrolled) -> dict:
-    """The same comparison on observed medical incidents (when any are loaded)."""
+def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fire_off, amb_off, snap, times,
+                      enrolled) -> dict:
+    """The same comparison on observed medical incidents (when any are on the road network)."""
     inc = inputs.medical
     if inc.empty:
         return {"incidents": 0}
     pts, st, fire_t = _response(inc, inputs.fire_stations, fire_off, snap, times)
     _, _, amb_t = _response(inc, inputs.ambulance_stations, amb_off, snap, times)
+    if pts.empty:
+        return {"incidents": int(len(inc)), "on_network": 0}
     ids = st["site_id"].tolist()
     cols = None if not enrolled else [ids.index(s) for s in enrolled if s in ids]
-    arr = arrivals(amb_t.min(axis=1), fire_t, np.ones(len(pts)), cols)
+    amb_times, amb_probs = available_ambulance(amb_t, params.ambulance_busy_fraction,
+                                               nearest=params.ambulance_stations_considered)
+    amb_x, _, prob, fire_x = expand(amb_times, amb_probs, fire_t)
+    arr = arrivals(amb_x, fire_x, prob, cols)
     return {"incidents": int(len(inc)), "on_network": int(len(pts))} | arr.summary()
 
 

@@ -21,12 +21,13 @@ MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)
                 "larsen_1993_linear": "Larsen 1993 (linear per-minute decline)"}
 
 
-def parse_params(model, names, values, bystander, on_scene, minutes) -> CorespondingParams:
+def parse_params(model, names, values, bystander, amb_busy, on_scene, minutes) -> CorespondingParams:
     base = load_params()
     chosen = {n["name"]: float(v) for n, v in zip(names or [], values or []) if v is not None}
     survival = dict(base.survival_parameters) | {model: DEFAULT_PARAMETERS[model] | chosen}
     return base.with_overrides(survival_model=model, survival_parameters=survival,
                                bystander_cpr_share=None if bystander is None else float(bystander),
+                               ambulance_busy_fraction=None if amb_busy is None else float(amb_busy),
                                time_on_scene_min=None if on_scene is None else float(on_scene),
                                standard_s=None if minutes is None else float(minutes) * 60)
 
@@ -42,7 +43,7 @@ def layout(wh: Warehouse, engine: Engine):
             "Fire crews sent with the ambulance to cardiac arrests: who arrives first, the minutes saved, and the "
             "expected survivors that adds under a published survival model. Fire response = alert delay + turnout "
             "by duty system + drive; ambulance response = call to dispatch + activation + drive from the nearest "
-            "station (always assumed free).")),
+            "available station (each station's ambulance busy a set share of the time).")),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
             control("Survival model", dcc.Dropdown(id="cr-model", value=p.survival_model, clearable=False,
                                                     options=[{"label": MODEL_LABELS[m], "value": m}
@@ -50,6 +51,9 @@ def layout(wh: Warehouse, engine: Engine):
             html.Div(id="cr-params", className="controls"),
             control("Bystander CPR share", dcc.Input(id="cr-bystander", type="number", min=0, max=1, step=0.05,
                                                       value=p.bystander_cpr_share, debounce=True), "cr-bystander"),
+            control("Ambulance busy fraction", dcc.Input(id="cr-amb-busy", type="number", min=0, max=0.95,
+                                                         step=0.05, value=p.ambulance_busy_fraction, debounce=True),
+                    "cr-amb-busy"),
             control("Time on scene (min)", dcc.Input(id="cr-scene", type="number", min=0, max=180, step=5,
                                                       value=p.time_on_scene_min, debounce=True), "cr-scene"),
             control("Standard (minutes)", dcc.Input(id="cr-standard", type="number", min=1, max=30, step=0.5,
@@ -63,8 +67,8 @@ def layout(wh: Warehouse, engine: Engine):
         html.Div(className="row", children=[
             html.Div(className="col panel", style={"flex": 3}, children=[
                 dcc.Loading(dcc.Graph(id="cr-map", config={"displaylogo": False})),
-                html.P(className="note", children="Red: the ambulance cannot reach within the standard, a fire "
-                       "station can. Station size: expected survivors it adds a year.")]),
+                html.P(className="note", children="Red: the nearest ambulance station cannot reach within the "
+                       "standard, a fire station can. Station size: expected survivors it adds a year.")]),
             html.Div(className="col panel", style={"flex": 2}, children=[
                 dcc.Graph(id="cr-curve"), dcc.Graph(id="cr-saved")]),
         ]),
@@ -81,6 +85,7 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
                        title="Blue Light Atlas – Co-responding", layout=lambda **_: layout(wh, engine))
     inputs = [Input("cr-model", "value"), State({"type": "cr-param", "name": ALL}, "id"),
               Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
+              Input("cr-amb-busy", "value"),
               Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value")]
 
     @app.callback(Output("cr-params", "children"), Input("cr-model", "value"))
@@ -93,14 +98,14 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
     @app.callback(Output("cr-map", "figure"), Output("cr-curve", "figure"), Output("cr-saved", "figure"),
                   Output("cr-kpis", "children"), Output("cr-table", "children"), Output("cr-sources", "children"),
                   *inputs)
-    def update(model, names, values, bystander, scene, minutes, stations):
-        params = parse_params(model, names, values, bystander, scene, minutes)
+    def update(model, names, values, bystander, amb_busy, scene, minutes, stations):
+        params = parse_params(model, names, values, bystander, amb_busy, scene, minutes)
         return coresponding_view(wh, engine, engine.coresponding(params, tuple(sorted(stations or []))))
 
     @app.callback(Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def download(_csv, _json, model, names, values, bystander, scene, minutes, stations):
-        result = engine.coresponding(parse_params(model, names, values, bystander, scene, minutes),
+    def download(_csv, _json, model, names, values, bystander, amb_busy, scene, minutes, stations):
+        result = engine.coresponding(parse_params(model, names, values, bystander, amb_busy, scene, minutes),
                                      tuple(sorted(stations or [])))
         if dash.ctx.triggered_id == "cr-csv-btn":
             return dcc.send_data_frame(result.stations.to_csv, "coresponding_stations.csv", index=False)
@@ -120,7 +125,8 @@ def coresponding_view(wh: Warehouse, engine: Engine, result):
         "median minutes saved when fire is first": f"{med:.1f}" if med is not None else "n/a",
         "expected arrests a year (zones on the roads)": f"{s['arrests_per_year']:,.0f}",
         "additional survivors a year": f"{s['additional_survivors']:.2f}",
-        f"reached within {s['standard_s'] / 60:g} min: ambulance → first crew":
+        f"reached within {s['standard_s'] / 60:g} min (ambulances busy {s['ambulance_busy_fraction']:.0%}): "
+        "ambulance → first crew":
             f"{100 * s['share_ambulance_within_standard']:.1f}% → {100 * s['share_first_response_within_standard']:.1f}%",
         f"fire cover lost (expected share within {s['fire_standard_s'] / 60:g} min)":
             f"{100 * s['fire_expected_share_lost']:.3f}%"})

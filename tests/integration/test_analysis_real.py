@@ -146,6 +146,10 @@ def test_coresponding_ranks_london_stations(demo_warehouse, capsys):
     assert {"LFB-soho", "LFB-west-hampstead"} <= {r["site_id"] for r in ranked}
     curve = out["enrolment_curve"]
     assert curve[-1]["cumulative_survivors"] == pytest.approx(s["additional_survivors"], rel=1e-6)
+    free = _json(capsys, ["coresponding", "--ambulance-busy-fraction", "0", "--warehouse", str(demo_warehouse),
+                          "--json"])["summary"]
+    assert free["share_fire_first"] < s["share_fire_first"]          # busy ambulances: fire is first more often
+    assert free["additional_survivors"] < s["additional_survivors"]
     one = _json(capsys, ["coresponding", "--stations", ranked[0]["site_id"], "--survival-model", "waalewijn_2001",
                          "--warehouse", str(demo_warehouse), "--json"])
     assert one["summary"]["enrolled_stations"] == 1 and one["summary"]["survival_model"] == "waalewijn_2001"

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from analysis.coresponding import (Bystander, SurvivalModel, arrivals, enrolment_curve, expected_survival,
-                                   fire_cover_cost, medical_busy_fraction, survivors)
+from analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
+                                   expected_survival, fire_cover_cost, medical_busy_fraction, survivors)
 from bluelight.errors import AnalysisError
 
 
@@ -85,3 +85,19 @@ def test_fire_cover_cost_and_busy_time_by_hand():
     busy = medical_busy_fraction(arr, np.array([100.0]), 2, time_on_scene_min=20)
     # 100 calls x (20 min + 2 x 5 min) = 3000 min of 525,960
     assert busy.tolist() == pytest.approx([3000 / (365.25 * 24 * 60), 0.0])
+
+
+def test_nearest_available_ambulance_by_hand():
+    t = np.array([[300.0, 600.0, 900.0]])
+    times, probs = available_ambulance(t, 0.5, nearest=2)
+    # nearest free with probability 0.5; otherwise (both busy or only the second free) the second: 0.5
+    assert times.tolist() == [[300.0, 600.0]] and probs.tolist() == [[0.5, 0.5]]
+    times, probs = available_ambulance(t, 0.2, nearest=3)
+    assert probs[0].tolist() == pytest.approx([0.8, 0.16, 0.04])
+    assert available_ambulance(t, 0.0)[1].tolist() == [[1.0, 0.0, 0.0]]
+    # a fire crew at 450 s: first when the nearest ambulance is busy (probability 0.5)
+    amb, rows, prob, fire = expand(*available_ambulance(t, 0.5, nearest=2), np.array([[450.0]]))
+    arr = arrivals(amb, fire, prob)
+    assert rows.tolist() == [0, 0] and arr.summary()["share_fire_first"] == pytest.approx(0.5)
+    with pytest.raises(AnalysisError, match="busy_fraction"):
+        available_ambulance(t, 1.0)

@@ -180,8 +180,9 @@ def test_colocation_plan_candidates_and_report(engine, tmp_path):
 
 
 def test_coresponding_view_on_synthetic(engine):
-    params = coresponding.parse_params("waalewijn_2001", [{"name": "b0"}], [0.1], 0.3, 20, 8)
+    params = coresponding.parse_params("waalewijn_2001", [{"name": "b0"}], [0.1], 0.3, 0.0, 20, 8)
     assert params.survival_parameters["waalewijn_2001"]["b0"] == 0.1 and params.bystander_cpr_share == 0.3
+    assert params.ambulance_busy_fraction == 0.0
     result = engine.coresponding(params)
     fig, curve, saved, kpis, table, sources = coresponding.coresponding_view(engine.wh, engine, result)
     assert result.summary["survival_model"] == "waalewijn_2001"
