@@ -133,7 +133,13 @@ def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *,
     rows, prev = [], _base_objective(problem, settings)
     base = coverage_figures(problem.response_s(), problem.weight, settings.threshold_s, variability=variability)
     for n in range(1, n_max + 1):
-        r = solve_posts(problem, n, settings)
+        try:
+            r = solve_posts(problem, n, settings)
+        except AnalysisError as exc:     # e.g. too few ambulances for the double standard: say so on its row
+            rows.append({"ambulances_free": n, "posts": "", "objective": np.nan, "gain": np.nan,
+                         "share_within": np.nan, "share_within_gain": np.nan, "mean_s": np.nan, "p90_s": np.nan,
+                         "status": str(exc), "mip_gap": np.nan})
+            continue
         cov = coverage_figures(problem.response_s(r.chosen), problem.weight, settings.threshold_s,
                                variability=variability)
         label = [str(names[j]) if names is not None else str(j) for j in r.chosen]

@@ -55,3 +55,9 @@ def test_double_standard_needs_the_second_standard_met():
         solve_posts(p, 1, PostSettings("dsm", threshold_s=480, threshold2_s=480, alpha=0.5))
     with pytest.raises(AnalysisError, match="unknown model"):
         PostSettings("teleport")
+
+
+def test_compliance_table_says_which_levels_cannot_meet_the_double_standard():
+    table = compliance_table(_problem(), 2, PostSettings("dsm", threshold_s=480, threshold2_s=480, alpha=0.5))
+    assert "cannot be met with 1 vehicle" in table.loc[0, "status"] and np.isnan(table.loc[0, "objective"])
+    assert table.loc[1, "status"] == "optimal"
