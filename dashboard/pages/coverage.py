@@ -12,6 +12,7 @@ from bluelight.inputs import AGE_COLUMNS
 from dashboard import figures, layers
 from bluelight.standards import DEFAULT_STANDARD
 from dashboard.engine import DemandSpec, Engine
+from dashboard.layout import control
 from dashboard.queries import Warehouse
 
 SERVICES = ["fire", "ambulance", "police"]
@@ -30,17 +31,17 @@ def layout(wh: Warehouse, engine: Engine):
     return html.Div([
         html.H2("Coverage explorer"),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            html.Div(className="control", children=[html.Label("Service", htmlFor="cov-service"),
-                     dcc.Dropdown(id="cov-service", options=SERVICES, value="fire", clearable=False)]),
-            html.Div(className="control", children=[html.Label("Standard (minutes)", htmlFor="cov-threshold"),
-                     dcc.Input(id="cov-threshold", type="number", min=1, max=60, step=0.5, value=6, debounce=True)]),
+            control("Service", dcc.Dropdown(id="cov-service", options=SERVICES, value="fire", clearable=False),
+                    "cov-service"),
+            control("Standard (minutes)", dcc.Input(id="cov-threshold", type="number", min=1, max=60, step=0.5,
+                                                    value=6, debounce=True), "cov-threshold"),
             html.Div(className="control", children=[html.Span("Demand", className="control-label"),
                      dcc.RadioItems(id="cov-demand", value="population", inline=True,
                                     options=[{"label": "population", "value": "population"},
                                              {"label": "incidents", "value": "incidents"}],
                                     inputStyle={"marginRight": "4px", "marginLeft": "10px"})]),
-            html.Div(className="control", children=[html.Label("Age band", htmlFor="cov-age"),
-                     dcc.Dropdown(id="cov-age", options=list(AGE_COLUMNS), value="all", clearable=False)]),
+            control("Age band", dcc.Dropdown(id="cov-age", options=list(AGE_COLUMNS), value="all", clearable=False),
+                    "cov-age"),
             html.Div(className="control", style={"minWidth": "260px"}, children=[
                 html.Label("Incident categories", htmlFor="cov-categories"),
                 dcc.Dropdown(id="cov-categories", multi=True, placeholder="all categories")]),

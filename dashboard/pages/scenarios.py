@@ -13,6 +13,7 @@ from bluelight.scenario import load_scenario
 from dashboard import figures, layers, scenario_files
 from bluelight.standards import DEFAULT_STANDARD
 from dashboard.engine import DemandSpec, Engine
+from dashboard.layout import control
 from dashboard.queries import Warehouse
 
 SERVICES = ["fire", "ambulance", "police"]
@@ -25,8 +26,8 @@ def layout(wh: Warehouse, engine: Engine, dirs: list[Path]):
     return html.Div([
         html.H2("Scenarios: change the estate and see what happens to cover"),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            html.Div(className="control", children=[html.Label("Service", htmlFor="scn-service"),
-                     dcc.Dropdown(id="scn-service", options=SERVICES, value="fire", clearable=False)]),
+            control("Service", dcc.Dropdown(id="scn-service", options=SERVICES, value="fire", clearable=False),
+                    "scn-service"),
             html.Div(className="control", style={"minWidth": "340px"}, children=[
                 html.Label("Close sites", htmlFor="scn-close"), dcc.Dropdown(id="scn-close", multi=True,
                                                                              placeholder="choose sites to close")]),
@@ -35,11 +36,10 @@ def layout(wh: Warehouse, engine: Engine, dirs: list[Path]):
                                     options=[{"label": "add a site", "value": "add"},
                                              {"label": "move the site below", "value": "move"}],
                                     inputStyle={"marginRight": "4px", "marginLeft": "10px"})]),
-            html.Div(className="control", children=[html.Label("Site to move", htmlFor="scn-move-site"),
-                     dcc.Dropdown(id="scn-move-site")]),
-            html.Div(className="control", children=[html.Label("New site duty system", htmlFor="scn-duty"),
-                     dcc.Dropdown(id="scn-duty", value="wholetime", clearable=False,
-                                  options=["wholetime", "day_crewed", "on_call", "ambulance", "police"])]),
+            control("Site to move", dcc.Dropdown(id="scn-move-site"), "scn-move-site"),
+            control("New site duty system",
+                    dcc.Dropdown(id="scn-duty", value="wholetime", clearable=False,
+                                 options=["wholetime", "day_crewed", "on_call", "ambulance", "police"]), "scn-duty"),
             html.Button("Reset", id="scn-reset"),
         ])]),
         html.Div(id="scn-changes", className="note"),
@@ -52,8 +52,7 @@ def layout(wh: Warehouse, engine: Engine, dirs: list[Path]):
         html.Div(className="panel", children=[
             html.H3("Save"),
             html.Div(className="controls", children=[
-                html.Div(className="control", children=[html.Label("Name", htmlFor="scn-name"),
-                         dcc.Input(id="scn-name", placeholder="e.g. close Soho")]),
+                control("Name", dcc.Input(id="scn-name", placeholder="e.g. close Soho"), "scn-name"),
                 html.Div(className="control", style={"minWidth": "380px"}, children=[
                     html.Label("Note", htmlFor="scn-note"), dcc.Input(id="scn-note", style={"width": "100%"})]),
                 html.Button("Save scenario", id="scn-save")]),
