@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import dash
 import pandas as pd
@@ -66,6 +66,12 @@ def layout(wh: Warehouse, engine: Engine):
                 html.H3("Before and after"), html.Div(id="dap-summary"), dcc.Graph(id="dap-curve")]),
         ]),
         html.Div(className="panel", children=[
+            html.H3("Posts by time band"),
+            html.P(className="note", children="The same model and settings planned for each of the eight bands "
+                   "(weekday and weekend, four times of day): where ambulances should wait when."),
+            html.Button("Plan every band", id="dap-bands-btn"),
+            dcc.Loading(html.Div(id="dap-bands"))]),
+        html.Div(className="panel", children=[
             html.H3("Compliance table: with n ambulances free, fill these posts"),
             html.Button("Download CSV", id="dap-csv-btn"), " ", html.Button("Download JSON", id="dap-json-btn"),
             dcc.Download(id="dap-download"),
@@ -88,6 +94,13 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
         request = parse_request(*args)
         return dap_view(wh, engine, request, engine.dap(request))
 
+    @app.callback(Output("dap-bands", "children"), Input("dap-bands-btn", "n_clicks"),
+                  *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
+    def every_band(_n, *args):
+        request = parse_request(*args)
+        frame = bands_frame({b.name: engine.dap(replace(request, band=b.name)) for b in all_bands()})
+        return figures.frame_table(frame, table_id="dap-bands-table", page_size=8)
+
     @app.callback(Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
     def download(_csv, _json, *args):
@@ -98,6 +111,23 @@ def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
                                        index=False)
         return {"content": json.dumps(exportable(result, request, engine), indent=2, default=str),
                 "filename": f"dap_{request.band}_{request.model}.json"}
+
+
+def bands_frame(results: dict[str, dict]) -> pd.DataFrame:
+    """One row per band: demand, chosen posts and the cover they give."""
+    rows = []
+    for band, r in results.items():
+        e, b, a = r["expected_share_within"], r["before"], r["after"]
+        rows.append({"band": band, "demand a year": round(r["demand_total"], 1),
+                     "posts": ", ".join(p["name"] for p in r["posts"]),
+                     "open candidates": r["candidates"]["open_in_band"],
+                     "share within standard % (before → after)":
+                         f"{100 * b['share_within_modelled']:.1f} → {100 * a['share_within_modelled']:.1f}",
+                     "expected with busy vehicles % (before → after)":
+                         f"{100 * e['before']:.1f} → {100 * e['after']:.1f}",
+                     "mean s (before → after)": f"{b['mean_s']:.0f} → {a['mean_s']:.0f}",
+                     "status": r["model"]["status"]})
+    return pd.DataFrame(rows)
 
 
 def compliance_frame(result: dict) -> pd.DataFrame:

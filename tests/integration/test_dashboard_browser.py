@@ -171,6 +171,9 @@ def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     page.wait_for_function("document.querySelector('#dap-curve').innerText.includes('mean response')", timeout=30000)
     _choose(page, "dap-band", "night-weekend")
     page.wait_for_function("document.querySelector('#dap-map').innerText.includes('night-weekend')", timeout=30000)
+    page.click("#dap-bands-btn")
+    page.wait_for_selector("#dap-bands-table .ag-row", timeout=60000)
+    assert page.locator("#dap-bands-table .ag-center-cols-container .ag-row").count() == 8
     _shot(page, "dap-night-pmedian")
     with page.expect_download() as dl:
         page.click("#dap-json-btn")

@@ -143,6 +143,19 @@ def test_dap_view_on_observed_demand(engine):
     assert json.loads(json.dumps(out, default=str))["request"]["k"] == 2
 
 
+def test_dap_posts_by_band(engine):
+    from dataclasses import replace
+    from analysis.demand_bands import all_bands
+
+    request = dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
+    frame = dap.bands_frame({b.name: engine.dap(replace(request, band=b.name)) for b in all_bands()})
+    assert len(frame) == 8 and frame["band"].str.endswith(("weekday", "weekend")).all()
+    assert (frame["status"] == "optimal").all() and frame["posts"].str.len().gt(0).all()
+    # the weekday bands hold five days of demand, the weekend ones two
+    day = frame.set_index("band")["demand a year"]
+    assert day["afternoon-weekday"] > day["afternoon-weekend"]
+
+
 def test_dap_models_and_expected_demand(engine):
     for model in ("mexclp", "pmedian"):
         request = dap.parse_request(2, model, 8, 15, 0.75, ["fire"], "night-weekend", 0.4)
