@@ -68,7 +68,9 @@ def layout(wh: Warehouse, engine: Engine):
         html.Div(className="panel", children=[
             html.H3("Posts by time band"),
             html.P(className="note", children="The same model and settings planned for each of the eight bands "
-                   "(weekday and weekend, four times of day): where ambulances should wait when."),
+                   "(weekday and weekend, four times of day): where ambulances should wait when. With expected "
+                   "demand the pattern is the population's in every band (only its volume changes), so posts "
+                   "differ only where opening hours do; a trust's observed incidents change the pattern by band."),
             html.Button("Plan every band", id="dap-bands-btn"),
             dcc.Loading(html.Div(id="dap-bands"))]),
         html.Div(className="panel", children=[
