@@ -130,8 +130,17 @@ def candidates_view(result: dict, *, only_allowed: bool):
     grid.columnDefs = [c | ({"hide": True} if c["field"] in ("move", "into") else {}) for c in grid.columnDefs]
     note = (f"{result['pairs']} pairs within {result['max_travel_s']:.0f} s (profile {result['profile']}); cover is "
             f"each moving service's modelled share within its standard. Select a row to evaluate it. "
-            f"{result['caveat']}")
+            f"{result['caveat']} {space_text(result['space_rules'])}")
     return grid, note
+
+
+def space_text(rules: dict) -> str:
+    """The capacity rule behind the "capacity" column, with where its figures come from."""
+    needs = ", ".join(f"{svc} {m2:.0f} m² and {rules['bays_needed'].get(svc, 0)} bay(s)"
+                      for svc, m2 in rules["space_needed_m2"].items())
+    return (f"Capacity: a moving service needs {needs}; a host may offer {rules['host_share_of_floor_area']:.0%} of "
+            f"its floor area (config/colocation.yaml: {rules['sources'].get('space_needed_m2', '')}) "
+            "\"unknown\" where the host's bays and floor area are not recorded.")
 
 
 def colocation_plan(wh: Warehouse, engine: Engine, move, into, horizon, rate, money, *, name=None) -> dict:

@@ -171,6 +171,7 @@ def test_colocation_plan_candidates_and_report(engine, tmp_path):
     assert result["pairs"] > 0
     grid, note = colocation.candidates_view(result, only_allowed=False)
     assert "pairs within 900 s" in note and grid.rowData
+    assert "Capacity: a moving service needs fire 450 m²" in note and "config/colocation.yaml" in note
     first = grid.rowData[0]
     plan = colocation.colocation_plan(engine.wh, engine, first["move"], first["into"], 25, 0.035,
                                       [50_000, None, None, 10_000, None], name="test move")
