@@ -6,7 +6,7 @@ import argparse
 import logging
 
 from bluelight.settings import warehouse_path
-from dashboard.app import create_app
+from bluelight.dashboard.app import create_app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.coverage import build_coverage_model, evaluate
-from analysis.traveltime import site_travel_times
+from bluelight.analysis.coverage import build_coverage_model, evaluate
+from bluelight.analysis.traveltime import site_travel_times
 from bench.harness import Record
 
 
 def demo_warehouse(data_dir: Path) -> Path:
     from bluelight.settings import DataSource
-    from etl.demo import build_demo_warehouse
+    from bluelight.etl.demo import build_demo_warehouse
 
     path = Path(tempfile.mkdtemp(prefix="bluelight-bench-")) / "atlas.duckdb"
     build_demo_warehouse(path, DataSource(data_dir, "shared"))
@@ -32,10 +32,10 @@ def _p95(fn, n: int) -> tuple[float, float]:
 
 
 def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
-    from analysis.speeds import load_profile
-    from dashboard.engine import DemandSpec, Engine
-    from dashboard.pages import coverage, scenarios
-    from dashboard.queries import Warehouse
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.dashboard.engine import DemandSpec, Engine
+    from bluelight.dashboard.pages import coverage, scenarios
+    from bluelight.dashboard.queries import Warehouse
 
     wh = Warehouse(warehouse)
     engine = Engine(wh, load_profile())

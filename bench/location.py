@@ -61,7 +61,7 @@ def _solve(model: str, who: str, n_demand: int, n_cand: int, k: int, threshold_s
     base_kb = _reset_peak()
     t0 = time.perf_counter()
     if who == "ours":
-        from analysis.location_models import coverage_matrix, mclp, pmedian
+        from bluelight.analysis.location_models import coverage_matrix, mclp, pmedian
         r = mclp(coverage_matrix(times, threshold_s), weight, k) if model == "mclp" else pmedian(times, weight, k)
         out = {"objective": r.objective, "status": r.status, "gap": r.mip_gap, "rows": r.n_demand_rows}
     else:

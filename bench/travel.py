@@ -8,11 +8,11 @@ import time
 import networkx as nx
 import numpy as np
 
-from analysis.coverage import build_coverage_model, evaluate
-from analysis.isochrones import isochrone_polygons
-from analysis.network import RoadNetwork, network_from_frames
-from analysis.speeds import load_profile
-from analysis.traveltime import nearest_site_field, site_travel_times
+from bluelight.analysis.coverage import build_coverage_model, evaluate
+from bluelight.analysis.isochrones import isochrone_polygons
+from bluelight.analysis.network import RoadNetwork, network_from_frames
+from bluelight.analysis.speeds import load_profile
+from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
 from bench.harness import Record, compare
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ def to_networkx(net: RoadNetwork) -> nx.DiGraph:
 
 def london_network(data_dir):
     """The demo network read straight from the data directory (no warehouse needed)."""
-    from etl.demo import _london_steps
-    from etl.roads import parse_roads
+    from bluelight.etl.demo import _london_steps
+    from bluelight.etl.roads import parse_roads
 
     roads = next(s for s in _london_steps() if s.label == "road network")
     profile = load_profile()
@@ -43,7 +43,7 @@ def london_network(data_dir):
 
 
 def synthetic_network(n_nodes: int):
-    from etl.synthetic import generate_region
+    from bluelight.etl.synthetic import generate_region
 
     region = generate_region(n_nodes, spacing_m=250.0)
     return network_from_frames(region.nodes, region.edges, load_profile())

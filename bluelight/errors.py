@@ -1,8 +1,9 @@
 """The project's exception hierarchy.
 
 Every error a user can cause (bad file, bad option, missing data) is a
-:class:`BluelightError`; the command-line tool turns these into a message and
-a non-zero exit code, never a traceback.
+:class:`BluelightError`. This is foundation code: it knows nothing of exit
+codes or web pages; the command line (``bluelight.cli``) turns these into a
+message and exit status 2, the dashboard into a message beside the control.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 class BluelightError(Exception):
     """Base class of every error raised on purpose by Blue Light Atlas."""
-
-    exit_code = 2
 
 
 class ConfigError(BluelightError):
@@ -72,3 +71,21 @@ class RejectedRowsError(BluelightError):
 
 class AnalysisError(BluelightError):
     """An analysis was asked something it cannot answer with the inputs given."""
+
+
+class ValidationError(ConfigError):
+    """A request's field is out of range or of the wrong kind.
+
+    Parameters
+    ----------
+    field
+        The request field (``k``, ``threshold_s``): the CLI shows it as an
+        option, the dashboard beside the control bound to it.
+    message
+        What is wrong and what is allowed.
+    """
+
+    def __init__(self, field: str, message: str, *, errors: dict[str, str] | None = None):
+        self.field = field
+        self.errors = dict(errors or {field: message})
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))

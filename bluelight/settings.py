@@ -17,10 +17,42 @@ from bluelight.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "config"
-DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "atlas.duckdb"
-CACHE_DIR = REPO_ROOT / "data" / "cache"
+#: the checkout this package runs from, or None when it is installed (a wheel in site-packages)
+_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT: Path | None = _ROOT if (_ROOT / "pyproject.toml").is_file() and (_ROOT / "bluelight").is_dir() else None
+
+
+def home_dir() -> Path:
+    """Where the warehouse, download cache and saved scenarios live.
+
+    ``BLUELIGHT_HOME``; else the checkout's ``data/`` when running from one;
+    else ``$XDG_DATA_HOME/bluelight`` (``~/.local/share/bluelight``).
+    """
+    env = os.environ.get("BLUELIGHT_HOME")
+    if env:
+        return Path(env).expanduser()
+    if REPO_ROOT is not None:
+        return REPO_ROOT / "data"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "bluelight"
+
+
+def default_warehouse() -> Path:
+    return home_dir() / "warehouse" / "atlas.duckdb"
+
+
+def cache_dir() -> Path:
+    return home_dir() / "cache"
+
+
+def scenario_store() -> Path:
+    """Where the dashboard saves scenarios (the only place it writes them)."""
+    return home_dir() / "scenarios"
+
+
+def shipped_scenarios() -> Path:
+    """The example scenarios shipped inside the package."""
+    return Path(__file__).resolve().parent / "scenarios"
 
 #: a file the resolver looks for to accept a directory as the real data directory
 DEMO_MARKER = Path("london") / "roads" / "westminster_drive_2024-02.graphml"
@@ -46,12 +78,13 @@ def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
         return Path(explicit)
     env = os.environ.get("BLUELIGHT_WAREHOUSE")
-    return Path(env) if env else DEFAULT_WAREHOUSE
+    return Path(env) if env else default_warehouse()
 
 
 def shared_data_candidates() -> list[Path]:
     """Places where ``shared/data`` may sit beside this checkout."""
-    return [REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    near = [REPO_ROOT.parent / "shared" / "data"] if REPO_ROOT is not None else []
+    return near + [Path.cwd().parent / "shared" / "data"]
 
 
 def configured_data_dir() -> DataSource | None:

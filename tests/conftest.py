@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.warehouse import connect
+from bluelight.etl.warehouse import connect
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -59,5 +59,5 @@ def write(tmp_path):
 
 
 def counts(con) -> dict:
-    from etl.warehouse import table_counts
+    from bluelight.etl.warehouse import table_counts
     return table_counts(con)

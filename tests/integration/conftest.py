@@ -28,7 +28,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory, data_dir) -> Path:
-    from etl.demo import build_demo_warehouse
+    from bluelight.etl.demo import build_demo_warehouse
 
     path = tmp_path_factory.mktemp("warehouse") / "atlas.duckdb"
     build_demo_warehouse(path, DataSource(data_dir, "shared"))
@@ -46,7 +46,7 @@ def served_app(demo_warehouse, tmp_path_factory):
     """The dashboard served by werkzeug on 127.0.0.1 in a background thread."""
     from werkzeug.serving import make_server
 
-    from dashboard.app import create_app
+    from bluelight.dashboard.app import create_app
 
     app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios")])
     port = free_port()

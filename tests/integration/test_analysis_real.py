@@ -8,9 +8,9 @@ import shutil
 import geopandas as gpd
 import pytest
 
-from analysis.speeds import PROFILE_DIR
-from bluelight.cli import main
-from bluelight.settings import REPO_ROOT
+from bluelight.analysis.speeds import PROFILE_DIR
+from bluelight.cli.main import main
+from bluelight.settings import shipped_scenarios
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +86,7 @@ def test_calibration_beats_both_baselines(demo_warehouse, data_dir, tmp_path, ca
 
 
 def test_2014_closures_scenario_file(demo_warehouse, capsys):
-    out = _json(capsys, ["scenario", "run", str(REPO_ROOT / "scenarios" / "lfb_2014_closures.yaml"),
+    out = _json(capsys, ["scenario", "run", str(shipped_scenarios() / "lfb_2014_closures.yaml"),
                          "--warehouse", str(demo_warehouse), "--json"])
     fire = out["services"]["fire"]
     assert fire["sites_before"] - fire["sites_after"] == 10
@@ -98,7 +98,7 @@ def test_2014_closures_scenario_file(demo_warehouse, capsys):
 
 
 def test_police_into_fire_station_and_candidates(demo_warehouse, capsys):
-    out = _json(capsys, ["scenario", "run", str(REPO_ROOT / "scenarios" / "police_into_kentish_town_fire_station.yaml"),
+    out = _json(capsys, ["scenario", "run", str(shipped_scenarios() / "police_into_kentish_town_fire_station.yaml"),
                          "--warehouse", str(demo_warehouse), "--json"])
     assert set(out["services"]) == {"fire", "police"}
     cand = _json(capsys, ["colocation", "candidates", "--max-travel-s", "240", "--warehouse", str(demo_warehouse),
@@ -169,9 +169,9 @@ def test_demand_forecast_validated_on_held_out_weeks_of_real_incidents(demo_ware
     """The observed-demand method on real incidents (LFB 2023; the demo has no ambulance incidents)."""
     import pandas as pd
 
-    from analysis.demand_bands import TimeBand, validate_forecast
-    from bluelight.inputs import read_incident_times, read_population_by_age
-    from etl.warehouse import connect
+    from bluelight.analysis.demand_bands import TimeBand, validate_forecast
+    from bluelight.services.inputs import read_incident_times, read_population_by_age
+    from bluelight.etl.warehouse import connect
 
     con = connect(demo_warehouse, read_only=True)
     try:

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from bluelight.cli import main
+from bluelight.cli.main import main
 from bluelight.settings import DataSource
-from etl.demo import load_demo
-from etl.status import warehouse_status
-from etl.warehouse import connect, table_counts
+from bluelight.etl.demo import load_demo
+from bluelight.etl.status import warehouse_status
+from bluelight.etl.warehouse import connect, table_counts
 
 pytestmark = pytest.mark.integration
 

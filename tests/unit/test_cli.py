@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bluelight.cli import main
-from etl.warehouse import connect, table_counts
+from bluelight.cli.main import main
+from bluelight.etl.warehouse import connect, table_counts
 
 GOOD_SITES = "site_id,name,service,latitude,longitude\nF1,Alpha,fire,51.52,-0.12\nP1,Beta,police,51.51,-0.13\n"
 

@@ -1,7 +1,7 @@
 import pytest
 
 from bluelight.errors import InputFileError
-from etl import files
+from bluelight.etl import files
 
 
 def test_empty_file(write):

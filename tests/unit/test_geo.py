@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl import geo
+from bluelight.etl import geo
 
 
 @pytest.mark.parametrize("lat,lon,expect", [

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from bluelight.errors import InputFileError, RejectedRowsError
-from etl.loading import Parsed, Reject, Written, run_load, upsert
+from bluelight.etl.loading import Parsed, Reject, Written, run_load, upsert
 
 
 def _frame(ids, values):

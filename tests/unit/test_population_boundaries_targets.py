@@ -1,9 +1,9 @@
 import pytest
 
 from bluelight.errors import InputFileError, RejectedRowsError
-from etl.boundaries import load_boundaries
-from etl.population import load_population
-from etl.targets import DEFAULT_TARGETS, load_targets
+from bluelight.etl.boundaries import load_boundaries
+from bluelight.etl.population import load_population
+from bluelight.etl.targets import default_targets, load_targets
 
 POP = ("zone_code,pop_total,pop_0_15,pop_16_29,pop_30_44,pop_45_64,pop_65_plus,easting,northing\n"
        "Z1,100,10,20,30,25,15,530000,180000\nZ2,50,,,,,,531000,181000\n")
@@ -53,7 +53,7 @@ def test_boundaries_wrong_crs_and_fields(con, write):
 
 
 def test_targets_file_and_bad_entries(con, write):
-    s = load_targets(con, DEFAULT_TARGETS)
+    s = load_targets(con, default_targets())
     assert s.rows_loaded >= 10
     c1 = con.execute("SELECT threshold_s FROM targets WHERE target_id = 'nhs-arp-c1-mean'").fetchone()[0]
     assert c1 == 420

@@ -5,10 +5,11 @@ import math
 import osmium
 import pytest
 
-from analysis.speeds import load_profile
+from bluelight.analysis.speeds import load_profile
 from bluelight.errors import InputFileError
-from etl.osm import is_drive_way, parse_maxspeed_kph
-from etl.roads import load_roads
+from bluelight.analysis.speeds import parse_maxspeed_kph
+from bluelight.etl.osm import is_drive_way
+from bluelight.etl.roads import load_roads
 
 # about 100 m apart at 51.5 N: 0.0009 deg latitude, 0.00144 deg longitude
 NODES = {1: (51.5, -0.1), 2: (51.5, -0.09856), 3: (51.5, -0.09712), 4: (51.5009, -0.09856),

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from bluelight.errors import ConfigError
-from etl import sources
-from etl.synthetic import SYNTHETIC_LABEL, generate_region
+from bluelight.etl import sources
+from bluelight.etl.synthetic import SYNTHETIC_LABEL, generate_region
 
 
 def test_region_size_determinism_and_labels():
@@ -20,8 +20,8 @@ def test_region_size_determinism_and_labels():
 
 
 def test_synthetic_region_loads_through_the_ordinary_loaders(con, tmp_path):
-    from etl.demo import load_demo
-    from etl.status import warehouse_status
+    from bluelight.etl.demo import load_demo
+    from bluelight.etl.status import warehouse_status
 
     src = sources.resolve_data_source(prefer="synthetic", synthetic_nodes=400, cache_dir=tmp_path)
     assert src.synthetic

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from analysis.network import build_network
-from analysis.speeds import profile_from_dict
+from bluelight.analysis.network import build_network
+from bluelight.analysis.speeds import profile_from_dict
 
 #: 36 km/h everywhere: 10 m/s, so a 100 m edge takes 10 s
 FLAT = profile_from_dict({"name": "flat", "version": 1, "highway_kph": {"default": 36.0},

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from analysis.calibration import (Observations, evaluate_models, fit_profile, modelled_times,
+from bluelight.analysis.calibration import (Observations, evaluate_models, fit_profile, modelled_times,
                                   osmnx_default_network, route_times)
-from analysis.network import build_network
-from analysis.speeds import profile_from_dict
+from bluelight.analysis.network import build_network
+from bluelight.analysis.speeds import profile_from_dict
 from bluelight.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_edges
 

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.colocation import ServiceCover, SpaceRules, candidates, capacity
-from analysis.coverage import build_coverage_model
-from analysis.traveltime import site_travel_times
+from bluelight.analysis.colocation import ServiceCover, SpaceRules, candidates, capacity
+from bluelight.analysis.coverage import build_coverage_model
+from bluelight.analysis.traveltime import site_travel_times
 from bluelight.errors import AnalysisError
 from tests.unit.analysis.graphs import line_network
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
+from bluelight.analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
                                    expected_survival, fire_cover_cost, medical_busy_fraction, survivors)
 from bluelight.errors import AnalysisError
 

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.coverage import (Variability, build_coverage_model, compare_targets, evaluate, summarise,
+from bluelight.analysis.coverage import (Variability, build_coverage_model, compare_targets, evaluate, summarise,
                                summarise_by, weighted_quantile)
-from analysis.traveltime import site_travel_times
+from bluelight.analysis.traveltime import site_travel_times
 from tests.unit.analysis.graphs import grid_network, line_network
 
 

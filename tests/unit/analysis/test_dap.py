@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.dap import DapProblem, PostSettings, compliance_table, expected_share_within, solve_posts
+from bluelight.analysis.dap import DapProblem, PostSettings, compliance_table, expected_share_within, solve_posts
 from bluelight.errors import AnalysisError
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.facility_siting import rank_single, site_facilities
+from bluelight.analysis.facility_siting import rank_single, site_facilities
 from bluelight.errors import AnalysisError
 
 

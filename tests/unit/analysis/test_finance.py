@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.finance import CashItem, appraise, discount_factors, scenario_cash_items
+from bluelight.analysis.finance import CashItem, appraise, discount_factors, scenario_cash_items
 from bluelight.errors import AnalysisError
 
 

@@ -3,8 +3,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from analysis.isochrones import isochrone_polygons, isochrones_frame, reached_lines
-from analysis.traveltime import nearest_site_field, site_travel_times
+from bluelight.analysis.isochrones import isochrone_polygons, isochrones_frame, reached_lines
+from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
 from bluelight.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_network, line_network
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.location_models import (coverage_matrix, double_standard, expected_coverage, marginal_gain, mclp,
+from bluelight.analysis.location_models import (coverage_matrix, double_standard, expected_coverage, marginal_gain, mclp,
                                       merge_patterns, mexclp, pmedian)
 from bluelight.errors import AnalysisError
 

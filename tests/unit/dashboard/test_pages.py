@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.coverage import Variability
-from analysis.speeds import load_profile
-from bluelight.scenario import apply_scenario, load_scenario
-from dashboard import figures, scenario_files
-from dashboard.engine import DemandSpec, Engine
-from dashboard.layout import banner
-from dashboard.pages import colocation, coresponding, coverage, dap, scenarios
-from dashboard.queries import Warehouse
-from etl.demo import load_demo
-from etl.sources import resolve_data_source
-from etl.warehouse import connect
+from bluelight.analysis.coverage import Variability
+from bluelight.analysis.speeds import load_profile
+from bluelight.analysis.scenario import apply_scenario, load_scenario
+from bluelight.dashboard import figures, scenario_files
+from bluelight.dashboard.engine import DemandSpec, Engine
+from bluelight.dashboard.layout import banner
+from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
+from bluelight.dashboard.queries import Warehouse
+from bluelight.etl.demo import load_demo
+from bluelight.etl.sources import resolve_data_source
+from bluelight.etl.warehouse import connect
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ def test_dap_view_on_observed_demand(engine):
 
 def test_dap_posts_by_band(engine):
     from dataclasses import replace
-    from analysis.demand_bands import all_bands
+    from bluelight.analysis.demand_bands import all_bands
 
     request = dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
     frame = dap.bands_frame({b.name: engine.dap(replace(request, band=b.name)) for b in all_bands()})

@@ -1,0 +1,7 @@
+"""``python -m bluelight``: the command line."""
+
+import sys
+
+from bluelight.cli import main
+
+sys.exit(main())

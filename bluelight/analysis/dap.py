@@ -1,0 +1,160 @@
+"""Dynamic Activation Posts: which candidate sites ambulances should wait at, on response-time matrices.
+
+The numeric core of the DAP planner. A :class:`DapProblem` holds, for every
+demand point, the response from each candidate post (drive + activation from
+a standby crew) and from each existing ambulance station (which stays), the
+demand weight, and which candidates may be used (opening hours in the band).
+:func:`solve_posts` runs one of the location models; :func:`compliance_table`
+solves for 1..n free ambulances, which gives both the marginal-gain curve and
+the posts to fill at each level of availability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bluelight.analysis.coverage import Variability, summarise
+from bluelight.analysis.location_models import LocationResult, coverage_matrix, double_standard, mclp, mexclp, pmedian
+from bluelight.errors import AnalysisError
+
+MODELS = ("mclp", "mexclp", "dsm", "pmedian")
+
+
+@dataclass(frozen=True)
+class DapProblem:
+    """Response times from candidate posts and fixed stations to weighted demand."""
+
+    cand_s: np.ndarray          # demand x candidate response times (inf unreached)
+    fixed_s: np.ndarray         # demand x existing station response times
+    weight: np.ndarray          # expected or observed demand per point
+    available: np.ndarray       # candidate usable in this band (opening hours)
+
+    def __post_init__(self):
+        n = len(self.weight)
+        if self.cand_s.ndim != 2 or self.cand_s.shape[0] != n or self.fixed_s.shape[0] != n:
+            raise AnalysisError("cand_s and fixed_s need one row per demand weight")
+        if self.available.shape != (self.cand_s.shape[1],):
+            raise AnalysisError("available needs one flag per candidate")
+
+    @property
+    def fixed_best_s(self) -> np.ndarray:
+        return self.fixed_s.min(axis=1) if self.fixed_s.shape[1] else np.full(len(self.weight), np.inf)
+
+    def response_s(self, posts=()) -> np.ndarray:
+        """Response per demand point from the fixed stations plus ambulances at ``posts``."""
+        best = self.fixed_best_s
+        posts = np.asarray(posts, dtype=int)
+        if len(posts):
+            best = np.minimum(best, self.cand_s[:, posts].min(axis=1))
+        return best
+
+
+@dataclass(frozen=True)
+class PostSettings:
+    """Which model and its parameters (all visible in the UI and the JSON)."""
+
+    model: str = "mclp"
+    threshold_s: float = 480.0
+    threshold2_s: float = 900.0      # double standard: everyone within this
+    alpha: float = 0.75              # double standard: share within threshold_s
+    busy_fraction: float = 0.5       # MEXCLP
+    max_per_site: int = 1
+    time_limit_s: float = 60.0
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise AnalysisError(f"unknown model {self.model!r}; use one of {', '.join(MODELS)}")
+        if not 0 < self.threshold_s <= self.threshold2_s:
+            raise AnalysisError("thresholds must satisfy 0 < threshold_s <= threshold2_s")
+        if self.max_per_site < 1:
+            raise AnalysisError("max_per_site must be at least 1")
+
+
+def solve_posts(problem: DapProblem, k: int, settings: PostSettings) -> LocationResult:
+    """Choose ``k`` posts among the available candidates; chosen indices refer to all candidates."""
+    usable = np.flatnonzero(problem.available)
+    per_site = settings.max_per_site if settings.model in ("mexclp", "dsm") else 1
+    if k > len(usable) * per_site:
+        raise AnalysisError(f"k = {k} posts but only {len(usable)} candidates are open in this band"
+                            + (f" (up to {per_site} ambulances each)" if per_site > 1 else ""))
+    t = problem.cand_s[:, usable]
+    w = problem.weight
+    fixed = problem.fixed_s
+    s = settings
+    if s.model == "mclp":
+        r = mclp(coverage_matrix(t, s.threshold_s), w, k, fixed_covered=(fixed <= s.threshold_s).any(axis=1),
+                 time_limit_s=s.time_limit_s)
+    elif s.model == "mexclp":
+        r = mexclp(coverage_matrix(t, s.threshold_s), w, k, s.busy_fraction,
+                   fixed_count=(fixed <= s.threshold_s).sum(axis=1), max_per_site=s.max_per_site,
+                   time_limit_s=s.time_limit_s)
+    elif s.model == "dsm":
+        r = double_standard(coverage_matrix(t, s.threshold_s), coverage_matrix(t, s.threshold2_s), w, k,
+                            alpha=s.alpha, fixed_count_r1=(fixed <= s.threshold_s).sum(axis=1),
+                            fixed_covered_r2=(fixed <= s.threshold2_s).any(axis=1), max_per_site=s.max_per_site,
+                            time_limit_s=s.time_limit_s)
+    else:
+        r = pmedian(t, w, k, fixed_times_s=problem.fixed_best_s, unreached_s=max(3600.0, 2 * s.threshold2_s),
+                    time_limit_s=s.time_limit_s)
+    return LocationResult(r.model, usable[r.chosen], r.objective, r.status, r.mip_gap, r.build_s, r.solve_s,
+                          r.n_demand_rows, r.n_candidates)
+
+
+def expected_share_within(problem: DapProblem, posts, threshold_s: float, busy_fraction: float) -> float:
+    """Share of demand expected to find a free vehicle within the threshold when each is busy with
+    probability ``busy_fraction`` independently (Daskin's MEXCLP measure): 1 - q^(vehicles within)."""
+    count = (problem.fixed_s <= threshold_s).sum(axis=1).astype(float)
+    posts = np.asarray(posts, dtype=int)
+    if len(posts):
+        count += (problem.cand_s[:, posts] <= threshold_s).sum(axis=1)
+    w = problem.weight
+    return float((w * (1 - busy_fraction ** count)).sum() / w.sum()) if w.sum() > 0 else float("nan")
+
+
+def coverage_figures(response_s: np.ndarray, weight: np.ndarray, threshold_s: float, *,
+                     variability: Variability | None = None) -> dict:
+    """Share within the threshold, mean and 90th centile: the figures compared with the standards."""
+    s = summarise(response_s, weight, threshold_s, variability=variability)
+    return {"share_within": s.share_within, "share_within_modelled": s.share_within_modelled, "mean_s": s.mean_s,
+            "p90_s": s.p90_s, "demand_within": float(weight[response_s <= threshold_s].sum())}
+
+
+def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *, names=None,
+                     variability: Variability | None = None) -> pd.DataFrame:
+    """For n = 1..n_max free ambulances: which posts to fill, the objective, its gain, and the cover reached.
+
+    The ``gain`` column is the marginal-gain curve: what the n-th ambulance adds
+    (demand covered for the covering models; demand-weighted seconds saved for p-median).
+    """
+    sign = -1.0 if settings.model == "pmedian" else 1.0
+    rows, prev = [], _base_objective(problem, settings)
+    base = coverage_figures(problem.response_s(), problem.weight, settings.threshold_s, variability=variability)
+    for n in range(1, n_max + 1):
+        try:
+            r = solve_posts(problem, n, settings)
+        except AnalysisError as exc:     # e.g. too few ambulances for the double standard: say so on its row
+            rows.append({"ambulances_free": n, "posts": "", "objective": np.nan, "gain": np.nan,
+                         "share_within": np.nan, "share_within_gain": np.nan, "mean_s": np.nan, "p90_s": np.nan,
+                         "status": str(exc), "mip_gap": np.nan})
+            continue
+        cov = coverage_figures(problem.response_s(r.chosen), problem.weight, settings.threshold_s,
+                               variability=variability)
+        label = [str(names[j]) if names is not None else str(j) for j in r.chosen]
+        rows.append({"ambulances_free": n, "posts": ", ".join(label), "objective": r.objective,
+                     "gain": sign * (r.objective - prev),
+                     "share_within": cov["share_within"], "share_within_gain": cov["share_within"] -
+                     base["share_within"], "mean_s": cov["mean_s"], "p90_s": cov["p90_s"], "status": r.status,
+                     "mip_gap": r.mip_gap})
+        prev = r.objective
+    return pd.DataFrame(rows)
+
+
+def _base_objective(problem: DapProblem, settings: PostSettings) -> float:
+    """The objective with no posts: 0 for covering models; the fixed stations' total for p-median."""
+    if settings.model != "pmedian":
+        return 0.0
+    best = np.minimum(problem.fixed_best_s, max(3600.0, 2 * settings.threshold2_s))
+    return float((problem.weight * best).sum())

@@ -1,0 +1,141 @@
+"""Isochrone polygons built from the reachable road edges.
+
+For a band of ``b`` seconds, every edge whose far end is reached within ``b``
+is taken whole, and an edge entered but not finished is cut where the time
+runs out. The reached lines are buffered by ``buffer_m`` (the distance from a
+road that an address may sit) and unioned. Holes smaller than
+``min_hole_m2`` (a block whose every side is reached) are filled, and
+detached parts smaller than ``min_island_m2`` are dropped, since both are
+artefacts of the buffer rather than places that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.ops import substring
+
+from bluelight.analysis.network import RoadNetwork
+from bluelight.errors import AnalysisError
+
+DEFAULT_BUFFER_M = 40.0
+DEFAULT_MIN_HOLE_M2 = 60_000.0
+DEFAULT_MIN_ISLAND_M2 = 15_000.0
+
+
+def _full_and_partial(network: RoadNetwork, node_time_s: np.ndarray, band_s: float):
+    t_u = node_time_s[network.edge_u]
+    tt = network.travel_time_s
+    full = t_u + tt <= band_s
+    partial = ~full & (t_u < band_s)
+    return full, partial, t_u
+
+
+def _one_direction(network: RoadNetwork, mask: np.ndarray) -> np.ndarray:
+    """Indices of ``mask`` edges with the reverse twin of a two-way street dropped (same shape, drawn once)."""
+    idx = np.flatnonzero(mask)
+    lo = np.minimum(network.edge_u[idx], network.edge_v[idx])
+    hi = np.maximum(network.edge_u[idx], network.edge_v[idx])
+    key = np.stack([lo, hi, np.round(network.length_m[idx]).astype(np.int64)], axis=1)
+    _, first = np.unique(key, axis=0, return_index=True)
+    return idx[np.sort(first)]
+
+
+def _cut(geoms, t_u, tt, band_s: float) -> list:
+    out = []
+    for g, tu, te in zip(geoms, t_u, tt):
+        frac = (band_s - tu) / te if te > 0 else 1.0
+        if frac > 0:
+            out.append(substring(g, 0.0, float(frac), normalized=True))
+    return out
+
+
+def reached_lines(network: RoadNetwork, edge_geoms, node_time_s: np.ndarray, band_s: float) -> np.ndarray:
+    """Line geometries of the network reached within ``band_s`` (whole and partial edges)."""
+    geoms = _check_geoms(network, edge_geoms)
+    full, partial, t_u = _full_and_partial(network, node_time_s, band_s)
+    lines = list(geoms[_one_direction(network, full)])
+    lines += _cut(geoms[partial], t_u[partial], network.travel_time_s[partial], band_s)
+    return np.array(lines, dtype=object)
+
+
+def _check_geoms(network: RoadNetwork, edge_geoms) -> np.ndarray:
+    geoms = np.asarray(edge_geoms, dtype=object)
+    if len(geoms) != len(network.edge_u):
+        raise AnalysisError(f"edge_geoms needs one geometry per network edge ({len(network.edge_u)}), got {len(geoms)}")
+    return geoms
+
+
+def _buffered_union(lines, buffer_m: float):
+    """Union of buffered lines; chains of edges are merged first, so there are fewer shapes to union."""
+    if len(lines) == 0:
+        return Polygon()
+    parts = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
+    return shapely.union_all(shapely.buffer(parts, buffer_m, quad_segs=4))
+
+
+def _clean(poly, *, min_hole_m2: float, min_island_m2: float, keep_point=None):
+    parts = list(poly.geoms) if isinstance(poly, MultiPolygon) else [poly]
+    out = []
+    for p in parts:
+        if p.is_empty:
+            continue
+        if p.area < min_island_m2 and not (keep_point is not None and p.contains(keep_point)):
+            continue
+        holes = [r for r in p.interiors if Polygon(r).area >= min_hole_m2]
+        out.append(Polygon(p.exterior, holes))
+    if not out:
+        return Polygon()
+    return out[0] if len(out) == 1 else MultiPolygon(out)
+
+
+def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *,
+                       buffer_m: float = DEFAULT_BUFFER_M, min_hole_m2: float = DEFAULT_MIN_HOLE_M2,
+                       min_island_m2: float = DEFAULT_MIN_ISLAND_M2, source_xy=None) -> list:
+    """One polygon (EPSG:27700) per band from a field of node times.
+
+    Parameters
+    ----------
+    node_time_s
+        Time at every node: one site's response (turnout + drive), or a
+        nearest-site field for the merged isochrone of a service.
+    bands_s
+        Increasing band limits in seconds.
+    source_xy
+        A point whose island is kept whatever its size (the site itself).
+    """
+    bands = [float(b) for b in bands_s]
+    if not bands or any(b <= 0 for b in bands) or bands != sorted(bands):
+        raise AnalysisError(f"bands_s must be positive and increasing, got {bands_s}")
+    if buffer_m <= 0:
+        raise AnalysisError(f"buffer_m must be positive, got {buffer_m}")
+    times = np.asarray(node_time_s, dtype=float)
+    geoms = _check_geoms(network, edge_geoms)
+    keep = shapely.Point(*source_xy) if source_xy is not None else None
+    polys = []
+    whole = Polygon()                       # buffered whole edges so far: each band adds only new ones
+    done = np.zeros(len(geoms), dtype=bool)
+    for b in bands:
+        full, partial, t_u = _full_and_partial(network, times, b)
+        new = _one_direction(network, full & ~done)
+        done |= full
+        whole = shapely.union(whole, _buffered_union(geoms[new], buffer_m))
+        cut = _cut(geoms[partial], t_u[partial], network.travel_time_s[partial], b)
+        merged = shapely.union(whole, _buffered_union(np.array(cut, dtype=object), buffer_m))
+        polys.append(_clean(merged, min_hole_m2=min_hole_m2, min_island_m2=min_island_m2, keep_point=keep)
+                     if not merged.is_empty else Polygon())
+    # a larger band always contains a smaller one (cleaning must not break nesting)
+    for i in range(1, len(polys)):
+        polys[i] = shapely.union(polys[i], polys[i - 1])
+    return polys
+
+
+def isochrones_frame(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *, label: str, crs: str = "EPSG:27700",
+                     **kwargs):
+    """Isochrones as a GeoDataFrame with columns label, band_s, area_km2, geometry."""
+    import geopandas as gpd
+
+    polys = isochrone_polygons(network, edge_geoms, node_time_s, bands_s, **kwargs)
+    return gpd.GeoDataFrame({"label": label, "band_s": [float(b) for b in bands_s],
+                             "area_km2": [p.area / 1e6 for p in polys]}, geometry=polys, crs=crs)

@@ -1,0 +1,222 @@
+"""The road network as arrays: node coordinates and a directed CSR graph of edge travel times.
+
+Built once from the warehouse's node and edge tables (or a synthetic region)
+and a speed profile; everything downstream (travel times, coverage,
+isochrones, calibration) works on these arrays with scipy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from bluelight.analysis.speeds import SpeedProfile, edge_speeds_kph, parse_maxspeed_kph
+from bluelight.errors import AnalysisError
+from bluelight.geo import BNG, WGS84, to_bng as lonlat_to_bng, transformer
+
+
+@dataclass(frozen=True)
+class RoadNetwork:
+    """A directed road network with travel times under one speed profile.
+
+    Attributes
+    ----------
+    node_ids
+        OSM (or synthetic) node ids, index order.
+    x_m, y_m
+        Node coordinates in EPSG:27700.
+    edge_u, edge_v
+        Edge endpoints as node indices.
+    length_m, highway, maxspeed_kph, travel_time_s
+        Per edge.
+    graph
+        CSR matrix ``graph[u, v]`` = fastest edge travel time from u to v.
+    key
+        Identifies network and profile together, for caching results.
+    """
+
+    node_ids: np.ndarray
+    x_m: np.ndarray
+    y_m: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    length_m: np.ndarray
+    highway: np.ndarray
+    maxspeed_kph: np.ndarray
+    travel_time_s: np.ndarray
+    graph: sparse.csr_matrix
+    profile_key: str
+    key: str
+    arc_edge: sparse.csr_matrix | None = None
+
+    def path_edges(self, predecessors: np.ndarray, target: int) -> list[int]:
+        """Edge indices of the shortest path ending at ``target``, from a Dijkstra predecessor row."""
+        edges = []
+        node = int(target)
+        while predecessors[node] >= 0:
+            prev = int(predecessors[node])
+            edges.append(int(self.arc_edge[prev, node]) - 1)
+            node = prev
+        return edges[::-1]
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @cached_property
+    def kdtree(self):
+        """A KD-tree of node coordinates, built on first use."""
+        from scipy.spatial import cKDTree
+
+        return cKDTree(np.column_stack([self.x_m, self.y_m]))
+
+    def index_of(self, node_ids) -> np.ndarray:
+        """Indices of the given node ids (raises if any is not in the network)."""
+        ids = np.asarray(node_ids, dtype=np.int64)
+        order = np.argsort(self.node_ids)
+        pos = np.searchsorted(self.node_ids, ids, sorter=order)
+        pos = np.clip(pos, 0, len(order) - 1)
+        idx = order[pos]
+        bad = self.node_ids[idx] != ids
+        if bad.any():
+            raise AnalysisError(f"{int(bad.sum())} node ids are not in the network, e.g. {ids[bad][:3].tolist()}")
+        return idx
+
+    def with_profile(self, profile: SpeedProfile) -> "RoadNetwork":
+        """The same roads with travel times under another profile."""
+        return build_network(self.node_ids, self.x_m, self.y_m, self.node_ids[self.edge_u], self.node_ids[self.edge_v],
+                             self.length_m, self.highway, self.maxspeed_kph, profile)
+
+
+def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_matrix:
+    """A CSR matrix keeping the smallest weight of parallel edges (scipy would add them)."""
+    return _csr_min_with_edges(u, v, w, n)[0]
+
+
+def _csr_min_with_edges(u, v, w, n) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """:func:`csr_min` and a matching matrix of (edge index + 1) of the edge kept for each arc."""
+    order = np.lexsort((w, v, u))
+    us, vs, ws = u[order], v[order], w[order]
+    first = np.ones(len(us), dtype=bool)
+    first[1:] = (us[1:] != us[:-1]) | (vs[1:] != vs[:-1])
+    # a zero weight would be read as "no edge" by csgraph: keep it strictly positive
+    graph = sparse.csr_matrix((np.maximum(ws[first], 1e-6), (us[first], vs[first])), shape=(n, n))
+    edges = sparse.csr_matrix((order[first] + 1, (us[first], vs[first])), shape=(n, n))
+    return graph, edges
+
+
+def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_kph,
+                  profile: SpeedProfile) -> RoadNetwork:
+    """Build a :class:`RoadNetwork` from node and edge arrays and a speed profile.
+
+    Parameters
+    ----------
+    node_ids, x_m, y_m
+        Nodes with EPSG:27700 coordinates.
+    u_ids, v_ids
+        Directed edges as node ids (a two-way street is two edges).
+    length_m, highway, maxspeed_kph
+        Per edge; ``maxspeed_kph`` is NaN where untagged.
+    """
+    node_ids = np.asarray(node_ids, dtype=np.int64)
+    if len(np.unique(node_ids)) != len(node_ids):
+        raise AnalysisError("node_ids must be unique")
+    length_m = np.asarray(length_m, dtype=float)
+    if len(length_m) and (not np.isfinite(length_m).all() or (length_m < 0).any()):
+        raise AnalysisError("edge lengths must be finite and non-negative")
+    highway = np.asarray(highway, dtype=object)
+    maxspeed = np.asarray(maxspeed_kph, dtype=float)
+    tmp = RoadNetwork(node_ids, np.asarray(x_m, float), np.asarray(y_m, float), np.empty(0, int), np.empty(0, int),
+                      length_m, highway, maxspeed, np.empty(0), sparse.csr_matrix((1, 1)), profile.key, "", None)
+    u = tmp.index_of(u_ids)
+    v = tmp.index_of(v_ids)
+    tt = length_m / (edge_speeds_kph(highway, maxspeed, profile) / 3.6)
+    graph, arc_edge = _csr_min_with_edges(u, v, tt, len(node_ids))
+    h = hashlib.sha256()
+    for arr in (node_ids, u, v, np.round(length_m, 2)):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    key = f"{h.hexdigest()[:16]}-{profile.key}"
+    return RoadNetwork(node_ids, tmp.x_m, tmp.y_m, u, v, length_m, highway, maxspeed, tt, graph, profile.key, key,
+                       arc_edge)
+
+
+def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: SpeedProfile) -> RoadNetwork:
+    """From tables with columns node_id, x_m, y_m and u, v, length_m, highway, maxspeed_kph."""
+    for name, frame, cols in (("nodes", nodes, ("node_id", "x_m", "y_m")),
+                              ("edges", edges, ("u", "v", "length_m", "highway", "maxspeed_kph"))):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise AnalysisError(f"{name} lacks column(s) {missing}")
+    return build_network(nodes["node_id"], nodes["x_m"], nodes["y_m"], edges["u"], edges["v"], edges["length_m"],
+                         edges["highway"], edges["maxspeed_kph"], profile)
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) and value else value
+
+
+def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Node and edge tables of an unprojected osmnx graph, in EPSG:27700 with WGS84 copies.
+
+    Parameters
+    ----------
+    G
+        An osmnx ``MultiDiGraph`` in WGS84 (as ``graph_from_xml`` or ``load_graphml`` give).
+    profile
+        Speed profile for the ``speed_kph`` and ``travel_time_s`` columns.
+
+    Returns
+    -------
+    nodes, edges
+        ``nodes``: node_id, x_m, y_m, lon, lat, street_count; ``edges``: edge_id,
+        u, v, key, osmid, name, highway, maxspeed_kph, oneway, length_m (measured
+        in EPSG:27700), speed_kph, travel_time_s, speed_profile, wkb, wkb_wgs84.
+    """
+    if len(G) == 0:
+        raise AnalysisError("the graph has no nodes")
+    crs = str(G.graph.get("crs", "epsg:4326")).lower()
+    if crs not in {"epsg:4326", "wgs84", "wgs 84", "+proj=longlat +datum=wgs84 +no_defs"}:
+        raise AnalysisError(f"the graph's CRS is {crs!r}: give an unprojected (EPSG:4326) osmnx graph")
+    from shapely import LineString, to_wkb
+    from shapely import transform as shp_transform
+
+    ids = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
+    lon = np.array([G.nodes[n]["x"] for n in G.nodes], dtype=float)
+    lat = np.array([G.nodes[n]["y"] for n in G.nodes], dtype=float)
+    x, y = lonlat_to_bng(lon, lat)
+    nodes = pd.DataFrame({"node_id": ids, "x_m": x, "y_m": y, "lon": lon, "lat": lat,
+                          "street_count": [G.nodes[n].get("street_count") for n in G.nodes]})
+    nodes["street_count"] = pd.to_numeric(nodes["street_count"], errors="coerce").astype("Int64")
+    pos = {n: (lo, la) for n, lo, la in zip(ids, lon, lat)}
+    rows = []
+    geoms = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        geom = d.get("geometry")
+        if geom is None:
+            geom = LineString([pos[u], pos[v]])
+        geoms.append(geom)
+        rows.append((u, v, k, str(d.get("osmid")), _first(d.get("name")), str(_first(d.get("highway")) or "road"),
+                     parse_maxspeed_kph(d.get("maxspeed")), bool(d.get("oneway", False))))
+    edges = pd.DataFrame(rows, columns=["u", "v", "key", "osmid", "name", "highway", "maxspeed_kph", "oneway"])
+    to_bng = transformer(WGS84, BNG)
+    bng = [shp_transform(g, lambda c: np.column_stack(to_bng.transform(c[:, 0], c[:, 1]))) for g in geoms]
+    edges["length_m"] = np.array([g.length for g in bng])
+    edges["speed_kph"] = edge_speeds_kph(edges["highway"], edges["maxspeed_kph"], profile)
+    edges["travel_time_s"] = edges["length_m"] / (edges["speed_kph"] / 3.6)
+    edges["speed_profile"] = profile.key
+    edges["wkb"] = to_wkb(bng)
+    edges["wkb_wgs84"] = to_wkb(geoms)
+    edges.insert(0, "edge_id", np.arange(len(edges), dtype=np.int64))
+    edges["name"] = edges["name"].astype("string")
+    return nodes, edges
+
+
+def network_from_osmnx(G, profile: SpeedProfile) -> RoadNetwork:
+    """A :class:`RoadNetwork` from an unprojected osmnx graph (see :func:`graph_tables`)."""
+    nodes, edges = graph_tables(G, profile)
+    return network_from_frames(nodes, edges, profile)

@@ -1,0 +1,175 @@
+"""Blue-light speed profiles: road speeds by class and limit, and turnout by duty system.
+
+A profile is a versioned YAML document; every travel time records the
+profile that produced it, so two results can always be told apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+from bluelight.config import latest_profile_name, profile_document
+from bluelight.errors import ConfigError
+
+@dataclass(frozen=True)
+class SpeedProfile:
+    """Speeds and turnout times used to turn a road network into response times."""
+
+    name: str
+    version: int
+    highway_kph: Mapping[str, float]
+    turnout_s: Mapping[str, float]
+    emergency_factor: float = 1.0
+    use_maxspeed: bool = True
+    maxspeed_factor: float = 1.0
+    min_kph: float = 8.0
+    max_kph: float = 112.0
+    day_hours: tuple[int, int] = (7, 19)
+    description: str = ""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    #: spread of actual around modelled response: log(actual/model) ~ N(log_mean, log_sd); None if not fitted
+    variability: Mapping[str, float] | None = None
+    #: how the profile was fitted and its measured error (written by calibration)
+    calibration: Mapping | None = None
+
+    @property
+    def key(self) -> str:
+        """Identifier recorded with every result: ``name@version``."""
+        return f"{self.name}@{self.version}"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "version": self.version, "description": self.description,
+            "sources": dict(self.sources), "emergency_factor": self.emergency_factor,
+            "use_maxspeed": self.use_maxspeed, "maxspeed_factor": self.maxspeed_factor,
+            "min_kph": self.min_kph, "max_kph": self.max_kph, "highway_kph": dict(self.highway_kph),
+            "turnout_s": dict(self.turnout_s), "day_hours": list(self.day_hours),
+            **({"variability": dict(self.variability)} if self.variability else {}),
+            **({"calibration": dict(self.calibration)} if self.calibration else {}),
+        }
+
+
+def _validate_profile(doc: dict, origin: str) -> None:
+    for key in ("name", "version", "highway_kph", "turnout_s"):
+        if key not in doc:
+            msg = f"speed profile {origin}: missing '{key}'"
+            raise ConfigError(msg)
+    for table in ("highway_kph", "turnout_s"):
+        for k, v in doc[table].items():
+            if not isinstance(v, (int, float)) or v < 0 or (table == "highway_kph" and v == 0):
+                msg = f"speed profile {origin}: {table}.{k} must be a positive number, got {v!r}"
+                raise ConfigError(msg)
+    if "default" not in doc["highway_kph"]:
+        msg = f"speed profile {origin}: highway_kph needs a 'default' speed"
+        raise ConfigError(msg)
+
+
+def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
+    _validate_profile(doc, origin)
+    return SpeedProfile(
+        name=str(doc["name"]), version=int(doc["version"]),
+        highway_kph={k: float(v) for k, v in doc["highway_kph"].items()},
+        turnout_s={k: float(v) for k, v in doc["turnout_s"].items()},
+        emergency_factor=float(doc.get("emergency_factor", 1.0)),
+        use_maxspeed=bool(doc.get("use_maxspeed", True)),
+        maxspeed_factor=float(doc.get("maxspeed_factor", 1.0)),
+        min_kph=float(doc.get("min_kph", 8.0)), max_kph=float(doc.get("max_kph", 112.0)),
+        day_hours=tuple(doc.get("day_hours", (7, 19))), description=str(doc.get("description", "")),
+        sources=dict(doc.get("sources", {})),
+        variability=_variability(doc.get("variability"), origin),
+        calibration=doc.get("calibration"),
+    )
+
+
+def _variability(value, origin: str) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not {"log_mean", "log_sd"} <= set(value) or float(value["log_sd"]) < 0:
+        msg = f"speed profile {origin}: variability needs log_mean and a non-negative log_sd"
+        raise ConfigError(msg)
+    out = {"log_mean": float(value["log_mean"]), "log_sd": float(value["log_sd"])}
+    q = value.get("log_quantiles")
+    if q is not None:
+        q = [float(v) for v in q]
+        if len(q) < 2 or any(b < a for a, b in zip(q, q[1:])):
+            msg = f"speed profile {origin}: variability.log_quantiles must be at least two increasing values"
+            raise ConfigError(msg)
+        out["log_quantiles"] = q
+    return out
+
+
+def load_profile(name_or_path: str | Path | None = None, *, directory: Path | None = None) -> SpeedProfile:
+    """A profile by name (default: the latest ``bluelight`` version) or by file path.
+
+    Profiles are shipped with the package and may be added or overridden in
+    the user's configuration directory (see :mod:`bluelight.config`);
+    ``directory`` reads one directory of profiles instead.
+    """
+    doc, origin = profile_document(name_or_path, directory=directory)
+    return profile_from_dict(doc, origin=origin)
+
+
+def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
+    """Blue-light speed of each edge: its class's typical speed, capped by the tagged limit.
+
+    The tagged limit (NaN where untagged) is scaled by ``maxspeed_factor``
+    because emergency vehicles may exceed limits; the class speed stands for
+    traffic, which the limit alone does not.
+    """
+    highway = np.asarray(highway, dtype=object)
+    maxspeed = np.asarray(maxspeed_kph, dtype=float)
+    default = profile.highway_kph["default"]
+    by_class = np.array([profile.highway_kph.get(str(h), default) for h in highway], dtype=float)
+    speed = by_class
+    if profile.use_maxspeed:
+        tagged = np.isfinite(maxspeed) & (maxspeed > 0)
+        speed = np.where(tagged, np.minimum(by_class, maxspeed * profile.maxspeed_factor), by_class)
+    speed = speed * profile.emergency_factor
+    return np.clip(speed, profile.min_kph, profile.max_kph)
+
+
+def edge_travel_times_s(length_m, highway, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
+    """Drive time of each edge in seconds."""
+    return np.asarray(length_m, dtype=float) / (edge_speeds_kph(highway, maxspeed_kph, profile) / 3.6)
+
+
+def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | None = None, standby: bool = False) -> float:
+    """Turnout / activation time for a site's duty system (day-crewed depends on the hour)."""
+    t = profile.turnout_s
+    if duty_system == "day_crewed":
+        lo, hi = profile.day_hours
+        day = hour is None or lo <= hour < hi
+        return t.get("day_crewed_day" if day else "day_crewed_night", t["default"])
+    if duty_system == "ambulance" and standby:
+        return t.get("ambulance_standby", t.get("ambulance", t["default"]))
+    return t.get(duty_system or "default", t["default"])
+
+
+def parse_maxspeed_kph(value) -> float:
+    """Tagged speed limit in km/h: '30 mph', '50', ['20 mph', '30 mph'] (lowest), else NaN."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, (list, tuple)):
+        speeds = [parse_maxspeed_kph(v) for v in value]
+        speeds = [s for s in speeds if s == s]
+        return min(speeds) if speeds else float("nan")
+    text = str(value).strip().lower()
+    if text.startswith("["):
+        return parse_maxspeed_kph(re.findall(r"[^\[\]'\",]+", text))
+    if text in {"walk", "none", "signals", "variable", ""}:
+        return float("nan")
+    if text.startswith("gb:nsl_single"):
+        return 60 * 1.609344
+    if text.startswith("gb:nsl_dual") or text.startswith("gb:motorway"):
+        return 70 * 1.609344
+    if text.startswith("gb:nsl_restricted") or text == "gb:urban":
+        return 30 * 1.609344
+    m = re.match(r"^(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?", text)
+    if not m:
+        return float("nan")
+    num = float(m.group(1))
+    return num * 1.609344 if m.group(2) == "mph" else num

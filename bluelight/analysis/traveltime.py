@@ -1,0 +1,145 @@
+"""Travel times over the road network: per-site fields within a cutoff, and nearest-site fields.
+
+Per-site times are directed (from the site outward) and kept sparse: only
+nodes within the cutoff are stored. A :class:`TravelTimeCache` keyed by
+network (which includes the speed profile) and node keeps every row computed,
+so a scenario never recomputes what it already has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+
+from bluelight.analysis.network import RoadNetwork
+from bluelight.errors import AnalysisError
+
+#: rows computed per Dijkstra call, to bound memory on large networks
+CHUNK = 64
+
+
+@dataclass(frozen=True)
+class SiteTimes:
+    """Drive times from each source node to every node within ``cutoff_s``.
+
+    Stored as CSR with an offset of one second so that a zero time (the
+    source itself) is distinguishable from "not reached"; use :meth:`dense`.
+    """
+
+    source_nodes: np.ndarray
+    stored: sparse.csr_matrix
+    cutoff_s: float
+    network_key: str
+
+    def dense(self, nodes: np.ndarray | None = None) -> np.ndarray:
+        """Times (s) to ``nodes`` (default all) as a dense array, ``inf`` where not reached."""
+        block = self.stored if nodes is None else self.stored[:, np.asarray(nodes)]
+        out = block.toarray()
+        out[out == 0] = np.inf
+        return out - 1.0
+
+    @property
+    def nbytes(self) -> int:
+        s = self.stored
+        return s.data.nbytes + s.indices.nbytes + s.indptr.nbytes
+
+
+def _validate_nodes(network: RoadNetwork, nodes) -> np.ndarray:
+    nodes = np.asarray(nodes, dtype=np.int64)
+    if nodes.ndim != 1:
+        raise AnalysisError("source nodes must be a 1-d array of node indices")
+    if len(nodes) and (nodes.min() < 0 or nodes.max() >= network.n_nodes):
+        raise AnalysisError("source node index outside the network (is a site off-network?)")
+    return nodes
+
+
+def site_travel_times(network: RoadNetwork, source_nodes, *, cutoff_s: float) -> SiteTimes:
+    """Drive times from each source node outward, to every node within ``cutoff_s``."""
+    nodes = _validate_nodes(network, source_nodes)
+    if not cutoff_s > 0:
+        raise AnalysisError(f"cutoff_s must be positive, got {cutoff_s}")
+    blocks = []
+    for start in range(0, len(nodes), CHUNK):
+        d = dijkstra(network.graph, directed=True, indices=nodes[start:start + CHUNK], limit=cutoff_s)
+        d = np.atleast_2d(d)
+        rows, cols = np.nonzero(np.isfinite(d))
+        blocks.append(sparse.csr_matrix((d[rows, cols] + 1.0, (rows, cols)), shape=d.shape))
+    stored = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, network.n_nodes))
+    return SiteTimes(nodes, stored, float(cutoff_s), network.key)
+
+
+def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
+                       cutoff_s: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """For every node, the fastest response from any source and which source gives it.
+
+    One multi-source Dijkstra. Each source may carry an offset (its turnout):
+    a dummy node per source, joined to it by an edge of that length, makes the
+    search minimise offset + drive time while still naming the winning source.
+
+    Returns
+    -------
+    (time_s, source)
+        ``time_s`` per node (``inf`` beyond reach or the cutoff); ``source``
+        the index into ``source_nodes`` of the winner, -1 where none.
+    """
+    nodes = _validate_nodes(network, source_nodes)
+    n, k = network.n_nodes, len(nodes)
+    if k == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    offsets = np.zeros(k) if offsets_s is None else np.asarray(offsets_s, dtype=float)
+    if offsets.shape != (k,) or (offsets < 0).any() or not np.isfinite(offsets).all():
+        raise AnalysisError("offsets_s must be one finite, non-negative value per source")
+    if not offsets.any():
+        # no offsets: the sources themselves start the search, and csgraph names the winner
+        dist, _, src = dijkstra(network.graph, directed=True, indices=nodes, limit=cutoff_s, min_only=True,
+                                return_predecessors=True)
+        first_site = {}
+        for i, node in enumerate(nodes.tolist()):
+            first_site.setdefault(node, i)
+        lookup = np.full(n, -1, dtype=np.int64)
+        lookup[list(first_site)] = list(first_site.values())
+        winner = np.where(src >= 0, lookup[np.maximum(src, 0)], -1)
+        winner[~np.isfinite(dist)] = -1
+        return dist, winner
+    g = network.graph.tocoo()
+    dummy = np.arange(n, n + k)
+    rows = np.concatenate([g.row, dummy])
+    cols = np.concatenate([g.col, nodes])
+    stand_in = np.maximum(offsets, 1e-6)   # csgraph reads a zero weight as "no edge"
+    data = np.concatenate([g.data, stand_in])
+    aug = sparse.csr_matrix((data, (rows, cols)), shape=(n + k, n + k))
+    dist, _, src = dijkstra(aug, directed=True, indices=dummy, limit=cutoff_s, min_only=True,
+                            return_predecessors=True)
+    dist = dist[:n]
+    src = src[:n]
+    winner = np.where(src >= 0, src - n, -1).astype(np.int64)
+    winner[~np.isfinite(dist)] = -1
+    reached = winner >= 0
+    dist[reached] -= (stand_in - offsets)[winner[reached]]
+    return dist, winner
+
+
+class TravelTimeCache:
+    """Per-node drive-time rows computed once per network and cutoff, reused by every scenario."""
+
+    def __init__(self, network: RoadNetwork, *, cutoff_s: float):
+        self.network = network
+        self.cutoff_s = float(cutoff_s)
+        self._rows: dict[int, sparse.csr_matrix] = {}
+        self.computed = 0
+
+    def times(self, source_nodes) -> SiteTimes:
+        """Site times for ``source_nodes``, computing only rows not seen before."""
+        nodes = _validate_nodes(self.network, source_nodes)
+        missing = sorted({int(n) for n in nodes} - self._rows.keys())
+        if missing:
+            fresh = site_travel_times(self.network, missing, cutoff_s=self.cutoff_s)
+            for i, node in enumerate(missing):
+                self._rows[node] = fresh.stored[i]
+            self.computed += len(missing)
+        stored = sparse.vstack([self._rows[int(n)] for n in nodes], format="csr") if len(nodes) else \
+            sparse.csr_matrix((0, self.network.n_nodes))
+        return SiteTimes(nodes, stored, self.cutoff_s, self.network.key)

@@ -1,0 +1,149 @@
+"""Configuration files: shipped as package data, overridable from a user directory.
+
+Speed profiles, targets, rates and rules are YAML files inside the installed
+package (``bluelight/config``), read through :mod:`importlib.resources` so that
+a wheel install works as well as a checkout. A user directory
+(``BLUELIGHT_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/bluelight``, else
+``~/.config/bluelight``) can add files or override shipped ones by name; new
+files (a fitted speed profile) are written there, never into the package.
+
+This is the one YAML loader of the project: every reader goes through
+:func:`read_yaml`, so every bad file gets the same kind of message.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import yaml
+
+from bluelight.errors import ConfigError
+
+PROFILES = "speed_profiles"
+
+
+def package_config() -> Traversable:
+    """The configuration shipped inside the installed package."""
+    return resources.files("bluelight") / "config"
+
+
+def user_config_dir() -> Path:
+    """Where a user's own configuration lives (it may not exist yet)."""
+    env = os.environ.get("BLUELIGHT_CONFIG_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".config") / "bluelight"
+
+
+def config_file(name: str) -> Path:
+    """A configuration file by relative name: the user's copy if there is one, else the shipped one.
+
+    Pip installs packages unpacked, so the shipped file is a real path that
+    loaders needing one (the targets loader hashes the file) can open.
+
+    Raises
+    ------
+    ConfigError
+        If neither exists.
+    """
+    user = user_config_dir() / name
+    if user.is_file():
+        return user
+    shipped = package_config().joinpath(*name.split("/"))
+    if shipped.is_file():
+        return Path(str(shipped))
+    msg = f"configuration file {name!r} is neither in {user_config_dir()} nor shipped with the package"
+    raise ConfigError(msg)
+
+
+def read_yaml(source: str | Path | Traversable, *, what: str = "configuration") -> dict:
+    """A YAML mapping from a file, or a :class:`ConfigError` naming the file and the problem."""
+    label = str(source)
+    try:
+        text = source.read_text(encoding="utf-8") if isinstance(source, Traversable) \
+            else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{what} {label}: cannot be read ({exc.__class__.__name__}: {exc})"
+        raise ConfigError(msg) from exc
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        msg = f"{what} {label}: not valid YAML: {exc}"
+        raise ConfigError(msg) from exc
+    if not isinstance(doc, dict):
+        msg = f"{what} {label}: expected a mapping of keys to values"
+        raise ConfigError(msg)
+    return doc
+
+
+def load_config(name: str) -> tuple[dict, str]:
+    """A named configuration document (``dap.yaml``) and where it was read from."""
+    source = config_file(name)
+    return read_yaml(source, what=name), str(source)
+
+
+def _profile_files(directory: Path | None = None) -> dict[str, Traversable]:
+    """Every speed profile by name; a user's profile overrides a shipped one of the same name.
+
+    ``directory`` replaces both with one directory of profiles (for a calibration kept apart).
+    """
+    found: dict[str, Traversable] = {}
+    if directory is not None:
+        return {e.stem: e for e in sorted(Path(directory).glob("*.yaml"))}
+    shipped = package_config() / PROFILES
+    for entry in shipped.iterdir() if shipped.is_dir() else ():
+        if entry.name.endswith(".yaml"):
+            found[entry.name.removesuffix(".yaml")] = entry
+    user = user_config_dir() / PROFILES
+    for entry in sorted(user.glob("*.yaml")) if user.is_dir() else ():
+        found[entry.stem] = entry
+    return found
+
+
+def profile_names(*, directory: Path | None = None) -> list[str]:
+    """Names of every speed profile available (shipped and the user's, or those in ``directory``)."""
+    return sorted(_profile_files(directory))
+
+
+def latest_profile_name(family: str = "bluelight", *, directory: Path | None = None) -> str:
+    """The highest version of a profile family (``bluelight_v2``, or ``_v3`` after a calibration)."""
+    versions = [int(n.removeprefix(f"{family}_v")) for n in _profile_files(directory)
+                if n.startswith(f"{family}_v") and n.removeprefix(f"{family}_v").isdigit()]
+    if not versions:
+        where = directory or f"the package or {user_config_dir() / PROFILES}"
+        msg = f"no {family}_v*.yaml speed profile in {where}"
+        raise ConfigError(msg)
+    return f"{family}_v{max(versions)}"
+
+
+def profile_document(name_or_path: str | Path | None = None, *, directory: Path | None = None) -> tuple[dict, str]:
+    """A speed profile's YAML document by name (default: the latest ``bluelight`` version) or by file path."""
+    if name_or_path is None:
+        name_or_path = latest_profile_name(directory=directory)
+    if Path(str(name_or_path)).suffix:
+        path = Path(name_or_path)
+        if not path.is_file():
+            msg = f"speed profile file {path} not found"
+            raise ConfigError(msg)
+        return read_yaml(path, what="speed profile"), str(path)
+    files = _profile_files(directory)
+    if str(name_or_path) not in files:
+        msg = f"speed profile {str(name_or_path)!r} not found; known profiles: {sorted(files)}"
+        raise ConfigError(msg)
+    source = files[str(name_or_path)]
+    return read_yaml(source, what="speed profile"), str(source)
+
+
+def write_profile(name: str, text: str, *, directory: Path | None = None) -> Path:
+    """Write a new speed profile atomically into the user directory (or ``directory``), never the package."""
+    target_dir = Path(directory) if directory else user_config_dir() / PROFILES
+    target_dir.mkdir(parents=True, exist_ok=True)
+    out = target_dir / f"{name}.yaml"
+    tmp = out.with_suffix(".yaml.partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out

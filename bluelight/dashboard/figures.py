@@ -1,0 +1,500 @@
+"""Figure and table builders: plain functions of data, testable without a server."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import dash_ag_grid as dag
+from dash import html
+
+from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
+
+SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
+STATUS_OPACITY = {"open": 0.95, "planned": 0.8, "candidate": 0.6, "closed": 0.35}
+
+
+def _has_features(source) -> bool:
+    return isinstance(source, str) or bool(source and source.get("features"))
+
+
+def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> go.Figure:
+    """An offline map: white background, the project's own roads and boundaries as layers (GeoJSON or URL)."""
+    layers = []
+    if _has_features(boundaries):
+        layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
+                       "below": "traces", "sourceattribution": OS_ATTRIBUTION})
+    if _has_features(roads):
+        layers.append({"source": roads, "type": "line", "color": "#c8c8c8", "line": {"width": 0.8},
+                       "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
+    centre = {"lon": -0.13, "lat": 51.515}
+    zoom = 11.5
+    if bounds:
+        centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
+        span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.6, 1e-3)
+        zoom = max(3.0, min(14.0, 8.6 - math.log2(span / 0.4)))
+    fig = go.Figure()
+    fig.update_layout(map={"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
+                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height,
+                      legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"})
+    return fig
+
+
+def empty_map(*, roads, boundaries, bounds=None) -> go.Figure:
+    """The base map with nothing on it yet (a map needs a map trace, or plotly draws empty axes)."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    fig.add_trace(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
+    return fig
+
+
+def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
+    """Put ``layers`` before the map's own layers (so they draw beneath them).
+
+    Assigning replaces the layer list; ``update_layout(map_layers=...)`` would
+    merge the new list into the old one element by element.
+    """
+    fig.layout.map.layers = tuple(layers) + tuple(fig.layout.map.layers)
+    return fig
+
+
+def with_tiles(fig: go.Figure, web_tiles: bool) -> go.Figure:
+    """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
+    if web_tiles:
+        fig.update_layout(map_style="open-street-map")
+    return fig
+
+
+def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | None, bounds=None) -> go.Figure:
+    """All sites by service (colour) and status (opacity), over the road network."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    for (service, status), grp in sites.groupby(["service", "status"], sort=True):
+        fig.add_trace(go.Scattermap(
+            lon=grp["lon"], lat=grp["lat"], mode="markers",
+            marker={"size": 9 if status == "open" else 8, "color": SERVICE_COLOURS.get(service, "#7f7f7f"),
+                    "opacity": STATUS_OPACITY.get(status, 0.8)},
+            name=f"{service.title()} – {status} ({len(grp)})",
+            customdata=grp[["site_id", "kind", "source"]].to_numpy(),
+            text=grp["name"],
+            hovertemplate="<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>source: %{customdata[2]}<extra></extra>",
+        ))
+    return fig
+
+
+def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> dag.AgGrid:
+    """A sortable, filterable, paginated grid of a DataFrame."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return dag.AgGrid(
+        id=table_id, rowData=records,
+        columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
+                     "resizable": True, "tooltipField": c} for c in frame.columns],
+        defaultColDef={"minWidth": 110, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,
+                         "domLayout": "autoHeight",
+                         "enableCellTextSelection": True},
+        className="ag-theme-alpine", style={"width": "100%"},
+    )
+
+
+def count_cards(counts: dict) -> html.Div:
+    """A row of small cards, one per figure (numbers are formatted with thousands separators)."""
+    return html.Div(className="cards", children=[
+        html.Div(className="card", children=[html.Div(f"{n:,}" if isinstance(n, int) else n, className="card-value"),
+                                             html.Div(t.replace("_", " "), className="card-label")])
+        for t, n in counts.items()])
+
+
+def travel_model_panel(profile) -> html.Div:
+    """The active speed profile: where its figures come from and how wrong it is, measured."""
+    cal = profile.calibration or {}
+    rows = []
+    for r in cal.get("in_sample", []):
+        rows.append({"model": r["name"], "incidents": r["n"], "mean abs error s": round(r["mae_s"], 1),
+                     "bias s": round(r["bias_s"], 1), "within ±60 s": f"{100 * r['within_60s']:.0f}%",
+                     "within ±120 s": f"{100 * r['within_120s']:.0f}%",
+                     "modelled within 6 min": f"{100 * r['modelled_share_within_6min']:.1f}%",
+                     "actual within 6 min": f"{100 * r['actual_share_within_6min']:.1f}%"})
+    speeds = pd.DataFrame({"road class": list(profile.highway_kph), "km/h": [round(v, 1) for v in profile.highway_kph.values()]})
+    turnout = pd.DataFrame({"duty system": list(profile.turnout_s), "turnout s": [round(v) for v in profile.turnout_s.values()]})
+    headline = (f"Cross-validated mean absolute error {cal['cv_mae_s']:.0f} s on {cal['observations']['used']:,} "
+                f"LFB incidents inside the road network ({cal['file']}, sha256 {cal['sha256'][:12]})."
+                if cal else "This profile is not calibrated: its error has not been measured.")
+    return html.Div(className="panel", id="travel-model", children=[
+        html.H3(f"Travel model: speed profile {profile.key}"),
+        html.P(headline),
+        html.P(className="note", children=(
+            "Response time = turnout + drive time on the road network. Compliance shares are reported from the "
+            "spread of actual around modelled times (a single deterministic time overstates compliance).")),
+        frame_table(pd.DataFrame(rows), table_id="travel-model-error", page_size=5) if rows else html.Div(),
+        html.Div(style={"display": "flex", "gap": "24px"}, children=[
+            html.Div(style={"flex": 1}, children=[frame_table(speeds, table_id="travel-model-speeds", page_size=20)]),
+            html.Div(style={"flex": 1}, children=[frame_table(turnout, table_id="travel-model-turnout", page_size=20)]),
+        ]),
+        html.Ul([html.Li([html.B(k + ": "), v]) for k, v in profile.sources.items()], className="note"),
+    ])
+
+
+# ----------------------------------------------------------------------------- coverage
+
+RESPONSE_BINS_MIN = [0, 3, 4, 5, 6, 7, 8, 10, 12, 15, 30]
+
+
+def _to_wgs84_geojson(polys) -> list[dict]:
+    import shapely
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    out = []
+    for p in polys:
+        if p is None or p.is_empty:
+            out.append(None)
+            continue
+        g = shapely.transform(p.simplify(10), lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        out.append({"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)})
+    return out
+
+
+ISO_COLOURS = ["#1a9850", "#fee08b", "#fc8d59", "#d73027"]
+
+
+def isochrone_layers(polys, bands_s) -> list[dict]:
+    """Map layers for nested isochrone bands, largest first so the smaller ones stay visible."""
+    feats = _to_wgs84_geojson(polys)
+    layers = []
+    for i in reversed(range(len(feats))):
+        if feats[i] is None:
+            continue
+        layers.append({"source": {"type": "FeatureCollection", "features": [feats[i]]}, "type": "fill",
+                       "color": ISO_COLOURS[i % len(ISO_COLOURS)], "opacity": 0.22, "below": "traces"})
+    return layers
+
+
+def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
+                 sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
+                 iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "") -> go.Figure:
+    """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    on = ~np.isnan(response_s)
+    minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
+    colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
+    scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
+    if zones_geojson is not None and _has_features(zones_geojson):
+        fig.add_trace(go.Choroplethmap(
+            geojson=zones_geojson, locations=points.loc[on, "zone"], z=minutes[on], zmin=0, zmax=15,
+            colorscale=scale, marker={"opacity": 0.55, "line": {"width": 0}}, colorbar=colorbar,
+            name="response (min)", customdata=np.column_stack([points.loc[on, "area"], points.loc[on, "weight"]]),
+            hovertemplate="%{location} (%{customdata[0]})<br>response %{z:.1f} min<br>population %{customdata[1]:,.0f}"
+                          "<extra></extra>"))
+    else:
+        fig.add_trace(go.Scattermap(
+            lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers", name="incidents",
+            marker={"size": 6, "color": minutes[on], "cmin": 0, "cmax": 15, "colorscale": scale, "colorbar": colorbar},
+            text=points.loc[on, "zone"], hovertemplate="%{text}<br>response %{marker.color:.1f} min<extra></extra>"))
+    if highlight is not None and highlight.any():
+        fig.add_trace(go.Scattermap(lon=points.loc[highlight, "lon"], lat=points.loc[highlight, "lat"], mode="markers",
+                                    marker={"size": 7, "color": "#6a3d9a"}, name="reached first by the chosen site"))
+    fig.add_trace(go.Scattermap(
+        lon=sites["lon"], lat=sites["lat"], mode="markers", name="sites",
+        marker={"size": 10, "color": "#10243e"}, text=sites["name"], customdata=sites["site_id"],
+        hovertemplate="<b>%{text}</b><br>%{customdata}<extra>site</extra>"))
+    if iso_layers:
+        add_layers_first(fig, iso_layers)
+    if title:
+        fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
+    return fig
+
+
+def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
+                     label: str, variability=None) -> go.Figure:
+    """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread)."""
+    on = ~np.isnan(response_s)
+    t = response_s[on]
+    w = np.asarray(weight, float)[on]
+    grid = np.linspace(0, 20 * 60, 241)
+    fig = go.Figure()
+    if w.sum() > 0:
+        order = np.argsort(t)
+        cum = np.cumsum(w[order]) / w.sum()
+        fig.add_trace(go.Scatter(x=t[order] / 60, y=cum, mode="lines", name="modelled (single time)",
+                                 line={"color": "#9aa5b1", "dash": "dot"}))
+        if variability is not None:
+            prob = [float((w * variability.prob_within(t, g)).sum() / w.sum()) if g > 0 else 0.0 for g in grid]
+            fig.add_trace(go.Scatter(x=grid / 60, y=prob, mode="lines", name="modelled with variability",
+                                     line={"color": "#10243e", "width": 3}))
+    fig.add_vline(x=threshold_s / 60, line={"color": "#d62728", "dash": "dash"},
+                  annotation_text=f"standard {threshold_s / 60:g} min", annotation_position="bottom right")
+    if goal:
+        fig.add_hline(y=goal, line={"color": "#d62728", "dash": "dot"}, annotation_text=f"goal {goal:.0%}")
+    fig.update_layout(title={"text": label, "font": {"size": 13}}, xaxis_title="response time (minutes)",
+                      yaxis_title="share of demand on the network", yaxis={"tickformat": ".0%", "range": [0, 1.02]},
+                      xaxis={"range": [0, 20]}, height=340, margin={"l": 50, "r": 10, "t": 40, "b": 40},
+                      legend={"x": 0.55, "y": 0.1})
+    return fig
+
+
+def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,
+             profile_key: str, incidents=None) -> html.Div:
+    """One service's headline figures against its standard."""
+    def pct(v):
+        return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
+
+    def mins(v):
+        return "–" if v is None or not np.isfinite(v) else f"{v / 60:.1f} min"
+
+    status = {True: ("meets", "kpi-ok"), False: ("misses", "kpi-bad"), None: ("no target", "kpi-na")}[met]
+    return html.Div(className=f"card kpi {status[1]}", id=f"kpi-{service}", children=[
+        html.Div(service.title(), className="kpi-title"),
+        html.Div(pct(summary.share_within_modelled), className="card-value"),
+        html.Div(f"of population on the network reached within {threshold_s / 60:g} min", className="card-label"),
+        html.Div(f"mean {mins(summary.mean_s)} · 90th centile {mins(summary.p90_s)}", className="kpi-line"),
+        html.Div(f"{status[0]}: {target_text}", className="kpi-line"),
+        html.Div(f"incidents on the network: {pct(incidents.share_within_modelled)} within, mean "
+                 f"{mins(incidents.mean_s)} ({incidents.demand_on_network:,.0f} of {incidents.demand_total:,.0f})"
+                 if incidents is not None and incidents.demand_on_network > 0 else "no incidents of this service loaded",
+                 className="kpi-line"),
+        html.Div(f"{summary.demand_off_network:,.0f} people beyond the road data · profile {profile_key}",
+                 className="kpi-foot"),
+    ])
+
+
+def coverage_cards(s, *, threshold_s: float, demand_label: str, service: str) -> html.Div:
+    """Headline figures of one evaluation, or a plain statement that there is no demand to assess."""
+    if s.demand_on_network <= 0:
+        why = ("none of it lies within the road data" if s.demand_total > 0 else "none is loaded")
+        return html.Div(className="panel", id="cov-no-demand", children=[
+            html.B(f"Nothing to assess: {service} demand '{demand_label}' — {why}. "),
+            "Choose population, or load this service's incidents with 'bluelight etl incidents'."])
+    minutes = f"{threshold_s / 60:g} min"
+    return count_cards({
+        f"within {minutes} (modelled)": f"{100 * s.share_within_modelled:.1f}%",
+        f"within {minutes} (single time)": f"{100 * s.share_within:.1f}%",
+        "mean response": f"{s.mean_s / 60:.1f} min" if np.isfinite(s.mean_s) else "–",
+        "90th centile": f"{s.p90_s / 60:.1f} min" if np.isfinite(s.p90_s) else "over 30 min",
+        "demand on network": f"{s.demand_on_network:,.0f}", "beyond the road data": f"{s.demand_off_network:,.0f}",
+        "unreached within 30 min": f"{s.demand_unreached:,.0f}"})
+
+
+def summary_table(summaries: dict[str, object], threshold_s: float) -> pd.DataFrame:
+    """KPI rows (one per label) from coverage summaries, in planner's units, naming the standard."""
+    minutes = f"{threshold_s / 60:g} min"
+    rows = []
+    for label, s in summaries.items():
+        rows.append({"scenario": label, f"% within {minutes} (modelled)": round(100 * s.share_within_modelled, 2),
+                     f"% within {minutes} (single time)": round(100 * s.share_within, 2),
+                     "mean min": round(s.mean_s / 60, 2) if np.isfinite(s.mean_s) else None,
+                     "p90 min": round(s.p90_s / 60, 2) if np.isfinite(s.p90_s) else None,
+                     "demand on network": round(s.demand_on_network), "unreached": round(s.demand_unreached)})
+    return pd.DataFrame(rows)
+
+
+def area_table(by_area: pd.DataFrame) -> pd.DataFrame:
+    """Per-area coverage in planner's units."""
+    return pd.DataFrame({
+        "area": by_area["area"],
+        "share within (modelled) %": (100 * by_area["share_within_modelled"]).round(1),
+        "share within (single time) %": (100 * by_area["share_within"]).round(1),
+        "mean min": (by_area["mean_s"] / 60).round(2),
+        "p90 min": (by_area["p90_s"] / 60).round(2),
+        "demand on network": by_area["demand_on_network"].round(0),
+        "beyond road data": by_area["demand_off_network"].round(0),
+    })
+
+
+def with_change_row(table: pd.DataFrame) -> pd.DataFrame:
+    """Add a row with the second row minus the first, for every numeric column."""
+    if len(table) < 2:
+        return table
+    diff = {c: (round(table[c].iloc[1] - table[c].iloc[0], 2) if pd.api.types.is_numeric_dtype(table[c]) and
+                table[c].notna().all() else None) for c in table.columns}
+    diff[table.columns[0]] = "change (second − first)"
+    return pd.concat([table, pd.DataFrame([diff])], ignore_index=True)
+
+
+def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,
+               closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds) -> go.Figure:
+    """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    on = ~np.isnan(delta_s)
+    fig.add_trace(go.Choroplethmap(
+        geojson=zones_geojson, locations=points.loc[on, "zone"], z=np.clip(delta_s[on] / 60, -5, 5), zmin=-3, zmax=3,
+        colorscale=[[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]], marker={"opacity": 0.6, "line": {"width": 0}},
+        colorbar={"title": {"text": "change<br>minutes"}, "thickness": 12, "len": 0.6}, name="change",
+        hovertemplate="%{location}<br>change %{z:+.2f} min<extra></extra>"))
+    fig.add_trace(go.Scattermap(lon=sites["lon"], lat=sites["lat"], mode="markers", name="open sites",
+                                marker={"size": 10, "color": "#10243e"}, text=sites["name"],
+                                hovertemplate="%{text}<extra></extra>"))
+    if len(closed):
+        fig.add_trace(go.Scattermap(lon=closed["lon"], lat=closed["lat"], mode="markers", name="closed in scenario",
+                                    marker={"size": 12, "color": "#d73027"}, text=closed["name"],
+                                    hovertemplate="%{text} (closed)<extra></extra>"))
+    if len(added):
+        from bluelight.etl.geo import to_wgs84
+
+        lon, lat = to_wgs84(added["easting"], added["northing"])
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="new or moved site",
+                                    marker={"size": 13, "color": "#6a3d9a"}, text=added["site_id"],
+                                    hovertemplate="%{text}<extra>new/moved</extra>"))
+    return fig
+
+
+def comparison_report(table: pd.DataFrame, curves: list[go.Figure], *, service: str, threshold_s: float, profile,
+                      data_source: dict) -> str:
+    """A self-contained HTML report (plotly.js inlined, no outside requests) of a scenario comparison."""
+    import html as html_lib
+
+    rows = "".join("<tr>" + "".join(f"<td>{html_lib.escape('' if v is None else str(v))}</td>" for v in r) + "</tr>"
+                   for r in table.itertuples(index=False))
+    head = "".join(f"<th>{html_lib.escape(c)}</th>" for c in table.columns)
+    plots = "".join(c.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, c in enumerate(curves))
+    params = "".join(f"<li><b>{html_lib.escape(k)}</b>: {html_lib.escape(str(v))}</li>" for k, v in profile.sources.items())
+    synthetic = "<p><b>SYNTHETIC DATA: not a real place.</b></p>" if data_source.get("synthetic") else ""
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Scenario comparison – {service}</title>
+<style>body{{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccd;padding:4px 8px;font-size:13px}}th{{background:#f2f4f7}}</style></head><body>
+<h1>Scenario comparison: {html_lib.escape(service)} cover</h1>{synthetic}
+<p>Standard: {threshold_s / 60:g} minutes. Response = turnout + drive time on the road network, speed profile
+{html_lib.escape(profile.key)}. Shares "modelled" include the calibrated spread of real attendance times.</p>
+<table><tr>{head}</tr>{rows}</table>{plots}
+<h2>Assumptions and sources</h2><ul>{params}</ul>
+<p>Data source: {html_lib.escape(str(data_source.get('kind')))} ({html_lib.escape(str(data_source.get('path')))}).
+Roads © OpenStreetMap contributors (ODbL). Contains public sector information licensed under the Open Government
+Licence v3.0; contains OS data © Crown copyright and database right.</p></body></html>"""
+
+
+def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates: pd.DataFrame,
+                     chosen: list[str], roads, boundaries, bounds=None, title: str = "") -> go.Figure:
+    """Demand of a band (circles sized and shaded by incidents a year), stations, candidate and chosen posts."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    w = points["weight"].to_numpy(float)
+    size = 4 + 14 * np.sqrt(w / w.max()) if len(w) and w.max() > 0 else np.full(len(w), 4.0)
+    fig.add_trace(go.Scattermap(
+        lon=points["lon"], lat=points["lat"], mode="markers", name="demand (incidents a year)",
+        marker={"size": size, "color": w, "colorscale": "YlOrRd", "opacity": 0.6, "showscale": True,
+                "colorbar": {"title": {"text": "incidents<br>a year"}, "thickness": 12, "len": 0.6, "x": 0.99}},
+        text=points["zone"], hovertemplate="%{text}<br>%{marker.color:.2f} incidents a year<extra></extra>"))
+    fig.add_trace(go.Scattermap(
+        lon=stations["lon"], lat=stations["lat"], mode="markers", name=f"ambulance stations ({len(stations)})",
+        marker={"size": 9, "color": SERVICE_COLOURS["ambulance"]}, text=stations["name"],
+        hovertemplate="<b>%{text}</b><extra>ambulance station</extra>"))
+    is_chosen = candidates["site_id"].isin(chosen)
+    for label, mask, colour, opacity in (("candidate posts, open in this band", candidates["open_in_band"] & ~is_chosen,
+                                          "#10243e", 0.8),
+                                         ("candidate posts, closed in this band",
+                                          ~candidates["open_in_band"] & ~is_chosen, "#9aa5b1", 0.6)):
+        grp = candidates[mask]
+        fig.add_trace(go.Scattermap(lon=grp["lon"], lat=grp["lat"], mode="markers", name=f"{label} ({len(grp)})",
+                                    marker={"size": 8, "color": colour, "opacity": opacity}, text=grp["name"],
+                                    customdata=grp["service"],
+                                    hovertemplate="<b>%{text}</b> (%{customdata})<extra>candidate</extra>"))
+    grp = candidates[is_chosen]
+    fig.add_trace(go.Scattermap(lon=grp["lon"], lat=grp["lat"], mode="markers", name=f"chosen posts ({len(grp)})",
+                                marker={"size": 16, "color": "#ff7f0e"}, text=grp["name"], customdata=grp["service"],
+                                hovertemplate="<b>%{text}</b> (%{customdata})<extra>chosen post</extra>"))
+    if title:
+        fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
+    return fig
+
+
+def gain_curve(table: pd.DataFrame, *, y: str, y_label: str, title: str) -> go.Figure:
+    """Marginal-gain curve: the value reached with n ambulances posted (line) and what each adds (bars)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=table["ambulances_free"], y=table["gain"], name="gain of the n-th ambulance",
+                         marker_color="#9aa5b1", yaxis="y2"))
+    fig.add_trace(go.Scatter(x=table["ambulances_free"], y=table[y], mode="lines+markers", name=y_label,
+                             line={"color": "#10243e", "width": 3}))
+    share = y.startswith("share")
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, xaxis_title="ambulances posted",
+                      yaxis={"title": y_label, "tickformat": ".0%" if share else "",
+                             **({"range": [0, 1.02]} if share else {})},
+                      yaxis2={"title": "gain", "overlaying": "y", "side": "right", "showgrid": False},
+                      height=340, margin={"l": 60, "r": 60, "t": 40, "b": 40}, legend={"x": 0.02, "y": -0.35,
+                                                                                     "orientation": "h"})
+    return fig
+
+
+def dap_summary_table(result: dict) -> pd.DataFrame:
+    """Before/after figures of a DAP plan against the standards."""
+    b, a, e = result["before"], result["after"], result["expected_share_within"]
+    t = result["settings"]["threshold_s"]
+    rows = [("share within %.0f s (single time) %%" % t, 100 * b["share_within"], 100 * a["share_within"]),
+            ("share within %.0f s (with travel variability) %%" % t, 100 * b["share_within_modelled"],
+             100 * a["share_within_modelled"]),
+            (f"expected share within {t:.0f} s, vehicles busy {e['busy_fraction']:.0%} of the time %",
+             100 * e["before"], 100 * e["after"]),
+            ("mean response s", b["mean_s"], a["mean_s"]), ("90th centile s", b["p90_s"], a["p90_s"])]
+    for tb, ta in zip(result.get("targets_before", []), result.get("targets_after", [])):
+        goal = f" (goal {tb['goal']:.0%})" if tb["goal"] == tb["goal"] and tb["goal"] is not None else ""
+        rows.append((f"target {tb['target_id']}: {tb['statistic']} {tb['threshold_s']:.0f} s{goal}",
+                     f"{_fmt(tb['value'], tb['statistic'])} {'met' if tb['met'] else 'not met'}",
+                     f"{_fmt(ta['value'], ta['statistic'])} {'met' if ta['met'] else 'not met'}"))
+    frame = pd.DataFrame(rows, columns=["figure", "stations only", "with posts"])
+    # one type per column (the grid would call text in a number column invalid)
+    return frame.assign(**{c: [f"{v:,.1f}" if isinstance(v, float) else str(v) for v in frame[c]]
+                           for c in ("stations only", "with posts")})
+
+
+def _fmt(value, statistic: str) -> str:
+    if value is None or value != value:
+        return "n/a"
+    return f"{100 * value:.1f}%" if statistic == "share_within" else f"{value:.0f} s"
+
+
+COVER_COLOURS = {"fire only": "#d62728", "both within the standard": "#1a9850", "ambulance only": "#91bfdb",
+                 "neither": "#7f7f7f"}
+
+
+def fire_first_map(points: pd.DataFrame, stations: pd.DataFrame, *, zones_geojson, roads, boundaries, bounds=None,
+                   title: str = "") -> go.Figure:
+    """Zones by who reaches them within the standard (fire only in red), and fire stations by survivors added."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    for label, colour in COVER_COLOURS.items():
+        grp = points[points["cover"] == label]
+        if grp.empty:
+            continue
+        hover = ("%{location}<br>ambulance %{customdata[0]:.1f} min, fire %{customdata[1]:.1f} min<br>"
+                 "expected arrests %{customdata[2]:.2f} a year<extra>" + label + "</extra>")
+        fig.add_trace(go.Choroplethmap(
+            geojson=zones_geojson, locations=grp["zone"], z=np.ones(len(grp)), showscale=False,
+            colorscale=[[0, colour], [1, colour]], marker={"opacity": 0.55, "line": {"width": 0}},
+            name=f"{label} ({len(grp)} zones)", showlegend=True,
+            customdata=np.column_stack([grp["ambulance_s"] / 60, grp["fire_s"] / 60, grp["weight"]]),
+            hovertemplate=hover))
+    size = 8 + 22 * np.sqrt(stations["additional_survivors"].clip(lower=0) /
+                            max(stations["additional_survivors"].max(), 1e-9))
+    fig.add_trace(go.Scattermap(
+        lon=stations["lon"], lat=stations["lat"], mode="markers", name="fire stations (size: survivors added)",
+        marker={"size": size, "color": np.where(stations["enrolled"], SERVICE_COLOURS["fire"], "#9aa5b1")},
+        text=stations["name"], customdata=np.column_stack([stations["additional_survivors"], stations["site_id"]]),
+        hovertemplate="<b>%{text}</b><br>+%{customdata[0]:.3f} survivors a year<extra>%{customdata[1]}</extra>"))
+    if title:
+        fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
+    return fig
+
+
+def enrolment_figure(curve: pd.DataFrame) -> go.Figure:
+    """Expected survivors a year as stations are enrolled in order of what each adds."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=curve["step"], y=curve["marginal_survivors"], name="added by this station",
+                         marker_color="#9aa5b1", text=curve["name"], textposition="none",
+                         hovertemplate="%{text}: +%{y:.3f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=curve["step"], y=curve["cumulative_survivors"], mode="lines+markers",
+                             name="cumulative", line={"color": "#d62728", "width": 3}))
+    fig.update_layout(title={"text": "Enrolling stations 1..n: additional survivors a year", "font": {"size": 13}},
+                      xaxis_title="stations enrolled (best first)", yaxis_title="survivors a year", height=340,
+                      margin={"l": 50, "r": 10, "t": 40, "b": 40}, legend={"x": 0.55, "y": 0.15})
+    return fig
+
+
+def minutes_saved_figure(summary: dict) -> go.Figure:
+    """Distribution of minutes saved where a fire crew arrives first."""
+    fig = go.Figure()
+    hist = summary.get("minutes_saved_histogram")
+    if hist:
+        edges = hist["edges_min"]
+        fig.add_trace(go.Bar(x=[f"{a:g}–{b:g}" for a, b in zip(edges[:-1], edges[1:])], y=hist["demand"],
+                             marker_color="#d62728", name="expected arrests a year"))
+    fig.update_layout(title={"text": "Minutes saved where fire arrives first", "font": {"size": 13}},
+                      xaxis_title="minutes saved", yaxis_title="expected arrests a year", height=300,
+                      margin={"l": 50, "r": 10, "t": 40, "b": 40})
+    return fig

@@ -1,0 +1,46 @@
+"""The page shell: navigation, the synthetic-data banner, attribution."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
+
+
+def banner(wh: Warehouse) -> html.Div | None:
+    if not wh.available:
+        return html.Div(className="banner banner-warn", children=[
+            html.B("No warehouse yet. "),
+            f"Nothing is loaded at {wh.path}. Build it with ", html.Code("bluelight etl demo"),
+            " (or ", html.Code("make run"), ")."])
+    if wh.status()["data_source"]["synthetic"]:
+        return html.Div(className="banner banner-synthetic", children=[
+            html.B("SYNTHETIC DATA. "),
+            "No real data directory was found, so this is an invented region for demonstration only: "
+            "no figure on this page describes a real place."])
+    return None
+
+
+def shell(wh: Warehouse) -> html.Div:
+    nav = [dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
+           for page in dash.page_registry.values()]
+    return html.Div(className="shell", children=[
+        html.Header(className="topbar", children=[
+            html.Div("Blue Light Atlas", className="brand"),
+            html.Nav(nav, className="nav"),
+        ]),
+        banner(wh),
+        html.Div(id="global-alert", className="alert", style={"display": "none"}),
+        html.Main(dash.page_container, className="content"),
+        html.Footer(className="footer", children=[
+            html.Span(f"Roads and tagged stations {OSM_ATTRIBUTION}. "),
+            html.Span(f"{OGL_ATTRIBUTION}. Boundaries contain OS data © Crown copyright and database right."),
+        ]),
+    ])
+
+
+def control(label: str, component, html_for: str | None = None, **style) -> html.Div:
+    """A labelled control for a page's control bar (a <label for> when the component has an id to point at)."""
+    lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
+    return html.Div(className="control", style=style or None, children=[lab, component])

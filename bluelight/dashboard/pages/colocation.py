@@ -1,0 +1,290 @@
+"""Co-location: move one service into another's site; what it does to cover and to money, for a board."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dash
+import numpy as np
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from bluelight.analysis.finance import GREEN_BOOK_RATE, appraise, scenario_cash_items
+from bluelight.analysis.scenario import Scenario
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard.engine import DemandSpec, Engine
+from bluelight.dashboard.layout import control
+from bluelight.dashboard.queries import Warehouse
+from bluelight.vocab import EMERGENCY_SERVICES
+
+FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
+                  ("relocation_cost_gbp", "Relocation, one-off (£)"),
+                  ("receipt_gbp", "Capital receipt (£, blank: disposal value)"),
+                  ("running_cost_change_gbp_pa", "Extra running cost at the host (£ a year)"),
+                  ("grant_gbp", "Grant (£)"))
+
+
+def layout(wh: Warehouse, engine: Engine):
+    if not wh.available:
+        return html.Div([html.H2("Co-location"), html.P("No data loaded yet.")])
+    sites = pd.concat([engine.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
+    options = [{"label": f"{n} ({s})", "value": i} for i, n, s in zip(sites["site_id"], sites["name"],
+                                                                       sites["service"])]
+    return html.Div([
+        html.H2("Co-location: share a site, see cover and money side by side"),
+        html.Div(className="panel", children=[
+            html.H3("Candidates: every cross-service pair within a drive time, ranked"),
+            html.Div(className="controls", children=[
+                control("Within (seconds)", dcc.Input(id="col-max-travel", type="number", min=30, max=1800,
+                                                       step=30, value=300, debounce=True), "col-max-travel"),
+                control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
+                    {"label": "only moves that keep the standard and fit", "value": "allowed"}]))]),
+            html.Div(id="col-candidates-note", className="note"),
+            html.Div(id="col-candidates")]),
+        html.Div(className="panel", children=[html.Div(className="controls", children=[
+            control("Move site", dcc.Dropdown(id="col-move", options=options), "col-move", minWidth="320px"),
+            control("Into site", dcc.Dropdown(id="col-into", options=options), "col-into", minWidth="320px"),
+            control("Horizon (years)", dcc.Input(id="col-horizon", type="number", min=1, max=60, value=30,
+                                                  debounce=True), "col-horizon"),
+            control("Discount rate", dcc.Input(id="col-rate", type="number", min=0, max=0.2, step=0.005,
+                                                value=GREEN_BOOK_RATE, debounce=True), "col-rate"),
+            *[control(label, dcc.Input(id=f"col-{key}", type="number", debounce=True), f"col-{key}")
+              for key, label in FINANCE_INPUTS]])]),
+        html.Div(id="col-headline", className="panel"),
+        html.Div(className="row", children=[
+            html.Div(className="col panel", style={"flex": 3}, children=[
+                dcc.Loading(dcc.Graph(id="col-map", config={"displaylogo": False}))]),
+            html.Div(className="col panel", style={"flex": 2}, children=[
+                html.H3("What changes (before → after)"), html.Div(id="col-change")]),
+        ]),
+        html.Div(className="panel", children=[html.H3("Finance"), html.Div(id="col-finance")]),
+        html.Div(className="panel", children=[
+            html.Div(className="controls", children=[
+                control("Scenario name", dcc.Input(id="col-name", placeholder="e.g. police into Kentish Town"),
+                         "col-name"),
+                html.Button("Save scenario", id="col-save"),
+                html.Button("Download board report (HTML)", id="col-report-btn"), dcc.Download(id="col-report")]),
+            html.Div(id="col-saved", className="note")]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, engine: Engine, dirs: list[Path]) -> None:
+    dash.register_page("colocation", order=3, path="/colocation", name="Co-location",
+                       title="Blue Light Atlas – Co-location", layout=lambda **_: layout(wh, engine))
+    plan_inputs = [Input("col-move", "value"), Input("col-into", "value"), Input("col-horizon", "value"),
+                   Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS]]
+
+    @app.callback(Output("col-candidates", "children"), Output("col-candidates-note", "children"),
+                  Input("col-max-travel", "value"), Input("col-allowed", "value"))
+    def ranked(max_travel, allowed):
+        result = wh.colocation_candidates(engine.profile, float(max_travel or 300))
+        return candidates_view(result, only_allowed="allowed" in (allowed or []))
+
+    @app.callback(Output("col-move", "value"), Output("col-into", "value"),
+                  Input("col-candidate-table", "selectedRows"), prevent_initial_call=True)
+    def pick(rows):
+        return (rows[0]["move"], rows[0]["into"]) if rows else (dash.no_update, dash.no_update)
+
+    @app.callback(Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
+                  Output("col-headline", "children"), *plan_inputs)
+    def show(move, into, horizon, rate, *money):
+        plan = colocation_plan(wh, engine, move, into, horizon, rate, money)
+        return plan_view(wh, engine, plan)
+
+    @app.callback(Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
+                  *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
+    def save(_n, name, move, into, horizon, rate, *money):
+        plan = colocation_plan(wh, engine, move, into, horizon, rate, money, name=name)
+        path = scenario_files.save(dirs[0], plan["scenario"], service=plan["service"])
+        return (f"Saved to {path}. Record it in the warehouse with: bluelight etl scenarios {path}; "
+                f"evaluate every service it touches with: bluelight scenario run {path} --json")
+
+    @app.callback(Output("col-report", "data"), Input("col-report-btn", "n_clicks"), State("col-name", "value"),
+                  *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
+    def report(_n, name, move, into, horizon, rate, *money):
+        plan = colocation_plan(wh, engine, move, into, horizon, rate, money, name=name)
+        return {"content": report_html(wh, engine, plan),
+                "filename": f"{scenario_files.slug(plan['scenario'].name)}_board_report.html"}
+
+
+def candidates_view(result: dict, *, only_allowed: bool):
+    frame = pd.DataFrame(result["candidates"])
+    if frame.empty:
+        return html.P("No cross-service pairs within this drive time."), ""
+    if only_allowed:
+        frame = frame[frame["allowed"]]
+    shown = pd.DataFrame({
+        "move": frame["move"], "into": frame["into"], "move site": frame["move_name"], "service": frame["service"],
+        "into site": frame["into_name"], "host service": frame["into_service"], "drive s": frame["drive_s"].round(0),
+        "cover before %": (100 * frame["share_within_before"]).round(1),
+        "cover after %": (100 * frame["share_within_after"]).round(1),
+        "cover lost, points": frame["cover_loss_pp"].round(2),
+        "running cost released £ a year": frame["running_cost_released_gbp_pa"],
+        "£ a year per point lost": frame["dividend_gbp_pa_per_pp_lost"],
+        "keeps standard": frame["meets_standard_after"].map({True: "yes", False: "no"}),
+        "capacity": frame["capacity"]})
+    grid = figures.frame_table(shown, table_id="col-candidate-table", page_size=8)
+    grid.dashGridOptions = grid.dashGridOptions | {"rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                                    "enableClickSelection": True}}
+    grid.columnDefs = [c | ({"hide": True} if c["field"] in ("move", "into") else {}) for c in grid.columnDefs]
+    note = (f"{result['pairs']} pairs within {result['max_travel_s']:.0f} s (profile {result['profile']}); cover is "
+            f"each moving service's modelled share within its standard. Select a row to evaluate it. "
+            f"{result['caveat']} {space_text(result['space_rules'])}")
+    return grid, note
+
+
+def space_text(rules: dict) -> str:
+    """The capacity rule behind the "capacity" column, with where its figures come from."""
+    needs = ", ".join(f"{svc} {m2:.0f} m² and {rules['bays_needed'].get(svc, 0)} bay(s)"
+                      for svc, m2 in rules["space_needed_m2"].items())
+    return (f"Capacity: a moving service needs {needs}; a host may offer {rules['host_share_of_floor_area']:.0%} of "
+            f"its floor area (config/colocation.yaml: {rules['sources'].get('space_needed_m2', '')}) "
+            "\"unknown\" where the host's bays and floor area are not recorded.")
+
+
+def colocation_plan(wh: Warehouse, engine: Engine, move, into, horizon, rate, money, *, name=None) -> dict:
+    """The moving service's cover before and after (population and incidents by category) and the appraisal."""
+    from bluelight.errors import AnalysisError
+
+    if not move or not into:
+        return {"empty": True}
+    sites = pd.concat([engine.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
+    a, b = sites[sites["site_id"] == move], sites[sites["site_id"] == into]
+    if a.empty or b.empty or move == into:
+        raise AnalysisError("choose two different open sites")
+    a, b = a.iloc[0], b.iloc[0]
+    service, threshold = a["service"], DEFAULT_STANDARD[a["service"]][0]
+    fin = {k: float(v) for (k, _), v in zip(FINANCE_INPUTS, money) if v is not None}
+    scenario = Scenario(name=name or f"{a['name']} into {b['name']}", service=service,
+                        note=f"co-location drawn on the Co-location page, {datetime.now(timezone.utc):%Y-%m-%d}",
+                        changes=[{"action": "co_locate", "site": move, "into": into} | ({"finance": fin} if fin else {})],
+                        horizon_years=int(horizon or 30), discount_rate=float(GREEN_BOOK_RATE if rate is None else rate))
+    added = pd.DataFrame([{"site_id": move, "name": a["name"], "duty_system": a["duty_system"],
+                           "turnout_s": a["turnout_s"], "easting": b["easting"], "northing": b["northing"]}])
+    rows, evaluations = [], {}
+    specs = [("population", DemandSpec())] + [(f"{c} incidents", DemandSpec("incidents", categories=(c,)))
+                                              for c in wh.incident_categories(service)]
+    for label, spec in specs:
+        before = engine.evaluate(service, spec)
+        after = engine.evaluate(service, spec, closed=[move], added=added)
+        evaluations[label] = (before, after)
+        w = before.points["weight"].to_numpy()
+        on = ~np.isnan(before.response_s)
+        if w[on].sum() <= 0:
+            continue
+        s0, s1 = engine.summary(before, threshold), engine.summary(after, threshold)
+        rows.append({"demand": label, "within standard before": float(w[before.response_s <= threshold].sum()),
+                     "within standard after": float(w[after.response_s <= threshold].sum()),
+                     "modelled share before %": 100 * s0.share_within_modelled,
+                     "modelled share after %": 100 * s1.share_within_modelled,
+                     "mean s before": s0.mean_s, "mean s after": s1.mean_s, "p90 s before": s0.p90_s,
+                     "p90 s after": s1.p90_s})
+    items, missing = scenario_cash_items(scenario.changes, wh.estates())
+    appraisal = appraise(items, horizon_years=scenario.horizon_years, discount_rate=scenario.discount_rate,
+                         missing=missing)
+    return {"empty": False, "scenario": scenario, "service": service, "host_service": b["service"],
+            "threshold_s": threshold, "move": a, "into": b, "changes": pd.DataFrame(rows),
+            "evaluations": evaluations, "appraisal": appraisal}
+
+
+def plan_view(wh: Warehouse, engine: Engine, plan: dict):
+    if plan["empty"]:
+        fig = figures.empty_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        return figures.with_tiles(fig, engine.web_tiles), "", "", html.P(
+            "Choose a pair from the candidates, or a site to move and a host.")
+    fig = change_figure(wh, engine, plan)
+    table = plan["changes"].round(1)
+    ap = plan["appraisal"]
+    finance = html.Div([
+        html.P([html.B(f"Net present value £{ap.npv_gbp:,.0f}"),
+                f" over {ap.horizon_years} years at {100 * ap.discount_rate:.1f}% (HM Treasury Green Book "
+                f"default 3.5%)."]),
+        html.P(className="note", children=("Missing figures, not counted (supply them on the sites or above): "
+                                           + "; ".join(ap.missing)) if ap.missing else "All figures supplied."),
+        figures.frame_table(pd.DataFrame([i.__dict__ for i in ap.items]) if ap.items else
+                            pd.DataFrame(columns=["label", "amount_gbp", "year", "annual", "source"]),
+                            table_id="col-items", page_size=8),
+        figures.frame_table(_rounded(ap.cash_flows), table_id="col-cashflows", page_size=10)])
+    return (figures.with_tiles(fig, engine.web_tiles),
+            figures.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
+
+
+def _rounded(cash_flows: pd.DataFrame) -> pd.DataFrame:
+    """Pounds to the pound, discount factors to four places."""
+    return cash_flows.round({c: (4 if "factor" in c else 0) for c in cash_flows.columns})
+
+
+def change_figure(wh: Warehouse, engine: Engine, plan: dict, *, standalone: bool = False):
+    """Change in the moving service's response by zone; ``standalone`` embeds the zones (no app URLs)."""
+    before, after = plan["evaluations"]["population"]
+    sites = engine.sites(plan["service"])
+    delta = after.response_s - before.response_s
+    zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
+    return figures.change_map(before.points, delta, zones_geojson=zones,
+                              sites=sites[sites["site_id"] != plan["move"]["site_id"]],
+                              closed=sites[sites["site_id"] == plan["move"]["site_id"]],
+                              added=pd.DataFrame([{"site_id": f"{plan['move']['name']} at {plan['into']['name']}",
+                                                   "easting": plan["into"]["easting"],
+                                                   "northing": plan["into"]["northing"]}]),
+                              roads=None if standalone else layers.ROADS,
+                              boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS,
+                              bounds=wh.network_bounds())
+
+
+def headline(plan: dict) -> html.Div:
+    """Maltby-style sentence: demand within the standard after instead of before."""
+    return html.Div([html.B(f"{plan['move']['name']} ({plan['service']}) into {plan['into']['name']} "
+                            f"({plan['host_service']}). "),
+                     headline_text(plan) + ". ",
+                     html.Span(f"{plan['host_service'].title()} cover is unchanged (the host stays open). "
+                               f"NPV £{plan['appraisal'].npv_gbp:,.0f}.")])
+
+
+def report_html(wh: Warehouse, engine: Engine, plan: dict) -> str:
+    """A board-ready, self-contained HTML report: maps, tables, finance, assumptions and data sources."""
+    import html as h
+
+    if plan["empty"]:
+        from bluelight.errors import AnalysisError
+        raise AnalysisError("choose a site to move and a host before downloading the report")
+    ap = plan["appraisal"]
+    fig = change_figure(wh, engine, plan, standalone=True)
+    runs = wh.load_runs()[["dataset", "file_path", "sha256", "rows_loaded", "loaded_at"]]
+    profile = engine.profile
+    assumptions = [f"Standard for {plan['service']}: {plan['threshold_s'] / 60:g} minutes "
+                   f"({DEFAULT_STANDARD[plan['service']][1]}).",
+                   f"Response = turnout + drive time on the road network; speed profile {profile.key}.",
+                   *[f"{k}: {v}" for k, v in profile.sources.items()],
+                   f"Finance: horizon {ap.horizon_years} years, discount rate {100 * ap.discount_rate:.1f}%.",
+                   "Demand outside the road data is not assessed; stations outside it cannot be routed."]
+    tables = "".join(f"<h2>{h.escape(title)}</h2>{frame.to_html(index=False, na_rep='', float_format=lambda x: f'{x:,.1f}')}"
+                     for title, frame in (("What changes", plan["changes"]),
+                                          ("Finance items", pd.DataFrame([i.__dict__ for i in ap.items])),
+                                          ("Cash flows", _rounded(ap.cash_flows)),
+                                          ("Data loaded (file, SHA-256, rows)", runs)))
+    missing = ("<p><b>Missing figures (not counted):</b> " + h.escape("; ".join(ap.missing)) + "</p>") \
+        if ap.missing else ""
+    synthetic = "<p><b>SYNTHETIC DATA: not a real place.</b></p>" if wh.status()["data_source"]["synthetic"] else ""
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{h.escape(plan['scenario'].name)}</title>
+<style>body{{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733;max-width:1100px}}
+table{{border-collapse:collapse;margin-bottom:12px}}td,th{{border:1px solid #ccd;padding:4px 8px;font-size:13px}}
+th{{background:#f2f4f7}}</style></head><body>
+<h1>Co-location option: {h.escape(plan['scenario'].name)}</h1>{synthetic}
+<p><b>{h.escape(headline_text(plan))}</b></p>
+<p>Net present value <b>£{ap.npv_gbp:,.0f}</b> over {ap.horizon_years} years at {100 * ap.discount_rate:.1f}%.</p>
+{missing}
+{fig.to_html(full_html=False, include_plotlyjs=True)}
+<p>Map: change in {h.escape(plan['service'])} response time by area (green faster, red slower).</p>
+{tables}
+<h2>Assumptions</h2><ul>{''.join(f'<li>{h.escape(a)}</li>' for a in assumptions)}</ul>
+<p>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by Blue Light Atlas. Roads © OpenStreetMap contributors
+(ODbL). Contains public sector information licensed under the Open Government Licence v3.0; contains OS data
+© Crown copyright and database right.</p></body></html>"""
+
+
+def headline_text(plan: dict) -> str:
+    t = plan["changes"]
+    return "; ".join(f"{r['within standard after']:,.0f} {r['demand']} within {plan['threshold_s'] / 60:g} minutes "
+                     f"instead of {r['within standard before']:,.0f}" for r in t.to_dict("records"))

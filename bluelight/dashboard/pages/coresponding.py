@@ -1,0 +1,163 @@
+"""Co-responding: where fire crews reach cardiac arrests first, the survivors that adds, and the cost in fire cover."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import dash
+import pandas as pd
+from dash import ALL, Input, Output, State, dcc, html
+
+from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
+from bluelight.services.coresponding import CorespondingParams, load_params, to_json
+from bluelight.dashboard import figures, layers
+from bluelight.dashboard.engine import Engine
+from bluelight.dashboard.layout import control
+from bluelight.dashboard.queries import Warehouse
+
+MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)",
+                "waalewijn_2001": "Waalewijn 2001 (time to CPR and to defibrillation)",
+                "larsen_1993_linear": "Larsen 1993 (linear per-minute decline)"}
+
+
+def parse_params(model, names, values, bystander, amb_busy, on_scene, minutes) -> CorespondingParams:
+    base = load_params()
+    chosen = {n["name"]: float(v) for n, v in zip(names or [], values or []) if v is not None}
+    survival = dict(base.survival_parameters) | {model: DEFAULT_PARAMETERS[model] | chosen}
+    return base.with_overrides(survival_model=model, survival_parameters=survival,
+                               bystander_cpr_share=None if bystander is None else float(bystander),
+                               ambulance_busy_fraction=None if amb_busy is None else float(amb_busy),
+                               time_on_scene_min=None if on_scene is None else float(on_scene),
+                               standard_s=None if minutes is None else float(minutes) * 60)
+
+
+def layout(wh: Warehouse, engine: Engine):
+    if not wh.available:
+        return html.Div([html.H2("Co-responding"), html.P("No data loaded yet.")])
+    p = load_params()
+    stations = wh.operational_sites("fire")
+    return html.Div([
+        html.H2("Co-responding to cardiac arrests"),
+        html.P(className="note", children=(
+            "Fire crews sent with the ambulance to cardiac arrests: who arrives first, the minutes saved, and the "
+            "expected survivors that adds under a published survival model. Fire response = alert delay + turnout "
+            "by duty system + drive; ambulance response = call to dispatch + activation + drive from the nearest "
+            "available station (each station's ambulance busy a set share of the time).")),
+        html.Div(className="panel", children=[html.Div(className="controls", children=[
+            control("Survival model", dcc.Dropdown(id="cr-model", value=p.survival_model, clearable=False,
+                                                    options=[{"label": MODEL_LABELS[m], "value": m}
+                                                             for m in MODEL_NAMES]), "cr-model", minWidth="330px"),
+            html.Div(id="cr-params", className="controls"),
+            control("Bystander CPR share", dcc.Input(id="cr-bystander", type="number", min=0, max=1, step=0.05,
+                                                      value=p.bystander_cpr_share, debounce=True), "cr-bystander"),
+            control("Ambulance busy fraction", dcc.Input(id="cr-amb-busy", type="number", min=0, max=0.95,
+                                                         step=0.05, value=p.ambulance_busy_fraction, debounce=True),
+                    "cr-amb-busy"),
+            control("Time on scene (min)", dcc.Input(id="cr-scene", type="number", min=0, max=180, step=5,
+                                                      value=p.time_on_scene_min, debounce=True), "cr-scene"),
+            control("Standard (minutes)", dcc.Input(id="cr-standard", type="number", min=1, max=30, step=0.5,
+                                                     value=p.standard_s / 60, debounce=True), "cr-standard"),
+            control("Stations co-responding", dcc.Dropdown(
+                id="cr-stations", multi=True, placeholder="all fire stations",
+                options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])]),
+                "cr-stations", minWidth="320px"),
+        ])]),
+        html.Div(id="cr-kpis"),
+        html.Div(className="row", children=[
+            html.Div(className="col panel", style={"flex": 3}, children=[
+                dcc.Loading(dcc.Graph(id="cr-map", config={"displaylogo": False})),
+                html.P(className="note", children="Red: the nearest ambulance station cannot reach within the "
+                       "standard, a fire station can. Station size: expected survivors it adds a year.")]),
+            html.Div(className="col panel", style={"flex": 2}, children=[
+                dcc.Graph(id="cr-curve"), dcc.Graph(id="cr-saved")]),
+        ]),
+        html.Div(className="panel", children=[
+            html.H3("Stations ranked by survivors added, with the cost in fire cover"),
+            html.Button("Download CSV", id="cr-csv-btn"), " ", html.Button("Download JSON", id="cr-json-btn"),
+            dcc.Download(id="cr-download"), html.Div(id="cr-table")]),
+        html.Div(className="panel", children=[html.H3("Parameters and sources"), html.Div(id="cr-sources")]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
+    dash.register_page("coresponding", order=5, path="/coresponding", name="Co-responding",
+                       title="Blue Light Atlas – Co-responding", layout=lambda **_: layout(wh, engine))
+    inputs = [Input("cr-model", "value"), State({"type": "cr-param", "name": ALL}, "id"),
+              Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
+              Input("cr-amb-busy", "value"),
+              Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value")]
+
+    @app.callback(Output("cr-params", "children"), Input("cr-model", "value"))
+    def parameter_inputs(model):
+        values = load_params().survival_parameters.get(model, {}) | {}
+        return [control(name, dcc.Input(id={"type": "cr-param", "name": name}, type="number", step="any",
+                                         value=values.get(name, default), debounce=True))
+                for name, default in DEFAULT_PARAMETERS[model].items()]
+
+    @app.callback(Output("cr-map", "figure"), Output("cr-curve", "figure"), Output("cr-saved", "figure"),
+                  Output("cr-kpis", "children"), Output("cr-table", "children"), Output("cr-sources", "children"),
+                  *inputs)
+    def update(model, names, values, bystander, amb_busy, scene, minutes, stations):
+        params = parse_params(model, names, values, bystander, amb_busy, scene, minutes)
+        return coresponding_view(wh, engine, engine.coresponding(params, tuple(sorted(stations or []))))
+
+    @app.callback(Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
+                  *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
+    def download(_csv, _json, model, names, values, bystander, amb_busy, scene, minutes, stations):
+        result = engine.coresponding(parse_params(model, names, values, bystander, amb_busy, scene, minutes),
+                                     tuple(sorted(stations or [])))
+        if dash.ctx.triggered_id == "cr-csv-btn":
+            return dcc.send_data_frame(result.stations.to_csv, "coresponding_stations.csv", index=False)
+        out = to_json(result) | {"profile": engine.profile.key}
+        return {"content": json.dumps(out, indent=2, default=str), "filename": "coresponding.json"}
+
+
+def coresponding_view(wh: Warehouse, engine: Engine, result):
+    s = result.summary
+    title = (f"{s['enrolled_stations']} stations co-responding; standard {s['standard_s'] / 60:g} min; "
+             f"{result.params.survival_model}")
+    fig = figures.fire_first_map(result.points, result.stations, zones_geojson=layers.LSOAS, roads=layers.ROADS,
+                                 boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=title)
+    med = s["minutes_saved_median"]
+    cards = figures.count_cards({
+        "fire first (share of expected arrests)": f"{100 * s['share_fire_first']:.1f}%",
+        "median minutes saved when fire is first": f"{med:.1f}" if med is not None else "n/a",
+        "expected arrests a year (zones on the roads)": f"{s['arrests_per_year']:,.0f}",
+        "additional survivors a year": f"{s['additional_survivors']:.2f}",
+        f"reached within {s['standard_s'] / 60:g} min (ambulances busy {s['ambulance_busy_fraction']:.0%}): "
+        "ambulance → first crew":
+            f"{100 * s['share_ambulance_within_standard']:.1f}% → {100 * s['share_first_response_within_standard']:.1f}%",
+        f"fire cover lost (expected share within {s['fire_standard_s'] / 60:g} min)":
+            f"{100 * s['fire_expected_share_lost']:.3f}%"})
+    medical = result.medical
+    note = html.P(className="note", children=(
+        f"Observed medical incidents on the road network: {medical.get('on_network', 0)} of "
+        f"{medical['incidents']}; fire would arrive first at {100 * medical['share_fire_first']:.0f}% of them."
+        if medical.get("on_network") else "No observed medical incidents on the road network to compare with."))
+    table = result.stations.sort_values("additional_survivors", ascending=False)
+    shown = pd.DataFrame({
+        "rank (greedy)": table["rank"], "station": table["name"], "duty system": table["duty_system"],
+        "co-responding": table["enrolled"].map({True: "yes", False: "no"}),
+        "turnout s": table["turnout_s"].round(0),
+        "expected arrests reached first a year": table["arrests_reached_first"].round(2),
+        "additional survivors a year": table["additional_survivors"].round(3),
+        "appliance away on medical calls %": (100 * table["busy_fraction"]).round(3),
+        "fire demand at risk while away %": (100 * table["fire_share_at_risk_while_away"]).round(1),
+        "expected fire cover lost %": (100 * table["fire_expected_share_lost"]).round(4)})
+    return (figures.with_tiles(fig, engine.web_tiles), figures.enrolment_figure(result.curve),
+            figures.minutes_saved_figure(s), html.Div([cards, note]),
+            figures.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
+
+
+def sources(params: CorespondingParams) -> html.Ul:
+    p = asdict(params)
+    shown = {k: v for k, v in p.items() if k != "sources"}
+    items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), json.dumps(v) if isinstance(v, dict) else str(v)])
+             for k, v in shown.items()]
+    items += [html.Li([html.B(f"source – {k.replace('_', ' ')}: "), v]) for k, v in params.sources.items()]
+    items.append(html.Li("The survival models were fitted to particular populations (e.g. De Maio: witnessed "
+                         "arrests in Ontario); their absolute survival is higher than England's all-arrest figure, "
+                         "so read the differences between options, not the levels. Edit config/coresponding.yaml "
+                         "or the inputs above."))
+    return html.Ul(items)

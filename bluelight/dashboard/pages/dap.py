@@ -1,0 +1,207 @@
+"""Dynamic Activation Posts: where ambulances should wait in each time band, and what that gains."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from bluelight.analysis.dap import MODELS
+from bluelight.analysis.demand_bands import all_bands
+from bluelight.services.dap import DapRequest, load_rules
+from bluelight.dashboard import figures, layers
+from bluelight.dashboard.engine import Engine
+from bluelight.dashboard.layout import control
+from bluelight.dashboard.queries import Warehouse
+
+MODEL_LABELS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (MEXCLP)",
+                "dsm": "double standard (DSM)", "pmedian": "p-median (mean response)"}
+BANDS = ["all", "night", "morning", "afternoon", "evening"] + [b.name for b in all_bands()]
+
+
+def parse_request(k, model, minutes, minutes2, alpha, candidates, band, busy) -> DapRequest:
+    return DapRequest(k=int(k or 1), model=model, threshold_s=float(minutes or 8) * 60,
+                      threshold2_s=float(minutes2 or 15) * 60, alpha=float(alpha if alpha is not None else 0.75),
+                      candidates=tuple(sorted(candidates or ["fire"])), band=band or "all",
+                      busy_fraction=None if busy is None else float(busy))
+
+
+def layout(wh: Warehouse, engine: Engine):
+    if not wh.available:
+        return html.Div([html.H2("Dynamic Activation Posts"), html.P("No data loaded yet.")])
+    return html.Div([
+        html.H2("Dynamic Activation Posts"),
+        html.P(className="note", children=(
+            "Where should ambulances wait between calls? Candidate posts are fire and police stations open in the "
+            "time band; existing ambulance stations stay. Response from a post = drive time + the activation of a "
+            "crew waiting in the vehicle.")),
+        html.Div(className="panel", children=[html.Div(className="controls", children=[
+            control("Time band", dcc.Dropdown(id="dap-band", options=BANDS, value="evening", clearable=False),
+                     "dap-band"),
+            control("Model", dcc.Dropdown(id="dap-model", value="mexclp", clearable=False,
+                                           options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
+                     "dap-model", minWidth="240px"),
+            control("Ambulances to post", dcc.Input(id="dap-k", type="number", min=1, max=20, step=1, value=5,
+                                                     debounce=True), "dap-k"),
+            control("Standard (minutes)", dcc.Input(id="dap-threshold", type="number", min=1, max=30, step=0.5,
+                                                     value=8, debounce=True), "dap-threshold"),
+            control("Busy fraction", dcc.Input(id="dap-busy", type="number", min=0, max=0.95, step=0.05,
+                                                value=load_rules().busy_fraction, debounce=True), "dap-busy"),
+            control("DSM: all within (min)", dcc.Input(id="dap-threshold2", type="number", min=1, max=60, step=0.5,
+                                                        value=15, debounce=True), "dap-threshold2"),
+            control("DSM: share within standard", dcc.Input(id="dap-alpha", type="number", min=0, max=1, step=0.05,
+                                                             value=0.75, debounce=True), "dap-alpha"),
+            control("Candidates", dcc.Checklist(id="dap-candidates", value=["fire", "police"], inline=True,
+                                                 options=["fire", "police"],
+                                                 inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+        ])]),
+        html.Div(id="dap-demand-note", className="panel"),
+        html.Div(className="row", children=[
+            html.Div(className="col panel", style={"flex": 3}, children=[
+                dcc.Loading(dcc.Graph(id="dap-map", config={"displaylogo": False}))]),
+            html.Div(className="col panel", style={"flex": 2}, children=[
+                html.H3("Before and after"), html.Div(id="dap-summary"), dcc.Graph(id="dap-curve")]),
+        ]),
+        html.Div(className="panel", children=[
+            html.H3("Posts by time band"),
+            html.P(className="note", children="The same model and settings planned for each of the eight bands "
+                   "(weekday and weekend, four times of day): where ambulances should wait when. With expected "
+                   "demand the pattern is the population's in every band (only its volume changes), so posts "
+                   "differ only where opening hours do; a trust's observed incidents change the pattern by band."),
+            html.Button("Plan every band", id="dap-bands-btn"),
+            dcc.Loading(html.Div(id="dap-bands"))]),
+        html.Div(className="panel", children=[
+            html.H3("Compliance table: with n ambulances free, fill these posts"),
+            html.Button("Download CSV", id="dap-csv-btn"), " ", html.Button("Download JSON", id="dap-json-btn"),
+            dcc.Download(id="dap-download"),
+            html.Div(id="dap-compliance")]),
+        html.Div(className="panel", children=[html.H3("Demand and rule sources"), html.Div(id="dap-sources")]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
+    dash.register_page("dap", order=4, path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts",
+                       layout=lambda **_: layout(wh, engine))
+    inputs = [Input("dap-k", "value"), Input("dap-model", "value"), Input("dap-threshold", "value"),
+              Input("dap-threshold2", "value"), Input("dap-alpha", "value"), Input("dap-candidates", "value"),
+              Input("dap-band", "value"), Input("dap-busy", "value")]
+
+    @app.callback(Output("dap-map", "figure"), Output("dap-summary", "children"), Output("dap-curve", "figure"),
+                  Output("dap-compliance", "children"), Output("dap-demand-note", "children"),
+                  Output("dap-sources", "children"), *inputs)
+    def update(*args):
+        request = parse_request(*args)
+        return dap_view(wh, engine, request, engine.dap(request))
+
+    @app.callback(Output("dap-bands", "children"), Input("dap-bands-btn", "n_clicks"),
+                  *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
+    def every_band(_n, *args):
+        request = parse_request(*args)
+        frame = bands_frame({b.name: engine.dap(replace(request, band=b.name)) for b in all_bands()})
+        return figures.frame_table(frame, table_id="dap-bands-table", page_size=8)
+
+    @app.callback(Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
+                  *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
+    def download(_csv, _json, *args):
+        request = parse_request(*args)
+        result = engine.dap(request)
+        if dash.ctx.triggered_id == "dap-csv-btn":
+            return dcc.send_data_frame(compliance_frame(result).to_csv, f"dap_{request.band}_{request.model}.csv",
+                                       index=False)
+        return {"content": json.dumps(exportable(result, request, engine), indent=2, default=str),
+                "filename": f"dap_{request.band}_{request.model}.json"}
+
+
+def bands_frame(results: dict[str, dict]) -> pd.DataFrame:
+    """One row per band: demand, chosen posts and the cover they give."""
+    rows = []
+    for band, r in results.items():
+        e, b, a = r["expected_share_within"], r["before"], r["after"]
+        rows.append({"band": band, "demand a year": round(r["demand_total"], 1),
+                     "posts": ", ".join(p["name"] for p in r["posts"]),
+                     "open candidates": r["candidates"]["open_in_band"],
+                     "share within standard % (before → after)":
+                         f"{100 * b['share_within_modelled']:.1f} → {100 * a['share_within_modelled']:.1f}",
+                     "expected with busy vehicles % (before → after)":
+                         f"{100 * e['before']:.1f} → {100 * e['after']:.1f}",
+                     "mean s (before → after)": f"{b['mean_s']:.0f} → {a['mean_s']:.0f}",
+                     "status": r["model"]["status"]})
+    return pd.DataFrame(rows)
+
+
+def compliance_frame(result: dict) -> pd.DataFrame:
+    return pd.DataFrame(result["compliance"])
+
+
+def exportable(result: dict, request: DapRequest, engine: Engine) -> dict:
+    """The plan as JSON: inputs, parameters and sources with the figures (what ``bluelight dap --json`` gives)."""
+    keep = {k: v for k, v in result.items() if k not in ("points", "candidates_frame", "stations", "rules")}
+    return keep | {"request": asdict(request), "profile": engine.profile.key, "rules": asdict(result["rules"])}
+
+
+def dap_view(wh: Warehouse, engine: Engine, request: DapRequest, result: dict):
+    """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
+    pts = result["points"]            # zones carry lon / lat from the warehouse
+    demand = result["demand"]
+    title = (f"{request.band}: {demand['kind']} demand, {MODEL_LABELS[request.model]}, "
+             f"{request.k} posts, standard {request.threshold_s / 60:g} min")
+    fig = figures.demand_posts_map(pts, stations=result["stations"],
+                                   candidates=result["candidates_frame"], chosen=result["model"]["chosen"],
+                                   roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                                   title=title)
+    table = compliance_frame(result)
+    covering = request.model != "pmedian"
+    curve = figures.gain_curve(table, y="share_within" if covering else "mean_s",
+                               y_label=f"share within {request.threshold_s / 60:g} min" if covering
+                               else "mean response s", title="Marginal gain: 1..k ambulances posted")
+    shown = table.assign(share_within=(100 * table["share_within"]).round(1),
+                         share_within_gain=(100 * table["share_within_gain"]).round(1),
+                         objective=table["objective"].round(2), gain=table["gain"].round(2),
+                         mean_s=table["mean_s"].round(0), p90_s=table["p90_s"].round(0),
+                         mip_gap=table["mip_gap"].map(lambda g: f"{g:.1e}")).rename(
+        columns={"share_within": "share within standard %", "share_within_gain": "gain in share, points"})
+    return (figures.with_tiles(fig, engine.web_tiles),
+            figures.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
+            curve, figures.frame_table(shown, table_id="dap-compliance-table", page_size=10),
+            demand_note(result), sources_panel(result))
+
+
+def demand_note(result: dict) -> html.Div:
+    d, m = result["demand"], result["model"]
+    if d["kind"] == "expected":
+        what = (f"Expected demand (no ambulance incidents are loaded): population by age x per-person rates x the "
+                f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), category {d['category']}.")
+    else:
+        v = d.get("validation")
+        check = (f" Kernel bandwidth {d['bandwidth_m']:.0f} m blended with {100 * d['population_share']:.0f}% "
+                 f"population share, both chosen on held-out weeks; on the last "
+                 f"{v['test_weeks']} weeks its Poisson deviance is {100 * v['improvement_vs_counts']:.0f}% lower "
+                 f"than raw counts and {100 * v['improvement_vs_population']:.0f}% lower than population share."
+                 if v else f" {d.get('note', '')}")
+        what = (f"Observed demand: {d['incidents']:,} ambulance incidents in this band over {d['weeks']} weeks "
+                f"({d['selection']}).{check}")
+    return html.Div([html.B(f"{d['kind'].title()} demand. "), what,
+                     html.Span(f" {result['demand_total']:,.0f} incidents a year at {result['demand_points']:,} "
+                               f"zones on the road network; {result['candidates']['open_in_band']} of "
+                               f"{result['candidates']['total']} candidate posts open in this band. Solver: "
+                               f"{m['status']}, gap {m['mip_gap']:.1e}, build {m['build_s']:.2f} s, "
+                               f"solve {m['solve_s']:.2f} s.")])
+
+
+def sources_panel(result: dict) -> html.Div:
+    d, rules = result["demand"], result["rules"]
+    items = [html.Li([html.B("busy fraction: "), f"{result['settings']['busy_fraction']} — {rules.sources['busy_fraction']}"]),
+             html.Li([html.B("activation at a post: "), rules.sources["activation"]]),
+             html.Li([html.B("opening hours: "), ", ".join(f"{k}: {v[0]:02d}-{v[1]:02d}" if v else f"{k}: never"
+                                                           for k, v in rules.opening_hours.items()),
+                      f" (open for at least {rules.min_open_share:.0%} of the band)"])]
+    if d["kind"] == "expected":
+        rates = d["rates"]
+        items += [html.Li([html.B(f"{k.replace('_', ' ')}: "), v]) for k, v in rates["sources"].items()]
+        items.append(html.Li([html.B("rates per 1,000 a year by age: "),
+                              ", ".join(f"{a} {r:g}" for a, r in rates["per_1000_per_year"].items()),
+                              f" (file {rates['origin']}; edit it to change them)"]))
+    return html.Ul(items)

@@ -1,0 +1,58 @@
+"""Data: what is loaded, from which files (hash, rows, rejects), licences and standards."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from bluelight.dashboard import figures
+from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
+
+LICENCES = [
+    ("OpenStreetMap roads and tagged stations", f"{OSM_ATTRIBUTION}; Open Database Licence 1.0",
+     "https://www.openstreetmap.org/copyright"),
+    ("London Fire Brigade stations, property and incident records", f"London Fire Brigade. {OGL_ATTRIBUTION}",
+     "https://data.london.gov.uk/"),
+    ("Metropolitan Police stations 2013, London Ambulance Service stations", OGL_ATTRIBUTION, "https://data.london.gov.uk/"),
+    ("ONS population estimates and LSOA boundaries", f"Office for National Statistics. {OGL_ATTRIBUTION}. "
+     "Contains OS data © Crown copyright and database right", "https://www.ons.gov.uk/"),
+]
+
+
+def layout(wh: Warehouse, engine):
+    if not wh.available:
+        return html.Div([html.H2("Data"), html.P(f"No warehouse at {wh.path}.")])
+    st = wh.status()
+    ds = st["data_source"]
+    net = st["road_network"]
+    net_text = ("No road network loaded." if net is None else
+                f"{net['nodes']:,} nodes and {net['edges']:,} edges kept (largest strongly connected component); "
+                f"{net['nodes_dropped']:,} nodes in {net['components_dropped']:,} unconnected fragments dropped. "
+                f"Edge travel times under speed profile {net['speed_profile']}.")
+    return html.Div([
+        html.H2("Data: what is loaded and where it came from"),
+        html.P(className="note", children=[
+            f"Data source: {ds['kind']} ({ds['path']})", html.B("  SYNTHETIC") if ds["synthetic"] else ""]),
+        figures.count_cards(st["tables"]),
+        html.Div(className="panel", children=[html.H3("Road network"), html.P(net_text)]),
+        figures.travel_model_panel(engine.profile),
+        html.Div(className="panel", children=[
+            html.H3("Loads"),
+            html.P(className="note", children="Every file load is one transaction, identified by its SHA-256; "
+                   "loading the same file again changes nothing."),
+            figures.frame_table(wh.load_runs(), table_id="data-load-runs", page_size=12)]),
+        html.Div(className="panel", children=[
+            html.H3(f"Rejected rows ({st['rejects']:,})"),
+            figures.frame_table(wh.rejects(), table_id="data-rejects", page_size=8)]),
+        html.Div(className="panel", children=[
+            html.H3("Response-time standards"),
+            figures.frame_table(wh.targets(), table_id="data-targets", page_size=12)]),
+        html.Div(className="panel", children=[
+            html.H3("Licences and attribution"),
+            html.Ul([html.Li([html.B(name + ": "), text, " ", html.A(url, href=url)]) for name, text, url in LICENCES])]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, engine) -> None:
+    dash.register_page("data", order=9, path="/data", name="Data", title="Blue Light Atlas – Data",
+                       layout=lambda **_: layout(wh, engine))

@@ -1,0 +1,112 @@
+"""Overview: every site, headline cover of each service against its standard, coverage and isochrones."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, dcc, html
+
+from bluelight.dashboard import figures, layers
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.dashboard.engine import DemandSpec, Engine
+from bluelight.dashboard.queries import Warehouse
+from bluelight.vocab import EMERGENCY_SERVICES
+
+ISO_BANDS = (300.0, 480.0, 600.0)
+
+
+def kpis(wh: Warehouse, engine: Engine) -> html.Div:
+    targets = wh.targets().set_index("target_id")
+    cards = []
+    for service in EMERGENCY_SERVICES:
+        threshold, target_id = DEFAULT_STANDARD[service]
+        if engine.sites(service).empty:
+            continue
+        s = engine.summary(engine.evaluate(service, DemandSpec()), threshold)
+        t = targets.loc[target_id] if target_id in targets.index else None
+        met, text = None, "no target loaded"
+        if t is not None:
+            value = s.mean_s if t["statistic"] == "mean" else s.share_within_modelled
+            met = bool(value <= t["threshold_s"]) if t["statistic"] == "mean" else bool(value >= t["goal"])
+            text = t["description"]
+        inc = engine.evaluate(service, DemandSpec("incidents"))
+        inc_summary = engine.summary(inc, threshold) if len(inc.points) else None
+        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
+                                      profile_key=engine.profile.key, incidents=inc_summary))
+    return html.Div(className="cards", children=cards)
+
+
+def layout(wh: Warehouse, engine: Engine):
+    if not wh.available:
+        return html.Div([html.H2("Overview"), html.P("No data loaded yet.")])
+    return html.Div([
+        html.H2("Overview: cover of the three services against their standards"),
+        kpis(wh, engine),
+        html.P(className="note", children=(
+            "Cards: response = turnout + drive time on the road network under the speed profile shown; shares are "
+            "modelled with the calibrated spread of real attendance times. Population is ONS mid-2020 by LSOA; "
+            "only the population within the road data can be assessed (see the Data page). Stations outside the "
+            "road data cannot be routed, so places near its edge may in reality be reached sooner than shown.")),
+        html.Div(className="panel", children=[
+            html.Div(className="controls", children=[
+                html.Div(className="control", children=[html.Span("Services shown", className="control-label"),
+                         dcc.Checklist(id="overview-services", options=[{"label": s.title(), "value": s} for s in EMERGENCY_SERVICES],
+                                       value=EMERGENCY_SERVICES, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "10px"})]),
+                html.Div(className="control", children=[html.Span("Layer", className="control-label"),
+                         dcc.RadioItems(id="overview-layer", value="sites", inline=True,
+                                        inputStyle={"marginRight": "4px", "marginLeft": "10px"},
+                                        options=[{"label": "sites only", "value": "sites"},
+                                                 {"label": "coverage of", "value": "coverage"}])]),
+                html.Div(className="control", children=[html.Span("Coverage service", className="control-label"),
+                         dcc.Dropdown(id="overview-cover-service", options=EMERGENCY_SERVICES, value="fire", clearable=False)]),
+                html.Div(className="control", children=[html.Span("Isochrones (5, 8, 10 min)", className="control-label"),
+                         dcc.Checklist(id="overview-iso", options=[{"label": "show", "value": "on"}], value=[])]),
+                html.Div(className="control", children=[html.Span("Closed sites", className="control-label"),
+                         dcc.Checklist(id="overview-closed", options=[{"label": "show", "value": "closed"}],
+                                       value=["closed"])]),
+            ]),
+            dcc.Loading(dcc.Graph(id="overview-map", config={"displaylogo": False})),
+            html.P(id="overview-legend", className="note"),
+        ]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
+    dash.register_page("overview", order=0, path="/", name="Overview", title="Blue Light Atlas – Overview",
+                       layout=lambda **_: layout(wh, engine))
+
+    @app.callback(Output("overview-map", "figure"), Output("overview-legend", "children"),
+                  Input("overview-services", "value"), Input("overview-layer", "value"),
+                  Input("overview-cover-service", "value"), Input("overview-iso", "value"),
+                  Input("overview-closed", "value"))
+    def update_map(services, layer, cover_service, iso, closed):
+        sites = wh.sites()
+        sites = sites[sites["service"].isin(services or []) & (bool(closed) | (sites["status"] != "closed"))]
+        iso_layers = figures.isochrone_layers(engine.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
+        if layer == "coverage":
+            return overview_coverage(wh, engine, cover_service, sites, iso_layers)
+        fig = figures.sites_map(sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
+                                bounds=wh.network_bounds())
+        if iso_layers:
+            figures.add_layers_first(fig, iso_layers)
+        return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, cover_service, iso, coverage=False)
+
+
+def overview_coverage(wh: Warehouse, engine: Engine, service: str, sites, iso_layers):
+    ev = engine.evaluate(service, DemandSpec())
+    threshold = DEFAULT_STANDARD[service][0]
+    fig = figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
+                               zones_geojson=layers.LSOAS,
+                               sites=sites[sites["service"] == service], roads=layers.ROADS,
+                               boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                               iso_layers=iso_layers)
+    return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, service, iso_layers, coverage=True)
+
+
+def legend_text(engine: Engine, service: str, iso, *, coverage: bool) -> str:
+    parts = [f"Speed profile {engine.profile.key}."]
+    if coverage:
+        parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
+                     "population-weighted centre; LSOAs beyond the road data are not drawn.")
+    if iso:
+        parts.append(f"Shaded bands: {service} response within 5, 8 and 10 minutes from its open stations.")
+    return " ".join(parts)

@@ -1,0 +1,195 @@
+"""Every read the dashboard makes of the warehouse, through one read-only connection."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from bluelight.errors import WarehouseError
+
+log = logging.getLogger(__name__)
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0"
+OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
+
+
+class Warehouse:
+    """Read-only access to one warehouse file, with per-instance caches of heavy layers.
+
+    A missing warehouse is not an error here: pages show how to build it.
+    """
+
+    def __init__(self, path: str | Path):
+        from bluelight.etl.warehouse import connect
+
+        self.path = Path(path)
+        self._con = None
+        self._lock = threading.Lock()
+        self._cache: dict = {}
+        if self.path.exists():
+            try:
+                self._con = connect(self.path, read_only=True)
+            except WarehouseError as exc:
+                log.error("cannot open warehouse: %s", exc)
+
+    @property
+    def available(self) -> bool:
+        return self._con is not None
+
+    def _query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self._with_cursor(lambda cur: cur.execute(sql, params or []).df())
+
+    def _cached(self, key, build):
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = build()
+        with self._lock:
+            return self._cache.setdefault(key, value)
+
+    def cached_text(self, key, build) -> str:
+        """A serialised layer, built once per warehouse."""
+        return self._cached(key, build)
+
+    def status(self) -> dict:
+        from bluelight.etl.status import warehouse_status
+
+        return self._cached("status", lambda: self._with_cursor(warehouse_status))
+
+    def load_runs(self) -> pd.DataFrame:
+        return self._query(
+            "SELECT run_id, dataset, loader, status, rows_read, rows_loaded, rows_unchanged, rows_rejected, "
+            "substr(sha256, 1, 12) AS sha256, file_path, strftime(finished_at, '%Y-%m-%d %H:%M') AS loaded_at, "
+            "round(seconds, 2) AS seconds, message FROM load_runs ORDER BY run_id")
+
+    def rejects(self, limit: int = 500) -> pd.DataFrame:
+        return self._query(
+            "SELECT r.run_id, l.file_path, r.row_number, r.field, r.value, r.reason FROM rejects r "
+            "JOIN load_runs l USING (run_id) ORDER BY r.run_id, r.row_number LIMIT ?", [limit])
+
+    def sites(self, *, include_duplicates: bool = False) -> pd.DataFrame:
+        where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
+        return self._query(
+            "SELECT site_id, name, service, kind, status, closed_on, plan_action, duty_system, lon, lat, easting, "
+            f"northing, location_precision_m, source FROM sites {where} ORDER BY service, name")
+
+    def targets(self) -> pd.DataFrame:
+        return self._query("SELECT target_id, service, category, statistic, threshold_s, goal, jurisdiction, "
+                           "description, source, url FROM targets ORDER BY service, target_id")
+
+    def boundaries_geojson(self, kind: str) -> dict:
+        def build():
+            frame = self._query("SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom_wgs84, 0.0002)) AS g "
+                                "FROM boundaries WHERE kind = ?", [kind])
+            return _feature_collection(frame, ["code", "name"])
+
+        return self._cached(("boundaries", kind), build)
+
+    def roads_geojson(self) -> dict:
+        """The road network as one light GeoJSON layer (simplified to about 5 m)."""
+        def build():
+            frame = self._query("SELECT highway, ST_AsGeoJSON(ST_Simplify(geom_wgs84, 0.00005)) AS g FROM road_edges")
+            return _feature_collection(frame, ["highway"])
+
+        return self._cached("roads", build)
+
+    def network(self, profile):
+        """The road network under ``profile`` with edge geometries (see :func:`bluelight.inputs.read_network`)."""
+        from bluelight.services.inputs import read_network
+
+        return self._with_cursor(lambda cur: read_network(cur, profile))
+
+    def operational_sites(self, service: str) -> pd.DataFrame:
+        from bluelight.services.inputs import read_sites
+
+        return self._with_cursor(lambda cur: read_sites(cur, services=[service]))
+
+    def demand_points(self, spec, service: str) -> pd.DataFrame:
+        """Population (an age band) or incidents of a service (categories, hours) as weighted points."""
+        from bluelight.services.inputs import read_incident_demand, read_population
+
+        if spec.kind == "population":
+            return self._with_cursor(lambda cur: read_population(cur, age_band=spec.age_band))
+        hours = range(spec.hours[0], spec.hours[1] + 1)
+        return self._with_cursor(lambda cur: read_incident_demand(cur, service=service,
+                                                                  categories=list(spec.categories) or None,
+                                                                  hours=hours))
+
+    def band_demand(self, band, request):
+        """Ambulance demand of a time band (observed or expected) and how it was obtained."""
+        from bluelight.services.dap import band_demand
+
+        return self._cached(("band_demand", band, request.demand, request.category),
+                            lambda: self._with_cursor(lambda cur: band_demand(cur, band, request)))
+
+    def dap_sites(self, candidates: tuple[str, ...]):
+        from bluelight.services.dap import read_dap_sites
+
+        return self._cached(("dap_sites", candidates), lambda: self._with_cursor(
+            lambda cur: read_dap_sites(cur, candidates)))
+
+    def dap_targets(self, category: str) -> pd.DataFrame:
+        from bluelight.services.dap import dap_targets
+
+        return self._cached(("dap_targets", category), lambda: self._with_cursor(
+            lambda cur: dap_targets(cur, category)))
+
+    def coresponding_inputs(self):
+        """Zones, medical incidents and fire / ambulance stations for co-responding."""
+        from bluelight.services.coresponding import read_inputs
+
+        return self._cached("coresponding_inputs", lambda: self._with_cursor(read_inputs))
+
+    def colocation_candidates(self, profile, max_travel_s: float) -> dict:
+        """Every cross-service pair within ``max_travel_s``, ranked (see ``bluelight colocation candidates``)."""
+        from bluelight.services.colocation import run_candidates
+
+        return self._cached(("colocation", profile.key, max_travel_s), lambda: self._with_cursor(
+            lambda cur: run_candidates(cur, profile, max_travel_s=max_travel_s)))
+
+    def estates(self) -> pd.DataFrame:
+        from bluelight.services.inputs import read_estates
+
+        return self._cached("estates", lambda: self._with_cursor(read_estates))
+
+    def incident_categories(self, service: str) -> list[str]:
+        return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
+            "category"].tolist()
+
+    def lsoa_geojson(self, codes) -> dict:
+        """LSOA polygons (WGS84, simplified) of the given zone codes, keyed by ``id`` = code."""
+        codes = sorted(set(codes))
+        if not codes:
+            return {"type": "FeatureCollection", "features": []}
+        frame = self._query("SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom_wgs84, 0.00005)) AS g "
+                            "FROM boundaries WHERE kind = 'lsoa' AND code IN (SELECT unnest(?))", [codes])
+        fc = _feature_collection(frame, ["code", "name"])
+        for f in fc["features"]:
+            f["id"] = f["properties"]["code"]
+        return fc
+
+    def _with_cursor(self, fn):
+        if self._con is None:
+            raise WarehouseError(f"warehouse {self.path} does not exist; build it with 'bluelight etl demo'")
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return fn(cur)
+        finally:
+            cur.close()
+
+    def network_bounds(self) -> tuple[float, float, float, float] | None:
+        frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")
+        row = frame.iloc[0].tolist()
+        return None if pd.isna(row[0]) else tuple(float(v) for v in row)
+
+
+def _feature_collection(frame: pd.DataFrame, props: list[str]) -> dict:
+    feats = [{"type": "Feature", "properties": {p: r[p] for p in props}, "geometry": json.loads(r["g"])}
+             for _, r in frame.iterrows() if r["g"]]
+    return {"type": "FeatureCollection", "features": feats}

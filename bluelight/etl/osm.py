@@ -1,0 +1,82 @@
+"""OpenStreetMap plumbing: osmnx kept offline, and OSM files filtered with osmium."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import osmium
+
+from bluelight.analysis.speeds import parse_maxspeed_kph  # noqa: F401  (the OSM readers use it)
+from bluelight.errors import InputFileError
+
+log = logging.getLogger(__name__)
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml", ".osm.pbf", ".pbf")
+
+# The osmnx "drive" network type (osmnx _get_osm_filter), applied to files.
+_EXCLUDED_HIGHWAY = {
+    "abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway", "elevator",
+    "escalator", "footway", "no", "path", "pedestrian", "planned", "platform", "proposed", "raceway",
+    "razed", "service", "steps", "track", "bus_stop", "via_ferrata", "rest_area", "services",
+}
+_EXCLUDED_SERVICE = {"alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"}
+
+
+def configure_osmnx_offline() -> None:
+    """Stop osmnx from ever reaching the network (it otherwise retries for a minute)."""
+    import osmnx as ox
+
+    ox.settings.use_cache = False
+    ox.settings.log_console = False
+    ox.settings.overpass_rate_limit = False
+    ox.settings.doh_url_template = None
+    ox.settings.requests_timeout = 5
+
+
+def osm_suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suf in sorted(OSM_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suf):
+            return suf
+    return path.suffix.lower()
+
+
+def is_drive_way(tags) -> bool:
+    """Whether an OSM way belongs to the osmnx "drive" network."""
+    hw = tags.get("highway")
+    if hw is None or hw in _EXCLUDED_HIGHWAY:
+        return False
+    if tags.get("area") == "yes" or tags.get("motor_vehicle") == "no" or tags.get("motorcar") == "no":
+        return False
+    if tags.get("access") == "private" or tags.get("service") in _EXCLUDED_SERVICE:
+        return False
+    return True
+
+
+def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
+    """Write an OSM XML file holding only the drive ways of ``path`` and their nodes.
+
+    ``osmnx.graph_from_xml`` does not filter by road type, so this runs first.
+    The ways are read (and the file validated) before the writer opens,
+    because the writer leaves temporary files behind when reading fails.
+
+    Returns
+    -------
+    (filtered_file, ways_kept)
+    """
+    ways = []
+    try:
+        for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if is_drive_way(obj.tags):
+                ways.append(osmium.osm.mutable.Way(id=obj.id, version=obj.version or 1,
+                                                   nodes=[n.ref for n in obj.nodes], tags=dict(obj.tags)))
+    except RuntimeError as exc:
+        raise InputFileError(path, f"cannot read as OSM data: {exc}") from exc
+    out = Path(out_dir) / f"{path.name}.drive.osm"
+    if ways:
+        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+            for way in ways:
+                writer.add_way(way)
+    return out, len(ways)

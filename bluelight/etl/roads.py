@@ -1,0 +1,164 @@
+"""Load road networks: GraphML, OSM XML and PBF extracts composed into one drive network.
+
+Extracts join on OSM node ids. Only the largest strongly connected component
+is kept (a vehicle must be able to get out of anywhere it can get into), and
+what was dropped is reported. Edge travel times are computed under the active
+speed profile and stored with its key.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from xml.etree import ElementTree
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from bluelight.analysis.network import graph_tables
+from bluelight.analysis.speeds import SpeedProfile, load_profile
+from bluelight.errors import InputFileError
+from bluelight.etl.loading import LoadSummary, Parsed, Written, run_load
+from bluelight.etl.osm import configure_osmnx_offline, filter_drive_roads, osm_suffix
+
+log = logging.getLogger(__name__)
+
+
+def read_graph(path: Path, work_dir: Path) -> nx.MultiDiGraph:
+    """Read one extract as an unprojected osmnx drive graph."""
+    configure_osmnx_offline()
+    import osmnx as ox
+
+    suffix = osm_suffix(path)
+    if suffix == ".graphml":
+        try:
+            G = ox.load_graphml(path)
+        except ElementTree.ParseError as exc:
+            raise InputFileError(path, f"not valid GraphML/XML: {exc}") from exc
+        except (ValueError, KeyError, SyntaxError, nx.NetworkXError) as exc:
+            raise InputFileError(path, f"not an osmnx GraphML file: {exc}") from exc
+        crs = str(G.graph.get("crs", "")).lower()
+        if crs not in {"epsg:4326", "wgs84", ""}:
+            G = ox.project_graph(G, to_latlong=True)
+        return G
+    if suffix in {".osm", ".osm.bz2", ".osm.gz", ".xml", ".osm.pbf", ".pbf"}:
+        filtered, ways = filter_drive_roads(path, work_dir)
+        if ways == 0:
+            raise InputFileError(path, "contains no drivable OSM ways (highway=* of the drive network)")
+        try:
+            # unsimplified: another extract may meet this one at what is here an interstitial node
+            return ox.graph_from_xml(filtered, simplify=False, retain_all=True)
+        finally:
+            filtered.unlink(missing_ok=True)
+    raise InputFileError(path, f"unknown road file type {suffix!r}; expected .graphml, .osm, .osm.bz2 or .osm.pbf")
+
+
+def compose(graphs: Sequence[nx.MultiDiGraph]) -> nx.MultiDiGraph:
+    """One simplified graph from several extracts; shared OSM node ids join them.
+
+    Unsimplified extracts are simplified here, each on its own, with every
+    node they share with another extract kept as an endpoint, so that
+    extracts still meet wherever they overlap.
+    """
+    import osmnx as ox
+
+    seen: dict[int, int] = {}
+    for H in graphs:
+        for n in H.nodes:
+            seen[n] = seen.get(n, 0) + 1
+    shared = {n for n, k in seen.items() if k > 1}
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for H in graphs:
+        if not H.graph.get("simplified", False):
+            nx.set_node_attributes(H, {n: True for n in shared if n in H}, "bluelight_join")
+            H = ox.simplify_graph(H, node_attrs_include=["bluelight_join"])
+        for n, data in H.nodes(data=True):
+            data.pop("bluelight_join", None)
+            if n not in G:
+                G.add_node(n, **data)
+        for u, v, data in H.edges(data=True):
+            if G.has_edge(u, v) and any(_same_edge(d, data) for d in G[u][v].values()):
+                continue
+            G.add_edge(u, v, **data)
+    return G
+
+
+def _same_edge(a: dict, b: dict) -> bool:
+    return str(a.get("osmid")) == str(b.get("osmid")) and abs(float(a.get("length", 0)) - float(b.get("length", 0))) < 1.0
+
+
+def largest_strong_component(G: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int, int]:
+    """The largest strongly connected component, and (nodes dropped, components dropped)."""
+    comps = list(nx.strongly_connected_components(G))
+    if not comps:
+        return G, 0, 0
+    biggest = max(comps, key=len)
+    return G.subgraph(biggest).copy(), len(G) - len(biggest), len(comps) - 1
+
+
+def parse_roads(paths: Sequence[Path], profile: SpeedProfile) -> Parsed:
+    with tempfile.TemporaryDirectory(prefix="bluelight-roads-") as tmp:
+        graphs = []
+        for p in paths:
+            G = read_graph(Path(p), Path(tmp))
+            log.info("%s: %d nodes, %d edges", p, len(G), G.number_of_edges())
+            graphs.append(G)
+    G = compose(graphs)
+    total = len(G)
+    G, dropped, comps = largest_strong_component(G)
+    if len(G) == 0:
+        raise InputFileError(paths[0], "the road network is empty after keeping its largest strongly connected part")
+    log.info("composed %d nodes; kept the largest strongly connected component of %d nodes, "
+             "dropped %d nodes in %d other components", total, len(G), dropped, comps)
+    nodes, edges = graph_tables(G, profile)
+    return Parsed(edges, rows_read=total, extra={"nodes": nodes, "dropped": dropped, "components": comps,
+                                                "profile": profile.key})
+
+
+def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
+    nodes: pd.DataFrame = parsed.extra["nodes"].assign(load_run_id=run_id)
+    edges = parsed.frame.assign(load_run_id=run_id)
+    con.execute("DELETE FROM road_edges")
+    con.execute("DELETE FROM road_nodes")
+    con.register("_nodes", nodes)
+    con.execute("INSERT INTO road_nodes SELECT node_id, x_m, y_m, lon, lat, street_count, load_run_id FROM _nodes")
+    con.unregister("_nodes")
+    con.register("_edges", edges)
+    con.execute(
+        "INSERT INTO road_edges SELECT edge_id, u, v, key, osmid, name, highway, maxspeed_kph, oneway, length_m, "
+        "speed_kph, travel_time_s, speed_profile, load_run_id, ST_GeomFromWKB(wkb), ST_GeomFromWKB(wkb_wgs84) FROM _edges"
+    )
+    con.unregister("_edges")
+    con.execute("INSERT INTO road_networks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, sources, len(nodes), len(edges), parsed.extra["dropped"], parsed.extra["components"],
+                 parsed.extra["profile"], datetime.now(timezone.utc).replace(tzinfo=None)])
+    msg = (f"{len(nodes)} nodes and {len(edges)} edges kept (largest strongly connected component); "
+           f"{parsed.extra['dropped']} nodes in {parsed.extra['components']} other components dropped")
+    return Written(loaded=len(edges), message=msg)
+
+
+def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None) -> LoadSummary:
+    """Replace the warehouse's road network with the composition of ``paths``.
+
+    Parameters
+    ----------
+    paths
+        One or more extracts (.graphml, .osm, .osm.bz2, .osm.pbf).
+    profile
+        Speed profile (name, path or object) for the stored travel times;
+        default the latest version. Analysis recomputes times under
+        whichever profile it is given, so this column is for inspection.
+    """
+    if not paths:
+        raise InputFileError("<roads>", "no road files given")
+    paths = [Path(p) for p in paths]
+    prof = profile if isinstance(profile, SpeedProfile) else load_profile(profile)
+    sources = ";".join(str(p) for p in paths)
+    return run_load(con, dataset="roads", loader="roads", paths=paths,
+                    parse=lambda: parse_roads(paths, prof),
+                    write=lambda c, parsed, run_id: _write_roads(c, parsed, run_id, sources),
+                    options={"profile": prof.key})

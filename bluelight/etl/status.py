@@ -1,0 +1,36 @@
+"""What the warehouse holds: counts by table, service, status and category, and the data source."""
+
+from __future__ import annotations
+
+from bluelight.etl.warehouse import get_meta, table_counts
+
+
+def warehouse_status(con) -> dict:
+    """A JSON-ready summary of the warehouse (what ``bluelight status`` prints)."""
+    sites = con.execute(
+        "SELECT service, status, count(*) FILTER (WHERE duplicate_of IS NULL), count(duplicate_of) "
+        "FROM sites GROUP BY ALL ORDER BY ALL").fetchall()
+    by_service: dict[str, dict] = {}
+    for service, status, unique, dups in sites:
+        entry = by_service.setdefault(service, {"total": 0, "duplicates": 0, "by_status": {}})
+        entry["by_status"][status] = unique
+        entry["total"] += unique
+        entry["duplicates"] += dups
+    osm = con.execute("SELECT count(*), count(duplicate_of) FROM sites WHERE source = 'osm'").fetchone()
+    incidents = dict(con.execute("SELECT category, count(*) FROM incidents GROUP BY 1 ORDER BY 2 DESC").fetchall())
+    net = con.execute("SELECT sources, nodes, edges, nodes_dropped, components_dropped, speed_profile "
+                      "FROM road_networks ORDER BY load_run_id DESC LIMIT 1").fetchone()
+    runs = dict(con.execute("SELECT status, count(*) FROM load_runs GROUP BY 1").fetchall())
+    return {
+        "data_source": {"kind": get_meta(con, "data_source_kind"), "path": get_meta(con, "data_source_path"),
+                        "synthetic": get_meta(con, "synthetic") == "true"},
+        "tables": table_counts(con),
+        "sites": by_service,
+        "osm_stations": {"total": osm[0], "duplicates_of_official_sites": osm[1]},
+        "incidents": {"total": sum(incidents.values()), "by_category": incidents},
+        "road_network": None if net is None else {
+            "sources": net[0].split(";"), "nodes": net[1], "edges": net[2], "nodes_dropped": net[3],
+            "components_dropped": net[4], "speed_profile": net[5], "strongly_connected": True},
+        "load_runs": runs,
+        "rejects": con.execute("SELECT count(*) FROM rejects").fetchone()[0],
+    }

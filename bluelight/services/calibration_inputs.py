@@ -1,0 +1,46 @@
+"""Observations for calibration: an incident file matched to its deploying stations on the network."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from bluelight.analysis.calibration import Observations
+from bluelight.analysis.network import RoadNetwork
+from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, snap_points
+from bluelight.errors import AnalysisError
+from bluelight.etl.incidents import parse_incidents
+
+log = logging.getLogger(__name__)
+
+
+def observations_from_file(con, network: RoadNetwork, path: Path, *,
+                           max_snap_m: float = DEFAULT_MAX_SNAP_M) -> tuple[Observations, dict]:
+    """Incidents of ``path`` (LFB schema) inside the network, with their station, and counts of what was left out."""
+    parsed = parse_incidents(Path(path))
+    inc = parsed.frame
+    if "first_arrival_s" not in inc.columns:
+        raise AnalysisError(f"{path}: not an incident file with attendance times (LFB incident schema expected)")
+    sites = con.execute("SELECT site_id, easting, northing FROM sites WHERE service = 'fire'").df()
+    pos = {s: (e, n) for s, e, n in zip(sites["site_id"], sites["easting"], sites["northing"])}
+    counts = {"rows": int(parsed.rows_read), "rejected_rows": len(parsed.rejects)}
+    has_time = inc["first_arrival_s"].notna() & (inc["first_arrival_s"] > 0)
+    has_station = inc["first_site_id"].isin(pos.keys())
+    counts["without_attendance_time"] = int((~has_time).sum())
+    counts["station_unknown"] = int((has_time & ~has_station).sum())
+    inc = inc[has_time & has_station]
+    st_xy = np.array([pos[s] for s in inc["first_site_id"]], dtype=float).reshape(-1, 2)
+    snap_inc = snap_points(network, inc["easting"].to_numpy(), inc["northing"].to_numpy(), max_snap_m=max_snap_m)
+    snap_st = snap_points(network, st_xy[:, 0], st_xy[:, 1], max_snap_m=max_snap_m)
+    inside = snap_inc.on_network & snap_st.on_network
+    counts["incident_outside_network"] = int((~snap_inc.on_network).sum())
+    counts["station_outside_network"] = int((snap_inc.on_network & ~snap_st.on_network).sum())
+    counts["used"] = int(inside.sum())
+    straight = np.hypot(inc["easting"].to_numpy() - st_xy[:, 0], inc["northing"].to_numpy() - st_xy[:, 1])
+    access = snap_inc.distance_m + snap_st.distance_m
+    obs = Observations(snap_st.node[inside], snap_inc.node[inside], inc["first_arrival_s"].to_numpy(float)[inside],
+                       straight[inside], access[inside])
+    log.info("calibration observations: %s", counts)
+    return obs, counts

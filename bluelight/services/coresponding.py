@@ -1,0 +1,215 @@
+"""Co-responding over the warehouse: arrivals, survivors, enrolment ranking and fire-cover cost.
+
+Shared by ``bluelight coresponding`` and the Co-responding page. Parameters
+come from ``config/coresponding.yaml`` and can be overridden per run; every
+result carries the values it used and their sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from bluelight.analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
+                                   fire_cover_cost, medical_busy_fraction, survivors)
+from bluelight.analysis.demand_bands import AGE_BANDS
+from bluelight.analysis.speeds import SpeedProfile
+from bluelight.errors import AnalysisError, ConfigError
+from bluelight.services.inputs import read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
+from bluelight.config import config_file, read_yaml
+from bluelight.standards import DEFAULT_STANDARD
+
+CONFIG = "coresponding.yaml"
+MEDICAL_CATEGORIES = ("medical", "cardiac_arrest")
+
+
+@dataclass(frozen=True)
+class CorespondingParams:
+    """Everything the analysis assumes; defaults from ``config/coresponding.yaml``."""
+
+    survival_model: str
+    survival_parameters: dict
+    bystander_cpr_share: float
+    bystander_cpr_start_min: float
+    arrests_per_100k_per_year: dict
+    ambulance_call_to_dispatch_s: float
+    fire_alert_delay_s: float
+    time_on_scene_min: float
+    calls_per_arrest: float
+    standard_s: float
+    ambulance_busy_fraction: float = 0.0
+    ambulance_stations_considered: int = 5
+    sources: dict = field(default_factory=dict)
+
+    def model(self) -> SurvivalModel:
+        return SurvivalModel(self.survival_model, self.survival_parameters.get(self.survival_model, {}))
+
+    def bystander(self) -> Bystander:
+        return Bystander(self.bystander_cpr_share, self.bystander_cpr_start_min)
+
+    def with_overrides(self, **changes) -> "CorespondingParams":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def load_params(path: str | Path | None = None) -> CorespondingParams:
+    """Co-responding parameters: ``path``, else the user's or the shipped ``coresponding.yaml``."""
+    path = path or config_file(CONFIG)
+    doc = read_yaml(path, what="co-responding parameters")
+    try:
+        params = CorespondingParams(**{k: doc[k] for k in CorespondingParams.__dataclass_fields__ if k in doc})
+    except TypeError as exc:
+        raise ConfigError(f"{path}: cannot read co-responding parameters: {exc}") from exc
+    if set(params.arrests_per_100k_per_year) != set(AGE_BANDS):
+        raise ConfigError(f"{path}: arrests_per_100k_per_year needs the age bands {list(AGE_BANDS)}")
+    params.model()                      # checks the model name
+    return params
+
+
+@dataclass(frozen=True)
+class CorespondingInputs:
+    """Demand points and stations read from the warehouse."""
+
+    zones: pd.DataFrame            # population zones with age bands
+    medical: pd.DataFrame          # observed medical / cardiac-arrest incidents (any service)
+    fire_stations: pd.DataFrame
+    ambulance_stations: pd.DataFrame
+    fire_demand: pd.DataFrame      # population, for the fire-cover cost
+
+
+def read_inputs(con) -> CorespondingInputs:
+    fire = read_sites(con, services=["fire"])
+    amb = read_sites(con, services=["ambulance"])
+    if fire.empty or amb.empty:
+        raise AnalysisError("co-responding needs open fire and ambulance stations in the warehouse")
+    return CorespondingInputs(read_population_by_age(con), read_incident_demand(con, categories=MEDICAL_CATEGORIES),
+                              fire, amb, read_population(con))
+
+
+def expected_arrests(zones: pd.DataFrame, params: CorespondingParams) -> np.ndarray:
+    """Expected EMS-treated cardiac arrests a year per zone, from population by age band."""
+    rates = np.array([params.arrests_per_100k_per_year[a] for a in AGE_BANDS]) / 100_000.0
+    return zones[list(AGE_BANDS)].fillna(0.0).to_numpy(float) @ rates
+
+
+def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray, snap, times) -> tuple:
+    """Points on the network, and their response from each station on it (demand x station, inf unreached)."""
+    ps = snap(points)
+    pts = points[ps.on_network].assign(node=ps.node[ps.on_network]).reset_index(drop=True)
+    ss = snap(stations)
+    st = stations[ss.on_network].reset_index(drop=True)
+    t = times(ss.node[ss.on_network]).dense(pts["node"].to_numpy()).T + offset_s[ss.on_network][None, :]
+    return pts, st, t
+
+
+@dataclass
+class CorespondingResult:
+    summary: dict
+    stations: pd.DataFrame          # per fire station: arrivals won, survivors, ranking, fire-cover cost
+    curve: pd.DataFrame             # greedy enrolment
+    points: pd.DataFrame            # expected-arrest zones: times and who is first
+    medical: dict                   # arrivals on observed medical incidents
+    params: CorespondingParams
+    enrolled: list[str] = field(default_factory=list)
+
+
+def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: Callable,
+            times: Callable, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
+    """The whole co-responding appraisal for one set of enrolled stations (default: every fire station)."""
+    fire_off = site_turnouts(inputs.fire_stations, profile) + params.fire_alert_delay_s
+    amb_off = site_turnouts(inputs.ambulance_stations, profile) + params.ambulance_call_to_dispatch_s
+    zones = inputs.zones.assign(weight=expected_arrests(inputs.zones, params))
+    pts, fire_st, fire_t = _response(zones, inputs.fire_stations, fire_off, snap, times)
+    _, amb_st, amb_t = _response(zones, inputs.ambulance_stations, amb_off, snap, times)
+    if fire_st.empty or amb_st.empty or pts.empty:
+        raise AnalysisError("no fire station, ambulance station or population zone is on the road network")
+    amb_best = amb_t.min(axis=1)
+    ids = fire_st["site_id"].tolist()
+    unknown = sorted(set(enrolled or []) - set(ids))
+    if unknown:
+        raise AnalysisError(f"stations not found among the fire stations on the road network: {unknown}")
+    cols = np.arange(len(ids)) if not enrolled else np.array([ids.index(s) for s in enrolled])
+    # the nearest *available* ambulance: one row per (zone, responding station), weighted by its probability
+    amb_times, amb_probs = available_ambulance(amb_t, params.ambulance_busy_fraction,
+                                               nearest=params.ambulance_stations_considered)
+    amb_x, row_of, prob, fire_x = expand(amb_times, amb_probs, fire_t)
+    w_x = pts["weight"].to_numpy()[row_of] * prob
+    arr = arrivals(amb_x, fire_x, w_x, cols)
+    model, bystander = params.model(), params.bystander()
+    surv = survivors(arr, model, w_x, bystander)
+    curve = enrolment_curve(amb_x, fire_x, w_x, model, n_max=n_curve, bystander=bystander)
+    curve = curve.assign(site_id=[ids[j] for j in curve["station"]], name=[fire_st["name"].iloc[j]
+                                                                          for j in curve["station"]])
+    # fire-cover cost: the appliance away on medical calls, fire demand (population) losing its standard
+    busy = medical_busy_fraction(arr, w_x * params.calls_per_arrest, len(ids),
+                                 time_on_scene_min=params.time_on_scene_min)
+    fire_pop = inputs.fire_demand
+    _, _, fire_pop_t = _response(fire_pop, inputs.fire_stations, site_turnouts(inputs.fire_stations, profile),
+                                 snap, times)
+    fire_pop_w = fire_pop.loc[snap(fire_pop).on_network, "weight"].to_numpy(float)
+    fire_standard = DEFAULT_STANDARD["fire"][0]
+    cost = fire_cover_cost(fire_pop_t, fire_pop_w, fire_standard, busy)
+    won = pd.Series(arr.weight[arr.fire_first]).groupby(arr.fire_station[arr.fire_first]).sum()
+    stations = fire_st[["site_id", "name", "duty_system", "easting", "northing", "lon", "lat"]].assign(
+        enrolled=np.isin(np.arange(len(ids)), cols),
+        turnout_s=site_turnouts(fire_st, profile),
+        arrests_reached_first=[float(won.get(j, 0.0)) for j in range(len(ids))],
+        additional_survivors=[float(surv["per_station"].get(j, 0.0)) for j in range(len(ids))],
+        rank=[int(np.flatnonzero(curve["station"].to_numpy() == j)[0]) + 1
+              if j in set(curve["station"]) else None for j in range(len(ids))],
+        busy_fraction=cost["busy_fraction"].to_numpy(),
+        fire_share_at_risk_while_away=cost["share_at_risk_while_away"].to_numpy(),
+        fire_expected_share_lost=cost["expected_share_lost"].to_numpy())
+    standard = params.standard_s
+    fire_best = arrivals(amb_best, fire_t, pts["weight"].to_numpy(), cols).fire_s
+    fire_ok, amb_ok = fire_best <= standard, amb_best <= standard       # the map: nearest stations
+    who = np.select([amb_ok & fire_ok, ~amb_ok & fire_ok, amb_ok & ~fire_ok],
+                    ["both within the standard", "fire only", "ambulance only"], "neither")
+    points = pts[["zone", "area", "easting", "northing", "lon", "lat", "weight"]].assign(
+        ambulance_s=amb_best, fire_s=fire_best, cover=who,
+        p_fire_first=np.bincount(row_of, weights=prob * arr.fire_first, minlength=len(pts)),
+        additional_survivors=np.bincount(row_of, weights=surv["per_point"], minlength=len(pts)))
+    within_x = w_x[amb_x <= standard].sum() / w_x.sum()
+    first_x = w_x[np.minimum(amb_x, arr.fire_s) <= standard].sum() / w_x.sum()
+    summary = arr.summary() | {k: v for k, v in surv.items() if k not in ("per_station", "per_point")} | {
+        "standard_s": standard, "share_ambulance_within_standard": float(within_x),
+        "share_first_response_within_standard": float(first_x),
+        "share_fire_only_within_standard": float(first_x - within_x),
+        "zones_fire_only_nearest": int((who == "fire only").sum()),
+        "ambulance_busy_fraction": params.ambulance_busy_fraction, "fire_standard_s": fire_standard,
+        "fire_expected_share_lost": float(cost.loc[stations["enrolled"].to_numpy(), "expected_share_lost"].sum()),
+        "zones_off_network": int(len(zones) - len(pts)), "enrolled_stations": int(len(cols)),
+        "survival_model": model.name, "survival_parameters": model.parameters}
+    medical = _medical_arrivals(inputs, params, fire_off, amb_off, snap, times, enrolled)
+    return CorespondingResult(summary, stations, curve, points, medical, params, [ids[j] for j in cols])
+
+
+def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fire_off, amb_off, snap, times,
+                      enrolled) -> dict:
+    """The same comparison on observed medical incidents (when any are on the road network)."""
+    inc = inputs.medical
+    if inc.empty:
+        return {"incidents": 0}
+    pts, st, fire_t = _response(inc, inputs.fire_stations, fire_off, snap, times)
+    _, _, amb_t = _response(inc, inputs.ambulance_stations, amb_off, snap, times)
+    if pts.empty:
+        return {"incidents": int(len(inc)), "on_network": 0}
+    ids = st["site_id"].tolist()
+    cols = None if not enrolled else [ids.index(s) for s in enrolled if s in ids]
+    amb_times, amb_probs = available_ambulance(amb_t, params.ambulance_busy_fraction,
+                                               nearest=params.ambulance_stations_considered)
+    amb_x, _, prob, fire_x = expand(amb_times, amb_probs, fire_t)
+    arr = arrivals(amb_x, fire_x, prob, cols)
+    return {"incidents": int(len(inc)), "on_network": int(len(pts))} | arr.summary()
+
+
+def to_json(result: CorespondingResult) -> dict:
+    def records(frame):
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return {"summary": result.summary, "medical_incidents": result.medical, "params": asdict(result.params),
+            "enrolled": result.enrolled, "stations": records(result.stations.sort_values(
+                "additional_survivors", ascending=False)), "enrolment_curve": records(result.curve)}

@@ -1,0 +1,248 @@
+"""The DAP planner over the warehouse: demand of a time band, candidate posts, the model, and what it gains.
+
+Shared by ``bluelight dap`` and the DAP page, so both report the same figures
+from the same inputs. Reads go through :mod:`bluelight.services.inputs`; the numbers
+come from :mod:`analysis.dap` and :mod:`analysis.demand_bands`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from bluelight.analysis.coverage import Variability, compare_targets
+from bluelight.analysis.dap import (DapProblem, PostSettings, compliance_table, coverage_figures, expected_share_within,
+                          solve_posts)
+from bluelight.analysis.demand_bands import (TimeBand, all_bands, expected_demand, load_rates, observed_demand,
+                                   validate_forecast)
+from bluelight.analysis.speeds import SpeedProfile, turnout_s
+from bluelight.errors import AnalysisError, ConfigError
+from bluelight.services.inputs import read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
+from bluelight.config import config_file, read_yaml
+from bluelight.vocab import EMERGENCY_SERVICES
+
+DAP_CONFIG = "dap.yaml"
+DEMAND_RATES = "ambulance_demand.yaml"
+#: weeks of observed incidents below which the kernel bandwidth is not validated but taken as this default
+DEFAULT_BANDWIDTH_M = 500.0
+
+
+@dataclass(frozen=True)
+class DapRules:
+    """Operating rules from ``config/dap.yaml``: opening hours by label, busy fraction, activation."""
+
+    opening_hours: dict[str, tuple[int, int] | None]
+    default_hours: tuple[int, int]
+    min_open_share: float
+    busy_fraction: float
+    sources: dict[str, str]
+
+    def open_in_band(self, hours_labels, band: TimeBand) -> np.ndarray:
+        """Per site: open for at least ``min_open_share`` of the band's hours."""
+        out = []
+        for label in hours_labels:
+            key = str(label).strip().upper() if label is not None and not pd.isna(label) else None
+            span = self.opening_hours.get(key, self.default_hours) if key else self.default_hours
+            if span is None:
+                out.append(False)
+                continue
+            open_hours = set(range(span[0], span[1]))
+            out.append(len(open_hours & set(band.hours)) >= self.min_open_share * len(band.hours))
+        return np.array(out, dtype=bool)
+
+
+def load_rules(path: str | Path | None = None) -> DapRules:
+    """The DAP rules: ``path``, else the user's or the shipped ``dap.yaml``."""
+    path = path or config_file(DAP_CONFIG)
+    doc = read_yaml(path, what="DAP rules")
+    try:
+        hours = {str(k).upper(): (tuple(v) if v else None) for k, v in doc["opening_hours"].items()}
+        rules = DapRules(hours, tuple(doc["default_opening_hours"]), float(doc["min_open_share_of_band"]),
+                         float(doc["busy_fraction"]), {"busy_fraction": doc.get("busy_fraction_source", ""),
+                                                       "activation": doc.get("activation_source", "")})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc!r} (needs opening_hours, default_opening_hours, "
+                          f"min_open_share_of_band, busy_fraction)") from exc
+    if not 0 <= rules.busy_fraction < 1:
+        raise ConfigError(f"{path}: busy_fraction must be in [0, 1), got {rules.busy_fraction}")
+    return rules
+
+
+@dataclass(frozen=True)
+class DapRequest:
+    """What to plan: the parameters of ``bluelight dap`` and of the DAP page."""
+
+    k: int = 5
+    model: str = "mclp"
+    threshold_s: float = 480.0
+    threshold2_s: float = 900.0
+    alpha: float = 0.75
+    candidates: tuple[str, ...] = ("fire", "police")
+    band: str = "all"
+    category: str = "category_1"
+    demand: str = "auto"            # auto | observed | expected
+    busy_fraction: float | None = None
+    max_per_site: int = 1
+    time_limit_s: float = 60.0
+
+    def settings(self, rules: DapRules) -> PostSettings:
+        return PostSettings(self.model, self.threshold_s, self.threshold2_s, self.alpha,
+                            rules.busy_fraction if self.busy_fraction is None else self.busy_fraction,
+                            self.max_per_site, self.time_limit_s)
+
+
+def _of_category(incidents: pd.DataFrame, category: str) -> tuple[pd.DataFrame, str]:
+    """Incidents of an ARP category by their priority (C1, Cat 1, Category 1...), when priorities are recorded."""
+    number = category.rsplit("_", 1)[-1]
+    code = incidents["priority"].fillna("").astype(str).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+    mine = code.isin({f"C{number}", f"CAT{number}", f"CATEGORY{number}", number})
+    if mine.any():
+        return incidents[mine], f"priority recorded as {category}"
+    return incidents, f"no priority recorded as {category}: all ambulance incidents used"
+
+
+def band_demand(con, band: TimeBand, request: DapRequest, *,
+                rates_path: Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained."""
+    zones = read_population_by_age(con)
+    if zones.empty:
+        raise AnalysisError("the warehouse has no population zones: load population first")
+    incidents = read_incident_times(con, service="ambulance")
+    use_observed = request.demand == "observed" or (request.demand == "auto" and not incidents.empty)
+    if request.demand == "observed" and incidents.empty:
+        raise AnalysisError("no ambulance incidents are loaded: use --demand expected, or load a trust's incidents")
+    if not use_observed:
+        rates = load_rates(rates_path or config_file(DEMAND_RATES))
+        w = expected_demand(zones, rates, band, category=request.category)
+        info = {"kind": "expected", "method": "population by age x per-person rates x weekly profile",
+                "category": request.category, "rates": rates.to_dict(), "band_share_of_year": rates.band_share(band)}
+        return zones.assign(weight=w), info
+    week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
+    weeks = len(np.unique(week))                       # the observation span, whatever the category
+    incidents, selection = _of_category(incidents, request.category)
+    week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
+    xy = zones[["easting", "northing"]].to_numpy(float)
+    pts = incidents[["easting", "northing"]].to_numpy(float)
+    in_band = band.contains(incidents["call_time"])
+    info = {"kind": "observed", "method": "kernel-smoothed incident counts (mass-preserving Gaussian kernel)",
+            "incidents": int(in_band.sum()), "weeks": weeks, "category": request.category, "selection": selection}
+    bandwidth, blend = DEFAULT_BANDWIDTH_M, 0.0
+    if weeks >= 8 and in_band.sum() >= 20:
+        v = validate_forecast(xy, zones["pop_total"].to_numpy(float), pts[in_band], week[in_band])
+        bandwidth, blend = v.best_bandwidth_m, v.best_population_share
+        info["validation"] = {"train_weeks": v.train_weeks, "test_weeks": v.test_weeks,
+                              "test_incidents": v.test_incidents, "table": v.table.to_dict("records"),
+                              "improvement_vs_counts": v.improvement_vs_counts,
+                              "improvement_vs_population": v.improvement_vs_population}
+    else:
+        info["validation"] = None
+        info["note"] = f"too few weeks or incidents to validate; bandwidth {DEFAULT_BANDWIDTH_M:.0f} m assumed"
+    info |= {"bandwidth_m": bandwidth, "population_share": blend}
+    return zones.assign(weight=observed_demand(xy, pts[in_band], weeks, bandwidth,
+                                               zone_population=zones["pop_total"].to_numpy(float),
+                                               population_share=blend)), info
+
+
+def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,
+                  rules: DapRules, profile: SpeedProfile, snap: Callable,
+                  times: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
+    """Response matrices from candidate posts (standby activation) and existing stations to demand points.
+
+    ``snap(frame)`` returns a snap result (``node``, ``on_network``); ``times(nodes)``
+    returns :class:`analysis.traveltime.SiteTimes`. Demand, candidates and
+    stations off the road network are dropped (the caller reports them).
+    """
+    pts = points.assign(node=snap(points).node)
+    pts = pts[(pts["node"] >= 0) & (pts["weight"] > 0)].reset_index(drop=True)
+    cs = snap(candidates)
+    cands = candidates[cs.on_network].assign(node=cs.node[cs.on_network]).reset_index(drop=True)
+    fs = snap(fixed)
+    stations = fixed[fs.on_network].assign(node=fs.node[fs.on_network]).reset_index(drop=True)
+    standby = turnout_s("ambulance", profile, standby=True)
+    cand_s = times(cands["node"].to_numpy()).dense(pts["node"].to_numpy()).T + standby
+    fixed_s = times(stations["node"].to_numpy()).dense(pts["node"].to_numpy()).T + \
+        site_turnouts(stations, profile)[None, :]
+    available = rules.open_in_band(cands["hours_current"], band) if len(cands) else np.zeros(0, bool)
+    cands = cands.assign(open_in_band=available, activation_s=standby)
+    return DapProblem(cand_s, fixed_s, pts["weight"].to_numpy(float), available), pts, cands
+
+
+def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: DapRequest, rules: DapRules, *,
+         targets: pd.DataFrame, variability: Variability | None, k_max: int | None = None) -> dict:
+    """Solve, and report objective, before/after cover against targets, the curve and the compliance table."""
+    settings = request.settings(rules)
+    result = solve_posts(problem, request.k, settings)
+    w = problem.weight
+    before, after = problem.response_s(), problem.response_s(result.chosen)
+    posts = cands.iloc[result.chosen]
+    table = compliance_table(problem, k_max or request.k, settings, names=cands["name"].to_numpy(),
+                             variability=variability)
+    out = {"model": result.as_dict() | {"chosen": posts["site_id"].tolist()}, "settings": asdict(settings),
+           "posts": posts[["site_id", "name", "service", "easting", "northing", "lon", "lat"]].to_dict("records"),
+           "before": coverage_figures(before, w, settings.threshold_s, variability=variability),
+           "after": coverage_figures(after, w, settings.threshold_s, variability=variability),
+           "expected_share_within": {
+               "busy_fraction": settings.busy_fraction,
+               "before": expected_share_within(problem, [], settings.threshold_s, settings.busy_fraction),
+               "after": expected_share_within(problem, result.chosen, settings.threshold_s, settings.busy_fraction)},
+           "compliance": table.to_dict("records"),
+           "candidates": {"total": len(cands), "open_in_band": int(problem.available.sum())},
+           "demand_points": len(w), "demand_total": float(w.sum())}
+    if not targets.empty:
+        out["targets_before"] = compare_targets(before, w, targets, variability=variability).to_dict("records")
+        out["targets_after"] = compare_targets(after, w, targets, variability=variability).to_dict("records")
+    return out
+
+
+def read_dap_sites(con, candidates) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidate posts (open stations of the given services) and existing ambulance stations."""
+    bad = set(candidates) - set(EMERGENCY_SERVICES)
+    if bad:
+        raise AnalysisError(f"unknown candidate services {sorted(bad)}: use fire, police and/or ambulance")
+    cands = read_sites(con, services=list(candidates))
+    fixed = read_sites(con, services=["ambulance"])
+    if cands.empty:
+        raise AnalysisError(f"no open {', '.join(candidates)} stations to use as posts")
+    return cands, fixed
+
+
+#: the standards a DAP plan is judged against, by demand category
+TARGET_CATEGORIES = {"category_1": ("category_1", "category_a"), "category_2": ("category_2",)}
+
+
+def dap_targets(con, category: str) -> pd.DataFrame:
+    return read_targets(con, service="ambulance", categories=TARGET_CATEGORIES.get(category, (category,)))
+
+
+def run_dap(con, profile: SpeedProfile, request: DapRequest, *, runner, every_band: bool = False,
+            points: Path | None = None) -> dict:
+    """Everything ``bluelight dap`` reports, as a JSON-ready dict. ``runner`` snaps and routes.
+
+    ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours.
+    """
+    from bluelight.services.facility import candidate_points
+    from bluelight.etl.geo import to_wgs84
+
+    rules = load_rules()
+    cands, fixed = read_dap_sites(con, request.candidates)
+    if points is not None:
+        cands = pd.concat([cands, candidate_points(points).assign(hours_current=None)], ignore_index=True)
+        cands[["lon", "lat"]] = np.column_stack(to_wgs84(cands["easting"], cands["northing"]))
+    targets = dap_targets(con, request.category)
+    bands = all_bands() if every_band else [TimeBand.parse(request.band)]
+    out = {"request": asdict(request), "profile": profile.key, "rules": asdict(rules), "bands": {}}
+    for band in bands:
+        pts, info = band_demand(con, band, request)
+        problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=profile,
+                                                  snap=runner.snap, times=runner.cache.times)
+        res = plan(problem, on_pts, on_cands, request, rules, targets=targets, variability=runner.variability)
+        res["demand"] = info | {"zones_dropped": int(len(pts) - len(on_pts)),
+                                "zones_dropped_reason": "off the road network or no demand in the band"}
+        out["bands"][band.name] = res
+    return out
+

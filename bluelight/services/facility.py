@@ -1,0 +1,76 @@
+"""``bluelight colocation facility``: where a shared HQ, workshop or training centre should be."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bluelight.analysis.facility_siting import rank_single, site_facilities
+from bluelight.analysis.speeds import SpeedProfile
+from bluelight.services.coverage import CoverageRunner
+from bluelight.errors import AnalysisError
+from bluelight.services.inputs import read_estates, read_sites
+from bluelight.vocab import EMERGENCY_SERVICES
+
+
+def candidate_points(path: Path) -> pd.DataFrame:
+    """Candidate points from a CSV with name, easting, northing and optionally annual_cost_gbp."""
+    from bluelight.etl.files import read_csv
+
+    frame = read_csv(path)
+    missing = {"name", "easting", "northing"} - set(frame.columns)
+    if missing:
+        raise AnalysisError(f"{path}: candidate points need the columns name, easting, northing "
+                            f"(missing {sorted(missing)})")
+    out = pd.DataFrame({"site_id": [f"point-{i + 1}" for i in range(len(frame))], "name": frame["name"],
+                        "service": "candidate point"})
+    for col in ("easting", "northing"):
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = np.flatnonzero(values.isna())
+        if len(bad):
+            raise AnalysisError(f"{path}: row {bad[0] + 2}, field {col}: not a number ({frame[col].iloc[bad[0]]!r})")
+        out[col] = values.to_numpy()
+    out["running_cost_gbp_pa"] = pd.to_numeric(frame.get("annual_cost_gbp"), errors="coerce") \
+        if "annual_cost_gbp" in frame.columns else np.nan
+    return out
+
+
+def run_facility(con, profile: SpeedProfile, *, users=("fire",), candidates=EMERGENCY_SERVICES,
+                 points: Path | None = None, k: int = 1, objective: str = "total", trips_per_year: float = 12.0,
+                 value_of_time_gbp_per_hour: float | None = None, limit: int = 20) -> dict:
+    """Rank single sites and choose k facilities for the users' trips; costs from the estates fields."""
+    runner = CoverageRunner(con, profile, cutoff_s=5400.0)
+    user_sites = read_sites(con, services=list(users))
+    if user_sites.empty:
+        raise AnalysisError(f"no open {', '.join(users)} sites to serve")
+    cands = read_sites(con, services=list(candidates), statuses=("open", "candidate", "planned"), kinds=None)
+    cands = cands.merge(read_estates(con)[["site_id", "running_cost_gbp_pa"]], on="site_id", how="left")
+    if points is not None:
+        cands = pd.concat([cands, candidate_points(points)], ignore_index=True)
+    us, cs = runner.snap(user_sites), runner.snap(cands)
+    user_sites, cands = user_sites[us.on_network].reset_index(drop=True), cands[cs.on_network].reset_index(drop=True)
+    if cands.empty:
+        raise AnalysisError("no candidate is on the road network")
+    times = runner.cache.times(us.node[us.on_network]).dense(cs.node[cs.on_network])
+    trips = np.full(len(user_sites), float(trips_per_year))
+    cost = cands["running_cost_gbp_pa"].to_numpy(float)
+    ranked = rank_single(times, trips, annual_cost_gbp=cost, value_of_time_gbp_per_hour=value_of_time_gbp_per_hour)
+    ranked = ranked.assign(site_id=cands["site_id"].to_numpy()[ranked["candidate"]],
+                           name=cands["name"].to_numpy()[ranked["candidate"]],
+                           service=cands["service"].to_numpy()[ranked["candidate"]])
+    plan = site_facilities(times, trips, k, objective=objective, annual_cost_gbp=cost)
+    chosen = cands.iloc[plan.chosen]
+    return {"profile": profile.key, "users": len(user_sites), "user_services": list(users),
+            "users_off_network": int((~us.on_network).sum()), "candidates": len(cands),
+            "candidates_off_network": int((~cs.on_network).sum()), "trips_per_user_per_year": trips_per_year,
+            "k": k, "objective": objective,
+            "plan": plan.as_dict() | {"chosen": chosen["site_id"].tolist(), "chosen_names": chosen["name"].tolist(),
+                                      "assignment": cands["site_id"].to_numpy()[plan.assignment].tolist(),
+                                      "cost_missing_for": chosen.loc[chosen["running_cost_gbp_pa"].isna(),
+                                                                     "site_id"].tolist()},
+            "single_site_ranking": ranked.head(limit).replace({np.inf: None}).astype(object)
+            .where(ranked.head(limit).notna(), None).to_dict("records"),
+            "note": "Trip times are drive times on the road network (both ways for trip hours); users and "
+                    "candidates outside the road data are left out and counted."}

@@ -1,0 +1,123 @@
+"""Read the warehouse into the inputs the pure analysis modules take.
+
+The CLI and the dashboard both go through here, so that a figure on screen
+and the same figure from the command line come from the same reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from bluelight.analysis.network import RoadNetwork, network_from_frames
+from bluelight.analysis.speeds import SpeedProfile, turnout_s
+from bluelight.errors import WarehouseError
+
+
+def read_network(con, profile: SpeedProfile) -> tuple[RoadNetwork, np.ndarray]:
+    """The road network under ``profile`` and its edge geometries (EPSG:27700), aligned with its edges."""
+    nodes = con.execute("SELECT node_id, x_m, y_m FROM road_nodes ORDER BY node_id").df()
+    if nodes.empty:
+        raise WarehouseError("the warehouse has no road network; load one with 'bluelight etl roads' or 'etl demo'")
+    edges = con.execute("SELECT u, v, length_m, highway, maxspeed_kph, ST_AsWKB(geom) AS wkb FROM road_edges "
+                        "ORDER BY edge_id").df()
+    net = network_from_frames(nodes, edges, profile)
+    geoms = shapely.from_wkb([bytes(b) for b in edges["wkb"]])
+    return net, geoms
+
+
+def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = None,
+               kinds=("station",)) -> pd.DataFrame:
+    """Sites of the given services that are operational (not duplicates), optionally as of a date.
+
+    ``as_of`` reconstructs the estate on a date: sites closed after it count
+    as open then (the 2014 London closures before 9 January 2014).
+    """
+    where = ["duplicate_of IS NULL"]
+    params: list = []
+    if kinds:
+        where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
+        params += list(kinds)
+    if services:
+        where.append(f"service IN ({', '.join('?' for _ in services)})")
+        params += list(services)
+    if as_of:
+        where.append("(opened_on IS NULL OR opened_on <= CAST(? AS DATE))")
+        where.append("(status IN ('open', 'closed') AND (closed_on IS NULL OR closed_on > CAST(? AS DATE)))")
+        params += [as_of, as_of]
+    else:
+        where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+        params += list(statuses)
+    return con.execute(f"SELECT site_id, name, service, kind, status, duty_system, turnout_s, hours_current, easting, northing, lon, lat "
+                       f"FROM sites WHERE {' AND '.join(where)} ORDER BY site_id", params).df()
+
+
+def site_turnouts(sites: pd.DataFrame, profile: SpeedProfile, *, hour: int | None = None) -> np.ndarray:
+    """Turnout per site: its own figure where recorded, else the profile's for its duty system."""
+    return np.array([t if pd.notna(t) else turnout_s(d if pd.notna(d) else None, profile, hour=hour)
+                     for t, d in zip(sites["turnout_s"], sites["duty_system"])], dtype=float)
+
+
+AGE_COLUMNS = {"all": "pop_total", "0-15": "pop_0_15", "16-29": "pop_16_29", "30-44": "pop_30_44",
+               "45-64": "pop_45_64", "65+": "pop_65_plus"}
+
+
+def read_population(con, *, age_band: str = "all") -> pd.DataFrame:
+    """Population demand points: zone, area, easting, northing, weight."""
+    if age_band not in AGE_COLUMNS:
+        raise WarehouseError(f"unknown age band {age_band!r}; use one of {list(AGE_COLUMNS)}")
+    col = AGE_COLUMNS[age_band]
+    return con.execute(f"SELECT zone_code AS zone, coalesce(la_name, la_code, '') AS area, easting, northing, "
+                       f"{col} AS weight FROM population WHERE {col} IS NOT NULL ORDER BY zone_code").df()
+
+
+def read_population_by_age(con) -> pd.DataFrame:
+    """Population zones with one column per age band (named as in ``AGE_COLUMNS``, e.g. ``65+``)."""
+    bands = ", ".join(f'{col} AS "{band}"' for band, col in AGE_COLUMNS.items() if band != "all")
+    return con.execute(f"SELECT zone_code AS zone, coalesce(la_name, la_code, '') AS area, easting, northing, "
+                       f"lon, lat, pop_total, {bands} FROM population ORDER BY zone_code").df()
+
+
+def read_incident_times(con, *, service: str, categories=None) -> pd.DataFrame:
+    """Incidents of a service with their call time (for demand by time band)."""
+    where, params = ["service = ?", "call_time IS NOT NULL"], [service]
+    if categories:
+        where.append(f"category IN ({', '.join('?' for _ in categories)})")
+        params += list(categories)
+    return con.execute(f"SELECT incident_id, easting, northing, call_time, category, priority FROM incidents "
+                       f"WHERE {' AND '.join(where)} ORDER BY call_time", params).df()
+
+
+def read_incident_demand(con, *, service: str | None = None, categories=None, hours=None) -> pd.DataFrame:
+    """Incident demand points (weight 1 each), filtered by service, category and hour of day."""
+    where, params = ["TRUE"], []
+    if service:
+        where.append("service = ?")
+        params.append(service)
+    if categories:
+        where.append(f"category IN ({', '.join('?' for _ in categories)})")
+        params += list(categories)
+    if hours is not None:
+        hours = list(hours)
+        where.append(f"hour_of_day IN ({', '.join('?' for _ in hours)})")
+        params += hours
+    return con.execute(f"SELECT incident_id AS zone, coalesce(area_name, '') AS area, easting, northing, 1.0 AS weight,"
+                       f" category, hour_of_day, first_arrival_s, first_site_id FROM incidents "
+                       f"WHERE {' AND '.join(where)} ORDER BY incident_id", params).df()
+
+
+def read_estates(con) -> pd.DataFrame:
+    """Estates figures of every site (for scenario finance)."""
+    return con.execute("SELECT site_id, name, service, running_cost_gbp_pa, disposal_value_gbp, "
+                       "backlog_maintenance_gbp, floor_area_m2, bays FROM sites").df()
+
+
+def read_targets(con, *, service: str, categories=None) -> pd.DataFrame:
+    """Published response targets of a service (optionally of some categories)."""
+    where, params = ["service = ?"], [service]
+    if categories:
+        where.append(f"category IN ({', '.join('?' for _ in categories)})")
+        params += list(categories)
+    return con.execute(f"SELECT target_id, category, statistic, threshold_s, goal, description, source FROM targets "
+                       f"WHERE {' AND '.join(where)} ORDER BY target_id", params).df()

@@ -1,0 +1,44 @@
+"""Controlled vocabularies and the normalisation of the many ways files spell them."""
+
+from __future__ import annotations
+
+import re
+
+SERVICES = ("fire", "police", "ambulance", "other")
+#: the three services the analyses assess (``other`` sites are hosts and estate only)
+EMERGENCY_SERVICES = ("fire", "police", "ambulance")
+SITE_KINDS = ("station", "hq", "workshop", "training", "standby", "control", "hospital", "office", "other")
+SITE_STATUSES = ("open", "closed", "planned", "candidate")
+DUTY_SYSTEMS = ("wholetime", "on_call", "day_crewed", "flexi", "ambulance", "police")
+
+_SERVICE_ALIASES = {
+    "fire": "fire", "fire and rescue": "fire", "fire & rescue": "fire", "frs": "fire", "fire_station": "fire",
+    "police": "police", "pol": "police",
+    "ambulance": "ambulance", "amb": "ambulance", "ems": "ambulance", "ambulance_station": "ambulance",
+    "other": "other", "hospital": "other",
+}
+_DUTY_ALIASES = {
+    "wholetime": "wholetime", "whole-time": "wholetime", "whole time": "wholetime", "wt": "wholetime",
+    "retained": "on_call", "on-call": "on_call", "on call": "on_call", "on_call": "on_call", "rds": "on_call",
+    "day crewed": "day_crewed", "day-crewed": "day_crewed", "day_crewed": "day_crewed", "daycrewed": "day_crewed",
+    "flexi": "flexi", "flexible": "flexi", "mixed": "flexi",
+    "ambulance": "ambulance", "police": "police",
+}
+
+
+def slug(text: str) -> str:
+    """A stable identifier fragment: lower case, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def norm_service(value: str) -> str | None:
+    return _SERVICE_ALIASES.get(str(value).strip().lower())
+
+
+def norm_duty(value: str) -> str | None:
+    return _DUTY_ALIASES.get(str(value).strip().lower())
+
+
+def norm_choice(value: str, allowed: tuple[str, ...]) -> str | None:
+    v = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    return v if v in allowed else None
