@@ -33,12 +33,12 @@ def _p95(fn, n: int) -> tuple[float, float]:
 
 def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
     from bluelight.analysis.speeds import load_profile
-    from bluelight.dashboard.engine import DemandSpec, Engine
     from bluelight.dashboard.pages import coverage, scenarios
     from bluelight.dashboard.queries import Warehouse
+    from bluelight.services.session import DemandSpec, Session
 
     wh = Warehouse(warehouse)
-    engine = Engine(wh, load_profile())
+    engine = Session(wh.read, load_profile())
     fire = engine.sites("fire")
     ids = fire.loc[fire["node"] >= 0, "site_id"].tolist()
     engine.evaluate("fire", DemandSpec())           # warm the caches, as a served app is after its first view
@@ -60,7 +60,7 @@ def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
         evaluate(build_coverage_model(times, keep["turnout"].to_numpy(), pts["node"].to_numpy()))
 
     def cached_close_one(i):
-        engine.evaluate("fire", DemandSpec(), closed=[ids[i % len(ids)]])
+        engine.evaluate("fire", DemandSpec(), fire[fire["site_id"] != ids[i % len(ids)]])
 
     p95, med = _p95(cached_close_one, n)
     peer95, _ = _p95(naive_close_one, max(5, n // 4))

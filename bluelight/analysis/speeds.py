@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
-from bluelight.config import latest_profile_name, profile_document
+from bluelight.config import profile_document
 from bluelight.errors import ConfigError
 
 @dataclass(frozen=True)

@@ -16,8 +16,15 @@ import click
 
 from bluelight import __version__
 from bluelight.errors import BluelightError, ConfigError
+from bluelight.services.colocation import CandidatesRequest
+from bluelight.services.coresponding import CorespondingRequest
+from bluelight.services.coverage import CoverageRequest
+from bluelight.services.dap import DapRequest
+from bluelight.services.facility import FacilityRequest
+from bluelight.services.isochrones import IsochroneRequest
+from bluelight.services.scenarios import AppraisalRequest
 from bluelight.settings import warehouse_path
-from bluelight.vocab import EMERGENCY_SERVICES, SERVICES
+from bluelight.vocab import SERVICES
 
 log = logging.getLogger("bluelight")
 
@@ -277,78 +284,99 @@ profile_option = click.option("--profile", default=None,
                               help="Speed profile name or YAML path (default: the latest calibrated version).")
 
 
+def request_options(request_cls, *, skip: tuple[str, ...] = ()):
+    """Click options built from a request's fields: the same names, defaults, ranges and help as the pages.
+
+    Values arrive as text and are validated by the request, so that a bad
+    value gets the message the dashboard shows beside its control.
+    """
+    def decorate(fn):
+        for f in reversed(request_cls.FIELDS):
+            if f.name in skip:
+                continue
+            text = " ".join(part for part in (f.help or f.label + ".", _default_text(f), f.range_text()) if part)
+            if f.kind is bool:
+                fn = click.option(f.option, f.name, is_flag=True, default=False, help=text)(fn)
+            else:
+                metavar = "A,B" if f.kind is list else "|".join(f.choices) if f.choices and len(f.choices) <= 6 else \
+                    "N" if f.kind in (int, float) else "TEXT"
+                fn = click.option(f.option, f.name, default=None, metavar=metavar, help=text)(fn)
+        return fn
+    return decorate
+
+
+def _default_text(f) -> str:
+    if f.default is None or f.default == ():
+        return ""
+    shown = ",".join(f.default) if isinstance(f.default, tuple) else f.default
+    return f"[default: {shown}]"
+
+
+def parsed(request_cls, options: dict):
+    """The request from the options given (those not given keep the request's defaults)."""
+    given = {}
+    for f in request_cls.FIELDS:
+        if f.name in options:
+            value = options.pop(f.name)
+            if value is not None and not (f.kind is bool and value is False):
+                given[f.name] = value
+    return request_cls.parse(**given)
+
+
+def _session(con, profile: str | None, **options):
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.services.session import Session
+
+    return Session.over(con, load_profile(profile), **options)
+
+
 @cli.command("coverage")
-@click.option("--service", required=True, type=click.Choice(EMERGENCY_SERVICES))
-@click.option("--threshold-s", required=True, type=float, help="Response standard in seconds, e.g. 360.")
-@click.option("--demand", type=click.Choice(["population", "incidents"]), default="population", show_default=True)
+@request_options(CoverageRequest)
 @click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
               help="Scenario YAML of changes to the estate; reports before and after.")
-@click.option("--as-of", default=None, help="Estate as on this date (YYYY-MM-DD), e.g. before the 2014 closures.")
-@click.option("--age-band", default="all", show_default=True, help="Population age band: all, 0-15, ..., 65+.")
-@click.option("--category", "categories", multiple=True, help="Incident categories (repeatable).")
-@click.option("--cutoff-s", default=1800.0, show_default=True, help="Longest drive searched from a site.")
-@click.option("--by-area", is_flag=True, help="Add a breakdown by area (borough).")
 @profile_option
 @warehouse_option
 @json_option
-def coverage(service, threshold_s, demand, scenario_file, as_of, age_band, categories, cutoff_s, by_area, profile,
-             warehouse, as_json) -> None:
+def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
     """Share of demand within a response standard, mean and 90th centile, against the targets."""
-    from bluelight.analysis.speeds import load_profile
-    from bluelight.services.coverage import run_coverage
     from bluelight.analysis.scenario import load_scenario
+    from bluelight.services.coverage import run_coverage
 
-    prof = load_profile(profile)
+    request = parsed(CoverageRequest, options)
     scen = load_scenario(scenario_file) if scenario_file else None
-    con = _open(warehouse, read_only=True)
-    try:
-        result = run_coverage(con, service=service, threshold_s=threshold_s, demand=demand, profile=prof,
-                              scenario=scen, as_of=as_of, age_band=age_band, categories=list(categories) or None,
-                              cutoff_s=cutoff_s, by_area=by_area)
-    finally:
-        con.close()
+    with _reading(warehouse) as con:
+        result = run_coverage(_session(con, profile, cutoff_s=request.cutoff_s), request, scenario=scen)
     if as_json:
         _emit(result, True)
         return
     for part in [result["baseline"]] + ([result["scenario"]] if "scenario" in result else []):
         s = part["summary"]
-        click.echo(f"{part['label']}: {result['service']} within {threshold_s:.0f} s: "
-                   f"{100 * (s['share_within'] or 0):.1f}% (modelled with variability {100 * (s['share_within_modelled'] or 0):.1f}%),"
-                   f" mean {s['mean_s'] or float('nan'):.0f} s, p90 {s['p90_s'] or float('inf'):.0f} s; "
-                   f"demand {s['demand_total']:,.0f}, off network {s['demand_off_network']:,.0f}, "
-                   f"unreached {s['demand_unreached']:,.0f}  [profile {result['profile']}]")
+        click.echo(f"{part['label']}: {result['service']} within {request.threshold_s:.0f} s: "
+                   f"{100 * (s['share_within_modelled'] or 0):.1f}% modelled with travel variability "
+                   f"({100 * (s['share_within'] or 0):.1f}% on single drive times), mean {s['mean_s'] or float('nan'):.0f}"
+                   f" s, p90 {s['p90_s'] or float('inf'):.0f} s; demand {s['demand_total']:,.0f}, off network "
+                   f"{s['demand_off_network']:,.0f}, unreached {s['demand_unreached']:,.0f}  [profile {result['profile']}]")
+        for row in part.get("by_area", []):
+            click.echo(f"    {row['area'] or '(no area)'}: {100 * (row.get('share_within_modelled') or row['share_within'] or 0):.1f}%"
+                       f" of {row['demand_on_network']:,.0f} on the network")
 
 
 @cli.command("isochrones")
-@click.option("--site", "site_id", default=None, help="One site's isochrones.")
-@click.option("--service", default=None, type=click.Choice(EMERGENCY_SERVICES),
-              help="Merged isochrones of every open site of a service.")
-@click.option("--bands", default="300,480,600", show_default=True, help="Band limits in seconds, comma-separated.")
-@click.option("--drive-only", is_flag=True, help="Drive time only (default: response = turnout + drive).")
+@request_options(IsochroneRequest)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output .geojson (WGS84) or .gpkg (EPSG:27700).")
 @profile_option
 @warehouse_option
-def isochrones(site_id, service, bands, drive_only, out, profile, warehouse) -> None:
+def isochrones(out, profile, warehouse, **options) -> None:
     """Isochrone polygons for a site or a whole service, written as GeoJSON or GeoPackage."""
-    from bluelight.analysis.speeds import load_profile
     from bluelight.services.isochrones import run_isochrones
 
-    if (site_id is None) == (service is None):
-        raise ConfigError("give exactly one of --site or --service")
-    try:
-        band_list = [float(b) for b in bands.split(",") if b.strip()]
-    except ValueError as exc:
-        raise ConfigError(f"--bands must be numbers of seconds separated by commas, got {bands!r}") from exc
-    con = _open(warehouse, read_only=True)
-    try:
-        gdf = run_isochrones(con, load_profile(profile), bands_s=band_list, site_id=site_id, service=service,
-                             include_turnout=not drive_only)
-    finally:
-        con.close()
+    request = parsed(IsochroneRequest, options)
     suffix = out.suffix.lower()
     if suffix not in {".geojson", ".json", ".gpkg"}:
         raise ConfigError(f"--out must end in .geojson or .gpkg, got {out.name}")
+    with _reading(warehouse) as con:
+        gdf = run_isochrones(_session(con, profile, cutoff_s=max(request.bands)), request)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.stem}.partial{out.suffix}")
     if suffix == ".gpkg":
@@ -366,7 +394,8 @@ def isochrones(site_id, service, bands, drive_only, out, profile, warehouse) -> 
               help="LFB-schema incident file to measure the profile's error on.")
 @click.option("--folds", default=5, show_default=True)
 @click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where profiles are read and the fitted one written (default config/speed_profiles).")
+              help="A directory of profiles to read and write instead of the shipped ones and the user's "
+                   "configuration directory (where --fit writes by default).")
 @profile_option
 @warehouse_option
 @json_option
@@ -376,14 +405,11 @@ def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_js
 
     if (fit_file is None) == (eval_file is None):
         raise ConfigError("give exactly one of --fit FILE or --evaluate FILE")
-    con = _open(warehouse, read_only=True)
-    try:
+    with _reading(warehouse) as con:
         if fit_file:
             result = run_fit(con, fit_file, base=profile, folds=folds, profile_dir=profile_dir)
         else:
             result = run_evaluate(con, eval_file, profile=profile, profile_dir=profile_dir)
-    finally:
-        con.close()
     if as_json:
         _emit(result, True)
         return
@@ -398,25 +424,18 @@ def scenario() -> None:
 
 @scenario.command("run")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--horizon-years", type=int, default=None, help="Appraisal horizon (default: the file's, else 30).")
-@click.option("--discount-rate", type=float, default=None,
-              help="Annual discount rate (default: the file's, else the Green Book rate).")
+@request_options(AppraisalRequest)
 @profile_option
 @warehouse_option
 @json_option
-def scenario_run(file, horizon_years, discount_rate, profile, warehouse, as_json) -> None:
+def scenario_run(file, profile, warehouse, as_json, **options) -> None:
     """Before and after cover of every service the scenario touches, areas that gain and lose, and NPV."""
-    from bluelight.analysis.speeds import load_profile
-    from bluelight.analysis.scenario import load_scenario
-    from bluelight.services.scenarios import run_scenario
+    from bluelight.services.scenarios import load_scenario, run_scenario
 
+    request = parsed(AppraisalRequest, options)
     scen = load_scenario(file)
-    con = _open(warehouse, read_only=True)
-    try:
-        result = run_scenario(con, scen, load_profile(profile), horizon_years=horizon_years,
-                              discount_rate=discount_rate)
-    finally:
-        con.close()
+    with _reading(warehouse) as con:
+        result = run_scenario(_session(con, profile), scen, request)
     if as_json:
         _emit(result, True)
         return
@@ -441,27 +460,21 @@ def colocation() -> None:
 
 
 @colocation.command("candidates")
-@click.option("--max-travel-s", default=300.0, show_default=True, help="Longest drive from a site to its host.")
-@click.option("--services", default="fire,police,ambulance", show_default=True)
-@click.option("--limit", type=int, default=None, help="Show only the best N.")
+@request_options(CandidatesRequest)
 @profile_option
 @warehouse_option
 @json_option
-def colocation_candidates(max_travel_s, services, limit, profile, warehouse, as_json) -> None:
+def colocation_candidates(profile, warehouse, as_json, **options) -> None:
     """Every cross-service pair within the travel time, ranked by what the move does to cover and cost."""
-    from bluelight.analysis.speeds import load_profile
     from bluelight.services.colocation import run_candidates
 
-    con = _open(warehouse, read_only=True)
-    try:
-        result = run_candidates(con, load_profile(profile), max_travel_s=max_travel_s,
-                                services=[s.strip() for s in services.split(",") if s.strip()], limit=limit)
-    finally:
-        con.close()
+    request = parsed(CandidatesRequest, options)
+    with _reading(warehouse) as con:
+        result = run_candidates(_session(con, profile), request)
     if as_json:
         _emit(result, True)
         return
-    click.echo(f"{result['pairs']} cross-service pairs within {max_travel_s:.0f} s (profile {result['profile']})")
+    click.echo(f"{result['pairs']} cross-service pairs within {request.max_travel_s:.0f} s (profile {result['profile']})")
     for c in result["candidates"]:
         click.echo(f"  {c['move_name']} ({c['service']}) into {c['into_name']} ({c['into_service']}), "
                    f"{c['drive_s']:.0f} s away: cover {100 * c['share_within_before']:.1f}% -> "
@@ -470,86 +483,47 @@ def colocation_candidates(max_travel_s, services, limit, profile, warehouse, as_
 
 
 @cli.command("dap")
-@click.option("--k", "k", default=5, show_default=True, help="Ambulances to post (and the curve's length).")
-@click.option("--model", type=click.Choice(["mclp", "mexclp", "dsm", "pmedian"]), default="mclp", show_default=True)
-@click.option("--threshold-s", default=480.0, show_default=True, help="Response standard in seconds.")
-@click.option("--threshold2-s", default=900.0, show_default=True, help="Double standard: everyone within this.")
-@click.option("--alpha", default=0.75, show_default=True, help="Double standard: share within --threshold-s.")
-@click.option("--candidates", default="fire,police", show_default=True, help="Services whose stations may be posts.")
-@click.option("--band", default="all", show_default=True,
-              help="Time band: night, morning, afternoon, evening or all, optionally -weekday / -weekend.")
+@request_options(DapRequest)
 @click.option("--all-bands", is_flag=True, help="Plan each of the eight standard bands.")
-@click.option("--category", default="category_1", show_default=True, help="Demand category (expected demand).")
-@click.option("--demand", type=click.Choice(["auto", "observed", "expected"]), default="auto", show_default=True,
-              help="Observed ambulance incidents, or expected from population (auto: observed when loaded).")
-@click.option("--busy-fraction", type=float, default=None, help="MEXCLP busy fraction (default: config/dap.yaml).")
-@click.option("--max-per-site", default=1, show_default=True)
-@click.option("--time-limit-s", default=60.0, show_default=True, help="Solver time limit per model.")
 @click.option("--points", type=click.Path(path_type=Path), default=None,
               help="CSV of further candidate posts anywhere: name, easting, northing.")
 @profile_option
 @warehouse_option
 @json_option
-def dap(k, model, threshold_s, threshold2_s, alpha, candidates, band, all_bands, category, demand, busy_fraction,
-        max_per_site, time_limit_s, points, profile, warehouse, as_json) -> None:
+def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
     """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
-    from bluelight.analysis.speeds import load_profile
-    from bluelight.services.coverage import CoverageRunner
-    from bluelight.services.dap import DapRequest, run_dap
+    from bluelight.services.dap import run_dap
 
-    request = DapRequest(k, model, threshold_s, threshold2_s, alpha,
-                         tuple(c.strip() for c in candidates.split(",") if c.strip()), band, category, demand,
-                         busy_fraction, max_per_site, time_limit_s)
-    prof = load_profile(profile)
-    con = _open(warehouse, read_only=True)
-    try:
-        result = run_dap(con, prof, request, runner=CoverageRunner(con, prof), every_band=all_bands, points=points)
-    finally:
-        con.close()
+    request = parsed(DapRequest, options)
+    with _reading(warehouse) as con:
+        result = run_dap(_session(con, profile), request, every_band=all_bands, points=points)
     if as_json:
         _emit(result, True)
         return
     for name, r in result["bands"].items():
         b, a = r["before"], r["after"]
-        click.echo(f"{name}: {r['demand']['kind']} demand {r['demand_total']:,.0f} a year; {model} posts: "
-                   f"{', '.join(p['name'] for p in r['posts'])} ({r['model']['status']}, gap {r['model']['mip_gap']:.1e})")
-        click.echo(f"  within {threshold_s:.0f} s: {100 * b['share_within']:.1f}% -> {100 * a['share_within']:.1f}%; "
-                   f"mean {b['mean_s']:.0f} -> {a['mean_s']:.0f} s")
+        e = r["expected_share_within"]
+        click.echo(f"{name}: {r['demand']['kind']} demand {r['demand_total']:,.1f} incidents a year; {request.model} "
+                   f"posts: {', '.join(p['name'] for p in r['posts'])} ({r['model']['status']}, "
+                   f"gap {r['model']['mip_gap']:.1e})")
+        click.echo(f"  within {request.threshold_s:.0f} s: {100 * b['share_within']:.1f}% -> {100 * a['share_within']:.1f}%"
+                   f" with every vehicle free; {100 * e['before']:.1f}% -> {100 * e['after']:.1f}% expected with "
+                   f"vehicles busy {100 * e['busy_fraction']:.0f}% of the time; mean {b['mean_s']:.0f} -> "
+                   f"{a['mean_s']:.0f} s")
 
 
 @cli.command("coresponding")
-@click.option("--stations", default=None, help="Fire stations that co-respond, comma-separated site ids (default: all).")
-@click.option("--survival-model", type=click.Choice(["de_maio_2003", "waalewijn_2001", "larsen_1993_linear"]),
-              default=None, help="Survival model (default: config/coresponding.yaml).")
-@click.option("--bystander-cpr-share", type=float, default=None)
-@click.option("--ambulance-busy-fraction", type=float, default=None,
-              help="Share of time each station's ambulance is busy (0: always the nearest responds).")
-@click.option("--time-on-scene-min", type=float, default=None, help="Appliance committed on scene per call.")
-@click.option("--standard-s", type=float, default=None, help="Response standard for the 'fire only' map.")
-@click.option("--curve", "n_curve", type=int, default=None, help="Stations in the enrolment curve (default: all).")
+@request_options(CorespondingRequest, skip=("survival_parameters",))
 @profile_option
 @warehouse_option
 @json_option
-def coresponding(stations, survival_model, bystander_cpr_share, ambulance_busy_fraction, time_on_scene_min,
-                 standard_s, n_curve, profile, warehouse, as_json) -> None:
+def coresponding(profile, warehouse, as_json, **options) -> None:
     """Where fire crews reach cardiac arrests first, the survivors that adds, and what it costs fire cover."""
-    from bluelight.analysis.speeds import load_profile
-    from bluelight.services.coresponding import analyse, load_params, read_inputs, to_json
-    from bluelight.services.coverage import CoverageRunner
+    from bluelight.services.coresponding import run_coresponding, to_json
 
-    params = load_params().with_overrides(survival_model=survival_model, bystander_cpr_share=bystander_cpr_share,
-                                          ambulance_busy_fraction=ambulance_busy_fraction,
-                                          time_on_scene_min=time_on_scene_min, standard_s=standard_s)
-    prof = load_profile(profile)
-    con = _open(warehouse, read_only=True)
-    try:
-        runner = CoverageRunner(con, prof)
-        result = analyse(read_inputs(con), params, prof, snap=runner.snap, times=runner.cache.times,
-                         enrolled=[s.strip() for s in stations.split(",") if s.strip()] if stations else None,
-                         n_curve=n_curve)
-    finally:
-        con.close()
-    out = to_json(result)
+    request = parsed(CorespondingRequest, options)
+    with _reading(warehouse) as con:
+        out = to_json(run_coresponding(_session(con, profile), request))
     if as_json:
         _emit(out, True)
         return
@@ -564,57 +538,48 @@ def coresponding(stations, survival_model, bystander_cpr_share, ambulance_busy_f
 
 
 @colocation.command("facility")
-@click.option("--users", default="fire", show_default=True, help="Services whose stations travel to the facility.")
-@click.option("--candidates", default="fire,police,ambulance", show_default=True,
-              help="Services whose sites may host it.")
+@request_options(FacilityRequest)
 @click.option("--points", type=click.Path(path_type=Path), default=None,
               help="CSV of further candidate points: name, easting, northing[, annual_cost_gbp].")
-@click.option("--k", "k", default=1, show_default=True, help="Number of facilities.")
-@click.option("--objective", type=click.Choice(["total", "worst"]), default="total", show_default=True)
-@click.option("--trips-per-year", default=12.0, show_default=True, help="Trips each user makes a year.")
-@click.option("--value-of-time", type=float, default=None, help="£ per hour of trip time (generalised cost).")
-@click.option("--limit", default=20, show_default=True, help="Rows of the single-site ranking shown.")
 @profile_option
 @warehouse_option
 @json_option
-def colocation_facility(users, candidates, points, k, objective, trips_per_year, value_of_time, limit, profile,
-                        warehouse, as_json) -> None:
+def colocation_facility(points, profile, warehouse, as_json, **options) -> None:
     """Where a shared HQ, workshop or training centre should be: least total or worst trip time."""
-    from bluelight.analysis.speeds import load_profile
     from bluelight.services.facility import run_facility
 
-    con = _open(warehouse, read_only=True)
-    try:
-        result = run_facility(con, load_profile(profile), users=[u.strip() for u in users.split(",") if u.strip()],
-                              candidates=[c.strip() for c in candidates.split(",") if c.strip()], points=points,
-                              k=k, objective=objective, trips_per_year=trips_per_year,
-                              value_of_time_gbp_per_hour=value_of_time, limit=limit)
-    finally:
-        con.close()
+    request = parsed(FacilityRequest, options)
+    with _reading(warehouse) as con:
+        result = run_facility(_session(con, profile), request, points=points)
     if as_json:
         _emit(result, True)
         return
-    p = result["plan"]
+    p, k = result["plan"], request.k
     click.echo(f"{k} facilit{'y' if k == 1 else 'ies'} for {result['users']} {'/'.join(result['user_services'])} "
-               f"sites ({objective}): {', '.join(p['chosen_names'])}; {p['trip_hours_per_year']:,.0f} trip hours a "
-               f"year, mean trip {p['mean_trip_s']:.0f} s, worst {p['worst_trip_s']:.0f} s; annual cost "
+               f"sites ({request.objective}): {', '.join(p['chosen_names'])}; {p['trip_hours_per_year']:,.0f} trip "
+               f"hours a year, mean trip {p['mean_trip_s']:.0f} s, worst {p['worst_trip_s']:.0f} s; annual cost "
                + (f"£{p['annual_cost_gbp']:,.0f}" if p["annual_cost_gbp"] is not None else
                   f"not recorded for {', '.join(p['cost_missing_for'])}"))
 
 
 class _closing:
-    """Open the warehouse for writing and always close it."""
+    """Open the warehouse (for writing, unless ``read_only``) and always close it."""
 
-    def __init__(self, warehouse):
+    def __init__(self, warehouse, *, read_only: bool = False):
         self.warehouse = warehouse
+        self.read_only = read_only
 
     def __enter__(self):
-        self.con = _open(self.warehouse)
+        self.con = _open(self.warehouse, read_only=self.read_only)
         return self.con
 
     def __exit__(self, *exc):
         self.con.close()
         return False
+
+
+def _reading(warehouse) -> _closing:
+    return _closing(warehouse, read_only=True)
 
 
 def main(argv: list[str] | None = None) -> int:

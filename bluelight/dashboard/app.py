@@ -1,21 +1,27 @@
-"""Build the Dash application for one warehouse."""
+"""Build the Dash application for one warehouse.
+
+The app is thin: each page parses its controls into a service request
+(:mod:`bluelight.services`), calls the service through the app's one
+:class:`~bluelight.services.session.Session` and renders the answer.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import dash
-from dash import html, set_props
+from dash import Input, Output, html, set_props
 
 from bluelight.analysis.speeds import load_profile
-from bluelight.errors import BluelightError
-from bluelight.settings import scenario_store, shipped_scenarios
-from bluelight.dashboard.engine import Engine
 from bluelight.dashboard.layers import register_routes
-from bluelight.dashboard.layout import shell
+from bluelight.dashboard.layout import Page, not_found, shell
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, data, overview, scenarios
 from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import BluelightError
+from bluelight.services.session import Session
+from bluelight.settings import scenario_store, shipped_scenarios
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +49,27 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     ``web_tiles`` draws OpenStreetMap tiles under the maps (needs the internet);
     by default the maps use only the project's own roads and boundaries.
     """
-    wh = Warehouse(warehouse)
-    engine = Engine(wh, load_profile(profile), web_tiles=web_tiles)
+    wh = Warehouse(warehouse, web_tiles=web_tiles)
+    session = Session(wh.read, load_profile(profile))
     dirs = scenario_dirs or default_scenario_dirs()
-    app = dash.Dash(__name__, use_pages=True, pages_folder="", title="Blue Light Atlas",
-                    suppress_callback_exceptions=True, serve_locally=True, on_error=show_error,
-                    assets_folder=str(Path(__file__).with_name("assets")))
-    overview.register(app, wh, engine)
-    coverage.register(app, wh, engine)
-    scenarios.register(app, wh, engine, dirs)
-    colocation.register(app, wh, engine, dirs)
-    dap.register(app, wh, engine)
-    coresponding.register(app, wh, engine)
-    data.register(app, wh, engine)
-    app.layout = shell(wh)
-    register_routes(app.server, wh, engine)
+    app = dash.Dash(__name__, title="Blue Light Atlas", suppress_callback_exceptions=True, serve_locally=True,
+                    on_error=show_error, assets_folder=str(Path(__file__).with_name("assets")))
+    pages: list[Page] = [
+        overview.register(app, wh, session), coverage.register(app, wh, session),
+        scenarios.register(app, wh, session, dirs), colocation.register(app, wh, session, dirs),
+        dap.register(app, wh, session), coresponding.register(app, wh, session), data.register(app, wh, session)]
+    by_path = {p.path: p for p in pages}
+    app.layout = shell(wh, pages)
+    register_routes(app.server, wh, session)
+    titles = json.dumps({p.path: p.title for p in pages})
+    app.clientside_callback(f"function(path) {{ document.title = ({titles})[path] || 'Blue Light Atlas'; return ''; }}",
+                            Output("page-title-sink", "children"), Input("url", "pathname"))
 
-    @app.callback(dash.Output("global-alert", "style"), dash.Input("_pages_location", "pathname"))
-    def hide_alert_on_navigation(_path):
-        return {"display": "none"}
+    @app.callback(Output("page-content", "children"), Output("global-alert", "style"), Input("url", "pathname"))
+    def route(pathname):
+        page = by_path.get(pathname or "/")
+        if page is None:
+            return not_found(pathname), {"display": "none"}
+        return page.layout(), {"display": "none"}
 
     return app

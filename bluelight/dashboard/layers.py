@@ -16,12 +16,12 @@ BOROUGHS = "/layers/boroughs.geojson"
 LSOAS = "/layers/lsoas.geojson"
 
 
-def register_routes(server, wh, engine) -> None:
+def register_routes(server, wh, session) -> None:
     """Add the layer routes to the Flask server behind the Dash app."""
     builders = {
         "roads": wh.roads_geojson,
         "boroughs": lambda: wh.boundaries_geojson("borough"),
-        "lsoas": lambda: wh.lsoa_geojson(engine.population_zones_on_network()),
+        "lsoas": lambda: wh.lsoa_geojson(session.population_zones_on_network()),
     }
 
     def serve(name: str) -> Response:

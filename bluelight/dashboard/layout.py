@@ -1,8 +1,14 @@
-"""The page shell: navigation, the synthetic-data banner, attribution."""
+"""The page shell: navigation, the synthetic-data banner, attribution; and what a page is.
+
+Pages are kept by each app (not in Dash's global page registry), so two apps
+in one process never share or rebind each other's layouts.
+"""
 
 from __future__ import annotations
 
-import dash
+from dataclasses import dataclass
+from typing import Callable
+
 from dash import dcc, html
 
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
@@ -22,17 +28,33 @@ def banner(wh: Warehouse) -> html.Div | None:
     return None
 
 
-def shell(wh: Warehouse) -> html.Div:
-    nav = [dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
-           for page in dash.page_registry.values()]
+@dataclass(frozen=True)
+class Page:
+    """A page of one app: where it is, what the navigation calls it, and how to build its layout."""
+
+    order: int
+    path: str
+    name: str
+    title: str
+    layout: Callable[[], object]
+
+
+def not_found(pathname: str) -> html.Div:
+    return html.Div([html.H2("No such page"), html.P(f"There is no page at {pathname}."),
+                     dcc.Link("Back to the overview", href="/")])
+
+
+def shell(wh: Warehouse, pages: list[Page]) -> html.Div:
+    nav = [dcc.Link(page.name, href=page.path, className="nav-link") for page in sorted(pages, key=lambda p: p.order)]
     return html.Div(className="shell", children=[
+        dcc.Location(id="url", refresh=False), html.Span(id="page-title-sink", hidden=True),
         html.Header(className="topbar", children=[
             html.Div("Blue Light Atlas", className="brand"),
             html.Nav(nav, className="nav"),
         ]),
         banner(wh),
         html.Div(id="global-alert", className="alert", style={"display": "none"}),
-        html.Main(dash.page_container, className="content"),
+        html.Main(id="page-content", className="content"),
         html.Footer(className="footer", children=[
             html.Span(f"Roads and tagged stations {OSM_ATTRIBUTION}. "),
             html.Span(f"{OGL_ATTRIBUTION}. Boundaries contain OS data © Crown copyright and database right."),

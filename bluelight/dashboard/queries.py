@@ -1,4 +1,7 @@
-"""Every read the dashboard makes of the warehouse, through one read-only connection."""
+"""The dashboard's read-only connection to the warehouse, and the reads only the pages make (layers, loads).
+
+Everything a use case reads goes through :mod:`bluelight.services` instead.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +27,12 @@ class Warehouse:
     A missing warehouse is not an error here: pages show how to build it.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, web_tiles: bool = False):
         from bluelight.etl.warehouse import connect
 
         self.path = Path(path)
+        #: whether this deployment draws OpenStreetMap web tiles under its maps (online only)
+        self.web_tiles = web_tiles
         self._con = None
         self._lock = threading.Lock()
         self._cache: dict = {}
@@ -98,65 +103,6 @@ class Warehouse:
 
         return self._cached("roads", build)
 
-    def network(self, profile):
-        """The road network under ``profile`` with edge geometries (see :func:`bluelight.inputs.read_network`)."""
-        from bluelight.services.inputs import read_network
-
-        return self._with_cursor(lambda cur: read_network(cur, profile))
-
-    def operational_sites(self, service: str) -> pd.DataFrame:
-        from bluelight.services.inputs import read_sites
-
-        return self._with_cursor(lambda cur: read_sites(cur, services=[service]))
-
-    def demand_points(self, spec, service: str) -> pd.DataFrame:
-        """Population (an age band) or incidents of a service (categories, hours) as weighted points."""
-        from bluelight.services.inputs import read_incident_demand, read_population
-
-        if spec.kind == "population":
-            return self._with_cursor(lambda cur: read_population(cur, age_band=spec.age_band))
-        hours = range(spec.hours[0], spec.hours[1] + 1)
-        return self._with_cursor(lambda cur: read_incident_demand(cur, service=service,
-                                                                  categories=list(spec.categories) or None,
-                                                                  hours=hours))
-
-    def band_demand(self, band, request):
-        """Ambulance demand of a time band (observed or expected) and how it was obtained."""
-        from bluelight.services.dap import band_demand
-
-        return self._cached(("band_demand", band, request.demand, request.category),
-                            lambda: self._with_cursor(lambda cur: band_demand(cur, band, request)))
-
-    def dap_sites(self, candidates: tuple[str, ...]):
-        from bluelight.services.dap import read_dap_sites
-
-        return self._cached(("dap_sites", candidates), lambda: self._with_cursor(
-            lambda cur: read_dap_sites(cur, candidates)))
-
-    def dap_targets(self, category: str) -> pd.DataFrame:
-        from bluelight.services.dap import dap_targets
-
-        return self._cached(("dap_targets", category), lambda: self._with_cursor(
-            lambda cur: dap_targets(cur, category)))
-
-    def coresponding_inputs(self):
-        """Zones, medical incidents and fire / ambulance stations for co-responding."""
-        from bluelight.services.coresponding import read_inputs
-
-        return self._cached("coresponding_inputs", lambda: self._with_cursor(read_inputs))
-
-    def colocation_candidates(self, profile, max_travel_s: float) -> dict:
-        """Every cross-service pair within ``max_travel_s``, ranked (see ``bluelight colocation candidates``)."""
-        from bluelight.services.colocation import run_candidates
-
-        return self._cached(("colocation", profile.key, max_travel_s), lambda: self._with_cursor(
-            lambda cur: run_candidates(cur, profile, max_travel_s=max_travel_s)))
-
-    def estates(self) -> pd.DataFrame:
-        from bluelight.services.inputs import read_estates
-
-        return self._cached("estates", lambda: self._with_cursor(read_estates))
-
     def incident_categories(self, service: str) -> list[str]:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
             "category"].tolist()
@@ -172,6 +118,10 @@ class Warehouse:
         for f in fc["features"]:
             f["id"] = f["properties"]["code"]
         return fc
+
+    def read(self, fn):
+        """``fn(cursor)`` on the read-only connection (the reader a :class:`~bluelight.services.session.Session` uses)."""
+        return self._with_cursor(fn)
 
     def _with_cursor(self, fn):
         if self._con is None:

@@ -6,7 +6,6 @@ this module turns them into row rejects for the loaders.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from bluelight.etl.loading import Reject

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import osmium
 
-from bluelight.analysis.speeds import parse_maxspeed_kph  # noqa: F401  (the OSM readers use it)
 from bluelight.errors import InputFileError
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Sequence
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from bluelight.analysis.network import graph_tables

@@ -1,19 +1,23 @@
-"""``bluelight colocation candidates``: ranked cross-service co-location options from the warehouse."""
+"""Co-location candidates: ``bluelight colocation candidates`` and the Co-location page.
+
+Every cross-service pair of sites within a drive time, ranked by what moving
+one into the other does to the moving service's cover (see
+:func:`bluelight.analysis.colocation.candidates`).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+import numpy as np
 
 from bluelight.analysis.colocation import ServiceCover, SpaceRules, candidates
 from bluelight.analysis.coverage import build_coverage_model
-from bluelight.analysis.speeds import SpeedProfile
-from bluelight.services.coverage import CoverageRunner
 from bluelight.errors import ConfigError
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
+from bluelight.services.requests import Field, Request
+from bluelight.services.session import DemandSpec, Session
 from bluelight.config import config_file, read_yaml
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -33,18 +37,42 @@ def load_space_rules(path: str | Path | None = None) -> tuple[SpaceRules, dict]:
     return rules, doc.get("sources", {})
 
 
-def run_candidates(con, profile: SpeedProfile, *, max_travel_s: float, services=EMERGENCY_SERVICES,
-                   limit: int | None = None) -> dict:
-    runner = CoverageRunner(con, profile, cutoff_s=max(1800.0, max_travel_s))
-    sites = read_sites(con, services=list(services))
-    sites = sites.merge(read_estates(con)[["site_id", "running_cost_gbp_pa", "disposal_value_gbp", "bays",
-                                           "floor_area_m2"]], on="site_id", how="left")
-    snap = runner.snap(sites)
+@dataclass(frozen=True)
+class CandidatesRequest(Request):
+    """Which pairs to consider: sites of these services within this drive of each other."""
+
+    max_travel_s: float = 300.0
+    services: tuple[str, ...] = EMERGENCY_SERVICES
+    limit: int | None = None
+
+    FIELDS = (
+        Field("max_travel_s", "Within (drive)", float, 300.0, 30.0, 1800.0, unit="s",
+              help="Longest drive from a site to its host."),
+        Field("services", "Services", list, EMERGENCY_SERVICES, choices=EMERGENCY_SERVICES, min_items=2,
+              help="Services whose sites may move or host (comma-separated)."),
+        Field("limit", "Show only the best", int, None, 1, 10_000, optional=True, help="Show only the best N."),
+    )
+
+
+def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequest()) -> dict:
+    """Every cross-service pair within the drive, ranked by what the move does to cover and cost."""
+    return session.cached(("colocation", request), lambda: _candidates(session, request))
+
+
+def _candidates(session: Session, request: CandidatesRequest) -> dict:
+    max_travel_s, services, limit, profile = request.max_travel_s, request.services, request.limit, session.profile
+    if max_travel_s > session.cutoff_s:
+        raise ConfigError(f"max_travel_s {max_travel_s:g} is beyond the session's search cutoff {session.cutoff_s:g} s")
+    sites = session.read(lambda cur: read_sites(cur, services=list(services)))
+    sites = sites.merge(session.read(read_estates)[["site_id", "running_cost_gbp_pa", "disposal_value_gbp", "bays",
+                                                    "floor_area_m2"]], on="site_id", how="left")
+    snap = session.snap(sites)
     sites = sites[snap.on_network].reset_index(drop=True).assign(node=snap.node[snap.on_network])
     sites["turnout_s"] = site_turnouts(sites, profile)
-    times = runner.cache.times(sites["node"].to_numpy())
-    pop = runner.demand("population")
-    targets = con.execute("SELECT target_id, statistic, goal FROM targets").df().set_index("target_id")
+    times = session.times(sites["node"].to_numpy())
+    pop = session.demand(DemandSpec())
+    targets = session.read(lambda cur: cur.execute("SELECT target_id, statistic, goal FROM targets").df()
+                           ).set_index("target_id")
     covers = {}
     for service in services:
         own = sites.index[sites["service"] == service]
@@ -53,13 +81,13 @@ def run_candidates(con, profile: SpeedProfile, *, max_travel_s: float, services=
         threshold, target_id = DEFAULT_STANDARD[service]
         statistic = targets.at[target_id, "statistic"] if target_id in targets.index else "mean"
         goal = targets.at[target_id, "goal"] if target_id in targets.index else None
-        model = build_coverage_model(runner.cache.times(sites.loc[own, "node"].to_numpy()),
+        model = build_coverage_model(session.times(sites.loc[own, "node"].to_numpy()),
                                      sites.loc[own, "turnout_s"].to_numpy(), pop["node"].to_numpy())
         covers[service] = ServiceCover(model, sites.loc[own, "site_id"].tolist(), pop["weight"].to_numpy(), threshold,
                                        "mean" if statistic == "mean" else "share",
                                        None if goal is None or not np.isfinite(goal) else float(goal))
     space, space_sources = load_space_rules()
-    ranked = candidates(sites, times, covers, max_travel_s=max_travel_s, variability=runner.variability, space=space)
+    ranked = candidates(sites, times, covers, max_travel_s=max_travel_s, variability=session.variability, space=space)
     total = len(ranked)
     if limit:
         ranked = ranked.head(limit)

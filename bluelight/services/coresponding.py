@@ -13,15 +13,16 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from bluelight.analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
+from bluelight.analysis.coresponding import (MODEL_NAMES, Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
                                    fire_cover_cost, medical_busy_fraction, survivors)
 from bluelight.analysis.demand_bands import AGE_BANDS
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.errors import AnalysisError, ConfigError
 from bluelight.services.inputs import read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
 from bluelight.config import config_file, read_yaml
+from bluelight.services.requests import Field, Request
+from bluelight.services.session import Session
 from bluelight.standards import DEFAULT_STANDARD
 
 CONFIG = "coresponding.yaml"
@@ -205,6 +206,61 @@ def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fi
     amb_x, _, prob, fire_x = expand(amb_times, amb_probs, fire_t)
     arr = arrivals(amb_x, fire_x, prob, cols)
     return {"incidents": int(len(inc)), "on_network": int(len(pts))} | arr.summary()
+
+
+@dataclass(frozen=True)
+class CorespondingRequest(Request):
+    """Which stations co-respond and the assumptions to change from ``config/coresponding.yaml`` (blank: keep)."""
+
+    stations: tuple[str, ...] = ()
+    survival_model: str | None = None
+    survival_parameters: tuple[tuple[str, float], ...] = ()
+    bystander_cpr_share: float | None = None
+    ambulance_busy_fraction: float | None = None
+    time_on_scene_min: float | None = None
+    standard_s: float | None = None
+    n_curve: int | None = None
+
+    FIELDS = (
+        Field("stations", "Co-responding stations", list, (),
+              help="Fire stations that co-respond, comma-separated site ids (default: all)."),
+        Field("survival_model", "Survival model", str, None, choices=MODEL_NAMES, optional=True,
+              help="Survival model (default: config/coresponding.yaml)."),
+        Field("bystander_cpr_share", "Bystander CPR share", float, None, 0.0, 1.0, optional=True, unit="share"),
+        Field("ambulance_busy_fraction", "Ambulance busy fraction", float, None, 0.0, 0.95, optional=True,
+              unit="share", help="Share of time each station's ambulance is busy (0: always the nearest responds)."),
+        Field("time_on_scene_min", "Time on scene (min)", float, None, 0.0, 240.0, optional=True,
+              help="Appliance committed on scene per call."),
+        Field("standard_s", "Response standard", float, None, 60.0, 3600.0, optional=True, unit="s",
+              help="Response standard for the 'fire only' map."),
+        Field("n_curve", "Stations in the curve", int, None, 1, 10_000, optional=True,
+              help="Stations in the enrolment curve (default: all)."),
+    )
+
+    def params(self, base: CorespondingParams) -> CorespondingParams:
+        """``base`` with this request's changes (survival parameters merged into the model's own)."""
+        out = base.with_overrides(survival_model=self.survival_model, bystander_cpr_share=self.bystander_cpr_share,
+                                  ambulance_busy_fraction=self.ambulance_busy_fraction,
+                                  time_on_scene_min=self.time_on_scene_min, standard_s=self.standard_s)
+        if self.survival_parameters:
+            merged = dict(out.survival_parameters)
+            merged[out.survival_model] = merged.get(out.survival_model, {}) | dict(self.survival_parameters)
+            out = replace(out, survival_parameters=merged)
+        out.model()                              # checks the model and its parameters
+        return out
+
+
+def run_coresponding(session: Session, request: CorespondingRequest = CorespondingRequest()) -> CorespondingResult:
+    """The co-responding appraisal of a request, cached in the session."""
+    def build():
+        inputs = session.cached(("coresponding_inputs",), lambda: session.read(read_inputs))
+        params = request.params(load_params())
+        if expected_arrests(inputs.zones, params).sum() <= 0:
+            raise AnalysisError("no population by age band is loaded, so there are no expected cardiac arrests: "
+                                "load population with age bands (bluelight etl population)")
+        return analyse(inputs, params, session.profile, snap=session.snap, times=session.times,
+                       enrolled=list(request.stations) or None, n_curve=request.n_curve)
+    return session.cached(("coresponding", request), build)
 
 
 def to_json(result: CorespondingResult) -> dict:

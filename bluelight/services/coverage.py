@@ -1,109 +1,116 @@
-"""Coverage of sites over demand from the warehouse: the runner behind ``coverage`` and ``scenario run``."""
+"""Coverage of a service's sites over demand: ``bluelight coverage`` and the Coverage page.
+
+One request (:class:`CoverageRequest`) and one answer (:func:`run_coverage`)
+for both surfaces; a scenario or a date changes the estate before it is
+assessed, through the same scenario engine as ``bluelight scenario run``.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import numpy as np
-import pandas as pd
 
-from bluelight.analysis.coverage import (CoverageSummary, Variability, build_coverage_model, compare_targets, evaluate,
-                               summarise, summarise_by)
-from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, snap_points
-from bluelight.analysis.speeds import SpeedProfile
-from bluelight.analysis.traveltime import TravelTimeCache
-from bluelight.errors import AnalysisError
-from bluelight.services.inputs import read_incident_demand, read_network, read_population, read_sites, site_turnouts
 from bluelight.analysis.scenario import Scenario, apply_scenario
-from bluelight.standards import NOT_FIRST_RESPONSE
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.inputs import AGE_COLUMNS
+from bluelight.services.requests import Field, Request
+from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.vocab import EMERGENCY_SERVICES
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: the response standard of a coverage question, as a field (pages and CLI share its range and message)
+THRESHOLD_FIELD = Field("threshold_s", "Response standard", float, None, 60.0, 7200.0, unit="s",
+                        help="Response standard in seconds, e.g. 360 (6 minutes).")
 
 
-class CoverageRunner:
-    """One network, profile and travel-time cache, reused for every evaluation of a command."""
+@dataclass(frozen=True)
+class CoverageRequest(Request):
+    """Which service, against which standard, over which demand."""
 
-    def __init__(self, con, profile: SpeedProfile, *, cutoff_s: float = 1800.0,
-                 max_snap_m: float = DEFAULT_MAX_SNAP_M):
-        self.con = con
-        self.profile = profile
-        self.cutoff_s = cutoff_s
-        self.max_snap_m = max_snap_m
-        self.net, self.edge_geoms = read_network(con, profile)
-        self.cache = TravelTimeCache(self.net, cutoff_s=cutoff_s)
-        self.variability = Variability.from_profile(profile.variability)
+    service: str = "fire"
+    threshold_s: float | None = None
+    demand: str = "population"
+    age_band: str = "all"
+    categories: tuple[str, ...] = ()
+    hour_from: int = 0
+    hour_to: int = 23
+    as_of: str | None = None
+    cutoff_s: float = DEFAULT_CUTOFF_S
+    by_area: bool = False
 
-    def snap(self, frame: pd.DataFrame):
-        return snap_points(self.net, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
-                           max_snap_m=self.max_snap_m)
+    FIELDS = (
+        Field("service", "Service", str, "fire", choices=EMERGENCY_SERVICES),
+        THRESHOLD_FIELD,
+        Field("demand", "Demand", str, "population", choices=DEMAND_KINDS),
+        Field("age_band", "Age band", str, "all", choices=tuple(AGE_COLUMNS)),
+        Field("categories", "Incident categories", list, (), help="Incident categories (comma-separated)."),
+        Field("hour_from", "First hour of day", int, 0, 0, 23),
+        Field("hour_to", "Last hour of day", int, 23, 0, 23),
+        Field("as_of", "Estate as of", str, None, optional=True,
+              help="Estate as on this date (YYYY-MM-DD), e.g. before the 2014 closures."),
+        Field("cutoff_s", "Longest drive searched", float, DEFAULT_CUTOFF_S, 300.0, 7200.0, unit="s"),
+        Field("by_area", "By area", bool, False, help="Add a breakdown by area (borough)."),
+    )
 
-    def demand(self, kind: str, *, service: str | None = None, age_band: str = "all", categories=None,
-               hours=None) -> pd.DataFrame:
-        """Demand points with their snapped node (-1 off-network)."""
-        if kind not in {"population", "incidents"}:
-            raise AnalysisError(f"demand must be 'population' or 'incidents', got {kind!r}")
-        pts = read_population(self.con, age_band=age_band) if kind == "population" else \
-            read_incident_demand(self.con, service=service, categories=categories, hours=hours)
-        return pts.assign(node=self.snap(pts).node)
+    @classmethod
+    def check(cls, values: dict) -> None:
+        if values["threshold_s"] is None:
+            values["threshold_s"] = DEFAULT_STANDARD[values["service"]][0]
+        if values["as_of"] is not None and not _DATE.match(values["as_of"]):
+            raise ValidationError("as_of", f"Estate as of must be a date YYYY-MM-DD, got {values['as_of']!r}")
+        if values["hour_from"] > values["hour_to"]:
+            raise ValidationError("hour_to", f"Last hour of day must not be before the first "
+                                             f"({values['hour_from']}), got {values['hour_to']}")
 
-    def response(self, sites: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Response time per demand point from ``sites``, and which sites were on the network."""
-        snap = self.snap(sites)
-        used = sites[snap.on_network]
-        times = self.cache.times(snap.node[snap.on_network])
-        model = build_coverage_model(times, site_turnouts(used, self.profile), demand["node"].to_numpy())
-        return evaluate(model), snap.on_network
-
-    def summary(self, response: np.ndarray, demand: pd.DataFrame, threshold_s: float) -> CoverageSummary:
-        return summarise(response, demand["weight"].to_numpy(), threshold_s, variability=self.variability)
-
-    def targets(self, service: str) -> pd.DataFrame:
-        return self.con.execute(
-            "SELECT target_id, statistic, threshold_s, goal FROM targets WHERE service = ? "
-            f"AND category NOT IN ({', '.join('?' for _ in NOT_FIRST_RESPONSE)})", [service, *NOT_FIRST_RESPONSE]).df()
-
-    def describe(self, label: str, sites: pd.DataFrame, demand: pd.DataFrame, threshold_s: float, *,
-                 service: str, by_area: bool = False) -> tuple[dict, np.ndarray]:
-        """The JSON-ready coverage of one set of sites, and the response times behind it."""
-        r, on = self.response(sites, demand)
-        w = demand["weight"].to_numpy()
-        out = {"label": label, "sites_used": int(on.sum()), "sites_off_network": sites.loc[~on, "site_id"].tolist(),
-               "summary": self.summary(r, demand, threshold_s).as_dict(),
-               "demand_within": float(w[r <= threshold_s].sum()),
-               "demand_within_modelled": float((w[~np.isnan(r)] * self.variability.prob_within(
-                   r[~np.isnan(r)], threshold_s)).sum()) if self.variability else None}
-        targets = self.targets(service)
-        if not targets.empty:
-            out["targets"] = compare_targets(r, w, targets, variability=self.variability).to_dict("records")
-        if by_area:
-            out["by_area"] = summarise_by(demand["area"].to_numpy(), r, w, threshold_s,
-                                          variability=self.variability).to_dict("records")
-        return out, r
+    @property
+    def spec(self) -> DemandSpec:
+        if self.demand == "population":
+            return DemandSpec("population", self.age_band)
+        return DemandSpec("incidents", "all", tuple(self.categories), (self.hour_from, self.hour_to))
 
 
-def run_coverage(con, *, service: str, threshold_s: float, demand: str, profile: SpeedProfile,
-                 scenario: Scenario | None = None, as_of: str | None = None, age_band: str = "all",
-                 categories=None, hours=None, cutoff_s: float = 1800.0, by_area: bool = False,
-                 max_snap_m: float = DEFAULT_MAX_SNAP_M) -> dict:
+def require_demand(points, *, what: str) -> None:
+    """Refuse to report a share computed from no demand (nothing loaded, or nothing on the network)."""
+    if len(points) == 0 or float(points["weight"].sum()) <= 0:
+        raise AnalysisError(f"there is no {what} demand to assess: load it first (bluelight etl population or "
+                            f"bluelight etl incidents), or choose demand that exists")
+
+
+def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenario | None = None) -> dict:
     """Everything ``bluelight coverage`` reports, as a JSON-ready dict."""
-    runner = CoverageRunner(con, profile, cutoff_s=cutoff_s, max_snap_m=max_snap_m)
-    as_of = as_of or (scenario.as_of if scenario else None)
-    base_sites = read_sites(con, services=[service], as_of=as_of)
+    as_of = request.as_of or (scenario.as_of if scenario else None)
+    service, threshold_s = request.service, float(request.threshold_s)
+    base_sites = session.sites(service, as_of=as_of)
     if base_sites.empty:
         raise AnalysisError(f"no operational {service} sites in the warehouse" + (f" as of {as_of}" if as_of else ""))
-    pts = runner.demand(demand, service=service, age_band=age_band, categories=categories, hours=hours)
-    baseline, r0 = runner.describe("baseline", base_sites, pts, threshold_s, service=service, by_area=by_area)
-    result = {"service": service, "threshold_s": threshold_s, "demand": demand, "age_band": age_band if demand ==
-              "population" else None, "profile": profile.key, "network": runner.net.key, "cutoff_s": cutoff_s,
-              "as_of": as_of, "max_snap_m": max_snap_m, "variability": profile.variability is not None,
+    pts = session.demand(request.spec, service)
+    require_demand(pts, what=f"{request.demand} ({service})" if request.demand == "incidents" else "population")
+    base = session.evaluate(service, request.spec, as_of=as_of)
+    baseline, r0 = session.describe("baseline", base_sites, pts, threshold_s, service=service,
+                                    by_area=request.by_area, response_s=base.response_s)
+    result = {"service": service, "threshold_s": threshold_s, "demand": request.demand,
+              "age_band": request.age_band if request.demand == "population" else None,
+              "profile": session.profile.key, "network": session.network.key, "cutoff_s": session.cutoff_s,
+              "as_of": as_of, "max_snap_m": session.max_snap_m, "variability": session.profile.variability is not None,
               "demand_points": len(pts), "demand_points_off_network": int((pts["node"] < 0).sum()),
               "baseline": baseline}
     if scenario is not None:
         after_sites = apply_scenario(base_sites, scenario)
-        after, r1 = runner.describe(scenario.name, after_sites[after_sites["service"] == service], pts, threshold_s,
-                                    service=service, by_area=by_area)
+        after_sites = after_sites[after_sites["service"] == service]
+        ev = session.evaluate(service, request.spec, after_sites, as_of=as_of)
+        after, r1 = session.describe(scenario.name, after_sites, pts, threshold_s, service=service,
+                                     by_area=request.by_area, response_s=ev.response_s)
         result["scenario"] = after
         result["change"] = change_counts(r0, r1, pts["weight"].to_numpy(), baseline, after)
     return result
 
 
 def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict, after: dict) -> dict:
+    """Demand made slower or faster, and within the standard before and after."""
     on = ~np.isnan(r0)
     return {"demand_slower": float(w[on & (r1 > r0 + 1e-9)].sum()), "demand_faster": float(w[on & (r1 < r0 - 1e-9)].sum()),
             "share_within_change": after["summary"]["share_within"] - before["summary"]["share_within"],

@@ -7,23 +7,25 @@ come from :mod:`analysis.dap` and :mod:`analysis.demand_bands`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from bluelight.analysis.coverage import Variability, compare_targets
-from bluelight.analysis.dap import (DapProblem, PostSettings, compliance_table, coverage_figures, expected_share_within,
+from bluelight.analysis.dap import (MODELS, DapProblem, PostSettings, compliance_table, coverage_figures, expected_share_within,
                           solve_posts)
-from bluelight.analysis.demand_bands import (TimeBand, all_bands, expected_demand, load_rates, observed_demand,
+from bluelight.analysis.demand_bands import (BAND_HOURS, TimeBand, all_bands, expected_demand, load_rates, observed_demand,
                                    validate_forecast)
 from bluelight.analysis.speeds import SpeedProfile, turnout_s
-from bluelight.errors import AnalysisError, ConfigError
+from bluelight.errors import AnalysisError, ConfigError, ValidationError
+from bluelight.geo import to_wgs84
 from bluelight.services.inputs import read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
 from bluelight.config import config_file, read_yaml
+from bluelight.services.requests import Field, Request
+from bluelight.services.session import Session
 from bluelight.vocab import EMERGENCY_SERVICES
 
 DAP_CONFIG = "dap.yaml"
@@ -73,8 +75,14 @@ def load_rules(path: str | Path | None = None) -> DapRules:
     return rules
 
 
+def band_names() -> tuple[str, ...]:
+    """Every time band a plan can be made for: all, night ... evening, each all week, weekday or weekend."""
+    parts = ["all"] + sorted((b for b in BAND_HOURS if b != "all"), key=lambda b: BAND_HOURS[b][0])
+    return tuple(f"{p}{d}" for p in parts for d in ("", "-weekday", "-weekend"))
+
+
 @dataclass(frozen=True)
-class DapRequest:
+class DapRequest(Request):
     """What to plan: the parameters of ``bluelight dap`` and of the DAP page."""
 
     k: int = 5
@@ -89,6 +97,36 @@ class DapRequest:
     busy_fraction: float | None = None
     max_per_site: int = 1
     time_limit_s: float = 60.0
+
+    FIELDS = (
+        Field("k", "Ambulances to post", int, 5, 1, 50, help="Ambulances to post (and the curve's length)."),
+        Field("model", "Model", str, "mclp", choices=MODELS),
+        Field("threshold_s", "Response standard", float, 480.0, 60.0, 3600.0, unit="s",
+              help="Response standard in seconds."),
+        Field("threshold2_s", "DSM: everyone within", float, 900.0, 60.0, 7200.0, unit="s",
+              help="Double standard: everyone within this."),
+        Field("alpha", "DSM: share within the standard", float, 0.75, 0.0, 1.0, unit="share",
+              help="Double standard: share within --threshold-s."),
+        Field("candidates", "Candidate posts", list, ("fire", "police"), choices=EMERGENCY_SERVICES, min_items=1,
+              help="Services whose stations may be posts (comma-separated)."),
+        Field("band", "Time band", str, "all", choices=band_names(),
+              help="Time band: night, morning, afternoon, evening or all, optionally -weekday / -weekend."),
+        Field("category", "Demand category", str, "category_1", choices=("category_1", "category_2"),
+              help="Demand category (ARP)."),
+        Field("demand", "Demand", str, "auto", choices=("auto", "observed", "expected"),
+              help="Observed ambulance incidents, or expected from population (auto: observed when loaded)."),
+        Field("busy_fraction", "Busy fraction", float, None, 0.0, 0.95, optional=True, unit="share",
+              help="MEXCLP busy fraction (default: config/dap.yaml)."),
+        Field("max_per_site", "Posts per site", int, 1, 1, 10),
+        Field("time_limit_s", "Solver time limit", float, 60.0, 1.0, 3600.0, unit="s",
+              help="Solver time limit per model."),
+    )
+
+    @classmethod
+    def check(cls, values: dict) -> None:
+        if values["model"] == "dsm" and values["threshold2_s"] < values["threshold_s"]:
+            raise ValidationError("threshold2_s", f"DSM: everyone within must be at least the response standard "
+                                                  f"({values['threshold_s']:g} s), got {values['threshold2_s']:g}")
 
     def settings(self, rules: DapRules) -> PostSettings:
         return PostSettings(self.model, self.threshold_s, self.threshold2_s, self.alpha,
@@ -219,30 +257,50 @@ def dap_targets(con, category: str) -> pd.DataFrame:
     return read_targets(con, service="ambulance", categories=TARGET_CATEGORIES.get(category, (category,)))
 
 
-def run_dap(con, profile: SpeedProfile, request: DapRequest, *, runner, every_band: bool = False,
-            points: Path | None = None) -> dict:
-    """Everything ``bluelight dap`` reports, as a JSON-ready dict. ``runner`` snaps and routes.
+def plan_band(session: Session, request: DapRequest, *, points: Path | None = None) -> dict:
+    """A DAP plan for the request's band, with the frames its maps need (cached per request in the session).
 
     ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours.
     """
-    from bluelight.services.facility import candidate_points
-    from bluelight.etl.geo import to_wgs84
+    def build():
+        rules = load_rules()
+        band = TimeBand.parse(request.band)
+        cands, fixed = _posts(session, request, points)
+        pts, info = session.cached(("band_demand", band, request.demand, request.category),
+                                   lambda: session.read(lambda cur: band_demand(cur, band, request)))
+        problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=session.profile,
+                                                  snap=session.snap, times=session.times)
+        if problem.weight.sum() <= 0:
+            raise AnalysisError(f"no {request.category} demand on the road network in the {band.name} band: "
+                                "load population (with age bands) or ambulance incidents first")
+        targets = session.read(lambda cur: dap_targets(cur, request.category))
+        out = plan(problem, on_pts, on_cands, request, rules, targets=targets, variability=session.variability)
+        info = info | {"zones_dropped": int(len(pts) - len(on_pts)),
+                       "zones_dropped_reason": "off the road network or no demand in the band"}
+        return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,
+                      "rules": rules}
+    return session.cached(("dap", request, str(points) if points else None), build)
 
-    rules = load_rules()
-    cands, fixed = read_dap_sites(con, request.candidates)
+
+def _posts(session: Session, request: DapRequest, points: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from bluelight.services.facility import candidate_points
+
+    cands, fixed = session.read(lambda cur: read_dap_sites(cur, request.candidates))
     if points is not None:
         cands = pd.concat([cands, candidate_points(points).assign(hours_current=None)], ignore_index=True)
         cands[["lon", "lat"]] = np.column_stack(to_wgs84(cands["easting"], cands["northing"]))
-    targets = dap_targets(con, request.category)
-    bands = all_bands() if every_band else [TimeBand.parse(request.band)]
-    out = {"request": asdict(request), "profile": profile.key, "rules": asdict(rules), "bands": {}}
-    for band in bands:
-        pts, info = band_demand(con, band, request)
-        problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=profile,
-                                                  snap=runner.snap, times=runner.cache.times)
-        res = plan(problem, on_pts, on_cands, request, rules, targets=targets, variability=runner.variability)
-        res["demand"] = info | {"zones_dropped": int(len(pts) - len(on_pts)),
-                                "zones_dropped_reason": "off the road network or no demand in the band"}
-        out["bands"][band.name] = res
-    return out
+    return cands, fixed
 
+
+#: what a plan carries for the pages only (frames), left out of JSON
+_FRAMES = ("points", "candidates_frame", "stations", "rules")
+
+
+def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> dict:
+    """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for."""
+    bands = all_bands() if every_band else [TimeBand.parse(request.band)]
+    out = {"request": asdict(request), "profile": session.profile.key, "rules": asdict(load_rules()), "bands": {}}
+    for band in bands:
+        res = plan_band(session, replace(request, band=band.name), points=points)
+        out["bands"][band.name] = {k: v for k, v in res.items() if k not in _FRAMES}
+    return out

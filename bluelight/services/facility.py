@@ -1,17 +1,23 @@
-"""``bluelight colocation facility``: where a shared HQ, workshop or training centre should be."""
+"""Shared facility siting: ``bluelight colocation facility`` and the Hubs page.
+
+Where a shared HQ, workshop or training centre should be for the sites whose
+staff or vehicles travel to it: least total trip time, least worst trip, or
+least generalised cost.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.facility_siting import rank_single, site_facilities
-from bluelight.analysis.speeds import SpeedProfile
-from bluelight.services.coverage import CoverageRunner
 from bluelight.errors import AnalysisError
 from bluelight.services.inputs import read_estates, read_sites
+from bluelight.services.requests import Field, Request
+from bluelight.services.session import Session
 from bluelight.vocab import EMERGENCY_SERVICES
 
 
@@ -37,23 +43,60 @@ def candidate_points(path: Path) -> pd.DataFrame:
     return out
 
 
-def run_facility(con, profile: SpeedProfile, *, users=("fire",), candidates=EMERGENCY_SERVICES,
-                 points: Path | None = None, k: int = 1, objective: str = "total", trips_per_year: float = 12.0,
-                 value_of_time_gbp_per_hour: float | None = None, limit: int = 20) -> dict:
-    """Rank single sites and choose k facilities for the users' trips; costs from the estates fields."""
-    runner = CoverageRunner(con, profile, cutoff_s=5400.0)
-    user_sites = read_sites(con, services=list(users))
+#: longest trip searched to a shared facility (seconds)
+FACILITY_CUTOFF_S = 5400.0
+
+
+@dataclass(frozen=True)
+class FacilityRequest(Request):
+    """Who travels to the facility, where it may be, how many, and what is minimised."""
+
+    users: tuple[str, ...] = ("fire",)
+    candidates: tuple[str, ...] = EMERGENCY_SERVICES
+    k: int = 1
+    objective: str = "total"
+    trips_per_year: float = 12.0
+    value_of_time: float | None = None
+    limit: int = 20
+
+    FIELDS = (
+        Field("users", "Users", list, ("fire",), choices=EMERGENCY_SERVICES, min_items=1,
+              help="Services whose stations travel to the facility (comma-separated)."),
+        Field("candidates", "Candidate hosts", list, EMERGENCY_SERVICES, choices=EMERGENCY_SERVICES, min_items=1,
+              help="Services whose sites may host it (comma-separated)."),
+        Field("k", "Facilities", int, 1, 1, 20, help="Number of facilities."),
+        Field("objective", "Objective", str, "total", choices=("total", "worst"),
+              help="Least total trip time, or least worst trip."),
+        Field("trips_per_year", "Trips a year per user", float, 12.0, 0.01, 100_000.0),
+        Field("value_of_time", "Value of time (£ an hour)", float, None, 0.0, 10_000.0, optional=True,
+              help="£ per hour of trip time (generalised cost)."),
+        Field("limit", "Ranking rows", int, 20, 1, 10_000, help="Rows of the single-site ranking shown."),
+    )
+
+
+def run_facility(session: Session, request: FacilityRequest = FacilityRequest(), *,
+                 points: Path | None = None) -> dict:
+    """Rank single sites and choose k facilities for the users' trips; costs from the estates fields.
+
+    The session's cutoff must reach the longest trip (:data:`FACILITY_CUTOFF_S`).
+    """
+    users, candidates, k, objective = request.users, request.candidates, request.k, request.objective
+    trips_per_year, value_of_time_gbp_per_hour, limit = request.trips_per_year, request.value_of_time, request.limit
+    session = session.with_cutoff(FACILITY_CUTOFF_S)
+    profile = session.profile
+    user_sites = session.read(lambda cur: read_sites(cur, services=list(users)))
     if user_sites.empty:
         raise AnalysisError(f"no open {', '.join(users)} sites to serve")
-    cands = read_sites(con, services=list(candidates), statuses=("open", "candidate", "planned"), kinds=None)
-    cands = cands.merge(read_estates(con)[["site_id", "running_cost_gbp_pa"]], on="site_id", how="left")
+    cands = session.read(lambda cur: read_sites(cur, services=list(candidates),
+                                                statuses=("open", "candidate", "planned"), kinds=None))
+    cands = cands.merge(session.read(read_estates)[["site_id", "running_cost_gbp_pa"]], on="site_id", how="left")
     if points is not None:
         cands = pd.concat([cands, candidate_points(points)], ignore_index=True)
-    us, cs = runner.snap(user_sites), runner.snap(cands)
+    us, cs = session.snap(user_sites), session.snap(cands)
     user_sites, cands = user_sites[us.on_network].reset_index(drop=True), cands[cs.on_network].reset_index(drop=True)
     if cands.empty:
         raise AnalysisError("no candidate is on the road network")
-    times = runner.cache.times(us.node[us.on_network]).dense(cs.node[cs.on_network])
+    times = session.times(us.node[us.on_network]).dense(cs.node[cs.on_network])
     trips = np.full(len(user_sites), float(trips_per_year))
     cost = cands["running_cost_gbp_pa"].to_numpy(float)
     ranked = rank_single(times, trips, annual_cost_gbp=cost, value_of_time_gbp_per_hour=value_of_time_gbp_per_hour)

@@ -1,39 +1,73 @@
-"""Isochrones of a site or a service from the warehouse."""
+"""Isochrones of a site or a whole service: ``bluelight isochrones`` and the Coverage page's site view."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from bluelight.analysis.isochrones import isochrones_frame
-from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, snap_points
-from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.traveltime import nearest_site_field
-from bluelight.errors import AnalysisError
-from bluelight.services.inputs import read_network, read_sites, site_turnouts
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.inputs import read_sites, site_turnouts
+from bluelight.services.requests import Field, Request
+from bluelight.services.session import Session
+from bluelight.vocab import EMERGENCY_SERVICES
 
 
-def run_isochrones(con, profile: SpeedProfile, *, bands_s, site_id: str | None = None, service: str | None = None,
-                   include_turnout: bool = True, max_snap_m: float = DEFAULT_MAX_SNAP_M):
+@dataclass(frozen=True)
+class IsochroneRequest(Request):
+    """One site's bands, or a service's open sites merged."""
+
+    site_id: str | None = None
+    service: str | None = None
+    bands: tuple[float, ...] = (300.0, 480.0, 600.0)
+    drive_only: bool = False
+
+    FIELDS = (
+        Field("site_id", "Site", str, None, optional=True, help="One site's isochrones."),
+        Field("service", "Service", str, None, choices=EMERGENCY_SERVICES, optional=True,
+              help="Merged isochrones of every open site of a service."),
+        Field("bands", "Bands (seconds)", list, ("300", "480", "600"), min_items=1,
+              help="Band limits in seconds, comma-separated."),
+        Field("drive_only", "Drive time only", bool, False, help="Drive time only (default: turnout + drive)."),
+    )
+
+    @classmethod
+    def check(cls, values: dict) -> None:
+        if (values["site_id"] is None) == (values["service"] is None):
+            raise ValidationError("site_id", "give exactly one of a site or a service")
+        try:
+            bands = tuple(float(b) for b in values["bands"])
+        except ValueError:
+            raise ValidationError("bands", f"Bands must be numbers of seconds separated by commas, "
+                                           f"got {','.join(values['bands'])!r}") from None
+        if any(not (0 < b <= 7200) for b in bands) or list(bands) != sorted(set(bands)):
+            raise ValidationError("bands", f"Bands must be increasing seconds between 0 and 7200, got {bands}")
+        values["bands"] = bands
+
+
+def run_isochrones(session: Session, request: IsochroneRequest):
     """A GeoDataFrame of isochrone bands (EPSG:27700) for one site or a service's open sites merged."""
-    net, geoms = read_network(con, profile)
-    if site_id is not None:
-        sites = con.execute("SELECT site_id, name, service, status, duty_system, turnout_s, easting, northing "
-                            "FROM sites WHERE site_id = ?", [site_id]).df()
+    if request.site_id is not None:
+        sites = session.read(lambda cur: cur.execute(
+            "SELECT site_id, name, service, status, duty_system, turnout_s, easting, northing "
+            "FROM sites WHERE site_id = ?", [request.site_id]).df())
         if sites.empty:
-            raise AnalysisError(f"no site {site_id!r} in the warehouse")
-        label = f"{sites['name'].iloc[0]} ({site_id})"
+            raise AnalysisError(f"no site {request.site_id!r} in the warehouse")
+        label = f"{sites['name'].iloc[0]} ({request.site_id})"
     else:
-        sites = read_sites(con, services=[service])
-        label = f"all open {service} sites"
-    snap = snap_points(net, sites["easting"].to_numpy(), sites["northing"].to_numpy(), max_snap_m=max_snap_m)
+        sites = session.read(lambda cur: read_sites(cur, services=[request.service]))
+        label = f"all open {request.service} sites"
+    snap = session.snap(sites)
     if not snap.on_network.any():
-        raise AnalysisError(f"{label}: no site within {max_snap_m:.0f} m of the road network")
+        raise AnalysisError(f"{label}: no site within {session.max_snap_m:.0f} m of the road network")
     used = sites[snap.on_network]
-    offsets = site_turnouts(used, profile) if include_turnout else np.zeros(len(used))
-    times, _ = nearest_site_field(net, snap.node[snap.on_network], offsets, cutoff_s=max(bands_s))
-    source = (float(used["easting"].iloc[0]), float(used["northing"].iloc[0])) if site_id else None
-    gdf = isochrones_frame(net, geoms, times, bands_s, label=label, source_xy=source)
-    gdf["measure"] = "response (turnout + drive)" if include_turnout else "drive time"
-    gdf["profile"] = profile.key
+    offsets = np.zeros(len(used)) if request.drive_only else site_turnouts(used, session.profile)
+    times, _ = nearest_site_field(session.network, snap.node[snap.on_network], offsets, cutoff_s=max(request.bands))
+    source = (float(used["easting"].iloc[0]), float(used["northing"].iloc[0])) if request.site_id else None
+    gdf = isochrones_frame(session.network, session.edge_geoms, times, request.bands, label=label, source_xy=source)
+    gdf["measure"] = "drive time" if request.drive_only else "response (turnout + drive)"
+    gdf["profile"] = session.profile.key
     gdf["attribution"] = "© OpenStreetMap contributors (ODbL)"
     return gdf

@@ -10,14 +10,24 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.analysis.finance import GREEN_BOOK_RATE, appraise, scenario_cash_items
+from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard import figures, layers, scenario_files
-from bluelight.dashboard.engine import DemandSpec, Engine
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.colocation import CandidatesRequest, run_candidates
+from bluelight.services.scenarios import AppraisalRequest, appraisal as scenario_appraisal, evaluate_service
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.layout import Page
+from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
+
+#: controls bound to the candidate search and to the appraisal
+CANDIDATE_BINDINGS = [Binding("max_travel_s", "col-max-travel")]
+APPRAISAL_BINDINGS = [Binding("horizon_years", "col-horizon"), Binding("discount_rate", "col-rate")]
 
 FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
                   ("relocation_cost_gbp", "Relocation, one-off (£)"),
@@ -26,10 +36,10 @@ FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
                   ("grant_gbp", "Grant (£)"))
 
 
-def layout(wh: Warehouse, engine: Engine):
+def layout(wh: Warehouse, session: Session):
     if not wh.available:
         return html.Div([html.H2("Co-location"), html.P("No data loaded yet.")])
-    sites = pd.concat([engine.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
+    sites = pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
     options = [{"label": f"{n} ({s})", "value": i} for i, n, s in zip(sites["site_id"], sites["name"],
                                                                        sites["service"])]
     return html.Div([
@@ -37,8 +47,7 @@ def layout(wh: Warehouse, engine: Engine):
         html.Div(className="panel", children=[
             html.H3("Candidates: every cross-service pair within a drive time, ranked"),
             html.Div(className="controls", children=[
-                control("Within (seconds)", dcc.Input(id="col-max-travel", type="number", min=30, max=1800,
-                                                       step=30, value=300, debounce=True), "col-max-travel"),
+                field_control(CandidatesRequest, CANDIDATE_BINDINGS[0], label="Within (seconds)"),
                 control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
                     {"label": "only moves that keep the standard and fit", "value": "allowed"}]))]),
             html.Div(id="col-candidates-note", className="note"),
@@ -46,12 +55,11 @@ def layout(wh: Warehouse, engine: Engine):
         html.Div(className="panel", children=[html.Div(className="controls", children=[
             control("Move site", dcc.Dropdown(id="col-move", options=options), "col-move", minWidth="320px"),
             control("Into site", dcc.Dropdown(id="col-into", options=options), "col-into", minWidth="320px"),
-            control("Horizon (years)", dcc.Input(id="col-horizon", type="number", min=1, max=60, value=30,
-                                                  debounce=True), "col-horizon"),
-            control("Discount rate", dcc.Input(id="col-rate", type="number", min=0, max=0.2, step=0.005,
-                                                value=GREEN_BOOK_RATE, debounce=True), "col-rate"),
-            *[control(label, dcc.Input(id=f"col-{key}", type="number", debounce=True), f"col-{key}")
-              for key, label in FINANCE_INPUTS]])]),
+            field_control(AppraisalRequest, APPRAISAL_BINDINGS[0], value=30),
+            field_control(AppraisalRequest, APPRAISAL_BINDINGS[1], value=GREEN_BOOK_RATE),
+            *[html.Div(className="control", children=[
+                html.Label(label, htmlFor=f"col-{key}"), dcc.Input(id=f"col-{key}", type="number", debounce=True),
+                html.Div(id=f"col-{key}-error", className="field-error")]) for key, label in FINANCE_INPUTS]])]),
         html.Div(id="col-headline", className="panel"),
         html.Div(className="row", children=[
             html.Div(className="col panel", style={"flex": 3}, children=[
@@ -70,43 +78,52 @@ def layout(wh: Warehouse, engine: Engine):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine: Engine, dirs: list[Path]) -> None:
-    dash.register_page("colocation", order=3, path="/colocation", name="Co-location",
-                       title="Blue Light Atlas – Co-location", layout=lambda **_: layout(wh, engine))
+def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
+    store = scenario_files.ScenarioStore(dirs)
+    page = Page(order=3, path="/colocation", name="Co-location", title="Blue Light Atlas – Co-location", layout=lambda: layout(wh, session))
     plan_inputs = [Input("col-move", "value"), Input("col-into", "value"), Input("col-horizon", "value"),
                    Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS]]
 
-    @app.callback(Output("col-candidates", "children"), Output("col-candidates-note", "children"),
-                  Input("col-max-travel", "value"), Input("col-allowed", "value"))
+    @callback(app, Output("col-candidates", "children"), Output("col-candidates-note", "children"),
+              Output("col-max-travel-error", "children"), Input("col-max-travel", "value"), Input("col-allowed", "value"))
     def ranked(max_travel, allowed):
-        result = wh.colocation_candidates(engine.profile, float(max_travel or 300))
-        return candidates_view(result, only_allowed="allowed" in (allowed or []))
+        request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS, [max_travel])
+        if request is None:
+            return blocked_note(), "", *errors
+        return *candidates_view(run_candidates(session, request), only_allowed="allowed" in (allowed or [])), *errors
 
-    @app.callback(Output("col-move", "value"), Output("col-into", "value"),
+    @callback(app, Output("col-move", "value"), Output("col-into", "value"),
                   Input("col-candidate-table", "selectedRows"), prevent_initial_call=True)
     def pick(rows):
         return (rows[0]["move"], rows[0]["into"]) if rows else (dash.no_update, dash.no_update)
 
-    @app.callback(Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
-                  Output("col-headline", "children"), *plan_inputs)
+    @callback(app, Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
+              Output("col-headline", "children"), *[Output(i, "children") for i in PLAN_ERROR_IDS], *plan_inputs)
     def show(move, into, horizon, rate, *money):
-        plan = colocation_plan(wh, engine, move, into, horizon, rate, money)
-        return plan_view(wh, engine, plan)
+        errors = plan_errors(horizon, rate, money)
+        if any(errors):
+            return blocked_figure(), blocked_note(), "", "", *errors
+        return *plan_view(wh, session, colocation_plan(wh, session, move, into, horizon, rate, money)), *errors
 
-    @app.callback(Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
+    @callback(app, Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
     def save(_n, name, move, into, horizon, rate, *money):
-        plan = colocation_plan(wh, engine, move, into, horizon, rate, money, name=name)
-        path = scenario_files.save(dirs[0], plan["scenario"], service=plan["service"])
-        return (f"Saved to {path}. Record it in the warehouse with: bluelight etl scenarios {path}; "
-                f"evaluate every service it touches with: bluelight scenario run {path} --json")
+        plan = colocation_plan(wh, session, move, into, horizon, rate, money, name=name)
+        if plan["empty"]:
+            raise AnalysisError("choose a site to move and a host before saving the scenario")
+        sid = store.save(plan["scenario"], service=plan["service"])
+        path = store.path_of(sid)
+        return (f"Saved as {sid!r} ({path}). It is in the Scenarios page's list; record it in the warehouse with: "
+                f"bluelight etl scenarios {path}; evaluate every service it touches with: "
+                f"bluelight scenario run {path} --json")
 
-    @app.callback(Output("col-report", "data"), Input("col-report-btn", "n_clicks"), State("col-name", "value"),
+    @callback(app, Output("col-report", "data"), Input("col-report-btn", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
     def report(_n, name, move, into, horizon, rate, *money):
-        plan = colocation_plan(wh, engine, move, into, horizon, rate, money, name=name)
-        return {"content": report_html(wh, engine, plan),
+        plan = colocation_plan(wh, session, move, into, horizon, rate, money, name=name)
+        return {"content": report_html(wh, session, plan),
                 "filename": f"{scenario_files.slug(plan['scenario'].name)}_board_report.html"}
+    return page
 
 
 def candidates_view(result: dict, *, only_allowed: bool):
@@ -144,13 +161,31 @@ def space_text(rules: dict) -> str:
             "\"unknown\" where the host's bays and floor area are not recorded.")
 
 
-def colocation_plan(wh: Warehouse, engine: Engine, move, into, horizon, rate, money, *, name=None) -> dict:
-    """The moving service's cover before and after (population and incidents by category) and the appraisal."""
+PLAN_ERROR_IDS = error_ids(APPRAISAL_BINDINGS) + [f"col-{k}-error" for k, _ in FINANCE_INPUTS]
+
+
+def plan_errors(horizon, rate, money) -> list[str]:
+    """One error text per appraisal and finance control (empty when valid)."""
+    _, errors = parse_controls(AppraisalRequest, APPRAISAL_BINDINGS, [horizon, rate])
+    money_errors = ["" if v is None or isinstance(v, (int, float)) else f"{label} must be a number, got {v!r}"
+                    for (_, label), v in zip(FINANCE_INPUTS, money)]
+    return errors + money_errors
+
+
+def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, money, *, name=None) -> dict:
+    """The moving service's cover before and after (population and incidents by category) and the appraisal.
+
+    The move is a ``co_locate`` scenario evaluated by the scenario engine
+    (:mod:`bluelight.services.scenarios`), exactly as ``bluelight scenario run`` does.
+    """
     from bluelight.errors import AnalysisError
 
+    errors = [e for e in plan_errors(horizon, rate, money) if e]
+    if errors:
+        raise ValidationError("horizon_years", errors[0])
     if not move or not into:
         return {"empty": True}
-    sites = pd.concat([engine.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
+    sites = pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
     a, b = sites[sites["site_id"] == move], sites[sites["site_id"] == into]
     if a.empty or b.empty or move == into:
         raise AnalysisError("choose two different open sites")
@@ -161,40 +196,35 @@ def colocation_plan(wh: Warehouse, engine: Engine, move, into, horizon, rate, mo
                         note=f"co-location drawn on the Co-location page, {datetime.now(timezone.utc):%Y-%m-%d}",
                         changes=[{"action": "co_locate", "site": move, "into": into} | ({"finance": fin} if fin else {})],
                         horizon_years=int(horizon or 30), discount_rate=float(GREEN_BOOK_RATE if rate is None else rate))
-    added = pd.DataFrame([{"site_id": move, "name": a["name"], "duty_system": a["duty_system"],
-                           "turnout_s": a["turnout_s"], "easting": b["easting"], "northing": b["northing"]}])
     rows, evaluations = [], {}
     specs = [("population", DemandSpec())] + [(f"{c} incidents", DemandSpec("incidents", categories=(c,)))
                                               for c in wh.incident_categories(service)]
     for label, spec in specs:
-        before = engine.evaluate(service, spec)
-        after = engine.evaluate(service, spec, closed=[move], added=added)
+        before, after = evaluate_service(session, scenario, service, spec)
         evaluations[label] = (before, after)
         w = before.points["weight"].to_numpy()
         on = ~np.isnan(before.response_s)
         if w[on].sum() <= 0:
             continue
-        s0, s1 = engine.summary(before, threshold), engine.summary(after, threshold)
+        s0, s1 = session.summary(before, threshold), session.summary(after, threshold)
         rows.append({"demand": label, "within standard before": float(w[before.response_s <= threshold].sum()),
                      "within standard after": float(w[after.response_s <= threshold].sum()),
                      "modelled share before %": 100 * s0.share_within_modelled,
                      "modelled share after %": 100 * s1.share_within_modelled,
                      "mean s before": s0.mean_s, "mean s after": s1.mean_s, "p90 s before": s0.p90_s,
                      "p90 s after": s1.p90_s})
-    items, missing = scenario_cash_items(scenario.changes, wh.estates())
-    appraisal = appraise(items, horizon_years=scenario.horizon_years, discount_rate=scenario.discount_rate,
-                         missing=missing)
+    appraisal = scenario_appraisal(session, scenario)
     return {"empty": False, "scenario": scenario, "service": service, "host_service": b["service"],
             "threshold_s": threshold, "move": a, "into": b, "changes": pd.DataFrame(rows),
             "evaluations": evaluations, "appraisal": appraisal}
 
 
-def plan_view(wh: Warehouse, engine: Engine, plan: dict):
+def plan_view(wh: Warehouse, session: Session, plan: dict):
     if plan["empty"]:
         fig = figures.empty_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
-        return figures.with_tiles(fig, engine.web_tiles), "", "", html.P(
+        return figures.with_tiles(fig, wh.web_tiles), "", "", html.P(
             "Choose a pair from the candidates, or a site to move and a host.")
-    fig = change_figure(wh, engine, plan)
+    fig = change_figure(wh, session, plan)
     table = plan["changes"].round(1)
     ap = plan["appraisal"]
     finance = html.Div([
@@ -207,7 +237,7 @@ def plan_view(wh: Warehouse, engine: Engine, plan: dict):
                             pd.DataFrame(columns=["label", "amount_gbp", "year", "annual", "source"]),
                             table_id="col-items", page_size=8),
         figures.frame_table(_rounded(ap.cash_flows), table_id="col-cashflows", page_size=10)])
-    return (figures.with_tiles(fig, engine.web_tiles),
+    return (figures.with_tiles(fig, wh.web_tiles),
             figures.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
 
 
@@ -216,10 +246,10 @@ def _rounded(cash_flows: pd.DataFrame) -> pd.DataFrame:
     return cash_flows.round({c: (4 if "factor" in c else 0) for c in cash_flows.columns})
 
 
-def change_figure(wh: Warehouse, engine: Engine, plan: dict, *, standalone: bool = False):
+def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bool = False):
     """Change in the moving service's response by zone; ``standalone`` embeds the zones (no app URLs)."""
     before, after = plan["evaluations"]["population"]
-    sites = engine.sites(plan["service"])
+    sites = session.sites(plan["service"])
     delta = after.response_s - before.response_s
     zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
     return figures.change_map(before.points, delta, zones_geojson=zones,
@@ -242,7 +272,7 @@ def headline(plan: dict) -> html.Div:
                                f"NPV £{plan['appraisal'].npv_gbp:,.0f}.")])
 
 
-def report_html(wh: Warehouse, engine: Engine, plan: dict) -> str:
+def report_html(wh: Warehouse, session: Session, plan: dict) -> str:
     """A board-ready, self-contained HTML report: maps, tables, finance, assumptions and data sources."""
     import html as h
 
@@ -250,9 +280,9 @@ def report_html(wh: Warehouse, engine: Engine, plan: dict) -> str:
         from bluelight.errors import AnalysisError
         raise AnalysisError("choose a site to move and a host before downloading the report")
     ap = plan["appraisal"]
-    fig = change_figure(wh, engine, plan, standalone=True)
+    fig = change_figure(wh, session, plan, standalone=True)
     runs = wh.load_runs()[["dataset", "file_path", "sha256", "rows_loaded", "loaded_at"]]
-    profile = engine.profile
+    profile = session.profile
     assumptions = [f"Standard for {plan['service']}: {plan['threshold_s'] / 60:g} minutes "
                    f"({DEFAULT_STANDARD[plan['service']][1]}).",
                    f"Response = turnout + drive time on the road network; speed profile {profile.key}.",

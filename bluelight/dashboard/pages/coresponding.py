@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
 from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
-from bluelight.services.coresponding import CorespondingParams, load_params, to_json
+from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
 from bluelight.dashboard import figures, layers
-from bluelight.dashboard.engine import Engine
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control
+from bluelight.errors import ValidationError
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.layout import Page
+from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 
 MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)",
@@ -21,22 +25,37 @@ MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)
                 "larsen_1993_linear": "Larsen 1993 (linear per-minute decline)"}
 
 
+#: the page's controls bound to the fields of :class:`CorespondingRequest` (survival parameters apart)
+BINDINGS = [Binding("survival_model", "cr-model"), Binding("bystander_cpr_share", "cr-bystander"),
+            Binding("ambulance_busy_fraction", "cr-amb-busy"), Binding("time_on_scene_min", "cr-scene"),
+            Binding("standard_s", "cr-standard", scale=60), Binding("stations", "cr-stations")]
+
+
+def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations):
+    """The request from the controls, and one error text per bound control plus one for the model's parameters."""
+    request, errors = parse_controls(CorespondingRequest, BINDINGS,
+                                     [model, bystander, amb_busy, on_scene, minutes, sorted(stations or [])])
+    blank = [n["name"] for n, v in zip(names or [], values or []) if not isinstance(v, (int, float))]
+    param_error = f"Survival parameters must be numbers: {', '.join(blank)} blank" if blank else ""
+    if request is None or param_error:
+        return None, [*errors, param_error]
+    chosen = tuple(sorted((n["name"], float(v)) for n, v in zip(names or [], values or [])))
+    return replace(request, survival_parameters=chosen), [*errors, ""]
+
+
 def parse_params(model, names, values, bystander, amb_busy, on_scene, minutes) -> CorespondingParams:
-    base = load_params()
-    chosen = {n["name"]: float(v) for n, v in zip(names or [], values or []) if v is not None}
-    survival = dict(base.survival_parameters) | {model: DEFAULT_PARAMETERS[model] | chosen}
-    return base.with_overrides(survival_model=model, survival_parameters=survival,
-                               bystander_cpr_share=None if bystander is None else float(bystander),
-                               ambulance_busy_fraction=None if amb_busy is None else float(amb_busy),
-                               time_on_scene_min=None if on_scene is None else float(on_scene),
-                               standard_s=None if minutes is None else float(minutes) * 60)
+    """The parameters the controls ask for (raises :class:`ValidationError` naming an invalid field)."""
+    request, errors = parse(model, names, values, bystander, amb_busy, on_scene, minutes, [])
+    if request is None:
+        raise ValidationError("survival_model", next(e for e in errors if e))
+    return request.params(load_params())
 
 
-def layout(wh: Warehouse, engine: Engine):
+def layout(wh: Warehouse, session: Session):
     if not wh.available:
         return html.Div([html.H2("Co-responding"), html.P("No data loaded yet.")])
     p = load_params()
-    stations = wh.operational_sites("fire")
+    stations = session.sites("fire")
     return html.Div([
         html.H2("Co-responding to cardiac arrests"),
         html.P(className="note", children=(
@@ -45,23 +64,18 @@ def layout(wh: Warehouse, engine: Engine):
             "by duty system + drive; ambulance response = call to dispatch + activation + drive from the nearest "
             "available station (each station's ambulance busy a set share of the time).")),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            control("Survival model", dcc.Dropdown(id="cr-model", value=p.survival_model, clearable=False,
-                                                    options=[{"label": MODEL_LABELS[m], "value": m}
-                                                             for m in MODEL_NAMES]), "cr-model", minWidth="330px"),
-            html.Div(id="cr-params", className="controls"),
-            control("Bystander CPR share", dcc.Input(id="cr-bystander", type="number", min=0, max=1, step=0.05,
-                                                      value=p.bystander_cpr_share, debounce=True), "cr-bystander"),
-            control("Ambulance busy fraction", dcc.Input(id="cr-amb-busy", type="number", min=0, max=0.95,
-                                                         step=0.05, value=p.ambulance_busy_fraction, debounce=True),
-                    "cr-amb-busy"),
-            control("Time on scene (min)", dcc.Input(id="cr-scene", type="number", min=0, max=180, step=5,
-                                                      value=p.time_on_scene_min, debounce=True), "cr-scene"),
-            control("Standard (minutes)", dcc.Input(id="cr-standard", type="number", min=1, max=30, step=0.5,
-                                                     value=p.standard_s / 60, debounce=True), "cr-standard"),
-            control("Stations co-responding", dcc.Dropdown(
+            field_control(CorespondingRequest, BINDINGS[0], minWidth="330px", component=dcc.Dropdown(
+                id="cr-model", value=p.survival_model, clearable=False,
+                options=[{"label": MODEL_LABELS[m], "value": m} for m in MODEL_NAMES])),
+            html.Div(className="control", children=[html.Div(id="cr-params", className="controls"),
+                                                    html.Div(id="cr-params-error", className="field-error")]),
+            field_control(CorespondingRequest, BINDINGS[1], value=p.bystander_cpr_share),
+            field_control(CorespondingRequest, BINDINGS[2], value=p.ambulance_busy_fraction),
+            field_control(CorespondingRequest, BINDINGS[3], value=p.time_on_scene_min),
+            field_control(CorespondingRequest, BINDINGS[4], label="Standard (minutes)", value=p.standard_s),
+            field_control(CorespondingRequest, BINDINGS[5], minWidth="320px", component=dcc.Dropdown(
                 id="cr-stations", multi=True, placeholder="all fire stations",
-                options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])]),
-                "cr-stations", minWidth="320px"),
+                options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])])),
         ])]),
         html.Div(id="cr-kpis"),
         html.Div(className="row", children=[
@@ -80,40 +94,44 @@ def layout(wh: Warehouse, engine: Engine):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("coresponding", order=5, path="/coresponding", name="Co-responding",
-                       title="Blue Light Atlas – Co-responding", layout=lambda **_: layout(wh, engine))
+def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
+    page = Page(order=5, path="/coresponding", name="Co-responding", title="Blue Light Atlas – Co-responding", layout=lambda: layout(wh, session))
     inputs = [Input("cr-model", "value"), State({"type": "cr-param", "name": ALL}, "id"),
               Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
               Input("cr-amb-busy", "value"),
               Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value")]
 
-    @app.callback(Output("cr-params", "children"), Input("cr-model", "value"))
+    @callback(app, Output("cr-params", "children"), Input("cr-model", "value"))
     def parameter_inputs(model):
         values = load_params().survival_parameters.get(model, {}) | {}
         return [control(name, dcc.Input(id={"type": "cr-param", "name": name}, type="number", step="any",
                                          value=values.get(name, default), debounce=True))
                 for name, default in DEFAULT_PARAMETERS[model].items()]
 
-    @app.callback(Output("cr-map", "figure"), Output("cr-curve", "figure"), Output("cr-saved", "figure"),
+    @callback(app, Output("cr-map", "figure"), Output("cr-curve", "figure"), Output("cr-saved", "figure"),
                   Output("cr-kpis", "children"), Output("cr-table", "children"), Output("cr-sources", "children"),
-                  *inputs)
-    def update(model, names, values, bystander, amb_busy, scene, minutes, stations):
-        params = parse_params(model, names, values, bystander, amb_busy, scene, minutes)
-        return coresponding_view(wh, engine, engine.coresponding(params, tuple(sorted(stations or []))))
+                  *[Output(i, "children") for i in [*error_ids(BINDINGS), "cr-params-error"]], *inputs)
+    def update(*values):
+        request, errors = parse(*values)
+        if request is None:
+            return blocked_figure(), blocked_figure(), blocked_figure(), blocked_note(), "", "", *errors
+        return *coresponding_view(wh, session, run_coresponding(session, request)), *errors
 
-    @app.callback(Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
+    @callback(app, Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def download(_csv, _json, model, names, values, bystander, amb_busy, scene, minutes, stations):
-        result = engine.coresponding(parse_params(model, names, values, bystander, amb_busy, scene, minutes),
-                                     tuple(sorted(stations or [])))
+    def download(_csv, _json, *values):
+        request, errors = parse(*values)
+        if request is None:
+            raise ValidationError("survival_model", next(e for e in errors if e))
+        result = run_coresponding(session, request)
         if dash.ctx.triggered_id == "cr-csv-btn":
             return dcc.send_data_frame(result.stations.to_csv, "coresponding_stations.csv", index=False)
-        out = to_json(result) | {"profile": engine.profile.key}
+        out = to_json(result) | {"profile": session.profile.key}
         return {"content": json.dumps(out, indent=2, default=str), "filename": "coresponding.json"}
+    return page
 
 
-def coresponding_view(wh: Warehouse, engine: Engine, result):
+def coresponding_view(wh: Warehouse, session: Session, result):
     s = result.summary
     title = (f"{s['enrolled_stations']} stations co-responding; standard {s['standard_s'] / 60:g} min; "
              f"{result.params.survival_model}")
@@ -145,7 +163,7 @@ def coresponding_view(wh: Warehouse, engine: Engine, result):
         "appliance away on medical calls %": (100 * table["busy_fraction"]).round(3),
         "fire demand at risk while away %": (100 * table["fire_share_at_risk_while_away"]).round(1),
         "expected fire cover lost %": (100 * table["fire_expected_share_lost"]).round(4)})
-    return (figures.with_tiles(fig, engine.web_tiles), figures.enrolment_figure(result.curve),
+    return (figures.with_tiles(fig, wh.web_tiles), figures.enrolment_figure(result.curve),
             figures.minutes_saved_figure(s), html.Div([cards, note]),
             figures.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
 

@@ -11,40 +11,54 @@ from bluelight.analysis.coverage import summarise_by
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.dashboard import figures, layers
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.engine import DemandSpec, Engine
-from bluelight.dashboard.layout import control
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.errors import ValidationError
+from bluelight.services.coverage import CoverageRequest
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.layout import Page
+from bluelight.services.session import DEMAND_KINDS, DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
 
 SITE_BANDS = (240.0, 360.0, 480.0)
 
 
+#: the page's controls, bound to the fields of :class:`CoverageRequest`
+BINDINGS = [Binding("service", "cov-service"), Binding("threshold_s", "cov-threshold", scale=60),
+            Binding("demand", "cov-demand"), Binding("age_band", "cov-age"), Binding("categories", "cov-categories")]
+
+
+def parse(service, minutes, kind, age, categories, hours) -> tuple[CoverageRequest | None, list[str]]:
+    """The request from the controls (hours from the slider), and one error text per bound control."""
+    lo, hi = (hours or (0, 23))
+    return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or [])],
+                          hour_from=lo, hour_to=hi)
+
+
 def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
-    if kind == "incidents":
-        return DemandSpec("incidents", categories=tuple(sorted(categories or [])), hours=tuple(hours or (0, 23)))
-    return DemandSpec("population", age_band=age_band or "all")
+    """The demand of the controls (the spec of a :class:`CoverageRequest`)."""
+    lo, hi = hours or (0, 23)
+    return CoverageRequest.parse(demand=kind or "population", age_band=age_band or "all",
+                                 categories=sorted(categories or []), hour_from=lo, hour_to=hi).spec
 
 
-def layout(wh: Warehouse, engine: Engine):
+def layout(wh: Warehouse, session: Session):
     if not wh.available:
         return html.Div([html.H2("Coverage explorer"), html.P("No data loaded yet.")])
     return html.Div([
         html.H2("Coverage explorer"),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            control("Service", dcc.Dropdown(id="cov-service", options=list(EMERGENCY_SERVICES), value="fire", clearable=False),
-                    "cov-service"),
-            control("Standard (minutes)", dcc.Input(id="cov-threshold", type="number", min=1, max=60, step=0.5,
-                                                    value=6, debounce=True), "cov-threshold"),
-            html.Div(className="control", children=[html.Span("Demand", className="control-label"),
-                     dcc.RadioItems(id="cov-demand", value="population", inline=True,
-                                    options=[{"label": "population", "value": "population"},
-                                             {"label": "incidents", "value": "incidents"}],
-                                    inputStyle={"marginRight": "4px", "marginLeft": "10px"})]),
-            control("Age band", dcc.Dropdown(id="cov-age", options=list(AGE_COLUMNS), value="all", clearable=False),
-                    "cov-age"),
-            html.Div(className="control", style={"minWidth": "260px"}, children=[
-                html.Label("Incident categories", htmlFor="cov-categories"),
-                dcc.Dropdown(id="cov-categories", multi=True, placeholder="all categories")]),
+            field_control(CoverageRequest, BINDINGS[0], component=dcc.Dropdown(
+                id="cov-service", options=list(EMERGENCY_SERVICES), value="fire", clearable=False)),
+            field_control(CoverageRequest, BINDINGS[1], label="Standard (minutes)",
+                          value=DEFAULT_STANDARD["fire"][0]),
+            field_control(CoverageRequest, BINDINGS[2], component=dcc.RadioItems(
+                id="cov-demand", value="population", inline=True, options=list(DEMAND_KINDS),
+                inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+            field_control(CoverageRequest, BINDINGS[3], component=dcc.Dropdown(
+                id="cov-age", options=list(AGE_COLUMNS), value="all", clearable=False)),
+            field_control(CoverageRequest, BINDINGS[4], minWidth="260px", component=dcc.Dropdown(
+                id="cov-categories", multi=True, placeholder="all categories")),
             html.Div(className="control", style={"minWidth": "240px"}, children=[
                 html.Span("Hour of day", className="control-label"),
                 dcc.RangeSlider(id="cov-hours", min=0, max=23, step=1, value=[0, 23],
@@ -68,49 +82,53 @@ def layout(wh: Warehouse, engine: Engine):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("coverage", order=1, path="/coverage", name="Coverage explorer",
-                       title="Blue Light Atlas – Coverage explorer", layout=lambda **_: layout(wh, engine))
+def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
+    page = Page(order=1, path="/coverage", name="Coverage explorer", title="Blue Light Atlas – Coverage explorer", layout=lambda: layout(wh, session))
 
-    @app.callback(Output("cov-categories", "options"), Output("cov-threshold", "value"), Input("cov-service", "value"))
+    @callback(app, Output("cov-categories", "options"), Output("cov-threshold", "value"), Input("cov-service", "value"))
     def service_defaults(service):
         return wh.incident_categories(service), DEFAULT_STANDARD[service][0] / 60
 
-    @app.callback(Output("cov-site", "data"), Input("cov-map", "clickData"), Input("cov-service", "value"))
+    @callback(app, Output("cov-site", "data"), Input("cov-map", "clickData"), Input("cov-service", "value"))
     def pick_site(click, service):
         point = (click or {}).get("points", [{}])[0]
         return point.get("customdata") if dash.ctx.triggered_id == "cov-map" and isinstance(
             point.get("customdata"), str) else None
 
-    @app.callback(Output("cov-map", "figure"), Output("cov-curve", "figure"), Output("cov-kpis", "children"),
-                  Output("cov-table", "children"),
+    @callback(app, Output("cov-map", "figure"), Output("cov-curve", "figure"), Output("cov-kpis", "children"),
+                  Output("cov-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
                   Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
                   Input("cov-site", "data"))
     def update(service, minutes, kind, age, categories, hours, site_id):
-        spec, threshold = parse_demand(kind, age, categories, hours), float(minutes or 6) * 60
-        ev = engine.evaluate(service, spec)
-        return explorer_view(wh, engine, ev, threshold, site_id)
+        request, errors = parse(service, minutes, kind, age, categories, hours)
+        if request is None:
+            return blocked_figure(), blocked_figure(), blocked_note(), "", *errors
+        ev = session.evaluate(service, request.spec)
+        return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors
 
-    @app.callback(Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
+    @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
                   Input("cov-geojson-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
                   State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
                   State("cov-hours", "value"), prevent_initial_call=True)
     def download(_csv, _gj, service, minutes, kind, age, categories, hours):
-        ev = engine.evaluate(service, parse_demand(kind, age, categories, hours))
-        frame = export_frame(ev, float(minutes or 6) * 60)
+        request, errors = parse(service, minutes, kind, age, categories, hours)
+        if request is None:
+            raise ValidationError("threshold_s", next(e for e in errors if e))
+        frame = export_frame(session.evaluate(service, request.spec), request.threshold_s)
         if dash.ctx.triggered_id == "cov-csv-btn":
             return dcc.send_data_frame(frame.to_csv, f"coverage_{service}.csv", index=False)
         return {"content": export_geojson(frame), "filename": f"coverage_{service}.geojson"}
+    return page
 
 
-def explorer_view(wh: Warehouse, engine: Engine, ev, threshold: float, site_id: str | None):
+def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id: str | None):
     """Map, curve, headline and borough table for one evaluation."""
-    sites = engine.sites(ev.service)
+    sites = session.sites(ev.service)
     iso = highlight = None
     if site_id and site_id in set(sites["site_id"]):
-        iso = figures.isochrone_layers(engine.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
-        highlight = engine.first_reached(ev.service, site_id, ev.demand)
+        iso = figures.isochrone_layers(session.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
+        highlight = session.first_reached(ev.service, site_id, ev.demand)
     pts = ev.points
     zones = layers.LSOAS if ev.demand.kind == "population" else None
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (f"; site {site_id}" if site_id else "")
@@ -119,19 +137,19 @@ def explorer_view(wh: Warehouse, engine: Engine, ev, threshold: float, site_id: 
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
     goal = _goal(wh, ev.service, threshold)
     curve = figures.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,
-                                     label=f"Share reached within t ({engine.profile.key})",
-                                     variability=engine.variability)
-    s = engine.summary(ev, threshold)
+                                     label=f"Share reached within t ({session.profile.key})",
+                                     variability=session.variability)
+    s = session.summary(ev, threshold)
     kpi = figures.coverage_cards(s, threshold_s=threshold, demand_label=_demand_label(ev.demand),
                                  service=ev.service)
     by = summarise_by(pts["area"].to_numpy(), ev.response_s, pts["weight"].to_numpy(), threshold,
-                      variability=engine.variability)
+                      variability=session.variability)
     by = by[by["demand_on_network"] > 0].sort_values("demand_on_network", ascending=False)
-    return figures.with_tiles(fig, engine.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
+    return figures.with_tiles(fig, wh.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
 
 
 def _lonlat(pts: pd.DataFrame) -> dict:
-    from bluelight.etl.geo import to_wgs84
+    from bluelight.geo import to_wgs84
 
     lon, lat = to_wgs84(pts["easting"], pts["northing"])
     return {"lon": lon, "lat": lat}

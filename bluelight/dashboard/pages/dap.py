@@ -11,25 +11,35 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
-from bluelight.services.dap import DapRequest, load_rules
+from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band
 from bluelight.dashboard import figures, layers
-from bluelight.dashboard.engine import Engine
-from bluelight.dashboard.layout import control
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.layout import Page
+from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 
 MODEL_LABELS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (MEXCLP)",
                 "dsm": "double standard (DSM)", "pmedian": "p-median (mean response)"}
-BANDS = ["all", "night", "morning", "afternoon", "evening"] + [b.name for b in all_bands()]
+#: the page's controls, in the order of the callbacks' inputs, bound to the fields of :class:`DapRequest`
+BINDINGS = [Binding("k", "dap-k"), Binding("model", "dap-model"), Binding("threshold_s", "dap-threshold", scale=60),
+            Binding("threshold2_s", "dap-threshold2", scale=60), Binding("alpha", "dap-alpha"),
+            Binding("candidates", "dap-candidates"), Binding("band", "dap-band"),
+            Binding("busy_fraction", "dap-busy")]
 
 
-def parse_request(k, model, minutes, minutes2, alpha, candidates, band, busy) -> DapRequest:
-    return DapRequest(k=int(k or 1), model=model, threshold_s=float(minutes or 8) * 60,
-                      threshold2_s=float(minutes2 or 15) * 60, alpha=float(alpha if alpha is not None else 0.75),
-                      candidates=tuple(sorted(candidates or ["fire"])), band=band or "all",
-                      busy_fraction=None if busy is None else float(busy))
+def parse(*values) -> tuple[DapRequest | None, list[str]]:
+    """The request from the controls' values (``BINDINGS`` order), and one error text per control."""
+    return parse_controls(DapRequest, BINDINGS, values)
 
 
-def layout(wh: Warehouse, engine: Engine):
+def parse_request(*values) -> DapRequest:
+    """The request from valid control values (raises :class:`ValidationError` naming every invalid field)."""
+    return DapRequest.parse(**{b.field: v * b.scale if b.scale != 1 and v is not None else v
+                               for b, v in zip(BINDINGS, values)})
+
+
+def layout(wh: Warehouse, session: Session):
     if not wh.available:
         return html.Div([html.H2("Dynamic Activation Posts"), html.P("No data loaded yet.")])
     return html.Div([
@@ -39,24 +49,19 @@ def layout(wh: Warehouse, engine: Engine):
             "time band; existing ambulance stations stay. Response from a post = drive time + the activation of a "
             "crew waiting in the vehicle.")),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            control("Time band", dcc.Dropdown(id="dap-band", options=BANDS, value="evening", clearable=False),
-                     "dap-band"),
-            control("Model", dcc.Dropdown(id="dap-model", value="mexclp", clearable=False,
-                                           options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
-                     "dap-model", minWidth="240px"),
-            control("Ambulances to post", dcc.Input(id="dap-k", type="number", min=1, max=20, step=1, value=5,
-                                                     debounce=True), "dap-k"),
-            control("Standard (minutes)", dcc.Input(id="dap-threshold", type="number", min=1, max=30, step=0.5,
-                                                     value=8, debounce=True), "dap-threshold"),
-            control("Busy fraction", dcc.Input(id="dap-busy", type="number", min=0, max=0.95, step=0.05,
-                                                value=load_rules().busy_fraction, debounce=True), "dap-busy"),
-            control("DSM: all within (min)", dcc.Input(id="dap-threshold2", type="number", min=1, max=60, step=0.5,
-                                                        value=15, debounce=True), "dap-threshold2"),
-            control("DSM: share within standard", dcc.Input(id="dap-alpha", type="number", min=0, max=1, step=0.05,
-                                                             value=0.75, debounce=True), "dap-alpha"),
-            control("Candidates", dcc.Checklist(id="dap-candidates", value=["fire", "police"], inline=True,
-                                                 options=["fire", "police"],
-                                                 inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+            field_control(DapRequest, BINDINGS[6], component=dcc.Dropdown(
+                id="dap-band", options=list(band_names()), value="evening", clearable=False)),
+            field_control(DapRequest, BINDINGS[1], minWidth="240px", component=dcc.Dropdown(
+                id="dap-model", value="mexclp", clearable=False,
+                options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS])),
+            field_control(DapRequest, BINDINGS[0]),
+            field_control(DapRequest, BINDINGS[2], label="Standard (minutes)"),
+            field_control(DapRequest, BINDINGS[7], value=load_rules().busy_fraction),
+            field_control(DapRequest, BINDINGS[3], label="DSM: all within (min)"),
+            field_control(DapRequest, BINDINGS[4], label="DSM: share within standard"),
+            field_control(DapRequest, BINDINGS[5], label="Candidates", component=dcc.Checklist(
+                id="dap-candidates", value=["fire", "police"], inline=True, options=["fire", "police"],
+                inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
         ])]),
         html.Div(id="dap-demand-note", className="panel"),
         html.Div(className="row", children=[
@@ -82,37 +87,37 @@ def layout(wh: Warehouse, engine: Engine):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("dap", order=4, path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts",
-                       layout=lambda **_: layout(wh, engine))
-    inputs = [Input("dap-k", "value"), Input("dap-model", "value"), Input("dap-threshold", "value"),
-              Input("dap-threshold2", "value"), Input("dap-alpha", "value"), Input("dap-candidates", "value"),
-              Input("dap-band", "value"), Input("dap-busy", "value")]
+def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
+    page = Page(order=4, path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts", layout=lambda: layout(wh, session))
+    inputs = [Input(b.control_id, b.prop) for b in BINDINGS]
 
-    @app.callback(Output("dap-map", "figure"), Output("dap-summary", "children"), Output("dap-curve", "figure"),
+    @callback(app, Output("dap-map", "figure"), Output("dap-summary", "children"), Output("dap-curve", "figure"),
                   Output("dap-compliance", "children"), Output("dap-demand-note", "children"),
-                  Output("dap-sources", "children"), *inputs)
+                  Output("dap-sources", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)], *inputs)
     def update(*args):
-        request = parse_request(*args)
-        return dap_view(wh, engine, request, engine.dap(request))
+        request, errors = parse(*args)
+        if request is None:
+            return (blocked_figure(), blocked_note(), blocked_figure(), "", blocked_note(), "", *errors)
+        return *dap_view(wh, session, request, plan_band(session, request)), *errors
 
-    @app.callback(Output("dap-bands", "children"), Input("dap-bands-btn", "n_clicks"),
+    @callback(app, Output("dap-bands", "children"), Input("dap-bands-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
     def every_band(_n, *args):
         request = parse_request(*args)
-        frame = bands_frame({b.name: engine.dap(replace(request, band=b.name)) for b in all_bands()})
+        frame = bands_frame({b.name: plan_band(session, replace(request, band=b.name)) for b in all_bands()})
         return figures.frame_table(frame, table_id="dap-bands-table", page_size=8)
 
-    @app.callback(Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
+    @callback(app, Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
     def download(_csv, _json, *args):
         request = parse_request(*args)
-        result = engine.dap(request)
+        result = plan_band(session, request)
         if dash.ctx.triggered_id == "dap-csv-btn":
             return dcc.send_data_frame(compliance_frame(result).to_csv, f"dap_{request.band}_{request.model}.csv",
                                        index=False)
-        return {"content": json.dumps(exportable(result, request, engine), indent=2, default=str),
+        return {"content": json.dumps(exportable(result, request, session), indent=2, default=str),
                 "filename": f"dap_{request.band}_{request.model}.json"}
+    return page
 
 
 def bands_frame(results: dict[str, dict]) -> pd.DataFrame:
@@ -136,13 +141,13 @@ def compliance_frame(result: dict) -> pd.DataFrame:
     return pd.DataFrame(result["compliance"])
 
 
-def exportable(result: dict, request: DapRequest, engine: Engine) -> dict:
+def exportable(result: dict, request: DapRequest, session: Session) -> dict:
     """The plan as JSON: inputs, parameters and sources with the figures (what ``bluelight dap --json`` gives)."""
     keep = {k: v for k, v in result.items() if k not in ("points", "candidates_frame", "stations", "rules")}
-    return keep | {"request": asdict(request), "profile": engine.profile.key, "rules": asdict(result["rules"])}
+    return keep | {"request": asdict(request), "profile": session.profile.key, "rules": asdict(result["rules"])}
 
 
-def dap_view(wh: Warehouse, engine: Engine, request: DapRequest, result: dict):
+def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict):
     """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
     pts = result["points"]            # zones carry lon / lat from the warehouse
     demand = result["demand"]
@@ -163,7 +168,7 @@ def dap_view(wh: Warehouse, engine: Engine, request: DapRequest, result: dict):
                          mean_s=table["mean_s"].round(0), p90_s=table["p90_s"].round(0),
                          mip_gap=table["mip_gap"].map(lambda g: f"{g:.1e}")).rename(
         columns={"share_within": "share within standard %", "share_within_gain": "gain in share, points"})
-    return (figures.with_tiles(fig, engine.web_tiles),
+    return (figures.with_tiles(fig, wh.web_tiles),
             figures.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
             curve, figures.frame_table(shown, table_id="dap-compliance-table", page_size=10),
             demand_note(result), sources_panel(result))

@@ -6,6 +6,7 @@ import dash
 from dash import html
 
 from bluelight.dashboard import figures
+from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 
 LICENCES = [
@@ -19,7 +20,7 @@ LICENCES = [
 ]
 
 
-def layout(wh: Warehouse, engine):
+def layout(wh: Warehouse, session):
     if not wh.available:
         return html.Div([html.H2("Data"), html.P(f"No warehouse at {wh.path}.")])
     st = wh.status()
@@ -35,7 +36,7 @@ def layout(wh: Warehouse, engine):
             f"Data source: {ds['kind']} ({ds['path']})", html.B("  SYNTHETIC") if ds["synthetic"] else ""]),
         figures.count_cards(st["tables"]),
         html.Div(className="panel", children=[html.H3("Road network"), html.P(net_text)]),
-        figures.travel_model_panel(engine.profile),
+        figures.travel_model_panel(session.profile),
         html.Div(className="panel", children=[
             html.H3("Loads"),
             html.P(className="note", children="Every file load is one transaction, identified by its SHA-256; "
@@ -53,6 +54,6 @@ def layout(wh: Warehouse, engine):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine) -> None:
-    dash.register_page("data", order=9, path="/data", name="Data", title="Blue Light Atlas – Data",
-                       layout=lambda **_: layout(wh, engine))
+def register(app: dash.Dash, wh: Warehouse, session) -> Page:
+    page = Page(order=9, path="/data", name="Data", title="Blue Light Atlas – Data", layout=lambda: layout(wh, session))
+    return page

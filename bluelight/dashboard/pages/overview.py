@@ -7,40 +7,42 @@ from dash import Input, Output, dcc, html
 
 from bluelight.dashboard import figures, layers
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.engine import DemandSpec, Engine
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.layout import Page
+from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
 
 
-def kpis(wh: Warehouse, engine: Engine) -> html.Div:
+def kpis(wh: Warehouse, session: Session) -> html.Div:
     targets = wh.targets().set_index("target_id")
     cards = []
     for service in EMERGENCY_SERVICES:
         threshold, target_id = DEFAULT_STANDARD[service]
-        if engine.sites(service).empty:
+        if session.sites(service).empty:
             continue
-        s = engine.summary(engine.evaluate(service, DemandSpec()), threshold)
+        s = session.summary(session.evaluate(service, DemandSpec()), threshold)
         t = targets.loc[target_id] if target_id in targets.index else None
         met, text = None, "no target loaded"
         if t is not None:
             value = s.mean_s if t["statistic"] == "mean" else s.share_within_modelled
             met = bool(value <= t["threshold_s"]) if t["statistic"] == "mean" else bool(value >= t["goal"])
             text = t["description"]
-        inc = engine.evaluate(service, DemandSpec("incidents"))
-        inc_summary = engine.summary(inc, threshold) if len(inc.points) else None
+        inc = session.evaluate(service, DemandSpec("incidents"))
+        inc_summary = session.summary(inc, threshold) if len(inc.points) else None
         cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
-                                      profile_key=engine.profile.key, incidents=inc_summary))
+                                      profile_key=session.profile.key, incidents=inc_summary))
     return html.Div(className="cards", children=cards)
 
 
-def layout(wh: Warehouse, engine: Engine):
+def layout(wh: Warehouse, session: Session):
     if not wh.available:
         return html.Div([html.H2("Overview"), html.P("No data loaded yet.")])
     return html.Div([
         html.H2("Overview: cover of the three services against their standards"),
-        kpis(wh, engine),
+        kpis(wh, session),
         html.P(className="note", children=(
             "Cards: response = turnout + drive time on the road network under the speed profile shown; shares are "
             "modelled with the calibrated spread of real attendance times. Population is ONS mid-2020 by LSOA; "
@@ -70,40 +72,40 @@ def layout(wh: Warehouse, engine: Engine):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine: Engine) -> None:
-    dash.register_page("overview", order=0, path="/", name="Overview", title="Blue Light Atlas – Overview",
-                       layout=lambda **_: layout(wh, engine))
+def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
+    page = Page(order=0, path="/", name="Overview", title="Blue Light Atlas – Overview", layout=lambda: layout(wh, session))
 
-    @app.callback(Output("overview-map", "figure"), Output("overview-legend", "children"),
+    @callback(app, Output("overview-map", "figure"), Output("overview-legend", "children"),
                   Input("overview-services", "value"), Input("overview-layer", "value"),
                   Input("overview-cover-service", "value"), Input("overview-iso", "value"),
                   Input("overview-closed", "value"))
     def update_map(services, layer, cover_service, iso, closed):
         sites = wh.sites()
         sites = sites[sites["service"].isin(services or []) & (bool(closed) | (sites["status"] != "closed"))]
-        iso_layers = figures.isochrone_layers(engine.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
+        iso_layers = figures.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
         if layer == "coverage":
-            return overview_coverage(wh, engine, cover_service, sites, iso_layers)
+            return overview_coverage(wh, session, cover_service, sites, iso_layers)
         fig = figures.sites_map(sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                 bounds=wh.network_bounds())
         if iso_layers:
             figures.add_layers_first(fig, iso_layers)
-        return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, cover_service, iso, coverage=False)
+        return figures.with_tiles(fig, wh.web_tiles), legend_text(session, cover_service, iso, coverage=False)
+    return page
 
 
-def overview_coverage(wh: Warehouse, engine: Engine, service: str, sites, iso_layers):
-    ev = engine.evaluate(service, DemandSpec())
+def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_layers):
+    ev = session.evaluate(service, DemandSpec())
     threshold = DEFAULT_STANDARD[service][0]
     fig = figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
                                zones_geojson=layers.LSOAS,
                                sites=sites[sites["service"] == service], roads=layers.ROADS,
                                boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                iso_layers=iso_layers)
-    return figures.with_tiles(fig, engine.web_tiles), legend_text(engine, service, iso_layers, coverage=True)
+    return figures.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True)
 
 
-def legend_text(engine: Engine, service: str, iso, *, coverage: bool) -> str:
-    parts = [f"Speed profile {engine.profile.key}."]
+def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
+    parts = [f"Speed profile {session.profile.key}."]
     if coverage:
         parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
                      "population-weighted centre; LSOAs beyond the road data are not drawn.")

@@ -5,22 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.analysis.scenario import load_scenario
+from bluelight.analysis.scenario import Scenario
+from bluelight.errors import AnalysisError
+from bluelight.services.scenarios import evaluate_service, run_scenario
 from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.engine import DemandSpec, Engine
 from bluelight.dashboard.layout import control
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.layout import Page
+from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
 
 EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 
 
-def layout(wh: Warehouse, engine: Engine, dirs: list[Path]):
+def layout(wh: Warehouse, session: Session, dirs: list[Path]):
     if not wh.available:
         return html.Div([html.H2("Scenarios"), html.P("No data loaded yet.")])
     return html.Div([
@@ -71,54 +74,55 @@ def layout(wh: Warehouse, engine: Engine, dirs: list[Path]):
     ])
 
 
-def register(app: dash.Dash, wh: Warehouse, engine: Engine, dirs: list[Path]) -> None:
-    dash.register_page("scenarios", order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios",
-                       layout=lambda **_: layout(wh, engine, dirs))
+def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
+    store = scenario_files.ScenarioStore(dirs)
+    page = Page(order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios", layout=lambda: layout(wh, session, dirs))
 
-    @app.callback(Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))
+    @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))
     def site_options(service):
-        opts = [{"label": f"{n} ({i})", "value": i} for i, n in engine.sites(service)[["site_id", "name"]].itertuples(index=False)]
+        opts = [{"label": f"{n} ({i})", "value": i} for i, n in session.sites(service)[["site_id", "name"]].itertuples(index=False)]
         return opts, opts
 
-    @app.callback(Output("scn-state", "data"), Input("scn-service", "value"), Input("scn-close", "value"),
+    @callback(app, Output("scn-state", "data"), Input("scn-service", "value"), Input("scn-close", "value"),
                   Input("scn-map", "clickData"), Input("scn-reset", "n_clicks"), State("scn-state", "data"),
                   State("scn-click-mode", "value"), State("scn-move-site", "value"), State("scn-duty", "value"))
     def edit(service, closed, click, _reset, state, mode, move_site, duty):
         return edit_state(state, dash.ctx.triggered_id, service=service, closed=closed, click=click, mode=mode,
                           move_site=move_site, duty=duty)
 
-    @app.callback(Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
+    @callback(app, Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
                   Input("scn-state", "data"))
     def show(state):
-        return scenario_view(wh, engine, state)
+        return scenario_view(wh, session, state)
 
-    @app.callback(Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
+    @callback(app, Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
                   State("scn-state", "data"), State("scn-name", "value"), State("scn-note", "value"),
                   State("scn-refresh", "data"), prevent_initial_call=True)
     def save(_n, state, name, note, refresh):
-        path = scenario_files.save(dirs[0], scenario_files.state_to_scenario(state, name=name or "", note=note or ""),
-                                   service=state["service"])
-        return f"Saved as {path}.", (refresh or 0) + 1
+        sid = store.save(scenario_files.state_to_scenario(state, name=name or "", note=note or ""),
+                         service=state["service"])
+        return f"Saved as {sid!r} ({store.path_of(sid).name} in the scenario store).", (refresh or 0) + 1
 
-    @app.callback(Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
+    @callback(app, Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
     def saved_options(_refresh):
-        opts = [{"label": f"{r.name} ({r.service or '?'})", "value": r.path}
-                for r in scenario_files.listing(dirs).itertuples(index=False)]
+        opts = [{"label": f"{r.name} ({r.service or 'every service it touches'})", "value": r.id}
+                for r in store.listing().itertuples(index=False)]
         return opts, opts
 
-    @app.callback(Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"))
+    @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"))
     def compare(a, b):
-        return compare_view(wh, engine, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
+        return compare_view(wh, session, store, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
 
-    @app.callback(Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"), State("scn-a", "value"),
+    @callback(app, Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"), State("scn-a", "value"),
                   State("scn-b", "value"), prevent_initial_call=True)
     def report(_n, a, b):
-        return {"content": report_html(wh, engine, a, b), "filename": "scenario_comparison.html"}
+        return {"content": report_html(wh, session, store, a, b), "filename": "scenario_comparison.html"}
+    return page
 
 
 def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site, duty) -> dict:
     """The scenario state after one interaction (pure, so it can be tested without a browser)."""
-    from bluelight.etl.geo import to_bng
+    from bluelight.geo import to_bng
 
     if trigger in {"scn-service", "scn-reset"} or state.get("service") != service:
         return {**EMPTY, "service": service, "closed": [] if trigger == "scn-reset" else list(closed or [])}
@@ -136,75 +140,94 @@ def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site,
     return state
 
 
-def _evaluate_state(engine: Engine, state: dict):
-    service = state["service"]
-    sites = engine.sites(service)
-    moved = {m["site_id"]: m for m in state.get("moved", [])}
-    added = [dict(a, turnout_s=np.nan) for a in state.get("added", [])]
-    for sid, m in moved.items():
-        row = sites[sites["site_id"] == sid].iloc[0]
-        added.append({"site_id": sid, "name": row["name"], "duty_system": row["duty_system"],
-                      "turnout_s": row["turnout_s"], "easting": m["easting"], "northing": m["northing"]})
-    closed = list(state.get("closed", [])) + list(moved)
-    return engine.evaluate(service, DemandSpec(), closed=closed, added=pd.DataFrame(added) if added else None)
+def edited_scenario(state: dict) -> Scenario:
+    """The page's edits as a scenario (the same engine as ``bluelight scenario run`` evaluates it)."""
+    return scenario_files.state_to_scenario(state, name="edits on the Scenarios page")
 
 
-def scenario_view(wh: Warehouse, engine: Engine, state: dict):
+def scenario_view(wh: Warehouse, session: Session, state: dict):
     service = state["service"]
     threshold = DEFAULT_STANDARD[service][0]
-    base = engine.evaluate(service, DemandSpec())
-    scen = _evaluate_state(engine, state)
+    base, scen = evaluate_service(session, edited_scenario(state), service)
     delta = scen.response_s - base.response_s
-    sites = engine.sites(service)
+    sites = session.sites(service)
     shown = sites[~sites["site_id"].isin(state.get("closed", []))]
     fig = figures.change_map(base.points, delta, zones_geojson=layers.LSOAS,
                              sites=shown, closed=sites[sites["site_id"].isin(state.get("closed", []))],
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
                              roads=layers.ROADS, boundaries=layers.BOROUGHS,
                              bounds=wh.network_bounds())
-    table = figures.summary_table({"baseline": engine.summary(base, threshold), "scenario": engine.summary(scen, threshold)},
-                                  threshold)
+    table = figures.summary_table({"baseline": session.summary(base, threshold),
+                                   "scenario": session.summary(scen, threshold)}, threshold)
     changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
-               f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {engine.profile.key}. "
+               f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {session.profile.key}. "
                f"Colour: change in response time (minutes), red slower, green faster.")
-    return (figures.with_tiles(fig, engine.web_tiles),
+    return (figures.with_tiles(fig, wh.web_tiles),
             figures.frame_table(figures.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
 
 
-def _load_state(path: str | None, default_service: str) -> tuple[str, dict]:
-    if not path:
-        return "baseline", {**EMPTY, "service": default_service}
-    sc = load_scenario(path)
-    return sc.name, scenario_files.scenario_to_state(sc, sc.service or default_service)
+def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str | None, b: str) -> dict:
+    """B (and A, default the baseline) through the scenario engine: ``bluelight scenario run`` of each."""
+    sc_b = store.load(b)
+    sc_a = store.load(a) if a else None
+    return {"a": run_scenario(session, sc_a) if sc_a else None, "b": run_scenario(session, sc_b),
+            "scenario_a": sc_a, "scenario_b": sc_b}
 
 
-def _compare_data(engine: Engine, a: str | None, b: str):
-    name_b, state_b = _load_state(b, "fire")
-    name_a, state_a = _load_state(a, state_b["service"])
-    service = state_b["service"]
-    threshold = DEFAULT_STANDARD[service][0]
-    ev_a, ev_b = _evaluate_state(engine, state_a), _evaluate_state(engine, state_b)
-    table = figures.summary_table({f"A: {name_a}": engine.summary(ev_a, threshold),
-                                   f"B: {name_b}": engine.summary(ev_b, threshold)}, threshold)
-    return service, threshold, ev_a, ev_b, figures.with_change_row(table)
+def compare_table(data: dict) -> pd.DataFrame:
+    """Per service B touches: the baseline, A and B, with the figures ``scenario run`` reports."""
+    rows = []
+    for service, eb in data["b"]["services"].items():
+        ea = (data["a"] or {}).get("services", {}).get(service)
+        labelled = [("baseline", eb["population"]["before"], eb["sites_before"])]
+        if data["a"] is not None:
+            labelled.append((f"A: {data['a']['scenario']}", (ea or eb)["population"]["after" if ea else "before"],
+                             (ea or eb)["sites_after" if ea else "sites_before"]))
+        labelled.append((f"B: {data['b']['scenario']}", eb["population"]["after"], eb["sites_after"]))
+        for label, part, n_sites in labelled:
+            s = part["summary"]
+            rows.append({"service": service, "estate": label, "sites": n_sites,
+                         "population within standard": round(part["demand_within"]),
+                         "% within (modelled)": round(100 * s["share_within_modelled"], 2),
+                         "% within (single time)": round(100 * s["share_within"], 2),
+                         "mean min": None if s["mean_s"] is None else round(s["mean_s"] / 60, 2),
+                         "p90 min": None if s["p90_s"] is None else round(s["p90_s"] / 60, 2),
+                         "standard min": eb["threshold_s"] / 60})
+    return pd.DataFrame(rows)
 
 
-def compare_view(wh: Warehouse, engine: Engine, a, b):
-    service, threshold, ev_a, ev_b, table = _compare_data(engine, a, b)
-    maps = [figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
-                                 zones_geojson=layers.LSOAS,
-                                 sites=engine.sites(service), roads=layers.ROADS,
-                                 boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=t)
-            for ev, t in ((ev_a, "A"), (ev_b, "B"))]
-    return html.Div([figures.frame_table(table, table_id="scn-compare-table", page_size=5),
+def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b):
+    data = compare_data(session, store, a, b)
+    maps = []
+    for service in data["b"]["services"]:
+        before, after = evaluate_service(session, data["scenario_b"], service)
+        maps.append(figures.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
+                                         zones_geojson=layers.LSOAS, sites=session.sites(service,
+                                                                                         as_of=data["scenario_b"].as_of),
+                                         roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                                         title=f"B: {service} after"))
+    f = data["b"]["finance"]
+    money = (f"B's NPV over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%: £{f['npv_gbp']:,.0f}"
+             + ("" if f["complete"] else f" (incomplete: missing {'; '.join(f['missing'])})"))
+    return html.Div([figures.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
+                     html.P(money, className="note"),
                      html.Div(className="row", children=[html.Div(className="col", children=[
-                         dcc.Graph(figure=figures.with_tiles(m, engine.web_tiles))]) for m in maps])])
+                         dcc.Graph(figure=figures.with_tiles(m, wh.web_tiles))]) for m in maps])])
 
 
-def report_html(wh: Warehouse, engine: Engine, a, b) -> str:
-    service, threshold, ev_a, ev_b, table = _compare_data(engine, a, b)
-    curves = [figures.cumulative_curve(ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
-                                       goal=None, label=label, variability=engine.variability)
-              for ev, label in ((ev_a, "A"), (ev_b, "B"))]
-    return figures.comparison_report(table, curves, service=service, threshold_s=threshold,
-                                     profile=engine.profile, data_source=wh.status()["data_source"])
+def report_html(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b) -> str:
+    data = compare_data(session, store, a, b)
+    service = next(iter(data["b"]["services"]), None)
+    if service is None:
+        raise AnalysisError(f"scenario {data['b']['scenario']!r} changes no site: nothing to compare")
+    threshold = DEFAULT_STANDARD[service][0]
+    curves = []
+    for label, sc in (("baseline", Scenario(name="baseline", as_of=data["scenario_b"].as_of)),
+                      ("A", data["scenario_a"]), ("B", data["scenario_b"])):
+        if sc is None:
+            continue
+        _, ev = evaluate_service(session, sc, service)
+        curves.append(figures.cumulative_curve(ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
+                                               goal=None, label=label, variability=session.variability))
+    return figures.comparison_report(compare_table(data), curves, service=service, threshold_s=threshold,
+                                     profile=session.profile, data_source=wh.status()["data_source"])

@@ -10,9 +10,12 @@ import pytest
 
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.speeds import load_profile
-from bluelight.analysis.scenario import apply_scenario, load_scenario
+from bluelight.analysis.scenario import apply_scenario
+from bluelight.services.colocation import CandidatesRequest, run_candidates
+from bluelight.services.coresponding import CorespondingRequest, run_coresponding
+from bluelight.services.dap import plan_band
 from bluelight.dashboard import figures, scenario_files
-from bluelight.dashboard.engine import DemandSpec, Engine
+from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.layout import banner
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
 from bluelight.dashboard.queries import Warehouse
@@ -22,21 +25,35 @@ from bluelight.etl.warehouse import connect
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
+def wh(tmp_path_factory):
     base = tmp_path_factory.mktemp("synthetic")
     path = base / "atlas.duckdb"
     con = connect(path)
     load_demo(con, resolve_data_source(prefer="synthetic", synthetic_nodes=900, cache_dir=base), progress=False)
     con.close()
-    wh = Warehouse(path)
-    return Engine(wh, load_profile("bluelight_v1"))
+    return Warehouse(path)
 
 
-def test_synthetic_banner(engine):
-    assert "SYNTHETIC" in str(banner(engine.wh))
+@pytest.fixture(scope="module")
+def engine(wh):
+    """The pages' analysis session (one per app)."""
+    return Session(wh.read, load_profile("bluelight_v1"))
 
 
-def test_edit_state_add_move_reset(engine):
+def _without(engine, service, closed=(), added=None):
+    """The service's baseline estate with some sites closed and new ones added."""
+    sites = engine.sites(service)
+    sites = sites[~sites["site_id"].isin(set(closed))]
+    if added is not None:
+        sites = pd.concat([sites, added.assign(service=service)], ignore_index=True)
+    return sites
+
+
+def test_synthetic_banner(wh):
+    assert "SYNTHETIC" in str(banner(wh))
+
+
+def test_edit_state_add_move_reset(wh, engine):
     state = dict(scenarios.EMPTY)
     site = engine.sites("fire")["site_id"].iloc[0]
     lon, lat = float(engine.sites("fire")["lon"].iloc[0]), float(engine.sites("fire")["lat"].iloc[0])
@@ -53,46 +70,47 @@ def test_edit_state_add_move_reset(engine):
                                 move_site=None, duty=None)["service"] == "police"
 
 
-def test_closing_every_station_but_one_worsens_and_adding_improves(engine):
+def test_closing_every_station_but_one_worsens_and_adding_improves(wh, engine):
     sites = engine.sites("fire")["site_id"].tolist()
     base = engine.summary(engine.evaluate("fire", DemandSpec()), 360)
-    worse = engine.summary(engine.evaluate("fire", DemandSpec(), closed=sites[1:]), 360)
+    worse = engine.summary(engine.evaluate("fire", DemandSpec(), _without(engine, "fire", closed=sites[1:])), 360)
     assert worse.mean_s > base.mean_s and worse.share_within <= base.share_within
     pts = engine.demand(DemandSpec(), "fire")
     far = pts.loc[engine.evaluate("fire", DemandSpec()).response_s.argmax()]
     added = pd.DataFrame([{"site_id": "NEW", "easting": far["easting"], "northing": far["northing"],
                            "duty_system": "wholetime"}])
-    better = engine.summary(engine.evaluate("fire", DemandSpec(), added=added), 360)
+    better = engine.summary(engine.evaluate("fire", DemandSpec(), _without(engine, "fire", added=added)), 360)
     assert better.mean_s < base.mean_s
 
 
-def test_scenario_view_and_saved_round_trip(engine, tmp_path):
+def test_scenario_view_and_saved_round_trip(wh, engine, tmp_path):
     site = engine.sites("fire")["site_id"].iloc[0]
     state = {**scenarios.EMPTY, "closed": [site]}
-    fig, table, text = scenarios.scenario_view(engine.wh, engine, state)
+    fig, table, text = scenarios.scenario_view(wh, engine, state)
     assert text.startswith("1 closed")
     rows = table.rowData
     assert rows[-1]["scenario"].startswith("change") and rows[-1]["mean min"] >= 0
     sc = scenario_files.state_to_scenario(state, name="Close one", note="test")
-    path = scenario_files.save(tmp_path, sc, service="fire")
-    loaded = load_scenario(path)
-    assert scenario_files.scenario_to_state(loaded, "fire")["closed"] == [site]
+    store = scenario_files.ScenarioStore([tmp_path])
+    sid = store.save(sc, service="fire")
+    loaded = store.load(sid)
+    assert [c["site"] for c in loaded.changes if c["action"] == "close"] == [site]
     assert site not in set(apply_scenario(engine.sites("fire"), loaded)["site_id"])
-    assert scenario_files.listing([tmp_path])[["name", "service"]].values.tolist() == [["Close one", "fire"]]
-    html = scenarios.report_html(engine.wh, engine, None, str(path))
+    assert store.listing()[["name", "service"]].values.tolist() == [["Close one", "fire"]]
+    html = scenarios.report_html(wh, engine, store, None, sid)
     assert "SYNTHETIC DATA" in html and "Close one" in html and "<script src=" not in html
 
 
-def test_explorer_view_and_exports(engine):
+def test_explorer_view_and_exports(wh, engine):
     ev = engine.evaluate("fire", DemandSpec())
-    fig, curve, kpi, table = coverage.explorer_view(engine.wh, engine, ev, 360, None)
+    fig, curve, kpi, table = coverage.explorer_view(wh, engine, ev, 360, None)
     assert any(t.type == "choroplethmap" for t in fig.data)
     assert "within 6 min" in str(kpi)
-    none = coverage.explorer_view(engine.wh, engine, engine.evaluate(
+    none = coverage.explorer_view(wh, engine, engine.evaluate(
         "police", coverage.parse_demand("incidents", None, [], [0, 23])), 900, None)[2]
     assert "Nothing to assess" in str(none) and "nan" not in str(none)
     site = engine.sites("fire")["site_id"].iloc[0]
-    fig2, *_ = coverage.explorer_view(engine.wh, engine, ev, 360, site)
+    fig2, *_ = coverage.explorer_view(wh, engine, ev, 360, site)
     first = engine.first_reached("fire", site, DemandSpec())
     assert first.any()                                               # a station reaches some zone first
     assert sum(len(t.lon) for t in fig2.data if t.name == "reached first by the chosen site") == first.sum()
@@ -125,9 +143,9 @@ def test_isochrone_layers_are_added_not_merged():
     assert [layer.type for layer in fig.layout.map.layers] == ["fill", "fill", "fill", "line", "line"]
 
 
-def test_dap_view_on_observed_demand(engine):
+def test_dap_view_on_observed_demand(wh, engine):
     request = dap.parse_request(2, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
-    result = engine.dap(request)
+    result = plan_band(engine, request)
     assert result["demand"]["kind"] == "observed"                       # the synthetic trust has incidents
     assert result["demand"]["selection"] == "priority recorded as category_1"
     assert result["demand"]["incidents"] > 0 and result["demand_total"] > 0
@@ -135,7 +153,7 @@ def test_dap_view_on_observed_demand(engine):
     assert result["after"]["share_within"] >= result["before"]["share_within"] - 1e-12
     table = pd.DataFrame(result["compliance"])
     assert table["ambulances_free"].tolist() == [1, 2] and (table["gain"] >= -1e-9).all()
-    fig, summary, curve, compliance, note, sources = dap.dap_view(engine.wh, engine, request, result)
+    fig, summary, curve, compliance, note, sources = dap.dap_view(wh, engine, request, result)
     names = [t.name for t in fig.data]
     assert any(n.startswith("chosen posts (2)") for n in names)
     assert "Observed demand" in str(note.children)
@@ -143,12 +161,12 @@ def test_dap_view_on_observed_demand(engine):
     assert json.loads(json.dumps(out, default=str))["request"]["k"] == 2
 
 
-def test_dap_posts_by_band(engine):
+def test_dap_posts_by_band(wh, engine):
     from dataclasses import replace
     from bluelight.analysis.demand_bands import all_bands
 
     request = dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
-    frame = dap.bands_frame({b.name: engine.dap(replace(request, band=b.name)) for b in all_bands()})
+    frame = dap.bands_frame({b.name: plan_band(engine, replace(request, band=b.name)) for b in all_bands()})
     assert len(frame) == 8 and frame["band"].str.endswith(("weekday", "weekend")).all()
     assert (frame["status"] == "optimal").all() and frame["posts"].str.len().gt(0).all()
     # the weekday bands hold five days of demand, the weekend ones two
@@ -156,24 +174,24 @@ def test_dap_posts_by_band(engine):
     assert day["afternoon-weekday"] > day["afternoon-weekend"]
 
 
-def test_dap_models_and_expected_demand(engine):
+def test_dap_models_and_expected_demand(wh, engine):
     for model in ("mexclp", "pmedian"):
         request = dap.parse_request(2, model, 8, 15, 0.75, ["fire"], "night-weekend", 0.4)
-        assert engine.dap(request)["model"]["status"] == "optimal"
+        assert plan_band(engine, request)["model"]["status"] == "optimal"
     from dataclasses import replace
-    expected = engine.dap(replace(dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire"], "evening", None),
+    expected = plan_band(engine, replace(dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire"], "evening", None),
                                   demand="expected"))
     assert expected["demand"]["kind"] == "expected" and "per_1000_per_year" in expected["demand"]["rates"]
 
 
-def test_colocation_plan_candidates_and_report(engine, tmp_path):
-    result = engine.wh.colocation_candidates(engine.profile, 900.0)
+def test_colocation_plan_candidates_and_report(wh, engine, tmp_path):
+    result = run_candidates(engine, CandidatesRequest(max_travel_s=900.0))
     assert result["pairs"] > 0
     grid, note = colocation.candidates_view(result, only_allowed=False)
     assert "pairs within 900 s" in note and grid.rowData
     assert "Capacity: a moving service needs fire 450 m²" in note and "config/colocation.yaml" in note
     first = grid.rowData[0]
-    plan = colocation.colocation_plan(engine.wh, engine, first["move"], first["into"], 25, 0.035,
+    plan = colocation.colocation_plan(wh, engine, first["move"], first["into"], 25, 0.035,
                                       [50_000, None, None, 10_000, None], name="test move")
     assert not plan["empty"] and plan["scenario"].changes[0]["action"] == "co_locate"
     changes = plan["changes"].set_index("demand")
@@ -182,23 +200,27 @@ def test_colocation_plan_candidates_and_report(engine, tmp_path):
     # refurbishment 50k now, 10k a year more at the host; the synthetic estate supplies the closed site's figures
     labels = {i.label: i.amount_gbp for i in ap.items}
     assert any(v == -50_000 for v in labels.values()) and any(v == -10_000 for v in labels.values())
-    fig, table, finance, headline = colocation.plan_view(engine.wh, engine, plan)
+    fig, table, finance, headline = colocation.plan_view(wh, engine, plan)
     assert "instead of" in str(headline.children)
-    html = colocation.report_html(engine.wh, engine, plan)
+    html = colocation.report_html(wh, engine, plan)
     assert "SYNTHETIC DATA" in html and "Net present value" in html and "/layers/" not in html
-    saved = scenario_files.save(tmp_path, plan["scenario"], service=plan["service"])
-    assert load_scenario(saved).changes[0]["into"] == first["into"]
-    empty = colocation.plan_view(engine.wh, engine, colocation.colocation_plan(engine.wh, engine, None, None, 30,
+    store = scenario_files.ScenarioStore([tmp_path])
+    saved = store.save(plan["scenario"], service=plan["service"])
+    assert store.load(saved).changes[0]["into"] == first["into"]
+    empty = colocation.plan_view(wh, engine, colocation.colocation_plan(wh, engine, None, None, 30,
                                                                                0.035, [None] * 5))
     assert "Choose a pair" in str(empty[3].children)
 
 
-def test_coresponding_view_on_synthetic(engine):
+def test_coresponding_view_on_synthetic(wh, engine):
     params = coresponding.parse_params("waalewijn_2001", [{"name": "b0"}], [0.1], 0.3, 0.0, 20, 8)
     assert params.survival_parameters["waalewijn_2001"]["b0"] == 0.1 and params.bystander_cpr_share == 0.3
     assert params.ambulance_busy_fraction == 0.0
-    result = engine.coresponding(params)
-    fig, curve, saved, kpis, table, sources = coresponding.coresponding_view(engine.wh, engine, result)
+    result = run_coresponding(engine, CorespondingRequest(survival_model="waalewijn_2001",
+                                                          survival_parameters=(("b0", 0.1),),
+                                                          bystander_cpr_share=0.3, ambulance_busy_fraction=0.0,
+                                                          time_on_scene_min=20, standard_s=480))
+    fig, curve, saved, kpis, table, sources = coresponding.coresponding_view(wh, engine, result)
     assert result.summary["survival_model"] == "waalewijn_2001"
     assert len(curve.data) == 2 and table.rowData
     assert "b0" in str(sources.children)

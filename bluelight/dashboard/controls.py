@@ -1,0 +1,88 @@
+"""Controls built from a request's fields, and the one way a page validates them.
+
+A page binds each control to a field of the use case's request
+(:mod:`bluelight.services`); :func:`parse_controls` hands the raw values to the
+request's own validation, so a bad value gets the message the command line
+gives, shown beside the control, and nothing is computed from a default in
+its place. Number boxes carry no browser-side ``min``/``max``: the browser would
+turn an out-of-range entry into a blank and hide what was typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from bluelight.errors import ValidationError
+
+#: what result areas show while a control holds an invalid value
+FIX_FIELDS = "Fix the highlighted field above: nothing is computed from an invalid value."
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A control bound to a request field; ``scale`` converts the control's unit to the field's (minutes x 60)."""
+
+    field: str
+    control_id: str
+    scale: float = 1.0
+    prop: str = "value"
+
+
+def field_label(request_cls, binding: Binding, label: str | None = None) -> str:
+    f = request_cls.field(binding.field)
+    return label or (f.label + (" (min)" if binding.scale == 60 else ""))
+
+
+def field_control(request_cls, binding: Binding, *, label: str | None = None, component=None,
+                  value=None, **style) -> html.Div:
+    """A labelled control with an error line beneath it (``<id>-error``) for the field's message."""
+    f = request_cls.field(binding.field)
+    if component is None:
+        default = f.default if value is None else value
+        shown = default / binding.scale if isinstance(default, (int, float)) and default is not None else default
+        component = dcc.Input(id=binding.control_id, type="number", value=shown, debounce=True, step="any",
+                              title=f"{f.label}: {f.range_text()}".rstrip(": "), style={"width": "100%"})
+    return html.Div(className="control", style=style or None, children=[
+        html.Label(field_label(request_cls, binding, label), htmlFor=binding.control_id), component,
+        html.Div(id=f"{binding.control_id}-error", className="field-error", role="alert")])
+
+
+def error_ids(bindings: list[Binding]) -> list[str]:
+    return [f"{b.control_id}-error" for b in bindings]
+
+
+def _scaled(raw, scale: float):
+    if scale == 1 or raw is None or isinstance(raw, bool):
+        return raw
+    try:
+        return float(raw) * scale
+    except (TypeError, ValueError):
+        return raw
+
+
+def parse_controls(request_cls, bindings: list[Binding], values, **fixed):
+    """The request from the controls' values (in ``bindings`` order), and one error text per control.
+
+    Returns ``(request, errors)``; ``request`` is None when any value is invalid.
+    ``fixed`` adds request fields that no control of the page sets.
+    """
+    raw = {b.field: _scaled(v, b.scale) for b, v in zip(bindings, values)} | fixed
+    try:
+        return request_cls.parse(**raw), ["" for _ in bindings]
+    except ValidationError as exc:
+        return None, [exc.errors.get(b.field, "") for b in bindings]
+
+
+def blocked_figure(text: str = FIX_FIELDS) -> go.Figure:
+    """An empty figure that says why there is nothing to show."""
+    fig = go.Figure()
+    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
+    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=300, plot_bgcolor="#fff")
+    return fig
+
+
+def blocked_note(text: str = FIX_FIELDS) -> html.P:
+    return html.P(text, className="note blocked")

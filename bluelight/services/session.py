@@ -1,0 +1,337 @@
+"""One routing session over a warehouse: the network under a profile, snapped sites and demand, cached travel times.
+
+Every use case (coverage, scenarios, co-location, DAPs, co-responding,
+facility siting, isochrones) routes through a :class:`Session`; the command
+line makes one per command, the dashboard one per app. Reading the network,
+snapping and per-site travel times happen once; re-evaluating a changed estate
+then costs milliseconds. Caches are bounded (least recently used first out).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model,
+                                         compare_targets, evaluate, summarise, summarise_by)
+from bluelight.analysis.isochrones import isochrone_polygons
+from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
+from bluelight.analysis.speeds import SpeedProfile
+from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field
+from bluelight.errors import AnalysisError
+from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
+                                       site_turnouts)
+from bluelight.standards import NOT_FIRST_RESPONSE
+
+T = TypeVar("T")
+
+#: longest drive searched from a site (seconds)
+DEFAULT_CUTOFF_S = 1800.0
+#: cached analysis objects kept per session (models, demand, isochrones)
+DEFAULT_CACHE_ENTRIES = 96
+
+DEMAND_KINDS = ("population", "incidents")
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    """Which demand: population (an age band) or incidents (categories, hours of day, both ends included)."""
+
+    kind: str = "population"
+    age_band: str = "all"
+    categories: tuple[str, ...] = ()
+    hours: tuple[int, int] = (0, 23)
+
+    def __post_init__(self):
+        if self.kind not in DEMAND_KINDS:
+            raise AnalysisError(f"demand must be one of {list(DEMAND_KINDS)}, got {self.kind!r}")
+
+
+@dataclass
+class Evaluation:
+    """Response times of one demand under one set of sites, with what produced them."""
+
+    service: str
+    demand: DemandSpec
+    points: pd.DataFrame       # zone, area, easting, northing, weight, node
+    response_s: np.ndarray
+    site_ids: list[str]
+    profile_key: str
+
+
+class _LRU:
+    """A small thread-safe least-recently-used memo (entries bounded)."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.RLock()
+
+    def get(self, key, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = build()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class Session:
+    """The road network of a warehouse under one speed profile, with snapped inputs and bounded caches.
+
+    Parameters
+    ----------
+    read
+        ``read(fn)`` calls ``fn(cursor)`` on a warehouse connection and returns its
+        result (the dashboard passes its locked reader); see :meth:`over`.
+    profile
+        Speed profile for drive times and turnout.
+    cutoff_s
+        Longest drive searched from a site.
+    max_snap_m
+        Demand or sites further than this from the road network are off-network.
+    """
+
+    def __init__(self, read: Callable[[Callable], object], profile: SpeedProfile, *,
+                 cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+                 cache_entries: int = DEFAULT_CACHE_ENTRIES):
+        self.read = read
+        self.profile = profile
+        self.cutoff_s = float(cutoff_s)
+        self.max_snap_m = float(max_snap_m)
+        self.variability = Variability.from_profile(profile.variability)
+        self._lock = threading.RLock()
+        self._net = None
+        self._times: TravelTimeCache | None = None
+        self._memo = _LRU(cache_entries)
+
+    @classmethod
+    def over(cls, con, profile: SpeedProfile, **options) -> "Session":
+        """A session over one open DuckDB connection (one cursor per read, serialised)."""
+        lock = threading.Lock()
+
+        def read(fn):
+            with lock:
+                cur = con.cursor()
+            try:
+                return fn(cur)
+            finally:
+                cur.close()
+
+        return cls(read, profile, **options)
+
+    def with_cutoff(self, cutoff_s: float) -> "Session":
+        """A session sharing this one's network but searching drives up to ``cutoff_s`` (kept in this one's cache)."""
+        if cutoff_s <= self.cutoff_s:
+            return self
+
+        def build():
+            other = Session(self.read, self.profile, cutoff_s=cutoff_s, max_snap_m=self.max_snap_m,
+                            cache_entries=self._memo.max_entries)
+            other._net = self._network()
+            other._times = TravelTimeCache(other._net[0], cutoff_s=cutoff_s)
+            return other
+        return self._memo.get(("session", float(cutoff_s)), build)
+
+    # -- network ---------------------------------------------------------------------------------------------------
+    def _network(self):
+        with self._lock:
+            if self._net is None:
+                self._net = self.read(lambda cur: read_network(cur, self.profile))
+                self._times = TravelTimeCache(self._net[0], cutoff_s=self.cutoff_s)
+            return self._net
+
+    @property
+    def network(self):
+        return self._network()[0]
+
+    @property
+    def net(self):
+        """Alias of :attr:`network`."""
+        return self.network
+
+    @property
+    def edge_geoms(self) -> np.ndarray:
+        return self._network()[1]
+
+    def times(self, nodes) -> SiteTimes:
+        """Drive times from each of ``nodes`` within the cutoff (cached per node)."""
+        self._network()
+        with self._lock:
+            return self._times.times(np.asarray(nodes))
+
+    def snap(self, frame: pd.DataFrame) -> Snapped:
+        """Snap a frame's ``easting``/``northing`` to the network."""
+        return self.snap_xy(frame["easting"], frame["northing"])
+
+    def snap_xy(self, easting, northing) -> Snapped:
+        return snap_points(self.network, np.asarray(easting, float), np.asarray(northing, float),
+                           max_snap_m=self.max_snap_m)
+
+    # -- inputs ----------------------------------------------------------------------------------------------------
+    def sites(self, service: str, *, as_of: str | None = None) -> pd.DataFrame:
+        """Operational stations of a service (as of a date), with network node (-1 off-network) and turnout."""
+        def build():
+            s = self.read(lambda cur: read_sites(cur, services=[service], as_of=as_of))
+            return self._placed(s)
+        return self._memo.get(("sites", service, as_of), build)
+
+    def _placed(self, sites: pd.DataFrame) -> pd.DataFrame:
+        snap = self.snap(sites)
+        return sites.assign(node=snap.node, snap_m=snap.distance_m, turnout=site_turnouts(sites, self.profile))
+
+    def demand(self, spec: DemandSpec, service: str | None = None) -> pd.DataFrame:
+        """Demand points with their snapped node (-1 off-network); incidents are of ``service``."""
+        def build():
+            if spec.kind == "population":
+                pts = self.read(lambda cur: read_population(cur, age_band=spec.age_band))
+            else:
+                hours = None if tuple(spec.hours) == (0, 23) else list(range(spec.hours[0], spec.hours[1] + 1))
+                pts = self.read(lambda cur: read_incident_demand(
+                    cur, service=service, categories=list(spec.categories) or None, hours=hours))
+            return pts.assign(node=self.snap(pts).node)
+        return self._memo.get(("demand", spec, service if spec.kind == "incidents" else None), build)
+
+    def population_zones_on_network(self) -> list[str]:
+        """Zones whose population centre is on the road network (the ones a map can colour)."""
+        pts = self.demand(DemandSpec())
+        return pts.loc[pts["node"] >= 0, "zone"].tolist()
+
+    def targets(self, service: str) -> pd.DataFrame:
+        """First-response targets of a service (second-appliance standards cannot be judged by first arrival)."""
+        return self._memo.get(("targets", service), lambda: self.read(lambda cur: cur.execute(
+            "SELECT target_id, statistic, threshold_s, goal FROM targets WHERE service = ? "
+            f"AND category NOT IN ({', '.join('?' for _ in NOT_FIRST_RESPONSE)})",
+            [service, *NOT_FIRST_RESPONSE]).df()))
+
+    # -- evaluation ------------------------------------------------------------------------------------------------
+    def model(self, service: str, spec: DemandSpec, *, as_of: str | None = None) -> CoverageModel:
+        """Each demand point's fastest baseline sites, for fast re-evaluation of changes."""
+        def build():
+            on = self._on_network(self.sites(service, as_of=as_of))
+            return build_coverage_model(self.times(on["node"].to_numpy()), on["turnout"].to_numpy(),
+                                        self.demand(spec, service)["node"].to_numpy())
+        return self._memo.get(("model", service, spec, as_of), build)
+
+    @staticmethod
+    def _on_network(sites: pd.DataFrame) -> pd.DataFrame:
+        return sites[sites["node"] >= 0]
+
+    def evaluate(self, service: str, spec: DemandSpec, sites: pd.DataFrame | None = None, *,
+                 as_of: str | None = None) -> Evaluation:
+        """Response times of ``service`` to ``spec`` demand from ``sites`` (default: the baseline as of a date).
+
+        ``sites`` is any estate of the service, such as the baseline after
+        :func:`bluelight.analysis.scenario.apply_scenario`. Baseline sites that are
+        unchanged reuse the cached model; new, moved or re-crewed sites are
+        routed and added, so the answer equals routing the whole estate afresh.
+        """
+        base = self._on_network(self.sites(service, as_of=as_of))
+        model = self.model(service, spec, as_of=as_of)
+        if sites is None:
+            return Evaluation(service, spec, self.demand(spec, service), evaluate(model),
+                              base["site_id"].tolist(), self.profile.key)
+        sites = sites[sites["service"] == service] if "service" in sites.columns else sites
+        placed = self._placed(sites.reset_index(drop=True))
+        keep = self._unchanged(base, placed)
+        active = base["site_id"].isin(keep).to_numpy()
+        new = placed[~placed["site_id"].isin(keep) & (placed["node"] >= 0)]
+        extra = self.times(new["node"].to_numpy()) if len(new) else None
+        r = evaluate(model, active, extra=extra, extra_turnout_s=new["turnout"].to_numpy() if len(new) else None)
+        used = base.loc[active, "site_id"].tolist() + new["site_id"].tolist()
+        return Evaluation(service, spec, self.demand(spec, service), r, used, self.profile.key)
+
+    @staticmethod
+    def _unchanged(base: pd.DataFrame, placed: pd.DataFrame) -> set[str]:
+        """Ids of baseline sites present in ``placed`` at the same node with the same turnout."""
+        merged = base[["site_id", "node", "turnout"]].merge(placed[["site_id", "node", "turnout"]], on="site_id",
+                                                            suffixes=("", "_new"))
+        same = (merged["node"] == merged["node_new"]) & np.isclose(merged["turnout"], merged["turnout_new"])
+        return set(merged.loc[same, "site_id"])
+
+    def response(self, sites: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Response time per demand point (with a ``node`` column) from ``sites``, routed afresh.
+
+        Returns the times and which sites were on the network.
+        """
+        snap = self.snap(sites)
+        used = sites[snap.on_network]
+        times = self.times(snap.node[snap.on_network])
+        model = build_coverage_model(times, site_turnouts(used, self.profile), demand["node"].to_numpy())
+        return evaluate(model), snap.on_network
+
+    def summary(self, response_s: np.ndarray | Evaluation, demand: pd.DataFrame | float | None = None,
+                threshold_s: float | None = None) -> CoverageSummary:
+        """Share within, mean and centiles: ``summary(evaluation, threshold_s)`` or ``summary(r, points, threshold_s)``."""
+        if isinstance(response_s, Evaluation):
+            return summarise(response_s.response_s, response_s.points["weight"].to_numpy(), float(demand),
+                             variability=self.variability)
+        return summarise(response_s, demand["weight"].to_numpy(), threshold_s, variability=self.variability)
+
+    def describe(self, label: str, sites: pd.DataFrame, demand: pd.DataFrame, threshold_s: float, *,
+                 service: str, by_area: bool = False, response_s: np.ndarray | None = None) -> tuple[dict, np.ndarray]:
+        """The JSON-ready coverage of one set of sites, and the response times behind it."""
+        if response_s is None:
+            r, on = self.response(sites, demand)
+            on_ids = set(sites.loc[on, "site_id"])
+        else:
+            r = response_s
+            on_ids = set(self._placed(sites).query("node >= 0")["site_id"]) if len(sites) else set()
+        w = demand["weight"].to_numpy()
+        off = [s for s in sites["site_id"] if s not in on_ids]
+        out = {"label": label, "sites_used": len(on_ids), "sites_off_network": off,
+               "summary": self.summary(r, demand, threshold_s).as_dict(),
+               "demand_within": float(w[r <= threshold_s].sum()),
+               "demand_within_modelled": float((w[~np.isnan(r)] * self.variability.prob_within(
+                   r[~np.isnan(r)], threshold_s)).sum()) if self.variability else None}
+        targets = self.targets(service)
+        if not targets.empty:
+            out["targets"] = compare_targets(r, w, targets, variability=self.variability).to_dict("records")
+        if by_area:
+            out["by_area"] = summarise_by(demand["area"].to_numpy(), r, w, threshold_s,
+                                          variability=self.variability).to_dict("records")
+        return out, r
+
+    # -- geometry ----------------------------------------------------------------------------------------------------
+    def isochrones(self, service: str, bands_s: tuple[float, ...], site_id: str | None = None, *,
+                   include_turnout: bool = True) -> list:
+        """Response-time isochrones (EPSG:27700) of a service's sites merged, or of one site."""
+        def build():
+            s = self._on_network(self.sites(service))
+            if site_id is not None:
+                s = s[s["site_id"] == site_id]
+                if s.empty:
+                    raise AnalysisError(f"site {site_id} is not an operational {service} site on the road network")
+            offsets = s["turnout"].to_numpy() if include_turnout else np.zeros(len(s))
+            times, _ = nearest_site_field(self.network, s["node"].to_numpy(), offsets, cutoff_s=max(bands_s))
+            return isochrone_polygons(self.network, self.edge_geoms, times, tuple(bands_s))
+        return self._memo.get(("iso", service, tuple(bands_s), site_id, include_turnout), build)
+
+    def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:
+        """Mask of demand points whose fastest site is ``site_id``."""
+        on = self._on_network(self.sites(service)).reset_index(drop=True)
+        winner = self._memo.get(("winner", service), lambda: nearest_site_field(
+            self.network, on["node"].to_numpy(), on["turnout"].to_numpy(), cutoff_s=self.cutoff_s)[1])
+        pts = self.demand(spec, service)
+        idx = on.index[on["site_id"] == site_id]
+        if idx.empty:
+            return np.zeros(len(pts), dtype=bool)
+        node = pts["node"].to_numpy()
+        return (node >= 0) & (winner[np.maximum(node, 0)] == idx[0])
+
+    def cached(self, key, build: Callable[[], T]) -> T:
+        """Memoise a use case's result within this session's bounded cache."""
+        return self._memo.get(key, build)
