@@ -294,11 +294,15 @@ def request_options(request_cls, *, skip: tuple[str, ...] = ()):
         for f in reversed(request_cls.FIELDS):
             if f.name in skip:
                 continue
-            text = " ".join(part for part in (f.help or f.label + ".", _default_text(f), f.range_text()) if part)
+            rng = f.range_text()
+            text = " ".join(part for part in (f.help or f.label + ".", _default_text(f),
+                                              f"Allowed: {rng}." if rng else "") if part)
             if f.kind is bool:
                 fn = click.option(f.option, f.name, is_flag=True, default=False, help=text)(fn)
+            elif f.kind is list:
+                fn = click.option(f.option, f.name, multiple=True, metavar="A,B", help=text + " Repeatable.")(fn)
             else:
-                metavar = "A,B" if f.kind is list else "|".join(f.choices) if f.choices and len(f.choices) <= 6 else \
+                metavar = "|".join(f.choices) if f.choices and len(f.choices) <= 6 else \
                     "N" if f.kind in (int, float) else "TEXT"
                 fn = click.option(f.option, f.name, default=None, metavar=metavar, help=text)(fn)
         return fn
@@ -318,6 +322,8 @@ def parsed(request_cls, options: dict):
     for f in request_cls.FIELDS:
         if f.name in options:
             value = options.pop(f.name)
+            if f.kind is list:
+                value = ",".join(value) if value else None
             if value is not None and not (f.kind is bool and value is False):
                 given[f.name] = value
     return request_cls.parse(**given)

@@ -1,1 +1,9 @@
-"""The Dash app: reads the warehouse through :mod:`dashboard.queries`, computes with :mod:`analysis`."""
+"""The Dash app: the top layer, beside the command line.
+
+Pages are thin: each builds its controls from a service request's fields
+(:mod:`bluelight.dashboard.controls`), parses them with the request's own
+validation, calls the service through the app's one
+:class:`~bluelight.services.session.Session`, and renders the answer with
+:mod:`bluelight.dashboard.figures`. The only reads of its own
+(:mod:`bluelight.dashboard.queries`) are map layers and load history.
+"""

@@ -25,7 +25,7 @@ class IsochroneRequest(Request):
     drive_only: bool = False
 
     FIELDS = (
-        Field("site_id", "Site", str, None, optional=True, help="One site's isochrones."),
+        Field("site_id", "Site", str, None, optional=True, help="One site's isochrones.", flag="--site"),
         Field("service", "Service", str, None, choices=EMERGENCY_SERVICES, optional=True,
               help="Merged isochrones of every open site of a service."),
         Field("bands", "Bands (seconds)", list, ("300", "480", "600"), min_items=1,

@@ -40,6 +40,8 @@ class Field:
         ``s`` for durations, shown in minutes too; ``share`` for fractions.
     min_items
         Least number of items of a ``list``.
+    flag
+        The command-line option when it is not the name (``--site`` for ``site_id``).
     """
 
     name: str
@@ -53,10 +55,12 @@ class Field:
     unit: str = ""
     help: str = ""
     min_items: int = 0
+    flag: str | None = None
 
     @property
     def option(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        """The command-line option: ``flag`` if given, else ``--`` and the name with hyphens."""
+        return self.flag or "--" + self.name.replace("_", "-")
 
     def range_text(self) -> str:
         lo, hi = self.minimum, self.maximum
@@ -64,7 +68,7 @@ class Field:
             return ""
         fmt = (lambda v: f"{v:g}") if self.kind is not int else (lambda v: f"{int(v)}")
         if self.unit == "s":
-            fmt = lambda v: f"{v:g} s ({v / 60:g} min)"  # noqa: E731
+            fmt = lambda v: f"{v:g} s ({v / 60:.3g} min)"  # noqa: E731
         if lo is not None and hi is not None:
             return f"from {fmt(lo)} to {fmt(hi)}"
         return f"at least {fmt(lo)}" if lo is not None else f"at most {fmt(hi)}"
@@ -73,7 +77,7 @@ class Field:
         shown = "blank" if raw is None or (isinstance(raw, str) and not raw.strip()) else repr(raw)
         if self.unit == "s" and shown != "blank":
             try:
-                shown = f"{float(raw):g} s ({float(raw) / 60:g} min)"
+                shown = f"{float(raw):g} s ({float(raw) / 60:.3g} min)"
             except (TypeError, ValueError):
                 pass
         return ValidationError(self.name, f"{self.label} must be {what}, got {shown}")

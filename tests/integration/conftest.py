@@ -48,7 +48,9 @@ def served_app(demo_warehouse, tmp_path_factory):
 
     from bluelight.dashboard.app import create_app
 
-    app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios")])
+    from bluelight.settings import shipped_scenarios
+
+    app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios"), shipped_scenarios()])
     port = free_port()
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -8,7 +8,7 @@ import shutil
 import geopandas as gpd
 import pytest
 
-from bluelight.analysis.speeds import PROFILE_DIR
+from bluelight.config import package_config
 from bluelight.cli.main import main
 from bluelight.settings import shipped_scenarios
 
@@ -68,7 +68,7 @@ def test_isochrones_written(demo_warehouse, tmp_path):
 def test_calibration_beats_both_baselines(demo_warehouse, data_dir, tmp_path, capsys):
     prof_dir = tmp_path / "profiles"
     prof_dir.mkdir()
-    shutil.copy(PROFILE_DIR / "bluelight_v1.yaml", prof_dir)
+    (prof_dir / "bluelight_v1.yaml").write_text((package_config() / "speed_profiles" / "bluelight_v1.yaml").read_text())
     incidents = data_dir / "london" / "incidents" / "lfb_incidents_2023_sample.csv"
     fit = _json(capsys, ["calibrate", "--fit", str(incidents), "--profile-dir", str(prof_dir),
                          "--warehouse", str(demo_warehouse), "--json"])

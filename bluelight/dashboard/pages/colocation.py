@@ -87,10 +87,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     @callback(app, Output("col-candidates", "children"), Output("col-candidates-note", "children"),
               Output("col-max-travel-error", "children"), Input("col-max-travel", "value"), Input("col-allowed", "value"))
     def ranked(max_travel, allowed):
-        request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS, [max_travel])
-        if request is None:
-            return blocked_note(), "", *errors
-        return *candidates_view(run_candidates(session, request), only_allowed="allowed" in (allowed or [])), *errors
+        return ranked_view(session, max_travel, allowed)
 
     @callback(app, Output("col-move", "value"), Output("col-into", "value"),
                   Input("col-candidate-table", "selectedRows"), prevent_initial_call=True)
@@ -100,10 +97,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     @callback(app, Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
               Output("col-headline", "children"), *[Output(i, "children") for i in PLAN_ERROR_IDS], *plan_inputs)
     def show(move, into, horizon, rate, *money):
-        errors = plan_errors(horizon, rate, money)
-        if any(errors):
-            return blocked_figure(), blocked_note(), "", "", *errors
-        return *plan_view(wh, session, colocation_plan(wh, session, move, into, horizon, rate, money)), *errors
+        return show_view(wh, session, move, into, horizon, rate, *money)
 
     @callback(app, Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
@@ -124,6 +118,22 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
         return {"content": report_html(wh, session, plan),
                 "filename": f"{scenario_files.slug(plan['scenario'].name)}_board_report.html"}
     return page
+
+
+def ranked_view(session: Session, max_travel, allowed):
+    """The ranked candidates for the search controls, and the message beside the drive-time control."""
+    request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS, [max_travel])
+    if request is None:
+        return blocked_note(), "", *errors
+    return *candidates_view(run_candidates(session, request), only_allowed="allowed" in (allowed or [])), *errors
+
+
+def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money):
+    """The plan of the chosen pair with its finance, and the message beside each invalid control."""
+    errors = plan_errors(horizon, rate, money)
+    if any(errors):
+        return blocked_figure(), blocked_note(), "", "", *errors
+    return *plan_view(wh, session, colocation_plan(wh, session, move, into, horizon, rate, money)), *errors
 
 
 def candidates_view(result: dict, *, only_allowed: bool):

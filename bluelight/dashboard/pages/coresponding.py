@@ -112,10 +112,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Output("cr-kpis", "children"), Output("cr-table", "children"), Output("cr-sources", "children"),
                   *[Output(i, "children") for i in [*error_ids(BINDINGS), "cr-params-error"]], *inputs)
     def update(*values):
-        request, errors = parse(*values)
-        if request is None:
-            return blocked_figure(), blocked_figure(), blocked_figure(), blocked_note(), "", "", *errors
-        return *coresponding_view(wh, session, run_coresponding(session, request)), *errors
+        return update_view(wh, session, *values)
 
     @callback(app, Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
@@ -129,6 +126,14 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         out = to_json(result) | {"profile": session.profile.key}
         return {"content": json.dumps(out, indent=2, default=str), "filename": "coresponding.json"}
     return page
+
+
+def update_view(wh: Warehouse, session: Session, *values):
+    """Everything the page shows for its controls, and the message beside each invalid one."""
+    request, errors = parse(*values)
+    if request is None:
+        return blocked_figure(), blocked_figure(), blocked_figure(), blocked_note(), "", "", *errors
+    return *coresponding_view(wh, session, run_coresponding(session, request)), *errors
 
 
 def coresponding_view(wh: Warehouse, session: Session, result):

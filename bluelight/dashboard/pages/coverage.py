@@ -100,12 +100,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
                   Input("cov-site", "data"))
-    def update(service, minutes, kind, age, categories, hours, site_id):
-        request, errors = parse(service, minutes, kind, age, categories, hours)
-        if request is None:
-            return blocked_figure(), blocked_figure(), blocked_note(), "", *errors
-        ev = session.evaluate(service, request.spec)
-        return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors
+    def update(*values):
+        return update_view(wh, session, *values)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
                   Input("cov-geojson-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
@@ -120,6 +116,15 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
             return dcc.send_data_frame(frame.to_csv, f"coverage_{service}.csv", index=False)
         return {"content": export_geojson(frame), "filename": f"coverage_{service}.geojson"}
     return page
+
+
+def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id):
+    """Everything the page shows for its controls, and the message beside each invalid one."""
+    request, errors = parse(service, minutes, kind, age, categories, hours)
+    if request is None:
+        return blocked_figure(), blocked_figure(), blocked_note(), "", *errors
+    ev = session.evaluate(service, request.spec)
+    return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors
 
 
 def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id: str | None):

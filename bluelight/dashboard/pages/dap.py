@@ -94,11 +94,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     @callback(app, Output("dap-map", "figure"), Output("dap-summary", "children"), Output("dap-curve", "figure"),
                   Output("dap-compliance", "children"), Output("dap-demand-note", "children"),
                   Output("dap-sources", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)], *inputs)
-    def update(*args):
-        request, errors = parse(*args)
-        if request is None:
-            return (blocked_figure(), blocked_note(), blocked_figure(), "", blocked_note(), "", *errors)
-        return *dap_view(wh, session, request, plan_band(session, request)), *errors
+    def update(*values):
+        return update_view(wh, session, *values)
 
     @callback(app, Output("dap-bands", "children"), Input("dap-bands-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
@@ -118,6 +115,14 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         return {"content": json.dumps(exportable(result, request, session), indent=2, default=str),
                 "filename": f"dap_{request.band}_{request.model}.json"}
     return page
+
+
+def update_view(wh: Warehouse, session: Session, *values):
+    """Everything the page shows for its controls (``BINDINGS`` order), and the message beside each invalid one."""
+    request, errors = parse(*values)
+    if request is None:
+        return (blocked_figure(), blocked_note(), blocked_figure(), "", blocked_note(), "", *errors)
+    return *dap_view(wh, session, request, plan_band(session, request)), *errors
 
 
 def bands_frame(results: dict[str, dict]) -> pd.DataFrame:

@@ -1,0 +1,124 @@
+"""Every ranged control: an out-of-range value gets the request's message beside it and computes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bluelight.analysis.speeds import load_profile
+from bluelight.dashboard.controls import FIX_FIELDS
+from bluelight.dashboard.pages import colocation, coresponding, coverage, dap
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import ValidationError
+from bluelight.etl.demo import load_demo
+from bluelight.etl.sources import resolve_data_source
+from bluelight.etl.warehouse import connect
+from bluelight.services.colocation import CandidatesRequest
+from bluelight.services.coresponding import CorespondingRequest
+from bluelight.services.coverage import CoverageRequest
+from bluelight.services.dap import DapRequest
+from bluelight.services.scenarios import AppraisalRequest
+from bluelight.services.session import Session
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    base = tmp_path_factory.mktemp("synthetic")
+    path = base / "atlas.duckdb"
+    con = connect(path)
+    load_demo(con, resolve_data_source(prefer="synthetic", synthetic_nodes=600, cache_dir=base), progress=False)
+    con.close()
+    wh = Warehouse(path)
+    return wh, Session(wh.read, load_profile("bluelight_v1"))
+
+
+def _message(request_cls, field, value) -> str:
+    with pytest.raises(ValidationError) as exc:
+        request_cls.parse(**{field: value})
+    return exc.value.errors[field]
+
+
+@pytest.fixture
+def no_compute(monkeypatch):
+    """Fail loudly if a page computes anything while a control is invalid."""
+    def refuse(*_a, **_k):
+        raise AssertionError("computed a result from an invalid control")
+    monkeypatch.setattr(dap, "plan_band", refuse)
+    monkeypatch.setattr(coresponding, "run_coresponding", refuse)
+    monkeypatch.setattr(colocation, "run_candidates", refuse)
+    monkeypatch.setattr(colocation, "colocation_plan", refuse)
+    monkeypatch.setattr(Session, "evaluate", refuse)
+
+
+def _blocked(outputs) -> bool:
+    return any(FIX_FIELDS in str(o) for o in outputs)
+
+
+DAP_OK = [5, "mexclp", 8, 15, 0.75, ["fire", "police"], "evening", 0.3]
+
+
+@pytest.mark.parametrize("position, value, field, scale", [
+    (0, 500, "k", 1), (0, 0, "k", 1), (0, -3, "k", 1), (0, None, "k", 1),
+    (2, 0, "threshold_s", 60), (2, 90, "threshold_s", 60), (3, 500, "threshold2_s", 60),
+    (4, 1.5, "alpha", 1), (7, 1.5, "busy_fraction", 1), (5, [], "candidates", 1)])
+def test_dap_controls(ctx, no_compute, position, value, field, scale):
+    wh, session = ctx
+    values = list(DAP_OK)
+    values[position] = value
+    out = dap.update_view(wh, session, *values)
+    errors = out[-len(dap.BINDINGS):]
+    expected = _message(DapRequest, field, value * scale if isinstance(value, (int, float)) else value)
+    assert errors[position] == expected and sum(bool(e) for e in errors) == 1
+    assert _blocked(out[:-len(dap.BINDINGS)])
+
+
+@pytest.mark.parametrize("minutes", [0, 0.5, 500, None])
+def test_coverage_standard(ctx, no_compute, minutes):
+    wh, session = ctx
+    out = coverage.update_view(wh, session, "fire", minutes, "population", "all", [], [0, 23], None)
+    errors = out[-len(coverage.BINDINGS):]
+    assert errors[1] == _message(CoverageRequest, "threshold_s", None if minutes is None else minutes * 60)
+    assert _blocked(out)
+
+
+@pytest.mark.parametrize("position, value, field, scale", [
+    (3, 1.5, "bystander_cpr_share", 1), (4, 0.99, "ambulance_busy_fraction", 1), (5, 500, "time_on_scene_min", 1),
+    (6, 0, "standard_s", 60), (6, 90, "standard_s", 60)])
+def test_coresponding_controls(ctx, no_compute, position, value, field, scale):
+    wh, session = ctx
+    values = ["de_maio_2003", [{"name": "b0"}], [1.0], 0.3, 0.5, 20, 8, []]
+    values[position] = value
+    out = coresponding.update_view(wh, session, *values)
+    errors = out[-(len(coresponding.BINDINGS) + 1):]
+    index = [b.field for b in coresponding.BINDINGS].index(field)
+    assert errors[index] == _message(CorespondingRequest, field, value * scale)
+    assert _blocked(out)
+
+
+def test_coresponding_blank_survival_parameter(ctx, no_compute):
+    wh, session = ctx
+    out = coresponding.update_view(wh, session, "de_maio_2003", [{"name": "b0"}], [None], 0.3, 0.5, 20, 8, [])
+    assert "b0 blank" in out[-1] and _blocked(out)
+
+
+@pytest.mark.parametrize("value", [0, 5000, -5, None])
+def test_colocation_drive_time(ctx, no_compute, value):
+    _, session = ctx
+    out = colocation.ranked_view(session, value, [])
+    assert out[-1] == _message(CandidatesRequest, "max_travel_s", value) and _blocked(out)
+
+
+@pytest.mark.parametrize("horizon, rate, field", [(0, 0.035, "horizon_years"), (500, 0.035, "horizon_years"),
+                                                  (30, 0.5, "discount_rate"), (30, -0.1, "discount_rate")])
+def test_colocation_appraisal(ctx, no_compute, horizon, rate, field):
+    wh, session = ctx
+    out = colocation.show_view(wh, session, "a", "b", horizon, rate, None, None, None, None, None)
+    errors = out[4:6]
+    index = ["horizon_years", "discount_rate"].index(field)
+    assert errors[index] == _message(AppraisalRequest, field, horizon if index == 0 else rate)
+    assert _blocked(out)
+
+
+def test_valid_controls_clear_the_messages(ctx):
+    wh, session = ctx
+    out = dap.update_view(wh, session, *DAP_OK)
+    assert out[-len(dap.BINDINGS):] == ("",) * len(dap.BINDINGS) and not _blocked(out)
