@@ -44,9 +44,11 @@ def field_control(request_cls, binding: Binding, *, label: str | None = None, co
         default = f.default if value is None else value
         shown = default / binding.scale if isinstance(default, (int, float)) and default is not None else default
         component = dcc.Input(id=binding.control_id, type="number", value=shown, debounce=True, step="any",
-                              title=f"{f.label}: {f.range_text()}".rstrip(": "), style={"width": "100%"})
+                              style={"width": "100%"})
+    allowed = f.range_text()
     return html.Div(className="control", style=style or None, children=[
-        html.Label(field_label(request_cls, binding, label), htmlFor=binding.control_id), component,
+        html.Label(field_label(request_cls, binding, label), htmlFor=binding.control_id,
+                   title=f"Allowed: {allowed}" if allowed else None), component,
         html.Div(id=f"{binding.control_id}-error", className="field-error", role="alert")])
 
 

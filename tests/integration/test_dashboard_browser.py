@@ -153,7 +153,7 @@ def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
 
 def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
     _visit(page, served_app, "/data", "data", "#travel-model")
-    text = page.inner_text("#_pages_content")
+    text = page.inner_text("#page-content")
     assert "lfb_incidents_2023_sample.csv" in text
     assert "Rejected rows" in text and "missing" in text
     assert "Open Government Licence" in text and "strongly connected" in text

@@ -107,7 +107,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
             raise AnalysisError("choose a site to move and a host before saving the scenario")
         sid = store.save(plan["scenario"], service=plan["service"])
         path = store.path_of(sid)
-        return (f"Saved as {sid!r} ({path}). It is in the Scenarios page's list; record it in the warehouse with: "
+        return (f"Saved to {path} (scenario {sid!r}, now in the Scenarios page's list). Record it in the warehouse with: "
                 f"bluelight etl scenarios {path}; evaluate every service it touches with: "
                 f"bluelight scenario run {path} --json")
 
