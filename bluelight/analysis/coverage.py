@@ -64,6 +64,14 @@ def build_coverage_model(times: SiteTimes, turnout_s, demand_node, *, k: int = D
         Per site turnout / activation.
     demand_node
         Node index of each demand point (-1 off-network).
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network, site_travel_times, evaluate
+    >>> net = example_network()
+    >>> model = build_coverage_model(site_travel_times(net, [0, 8], cutoff_s=600), [60.0, 60.0], [1, 4, -1])
+    >>> [round(r) if r == r else None for r in evaluate(model)]
+    [120, 180, None]
     """
     turnout = np.asarray(turnout_s, dtype=float)
     if turnout.shape != (times.stored.shape[0],):
@@ -104,6 +112,14 @@ def evaluate(model: CoverageModel, active=None, *, extra: SiteTimes | None = Non
     ndarray
         Seconds per demand point; ``inf`` if no site reaches it within the
         cutoff; ``nan`` if the point is off the network.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network, site_travel_times, build_coverage_model
+    >>> net = example_network()
+    >>> model = build_coverage_model(site_travel_times(net, [0, 8], cutoff_s=600), [0.0, 0.0], [7])
+    >>> [round(evaluate(model)[0]), round(evaluate(model, [True, False])[0])]       # close the second site
+    [60, 180]
     """
     n_sites = model.n_sites
     act = np.ones(n_sites, dtype=bool) if active is None else np.asarray(active, dtype=bool)
@@ -203,6 +219,12 @@ def summarise(response_s, weight, threshold_s: float, *, variability: Variabilit
     site's cutoff) counts as not within. Mean and 90th centile are over
     reached demand; the 90th centile is ``inf`` when more than 10% is unreached.
     ``share_within_modelled`` spreads each response by ``variability``.
+
+    Examples
+    --------
+    >>> s = summarise([100.0, 300.0, float("nan")], [1.0, 3.0, 5.0], 200.0)
+    >>> s.share_within, s.demand_off_network, round(s.mean_s)
+    (0.25, 5.0, 250)
     """
     t = np.asarray(response_s, float)
     w = np.asarray(weight, float)
@@ -226,7 +248,13 @@ def summarise(response_s, weight, threshold_s: float, *, variability: Variabilit
 
 def summarise_by(labels, response_s, weight, threshold_s: float, *,
                  variability: Variability | None = None) -> pd.DataFrame:
-    """:func:`summarise` per area label (borough, LSOA ...), one row per label."""
+    """:func:`summarise` per area label (borough, LSOA ...), one row per label.
+
+    Examples
+    --------
+    >>> summarise_by(["a", "a", "b"], [100.0, 300.0, 100.0], [1.0, 1.0, 2.0], 200.0)["share_within"].tolist()
+    [0.5, 1.0]
+    """
     labels = np.asarray(labels, dtype=object)
     rows = []
     for lab in pd.unique(labels):

@@ -64,6 +64,14 @@ def appraise(items: list[CashItem], *, horizon_years: int = 30, discount_rate: f
         Years of recurring items counted (1..horizon), after year 0.
     discount_rate
         Annual discount rate (default the Green Book 3.5%).
+
+    Examples
+    --------
+    >>> from bluelight.analysis.finance import CashItem
+    >>> a = appraise([CashItem("receipt", 1_000_000.0, 0, False, "sites"),
+    ...               CashItem("running cost saved", 100_000.0, 1, True, "sites")], horizon_years=2, discount_rate=0.035)
+    >>> round(a.npv_gbp)
+    1189969
     """
     if horizon_years < 1 or horizon_years > 100:
         raise AnalysisError(f"horizon_years must be between 1 and 100, got {horizon_years}")

@@ -178,4 +178,4 @@ def mclp_from_geodataframes(network: RoadNetwork, candidates, demand, *, k: int,
     t[d_snap.node < 0, :] = np.inf
     result = mclp(coverage_matrix(t, threshold_s), w, k, time_limit_s=time_limit_s)
     return LocationResult(result.model, on[result.chosen], result.objective, result.status, result.mip_gap,
-                          result.build_s, result.solve_s, result.n_demand, len(candidates))
+                          result.build_s, result.solve_s, result.n_demand_rows, len(candidates))

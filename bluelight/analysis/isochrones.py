@@ -104,6 +104,18 @@ def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *
         Increasing band limits in seconds.
     source_xy
         A point whose island is kept whatever its size (the site itself).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from bluelight.analysis import example_network, nearest_site_field
+    >>> net = example_network()
+    >>> geoms = shapely.linestrings([[(net.x_m[u], net.y_m[u]), (net.x_m[v], net.y_m[v])]
+    ...                              for u, v in zip(net.edge_u, net.edge_v)])
+    >>> times, _ = nearest_site_field(net, [4], cutoff_s=120)
+    >>> polys = isochrone_polygons(net, geoms, times, (60, 120))
+    >>> len(polys), polys[1].area > polys[0].area > 0
+    (2, True)
     """
     bands = [float(b) for b in bands_s]
     if not bands or any(b <= 0 for b in bands) or bands != sorted(bands):

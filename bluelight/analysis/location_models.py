@@ -53,7 +53,13 @@ class LocationResult:
 
 
 def coverage_matrix(times_s, threshold_s: float) -> sparse.csr_matrix:
-    """Boolean demand x candidate matrix: candidate j reaches demand i within ``threshold_s``."""
+    """Boolean demand x candidate matrix: candidate j reaches demand i within ``threshold_s``.
+
+    Examples
+    --------
+    >>> coverage_matrix([[100, 500], [400, 200]], 300).toarray().tolist()
+    [[True, False], [False, True]]
+    """
     t = np.asarray(times_s, dtype=float)
     if t.ndim != 2:
         raise AnalysisError("times_s must be a demand x candidate matrix")
@@ -149,6 +155,13 @@ def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.
         Demand x candidate boolean matrix (see :func:`coverage_matrix`).
     fixed_covered
         Boolean per demand row: already covered by fixed sites (existing stations).
+
+    Examples
+    --------
+    >>> cover = coverage_matrix([[100, 500, 900], [400, 200, 900], [900, 250, 100]], 300)
+    >>> r = mclp(cover, [5.0, 3.0, 4.0], 1)
+    >>> r.chosen.tolist(), r.objective, r.status
+    ([1], 7.0, 'optimal')
     """
     t0 = time.perf_counter()
     a, w = _validate(cover, weight, k)
@@ -187,6 +200,13 @@ def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max
         covered with probability 1 - q^c.
     fixed_count
         Per demand row, how many fixed (existing) vehicles already cover it.
+
+    Examples
+    --------
+    >>> cover = coverage_matrix([[100, 500], [400, 200]], 300)
+    >>> r = mexclp(cover, [5.0, 3.0], 2, 0.5, max_per_site=2)
+    >>> sorted(r.chosen.tolist()), r.objective
+    ([0, 1], 4.0)
     """
     t0 = time.perf_counter()
     if not 0 <= busy_fraction < 1:
@@ -359,6 +379,12 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
     unreached_s
         Time charged for demand no site reaches (default: twice the largest
         finite time), so that the objective stays finite.
+
+    Examples
+    --------
+    >>> r = pmedian([[100.0, 500.0], [400.0, 200.0], [600.0, 150.0]], [1.0, 1.0, 2.0], 1)
+    >>> r.chosen.tolist(), r.objective
+    ([1], 1000.0)
     """
     t0 = time.perf_counter()
     t = np.asarray(times_s, dtype=float)
@@ -443,6 +469,13 @@ def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_c
     and the demand covered twice within r1 is largest. Existing vehicles count
     through ``fixed_count_r1`` (how many cover each row within r1) and
     ``fixed_covered_r2``. Infeasible standards raise, naming them.
+
+    Examples
+    --------
+    >>> t = [[100, 500], [400, 200], [350, 600]]
+    >>> r = double_standard(coverage_matrix(t, 300), coverage_matrix(t, 700), [1.0, 1.0, 1.0], 2, alpha=0.5)
+    >>> sorted(r.chosen.tolist()), r.status
+    ([0, 1], 'optimal')
     """
     t0 = time.perf_counter()
     a1, w = _validate(cover_r1, weight, k)

@@ -179,9 +179,10 @@ def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     if len(G) == 0:
         raise AnalysisError("the graph has no nodes")
-    crs = str(G.graph.get("crs", "epsg:4326")).lower()
-    if crs not in {"epsg:4326", "wgs84", "wgs 84", "+proj=longlat +datum=wgs84 +no_defs"}:
-        raise AnalysisError(f"the graph's CRS is {crs!r}: give an unprojected (EPSG:4326) osmnx graph")
+    crs = str(G.graph.get("crs", "epsg:4326"))
+    if crs.lower() not in {"epsg:4326", "wgs84", "wgs 84", "+proj=longlat +datum=wgs84 +no_defs"}:
+        raise AnalysisError(f"the graph's CRS is {crs}: give an unprojected (EPSG:4326) osmnx graph, "
+                            f"e.g. osmnx.project_graph(G, to_latlong=True)")
     from shapely import LineString, to_wkb
     from shapely import transform as shp_transform
 

@@ -67,7 +67,17 @@ def _check_change(path, i: int, ch) -> None:
 
 
 def scenario_from_dict(doc, *, source: str = "scenario") -> Scenario:
-    """A validated :class:`Scenario` from a parsed YAML document; ``source`` names it in messages."""
+    """A validated :class:`Scenario` from a parsed YAML document; ``source`` names it in messages.
+
+    Examples
+    --------
+    >>> scenario_from_dict({"name": "close one", "changes": [{"action": "close", "site": "F1"}]}).changes
+    [{'action': 'close', 'site': 'F1'}]
+    >>> scenario_from_dict({"name": "bad", "changes": [{"action": "demolish"}]})
+    Traceback (most recent call last):
+    ...
+    bluelight.errors.ConfigError: scenario: change 1 needs an action, one of ['close', 'open', 'move', 'co_locate', 'merge', 'change']
+    """
     if not isinstance(doc, dict) or "name" not in doc:
         raise ConfigError(f"{source}: a scenario needs a 'name' and a list of 'changes'")
     changes = doc.get("changes") or []
@@ -107,7 +117,17 @@ def _relocated(row: pd.Series, host: pd.Series, suffix: str) -> dict:
 
 
 def apply_scenario(sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The sites table (any services) after the scenario's changes."""
+    """The sites table (any services) after the scenario's changes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"site_id": ["F1", "P1"], "name": ["Fire", "Police"], "service": ["fire", "police"],
+    ...                       "easting": [530000.0, 531000.0], "northing": [180000.0, 180000.0]})
+    >>> sc = scenario_from_dict({"name": "police into fire", "changes": [{"action": "co_locate", "site": "P1", "into": "F1"}]})
+    >>> apply_scenario(sites, sc)[["site_id", "service", "easting"]].values.tolist()
+    [['F1', 'fire', 530000.0], ['P1@F1', 'police', 530000.0]]
+    """
     out = sites.copy()
     added: list[dict] = []
     for i, ch in enumerate(scenario.changes, start=1):

@@ -36,6 +36,14 @@ def snap_points(network: RoadNetwork, x_m, y_m, *, max_snap_m: float = DEFAULT_M
     ----------
     max_snap_m
         Points further than this from every node are flagged off-network.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> net = example_network()
+    >>> s = snap_points(net, [530010, 540000], [180020, 180000], max_snap_m=250)
+    >>> s.node.tolist(), s.on_network.tolist()
+    ([0, -1], [True, False])
     """
     if max_snap_m <= 0:
         raise AnalysisError(f"max_snap_m must be positive, got {max_snap_m}")

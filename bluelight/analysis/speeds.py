@@ -69,6 +69,13 @@ def _validate_profile(doc: dict, origin: str) -> None:
 
 
 def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
+    """A validated profile from a mapping (a parsed YAML document); ``origin`` names it in messages.
+
+    Examples
+    --------
+    >>> profile_from_dict({"name": "flat", "version": 1, "highway_kph": {"default": 36}, "turnout_s": {"default": 60}}).key
+    'flat@1'
+    """
     _validate_profile(doc, origin)
     return SpeedProfile(
         name=str(doc["name"]), version=int(doc["version"]),
@@ -108,6 +115,11 @@ def load_profile(name_or_path: str | Path | None = None, *, directory: Path | No
     Profiles are shipped with the package and may be added or overridden in
     the user's configuration directory (see :mod:`bluelight.config`);
     ``directory`` reads one directory of profiles instead.
+
+    Examples
+    --------
+    >>> load_profile("bluelight_v1").key
+    'bluelight@1'
     """
     doc, origin = profile_document(name_or_path, directory=directory)
     return profile_from_dict(doc, origin=origin)
@@ -138,7 +150,14 @@ def edge_travel_times_s(length_m, highway, maxspeed_kph, profile: SpeedProfile) 
 
 
 def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | None = None, standby: bool = False) -> float:
-    """Turnout / activation time for a site's duty system (day-crewed depends on the hour)."""
+    """Turnout / activation time for a site's duty system (day-crewed depends on the hour).
+
+    Examples
+    --------
+    >>> p = load_profile("bluelight_v1")
+    >>> turnout_s("wholetime", p) == p.turnout_s["wholetime"], turnout_s("day_crewed", p, hour=3) == p.turnout_s["day_crewed_night"]
+    (True, True)
+    """
     t = profile.turnout_s
     if duty_system == "day_crewed":
         lo, hi = profile.day_hours

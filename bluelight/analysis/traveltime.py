@@ -57,7 +57,15 @@ def _validate_nodes(network: RoadNetwork, nodes) -> np.ndarray:
 
 
 def site_travel_times(network: RoadNetwork, source_nodes, *, cutoff_s: float) -> SiteTimes:
-    """Drive times from each source node outward, to every node within ``cutoff_s``."""
+    """Drive times from each source node outward, to every node within ``cutoff_s``.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> t = site_travel_times(example_network(), [0], cutoff_s=130)
+    >>> [round(x) if x < float("inf") else None for x in t.dense()[0]]
+    [0, 60, 120, 60, 120, None, 120, None, None]
+    """
     nodes = _validate_nodes(network, source_nodes)
     if not cutoff_s > 0:
         raise AnalysisError(f"cutoff_s must be positive, got {cutoff_s}")
@@ -84,6 +92,13 @@ def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
     (time_s, source)
         ``time_s`` per node (``inf`` beyond reach or the cutoff); ``source``
         the index into ``source_nodes`` of the winner, -1 where none.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> times, nearest = nearest_site_field(example_network(), [0, 8], [0.0, 30.0], cutoff_s=600)
+    >>> [round(t) for t in times], nearest.tolist()
+    ([0, 60, 120, 60, 120, 90, 120, 90, 30], [0, 0, 0, 0, 0, 1, 0, 1, 1])
     """
     nodes = _validate_nodes(network, source_nodes)
     n, k = network.n_nodes, len(nodes)
