@@ -69,13 +69,18 @@ def read_yaml(source: str | Path | Traversable, *, what: str = "configuration") 
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"{what} {label}: cannot be read ({exc.__class__.__name__}: {exc})"
         raise ConfigError(msg) from exc
+    return parse_yaml(text, source=f"{what} {label}")
+
+
+def parse_yaml(text: str, *, source: str) -> dict:
+    """A YAML mapping from text; ``source`` names it in the :class:`ConfigError` if it is not one."""
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        msg = f"{what} {label}: not valid YAML: {exc}"
+        msg = f"{source}: not valid YAML: {exc}"
         raise ConfigError(msg) from exc
     if not isinstance(doc, dict):
-        msg = f"{what} {label}: expected a mapping of keys to values"
+        msg = f"{source}: expected a mapping of keys to values"
         raise ConfigError(msg)
     return doc
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -94,13 +93,6 @@ def read_csv(
         raise InputFileError(path, "file has a header but no data rows")
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
-
-
-def header_of(path: Path, encoding: str = "utf-8") -> list[str]:
-    """The header row of a CSV, for schema detection."""
-    text = decode_text(path, check_text_file(path), encoding)
-    first = next(csv.reader(io.StringIO(text)), [])
-    return [c.strip() for c in first]
 
 
 def read_vector(path: Path):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from bluelight.errors import InputFileError
-from bluelight.config import config_file
+from bluelight.errors import ConfigError, InputFileError
+from bluelight.config import config_file, parse_yaml
 from bluelight.etl import files
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.vocab import SERVICES
@@ -20,10 +19,10 @@ REQUIRED = ("id", "service", "category", "statistic", "threshold_s", "jurisdicti
 def parse_targets(path: Path) -> Parsed:
     text = files.decode_text(path, files.check_text_file(path))
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputFileError(path, f"not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("targets"), list):
+        doc = parse_yaml(text, source=str(path))
+    except ConfigError as exc:
+        raise InputFileError(path, str(exc).removeprefix(f"{path}: ")) from exc
+    if not isinstance(doc.get("targets"), list):
         raise InputFileError(path, "expected a mapping with a 'targets' list", field="targets")
     rows, rejects = [], []
     for i, t in enumerate(doc["targets"], start=1):

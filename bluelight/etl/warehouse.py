@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import duckdb_extension_spatial
@@ -74,16 +72,6 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         con.execute(SCHEMA_SQL.read_text())
     return con
-
-
-@contextmanager
-def open_warehouse(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Context manager around :func:`connect` that always closes the connection."""
-    con = connect(path, read_only=read_only)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

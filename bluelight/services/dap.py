@@ -81,31 +81,35 @@ def band_names() -> tuple[str, ...]:
     return tuple(f"{p}{d}" for p in parts for d in ("", "-weekday", "-weekend"))
 
 
+#: the model's own defaults (analysis), which the request starts from
+_POST = PostSettings()
+
+
 @dataclass(frozen=True)
 class DapRequest(Request):
     """What to plan: the parameters of ``bluelight dap`` and of the DAP page."""
 
     k: int = 5
-    model: str = "mclp"
-    threshold_s: float = 480.0
-    threshold2_s: float = 900.0
-    alpha: float = 0.75
+    model: str = _POST.model
+    threshold_s: float = _POST.threshold_s
+    threshold2_s: float = _POST.threshold2_s
+    alpha: float = _POST.alpha
     candidates: tuple[str, ...] = ("fire", "police")
     band: str = "all"
     category: str = "category_1"
     demand: str = "auto"            # auto | observed | expected
     busy_fraction: float | None = None
-    max_per_site: int = 1
-    time_limit_s: float = 60.0
+    max_per_site: int = _POST.max_per_site
+    time_limit_s: float = _POST.time_limit_s
 
     FIELDS = (
         Field("k", "Ambulances to post", int, 5, 1, 50, help="Ambulances to post (and the curve's length)."),
-        Field("model", "Model", str, "mclp", choices=MODELS),
-        Field("threshold_s", "Response standard", float, 480.0, 60.0, 3600.0, unit="s",
+        Field("model", "Model", str, _POST.model, choices=MODELS),
+        Field("threshold_s", "Response standard", float, _POST.threshold_s, 60.0, 3600.0, unit="s",
               help="Response standard in seconds."),
-        Field("threshold2_s", "DSM: everyone within", float, 900.0, 60.0, 7200.0, unit="s",
+        Field("threshold2_s", "DSM: everyone within", float, _POST.threshold2_s, 60.0, 7200.0, unit="s",
               help="Double standard: everyone within this."),
-        Field("alpha", "DSM: share within the standard", float, 0.75, 0.0, 1.0, unit="share",
+        Field("alpha", "DSM: share within the standard", float, _POST.alpha, 0.0, 1.0, unit="share",
               help="Double standard: share within --threshold-s."),
         Field("candidates", "Candidate posts", list, ("fire", "police"), choices=EMERGENCY_SERVICES, min_items=1,
               help="Services whose stations may be posts (comma-separated)."),
@@ -117,8 +121,8 @@ class DapRequest(Request):
               help="Observed ambulance incidents, or expected from population (auto: observed when loaded)."),
         Field("busy_fraction", "Busy fraction", float, None, 0.0, 0.95, optional=True, unit="share",
               help="MEXCLP busy fraction (default: config/dap.yaml)."),
-        Field("max_per_site", "Posts per site", int, 1, 1, 10),
-        Field("time_limit_s", "Solver time limit", float, 60.0, 1.0, 3600.0, unit="s",
+        Field("max_per_site", "Posts per site", int, _POST.max_per_site, 1, 10),
+        Field("time_limit_s", "Solver time limit", float, _POST.time_limit_s, 1.0, 3600.0, unit="s",
               help="Solver time limit per model."),
     )
 

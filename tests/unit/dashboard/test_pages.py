@@ -6,38 +6,16 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from bluelight.analysis.coverage import Variability
-from bluelight.analysis.speeds import load_profile
 from bluelight.analysis.scenario import apply_scenario
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.dap import plan_band
 from bluelight.dashboard import figures, scenario_files
-from bluelight.services.session import DemandSpec, Session
+from bluelight.services.session import DemandSpec
 from bluelight.dashboard.layout import banner
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
-from bluelight.dashboard.queries import Warehouse
-from bluelight.etl.demo import load_demo
-from bluelight.etl.sources import resolve_data_source
-from bluelight.etl.warehouse import connect
-
-
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    base = tmp_path_factory.mktemp("synthetic")
-    path = base / "atlas.duckdb"
-    con = connect(path)
-    load_demo(con, resolve_data_source(prefer="synthetic", synthetic_nodes=900, cache_dir=base), progress=False)
-    con.close()
-    return Warehouse(path)
-
-
-@pytest.fixture(scope="module")
-def engine(wh):
-    """The pages' analysis session (one per app)."""
-    return Session(wh.read, load_profile("bluelight_v1"))
 
 
 def _without(engine, service, closed=(), added=None):

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bluelight.analysis.speeds import load_profile
 from bluelight.dashboard.controls import FIX_FIELDS
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap
-from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import ValidationError
-from bluelight.etl.demo import load_demo
-from bluelight.etl.sources import resolve_data_source
-from bluelight.etl.warehouse import connect
 from bluelight.services.colocation import CandidatesRequest
 from bluelight.services.coresponding import CorespondingRequest
 from bluelight.services.coverage import CoverageRequest
@@ -21,14 +16,8 @@ from bluelight.services.session import Session
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    base = tmp_path_factory.mktemp("synthetic")
-    path = base / "atlas.duckdb"
-    con = connect(path)
-    load_demo(con, resolve_data_source(prefer="synthetic", synthetic_nodes=600, cache_dir=base), progress=False)
-    con.close()
-    wh = Warehouse(path)
-    return wh, Session(wh.read, load_profile("bluelight_v1"))
+def ctx(wh, engine):
+    return wh, engine
 
 
 def _message(request_cls, field, value) -> str:

@@ -72,3 +72,29 @@ def test_cli_gives_the_request_message_and_exit_2(argv, field, value, tmp_path, 
         request_cls.parse(**{field: value})
     assert main([*argv, "--warehouse", str(tmp_path / "none.duckdb")]) == 2
     assert capsys.readouterr().err.strip() == f"error: {exc.value}"
+
+
+def _request_classes():
+    from bluelight.services.colocation import CandidatesRequest
+    from bluelight.services.coresponding import CorespondingRequest
+    from bluelight.services.facility import FacilityRequest
+    from bluelight.services.isochrones import IsochroneRequest
+    from bluelight.services.scenarios import AppraisalRequest
+
+    return [CandidatesRequest, CorespondingRequest, CoverageRequest, DapRequest, FacilityRequest, AppraisalRequest,
+            IsochroneRequest]
+
+
+@pytest.mark.parametrize("cls", _request_classes(), ids=lambda c: c.__name__)
+def test_each_field_is_a_request_attribute_and_defaults_agree(cls):
+    import dataclasses
+
+    attrs = {f.name for f in dataclasses.fields(cls)}
+    assert {f.name for f in cls.FIELDS} <= attrs
+    if cls.__name__ == "IsochroneRequest":           # needs a site or a service
+        return
+    parsed = cls.parse()
+    for f in cls.FIELDS:
+        plain = getattr(cls(), f.name)
+        assert getattr(parsed, f.name) == (plain if f.name != "threshold_s" or plain is not None else
+                                           getattr(parsed, f.name)), f.name
