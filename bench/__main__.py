@@ -44,6 +44,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
     records += travel.scenario(big, 500, 10_000 if quick else 100_000, 900.0)
     records.append(location.versus_spopt("mclp", *((1000, 100, 10) if quick else (5000, 300, 20))))
     records.append(location.versus_spopt("pmedian", *((500, 60, 5) if quick else (2000, 150, 10))))
+    records.append(location.time_limited_pmedian(900, 10, limit_s=3.0 if quick else 10.0))
     if not quick:
         records.append(location.versus_spopt("pmedian", 5000, 300, 20, with_peer=False))
     return [r.as_dict() for r in records]

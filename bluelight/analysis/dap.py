@@ -11,7 +11,7 @@ the posts to fill at each level of availability.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -99,8 +99,7 @@ def solve_posts(problem: DapProblem, k: int, settings: PostSettings) -> Location
     else:
         r = pmedian(t, w, k, fixed_times_s=problem.fixed_best_s, unreached_s=max(3600.0, 2 * s.threshold2_s),
                     time_limit_s=s.time_limit_s)
-    return LocationResult(r.model, usable[r.chosen], r.objective, r.status, r.mip_gap, r.build_s, r.solve_s,
-                          r.n_demand_rows, r.n_candidates)
+    return replace(r, chosen=usable[r.chosen])
 
 
 def expected_share_within(problem: DapProblem, posts, threshold_s: float, busy_fraction: float) -> float:

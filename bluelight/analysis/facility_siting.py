@@ -11,6 +11,8 @@ total time among the solutions that keep every user within T).
 
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,7 +87,16 @@ def _plan(t, w, chosen, objective, status, cost) -> FacilityPlan:
 
 def site_facilities(times_s, trips, k: int, *, objective: str = "total", annual_cost_gbp=None,
                     time_limit_s: float = 60.0) -> FacilityPlan:
-    """Choose ``k`` facilities minimising total trip time (``total``) or the worst trip (``worst``)."""
+    """Choose ``k`` facilities minimising total trip time (``total``) or the worst trip (``worst``).
+
+    ``time_limit_s`` is one budget for the whole choice (every model solved on
+    the way); a plan reached at the limit says so in its status.
+    """
+    t0 = time.perf_counter()
+
+    def left() -> float:
+        return max(time_limit_s - (time.perf_counter() - t0), 1e-3)
+
     t, w, cost = _validate(times_s, trips, annual_cost_gbp)
     if objective not in OBJECTIVES:
         raise AnalysisError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
@@ -95,19 +106,23 @@ def site_facilities(times_s, trips, k: int, *, objective: str = "total", annual_
     if not np.isfinite(t).any(axis=1).all():
         raise AnalysisError("some users reach no candidate within the travel-time cutoff")
     if objective == "total":
-        r = pmedian(t, w, k, time_limit_s=time_limit_s)
+        r = pmedian(t, w, k, time_limit_s=left())
         return _plan(t, w, r.chosen, objective, r.status, cost)
     levels = np.unique(t[np.isfinite(t)])
     lo, hi = int(np.searchsorted(levels, np.max(np.nanmin(np.where(np.isfinite(t), t, np.nan), axis=1)))), \
         len(levels) - 1
     ones = np.ones(len(w))
+    unproven = False
     while lo < hi:                       # smallest level at which k facilities reach everyone
         mid = (lo + hi) // 2
-        r = mclp(coverage_matrix(t, levels[mid]), ones, k, time_limit_s=time_limit_s)
+        r = mclp(coverage_matrix(t, levels[mid]), ones, k, time_limit_s=left())
         if r.objective >= len(w) - 1e-9:
             hi = mid
-        else:
+        else:                            # not reached: proven only if the bound says no choice reaches everyone
+            unproven |= not (r.bound is not None and r.bound < len(w) - 1e-9)
             lo = mid + 1
     bound = levels[lo]
-    r = pmedian(np.where(t <= bound, t, np.inf), w, k, unreached_s=1e3 * max(bound, 1.0), time_limit_s=time_limit_s)
-    return _plan(t, w, r.chosen, objective, r.status, cost)
+    r = pmedian(np.where(t <= bound, t, np.inf), w, k, unreached_s=1e3 * max(bound, 1.0), time_limit_s=left())
+    status = r.status + ("; the least worst trip is not proven (a covering model stopped at the time limit)"
+                         if unproven else "")
+    return _plan(t, w, r.chosen, objective, status, cost)

@@ -29,7 +29,7 @@ demand points:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -177,5 +177,4 @@ def mclp_from_geodataframes(network: RoadNetwork, candidates, demand, *, k: int,
     t = times.dense(np.maximum(d_snap.node, 0)).T + turn[on][None, :]
     t[d_snap.node < 0, :] = np.inf
     result = mclp(coverage_matrix(t, threshold_s), w, k, time_limit_s=time_limit_s)
-    return LocationResult(result.model, on[result.chosen], result.objective, result.status, result.mip_gap,
-                          result.build_s, result.solve_s, result.n_demand_rows, len(candidates))
+    return replace(result, chosen=on[result.chosen], n_candidates=len(candidates))

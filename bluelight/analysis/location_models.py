@@ -3,7 +3,13 @@
 The numeric core takes a demand x candidate coverage matrix (or travel
 times) and weights, like spopt, and returns the chosen candidates with the
 solver's real status and optimality gap: a time-limited run is reported as
-such, never as optimal. Demand points with the same set of covering
+such, never as optimal. Whatever stops the solver, the answer has exactly
+the posts asked for, its objective recomputed from them, the solver's best
+bound and the real gap; ``time_limit_s`` is one budget for the whole solve.
+When the limit comes before the solver has any solution, the answer is a
+greedy-plus-interchange heuristic labelled as such (or, for the double
+standard, whose constraints a heuristic cannot promise, a clear error).
+Demand points with the same set of covering
 candidates are merged before the model is built, which makes the models
 much smaller on real networks without changing their optimum.
 
@@ -35,12 +41,14 @@ class LocationResult:
     model: str
     chosen: np.ndarray            # candidate indices chosen (repeated when several vehicles share a post)
     objective: float
-    status: str                   # "optimal", or what stopped the solver (e.g. "time limit reached")
-    mip_gap: float
+    status: str                   # "optimal", "optimal within tolerance 0.0001", "time limit, feasible, gap 2.7%"...
+    mip_gap: float                # |objective - bound| / |objective|; NaN when no bound is known
     build_s: float
     solve_s: float
     n_demand_rows: int            # after merging identical coverage patterns
     n_candidates: int
+    bound: float | None = None    # the solver's best bound on the optimum (upper when maximising)
+    heuristic: bool = False       # the answer is the greedy-plus-interchange heuristic, not the solver's
 
     @property
     def optimal(self) -> bool:
@@ -48,8 +56,75 @@ class LocationResult:
 
     def as_dict(self) -> dict:
         return {"model": self.model, "chosen": self.chosen.tolist(), "objective": self.objective,
-                "status": self.status, "mip_gap": self.mip_gap, "build_s": self.build_s, "solve_s": self.solve_s,
-                "n_demand_rows": self.n_demand_rows, "n_candidates": self.n_candidates}
+                "status": self.status, "mip_gap": self.mip_gap, "bound": self.bound, "heuristic": self.heuristic,
+                "build_s": self.build_s, "solve_s": self.solve_s, "n_demand_rows": self.n_demand_rows,
+                "n_candidates": self.n_candidates}
+
+
+def _gap(value: float, bound: float | None) -> float:
+    if bound is None or not np.isfinite(bound):
+        return float("nan")
+    return abs(bound - value) / max(abs(value), 1e-9)
+
+
+def _status(stop: str, value: float, bound: float | None, *, tolerance: float, heuristic: bool = False) -> str:
+    """What a user is told: optimal only when proven, else what stopped the solver and how far off it may be."""
+    gap = _gap(value, bound)
+    gap_text = f"gap {gap:.2%}" if np.isfinite(gap) else "gap unknown"
+    if heuristic:
+        return f"{stop}, heuristic (greedy + interchange), {gap_text}"
+    if stop == "optimal":      # proven when bound and value agree to the solver's own absolute tolerance
+        proven = bound is None or abs(bound - value) <= 1e-7 * max(1.0, abs(value))
+        return "optimal" if proven else f"optimal within tolerance {tolerance:g} ({gap_text})"
+    return f"{stop}, feasible, {gap_text}"
+
+
+class _Budget:
+    """One time limit for a whole solve (every re-solve and level addition together)."""
+
+    def __init__(self, limit_s: float):
+        if not limit_s > 0:
+            raise AnalysisError(f"time_limit_s must be positive, got {limit_s}")
+        self.limit_s = float(limit_s)
+        self.t0 = time.perf_counter()
+
+    @property
+    def left_s(self) -> float:
+        return self.limit_s - (time.perf_counter() - self.t0)
+
+
+def _greedy_interchange(value, gains, m: int, k: int, budget: _Budget, *, max_per_site: int = 1,
+                        passes: int = 2) -> np.ndarray:
+    """Greedy addition then vertex substitution maximising ``value(counts)``, within what is left of the budget.
+
+    ``gains(counts)`` gives, per candidate, what one more vehicle there adds (one
+    sparse product, so a step costs one pass over the matrix). Used when a
+    solver stops before it has a solution, or with a worse one than this.
+    """
+    counts = np.zeros(m, dtype=np.int64)
+    for _ in range(k):
+        g = np.where(counts < max_per_site, gains(counts), -np.inf)
+        counts[int(np.argmax(g))] += 1
+    current = value(counts)
+    for _ in range(passes):
+        improved = False
+        for j in np.flatnonzero(counts):
+            if budget.left_s <= 0:
+                return counts
+            counts[j] -= 1
+            g = np.where(counts < max_per_site, gains(counts), -np.inf)
+            g[j] = -np.inf
+            c = int(np.argmax(g))
+            counts[c] += 1
+            v = value(counts)
+            if v > current + 1e-9 * max(abs(current), 1.0):
+                current, improved = v, True
+            else:
+                counts[c] -= 1
+                counts[j] += 1
+        if not improved:
+            break
+    return counts
 
 
 def coverage_matrix(times_s, threshold_s: float) -> sparse.csr_matrix:
@@ -108,9 +183,25 @@ def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarr
     return merged, np.array(weights), (None if extra is None else np.array(extras))
 
 
+@dataclass(frozen=True)
+class _Solved:
+    x: np.ndarray | None          # the solver's solution or incumbent; None if it stopped with none
+    bound: float | None           # best bound on the optimum
+    stop: str                     # "optimal", "time limit"...
+    solve_s: float
+
+
 def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_matrix, row_lower, row_upper, *,
-           maximise: bool, time_limit_s: float, mip_rel_gap: float) -> tuple[np.ndarray, float, str, float, float]:
-    """Pass a MIP (the first ``integer_cols`` columns integer) to HiGHS and solve it."""
+           maximise: bool, time_limit_s: float, mip_rel_gap: float) -> _Solved:
+    """Pass a MIP (the first ``integer_cols`` columns integer) to HiGHS and solve it within ``time_limit_s``.
+
+    Returns its solution, or its incumbent when it stops on the limit with one.
+
+    Raises
+    ------
+    AnalysisError
+        If the model is infeasible (or HiGHS fails otherwise).
+    """
     csc = a_rows.tocsc()
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(costs), a_rows.shape[0]
@@ -126,23 +217,60 @@ def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_ma
         [highspy.HighsVarType.kContinuous] * (len(costs) - integer_cols)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", 1)
     h.passModel(lp)
     t0 = time.perf_counter()
     h.run()
     solve_s = time.perf_counter() - t0
+    return _read(h, solve_s, integer=integer_cols > 0)
+
+
+_LIMITS = ("time limit reached", "iteration limit reached", "solution limit reached", "interrupted by user")
+
+
+def _read(h: highspy.Highs, solve_s: float, *, integer: bool) -> _Solved:
     status = h.getModelStatus()
     info = h.getInfo()
+    text = h.modelStatusToString(status).lower()
     if status == highspy.HighsModelStatus.kOptimal:
-        text = "optimal"
+        stop = "optimal"
+    elif text in _LIMITS:
+        stop = "time limit" if text.startswith("time") else text
     else:
-        text = h.modelStatusToString(status).lower()
-        if info.primal_solution_status != 2:    # no feasible solution to report
-            raise AnalysisError(f"HiGHS stopped without a feasible solution: {text}")
-    x = np.asarray(h.getSolution().col_value)
-    return x, float(info.objective_function_value), text, float(info.mip_gap), solve_s
+        raise AnalysisError(f"HiGHS stopped without a solution: {text}")
+    has_x = stop == "optimal" or info.primal_solution_status == 2
+    x = np.asarray(h.getSolution().col_value) if has_x else None
+    bound = float(info.mip_dual_bound) if integer else (float(info.objective_function_value) if stop == "optimal"
+                                                        else None)
+    if bound is not None and not np.isfinite(bound):
+        bound = None
+    return _Solved(x, bound, stop, solve_s)
+
+
+def _result(model: str, counts: np.ndarray, value: float, solved: _Solved | None, stop: str, *, tolerance: float,
+            build_s: float, n: int, m: int, heuristic: bool = False) -> LocationResult:
+    bound = solved.bound if solved is not None else None
+    return LocationResult(model, np.repeat(np.arange(m), counts), float(value),
+                          _status(stop, value, bound, tolerance=tolerance, heuristic=heuristic),
+                          _gap(value, bound), build_s, solved.solve_s if solved else 0.0, n, m, bound, heuristic)
+
+
+def _counts(x: np.ndarray, m: int, k: int, value, *, max_per_site: int = 1) -> np.ndarray:
+    """Posts from a solution vector: exactly ``k``, topped up greedily (or trimmed) if rounding lost any."""
+    counts = np.maximum(np.round(x[:m]), 0).astype(np.int64)
+    while counts.sum() > k:
+        j = min(np.flatnonzero(counts), key=lambda c: x[c])
+        counts[j] -= 1
+    while counts.sum() < k:
+        trial = np.full(m, -np.inf)
+        for j in np.flatnonzero(counts < max_per_site):
+            counts[j] += 1
+            trial[j] = value(counts)
+            counts[j] -= 1
+        counts[int(np.argmax(trial))] += 1
+    return counts
 
 
 def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.0,
@@ -163,7 +291,7 @@ def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.
     >>> r.chosen.tolist(), r.objective, r.status
     ([1], 7.0, 'optimal')
     """
-    t0 = time.perf_counter()
+    budget = _Budget(time_limit_s)
     a, w = _validate(cover, weight, k)
     m = a.shape[1]
     if k > m:
@@ -172,21 +300,53 @@ def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.
         w = np.where(np.asarray(fixed_covered, bool), 0.0, w)
     merged, mw, _ = merge_patterns(a, w)
     n = merged.shape[0]
+    build_s = time.perf_counter() - budget.t0
+    if n == 0:      # nothing left to cover: every choice is as good, and none is "optimal" in a useful sense
+        return LocationResult("mclp", np.arange(k), 0.0, "no demand left to cover: the model cannot tell posts "
+                              "apart (any choice covers nothing more)", 0.0, build_s, 0.0, 0, m, 0.0)
+    mc = merged.tocsc().astype(float)
+
+    mr = merged.tocsr().astype(float)
+
+    def covered(counts) -> float:
+        return float(mw[(mc @ counts.astype(float)) > 0].sum())
+
+    def covered_gain(counts) -> np.ndarray:
+        return mr.T @ (mw * ((mc @ counts.astype(float)) <= 0))
+
     # columns: x_j (m, binary), y_i (n, continuous in [0, 1]); rows: y_i - sum_j a_ij x_j <= 0, sum x = k
     coo = merged.tocoo()
     rows = np.concatenate([np.arange(n), coo.row, np.full(m, n)])
     cols = np.concatenate([m + np.arange(n), coo.col, np.arange(m)])
     vals = np.concatenate([np.ones(n), -np.ones(coo.nnz), np.ones(m)])
     mat = sparse.csr_matrix((vals, (rows, cols)), shape=(n + 1, m + n))
-    build_s = time.perf_counter() - t0
-    if n == 0:
-        return LocationResult("mclp", np.arange(k), 0.0, "optimal", 0.0, build_s, 0.0, 0, m)
-    x, obj, status, gap, solve_s = _solve(np.concatenate([np.zeros(m), mw]), np.zeros(m + n), np.ones(m + n), m,
-                                          mat, np.concatenate([np.full(n, -np.inf), [k]]),
-                                          np.concatenate([np.zeros(n), [k]]), maximise=True,
-                                          time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-    chosen = np.flatnonzero(x[:m] > 0.5)
-    return LocationResult("mclp", chosen, obj, status, gap, build_s, solve_s, n, m)
+    build_s = time.perf_counter() - budget.t0
+    return _covering_result("mclp", covered, covered_gain, budget, build_s, n, m, k, mip_rel_gap, lambda left: _solve(
+        np.concatenate([np.zeros(m), mw]), np.zeros(m + n), np.ones(m + n), m, mat,
+        np.concatenate([np.full(n, -np.inf), [k]]), np.concatenate([np.zeros(n), [k]]), maximise=True,
+        time_limit_s=left, mip_rel_gap=mip_rel_gap))
+
+
+#: share of a covering model's budget given to the solver; the rest is kept for the heuristic if it stops short
+SOLVER_SHARE = 0.9
+
+
+def _covering_result(model: str, value, gains, budget: _Budget, build_s: float, n: int, m: int, k: int,
+                     tolerance: float, solve, *, max_per_site: int = 1) -> LocationResult:
+    """Solve a maximising covering model within the budget; the incumbent, or the heuristic if there is none."""
+    solved = solve(SOLVER_SHARE * budget.left_s) if budget.left_s > 0 else None
+    counts = None
+    if solved is not None and solved.x is not None:
+        counts = _counts(solved.x, m, k, value, max_per_site=max_per_site)
+        if solved.stop == "optimal":
+            return _result(model, counts, value(counts), solved, solved.stop, tolerance=tolerance,
+                           build_s=build_s, n=n, m=m)
+    # stopped at the limit: the incumbent, unless the heuristic (cheap beside the solve) does better
+    greedy = _greedy_interchange(value, gains, m, k, budget, max_per_site=max_per_site)
+    use_greedy = counts is None or value(greedy) > value(counts) + 1e-9 * max(abs(value(counts)), 1.0)
+    best = greedy if use_greedy else counts
+    return _result(model, best, value(best), solved, "time limit", tolerance=tolerance, build_s=build_s,
+                   n=n, m=m, heuristic=use_greedy)
 
 
 def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max_per_site: int = 1,
@@ -208,7 +368,7 @@ def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max
     >>> sorted(r.chosen.tolist()), r.objective
     ([0, 1], 4.0)
     """
-    t0 = time.perf_counter()
+    budget = _Budget(time_limit_s)
     if not 0 <= busy_fraction < 1:
         raise AnalysisError(f"busy_fraction must be in [0, 1), got {busy_fraction}")
     a, w = _validate(cover, weight, k)
@@ -219,6 +379,18 @@ def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max
     merged, mw, mfixed = merge_patterns(a, w, extra=fixed)
     n = merged.shape[0]
     q = busy_fraction
+    mc = merged.tocsc().astype(float)
+
+    def expected(counts) -> float:            # the model's objective: the extra expected cover of the posts
+        c = mc @ counts.astype(float)
+        return float((mw * (q ** mfixed - q ** (mfixed + np.minimum(c, k)))).sum()) if n else 0.0
+
+    mr = merged.tocsr().astype(float)
+
+    def expected_gain(counts) -> np.ndarray:   # one more vehicle at j adds (1 - q) q^(covers) of each point it covers
+        c = mc @ counts.astype(float)
+        return mr.T @ (mw * (1 - q) * q ** (mfixed + c)) if n else np.zeros(m)
+
     # columns: x_j (m, integer 0..max), y_ic (n x k, continuous): c-th extra cover of i beyond its fixed ones
     # objective: sum_i w_i sum_c (1 - q) q^(fixed_i + c - 1) y_ic; rows: sum_c y_ic - sum_j a_ij x_j <= 0; sum x = k
     level = np.arange(1, k + 1)
@@ -229,14 +401,12 @@ def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max
     cols = np.concatenate([m + np.arange(n * k), coo.col, np.arange(m)])
     vals = np.concatenate([np.ones(n * k), -np.ones(coo.nnz), np.ones(m)])
     mat = sparse.csr_matrix((vals, (rows, cols)), shape=(n + 1, m + n * k))
-    build_s = time.perf_counter() - t0
-    x, obj, status, gap, solve_s = _solve(np.concatenate([np.zeros(m), gain]), np.zeros(m + n * k),
-                                          np.concatenate([np.full(m, max_per_site), np.ones(n * k)]), m, mat,
-                                          np.concatenate([np.full(n, -np.inf), [k]]),
-                                          np.concatenate([np.zeros(n), [k]]), maximise=True,
-                                          time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-    counts = np.round(x[:m]).astype(int)
-    return LocationResult("mexclp", np.repeat(np.arange(m), counts), obj, status, gap, build_s, solve_s, n, m)
+    build_s = time.perf_counter() - budget.t0
+    return _covering_result("mexclp", expected, expected_gain, budget, build_s, n, m, k, mip_rel_gap, lambda left: _solve(
+        np.concatenate([np.zeros(m), gain]), np.zeros(m + n * k),
+        np.concatenate([np.full(m, max_per_site), np.ones(n * k)]), m, mat, np.concatenate([np.full(n, -np.inf), [k]]),
+        np.concatenate([np.zeros(n), [k]]), maximise=True, time_limit_s=left, mip_rel_gap=mip_rel_gap),
+        max_per_site=max_per_site)
 
 
 def expected_coverage(cover, weight, counts, busy_fraction: float, fixed_count=None) -> float:
@@ -386,7 +556,8 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
     >>> r.chosen.tolist(), r.objective
     ([1], 1000.0)
     """
-    t0 = time.perf_counter()
+    budget = _Budget(time_limit_s)
+    t0 = budget.t0
     t = np.asarray(times_s, dtype=float)
     if t.ndim != 2:
         raise AnalysisError("times_s must be a demand x candidate matrix")
@@ -403,9 +574,13 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
         np.where(np.isfinite(fixed_times_s), np.asarray(fixed_times_s, float), unreached), unreached)
     keep = w > 0
     t, w, cap = t[keep], w[keep], cap[keep]
+    def cost(chosen) -> float:
+        return float((w * np.minimum(t[:, chosen].min(axis=1), cap)).sum())
+
+    # a good start (greedy + vertex substitution), also the answer if the budget ends before HiGHS has one
+    heuristic = _pmedian_heuristic(t, w, p, cap)
     if initial_levels is None:
-        # enough levels for each row to reach its post in a good heuristic solution, and one more
-        heuristic = _pmedian_heuristic(t, w, p, cap)
+        # enough levels for each row to reach its post in the heuristic solution, and one more
         assigned = np.minimum(t[:, heuristic].min(axis=1), cap)
         initial = (t <= assigned[:, None]).sum(axis=1) + 1
     else:
@@ -424,20 +599,25 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
     levels.extend(h, rows, initial)
     build_s, solve_s = time.perf_counter() - t0, 0.0
     integer = False
-    while True:
+    incumbent, bound, stop = None, None, "time limit"
+    while budget.left_s > 0:
+        # HiGHS's clock runs over all of this object's runs: its limit is what it has used plus what is left
+        h.setOptionValue("time_limit", h.getRunTime() + max(budget.left_s, 1e-3))
         s0 = time.perf_counter()
         h.run()
         solve_s += time.perf_counter() - s0
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            if not integer or h.getInfo().primal_solution_status != 2:
-                raise AnalysisError(f"HiGHS stopped without a p-median solution: "
-                                    f"{h.modelStatusToString(status).lower()}")
+        solved = _read(h, 0.0, integer=integer)
+        if solved.bound is not None:      # a bound on the (relaxed) model bounds the true optimum too
+            bound = solved.bound if bound is None else max(bound, solved.bound)
+        if solved.x is None:
             break
-        x = np.asarray(h.getSolution().col_value)
+        x = solved.x
+        if integer:
+            incumbent = np.flatnonzero(x[:m] > 0.5)
+        if solved.stop != "optimal":
+            break
         if integer:      # a post chosen beyond a row's kept levels: the model undercharged that row
-            chosen = np.flatnonzero(x[:m] > 0.5)
-            true = np.minimum(t[:, chosen].min(axis=1), cap)
+            true = np.minimum(t[:, incumbent].min(axis=1), cap)
             short = [i for i in rows if not levels.complete(i) and true[i] > levels.next_time(i) + 1e-9]
         else:            # the relaxation uses "beyond the last level" on these rows
             short = [i for i in rows if not levels.complete(i) and x[levels.z_last[i]] > 1e-9]
@@ -447,16 +627,20 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
             build_s += time.perf_counter() - b0
             continue
         if integer or np.all(np.minimum(x[:m], 1 - x[:m]) < 1e-7):
+            incumbent, stop = np.flatnonzero(x[:m] > 0.5), "optimal"
             break
         h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger))
         integer = True
-    chosen = np.flatnonzero(x[:m] > 0.5)
-    value = float((w * np.minimum(t[:, chosen].min(axis=1), cap)).sum())
-    info = h.getInfo()
-    bound = info.mip_dual_bound if integer else info.objective_function_value
-    gap = max(0.0, (value - bound) / value) if value > 0 else 0.0
-    text = "optimal" if status == highspy.HighsModelStatus.kOptimal else h.modelStatusToString(status).lower()
-    return LocationResult("pmedian", chosen, value, text, float(gap), build_s, solve_s, h.getNumRow(), m)
+    use_heuristic = incumbent is None or len(incumbent) != p or cost(heuristic) < cost(incumbent) - 1e-9
+    chosen = np.asarray(heuristic if use_heuristic else incumbent)
+    value = cost(chosen)
+    if stop == "optimal" and use_heuristic:
+        stop = "time limit"
+    if bound is not None:
+        bound = min(bound, value)        # never claim a bound above a solution in hand
+    counts = np.bincount(chosen, minlength=m)
+    return _result("pmedian", counts, value, _Solved(None, bound, stop, solve_s), stop, tolerance=mip_rel_gap,
+                   build_s=build_s, n=h.getNumRow(), m=m, heuristic=use_heuristic)
 
 
 def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_count_r1=None,
@@ -477,7 +661,7 @@ def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_c
     >>> sorted(r.chosen.tolist()), r.status
     ([0, 1], 'optimal')
     """
-    t0 = time.perf_counter()
+    budget = _Budget(time_limit_s)
     a1, w = _validate(cover_r1, weight, k)
     a2 = sparse.csr_matrix(cover_r2, dtype=bool)
     if a2.shape != a1.shape:
@@ -512,13 +696,22 @@ def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_c
     row_upper = np.concatenate([f1, np.zeros(n), np.full(len(need2), np.inf), [np.inf], [k]])
     costs = np.concatenate([np.zeros(m), w, np.zeros(n)])
     col_upper = np.concatenate([np.full(m, max_per_site), np.ones(2 * n)])
-    build_s = time.perf_counter() - t0
+    build_s = time.perf_counter() - budget.t0
+    failed = (f"the double standard cannot be met with {k} vehicle{'s' if k > 1 else ''}: every demand point within "
+              f"the second standard and {alpha:.0%} within the first")
     try:
-        xs, obj, status, gap, solve_s = _solve(costs, np.zeros(m + 2 * n), col_upper, m + n, mat, row_lower,
-                                               row_upper, maximise=True, time_limit_s=time_limit_s,
-                                               mip_rel_gap=mip_rel_gap)
+        solved = _solve(costs, np.zeros(m + 2 * n), col_upper, m + n, mat, row_lower, row_upper, maximise=True,
+                        time_limit_s=budget.left_s, mip_rel_gap=mip_rel_gap)
     except AnalysisError as exc:
-        raise AnalysisError(f"the double standard cannot be met with {k} vehicle{'s' if k > 1 else ''}: every "
-                            f"demand point within the second standard and {alpha:.0%} within the first ({exc})") from exc
-    counts = np.round(xs[:m]).astype(int)
-    return LocationResult("dsm", np.repeat(np.arange(m), counts), obj, status, gap, build_s, solve_s, n, m)
+        raise AnalysisError(f"{failed} ({exc})") from exc
+    if solved.x is None:
+        raise AnalysisError(f"the double standard found no posts meeting both standards within its time limit of "
+                            f"{time_limit_s:g} s; allow more time (a heuristic cannot promise both standards)")
+    a1c = a1.tocsc().astype(float)
+
+    def twice(counts) -> float:      # the model's objective: demand covered at least twice within r1
+        return float(w[(f1 + a1c @ counts.astype(float)) >= 2 - 1e-9].sum())
+
+    counts = np.maximum(np.round(solved.x[:m]), 0).astype(np.int64)
+    return _result("dsm", counts, twice(counts), solved, solved.stop, tolerance=mip_rel_gap, build_s=build_s,
+                   n=n, m=m)
