@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from bluelight.analysis.traveltime import SiteTimes
+from bluelight.analysis.snapping import Links
+from bluelight.analysis.traveltime import SiteTimes, point_times
 from bluelight.errors import AnalysisError
 
 DEFAULT_K = 8
@@ -43,6 +44,7 @@ class CoverageModel:
     demand_node: np.ndarray
     cand_site: np.ndarray
     cand_time: np.ndarray
+    links: Links | None = None      # how points sit on their road segments (None: on their nodes)
 
     @property
     def n_sites(self) -> int:
@@ -53,7 +55,58 @@ class CoverageModel:
         return self.demand_node >= 0
 
 
-def build_coverage_model(times: SiteTimes, turnout_s, demand_node, *, k: int = DEFAULT_K) -> CoverageModel:
+def _candidates(times: SiteTimes, turnout: np.ndarray, dnode: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's K fastest sites (and their times) from node-based drive times."""
+    on = dnode >= 0
+    uniq, inverse = np.unique(dnode[on], return_inverse=True)
+    n_u = len(uniq)
+    cand_site_u = np.full((n_u, k), -1, dtype=np.int32)
+    cand_time_u = np.full((n_u, k), np.inf, dtype=np.float64)
+    if n_u and times.stored.shape[0]:
+        block = times.stored[:, uniq].tocoo()          # rows: sites, cols: unique demand nodes
+        resp = block.data - 1.0 + turnout[block.row]
+        order = np.lexsort((resp, block.col))
+        col, site, resp = block.col[order], block.row[order], resp[order]
+        starts = np.searchsorted(col, np.arange(n_u))
+        rank = np.arange(len(col)) - starts[col]
+        keep = rank < k
+        cand_site_u[col[keep], rank[keep]] = site[keep]
+        cand_time_u[col[keep], rank[keep]] = resp[keep]
+    cand_site = np.full((len(dnode), k), -1, dtype=np.int32)
+    cand_time = np.full((len(dnode), k), np.inf)
+    cand_site[on] = cand_site_u[inverse]
+    cand_time[on] = cand_time_u[inverse]
+    return cand_site, cand_time
+
+
+def _merge_candidates(site_a, time_a, site_b, time_b, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the K fastest distinct sites among two candidate lists (a point's two entry nodes)."""
+    n = site_a.shape[0]
+    sites = np.concatenate([site_a, site_b], axis=1)
+    tms = np.concatenate([time_a, time_b], axis=1)
+    tms = np.where(sites < 0, np.inf, tms)
+    rows = np.repeat(np.arange(n), sites.shape[1])
+    flat_s, flat_t = sites.ravel(), tms.ravel()
+    order = np.lexsort((flat_t, flat_s, rows))               # by row, site, time: first of a site is its best
+    r, st, tt = rows[order], flat_s[order], flat_t[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (st[1:] != st[:-1])
+    first &= st >= 0
+    r, st, tt = r[first], st[first], tt[first]
+    order = np.lexsort((tt, r))
+    r, st, tt = r[order], st[order], tt[order]
+    starts = np.searchsorted(r, np.arange(n))
+    rank = np.arange(len(r)) - starts[r]
+    keep = rank < k
+    out_s = np.full((n, k), -1, dtype=np.int32)
+    out_t = np.full((n, k), np.inf)
+    out_s[r[keep], rank[keep]] = st[keep]
+    out_t[r[keep], rank[keep]] = tt[keep]
+    return out_s, out_t
+
+
+def build_coverage_model(times: SiteTimes, turnout_s, demand_node, *, k: int = DEFAULT_K,
+                         links: Links | None = None) -> CoverageModel:
     """Precompute each demand point's K fastest sites.
 
     Parameters
@@ -80,27 +133,16 @@ def build_coverage_model(times: SiteTimes, turnout_s, demand_node, *, k: int = D
         raise AnalysisError("turnout_s must be finite and non-negative")
     if k < 1:
         raise AnalysisError(f"k must be at least 1, got {k}")
-    dnode = np.asarray(demand_node, dtype=np.int64)
-    on = dnode >= 0
-    uniq, inverse = np.unique(dnode[on], return_inverse=True)
-    n_u = len(uniq)
-    cand_site_u = np.full((n_u, k), -1, dtype=np.int32)
-    cand_time_u = np.full((n_u, k), np.inf, dtype=np.float64)
-    if n_u and times.stored.shape[0]:
-        block = times.stored[:, uniq].tocoo()          # rows: sites, cols: unique demand nodes
-        resp = block.data - 1.0 + turnout[block.row]
-        order = np.lexsort((resp, block.col))
-        col, site, resp = block.col[order], block.row[order], resp[order]
-        starts = np.searchsorted(col, np.arange(n_u))
-        rank = np.arange(len(col)) - starts[col]
-        keep = rank < k
-        cand_site_u[col[keep], rank[keep]] = site[keep]
-        cand_time_u[col[keep], rank[keep]] = resp[keep]
-    cand_site = np.full((len(dnode), k), -1, dtype=np.int32)
-    cand_time = np.full((len(dnode), k), np.inf)
-    cand_site[on] = cand_site_u[inverse]
-    cand_time[on] = cand_time_u[inverse]
-    return CoverageModel(times, turnout, dnode, cand_site, cand_time)
+    dnode = np.asarray(demand_node if links is None else links.node_a, dtype=np.int64)
+    if links is None:
+        cand_site, cand_time = _candidates(times, turnout, dnode, k)
+    else:                       # a point on a segment: the best of entering it from either end
+        sa, ta = _candidates(times, turnout, dnode, k)
+        sb, tb = _candidates(times, turnout, np.where(dnode >= 0, links.node_b, -1), k)
+        cand_site, cand_time = _merge_candidates(sa, ta + links.extra_a_s[:, None], sb,
+                                                 tb + np.where(np.isfinite(links.extra_b_s), links.extra_b_s,
+                                                               np.inf)[:, None], k)
+    return CoverageModel(times, turnout, dnode, cand_site, cand_time, links)
 
 
 def evaluate(model: CoverageModel, active=None, *, extra: SiteTimes | None = None,
@@ -134,15 +176,22 @@ def evaluate(model: CoverageModel, active=None, *, extra: SiteTimes | None = Non
     # points whose K candidates are all off: search every active site exactly
     full = ~has & (model.cand_site[:, -1] >= 0) & model.on_network
     if full.any() and act.any():
-        sub = model.times.dense(model.demand_node[full])[act] + model.turnout_s[act][:, None]
+        sub = _to_points(model.times, model, full)[act] + model.turnout_s[act][:, None]
         out[full] = sub.min(axis=0)
     if extra is not None and extra.stored.shape[0]:
         turn = np.zeros(extra.stored.shape[0]) if extra_turnout_s is None else np.asarray(extra_turnout_s, float)
         on = model.on_network
-        add = extra.dense(model.demand_node[on]) + turn[:, None]
+        add = _to_points(extra, model, on) + turn[:, None]
         out[on] = np.minimum(out[on], add.min(axis=0))
     out[~model.on_network] = np.nan
     return out
+
+
+def _to_points(times: SiteTimes, model: CoverageModel, mask: np.ndarray) -> np.ndarray:
+    """Drive times (sites x the masked points) to the model's demand points."""
+    if model.links is None:
+        return times.dense(model.demand_node[mask])
+    return point_times(times, model.links.subset(mask))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

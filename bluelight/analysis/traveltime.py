@@ -158,3 +158,18 @@ class TravelTimeCache:
         stored = sparse.vstack([self._rows[int(n)] for n in nodes], format="csr") if len(nodes) else \
             sparse.csr_matrix((0, self.network.n_nodes))
         return SiteTimes(nodes, stored, self.cutoff_s, self.network.key)
+
+
+def point_times(times: SiteTimes, links) -> np.ndarray:
+    """Drive times (sites x points) to points reached through their road segments (see ``Links``).
+
+    The better of entering the point's edge from either end; ``inf`` where not
+    reached, and for points off the network.
+    """
+    a = np.maximum(links.node_a, 0)
+    out = times.dense(a) + links.extra_a_s[None, :]
+    two = links.node_b >= 0
+    if two.any():
+        out[:, two] = np.minimum(out[:, two], times.dense(links.node_b[two]) + links.extra_b_s[two][None, :])
+    out[:, links.node_a < 0] = np.inf
+    return out

@@ -603,6 +603,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
+        log.debug("unexpected error", exc_info=exc)
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (this is a bug; run with -vv for the details)",
+                   err=True)
+        return 1
     return 0
 
 

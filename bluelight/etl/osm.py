@@ -57,24 +57,60 @@ def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
     """Write an OSM XML file holding only the drive ways of ``path`` and their nodes.
 
     ``osmnx.graph_from_xml`` does not filter by road type, so this runs first.
-    The ways are read (and the file validated) before the writer opens,
-    because the writer leaves temporary files behind when reading fails.
+    An extract cut out of a larger file (Geofabrik, ``osmium extract``) has
+    ways that run past its edge, referring to nodes it does not hold: each way
+    is cut at its missing nodes, keeping every run of two or more nodes that
+    are present (a run after the first gets a new way id above the file's
+    largest), so a clipped extract loads as the roads inside it. The ways are
+    read (and the file validated) before the writer opens, because the writer
+    leaves temporary files behind when reading fails.
 
     Returns
     -------
     (filtered_file, ways_kept)
     """
-    ways = []
+    present: set[int] = set()
+    drive = []
+    max_id = 0
     try:
-        for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if is_drive_way(obj.tags):
-                ways.append(osmium.osm.mutable.Way(id=obj.id, version=obj.version or 1,
-                                                   nodes=[n.ref for n in obj.nodes], tags=dict(obj.tags)))
+        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+            if isinstance(obj, osmium.osm.Node):
+                present.add(obj.id)
+            else:
+                max_id = max(max_id, obj.id)
+                if is_drive_way(obj.tags):
+                    drive.append((obj.id, obj.version or 1, [n.ref for n in obj.nodes], dict(obj.tags)))
     except RuntimeError as exc:
         raise InputFileError(path, f"cannot read as OSM data: {exc}") from exc
+    ways, cut, next_id = [], 0, max_id + 1
+    for way_id, version, refs, tags in drive:
+        runs = _present_runs(refs, present)
+        if len(runs) != 1 or len(runs[0]) != len(refs):
+            cut += 1
+        for i, run in enumerate(runs):
+            wid = way_id if i == 0 else next_id
+            next_id += i > 0
+            ways.append(osmium.osm.mutable.Way(id=wid, version=version, nodes=run, tags=tags))
+    if cut:
+        log.info("%s: %d drive ways run past the extract's edge (nodes missing) and were cut there", path, cut)
     out = Path(out_dir) / f"{path.name}.drive.osm"
     if ways:
         with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
             for way in ways:
                 writer.add_way(way)
     return out, len(ways)
+
+
+def _present_runs(refs: list[int], present: set[int]) -> list[list[int]]:
+    """The runs of consecutive node refs present in the file, each of two nodes or more."""
+    runs, run = [], []
+    for ref in refs:
+        if ref in present:
+            run.append(ref)
+            continue
+        if len(run) >= 2:
+            runs.append(run)
+        run = []
+    if len(run) >= 2:
+        runs.append(run)
+    return runs

@@ -17,7 +17,7 @@ from bluelight.analysis.coverage import build_coverage_model
 from bluelight.errors import ConfigError
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
 from bluelight.services.requests import Field, Request
-from bluelight.services.session import DemandSpec, Session
+from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.config import config_file, read_yaml
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -82,7 +82,8 @@ def _candidates(session: Session, request: CandidatesRequest) -> dict:
         statistic = targets.at[target_id, "statistic"] if target_id in targets.index else "mean"
         goal = targets.at[target_id, "goal"] if target_id in targets.index else None
         model = build_coverage_model(session.times(sites.loc[own, "node"].to_numpy()),
-                                     sites.loc[own, "turnout_s"].to_numpy(), pop["node"].to_numpy())
+                                     sites.loc[own, "turnout_s"].to_numpy(), pop["node"].to_numpy(),
+                                     links=frame_links(pop))
         covers[service] = ServiceCover(model, sites.loc[own, "site_id"].tolist(), pop["weight"].to_numpy(), threshold,
                                        "mean" if statistic == "mean" else "share",
                                        None if goal is None or not np.isfinite(goal) else float(goal))

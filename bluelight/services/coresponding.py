@@ -22,7 +22,8 @@ from bluelight.errors import AnalysisError, ConfigError
 from bluelight.services.inputs import read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import Field, Request
-from bluelight.services.session import Session
+from bluelight.analysis.traveltime import point_times
+from bluelight.services.session import Session, frame_links
 from bluelight.standards import DEFAULT_STANDARD
 
 CONFIG = "coresponding.yaml"
@@ -97,13 +98,16 @@ def expected_arrests(zones: pd.DataFrame, params: CorespondingParams) -> np.ndar
     return zones[list(AGE_BANDS)].fillna(0.0).to_numpy(float) @ rates
 
 
-def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray, snap, times) -> tuple:
-    """Points on the network, and their response from each station on it (demand x station, inf unreached)."""
-    ps = snap(points)
-    pts = points[ps.on_network].assign(node=ps.node[ps.on_network]).reset_index(drop=True)
+def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray, snap, times, place) -> tuple:
+    """Points on the network, and their response from each station on it (demand x station, inf unreached).
+
+    ``place(points)`` adds the points' road-segment links; ``snap(stations)`` snaps stations to nodes.
+    """
+    placed = place(points)
+    pts = placed[placed["node"] >= 0].reset_index(drop=True)
     ss = snap(stations)
     st = stations[ss.on_network].reset_index(drop=True)
-    t = times(ss.node[ss.on_network]).dense(pts["node"].to_numpy()).T + offset_s[ss.on_network][None, :]
+    t = point_times(times(ss.node[ss.on_network]), frame_links(pts)).T + offset_s[ss.on_network][None, :]
     return pts, st, t
 
 
@@ -119,13 +123,13 @@ class CorespondingResult:
 
 
 def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: Callable,
-            times: Callable, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
+            times: Callable, place: Callable, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
     """The whole co-responding appraisal for one set of enrolled stations (default: every fire station)."""
     fire_off = site_turnouts(inputs.fire_stations, profile) + params.fire_alert_delay_s
     amb_off = site_turnouts(inputs.ambulance_stations, profile) + params.ambulance_call_to_dispatch_s
     zones = inputs.zones.assign(weight=expected_arrests(inputs.zones, params))
-    pts, fire_st, fire_t = _response(zones, inputs.fire_stations, fire_off, snap, times)
-    _, amb_st, amb_t = _response(zones, inputs.ambulance_stations, amb_off, snap, times)
+    pts, fire_st, fire_t = _response(zones, inputs.fire_stations, fire_off, snap, times, place)
+    _, amb_st, amb_t = _response(zones, inputs.ambulance_stations, amb_off, snap, times, place)
     if fire_st.empty or amb_st.empty or pts.empty:
         raise AnalysisError("no fire station, ambulance station or population zone is on the road network")
     amb_best = amb_t.min(axis=1)
@@ -150,8 +154,8 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
                                  time_on_scene_min=params.time_on_scene_min)
     fire_pop = inputs.fire_demand
     _, _, fire_pop_t = _response(fire_pop, inputs.fire_stations, site_turnouts(inputs.fire_stations, profile),
-                                 snap, times)
-    fire_pop_w = fire_pop.loc[snap(fire_pop).on_network, "weight"].to_numpy(float)
+                                 snap, times, place)
+    fire_pop_w = fire_pop.loc[place(fire_pop)["node"].to_numpy() >= 0, "weight"].to_numpy(float)
     fire_standard = DEFAULT_STANDARD["fire"][0]
     cost = fire_cover_cost(fire_pop_t, fire_pop_w, fire_standard, busy)
     won = pd.Series(arr.weight[arr.fire_first]).groupby(arr.fire_station[arr.fire_first]).sum()
@@ -185,18 +189,18 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
         "fire_expected_share_lost": float(cost.loc[stations["enrolled"].to_numpy(), "expected_share_lost"].sum()),
         "zones_off_network": int(len(zones) - len(pts)), "enrolled_stations": int(len(cols)),
         "survival_model": model.name, "survival_parameters": model.parameters}
-    medical = _medical_arrivals(inputs, params, fire_off, amb_off, snap, times, enrolled)
+    medical = _medical_arrivals(inputs, params, fire_off, amb_off, snap, times, place, enrolled)
     return CorespondingResult(summary, stations, curve, points, medical, params, [ids[j] for j in cols])
 
 
-def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fire_off, amb_off, snap, times,
+def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fire_off, amb_off, snap, times, place,
                       enrolled) -> dict:
     """The same comparison on observed medical incidents (when any are on the road network)."""
     inc = inputs.medical
     if inc.empty:
         return {"incidents": 0}
-    pts, st, fire_t = _response(inc, inputs.fire_stations, fire_off, snap, times)
-    _, _, amb_t = _response(inc, inputs.ambulance_stations, amb_off, snap, times)
+    pts, st, fire_t = _response(inc, inputs.fire_stations, fire_off, snap, times, place)
+    _, _, amb_t = _response(inc, inputs.ambulance_stations, amb_off, snap, times, place)
     if pts.empty:
         return {"incidents": int(len(inc)), "on_network": 0}
     ids = st["site_id"].tolist()
@@ -259,6 +263,7 @@ def run_coresponding(session: Session, request: CorespondingRequest = Corespondi
             raise AnalysisError("no population by age band is loaded, so there are no expected cardiac arrests: "
                                 "load population with age bands (bluelight etl population)")
         return analyse(inputs, params, session.profile, snap=session.snap, times=session.times,
+                       place=session.with_links,
                        enrolled=list(request.stations) or None, n_curve=request.n_curve)
     return session.cached(("coresponding", request), build)
 

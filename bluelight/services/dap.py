@@ -25,7 +25,8 @@ from bluelight.geo import to_wgs84
 from bluelight.services.inputs import read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import Field, Request
-from bluelight.services.session import Session
+from bluelight.analysis.traveltime import point_times
+from bluelight.services.session import Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 
 DAP_CONFIG = "dap.yaml"
@@ -192,23 +193,24 @@ def band_demand(con, band: TimeBand, request: DapRequest, *,
 
 def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,
                   rules: DapRules, profile: SpeedProfile, snap: Callable,
-                  times: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
+                  times: Callable, place: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
     """Response matrices from candidate posts (standby activation) and existing stations to demand points.
 
-    ``snap(frame)`` returns a snap result (``node``, ``on_network``); ``times(nodes)``
+    ``snap(frame)`` snaps posts and stations to nodes (``node``, ``on_network``);
+    ``place(frame)`` adds demand points' road-segment links; ``times(nodes)``
     returns :class:`analysis.traveltime.SiteTimes`. Demand, candidates and
     stations off the road network are dropped (the caller reports them).
     """
-    pts = points.assign(node=snap(points).node)
+    pts = place(points)
     pts = pts[(pts["node"] >= 0) & (pts["weight"] > 0)].reset_index(drop=True)
     cs = snap(candidates)
     cands = candidates[cs.on_network].assign(node=cs.node[cs.on_network]).reset_index(drop=True)
     fs = snap(fixed)
     stations = fixed[fs.on_network].assign(node=fs.node[fs.on_network]).reset_index(drop=True)
     standby = turnout_s("ambulance", profile, standby=True)
-    cand_s = times(cands["node"].to_numpy()).dense(pts["node"].to_numpy()).T + standby
-    fixed_s = times(stations["node"].to_numpy()).dense(pts["node"].to_numpy()).T + \
-        site_turnouts(stations, profile)[None, :]
+    links = frame_links(pts)
+    cand_s = point_times(times(cands["node"].to_numpy()), links).T + standby
+    fixed_s = point_times(times(stations["node"].to_numpy()), links).T + site_turnouts(stations, profile)[None, :]
     available = rules.open_in_band(cands["hours_current"], band) if len(cands) else np.zeros(0, bool)
     cands = cands.assign(open_in_band=available, activation_s=standby)
     return DapProblem(cand_s, fixed_s, pts["weight"].to_numpy(float), available), pts, cands
@@ -273,7 +275,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
         pts, info = session.cached(("band_demand", band, request.demand, request.category),
                                    lambda: session.read(lambda cur: band_demand(cur, band, request)))
         problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=session.profile,
-                                                  snap=session.snap, times=session.times)
+                                                  snap=session.snap, times=session.times,
+                                                  place=session.with_links)
         if problem.weight.sum() <= 0:
             raise AnalysisError(f"no {request.category} demand on the road network in the {band.name} band: "
                                 "load population (with age bands) or ambulance incidents first")

@@ -20,9 +20,9 @@ import pandas as pd
 from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model,
                                          compare_targets, evaluate, summarise, summarise_by)
 from bluelight.analysis.isochrones import isochrone_polygons
-from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
+from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SNAP_M, Links, Snapped, snap_points, snap_to_segments
 from bluelight.analysis.speeds import SpeedProfile
-from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field
+from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field, point_times
 from bluelight.errors import AnalysisError
 from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
                                        site_turnouts)
@@ -40,16 +40,30 @@ DEMAND_KINDS = ("population", "incidents")
 
 @dataclass(frozen=True)
 class DemandSpec:
-    """Which demand: population (an age band) or incidents (categories, hours of day, both ends included)."""
+    """Which demand: population (an age band) or incidents (categories, hours of day, both ends included).
+
+    ``max_snap_m``: demand further than this from every road is off-network
+    (default: the session's).
+    """
 
     kind: str = "population"
     age_band: str = "all"
     categories: tuple[str, ...] = ()
     hours: tuple[int, int] = (0, 23)
+    max_snap_m: float | None = None
 
     def __post_init__(self):
         if self.kind not in DEMAND_KINDS:
             raise AnalysisError(f"demand must be one of {list(DEMAND_KINDS)}, got {self.kind!r}")
+
+
+def frame_links(points: pd.DataFrame) -> Links:
+    """The road-segment links of demand points read by :meth:`Session.demand` (columns node, node_b, extra_*)."""
+    if "node_b" not in points.columns:
+        return Links.at_nodes(points["node"].to_numpy())
+    return Links(points["node"].to_numpy(np.int64), points["extra_a_s"].to_numpy(float),
+                 points["node_b"].to_numpy(np.int64), points["extra_b_s"].to_numpy(float),
+                 points["snap_m"].to_numpy(float))
 
 
 @dataclass
@@ -113,6 +127,7 @@ class Session:
         self.cutoff_s = float(cutoff_s)
         self.max_snap_m = float(max_snap_m)
         self.variability = Variability.from_profile(profile.variability)
+        self.access_speed_mps = float(getattr(profile, "access_speed_mps", None) or DEFAULT_ACCESS_SPEED_MPS)
         self._lock = threading.RLock()
         self._net = None
         self._times: TravelTimeCache | None = None
@@ -181,6 +196,25 @@ class Session:
         return snap_points(self.network, np.asarray(easting, float), np.asarray(northing, float),
                            max_snap_m=self.max_snap_m)
 
+    def snap_demand(self, frame: pd.DataFrame, *, max_snap_m: float | None = None) -> Links:
+        """Demand points on their nearest road segment (within ``max_snap_m``, default the session's)."""
+        def tree():
+            import shapely
+            return shapely.STRtree(self.edge_geoms)
+        return snap_to_segments(self.network, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
+                                edge_geoms=self.edge_geoms, tree=self._memo.get(("edge_tree",), tree),
+                                max_snap_m=max_snap_m or self.max_snap_m, access_speed_mps=self.access_speed_mps)
+
+    def with_links(self, frame: pd.DataFrame, *, max_snap_m: float | None = None) -> pd.DataFrame:
+        """``frame`` with its road-segment link columns (node -1: beyond ``max_snap_m`` of every road)."""
+        links = self.snap_demand(frame, max_snap_m=max_snap_m)
+        return frame.assign(node=links.node_a, node_b=links.node_b, extra_a_s=links.extra_a_s,
+                            extra_b_s=links.extra_b_s, snap_m=links.distance_m)
+
+    def point_times(self, site_nodes, points: pd.DataFrame) -> np.ndarray:
+        """Drive times (sites x points) from network nodes to demand points on their segments."""
+        return point_times(self.times(site_nodes), frame_links(points))
+
     # -- inputs ----------------------------------------------------------------------------------------------------
     def sites(self, service: str, *, as_of: str | None = None) -> pd.DataFrame:
         """Operational stations of a service (as of a date), with network node (-1 off-network) and turnout."""
@@ -202,7 +236,7 @@ class Session:
                 hours = None if tuple(spec.hours) == (0, 23) else list(range(spec.hours[0], spec.hours[1] + 1))
                 pts = self.read(lambda cur: read_incident_demand(
                     cur, service=service, categories=list(spec.categories) or None, hours=hours))
-            return pts.assign(node=self.snap(pts).node)
+            return self.with_links(pts, max_snap_m=spec.max_snap_m)
         return self._memo.get(("demand", spec, service if spec.kind == "incidents" else None), build)
 
     def population_zones_on_network(self) -> list[str]:
@@ -222,8 +256,9 @@ class Session:
         """Each demand point's fastest baseline sites, for fast re-evaluation of changes."""
         def build():
             on = self._on_network(self.sites(service, as_of=as_of))
+            demand = self.demand(spec, service)
             return build_coverage_model(self.times(on["node"].to_numpy()), on["turnout"].to_numpy(),
-                                        self.demand(spec, service)["node"].to_numpy())
+                                        demand["node"].to_numpy(), links=frame_links(demand))
         return self._memo.get(("model", service, spec, as_of), build)
 
     @staticmethod
@@ -270,7 +305,8 @@ class Session:
         snap = self.snap(sites)
         used = sites[snap.on_network]
         times = self.times(snap.node[snap.on_network])
-        model = build_coverage_model(times, site_turnouts(used, self.profile), demand["node"].to_numpy())
+        model = build_coverage_model(times, site_turnouts(used, self.profile), demand["node"].to_numpy(),
+                                     links=frame_links(demand))
         return evaluate(model), snap.on_network
 
     def summary(self, response_s: np.ndarray | Evaluation, demand: pd.DataFrame | float | None = None,
