@@ -53,6 +53,7 @@ class RoadNetwork:
     profile_key: str
     key: str
     arc_edge: sparse.csr_matrix | None = None
+    rural: np.ndarray | None = None          # per edge, where the profile has rural speeds
 
     def path_edges(self, predecessors: np.ndarray, target: int) -> list[int]:
         """Edge indices of the shortest path ending at ``target``, from a Dijkstra predecessor row."""
@@ -135,14 +136,28 @@ def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_
                       length_m, highway, maxspeed, np.empty(0), sparse.csr_matrix((1, 1)), profile.key, "", None)
     u = tmp.index_of(u_ids)
     v = tmp.index_of(v_ids)
-    tt = length_m / (edge_speeds_kph(highway, maxspeed, profile) / 3.6)
+    rural = rural_edges(tmp.x_m, tmp.y_m, u, v, maxspeed, profile) if profile.rural_highway_kph else None
+    tt = length_m / (edge_speeds_kph(highway, maxspeed, profile, rural=rural) / 3.6)
     graph, arc_edge = _csr_min_with_edges(u, v, tt, len(node_ids))
     h = hashlib.sha256()
     for arr in (node_ids, u, v, np.round(length_m, 2)):
         h.update(np.ascontiguousarray(arr).tobytes())
     key = f"{h.hexdigest()[:16]}-{profile.key}"
     return RoadNetwork(node_ids, tmp.x_m, tmp.y_m, u, v, length_m, highway, maxspeed, tt, graph, profile.key, key,
-                       arc_edge)
+                       arc_edge, rural)
+
+
+def rural_edges(x_m, y_m, u, v, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
+    """Which edges are rural: by their tagged limit where it says (a national limit: rural; 30 mph: urban), else by
+    how few junctions lie near them (``profile.rural_max_nodes`` within ``rural_radius_m`` of the middle)."""
+    from scipy.spatial import cKDTree
+
+    mid = np.column_stack([(x_m[u] + x_m[v]) / 2, (y_m[u] + y_m[v]) / 2])
+    near = cKDTree(np.column_stack([x_m, y_m])).query_ball_point(mid, profile.rural_radius_m, return_length=True)
+    sparse_here = np.asarray(near) < profile.rural_max_nodes
+    limit = np.asarray(maxspeed_kph, dtype=float)
+    tagged = np.isfinite(limit) & (limit > 0)
+    return np.where(tagged, limit > profile.urban_max_limit_kph, sparse_here)
 
 
 def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: SpeedProfile) -> RoadNetwork:

@@ -35,6 +35,13 @@ class SpeedProfile:
     variability: Mapping[str, float] | None = None
     #: how the profile was fitted and its measured error (written by calibration)
     calibration: Mapping | None = None
+    #: speeds by class outside built-up areas (None: one speed per class everywhere)
+    rural_highway_kph: Mapping[str, float] | None = None
+    #: a road is rural when fewer than ``rural_max_nodes`` junctions lie within ``rural_radius_m`` of its middle,
+    #: unless its tagged limit says otherwise (``urban_max_limit_kph`` or less: urban; more: rural)
+    rural_radius_m: float = 500.0
+    rural_max_nodes: int = 12
+    urban_max_limit_kph: float = 65.0
 
     @property
     def key(self) -> str:
@@ -50,6 +57,9 @@ class SpeedProfile:
             "turnout_s": dict(self.turnout_s), "day_hours": list(self.day_hours),
             **({"variability": dict(self.variability)} if self.variability else {}),
             **({"calibration": dict(self.calibration)} if self.calibration else {}),
+            **({"rural_highway_kph": dict(self.rural_highway_kph), "rural_radius_m": self.rural_radius_m,
+                "rural_max_nodes": self.rural_max_nodes, "urban_max_limit_kph": self.urban_max_limit_kph}
+               if self.rural_highway_kph else {}),
         }
 
 
@@ -58,8 +68,8 @@ def _validate_profile(doc: dict, origin: str) -> None:
         if key not in doc:
             msg = f"speed profile {origin}: missing '{key}'"
             raise ConfigError(msg)
-    for table in ("highway_kph", "turnout_s"):
-        for k, v in doc[table].items():
+    for table in ("highway_kph", "turnout_s", "rural_highway_kph"):
+        for k, v in (doc.get(table) or {}).items():
             if not isinstance(v, (int, float)) or v < 0 or (table == "highway_kph" and v == 0):
                 msg = f"speed profile {origin}: {table}.{k} must be a positive number, got {v!r}"
                 raise ConfigError(msg)
@@ -89,6 +99,10 @@ def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
         sources=dict(doc.get("sources", {})),
         variability=_variability(doc.get("variability"), origin),
         calibration=doc.get("calibration"),
+        rural_highway_kph={k: float(v) for k, v in doc["rural_highway_kph"].items()}
+        if doc.get("rural_highway_kph") else None,
+        rural_radius_m=float(doc.get("rural_radius_m", 500.0)), rural_max_nodes=int(doc.get("rural_max_nodes", 12)),
+        urban_max_limit_kph=float(doc.get("urban_max_limit_kph", 65.0)),
     )
 
 
@@ -125,7 +139,7 @@ def load_profile(name_or_path: str | Path | None = None, *, directory: Path | No
     return profile_from_dict(doc, origin=origin)
 
 
-def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
+def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile, *, rural=None) -> np.ndarray:
     """Blue-light speed of each edge: its class's typical speed, capped by the tagged limit.
 
     The tagged limit (NaN where untagged) is scaled by ``maxspeed_factor``
@@ -136,6 +150,10 @@ def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
     maxspeed = np.asarray(maxspeed_kph, dtype=float)
     default = profile.highway_kph["default"]
     by_class = np.array([profile.highway_kph.get(str(h), default) for h in highway], dtype=float)
+    if rural is not None and profile.rural_highway_kph:
+        r = profile.rural_highway_kph
+        rural_speed = np.array([r.get(str(h), r.get("default", s)) for h, s in zip(highway, by_class)], dtype=float)
+        by_class = np.where(np.asarray(rural, dtype=bool), rural_speed, by_class)
     speed = by_class
     if profile.use_maxspeed:
         tagged = np.isfinite(maxspeed) & (maxspeed > 0)

@@ -120,6 +120,30 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
     _emit([s.as_dict() for s in summaries], as_json)
 
 
+@etl.command("region")
+@click.option("--roads", "roads", required=True, type=click.Path(path_type=Path),
+              help="OpenStreetMap extract of the area (.osm.pbf, .osm, .osm.bz2), clipped or not.")
+@click.option("--name", default=None, help="A name for the area (default: the file's).")
+@warehouse_option
+@json_option
+def etl_region(roads, name, warehouse, as_json) -> None:
+    """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
+    from bluelight.etl.region import load_region
+    from bluelight.settings import configured_data_dir
+
+    source = configured_data_dir()
+    with _closing(warehouse) as con:
+        report = load_region(con, roads, data_dir=source.path if source else None, name=name)
+    if as_json:
+        _emit(report.as_dict(), True)
+        return
+    click.echo(f"region {report.name}: speed profile {report.profile} ({report.profile_reason})")
+    for step in report.steps:
+        click.echo(f"  {step.step:<26} {step.status:<9} {step.found}")
+        if step.missing:
+            click.echo(f"  {'':<26} {'':<9} not found: {step.missing}")
+
+
 @etl.command("roads")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @warehouse_option
@@ -183,6 +207,8 @@ def etl_incidents(file, warehouse, as_json, service, mapping, encoding, accept_p
 
 @etl.command("population")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--counts", type=click.Path(path_type=Path), default=None,
+              help="With the ONS LSOA centroid file: the ONS single-year-of-age table (.csv or .csv.gz).")
 @warehouse_option
 @json_option
 @click.option("--year", type=int, default=None)
@@ -190,12 +216,12 @@ def etl_incidents(file, warehouse, as_json, service, mapping, encoding, accept_p
 @map_option
 @encoding_option
 @partial_option
-def etl_population(file, warehouse, as_json, year, zone_kind, mapping, encoding, accept_partial) -> None:
+def etl_population(file, counts, warehouse, as_json, year, zone_kind, mapping, encoding, accept_partial) -> None:
     """Load zone population-weighted centroids with population by age band."""
     from bluelight.etl.population import load_population
 
     with _closing(warehouse) as con:
-        _emit(load_population(con, file, year=year, zone_kind=zone_kind, mapping=_mapping(mapping),
+        _emit(load_population(con, file, counts=counts, year=year, zone_kind=zone_kind, mapping=_mapping(mapping),
                               encoding=encoding, accept_partial=accept_partial).as_dict(), as_json)
 
 
@@ -330,10 +356,10 @@ def parsed(request_cls, options: dict):
 
 
 def _session(con, profile: str | None, **options):
-    from bluelight.analysis.speeds import load_profile
+    from bluelight.services.inputs import session_profile
     from bluelight.services.session import Session
 
-    return Session.over(con, load_profile(profile), **options)
+    return Session.over(con, session_profile(con, profile), **options)
 
 
 @cli.command("coverage")

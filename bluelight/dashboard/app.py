@@ -20,6 +20,7 @@ from bluelight.dashboard.layout import Page, not_found, shell
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, data, overview, scenarios
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import BluelightError
+from bluelight.services.inputs import session_profile
 from bluelight.services.session import Session
 from bluelight.settings import scenario_store, shipped_scenarios
 
@@ -50,7 +51,8 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     by default the maps use only the project's own roads and boundaries.
     """
     wh = Warehouse(warehouse, web_tiles=web_tiles)
-    session = Session(wh.read, load_profile(profile))
+    session = Session(wh.read, wh.read(lambda cur: session_profile(cur, profile)) if wh.available
+                      else load_profile(profile))
     dirs = scenario_dirs or default_scenario_dirs()
     app = dash.Dash(__name__, title="Blue Light Atlas", suppress_callback_exceptions=True, serve_locally=True,
                     on_error=show_error, assets_folder=str(Path(__file__).with_name("assets")))

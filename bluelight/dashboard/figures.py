@@ -115,7 +115,12 @@ def travel_model_panel(profile) -> html.Div:
                      "within ±120 s": f"{100 * r['within_120s']:.0f}%",
                      "modelled within 6 min": f"{100 * r['modelled_share_within_6min']:.1f}%",
                      "actual within 6 min": f"{100 * r['actual_share_within_6min']:.1f}%"})
-    speeds = pd.DataFrame({"road class": list(profile.highway_kph), "km/h": [round(v, 1) for v in profile.highway_kph.values()]})
+    speeds = pd.DataFrame({"road class": list(profile.highway_kph),
+                           "km/h" if not profile.rural_highway_kph else "urban km/h":
+                               [round(v, 1) for v in profile.highway_kph.values()]})
+    if profile.rural_highway_kph:
+        speeds["rural km/h"] = [round(profile.rural_highway_kph.get(c, profile.rural_highway_kph.get("default", v)), 1)
+                                for c, v in profile.highway_kph.items()]
     turnout = pd.DataFrame({"duty system": list(profile.turnout_s), "turnout s": [round(v) for v in profile.turnout_s.values()]})
     headline = (f"Cross-validated mean absolute error {cal['cv_mae_s']:.0f} s on {cal['observations']['used']:,} "
                 f"LFB incidents inside the road network ({cal['file']}, sha256 {cal['sha256'][:12]})."

@@ -13,7 +13,7 @@ from typing import Mapping
 import pandas as pd
 
 from bluelight.errors import InputFileError
-from bluelight.etl import files, geo
+from bluelight.etl import files, geo, ons
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 
 AGE_BANDS = ("pop_0_15", "pop_16_29", "pop_30_44", "pop_45_64", "pop_65_plus")
@@ -90,13 +90,46 @@ def _write(con, parsed: Parsed, run_id: int) -> Written:
                   geom_sql={"geom": "ST_Point(_in.easting, _in.northing)"})
 
 
-def load_population(con, path: str | Path, *, year: int | None = None, zone_kind: str | None = None,
-                    mapping: Mapping[str, str] | None = None, encoding: str = "utf-8",
-                    accept_partial: bool = False) -> LoadSummary:
-    """Load zone population centroids with age bands."""
+def load_population(con, path: str | Path, *, counts: str | Path | None = None, year: int | None = None,
+                    zone_kind: str | None = None, mapping: Mapping[str, str] | None = None, encoding: str = "utf-8",
+                    accept_partial: bool = False, within=None) -> LoadSummary:
+    """Load zone population centroids with age bands.
+
+    ``path`` is a centroid file with counts (London LSOA layout, or generic
+    CSV), or one of the two ONS national files (LSOA centroids; persons by
+    single year of age, gzipped or not), given with the other as ``counts``,
+    in either order. ``within`` (EPSG:27700 geometry) keeps the national zones
+    inside an area.
+    """
     path = Path(path)
+    if counts is not None or ons.is_centroid_file(path) or ons.is_single_year_table(path):
+        return _load_national(con, path, counts, year=year, within=within, accept_partial=accept_partial)
     return run_load(con, dataset="population", loader="population", paths=[path],
                     parse=lambda: parse_population(path, year=year, zone_kind=zone_kind, mapping=mapping,
                                                    encoding=encoding),
                     write=_write, options={"year": year, "zone_kind": zone_kind, "mapping": dict(mapping or {})},
+                    accept_partial=accept_partial)
+
+
+def area_key(within) -> str | None:
+    """A short fingerprint of an area, so that clipping the same files to another area is a new load."""
+    import hashlib
+
+    return None if within is None else hashlib.sha256(within.wkb).hexdigest()[:16]
+
+
+def _load_national(con, path: Path, counts, *, year, within, accept_partial: bool) -> LoadSummary:
+    files_given = [path] + ([Path(counts)] if counts is not None else [])
+    centroids = next((f for f in files_given if ons.is_centroid_file(f)), None)
+    table = next((f for f in files_given if ons.is_single_year_table(f)), None)
+    if centroids is None or table is None:
+        have = "the LSOA centroids (no counts)" if centroids else "the counts by single year of age (no coordinates)"
+        need = ("--counts with the ONS single-year-of-age table (lsoa11_population_mid2019_single_year.csv.gz)"
+                if centroids else "the centroid file first, with this one as --counts")
+        raise InputFileError(files_given[-1] if len(files_given) > 1 else path,
+                             f"this is {have}: give {need}" if len(files_given) == 1 else
+                             "expected the ONS LSOA centroid file and the single-year-of-age table")
+    return run_load(con, dataset="population", loader="population:ons", paths=[centroids, table],
+                    parse=lambda: ons.parse_national(centroids, table, year=year or 2019, within=within),
+                    write=_write, options={"year": year or 2019, "area": area_key(within)},
                     accept_partial=accept_partial)

@@ -232,3 +232,15 @@ CREATE TABLE IF NOT EXISTS scenarios (
     content_hash VARCHAR NOT NULL,
     load_run_id INTEGER
 );
+
+-- fire stations matched to a list that records their duty system (Home Office), with how close the match was
+CREATE TABLE IF NOT EXISTS duty_matches (
+    site_id VARCHAR PRIMARY KEY,
+    duty_system VARCHAR NOT NULL,
+    matched_name VARCHAR NOT NULL,
+    matched_service VARCHAR,
+    distance_m DOUBLE NOT NULL,
+    name_match BOOLEAN NOT NULL,
+    source_file VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL
+);

@@ -19,7 +19,7 @@ from bluelight.analysis.coresponding import (MODEL_NAMES, Bystander, SurvivalMod
 from bluelight.analysis.demand_bands import AGE_BANDS
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.errors import AnalysisError, ConfigError
-from bluelight.services.inputs import read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
+from bluelight.services.inputs import fill_age_bands, read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import Field, Request
 from bluelight.analysis.traveltime import point_times
@@ -88,7 +88,8 @@ def read_inputs(con) -> CorespondingInputs:
     amb = read_sites(con, services=["ambulance"])
     if fire.empty or amb.empty:
         raise AnalysisError("co-responding needs open fire and ambulance stations in the warehouse")
-    return CorespondingInputs(read_population_by_age(con), read_incident_demand(con, categories=MEDICAL_CATEGORIES),
+    zones, _ = fill_age_bands(read_population_by_age(con))
+    return CorespondingInputs(zones, read_incident_demand(con, categories=MEDICAL_CATEGORIES),
                               fire, amb, read_population(con))
 
 

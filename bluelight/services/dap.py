@@ -22,7 +22,7 @@ from bluelight.analysis.demand_bands import (BAND_HOURS, TimeBand, all_bands, ex
 from bluelight.analysis.speeds import SpeedProfile, turnout_s
 from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.geo import to_wgs84
-from bluelight.services.inputs import read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
+from bluelight.services.inputs import fill_age_bands, read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import Field, Request
 from bluelight.analysis.traveltime import point_times
@@ -152,9 +152,10 @@ def _of_category(incidents: pd.DataFrame, category: str) -> tuple[pd.DataFrame, 
 def band_demand(con, band: TimeBand, request: DapRequest, *,
                 rates_path: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained."""
-    zones = read_population_by_age(con)
+    zones, filled = fill_age_bands(read_population_by_age(con))
     if zones.empty:
-        raise AnalysisError("the warehouse has no population zones: load population first")
+        raise AnalysisError("the warehouse has no population zones: load population first "
+                            "(bluelight etl population, or bluelight etl region)")
     incidents = read_incident_times(con, service="ambulance")
     use_observed = request.demand == "observed" or (request.demand == "auto" and not incidents.empty)
     if request.demand == "observed" and incidents.empty:
@@ -163,7 +164,8 @@ def band_demand(con, band: TimeBand, request: DapRequest, *,
         rates = load_rates(rates_path or config_file(DEMAND_RATES))
         w = expected_demand(zones, rates, band, category=request.category)
         info = {"kind": "expected", "method": "population by age x per-person rates x weekly profile",
-                "category": request.category, "rates": rates.to_dict(), "band_share_of_year": rates.band_share(band)}
+                "category": request.category, "rates": rates.to_dict(), "band_share_of_year": rates.band_share(band),
+                **({"age_bands_filled": filled} if filled else {})}
         return zones.assign(weight=w), info
     week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
     weeks = len(np.unique(week))                       # the observation span, whatever the category

@@ -6,6 +6,9 @@ and the same figure from the command line come from the same reads.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pandas as pd
 import shapely
@@ -121,3 +124,39 @@ def read_targets(con, *, service: str, categories=None) -> pd.DataFrame:
         params += list(categories)
     return con.execute(f"SELECT target_id, category, statistic, threshold_s, goal, description, source FROM targets "
                        f"WHERE {' AND '.join(where)} ORDER BY target_id", params).df()
+
+
+def warehouse_profile(con) -> str | None:
+    """The speed profile a region load chose for this warehouse (``bluelight etl region``), if any."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'speed_profile'").fetchone()
+    except duckdb.Error:          # a warehouse older than its meta table: no recorded choice
+        return None
+    return row[0] if row else None
+
+
+def session_profile(con, requested: str | None):
+    """The profile a session uses: the one asked for, else the warehouse's recorded choice, else the latest."""
+    from bluelight.analysis.speeds import load_profile
+
+    return load_profile(requested or warehouse_profile(con))
+
+
+def fill_age_bands(zones: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Zones whose age bands are missing get their total split by the configured age structure.
+
+    Returns the zones and a note saying how many were filled (None if none was).
+    """
+    from bluelight.config import load_config
+
+    bands = [b for b in AGE_COLUMNS if b != "all"]
+    empty = zones[bands].isna().all(axis=1) & zones["pop_total"].notna()
+    if not empty.any():
+        return zones, None
+    doc, source = load_config("population.yaml")
+    shares = doc["age_shares_when_missing"]
+    out = zones.copy()
+    for b in bands:
+        out.loc[empty, b] = out.loc[empty, "pop_total"] * float(shares[b])
+    return out, (f"{int(empty.sum())} of {len(zones)} zones have totals but no age bands: their totals are split "
+                 f"by the age structure in {Path(source).name} ({doc['sources']['age_shares_when_missing']})")

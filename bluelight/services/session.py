@@ -127,7 +127,9 @@ class Session:
         self.cutoff_s = float(cutoff_s)
         self.max_snap_m = float(max_snap_m)
         self.variability = Variability.from_profile(profile.variability)
-        self.access_speed_mps = float(getattr(profile, "access_speed_mps", None) or DEFAULT_ACCESS_SPEED_MPS)
+        # the leg from the road to a demand point at the profile's minor-road pace, as the calibration charged it
+        minor_kph = profile.highway_kph.get("residential", profile.highway_kph.get("default"))
+        self.access_speed_mps = float(minor_kph) / 3.6 if minor_kph else DEFAULT_ACCESS_SPEED_MPS
         self._lock = threading.RLock()
         self._net = None
         self._times: TravelTimeCache | None = None

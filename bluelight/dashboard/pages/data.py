@@ -9,15 +9,27 @@ from bluelight.dashboard import figures
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 
+#: (what, licence, link, words in a loaded file's path that show it is loaded)
 LICENCES = [
     ("OpenStreetMap roads and tagged stations", f"{OSM_ATTRIBUTION}; Open Database Licence 1.0",
-     "https://www.openstreetmap.org/copyright"),
+     "https://www.openstreetmap.org/copyright", (".osm", ".pbf", ".graphml", "osm")),
     ("London Fire Brigade stations, property and incident records", f"London Fire Brigade. {OGL_ATTRIBUTION}",
-     "https://data.london.gov.uk/"),
-    ("Metropolitan Police stations 2013, London Ambulance Service stations", OGL_ATTRIBUTION, "https://data.london.gov.uk/"),
+     "https://data.london.gov.uk/", ("lfb_",)),
+    ("Metropolitan Police stations 2013, London Ambulance Service stations", OGL_ATTRIBUTION,
+     "https://data.london.gov.uk/", ("met_police", "las_ambulance")),
     ("ONS population estimates and LSOA boundaries", f"Office for National Statistics. {OGL_ATTRIBUTION}. "
-     "Contains OS data © Crown copyright and database right", "https://www.ons.gov.uk/"),
+     "Contains OS data © Crown copyright and database right", "https://www.ons.gov.uk/", ("population", "lsoa")),
+    ("Local authority boundaries", f"Office for National Statistics. {OGL_ATTRIBUTION}. Contains OS data © Crown "
+     "copyright and database right", "https://geoportal.statistics.gov.uk/", ("local_authorities", "boroughs")),
+    ("Home Office fire station lists (duty systems, locations)", f"Home Office. {OGL_ATTRIBUTION}",
+     "https://www.gov.uk/government/collections/fire-statistics", ("fire_stations_england", "duty_and_coresponder")),
 ]
+
+
+def loaded_licences(file_paths) -> list[tuple[str, str, str]]:
+    """The licences of the sources actually loaded (from the load history's file paths)."""
+    text = " ".join(str(p).lower() for p in file_paths)
+    return [(name, lic, url) for name, lic, url, words in LICENCES if any(w in text for w in words)]
 
 
 def layout(wh: Warehouse, session):
@@ -50,7 +62,8 @@ def layout(wh: Warehouse, session):
             figures.frame_table(wh.targets(), table_id="data-targets", page_size=12)]),
         html.Div(className="panel", children=[
             html.H3("Licences and attribution"),
-            html.Ul([html.Li([html.B(name + ": "), text, " ", html.A(url, href=url)]) for name, text, url in LICENCES])]),
+            html.Ul([html.Li([html.B(name + ": "), text, " ", html.A(url, href=url)])
+                     for name, text, url in loaded_licences(wh.load_runs()["file_path"])])]),
     ])
 
 
