@@ -71,7 +71,7 @@ def capacity(service: str, host: pd.Series, rules: SpaceRules | None) -> str:
 
 def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, ServiceCover], *,
                max_travel_s: float, variability: Variability | None = None,
-               space: SpaceRules | None = None) -> pd.DataFrame:
+               space: SpaceRules | None = None, between_s: np.ndarray | None = None) -> pd.DataFrame:
     """Rank every pair (A into B) of sites of different services with B within ``max_travel_s`` of A.
 
     Parameters
@@ -83,13 +83,15 @@ def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, Ser
         Drive times from each site (rows) to every node, within a cutoff of at least ``max_travel_s``.
     covers
         Per service, its coverage model over its own sites.
+    between_s
+        Drive from each site to each other (default: to the other sites' network nodes).
     """
     if site_times.cutoff_s < max_travel_s:
         raise AnalysisError(f"site_times were computed to {site_times.cutoff_s:.0f} s, less than max_travel_s")
     if len(sites) != site_times.stored.shape[0]:
         raise AnalysisError("sites and site_times must have the same rows")
     nodes = site_times.source_nodes
-    between = site_times.dense(nodes)          # between[a, b]: drive from site a to site b
+    between = site_times.dense(nodes) if between_s is None else np.asarray(between_s, float)   # a to b
     base = {s: summarise(evaluate(c.model), c.weight, c.threshold_s, variability=variability)
             for s, c in covers.items()}
     rows = []

@@ -111,7 +111,7 @@ class Links:
 
 def snap_to_segments(network: RoadNetwork, x_m, y_m, *, edge_geoms=None, tree=None,
                      max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                     access_speed_mps: float = DEFAULT_ACCESS_SPEED_MPS) -> Links:
+                     access_speed_mps: float = DEFAULT_ACCESS_SPEED_MPS, source: bool = False) -> Links:
     """Snap points to the nearest road segment (a point on an edge), not the nearest node.
 
     In the countryside nodes are far apart along long roads, so a point 50 m
@@ -129,6 +129,12 @@ def snap_to_segments(network: RoadNetwork, x_m, y_m, *, edge_geoms=None, tree=No
         Points further than this from every road are off-network.
     access_speed_mps
         Speed of the leg from the road to the point.
+    source
+        Points that are left (stations), not reached: the links then say how
+        long the point takes to reach each end of its edge (forward to ``v``,
+        back to ``u`` where the road is two-way). A source and a target on the
+        same edge are joined through an end node, an overestimate where
+        junctions are far apart.
 
     Examples
     --------
@@ -174,9 +180,14 @@ def snap_to_segments(network: RoadNetwork, x_m, y_m, *, edge_geoms=None, tree=No
     access = d / access_speed_mps
     tt = network.travel_time_s[e_idx]
     back = np.asarray(network.graph[v, u]).ravel()     # the reverse arc's time, 0 where the road is one-way
-    node_a[p_idx], extra_a[p_idx] = u, f * tt + access
     two_way = back > 0
-    node_b[p_idx[two_way]] = v[two_way]
-    extra_b[p_idx[two_way]] = (1.0 - f[two_way]) * back[two_way] + access[two_way]
+    if source:              # leave forward to v, or back to u along the reverse edge
+        node_a[p_idx], extra_a[p_idx] = v, (1.0 - f) * tt + access
+        node_b[p_idx[two_way]] = u[two_way]
+        extra_b[p_idx[two_way]] = f[two_way] * back[two_way] + access[two_way]
+    else:                   # arrive from u along the edge, or from v along the reverse edge
+        node_a[p_idx], extra_a[p_idx] = u, f * tt + access
+        node_b[p_idx[two_way]] = v[two_way]
+        extra_b[p_idx[two_way]] = (1.0 - f[two_way]) * back[two_way] + access[two_way]
     dist[p_idx] = d
     return Links(node_a, extra_a, node_b, extra_b, dist)

@@ -173,3 +173,39 @@ def point_times(times: SiteTimes, links) -> np.ndarray:
         out[:, two] = np.minimum(out[:, two], times.dense(links.node_b[two]) + links.extra_b_s[two][None, :])
     out[:, links.node_a < 0] = np.inf
     return out
+
+
+def times_from_links(times_of, links, *, cutoff_s: float) -> SiteTimes:
+    """Drive times from sources sitting on road segments: the better of leaving by either end of the edge.
+
+    ``times_of(nodes)`` gives node-based :class:`SiteTimes` (a cache's); each
+    source's row is the element-wise minimum of its end nodes' rows plus the
+    time to reach them (``links``, made with ``source=True``), kept within
+    ``cutoff_s``. Sources off the network get empty rows.
+    """
+    n = len(links.node_a)
+    on = links.node_a >= 0
+    ta = times_of(np.where(on, links.node_a, 0))
+    n_nodes = ta.stored.shape[1]
+    big = float(cutoff_s) + float(np.nanmax(np.where(np.isfinite(links.extra_a_s), links.extra_a_s, 0.0), initial=0.0)) \
+        + float(np.nanmax(np.where(np.isfinite(links.extra_b_s), links.extra_b_s, 0.0), initial=0.0)) + 10.0
+
+    def flipped(stored: sparse.csr_matrix, extra: np.ndarray) -> sparse.csr_matrix:
+        m = stored.tocsr(copy=True)
+        m.data = big - (m.data + np.repeat(extra, np.diff(m.indptr)))
+        return m
+
+    best = flipped(ta.stored, np.where(on, links.extra_a_s, 0.0))
+    best = sparse.diags(on.astype(float)) @ best                     # empty rows off the network
+    two = on & (links.node_b >= 0)
+    if two.any():
+        rows = np.flatnonzero(two)
+        tb = times_of(links.node_b[rows])
+        place = sparse.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(n, len(rows)))
+        best = best.maximum(place @ flipped(tb.stored, links.extra_b_s[rows]))
+    best = best.tocsr()
+    best.data = big - best.data                                      # back to time + 1
+    best.data[best.data > cutoff_s + 1.0] = 0.0
+    best.eliminate_zeros()
+    return SiteTimes(np.where(on, links.node_a, -1), best.reshape((n, n_nodes)).tocsr(), float(cutoff_s),
+                     ta.network_key)

@@ -101,9 +101,10 @@ def parse_lfb_incidents(path: Path, frame: pd.DataFrame) -> Parsed:
         rejects.append(Reject(int(row), "DateOfCall", f"{frame.at[row, 'DateOfCall']} {frame.at[row, 'TimeOfCall']}",
                               "not a date and time"))
     out["hour_of_day"] = out["call_time"].dt.hour.astype("Int64")
+    blank = pd.Series("", index=frame.index)
     cats = [lfb_category(g, s, t, p) for g, s, t, p in zip(
-        frame["IncidentGroup"], frame["StopCodeDescription"], frame.get("SpecialServiceType", ""),
-        frame.get("PropertyCategory", ""))]
+        frame["IncidentGroup"], frame["StopCodeDescription"], frame.get("SpecialServiceType", blank),
+        frame.get("PropertyCategory", blank))]
     out["category"] = [c for c, _ in cats]
     out["category_detail"] = [d for _, d in cats]
     out["priority"] = None

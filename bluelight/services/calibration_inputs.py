@@ -42,5 +42,12 @@ def observations_from_file(con, network: RoadNetwork, path: Path, *,
     access = snap_inc.distance_m + snap_st.distance_m
     obs = Observations(snap_st.node[inside], snap_inc.node[inside], inc["first_arrival_s"].to_numpy(float)[inside],
                        straight[inside], access[inside])
+    places = len({(round(e), round(n)) for e, n in zip(inc["easting"][inside], inc["northing"][inside])})
+    counts["distinct_locations"] = places
+    if counts["used"] and places < max(10, 0.2 * counts["used"]):
+        counts["warning"] = (f"the {counts['used']} incidents used sit at only {places} distinct locations (one point "
+                             "per area?): drive times to them are not the incidents' own, so the error measured "
+                             "says little about the model")
+        log.warning("%s: %s", path, counts["warning"])
     log.info("calibration observations: %s", counts)
     return obs, counts

@@ -17,6 +17,7 @@ from bluelight.analysis.coverage import build_coverage_model
 from bluelight.errors import ConfigError
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
 from bluelight.services.requests import Field, Request
+from bluelight.analysis.traveltime import point_times
 from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.config import config_file, read_yaml
 from bluelight.standards import DEFAULT_STANDARD
@@ -66,10 +67,11 @@ def _candidates(session: Session, request: CandidatesRequest) -> dict:
     sites = session.read(lambda cur: read_sites(cur, services=list(services)))
     sites = sites.merge(session.read(read_estates)[["site_id", "running_cost_gbp_pa", "disposal_value_gbp", "bays",
                                                     "floor_area_m2"]], on="site_id", how="left")
-    snap = session.snap(sites)
-    sites = sites[snap.on_network].reset_index(drop=True).assign(node=snap.node[snap.on_network])
+    placed = session.place_sites(sites.reset_index(drop=True))
+    sites = placed[placed["node"] >= 0].reset_index(drop=True)
     sites["turnout_s"] = site_turnouts(sites, profile)
-    times = session.times(sites["node"].to_numpy())
+    times = session.site_times(sites)
+    between = point_times(times, frame_links(session.with_links(sites)))    # drive from each site to each other
     pop = session.demand(DemandSpec())
     targets = session.read(lambda cur: cur.execute("SELECT target_id, statistic, goal FROM targets").df()
                            ).set_index("target_id")
@@ -81,14 +83,15 @@ def _candidates(session: Session, request: CandidatesRequest) -> dict:
         threshold, target_id = DEFAULT_STANDARD[service]
         statistic = targets.at[target_id, "statistic"] if target_id in targets.index else "mean"
         goal = targets.at[target_id, "goal"] if target_id in targets.index else None
-        model = build_coverage_model(session.times(sites.loc[own, "node"].to_numpy()),
+        model = build_coverage_model(session.site_times(sites.loc[own]),
                                      sites.loc[own, "turnout_s"].to_numpy(), pop["node"].to_numpy(),
                                      links=frame_links(pop))
         covers[service] = ServiceCover(model, sites.loc[own, "site_id"].tolist(), pop["weight"].to_numpy(), threshold,
                                        "mean" if statistic == "mean" else "share",
                                        None if goal is None or not np.isfinite(goal) else float(goal))
     space, space_sources = load_space_rules()
-    ranked = candidates(sites, times, covers, max_travel_s=max_travel_s, variability=session.variability, space=space)
+    ranked = candidates(sites, times, covers, max_travel_s=max_travel_s, variability=session.variability, space=space,
+                        between_s=between)
     total = len(ranked)
     if limit:
         ranked = ranked.head(limit)

@@ -102,13 +102,15 @@ def expected_arrests(zones: pd.DataFrame, params: CorespondingParams) -> np.ndar
 def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray, snap, times, place) -> tuple:
     """Points on the network, and their response from each station on it (demand x station, inf unreached).
 
-    ``place(points)`` adds the points' road-segment links; ``snap(stations)`` snaps stations to nodes.
+    ``place(points)`` puts the points on their road segments, ``snap(stations)``
+    the stations on theirs, and ``times(stations)`` gives the stations' drive times.
     """
     placed = place(points)
     pts = placed[placed["node"] >= 0].reset_index(drop=True)
-    ss = snap(stations)
-    st = stations[ss.on_network].reset_index(drop=True)
-    t = point_times(times(ss.node[ss.on_network]), frame_links(pts)).T + offset_s[ss.on_network][None, :]
+    at = snap(stations.reset_index(drop=True))
+    on = at["node"].to_numpy() >= 0
+    st = stations.reset_index(drop=True)[on].reset_index(drop=True)
+    t = point_times(times(at[on]), frame_links(pts)).T + offset_s[on][None, :]
     return pts, st, t
 
 
@@ -263,7 +265,7 @@ def run_coresponding(session: Session, request: CorespondingRequest = Corespondi
         if expected_arrests(inputs.zones, params).sum() <= 0:
             raise AnalysisError("no population by age band is loaded, so there are no expected cardiac arrests: "
                                 "load population with age bands (bluelight etl population)")
-        return analyse(inputs, params, session.profile, snap=session.snap, times=session.times,
+        return analyse(inputs, params, session.profile, snap=session.place_sites, times=session.site_times,
                        place=session.with_links,
                        enrolled=list(request.stations) or None, n_curve=request.n_curve)
     return session.cached(("coresponding", request), build)

@@ -194,25 +194,25 @@ def band_demand(con, band: TimeBand, request: DapRequest, *,
 
 
 def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,
-                  rules: DapRules, profile: SpeedProfile, snap: Callable,
-                  times: Callable, place: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
+                  rules: DapRules, profile: SpeedProfile, place_sites: Callable,
+                  site_times: Callable, place: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
     """Response matrices from candidate posts (standby activation) and existing stations to demand points.
 
-    ``snap(frame)`` snaps posts and stations to nodes (``node``, ``on_network``);
-    ``place(frame)`` adds demand points' road-segment links; ``times(nodes)``
-    returns :class:`analysis.traveltime.SiteTimes`. Demand, candidates and
+    ``place_sites(frame)`` puts posts and stations on their road segments and
+    ``site_times(frame)`` gives their drive times (:class:`SiteTimes`);
+    ``place(frame)`` puts demand points on theirs. Demand, candidates and
     stations off the road network are dropped (the caller reports them).
     """
     pts = place(points)
     pts = pts[(pts["node"] >= 0) & (pts["weight"] > 0)].reset_index(drop=True)
-    cs = snap(candidates)
-    cands = candidates[cs.on_network].assign(node=cs.node[cs.on_network]).reset_index(drop=True)
-    fs = snap(fixed)
-    stations = fixed[fs.on_network].assign(node=fs.node[fs.on_network]).reset_index(drop=True)
+    cands = place_sites(candidates.reset_index(drop=True))
+    cands = cands[cands["node"] >= 0].reset_index(drop=True)
+    stations = place_sites(fixed.reset_index(drop=True))
+    stations = stations[stations["node"] >= 0].reset_index(drop=True)
     standby = turnout_s("ambulance", profile, standby=True)
     links = frame_links(pts)
-    cand_s = point_times(times(cands["node"].to_numpy()), links).T + standby
-    fixed_s = point_times(times(stations["node"].to_numpy()), links).T + site_turnouts(stations, profile)[None, :]
+    cand_s = point_times(site_times(cands), links).T + standby
+    fixed_s = point_times(site_times(stations), links).T + site_turnouts(stations, profile)[None, :]
     available = rules.open_in_band(cands["hours_current"], band) if len(cands) else np.zeros(0, bool)
     cands = cands.assign(open_in_band=available, activation_s=standby)
     return DapProblem(cand_s, fixed_s, pts["weight"].to_numpy(float), available), pts, cands
@@ -277,8 +277,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
         pts, info = session.cached(("band_demand", band, request.demand, request.category),
                                    lambda: session.read(lambda cur: band_demand(cur, band, request)))
         problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=session.profile,
-                                                  snap=session.snap, times=session.times,
-                                                  place=session.with_links)
+                                                  place_sites=session.place_sites,
+                                                  site_times=session.site_times, place=session.with_links)
         if problem.weight.sum() <= 0:
             raise AnalysisError(f"no {request.category} demand on the road network in the {band.name} band: "
                                 "load population (with age bands) or ambulance incidents first")

@@ -17,7 +17,8 @@ from bluelight.analysis.facility_siting import rank_single, site_facilities
 from bluelight.errors import AnalysisError
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import Field, Request
-from bluelight.services.session import Session
+from bluelight.analysis.traveltime import point_times
+from bluelight.services.session import Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 
 
@@ -92,11 +93,13 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
     cands = cands.merge(session.read(read_estates)[["site_id", "running_cost_gbp_pa"]], on="site_id", how="left")
     if points is not None:
         cands = pd.concat([cands, candidate_points(points)], ignore_index=True)
-    us, cs = session.snap(user_sites), session.snap(cands)
-    user_sites, cands = user_sites[us.on_network].reset_index(drop=True), cands[cs.on_network].reset_index(drop=True)
+    users_at = session.place_sites(user_sites.reset_index(drop=True))
+    cands_at = session.with_links(cands.reset_index(drop=True))
+    us_on, cs_on = users_at["node"].to_numpy() >= 0, cands_at["node"].to_numpy() >= 0
+    user_sites, cands = users_at[us_on].reset_index(drop=True), cands_at[cs_on].reset_index(drop=True)
     if cands.empty:
         raise AnalysisError("no candidate is on the road network")
-    times = session.times(us.node[us.on_network]).dense(cs.node[cs.on_network])
+    times = point_times(session.site_times(user_sites), frame_links(cands))
     trips = np.full(len(user_sites), float(trips_per_year))
     cost = cands["running_cost_gbp_pa"].to_numpy(float)
     ranked = rank_single(times, trips, annual_cost_gbp=cost, value_of_time_gbp_per_hour=value_of_time_gbp_per_hour)
@@ -106,8 +109,8 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
     plan = site_facilities(times, trips, k, objective=objective, annual_cost_gbp=cost)
     chosen = cands.iloc[plan.chosen]
     return {"profile": profile.key, "users": len(user_sites), "user_services": list(users),
-            "users_off_network": int((~us.on_network).sum()), "candidates": len(cands),
-            "candidates_off_network": int((~cs.on_network).sum()), "trips_per_user_per_year": trips_per_year,
+            "users_off_network": int((~us_on).sum()), "candidates": len(cands),
+            "candidates_off_network": int((~cs_on).sum()), "trips_per_user_per_year": trips_per_year,
             "k": k, "objective": objective,
             "plan": plan.as_dict() | {"chosen": chosen["site_id"].tolist(), "chosen_names": chosen["name"].tolist(),
                                       "assignment": cands["site_id"].to_numpy()[plan.assignment].tolist(),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from bluelight.analysis.isochrones import isochrones_frame
-from bluelight.analysis.traveltime import nearest_site_field
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.inputs import read_sites, site_turnouts
 from bluelight.services.requests import Field, Request
@@ -59,12 +58,12 @@ def run_isochrones(session: Session, request: IsochroneRequest):
     else:
         sites = session.read(lambda cur: read_sites(cur, services=[request.service]))
         label = f"all open {request.service} sites"
-    snap = session.snap(sites)
-    if not snap.on_network.any():
-        raise AnalysisError(f"{label}: no site within {session.max_snap_m:.0f} m of the road network")
-    used = sites[snap.on_network]
+    placed = session.place_sites(sites.reset_index(drop=True))
+    used = placed[placed["node"] >= 0].reset_index(drop=True)
+    if used.empty:
+        raise AnalysisError(f"{label}: no site within {session.max_snap_m:.0f} m of a road of the network")
     offsets = np.zeros(len(used)) if request.drive_only else site_turnouts(used, session.profile)
-    times, _ = nearest_site_field(session.network, snap.node[snap.on_network], offsets, cutoff_s=max(request.bands))
+    times, _ = session.site_field(used, offsets, cutoff_s=max(request.bands))
     source = (float(used["easting"].iloc[0]), float(used["northing"].iloc[0])) if request.site_id else None
     gdf = isochrones_frame(session.network, session.edge_geoms, times, request.bands, label=label, source_xy=source)
     gdf["measure"] = "drive time" if request.drive_only else "response (turnout + drive)"

@@ -22,7 +22,8 @@ from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variabi
 from bluelight.analysis.isochrones import isochrone_polygons
 from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SNAP_M, Links, Snapped, snap_points, snap_to_segments
 from bluelight.analysis.speeds import SpeedProfile
-from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field, point_times
+from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, point_times,
+                                           times_from_links)
 from bluelight.errors import AnalysisError
 from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
                                        site_turnouts)
@@ -198,24 +199,25 @@ class Session:
         return snap_points(self.network, np.asarray(easting, float), np.asarray(northing, float),
                            max_snap_m=self.max_snap_m)
 
-    def snap_demand(self, frame: pd.DataFrame, *, max_snap_m: float | None = None) -> Links:
-        """Demand points on their nearest road segment (within ``max_snap_m``, default the session's)."""
+    def snap_demand(self, frame: pd.DataFrame, *, max_snap_m: float | None = None, source: bool = False) -> Links:
+        """Points on their nearest road segment (within ``max_snap_m``, default the session's).
+
+        ``source``: points that are left (sites) rather than reached (demand).
+        """
         def tree():
             import shapely
             return shapely.STRtree(self.edge_geoms)
         return snap_to_segments(self.network, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
                                 edge_geoms=self.edge_geoms, tree=self._memo.get(("edge_tree",), tree),
-                                max_snap_m=max_snap_m or self.max_snap_m, access_speed_mps=self.access_speed_mps)
+                                max_snap_m=max_snap_m or self.max_snap_m, access_speed_mps=self.access_speed_mps,
+                                source=source)
 
-    def with_links(self, frame: pd.DataFrame, *, max_snap_m: float | None = None) -> pd.DataFrame:
+    def with_links(self, frame: pd.DataFrame, *, max_snap_m: float | None = None,
+                   source: bool = False) -> pd.DataFrame:
         """``frame`` with its road-segment link columns (node -1: beyond ``max_snap_m`` of every road)."""
-        links = self.snap_demand(frame, max_snap_m=max_snap_m)
+        links = self.snap_demand(frame, max_snap_m=max_snap_m, source=source)
         return frame.assign(node=links.node_a, node_b=links.node_b, extra_a_s=links.extra_a_s,
                             extra_b_s=links.extra_b_s, snap_m=links.distance_m)
-
-    def point_times(self, site_nodes, points: pd.DataFrame) -> np.ndarray:
-        """Drive times (sites x points) from network nodes to demand points on their segments."""
-        return point_times(self.times(site_nodes), frame_links(points))
 
     # -- inputs ----------------------------------------------------------------------------------------------------
     def sites(self, service: str, *, as_of: str | None = None) -> pd.DataFrame:
@@ -225,9 +227,27 @@ class Session:
             return self._placed(s)
         return self._memo.get(("sites", service, as_of), build)
 
+    def place_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
+        """Sites on their nearest road segment (leaving by either end), with their turnout (node -1: off-network)."""
+        return self._placed(sites)
+
     def _placed(self, sites: pd.DataFrame) -> pd.DataFrame:
-        snap = self.snap(sites)
-        return sites.assign(node=snap.node, snap_m=snap.distance_m, turnout=site_turnouts(sites, self.profile))
+        """Sites on their nearest road segment (leaving by either end), with their turnout."""
+        return self.with_links(sites, source=True).assign(turnout=site_turnouts(sites, self.profile))
+
+    def site_times(self, sites: pd.DataFrame) -> SiteTimes:
+        """Drive times from sites placed on their segments (rows in ``sites`` order; empty rows off-network)."""
+        return times_from_links(self.times, frame_links(sites), cutoff_s=self.cutoff_s)
+
+    def site_field(self, sites: pd.DataFrame, offsets_s: np.ndarray, *, cutoff_s: float):
+        """Fastest response to every node from any of ``sites`` (on their segments), and which site it is."""
+        links = frame_links(sites)
+        two = np.flatnonzero(links.node_b >= 0)
+        nodes = np.concatenate([links.node_a, links.node_b[two]])
+        offs = np.concatenate([offsets_s + links.extra_a_s, offsets_s[two] + links.extra_b_s[two]])
+        owner = np.concatenate([np.arange(len(links.node_a)), two])
+        times, nearest = nearest_site_field(self.network, nodes, offs, cutoff_s=cutoff_s)
+        return times, np.where(nearest >= 0, owner[np.maximum(nearest, 0)], -1)
 
     def demand(self, spec: DemandSpec, service: str | None = None) -> pd.DataFrame:
         """Demand points with their snapped node (-1 off-network); incidents are of ``service``."""
@@ -259,7 +279,7 @@ class Session:
         def build():
             on = self._on_network(self.sites(service, as_of=as_of))
             demand = self.demand(spec, service)
-            return build_coverage_model(self.times(on["node"].to_numpy()), on["turnout"].to_numpy(),
+            return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),
                                         demand["node"].to_numpy(), links=frame_links(demand))
         return self._memo.get(("model", service, spec, as_of), build)
 
@@ -286,17 +306,19 @@ class Session:
         keep = self._unchanged(base, placed)
         active = base["site_id"].isin(keep).to_numpy()
         new = placed[~placed["site_id"].isin(keep) & (placed["node"] >= 0)]
-        extra = self.times(new["node"].to_numpy()) if len(new) else None
+        extra = self.site_times(new) if len(new) else None
         r = evaluate(model, active, extra=extra, extra_turnout_s=new["turnout"].to_numpy() if len(new) else None)
         used = base.loc[active, "site_id"].tolist() + new["site_id"].tolist()
         return Evaluation(service, spec, self.demand(spec, service), r, used, self.profile.key)
 
     @staticmethod
     def _unchanged(base: pd.DataFrame, placed: pd.DataFrame) -> set[str]:
-        """Ids of baseline sites present in ``placed`` at the same node with the same turnout."""
-        merged = base[["site_id", "node", "turnout"]].merge(placed[["site_id", "node", "turnout"]], on="site_id",
-                                                            suffixes=("", "_new"))
-        same = (merged["node"] == merged["node_new"]) & np.isclose(merged["turnout"], merged["turnout_new"])
+        """Ids of baseline sites present in ``placed`` at the same place on the network with the same turnout."""
+        cols = ["site_id", "node", "node_b", "extra_a_s", "extra_b_s", "turnout"]
+        merged = base[cols].merge(placed[cols], on="site_id", suffixes=("", "_new"))
+        same = (merged["node"] == merged["node_new"]) & (merged["node_b"] == merged["node_b_new"])
+        for c in ("extra_a_s", "extra_b_s", "turnout"):
+            same &= np.isclose(merged[c], merged[f"{c}_new"]) | (np.isinf(merged[c]) & np.isinf(merged[f"{c}_new"]))
         return set(merged.loc[same, "site_id"])
 
     def response(self, sites: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -304,12 +326,12 @@ class Session:
 
         Returns the times and which sites were on the network.
         """
-        snap = self.snap(sites)
-        used = sites[snap.on_network]
-        times = self.times(snap.node[snap.on_network])
-        model = build_coverage_model(times, site_turnouts(used, self.profile), demand["node"].to_numpy(),
+        placed = self._placed(sites.reset_index(drop=True))
+        on = placed["node"].to_numpy() >= 0
+        used = placed[on]
+        model = build_coverage_model(self.site_times(used), used["turnout"].to_numpy(), demand["node"].to_numpy(),
                                      links=frame_links(demand))
-        return evaluate(model), snap.on_network
+        return evaluate(model), on
 
     def summary(self, response_s: np.ndarray | Evaluation, demand: pd.DataFrame | float | None = None,
                 threshold_s: float | None = None) -> CoverageSummary:
@@ -324,7 +346,7 @@ class Session:
         """The JSON-ready coverage of one set of sites, and the response times behind it."""
         if response_s is None:
             r, on = self.response(sites, demand)
-            on_ids = set(sites.loc[on, "site_id"])
+            on_ids = set(sites["site_id"].to_numpy()[on])
         else:
             r = response_s
             on_ids = set(self._placed(sites).query("node >= 0")["site_id"]) if len(sites) else set()
@@ -354,15 +376,15 @@ class Session:
                 if s.empty:
                     raise AnalysisError(f"site {site_id} is not an operational {service} site on the road network")
             offsets = s["turnout"].to_numpy() if include_turnout else np.zeros(len(s))
-            times, _ = nearest_site_field(self.network, s["node"].to_numpy(), offsets, cutoff_s=max(bands_s))
+            times, _ = self.site_field(s, offsets, cutoff_s=max(bands_s))
             return isochrone_polygons(self.network, self.edge_geoms, times, tuple(bands_s))
         return self._memo.get(("iso", service, tuple(bands_s), site_id, include_turnout), build)
 
     def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:
         """Mask of demand points whose fastest site is ``site_id``."""
         on = self._on_network(self.sites(service)).reset_index(drop=True)
-        winner = self._memo.get(("winner", service), lambda: nearest_site_field(
-            self.network, on["node"].to_numpy(), on["turnout"].to_numpy(), cutoff_s=self.cutoff_s)[1])
+        winner = self._memo.get(("winner", service), lambda: self.site_field(
+            on, on["turnout"].to_numpy(), cutoff_s=self.cutoff_s)[1])
         pts = self.demand(spec, service)
         idx = on.index[on["site_id"] == site_id]
         if idx.empty:

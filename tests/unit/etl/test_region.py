@@ -1,0 +1,132 @@
+"""A rural area nobody tuned to, loaded in one command: long links, far-off centroids, on-call duty, no London."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from bluelight.cli import main
+from bluelight.geo import to_bng, to_wgs84
+
+#: a stretch of Lincolnshire: a secondary road west to east with nodes 4 km apart, and two side roads
+ROAD_LAT, LON0, LON1 = 53.10, -0.60, -0.20
+
+
+def _osm(path, *, with_station=True):
+    lons = np.linspace(LON0, LON1, 8)
+    nodes = [(i + 1, lon, ROAD_LAT) for i, lon in enumerate(lons)]
+    nodes += [(101, lons[2], ROAD_LAT + 0.04), (102, lons[5], ROAD_LAT - 0.04)]
+    ways = [(1, [n[0] for n in nodes[:8]], "secondary"), (2, [3, 101], "unclassified"), (3, [6, 102], "unclassified")]
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    xml += [f'<node id="{i}" lat="{lat:.6f}" lon="{lon:.6f}" version="1"/>' for i, lon, lat in nodes]
+    if with_station:
+        xml.append(f'<node id="900" lat="{ROAD_LAT + 0.0005:.6f}" lon="{lons[1] + 0.001:.6f}" version="1">'
+                   '<tag k="amenity" v="fire_station"/><tag k="name" v="Ruskington Fire Station"/></node>')
+    for w, refs, hw in ways:
+        xml.append(f'<way id="{w}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs)
+                   + f'<tag k="highway" v="{hw}"/></way>')
+    path.write_text("\n".join(xml + ["</osm>"]))
+    return path, lons
+
+
+def _data_dir(root, lons, *, population=True):
+    """A data directory with the national files' layouts: five LSOAs 150 m off the road, far from any node."""
+    pop = root / "england" / "population"
+    pop.mkdir(parents=True)
+    codes = [f"E0100{i:04d}" for i in range(5)]
+    xs = [(lons[k] + lons[k + 1]) / 2 for k in range(5)]          # midway between nodes 4 km apart
+    e, n = to_bng(xs, [ROAD_LAT] * 5)
+    lon, lat = to_wgs84(e, np.asarray(n) + 150.0)
+    if population:
+        rows = ["X,Y,objectid,lsoa11cd,lsoa11nm"] + [f"{a},{b},{i},{c},North Kesteven 00{i}A"
+                                                     for i, (a, b, c) in enumerate(zip(lon, lat, codes))]
+        (pop / "lsoa11_population_weighted_centroids.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+        header = ["LSOA Code", "LSOA Name", "LA Code (2019 boundaries)", "LA name (2019 boundaries)", "All Ages"]
+        header += [str(a) for a in range(90)] + ["90+"]
+        lines = ["Contents,,,", "", '"Table SAPE22DT2: Mid-2019 Population Estimates",,', ",".join(header)]
+        for i, c in enumerate(codes):
+            ages = [10 + i] * 91
+            lines.append(",".join([c, f"North Kesteven 00{i}A", "E07000139", "North Kesteven",
+                                   f'"{sum(ages):,}"' if sum(ages) > 999 else str(sum(ages))] + [str(a) for a in ages]))
+        with gzip.open(pop / "lsoa11_population_mid2019_single_year.csv.gz", "wt", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+    st = root / "england" / "stations"
+    st.mkdir(parents=True)
+    se, sn = to_bng([lons[1] + 0.001], [ROAD_LAT + 0.0005])
+    (st / "fire_stations_duty_and_coresponder.csv").write_text(
+        "fire-station,station_name,postcode,uprn,fire-duty-type,fire-co-responder-station,fire-authority,start-date,"
+        "end-date,FRS_FULLNAME,STATION_NAME,STATION_EASTING,STATION_NORTHING\n"
+        f"1,Ruskington,NG34 9AA,,Retained,no,40,,,Lincolnshire,Ruskington,{se[0] + 40:.0f},{sn[0]:.0f}\n")
+    return root
+
+
+def _json(capsys, argv):
+    capsys.readouterr()
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, (json.loads(out.out) if code == 0 and out.out.strip().startswith("{") else out.err)
+
+
+def test_rural_area_loads_and_is_on_the_network(tmp_path, monkeypatch, capsys):
+    osm, lons = _osm(tmp_path / "rural.osm")
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(_data_dir(tmp_path / "data", lons)))
+    wh = str(tmp_path / "w.duckdb")
+    code, report = _json(capsys, ["etl", "region", "--roads", str(osm), "--warehouse", wh, "--json"])
+    assert code == 0 and report["speed_profile"] == "national_v1"
+    steps = {s["step"]: s for s in report["steps"]}
+    assert steps["population"]["status"] == "loaded" and "5 LSOAs" in steps["population"]["found"]
+    assert "1 of 1 fire stations matched" in steps["fire duty systems"]["found"]
+    code, cov = _json(capsys, ["coverage", "--service", "fire", "--threshold-s", "600", "--warehouse", wh, "--json"])
+    assert code == 0 and cov["profile"] == "national@1"
+    s = cov["baseline"]["summary"]
+    assert s["demand_off_network"] == 0 and s["demand_on_network"] == s["demand_total"] > 0   # >= 95% on network
+    # the centroids are 2 km from the nearest junction: snapped to nodes, they would all be off the network
+    from bluelight.etl.warehouse import connect
+    from bluelight.services.inputs import session_profile
+    from bluelight.services.session import DemandSpec, Session
+
+    con = connect(wh, read_only=True)
+    session = Session.over(con, session_profile(con, None))
+    pts = session.demand(DemandSpec())
+    assert (session.snap(pts).distance_m > 1000).all() and (pts["snap_m"] < 200).all()
+    assert session.network.rural.mean() > 0.9                        # sparse roads: rural speeds
+    fire = session.sites("fire")
+    assert fire["duty_system"].tolist() == ["on_call"] and fire["turnout"].iloc[0] == 300.0
+    con.close()
+    code, _ = _json(capsys, ["isochrones", "--service", "fire", "--bands", "300,600", "--out",
+                             str(tmp_path / "iso.geojson"), "--warehouse", wh])
+    assert code == 0
+    code, plan = _json(capsys, ["dap", "--k", "1", "--candidates", "fire", "--warehouse", wh, "--json"])
+    assert code == 0 and plan["profile"] == "national@1"
+    code, cr = _json(capsys, ["coresponding", "--warehouse", wh, "--json"])
+    assert code != 0 and "ambulance" in cr                          # no ambulance station: said, not crashed
+
+
+def test_a_region_without_population_refuses_to_report_from_zero_demand(tmp_path, monkeypatch, capsys):
+    osm, lons = _osm(tmp_path / "rural.osm")
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(_data_dir(tmp_path / "data", lons, population=False)))
+    wh = str(tmp_path / "w.duckdb")
+    code, report = _json(capsys, ["etl", "region", "--roads", str(osm), "--warehouse", wh, "--json"])
+    pop = {s["step"]: s for s in report["steps"]}["population"]
+    assert code == 0 and pop["status"] == "skipped" and "bluelight etl population" in pop["missing"]
+    for argv in (["coverage", "--service", "fire", "--threshold-s", "600"], ["dap", "--k", "1", "--candidates", "fire"]):
+        code, err = _json(capsys, [*argv, "--warehouse", wh, "--json"])
+        assert code == 2 and "population" in err and "load" in err, err
+
+
+def test_population_with_totals_only_uses_the_stated_age_structure(tmp_path, capsys, write):
+    osm, lons = _osm(tmp_path / "rural.osm")
+    wh = str(tmp_path / "w.duckdb")
+    assert main(["etl", "roads", str(osm), "--warehouse", wh]) == 0
+    e, n = to_bng([lons[2]], [ROAD_LAT])
+    path = write("pop.csv", f"zone_code,pop_total,easting,northing\nZ1,1000,{e[0]:.0f},{n[0] + 100:.0f}\n")
+    assert main(["etl", "population", str(path), "--warehouse", wh]) == 0
+    assert main(["etl", "sites-from-osm", str(osm), "--warehouse", wh]) == 0
+    code, plan = _json(capsys, ["dap", "--k", "1", "--candidates", "fire", "--demand", "expected", "--warehouse", wh,
+                                "--json"])
+    assert code == 0
+    demand = plan["bands"]["all"]["demand"]
+    assert "no age bands" in demand["age_bands_filled"] and plan["bands"]["all"]["demand_total"] > 0
