@@ -22,8 +22,7 @@ from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variabi
 from bluelight.analysis.isochrones import isochrone_polygons
 from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SNAP_M, Links, Snapped, snap_points, snap_to_segments
 from bluelight.analysis.speeds import SpeedProfile
-from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, point_times,
-                                           times_from_links)
+from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, times_from_links)
 from bluelight.errors import AnalysisError
 from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
                                        site_turnouts)
