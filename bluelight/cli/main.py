@@ -121,19 +121,29 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
 
 
 @etl.command("region")
-@click.option("--roads", "roads", required=True, type=click.Path(path_type=Path),
+@click.option("--roads", "roads", default=None, type=click.Path(path_type=Path),
               help="OpenStreetMap extract of the area (.osm.pbf, .osm, .osm.bz2), clipped or not.")
-@click.option("--name", default=None, help="A name for the area (default: the file's).")
+@click.option("--name", default=None,
+              help="The area (a county or unitary authority, e.g. 'Rutland'); without --roads its extract is "
+                   "downloaded from the publisher (bluelight/config/region_sources.yaml), checksum-checked.")
 @warehouse_option
 @json_option
 def etl_region(roads, name, warehouse, as_json) -> None:
     """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
     from bluelight.etl.region import load_region
-    from bluelight.settings import configured_data_dir
+    from bluelight.settings import cache_dir, configured_data_dir
 
+    if roads is None and name is None:
+        raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")
     source = configured_data_dir()
+    data_dir = source.path if source else None
+    if roads is None or data_dir is None:
+        from bluelight.etl.fetch import fetch_national, fetch_osm
+
+        roads = roads or fetch_osm(name, cache_dir())
+        data_dir = data_dir or fetch_national(cache_dir())
     with _closing(warehouse) as con:
-        report = load_region(con, roads, data_dir=source.path if source else None, name=name)
+        report = load_region(con, roads, data_dir=data_dir, name=name)
     if as_json:
         _emit(report.as_dict(), True)
         return
