@@ -317,7 +317,21 @@ def synthetic(nodes, seed, out) -> None:
 
 
 profile_option = click.option("--profile", default=None,
-                              help="Speed profile name or YAML path (default: the latest calibrated version).")
+                              help="Speed profile name or YAML path (default: the area's, else the latest calibrated).")
+
+
+def snap_option(fn):
+    """``--max-snap-m``, from the one field every command and page shares."""
+    from bluelight.services.requests import SNAP_FIELD
+
+    return click.option(SNAP_FIELD.option, "max_snap_m", default=None, metavar="N",
+                        help=f"{SNAP_FIELD.help} [default: {SNAP_FIELD.default:g}] Allowed: {SNAP_FIELD.range_text()}.")(fn)
+
+
+def _snap(value) -> float:
+    from bluelight.services.requests import SNAP_FIELD
+
+    return SNAP_FIELD.default if value is None else SNAP_FIELD.parse(value)
 
 
 def request_options(request_cls, *, skip: tuple[str, ...] = ()):
@@ -387,7 +401,8 @@ def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
     request = parsed(CoverageRequest, options)
     scen = load_scenario(scenario_file) if scenario_file else None
     with _reading(warehouse) as con:
-        result = run_coverage(_session(con, profile, cutoff_s=request.cutoff_s), request, scenario=scen)
+        result = run_coverage(_session(con, profile, cutoff_s=request.cutoff_s, max_snap_m=request.max_snap_m),
+                              request, scenario=scen)
     if as_json:
         _emit(result, True)
         return
@@ -407,9 +422,10 @@ def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
 @request_options(IsochroneRequest)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output .geojson (WGS84) or .gpkg (EPSG:27700).")
+@snap_option
 @profile_option
 @warehouse_option
-def isochrones(out, profile, warehouse, **options) -> None:
+def isochrones(max_snap_m, out, profile, warehouse, **options) -> None:
     """Isochrone polygons for a site or a whole service, written as GeoJSON or GeoPackage."""
     from bluelight.services.isochrones import run_isochrones
 
@@ -418,7 +434,7 @@ def isochrones(out, profile, warehouse, **options) -> None:
     if suffix not in {".geojson", ".json", ".gpkg"}:
         raise ConfigError(f"--out must end in .geojson or .gpkg, got {out.name}")
     with _reading(warehouse) as con:
-        gdf = run_isochrones(_session(con, profile, cutoff_s=max(request.bands)), request)
+        gdf = run_isochrones(_session(con, profile, cutoff_s=max(request.bands), max_snap_m=_snap(max_snap_m)), request)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.stem}.partial{out.suffix}")
     if suffix == ".gpkg":
@@ -467,17 +483,18 @@ def scenario() -> None:
 @scenario.command("run")
 @click.argument("file", type=click.Path(path_type=Path))
 @request_options(AppraisalRequest)
+@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def scenario_run(file, profile, warehouse, as_json, **options) -> None:
+def scenario_run(max_snap_m, file, profile, warehouse, as_json, **options) -> None:
     """Before and after cover of every service the scenario touches, areas that gain and lose, and NPV."""
     from bluelight.services.scenarios import load_scenario, run_scenario
 
     request = parsed(AppraisalRequest, options)
     scen = load_scenario(file)
     with _reading(warehouse) as con:
-        result = run_scenario(_session(con, profile), scen, request)
+        result = run_scenario(_session(con, profile, max_snap_m=_snap(max_snap_m)), scen, request)
     if as_json:
         _emit(result, True)
         return
@@ -503,16 +520,17 @@ def colocation() -> None:
 
 @colocation.command("candidates")
 @request_options(CandidatesRequest)
+@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def colocation_candidates(profile, warehouse, as_json, **options) -> None:
+def colocation_candidates(max_snap_m, profile, warehouse, as_json, **options) -> None:
     """Every cross-service pair within the travel time, ranked by what the move does to cover and cost."""
     from bluelight.services.colocation import run_candidates
 
     request = parsed(CandidatesRequest, options)
     with _reading(warehouse) as con:
-        result = run_candidates(_session(con, profile), request)
+        result = run_candidates(_session(con, profile, max_snap_m=_snap(max_snap_m)), request)
     if as_json:
         _emit(result, True)
         return
@@ -529,16 +547,18 @@ def colocation_candidates(profile, warehouse, as_json, **options) -> None:
 @click.option("--all-bands", is_flag=True, help="Plan each of the eight standard bands.")
 @click.option("--points", type=click.Path(path_type=Path), default=None,
               help="CSV of further candidate posts anywhere: name, easting, northing.")
+@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
+def dap(max_snap_m, all_bands, points, profile, warehouse, as_json, **options) -> None:
     """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
     from bluelight.services.dap import run_dap
 
     request = parsed(DapRequest, options)
     with _reading(warehouse) as con:
-        result = run_dap(_session(con, profile), request, every_band=all_bands, points=points)
+        result = run_dap(_session(con, profile, max_snap_m=_snap(max_snap_m)), request, every_band=all_bands,
+                         points=points)
     if as_json:
         _emit(result, True)
         return
@@ -556,16 +576,17 @@ def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
 
 @cli.command("coresponding")
 @request_options(CorespondingRequest, skip=("survival_parameters",))
+@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def coresponding(profile, warehouse, as_json, **options) -> None:
+def coresponding(max_snap_m, profile, warehouse, as_json, **options) -> None:
     """Where fire crews reach cardiac arrests first, the survivors that adds, and what it costs fire cover."""
     from bluelight.services.coresponding import run_coresponding, to_json
 
     request = parsed(CorespondingRequest, options)
     with _reading(warehouse) as con:
-        out = to_json(run_coresponding(_session(con, profile), request))
+        out = to_json(run_coresponding(_session(con, profile, max_snap_m=_snap(max_snap_m)), request))
     if as_json:
         _emit(out, True)
         return
@@ -583,16 +604,17 @@ def coresponding(profile, warehouse, as_json, **options) -> None:
 @request_options(FacilityRequest)
 @click.option("--points", type=click.Path(path_type=Path), default=None,
               help="CSV of further candidate points: name, easting, northing[, annual_cost_gbp].")
+@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def colocation_facility(points, profile, warehouse, as_json, **options) -> None:
+def colocation_facility(max_snap_m, points, profile, warehouse, as_json, **options) -> None:
     """Where a shared HQ, workshop or training centre should be: least total or worst trip time."""
     from bluelight.services.facility import run_facility
 
     request = parsed(FacilityRequest, options)
     with _reading(warehouse) as con:
-        result = run_facility(_session(con, profile), request, points=points)
+        result = run_facility(_session(con, profile, max_snap_m=_snap(max_snap_m)), request, points=points)
     if as_json:
         _emit(result, True)
         return

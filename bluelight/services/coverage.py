@@ -15,7 +15,7 @@ import numpy as np
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.inputs import AGE_COLUMNS
-from bluelight.services.requests import Field, Request
+from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -41,6 +41,7 @@ class CoverageRequest(Request):
     as_of: str | None = None
     cutoff_s: float = DEFAULT_CUTOFF_S
     by_area: bool = False
+    max_snap_m: float = SNAP_FIELD.default
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=EMERGENCY_SERVICES),
@@ -55,6 +56,7 @@ class CoverageRequest(Request):
               help="Estate as on this date (YYYY-MM-DD), e.g. before the 2014 closures."),
         Field("cutoff_s", "Longest drive searched", float, DEFAULT_CUTOFF_S, 300.0, 7200.0, unit="s"),
         Field("by_area", "By area", bool, False, help="Add a breakdown by area (borough)."),
+        SNAP_FIELD,
     )
 
     @classmethod
@@ -70,8 +72,9 @@ class CoverageRequest(Request):
     @property
     def spec(self) -> DemandSpec:
         if self.demand == "population":
-            return DemandSpec("population", self.age_band)
-        return DemandSpec("incidents", "all", tuple(self.categories), (self.hour_from, self.hour_to))
+            return DemandSpec("population", self.age_band, max_snap_m=self.max_snap_m)
+        return DemandSpec("incidents", "all", tuple(self.categories), (self.hour_from, self.hour_to),
+                          max_snap_m=self.max_snap_m)
 
 
 def require_demand(points, *, what: str) -> None:

@@ -147,6 +147,11 @@ class Field:
         return value
 
 
+#: how far from every road a point may lie and still be on the network; one field for every command and page
+SNAP_FIELD = Field("max_snap_m", "Furthest from a road (m)", float, 250.0, 10.0, 5000.0,
+                   help="Points further than this from every road are off the network (metres).")
+
+
 class Request:
     """Base of the typed requests: ``FIELDS`` describe the dataclass's attributes."""
 

@@ -14,6 +14,7 @@ from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.errors import ValidationError
 from bluelight.services.coverage import CoverageRequest
+from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.services.session import DEMAND_KINDS, DemandSpec, Session
@@ -25,13 +26,15 @@ SITE_BANDS = (240.0, 360.0, 480.0)
 
 #: the page's controls, bound to the fields of :class:`CoverageRequest`
 BINDINGS = [Binding("service", "cov-service"), Binding("threshold_s", "cov-threshold", scale=60),
-            Binding("demand", "cov-demand"), Binding("age_band", "cov-age"), Binding("categories", "cov-categories")]
+            Binding("demand", "cov-demand"), Binding("age_band", "cov-age"), Binding("categories", "cov-categories"),
+            Binding("max_snap_m", "cov-snap")]
 
 
-def parse(service, minutes, kind, age, categories, hours) -> tuple[CoverageRequest | None, list[str]]:
+def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.default
+          ) -> tuple[CoverageRequest | None, list[str]]:
     """The request from the controls (hours from the slider), and one error text per bound control."""
     lo, hi = (hours or (0, 23))
-    return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or [])],
+    return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or []), snap_m],
                           hour_from=lo, hour_to=hi)
 
 
@@ -59,6 +62,7 @@ def layout(wh: Warehouse, session: Session):
                 id="cov-age", options=list(AGE_COLUMNS), value="all", clearable=False)),
             field_control(CoverageRequest, BINDINGS[4], minWidth="260px", component=dcc.Dropdown(
                 id="cov-categories", multi=True, placeholder="all categories")),
+            field_control(CoverageRequest, BINDINGS[5]),
             html.Div(className="control", style={"minWidth": "240px"}, children=[
                 html.Span("Hour of day", className="control-label"),
                 dcc.RangeSlider(id="cov-hours", min=0, max=23, step=1, value=[0, 23],
@@ -99,16 +103,16 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Output("cov-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
                   Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
-                  Input("cov-site", "data"))
+                  Input("cov-site", "data"), Input("cov-snap", "value"))
     def update(*values):
         return update_view(wh, session, *values)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
                   Input("cov-geojson-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
                   State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
-                  State("cov-hours", "value"), prevent_initial_call=True)
-    def download(_csv, _gj, service, minutes, kind, age, categories, hours):
-        request, errors = parse(service, minutes, kind, age, categories, hours)
+                  State("cov-hours", "value"), State("cov-snap", "value"), prevent_initial_call=True)
+    def download(_csv, _gj, service, minutes, kind, age, categories, hours, snap_m):
+        request, errors = parse(service, minutes, kind, age, categories, hours, snap_m)
         if request is None:
             raise ValidationError("threshold_s", next(e for e in errors if e))
         frame = export_frame(session.evaluate(service, request.spec), request.threshold_s)
@@ -118,9 +122,10 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     return page
 
 
-def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id):
+def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id,
+                snap_m=SNAP_FIELD.default):
     """Everything the page shows for its controls, and the message beside each invalid one."""
-    request, errors = parse(service, minutes, kind, age, categories, hours)
+    request, errors = parse(service, minutes, kind, age, categories, hours, snap_m)
     if request is None:
         return blocked_figure(), blocked_figure(), blocked_note(), "", *errors
     ev = session.evaluate(service, request.spec)

@@ -89,6 +89,14 @@ def test_coresponding_blank_survival_parameter(ctx, no_compute):
     assert "b0 blank" in out[-1] and _blocked(out)
 
 
+@pytest.mark.parametrize("snap_m", [1, 99_999, None])
+def test_coverage_snap_limit(ctx, no_compute, snap_m):
+    wh, session = ctx
+    out = coverage.update_view(wh, session, "fire", 6, "population", "all", [], [0, 23], None, snap_m)
+    errors = out[-len(coverage.BINDINGS):]
+    assert errors[5] == _message(CoverageRequest, "max_snap_m", snap_m) and _blocked(out)
+
+
 @pytest.mark.parametrize("value", [0, 5000, -5, None])
 def test_colocation_drive_time(ctx, no_compute, value):
     _, session = ctx
