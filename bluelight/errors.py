@@ -62,8 +62,10 @@ class RejectedRowsError(BluelightError):
         shown = "\n".join(f"  - {r.describe()}" for r in self.rejects[:10])
         more = len(self.rejects) - 10
         tail = f"\n  ... and {more} more" if more > 0 else ""
+        rows = {r.row for r in self.rejects if r.row is not None}
+        bad = len(rows) or len(self.rejects)
         msg = (
-            f"{self.path}: {len(self.rejects)} of {rows_read} rows are invalid; nothing was loaded "
+            f"{self.path}: {bad} of {rows_read} rows are invalid; nothing was loaded "
             f"(pass --accept-partial to load the valid rows and keep the rejects):\n{shown}{tail}"
         )
         super().__init__(msg)

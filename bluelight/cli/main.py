@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from bluelight import __version__
-from bluelight.errors import BluelightError, ConfigError
+from bluelight.errors import BluelightError, ConfigError, WarehouseError
 from bluelight.services.colocation import CandidatesRequest
 from bluelight.services.coresponding import CorespondingRequest
 from bluelight.services.coverage import CoverageRequest
@@ -301,6 +301,32 @@ def status(warehouse, as_json) -> None:
     if result["road_network"]:
         rn = result["road_network"]
         click.echo(f"  road network: {rn['nodes']} nodes, {rn['edges']} edges, {rn['nodes_dropped']} nodes dropped")
+
+
+@cli.command("check")
+@click.option("--no-repair", is_flag=True, help="Only report; change nothing.")
+@warehouse_option
+@json_option
+def check(no_repair, warehouse, as_json) -> None:
+    """Check the warehouse against its load history; repair what is safe (orphan rows) and report the rest."""
+    from bluelight.etl.integrity import check_warehouse
+    from bluelight.etl.warehouse import connect
+
+    con = connect(warehouse_path(warehouse), read_only=no_repair)
+    try:
+        report = check_warehouse(con, repair=not no_repair)
+    finally:
+        con.close()
+    if as_json:
+        _emit(report, True)
+    else:
+        click.echo(f"warehouse {'ok' if report['ok'] else 'has problems'}: {report['load_runs']} loads recorded")
+        for line in report["repaired"]:
+            click.echo(f"  repaired: {line}")
+        for line in report["problems"]:
+            click.echo(f"  problem: {line}")
+    if not report["ok"]:
+        raise WarehouseError("the warehouse has problems that cannot be repaired safely: " + "; ".join(report["problems"]))
 
 
 @cli.command("synthetic")

@@ -5,6 +5,12 @@ SHA-256, rows read, loaded, unchanged and rejected. A file already loaded with
 the same options is skipped; a file with invalid rows loads nothing unless the
 caller accepts a partial load, and every rejected row is kept with its reason.
 A failed load leaves the data tables as they were and is itself recorded.
+
+Run ids are taken inside the load's own transaction (the next after the
+largest recorded), never from a sequence that a killed process can leave
+behind; a database error becomes a :class:`WarehouseError` naming the files
+and the step. Rejects are counted as rows, and a file that fails again
+replaces its earlier attempt's rejects rather than adding duplicates.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from bluelight.errors import InputFileError, RejectedRowsError
+from bluelight.errors import InputFileError, RejectedRowsError, WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +145,7 @@ def _record_run(con, run_id, *, dataset, loader, files, digest, options, status,
     con.execute(
         "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [run_id, dataset, loader, ";".join(files), digest, options, status, rows_read, loaded,
-         unchanged, len(rejects), message[:4000], started, finished, time.perf_counter() - t0],
+         unchanged, rows_rejected(rejects), message[:4000], started, finished, time.perf_counter() - t0],
     )
     if rejects:
         frame = pd.DataFrame(
@@ -156,12 +162,40 @@ def _record_run(con, run_id, *, dataset, loader, files, digest, options, status,
         con.unregister("_rejects_incoming")
 
 
+def _next_run_id(con) -> int:
+    """The next run id, read inside the caller's transaction (so it commits, or vanishes, with the load)."""
+    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()[0])
+
+
+def rows_rejected(rejects: Sequence[Reject]) -> int:
+    """How many rows were rejected (several field errors on one row count once; file-level rejects count once)."""
+    rows = {r.row for r in rejects if r.row is not None}
+    return len(rows) + (1 if any(r.row is None for r in rejects) and not rows else 0)
+
+
 def _record_failure(con, **kwargs) -> None:
-    """Record a failed load in its own transaction, after the data transaction rolled back."""
-    run_id = con.execute("SELECT nextval('load_run_seq')").fetchone()[0]
-    con.execute("BEGIN TRANSACTION")
-    _record_run(con, run_id, status="failed", loaded=0, unchanged=0, **kwargs)
-    con.execute("COMMIT")
+    """Record a failed load in its own transaction, after the data transaction rolled back.
+
+    Rejects of an earlier failed attempt at the same files and options are
+    replaced, so repeated failures do not pile up duplicate rejects.
+    """
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM rejects WHERE run_id IN (SELECT run_id FROM load_runs WHERE status = 'failed' "
+                    "AND dataset = ? AND sha256 = ? AND options = ?)",
+                    [kwargs["dataset"], kwargs["digest"], kwargs["options"]])
+        _record_run(con, _next_run_id(con), status="failed", loaded=0, unchanged=0, **kwargs)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con)
+        log.error("could not record the failed load of %s: %s", ";".join(kwargs["files"]), exc)
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass                       # no transaction was open
 
 
 def run_load(
@@ -204,7 +238,10 @@ def run_load(
         if not p.is_file():
             raise InputFileError(p, "file not found")
     digest = sha256_files(paths)
-    prior = _previous_run(con, dataset, digest, opts)
+    try:
+        prior = _previous_run(con, dataset, digest, opts)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"{';'.join(files)}: cannot read the load history: {exc}") from exc
     if prior is not None:
         log.info("%s: already loaded in run %s with the same options; nothing to do", ", ".join(files), prior)
         return LoadSummary(dataset, files, digest, "unchanged", prior, 0, 0, 0, 0,
@@ -221,24 +258,31 @@ def run_load(
         err = RejectedRowsError(files[0] if len(files) == 1 else ";".join(files), parsed.rejects, parsed.rows_read)
         _record_failure(con, rows_read=parsed.rows_read, rejects=parsed.rejects, message=str(err), **common)
         raise err
-    run_id = con.execute("SELECT nextval('load_run_seq')").fetchone()[0]
-    con.execute("BEGIN TRANSACTION")
+    step = "starting the load"
     try:
+        con.execute("BEGIN TRANSACTION")
+        run_id = _next_run_id(con)
+        step = "writing the rows"
         written = write(con, parsed, run_id)
         rejects = list(parsed.rejects) + list(written.rejects)
         if written.rejects and not accept_partial:
             raise RejectedRowsError(";".join(files), written.rejects, parsed.rows_read)
         status = "partial" if rejects else "loaded"
+        step = "recording the load"
         _record_run(con, run_id, status=status, rows_read=parsed.rows_read, loaded=written.loaded,
                     unchanged=written.unchanged, rejects=rejects, message=written.message, **common)
+        step = "committing"
         con.execute("COMMIT")
     except BaseException as exc:
-        con.execute("ROLLBACK")
+        _rollback(con)
         rej = exc.rejects if isinstance(exc, RejectedRowsError) else [Reject(None, None, None, f"load failed: {exc}")]
         _record_failure(con, rows_read=parsed.rows_read, rejects=rej, message=str(exc), **common)
+        if isinstance(exc, duckdb.Error):
+            raise WarehouseError(f"{';'.join(files)}: {step} failed in the warehouse, nothing was loaded: "
+                                 f"{type(exc).__name__}: {exc}") from exc
         raise
     summary = LoadSummary(dataset, files, digest, status, run_id, parsed.rows_read, written.loaded,
-                          written.unchanged, len(rejects), written.message)
+                          written.unchanged, rows_rejected(rejects), written.message)
     log.info("%s: %s (%d read, %d loaded, %d unchanged, %d rejected)", ", ".join(files), status,
              summary.rows_read, summary.rows_loaded, summary.rows_unchanged, summary.rows_rejected)
     return summary

@@ -2,7 +2,6 @@
 -- (British National Grid, metres) as easting/northing and `geom`, and in
 -- WGS84 as lon/lat. Every loaded row carries the load run that wrote it.
 
-CREATE SEQUENCE IF NOT EXISTS load_run_seq START 1;
 
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,

@@ -9,6 +9,7 @@ import duckdb
 import duckdb_extension_spatial
 
 from bluelight.errors import WarehouseError
+from bluelight.etl.integrity import check_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,15 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     except duckdb.IOException as exc:
         msg = f"cannot open warehouse {path_str}: {exc}"
         raise WarehouseError(msg) from exc
-    con.execute(f"LOAD '{spatial_extension_path()}'")
-    if not read_only:
-        con.execute(SCHEMA_SQL.read_text())
+    try:
+        con.execute(f"LOAD '{spatial_extension_path()}'")
+        if not read_only:
+            con.execute(SCHEMA_SQL.read_text())
+            check_warehouse(con, repair=True)      # a killed load leaves nothing for the next one to trip on
+    except duckdb.Error as exc:
+        con.close()
+        msg = f"cannot prepare warehouse {path_str}: {type(exc).__name__}: {exc}"
+        raise WarehouseError(msg) from exc
     return con
 
 
