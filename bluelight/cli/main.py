@@ -112,11 +112,8 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
                                  allow_download=False if offline else None)
     if not as_json:
         click.echo(f"data source: {source.kind} ({source.path})" + ("  [SYNTHETIC]" if source.synthetic else ""))
-    con = _open(warehouse)
-    try:
+    with _closing(warehouse) as con:
         summaries = load_demo(con, source, progress=not as_json)
-    finally:
-        con.close()
     _emit([s.as_dict() for s in summaries], as_json)
 
 
@@ -653,19 +650,26 @@ def colocation_facility(max_snap_m, points, profile, warehouse, as_json, **optio
 
 
 class _closing:
-    """Open the warehouse (for writing, unless ``read_only``) and always close it."""
+    """Open the warehouse to read (and always close it), or to write through a published staging copy."""
 
     def __init__(self, warehouse, *, read_only: bool = False):
         self.warehouse = warehouse
         self.read_only = read_only
 
     def __enter__(self):
-        self.con = _open(self.warehouse, read_only=self.read_only)
-        return self.con
+        if self.read_only:
+            self.con = _open(self.warehouse, read_only=True)
+            return self.con
+        from bluelight.etl.warehouse import publishing
+
+        self._publish = publishing(warehouse_path(self.warehouse))
+        return self._publish.__enter__()
 
     def __exit__(self, *exc):
-        self.con.close()
-        return False
+        if self.read_only:
+            self.con.close()
+            return False
+        return self._publish.__exit__(*exc)
 
 
 def _reading(warehouse) -> _closing:

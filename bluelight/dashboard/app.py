@@ -52,7 +52,7 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     """
     wh = Warehouse(warehouse, web_tiles=web_tiles)
     session = Session(wh.read, wh.read(lambda cur: session_profile(cur, profile)) if wh.available
-                      else load_profile(profile))
+                      else load_profile(profile), generation=lambda: wh.generation)
     dirs = scenario_dirs or default_scenario_dirs()
     app = dash.Dash(__name__, title="Blue Light Atlas", suppress_callback_exceptions=True, serve_locally=True,
                     on_error=show_error, assets_folder=str(Path(__file__).with_name("assets")))

@@ -28,22 +28,50 @@ class Warehouse:
     """
 
     def __init__(self, path: str | Path, *, web_tiles: bool = False):
-        from bluelight.etl.warehouse import connect
-
         self.path = Path(path)
         #: whether this deployment draws OpenStreetMap web tiles under its maps (online only)
         self.web_tiles = web_tiles
         self._con = None
+        self._opened = None            # (inode, mtime) of the file the connection reads
+        #: bumped each time a newly published warehouse is opened; analysis caches follow it
+        self.generation = 0
         self._lock = threading.Lock()
         self._cache: dict = {}
-        if self.path.exists():
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Open the warehouse if it has appeared or a load has published a new one; True if it (re)opened.
+
+        Loads publish by renaming a new file over the old (see
+        :func:`bluelight.etl.warehouse.publishing`), so a changed inode means new
+        data: the pages serve it from the next request, without a restart.
+        """
+        from bluelight.etl.warehouse import connect
+
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        stamp = (st.st_ino, st.st_mtime_ns)
+        with self._lock:
+            if stamp == self._opened:
+                return False
             try:
-                self._con = connect(self.path, read_only=True)
+                con = connect(self.path, read_only=True)
             except WarehouseError as exc:
                 log.error("cannot open warehouse: %s", exc)
+                return False
+            old, self._con, self._opened = self._con, con, stamp
+            self._cache = {}
+            self.generation += 1
+        if old is not None:
+            old.close()
+        log.info("warehouse %s opened (generation %d)", self.path, self.generation)
+        return True
 
     @property
     def available(self) -> bool:
+        self.refresh()
         return self._con is not None
 
     def _query(self, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -121,6 +149,7 @@ class Warehouse:
 
     def read(self, fn):
         """``fn(cursor)`` on the read-only connection (the reader a :class:`~bluelight.services.session.Session` uses)."""
+        self.refresh()
         return self._with_cursor(fn)
 
     def _with_cursor(self, fn):

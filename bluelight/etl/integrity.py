@@ -56,10 +56,12 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> d
             problems.append(f"load_runs: {dupes} duplicate run id(s)")
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if version is None:
+            fresh = con.execute("SELECT count(*) FROM load_runs").fetchone()[0] == 0
             if repair:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-                repaired.append(f"schema version recorded ({SCHEMA_VERSION})")
-            else:
+                if not fresh:
+                    repaired.append(f"schema version recorded ({SCHEMA_VERSION})")
+            elif not fresh:
                 problems.append("no schema version recorded")
         elif version[0] != SCHEMA_VERSION:
             problems.append(f"schema version {version[0]}, this code writes {SCHEMA_VERSION}: rebuild the warehouse "

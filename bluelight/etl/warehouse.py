@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
+
+from contextlib import contextmanager
+from typing import Iterator
 
 import duckdb
 import duckdb_extension_spatial
 
-from bluelight.errors import WarehouseError
+from bluelight.errors import BluelightError, WarehouseError
 from bluelight.etl.integrity import check_warehouse
 
 log = logging.getLogger(__name__)
@@ -93,3 +97,73 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every data table."""
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES}
+
+
+@contextmanager
+def publishing(path: str | Path, *, wait_s: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Write to a warehouse without disturbing its readers: build on a copy, then swap it in at once.
+
+    One writer at a time holds ``<warehouse>.lock`` (released by the system if
+    the writer dies). The live file is copied to a staging file beside it, the
+    caller writes there, and on success the staging file is checkpointed and
+    renamed over the live one: readers holding the old file keep reading it,
+    and new readers see the new state whole. On an error, or if the process is
+    killed, the live file is untouched and the staging copy is discarded
+    (by the next writer, if the process died).
+    """
+    import fcntl
+    import os
+    import shutil
+
+    live = Path(path)
+    if str(live) == ":memory:":
+        con = connect(live)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    live.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(live.with_name(live.name + ".lock"), "a+")          # noqa: SIM115 - held for the whole write
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                lock.close()
+                raise WarehouseError(f"another load is writing {live}; try again when it has finished") from None
+            time.sleep(0.2)
+    try:
+        for stale in live.parent.glob(f"{live.name}.staging*"):      # left by a writer that was killed
+            stale.unlink(missing_ok=True)
+        staging = live.with_name(f"{live.name}.staging-{os.getpid()}")
+        if live.exists():
+            shutil.copyfile(live, staging)
+        con = connect(staging)
+        refused = None
+        try:
+            yield con
+        except BluelightError as exc:       # a refused load: its data rolled back, its failure recorded: keep that
+            refused = exc
+        except BaseException:
+            con.close()
+            staging.unlink(missing_ok=True)
+            Path(f"{staging}.wal").unlink(missing_ok=True)
+            raise
+        con.execute("CHECKPOINT")
+        con.close()
+        with open(staging, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staging, live)
+        dir_fd = os.open(live.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        if refused is not None:
+            raise refused
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()

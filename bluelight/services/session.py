@@ -121,8 +121,10 @@ class Session:
 
     def __init__(self, read: Callable[[Callable], object], profile: SpeedProfile, *,
                  cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                 cache_entries: int = DEFAULT_CACHE_ENTRIES):
+                 cache_entries: int = DEFAULT_CACHE_ENTRIES, generation: Callable[[], int] | None = None):
         self.read = read
+        self._generation = generation
+        self._seen_generation = generation() if generation else 0
         self.profile = profile
         self.cutoff_s = float(cutoff_s)
         self.max_snap_m = float(max_snap_m)
@@ -161,10 +163,22 @@ class Session:
             other._net = self._network()
             other._times = TravelTimeCache(other._net[0], cutoff_s=cutoff_s)
             return other
-        return self._memo.get(("session", float(cutoff_s)), build)
+        return self._get(("session", float(cutoff_s)), build)
 
     # -- network ---------------------------------------------------------------------------------------------------
+    def _fresh(self) -> None:
+        """Drop every cached answer when the warehouse underneath has been replaced by a newer load."""
+        if self._generation is None:
+            return
+        gen = self._generation()
+        if gen != self._seen_generation:
+            with self._lock:
+                self._seen_generation = gen
+                self._net, self._times = None, None
+                self._memo = _LRU(self._memo.max_entries)
+
     def _network(self):
+        self._fresh()
         with self._lock:
             if self._net is None:
                 self._net = self.read(lambda cur: read_network(cur, self.profile))
@@ -207,7 +221,7 @@ class Session:
             import shapely
             return shapely.STRtree(self.edge_geoms)
         return snap_to_segments(self.network, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
-                                edge_geoms=self.edge_geoms, tree=self._memo.get(("edge_tree",), tree),
+                                edge_geoms=self.edge_geoms, tree=self._get(("edge_tree",), tree),
                                 max_snap_m=max_snap_m or self.max_snap_m, access_speed_mps=self.access_speed_mps,
                                 source=source)
 
@@ -224,7 +238,7 @@ class Session:
         def build():
             s = self.read(lambda cur: read_sites(cur, services=[service], as_of=as_of))
             return self._placed(s)
-        return self._memo.get(("sites", service, as_of), build)
+        return self._get(("sites", service, as_of), build)
 
     def place_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
         """Sites on their nearest road segment (leaving by either end), with their turnout (node -1: off-network)."""
@@ -258,7 +272,7 @@ class Session:
                 pts = self.read(lambda cur: read_incident_demand(
                     cur, service=service, categories=list(spec.categories) or None, hours=hours))
             return self.with_links(pts, max_snap_m=spec.max_snap_m)
-        return self._memo.get(("demand", spec, service if spec.kind == "incidents" else None), build)
+        return self._get(("demand", spec, service if spec.kind == "incidents" else None), build)
 
     def population_zones_on_network(self) -> list[str]:
         """Zones whose population centre is on the road network (the ones a map can colour)."""
@@ -267,7 +281,7 @@ class Session:
 
     def targets(self, service: str) -> pd.DataFrame:
         """First-response targets of a service (second-appliance standards cannot be judged by first arrival)."""
-        return self._memo.get(("targets", service), lambda: self.read(lambda cur: cur.execute(
+        return self._get(("targets", service), lambda: self.read(lambda cur: cur.execute(
             "SELECT target_id, statistic, threshold_s, goal FROM targets WHERE service = ? "
             f"AND category NOT IN ({', '.join('?' for _ in NOT_FIRST_RESPONSE)})",
             [service, *NOT_FIRST_RESPONSE]).df()))
@@ -280,7 +294,7 @@ class Session:
             demand = self.demand(spec, service)
             return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),
                                         demand["node"].to_numpy(), links=frame_links(demand))
-        return self._memo.get(("model", service, spec, as_of), build)
+        return self._get(("model", service, spec, as_of), build)
 
     @staticmethod
     def _on_network(sites: pd.DataFrame) -> pd.DataFrame:
@@ -377,12 +391,12 @@ class Session:
             offsets = s["turnout"].to_numpy() if include_turnout else np.zeros(len(s))
             times, _ = self.site_field(s, offsets, cutoff_s=max(bands_s))
             return isochrone_polygons(self.network, self.edge_geoms, times, tuple(bands_s))
-        return self._memo.get(("iso", service, tuple(bands_s), site_id, include_turnout), build)
+        return self._get(("iso", service, tuple(bands_s), site_id, include_turnout), build)
 
     def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:
         """Mask of demand points whose fastest site is ``site_id``."""
         on = self._on_network(self.sites(service)).reset_index(drop=True)
-        winner = self._memo.get(("winner", service), lambda: self.site_field(
+        winner = self._get(("winner", service), lambda: self.site_field(
             on, on["turnout"].to_numpy(), cutoff_s=self.cutoff_s)[1])
         pts = self.demand(spec, service)
         idx = on.index[on["site_id"] == site_id]
@@ -393,4 +407,8 @@ class Session:
 
     def cached(self, key, build: Callable[[], T]) -> T:
         """Memoise a use case's result within this session's bounded cache."""
+        return self._get(key, build)
+
+    def _get(self, key, build: Callable[[], T]) -> T:
+        self._fresh()
         return self._memo.get(key, build)
