@@ -154,7 +154,7 @@ def _record_run(con, run_id, *, dataset, loader, files, digest, options, status,
                 "row_number": pd.array([r.row for r in rejects], dtype="Int64"),
                 "field": [r.field for r in rejects],
                 "value": [None if r.value is None else str(r.value)[:500] for r in rejects],
-                "reason": [r.reason for r in rejects],
+                "reason": [r.reason[:2000] for r in rejects],
             }
         )
         con.register("_rejects_incoming", frame)

@@ -53,6 +53,47 @@ def is_drive_way(tags) -> bool:
     return True
 
 
+#: limits on OSM input (raise with BLUELIGHT_LIMIT_<NAME>): the OSM API itself caps a way at 2,000 nodes
+OSM_LIMITS = {"way_nodes": 100_000, "extract_nodes": 60_000_000, "extract_ways": 12_000_000,
+              "expanded_mb": 20_000, "expansion_ratio": 200}
+
+
+def _osm_limit(name: str) -> int:
+    import os
+
+    raw = os.environ.get(f"BLUELIGHT_LIMIT_{name.upper()}")
+    return int(raw) if raw and raw.isdigit() else OSM_LIMITS[name]
+
+
+def _over(path, what: str, name: str, value: int) -> InputFileError:
+    return InputFileError(path, f"{what} ({value:,}) is over the limit of {_osm_limit(name):,}; raise it with "
+                                f"BLUELIGHT_LIMIT_{name.upper()} if the extract is genuine")
+
+
+def check_compressed(path: Path) -> None:
+    """Refuse a compressed extract that expands too far (a decompression bomb), reading it as a stream."""
+    import bz2
+    import gzip
+
+    suffix = osm_suffix(path)
+    opener = {".osm.bz2": bz2.open, ".osm.gz": gzip.open}.get(suffix)
+    if opener is None:
+        return
+    packed = max(Path(path).stat().st_size, 1)
+    cap = min(_osm_limit("expanded_mb") * 1024 * 1024, packed * _osm_limit("expansion_ratio") + 50 * 1024 * 1024)
+    total = 0
+    try:
+        with opener(path, "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                total += len(chunk)
+                if total > cap:
+                    raise InputFileError(path, f"expands to more than {cap // (1024 * 1024):,} MB from "
+                                               f"{packed:,} bytes: refused as a decompression bomb (raise "
+                                               "BLUELIGHT_LIMIT_EXPANSION_RATIO or _EXPANDED_MB if genuine)")
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputFileError(path, f"cannot be decompressed: {exc}") from exc
+
+
 def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
     """Write an OSM XML file holding only the drive ways of ``path`` and their nodes.
 
@@ -69,14 +110,23 @@ def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
     -------
     (filtered_file, ways_kept)
     """
+    check_compressed(path)
     present: set[int] = set()
     drive = []
-    max_id = 0
+    max_id = n_ways = 0
+    max_nodes, max_way_nodes, max_ways = _osm_limit("extract_nodes"), _osm_limit("way_nodes"), _osm_limit("extract_ways")
     try:
         for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
             if isinstance(obj, osmium.osm.Node):
                 present.add(obj.id)
+                if len(present) > max_nodes:
+                    raise _over(path, "nodes in the extract", "extract_nodes", len(present))
             else:
+                n_ways += 1
+                if n_ways > max_ways:
+                    raise _over(path, "ways in the extract", "extract_ways", n_ways)
+                if len(obj.nodes) > max_way_nodes:
+                    raise _over(path, f"nodes in way {obj.id}", "way_nodes", len(obj.nodes))
                 max_id = max(max_id, obj.id)
                 if is_drive_way(obj.tags):
                     drive.append((obj.id, obj.version or 1, [n.ref for n in obj.nodes], dict(obj.tags)))

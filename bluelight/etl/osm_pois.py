@@ -16,7 +16,7 @@ import pandas as pd
 
 from bluelight.errors import InputFileError
 from bluelight.etl.loading import LoadSummary, Parsed, run_load
-from bluelight.etl.osm import osm_suffix
+from bluelight.etl.osm import check_compressed, osm_suffix
 from bluelight.etl.sites import standard_frame, validated, write_sites
 
 POI_TAGS = {
@@ -37,6 +37,7 @@ def _service(tags) -> str | None:
 
 def read_station_pois(path: Path) -> pd.DataFrame:
     """Station nodes and ways (at the centre of their outline) as a raw frame."""
+    check_compressed(path)
     rows = []
     try:
         fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()

@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
 from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
 from bluelight.dashboard import figures, layers
+from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control
 from bluelight.errors import ValidationError
@@ -122,7 +123,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
             raise ValidationError("survival_model", next(e for e in errors if e))
         result = run_coresponding(session, request)
         if dash.ctx.triggered_id == "cr-csv-btn":
-            return dcc.send_data_frame(result.stations.to_csv, "coresponding_stations.csv", index=False)
+            return {"content": safe_csv(result.stations), "filename": "coresponding_stations.csv"}
         out = to_json(result) | {"profile": session.profile.key}
         return {"content": json.dumps(out, indent=2, default=str), "filename": "coresponding.json"}
     return page

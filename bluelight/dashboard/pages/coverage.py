@@ -10,6 +10,7 @@ from dash import Input, Output, State, dcc, html
 from bluelight.analysis.coverage import summarise_by
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.dashboard import figures, layers
+from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.errors import ValidationError
@@ -117,7 +118,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
             raise ValidationError("threshold_s", next(e for e in errors if e))
         frame = export_frame(session.evaluate(service, request.spec), request.threshold_s)
         if dash.ctx.triggered_id == "cov-csv-btn":
-            return dcc.send_data_frame(frame.to_csv, f"coverage_{service}.csv", index=False)
+            return {"content": safe_csv(frame), "filename": f"coverage_{service}.csv"}
         return {"content": export_geojson(frame), "filename": f"coverage_{service}.geojson"}
     return page
 

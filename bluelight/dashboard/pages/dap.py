@@ -13,6 +13,7 @@ from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
 from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band
 from bluelight.dashboard import figures, layers
+from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
@@ -110,8 +111,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         request = parse_request(*args)
         result = plan_band(session, request)
         if dash.ctx.triggered_id == "dap-csv-btn":
-            return dcc.send_data_frame(compliance_frame(result).to_csv, f"dap_{request.band}_{request.model}.csv",
-                                       index=False)
+            return {"content": safe_csv(compliance_frame(result)), "filename": f"dap_{request.band}_{request.model}.csv"}
         return {"content": json.dumps(exportable(result, request, session), indent=2, default=str),
                 "filename": f"dap_{request.band}_{request.model}.json"}
     return page
