@@ -173,13 +173,15 @@ def etl_roads(files, warehouse, as_json, profile) -> None:
 @map_option
 @encoding_option
 @partial_option
-def etl_sites(file, warehouse, as_json, service, mapping, encoding, accept_partial) -> None:
+@click.option("--snapshot", is_flag=True,
+              help="The file is the whole list of its source: close that source's sites it no longer holds.")
+def etl_sites(file, warehouse, as_json, service, mapping, encoding, accept_partial, snapshot) -> None:
     """Load sites from a CSV (known layouts detected by header), GeoJSON or GeoPackage."""
     from bluelight.etl.sites import load_sites
 
     with _closing(warehouse) as con:
         _emit(load_sites(con, file, service=service, mapping=_mapping(mapping), encoding=encoding,
-                         accept_partial=accept_partial).as_dict(), as_json)
+                         accept_partial=accept_partial, snapshot=snapshot).as_dict(), as_json)
 
 
 @etl.command("sites-from-osm")
@@ -298,6 +300,11 @@ def status(warehouse, as_json) -> None:
     if result["road_network"]:
         rn = result["road_network"]
         click.echo(f"  road network: {rn['nodes']} nodes, {rn['edges']} edges, {rn['nodes_dropped']} nodes dropped")
+    click.echo("  recent loads (new or changed / unchanged / rejected rows):")
+    for c in result["recent_changes"]:
+        extra = "; ".join(f"{n} {k}" for k, n in c["site_changes"].items())
+        click.echo(f"    run {c['run_id']:>4} {c['at']} {c['dataset']:<22} {c['status']:<8} {c['rows_loaded']:>7} / "
+                   f"{c['rows_unchanged']:>7} / {c['rows_rejected']:>5}" + (f"  sites: {extra}" if extra else ""))
 
 
 @cli.command("check")

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "3"
 #: tables whose rows record the run that wrote them
 RUN_TABLES = ("sites", "incidents", "mobilisations", "targets", "population", "boundaries", "road_nodes",
-              "road_edges", "scenarios", "duty_matches")
+              "road_edges", "scenarios", "duty_matches", "site_versions")
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> dict:

@@ -131,9 +131,17 @@ def content_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
 
 
 def _previous_run(con, dataset: str, digest: str, options: str) -> int | None:
+    """The run that loaded these very files, if nothing has changed the dataset since (then there is nothing to do).
+
+    A later load of other files that changed rows of the dataset (a changed
+    list) means this file's state may no longer be the current one: it is
+    loaded again, which restores it as a new version.
+    """
     row = con.execute(
-        "SELECT run_id FROM load_runs WHERE dataset = ? AND sha256 = ? AND options = ? "
-        "AND status IN ('loaded', 'partial') ORDER BY run_id DESC LIMIT 1",
+        "SELECT r.run_id FROM load_runs r WHERE r.dataset = ? AND r.sha256 = ? AND r.options = ? "
+        "AND r.status IN ('loaded', 'partial') AND NOT EXISTS (SELECT 1 FROM load_runs l WHERE l.dataset = r.dataset "
+        "AND l.run_id > r.run_id AND l.status IN ('loaded', 'partial') AND l.rows_loaded > 0 AND l.sha256 <> r.sha256) "
+        "ORDER BY r.run_id DESC LIMIT 1",
         [dataset, digest, options],
     ).fetchone()
     return row[0] if row else None
@@ -281,7 +289,8 @@ def run_load(
             raise WarehouseError(f"{';'.join(files)}: {step} failed in the warehouse, nothing was loaded: "
                                  f"{type(exc).__name__}: {exc}") from exc
         raise
-    summary = LoadSummary(dataset, files, digest, status, run_id, parsed.rows_read, written.loaded,
+    shown = "unchanged" if status == "loaded" and written.loaded == 0 and parsed.rows_read > 0 else status
+    summary = LoadSummary(dataset, files, digest, shown, run_id, parsed.rows_read, written.loaded,
                           written.unchanged, rows_rejected(rejects), written.message)
     log.info("%s: %s (%d read, %d loaded, %d unchanged, %d rejected)", ", ".join(files), status,
              summary.rows_read, summary.rows_loaded, summary.rows_unchanged, summary.rows_rejected)

@@ -243,3 +243,19 @@ CREATE TABLE IF NOT EXISTS duty_matches (
     source_file VARCHAR NOT NULL,
     load_run_id INTEGER NOT NULL
 );
+
+-- every version of every site: what it was, from which load, and when it was current (valid_to NULL: now)
+CREATE TABLE IF NOT EXISTS site_versions (
+    site_id VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    name VARCHAR,
+    service VARCHAR,
+    status VARCHAR,
+    duty_system VARCHAR,
+    easting DOUBLE,
+    northing DOUBLE,
+    change VARCHAR NOT NULL,           -- added | changed | closed by snapshot | restored
+    load_run_id INTEGER NOT NULL,
+    valid_from TIMESTAMP NOT NULL,
+    valid_to TIMESTAMP
+);

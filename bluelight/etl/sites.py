@@ -11,6 +11,7 @@ analysis counts each building once.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -310,10 +311,52 @@ def write_sites(con, parsed: Parsed, run_id: int) -> Written:
             service = "fire"
         con.execute("INSERT INTO organisations VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [org, name, service, frame["source"].iloc[0]])
+    before = con.execute("SELECT site_id, content_hash FROM sites").df()
     written = upsert(con, "sites", frame, key="site_id", run_id=run_id,
                      geom_sql={"geom": "ST_Point(_in.easting, _in.northing)"})
+    old = dict(zip(before["site_id"], before["content_hash"]))
+    touched = frame[[old.get(k) != h for k, h in zip(frame["site_id"], frame["content_hash"])]]
+    closed = 0
+    if parsed.extra.get("snapshot"):
+        closed = _close_missing(con, frame, run_id)
+    record_versions(con, touched, run_id, {k: ("changed" if k in old else "added") for k in touched["site_id"]})
     mark_duplicates(con)
+    if closed:
+        return Written(written.loaded + closed, written.unchanged, written.rejects,
+                       f"{closed} site(s) of this source not in the file closed (snapshot)")
     return written
+
+
+def record_versions(con, frame: pd.DataFrame, run_id: int, change: dict[str, str]) -> None:
+    """Close the current version of each site in ``frame`` and open its new one (the history of every change)."""
+    if frame.empty:
+        return
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = con.execute("SELECT site_id, content_hash, name, service, status, duty_system, easting, northing "
+                       "FROM sites WHERE site_id IN (SELECT unnest(?))", [frame["site_id"].tolist()]).df()
+    rows["change"] = rows["site_id"].map(change)
+    rows["load_run_id"], rows["valid_from"], rows["valid_to"] = run_id, now, None
+    con.execute("UPDATE site_versions SET valid_to = ? WHERE valid_to IS NULL AND site_id IN (SELECT unnest(?))",
+                [now, rows["site_id"].tolist()])
+    con.register("_versions", rows)
+    con.execute("INSERT INTO site_versions SELECT site_id, content_hash, name, service, status, duty_system, easting, "
+                "northing, change, load_run_id, valid_from, valid_to FROM _versions")
+    con.unregister("_versions")
+
+
+def _close_missing(con, frame: pd.DataFrame, run_id: int) -> int:
+    """A snapshot of a source: its sites not in the file are closed (and the change recorded)."""
+    sources = sorted(set(frame["source"]))
+    gone = con.execute("SELECT site_id FROM sites WHERE source IN (SELECT unnest(?)) AND status <> 'closed' "
+                       "AND site_id NOT IN (SELECT unnest(?))", [sources, frame["site_id"].tolist()]).df()["site_id"]
+    if gone.empty:
+        return 0
+    today = datetime.now(timezone.utc).date()
+    con.execute("UPDATE sites SET status = 'closed', closed_on = coalesce(closed_on, ?), load_run_id = ?, "
+                "content_hash = 'closed:' || content_hash WHERE site_id IN (SELECT unnest(?))",
+                [today, run_id, gone.tolist()])
+    record_versions(con, pd.DataFrame({"site_id": gone}), run_id, {k: "closed by snapshot" for k in gone})
+    return len(gone)
 
 
 def mark_duplicates(con) -> int:
@@ -343,7 +386,7 @@ def mark_duplicates(con) -> int:
 
 
 def load_sites(con, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
-               encoding: str = "utf-8", accept_partial: bool = False) -> LoadSummary:
+               encoding: str = "utf-8", accept_partial: bool = False, snapshot: bool = False) -> LoadSummary:
     """Load a sites file (CSV of a known or generic layout, GeoJSON, GeoPackage).
 
     Parameters
@@ -352,11 +395,18 @@ def load_sites(con, path: str | Path, *, service: str | None = None, mapping: Ma
         Service for rows that do not say (generic files only).
     mapping
         ``{our_column: their_column}`` for generic files with other headers.
+    snapshot
+        The file is the whole list of its source: sites of that source it no
+        longer holds are closed (their history keeps what they were).
     """
     path = Path(path)
     if service is not None and norm_service(service) is None:
         raise InputFileError(path, f"--service {service!r} is not one of {list(SERVICES)}")
-    return run_load(con, dataset="sites", loader="sites", paths=[path],
-                    parse=lambda: parse_sites(path, service=service, mapping=mapping, encoding=encoding),
-                    write=write_sites, options={"service": service, "mapping": dict(mapping or {})},
+    def parse():
+        parsed = parse_sites(path, service=service, mapping=mapping, encoding=encoding)
+        parsed.extra["snapshot"] = snapshot
+        return parsed
+    return run_load(con, dataset="sites", loader="sites", paths=[path], parse=parse, write=write_sites,
+                    options={"service": service, "mapping": dict(mapping or {}), **({"snapshot": True} if snapshot
+                                                                                   else {})},
                     accept_partial=accept_partial)

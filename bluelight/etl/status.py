@@ -33,4 +33,23 @@ def warehouse_status(con) -> dict:
             "components_dropped": net[4], "speed_profile": net[5], "strongly_connected": True},
         "load_runs": runs,
         "rejects": con.execute("SELECT count(*) FROM rejects").fetchone()[0],
+        "recent_changes": recent_changes(con),
+        "region": get_meta(con, "region_name"),
+        "speed_profile": get_meta(con, "speed_profile"),
     }
+
+
+def recent_changes(con, limit: int = 15) -> list[dict]:
+    """What each recent load changed: rows loaded (new or changed), unchanged and rejected, and site changes."""
+    runs = con.execute("SELECT run_id, dataset, status, file_path, rows_loaded, rows_unchanged, rows_rejected, "
+                       "strftime(finished_at, '%Y-%m-%d %H:%M') AS at FROM load_runs ORDER BY run_id DESC LIMIT ?",
+                       [limit]).df()
+    changes = con.execute("SELECT load_run_id, change, count(*) AS n FROM site_versions GROUP BY ALL").df()
+    out = []
+    for r in runs.itertuples(index=False):
+        mine = changes[changes["load_run_id"] == r.run_id]
+        out.append({"run_id": int(r.run_id), "dataset": r.dataset, "status": r.status, "file": r.file_path,
+                    "at": r.at, "rows_loaded": int(r.rows_loaded), "rows_unchanged": int(r.rows_unchanged),
+                    "rows_rejected": int(r.rows_rejected),
+                    "site_changes": {c: int(n) for c, n in zip(mine["change"], mine["n"])}})
+    return out

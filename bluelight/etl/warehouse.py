@@ -31,6 +31,8 @@ DATA_TABLES = (
     "road_nodes",
     "road_edges",
     "scenarios",
+    "site_versions",
+    "duty_matches",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
 from bluelight.dashboard import figures
@@ -54,6 +55,15 @@ def layout(wh: Warehouse, session):
             html.P(className="note", children="Every file load is one transaction, identified by its SHA-256; "
                    "loading the same file again changes nothing."),
             figures.frame_table(wh.load_runs(), table_id="data-load-runs", page_size=12)]),
+        html.Div(className="panel", children=[
+            html.H3("What each load changed"),
+            html.P(className="note", children="Rows new or changed, unchanged and rejected by each load; every "
+                   "version of every site is kept with the load that made it and when it was current."),
+            figures.frame_table(pd.DataFrame([{**{k: v for k, v in c.items() if k != "site_changes"},
+                                               "site changes": ", ".join(f"{n} {k}" for k, n in
+                                                                         c["site_changes"].items())}
+                                              for c in st.get("recent_changes", [])]),
+                                table_id="data-changes", page_size=8)]),
         html.Div(className="panel", children=[
             html.H3(f"Rejected rows ({st['rejects']:,})"),
             figures.frame_table(wh.rejects(), table_id="data-rejects", page_size=8)]),
