@@ -36,6 +36,10 @@ class Warehouse:
         #: bumped each time a newly published warehouse is opened; analysis caches follow it
         self.generation = 0
         self._lock = threading.Lock()
+        self._readers_done = threading.Condition()
+        self._readers = 0
+        self._swapping = False
+        self._local = threading.local()
         self._cache: dict = {}
         self.refresh()
 
@@ -53,19 +57,32 @@ class Warehouse:
         except OSError:
             return False
         stamp = (st.st_ino, st.st_mtime_ns)
-        with self._lock:
+        if stamp == self._opened:
+            return False
+        with self._readers_done:
             if stamp == self._opened:
                 return False
+            self._swapping = True
+            # DuckDB shares one database per path within a process: the old connection must close before the
+            # new file can be opened, so wait for the readers in flight to finish first
+            while self._readers:
+                self._readers_done.wait()
             try:
-                con = connect(self.path, read_only=True)
-            except WarehouseError as exc:
-                log.error("cannot open warehouse: %s", exc)
-                return False
-            old, self._con, self._opened = self._con, con, stamp
-            self._cache = {}
-            self.generation += 1
-        if old is not None:
-            old.close()
+                if self._con is not None:
+                    self._con.close()
+                    self._con = None
+                try:
+                    self._con = connect(self.path, read_only=True)
+                except WarehouseError as exc:
+                    log.error("cannot open warehouse: %s", exc)
+                    self._opened = None
+                    return False
+                self._opened = stamp
+                self._cache = {}
+                self.generation += 1
+            finally:
+                self._swapping = False
+                self._readers_done.notify_all()
         log.info("warehouse %s opened (generation %d)", self.path, self.generation)
         return True
 
@@ -149,18 +166,27 @@ class Warehouse:
 
     def read(self, fn):
         """``fn(cursor)`` on the read-only connection (the reader a :class:`~bluelight.services.session.Session` uses)."""
-        self.refresh()
         return self._with_cursor(fn)
 
     def _with_cursor(self, fn):
-        if self._con is None:
-            raise WarehouseError(f"warehouse {self.path} does not exist; build it with 'bluelight etl demo'")
-        with self._lock:
+        if not getattr(self._local, "depth", 0):      # never swap under a read this thread is making
+            self.refresh()
+        with self._readers_done:
+            while self._swapping:
+                self._readers_done.wait()
+            if self._con is None:
+                raise WarehouseError(f"warehouse {self.path} does not exist; build it with 'bluelight etl demo'")
             cur = self._con.cursor()
+            self._readers += 1
+        self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             return fn(cur)
         finally:
+            self._local.depth -= 1
             cur.close()
+            with self._readers_done:
+                self._readers -= 1
+                self._readers_done.notify_all()
 
     def network_bounds(self) -> tuple[float, float, float, float] | None:
         frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")

@@ -1,0 +1,107 @@
+"""Loads killed (SIGKILL) at many points, commit included: the warehouse passes its check, the next load
+succeeds, and the final tables equal a clean build."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from bluelight.etl.warehouse import connect
+
+pytestmark = pytest.mark.integration
+
+TABLES = ("sites", "incidents", "road_nodes", "road_edges", "population", "load_runs")
+
+
+def _cli(*args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "bluelight", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=os.environ | {"BLUELIGHT_OFFLINE": "1"})
+
+
+def _start(*args):
+    return subprocess.Popen([sys.executable, "-m", "bluelight", *map(str, args)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=os.environ | {"BLUELIGHT_OFFLINE": "1"})
+
+
+def _state(path) -> dict:
+    con = connect(path, read_only=True)
+    try:
+        out = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        out["incident_ids"] = con.execute("SELECT md5(string_agg(incident_id, ',' ORDER BY incident_id)) "
+                                          "FROM incidents").fetchone()[0]
+        out["sites_hash"] = con.execute("SELECT md5(string_agg(site_id || content_hash, ',' ORDER BY site_id)) "
+                                        "FROM sites").fetchone()[0]
+        return out
+    finally:
+        con.close()
+
+
+def _incidents(path, n: int) -> None:
+    rng = np.random.default_rng(3)
+    e, nn = rng.uniform(524000, 536000, n), rng.uniform(176000, 186000, n)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("incident_id,call_time,service,category,easting,northing\n")
+        for i in range(n):
+            fh.write(f"K{i},2023-0{1 + i % 9}-1{i % 10} 1{i % 10}:0{i % 6}:00,fire,dwelling_fire,{e[i]:.0f},{nn[i]:.0f}\n")
+
+
+def _kill_during(args, delays_s, warehouse):
+    """Start the load, SIGKILL it after each delay; after each kill the warehouse checks clean and is unharmed."""
+    baseline = _state(warehouse) if warehouse.exists() else None
+    killed = 0
+    for delay in delays_s:
+        proc = _start(*args)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait(timeout=60)
+        check = _cli("check", "--warehouse", warehouse, "--json")
+        if warehouse.exists():
+            assert check.returncode == 0, check.stderr
+            assert json.loads(check.stdout)["ok"]
+            now = _state(warehouse)
+            assert baseline is None or now == baseline or proc.returncode == 0, (delay, now, baseline)
+            if proc.returncode == 0:                 # it finished before the kill: that is the new baseline
+                baseline = now
+    return killed
+
+
+def test_killed_loads_leave_a_warehouse_that_the_next_load_completes(tmp_path, data_dir):
+    wh = tmp_path / "w.duckdb"
+    clean = tmp_path / "clean.duckdb"
+    inc = tmp_path / "incidents.csv"
+    _incidents(inc, 60_000)
+    roads = data_dir / "london" / "roads" / "westminster_drive_2024-02.graphml"
+    sites = data_dir / "london" / "stations" / "lfb_fire_stations_incl_2014_closures.csv"
+    steps = [("etl", "roads", roads), ("etl", "sites", sites, "--accept-partial"), ("etl", "incidents", inc)]
+    killed = 0
+    for step, delays in zip(steps, ([0.8, 2.0, 3.5], [0.6, 1.2], [0.8, 1.6, 2.4, 3.2, 4.5])):
+        killed += _kill_during([*step, "--warehouse", wh], delays, wh)
+        done = _cli(*step, "--warehouse", wh)
+        assert done.returncode == 0, done.stderr
+    for step in steps:
+        assert _cli(*step, "--warehouse", clean).returncode == 0
+    assert killed >= 4
+    a, b = _state(wh), _state(clean)
+    runs_a, runs_b = a.pop("load_runs"), b.pop("load_runs")
+    assert a == b and runs_a >= runs_b
+    assert not list(tmp_path.glob("*.staging*"))
+
+
+def test_killed_demo_then_a_clean_rerun(tmp_path, data_dir, monkeypatch):
+    wh = tmp_path / "demo.duckdb"
+    env_dir = ["--warehouse", wh]
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(data_dir))
+    killed = _kill_during(["etl", "demo", "--offline", *env_dir], [4.0, 12.0], wh)
+    done = _cli("etl", "demo", "--offline", *env_dir)
+    assert done.returncode == 0, done.stderr
+    assert killed >= 1 and _cli("check", *env_dir).returncode == 0
+    assert _state(wh)["incidents"] > 1000
