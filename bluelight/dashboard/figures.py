@@ -503,3 +503,30 @@ def minutes_saved_figure(summary: dict) -> go.Figure:
                       xaxis_title="minutes saved", yaxis_title="expected arrests a year", height=300,
                       margin={"l": 50, "r": 10, "t": 40, "b": 40})
     return fig
+
+
+def trips_map(users: list[dict], chosen: list[dict], *, roads, boundaries, bounds=None, title: str = "") -> go.Figure:
+    """Users' trips to their facility (a line each, width by trips a year), the users and the chosen facilities."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    where = {c["site_id"]: c for c in chosen}
+    lon, lat = [], []
+    for u in users:
+        f = where.get(u["facility"])
+        if f is not None:
+            lon += [u["lon"], f["lon"], None]
+            lat += [u["lat"], f["lat"], None]
+    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="lines", line={"width": 1.5, "color": "#6a3d9a"},
+                                name="trips to the facility", hoverinfo="skip"))
+    for service in sorted({u["service"] for u in users}):
+        mine = [u for u in users if u["service"] == service]
+        fig.add_trace(go.Scattermap(
+            lon=[u["lon"] for u in mine], lat=[u["lat"] for u in mine], mode="markers",
+            marker={"size": 8, "color": SERVICE_COLOURS.get(service, "#7f7f7f")}, name=f"{service} users ({len(mine)})",
+            text=[f"{u['name']}: {u['trips_per_year']:g} trips a year" for u in mine],
+            hovertemplate="%{text}<extra></extra>"))
+    fig.add_trace(go.Scattermap(lon=[c["lon"] for c in chosen], lat=[c["lat"] for c in chosen], mode="markers+text",
+                                marker={"size": 18, "color": "#111111", "symbol": "star"},
+                                text=[c["name"] for c in chosen], textposition="top right",
+                                name=f"chosen facilit{'y' if len(chosen) == 1 else 'ies'}"))
+    fig.update_layout(title={"text": title, "font": {"size": 14}})
+    return fig

@@ -170,6 +170,14 @@ def _record_run(con, run_id, *, dataset, loader, files, digest, options, status,
         con.unregister("_rejects_incoming")
 
 
+def _loaded_before(con, dataset: str, digest: str, options: str) -> int | None:
+    """The latest run that loaded these very files with these options, whatever happened since."""
+    row = con.execute("SELECT run_id FROM load_runs WHERE dataset = ? AND sha256 = ? AND options = ? "
+                      "AND status IN ('loaded', 'partial') ORDER BY run_id DESC LIMIT 1",
+                      [dataset, digest, options]).fetchone()
+    return row[0] if row else None
+
+
 def _next_run_id(con) -> int:
     """The next run id, read inside the caller's transaction (so it commits, or vanishes, with the load)."""
     return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()[0])
@@ -272,6 +280,12 @@ def run_load(
         run_id = _next_run_id(con)
         step = "writing the rows"
         written = write(con, parsed, run_id)
+        before = _loaded_before(con, dataset, digest, opts)
+        if before is not None and written.loaded == 0 and not written.rejects:
+            con.execute("ROLLBACK")         # loaded again and nothing differs: as if skipped, nothing recorded
+            log.info("%s: loaded again in full; nothing differs from run %s", ", ".join(files), before)
+            return LoadSummary(dataset, files, digest, "unchanged", before, parsed.rows_read, 0, written.unchanged,
+                               0, f"identical to the state of run {before}")
         rejects = list(parsed.rejects) + list(written.rejects)
         if written.rejects and not accept_partial:
             raise RejectedRowsError(";".join(files), written.rejects, parsed.rows_read)

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.facility_siting import rank_single, site_facilities
-from bluelight.errors import AnalysisError
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.geo import to_wgs84
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import Field, Request
 from bluelight.analysis.traveltime import point_times
@@ -41,6 +42,7 @@ def candidate_points(path: Path) -> pd.DataFrame:
         out[col] = values.to_numpy()
     out["running_cost_gbp_pa"] = pd.to_numeric(frame.get("annual_cost_gbp"), errors="coerce") \
         if "annual_cost_gbp" in frame.columns else np.nan
+    out["lon"], out["lat"] = to_wgs84(out["easting"], out["northing"])
     return out
 
 
@@ -59,6 +61,8 @@ class FacilityRequest(Request):
     trips_per_year: float = 12.0
     value_of_time: float | None = None
     limit: int = 20
+    #: trips a year of particular users (site id, trips), over ``trips_per_year`` (the page edits them per site)
+    site_trips: tuple[tuple[str, float], ...] = ()
 
     FIELDS = (
         Field("users", "Users", list, ("fire",), choices=EMERGENCY_SERVICES, min_items=1,
@@ -100,7 +104,11 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
     if cands.empty:
         raise AnalysisError("no candidate is on the road network")
     times = point_times(session.site_times(user_sites), frame_links(cands))
-    trips = np.full(len(user_sites), float(trips_per_year))
+    own = dict(request.site_trips)
+    bad = [s for s, t in own.items() if not (isinstance(t, (int, float)) and t >= 0)]
+    if bad:
+        raise ValidationError("site_trips", f"Trips a year must be numbers of 0 or more (sites {bad})")
+    trips = np.array([float(own.get(s, trips_per_year)) for s in user_sites["site_id"]])
     cost = cands["running_cost_gbp_pa"].to_numpy(float)
     ranked = rank_single(times, trips, annual_cost_gbp=cost, value_of_time_gbp_per_hour=value_of_time_gbp_per_hour)
     ranked = ranked.assign(site_id=cands["site_id"].to_numpy()[ranked["candidate"]],
@@ -118,5 +126,11 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
                                                                      "site_id"].tolist()},
             "single_site_ranking": ranked.head(limit).replace({np.inf: None}).astype(object)
             .where(ranked.head(limit).notna(), None).to_dict("records"),
+            "user_sites": [{"site_id": u.site_id, "name": u.name, "service": u.service, "lon": float(u.lon),
+                            "lat": float(u.lat), "trips_per_year": float(t), "facility": f}
+                           for u, t, f in zip(user_sites.itertuples(index=False), trips,
+                                              cands["site_id"].to_numpy()[plan.assignment])],
+            "chosen_points": [{"site_id": c.site_id, "name": c.name, "lon": float(c.lon), "lat": float(c.lat)}
+                              for c in chosen.itertuples(index=False)],
             "note": "Trip times are drive times on the road network (both ways for trip hours); users and "
                     "candidates outside the road data are left out and counted."}

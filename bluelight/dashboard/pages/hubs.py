@@ -1,0 +1,318 @@
+"""Hubs: merge sites of any services into one (a shared HQ, a two-into-one or tri-service station), and site a
+shared headquarters, workshop or training centre for the staff and vehicles that travel to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import numpy as np
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
+                                          parse_controls)
+from bluelight.dashboard.layout import Page
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.geo import to_bng
+from bluelight.services.facility import FacilityRequest, run_facility
+from bluelight.services.hubs import FINANCE, NEW_SITE, HubRequest, run_hub
+from bluelight.services.scenarios import evaluate_service
+from bluelight.services.session import Session
+from bluelight.vocab import EMERGENCY_SERVICES
+
+HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
+                *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),
+                Binding("discount_rate", "hub-rate"), Binding("name", "hub-name")]
+HQ_BINDINGS = [Binding("users", "hq-users"), Binding("candidates", "hq-candidates"), Binding("objective", "hq-objective"),
+               Binding("k", "hq-k"), Binding("trips_per_year", "hq-trips"), Binding("value_of_time", "hq-vot")]
+
+
+def _all_sites(session: Session) -> pd.DataFrame:
+    return pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
+
+
+def layout(wh: Warehouse, session: Session):
+    if not wh.available:
+        return html.Div([html.H2("Hubs"), html.P("No data loaded yet.")])
+    sites = _all_sites(session)
+    options = [{"label": f"{n} ({s})", "value": i} for i, n, s in zip(sites["site_id"], sites["name"], sites["service"])]
+    return html.Div([
+        html.H2("Hubs: merge sites into one, and site a shared headquarters"),
+        html.Div(className="panel", children=[
+            html.H3("Merge two or more sites into a hub"),
+            html.P(className="note", children="Pick the sites that move, then where the hub is: one of them, another "
+                   "site, or a new point clicked on the map. Cover of every service they belong to is compared before "
+                   "and after, with the finance of the whole merger."),
+            html.Div(className="controls", children=[
+                field_control(HubRequest, HUB_BINDINGS[0], minWidth="420px", component=dcc.Dropdown(
+                    id="hub-sites", multi=True, options=options, placeholder="two or more sites, any services")),
+                field_control(HubRequest, HUB_BINDINGS[1], minWidth="320px", component=dcc.Dropdown(
+                    id="hub-host", options=[{"label": "a new point (click the map)", "value": NEW_SITE}] + options)),
+                *[field_control(HubRequest, b) for b in HUB_BINDINGS[2:2 + len(FINANCE)]],
+                field_control(HubRequest, HUB_BINDINGS[-3], value=30),
+                field_control(HubRequest, HUB_BINDINGS[-2]),
+            ]),
+            html.Div(id="hub-headline", className="panel"),
+            html.Div(className="row", children=[
+                html.Div(className="col panel", style={"flex": 3}, children=[
+                    dcc.Loading(dcc.Graph(id="hub-map", config={"displaylogo": False}))]),
+                html.Div(className="col panel", style={"flex": 2}, children=[
+                    html.H3("Cover before and after"), html.Div(id="hub-table"),
+                    html.H3("Capacity of the hub"), html.Div(id="hub-capacity")]),
+            ]),
+            html.Div(className="panel", children=[html.H3("Areas that gain and lose"), html.Div(id="hub-areas")]),
+            html.Div(className="panel", children=[html.H3("Finance of the merger"), html.Div(id="hub-finance")]),
+            html.Div(className="controls", children=[
+                field_control(HubRequest, HUB_BINDINGS[-1], component=dcc.Input(
+                    id="hub-name", placeholder="e.g. Camden tri-service hub")),
+                html.Button("Save scenario", id="hub-save"),
+                html.Button("Download report (HTML)", id="hub-report-btn"), dcc.Download(id="hub-report")]),
+            html.Div(id="hub-saved", className="note"),
+            dcc.Store(id="hub-point"),
+        ]),
+        html.Div(className="panel", children=[
+            html.H3("Site a shared headquarters, workshop or training centre"),
+            html.P(className="note", children="Who travels to it, where it may be, how many, and what to minimise: "
+                   "total trip time, the worst trip, or generalised cost with a value of time. Trips a year can be "
+                   "edited per site in the table below the map."),
+            html.Div(className="controls", children=[
+                field_control(FacilityRequest, HQ_BINDINGS[0], label="Users (who travels)", component=dcc.Checklist(
+                    id="hq-users", value=["fire", "police"], options=list(EMERGENCY_SERVICES), inline=True,
+                    inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+                field_control(FacilityRequest, HQ_BINDINGS[1], component=dcc.Checklist(
+                    id="hq-candidates", value=list(EMERGENCY_SERVICES), options=list(EMERGENCY_SERVICES), inline=True,
+                    inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+                field_control(FacilityRequest, HQ_BINDINGS[2], component=dcc.RadioItems(
+                    id="hq-objective", value="total", inline=True, options=[
+                        {"label": "least total trip time", "value": "total"},
+                        {"label": "least worst trip", "value": "worst"}],
+                    inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+                field_control(FacilityRequest, HQ_BINDINGS[3]),
+                field_control(FacilityRequest, HQ_BINDINGS[4]),
+                field_control(FacilityRequest, HQ_BINDINGS[5]),
+            ]),
+            html.Div(id="hq-summary", className="note"),
+            html.Div(className="row", children=[
+                html.Div(className="col panel", style={"flex": 3}, children=[
+                    dcc.Loading(dcc.Graph(id="hq-map", config={"displaylogo": False}))]),
+                html.Div(className="col panel", style={"flex": 2}, children=[
+                    html.H3("Every candidate as the one facility"), html.Div(id="hq-ranking")]),
+            ]),
+            html.H3("Users and their trips a year (editable)"),
+            html.Div(id="hq-users-table"),
+            dcc.Store(id="hq-trips-edited", data=[]),
+        ]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
+    store = scenario_files.ScenarioStore(dirs)
+    page = Page(order=4, path="/hubs", name="Hubs", title="Blue Light Atlas – Hubs", layout=lambda: layout(wh, session))
+    hub_inputs = [Input(b.control_id, "value") for b in HUB_BINDINGS[:-1]] + [Input("hub-point", "data")]
+    hub_states = [State(i.component_id, i.component_property) for i in hub_inputs]
+
+    @callback(app, Output("hub-point", "data"), Input("hub-map", "clickData"), State("hub-host", "value"),
+              prevent_initial_call=True)
+    def place(click, host):
+        point = (click or {}).get("points", [{}])[0]
+        return [point["lon"], point["lat"]] if host == NEW_SITE and "lon" in point else dash.no_update
+
+    @callback(app, Output("hub-map", "figure"), Output("hub-headline", "children"), Output("hub-table", "children"),
+              Output("hub-capacity", "children"), Output("hub-areas", "children"), Output("hub-finance", "children"),
+              *[Output(i, "children") for i in error_ids(HUB_BINDINGS[:-1])], *hub_inputs)
+    def update(*values):
+        return hub_view(wh, session, *values)
+
+    @callback(app, Output("hub-saved", "children"), Input("hub-save", "n_clicks"), State("hub-name", "value"),
+              *hub_states, prevent_initial_call=True)
+    def save(_n, name, *values):
+        plan = hub_plan(session, *values, name=name)
+        sid = store.save(plan["scenario"])
+        return (f"Saved to {store.path_of(sid)} (scenario {sid!r}). Evaluate it with: bluelight scenario run "
+                f"{store.path_of(sid)} --json")
+
+    @callback(app, Output("hub-report", "data"), Input("hub-report-btn", "n_clicks"), State("hub-name", "value"),
+              *hub_states, prevent_initial_call=True)
+    def report(_n, name, *values):
+        plan = hub_plan(session, *values, name=name)
+        return {"content": report_html(wh, session, plan), "filename": f"{scenario_files.slug(plan['scenario'].name)}"
+                                                                       "_hub_report.html"}
+
+    hq_inputs = [Input(b.control_id, "value") for b in HQ_BINDINGS] + [Input("hq-trips-edited", "data")]
+
+    @callback(app, Output("hq-map", "figure"), Output("hq-summary", "children"), Output("hq-ranking", "children"),
+              Output("hq-users-table", "children"), *[Output(i, "children") for i in error_ids(HQ_BINDINGS)],
+              *hq_inputs)
+    def siting(*values):
+        return hq_view(wh, session, *values)
+
+    @callback(app, Output("hq-trips-edited", "data"), Input("hq-users-grid", "cellValueChanged"),
+              State("hq-trips-edited", "data"), prevent_initial_call=True)
+    def edit_trips(changes, edited):
+        return merged_trips(edited, changes)
+    return page
+
+
+def hub_request(values, *, name=None):
+    """The hub request from the controls (``HUB_BINDINGS`` order, then the clicked point), and the errors."""
+    *controls, point = values
+    hub_e = hub_n = None
+    if point:
+        e, n = to_bng([point[0]], [point[1]])
+        hub_e, hub_n = float(e[0]), float(n[0])
+    return parse_controls(HubRequest, HUB_BINDINGS[:-1], controls, hub_easting=hub_e, hub_northing=hub_n,
+                          name=name or "")
+
+
+def hub_plan(session: Session, *values, name=None) -> dict:
+    request, errors = hub_request(values, name=name)
+    if request is None:
+        raise ValidationError("sites", next(e for e in errors if e))
+    return run_hub(session, request) | {"request": request}
+
+
+def hub_view(wh: Warehouse, session: Session, *values):
+    """Map, headline, before/after, capacity, areas and finance of the merger, and one error per control."""
+    request, errors = hub_request(values)
+    if request is None:
+        empty = figures.empty_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        note = blocked_note() if any(e and "must be" in e and "Sites to merge" not in e for e in errors) else \
+            html.P("Choose two or more sites to merge and where the hub is.")
+        return (figures.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
+    plan = run_hub(session, request) | {"request": request}
+    return (*plan_view(wh, session, plan), *errors)
+
+
+def cover_table(result: dict) -> pd.DataFrame:
+    """Per service the merger touches: sites and population within its standard before and after."""
+    rows = []
+    for service, e in result["services"].items():
+        b, a = e["population"]["before"]["summary"], e["population"]["after"]["summary"]
+        ch = e["population"]["change"]
+        rows.append({"service": service, "standard min": e["threshold_s"] / 60, "sites before": e["sites_before"],
+                     "sites after": e["sites_after"], "population within before": round(ch["demand_within_before"]),
+                     "population within after": round(ch["demand_within_after"]),
+                     "% within (modelled) before": round(100 * b["share_within_modelled"], 1),
+                     "% within (modelled) after": round(100 * a["share_within_modelled"], 1),
+                     "mean min before": round(b["mean_s"] / 60, 2), "mean min after": round(a["mean_s"] / 60, 2)})
+    return pd.DataFrame(rows)
+
+
+def plan_view(wh: Warehouse, session: Session, plan: dict):
+    result, scenario = plan["result"], plan["scenario"]
+    services = list(result["services"])
+    fig = change_figure(wh, session, scenario, services[0]) if services else figures.empty_map(
+        roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+    table = cover_table(result)
+    headline = html.Div([html.B(scenario.name + ". "), "; ".join(
+        f"{r['service']}: {r['population within after']:,} people within {r['standard min']:g} minutes instead of "
+        f"{r['population within before']:,}" for r in table.to_dict("records")) + "."])
+    areas = pd.DataFrame([{"service": s, **a} for s, e in result["services"].items() for a in e["areas"]])
+    if not areas.empty:
+        areas = areas[["service", "area", "direction", "demand_within_change", "share_within_before",
+                       "share_within_after"]].round(3)
+    f = result["finance"]
+    finance = html.Div([
+        html.P([html.B(f"Net present value £{f['npv_gbp']:,.0f}"),
+                f" over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%."]),
+        html.P(className="note", children="Missing figures, not counted (supply them on the sites or above): "
+               + "; ".join(f["missing"]) if f["missing"] else "All figures supplied."),
+        figures.frame_table(pd.DataFrame(f["items"]) if f.get("items") else
+                            pd.DataFrame(columns=["label", "amount_gbp", "year", "annual", "source"]),
+                            table_id="hub-items", page_size=8)])
+    return (figures.with_tiles(fig, wh.web_tiles), headline,
+            figures.frame_table(table, table_id="hub-cover-table", page_size=5),
+            figures.frame_table(plan["capacity"], table_id="hub-capacity-table", page_size=5),
+            figures.frame_table(areas, table_id="hub-areas-table", page_size=10) if not areas.empty else
+            html.P("No area's cover changes."), finance)
+
+
+def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, standalone: bool = False):
+    """Change in one service's response by zone, with the sites that move and the hub marked."""
+    before, after = evaluate_service(session, scenario, service)
+    delta = after.response_s - before.response_s
+    sites = session.sites(service)
+    change = scenario.changes[0]
+    moving = sites[sites["site_id"].isin(change["sites"])]
+    hub = change.get("hub") or {}
+    host = _all_sites(session).query("site_id == @change.get('into', '')")
+    added = pd.DataFrame([{"site_id": hub.get("name", "hub"), "easting": hub["easting"], "northing": hub["northing"]}]
+                         if hub else [{"site_id": f"hub at {r.name}", "easting": r.easting, "northing": r.northing}
+                                      for r in host.itertuples(index=False)])
+    zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
+    return figures.change_map(before.points, delta, zones_geojson=zones, sites=sites[~sites["site_id"].isin(
+        change["sites"])], closed=moving, added=added, roads=None if standalone else layers.ROADS,
+        boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
+
+
+def report_html(wh: Warehouse, session: Session, plan: dict) -> str:
+    """The merger as a self-contained report: the comparison of every service it touches, and its finance."""
+    result = plan["result"]
+    services = list(result["services"])
+    if not services:
+        raise AnalysisError("the merger changes no site: nothing to report")
+    service = services[0]
+    threshold = result["services"][service]["threshold_s"]
+    curves = []
+    for label, ev in zip(("before", "after"), evaluate_service(session, plan["scenario"], service)):
+        curves.append(figures.cumulative_curve(ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
+                                               goal=None, label=label, variability=session.variability))
+    return figures.comparison_report(cover_table(result), curves, service=", ".join(services), threshold_s=threshold,
+                                     profile=session.profile, data_source=wh.status()["data_source"])
+
+
+def merged_trips(edited, changes) -> list:
+    """The per-site trips a year after a grid edit (site id, trips), latest edit of each site kept."""
+    out = {s: t for s, t in (edited or [])}
+    for ch in changes or []:
+        row = ch.get("data") or {}
+        if "site_id" in row:
+            out[row["site_id"]] = row.get("trips a year")
+    return [[s, t] for s, t in out.items()]
+
+
+def hq_request(values):
+    *controls, edited = values
+    request, errors = parse_controls(FacilityRequest, HQ_BINDINGS, controls)
+    if request is not None and edited:
+        trips = []
+        for site, t in edited:
+            try:
+                trips.append((site, float(t)))
+            except (TypeError, ValueError):
+                return None, errors[:4] + [f"Trips a year of {site} must be a number, got {t!r}"] + errors[5:]
+        request = request.__class__(**{**request.__dict__, "site_trips": tuple(trips)})
+    return request, errors
+
+
+def hq_view(wh: Warehouse, session: Session, *values):
+    """Map of trips, summary, ranking and the editable users' table, and one error per control."""
+    request, errors = hq_request(values)
+    if request is None:
+        return blocked_figure(), blocked_note(), "", "", *errors
+    result = run_facility(session, request)
+    p = result["plan"]
+    fig = figures.trips_map(result["user_sites"], result["chosen_points"], roads=layers.ROADS,
+                            boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                            title=f"{request.k} facilit{'y' if request.k == 1 else 'ies'} for "
+                                  f"{'/'.join(request.users)} ({request.objective})")
+    cost = (f"£{p['annual_cost_gbp']:,.0f} a year" if p["annual_cost_gbp"] is not None else
+            f"annual cost not recorded for {', '.join(p['cost_missing_for'])}")
+    summary = (f"Chosen: {', '.join(p['chosen_names'])}. {p['trip_hours_per_year']:,.0f} trip hours a year "
+               f"(both ways), mean trip {p['mean_trip_s'] / 60:.1f} min, worst {p['worst_trip_s'] / 60:.1f} min; "
+               f"{cost}; {result['users']} users, {result['candidates']} candidates on the road network "
+               f"(status {p['status']}; profile {result['profile']}).")
+    ranking = pd.DataFrame(result["single_site_ranking"])
+    shown = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
+        "trip_hours_per_year": "trip hours a year", "mean_trip_s": "mean trip s", "worst_trip_s": "worst trip s"}) \
+        if not ranking.empty else ranking
+    users = pd.DataFrame(result["user_sites"])[["site_id", "name", "service", "trips_per_year", "facility"]].rename(
+        columns={"trips_per_year": "trips a year"})
+    grid = figures.frame_table(users, table_id="hq-users-grid", page_size=10)
+    grid.columnDefs = [c | ({"editable": True} if c["field"] == "trips a year" else {}) for c in grid.columnDefs]
+    return (figures.with_tiles(fig, wh.web_tiles), summary,
+            figures.frame_table(shown.round(1), table_id="hq-ranking-table", page_size=10), grid, *errors)

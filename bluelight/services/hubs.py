@@ -1,0 +1,110 @@
+"""Merging sites into a hub (a shared HQ, a two-into-one or tri-service station): the Hubs page's use case.
+
+A hub request names two or more sites of any services and where they go: one
+of them, another existing site, or a new point. It becomes a ``merge``
+scenario, evaluated by the same engine as ``bluelight scenario run``
+(:mod:`bluelight.services.scenarios`), with the hub's capacity checked
+against the space each moving service needs (``config/colocation.yaml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bluelight.analysis.colocation import capacity
+from bluelight.analysis.finance import GREEN_BOOK_RATE
+from bluelight.analysis.scenario import Scenario
+from bluelight.errors import ValidationError
+from bluelight.services.colocation import load_space_rules
+from bluelight.services.requests import Field, Request
+from bluelight.services.scenarios import AppraisalRequest, baseline_sites, estates, run_scenario
+from bluelight.services.session import Session
+
+NEW_SITE = "new"
+#: the finance of a merger, as the scenario format names it
+FINANCE = (("build_cost_gbp", "Hub build (£)"), ("refurbishment_gbp", "Refurbishment (£)"),
+           ("relocation_cost_gbp", "Relocation, one-off (£)"), ("grant_gbp", "Grant (£)"),
+           ("running_cost_change_gbp_pa", "Hub running cost change (£ a year)"))
+
+
+@dataclass(frozen=True)
+class HubRequest(Request):
+    """Which sites merge, where into, and the money."""
+
+    sites: tuple[str, ...] = ()
+    host: str = ""
+    hub_easting: float | None = None
+    hub_northing: float | None = None
+    name: str = ""
+    build_cost_gbp: float | None = None
+    refurbishment_gbp: float | None = None
+    relocation_cost_gbp: float | None = None
+    grant_gbp: float | None = None
+    running_cost_change_gbp_pa: float | None = None
+    horizon_years: int = 30
+    discount_rate: float = GREEN_BOOK_RATE
+
+    FIELDS = (
+        Field("sites", "Sites to merge", list, (), min_items=2),
+        Field("host", "Hub at", str, ""),
+        Field("hub_easting", "Hub easting", float, None, 0.0, 700_000.0, optional=True),
+        Field("hub_northing", "Hub northing", float, None, 0.0, 1_250_000.0, optional=True),
+        Field("name", "Scenario name", str, "", optional=True),
+        *[Field(k, label, float, None, -1e10 if k.startswith("running") else 0.0, 1e10, optional=True)
+          for k, label in FINANCE],
+        Field("horizon_years", "Appraisal horizon (years)", int, 30, 1, 100),
+        Field("discount_rate", "Discount rate", float, GREEN_BOOK_RATE, 0.0, 0.2, unit="share"),
+    )
+
+    @classmethod
+    def check(cls, values: dict) -> None:
+        if values["host"] == NEW_SITE and (values["hub_easting"] is None or values["hub_northing"] is None):
+            raise ValidationError("host", "Hub at a new point: click the map where the hub would be")
+        if not values["host"]:
+            raise ValidationError("host", "Hub at must be one of the sites, another site, or a new point")
+        values["name"] = values["name"] or ""
+
+    def scenario(self, names: dict[str, str]) -> Scenario:
+        """The merge as a scenario (the format ``bluelight scenario run`` reads)."""
+        finance = {k: v for k, v in ((k, getattr(self, k)) for k, _ in FINANCE) if v is not None}
+        change: dict = {"action": "merge", "sites": list(self.sites)}
+        if self.host == NEW_SITE:
+            change["hub"] = {"site_id": "HUB-1", "name": self.name or "New hub", "easting": self.hub_easting,
+                             "northing": self.hub_northing}
+        else:
+            change["into"] = self.host
+        if finance:
+            change["finance"] = finance
+        where = change["hub"]["name"] if "hub" in change else names.get(self.host, self.host)
+        title = self.name or f"{' + '.join(names.get(s, s) for s in self.sites)} into {where}"
+        return Scenario(name=title, note="merger drawn on the Hubs page", changes=[change],
+                        horizon_years=self.horizon_years, discount_rate=self.discount_rate)
+
+
+def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
+    """Per service moving into the hub: what it needs, and whether the host can give it (new point: to build)."""
+    rules, sources = load_space_rules()
+    sites = baseline_sites(session, None).merge(estates(session)[["site_id", "bays", "floor_area_m2"]],
+                                                on="site_id", how="left")
+    moving = sites[sites["site_id"].isin(request.sites) & (sites["site_id"] != request.host)]
+    host = sites[sites["site_id"] == request.host]
+    rows = []
+    for service, grp in moving.groupby("service"):
+        fits = "a new building: size it to the needs" if host.empty else capacity(service, host.iloc[0], rules)
+        rows.append({"service": service, "sites moving": len(grp), "needs m²": rules.space_needed_m2.get(service),
+                     "needs bays": rules.bays_needed.get(service, 0), "host": fits})
+    return pd.DataFrame(rows, columns=["service", "sites moving", "needs m²", "needs bays", "host"])
+
+
+def run_hub(session: Session, request: HubRequest) -> dict:
+    """The merger's scenario, its effect on every service it touches with the finance, and the capacity check."""
+    sites = baseline_sites(session, None)
+    names = dict(zip(sites["site_id"], sites["name"]))
+    unknown = [s for s in (*request.sites, request.host) if s and s != NEW_SITE and s not in names]
+    if unknown:
+        raise ValidationError("sites", f"Sites to merge: {unknown} are not operational sites")
+    scenario = request.scenario(names)
+    result = run_scenario(session, scenario, AppraisalRequest(request.horizon_years, request.discount_rate))
+    return {"scenario": scenario, "result": result, "capacity": hub_capacity(session, request)}
