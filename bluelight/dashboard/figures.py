@@ -524,9 +524,11 @@ def trips_map(users: list[dict], chosen: list[dict], *, roads, boundaries, bound
             marker={"size": 8, "color": SERVICE_COLOURS.get(service, "#7f7f7f")}, name=f"{service} users ({len(mine)})",
             text=[f"{u['name']}: {u['trips_per_year']:g} trips a year" for u in mine],
             hovertemplate="%{text}<extra></extra>"))
-    fig.add_trace(go.Scattermap(lon=[c["lon"] for c in chosen], lat=[c["lat"] for c in chosen], mode="markers+text",
-                                marker={"size": 18, "color": "#111111", "symbol": "star"},
-                                text=[c["name"] for c in chosen], textposition="top right",
-                                name=f"chosen facilit{'y' if len(chosen) == 1 else 'ies'}"))
+    # markers only: map text needs glyphs from a font server, and nothing may leave the machine
+    fig.add_trace(go.Scattermap(lon=[c["lon"] for c in chosen], lat=[c["lat"] for c in chosen], mode="markers",
+                                marker={"size": 20, "color": "#111111"}, text=[c["name"] for c in chosen],
+                                hovertemplate="<b>%{text}</b> (chosen)<extra></extra>",
+                                name=f"chosen facilit{'y' if len(chosen) == 1 else 'ies'}: "
+                                     + ", ".join(c["name"] for c in chosen)))
     fig.update_layout(title={"text": title, "font": {"size": 14}})
     return fig

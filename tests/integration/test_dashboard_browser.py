@@ -215,3 +215,62 @@ def test_colocation_page_from_candidate_to_board_report(page, served_app):
     assert dl.value.suggested_filename == "browser-test-co-location_board_report.html"
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "Net present value" in text and "What changes" in text and "SHA-256" in text
+
+
+def _grid_rows(page, grid_id) -> list[dict]:
+    """The rows of an AG Grid as a user reads them (header name to cell text)."""
+    return page.evaluate(f"""() => {{
+        const root = document.querySelector('#{grid_id}');
+        const heads = [...root.querySelectorAll('.ag-header-cell')].map(h => [h.getAttribute('col-id'),
+                                                                              h.innerText.trim()]);
+        return [...root.querySelectorAll('.ag-center-cols-container .ag-row')].map(r => Object.fromEntries(
+            heads.map(([id, name]) => [name, (r.querySelector(`[col-id="${{id}}"]`) || {{}}).innerText])));
+    }}""")
+
+
+def test_hubs_merge_two_services_and_the_saved_file_gives_the_same_numbers(page, served_app, demo_warehouse, capsys):
+    import json
+
+    from bluelight.cli import main
+
+    _visit(page, served_app, "/hubs", "hubs", "#hub-map .maplibregl-canvas")
+    _choose(page, "hub-sites", "Shoreditch (fire)", search=True)
+    _choose(page, "hub-sites", "Shoreditch Police Station (police)", search=True)
+    _choose(page, "hub-host", "Shoreditch (fire)", search=True)
+    page.fill("#hub-refurbishment_gbp", "150000")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#hub-cover-table .ag-row", timeout=60000)
+    page.wait_for_function("document.querySelector('#hub-finance').innerText.includes('Net present value')",
+                           timeout=30000)
+    page.wait_for_load_state("networkidle")
+    _shot(page, "hubs-merge")
+    rows = {r["service"]: r for r in _grid_rows(page, "hub-cover-table")}
+    page.fill("#hub-name", "browser test hub")
+    page.click("#hub-save")
+    page.wait_for_function("document.querySelector('#hub-saved').innerText.includes('Saved to')", timeout=30000)
+    saved = re.search(r"Saved to (\S+\.yaml)", page.inner_text("#hub-saved")).group(1)
+    capsys.readouterr()
+    assert main(["scenario", "run", saved, "--warehouse", str(demo_warehouse), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    for service, e in cli["services"].items():
+        ch = e["population"]["change"]
+        shown = rows[service]
+        assert int(shown["population within before"].replace(",", "")) == round(ch["demand_within_before"])
+        assert int(shown["population within after"].replace(",", "")) == round(ch["demand_within_after"])
+    assert "150000" in json.dumps(cli["changes"]) or "150000.0" in json.dumps(cli["changes"])
+
+
+def test_hubs_shared_hq_ranking_equals_the_cli(page, served_app, demo_warehouse, capsys):
+    import json
+
+    from bluelight.cli import main
+
+    _visit(page, served_app, "/hubs", "hubs-hq", "#hq-ranking-table .ag-row")
+    page.wait_for_load_state("networkidle")
+    shown = [r["name"] for r in _grid_rows(page, "hq-ranking-table")]
+    _shot(page, "hubs-hq")
+    capsys.readouterr()
+    assert main(["colocation", "facility", "--users", "fire,police", "--warehouse", str(demo_warehouse), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert shown and shown == [r["name"] for r in cli["single_site_ranking"]][:len(shown)]
+    assert "Chosen: " + cli["plan"]["chosen_names"][0] in page.inner_text("#hq-summary")
