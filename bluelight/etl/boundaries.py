@@ -94,7 +94,7 @@ def parse_boundaries(path: Path, *, kind: str, code_field: str | None = None, na
     return Parsed(good, rows_read=rows_in_file, rejects=rejects, extra={"note": note} if note else {})
 
 
-def _write(con, parsed: Parsed, run_id: int) -> Written:
+def write_boundaries(con, parsed: Parsed, run_id: int) -> Written:
     frame = parsed.frame
     geom = {"geom": "ST_GeomFromWKB(_in.wkb)", "geom_wgs84": "ST_GeomFromWKB(_in.wkb_wgs84)"}
     cols = [c for c in frame.columns if c not in {"wkb", "wkb_wgs84"}]
@@ -114,6 +114,6 @@ def load_boundaries(con, path: str | Path, *, kind: str, code_field: str | None 
                     paths=[path] + [p for p in sidecars if p.is_file()],
                     parse=lambda: parse_boundaries(path, kind=kind, code_field=code_field, name_field=name_field,
                                                    within=within),
-                    write=_write, options={"kind": kind, "code_field": code_field, "name_field": name_field,
+                    write=write_boundaries, options={"kind": kind, "code_field": code_field, "name_field": name_field,
                                           **({"area": area_key(within)} if within is not None else {})},
                     accept_partial=accept_partial)

@@ -170,6 +170,15 @@ def _record_run(con, run_id, *, dataset, loader, files, digest, options, status,
         con.unregister("_rejects_incoming")
 
 
+def fault_point(name: str) -> None:
+    """A place a test can kill the process (``BLUELIGHT_FAULT=<name>``): a real SIGKILL, not an exception."""
+    import os
+    import signal
+
+    if os.environ.get("BLUELIGHT_FAULT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _loaded_before(con, dataset: str, digest: str, options: str) -> int | None:
     """The latest run that loaded these very files with these options, whatever happened since."""
     row = con.execute("SELECT run_id FROM load_runs WHERE dataset = ? AND sha256 = ? AND options = ? "
@@ -294,7 +303,9 @@ def run_load(
         _record_run(con, run_id, status=status, rows_read=parsed.rows_read, loaded=written.loaded,
                     unchanged=written.unchanged, rejects=rejects, message=written.message, **common)
         step = "committing"
+        fault_point("before-commit")
         con.execute("COMMIT")
+        fault_point("after-commit")
     except BaseException as exc:
         _rollback(con)
         rej = exc.rejects if isinstance(exc, RejectedRowsError) else [Reject(None, None, None, f"load failed: {exc}")]

@@ -12,6 +12,7 @@ step reports what it found and what it could not, and how to supply it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ import pandas as pd
 
 from bluelight.errors import InputFileError
 from bluelight.etl import geo
-from bluelight.etl.boundaries import load_boundaries
+from bluelight.etl.boundaries import load_boundaries, write_boundaries
 from bluelight.etl.loading import LoadSummary, Parsed, Written, content_hashes, run_load
 from bluelight.etl.osm_pois import load_osm_sites
 from bluelight.etl.population import load_population
@@ -155,13 +156,16 @@ def _write_duty(con, parsed: Parsed, run_id: int) -> Written:
 def load_duty_matches(con, duty_file: str | Path) -> LoadSummary:
     """Set the duty system of the warehouse's fire stations from a Home Office style list (one load)."""
     duty_file = Path(duty_file)
-    sites = con.execute("SELECT string_agg(site_id || ':' || round(easting) || ':' || round(northing), ',' "
-                        "ORDER BY site_id) FROM sites WHERE service = 'fire'").fetchone()[0] or ""
-    import hashlib
-
+    sites = _fingerprint(con, "SELECT string_agg(site_id || ':' || round(easting) || ':' || round(northing), ',' "
+                              "ORDER BY site_id) FROM sites WHERE service = 'fire'")
     return run_load(con, dataset="duty_matches", loader="duty-matches", paths=[duty_file],
-                    parse=lambda: parse_duty_matches(con, duty_file), write=_write_duty,
-                    options={"sites": hashlib.sha256(sites.encode()).hexdigest()[:16]})
+                    parse=lambda: parse_duty_matches(con, duty_file), write=_write_duty, options={"sites": sites})
+
+
+def _fingerprint(con, sql: str) -> str:
+    """A short digest of what the warehouse holds (a derived load depends on it, not only on its file)."""
+    text = con.execute(sql).fetchone()[0] or ""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def load_region(con, roads: Path, *, data_dir: Path | None, name: str | None = None) -> RegionReport:
@@ -286,16 +290,11 @@ def parse_fire_authorities(con, station_list: Path) -> Parsed:
 
 def load_fire_authorities(con, station_list: str | Path) -> LoadSummary:
     """Dissolve the loaded local authorities into fire and rescue service areas (one load)."""
-    from bluelight.etl.boundaries import _write as write_boundaries
-
     station_list = Path(station_list)
-    codes = con.execute("SELECT string_agg(code, ',' ORDER BY code) FROM boundaries "
-                        "WHERE kind = 'local_authority'").fetchone()[0] or ""
-    import hashlib
-
+    codes = _fingerprint(con, "SELECT string_agg(code, ',' ORDER BY code) FROM boundaries WHERE kind = 'local_authority'")
     return run_load(con, dataset="boundaries:fire_authority", loader="fire-authorities", paths=[station_list],
                     parse=lambda: parse_fire_authorities(con, station_list), write=write_boundaries,
-                    options={"local_authorities": hashlib.sha256(codes.encode()).hexdigest()[:16]})
+                    options={"local_authorities": codes})
 
 
 def _duty(con, data_dir: Path | None) -> StepReport:

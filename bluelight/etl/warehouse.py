@@ -14,6 +14,7 @@ import duckdb_extension_spatial
 
 from bluelight.errors import BluelightError, WarehouseError
 from bluelight.etl.integrity import check_warehouse
+from bluelight.etl.loading import fault_point
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,9 @@ def publishing(path: str | Path, *, wait_s: float = 600.0) -> Iterator[duckdb.Du
         con.close()
         with open(staging, "rb") as fh:
             os.fsync(fh.fileno())
+        fault_point("before-publish")
         os.replace(staging, live)
+        fault_point("after-publish")
         dir_fd = os.open(live.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)

@@ -9,7 +9,7 @@ against the space each moving service needs (``config/colocation.yaml``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -19,6 +19,7 @@ from bluelight.analysis.scenario import Scenario
 from bluelight.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
 from bluelight.services.requests import Field, Request
+from bluelight.services.inputs import read_sites
 from bluelight.services.scenarios import AppraisalRequest, baseline_sites, estates, run_scenario
 from bluelight.services.session import Session
 
@@ -102,6 +103,13 @@ def run_hub(session: Session, request: HubRequest) -> dict:
     """The merger's scenario, its effect on every service it touches with the finance, and the capacity check."""
     sites = baseline_sites(session, None)
     names = dict(zip(sites["site_id"], sites["name"]))
+    if request.host not in names and request.host != NEW_SITE:        # a candidate site (HQ, council or NHS estate)
+        extra = session.read(lambda cur: read_sites(cur, statuses=("open", "candidate", "planned"), kinds=None))
+        hit = extra[extra["site_id"] == request.host]
+        if not hit.empty:
+            h = hit.iloc[0]
+            request = replace(request, host=NEW_SITE, hub_easting=float(h["easting"]),
+                              hub_northing=float(h["northing"]), name=request.name or f"hub at {h['name']}")
     unknown = [s for s in (*request.sites, request.host) if s and s != NEW_SITE and s not in names]
     if unknown:
         raise ValidationError("sites", f"Sites to merge: {unknown} are not operational sites")

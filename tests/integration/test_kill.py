@@ -43,13 +43,13 @@ def _state(path) -> dict:
         con.close()
 
 
-def _incidents(path, n: int) -> None:
+def _incidents(path, n: int, prefix: str = "K") -> None:
     rng = np.random.default_rng(3)
     e, nn = rng.uniform(524000, 536000, n), rng.uniform(176000, 186000, n)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("incident_id,call_time,service,category,easting,northing\n")
         for i in range(n):
-            fh.write(f"K{i},2023-0{1 + i % 9}-1{i % 10} 1{i % 10}:0{i % 6}:00,fire,dwelling_fire,{e[i]:.0f},{nn[i]:.0f}\n")
+            fh.write(f"{prefix}{i},2023-0{1 + i % 9}-1{i % 10} 1{i % 10}:0{i % 6}:00,fire,dwelling_fire,{e[i]:.0f},{nn[i]:.0f}\n")
 
 
 def _kill_during(args, delays_s, warehouse):
@@ -105,3 +105,24 @@ def test_killed_demo_then_a_clean_rerun(tmp_path, data_dir, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert killed >= 1 and _cli("check", *env_dir).returncode == 0
     assert _state(wh)["incidents"] > 1000
+
+
+@pytest.mark.parametrize("fault", ["before-commit", "after-commit", "before-publish", "after-publish"])
+def test_killed_inside_commit_and_publish(tmp_path, fault):
+    """Killed exactly around COMMIT and the rename that publishes it: the old state whole, or the new one whole."""
+    wh = tmp_path / "w.duckdb"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    _incidents(first, 2_000)
+    _incidents(second, 30_000, prefix="L")
+    assert _cli("etl", "incidents", first, "--warehouse", wh).returncode == 0
+    before = _state(wh)
+    env = os.environ | {"BLUELIGHT_OFFLINE": "1", "BLUELIGHT_FAULT": fault}
+    proc = subprocess.run([sys.executable, "-m", "bluelight", "etl", "incidents", str(second), "--warehouse", str(wh)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == -signal.SIGKILL
+    check = _cli("check", "--warehouse", wh, "--json")
+    assert check.returncode == 0 and json.loads(check.stdout)["ok"], check.stderr
+    now = _state(wh)
+    assert now == before if fault != "after-publish" else now["incidents"] == 32_000
+    assert _cli("etl", "incidents", second, "--warehouse", wh).returncode == 0
+    assert _state(wh)["incidents"] == 32_000

@@ -20,6 +20,7 @@ from bluelight.errors import AnalysisError, ValidationError
 from bluelight.geo import to_bng
 from bluelight.services.facility import FacilityRequest, run_facility
 from bluelight.services.hubs import FINANCE, NEW_SITE, HubRequest, run_hub
+from bluelight.services.inputs import read_sites
 from bluelight.services.scenarios import evaluate_service
 from bluelight.services.session import Session
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -40,6 +41,11 @@ def layout(wh: Warehouse, session: Session):
         return html.Div([html.H2("Hubs"), html.P("No data loaded yet.")])
     sites = _all_sites(session)
     options = [{"label": f"{n} ({s})", "value": i} for i, n, s in zip(sites["site_id"], sites["name"], sites["service"])]
+    # a hub may also go to any other site loaded: HQs, workshops, council or NHS estate loaded as candidate sites
+    hosts = session.read(lambda cur: read_sites(cur, statuses=("open", "candidate", "planned"), kinds=None))
+    host_options = [{"label": f"{n} ({s}, {k}{'' if st == 'open' else ', ' + st})", "value": i}
+                    for i, n, s, k, st in zip(hosts["site_id"], hosts["name"], hosts["service"], hosts["kind"],
+                                              hosts["status"])]
     return html.Div([
         html.H2("Hubs: merge sites into one, and site a shared headquarters"),
         html.Div(className="panel", children=[
@@ -51,7 +57,7 @@ def layout(wh: Warehouse, session: Session):
                 field_control(HubRequest, HUB_BINDINGS[0], minWidth="420px", component=dcc.Dropdown(
                     id="hub-sites", multi=True, options=options, placeholder="two or more sites, any services")),
                 field_control(HubRequest, HUB_BINDINGS[1], minWidth="320px", component=dcc.Dropdown(
-                    id="hub-host", options=[{"label": "a new point (click the map)", "value": NEW_SITE}] + options)),
+                    id="hub-host", options=[{"label": "a new point (click the map)", "value": NEW_SITE}] + host_options)),
                 *[field_control(HubRequest, b) for b in HUB_BINDINGS[2:2 + len(FINANCE)]],
                 field_control(HubRequest, HUB_BINDINGS[-3], value=30),
                 field_control(HubRequest, HUB_BINDINGS[-2]),
