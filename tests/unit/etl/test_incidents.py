@@ -91,3 +91,21 @@ def test_categories():
     assert lfb_category("Special Service", "Special Service", "Flooding", "")[0] == "special_service"
     assert normalise_category("Road Traffic Collision") == "rtc"
     assert normalise_category("meteor strike") is None
+
+
+def test_lfb_schema_without_the_optional_columns_parses(tmp_path):
+    """An LFB-schema file lacking SpecialServiceType and PropertyCategory (calibrate --evaluate crashed on it)."""
+    import pandas as pd
+
+    from bluelight.etl.incidents import parse_incidents
+    from tests.conftest import SHARED
+
+    src = SHARED / "london" / "incidents" / "lfb_incidents_2023_sample.csv"
+    if not src.is_file():
+        import pytest
+        pytest.skip("no shared data")
+    frame = pd.read_csv(src, dtype=str, nrows=50).drop(columns=["SpecialServiceType", "PropertyCategory"])
+    path = tmp_path / "lfb_min.csv"
+    frame.to_csv(path, index=False)
+    parsed = parse_incidents(path)
+    assert len(parsed.frame) > 0 and parsed.frame["category"].notna().all()
