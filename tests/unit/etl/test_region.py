@@ -6,7 +6,6 @@ import gzip
 import json
 
 import numpy as np
-import pytest
 
 from bluelight.cli import main
 from bluelight.geo import to_bng, to_wgs84
