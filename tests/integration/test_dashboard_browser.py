@@ -236,7 +236,7 @@ def test_hubs_merge_two_services_and_the_saved_file_gives_the_same_numbers(page,
     _visit(page, served_app, "/hubs", "hubs", "#hub-map .maplibregl-canvas")
     _choose(page, "hub-sites", "Shoreditch (fire)", search=True)
     _choose(page, "hub-sites", "Shoreditch Police Station (police)", search=True)
-    _choose(page, "hub-host", "Shoreditch (fire)", search=True)
+    _choose(page, "hub-host", "Shoreditch (fire, station)", search=True)
     page.fill("#hub-refurbishment_gbp", "150000")
     page.keyboard.press("Enter")
     page.wait_for_selector("#hub-cover-table .ag-row", timeout=60000)
