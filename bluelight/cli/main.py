@@ -577,17 +577,16 @@ def colocation_candidates(max_snap_m, profile, warehouse, as_json, **options) ->
 @click.option("--all-bands", is_flag=True, help="Plan each of the eight standard bands.")
 @click.option("--points", type=click.Path(path_type=Path), default=None,
               help="CSV of further candidate posts anywhere: name, easting, northing.")
-@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def dap(max_snap_m, all_bands, points, profile, warehouse, as_json, **options) -> None:
+def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
     """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
     from bluelight.services.dap import run_dap
 
     request = parsed(DapRequest, options)
     with _reading(warehouse) as con:
-        result = run_dap(_session(con, profile, max_snap_m=_snap(max_snap_m)), request, every_band=all_bands,
+        result = run_dap(_session(con, profile, max_snap_m=request.max_snap_m), request, every_band=all_bands,
                          points=points)
     if as_json:
         _emit(result, True)
@@ -606,17 +605,16 @@ def dap(max_snap_m, all_bands, points, profile, warehouse, as_json, **options) -
 
 @cli.command("coresponding")
 @request_options(CorespondingRequest, skip=("survival_parameters",))
-@snap_option
 @profile_option
 @warehouse_option
 @json_option
-def coresponding(max_snap_m, profile, warehouse, as_json, **options) -> None:
+def coresponding(profile, warehouse, as_json, **options) -> None:
     """Where fire crews reach cardiac arrests first, the survivors that adds, and what it costs fire cover."""
     from bluelight.services.coresponding import run_coresponding, to_json
 
     request = parsed(CorespondingRequest, options)
     with _reading(warehouse) as con:
-        out = to_json(run_coresponding(_session(con, profile, max_snap_m=_snap(max_snap_m)), request))
+        out = to_json(run_coresponding(_session(con, profile, max_snap_m=request.max_snap_m), request))
     if as_json:
         _emit(out, True)
         return

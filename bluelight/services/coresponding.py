@@ -21,7 +21,7 @@ from bluelight.analysis.speeds import SpeedProfile
 from bluelight.errors import AnalysisError, ConfigError
 from bluelight.services.inputs import fill_age_bands, read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
 from bluelight.config import config_file, read_yaml
-from bluelight.services.requests import Field, Request
+from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
 from bluelight.services.session import Session, frame_links
 from bluelight.standards import DEFAULT_STANDARD
@@ -227,6 +227,7 @@ class CorespondingRequest(Request):
     time_on_scene_min: float | None = None
     standard_s: float | None = None
     n_curve: int | None = None
+    max_snap_m: float = SNAP_FIELD.default
 
     FIELDS = (
         Field("stations", "Co-responding stations", list, (),
@@ -242,6 +243,7 @@ class CorespondingRequest(Request):
               help="Response standard for the 'fire only' map."),
         Field("n_curve", "Stations in the curve", int, None, 1, 10_000, optional=True,
               help="Stations in the enrolment curve (default: all)."),
+        SNAP_FIELD,
     )
 
     def params(self, base: CorespondingParams) -> CorespondingParams:
@@ -266,7 +268,7 @@ def run_coresponding(session: Session, request: CorespondingRequest = Corespondi
             raise AnalysisError("no population by age band is loaded, so there are no expected cardiac arrests: "
                                 "load population with age bands (bluelight etl population)")
         return analyse(inputs, params, session.profile, snap=session.place_sites, times=session.site_times,
-                       place=session.with_links,
+                       place=lambda f: session.with_links(f, max_snap_m=request.max_snap_m),
                        enrolled=list(request.stations) or None, n_curve=request.n_curve)
     return session.cached(("coresponding", request), build)
 

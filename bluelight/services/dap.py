@@ -24,7 +24,7 @@ from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.geo import to_wgs84
 from bluelight.services.inputs import fill_age_bands, read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
 from bluelight.config import config_file, read_yaml
-from bluelight.services.requests import Field, Request
+from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
 from bluelight.services.session import Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -102,6 +102,7 @@ class DapRequest(Request):
     busy_fraction: float | None = None
     max_per_site: int = _POST.max_per_site
     time_limit_s: float = _POST.time_limit_s
+    max_snap_m: float = SNAP_FIELD.default
 
     FIELDS = (
         Field("k", "Ambulances to post", int, 5, 1, 50, help="Ambulances to post (and the curve's length)."),
@@ -125,6 +126,7 @@ class DapRequest(Request):
         Field("max_per_site", "Posts per site", int, _POST.max_per_site, 1, 10),
         Field("time_limit_s", "Solver time limit", float, _POST.time_limit_s, 1.0, 3600.0, unit="s",
               help="Solver time limit per model."),
+        SNAP_FIELD,
     )
 
     @classmethod
@@ -278,7 +280,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
                                    lambda: session.read(lambda cur: band_demand(cur, band, request)))
         problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=session.profile,
                                                   place_sites=session.place_sites,
-                                                  site_times=session.site_times, place=session.with_links)
+                                                  site_times=session.site_times,
+                                                  place=lambda f: session.with_links(f, max_snap_m=request.max_snap_m))
         if problem.weight.sum() <= 0:
             raise AnalysisError(f"no {request.category} demand on the road network in the {band.name} band: "
                                 "load population (with age bands) or ambulance incidents first")

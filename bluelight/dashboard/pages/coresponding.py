@@ -10,6 +10,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
 from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
+from bluelight.services.requests import SNAP_FIELD
 from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
 from bluelight.dashboard import figures, layers
 from bluelight.exports import safe_csv
@@ -29,13 +30,14 @@ MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)
 #: the page's controls bound to the fields of :class:`CorespondingRequest` (survival parameters apart)
 BINDINGS = [Binding("survival_model", "cr-model"), Binding("bystander_cpr_share", "cr-bystander"),
             Binding("ambulance_busy_fraction", "cr-amb-busy"), Binding("time_on_scene_min", "cr-scene"),
-            Binding("standard_s", "cr-standard", scale=60), Binding("stations", "cr-stations")]
+            Binding("standard_s", "cr-standard", scale=60), Binding("stations", "cr-stations"),
+            Binding("max_snap_m", "cr-snap")]
 
 
-def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations):
+def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations, snap_m=SNAP_FIELD.default):
     """The request from the controls, and one error text per bound control plus one for the model's parameters."""
     request, errors = parse_controls(CorespondingRequest, BINDINGS,
-                                     [model, bystander, amb_busy, on_scene, minutes, sorted(stations or [])])
+                                     [model, bystander, amb_busy, on_scene, minutes, sorted(stations or []), snap_m])
     blank = [n["name"] for n, v in zip(names or [], values or []) if not isinstance(v, (int, float))]
     param_error = f"Survival parameters must be numbers: {', '.join(blank)} blank" if blank else ""
     if request is None or param_error:
@@ -74,6 +76,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(CorespondingRequest, BINDINGS[2], value=p.ambulance_busy_fraction),
             field_control(CorespondingRequest, BINDINGS[3], value=p.time_on_scene_min),
             field_control(CorespondingRequest, BINDINGS[4], label="Standard (minutes)", value=p.standard_s),
+            field_control(CorespondingRequest, BINDINGS[6]),
             field_control(CorespondingRequest, BINDINGS[5], minWidth="320px", component=dcc.Dropdown(
                 id="cr-stations", multi=True, placeholder="all fire stations",
                 options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])])),
@@ -100,7 +103,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     inputs = [Input("cr-model", "value"), State({"type": "cr-param", "name": ALL}, "id"),
               Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
               Input("cr-amb-busy", "value"),
-              Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value")]
+              Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value"),
+              Input("cr-snap", "value")]
 
     @callback(app, Output("cr-params", "children"), Input("cr-model", "value"))
     def parameter_inputs(model):

@@ -26,7 +26,7 @@ MODEL_LABELS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering 
 BINDINGS = [Binding("k", "dap-k"), Binding("model", "dap-model"), Binding("threshold_s", "dap-threshold", scale=60),
             Binding("threshold2_s", "dap-threshold2", scale=60), Binding("alpha", "dap-alpha"),
             Binding("candidates", "dap-candidates"), Binding("band", "dap-band"),
-            Binding("busy_fraction", "dap-busy")]
+            Binding("busy_fraction", "dap-busy"), Binding("max_snap_m", "dap-snap")]
 
 
 def parse(*values) -> tuple[DapRequest | None, list[str]]:
@@ -60,6 +60,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(DapRequest, BINDINGS[7], value=load_rules().busy_fraction),
             field_control(DapRequest, BINDINGS[3], label="DSM: all within (min)"),
             field_control(DapRequest, BINDINGS[4], label="DSM: share within standard"),
+            field_control(DapRequest, BINDINGS[8]),
             field_control(DapRequest, BINDINGS[5], label="Candidates", component=dcc.Checklist(
                 id="dap-candidates", value=["fire", "police"], inline=True, options=["fire", "police"],
                 inputStyle={"marginRight": "4px", "marginLeft": "10px"})),

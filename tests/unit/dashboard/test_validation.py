@@ -42,13 +42,13 @@ def _blocked(outputs) -> bool:
     return any(FIX_FIELDS in str(o) for o in outputs)
 
 
-DAP_OK = [5, "mexclp", 8, 15, 0.75, ["fire", "police"], "evening", 0.3]
+DAP_OK = [5, "mexclp", 8, 15, 0.75, ["fire", "police"], "evening", 0.3, 250]
 
 
 @pytest.mark.parametrize("position, value, field, scale", [
     (0, 500, "k", 1), (0, 0, "k", 1), (0, -3, "k", 1), (0, None, "k", 1),
     (2, 0, "threshold_s", 60), (2, 90, "threshold_s", 60), (3, 500, "threshold2_s", 60),
-    (4, 1.5, "alpha", 1), (7, 1.5, "busy_fraction", 1), (5, [], "candidates", 1)])
+    (4, 1.5, "alpha", 1), (7, 1.5, "busy_fraction", 1), (5, [], "candidates", 1), (8, 1, "max_snap_m", 1)])
 def test_dap_controls(ctx, no_compute, position, value, field, scale):
     wh, session = ctx
     values = list(DAP_OK)
@@ -71,10 +71,10 @@ def test_coverage_standard(ctx, no_compute, minutes):
 
 @pytest.mark.parametrize("position, value, field, scale", [
     (3, 1.5, "bystander_cpr_share", 1), (4, 0.99, "ambulance_busy_fraction", 1), (5, 500, "time_on_scene_min", 1),
-    (6, 0, "standard_s", 60), (6, 90, "standard_s", 60)])
+    (6, 0, "standard_s", 60), (6, 90, "standard_s", 60), (8, 99_999, "max_snap_m", 1)])
 def test_coresponding_controls(ctx, no_compute, position, value, field, scale):
     wh, session = ctx
-    values = ["de_maio_2003", [{"name": "b0"}], [1.0], 0.3, 0.5, 20, 8, []]
+    values = ["de_maio_2003", [{"name": "b0"}], [1.0], 0.3, 0.5, 20, 8, [], 250]
     values[position] = value
     out = coresponding.update_view(wh, session, *values)
     errors = out[-(len(coresponding.BINDINGS) + 1):]
