@@ -294,7 +294,7 @@ def status(warehouse, as_json) -> None:
     ds = result["data_source"]
     click.echo(f"data source: {ds['kind']} {ds['path'] or ''}" + ("  [SYNTHETIC]" if ds["synthetic"] else ""))
     for t, n in result["tables"].items():
-        click.echo(f"  {t:<14} {n:>8}")
+        click.echo(f"  {t:<14} {n if n is not None else 'absent (an older warehouse: reload to add it)':>8}")
     for svc, e in result["sites"].items():
         click.echo(f"  sites {svc:<10} {e['total']:>5}  {e['by_status']}  (+{e['duplicates']} duplicates)")
     if result["road_network"]:

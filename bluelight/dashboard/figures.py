@@ -100,7 +100,8 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> d
 def count_cards(counts: dict) -> html.Div:
     """A row of small cards, one per figure (numbers are formatted with thousands separators)."""
     return html.Div(className="cards", children=[
-        html.Div(className="card", children=[html.Div(f"{n:,}" if isinstance(n, int) else n, className="card-value"),
+        html.Div(className="card", children=[html.Div(f"{n:,}" if isinstance(n, int) else ("–" if n is None else n),
+                                                      className="card-value"),
                                              html.Div(t.replace("_", " "), className="card-label")])
         for t, n in counts.items()])
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bluelight.etl.warehouse import get_meta, table_counts
+import pandas as pd
+
+from bluelight.etl.warehouse import existing_tables, get_meta, table_counts
 
 
 def warehouse_status(con) -> dict:
@@ -44,7 +46,10 @@ def recent_changes(con, limit: int = 15) -> list[dict]:
     runs = con.execute("SELECT run_id, dataset, status, file_path, rows_loaded, rows_unchanged, rows_rejected, "
                        "strftime(finished_at, '%Y-%m-%d %H:%M') AS at FROM load_runs ORDER BY run_id DESC LIMIT ?",
                        [limit]).df()
-    changes = con.execute("SELECT load_run_id, change, count(*) AS n FROM site_versions GROUP BY ALL").df()
+    if "site_versions" not in existing_tables(con):      # a warehouse older than site history
+        changes = pd.DataFrame(columns=["load_run_id", "change", "n"])
+    else:
+        changes = con.execute("SELECT load_run_id, change, count(*) AS n FROM site_versions GROUP BY ALL").df()
     out = []
     for r in runs.itertuples(index=False):
         mine = changes[changes["load_run_id"] == r.run_id]

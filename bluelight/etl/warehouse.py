@@ -97,9 +97,15 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
     return row[0] if row else default
 
 
-def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Row count of every data table."""
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES}
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables the warehouse has (an older warehouse may lack tables this code added since)."""
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int | None]:
+    """Row count of every data table (None for a table an older warehouse does not have yet)."""
+    have = existing_tables(con)
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in have else None for t in DATA_TABLES}
 
 
 @contextmanager

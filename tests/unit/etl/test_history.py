@@ -41,3 +41,11 @@ def test_snapshot_closes_what_the_source_no_longer_lists(con, write):
     assert con.execute("SELECT status FROM sites WHERE site_id = 'F3'").fetchone()[0] == "closed"
     assert con.execute("SELECT change FROM site_versions WHERE site_id = 'F3' AND valid_to IS NULL").fetchone() == \
         ("closed by snapshot",)
+
+
+def test_status_of_a_warehouse_older_than_site_history(con):
+    from bluelight.etl.status import warehouse_status
+
+    con.execute("DROP TABLE site_versions")
+    st = warehouse_status(con)
+    assert st["tables"]["site_versions"] is None and st["recent_changes"] == []
