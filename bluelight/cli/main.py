@@ -651,7 +651,7 @@ def colocation_facility(max_snap_m, points, profile, warehouse, as_json, **optio
                f"sites ({request.objective}): {', '.join(p['chosen_names'])}; {p['trip_hours_per_year']:,.0f} trip "
                f"hours a year, mean trip {p['mean_trip_s']:.0f} s, worst {p['worst_trip_s']:.0f} s; annual cost "
                + (f"£{p['annual_cost_gbp']:,.0f}" if p["annual_cost_gbp"] is not None else
-                  f"not recorded for {', '.join(p['cost_missing_for'])}"))
+                  f"not recorded for {', '.join(p['cost_missing_for'])}") + f"  [solver: {p['status']}]")
 
 
 class _closing:
