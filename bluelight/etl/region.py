@@ -34,9 +34,8 @@ from bluelight.vocab import norm_duty
 
 log = logging.getLogger(__name__)
 
-#: Greater London, roughly (longitude, latitude): where the London-calibrated profile applies
-LONDON_BOX = (-0.52, 51.28, 0.34, 51.70)
-LONDON_PROFILE, NATIONAL_PROFILE = "bluelight_v2", "national_v1"
+#: the profile for areas no calibrated profile declares (``applies_to``) it covers
+NATIONAL_PROFILE = "national_v1"
 #: files of the data directory the region draws on
 POPULATION = ("england/population/lsoa11_population_weighted_centroids.csv",
               "england/population/lsoa11_population_mid2019_single_year.csv.gz")
@@ -85,14 +84,22 @@ def network_area(con, *, buffer_m: float = 250.0):
 
 
 def choose_profile(con) -> tuple[str, str]:
-    """London's calibrated profile when most of the network is in Greater London, else the national one."""
-    lon = con.execute("SELECT median(lon), median(lat) FROM road_nodes").fetchone()
-    x, y = lon
-    lo_x, lo_y, hi_x, hi_y = LONDON_BOX
-    if lo_x <= x <= hi_x and lo_y <= y <= hi_y:
-        return LONDON_PROFILE, "the network lies in Greater London: the profile calibrated on LFB incidents"
-    return NATIONAL_PROFILE, ("the network lies outside London: national defaults (urban and rural speeds by road "
-                              "class, turnout by duty system); calibrate on local incidents to replace them")
+    """The profile whose declared area (``applies_to`` in its YAML) holds the network, else the national one.
+
+    A calibrated profile says where its fit holds; an area nobody has
+    calibrated gets the national defaults until ``bluelight calibrate --fit``.
+    """
+    from bluelight.config import profile_document, profile_names
+
+    x, y = con.execute("SELECT median(lon), median(lat) FROM road_nodes").fetchone()
+    for name in reversed(profile_names()):                      # the latest version of a family first
+        doc, _ = profile_document(name)
+        area = (doc.get("applies_to") or {}).get("area_wgs84")
+        if area and area[0] <= x <= area[2] and area[1] <= y <= area[3]:
+            return name, (f"the network lies in {doc['applies_to'].get('name', name)}: the profile calibrated "
+                          f"there ({name})")
+    return NATIONAL_PROFILE, ("no calibrated profile covers this area: national defaults (urban and rural speeds by "
+                              "road class, turnout by duty system); calibrate on local incidents to replace them")
 
 
 def _norm_name(name) -> str:

@@ -94,8 +94,8 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
     pts = session.demand(request.spec, service)
     require_demand(pts, what=f"{request.demand} ({service})" if request.demand == "incidents" else "population")
     base = session.evaluate(service, request.spec, as_of=as_of)
-    baseline, r0 = session.describe("baseline", base_sites, pts, threshold_s, service=service,
-                                    by_area=request.by_area, response_s=base.response_s)
+    r0 = base.response_s
+    baseline = session.describe("baseline", base_sites, pts, r0, threshold_s, service=service, by_area=request.by_area)
     result = {"service": service, "threshold_s": threshold_s, "demand": request.demand,
               "age_band": request.age_band if request.demand == "population" else None,
               "profile": session.profile.key, "network": session.network.key, "cutoff_s": session.cutoff_s,
@@ -106,8 +106,9 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
         after_sites = apply_scenario(base_sites, scenario)
         after_sites = after_sites[after_sites["service"] == service]
         ev = session.evaluate(service, request.spec, after_sites, as_of=as_of)
-        after, r1 = session.describe(scenario.name, after_sites, pts, threshold_s, service=service,
-                                     by_area=request.by_area, response_s=ev.response_s)
+        r1 = ev.response_s
+        after = session.describe(scenario.name, after_sites, pts, r1, threshold_s, service=service,
+                                 by_area=request.by_area)
         result["scenario"] = after
         result["change"] = change_counts(r0, r1, pts["weight"].to_numpy(), baseline, after)
     return result

@@ -308,11 +308,16 @@ def _posts(session: Session, request: DapRequest, points: Path | None) -> tuple[
 _FRAMES = ("points", "candidates_frame", "stations", "rules")
 
 
+def plan_json(plan: dict) -> dict:
+    """A band's plan without the frames only the pages draw (what ``bluelight dap --json`` gives per band)."""
+    return {k: v for k, v in plan.items() if k not in _FRAMES}
+
+
 def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> dict:
     """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for."""
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]
     out = {"request": asdict(request), "profile": session.profile.key, "rules": asdict(load_rules()), "bands": {}}
     for band in bands:
         res = plan_band(session, replace(request, band=band.name), points=points)
-        out["bands"][band.name] = {k: v for k, v in res.items() if k not in _FRAMES}
+        out["bands"][band.name] = plan_json(res)
     return out

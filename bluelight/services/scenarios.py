@@ -90,8 +90,8 @@ def _before_after(session: Session, scenario: Scenario, service: str, spec: Dema
     if points is not None:                       # a subset of the demand (one incident category)
         idx = points.index.to_numpy()
         pts, r0, r1 = points.reset_index(drop=True), r0[idx], r1[idx]
-    before, _ = session.describe("before", b_sites, pts, threshold, service=service, response_s=r0)
-    after, _ = session.describe("after", a_sites, pts, threshold, service=service, response_s=r1)
+    before = session.describe("before", b_sites, pts, r0, threshold, service=service)
+    after = session.describe("after", a_sites, pts, r1, threshold, service=service)
     return before, after, r0, r1
 
 

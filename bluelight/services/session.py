@@ -190,11 +190,6 @@ class Session:
         return self._network()[0]
 
     @property
-    def net(self):
-        """Alias of :attr:`network`."""
-        return self.network
-
-    @property
     def edge_geoms(self) -> np.ndarray:
         return self._network()[1]
 
@@ -334,39 +329,19 @@ class Session:
             same &= np.isclose(merged[c], merged[f"{c}_new"]) | (np.isinf(merged[c]) & np.isinf(merged[f"{c}_new"]))
         return set(merged.loc[same, "site_id"])
 
-    def response(self, sites: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Response time per demand point (with a ``node`` column) from ``sites``, routed afresh.
+    def summary(self, ev: Evaluation, threshold_s: float) -> CoverageSummary:
+        """Share within, mean and centiles of an evaluation, with the profile's travel variability."""
+        return summarise(ev.response_s, ev.points["weight"].to_numpy(), threshold_s, variability=self.variability)
 
-        Returns the times and which sites were on the network.
-        """
-        placed = self._placed(sites.reset_index(drop=True))
-        on = placed["node"].to_numpy() >= 0
-        used = placed[on]
-        model = build_coverage_model(self.site_times(used), used["turnout"].to_numpy(), demand["node"].to_numpy(),
-                                     links=frame_links(demand))
-        return evaluate(model), on
-
-    def summary(self, response_s: np.ndarray | Evaluation, demand: pd.DataFrame | float | None = None,
-                threshold_s: float | None = None) -> CoverageSummary:
-        """Share within, mean and centiles: ``summary(evaluation, threshold_s)`` or ``summary(r, points, threshold_s)``."""
-        if isinstance(response_s, Evaluation):
-            return summarise(response_s.response_s, response_s.points["weight"].to_numpy(), float(demand),
-                             variability=self.variability)
-        return summarise(response_s, demand["weight"].to_numpy(), threshold_s, variability=self.variability)
-
-    def describe(self, label: str, sites: pd.DataFrame, demand: pd.DataFrame, threshold_s: float, *,
-                 service: str, by_area: bool = False, response_s: np.ndarray | None = None) -> tuple[dict, np.ndarray]:
-        """The JSON-ready coverage of one set of sites, and the response times behind it."""
-        if response_s is None:
-            r, on = self.response(sites, demand)
-            on_ids = set(sites["site_id"].to_numpy()[on])
-        else:
-            r = response_s
-            on_ids = set(self._placed(sites).query("node >= 0")["site_id"]) if len(sites) else set()
+    def describe(self, label: str, sites: pd.DataFrame, demand: pd.DataFrame, response_s: np.ndarray,
+                 threshold_s: float, *, service: str, by_area: bool = False) -> dict:
+        """The JSON-ready coverage of ``response_s`` (the demand's times from ``sites``, see :meth:`evaluate`)."""
+        r = response_s
+        on_ids = set(self._placed(sites).query("node >= 0")["site_id"]) if len(sites) else set()
         w = demand["weight"].to_numpy()
         off = [s for s in sites["site_id"] if s not in on_ids]
         out = {"label": label, "sites_used": len(on_ids), "sites_off_network": off,
-               "summary": self.summary(r, demand, threshold_s).as_dict(),
+               "summary": summarise(r, w, threshold_s, variability=self.variability).as_dict(),
                "demand_within": float(w[r <= threshold_s].sum()),
                "demand_within_modelled": float((w[~np.isnan(r)] * self.variability.prob_within(
                    r[~np.isnan(r)], threshold_s)).sum()) if self.variability else None}
@@ -376,7 +351,7 @@ class Session:
         if by_area:
             out["by_area"] = summarise_by(demand["area"].to_numpy(), r, w, threshold_s,
                                           variability=self.variability).to_dict("records")
-        return out, r
+        return out
 
     # -- geometry ----------------------------------------------------------------------------------------------------
     def isochrones(self, service: str, bands_s: tuple[float, ...], site_id: str | None = None, *,

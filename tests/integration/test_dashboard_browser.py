@@ -274,3 +274,23 @@ def test_hubs_shared_hq_ranking_equals_the_cli(page, served_app, demo_warehouse,
     cli = json.loads(capsys.readouterr().out)
     assert shown and shown == [r["name"] for r in cli["single_site_ranking"]][:len(shown)]
     assert "Chosen: " + cli["plan"]["chosen_names"][0] in page.inner_text("#hq-summary")
+
+
+@pytest.mark.parametrize("path, box, value, says", [
+    ("/dap", "dap-k", "500", "Ambulances to post must be a whole number from 1 to 50, got 500"),
+    ("/coverage", "cov-threshold", "0", "Response standard must be a number from 60 s (1 min) to 7200 s (120 min)"),
+    ("/coresponding", "cr-amb-busy", "1.5", "Ambulance busy fraction must be a number from 0 to 0.95"),
+    ("/colocation", "col-max-travel", "-5", "Within (drive) must be a number from 30 s"),
+    ("/hubs", "hq-k", "0", "Facilities must be a whole number from 1 to 20, got 0"),
+])
+def test_an_out_of_range_value_gets_its_message_by_the_field(page, served_app, path, box, value, says):
+    page.goto(served_app + path, wait_until="networkidle")
+    page.wait_for_selector(f"#{box}", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    page.fill(f"#{box}", value)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelector('#{box}-error').innerText.length > 0", timeout=30000)
+    assert says in page.inner_text(f"#{box}-error")
+    assert page.input_value(f"#{box}") == value                     # what was typed stays: never a silent default
+    assert "Fix the highlighted field" in page.inner_text("#page-content")
+    _shot(page, f"invalid-{box}")

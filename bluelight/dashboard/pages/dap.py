@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
-from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band
+from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band, plan_json
 from bluelight.dashboard import figures, layers
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
@@ -149,8 +149,8 @@ def compliance_frame(result: dict) -> pd.DataFrame:
 
 def exportable(result: dict, request: DapRequest, session: Session) -> dict:
     """The plan as JSON: inputs, parameters and sources with the figures (what ``bluelight dap --json`` gives)."""
-    keep = {k: v for k, v in result.items() if k not in ("points", "candidates_frame", "stations", "rules")}
-    return keep | {"request": asdict(request), "profile": session.profile.key, "rules": asdict(result["rules"])}
+    return plan_json(result) | {"request": asdict(request), "profile": session.profile.key,
+                                "rules": asdict(result["rules"])}
 
 
 def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict):

@@ -3,6 +3,7 @@ shared headquarters, workshop or training centre for the staff and vehicles that
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import dash
@@ -291,7 +292,7 @@ def hq_request(values):
                 trips.append((site, float(t)))
             except (TypeError, ValueError):
                 return None, errors[:4] + [f"Trips a year of {site} must be a number, got {t!r}"] + errors[5:]
-        request = request.__class__(**{**request.__dict__, "site_trips": tuple(trips)})
+        request = replace(request, site_trips=tuple(trips))
     return request, errors
 
 
