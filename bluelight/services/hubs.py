@@ -20,11 +20,11 @@ from bluelight.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
 from bluelight.services.requests import Field, Request
 from bluelight.services.inputs import read_sites
-from bluelight.services.scenarios import AppraisalRequest, baseline_sites, estates, run_scenario
+from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, baseline_sites, estates, run_scenario
 from bluelight.services.session import Session
 
 NEW_SITE = "new"
-#: the finance of a merger, as the scenario format names it
+#: the finance of a merger (the receipts of the sites released come from their estates figures)
 FINANCE = (("build_cost_gbp", "Hub build (£)"), ("refurbishment_gbp", "Refurbishment (£)"),
            ("relocation_cost_gbp", "Relocation, one-off (£)"), ("grant_gbp", "Grant (£)"),
            ("running_cost_change_gbp_pa", "Hub running cost change (£ a year)"))
@@ -53,8 +53,7 @@ class HubRequest(Request):
         Field("hub_easting", "Hub easting", float, None, 0.0, 700_000.0, optional=True),
         Field("hub_northing", "Hub northing", float, None, 0.0, 1_250_000.0, optional=True),
         Field("name", "Scenario name", str, "", optional=True),
-        *[Field(k, label, float, None, -1e10 if k.startswith("running") else 0.0, 1e10, optional=True)
-          for k, label in FINANCE],
+        *[FINANCE_FIELDS[k] for k, _ in FINANCE],
         Field("horizon_years", "Appraisal horizon (years)", int, 30, 1, 100),
         Field("discount_rate", "Discount rate", float, GREEN_BOOK_RATE, 0.0, 0.2, unit="share"),
     )

@@ -42,6 +42,35 @@ class AppraisalRequest(Request):
     )
 
 
+#: the finance a scenario change may carry, as fields (money boxes on the pages are bound to these)
+FINANCE_FIELDS = {f.name: f for f in (
+    Field("build_cost_gbp", "Build cost (£)", float, None, 0.0, 1e10, optional=True),
+    Field("refurbishment_gbp", "Refurbishment (£)", float, None, 0.0, 1e10, optional=True),
+    Field("relocation_cost_gbp", "Relocation, one-off (£)", float, None, 0.0, 1e10, optional=True),
+    Field("receipt_gbp", "Capital receipt (£)", float, None, 0.0, 1e10, optional=True),
+    Field("grant_gbp", "Grant (£)", float, None, 0.0, 1e10, optional=True),
+    Field("running_cost_change_gbp_pa", "Running cost change (£ a year)", float, None, -1e10, 1e10, optional=True),
+)}
+
+
+@dataclass(frozen=True)
+class FinanceRequest(Request):
+    """The money of one change (blank: not supplied, listed as missing, never taken as zero)."""
+
+    build_cost_gbp: float | None = None
+    refurbishment_gbp: float | None = None
+    relocation_cost_gbp: float | None = None
+    receipt_gbp: float | None = None
+    grant_gbp: float | None = None
+    running_cost_change_gbp_pa: float | None = None
+
+    FIELDS = tuple(FINANCE_FIELDS.values())
+
+    def finance(self) -> dict:
+        """The ``finance`` mapping of a scenario change: the figures supplied."""
+        return {f.name: getattr(self, f.name) for f in self.FIELDS if getattr(self, f.name) is not None}
+
+
 def estates(session: Session) -> pd.DataFrame:
     return session.cached(("estates",), lambda: session.read(read_estates))
 

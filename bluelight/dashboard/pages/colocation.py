@@ -18,7 +18,7 @@ from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, 
 from bluelight.dashboard.layout import control
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.colocation import CandidatesRequest, run_candidates
-from bluelight.services.scenarios import AppraisalRequest, appraisal as scenario_appraisal, evaluate_service
+from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, appraisal as scenario_appraisal, evaluate_service
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.services.session import DemandSpec, Session
@@ -34,6 +34,7 @@ FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
                   ("receipt_gbp", "Capital receipt (£, blank: disposal value)"),
                   ("running_cost_change_gbp_pa", "Extra running cost at the host (£ a year)"),
                   ("grant_gbp", "Grant (£)"))
+FINANCE_BINDINGS = [Binding(k, f"col-{k}") for k, _ in FINANCE_INPUTS]
 
 
 def layout(wh: Warehouse, session: Session):
@@ -177,8 +178,7 @@ PLAN_ERROR_IDS = error_ids(APPRAISAL_BINDINGS) + [f"col-{k}-error" for k, _ in F
 def plan_errors(horizon, rate, money) -> list[str]:
     """One error text per appraisal and finance control (empty when valid)."""
     _, errors = parse_controls(AppraisalRequest, APPRAISAL_BINDINGS, [horizon, rate])
-    money_errors = ["" if v is None or isinstance(v, (int, float)) else f"{label} must be a number, got {v!r}"
-                    for (_, label), v in zip(FINANCE_INPUTS, money)]
+    _, money_errors = parse_controls(FinanceRequest, FINANCE_BINDINGS, list(money))
     return errors + money_errors
 
 
@@ -201,7 +201,7 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
         raise AnalysisError("choose two different open sites")
     a, b = a.iloc[0], b.iloc[0]
     service, threshold = a["service"], DEFAULT_STANDARD[a["service"]][0]
-    fin = {k: float(v) for (k, _), v in zip(FINANCE_INPUTS, money) if v is not None}
+    fin = FinanceRequest.parse(**{b.field: v for b, v in zip(FINANCE_BINDINGS, money)}).finance()
     scenario = Scenario(name=name or f"{a['name']} into {b['name']}", service=service,
                         note=f"co-location drawn on the Co-location page, {datetime.now(timezone.utc):%Y-%m-%d}",
                         changes=[{"action": "co_locate", "site": move, "into": into} | ({"finance": fin} if fin else {})],

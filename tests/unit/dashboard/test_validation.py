@@ -119,3 +119,11 @@ def test_valid_controls_clear_the_messages(ctx):
     wh, session = ctx
     out = dap.update_view(wh, session, *DAP_OK)
     assert out[-len(dap.BINDINGS):] == ("",) * len(dap.BINDINGS) and not _blocked(out)
+
+
+def test_colocation_money_must_be_a_non_negative_cost(ctx, no_compute):
+    from bluelight.services.scenarios import FinanceRequest
+
+    wh, session = ctx
+    out = colocation.show_view(wh, session, "a", "b", 30, 0.035, -5000, None, None, None, None)
+    assert out[6] == _message(FinanceRequest, "refurbishment_gbp", -5000) and _blocked(out)
