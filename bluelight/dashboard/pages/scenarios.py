@@ -201,14 +201,16 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
     maps = []
     for service in data["b"]["services"]:
         before, after = evaluate_service(session, data["scenario_b"], service)
+        base = session.sites(service, as_of=data["scenario_b"].as_of)
         maps.append(figures.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
-                                         zones_geojson=layers.LSOAS, sites=session.sites(service,
-                                                                                         as_of=data["scenario_b"].as_of),
+                                         zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
                                          roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                          title=f"B: {service} after"))
     f = data["b"]["finance"]
     money = (f"B's NPV over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%: £{f['npv_gbp']:,.0f}"
-             + ("" if f["complete"] else f" (incomplete: missing {'; '.join(f['missing'])})"))
+             + ("" if f["complete"] else f" (incomplete: missing {'; '.join(f['missing'])})")) if f["items"] else (
+        f"B's finance cannot be appraised yet: no figure is supplied (missing {'; '.join(f['missing'])})"
+        if f["missing"] else "B changes no money.")
     return html.Div([figures.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
                      html.P(money, className="note"),
                      html.Div(className="row", children=[html.Div(className="col", children=[
