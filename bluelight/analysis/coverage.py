@@ -235,6 +235,15 @@ class Variability:
         p[~np.isfinite(t)] = 0.0
         return p
 
+    def draw_log_ratio(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Random log(actual / modelled) from this spread (for simulating single trips)."""
+        if self.log_quantiles:
+            q = np.asarray(self.log_quantiles, float)
+            return np.interp(rng.random(size), np.linspace(0.0, 1.0, len(q)), q)
+        if self.log_sd <= 0:
+            return np.full(size, self.log_mean)
+        return rng.normal(self.log_mean, self.log_sd, size)
+
     @classmethod
     def from_profile(cls, doc) -> "Variability | None":
         if not doc:

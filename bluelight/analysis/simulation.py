@@ -79,6 +79,10 @@ class Calls:
     return_from
         Row of the return matrix each vehicle drives back from (the scene's
         zone, or a hospital); default the call's zone.
+    response_factor
+        Actual over modelled turnout + drive of each vehicle's trip (the
+        travel-time spread; shaped like ``on_scene_s``); default 1. Dispatch
+        chooses by the modelled time, the vehicle arrives after the actual one.
     """
 
     time_s: np.ndarray
@@ -87,6 +91,7 @@ class Calls:
     on_scene_s: np.ndarray
     after_scene_s: np.ndarray | None = None
     return_from: np.ndarray | None = None
+    response_factor: np.ndarray | None = None
 
     def __post_init__(self):
         t = np.asarray(self.time_s, dtype=float)
@@ -111,8 +116,12 @@ class Calls:
         back = zone if self.return_from is None else np.asarray(self.return_from, dtype=np.int64)
         if after.shape != (n,) or back.shape != (n,):
             raise AnalysisError("calls.after_scene_s and calls.return_from need one value per call")
+        factor = np.ones(n) if self.response_factor is None else np.asarray(self.response_factor, dtype=float)
+        if factor.shape[:1] != (n,) or factor.ndim != scene.ndim or (n and (not np.isfinite(factor).all()
+                                                                            or factor.min() <= 0)):
+            raise AnalysisError("calls.response_factor must be positive, shaped like calls.on_scene_s")
         for name, value in (("time_s", t), ("zone", zone), ("need", need), ("on_scene_s", scene),
-                            ("after_scene_s", after), ("return_from", back)):
+                            ("after_scene_s", after), ("return_from", back), ("response_factor", factor)):
             object.__setattr__(self, name, value)
 
     @property
@@ -176,7 +185,7 @@ class SimulationRun:
     wait_s: np.ndarray
     response_s: np.ndarray
     nearest_station: np.ndarray          # per call: the station that would respond if every vehicle were free
-    nearest_response_s: np.ndarray       # per call: that station's response
+    nearest_response_s: np.ndarray       # per call: that station's response (with the first trip's spread)
     busy_s: np.ndarray                   # per vehicle: committed seconds within the period
     no_free_s: np.ndarray                # per station: seconds with none of its vehicles free
     period_s: float
@@ -228,6 +237,8 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     req_order = np.arange(m) - np.repeat(starts, need)
     scene = calls.on_scene_s
     req_scene = (scene[req_call] if scene.ndim == 1 else scene[req_call, req_order]).tolist()
+    fac = calls.response_factor
+    req_factor = (fac[req_call] if fac.ndim == 1 else fac[req_call, req_order]).tolist()
 
     v_station = fleet.station
     n_veh = fleet.n_vehicles
@@ -285,8 +296,8 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
         z = zone_of[c]
         s = st_list[v]
         hour = int(now // HOUR_S) % 24
-        out_s = float(turnout[hour, s] + drive_list[z, s])
-        until = now + out_s + req_scene[r] + after[c] + float(ret[back_row[c], s])
+        out_s = float(turnout[hour, s] + drive_list[z, s]) * req_factor[r]
+        until = now + out_s + req_scene[r] + after[c] + float(ret[back_row[c], s]) * req_factor[r]
         heapq.heappush(heap, (until, v))
         free[v] = False
         n_free[s] -= 1
@@ -382,6 +393,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
         reach = np.isfinite(cost).any(axis=1)
         nearest_st[reach] = np.argmin(np.where(np.isfinite(cost), cost, np.inf)[reach], axis=1)
         nearest_resp[reach] = cost[reach, nearest_st[reach]]
+        nearest_resp *= fac[:, 0] if fac.ndim == 2 else fac           # the first trip's own spread
     return SimulationRun(call=req_call, order=req_order, vehicle=vehicle_a,
                          station=np.where(vehicle_a >= 0, v_station[np.maximum(vehicle_a, 0)], -1),
                          wait_s=np.asarray(wait), response_s=np.asarray(response),
@@ -481,3 +493,64 @@ def erlang_c(servers: int, offered_load: float) -> float:
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
     return float(c * b / (c - a * (1 - b)))
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """A log-normal duration: ``median_s`` and ``sigma`` (the standard deviation of its logarithm)."""
+
+    median_s: float
+    sigma: float
+
+    def __post_init__(self):
+        if not (self.median_s > 0 and np.isfinite(self.median_s)) or not (self.sigma >= 0 and np.isfinite(self.sigma)):
+            raise AnalysisError(f"a log-normal needs a positive median and a non-negative sigma, "
+                                f"got {self.median_s} and {self.sigma}")
+
+    @property
+    def mean_s(self) -> float:
+        return float(self.median_s * np.exp(self.sigma ** 2 / 2))
+
+    def draw(self, rng: np.random.Generator, size: int, *, upper_s: np.ndarray | None = None) -> np.ndarray:
+        """Random durations; ``upper_s``: each draw at most this (the distribution truncated there)."""
+        from scipy.special import ndtr, ndtri
+
+        u = rng.random(size)
+        if upper_s is not None:
+            with np.errstate(divide="ignore"):
+                z_max = (np.log(np.asarray(upper_s, float)) - np.log(self.median_s)) / max(self.sigma, 1e-12)
+            u = u * np.where(np.isfinite(upper_s), ndtr(z_max), 1.0)
+            u = np.clip(u, 1e-12, 1 - 1e-12)
+        return np.exp(np.log(self.median_s) + self.sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+
+
+def fit_censored_lognormal(values_s, censored_at_s) -> LogNormal:
+    """Maximum-likelihood log-normal of durations of which some are known only to be at most a bound.
+
+    ``censored_at_s`` holds, per value, the bound when the value is censored
+    (recorded at a published floor) and ``nan`` when it is exact; used for LFB
+    pump minutes, published with a 60-minute floor per incident.
+    """
+    from scipy import optimize
+    from scipy.special import log_ndtr
+
+    x = np.asarray(values_s, float)
+    c = np.asarray(censored_at_s, float)
+    if x.shape != c.shape:
+        raise AnalysisError("values_s and censored_at_s must have the same length")
+    exact = np.isfinite(x) & (x > 0) & ~np.isfinite(c)
+    cens = np.isfinite(c) & (c > 0)
+    if exact.sum() < 5:
+        raise AnalysisError(f"only {int(exact.sum())} durations are known exactly: too few to fit a distribution")
+    lx, lc = np.log(x[exact]), np.log(c[cens])
+
+    def nll(theta):
+        mu, log_s = theta
+        s = np.exp(log_s)
+        z = (lx - mu) / s
+        ll = -0.5 * np.sum(z ** 2) - len(lx) * log_s - np.sum(lx) + np.sum(log_ndtr((lc - mu) / s))
+        return -ll
+
+    start = np.array([np.median(np.concatenate([lx, lc])), np.log(max(np.std(lx), 0.1))])
+    res = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000})
+    return LogNormal(float(np.exp(res.x[0])), float(np.exp(res.x[1])))

@@ -18,6 +18,7 @@ from bluelight import __version__
 from bluelight.errors import BluelightError, ConfigError, WarehouseError
 from bluelight.services.colocation import CandidatesRequest
 from bluelight.services.coresponding import CorespondingRequest
+from bluelight.services.simulation import SimulationRequest
 from bluelight.services.coverage import CoverageRequest
 from bluelight.services.dap import DapRequest
 from bluelight.services.facility import FacilityRequest
@@ -626,6 +627,60 @@ def coresponding(profile, warehouse, as_json, **options) -> None:
     for r in out["stations"][:10]:
         click.echo(f"  {r['name']}: +{r['additional_survivors']:.3f} survivors a year, fire cover at risk while away "
                    f"{100 * r['fire_share_at_risk_while_away']:.1f}% x busy {100 * r['busy_fraction']:.2f}%")
+
+
+@cli.command("simulate")
+@request_options(SimulationRequest)
+@click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
+              help="Scenario YAML of changes to the estate; adds the after figures and each station's workload change.")
+@click.option("--validate", "validate_files", multiple=True, type=click.Path(path_type=Path),
+              help="Compare simulated with actual attendance on the warehouse's incidents and on this incident "
+                   "file (LFB schema). Repeatable.")
+@click.option("--validate-in-sample", is_flag=True, help="Compare simulated with actual on the warehouse's incidents.")
+@profile_option
+@warehouse_option
+@json_option
+def simulate_cmd(scenario_file, validate_files, validate_in_sample, profile, warehouse, as_json, **options) -> None:
+    """Vehicles are not always free: simulate the fleet answering its incidents, with confidence intervals."""
+    from tqdm import tqdm
+
+    from bluelight.analysis.scenario import load_scenario
+    from bluelight.services.simulation import run_simulation, validate
+
+    request = parsed(SimulationRequest, options)
+    scen = load_scenario(scenario_file) if scenario_file else None
+    with _reading(warehouse) as con, tqdm(total=request.replications * (1 + len(validate_files)), unit="replication",
+                                          disable=as_json, leave=False) as bar:
+        session = _session(con, profile, max_snap_m=request.max_snap_m)
+        step = lambda done, total: bar.update(1)          # noqa: E731 - progress per replication
+        if validate_files or validate_in_sample:
+            out = validate(session, request, files=tuple(validate_files), progress=step)
+        else:
+            out = run_simulation(session, request, scenario=scen, progress=step)
+    if as_json:
+        _emit(out, True)
+        return
+    if "sets" in out:
+        for s in out["sets"]:
+            click.echo(f"{s['set']}: {s['incidents_used']} incidents on the network")
+            for f in s["figures"]:
+                pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"     # noqa: E731
+                ci = f["simulated_ci95"]
+                click.echo(f"  {f['label']}: actual {pct(f['actual'])}, simulated {pct(f['simulated'])}"
+                           + (f" (95% CI {pct(ci[0])}-{pct(ci[1])})" if ci else "")
+                           + (f", static model {pct(f['static_model'])}" if f["static_model"] is not None else ""))
+        return
+    for label, part in [("baseline", out["baseline"])] + ([(out["scenario"]["name"], out["scenario"])]
+                                                          if "scenario" in out else []):
+        fw, st, cr = part["first_within"], part["first_within_static"], part["not_nearest_share"]
+        click.echo(f"{label}: {out['service']} first vehicle within {request.threshold_s / 60:g} min "
+                   f"{100 * fw['mean']:.1f}% with availability (95% CI {100 * fw['ci95'][0]:.1f}-"
+                   f"{100 * fw['ci95'][1]:.1f}%) vs {100 * st['mean']:.1f}% if the nearest were always free; "
+                   f"{100 * cr['mean']:.1f}% answered by other than the nearest station; mean vehicle utilisation "
+                   f"{100 * part['mean_utilisation']['mean']:.1f}%  [{out['inputs']['vehicles']} vehicles, "
+                   f"{out['inputs']['calls_per_year']:,.0f} calls a year, {request.replications} replications]")
+    for r in out.get("workload_change", [])[:10]:
+        click.echo(f"  {r['name']}: {r['jobs_change_per_year']:+,.0f} vehicle jobs a year")
 
 
 @colocation.command("facility")

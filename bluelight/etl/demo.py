@@ -54,6 +54,8 @@ def _london_steps() -> list[Step]:
         Step("LAS ambulance stations", ("london/stations/las_ambulance_stations.csv",),
              lambda c, p: load_sites(c, p[0], accept_partial=True)),
         Step("OSM stations (Camden)", ("london/roads/camden_full_2021-07.osm.pbf",), lambda c, p: load_osm_sites(c, p[0])),
+        Step("hospitals (England)", ("england/stations/hospitals_england.csv",),
+             lambda c, p: load_sites(c, p[0], accept_partial=True), required=False),
         Step("LFB incidents 2023", ("london/incidents/lfb_incidents_2023_sample.csv",),
              lambda c, p: load_incidents(c, p[0], accept_partial=True)),
         Step("LFB incidents 2009 (schema sample)", ("london/incidents/lfb_incident_raw_schema_sample_2009.csv",),

@@ -30,6 +30,11 @@ LFB_MOBILISATION_COLUMNS = ("IncidentNumber", "ResourceMobilisationId", "DateAnd
                             "AttendanceTimeSeconds", "DeployedFromStation_Name")
 GENERIC_REQUIRED = ("incident_id", "call_time", "category")
 
+#: the LFB publishes pump minutes with a floor: an incident recorded at 60 took 60 pump-minutes or less
+LFB_PUMP_MINUTES_FLOOR = 60.0
+#: incident columns that go to ``incident_workload``, not ``incidents`` (nor into the incident's content hash)
+WORKLOAD_COLUMNS = ("vehicles_sent", "vehicle_minutes", "vehicle_minutes_floor")
+
 #: precision (m) of LFB coordinates: exact, or the 50 m grid used when redacted
 PRECISE_M = 1.0
 ROUNDED_GRID_M = 50.0
@@ -80,7 +85,7 @@ def _dedupe_in_file(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, list[R
 def _finish(frame: pd.DataFrame, coords: pd.DataFrame, rejects: list[Reject], rows_read: int, key: str) -> Parsed:
     bad = {r.row for r in rejects}
     good = frame.drop(index=[r for r in bad if r in frame.index]).join(coords, how="inner")
-    good["content_hash"] = content_hashes(good, list(good.columns))
+    good["content_hash"] = content_hashes(good, [c for c in good.columns if c not in WORKLOAD_COLUMNS])
     good, dup_rejects, repeats = _dedupe_in_file(good, key)
     rejects = sorted(rejects + dup_rejects, key=lambda r: (r.row or 0))
     return Parsed(good, rows_read=rows_read, rejects=rejects, extra={"repeats": repeats})
@@ -131,6 +136,13 @@ def parse_lfb_incidents(path: Path, frame: pd.DataFrame) -> Parsed:
     out["area_code"] = frame.get("IncGeo_BoroughCode", pd.Series("", index=frame.index)).str.strip().replace("", None)
     out["area_name"] = frame.get("ProperCase", pd.Series("", index=frame.index)).str.strip().replace("", None)
     out["station_ground"] = frame.get("IncidentStationGround", pd.Series("", index=frame.index)).str.strip().replace("", None)
+    for col, src in (("vehicles_sent", "PumpCount"), ("vehicle_minutes", "PumpMinutesRounded")):
+        raw = frame.get(src, pd.Series("", index=frame.index))
+        value = _num(raw)
+        for row in frame.index[value.lt(0) | (raw.str.strip().ne("") & value.isna())]:
+            rejects.append(Reject(int(row), src, frame.at[row, src], "not a non-negative number"))
+        out[col] = value
+    out["vehicle_minutes_floor"] = np.where(out["vehicle_minutes"].notna(), LFB_PUMP_MINUTES_FLOOR, np.nan)
     return _finish(out, coords, rejects, len(frame), "incident_id")
 
 
@@ -190,6 +202,13 @@ def parse_generic_incidents(path: Path, frame: pd.DataFrame, service: str | None
     out["area_code"] = None
     out["area_name"] = frame["area_name"].str.strip().replace("", None) if "area_name" in frame.columns else None
     out["station_ground"] = None
+    for col in ("vehicles_sent", "vehicle_minutes"):               # optional: what the incident cost in vehicle time
+        value = _num(frame[col]) if col in frame.columns else pd.Series(np.nan, index=frame.index)
+        for row in frame.index[value.lt(0) | (frame[col].str.strip().ne("") & value.isna() if col in frame.columns
+                                               else pd.Series(False, index=frame.index))]:
+            rejects.append(Reject(int(row), col, frame.at[row, col], "not a non-negative number"))
+        out[col] = value
+    out["vehicle_minutes_floor"] = np.nan
     return _finish(out, coords, rejects, len(frame), "incident_id")
 
 
@@ -252,8 +271,16 @@ def _write(con, parsed: Parsed, run_id: int) -> Written:
     table = parsed.extra.get("table", "incidents")
     key = "mobilisation_id" if table == "mobilisations" else "incident_id"
     geom = None if table == "mobilisations" else {"geom": "ST_Point(_in.easting, _in.northing)"}
-    w = upsert(con, table, parsed.frame, key=key, run_id=run_id, geom_sql=geom, on_change="reject",
-               row_numbers=pd.Series(parsed.frame.index, index=parsed.frame.index))
+    frame = parsed.frame
+    workload = [c for c in WORKLOAD_COLUMNS if c in frame.columns]
+    w = upsert(con, table, frame.drop(columns=workload), key=key, run_id=run_id, geom_sql=geom, on_change="reject",
+               row_numbers=pd.Series(frame.index, index=frame.index))
+    if workload:
+        work = frame[[key, *workload]].dropna(subset=workload, how="all")
+        if not work.empty:
+            work = work.assign(content_hash=content_hashes(work, list(work.columns)))
+            kept = set(frame[key]) - {r.value for r in w.rejects}      # an incident rejected takes its workload along
+            upsert(con, "incident_workload", work[work[key].isin(kept)], key=key, run_id=run_id)
     repeats = parsed.extra.get("repeats", 0)
     msg = f"{parsed.extra.get('layout')} layout" + (f"; {repeats} exact repeats in the file ignored" if repeats else "")
     return Written(w.loaded, w.unchanged + repeats, w.rejects, msg)

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 #: the schema version this code writes (recorded in ``meta``)
 SCHEMA_VERSION = "3"
 #: tables whose rows record the run that wrote them
-RUN_TABLES = ("sites", "incidents", "mobilisations", "targets", "population", "boundaries", "road_nodes",
+RUN_TABLES = ("sites", "incidents", "incident_workload", "mobilisations", "targets", "population", "boundaries", "road_nodes",
               "road_edges", "scenarios", "duty_matches", "site_versions")
 
 

@@ -105,6 +105,17 @@ CREATE TABLE IF NOT EXISTS incidents (
     geom GEOMETRY
 );
 
+-- What an incident cost in vehicle time (LFB PumpCount, PumpMinutesRounded): the availability simulation's
+-- workload. Kept apart from `incidents` so that a warehouse loaded before it existed reloads unchanged.
+CREATE TABLE IF NOT EXISTS incident_workload (
+    incident_id VARCHAR PRIMARY KEY,
+    vehicles_sent INTEGER,
+    vehicle_minutes DOUBLE,
+    vehicle_minutes_floor DOUBLE,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS mobilisations (
     mobilisation_id VARCHAR PRIMARY KEY,
     incident_ref VARCHAR NOT NULL,

@@ -25,6 +25,7 @@ DATA_TABLES = (
     "organisations",
     "sites",
     "incidents",
+    "incident_workload",
     "mobilisations",
     "targets",
     "population",
