@@ -679,6 +679,8 @@ def simulate_cmd(scenario_file, validate_files, validate_in_sample, profile, war
                    f"{100 * cr['mean']:.1f}% answered by other than the nearest station; mean vehicle utilisation "
                    f"{100 * part['mean_utilisation']['mean']:.1f}%  [{out['inputs']['vehicles']} vehicles, "
                    f"{out['inputs']['calls_per_year']:,.0f} calls a year, {request.replications} replications]")
+        for w in part["warnings"]:
+            click.echo(f"  warning: {w}")
     for r in out.get("workload_change", [])[:10]:
         click.echo(f"  {r['name']}: {r['jobs_change_per_year']:+,.0f} vehicle jobs a year")
 

@@ -151,6 +151,11 @@ def _sites(rng, nodes: pd.DataFrame, n_nodes: int) -> pd.DataFrame:
                          "backlog_maintenance_gbp": round(cost * rng.uniform(0, 0.5), -3),
                          "easting": round(float(nodes.x_m.iloc[p]) + 15, 1),
                          "northing": round(float(nodes.y_m.iloc[p]) + 15, 1), "location_precision_m": 10})
+    mid = len(nodes) // 2                     # one hospital mid-region, for ambulance conveyance (no random draw)
+    rows.append({"site_id": "SYN-HOSP-001", "name": f"{SYNTHETIC_LABEL} hospital", "service": "other",
+                 "kind": "hospital", "status": "open", "duty_system": None,
+                 "easting": round(float(nodes.x_m.iloc[mid]) + 15, 1),
+                 "northing": round(float(nodes.y_m.iloc[mid]) + 15, 1), "location_precision_m": 10})
     return pd.DataFrame(rows)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
 from bluelight.analysis.scenario import Scenario, apply_scenario
-from bluelight.analysis.simulation import (DAY_S, HOUR_S, Calls, Fleet, LogNormal, Travel, confidence_interval,
+from bluelight.analysis.simulation import (DAY_S, Calls, Fleet, LogNormal, Travel, confidence_interval,
                                            fit_censored_lognormal, simulate, summarise_run)
 from bluelight.analysis.traveltime import point_times
 from bluelight.config import config_file, read_yaml
@@ -37,7 +37,9 @@ from bluelight.standards import DEFAULT_STANDARD
 log = logging.getLogger(__name__)
 
 CONFIG = "simulation.yaml"
-ARRIVALS = ("resample", "replay")
+ARRIVALS = ("resample", "replay", "population")
+#: a period for population arrivals when none is given (a year starting on a Monday; the dates only set weekdays)
+POPULATION_PERIOD = ("2024-01-01", "2024-12-30")
 SERVICES = ("fire", "ambulance", "police")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: second-vehicle standard by service (LFB: second appliance within 8 minutes on average)
@@ -99,7 +101,8 @@ class SimulationRequest(Request):
         Field("period_to", "To", str, None, optional=True, help="Last day (YYYY-MM-DD); default the last incident."),
         Field("arrivals", "Arrivals", str, "resample", choices=ARRIVALS,
               help="resample: draw incidents at the full rate (the loaded ones over the sample share); "
-                   "replay: the loaded incidents as they happened."),
+                   "replay: the loaded incidents as they happened; population: expected ambulance incidents from "
+                   "population by age and the weekly profile (ambulance_demand.yaml)."),
         Field("sample_share", "Share of incidents loaded", float, None, 0.0001, 1.0, optional=True, unit="share",
               help="The loaded incidents' share of all the area's incidents (blank: from simulation.yaml)."),
         Field("replications", "Replications", int, 10, 1, 200),
@@ -122,6 +125,9 @@ class SimulationRequest(Request):
         if values["arrivals"] == "replay" and values["sample_share"] not in (None, 1.0):
             raise ValidationError("sample_share", "replay plays the loaded incidents as they happened and cannot "
                                                   "scale them: use arrivals resample, or leave the share blank")
+        if values["arrivals"] == "population" and values["service"] != "ambulance":
+            raise ValidationError("arrivals", "population arrivals use per-person rates of ambulance incidents: "
+                                              f"for {values['service']} use resample or replay of loaded incidents")
         if values["threshold_s"] is None:
             values["threshold_s"] = DEFAULT_STANDARD[values["service"]][0]
         if values["second_threshold_s"] is None:
@@ -144,7 +150,7 @@ def read_sim_incidents(con, service: str) -> pd.DataFrame:
 
 def read_hospitals(con) -> pd.DataFrame:
     return con.execute("SELECT site_id, name, easting, northing FROM sites WHERE kind = 'hospital' "
-                       "AND coalesce(status, 'operational') = 'operational' ORDER BY site_id").df()
+                       "AND coalesce(status, 'open') = 'open' ORDER BY site_id").df()
 
 
 @dataclass
@@ -163,6 +169,7 @@ class System:
     sample_share: float
     conveyance: dict | None         # ambulance: conveyed share, handover, per-zone drive to hospital, hospital rows
     variability: object = None      # the profile's spread of actual around modelled response (None: none)
+    demand_rates: object = None     # population arrivals: the per-person rates and weekly profile
 
 
 def _period(incidents: pd.DataFrame, request: SimulationRequest) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -197,20 +204,28 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     stations = base[base["node"] >= 0].reset_index(drop=True)
     if stations.empty:
         raise AnalysisError(f"no operational {service} stations on the road network to simulate")
-    inc = session.read(lambda cur: read_sim_incidents(cur, service)) if incidents is None else incidents
+    rates = None
+    if request.arrivals == "population":
+        inc, rates = _population_demand(session)
+    else:
+        inc = session.read(lambda cur: read_sim_incidents(cur, service)) if incidents is None else incidents
     if inc.empty:
         raise AnalysisError(f"no {service} incidents with a call time are loaded: the simulation replays or resamples "
                             f"them (load them with bluelight etl incidents FILE)")
-    start, end = _period(inc, request)
-    t = pd.to_datetime(inc["call_time"])
-    inc = inc[(t >= start) & (t < end)]
+    if rates is None:
+        start, end = _period(inc, request)
+        t = pd.to_datetime(inc["call_time"])
+        inc = inc[(t >= start) & (t < end)]
+    else:
+        start = pd.Timestamp(request.period_from or POPULATION_PERIOD[0])
+        end = pd.Timestamp(request.period_to or POPULATION_PERIOD[1]) + pd.Timedelta(days=1)
     inc = session.with_links(inc.reset_index(drop=True), max_snap_m=request.max_snap_m)
     inc = inc[inc["node"] >= 0].reset_index(drop=True)
     if inc.empty:
         raise AnalysisError(f"none of the {service} incidents between {start.date()} and {(end - pd.Timedelta(days=1)).date()} "
                             f"is on the road network: there is no demand to simulate")
     key = inc["node"].astype(str) + ":" + inc["node_b"].astype(str) + ":" + inc["extra_a_s"].round(1).astype(str)
-    codes, uniques = pd.factorize(key)
+    codes, _ = pd.factorize(key)
     inc = inc.assign(zone=codes)
     zones = inc.groupby("zone", sort=True).first().reset_index()
     drive = point_times(session.site_times(stations), frame_links(zones)).T           # (zones, stations)
@@ -227,14 +242,31 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
         srcs = inc["source"].dropna().unique().tolist()
         share = float(settings.sample_share.get(srcs[0], settings.sample_share["default"])) if len(srcs) == 1 \
             else float(settings.sample_share["default"])
-    if request.arrivals == "replay":
+    if request.arrivals in ("replay", "population"):
         share = 1.0
     conveyance, return_s = None, None
     if service == "ambulance":
         conveyance, return_s = _conveyance(session, zones, stations, drive, settings)
     travel = Travel(drive, turnout, return_s=return_s)
     return System(stations, fleet, travel, inc, zones, start, float((end - start).total_seconds()), on_scene, source,
-                  share, conveyance, session.variability)
+                  share, conveyance, session.variability, rates)
+
+
+def _population_demand(session: Session) -> tuple[pd.DataFrame, object]:
+    """Population zones as demand: one row per zone with its expected incidents a year (column ``rate_per_year``)."""
+    from bluelight.analysis.demand_bands import TimeBand, expected_demand, load_rates
+    from bluelight.services.dap import DEMAND_RATES
+    from bluelight.services.inputs import fill_age_bands, read_population_by_age
+
+    zones, _ = fill_age_bands(session.read(read_population_by_age))
+    rates = load_rates(config_file(DEMAND_RATES))
+    per_year = expected_demand(zones, rates, TimeBand.parse("all"))
+    frame = pd.DataFrame({"incident_id": zones["zone"], "source": "population", "call_time": pd.NaT,
+                          "category": "medical", "easting": zones["easting"], "northing": zones["northing"],
+                          "station_ground": None, "first_arrival_s": np.nan, "first_site_id": None,
+                          "second_arrival_s": np.nan, "vehicles_sent": np.nan, "vehicle_minutes": np.nan,
+                          "vehicle_minutes_floor": np.nan, "rate_per_year": per_year})
+    return frame[frame["rate_per_year"] > 0].reset_index(drop=True), rates
 
 
 def _on_scene(inc: pd.DataFrame, service: str, settings: SimulationSettings) -> tuple[LogNormal, str]:
@@ -279,11 +311,13 @@ def make_calls(system: System, rng: np.random.Generator, *, arrivals: str, setti
                service: str) -> tuple[Calls, np.ndarray]:
     """One replication's calls and, per call, the row of ``system.incidents`` it stands for."""
     inc = system.incidents
-    offset = (pd.to_datetime(inc["call_time"]) - system.period_start).dt.total_seconds().to_numpy()
-    if arrivals == "replay":
+    if arrivals == "population":
+        rows, t = _population_arrivals(system, rng)
+    elif arrivals == "replay":
         rows = np.arange(len(inc))
-        t = offset
+        t = (pd.to_datetime(inc["call_time"]) - system.period_start).dt.total_seconds().to_numpy()
     else:
+        offset = (pd.to_datetime(inc["call_time"]) - system.period_start).dt.total_seconds().to_numpy()
         n = rng.poisson(len(inc) / system.sample_share)
         rows = rng.integers(0, len(inc), n)
         day = rng.integers(0, max(1, int(system.period_s // DAY_S)), n)
@@ -304,6 +338,22 @@ def make_calls(system: System, rng: np.random.Generator, *, arrivals: str, setti
         factor = np.exp(system.variability.draw_log_ratio(rng, scene.size)).reshape(scene.shape)
     return Calls(t, inc["zone"].to_numpy()[rows], need, scene, after_scene_s=after, return_from=back,
                  response_factor=factor), rows
+
+
+def _population_arrivals(system: System, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson calls from the zones' expected rates, spread over the week by the hour and day profiles."""
+    rates = system.demand_rates
+    per_year = system.incidents["rate_per_year"].to_numpy(float)
+    days = max(1, int(system.period_s // DAY_S))
+    n = rng.poisson(per_year.sum() * days / 365.25)
+    rows = rng.choice(len(per_year), size=n, p=per_year / per_year.sum())
+    weekday0 = system.period_start.dayofweek
+    day_w = rates.day_profile[(weekday0 + np.arange(days)) % 7]
+    day = rng.choice(days, size=n, p=day_w / day_w.sum())
+    hour = rng.choice(24, size=n, p=rates.hour_profile / rates.hour_profile.sum())
+    t = day * DAY_S + hour * 3600.0 + rng.uniform(0, 3600.0, n)
+    order = np.argsort(t, kind="stable")
+    return rows[order], t[order]
 
 
 def _need(inc: pd.DataFrame, rows: np.ndarray, settings: SimulationSettings, service: str) -> np.ndarray:
@@ -339,7 +389,11 @@ def _band_of(hours: np.ndarray, bands) -> np.ndarray:
 
 
 def _ci(values) -> dict:
+    """Mean and 95% interval; a share's interval is kept within 0 and 1."""
     mean, lo, hi = confidence_interval(values)
+    vals = [v for v in values if np.isfinite(v)]
+    if vals and min(vals) >= 0 and max(vals) <= 1:
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
     return {"mean": mean, "ci95": [lo, hi]}
 
 
@@ -374,7 +428,15 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
                              "vehicles": system.stations["vehicles"].to_numpy(),
                              "utilisation": util, "no_vehicle_free_share": nofree,
                              "vehicle_jobs_per_year": jobs / years})
+    warnings = []
+    busiest = float(np.max(util)) if len(util) else 0.0
+    if busiest > 0.9 or np.mean([s.queued_share for s in runs]) > 0.2:
+        warnings.append(f"the fleet is overloaded (busiest station's vehicles busy {100 * busiest:.0f}% of the time, "
+                        f"{100 * np.mean([s.queued_share for s in runs]):.0f}% of calls wait for a vehicle to clear): "
+                        "the figures describe a queue, not cover; add vehicles (vehicles per station) or check the "
+                        "demand rate")
     return {
+        "warnings": warnings,
         "calls_per_replication": _ci([s.calls for s in runs]),
         "first_within": _ci([s.first_within[t1] for s in runs]),
         "first_within_static": _ci([s.static_first_within[t1] for s in runs]),
@@ -417,7 +479,9 @@ def _ground_share(run, rows, ground_ids, station_ids) -> float | None:
 def hypercube_screen(system: System, request: SimulationRequest) -> dict:
     """The approximate hypercube of the same system: utilisation and the nearest vehicle's share, in milliseconds."""
     inc = system.incidents
-    rates = np.bincount(inc["zone"], minlength=len(system.zones)) / system.sample_share / system.period_s
+    weight = inc["rate_per_year"].to_numpy(float) / (365.25 * DAY_S) * system.period_s \
+        if "rate_per_year" in inc.columns else None
+    rates = np.bincount(inc["zone"], weights=weight, minlength=len(system.zones)) / system.sample_share / system.period_s
     veh = system.fleet.station
     drive = system.travel.drive_s[:, veh]
     cap = np.nanmax(np.where(np.isfinite(drive), drive, np.nan)) * 2 if np.isfinite(drive).any() else 3600.0
@@ -462,7 +526,7 @@ def _workload_change(before: list[dict], after: list[dict]) -> list[dict]:
     a = pd.DataFrame(after).set_index("site_id")
     both = b[["name", "utilisation", "vehicle_jobs_per_year"]].join(
         a[["utilisation", "vehicle_jobs_per_year"]], how="outer", lsuffix="_before", rsuffix="_after")
-    both["name"] = both["name"].fillna(a["name"] if "name" in a else "")
+    both["name"] = both["name"].fillna(a["name"])
     both["jobs_change_per_year"] = both["vehicle_jobs_per_year_after"].fillna(0) - both["vehicle_jobs_per_year_before"].fillna(0)
     both = both.reindex(both["jobs_change_per_year"].abs().sort_values(ascending=False).index)
     return both.reset_index().replace({np.nan: None}).to_dict("records")
@@ -475,7 +539,8 @@ def _inputs(system: System, request: SimulationRequest, settings: SimulationSett
         "vehicles_per_station": request.vehicles_per_station or settings.vehicles_per_station[request.service],
         "incidents_in_period_on_network": len(inc), "zones": len(system.zones),
         "arrivals": request.arrivals, "sample_share": system.sample_share,
-        "calls_per_year": len(inc) / system.sample_share / (system.period_s / (365.25 * DAY_S)),
+        "calls_per_year": float(inc["rate_per_year"].sum()) if "rate_per_year" in inc.columns
+        else len(inc) / system.sample_share / (system.period_s / (365.25 * DAY_S)),
         "on_scene": {"median_s": system.on_scene.median_s, "sigma": system.on_scene.sigma,
                      "mean_s": system.on_scene.mean_s, "source": system.on_scene_source},
         "replications": request.replications, "seed": request.seed, "threshold_s": request.threshold_s,
@@ -483,11 +548,11 @@ def _inputs(system: System, request: SimulationRequest, settings: SimulationSett
         "conveyance": None if system.conveyance is None else {
             "conveyed_share": system.conveyance["conveyed_share"], "handover_s": system.conveyance["handover_s"],
             "hospitals_on_network": len(system.conveyance["hospitals"])},
-        "rules": ["dispatch: the free, crewed vehicle with the least turnout + drive; a call with none free waits "
-                  "for the first to clear (first come, first served)",
+        "rules": [("dispatch: the free, crewed vehicle with the least turnout + drive; a call with none free waits "
+                   "for the first to clear (first come, first served)"),
                   "a vehicle is free again when back at its station; the way back takes as long as the way out",
-                  "stations outside the road data do not exist here: calls near its edge cannot be helped from "
-                  "outside, and stations at the edge answer only the calls inside"],
+                  ("stations outside the road data do not exist here: calls near its edge cannot be helped from "
+                   "outside, and stations at the edge answer only the calls inside")],
         "settings": settings.path, "sources": settings.sources,
     }
 

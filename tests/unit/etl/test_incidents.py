@@ -109,3 +109,19 @@ def test_lfb_schema_without_the_optional_columns_parses(tmp_path):
     frame.to_csv(path, index=False)
     parsed = parse_incidents(path)
     assert len(parsed.frame) > 0 and parsed.frame["category"].notna().all()
+
+
+def test_pump_count_and_minutes_go_to_the_workload_table_and_leave_the_incident_hash_alone(con, write):
+    header = LFB_HEADER + ",PumpCount,PumpMinutesRounded"
+    rows = [LFB_ROWS[0] + ",2,60", LFB_ROWS[1] + ",1,95", LFB_ROWS[2] + ",,"]
+    path = write("w.csv", header + "\n" + "\n".join(rows) + "\n")
+    assert load_incidents(con, path).rows_loaded == 3
+    work = {r[0]: r[1:] for r in con.execute(
+        "SELECT incident_id, vehicles_sent, vehicle_minutes, vehicle_minutes_floor FROM incident_workload").fetchall()}
+    assert work == {"LFB-001-2023": (2, 60.0, 60.0), "LFB-002-2023": (1, 95.0, 60.0)}     # no figures: no row
+    # the same incidents without the workload columns are unchanged (a warehouse loaded before the table existed)
+    assert load_incidents(con, _lfb(write)).status == "unchanged"
+    bad = write("bad.csv", header + "\n" + LFB_ROWS[0].replace("001-2023", "009-2023") + ",two,60\n")
+    with pytest.raises(RejectedRowsError, match="PumpCount"):
+        load_incidents(con, bad)
+    assert con.execute("SELECT count(*) FROM incident_workload").fetchone()[0] == 2     # nothing half-written
