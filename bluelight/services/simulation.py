@@ -347,7 +347,7 @@ def _population_arrivals(system: System, rng: np.random.Generator) -> tuple[np.n
     days = max(1, int(system.period_s // DAY_S))
     n = rng.poisson(per_year.sum() * days / 365.25)
     rows = rng.choice(len(per_year), size=n, p=per_year / per_year.sum())
-    weekday0 = system.period_start.dayofweek
+    weekday0 = system.period_start.day_of_week
     day_w = rates.day_profile[(weekday0 + np.arange(days)) % 7]
     day = rng.choice(days, size=n, p=day_w / day_w.sum())
     hour = rng.choice(24, size=n, p=rates.hour_profile / rates.hour_profile.sum())
@@ -524,9 +524,9 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
 def _workload_change(before: list[dict], after: list[dict]) -> list[dict]:
     b = pd.DataFrame(before).set_index("site_id")
     a = pd.DataFrame(after).set_index("site_id")
-    both = b[["name", "utilisation", "vehicle_jobs_per_year"]].join(
-        a[["utilisation", "vehicle_jobs_per_year"]], how="outer", lsuffix="_before", rsuffix="_after")
-    both["name"] = both["name"].fillna(a["name"])
+    cols = ["utilisation", "vehicle_jobs_per_year"]
+    both = b[cols].add_suffix("_before").join(a[cols].add_suffix("_after"), how="outer")
+    both.insert(0, "name", b["name"].combine_first(a["name"]).reindex(both.index))
     both["jobs_change_per_year"] = both["vehicle_jobs_per_year_after"].fillna(0) - both["vehicle_jobs_per_year_before"].fillna(0)
     both = both.reindex(both["jobs_change_per_year"].abs().sort_values(ascending=False).index)
     return both.reset_index().replace({np.nan: None}).to_dict("records")
