@@ -17,7 +17,8 @@ from dash import Input, Output, html, set_props
 from bluelight.analysis.speeds import load_profile
 from bluelight.dashboard.layers import register_routes
 from bluelight.dashboard.layout import Page, not_found, shell
-from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, data, hubs, overview, scenarios
+from bluelight.dashboard.pages import (availability, colocation, coresponding, coverage, dap, data, hubs, overview,
+                                       scenarios)
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import BluelightError
 from bluelight.services.inputs import session_profile
@@ -60,7 +61,8 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
         overview.register(app, wh, session), coverage.register(app, wh, session),
         scenarios.register(app, wh, session, dirs), colocation.register(app, wh, session, dirs),
         hubs.register(app, wh, session, dirs),
-        dap.register(app, wh, session), coresponding.register(app, wh, session), data.register(app, wh, session)]
+        dap.register(app, wh, session), coresponding.register(app, wh, session),
+        availability.register(app, wh, session), data.register(app, wh, session)]
     by_path = {p.path: p for p in pages}
     app.layout = shell(wh, pages)
     register_routes(app.server, wh, session)

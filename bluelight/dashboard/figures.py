@@ -533,3 +533,29 @@ def trips_map(users: list[dict], chosen: list[dict], *, roads, boundaries, bound
                                      + ", ".join(c["name"] for c in chosen)))
     fig.update_layout(title={"text": title, "font": {"size": 14}})
     return fig
+
+
+def station_workload_figure(stations: pd.DataFrame, *, title: str) -> go.Figure:
+    """Per station: vehicle utilisation and the share of time with none of its vehicles free."""
+    s = stations.sort_values("utilisation", ascending=True).tail(25)
+    fig = go.Figure([
+        go.Bar(y=s["name"], x=100 * s["utilisation"], orientation="h", name="vehicles busy (% of time)"),
+        go.Bar(y=s["name"], x=100 * s["no_vehicle_free_share"], orientation="h", name="no vehicle free (% of time)")])
+    fig.update_layout(title=title, barmode="group", height=max(320, 22 * len(s) + 120), xaxis_title="% of the period",
+                      margin={"l": 140, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def availability_bands_figure(bands: list[dict], *, threshold_s: float) -> go.Figure:
+    """First-vehicle share within the standard by time of day: with availability and if the nearest were free."""
+    x = [b["hours"] for b in bands]
+    sim = [100 * (b["first_within"]["mean"] or 0) for b in bands]
+    err = [100 * ((b["first_within"]["ci95"][1] or 0) - (b["first_within"]["mean"] or 0)) for b in bands]
+    fig = go.Figure([
+        go.Bar(x=x, y=sim, error_y={"type": "data", "array": err}, name="with availability (95% CI)"),
+        go.Scatter(x=x, y=[100 * (b["first_within_static"]["mean"] or 0) for b in bands], mode="markers+lines",
+                   name="nearest always free")])
+    fig.update_layout(title=f"First vehicle within {threshold_s / 60:g} min by time of day", yaxis_title="% of calls",
+                      yaxis_range=[0, 100], height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig

@@ -294,3 +294,22 @@ def test_an_out_of_range_value_gets_its_message_by_the_field(page, served_app, p
     assert page.input_value(f"#{box}") == value                     # what was typed stays: never a silent default
     assert "Fix the highlighted field" in page.inner_text("#page-content")
     _shot(page, f"invalid-{box}")
+
+
+def test_availability_page_simulates_and_validates(page, served_app):
+    page.goto(served_app + "/availability", wait_until="networkidle")
+    page.wait_for_selector("#sim-run", timeout=30000)
+    page.fill("#sim-reps", "3")
+    page.click("#sim-run")
+    page.wait_for_selector("#sim-station-table .ag-row", timeout=60000)
+    kpis = page.inner_text("#sim-kpis").lower()
+    assert "with availability" in kpis and "if the nearest were always free" in kpis
+    assert "Paddington" in page.inner_text("#sim-station-table")
+    page.click("#sim-validate")
+    page.wait_for_selector("#sim-validation-table .ag-row", timeout=60000)
+    assert "not from the station ground" in page.inner_text("#sim-validation-table")
+    _shot(page, "availability")
+    page.fill("#sim-reps", "0")
+    page.click("#sim-run")
+    page.wait_for_function("document.querySelector('#sim-reps-error').innerText.length > 0", timeout=30000)
+    assert "Replications must be a whole number from 1 to 200, got 0" in page.inner_text("#sim-reps-error")

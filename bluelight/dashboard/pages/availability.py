@@ -1,0 +1,158 @@
+"""Availability: the fleet simulated answering its incidents, beside the static "nearest always free" figures."""
+
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from bluelight.dashboard import figures
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.layout import Page
+from bluelight.dashboard.queries import Warehouse
+from bluelight.services.session import Session
+from bluelight.services.simulation import SimulationRequest, load_settings, run_simulation, validate
+
+BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals"),
+            Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),
+            Binding("replications", "sim-reps"), Binding("threshold_s", "sim-threshold", scale=60),
+            Binding("seed", "sim-seed"), Binding("max_snap_m", "sim-snap")]
+
+
+def _dropdown(binding: Binding, value) -> dcc.Dropdown:
+    f = SimulationRequest.field(binding.field)
+    return dcc.Dropdown(id=binding.control_id, value=value, clearable=False,
+                        options=[{"label": c, "value": c} for c in f.choices])
+
+
+def layout(wh: Warehouse, session: Session):
+    if not wh.available:
+        return html.Div([html.H2("Availability"), html.P("No data loaded yet.")])
+    settings = load_settings()
+    return html.Div([
+        html.H2("Availability: vehicles are not always free"),
+        html.P(className="note", children=(
+            "A discrete-event simulation of the service's vehicles answering its incidents over a year: each call "
+            "gets the fastest vehicle that is free, a call that finds none waits for the first to clear, and each "
+            "vehicle is committed for the drive, its time at the scene (fitted to the incidents' own pump minutes "
+            "where loaded) and the drive back. Replications with different random seeds give 95% intervals. "
+            "Blank fields take the defaults of simulation.yaml, listed with their sources below.")),
+        html.Div(className="panel", children=[html.Div(className="controls", children=[
+            field_control(SimulationRequest, BINDINGS[0], component=_dropdown(BINDINGS[0], "fire")),
+            field_control(SimulationRequest, BINDINGS[1], component=_dropdown(BINDINGS[1], "resample")),
+            field_control(SimulationRequest, BINDINGS[2], label="Share of incidents loaded (blank: default)"),
+            field_control(SimulationRequest, BINDINGS[3], label="Vehicles per station (blank: default)"),
+            field_control(SimulationRequest, BINDINGS[4]),
+            field_control(SimulationRequest, BINDINGS[5], label="Standard (minutes, blank: the service's)"),
+            field_control(SimulationRequest, BINDINGS[6]),
+            field_control(SimulationRequest, BINDINGS[7]),
+            html.Div(className="control", children=[
+                html.Button("Run simulation", id="sim-run"), " ",
+                html.Button("Validate against actual attendance", id="sim-validate"),
+                html.Div(id="sim-status", className="note", role="status")]),
+        ])]),
+        dcc.Loading(html.Div(id="sim-kpis", children=blocked_note("Choose the inputs and press Run simulation."))),
+        html.Div(className="row", children=[
+            html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-bands",
+                                                                                     figure=blocked_figure(""))]),
+            html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-stations",
+                                                                                     figure=blocked_figure(""))]),
+        ]),
+        html.Div(className="panel", children=[html.H3("Stations"), html.Div(id="sim-table")]),
+        html.Div(className="panel", children=[html.H3("Simulated against actual"), html.Div(id="sim-validation")]),
+        html.Div(className="panel", children=[html.H3("Inputs, rules and sources"), html.Div(id="sim-sources",
+                                                                                              children=sources(settings))]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
+    page = Page(order=6, path="/availability", name="Availability", title="Blue Light Atlas – Availability",
+                layout=lambda: layout(wh, session))
+    states = [State(b.control_id, "value") for b in BINDINGS]
+    running = [(Output("sim-run", "disabled"), True, False), (Output("sim-validate", "disabled"), True, False),
+               (Output("sim-status", "children"), "Simulating the replications…", "")]
+
+    @callback(app, Output("sim-kpis", "children"), Output("sim-bands", "figure"), Output("sim-stations", "figure"),
+              Output("sim-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
+              Input("sim-run", "n_clicks"), *states, prevent_initial_call=True, running=running)
+    def run(_n, *values):
+        return update_view(session, *values)
+
+    @callback(app, Output("sim-validation", "children"), Input("sim-validate", "n_clicks"), *states,
+              prevent_initial_call=True, running=running)
+    def check(_n, *values):
+        return validation_view(session, *values)
+    return page
+
+
+def parse(*values):
+    return parse_controls(SimulationRequest, BINDINGS, values)
+
+
+def update_view(session: Session, *values):
+    """The page's figures for the controls, and the message beside each invalid one."""
+    request, errors = parse(*values)
+    if request is None:
+        return blocked_note(), blocked_figure(), blocked_figure(), "", *errors
+    out = run_simulation(session, request)
+    return (*simulation_view(out, request), *errors)
+
+
+def simulation_view(out: dict, request: SimulationRequest):
+    b, inputs = out["baseline"], out["inputs"]
+
+    def pct(part):
+        lo, hi = part["ci95"]
+        return f"{100 * part['mean']:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
+    minutes = request.threshold_s / 60
+    cards = figures.count_cards({
+        f"first vehicle within {minutes:g} min, with availability (95% CI)": pct(b["first_within"]),
+        f"first vehicle within {minutes:g} min if the nearest were always free": pct(b["first_within_static"]),
+        "answered by other than the nearest station": pct(b["not_nearest_share"]),
+        f"second vehicle within {request.second_threshold_s / 60:g} min": pct(b["second_within"]),
+        "calls waiting for a vehicle to clear": pct(b["queued_share"]),
+        "mean vehicle utilisation": pct(b["mean_utilisation"]),
+        "vehicles": inputs["vehicles"], "calls a year": f"{inputs['calls_per_year']:,.0f}"})
+    hc = out["hypercube"]
+    note = html.P(className="note", children=(
+        f"{request.replications} replications of {out['period'][0]} to {out['period'][1]}; {inputs['arrivals']} "
+        f"arrivals ({inputs['incidents_in_period_on_network']:,} loaded incidents on the road network, share loaded "
+        f"{inputs['sample_share']:g}); profile {out['profile']}. Hypercube screen: mean utilisation "
+        + (f"{100 * hc['mean_utilisation']:.1f}%, nearest vehicle serves {100 * hc['nearest_vehicle_share']:.1f}%."
+           if "error" not in hc else hc["error"])))
+    warn = [html.P(w, className="note blocked") for w in b["warnings"]]
+    stations = pd.DataFrame(b["stations"])
+    shown = pd.DataFrame({"station": stations["name"], "vehicles": stations["vehicles"],
+                          "vehicles busy %": (100 * stations["utilisation"]).round(1),
+                          "no vehicle free %": (100 * stations["no_vehicle_free_share"]).round(1),
+                          "vehicle jobs a year": stations["vehicle_jobs_per_year"].round(0)})
+    return (html.Div([cards, note, *warn]), figures.availability_bands_figure(b["by_hour_band"],
+                                                                              threshold_s=request.threshold_s),
+            figures.station_workload_figure(stations, title="Workload by station"),
+            figures.frame_table(shown, table_id="sim-station-table", page_size=12))
+
+
+def validation_view(session: Session, *values):
+    request, errors = parse(*values)
+    if request is None:
+        return blocked_note(next(e for e in errors if e))
+    out = validate(session, request)
+    rows = []
+    for s in out["sets"]:
+        for f in s["figures"]:
+            ci = f["simulated_ci95"]
+            rows.append({"incidents": s["set"], "measure": f["label"],
+                         "actual %": None if f["actual"] is None else round(100 * f["actual"], 1),
+                         "simulated %": None if f["simulated"] is None else round(100 * f["simulated"], 1),
+                         "simulated 95% CI": None if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}",
+                         "nearest always free %": None if f["static_model"] is None else round(100 * f["static_model"], 1),
+                         "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1)})
+    return html.Div([figures.frame_table(pd.DataFrame(rows), table_id="sim-validation-table", page_size=10),
+                     html.P(out["note"], className="note")])
+
+
+def sources(settings) -> html.Ul:
+    items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), str(v)]) for k, v in settings.sources.items()]
+    items.append(html.Li(f"Settings file: {settings.path} (edit it, or the fields above)."))
+    return html.Ul(items)
