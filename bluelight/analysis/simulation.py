@@ -116,7 +116,7 @@ class Calls:
         back = zone if self.return_from is None else np.asarray(self.return_from, dtype=np.int64)
         if after.shape != (n,) or back.shape != (n,):
             raise AnalysisError("calls.after_scene_s and calls.return_from need one value per call")
-        factor = np.ones(n) if self.response_factor is None else np.asarray(self.response_factor, dtype=float)
+        factor = np.ones(scene.shape) if self.response_factor is None else np.asarray(self.response_factor, dtype=float)
         if factor.shape[:1] != (n,) or factor.ndim != scene.ndim or (n and (not np.isfinite(factor).all()
                                                                             or factor.min() <= 0)):
             raise AnalysisError("calls.response_factor must be positive, shaped like calls.on_scene_s")
