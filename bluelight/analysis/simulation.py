@@ -286,7 +286,6 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     back_row = calls.return_from.tolist()
     after = calls.after_scene_s.tolist()
     ret = travel.return_s
-    drive_list = drive          # indexed [zone, station]
 
     def on(v: int, hour: int) -> bool:
         return duty is None or duty[v][hour]
@@ -296,7 +295,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
         z = zone_of[c]
         s = st_list[v]
         hour = int(now // HOUR_S) % 24
-        out_s = float(turnout[hour, s] + drive_list[z, s]) * req_factor[r]
+        out_s = float(turnout[hour, s] + drive[z, s]) * req_factor[r]
         until = now + out_s + req_scene[r] + after[c] + float(ret[back_row[c], s]) * req_factor[r]
         heapq.heappush(heap, (until, v))
         free[v] = False
@@ -315,7 +314,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
         if not on(v, hour):
             return False
         for i, r in enumerate(waiting):
-            if np.isfinite(drive_list[zone_of[req_call[r]], s]):
+            if np.isfinite(drive[zone_of[req_call[r]], s]):
                 del waiting[i]
                 dispatch(r, v, now)
                 return True

@@ -447,6 +447,12 @@ def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
         for row in part.get("by_area", []):
             click.echo(f"    {row['area'] or '(no area)'}: {100 * (row.get('share_within_modelled') or row['share_within'] or 0):.1f}%"
                        f" of {row['demand_on_network']:,.0f} on the network")
+    av = result.get("with_availability")
+    if av:
+        click.echo(f"with availability: {100 * av['first_within']['mean']:.1f}% of {av['over']} within "
+                   f"{request.threshold_s:.0f} s (95% CI {100 * av['first_within']['ci95'][0]:.1f}-"
+                   f"{100 * av['first_within']['ci95'][1]:.1f}%) vs {100 * av['first_within_static']['mean']:.1f}% "
+                   f"with the nearest always free" if av["available"] else f"with availability: {av['reason']}")
 
 
 @cli.command("isochrones")

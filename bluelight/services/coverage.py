@@ -41,6 +41,7 @@ class CoverageRequest(Request):
     as_of: str | None = None
     cutoff_s: float = DEFAULT_CUTOFF_S
     by_area: bool = False
+    availability: bool = False
     max_snap_m: float = SNAP_FIELD.default
 
     FIELDS = (
@@ -56,6 +57,9 @@ class CoverageRequest(Request):
               help="Estate as on this date (YYYY-MM-DD), e.g. before the 2014 closures."),
         Field("cutoff_s", "Longest drive searched", float, DEFAULT_CUTOFF_S, 300.0, 7200.0, unit="s"),
         Field("by_area", "By area", bool, False, help="Add a breakdown by area (borough)."),
+        Field("availability", "With availability", bool, False,
+              help="Add the share of the service's incidents reached within the standard when vehicles are not "
+                   "always free (the availability simulation, 5 replications)."),
         SNAP_FIELD,
     )
 
@@ -102,6 +106,8 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
               "as_of": as_of, "max_snap_m": session.max_snap_m, "variability": session.profile.variability is not None,
               "demand_points": len(pts), "demand_points_off_network": int((pts["node"] < 0).sum()),
               "baseline": baseline}
+    if request.availability:
+        result["with_availability"] = availability_figures(session, request)
     if scenario is not None:
         after_sites = apply_scenario(base_sites, scenario)
         after_sites = after_sites[after_sites["service"] == service]
@@ -112,6 +118,24 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
         result["scenario"] = after
         result["change"] = change_counts(r0, r1, pts["weight"].to_numpy(), baseline, after)
     return result
+
+
+def availability_figures(session: Session, request: CoverageRequest, *, replications: int = 5) -> dict:
+    """The simulated first-vehicle share of the service's incidents within the standard, beside the static one."""
+    from bluelight.services.simulation import SimulationRequest, build_system, load_settings, run_replications
+
+    settings = load_settings()
+    try:
+        sim = SimulationRequest.parse(service=request.service, threshold_s=request.threshold_s,
+                                      replications=replications, max_snap_m=request.max_snap_m)
+        system = build_system(session, sim, settings)
+    except (AnalysisError, ValidationError) as exc:
+        return {"available": False, "reason": str(exc)}
+    out = run_replications(system, sim, settings)
+    return {"available": True, "over": f"{len(system.incidents):,} loaded {request.service} incidents on the network "
+                                       f"(resampled at the full rate, {replications} replications)",
+            "first_within": out["first_within"], "first_within_static": out["first_within_static"],
+            "not_nearest_share": out["not_nearest_share"], "warnings": out["warnings"]}
 
 
 def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict, after: dict) -> dict:

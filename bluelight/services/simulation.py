@@ -419,7 +419,6 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
         ground.append(_ground_share(run, rows, ground_ids.to_numpy(), names))
         if progress:
             progress(r + 1, request.replications)
-    first = run_first_responses(runs, t1)
     util = np.mean([u for u, _, _ in per_station], axis=0)
     nofree = np.mean([n for _, n, _ in per_station], axis=0)
     jobs = np.mean([j for _, _, j in per_station], axis=0)
@@ -455,12 +454,7 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
                           "not_nearest_share": _ci([b[i].not_nearest_share for b in bands])}
                          for i, (lo, hi) in enumerate(settings.hour_bands)],
         "stations": stations.sort_values("utilisation", ascending=False).to_dict("records"),
-        "first_response_quantiles_s": first,
     }
-
-
-def run_first_responses(runs, threshold_s) -> dict:
-    return {"mean": float(np.mean([s.first_mean_s for s in runs])), "p90": float(np.mean([s.first_p90_s for s in runs]))}
 
 
 def _ground_share(run, rows, ground_ids, station_ids) -> float | None:
@@ -476,7 +470,7 @@ def _ground_share(run, rows, ground_ids, station_ids) -> float | None:
     return float(np.mean(came != g[known]))
 
 
-def hypercube_screen(system: System, request: SimulationRequest) -> dict:
+def hypercube_screen(system: System) -> dict:
     """The approximate hypercube of the same system: utilisation and the nearest vehicle's share, in milliseconds."""
     inc = system.incidents
     weight = inc["rate_per_year"].to_numpy(float) / (365.25 * DAY_S) * system.period_s \
@@ -511,7 +505,7 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
                          str((system.period_start + pd.Timedelta(seconds=system.period_s - 1)).date())],
               "inputs": _inputs(system, request, settings), "baseline": run_replications(system, request, settings,
                                                                                         progress=progress),
-              "hypercube": hypercube_screen(system, request)}
+              "hypercube": hypercube_screen(system)}
     if scenario is not None:
         after_sites = apply_scenario(session.sites(request.service), scenario)
         after_sites = after_sites[after_sites["service"] == request.service]

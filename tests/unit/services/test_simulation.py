@@ -116,3 +116,13 @@ def test_closing_a_station_moves_its_work_to_the_neighbours(synthetic_wh, capsys
 def test_bad_option_is_refused_with_the_field_message(synthetic_wh, capsys):
     code, err = _run(capsys, "--warehouse", str(synthetic_wh), "--replications", "0")
     assert code == 2 and "Replications must be a whole number from 1 to 200" in err
+
+
+def test_coverage_adds_the_simulated_share_beside_the_static_one(synthetic_wh, capsys):
+    capsys.readouterr()
+    assert main(["coverage", "--warehouse", str(synthetic_wh), "--availability", "--json"]) == 0
+    av = json.loads(capsys.readouterr().out)["with_availability"]
+    assert av["available"] and 0 <= av["first_within"]["mean"] <= av["first_within_static"]["mean"] + 0.02
+    assert main(["coverage", "--warehouse", str(synthetic_wh), "--availability", "--service", "police", "--json"]) == 0
+    av = json.loads(capsys.readouterr().out)["with_availability"]
+    assert not av["available"] and "no police incidents" in av["reason"]       # said, never a figure from no demand
