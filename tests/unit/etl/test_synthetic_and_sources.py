@@ -14,7 +14,9 @@ def test_region_size_determinism_and_labels():
     assert set(a.edges["highway"]) >= {"primary", "secondary", "residential"}
     assert a.edges["oneway"].any()
     assert all(n.startswith(SYNTHETIC_LABEL) for n in a.sites["name"])
-    assert set(a.sites["service"]) == {"fire", "police", "ambulance"}
+    stations = a.sites[a.sites["kind"] == "station"]
+    assert set(stations["service"]) == {"fire", "police", "ambulance"}
+    assert a.sites.loc[a.sites["kind"] == "hospital", "service"].tolist() == ["other"]   # one, for conveyance
     bands = a.population[["pop_0_15", "pop_16_29", "pop_30_44", "pop_45_64", "pop_65_plus"]].sum(axis=1)
     assert np.allclose(bands, a.population["pop_total"])
 
