@@ -216,6 +216,9 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
         start, end = _period(inc, request)
         t = pd.to_datetime(inc["call_time"])
         inc = inc[(t >= start) & (t < end)]
+        if inc.empty:
+            raise AnalysisError(f"no {service} incidents were called between {start.date()} and "
+                                f"{(end - pd.Timedelta(days=1)).date()}: choose a period with loaded incidents")
     else:
         start = pd.Timestamp(request.period_from or POPULATION_PERIOD[0])
         end = pd.Timestamp(request.period_to or POPULATION_PERIOD[1]) + pd.Timedelta(days=1)
@@ -230,8 +233,9 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     zones = inc.groupby("zone", sort=True).first().reset_index()
     drive = point_times(session.site_times(stations), frame_links(zones)).T           # (zones, stations)
     turnout = np.vstack([site_turnouts(stations, session.profile, hour=h) for h in range(24)])
+    demand = inc["rate_per_year"].to_numpy(float) if "rate_per_year" in inc.columns else None
     first_load = np.bincount(np.argmin(np.where(np.isfinite(drive), drive, np.inf)[codes], axis=1),
-                             minlength=len(stations)).astype(float)
+                             weights=demand, minlength=len(stations)).astype(float)
     per = request.vehicles_per_station or float(settings.vehicles_per_station[service])
     counts = _allocate_vehicles(first_load, per)
     stations = stations.assign(vehicles=counts)

@@ -126,3 +126,8 @@ def test_coverage_adds_the_simulated_share_beside_the_static_one(synthetic_wh, c
     assert main(["coverage", "--warehouse", str(synthetic_wh), "--availability", "--service", "police", "--json"]) == 0
     av = json.loads(capsys.readouterr().out)["with_availability"]
     assert not av["available"] and "no police incidents" in av["reason"]       # said, never a figure from no demand
+
+
+def test_a_period_without_incidents_is_refused(synthetic_wh, capsys):
+    code, err = _run(capsys, "--warehouse", str(synthetic_wh), "--period-from", "2001-01-01", "--period-to", "2001-12-31")
+    assert code == 2 and "no fire incidents were called between 2001-01-01 and 2001-12-31" in err
