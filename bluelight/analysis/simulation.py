@@ -17,7 +17,7 @@ population, the fleet from the stations, and the matrices from the session.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -189,7 +189,7 @@ class SimulationRun:
     busy_s: np.ndarray                   # per vehicle: committed seconds within the period
     no_free_s: np.ndarray                # per station: seconds with none of its vehicles free
     period_s: float
-    calls_hour: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    calls_hour: np.ndarray               # per call: hour of day
 
     def first(self) -> np.ndarray:
         """Index of each call's first request."""

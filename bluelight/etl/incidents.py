@@ -53,6 +53,16 @@ def _num(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(raw.str.strip().replace("", None), errors="coerce")
 
 
+def _non_negative(frame: pd.DataFrame, column: str, rejects: list[Reject]) -> pd.Series:
+    """An optional numeric column (blank: missing); a value that is not a non-negative number is rejected."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index)
+    value = _num(frame[column])
+    for row in frame.index[value.lt(0) | (frame[column].str.strip().ne("") & value.isna())]:
+        rejects.append(Reject(int(row), column, frame.at[row, column], "not a non-negative number"))
+    return value
+
+
 def _parse_times(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     """Timestamps from ISO dates, '01 Jan 2009' or '01/01/2009 00:02:27' (day first)."""
     text = date.str.strip() if time is None else (date.str.strip() + " " + time.str.strip()).str.strip()
@@ -136,12 +146,8 @@ def parse_lfb_incidents(path: Path, frame: pd.DataFrame) -> Parsed:
     out["area_code"] = frame.get("IncGeo_BoroughCode", pd.Series("", index=frame.index)).str.strip().replace("", None)
     out["area_name"] = frame.get("ProperCase", pd.Series("", index=frame.index)).str.strip().replace("", None)
     out["station_ground"] = frame.get("IncidentStationGround", pd.Series("", index=frame.index)).str.strip().replace("", None)
-    for col, src in (("vehicles_sent", "PumpCount"), ("vehicle_minutes", "PumpMinutesRounded")):
-        raw = frame.get(src, pd.Series("", index=frame.index))
-        value = _num(raw)
-        for row in frame.index[value.lt(0) | (raw.str.strip().ne("") & value.isna())]:
-            rejects.append(Reject(int(row), src, frame.at[row, src], "not a non-negative number"))
-        out[col] = value
+    out["vehicles_sent"] = _non_negative(frame, "PumpCount", rejects)
+    out["vehicle_minutes"] = _non_negative(frame, "PumpMinutesRounded", rejects)
     out["vehicle_minutes_floor"] = np.where(out["vehicle_minutes"].notna(), LFB_PUMP_MINUTES_FLOOR, np.nan)
     return _finish(out, coords, rejects, len(frame), "incident_id")
 
@@ -203,11 +209,7 @@ def parse_generic_incidents(path: Path, frame: pd.DataFrame, service: str | None
     out["area_name"] = frame["area_name"].str.strip().replace("", None) if "area_name" in frame.columns else None
     out["station_ground"] = None
     for col in ("vehicles_sent", "vehicle_minutes"):               # optional: what the incident cost in vehicle time
-        value = _num(frame[col]) if col in frame.columns else pd.Series(np.nan, index=frame.index)
-        for row in frame.index[value.lt(0) | (frame[col].str.strip().ne("") & value.isna() if col in frame.columns
-                                               else pd.Series(False, index=frame.index))]:
-            rejects.append(Reject(int(row), col, frame.at[row, col], "not a non-negative number"))
-        out[col] = value
+        out[col] = _non_negative(frame, col, rejects)
     out["vehicle_minutes_floor"] = np.nan
     return _finish(out, coords, rejects, len(frame), "incident_id")
 

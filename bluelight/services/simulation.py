@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from bluelight.analysis.coverage import compare_targets
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.simulation import (DAY_S, Calls, Fleet, LogNormal, Travel, confidence_interval,
@@ -28,11 +29,12 @@ from bluelight.analysis.simulation import (DAY_S, Calls, Fleet, LogNormal, Trave
 from bluelight.analysis.traveltime import point_times
 from bluelight.config import config_file, read_yaml
 from bluelight.errors import AnalysisError, ConfigError, ValidationError
-from bluelight.etl.sites import lfb_site_id
-from bluelight.services.inputs import site_turnouts
+from bluelight.etl.warehouse import existing_tables
+from bluelight.services.inputs import read_targets, site_turnouts
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
-from bluelight.standards import DEFAULT_STANDARD
+from bluelight.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE
+from bluelight.vocab import slug
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,6 @@ ARRIVALS = ("resample", "replay", "population")
 POPULATION_PERIOD = ("2024-01-01", "2024-12-30")
 SERVICES = ("fire", "ambulance", "police")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-#: second-vehicle standard by service (LFB: second appliance within 8 minutes on average)
-SECOND_STANDARD_S = {"fire": 480.0, "ambulance": 900.0, "police": 1800.0}
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,8 @@ class SimulationRequest(Request):
         Field("vehicles_per_station", "Vehicles per station", float, None, 1.0, 10.0, optional=True,
               help="Average vehicles per station (blank: from simulation.yaml); extra vehicles go to the busiest."),
         Field("threshold_s", "First vehicle standard", float, None, 60.0, 7200.0, optional=True, unit="s"),
-        Field("second_threshold_s", "Second vehicle standard", float, None, 60.0, 7200.0, optional=True, unit="s"),
+        Field("second_threshold_s", "Second vehicle standard", float, None, 60.0, 7200.0, optional=True, unit="s",
+              help="Standard for the second vehicle (blank: the service's loaded second-appliance target, if any)."),
         SNAP_FIELD,
     )
 
@@ -130,15 +131,13 @@ class SimulationRequest(Request):
                                               f"for {values['service']} use resample or replay of loaded incidents")
         if values["threshold_s"] is None:
             values["threshold_s"] = DEFAULT_STANDARD[values["service"]][0]
-        if values["second_threshold_s"] is None:
-            values["second_threshold_s"] = SECOND_STANDARD_S[values["service"]]
 
 
 # -- inputs -----------------------------------------------------------------------------------------------------
 
 def read_sim_incidents(con, service: str) -> pd.DataFrame:
     """A service's incidents with call time, station ground, actual attendance and vehicle time (where loaded)."""
-    have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    have = existing_tables(con)
     work = ("w.vehicles_sent, w.vehicle_minutes, w.vehicle_minutes_floor" if "incident_workload" in have
             else "NULL AS vehicles_sent, NULL AS vehicle_minutes, NULL AS vehicle_minutes_floor")
     join = "LEFT JOIN incident_workload w USING (incident_id)" if "incident_workload" in have else ""
@@ -170,6 +169,8 @@ class System:
     conveyance: dict | None         # ambulance: conveyed share, handover, per-zone drive to hospital, hospital rows
     variability: object = None      # the profile's spread of actual around modelled response (None: none)
     demand_rates: object = None     # population arrivals: the per-person rates and weekly profile
+    second_threshold_s: float | None = None   # the request's, else the loaded second-vehicle target's
+    targets: pd.DataFrame | None = None       # first-response targets of the service (loaded)
 
 
 def _period(incidents: pd.DataFrame, request: SimulationRequest) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -252,8 +253,20 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     if service == "ambulance":
         conveyance, return_s = _conveyance(session, zones, stations, drive, settings)
     travel = Travel(drive, turnout, return_s=return_s)
+    if rates is None:
+        inc = inc.assign(offset_s=(pd.to_datetime(inc["call_time"]) - start).dt.total_seconds())
+    second_s, targets = _standards(session, request)
     return System(stations, fleet, travel, inc, zones, start, float((end - start).total_seconds()), on_scene, source,
-                  share, conveyance, session.variability, rates)
+                  share, conveyance, session.variability, rates, second_s, targets)
+
+
+def _standards(session: Session, request: SimulationRequest) -> tuple[float | None, pd.DataFrame]:
+    """The second-vehicle standard (asked for, else the loaded target's) and the first-response targets."""
+    later = session.read(lambda cur: read_targets(cur, service=request.service, categories=list(NOT_FIRST_RESPONSE)))
+    second = request.second_threshold_s
+    if second is None and not later.empty:
+        second = float(later["threshold_s"].iloc[0])
+    return second, session.targets(request.service)
 
 
 def _population_demand(session: Session) -> tuple[pd.DataFrame, object]:
@@ -319,9 +332,9 @@ def make_calls(system: System, rng: np.random.Generator, *, arrivals: str, setti
         rows, t = _population_arrivals(system, rng)
     elif arrivals == "replay":
         rows = np.arange(len(inc))
-        t = (pd.to_datetime(inc["call_time"]) - system.period_start).dt.total_seconds().to_numpy()
+        t = inc["offset_s"].to_numpy()
     else:
-        offset = (pd.to_datetime(inc["call_time"]) - system.period_start).dt.total_seconds().to_numpy()
+        offset = inc["offset_s"].to_numpy()
         n = rng.poisson(len(inc) / system.sample_share)
         rows = rng.integers(0, len(inc), n)
         day = rng.integers(0, max(1, int(system.period_s // DAY_S)), n)
@@ -404,23 +417,28 @@ def _ci(values) -> dict:
 def run_replications(system: System, request: SimulationRequest, settings: SimulationSettings, *,
                      progress: Callable[[int, int], None] | None = None) -> dict:
     """Replications of the system; means with 95% intervals of every headline figure."""
-    t1, t2 = float(request.threshold_s), float(request.second_threshold_s)
-    runs, per_station, bands, ground = [], [], [], []
+    t1, t2 = float(request.threshold_s), system.second_threshold_s
+    seconds = () if t2 is None else (t2,)
+    runs, per_station, bands, ground, targets = [], [], [], [], []
     names = system.stations["site_id"].to_numpy()
-    ground_ids = system.incidents["station_ground"].map(lambda g: lfb_site_id(g) if isinstance(g, str) and g else None)
+    ground_ids = ground_sites(system.incidents, system.stations).to_numpy()
     for r in range(request.replications):
         rng = np.random.default_rng([request.seed, r])
         calls, rows = make_calls(system, rng, arrivals=request.arrivals, settings=settings, service=request.service)
         run = simulate(calls, system.fleet, system.travel, period_s=system.period_s)
-        s = summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=(t2,))
+        s = summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds)
         runs.append(s)
+        if system.targets is not None and not system.targets.empty:
+            first = run.response_s[run.first()]
+            targets.append(compare_targets(np.where(np.isnan(first), np.inf, first), np.ones(len(first)),
+                                           system.targets))
         veh_station = system.fleet.station
         util = np.bincount(veh_station, weights=s.utilisation, minlength=len(names)) / system.stations["vehicles"].to_numpy()
         per_station.append((util, s.no_free_share, np.bincount(run.station[run.station >= 0], minlength=len(names))))
         band = _band_of(run.calls_hour, settings.hour_bands)
-        bands.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=(t2,), mask=band == b)
+        bands.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds, mask=band == b)
                       for b in range(len(settings.hour_bands))])
-        ground.append(_ground_share(run, rows, ground_ids.to_numpy(), names))
+        ground.append(_ground_share(run, rows, ground_ids, names))
         if progress:
             progress(r + 1, request.replications)
     util = np.mean([u for u, _, _ in per_station], axis=0)
@@ -443,7 +461,9 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
         "calls_per_replication": _ci([s.calls for s in runs]),
         "first_within": _ci([s.first_within[t1] for s in runs]),
         "first_within_static": _ci([s.static_first_within[t1] for s in runs]),
-        "second_within": _ci([s.second_within[t2] for s in runs]),
+        "second_within": None if t2 is None else _ci([s.second_within[t2] for s in runs]),
+        "second_threshold_s": t2,
+        "targets": _target_rows(targets),
         "first_mean_s": _ci([s.first_mean_s for s in runs]),
         "first_p90_s": _ci([s.first_p90_s for s in runs]),
         "not_nearest_share": _ci([s.not_nearest_share for s in runs]),
@@ -459,6 +479,27 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
                          for i, (lo, hi) in enumerate(settings.hour_bands)],
         "stations": stations.sort_values("utilisation", ascending=False).to_dict("records"),
     }
+
+
+def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict]:
+    """Each loaded target judged on the simulated first responses: mean over replications with its interval."""
+    if not per_replication:
+        return []
+    first = per_replication[0]
+    rows = []
+    for i, t in enumerate(first.itertuples(index=False)):
+        value = _ci([float(r["value"].iloc[i]) for r in per_replication])
+        goal = t.goal if pd.notna(t.goal) else None
+        met = (value["mean"] >= goal) if t.statistic == "share_within" else (value["mean"] <= t.threshold_s)
+        rows.append({"target_id": t.target_id, "statistic": t.statistic, "threshold_s": t.threshold_s, "goal": goal,
+                     "value": value, "met": bool(met) if np.isfinite(value["mean"]) else None})
+    return rows
+
+
+def ground_sites(incidents: pd.DataFrame, stations: pd.DataFrame) -> pd.Series:
+    """Each incident's station ground as one of ``stations`` (matched by name), or None."""
+    by_name = {slug(n): i for n, i in zip(stations["name"], stations["site_id"])}
+    return incidents["station_ground"].map(lambda g: by_name.get(slug(g)) if isinstance(g, str) and g else None)
 
 
 def _ground_share(run, rows, ground_ids, station_ids) -> float | None:
@@ -542,7 +583,7 @@ def _inputs(system: System, request: SimulationRequest, settings: SimulationSett
         "on_scene": {"median_s": system.on_scene.median_s, "sigma": system.on_scene.sigma,
                      "mean_s": system.on_scene.mean_s, "source": system.on_scene_source},
         "replications": request.replications, "seed": request.seed, "threshold_s": request.threshold_s,
-        "second_threshold_s": request.second_threshold_s,
+        "second_threshold_s": system.second_threshold_s,
         "conveyance": None if system.conveyance is None else {
             "conveyed_share": system.conveyance["conveyed_share"], "handover_s": system.conveyance["handover_s"],
             "hospitals_on_network": len(system.conveyance["hospitals"])},
@@ -557,18 +598,20 @@ def _inputs(system: System, request: SimulationRequest, settings: SimulationSett
 
 # -- validation -----------------------------------------------------------------------------------------------------
 
-def actual_figures(inc: pd.DataFrame, station_ids: set, *, threshold_s: float, second_threshold_s: float) -> dict:
+def actual_figures(inc: pd.DataFrame, stations: pd.DataFrame, *, threshold_s: float,
+                   second_threshold_s: float | None) -> dict:
     """What happened to the incidents: first within, second within, first pump not from the station ground."""
     first = inc["first_arrival_s"].to_numpy(float)
     has = np.isfinite(first) & (first > 0)
     second = inc["second_arrival_s"].to_numpy(float)
     has2 = np.isfinite(second) & (second > 0)
-    ground = inc["station_ground"].map(lambda g: lfb_site_id(g) if isinstance(g, str) and g else None)
-    known = ground.isin(station_ids).to_numpy() & inc["first_site_id"].notna().to_numpy()
+    ground = ground_sites(inc, stations)
+    known = ground.notna().to_numpy() & inc["first_site_id"].notna().to_numpy()
     other = (inc["first_site_id"].to_numpy() != ground.to_numpy())[known]
     return {"first_within": float(np.mean(first[has] <= threshold_s)) if has.any() else None,
             "first_with_time": int(has.sum()),
-            "second_within": float(np.mean(second[has2] <= second_threshold_s)) if has2.any() else None,
+            "second_within": float(np.mean(second[has2] <= second_threshold_s))
+            if has2.any() and second_threshold_s is not None else None,
             "second_with_time": int(has2.sum()),
             "not_station_ground_share": float(np.mean(other)) if known.any() else None,
             "with_station_ground_in_area": int(known.sum())}
@@ -591,14 +634,14 @@ def validate(session: Session, request: SimulationRequest, *, files: tuple[Path,
     out = []
     for label, frame in sets:
         system = build_system(session, request, settings, incidents=frame)
-        ids = set(system.stations["site_id"])
-        actual = actual_figures(system.incidents, ids, threshold_s=float(request.threshold_s),
-                                second_threshold_s=float(request.second_threshold_s))
+        actual = actual_figures(system.incidents, system.stations, threshold_s=float(request.threshold_s),
+                                second_threshold_s=system.second_threshold_s)
         sim = run_replications(system, request, settings, progress=progress)
         rows = []
         for metric, what, a in (
                 ("first_within", f"first vehicle within {request.threshold_s / 60:g} min", actual["first_within"]),
-                ("second_within", f"second vehicle within {request.second_threshold_s / 60:g} min",
+                ("second_within", "second vehicle within "
+                 + (f"{system.second_threshold_s / 60:g} min" if system.second_threshold_s else "(no standard)"),
                  actual["second_within"]),
                 ("not_station_ground_share", "first vehicle not from the station ground",
                  actual["not_station_ground_share"])):

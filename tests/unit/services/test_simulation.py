@@ -31,7 +31,7 @@ def _run(capsys, *args) -> tuple[int, dict | str]:
 
 def test_request_rules():
     r = SimulationRequest.parse()
-    assert (r.threshold_s, r.second_threshold_s, r.replications) == (360.0, 480.0, 10)
+    assert (r.threshold_s, r.second_threshold_s, r.replications) == (360.0, None, 10)   # second: the loaded target
     with pytest.raises(ValidationError) as e:
         SimulationRequest.parse(arrivals="replay", sample_share="0.1")
     assert "replay" in e.value.errors["sample_share"]
@@ -67,7 +67,8 @@ def test_actual_figures_by_hand():
     inc = pd.DataFrame({"first_arrival_s": [300.0, 400.0, np.nan, 200.0], "second_arrival_s": [450.0, np.nan, np.nan, 500.0],
                         "station_ground": ["Soho", "Soho", "Euston", "Far Away"],
                         "first_site_id": ["LFB-soho", "LFB-euston", None, "LFB-soho"]})
-    a = actual_figures(inc, {"LFB-soho", "LFB-euston"}, threshold_s=360.0, second_threshold_s=480.0)
+    stations = pd.DataFrame({"site_id": ["LFB-soho", "LFB-euston"], "name": ["Soho", "Euston"]})
+    a = actual_figures(inc, stations, threshold_s=360.0, second_threshold_s=480.0)
     assert a["first_within"] == pytest.approx(2 / 3) and a["first_with_time"] == 3
     assert a["second_within"] == 0.5
     assert a["not_station_ground_share"] == 0.5 and a["with_station_ground_in_area"] == 2   # ground outside: left out
@@ -90,6 +91,9 @@ def test_simulate_command(synthetic_wh, capsys):
     assert b["first_within"]["ci95"][0] <= b["first_within"]["mean"] <= b["first_within"]["ci95"][1]
     assert {"utilisation", "no_vehicle_free_share", "vehicles"} <= set(b["stations"][0])
     assert len(b["by_hour_band"]) == 4 and out["hypercube"]["mean_utilisation"] > 0
+    assert b["second_threshold_s"] == 480.0 == inputs["second_threshold_s"]       # from the loaded fire targets
+    mean_target = next(t for t in b["targets"] if t["statistic"] == "mean")
+    assert mean_target["value"]["mean"] == pytest.approx(b["first_mean_s"]["mean"])
 
 
 def test_replay_is_deterministic_and_ambulances_convey(synthetic_wh, capsys):
