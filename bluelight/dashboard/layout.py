@@ -66,3 +66,18 @@ def control(label: str, component, html_for: str | None = None, **style) -> html
     """A labelled control for a page's control bar (a <label for> when the component has an id to point at)."""
     lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
     return html.Div(className="control", style=style or None, children=[lab, component])
+
+
+def no_data(title: str) -> html.Div:
+    """What a page shows before anything is loaded."""
+    return html.Div([html.H2(title), html.P("No data loaded yet.")])
+
+
+def map_row(map_id: str, side: list, *, note: str | None = None) -> html.Div:
+    """The usual row of a page: its map (three fifths, with an optional note beneath) beside a side panel."""
+    left = [dcc.Loading(dcc.Graph(id=map_id, config={"displaylogo": False}))]
+    if note:
+        left.append(html.P(className="note", children=note))
+    return html.Div(className="row", children=[
+        html.Div(className="col panel", style={"flex": 3}, children=left),
+        html.Div(className="col panel", style={"flex": 2}, children=side)])

@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html
 from bluelight.dashboard import figures
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
-from bluelight.dashboard.layout import Page
+from bluelight.dashboard.layout import Page, no_data
 from bluelight.dashboard.queries import Warehouse
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, load_settings, run_simulation, validate
@@ -28,7 +28,7 @@ def _dropdown(binding: Binding, value) -> dcc.Dropdown:
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Availability"), html.P("No data loaded yet.")])
+        return no_data("Availability")
     settings = load_settings()
     return html.Div([
         html.H2("Availability: vehicles are not always free"),

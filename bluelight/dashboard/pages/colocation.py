@@ -15,7 +15,7 @@ from bluelight.analysis.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
-from bluelight.dashboard.layout import control
+from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, appraisal as scenario_appraisal, evaluate_service
@@ -39,7 +39,7 @@ FINANCE_BINDINGS = [Binding(k, f"col-{k}") for k, _ in FINANCE_INPUTS]
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Co-location"), html.P("No data loaded yet.")])
+        return no_data("Co-location")
     sites = pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
     options = [{"label": f"{n} ({s})", "value": i} for i, n, s in zip(sites["site_id"], sites["name"],
                                                                        sites["service"])]
@@ -62,12 +62,7 @@ def layout(wh: Warehouse, session: Session):
                 html.Label(label, htmlFor=f"col-{key}"), dcc.Input(id=f"col-{key}", type="number", debounce=True),
                 html.Div(id=f"col-{key}-error", className="field-error")]) for key, label in FINANCE_INPUTS]])]),
         html.Div(id="col-headline", className="panel"),
-        html.Div(className="row", children=[
-            html.Div(className="col panel", style={"flex": 3}, children=[
-                dcc.Loading(dcc.Graph(id="col-map", config={"displaylogo": False}))]),
-            html.Div(className="col panel", style={"flex": 2}, children=[
-                html.H3("What changes (before → after)"), html.Div(id="col-change")]),
-        ]),
+        map_row("col-map", [html.H3("What changes (before → after)"), html.Div(id="col-change")]),
         html.Div(className="panel", children=[html.H3("Finance"), html.Div(id="col-finance")]),
         html.Div(className="panel", children=[
             html.Div(className="controls", children=[

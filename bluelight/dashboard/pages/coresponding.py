@@ -15,7 +15,7 @@ from bluelight.services.coresponding import CorespondingParams, CorespondingRequ
 from bluelight.dashboard import figures, layers
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
-from bluelight.dashboard.layout import control
+from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import ValidationError
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
@@ -56,7 +56,7 @@ def parse_params(model, names, values, bystander, amb_busy, on_scene, minutes) -
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Co-responding"), html.P("No data loaded yet.")])
+        return no_data("Co-responding")
     p = load_params()
     stations = session.sites("fire")
     return html.Div([
@@ -82,14 +82,9 @@ def layout(wh: Warehouse, session: Session):
                 options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])])),
         ])]),
         html.Div(id="cr-kpis"),
-        html.Div(className="row", children=[
-            html.Div(className="col panel", style={"flex": 3}, children=[
-                dcc.Loading(dcc.Graph(id="cr-map", config={"displaylogo": False})),
-                html.P(className="note", children="Red: the nearest ambulance station cannot reach within the "
-                       "standard, a fire station can. Station size: expected survivors it adds a year.")]),
-            html.Div(className="col panel", style={"flex": 2}, children=[
-                dcc.Graph(id="cr-curve"), dcc.Graph(id="cr-saved")]),
-        ]),
+        map_row("cr-map", [dcc.Graph(id="cr-curve"), dcc.Graph(id="cr-saved")],
+                note="Red: the nearest ambulance station cannot reach within the standard, a fire station can. "
+                     "Station size: expected survivors it adds a year."),
         html.Div(className="panel", children=[
             html.H3("Stations ranked by survivors added, with the cost in fire cover"),
             html.Button("Download CSV", id="cr-csv-btn"), " ", html.Button("Download JSON", id="cr-json-btn"),

@@ -17,7 +17,7 @@ from bluelight.errors import ValidationError
 from bluelight.services.coverage import CoverageRequest
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page
+from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.services.session import DEMAND_KINDS, DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -48,7 +48,7 @@ def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Coverage explorer"), html.P("No data loaded yet.")])
+        return no_data("Coverage explorer")
     return html.Div([
         html.H2("Coverage explorer"),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
@@ -70,14 +70,10 @@ def layout(wh: Warehouse, session: Session):
                                 marks={h: str(h) for h in (0, 6, 12, 18, 23)})]),
         ])]),
         html.Div(id="cov-kpis"),
-        html.Div(className="row", children=[
-            html.Div(className="col panel", style={"flex": 3}, children=[
-                dcc.Loading(dcc.Graph(id="cov-map", config={"displaylogo": False})),
-                html.P(className="note", children="Click a site to draw its response isochrones (4, 6, 8 min) and "
-                       "the demand it reaches first. Stations outside the road data cannot be routed: areas near "
-                       "its edge may in reality be reached sooner than shown.")]),
-            html.Div(className="col panel", style={"flex": 2}, children=[dcc.Graph(id="cov-curve")]),
-        ]),
+        map_row("cov-map", [dcc.Graph(id="cov-curve")],
+                note="Click a site to draw its response isochrones (4, 6, 8 min) and the demand it reaches first. "
+                     "Stations outside the road data cannot be routed: areas near its edge may in reality be "
+                     "reached sooner than shown."),
         html.Div(className="panel", children=[
             html.H3("By borough"),
             html.Button("Download CSV", id="cov-csv-btn"), " ", html.Button("Download GeoJSON", id="cov-geojson-btn"),

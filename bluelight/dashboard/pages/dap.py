@@ -16,7 +16,7 @@ from bluelight.dashboard import figures, layers
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page
+from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 
@@ -42,7 +42,7 @@ def parse_request(*values) -> DapRequest:
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Dynamic Activation Posts"), html.P("No data loaded yet.")])
+        return no_data("Dynamic Activation Posts")
     return html.Div([
         html.H2("Dynamic Activation Posts"),
         html.P(className="note", children=(
@@ -66,12 +66,7 @@ def layout(wh: Warehouse, session: Session):
                 inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
         ])]),
         html.Div(id="dap-demand-note", className="panel"),
-        html.Div(className="row", children=[
-            html.Div(className="col panel", style={"flex": 3}, children=[
-                dcc.Loading(dcc.Graph(id="dap-map", config={"displaylogo": False}))]),
-            html.Div(className="col panel", style={"flex": 2}, children=[
-                html.H3("Before and after"), html.Div(id="dap-summary"), dcc.Graph(id="dap-curve")]),
-        ]),
+        map_row("dap-map", [html.H3("Before and after"), html.Div(id="dap-summary"), dcc.Graph(id="dap-curve")]),
         html.Div(className="panel", children=[
             html.H3("Posts by time band"),
             html.P(className="note", children="The same model and settings planned for each of the eight bands "

@@ -15,7 +15,7 @@ from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
                                           parse_controls)
-from bluelight.dashboard.layout import Page
+from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.geo import to_bng
@@ -39,7 +39,7 @@ def _all_sites(session: Session) -> pd.DataFrame:
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Hubs"), html.P("No data loaded yet.")])
+        return no_data("Hubs")
     sites = _all_sites(session)
     options = [{"label": f"{n} ({s})", "value": i} for i, n, s in zip(sites["site_id"], sites["name"], sites["service"])]
     # a hub may also go to any other site loaded: HQs, workshops, council or NHS estate loaded as candidate sites
@@ -64,13 +64,8 @@ def layout(wh: Warehouse, session: Session):
                 field_control(HubRequest, HUB_BINDINGS[-2]),
             ]),
             html.Div(id="hub-headline", className="panel"),
-            html.Div(className="row", children=[
-                html.Div(className="col panel", style={"flex": 3}, children=[
-                    dcc.Loading(dcc.Graph(id="hub-map", config={"displaylogo": False}))]),
-                html.Div(className="col panel", style={"flex": 2}, children=[
-                    html.H3("Cover before and after"), html.Div(id="hub-table"),
-                    html.H3("Capacity of the hub"), html.Div(id="hub-capacity")]),
-            ]),
+            map_row("hub-map", [html.H3("Cover before and after"), html.Div(id="hub-table"),
+                                html.H3("Capacity of the hub"), html.Div(id="hub-capacity")]),
             html.Div(className="panel", children=[html.H3("Areas that gain and lose"), html.Div(id="hub-areas")]),
             html.Div(className="panel", children=[html.H3("Finance of the merger"), html.Div(id="hub-finance")]),
             html.Div(className="controls", children=[
@@ -103,12 +98,7 @@ def layout(wh: Warehouse, session: Session):
                 field_control(FacilityRequest, HQ_BINDINGS[5]),
             ]),
             html.Div(id="hq-summary", className="note"),
-            html.Div(className="row", children=[
-                html.Div(className="col panel", style={"flex": 3}, children=[
-                    dcc.Loading(dcc.Graph(id="hq-map", config={"displaylogo": False}))]),
-                html.Div(className="col panel", style={"flex": 2}, children=[
-                    html.H3("Every candidate as the one facility"), html.Div(id="hq-ranking")]),
-            ]),
+            map_row("hq-map", [html.H3("Every candidate as the one facility"), html.Div(id="hq-ranking")]),
             html.H3("Users and their trips a year (editable)"),
             html.Div(id="hq-users-table"),
             dcc.Store(id="hq-trips-edited", data=[]),

@@ -8,7 +8,7 @@ from dash import Input, Output, dcc, html
 from bluelight.dashboard import figures, layers
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page
+from bluelight.dashboard.layout import Page, no_data
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -39,7 +39,7 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
 
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
-        return html.Div([html.H2("Overview"), html.P("No data loaded yet.")])
+        return no_data("Overview")
     return html.Div([
         html.H2("Overview: cover of the three services against their standards"),
         kpis(wh, session),

@@ -13,7 +13,7 @@ from bluelight.errors import AnalysisError
 from bluelight.services.scenarios import evaluate_service, run_scenario
 from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.layout import control
+from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.services.session import Session
@@ -25,7 +25,7 @@ EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 
 def layout(wh: Warehouse, session: Session, dirs: list[Path]):
     if not wh.available:
-        return html.Div([html.H2("Scenarios"), html.P("No data loaded yet.")])
+        return no_data("Scenarios")
     return html.Div([
         html.H2("Scenarios: change the estate and see what happens to cover"),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
@@ -46,12 +46,8 @@ def layout(wh: Warehouse, session: Session, dirs: list[Path]):
             html.Button("Reset", id="scn-reset"),
         ])]),
         html.Div(id="scn-changes", className="note"),
-        html.Div(className="row", children=[
-            html.Div(className="col panel", style={"flex": 3}, children=[
-                dcc.Loading(dcc.Graph(id="scn-map", config={"displaylogo": False}))]),
-            html.Div(className="col panel", style={"flex": 2}, children=[html.H3("Baseline and scenario"),
+        map_row("scn-map", [html.H3("Baseline and scenario"),
                                                                         html.Div(id="scn-table")]),
-        ]),
         html.Div(className="panel", children=[
             html.H3("Save"),
             html.Div(className="controls", children=[
