@@ -82,13 +82,14 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
     return fig
 
 
-def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15) -> dag.AgGrid:
-    """A sortable, filterable, paginated grid of a DataFrame."""
+def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide: tuple[str, ...] = ()) -> dag.AgGrid:
+    """A sortable, filterable, paginated grid of a DataFrame; ``wide`` columns get three times the room."""
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return dag.AgGrid(
         id=table_id, rowData=records,
         columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
-                     "resizable": True, "tooltipField": c} for c in frame.columns],
+                     "resizable": True, "tooltipField": c, **({"flex": 3, "minWidth": 260} if c in wide else {})}
+                    for c in frame.columns],
         defaultColDef={"minWidth": 110, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,
                          "domLayout": "autoHeight",
@@ -559,3 +560,36 @@ def availability_bands_figure(bands: list[dict], *, threshold_s: float) -> go.Fi
                       yaxis_range=[0, 100], height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40},
                       legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+def duration_text(seconds: float | None) -> str:
+    """Seconds as minutes and seconds, the way attendance standards are read: ``5 min 20 s``."""
+    if seconds is None or not np.isfinite(seconds):
+        return "–"
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s:02d} s"
+
+
+def target_text(statistic: str, threshold_s: float, goal: float | None) -> str:
+    """A target in words: ``mean within 6 min``, ``90% within 10 min``."""
+    minutes = f"{threshold_s / 60:g} min"
+    if statistic == "share_within":
+        return f"{100 * goal:.0f}% within {minutes}"
+    return f"{'mean' if statistic == 'mean' else '90th centile'} within {minutes}"
+
+
+def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div:
+    """Each loaded target against the simulated first responses, with the 95% interval."""
+    if not rows:
+        return html.P("No response targets are loaded for this service (bluelight etl targets).", className="note")
+
+    def shown(r):
+        v = r["value"]
+        if r["statistic"] == "share_within":
+            return f"{100 * v['mean']:.1f}% ({100 * v['ci95'][0]:.1f}–{100 * v['ci95'][1]:.1f})"
+        return f"{duration_text(v['mean'])} ({duration_text(v['ci95'][0])}–{duration_text(v['ci95'][1])})"
+    frame = pd.DataFrame({"target": [r["target_id"] for r in rows],
+                          "standard": [target_text(r["statistic"], r["threshold_s"], r["goal"]) for r in rows],
+                          "simulated, with availability (95% CI)": [shown(r) for r in rows],
+                          "met": [{True: "yes", False: "no", None: "–"}[r["met"]] for r in rows]})
+    return frame_table(frame, table_id=table_id, page_size=10)

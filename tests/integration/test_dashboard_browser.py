@@ -308,8 +308,27 @@ def test_availability_page_simulates_and_validates(page, served_app):
     page.click("#sim-validate")
     page.wait_for_selector("#sim-validation-table .ag-row", timeout=60000)
     assert "not from the station ground" in page.inner_text("#sim-validation-table")
+    assert "lfb-first-appliance-mean-6min" in page.inner_text("#sim-target-table")
+    assert "mean within 6 min" in page.inner_text("#sim-target-table")
     _shot(page, "availability")
-    page.fill("#sim-reps", "0")
+
+
+@pytest.mark.parametrize("box, value, says", [
+    ("sim-reps", "0", "Replications must be a whole number from 1 to 200, got 0"),
+    ("sim-share", "2", "Share of incidents loaded must be a number from 0.0001 to 1, got 2"),
+    ("sim-vehicles", "0.5", "Vehicles per station must be a number from 1 to 10, got 0.5"),
+    ("sim-threshold", "0", "First vehicle standard must be a number from 60 s (1 min)"),
+    ("sim-second", "500", "Second vehicle standard must be a number from 60 s (1 min) to 7200 s (120 min), got 30000 s"),
+    ("sim-seed", "-1", "Random seed must be a whole number from 0"),
+    ("sim-snap", "1", "Furthest from a road (m) must be a number from 10 to 5000, got 1"),
+])
+def test_availability_out_of_range_value_gets_its_message_by_the_field(page, served_app, box, value, says):
+    page.goto(served_app + "/availability", wait_until="networkidle")
+    page.wait_for_selector("#sim-run", timeout=30000)
+    page.fill(f"#{box}", value)
     page.click("#sim-run")
-    page.wait_for_function("document.querySelector('#sim-reps-error').innerText.length > 0", timeout=30000)
-    assert "Replications must be a whole number from 1 to 200, got 0" in page.inner_text("#sim-reps-error")
+    page.wait_for_function(f"document.querySelector('#{box}-error').innerText.length > 0", timeout=30000)
+    assert says in page.inner_text(f"#{box}-error")
+    assert page.input_value(f"#{box}") == value                     # what was typed stays: never a silent default
+    assert "Fix the highlighted field" in page.inner_text("#sim-kpis")
+    _shot(page, f"invalid-{box}")

@@ -13,11 +13,30 @@ from bluelight.dashboard.layout import Page, no_data
 from bluelight.dashboard.queries import Warehouse
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, load_settings, run_simulation, validate
+from bluelight.standards import DEFAULT_STANDARD
 
 BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals"),
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),
             Binding("replications", "sim-reps"), Binding("threshold_s", "sim-threshold", scale=60),
-            Binding("seed", "sim-seed"), Binding("max_snap_m", "sim-snap")]
+            Binding("second_threshold_s", "sim-second", scale=60), Binding("seed", "sim-seed"),
+            Binding("max_snap_m", "sim-snap")]
+
+#: controls whose blank takes a default that depends on the service (their placeholders say which)
+BLANK_DEFAULTS = BINDINGS[2:4] + BINDINGS[5:7]
+
+
+def _blank_input(binding: Binding, placeholder: str):
+    """A number box left blank on purpose: its placeholder says which default a blank takes."""
+    return dcc.Input(id=binding.control_id, type="number", debounce=True, step="any", placeholder=placeholder,
+                     style={"width": "100%"})
+
+
+def placeholders(service: str, settings) -> tuple[str, str, str, str]:
+    """What a blank share, vehicles, first and second standard mean for ``service``."""
+    return ("by source",
+            f"{settings.vehicles_per_station[service]:g} default",
+            f"{DEFAULT_STANDARD[service][0] / 60:g} default",
+            "loaded target")
 
 
 def _dropdown(binding: Binding, value) -> dcc.Dropdown:
@@ -41,12 +60,11 @@ def layout(wh: Warehouse, session: Session):
         html.Div(className="panel", children=[html.Div(className="controls", children=[
             field_control(SimulationRequest, BINDINGS[0], component=_dropdown(BINDINGS[0], "fire")),
             field_control(SimulationRequest, BINDINGS[1], component=_dropdown(BINDINGS[1], "resample")),
-            field_control(SimulationRequest, BINDINGS[2], label="Share of incidents loaded (blank: default)"),
-            field_control(SimulationRequest, BINDINGS[3], label="Vehicles per station (blank: default)"),
+            *[field_control(SimulationRequest, b, component=_blank_input(b, hint))
+              for b, hint in zip(BLANK_DEFAULTS, placeholders("fire", settings))],
             field_control(SimulationRequest, BINDINGS[4]),
-            field_control(SimulationRequest, BINDINGS[5], label="Standard (minutes, blank: the service's)"),
-            field_control(SimulationRequest, BINDINGS[6]),
             field_control(SimulationRequest, BINDINGS[7]),
+            field_control(SimulationRequest, BINDINGS[8]),
             html.Div(className="control", children=[
                 html.Button("Run simulation", id="sim-run"), " ",
                 html.Button("Validate against actual attendance", id="sim-validate"),
@@ -59,6 +77,8 @@ def layout(wh: Warehouse, session: Session):
             html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-stations",
                                                                                      figure=blocked_figure(""))]),
         ]),
+        html.Div(className="panel", children=[html.H3("Response targets, with vehicles not always free"),
+                                              html.Div(id="sim-targets")]),
         html.Div(className="panel", children=[html.H3("Stations"), html.Div(id="sim-table")]),
         html.Div(className="panel", children=[html.H3("Simulated against actual"), html.Div(id="sim-validation")]),
         html.Div(className="panel", children=[html.H3("Inputs, rules and sources"), html.Div(id="sim-sources",
@@ -73,8 +93,14 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     running = [(Output("sim-run", "disabled"), True, False), (Output("sim-validate", "disabled"), True, False),
                (Output("sim-status", "children"), "Simulating the replications…", "")]
 
+    @callback(app, *[Output(b.control_id, "placeholder") for b in BLANK_DEFAULTS],
+              Input("sim-service", "value"))
+    def hints(service):
+        return placeholders(service, load_settings())
+
     @callback(app, Output("sim-kpis", "children"), Output("sim-bands", "figure"), Output("sim-stations", "figure"),
-              Output("sim-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
+              Output("sim-targets", "children"), Output("sim-table", "children"),
+              *[Output(i, "children") for i in error_ids(BINDINGS)],
               Input("sim-run", "n_clicks"), *states, prevent_initial_call=True, running=running)
     def run(_n, *values):
         return update_view(session, *values)
@@ -94,7 +120,7 @@ def update_view(session: Session, *values):
     """The page's figures for the controls, and the message beside each invalid one."""
     request, errors = parse(*values)
     if request is None:
-        return blocked_note(), blocked_figure(), blocked_figure(), "", *errors
+        return blocked_note(), blocked_figure(), blocked_figure(), "", "", *errors
     out = run_simulation(session, request)
     return (*simulation_view(out, request), *errors)
 
@@ -103,22 +129,33 @@ def simulation_view(out: dict, request: SimulationRequest):
     b, inputs = out["baseline"], out["inputs"]
 
     def pct(part):
+        if part is None:
+            return "no standard"
         lo, hi = part["ci95"]
         return f"{100 * part['mean']:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
     minutes = request.threshold_s / 60
+    second = b["second_threshold_s"]
+    mean = b["first_mean_s"]
     cards = figures.count_cards({
-        f"first vehicle within {minutes:g} min, with availability (95% CI)": pct(b["first_within"]),
-        f"first vehicle within {minutes:g} min if the nearest were always free": pct(b["first_within_static"]),
-        "answered by other than the nearest station": pct(b["not_nearest_share"]),
-        f"second vehicle within {request.second_threshold_s / 60:g} min": pct(b["second_within"]),
-        "calls waiting for a vehicle to clear": pct(b["queued_share"]),
-        "mean vehicle utilisation": pct(b["mean_utilisation"]),
+        f"of calls: first vehicle within {minutes:g} min, with availability (95% CI)": pct(b["first_within"]),
+        f"of calls: first vehicle within {minutes:g} min if the nearest were always free": pct(b["first_within_static"]),
+        "mean first-vehicle response, with availability (95% CI)":
+            f"{figures.duration_text(mean['mean'])} ({figures.duration_text(mean['ci95'][0])}–"
+            f"{figures.duration_text(mean['ci95'][1])})",
+        "of calls: answered by other than the nearest station": pct(b["not_nearest_share"]),
+        "of calls needing two: second vehicle within " + (f"{second / 60:g} min" if second else "–"):
+            pct(b["second_within"]),
+        "of calls: waited for a vehicle to clear": pct(b["queued_share"]),
+        "of the year: mean vehicle busy": pct(b["mean_utilisation"]),
         "vehicles": inputs["vehicles"], "calls a year": f"{inputs['calls_per_year']:,.0f}"})
     hc = out["hypercube"]
     note = html.P(className="note", children=(
-        f"{request.replications} replications of {out['period'][0]} to {out['period'][1]}; {inputs['arrivals']} "
-        f"arrivals ({inputs['incidents_in_period_on_network']:,} loaded incidents on the road network, share loaded "
-        f"{inputs['sample_share']:g}); profile {out['profile']}. Hypercube screen: mean utilisation "
+        f"{request.service.capitalize()}, {request.replications} replications of {out['period'][0]} to "
+        f"{out['period'][1]}; {inputs['arrivals']} arrivals ({inputs['incidents_in_period_on_network']:,} loaded "
+        f"incidents on the road network, taken as {100 * inputs['sample_share']:g}% of all the area's incidents); "
+        f"standards: first vehicle {minutes:g} min, second "
+        + (f"{second / 60:g} min" if second else "none loaded")
+        + f"; profile {out['profile']}. Hypercube screen: mean utilisation "
         + (f"{100 * hc['mean_utilisation']:.1f}%, nearest vehicle serves {100 * hc['nearest_vehicle_share']:.1f}%."
            if "error" not in hc else hc["error"])))
     warn = [html.P(w, className="note blocked") for w in b["warnings"]]
@@ -129,7 +166,8 @@ def simulation_view(out: dict, request: SimulationRequest):
                           "vehicle jobs a year": stations["vehicle_jobs_per_year"].round(0)})
     return (html.Div([cards, note, *warn]), figures.availability_bands_figure(b["by_hour_band"],
                                                                               threshold_s=request.threshold_s),
-            figures.station_workload_figure(stations, title="Workload by station"),
+            figures.station_workload_figure(stations, title="Workload by station (% of the period)"),
+            figures.simulated_targets_table(b["targets"], table_id="sim-target-table"),
             figures.frame_table(shown, table_id="sim-station-table", page_size=12))
 
 
@@ -148,7 +186,8 @@ def validation_view(session: Session, *values):
                          "simulated 95% CI": None if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}",
                          "nearest always free %": None if f["static_model"] is None else round(100 * f["static_model"], 1),
                          "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1)})
-    return html.Div([figures.frame_table(pd.DataFrame(rows), table_id="sim-validation-table", page_size=10),
+    return html.Div([figures.frame_table(pd.DataFrame(rows), table_id="sim-validation-table", page_size=10,
+                                         wide=("measure",)),
                      html.P(out["note"], className="note")])
 
 
