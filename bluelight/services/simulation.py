@@ -241,6 +241,7 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     counts = _allocate_vehicles(first_load, per)
     stations = stations.assign(vehicles=counts)
     fleet = Fleet(np.repeat(np.arange(len(stations)), counts))
+    inc = _workload(inc, settings, service)
     on_scene, source = _on_scene(inc, service, settings)
     share = request.sample_share
     if share is None:
@@ -286,15 +287,31 @@ def _population_demand(session: Session) -> tuple[pd.DataFrame, object]:
     return frame[frame["rate_per_year"] > 0].reset_index(drop=True), rates
 
 
+def _workload(inc: pd.DataFrame, settings: SimulationSettings, service: str) -> pd.DataFrame:
+    """Per incident, once: vehicles needed, and seconds at the scene per vehicle, exact or known only to be at most.
+
+    ``need``: the record's vehicle count, else the rule for its category;
+    ``scene_exact_s``: the record's vehicle minutes per vehicle above the published floor (else ``nan``);
+    ``scene_max_s``: at or below the floor, the floor per vehicle (else ``inf``).
+    """
+    rules = settings.vehicles_needed.get(service, {"default": 1})
+    by_rule = inc["category"].map(lambda c: int(rules.get(c, rules.get("default", 1)))).to_numpy()
+    sent = inc["vehicles_sent"].to_numpy(float)
+    minutes = inc["vehicle_minutes"].to_numpy(float)
+    floor = inc["vehicle_minutes_floor"].to_numpy(float)
+    per = np.where(np.isfinite(minutes) & (sent > 0), minutes / np.where(sent > 0, sent, 1) * 60.0, np.nan)
+    censored = np.isfinite(per) & np.isfinite(floor) & (minutes <= floor)
+    return inc.assign(need=np.where(np.isfinite(sent) & (sent >= 1), sent, by_rule).astype(np.int64),
+                      scene_exact_s=np.where(censored, np.nan, per), scene_max_s=np.where(censored, per, np.inf))
+
+
 def _on_scene(inc: pd.DataFrame, service: str, settings: SimulationSettings) -> tuple[LogNormal, str]:
     """Time at the scene per vehicle: fitted to the incidents' vehicle minutes where loaded, else the settings'."""
-    have = inc["vehicle_minutes"].notna() & inc["vehicles_sent"].notna() & (inc["vehicles_sent"] > 0)
+    exact = inc["scene_exact_s"].to_numpy()
+    bound = inc["scene_max_s"].to_numpy()
+    have = np.isfinite(exact) | np.isfinite(bound)
     if have.sum() >= 30:
-        per = inc.loc[have, "vehicle_minutes"] / inc.loc[have, "vehicles_sent"] * 60.0
-        floor = inc.loc[have, "vehicle_minutes_floor"]
-        cens = np.where(floor.notna() & (inc.loc[have, "vehicle_minutes"] <= floor),
-                        floor / inc.loc[have, "vehicles_sent"] * 60.0, np.nan)
-        fit = fit_censored_lognormal(per.to_numpy(float), cens)
+        fit = fit_censored_lognormal(exact[have], np.where(np.isfinite(bound), bound, np.nan)[have])
         return fit, (f"fitted to {int(have.sum())} incidents' vehicle minutes (log-normal, censored at the published "
                      f"floor): median {fit.median_s / 60:.1f} min, sigma {fit.sigma:.2f}")
     cfg = settings.on_scene[service]
@@ -324,8 +341,7 @@ def _conveyance(session: Session, zones, stations, drive, settings) -> tuple[dic
 
 # -- calls --------------------------------------------------------------------------------------------------------
 
-def make_calls(system: System, rng: np.random.Generator, *, arrivals: str, settings: SimulationSettings,
-               service: str) -> tuple[Calls, np.ndarray]:
+def make_calls(system: System, rng: np.random.Generator, *, arrivals: str) -> tuple[Calls, np.ndarray]:
     """One replication's calls and, per call, the row of ``system.incidents`` it stands for."""
     inc = system.incidents
     if arrivals == "population":
@@ -341,8 +357,8 @@ def make_calls(system: System, rng: np.random.Generator, *, arrivals: str, setti
         t = day * DAY_S + np.mod(offset[rows], DAY_S) + rng.uniform(0, 60.0, n)
         order = np.argsort(t, kind="stable")
         rows, t = rows[order], t[order]
-    need = _need(inc, rows, settings, service)
-    scene = _scene_times(system, inc, rows, need, rng)
+    need = inc["need"].to_numpy()[rows]
+    scene = _scene_times(system, rows, need, rng)
     after, back = None, None
     if system.conveyance is not None:
         conv = system.conveyance
@@ -373,26 +389,15 @@ def _population_arrivals(system: System, rng: np.random.Generator) -> tuple[np.n
     return rows[order], t[order]
 
 
-def _need(inc: pd.DataFrame, rows: np.ndarray, settings: SimulationSettings, service: str) -> np.ndarray:
-    rules = settings.vehicles_needed.get(service, {"default": 1})
-    by_rule = inc["category"].map(lambda c: int(rules.get(c, rules.get("default", 1)))).to_numpy()
-    sent = inc["vehicles_sent"].to_numpy(float)
-    need = np.where(np.isfinite(sent) & (sent >= 1), sent, by_rule).astype(np.int64)
-    return need[rows]
-
-
-def _scene_times(system: System, inc: pd.DataFrame, rows: np.ndarray, need: np.ndarray,
-                 rng: np.random.Generator) -> np.ndarray:
+def _scene_times(system: System, rows: np.ndarray, need: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Per call and vehicle, seconds at the scene: the record's own where exact, else drawn (below any floor)."""
+    inc = system.incidents
     width = int(need.max()) if len(need) else 1
-    minutes = inc["vehicle_minutes"].to_numpy(float)[rows]
-    sent = inc["vehicles_sent"].to_numpy(float)[rows]
-    floor = inc["vehicle_minutes_floor"].to_numpy(float)[rows]
-    per = np.where(np.isfinite(minutes) & (sent > 0), minutes / np.where(sent > 0, sent, 1) * 60.0, np.nan)
-    exact = np.isfinite(per) & ~(np.isfinite(floor) & (minutes <= floor))
-    upper = np.where(np.isfinite(per) & ~exact, per, np.inf)
+    exact = inc["scene_exact_s"].to_numpy()[rows]
+    upper = inc["scene_max_s"].to_numpy()[rows]
     out = system.on_scene.draw(rng, len(rows) * width, upper_s=np.repeat(upper, width)).reshape(len(rows), width)
-    out[exact] = per[exact][:, None]
+    known = np.isfinite(exact)
+    out[known] = exact[known][:, None]
     return out
 
 
@@ -424,7 +429,7 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
     ground_ids = ground_sites(system.incidents, system.stations).to_numpy()
     for r in range(request.replications):
         rng = np.random.default_rng([request.seed, r])
-        calls, rows = make_calls(system, rng, arrivals=request.arrivals, settings=settings, service=request.service)
+        calls, rows = make_calls(system, rng, arrivals=request.arrivals)
         run = simulate(calls, system.fleet, system.travel, period_s=system.period_s)
         s = summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds)
         runs.append(s)

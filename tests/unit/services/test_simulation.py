@@ -8,8 +8,8 @@ import pytest
 
 from bluelight.cli.main import main
 from bluelight.errors import ValidationError
-from bluelight.services.simulation import (SimulationRequest, _allocate_vehicles, _scene_times, actual_figures,
-                                           load_settings)
+from bluelight.services.simulation import (SimulationRequest, _allocate_vehicles, _scene_times, _workload,
+                                           actual_figures, load_settings)
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +52,16 @@ def test_extra_vehicles_go_to_the_stations_first_to_most_demand():
 def test_scene_times_keep_exact_records_and_draw_below_the_floor():
     from bluelight.analysis.simulation import LogNormal
 
+    inc = pd.DataFrame({"vehicle_minutes": [95.0, 60.0, np.nan], "vehicles_sent": [1.0, 2.0, np.nan],
+                        "vehicle_minutes_floor": [60.0, 60.0, np.nan], "category": ["other_fire", "false_alarm",
+                                                                                   "dwelling_fire"]})
+
     class S:
         on_scene = LogNormal(600.0, 0.8)
+        incidents = _workload(inc, load_settings(), "fire")
 
-    inc = pd.DataFrame({"vehicle_minutes": [95.0, 60.0, np.nan], "vehicles_sent": [1.0, 2.0, np.nan],
-                        "vehicle_minutes_floor": [60.0, 60.0, np.nan]})
-    out = _scene_times(S, inc, np.array([0, 1, 2]), np.array([1, 2, 1]), np.random.default_rng(0))
+    assert S.incidents["need"].tolist() == [1, 2, 2]                    # the record's count, else the rule (dwelling: 2)
+    out = _scene_times(S, np.array([0, 1, 2]), np.array([1, 2, 1]), np.random.default_rng(0))
     assert out[0, 0] == 95 * 60.0                                       # above the floor: the record's own
     assert (out[1] <= 30 * 60.0).all()                                  # at the floor of 60 for 2 pumps: 30 min each
     assert out[2, 0] > 0
