@@ -31,6 +31,13 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
+def station_key(name) -> str:
+    """A station name reduced to what identifies it ("Soho Fire Station" and "SOHO" give "soho")."""
+    text = re.sub(r"[^a-z0-9 ]+", " ", str(name or "").lower())
+    text = re.sub(r"\b(community|fire|and|rescue|station|stn|service|the)\b", " ", text)
+    return " ".join(text.split())
+
+
 def norm_service(value: str) -> str | None:
     return _SERVICE_ALIASES.get(str(value).strip().lower())
 

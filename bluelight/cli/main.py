@@ -641,7 +641,7 @@ def coresponding(profile, warehouse, as_json, **options) -> None:
               help="Scenario YAML of changes to the estate; adds the after figures and each station's workload change.")
 @click.option("--validate", "validate_files", multiple=True, type=click.Path(path_type=Path),
               help="Compare simulated with actual attendance on the warehouse's incidents and on this incident "
-                   "file (LFB schema). Repeatable.")
+                   "file (LFB incident schema or generic CSV with first_arrival_s). Repeatable.")
 @click.option("--validate-in-sample", is_flag=True, help="Compare simulated with actual on the warehouse's incidents.")
 @profile_option
 @warehouse_option

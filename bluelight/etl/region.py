@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from bluelight.etl.population import load_population
 from bluelight.etl.roads import load_roads
 from bluelight.etl.targets import load_targets
 from bluelight.etl.warehouse import set_meta
-from bluelight.vocab import norm_duty
+from bluelight.vocab import norm_duty, station_key
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +101,6 @@ def choose_profile(con) -> tuple[str, str]:
                               "road class, turnout by duty system); calibrate on local incidents to replace them")
 
 
-def _norm_name(name) -> str:
-    text = re.sub(r"[^a-z0-9 ]+", " ", str(name or "").lower())
-    text = re.sub(r"\b(community|fire|and|rescue|station|stn|service|the)\b", " ", text)
-    return " ".join(text.split())
-
-
 def parse_duty_matches(con, duty_file: Path) -> Parsed:
     """Match the warehouse's fire stations to a list of stations with their duty system, by name and distance."""
     from scipy.spatial import cKDTree
@@ -127,10 +120,10 @@ def parse_duty_matches(con, duty_file: Path) -> Parsed:
     rows = []
     if len(ref) and len(sites):
         tree = cKDTree(ref_xy)
-        names = [_norm_name(n) for n in ref["STATION_NAME"]]
+        names = [station_key(n) for n in ref["STATION_NAME"]]
         for s in sites.itertuples(index=False):
             near = tree.query_ball_point([s.easting, s.northing], NAME_MATCH_M)
-            mine = _norm_name(s.name)
+            mine = station_key(s.name)
             dist = {j: float(np.hypot(*(ref_xy[j] - (s.easting, s.northing)))) for j in near}
             named = [j for j in near if mine and names[j] and (mine in names[j] or names[j] in mine)]
             pick = min(named, key=dist.get) if named else (min(dist, key=dist.get) if dist else None)

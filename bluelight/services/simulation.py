@@ -34,7 +34,7 @@ from bluelight.services.inputs import read_targets, site_turnouts
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
 from bluelight.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE
-from bluelight.vocab import slug
+from bluelight.vocab import station_key
 
 log = logging.getLogger(__name__)
 
@@ -503,8 +503,8 @@ def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict]:
 
 def ground_sites(incidents: pd.DataFrame, stations: pd.DataFrame) -> pd.Series:
     """Each incident's station ground as one of ``stations`` (matched by name), or None."""
-    by_name = {slug(n): i for n, i in zip(stations["name"], stations["site_id"])}
-    return incidents["station_ground"].map(lambda g: by_name.get(slug(g)) if isinstance(g, str) and g else None)
+    by_name = {station_key(n): i for n, i in zip(stations["name"], stations["site_id"])}
+    return incidents["station_ground"].map(lambda g: by_name.get(station_key(g)) if isinstance(g, str) and g else None)
 
 
 def _ground_share(run, rows, ground_ids, station_ids) -> float | None:

@@ -70,7 +70,7 @@ def layout(wh: Warehouse, session: Session):
             html.Div(className="panel", children=[html.H3("Finance of the merger"), html.Div(id="hub-finance")]),
             html.Div(className="controls", children=[
                 field_control(HubRequest, HUB_BINDINGS[-1], component=dcc.Input(
-                    id="hub-name", placeholder="e.g. Camden tri-service hub")),
+                    id="hub-name", placeholder="e.g. town centre tri-service hub")),
                 html.Button("Save scenario", id="hub-save"),
                 html.Button("Download report (HTML)", id="hub-report-btn"), dcc.Download(id="hub-report")]),
             html.Div(id="hub-saved", className="note"),
