@@ -232,15 +232,11 @@ class Session:
         """Operational stations of a service (as of a date), with network node (-1 off-network) and turnout."""
         def build():
             s = self.read(lambda cur: read_sites(cur, services=[service], as_of=as_of))
-            return self._placed(s)
+            return self.place_sites(s)
         return self._get(("sites", service, as_of), build)
 
     def place_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
         """Sites on their nearest road segment (leaving by either end), with their turnout (node -1: off-network)."""
-        return self._placed(sites)
-
-    def _placed(self, sites: pd.DataFrame) -> pd.DataFrame:
-        """Sites on their nearest road segment (leaving by either end), with their turnout."""
         return self.with_links(sites, source=True).assign(turnout=site_turnouts(sites, self.profile))
 
     def site_times(self, sites: pd.DataFrame) -> SiteTimes:
@@ -310,7 +306,7 @@ class Session:
             return Evaluation(service, spec, self.demand(spec, service), evaluate(model),
                               base["site_id"].tolist(), self.profile.key)
         sites = sites[sites["service"] == service] if "service" in sites.columns else sites
-        placed = self._placed(sites.reset_index(drop=True))
+        placed = self.place_sites(sites.reset_index(drop=True))
         keep = self._unchanged(base, placed)
         active = base["site_id"].isin(keep).to_numpy()
         new = placed[~placed["site_id"].isin(keep) & (placed["node"] >= 0)]
@@ -337,7 +333,7 @@ class Session:
                  threshold_s: float, *, service: str, by_area: bool = False) -> dict:
         """The JSON-ready coverage of ``response_s`` (the demand's times from ``sites``, see :meth:`evaluate`)."""
         r = response_s
-        on_ids = set(self._placed(sites).query("node >= 0")["site_id"]) if len(sites) else set()
+        on_ids = set(self.place_sites(sites).query("node >= 0")["site_id"]) if len(sites) else set()
         w = demand["weight"].to_numpy()
         off = [s for s in sites["site_id"] if s not in on_ids]
         out = {"label": label, "sites_used": len(on_ids), "sites_off_network": off,
