@@ -126,7 +126,8 @@ def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *,
     """For n = 1..n_max free ambulances: which posts to fill, the objective, its gain, and the cover reached.
 
     The ``gain`` column is the marginal-gain curve: what the n-th ambulance adds
-    (demand covered for the covering models; demand-weighted seconds saved for p-median).
+    (demand covered for the covering models; demand-weighted seconds saved for p-median);
+    ``chosen`` holds the candidate rows posted.
     """
     sign = -1.0 if settings.model == "pmedian" else 1.0
     rows, prev = [], _base_objective(problem, settings)
@@ -135,14 +136,15 @@ def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *,
         try:
             r = solve_posts(problem, n, settings)
         except AnalysisError as exc:     # e.g. too few ambulances for the double standard: say so on its row
-            rows.append({"ambulances_free": n, "posts": "", "objective": np.nan, "gain": np.nan,
+            rows.append({"ambulances_free": n, "posts": "", "chosen": [], "objective": np.nan, "gain": np.nan,
                          "share_within": np.nan, "share_within_gain": np.nan, "mean_s": np.nan, "p90_s": np.nan,
                          "status": str(exc), "mip_gap": np.nan})
             continue
         cov = coverage_figures(problem.response_s(r.chosen), problem.weight, settings.threshold_s,
                                variability=variability)
         label = [str(names[j]) if names is not None else str(j) for j in r.chosen]
-        rows.append({"ambulances_free": n, "posts": ", ".join(label), "objective": r.objective,
+        rows.append({"ambulances_free": n, "posts": ", ".join(label), "chosen": [int(j) for j in r.chosen],
+                     "objective": r.objective,
                      "gain": sign * (r.objective - prev),
                      "share_within": cov["share_within"], "share_within_gain": cov["share_within"] -
                      base["share_within"], "mean_s": cov["mean_s"], "p90_s": cov["p90_s"], "status": r.status,

@@ -83,6 +83,10 @@ class Calls:
         Actual over modelled turnout + drive of each vehicle's trip (the
         travel-time spread; shaped like ``on_scene_s``); default 1. Dispatch
         chooses by the modelled time, the vehicle arrives after the actual one.
+    may_wait
+        Whether a call that finds no vehicle free waits for one (default: all
+        do). A call that may not wait goes unanswered by this fleet, as a
+        co-responder call does when no enrolled appliance is free.
     """
 
     time_s: np.ndarray
@@ -92,6 +96,7 @@ class Calls:
     after_scene_s: np.ndarray | None = None
     return_from: np.ndarray | None = None
     response_factor: np.ndarray | None = None
+    may_wait: np.ndarray | None = None
 
     def __post_init__(self):
         t = np.asarray(self.time_s, dtype=float)
@@ -120,8 +125,12 @@ class Calls:
         if factor.shape[:1] != (n,) or factor.ndim != scene.ndim or (n and (not np.isfinite(factor).all()
                                                                             or factor.min() <= 0)):
             raise AnalysisError("calls.response_factor must be positive, shaped like calls.on_scene_s")
+        wait = np.ones(n, dtype=bool) if self.may_wait is None else np.asarray(self.may_wait, dtype=bool)
+        if wait.shape != (n,):
+            raise AnalysisError("calls.may_wait needs one value per call")
         for name, value in (("time_s", t), ("zone", zone), ("need", need), ("on_scene_s", scene),
-                            ("after_scene_s", after), ("return_from", back), ("response_factor", factor)):
+                            ("after_scene_s", after), ("return_from", back), ("response_factor", factor),
+                            ("may_wait", wait)):
             object.__setattr__(self, name, value)
 
     @property
@@ -214,7 +223,8 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     Dispatch: each vehicle request of a call, in order, goes to the free,
     crewed vehicle with the least turnout + drive to the call's zone (ties: the
     lower vehicle index); if none is free the request waits, and the first
-    vehicle to clear that can reach it takes it (first come, first served). A
+    vehicle to clear that can reach it takes it (first come, first served; a call
+    that may not wait goes unanswered). A
     vehicle is free again when it is back at its station.
 
     Examples
@@ -285,6 +295,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     t_call = calls.time_s.tolist()
     back_row = calls.return_from.tolist()
     after = calls.after_scene_s.tolist()
+    may_wait = calls.may_wait.tolist()
     ret = travel.return_s
 
     def on(v: int, hour: int) -> bool:
@@ -370,7 +381,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
                         break
             if chosen >= 0:
                 dispatch(r, chosen, now)
-            elif preferred(z, prof):
+            elif may_wait[c] and preferred(z, prof):
                 waiting.append(r)
             r += 1
     while heap and (waiting or heap[0][0] <= period_s):   # the period's last clearances and any calls still waiting

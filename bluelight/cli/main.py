@@ -608,6 +608,15 @@ def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
                    f" with every vehicle free; {100 * e['before']:.1f}% -> {100 * e['after']:.1f}% expected with "
                    f"vehicles busy {100 * e['busy_fraction']:.0f}% of the time; mean {b['mean_s']:.0f} -> "
                    f"{a['mean_s']:.0f} s")
+        sim = r["simulated"]
+        last = r["compliance"][-1] if r["compliance"] else {}
+        if sim["available"] and "simulated_share_within" in last:
+            click.echo(f"  simulated with busy vehicles ({sim['vehicles']} ambulances): "
+                       f"{100 * sim['baseline']['share_within']['mean']:.1f}% -> "
+                       f"{100 * last['simulated_share_within']:.1f}% "
+                       f"(95% CI {100 * last['simulated_ci95'][0]:.1f}-{100 * last['simulated_ci95'][1]:.1f})")
+        elif not sim["available"]:
+            click.echo(f"  not simulated: {sim['reason']}")
 
 
 @cli.command("coresponding")
@@ -630,6 +639,16 @@ def coresponding(profile, warehouse, as_json, **options) -> None:
                f"of expected arrests (median {s['minutes_saved_median'] or 0:.1f} min saved); expected survivors "
                f"{s['survivors_without']:.2f} -> {s['survivors_with']:.2f} a year "
                f"(+{s['additional_survivors']:.2f}; model {s['survival_model']})")
+    sim = out["fire_cover_simulated"]
+    if sim["available"]:
+        c = sim["change"]
+        click.echo(f"fire calls with the first pump within {sim['threshold_s'] / 60:g} min, simulated: "
+                   f"{100 * sim['fire_first_within_alone']['mean']:.2f}% -> "
+                   f"{100 * sim['fire_first_within_with_coresponding']['mean']:.2f}% with co-responding "
+                   f"({100 * c['mean']:+.3f} points, 95% CI {100 * c['ci95'][0]:+.3f} to {100 * c['ci95'][1]:+.3f}; "
+                   f"{sim['coresponder_calls_per_year']:,.0f} co-responder calls a year)")
+    else:
+        click.echo(f"fire cover not simulated: {sim['reason']}")
     for r in out["stations"][:10]:
         click.echo(f"  {r['name']}: +{r['additional_survivors']:.3f} survivors a year, fire cover at risk while away "
                    f"{100 * r['fire_share_at_risk_while_away']:.1f}% x busy {100 * r['busy_fraction']:.2f}%")

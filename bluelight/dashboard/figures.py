@@ -430,6 +430,10 @@ def dap_summary_table(result: dict) -> pd.DataFrame:
             (f"expected share within {t:.0f} s, vehicles busy {e['busy_fraction']:.0%} of the time %",
              100 * e["before"], 100 * e["after"]),
             ("mean response s", b["mean_s"], a["mean_s"]), ("90th centile s", b["p90_s"], a["p90_s"])]
+    sim, last = result.get("simulated") or {}, (result.get("compliance") or [{}])[-1]
+    if sim.get("available") and "simulated_share_within" in last:
+        rows.insert(3, (f"simulated share within {t:.0f} s, {sim['vehicles']} ambulances busy with every call %",
+                        100 * sim["baseline"]["share_within"]["mean"], 100 * last["simulated_share_within"]))
     for tb, ta in zip(result.get("targets_before", []), result.get("targets_after", [])):
         goal = f" (goal {tb['goal']:.0%})" if tb["goal"] == tb["goal"] and tb["goal"] is not None else ""
         rows.append((f"target {tb['target_id']}: {tb['statistic']} {tb['threshold_s']:.0f} s{goal}",
@@ -593,3 +597,55 @@ def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div:
                           "simulated, with availability (95% CI)": [shown(r) for r in rows],
                           "met": [{True: "yes", False: "no", None: "–"}[r["met"]] for r in rows]})
     return frame_table(frame, table_id=table_id, page_size=10)
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
+
+
+def validation_table(out: dict, *, table_id: str) -> html.Div:
+    """Simulated against actual attendance for each incident set, with the static model beside it."""
+    rows = []
+    for s in out["sets"]:
+        for f in s["figures"]:
+            ci = f["simulated_ci95"]
+            rows.append({"incidents": s["set"], "measure": f["label"], "actual %": _pct(f["actual"]),
+                         "simulated %": _pct(f["simulated"]),
+                         "simulated 95% CI": None if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}",
+                         "nearest always free %": _pct(f["static_model"]),
+                         "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1),
+                         "incidents used": s["incidents_used"]})
+    return html.Div([frame_table(pd.DataFrame(rows), table_id=table_id, page_size=10, wide=("measure",)),
+                     html.P(out["note"], className="note")])
+
+
+def availability_cards(figs: dict, *, threshold_s: float) -> html.Div:
+    """The coverage page's "with availability" figures: simulated and static shares of the incidents, side by side."""
+    if not figs["available"]:
+        return html.P(f"With availability: not available ({figs['reason']}).", className="note blocked")
+
+    def ci(part):
+        lo, hi = part["ci95"]
+        return f"{100 * part['mean']:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
+    minutes = f"{threshold_s / 60:g} min"
+    return html.Div([
+        count_cards({f"of incidents: first vehicle within {minutes}, with availability (95% CI)": ci(figs["first_within"]),
+                     f"of incidents: within {minutes} if the nearest were always free": ci(figs["first_within_static"]),
+                     "of incidents: answered by other than the nearest station": ci(figs["not_nearest_share"])}),
+        html.P(f"Availability simulation over {figs['over']}; see the Availability page for its inputs.",
+               className="note"),
+        *[html.P(w, className="note blocked") for w in figs["warnings"]]])
+
+
+def fire_cost_cards(sim: dict) -> dict:
+    """Co-responding's simulated cost in fire cover, as count-card entries (none when it could not be simulated)."""
+    if not sim.get("available"):
+        return {}
+    change, minutes = sim["change"], f"{sim['threshold_s'] / 60:g} min"
+    return {f"fire calls: first pump within {minutes}, simulated without → with co-responding":
+            f"{100 * sim['fire_first_within_alone']['mean']:.2f}% → "
+            f"{100 * sim['fire_first_within_with_coresponding']['mean']:.2f}%",
+            "simulated change in fire cover, points (95% CI)":
+            f"{100 * change['mean']:+.3f} ({100 * change['ci95'][0]:+.3f} to {100 * change['ci95'][1]:+.3f})",
+            "co-responder calls a year (answered when an enrolled pump is free)":
+            f"{sim['coresponder_calls_per_year']:,.0f} ({100 * sim['coresponder_calls_answered_share']['mean']:.1f}%)"}

@@ -247,6 +247,88 @@ def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: D
     return out
 
 
+#: the simulation behind the compliance table's simulated shares: replications of so many days at the band's rate
+SIM_REPLICATIONS, SIM_DAYS, SIM_SEED = 5, 28, 1
+
+
+def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataFrame, fixed: pd.DataFrame,
+                         compliance: list[dict], *, request: DapRequest, demand: dict, band: TimeBand) -> dict:
+    """The compliance table's plans simulated with busy vehicles; each row gains its simulated share within.
+
+    The ambulance fleet (vehicles per station from ``simulation.yaml``) answers
+    every category of call at the band's rate, held steady; the plan for n posts
+    moves n of those vehicles from the stations with the most to the posts,
+    where they wait between jobs. All plans see the same calls, so the
+    differences between rows are measured, not noise. ``compliance`` rows are
+    updated in place.
+    """
+    from bluelight.services.simulation import Fleet, allocate_vehicles, load_settings, run_fleets, steady_system
+
+    settings = load_settings()
+    rates = load_rates(config_file(DEMAND_RATES))
+    of_category = demand["kind"] == "expected" or str(demand.get("selection", "")).startswith("priority recorded")
+    category_share = rates.category_share.get(request.category) if of_category else None
+    stations = session.place_sites(fixed.reset_index(drop=True))
+    stations = stations[stations["node"] >= 0].reset_index(drop=True)
+    if stations.empty:
+        return {"available": False, "reason": "no ambulance stations on the road network: there is no fleet to post"}
+    bases = pd.concat([stations, cands.assign(turnout_s=cands["activation_s"], duty_system=None)],
+                      ignore_index=True)
+    all_calls = points.assign(rate_per_year=points["weight"] / (category_share or 1.0) / rates.band_share(band))
+    try:
+        system = steady_system(session, bases, all_calls, service="ambulance", settings=settings, days=SIM_DAYS)
+    except AnalysisError as exc:
+        return {"available": False, "reason": str(exc)}
+    n_st = len(stations)
+    drive = system.travel.drive_s[:, :n_st]
+    nearest = np.argmin(np.where(np.isfinite(drive), drive, np.inf), axis=1)
+    home = allocate_vehicles(np.bincount(nearest, weights=all_calls["rate_per_year"], minlength=n_st).astype(float),
+                             float(settings.vehicles_per_station["ambulance"]))
+    fleets, rows = [Fleet(np.repeat(np.arange(n_st), home))], []
+    for row in compliance:
+        counts = _moved(home, row["chosen"], len(bases))
+        if counts is None:
+            continue
+        fleets.append(Fleet(np.repeat(np.arange(len(bases)), counts)))
+        rows.append(row)
+    figs = run_fleets(system, fleets, threshold_s=request.threshold_s, replications=SIM_REPLICATIONS, seed=SIM_SEED)
+    for row, f in zip(rows, figs[1:]):
+        row |= {"simulated_share_within": f["share_within"]["mean"], "simulated_ci95": f["share_within"]["ci95"],
+                "simulated_gain": f["share_within"]["mean"] - figs[0]["share_within"]["mean"],
+                "simulated_mean_s": f["mean_s"]["mean"]}
+    base = figs[0]
+    warnings = []
+    if base["queued_share"]["mean"] > 0.2 or base["mean_utilisation"]["mean"] > 0.9:
+        warnings.append(f"the fleet is overloaded ({100 * base['mean_utilisation']['mean']:.0f}% busy, "
+                        f"{100 * base['queued_share']['mean']:.0f}% of calls wait): set the trust's vehicles per "
+                        f"station in simulation.yaml")
+    return {"available": True, "baseline": base, "vehicles": int(home.sum()), "stations": n_st,
+            "calls_per_year_all_categories": float(all_calls["rate_per_year"].sum() * rates.band_share(band)),
+            "band_rate_calls_per_hour": float(all_calls["rate_per_year"].sum() / (365.25 * 24)),
+            "category_share": category_share, "replications": SIM_REPLICATIONS, "days": SIM_DAYS, "seed": SIM_SEED,
+            "on_scene": {"median_s": system.on_scene.median_s, "sigma": system.on_scene.sigma,
+                         "source": system.on_scene_source},
+            "warnings": warnings,
+            "method": (f"the band's calls of every category (the {request.category} demand over its share "
+                       + (f"{category_share:.0%}" if category_share else "(none: no priority recorded, all calls)")
+                       + f") simulated at a steady rate for {SIM_DAYS} days x {SIM_REPLICATIONS} replications; "
+                       f"{int(home.sum())} ambulances ({settings.vehicles_per_station['ambulance']:g} per station, "
+                       "simulation.yaml); the n-post plan bases n of them at the posts instead of the stations with "
+                       "the most; dispatch first come, first served (no priority for category 1), conveyance to "
+                       "the nearest hospital")}
+
+
+def _moved(home: np.ndarray, posts: list[int], n_bases: int) -> np.ndarray | None:
+    """Vehicles per base when one vehicle per post leaves the station with the most (None: too few vehicles)."""
+    if not posts or len(posts) >= home.sum():
+        return None
+    counts = np.concatenate([home, np.zeros(n_bases - len(home), dtype=np.int64)])
+    for j in posts:
+        counts[int(np.argmax(counts[:len(home)]))] -= 1
+        counts[len(home) + j] += 1
+    return counts
+
+
 def read_dap_sites(con, candidates) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Candidate posts (open stations of the given services) and existing ambulance stations."""
     bad = set(candidates) - set(EMERGENCY_SERVICES)
@@ -287,6 +369,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
                                 "load population (with age bands) or ambulance incidents first")
         targets = session.read(lambda cur: dap_targets(cur, request.category))
         out = plan(problem, on_pts, on_cands, request, rules, targets=targets, variability=session.variability)
+        out["simulated"] = simulated_compliance(session, on_pts, on_cands, fixed, out["compliance"],
+                                                request=request, demand=info, band=band)
         info = info | {"zones_dropped": int(len(pts) - len(on_pts)),
                        "zones_dropped_reason": "off the road network or no demand in the band"}
         return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,

@@ -183,7 +183,7 @@ def _period(incidents: pd.DataFrame, request: SimulationRequest) -> tuple[pd.Tim
     return start, end
 
 
-def _allocate_vehicles(first_load: np.ndarray, per_station: float) -> np.ndarray:
+def allocate_vehicles(first_load: np.ndarray, per_station: float) -> np.ndarray:
     """Vehicles per station: one each, the rest (to ``per_station`` on average) to the stations first to most demand."""
     n = len(first_load)
     total = max(n, int(round(per_station * n)))
@@ -238,7 +238,7 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     first_load = np.bincount(np.argmin(np.where(np.isfinite(drive), drive, np.inf)[codes], axis=1),
                              weights=demand, minlength=len(stations)).astype(float)
     per = request.vehicles_per_station or float(settings.vehicles_per_station[service])
-    counts = _allocate_vehicles(first_load, per)
+    counts = allocate_vehicles(first_load, per)
     stations = stations.assign(vehicles=counts)
     fleet = Fleet(np.repeat(np.arange(len(stations)), counts))
     inc = _workload(inc, settings, service)
@@ -259,6 +259,56 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     second_s, targets = _standards(session, request)
     return System(stations, fleet, travel, inc, zones, start, float((end - start).total_seconds()), on_scene, source,
                   share, conveyance, session.variability, rates, second_s, targets)
+
+
+def steady_system(session: Session, bases: pd.DataFrame, demand: pd.DataFrame, *, service: str,
+                  settings: SimulationSettings, days: int) -> System:
+    """Vehicles that may be based at any of ``bases`` answering steady demand at ``demand``'s points.
+
+    For judging where vehicles wait (DAP posts) at one time band's rate: ``bases``
+    are sites on the network (column ``turnout_s`` where it differs from the duty
+    system's); ``demand`` has points on the network with ``rate_per_year``, the
+    band's rate held all year. Each point is its own zone, every call needs one
+    vehicle, time at the scene is the settings' for the service (plus conveyance
+    to the nearest hospital for ambulances). The fleet is left to the caller
+    (:func:`run_fleets`): one system serves every placement of the vehicles.
+    """
+    if bases.empty or demand.empty:
+        raise AnalysisError("no bases or no demand on the road network to simulate")
+    zones = demand.reset_index(drop=True)
+    drive = point_times(session.site_times(bases), frame_links(zones)).T
+    turnout = np.vstack([site_turnouts(bases, session.profile, hour=h) for h in range(24)])
+    inc = zones.assign(zone=np.arange(len(zones)), need=1, scene_exact_s=np.nan, scene_max_s=np.inf,
+                       vehicles_sent=np.nan)
+    cfg = settings.on_scene[service]
+    on_scene = LogNormal(float(cfg["median_min"]) * 60.0, float(cfg["sigma"]))
+    conveyance, return_s = None, None
+    if service == "ambulance":
+        conveyance, return_s = _conveyance(session, zones, bases, drive, settings)
+    return System(bases, Fleet(np.arange(len(bases))), Travel(drive, turnout, return_s=return_s), inc, zones,
+                  pd.Timestamp(POPULATION_PERIOD[0]), float(days * DAY_S), on_scene,
+                  f"{settings.path}: on_scene.{service}", 1.0, conveyance, session.variability, None)
+
+
+def run_fleets(system: System, fleets: list[Fleet], *, threshold_s: float, replications: int,
+               seed: int) -> list[dict]:
+    """Each placement of the vehicles simulated on the same calls (common random numbers), with 95% intervals.
+
+    The same seeds give every fleet the same calls, so the differences between
+    fleets are measured with far less noise than their levels.
+    """
+    per = [[] for _ in fleets]
+    for r in range(replications):
+        rng = np.random.default_rng([seed, r])
+        calls, _ = make_calls(system, rng, arrivals="population")
+        for i, fleet in enumerate(fleets):
+            run = simulate(calls, fleet, system.travel, period_s=system.period_s)
+            per[i].append(summarise_run(run, first_thresholds_s=(threshold_s,), second_thresholds_s=()))
+    return [{"share_within": mean_ci([s.first_within[threshold_s] for s in runs]),
+             "mean_s": mean_ci([s.first_mean_s for s in runs]),
+             "queued_share": mean_ci([s.queued_share for s in runs]),
+             "mean_utilisation": mean_ci([float(np.mean(s.utilisation)) for s in runs]),
+             "calls": mean_ci([s.calls for s in runs])} for runs in per]
 
 
 def _standards(session: Session, request: SimulationRequest) -> tuple[float | None, pd.DataFrame]:
@@ -374,12 +424,17 @@ def make_calls(system: System, rng: np.random.Generator, *, arrivals: str) -> tu
 
 
 def _population_arrivals(system: System, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson calls from the zones' expected rates, spread over the week by the hour and day profiles."""
+    """Poisson calls from the zones' expected rates, spread over the week by the hour and day profiles.
+
+    Without profiles (``system.demand_rates`` None) the rates are steady and the calls even over the period.
+    """
     rates = system.demand_rates
     per_year = system.incidents["rate_per_year"].to_numpy(float)
     days = max(1, int(system.period_s // DAY_S))
     n = rng.poisson(per_year.sum() * days / 365.25)
     rows = rng.choice(len(per_year), size=n, p=per_year / per_year.sum())
+    if rates is None:                 # a steady rate (one time band's, held): even over the period
+        return rows, np.sort(rng.uniform(0.0, system.period_s, n))
     weekday0 = system.period_start.day_of_week
     day_w = rates.day_profile[(weekday0 + np.arange(days)) % 7]
     day = rng.choice(days, size=n, p=day_w / day_w.sum())
@@ -410,7 +465,7 @@ def _band_of(hours: np.ndarray, bands) -> np.ndarray:
     return out
 
 
-def _ci(values) -> dict:
+def mean_ci(values) -> dict:
     """Mean and 95% interval; a share's interval is kept within 0 and 1."""
     mean, lo, hi = confidence_interval(values)
     vals = [v for v in values if np.isfinite(v)]
@@ -463,24 +518,24 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
                         "demand rate")
     return {
         "warnings": warnings,
-        "calls_per_replication": _ci([s.calls for s in runs]),
-        "first_within": _ci([s.first_within[t1] for s in runs]),
-        "first_within_static": _ci([s.static_first_within[t1] for s in runs]),
-        "second_within": None if t2 is None else _ci([s.second_within[t2] for s in runs]),
+        "calls_per_replication": mean_ci([s.calls for s in runs]),
+        "first_within": mean_ci([s.first_within[t1] for s in runs]),
+        "first_within_static": mean_ci([s.static_first_within[t1] for s in runs]),
+        "second_within": None if t2 is None else mean_ci([s.second_within[t2] for s in runs]),
         "second_threshold_s": t2,
         "targets": _target_rows(targets),
-        "first_mean_s": _ci([s.first_mean_s for s in runs]),
-        "first_p90_s": _ci([s.first_p90_s for s in runs]),
-        "not_nearest_share": _ci([s.not_nearest_share for s in runs]),
-        "not_station_ground_share": _ci([g for g in ground if g is not None]) if any(g is not None for g in ground) else None,
-        "queued_share": _ci([s.queued_share for s in runs]),
-        "unreached_share": _ci([s.unreached_share for s in runs]),
-        "mean_utilisation": _ci([float(np.mean(s.utilisation)) for s in runs]),
+        "first_mean_s": mean_ci([s.first_mean_s for s in runs]),
+        "first_p90_s": mean_ci([s.first_p90_s for s in runs]),
+        "not_nearest_share": mean_ci([s.not_nearest_share for s in runs]),
+        "not_station_ground_share": mean_ci([g for g in ground if g is not None]) if any(g is not None for g in ground) else None,
+        "queued_share": mean_ci([s.queued_share for s in runs]),
+        "unreached_share": mean_ci([s.unreached_share for s in runs]),
+        "mean_utilisation": mean_ci([float(np.mean(s.utilisation)) for s in runs]),
         "by_hour_band": [{"hours": f"{lo:02d}:00-{hi:02d}:00",
-                          "calls": _ci([b[i].calls for b in bands]),
-                          "first_within": _ci([b[i].first_within[t1] for b in bands]),
-                          "first_within_static": _ci([b[i].static_first_within[t1] for b in bands]),
-                          "not_nearest_share": _ci([b[i].not_nearest_share for b in bands])}
+                          "calls": mean_ci([b[i].calls for b in bands]),
+                          "first_within": mean_ci([b[i].first_within[t1] for b in bands]),
+                          "first_within_static": mean_ci([b[i].static_first_within[t1] for b in bands]),
+                          "not_nearest_share": mean_ci([b[i].not_nearest_share for b in bands])}
                          for i, (lo, hi) in enumerate(settings.hour_bands)],
         "stations": stations.sort_values("utilisation", ascending=False).to_dict("records"),
     }
@@ -493,7 +548,7 @@ def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict]:
     first = per_replication[0]
     rows = []
     for i, t in enumerate(first.itertuples(index=False)):
-        value = _ci([float(r["value"].iloc[i]) for r in per_replication])
+        value = mean_ci([float(r["value"].iloc[i]) for r in per_replication])
         goal = t.goal if pd.notna(t.goal) else None
         met = (value["mean"] >= goal) if t.statistic == "share_within" else (value["mean"] <= t.threshold_s)
         rows.append({"target_id": t.target_id, "statistic": t.statistic, "threshold_s": t.threshold_s, "goal": goal,

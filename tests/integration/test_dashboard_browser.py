@@ -124,6 +124,15 @@ def test_coverage_explorer(page, served_app):
     with page.expect_download() as dl:
         page.click("#cov-csv-btn")
     assert dl.value.suggested_filename == "coverage_ambulance.csv"
+    _choose(page, "cov-service", "fire")
+    page.wait_for_function("document.querySelector('#cov-kpis').innerText.toLowerCase().includes('within 6 min')",
+                           timeout=30000)
+    page.wait_for_load_state("networkidle")
+    page.click("#cov-avail-btn")
+    page.wait_for_function("document.querySelector('#cov-availability').innerText.toLowerCase()"
+                           ".includes('with availability')", timeout=60000)
+    text = page.inner_text("#cov-availability").lower()
+    assert "if the nearest were always free" in text and "loaded fire incidents" in text
 
 
 def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
@@ -158,6 +167,11 @@ def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
     assert "Rejected rows" in text and "missing" in text
     assert "Open Government Licence" in text and "strongly connected" in text
     assert "Cross-validated mean absolute error" in page.inner_text("#travel-model")
+    page.click("#data-val-run")
+    page.wait_for_selector("#data-validation-table .ag-row", timeout=90000)
+    table = page.inner_text("#data-validation-table")
+    assert "first vehicle within 6 min" in table and "not from the station ground" in table
+    _shot(page, "data-validation")
 
 
 def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
@@ -167,6 +181,9 @@ def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     assert page.locator("#dap-compliance-table .ag-center-cols-container .ag-row").count() == 5
     before_after = page.inner_text("#dap-summary-table")
     assert "expected share within 480 s" in before_after and "nhs-arp-c1-mean" in before_after
+    assert "simulated share within 480 s" in before_after
+    assert "simulated, busy vehicles %" in page.inner_text("#dap-compliance")
+    assert "first come, first served" in page.inner_text("#dap-compliance")
     _choose(page, "dap-model", "p-median")
     page.wait_for_function("document.querySelector('#dap-curve').innerText.includes('mean response')", timeout=30000)
     _choose(page, "dap-band", "night-weekend")
@@ -184,6 +201,7 @@ def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
     _visit(page, served_app, "/coresponding", "coresponding", "#cr-station-table .ag-row")
     kpis = page.inner_text("#cr-kpis").lower()
     assert "additional survivors a year" in kpis and "fire first" in kpis
+    assert "simulated change in fire cover" in kpis and "co-responder calls a year" in kpis
     assert "West Hampstead" in page.inner_text("#cr-station-table")
     assert "fire only" in page.inner_text("#cr-map") or "both within" in page.inner_text("#cr-map")
     _choose(page, "cr-model", "Larsen")

@@ -175,20 +175,7 @@ def validation_view(session: Session, *values):
     request, errors = parse(*values)
     if request is None:
         return blocked_note(next(e for e in errors if e))
-    out = validate(session, request)
-    rows = []
-    for s in out["sets"]:
-        for f in s["figures"]:
-            ci = f["simulated_ci95"]
-            rows.append({"incidents": s["set"], "measure": f["label"],
-                         "actual %": None if f["actual"] is None else round(100 * f["actual"], 1),
-                         "simulated %": None if f["simulated"] is None else round(100 * f["simulated"], 1),
-                         "simulated 95% CI": None if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}",
-                         "nearest always free %": None if f["static_model"] is None else round(100 * f["static_model"], 1),
-                         "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1)})
-    return html.Div([figures.frame_table(pd.DataFrame(rows), table_id="sim-validation-table", page_size=10,
-                                         wide=("measure",)),
-                     html.P(out["note"], className="note")])
+    return figures.validation_table(validate(session, request), table_id="sim-validation-table")
 
 
 def sources(settings) -> html.Ul:

@@ -152,7 +152,8 @@ def coresponding_view(wh: Warehouse, session: Session, result):
         "ambulance → first crew":
             f"{100 * s['share_ambulance_within_standard']:.1f}% → {100 * s['share_first_response_within_standard']:.1f}%",
         f"fire cover lost (expected share within {s['fire_standard_s'] / 60:g} min)":
-            f"{100 * s['fire_expected_share_lost']:.3f}%"})
+            f"{100 * s['fire_expected_share_lost']:.3f}%",
+        **figures.fire_cost_cards(result.simulated_cost)})
     medical = result.medical
     note = html.P(className="note", children=(
         f"Observed medical incidents on the road network: {medical.get('on_network', 0)} of "
@@ -168,8 +169,12 @@ def coresponding_view(wh: Warehouse, session: Session, result):
         "appliance away on medical calls %": (100 * table["busy_fraction"]).round(3),
         "fire demand at risk while away %": (100 * table["fire_share_at_risk_while_away"]).round(1),
         "expected fire cover lost %": (100 * table["fire_expected_share_lost"]).round(4)})
+    sim = result.simulated_cost
+    sim_note = html.P(className="note", children=(f"Simulated fire cover: {sim['method']}; {sim['replications']} "
+                                                  f"replications, {sim['vehicles']} pumps." if sim.get("available")
+                                                  else f"Fire cover not simulated: {sim.get('reason')}."))
     return (figures.with_tiles(fig, wh.web_tiles), figures.enrolment_figure(result.curve),
-            figures.minutes_saved_figure(s), html.Div([cards, note]),
+            figures.minutes_saved_figure(s), html.Div([cards, note, sim_note]),
             figures.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
 
 

@@ -14,7 +14,7 @@ from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.errors import ValidationError
-from bluelight.services.coverage import CoverageRequest
+from bluelight.services.coverage import CoverageRequest, availability_figures
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, map_row, no_data
@@ -70,6 +70,12 @@ def layout(wh: Warehouse, session: Session):
                                 marks={h: str(h) for h in (0, 6, 12, 18, 23)})]),
         ])]),
         html.Div(id="cov-kpis"),
+        html.Div(className="panel", children=[
+            html.Button("Add figures with availability", id="cov-avail-btn"),
+            html.Span(" The shares above assume the nearest vehicle is always free; this simulates the service's "
+                      "vehicles answering its loaded incidents (5 replications) and shows the share reached when "
+                      "they are not.", className="note"),
+            dcc.Loading(html.Div(id="cov-availability"))]),
         map_row("cov-map", [dcc.Graph(id="cov-curve")],
                 note="Click a site to draw its response isochrones (4, 6, 8 min) and the demand it reaches first. "
                      "Stations outside the road data cannot be routed: areas near its edge may in reality be "
@@ -103,6 +109,17 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Input("cov-site", "data"), Input("cov-snap", "value"))
     def update(*values):
         return update_view(wh, session, *values)
+
+    @callback(app, Output("cov-availability", "children"), Input("cov-avail-btn", "n_clicks"),
+              Input("cov-service", "value"), Input("cov-threshold", "value"), State("cov-snap", "value"),
+              prevent_initial_call=True, running=[(Output("cov-avail-btn", "disabled"), True, False)])
+    def availability(_n, service, minutes, snap_m):
+        if dash.ctx.triggered_id != "cov-avail-btn":
+            return ""
+        request, errors = parse(service, minutes, "population", "all", [], None, snap_m)
+        if request is None:
+            return blocked_note(next(e for e in errors if e))
+        return figures.availability_cards(availability_figures(session, request), threshold_s=request.threshold_s)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
                   Input("cov-geojson-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),

@@ -163,16 +163,38 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
     curve = figures.gain_curve(table, y="share_within" if covering else "mean_s",
                                y_label=f"share within {request.threshold_s / 60:g} min" if covering
                                else "mean response s", title="Marginal gain: 1..k ambulances posted")
+    table = table.drop(columns=["chosen"], errors="ignore")
+    if "simulated_share_within" in table.columns:
+        table = table.assign(simulated_share_within=(100 * table["simulated_share_within"]).round(1),
+                             simulated_ci95=table["simulated_ci95"].map(
+                                 lambda c: f"{100 * c[0]:.1f}–{100 * c[1]:.1f}" if isinstance(c, list) else None),
+                             simulated_gain=(100 * table["simulated_gain"]).round(1),
+                             simulated_mean_s=table["simulated_mean_s"].round(0))
     shown = table.assign(share_within=(100 * table["share_within"]).round(1),
                          share_within_gain=(100 * table["share_within_gain"]).round(1),
                          objective=table["objective"].round(2), gain=table["gain"].round(2),
                          mean_s=table["mean_s"].round(0), p90_s=table["p90_s"].round(0),
                          mip_gap=table["mip_gap"].map(lambda g: f"{g:.1e}")).rename(
-        columns={"share_within": "share within standard %", "share_within_gain": "gain in share, points"})
+        columns={"share_within": "share within standard %", "share_within_gain": "gain in share, points",
+                 "simulated_share_within": "simulated, busy vehicles %", "simulated_ci95": "simulated 95% CI",
+                 "simulated_gain": "simulated gain, points", "simulated_mean_s": "simulated mean s"})
     return (figures.with_tiles(fig, wh.web_tiles),
             figures.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
-            curve, figures.frame_table(shown, table_id="dap-compliance-table", page_size=10),
+            curve, html.Div([figures.frame_table(shown, table_id="dap-compliance-table", page_size=10),
+                             simulated_note(result["simulated"])]),
             demand_note(result), sources_panel(result))
+
+
+def simulated_note(sim: dict) -> html.P:
+    """How the simulated columns were made, or why there are none."""
+    if not sim["available"]:
+        return html.P(f"No simulated shares: {sim['reason']}.", className="note blocked")
+    base = sim["baseline"]["share_within"]
+    return html.P(className="note", children=[
+        f"Simulated: {sim['method']}. With every vehicle at its station "
+        f"{100 * base['mean']:.1f}% ({100 * base['ci95'][0]:.1f}–{100 * base['ci95'][1]:.1f}) of calls are reached "
+        f"within the standard; mean vehicle busy {100 * sim['baseline']['mean_utilisation']['mean']:.0f}%.",
+        *[html.B(f" {w}.") for w in sim["warnings"]]])
 
 
 def demand_note(result: dict) -> html.Div:

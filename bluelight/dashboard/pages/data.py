@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import html
+from dash import Input, Output, State, dcc, html
 
 from bluelight.dashboard import figures
+from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
+from bluelight.services.simulation import SERVICES, SimulationRequest, validate
 
 #: (what, licence, link, words in a loaded file's path that show it is loaded)
 LICENCES = [
@@ -68,6 +70,18 @@ def layout(wh: Warehouse, session):
             html.H3(f"Rejected rows ({st['rejects']:,})"),
             figures.frame_table(wh.rejects(), table_id="data-rejects", page_size=8)]),
         html.Div(className="panel", children=[
+            html.H3("Availability model against actual attendance"),
+            html.P(className="note", children=(
+                "The availability simulation (Availability page, default inputs) run over the loaded incidents and "
+                "compared with what happened to them: first vehicle within the standard, second vehicle within its "
+                "standard, and first vehicle from a station other than the incident's station ground. The same "
+                "check on other incident files: bluelight simulate --validate FILE.")),
+            html.Div(className="controls", children=[
+                dcc.Dropdown(id="data-val-service", options=list(SERVICES), value="fire", clearable=False,
+                             style={"minWidth": "160px"}),
+                html.Button("Check the availability model", id="data-val-run")]),
+            dcc.Loading(html.Div(id="data-validation"))]),
+        html.Div(className="panel", children=[
             html.H3("Response-time standards"),
             figures.frame_table(wh.targets(), table_id="data-targets", page_size=12)]),
         html.Div(className="panel", children=[
@@ -79,4 +93,11 @@ def layout(wh: Warehouse, session):
 
 def register(app: dash.Dash, wh: Warehouse, session) -> Page:
     page = Page(order=9, path="/data", name="Data", title="Blue Light Atlas – Data", layout=lambda: layout(wh, session))
+
+    @callback(app, Output("data-validation", "children"), Input("data-val-run", "n_clicks"),
+              State("data-val-service", "value"), prevent_initial_call=True,
+              running=[(Output("data-val-run", "disabled"), True, False)])
+    def check(_n, service):
+        out = validate(session, SimulationRequest.parse(service=service))
+        return figures.validation_table(out, table_id="data-validation-table")
     return page

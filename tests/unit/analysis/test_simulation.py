@@ -95,6 +95,16 @@ def test_hourly_turnout_changes_who_is_fastest():
     assert run.response_s.tolist() == [260.0, 160.0]
 
 
+def test_a_call_that_may_not_wait_goes_unanswered_and_keeps_no_vehicle():
+    # one pump 100 s away: a fire call at t=0 holds it until 0+100+600+100 = 800; a co-responder call at t=100
+    # may not wait, so it is unanswered; a fire call at t=200 waits and is sent at 800 (response 600+100 = 700)
+    calls = Calls([0.0, 100.0, 200.0], [0, 0, 0], [1, 1, 1], [600.0, 600.0, 600.0], may_wait=[True, False, True])
+    run = simulate(calls, Fleet([0]), Travel(np.array([[100.0]]), np.zeros(1)), period_s=7200)
+    assert run.vehicle.tolist() == [0, -1, 0]
+    assert run.response_s[0] == 100.0 and np.isnan(run.response_s[1]) and run.response_s[2] == 700.0
+    assert run.busy_s[0] == pytest.approx(1600.0)
+
+
 def test_unreachable_call_is_counted_not_served():
     calls = Calls([0.0], [0], [1], [60.0])
     run = simulate(calls, Fleet([0]), Travel(np.array([[np.inf]]), np.zeros(1)), period_s=3600)
@@ -106,6 +116,7 @@ def test_unreachable_call_is_counted_not_served():
     (dict(time_s=[5.0, 1.0]), "time order"),
     (dict(need=[0, 1]), "at least 1"),
     (dict(on_scene_s=[-1.0, 1.0]), "non-negative"),
+    (dict(may_wait=[True]), "may_wait"),
 ])
 def test_bad_calls_are_refused(bad, message):
     args = dict(time_s=[0.0, 1.0], zone=[0, 0], need=[1, 1], on_scene_s=[1.0, 1.0]) | bad

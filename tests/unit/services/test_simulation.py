@@ -8,15 +8,8 @@ import pytest
 
 from bluelight.cli.main import main
 from bluelight.errors import ValidationError
-from bluelight.services.simulation import (SimulationRequest, _allocate_vehicles, _scene_times, _workload,
+from bluelight.services.simulation import (SimulationRequest, allocate_vehicles, _scene_times, _workload,
                                            actual_figures, load_settings)
-
-
-@pytest.fixture(scope="module")
-def synthetic_wh(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sim") / "syn.duckdb"
-    assert main(["etl", "demo", "--synthetic", "--synthetic-nodes", "900", "--offline", "--warehouse", str(path)]) == 0
-    return path
 
 
 def _run(capsys, *args) -> tuple[int, dict | str]:
@@ -44,9 +37,9 @@ def test_request_rules():
 
 
 def test_extra_vehicles_go_to_the_stations_first_to_most_demand():
-    assert _allocate_vehicles(np.array([5.0, 50.0, 20.0, 1.0]), 1.5).tolist() == [1, 2, 2, 1]
-    assert _allocate_vehicles(np.array([5.0, 50.0]), 3.0).tolist() == [3, 3]
-    assert _allocate_vehicles(np.array([5.0, 50.0]), 1.0).tolist() == [1, 1]
+    assert allocate_vehicles(np.array([5.0, 50.0, 20.0, 1.0]), 1.5).tolist() == [1, 2, 2, 1]
+    assert allocate_vehicles(np.array([5.0, 50.0]), 3.0).tolist() == [3, 3]
+    assert allocate_vehicles(np.array([5.0, 50.0]), 1.0).tolist() == [1, 1]
 
 
 def test_scene_times_keep_exact_records_and_draw_below_the_floor():

@@ -1,0 +1,37 @@
+"""The DAP planner's simulated compliance: the same fleet with n vehicles based at the posts."""
+
+import json
+
+import numpy as np
+
+from bluelight.cli.main import main
+from bluelight.services.dap import _moved
+
+
+def test_each_post_takes_a_vehicle_from_the_station_with_the_most():
+    # stations hold 3 and 1; posts 0 and 1 of two candidates: both vehicles leave station 0 (3 -> 2 -> 1)
+    assert _moved(np.array([3, 1]), [0, 1], 4).tolist() == [1, 1, 1, 1]
+    # two vehicles on one post (a site may hold several): the ties go to the first station
+    assert _moved(np.array([2, 2]), [1, 1], 4).tolist() == [1, 1, 0, 2]
+    assert _moved(np.array([1, 1]), [0, 1], 4) is None            # every vehicle posted: no fleet left at home
+    assert _moved(np.array([2]), [], 2) is None
+
+
+def test_compliance_rows_carry_simulated_shares(synthetic_wh, capsys):
+    capsys.readouterr()
+    assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "2", "--model", "mexclp", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)["bands"]["all"]
+    sim = plan["simulated"]
+    assert sim["available"], sim
+    assert sim["vehicles"] >= sim["stations"] and sim["category_share"] == 0.12
+    base = sim["baseline"]["share_within"]
+    for row in plan["compliance"]:
+        lo, hi = row["simulated_ci95"]
+        assert 0 <= lo <= row["simulated_share_within"] <= hi <= 1
+        assert np.isclose(row["simulated_gain"], row["simulated_share_within"] - base["mean"])
+    # the calls simulated are every category's: the category-1 demand over its share, at the band's rate
+    assert sim["calls_per_year_all_categories"] > plan["demand_total"]
+    assert np.isclose(sim["calls_per_year_all_categories"] * 0.12, plan["demand_total"], rtol=0.01)
+    capsys.readouterr()
+    assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "2"]) == 0
+    assert "simulated with busy vehicles" in capsys.readouterr().out
