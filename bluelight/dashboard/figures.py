@@ -649,3 +649,29 @@ def fire_cost_cards(sim: dict) -> dict:
             f"{100 * change['mean']:+.3f} ({100 * change['ci95'][0]:+.3f} to {100 * change['ci95'][1]:+.3f})",
             "co-responder calls a year (answered when an enrolled pump is free)":
             f"{sim['coresponder_calls_per_year']:,.0f} ({100 * sim['coresponder_calls_answered_share']['mean']:.1f}%)"}
+
+
+def simulated_zones_map(zones: list[dict], sites: pd.DataFrame, *, threshold_s: float, roads, boundaries,
+                        bounds=None) -> go.Figure:
+    """Per demand zone: the simulated share of calls whose first vehicle arrived within the standard."""
+    from bluelight.geo import to_wgs84
+
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds, height=520)
+    z = pd.DataFrame(zones)
+    if len(z):
+        lon, lat = to_wgs84(z["easting"], z["northing"])
+        fig.add_trace(go.Scattermap(
+            lon=lon, lat=lat, mode="markers", name="calls (size: a year)",
+            marker={"size": np.clip(4 + 2 * np.sqrt(z["calls_per_year"]), 4, 18), "color": 100 * z["first_within"],
+                    "cmin": 0, "cmax": 100, "colorscale": [[0, "#d73027"], [0.5, "#fee08b"], [1, "#1a9850"]],
+                    "colorbar": {"title": {"text": f"% within<br>{threshold_s / 60:g} min"}, "thickness": 12,
+                                 "len": 0.6, "x": 0.99}},
+            customdata=np.column_stack([z["calls_per_year"], z["first_mean_s"].fillna(np.nan) / 60]),
+            hovertemplate="%{marker.color:.0f}% within the standard<br>%{customdata[0]:.1f} calls a year<br>"
+                          "mean first response %{customdata[1]:.1f} min<extra></extra>"))
+    fig.add_trace(go.Scattermap(lon=sites["lon"], lat=sites["lat"], mode="markers", name="stations",
+                                marker={"size": 11, "color": "#10243e", "symbol": "circle"}, text=sites["name"],
+                                hovertemplate="<b>%{text}</b><extra>station</extra>"))
+    fig.update_layout(title={"text": f"Simulated share of calls reached within {threshold_s / 60:g} min, by place",
+                             "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
+    return fig

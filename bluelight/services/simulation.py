@@ -480,6 +480,10 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
     t1, t2 = float(request.threshold_s), system.second_threshold_s
     seconds = () if t2 is None else (t2,)
     runs, per_station, bands, ground, targets = [], [], [], [], []
+    n_bands = len(settings.hour_bands)
+    zone_calls = np.zeros((len(system.zones), n_bands))
+    zone_within = np.zeros((len(system.zones), n_bands))
+    zone_sum_s = np.zeros((len(system.zones), 2))            # seconds and calls reached
     names = system.stations["site_id"].to_numpy()
     ground_ids = ground_sites(system.incidents, system.stations).to_numpy()
     for r in range(request.replications):
@@ -496,6 +500,7 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
         util = np.bincount(veh_station, weights=s.utilisation, minlength=len(names)) / system.stations["vehicles"].to_numpy()
         per_station.append((util, s.no_free_share, np.bincount(run.station[run.station >= 0], minlength=len(names))))
         band = _band_of(run.calls_hour, settings.hour_bands)
+        _add_zone_counts(run, calls, band, t1, zone_calls, zone_within, zone_sum_s)
         bands.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds, mask=band == b)
                       for b in range(len(settings.hour_bands))])
         ground.append(_ground_share(run, rows, ground_ids, names))
@@ -538,7 +543,39 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
                           "not_nearest_share": mean_ci([b[i].not_nearest_share for b in bands])}
                          for i, (lo, hi) in enumerate(settings.hour_bands)],
         "stations": stations.sort_values("utilisation", ascending=False).to_dict("records"),
+        "by_zone": _zone_rows(system, settings, zone_calls, zone_within, zone_sum_s, years * request.replications),
     }
+
+
+def _add_zone_counts(run, calls, band, threshold_s, zone_calls, zone_within, zone_sum_s) -> None:
+    """Pool one replication's first responses into per zone and hour band counts (unreached: never within)."""
+    first = run.first()
+    z = calls.zone[run.call[first]]
+    b = band[run.call[first]]
+    ok = b >= 0
+    resp = run.response_s[first]
+    np.add.at(zone_calls, (z[ok], b[ok]), 1.0)
+    np.add.at(zone_within, (z[ok], b[ok]), (np.nan_to_num(resp, nan=np.inf) <= threshold_s)[ok].astype(float))
+    reached = np.isfinite(resp)
+    np.add.at(zone_sum_s, (z[reached], 0), resp[reached])
+    np.add.at(zone_sum_s, (z[reached], 1), 1.0)
+
+
+def _zone_rows(system: System, settings: SimulationSettings, calls, within, sum_s, years_run: float) -> list[dict]:
+    """Per demand zone (incident location): calls a year, first-vehicle share within the standard overall and by
+    hour band, and mean first response, pooled over the replications."""
+    total = calls.sum(axis=1)
+    zones = system.zones
+    rows = []
+    for i in np.flatnonzero(total > 0):
+        rows.append({"zone": int(i), "easting": float(zones["easting"].iloc[i]),
+                     "northing": float(zones["northing"].iloc[i]), "calls_per_year": float(total[i] / years_run),
+                     "first_within": float(within[i].sum() / total[i]),
+                     "first_mean_s": float(sum_s[i, 0] / sum_s[i, 1]) if sum_s[i, 1] else None,
+                     "first_within_by_hour_band": {f"{lo:02d}-{hi:02d}": (float(within[i, k] / calls[i, k])
+                                                                          if calls[i, k] else None)
+                                                   for k, (lo, hi) in enumerate(settings.hour_bands)}})
+    return rows
 
 
 def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict]:

@@ -323,6 +323,7 @@ def test_availability_page_simulates_and_validates(page, served_app):
     kpis = page.inner_text("#sim-kpis").lower()
     assert "with availability" in kpis and "if the nearest were always free" in kpis
     assert "Paddington" in page.inner_text("#sim-station-table")
+    assert "reached within 6 min, by place" in page.inner_text("#sim-map")
     page.click("#sim-validate")
     page.wait_for_selector("#sim-validation-table .ag-row", timeout=60000)
     assert "not from the station ground" in page.inner_text("#sim-validation-table")

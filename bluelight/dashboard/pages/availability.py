@@ -6,7 +6,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.dashboard import figures
+from bluelight.dashboard import figures, layers
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import Page, no_data
@@ -77,6 +77,7 @@ def layout(wh: Warehouse, session: Session):
             html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-stations",
                                                                                      figure=blocked_figure(""))]),
         ]),
+        html.Div(className="panel", children=[dcc.Graph(id="sim-map", figure=blocked_figure(""))]),
         html.Div(className="panel", children=[html.H3("Response targets, with vehicles not always free"),
                                               html.Div(id="sim-targets")]),
         html.Div(className="panel", children=[html.H3("Stations"), html.Div(id="sim-table")]),
@@ -99,11 +100,11 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         return placeholders(service, load_settings())
 
     @callback(app, Output("sim-kpis", "children"), Output("sim-bands", "figure"), Output("sim-stations", "figure"),
-              Output("sim-targets", "children"), Output("sim-table", "children"),
+              Output("sim-targets", "children"), Output("sim-table", "children"), Output("sim-map", "figure"),
               *[Output(i, "children") for i in error_ids(BINDINGS)],
               Input("sim-run", "n_clicks"), *states, prevent_initial_call=True, running=running)
     def run(_n, *values):
-        return update_view(session, *values)
+        return update_view(wh, session, *values)
 
     @callback(app, Output("sim-validation", "children"), Input("sim-validate", "n_clicks"), *states,
               prevent_initial_call=True, running=running)
@@ -116,13 +117,16 @@ def parse(*values):
     return parse_controls(SimulationRequest, BINDINGS, values)
 
 
-def update_view(session: Session, *values):
+def update_view(wh: Warehouse, session: Session, *values):
     """The page's figures for the controls, and the message beside each invalid one."""
     request, errors = parse(*values)
     if request is None:
-        return blocked_note(), blocked_figure(), blocked_figure(), "", "", *errors
+        return blocked_note(), blocked_figure(), blocked_figure(), "", "", blocked_figure(), *errors
     out = run_simulation(session, request)
-    return (*simulation_view(out, request), *errors)
+    zones = figures.simulated_zones_map(out["baseline"]["by_zone"], session.sites(request.service),
+                                        threshold_s=request.threshold_s, roads=layers.ROADS,
+                                        boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+    return (*simulation_view(out, request), figures.with_tiles(zones, wh.web_tiles), *errors)
 
 
 def simulation_view(out: dict, request: SimulationRequest):

@@ -89,6 +89,11 @@ def test_simulate_command(synthetic_wh, capsys):
     assert {"utilisation", "no_vehicle_free_share", "vehicles"} <= set(b["stations"][0])
     assert len(b["by_hour_band"]) == 4 and out["hypercube"]["mean_utilisation"] > 0
     assert b["second_threshold_s"] == 480.0 == inputs["second_threshold_s"]       # from the loaded fire targets
+    zones = b["by_zone"]
+    assert all(z["calls_per_year"] > 0 for z in zones)
+    pooled = sum(z["first_within"] * z["calls_per_year"] for z in zones) / sum(z["calls_per_year"] for z in zones)
+    # the zones add up to the whole (pooled calls, against the mean of the replications' shares)
+    assert pooled == pytest.approx(b["first_within"]["mean"], abs=0.01)
     mean_target = next(t for t in b["targets"] if t["statistic"] == "mean")
     assert mean_target["value"]["mean"] == pytest.approx(b["first_mean_s"]["mean"])
 
