@@ -50,6 +50,14 @@ def scenario_store() -> Path:
     return home_dir() / "scenarios"
 
 
+def security_store_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The accounts and audit file: the argument, else ``BLUELIGHT_SECURITY_STORE``, else beside the warehouse."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("BLUELIGHT_SECURITY_STORE")
+    return Path(env) if env else home_dir() / "security" / "accounts.sqlite"
+
+
 def shipped_scenarios() -> Path:
     """The example scenarios shipped inside the package."""
     return Path(__file__).resolve().parent / "scenarios"

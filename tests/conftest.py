@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,10 @@ import pytest
 from bluelight.etl.warehouse import connect
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+# no test reads or writes the checkout's own accounts: a test that needs some makes its own store
+os.environ.setdefault("BLUELIGHT_SECURITY_STORE", str(Path(tempfile.mkdtemp(prefix="bluelight-security-")) /
+                                                      "accounts.sqlite"))
 
 
 def _is_local(address) -> bool:

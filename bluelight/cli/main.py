@@ -763,6 +763,88 @@ def _reading(warehouse) -> _closing:
     return _closing(warehouse, read_only=True)
 
 
+security_option = click.option(
+    "--store", "store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Accounts and audit file (default: $BLUELIGHT_SECURITY_STORE or data/security/accounts.sqlite).")
+
+
+def _store(path):
+    from bluelight.services.accounts import security_store
+
+    return security_store(path)
+
+
+@cli.group()
+def users() -> None:
+    """Dashboard accounts: who may sign in, with which role (viewer, planner, analyst, admin)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["viewer", "planner", "analyst", "admin"]),
+              help="viewer: aggregate maps and tables; planner: scenarios, co-location, DAPs and saving; "
+                   "analyst: incident-level data and exports; admin: everything and the audit log.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.option("--replace", is_flag=True, help="Change an existing account's role and password.")
+@security_option
+def users_add(username, role, password_stdin, replace, store) -> None:
+    """Add a local account (the password is asked for, twice, and stored only as an Argon2id hash)."""
+    from bluelight.services.accounts import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = add_user(_store(store), username, password, role, replace=replace)
+    click.echo(f"{'changed' if replace else 'added'} {user.username} as {user.role}")
+
+
+@users.command("remove")
+@click.argument("username")
+@security_option
+def users_remove(username, store) -> None:
+    """Remove an account (its sessions end at their next request)."""
+    from bluelight.services.accounts import remove_user
+
+    remove_user(_store(store), username)
+    click.echo(f"removed {username}")
+
+
+@users.command("list")
+@security_option
+@json_option
+def users_list(store, as_json) -> None:
+    """The accounts and their roles (never their password hashes)."""
+    from bluelight.services.accounts import list_users
+
+    rows = list_users(_store(store))
+    if as_json:
+        _emit(rows, True)
+        return
+    for r in rows:
+        click.echo(f"{r['username']:<24} {r['role']:<8} {r['origin']:<6} since {r['created_at']}")
+    if not rows:
+        click.echo("no accounts: the dashboard serves this machine only, without sign-in")
+
+
+@cli.command("audit")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--action", default=None, help="Only this action (sign_in, sign_in_failed, export, scenario_saved...).")
+@security_option
+@json_option
+def audit(limit, action, store, as_json) -> None:
+    """The audit log, newest first: sign-ins, exports and saved scenarios (who, what, when)."""
+    from bluelight.services.accounts import audit_events
+
+    rows = audit_events(_store(store), limit=limit, action=action)
+    if as_json:
+        _emit(rows, True)
+        return
+    for r in rows:
+        click.echo(f"{r['at']}  {r['username'] or '-':<20} {r['role'] or '-':<8} {r['action']:<15} "
+                   f"{r['tier'] or '':<18} {r['detail'] or ''}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn project errors into a message and exit status 2."""
     try:

@@ -15,14 +15,17 @@ import dash
 from dash import Input, Output, html, set_props
 
 from bluelight.analysis.speeds import load_profile
+from bluelight.access import allows, load_rules
+from bluelight.dashboard.auth import AuthSettings, current_role, current_user, install
 from bluelight.dashboard.layers import register_routes
-from bluelight.dashboard.layout import Page, not_found, shell
+from bluelight.dashboard.layout import Page, not_found, not_permitted, shell
 from bluelight.dashboard.pages import (availability, colocation, coresponding, coverage, dap, data, hubs, overview,
                                        scenarios)
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import BluelightError
 from bluelight.services.inputs import session_profile
 from bluelight.services.session import Session
+from bluelight.services.accounts import security_store as open_security_store
 from bluelight.settings import scenario_store, shipped_scenarios
 
 log = logging.getLogger(__name__)
@@ -45,11 +48,15 @@ def show_error(err: Exception) -> None:
 
 
 def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None,
-               web_tiles: bool = False) -> dash.Dash:
+               web_tiles: bool = False, security_store: str | Path | None = None,
+               secure_cookies: bool = False) -> dash.Dash:
     """A Dash app serving the pages over ``warehouse`` (opened read-only).
 
     ``web_tiles`` draws OpenStreetMap tiles under the maps (needs the internet);
     by default the maps use only the project's own roads and boundaries.
+    ``security_store`` holds the accounts (default: :func:`security_store_path`):
+    once it has one, every request needs a signed-in session with the page's
+    role; ``secure_cookies`` marks the cookies HTTPS-only (any bind off loopback).
     """
     wh = Warehouse(warehouse, web_tiles=web_tiles)
     session = Session(wh.read, wh.read(lambda cur: session_profile(cur, profile)) if wh.available
@@ -64,7 +71,16 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
         dap.register(app, wh, session), coresponding.register(app, wh, session),
         availability.register(app, wh, session), data.register(app, wh, session)]
     by_path = {p.path: p for p in pages}
-    app.layout = shell(wh, pages)
+    rules = load_rules()
+
+    def page_role(path: str) -> str:
+        return rules.page_roles.get(path, "admin")          # a page the rules do not name: administrators only
+
+    install(app.server, AuthSettings(open_security_store(security_store), rules, secure_cookies,
+                                     web_tiles), page_prefixes={prefix: page_role(p.path) for p in pages
+                                                                for prefix in p.prefixes})
+    app.layout = lambda: shell(wh, [p for p in pages if allows(current_role(), page_role(p.path))],
+                               user=current_user())
     register_routes(app.server, wh, session)
     titles = json.dumps({p.path: p.title for p in pages})
     app.clientside_callback(f"function(path) {{ document.title = ({titles})[path] || 'Blue Light Atlas'; return ''; }}",
@@ -75,6 +91,8 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
         page = by_path.get(pathname or "/")
         if page is None:
             return not_found(pathname), {"display": "none"}
+        if not allows(current_role(), page_role(page.path)):
+            return not_permitted(page.path, current_role(), page_role(page.path)), {"display": "none"}
         return page.layout(), {"display": "none"}
 
     return app

@@ -30,13 +30,15 @@ def banner(wh: Warehouse) -> html.Div | None:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of one app: where it is, what the navigation calls it, and how to build its layout."""
+    """A page of one app: where it is, what the navigation calls it, how to build its layout, and the
+    prefixes of its component ids (which tell the server whose callback a request is)."""
 
     order: int
     path: str
     name: str
     title: str
     layout: Callable[[], object]
+    prefixes: tuple[str, ...] = ()
 
 
 def not_found(pathname: str) -> html.Div:
@@ -44,13 +46,25 @@ def not_found(pathname: str) -> html.Div:
                      dcc.Link("Back to the overview", href="/")])
 
 
-def shell(wh: Warehouse, pages: list[Page]) -> html.Div:
+def not_permitted(pathname: str, role: str, needed: str) -> html.Div:
+    return html.Div([html.H2("Not available to your role"),
+                     html.P(f"The page at {pathname} needs the {needed} role; you are signed in as {role}. "
+                            "Ask an administrator if your work needs it."),
+                     dcc.Link("Back to the overview", href="/")])
+
+
+def shell(wh: Warehouse, pages: list[Page], *, user=None) -> html.Div:
+    """The frame of every page: the navigation (only the pages ``user`` may open), who is signed in."""
     nav = [dcc.Link(page.name, href=page.path, className="nav-link") for page in sorted(pages, key=lambda p: p.order)]
+    who = [] if user is None or user.username == "local" else [
+        html.Span(f"{user.username} ({user.role})", id="signed-in-as", className="who"), " ",
+        html.A("Sign out", href="/logout", id="sign-out-link")]
     return html.Div(className="shell", children=[
         dcc.Location(id="url", refresh=False), html.Span(id="page-title-sink", hidden=True),
         html.Header(className="topbar", children=[
             html.Div("Blue Light Atlas", className="brand"),
             html.Nav(nav, className="nav"),
+            html.Div(who, className="account"),
         ]),
         banner(wh),
         html.Div(id="global-alert", className="alert", style={"display": "none"}),

@@ -1,8 +1,10 @@
 """Serve the dashboard: a production server (waitress, several threads) unless ``--debug``; loopback by default.
 
-Binding to anything but the loopback interface would put incident-level
-data in front of anyone on the network, and there is no sign-in yet: such a
-bind is refused with a message saying what to configure, rather than served.
+Without accounts the dashboard serves the person at this machine only (no
+sign-in). Binding to anything but loopback would put incident-level data in
+front of anyone on the network, so such a bind is refused until sign-in is
+configured (an account in the security store); it then marks cookies
+HTTPS-only, so put TLS in front (a reverse proxy).
 """
 
 from __future__ import annotations
@@ -39,19 +41,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default=None, help="Speed profile (default: the area's, else the latest).")
     parser.add_argument("--web-tiles", action="store_true",
                         help="Draw OpenStreetMap web tiles under the maps (needs the internet; off by default).")
+    parser.add_argument("--store", default=None, help="Accounts and audit file (default: $BLUELIGHT_SECURITY_STORE "
+                                                      "or data/security/accounts.sqlite).")
     parser.add_argument("--debug", action="store_true", help="Dash's development server with its debugger.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if not is_loopback(args.host):
+    from bluelight.services.accounts import security_store
+
+    store = security_store(args.store)
+    local = is_loopback(args.host)
+    if not local and not store.has_accounts():
         sys.stderr.write(
-            f"error: refusing to serve on {args.host}: the dashboard has no sign-in yet, so anyone who can reach "
-            "that address would see every page and export, incident-level data included. Serve on 127.0.0.1 "
-            "(the default) behind a reverse proxy that authenticates users (for example your organisation's single "
-            "sign-on in front of nginx), or wait for built-in sign-in.\n")
+            f"error: refusing to serve on {args.host} without sign-in: anyone who can reach that address would see "
+            f"every page and export, incident-level data included. Configure sign-in first: add an administrator "
+            f"with 'bluelight users add NAME --role admin' (accounts are kept in {store.path}; set "
+            "BLUELIGHT_SECURITY_STORE or --store to use another file), then serve behind HTTPS (the session cookie "
+            "is marked Secure off loopback). Or serve on 127.0.0.1, the default.\n")
         return 2
     from bluelight.dashboard.app import create_app
 
-    app = create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles)
+    app = create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles,
+                     security_store=store.path, secure_cookies=not local)
+    if args.debug and not local:
+        sys.stderr.write("error: the development server (--debug) runs only on loopback\n")
+        return 2
     if args.debug:
         app.run(host=args.host, port=args.port, debug=True)
         return 0

@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from bluelight.access import TIER_TEXT, load_rules as load_access_rules
+from bluelight.analysis.disclosure import aggregate_cells
 
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.errors import AnalysisError, ValidationError
@@ -144,3 +148,44 @@ def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict, a
     return {"demand_slower": float(w[on & (r1 > r0 + 1e-9)].sum()), "demand_faster": float(w[on & (r1 < r0 - 1e-9)].sum()),
             "share_within_change": after["summary"]["share_within"] - before["summary"]["share_within"],
             "demand_within_before": before["demand_within"], "demand_within_after": after["demand_within"]}
+
+
+def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", rules=None) -> pd.DataFrame:
+    """An evaluation as rows for download, at ``tier``.
+
+    Population zones are published statistics and go out as they are. Incident
+    demand goes out incident by incident (ids, exact coordinates) only at the
+    ``official-sensitive`` tier; at ``open`` it becomes grid cells with the
+    count, the share within the standard and the mean response, and cells
+    under the disclosure threshold are suppressed (:mod:`analysis.disclosure`).
+    """
+    rules = rules or load_access_rules()
+    out = ev.points[["zone", "area", "easting", "northing", "weight"]].copy()
+    out["response_s"] = np.round(ev.response_s, 1)
+    out["within_standard"] = ev.response_s <= threshold_s
+    out["on_network"] = ~np.isnan(ev.response_s)
+    if tier not in TIER_TEXT:
+        raise ValidationError("tier", f"tier must be one of {', '.join(TIER_TEXT)}, got {tier!r}")
+    if ev.demand.kind == "incidents" and tier != "official-sensitive":
+        on = out[out["on_network"]]
+        cells = aggregate_cells(on.assign(within=on["within_standard"].astype(float)), cell_m=rules.cell_m,
+                                min_count=rules.min_count, means={"share_within_standard": "within",
+                                                                  "mean_response_s": "response_s"})
+        out = cells.rename(columns={"count": "incidents"}).assign(
+            cell_m=rules.cell_m, suppressed_below=rules.min_count,
+            share_within_standard=lambda f: f["share_within_standard"].round(3),
+            mean_response_s=lambda f: f["mean_response_s"].round(0))
+    out["service"] = ev.service
+    out["speed_profile"] = ev.profile_key
+    out["tier"] = tier
+    return out
+
+
+def export_geojson(frame: pd.DataFrame) -> str:
+    """The export as GeoJSON in WGS84, each feature naming its sources and its tier."""
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["easting"], frame["northing"]), crs="EPSG:27700")
+    tier = str(frame["tier"].iloc[0]) if len(frame) else "open"
+    gdf["attribution"] = f"© OpenStreetMap contributors (ODbL); ONS/LFB data under OGL v3. {TIER_TEXT[tier]}"
+    return gdf.to_crs("EPSG:4326").to_json(na="null", drop_id=True)

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from bluelight.settings import DataSource
 from tests.conftest import SHARED
@@ -43,14 +44,17 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def served_app(demo_warehouse, tmp_path_factory):
-    """The dashboard served by werkzeug on 127.0.0.1 in a background thread."""
-    from werkzeug.serving import make_server
-
+    """The dashboard served by werkzeug on 127.0.0.1 in a background thread (no accounts: no sign-in)."""
     from bluelight.dashboard.app import create_app
 
     from bluelight.settings import shipped_scenarios
 
-    app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios"), shipped_scenarios()])
+    app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios"), shipped_scenarios()],
+                     security_store=tmp_path_factory.mktemp("nobody") / "accounts.sqlite")
+    yield from _serve(app)
+
+
+def _serve(app):
     port = free_port()
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -58,3 +62,29 @@ def served_app(demo_warehouse, tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+#: one account per role in the signed-in app (password: the role name and this suffix)
+PASSWORD_SUFFIX = " passphrase 2026"
+
+
+@pytest.fixture(scope="session")
+def accounts_store(tmp_path_factory) -> Path:
+    from bluelight.access import ROLES
+    from bluelight.services.accounts import add_user, security_store
+
+    path = tmp_path_factory.mktemp("security") / "accounts.sqlite"
+    for role in ROLES:
+        add_user(security_store(path), role, role + PASSWORD_SUFFIX, role)
+    return path
+
+
+@pytest.fixture(scope="session")
+def signed_in_app(demo_warehouse, accounts_store, tmp_path_factory):
+    """The dashboard with sign-in: one account per role in ``accounts_store``."""
+    from bluelight.dashboard.app import create_app
+    from bluelight.settings import shipped_scenarios
+
+    app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios-signed"), shipped_scenarios()],
+                     security_store=accounts_store)
+    yield from _serve(app)

@@ -6,7 +6,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
+from bluelight.access import cleared_for, load_rules
+from bluelight.analysis.disclosure import aggregate_cells
 from bluelight.dashboard import figures, layers
+from bluelight.dashboard.auth import current_role, visible_sites
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import Page, no_data
@@ -88,7 +91,7 @@ def layout(wh: Warehouse, session: Session):
 
 
 def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
-    page = Page(order=6, path="/availability", name="Availability", title="Blue Light Atlas – Availability",
+    page = Page(prefixes=("sim-",), order=6, path="/availability", name="Availability", title="Blue Light Atlas – Availability",
                 layout=lambda: layout(wh, session))
     states = [State(b.control_id, "value") for b in BINDINGS]
     running = [(Output("sim-run", "disabled"), True, False), (Output("sim-validate", "disabled"), True, False),
@@ -123,10 +126,24 @@ def update_view(wh: Warehouse, session: Session, *values):
     if request is None:
         return blocked_note(), blocked_figure(), blocked_figure(), "", "", blocked_figure(), *errors
     out = run_simulation(session, request)
-    zones = figures.simulated_zones_map(out["baseline"]["by_zone"], session.sites(request.service),
+    zones = figures.simulated_zones_map(visible_zones(out["baseline"]["by_zone"]),
+                                        visible_sites(session.sites(request.service)),
                                         threshold_s=request.threshold_s, roads=layers.ROADS,
                                         boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
     return (*simulation_view(out, request), figures.with_tiles(zones, wh.web_tiles), *errors)
+
+
+def visible_zones(rows: list[dict]) -> list[dict]:
+    """The simulated zones (incident locations) as this role may see them: cells, small ones suppressed,
+    unless the role is cleared for exact locations."""
+    if cleared_for(current_role(), "official-sensitive") or not rows:
+        return rows
+    rules = load_rules()
+    cells = aggregate_cells(pd.DataFrame(rows), cell_m=rules.cell_m, min_count=rules.min_count,
+                            count="calls_per_year", means={"first_within": "first_within",
+                                                           "first_mean_s": "first_mean_s"})
+    cells = cells[~cells["suppressed"]].rename(columns={"count": "calls_per_year"})
+    return cells.to_dict("records")
 
 
 def simulation_view(out: dict, request: SimulationRequest):

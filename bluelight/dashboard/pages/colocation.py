@@ -14,6 +14,7 @@ from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard.auth import record, visible_sites
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import AnalysisError, ValidationError
@@ -76,7 +77,7 @@ def layout(wh: Warehouse, session: Session):
 
 def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
     store = scenario_files.ScenarioStore(dirs)
-    page = Page(order=3, path="/colocation", name="Co-location", title="Blue Light Atlas – Co-location", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("col-",), order=3, path="/colocation", name="Co-location", title="Blue Light Atlas – Co-location", layout=lambda: layout(wh, session))
     plan_inputs = [Input("col-move", "value"), Input("col-into", "value"), Input("col-horizon", "value"),
                    Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS]]
 
@@ -102,6 +103,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
         if plan["empty"]:
             raise AnalysisError("choose a site to move and a host before saving the scenario")
         sid = store.save(plan["scenario"], service=plan["service"])
+        record("scenario_saved", f"{sid} (co-location)")
         path = store.path_of(sid)
         return (f"Saved to {path} (scenario {sid!r}, now in the Scenarios page's list). Record it in the warehouse with: "
                 f"bluelight etl scenarios {path}; evaluate every service it touches with: "
@@ -258,8 +260,8 @@ def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bo
     delta = after.response_s - before.response_s
     zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
     return figures.change_map(before.points, delta, zones_geojson=zones,
-                              sites=sites[sites["site_id"] != plan["move"]["site_id"]],
-                              closed=sites[sites["site_id"] == plan["move"]["site_id"]],
+                              sites=visible_sites(sites[sites["site_id"] != plan["move"]["site_id"]]),
+                              closed=visible_sites(sites[sites["site_id"] == plan["move"]["site_id"]]),
                               added=pd.DataFrame([{"site_id": f"{plan['move']['name']} at {plan['into']['name']}",
                                                    "easting": plan["into"]["easting"],
                                                    "northing": plan["into"]["northing"]}]),

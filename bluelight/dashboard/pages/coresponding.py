@@ -13,6 +13,7 @@ from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
 from bluelight.dashboard import figures, layers
+from bluelight.dashboard.auth import visible_sites
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control, map_row, no_data
@@ -94,7 +95,7 @@ def layout(wh: Warehouse, session: Session):
 
 
 def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
-    page = Page(order=5, path="/coresponding", name="Co-responding", title="Blue Light Atlas – Co-responding", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("cr-",), order=5, path="/coresponding", name="Co-responding", title="Blue Light Atlas – Co-responding", layout=lambda: layout(wh, session))
     inputs = [Input("cr-model", "value"), State({"type": "cr-param", "name": ALL}, "id"),
               Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
               Input("cr-amb-busy", "value"),
@@ -140,7 +141,7 @@ def coresponding_view(wh: Warehouse, session: Session, result):
     s = result.summary
     title = (f"{s['enrolled_stations']} stations co-responding; standard {s['standard_s'] / 60:g} min; "
              f"{result.params.survival_model}")
-    fig = figures.fire_first_map(result.points, result.stations, zones_geojson=layers.LSOAS, roads=layers.ROADS,
+    fig = figures.fire_first_map(result.points, visible_sites(result.stations), zones_geojson=layers.LSOAS, roads=layers.ROADS,
                                  boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=title)
     med = s["minutes_saved_median"]
     cards = figures.count_cards({

@@ -14,7 +14,9 @@ from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.errors import ValidationError
-from bluelight.services.coverage import CoverageRequest, availability_figures
+from bluelight.access import tier_for
+from bluelight.dashboard.auth import current_role, note_export, visible_sites
+from bluelight.services.coverage import CoverageRequest, availability_figures, export_frame, export_geojson
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, map_row, no_data
@@ -90,7 +92,7 @@ def layout(wh: Warehouse, session: Session):
 
 
 def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
-    page = Page(order=1, path="/coverage", name="Coverage explorer", title="Blue Light Atlas – Coverage explorer", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("cov-",), order=1, path="/coverage", name="Coverage explorer", title="Blue Light Atlas – Coverage explorer", layout=lambda: layout(wh, session))
 
     @callback(app, Output("cov-categories", "options"), Output("cov-threshold", "value"), Input("cov-service", "value"))
     def service_defaults(service):
@@ -129,7 +131,9 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         request, errors = parse(service, minutes, kind, age, categories, hours, snap_m)
         if request is None:
             raise ValidationError("threshold_s", next(e for e in errors if e))
-        frame = export_frame(session.evaluate(service, request.spec), request.threshold_s)
+        tier = tier_for(current_role())
+        frame = export_frame(session.evaluate(service, request.spec), request.threshold_s, tier=tier)
+        note_export(tier)
         if dash.ctx.triggered_id == "cov-csv-btn":
             return {"content": safe_csv(frame), "filename": f"coverage_{service}.csv"}
         return {"content": export_geojson(frame), "filename": f"coverage_{service}.geojson"}
@@ -153,12 +157,16 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     if site_id and site_id in set(sites["site_id"]):
         iso = figures.isochrone_layers(session.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
         highlight = session.first_reached(ev.service, site_id, ev.demand)
-    pts = ev.points
+    pts, shown_s = ev.points, ev.response_s
     zones = layers.LSOAS if ev.demand.kind == "population" else None
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (f"; site {site_id}" if site_id else "")
-    fig = figures.coverage_map(pts.assign(**_lonlat(pts)), ev.response_s, threshold_s=threshold, zones_geojson=zones,
-                               sites=sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
+    if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
+        pts, shown_s = _cells(ev, threshold)                  # no incident location beyond analysts
+        highlight, title = None, title + " (500 m cells; small counts suppressed)"
+    fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
+                               sites=visible_sites(sites), roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
+    pts = ev.points
     goal = _goal(wh, ev.service, threshold)
     curve = figures.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,
                                      label=f"Share reached within t ({session.profile.key})",
@@ -170,6 +178,13 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
                       variability=session.variability)
     by = by[by["demand_on_network"] > 0].sort_values("demand_on_network", ascending=False)
     return figures.with_tiles(fig, wh.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
+
+
+def _cells(ev, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """The incidents as the cells an open-tier export gives (the suppressed ones left off the map)."""
+    cells = export_frame(ev, threshold, tier="open")
+    cells = cells[~cells["suppressed"]].reset_index(drop=True)
+    return cells.rename(columns={"cell_id": "zone", "incidents": "weight"}), cells["mean_response_s"].to_numpy(float)
 
 
 def _lonlat(pts: pd.DataFrame) -> dict:
@@ -190,21 +205,3 @@ def _goal(wh: Warehouse, service: str, threshold: float) -> float | None:
     t = wh.targets()
     hit = t[(t["service"] == service) & (t["statistic"] == "share_within") & (t["threshold_s"] == threshold)]
     return float(hit["goal"].iloc[0]) if len(hit) else None
-
-
-def export_frame(ev, threshold: float) -> pd.DataFrame:
-    out = ev.points[["zone", "area", "easting", "northing", "weight"]].copy()
-    out["response_s"] = np.round(ev.response_s, 1)
-    out["within_standard"] = ev.response_s <= threshold
-    out["on_network"] = ~np.isnan(ev.response_s)
-    out["service"] = ev.service
-    out["speed_profile"] = ev.profile_key
-    return out
-
-
-def export_geojson(frame: pd.DataFrame) -> str:
-    import geopandas as gpd
-
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["easting"], frame["northing"]), crs="EPSG:27700")
-    gdf["attribution"] = "© OpenStreetMap contributors (ODbL); ONS/LFB data under OGL v3"
-    return gdf.to_crs("EPSG:4326").to_json(na="null", drop_id=True)

@@ -13,6 +13,7 @@ from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
 from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band, plan_json
 from bluelight.dashboard import figures, layers
+from bluelight.dashboard.auth import visible_sites
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.callbacks import callback
@@ -85,7 +86,7 @@ def layout(wh: Warehouse, session: Session):
 
 
 def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
-    page = Page(order=4, path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("dap-",), order=4, path="/dap", name="DAPs", title="Blue Light Atlas – Dynamic Activation Posts", layout=lambda: layout(wh, session))
     inputs = [Input(b.control_id, b.prop) for b in BINDINGS]
 
     @callback(app, Output("dap-map", "figure"), Output("dap-summary", "children"), Output("dap-curve", "figure"),
@@ -154,8 +155,8 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
     demand = result["demand"]
     title = (f"{request.band}: {demand['kind']} demand, {MODEL_LABELS[request.model]}, "
              f"{request.k} posts, standard {request.threshold_s / 60:g} min")
-    fig = figures.demand_posts_map(pts, stations=result["stations"],
-                                   candidates=result["candidates_frame"], chosen=result["model"]["chosen"],
+    fig = figures.demand_posts_map(pts, stations=visible_sites(result["stations"]),
+                                   candidates=visible_sites(result["candidates_frame"]), chosen=result["model"]["chosen"],
                                    roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                    title=title)
     table = compliance_frame(result)

@@ -7,6 +7,8 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from bluelight.dashboard import figures
+from bluelight.access import allows, cleared_for
+from bluelight.dashboard.auth import audit_log, current_role, current_user
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
@@ -67,8 +69,7 @@ def layout(wh: Warehouse, session):
                                               for c in st.get("recent_changes", [])]),
                                 table_id="data-changes", page_size=8)]),
         html.Div(className="panel", children=[
-            html.H3(f"Rejected rows ({st['rejects']:,})"),
-            figures.frame_table(wh.rejects(), table_id="data-rejects", page_size=8)]),
+            html.H3(f"Rejected rows ({st['rejects']:,})"), *rejects_view(wh.rejects())]),
         html.Div(className="panel", children=[
             html.H3("Availability model against actual attendance"),
             html.P(className="note", children=(
@@ -84,6 +85,7 @@ def layout(wh: Warehouse, session):
         html.Div(className="panel", children=[
             html.H3("Response-time standards"),
             figures.frame_table(wh.targets(), table_id="data-targets", page_size=12)]),
+        *audit_panel(),
         html.Div(className="panel", children=[
             html.H3("Licences and attribution"),
             html.Ul([html.Li([html.B(name + ": "), text, " ", html.A(url, href=url)])
@@ -91,8 +93,29 @@ def layout(wh: Warehouse, session):
     ])
 
 
+def audit_panel() -> list:
+    """The newest audit events, for administrators only."""
+    if not allows(current_role(), "admin") or current_user().username == "local":
+        return []
+    return [html.Div(className="panel", children=[
+        html.H3("Audit log (newest first)"),
+        html.P(className="note", children="Sign-ins, sign-outs, exports and saved scenarios: who, what, when. The "
+               "whole log: bluelight audit --json."),
+        figures.frame_table(pd.DataFrame(audit_log(limit=200)), table_id="data-audit", page_size=10)])]
+
+
+def rejects_view(rejects: pd.DataFrame) -> list:
+    """Rejected rows as loaded (their values can be incident records) for analysts; counts for everyone else."""
+    if cleared_for(current_role(), "official-sensitive"):
+        return [figures.frame_table(rejects, table_id="data-rejects", page_size=8)]
+    counts = rejects.groupby(["file_path", "field"], dropna=False).size().reset_index(name="rows rejected")
+    return [html.P(className="note", children="The rejected values are incident-level records, shown to analysts "
+                   "only; here, how many rows each file lost and on which field."),
+            figures.frame_table(counts, table_id="data-rejects", page_size=8)]
+
+
 def register(app: dash.Dash, wh: Warehouse, session) -> Page:
-    page = Page(order=9, path="/data", name="Data", title="Blue Light Atlas – Data", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("data-",), order=9, path="/data", name="Data", title="Blue Light Atlas – Data", layout=lambda: layout(wh, session))
 
     @callback(app, Output("data-validation", "children"), Input("data-val-run", "n_clicks"),
               State("data-val-service", "value"), prevent_initial_call=True,

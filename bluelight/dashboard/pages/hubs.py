@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard.auth import record, visible_sites
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
                                           parse_controls)
@@ -108,7 +109,7 @@ def layout(wh: Warehouse, session: Session):
 
 def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
     store = scenario_files.ScenarioStore(dirs)
-    page = Page(order=4, path="/hubs", name="Hubs", title="Blue Light Atlas – Hubs", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("hub-", "hq-"), order=4, path="/hubs", name="Hubs", title="Blue Light Atlas – Hubs", layout=lambda: layout(wh, session))
     hub_inputs = [Input(b.control_id, "value") for b in HUB_BINDINGS[:-1]] + [Input("hub-point", "data")]
     hub_states = [State(i.component_id, i.component_property) for i in hub_inputs]
 
@@ -129,6 +130,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     def save(_n, name, *values):
         plan = hub_plan(session, *values, name=name)
         sid = store.save(plan["scenario"])
+        record("scenario_saved", f"{sid} (hubs)")
         return (f"Saved to {store.path_of(sid)} (scenario {sid!r}). Evaluate it with: bluelight scenario run "
                 f"{store.path_of(sid)} --json")
 
@@ -241,8 +243,8 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
                          if hub else [{"site_id": f"hub at {r.name}", "easting": r.easting, "northing": r.northing}
                                       for r in host.itertuples(index=False)])
     zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
-    return figures.change_map(before.points, delta, zones_geojson=zones, sites=sites[~sites["site_id"].isin(
-        change["sites"])], closed=moving, added=added, roads=None if standalone else layers.ROADS,
+    return figures.change_map(before.points, delta, zones_geojson=zones, sites=visible_sites(sites[~sites["site_id"].isin(
+        change["sites"])]), closed=visible_sites(moving), added=added, roads=None if standalone else layers.ROADS,
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
 

@@ -6,6 +6,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from bluelight.dashboard import figures, layers
+from bluelight.dashboard.auth import visible_sites
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, no_data
@@ -73,7 +74,7 @@ def layout(wh: Warehouse, session: Session):
 
 
 def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
-    page = Page(order=0, path="/", name="Overview", title="Blue Light Atlas – Overview", layout=lambda: layout(wh, session))
+    page = Page(prefixes=("overview-",), order=0, path="/", name="Overview", title="Blue Light Atlas – Overview", layout=lambda: layout(wh, session))
 
     @callback(app, Output("overview-map", "figure"), Output("overview-legend", "children"),
                   Input("overview-services", "value"), Input("overview-layer", "value"),
@@ -85,7 +86,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         iso_layers = figures.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
         if layer == "coverage":
             return overview_coverage(wh, session, cover_service, sites, iso_layers)
-        fig = figures.sites_map(sites, roads=layers.ROADS, boundaries=layers.BOROUGHS,
+        fig = figures.sites_map(visible_sites(sites), roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                 bounds=wh.network_bounds())
         if iso_layers:
             figures.add_layers_first(fig, iso_layers)

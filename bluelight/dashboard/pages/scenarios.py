@@ -12,6 +12,7 @@ from bluelight.analysis.scenario import Scenario
 from bluelight.errors import AnalysisError
 from bluelight.services.scenarios import evaluate_service, run_scenario
 from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard.auth import record, visible_sites
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.callbacks import callback
@@ -72,7 +73,7 @@ def layout(wh: Warehouse, session: Session, dirs: list[Path]):
 
 def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
     store = scenario_files.ScenarioStore(dirs)
-    page = Page(order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios", layout=lambda: layout(wh, session, dirs))
+    page = Page(prefixes=("scn-",), order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios", layout=lambda: layout(wh, session, dirs))
 
     @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))
     def site_options(service):
@@ -97,6 +98,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     def save(_n, state, name, note, refresh):
         sid = store.save(scenario_files.state_to_scenario(state, name=name or "", note=note or ""),
                          service=state["service"])
+        record("scenario_saved", f"{sid} (scenarios)")
         return f"Saved as {sid!r} ({store.path_of(sid).name} in the scenario store).", (refresh or 0) + 1
 
     @callback(app, Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
@@ -149,7 +151,7 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
     sites = session.sites(service)
     shown = sites[~sites["site_id"].isin(state.get("closed", []))]
     fig = figures.change_map(base.points, delta, zones_geojson=layers.LSOAS,
-                             sites=shown, closed=sites[sites["site_id"].isin(state.get("closed", []))],
+                             sites=visible_sites(shown), closed=visible_sites(sites[sites["site_id"].isin(state.get("closed", []))]),
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
                              roads=layers.ROADS, boundaries=layers.BOROUGHS,
                              bounds=wh.network_bounds())

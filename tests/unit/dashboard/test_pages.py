@@ -11,6 +11,7 @@ from bluelight.analysis.coverage import Variability
 from bluelight.analysis.scenario import apply_scenario
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
+from bluelight.services.coverage import export_frame, export_geojson
 from bluelight.services.dap import plan_band
 from bluelight.dashboard import figures, scenario_files
 from bluelight.services.session import DemandSpec
@@ -93,12 +94,23 @@ def test_explorer_view_and_exports(wh, engine):
     assert first.any()                                               # a station reaches some zone first
     assert sum(len(t.lon) for t in fig2.data if t.name == "reached first by the chosen site") == first.sum()
     assert [l.type for l in fig2.layout.map.layers].count("fill") == len(coverage.SITE_BANDS)
-    frame = coverage.export_frame(ev, 360)
-    assert {"response_s", "within_standard", "speed_profile"} <= set(frame.columns)
-    gj = json.loads(coverage.export_geojson(frame))
+    frame = export_frame(ev, 360, tier="open")                      # population zones: published, as they are
+    assert {"response_s", "within_standard", "speed_profile", "zone"} <= set(frame.columns)
+    assert set(frame["tier"]) == {"open"}
+    gj = json.loads(export_geojson(frame))
     assert gj["features"] and "OpenStreetMap" in gj["features"][0]["properties"]["attribution"]
-    inc = engine.evaluate("fire", coverage.parse_demand("incidents", None, ["dwelling_fire"], [0, 23]))
+    assert "Tier OPEN" in gj["features"][0]["properties"]["attribution"]
+    inc = engine.evaluate("fire", coverage.parse_demand("incidents", None, [], [0, 23]))
     assert len(inc.points) > 0
+    rows = export_frame(inc, 360, tier="official-sensitive")
+    assert set(rows["zone"]) <= set(inc.points["zone"]) and len(rows) == len(inc.points)
+    cells = export_frame(inc, 360, tier="open")
+    assert "zone" not in cells.columns and not set(cells["cell_id"]) & set(inc.points["zone"])
+    shown = cells[~cells["suppressed"]]
+    assert (shown["incidents"] >= 5).all() and cells.loc[cells["suppressed"], "incidents"].isna().all()
+    on = inc.points[~np.isnan(inc.response_s)]
+    # every incident on the network is in one cell: the shown counts, plus under 5 in each suppressed cell
+    assert shown["incidents"].sum() <= len(on) <= shown["incidents"].sum() + 4 * cells["suppressed"].sum()
 
 
 def test_figure_builders():

@@ -1,0 +1,87 @@
+"""Who may see what: roles, data tiers and the disclosure rules shared by every surface.
+
+Roles are ordered: each includes what the ones before it may do. Data carry a
+tier; a tier names the least role cleared for it. These are words and rules
+only (foundation): the security store keeps the accounts, the dashboard
+enforces the rules per request, and analysis does the aggregation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bluelight.config import config_file, read_yaml
+from bluelight.errors import ConfigError
+
+#: viewer: aggregate maps and tables; planner: scenarios, co-location, hubs, DAPs and saving them;
+#: analyst: incident-level rows, exact coordinates, restricted sites and their exports; admin: everything
+ROLES = ("viewer", "planner", "analyst", "admin")
+
+#: the tiers every table and export is labelled with, and the least role cleared for each
+TIERS = {"open": "viewer", "official-sensitive": "analyst"}
+TIER_TEXT = {
+    "open": "Tier OPEN: aggregate figures; counts under the disclosure threshold are suppressed and locations are "
+            "given as grid cells, so no incident or restricted site can be picked out.",
+    "official-sensitive": "Tier OFFICIAL-SENSITIVE: incident-level rows and exact locations; for analysts of the "
+                          "services only, not for publication.",
+}
+
+CONFIG = "security.yaml"
+
+
+def check_role(role: str, *, what: str = "role") -> str:
+    """``role`` if it is one of :data:`ROLES`, else a message listing them."""
+    if role not in ROLES:
+        raise ConfigError(f"{what} must be one of {', '.join(ROLES)}, got {role!r}")
+    return role
+
+
+def allows(role: str | None, needed: str) -> bool:
+    """Whether ``role`` includes ``needed`` (no role: nothing)."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def cleared_for(role: str | None, tier: str) -> bool:
+    """Whether ``role`` may see data of ``tier``."""
+    return allows(role, TIERS[tier])
+
+
+def tier_for(role: str | None) -> str:
+    """The most sensitive tier ``role`` may see."""
+    return "official-sensitive" if cleared_for(role, "official-sensitive") else "open"
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """How aggregate outputs protect what they summarise (``security.yaml``)."""
+
+    min_count: int                      # a cell with fewer incidents than this shows no figures
+    cell_m: float                       # grid cell size for incident locations shown to the open tier
+    site_rounding_m: float              # restricted sites' coordinates are rounded to this for the open tier
+    restricted_site_kinds: tuple[str, ...]
+    restricted_sites: tuple[str, ...]
+    page_roles: dict[str, str]          # path -> least role that may open the page
+    session_hours: float
+    min_password_length: int
+    sources: dict
+    path: str
+
+
+def load_rules(path: str | Path | None = None) -> DisclosureRules:
+    """The user's or the shipped ``security.yaml``, checked."""
+    path = path or config_file(CONFIG)
+    doc = read_yaml(path, what="security settings")
+    try:
+        rules = DisclosureRules(int(doc["min_count"]), float(doc["cell_m"]), float(doc["site_rounding_m"]),
+                                tuple(doc.get("restricted_site_kinds") or ()), tuple(doc.get("restricted_sites") or ()),
+                                {str(k): str(v) for k, v in doc["page_roles"].items()}, float(doc["session_hours"]),
+                                int(doc["min_password_length"]), doc.get("sources", {}), str(path))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: security settings need {exc} (min_count, cell_m, site_rounding_m, "
+                          f"page_roles, session_hours, min_password_length)") from exc
+    if rules.min_count < 1 or rules.cell_m <= 0 or rules.site_rounding_m <= 0:
+        raise ConfigError(f"{path}: min_count must be at least 1 and cell_m, site_rounding_m positive")
+    for page, role in rules.page_roles.items():
+        check_role(role, what=f"{path}: page_roles[{page!r}]")
+    return rules
