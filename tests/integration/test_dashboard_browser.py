@@ -351,3 +351,84 @@ def test_availability_out_of_range_value_gets_its_message_by_the_field(page, ser
     assert page.input_value(f"#{box}") == value                     # what was typed stays: never a silent default
     assert "Fix the highlighted field" in page.inner_text("#sim-kpis")
     _shot(page, f"invalid-{box}")
+
+
+# -- signed in: one account per role (tests/integration/conftest.py) -------------------------------------------------
+
+@pytest.fixture
+def signed_page(browser, signed_in_app):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.console_errors = []
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    yield pg
+    assert pg.console_errors == []
+    ctx.close()
+
+
+def _sign_in(page, base, role, *, path="/"):
+    from tests.integration.conftest import PASSWORD_SUFFIX
+
+    page.goto(base + path, wait_until="networkidle")
+    page.wait_for_selector("#sign-in", timeout=30000)            # every page starts at the sign-in form
+    page.fill("#username", role)
+    page.fill("#password", role + PASSWORD_SUFFIX)
+    page.click("#sign-in")
+    page.wait_for_selector("#signed-in-as", timeout=30000)
+    assert page.inner_text("#signed-in-as") == f"{role} ({role})"
+
+
+def _coverage_csv(page, base) -> list[str]:
+    page.goto(base + "/coverage", wait_until="networkidle")
+    page.wait_for_selector("#cov-curve .main-svg", timeout=30000)
+    page.get_by_label("incidents").check()
+    page.wait_for_function("document.querySelector('#cov-map').innerText.includes('all incidents')", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    with page.expect_download() as dl:
+        page.click("#cov-csv-btn")
+    return Path(dl.value.path()).read_text().splitlines()
+
+
+def test_viewer_sees_aggregates_only_and_no_planning_page(signed_page, signed_in_app):
+    page = signed_page
+    _sign_in(page, signed_in_app, "viewer", path="/coverage")
+    nav = page.inner_text(".nav")
+    assert "Coverage explorer" in nav and "Scenarios" not in nav and "DAPs" not in nav
+    rows = _coverage_csv(page, signed_in_app)
+    header = rows[0].split(",")
+    assert "zone" not in header and "cell_id" in header and "incidents" in header
+    counts = [r.split(",")[header.index("incidents")] for r in rows[1:]]
+    assert all(c == "" or float(c) >= 5 for c in counts) and "" in counts     # small cells are suppressed
+    assert "500 m cells" in page.inner_text("#cov-map")
+    page.goto(signed_in_app + "/scenarios", wait_until="networkidle")
+    page.wait_for_selector("text=Not available to your role", timeout=30000)
+    _shot(page, "signed-in-viewer")
+
+
+def test_analyst_exports_incident_rows_and_admin_reads_the_audit_log(signed_page, signed_in_app, demo_warehouse):
+    from bluelight.etl.warehouse import connect
+
+    page = signed_page
+    _sign_in(page, signed_in_app, "analyst", path="/coverage")
+    rows = _coverage_csv(page, signed_in_app)
+    header = rows[0].split(",")
+    ids = {r.split(",")[header.index("zone")] for r in rows[1:]}
+    con = connect(demo_warehouse, read_only=True)
+    known = {r[0] for r in con.execute("SELECT incident_id FROM incidents WHERE service = 'fire'").fetchall()}
+    con.close()
+    assert ids and ids <= known                                   # the analyst's export is incident by incident
+    page.goto(signed_in_app + "/logout", wait_until="networkidle")
+    page.click("#sign-out")
+    page.wait_for_selector("#sign-in", timeout=30000)
+    _sign_in(page, signed_in_app, "admin", path="/data")
+    page.wait_for_selector("#data-audit .ag-row", timeout=30000)
+    log = page.inner_text("#data-audit")
+    assert "analyst" in log and "export" in log and "official-sensitive" in log and "sign_out" in log
+    _shot(page, "signed-in-admin-audit")
+
+
+def test_planner_opens_the_planning_pages(signed_page, signed_in_app):
+    page = signed_page
+    _sign_in(page, signed_in_app, "planner", path="/scenarios")
+    page.wait_for_selector("#scn-kpi-table", timeout=30000)
+    assert "DAPs" in page.inner_text(".nav")
