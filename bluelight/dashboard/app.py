@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dash
 from dash import Input, Output, html, set_props
+from dash.exceptions import DependencyException
 
 from bluelight.analysis.speeds import load_profile
 from bluelight.access import allows, load_rules
@@ -82,6 +83,8 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     app.layout = lambda: shell(wh, [p for p in pages if allows(current_role(), page_role(p.path))],
                                user=current_user())
     register_routes(app.server, wh, session)
+    # a component-suite path Dash did not register (a traversal attempt, a stale bundle): not found, not a 500
+    app.server.register_error_handler(DependencyException, lambda _exc: ("Not found", 404))
     titles = json.dumps({p.path: p.title for p in pages})
     app.clientside_callback(f"function(path) {{ document.title = ({titles})[path] || 'Blue Light Atlas'; return ''; }}",
                             Output("page-title-sink", "children"), Input("url", "pathname"))
