@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import availability, dashboard, location, travel
+from bench import availability, dashboard, location, serving, travel
 from bluelight.settings import configured_data_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -30,7 +30,9 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
         records.append(travel.per_site(net, G, sites, 600.0, "London", peer_sites=10))
         records.append(travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0]))
         del G
-        records += dashboard.interactions(dashboard.demo_warehouse(source.path), n=10 if quick else 40)
+        demo = dashboard.demo_warehouse(source.path)
+        records += dashboard.interactions(demo, n=10 if quick else 40)
+        records += serving.records(demo, quick=quick)
     else:
         logging.warning("no real data directory: London benchmarks skipped")
     big = travel.synthetic_network(synthetic_nodes)

@@ -2,12 +2,15 @@
 
 Per-site times are directed (from the site outward) and kept sparse: only
 nodes within the cutoff are stored. A :class:`TravelTimeCache` keyed by
-network (which includes the speed profile) and node keeps every row computed,
-so a scenario never recomputes what it already has.
+network (which includes the speed profile) and node keeps the rows computed
+(least recently used out beyond its byte budget), so a scenario does not
+recompute what it already has.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,24 +141,51 @@ def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
 
 
 class TravelTimeCache:
-    """Per-node drive-time rows computed once per network and cutoff, reused by every scenario."""
+    """Per-node drive-time rows computed once per network and cutoff, reused by every scenario.
 
-    def __init__(self, network: RoadNetwork, *, cutoff_s: float):
+    Rows are kept least recently used first out within ``max_bytes`` (None:
+    unbounded): the sites' own rows stay warm, while the rows of sites a user
+    adds or moves in a scenario cannot grow memory without bound.
+    """
+
+    def __init__(self, network: RoadNetwork, *, cutoff_s: float, max_bytes: int | None = None):
         self.network = network
         self.cutoff_s = float(cutoff_s)
-        self._rows: dict[int, sparse.csr_matrix] = {}
+        self.max_bytes = max_bytes
+        self._rows: OrderedDict[int, sparse.csr_matrix] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
         self.computed = 0
 
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    @staticmethod
+    def _size(row) -> int:
+        return int(row.data.nbytes + row.indices.nbytes + row.indptr.nbytes)
+
     def times(self, source_nodes) -> SiteTimes:
-        """Site times for ``source_nodes``, computing only rows not seen before."""
+        """Site times for ``source_nodes``, computing only rows not kept."""
         nodes = _validate_nodes(self.network, source_nodes)
-        missing = sorted({int(n) for n in nodes} - self._rows.keys())
+        with self._lock:
+            rows = {int(n): self._rows[int(n)] for n in set(nodes.tolist()) if int(n) in self._rows}
+            for n in rows:
+                self._rows.move_to_end(n)
+        missing = sorted({int(n) for n in nodes} - rows.keys())
         if missing:
             fresh = site_travel_times(self.network, missing, cutoff_s=self.cutoff_s)
-            for i, node in enumerate(missing):
-                self._rows[node] = fresh.stored[i]
-            self.computed += len(missing)
-        stored = sparse.vstack([self._rows[int(n)] for n in nodes], format="csr") if len(nodes) else \
+            with self._lock:
+                for i, node in enumerate(missing):
+                    rows[node] = fresh.stored[i]
+                    if node not in self._rows:
+                        self._rows[node] = rows[node]
+                        self._bytes += self._size(rows[node])
+                self.computed += len(missing)
+                while self.max_bytes is not None and self._bytes > self.max_bytes and len(self._rows) > 1:
+                    _, old = self._rows.popitem(last=False)
+                    self._bytes -= self._size(old)
+        stored = sparse.vstack([rows[int(n)] for n in nodes], format="csr") if len(nodes) else \
             sparse.csr_matrix((0, self.network.n_nodes))
         return SiteTimes(nodes, stored, self.cutoff_s, self.network.key)
 

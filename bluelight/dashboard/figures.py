@@ -20,8 +20,7 @@ def _has_features(source) -> bool:
     return isinstance(source, str) or bool(source and source.get("features"))
 
 
-def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> go.Figure:
-    """An offline map: white background, the project's own roads and boundaries as layers (GeoJSON or URL)."""
+def _base_layout(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> dict:
     layers = []
     if _has_features(boundaries):
         layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
@@ -35,11 +34,14 @@ def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=
         centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.6, 1e-3)
         zoom = max(3.0, min(14.0, 8.6 - math.log2(span / 0.4)))
-    fig = go.Figure()
-    fig.update_layout(map={"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
-                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height,
-                      legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"})
-    return fig
+    return {"map": {"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": height,
+            "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"}}
+
+
+def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> go.Figure:
+    """An offline map: white background, the project's own roads and boundaries as layers (GeoJSON or URL)."""
+    return go.Figure(layout=_base_layout(roads=roads, boundaries=boundaries, bounds=bounds, height=height))
 
 
 def empty_map(*, roads, boundaries, bounds=None) -> go.Figure:
@@ -180,64 +182,81 @@ def isochrone_layers(polys, bands_s) -> list[dict]:
 def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
                  sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
                  iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "") -> go.Figure:
-    """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top."""
-    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top.
+
+    Built in one pass, as :func:`cumulative_curve` (the page's most frequent figure).
+    """
+    layout = _base_layout(roads=roads, boundaries=boundaries, bounds=bounds)
     on = ~np.isnan(response_s)
     minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
     colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
     scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
+    data = []
     if zones_geojson is not None and _has_features(zones_geojson):
-        fig.add_trace(go.Choroplethmap(
+        data.append(go.Choroplethmap(
             geojson=zones_geojson, locations=points.loc[on, "zone"], z=minutes[on], zmin=0, zmax=15,
             colorscale=scale, marker={"opacity": 0.55, "line": {"width": 0}}, colorbar=colorbar,
             name="response (min)", customdata=np.column_stack([points.loc[on, "area"], points.loc[on, "weight"]]),
             hovertemplate="%{location} (%{customdata[0]})<br>response %{z:.1f} min<br>population %{customdata[1]:,.0f}"
                           "<extra></extra>"))
     else:
-        fig.add_trace(go.Scattermap(
+        data.append(go.Scattermap(
             lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers", name="incidents",
             marker={"size": 6, "color": minutes[on], "cmin": 0, "cmax": 15, "colorscale": scale, "colorbar": colorbar},
             text=points.loc[on, "zone"], hovertemplate="%{text}<br>response %{marker.color:.1f} min<extra></extra>"))
     if highlight is not None and highlight.any():
-        fig.add_trace(go.Scattermap(lon=points.loc[highlight, "lon"], lat=points.loc[highlight, "lat"], mode="markers",
-                                    marker={"size": 7, "color": "#6a3d9a"}, name="reached first by the chosen site"))
-    fig.add_trace(go.Scattermap(
+        data.append(go.Scattermap(lon=points.loc[highlight, "lon"], lat=points.loc[highlight, "lat"], mode="markers",
+                                  marker={"size": 7, "color": "#6a3d9a"}, name="reached first by the chosen site"))
+    data.append(go.Scattermap(
         lon=sites["lon"], lat=sites["lat"], mode="markers", name="sites",
         marker={"size": 10, "color": "#10243e"}, text=sites["name"], customdata=sites["site_id"],
         hovertemplate="<b>%{text}</b><br>%{customdata}<extra>site</extra>"))
     if iso_layers:
-        add_layers_first(fig, iso_layers)
+        layout["map"]["layers"] = list(iso_layers) + layout["map"]["layers"]
     if title:
-        fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
-    return fig
+        layout |= {"title": {"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}},
+                   "margin": {**layout["margin"], "t": 30}}
+    return go.Figure(data=data, layout=layout)
 
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
                      label: str, variability=None) -> go.Figure:
-    """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread)."""
+    """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread).
+
+    Built in one pass (traces, lines and notes given to the figure at once):
+    plotly validates each later update separately, which costs more than the curve.
+    """
     on = ~np.isnan(response_s)
     t = response_s[on]
     w = np.asarray(weight, float)[on]
     grid = np.linspace(0, 20 * 60, 241)
-    fig = go.Figure()
+    data = []
     if w.sum() > 0:
         order = np.argsort(t)
         cum = np.cumsum(w[order]) / w.sum()
-        fig.add_trace(go.Scatter(x=t[order] / 60, y=cum, mode="lines", name="modelled (single time)",
-                                 line={"color": "#9aa5b1", "dash": "dot"}))
+        keep = np.unique(np.linspace(0, len(t) - 1, min(len(t), 600)).astype(int))     # enough to draw the step
+        data.append(go.Scatter(x=t[order][keep] / 60, y=cum[keep], mode="lines", name="modelled (single time)",
+                               line={"color": "#9aa5b1", "dash": "dot"}))
         if variability is not None:
-            prob = [float((w * variability.prob_within(t, g)).sum() / w.sum()) if g > 0 else 0.0 for g in grid]
-            fig.add_trace(go.Scatter(x=grid / 60, y=prob, mode="lines", name="modelled with variability",
-                                     line={"color": "#10243e", "width": 3}))
-    fig.add_vline(x=threshold_s / 60, line={"color": "#d62728", "dash": "dash"},
-                  annotation_text=f"standard {threshold_s / 60:g} min", annotation_position="bottom right")
+            prob = np.zeros(len(grid))
+            for i, g in enumerate(grid[1:], start=1):
+                prob[i] = float((w * variability.prob_within(t, g)).sum() / w.sum())
+            data.append(go.Scatter(x=grid / 60, y=prob, mode="lines", name="modelled with variability",
+                                   line={"color": "#10243e", "width": 3}))
+    shapes = [{"type": "line", "x0": threshold_s / 60, "x1": threshold_s / 60, "y0": 0, "y1": 1, "yref": "paper",
+               "line": {"color": "#d62728", "dash": "dash"}}]
+    notes = [{"x": threshold_s / 60, "y": 0, "yref": "paper", "text": f"standard {threshold_s / 60:g} min",
+              "showarrow": False, "xanchor": "left", "yanchor": "bottom"}]
     if goal:
-        fig.add_hline(y=goal, line={"color": "#d62728", "dash": "dot"}, annotation_text=f"goal {goal:.0%}")
-    fig.update_layout(title={"text": label, "font": {"size": 13}}, xaxis_title="response time (minutes)",
-                      yaxis_title="share of demand on the network", yaxis={"tickformat": ".0%", "range": [0, 1.02]},
-                      xaxis={"range": [0, 20]}, height=340, margin={"l": 50, "r": 10, "t": 40, "b": 40},
-                      legend={"x": 0.55, "y": 0.1})
-    return fig
+        shapes.append({"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": goal, "y1": goal,
+                       "line": {"color": "#d62728", "dash": "dot"}})
+        notes.append({"x": 1, "xref": "paper", "y": goal, "text": f"goal {goal:.0%}", "showarrow": False,
+                      "xanchor": "right", "yanchor": "bottom"})
+    return go.Figure(data=data, layout={
+        "title": {"text": label, "font": {"size": 13}}, "shapes": shapes, "annotations": notes,
+        "xaxis": {"title": {"text": "response time (minutes)"}, "range": [0, 20]},
+        "yaxis": {"title": {"text": "share of demand on the network"}, "tickformat": ".0%", "range": [0, 1.02]},
+        "height": 340, "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"x": 0.55, "y": 0.1}})
 
 
 def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,

@@ -1,4 +1,4 @@
-"""Serve the dashboard: a production server (waitress, several threads) unless ``--debug``; loopback by default.
+"""Serve the dashboard: a production server (gunicorn, a process per core) unless ``--debug``; loopback by default.
 
 Without accounts the dashboard serves the person at this machine only (no
 sign-in). Binding to anything but loopback would put incident-level data in
@@ -12,14 +12,33 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import sys
 
 from bluelight.settings import warehouse_path
 
 log = logging.getLogger(__name__)
 
-#: request threads of the production server (two cores: the heavy work is numpy and DuckDB, which release the GIL)
-THREADS = 8
+#: processes of the production server: one per core, each with its own warehouse connection and caches
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+#: request threads per process (the heavy work is numpy and DuckDB, which release the GIL; the rest waits on it)
+THREADS = 16
+
+
+class _Gunicorn:
+    """gunicorn run from Python: each worker process builds its own app (no state shared across a fork)."""
+
+    def __new__(cls, factory, options: dict):
+        from gunicorn.app.base import BaseApplication
+
+        class App(BaseApplication):
+            def load_config(self):
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self):
+                return factory()
+        return App()
 
 
 def is_loopback(host: str) -> bool:
@@ -43,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Draw OpenStreetMap web tiles under the maps (needs the internet; off by default).")
     parser.add_argument("--store", default=None, help="Accounts and audit file (default: $BLUELIGHT_SECURITY_STORE "
                                                       "or data/security/accounts.sqlite).")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help=f"Server processes (default {WORKERS}: one per core); each has {THREADS} threads.")
     parser.add_argument("--debug", action="store_true", help="Dash's development server with its debugger.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -60,16 +81,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from bluelight.dashboard.app import create_app
 
-    app = create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles,
-                     security_store=store.path, secure_cookies=not local)
     if args.debug and not local:
         sys.stderr.write("error: the development server (--debug) runs only on loopback\n")
         return 2
     if args.debug:
+        app = create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles,
+                         security_store=store.path)
         app.run(host=args.host, port=args.port, debug=True)
         return 0
-    from waitress import serve
-
-    log.info("serving on http://%s:%d (waitress, %d threads)", args.host, args.port, THREADS)
-    serve(app.server, host=args.host, port=args.port, threads=THREADS, ident="bluelight")
+    log.info("serving on http://%s:%d (gunicorn, %d workers x %d threads)", args.host, args.port, args.workers,
+             THREADS)
+    _Gunicorn(lambda: create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles,
+                                 security_store=store.path, secure_cookies=not local).server,
+              {"bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": THREADS,
+               "worker_class": "gthread", "timeout": 300, "graceful_timeout": 20, "accesslog": None,
+               "errorlog": "-", "loglevel": "warning", "proc_name": "bluelight"}).run()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

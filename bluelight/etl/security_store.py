@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import threading
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,6 +63,7 @@ class SecurityStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._local = threading.local()       # one reading connection per thread (every request reads the store)
 
     def _open(self, *, create: bool) -> sqlite3.Connection | None:
         if not self.path.exists():
@@ -79,6 +81,20 @@ class SecurityStore:
             raise WarehouseError(f"cannot open the security store {self.path}: {exc}") from exc
         return con
 
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's reading connection, opened once the file exists (and again if it is replaced)."""
+        try:
+            ino = self.path.stat().st_ino
+        except OSError:
+            return None
+        con, seen = getattr(self._local, "con", None), getattr(self._local, "ino", None)
+        if con is None or seen != ino:
+            if con is not None:
+                con.close()
+            con = self._open(create=False)
+            self._local.con, self._local.ino = con, ino
+        return con
+
     def _write(self, sql: str, params: tuple) -> int:
         con = self._open(create=True)
         with closing(con):
@@ -91,14 +107,13 @@ class SecurityStore:
             return cur.rowcount
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        con = self._open(create=False)
+        con = self._reader()
         if con is None:
             return []
-        with closing(con):
-            try:
-                return con.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise WarehouseError(f"cannot read the security store {self.path}: {exc}") from exc
+        try:
+            return con.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"cannot read the security store {self.path}: {exc}") from exc
 
     # -- accounts ---------------------------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ then costs milliseconds. Caches are bounded (least recently used first out).
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model,
                                          compare_targets, evaluate, summarise, summarise_by)
@@ -32,8 +35,11 @@ T = TypeVar("T")
 
 #: longest drive searched from a site (seconds)
 DEFAULT_CUTOFF_S = 1800.0
-#: cached analysis objects kept per session (models, demand, isochrones)
+#: cached analysis objects kept per session (models, demand, isochrones, plans), in entries and in bytes
 DEFAULT_CACHE_ENTRIES = 96
+DEFAULT_CACHE_BYTES = 768 * 2 ** 20
+#: per-node drive-time rows kept per session (sites, and added or moved sites of scenarios), in bytes
+DEFAULT_TRAVEL_CACHE_BYTES = 256 * 2 ** 20
 
 DEMAND_KINDS = ("population", "incidents")
 
@@ -78,25 +84,79 @@ class Evaluation:
     profile_key: str
 
 
-class _LRU:
-    """A small thread-safe least-recently-used memo (entries bounded)."""
+def approx_bytes(value, _depth: int = 0) -> int:
+    """Roughly how much memory ``value`` holds: arrays and frames by their buffers, containers by their items."""
+    if _depth > 6:
+        return sys.getsizeof(value)
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + 112
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return int(value.memory_usage(index=True, deep=False).sum() if isinstance(value, pd.DataFrame)
+                   else value.memory_usage(index=True, deep=False)) + 64 * (len(value.columns)
+                                                                          if isinstance(value, pd.DataFrame) else 1)
+    if sparse.issparse(value):
+        return int(sum(getattr(value, a).nbytes for a in ("data", "indices", "indptr") if hasattr(value, a)))
+    if isinstance(value, (str, bytes)):
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(approx_bytes(k, _depth + 1) + approx_bytes(v, _depth + 1)
+                                          for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sys.getsizeof(value) + sum(approx_bytes(v, _depth + 1) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return 64 + sum(approx_bytes(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return 64 + sum(approx_bytes(v, _depth + 1) for v in vars(value).values())
+    return sys.getsizeof(value)
 
-    def __init__(self, max_entries: int):
+
+class _LRU:
+    """A thread-safe least-recently-used memo, bounded in entries and in bytes, computing each key once.
+
+    A key asked for while another request is computing it waits for that
+    result instead of computing it again (many users, one computation). An
+    entry larger than the whole byte budget is returned but not kept.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int = DEFAULT_CACHE_BYTES):
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._data: OrderedDict = OrderedDict()
+        self._sizes: dict = {}
+        self._bytes = 0
+        self._pending: dict = {}
         self._lock = threading.RLock()
 
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
     def get(self, key, build: Callable[[], T]) -> T:
+        while True:
+            with self._lock:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    return self._data[key]
+                waiting = self._pending.get(key)
+                if waiting is None:
+                    self._pending[key] = threading.Event()
+                    break
+            waiting.wait()                 # another request is computing it: take its result (or retry on failure)
+        try:
+            value = build()
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
+        size = approx_bytes(value)
         with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = build()
-        with self._lock:
+            if size > self.max_bytes:
+                return value
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self._sizes[key] = size
+            self._bytes += size
+            while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
+                old, _ = self._data.popitem(last=False)
+                self._bytes -= self._sizes.pop(old)
             return value
 
     def __len__(self) -> int:
@@ -121,7 +181,8 @@ class Session:
 
     def __init__(self, read: Callable[[Callable], object], profile: SpeedProfile, *,
                  cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                 cache_entries: int = DEFAULT_CACHE_ENTRIES, generation: Callable[[], int] | None = None):
+                 cache_entries: int = DEFAULT_CACHE_ENTRIES, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 generation: Callable[[], int] | None = None):
         self.read = read
         self._generation = generation
         self._seen_generation = generation() if generation else 0
@@ -135,7 +196,7 @@ class Session:
         self._lock = threading.RLock()
         self._net = None
         self._times: TravelTimeCache | None = None
-        self._memo = _LRU(cache_entries)
+        self._memo = _LRU(cache_entries, cache_bytes)
 
     @classmethod
     def over(cls, con, profile: SpeedProfile, **options) -> "Session":
@@ -159,9 +220,9 @@ class Session:
 
         def build():
             other = Session(self.read, self.profile, cutoff_s=cutoff_s, max_snap_m=self.max_snap_m,
-                            cache_entries=self._memo.max_entries)
+                            cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes)
             other._net = self._network()
-            other._times = TravelTimeCache(other._net[0], cutoff_s=cutoff_s)
+            other._times = TravelTimeCache(other._net[0], cutoff_s=cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
             return other
         return self._get(("session", float(cutoff_s)), build)
 
@@ -175,14 +236,15 @@ class Session:
             with self._lock:
                 self._seen_generation = gen
                 self._net, self._times = None, None
-                self._memo = _LRU(self._memo.max_entries)
+                self._memo = _LRU(self._memo.max_entries, self._memo.max_bytes)
 
     def _network(self):
         self._fresh()
         with self._lock:
             if self._net is None:
                 self._net = self.read(lambda cur: read_network(cur, self.profile))
-                self._times = TravelTimeCache(self._net[0], cutoff_s=self.cutoff_s)
+                self._times = TravelTimeCache(self._net[0], cutoff_s=self.cutoff_s,
+                                             max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
             return self._net
 
     @property
@@ -258,12 +320,33 @@ class Session:
         def build():
             if spec.kind == "population":
                 pts = self.read(lambda cur: read_population(cur, age_band=spec.age_band))
-            else:
-                hours = None if tuple(spec.hours) == (0, 23) else list(range(spec.hours[0], spec.hours[1] + 1))
-                pts = self.read(lambda cur: read_incident_demand(
-                    cur, service=service, categories=list(spec.categories) or None, hours=hours))
-            return self.with_links(pts, max_snap_m=spec.max_snap_m)
+                return self.with_links(pts, max_snap_m=spec.max_snap_m)
+            if self._every_incident(spec):
+                pts = self.read(lambda cur: read_incident_demand(cur, service=service))
+                return self.with_links(pts, max_snap_m=spec.max_snap_m)
+            every = self.demand(self._all_of(spec), service)
+            return every.iloc[self._incident_rows(every, spec)].reset_index(drop=True)
         return self._get(("demand", spec, service if spec.kind == "incidents" else None), build)
+
+    @staticmethod
+    def _every_incident(spec: DemandSpec) -> bool:
+        return not spec.categories and tuple(spec.hours) == (0, 23)
+
+    @staticmethod
+    def _all_of(spec: DemandSpec) -> DemandSpec:
+        """Every incident of the service (snapped, and modelled, once; other incident demand is a subset)."""
+        return DemandSpec("incidents", "all", (), (0, 23), max_snap_m=spec.max_snap_m)
+
+    @staticmethod
+    def _incident_rows(every: pd.DataFrame, spec: DemandSpec) -> np.ndarray:
+        """Rows of every incident that are of the spec's categories and hours (an incident with no hour: none)."""
+        keep = np.ones(len(every), dtype=bool)
+        if spec.categories:
+            keep &= every["category"].isin(list(spec.categories)).to_numpy()
+        if tuple(spec.hours) != (0, 23):
+            hour = every["hour_of_day"].to_numpy(float)
+            keep &= (hour >= spec.hours[0]) & (hour <= spec.hours[1])
+        return np.flatnonzero(keep)
 
     def population_zones_on_network(self) -> list[str]:
         """Zones whose population centre is on the road network (the ones a map can colour)."""
@@ -281,6 +364,9 @@ class Session:
     def model(self, service: str, spec: DemandSpec, *, as_of: str | None = None) -> CoverageModel:
         """Each demand point's fastest baseline sites, for fast re-evaluation of changes."""
         def build():
+            if spec.kind == "incidents" and not self._every_incident(spec):
+                every = self.demand(self._all_of(spec), service)
+                return self.model(service, self._all_of(spec), as_of=as_of).take(self._incident_rows(every, spec))
             on = self._on_network(self.sites(service, as_of=as_of))
             demand = self.demand(spec, service)
             return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),

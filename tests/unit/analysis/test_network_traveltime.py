@@ -59,6 +59,22 @@ def test_cache_reuses_rows():
     assert np.allclose(a.dense()[0], b.dense()[1])
 
 
+def test_cache_keeps_the_recent_rows_within_its_byte_budget():
+    net = grid_network(4)
+    one = TravelTimeCache(net, cutoff_s=1000).times([0]).stored
+    row_bytes = one.data.nbytes + one.indices.nbytes + one.indptr.nbytes
+    cache = TravelTimeCache(net, cutoff_s=1000, max_bytes=2 * row_bytes)
+    cache.times([0, 1])
+    cache.times([0])                          # 0 is now the most recent
+    third = cache.times([2])
+    assert cache.bytes <= 2 * row_bytes and cache.computed == 3
+    cache.times([0])                          # kept: not recomputed
+    assert cache.computed == 3
+    cache.times([1])                          # evicted when 2 came in: computed again, with the same answer
+    assert cache.computed == 4
+    assert np.allclose(third.dense()[0], site_travel_times(net, [2], cutoff_s=1000).dense()[0])
+
+
 def test_snapping_flags_far_points():
     net = line_network()
     s = snap_points(net, [5, 205, 5000], [3, -40, 0], max_snap_m=100)
