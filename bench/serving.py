@@ -1,6 +1,6 @@
 """The served dashboard under load: signed-in clients calling callbacks at once, as browsers would.
 
-The production server (``bluelight.dashboard.serve``: waitress) runs in its own
+The production server (``bluelight.dashboard.serve``: gunicorn) runs in its own
 process over a warehouse with sign-in configured; client threads each sign
 in, then call the coverage explorer's main callback with distinct inputs
 (standard and hours, so every request is a different question) and a cheap
