@@ -8,7 +8,7 @@ enforces the rules per request, and analysis does the aggregation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bluelight.config import config_file, read_yaml
@@ -53,6 +53,58 @@ def tier_for(role: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class SsoSettings:
+    """Single sign-on through OpenID Connect (``security.yaml``, section ``sso``)."""
+
+    enabled: bool = False
+    label: str = "single sign-on"
+    issuer: str = ""
+    client_id: str = ""
+    client_secret_env: str = "BLUELIGHT_SSO_CLIENT_SECRET"
+    scopes: str = "openid email profile"
+    username_claim: str = "email"
+    role_claim: str = "roles"
+    role_map: dict = field(default_factory=dict)     # a value of the role claim -> a role
+
+
+def role_from_claims(claims: dict, settings: SsoSettings) -> str | None:
+    """The highest role any value of the token's role claim maps to (None: no value maps).
+
+    Examples
+    --------
+    >>> s = SsoSettings(role_map={"bl-viewers": "viewer", "bl-analysts": "analyst"})
+    >>> role_from_claims({"roles": ["bl-viewers", "bl-analysts", "other"]}, s)
+    'analyst'
+    >>> role_from_claims({"roles": "bl-viewers"}, s), role_from_claims({"roles": ["x"]}, s)
+    ('viewer', None)
+    """
+    values = claims.get(settings.role_claim) or []
+    values = [values] if isinstance(values, str) else list(values)
+    roles = [settings.role_map[v] for v in values if isinstance(v, str) and v in settings.role_map]
+    return max(roles, key=ROLES.index) if roles else None
+
+
+def _sso(doc, path) -> SsoSettings:
+    if not doc:
+        return SsoSettings()
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: sso must be a mapping")
+    unknown = set(doc) - set(SsoSettings.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"{path}: sso has unknown keys {sorted(unknown)}")
+    sso = SsoSettings(**{k: (dict(v) if k == "role_map" else v) for k, v in doc.items()})
+    if sso.enabled:
+        missing = [k for k in ("issuer", "client_id") if not str(getattr(sso, k) or "").strip()]
+        if missing or not sso.role_map:
+            raise ConfigError(f"{path}: sso is enabled but needs {', '.join(missing + ([] if sso.role_map else ['role_map']))}")
+        if not str(sso.issuer).startswith("https://") and not str(sso.issuer).startswith("http://127.0.0.1"):
+            raise ConfigError(f"{path}: sso.issuer must be an https:// URL, got {sso.issuer!r}")
+        for value, role in sso.role_map.items():
+            check_role(role, what=f"{path}: sso.role_map[{value!r}]")
+    return sso
+
+
+@dataclass(frozen=True)
 class DisclosureRules:
     """How aggregate outputs protect what they summarise (``security.yaml``)."""
 
@@ -66,6 +118,7 @@ class DisclosureRules:
     min_password_length: int
     sources: dict
     path: str
+    sso: SsoSettings = field(default_factory=SsoSettings)
 
 
 def load_rules(path: str | Path | None = None) -> DisclosureRules:
@@ -76,7 +129,8 @@ def load_rules(path: str | Path | None = None) -> DisclosureRules:
         rules = DisclosureRules(int(doc["min_count"]), float(doc["cell_m"]), float(doc["site_rounding_m"]),
                                 tuple(doc.get("restricted_site_kinds") or ()), tuple(doc.get("restricted_sites") or ()),
                                 {str(k): str(v) for k, v in doc["page_roles"].items()}, float(doc["session_hours"]),
-                                int(doc["min_password_length"]), doc.get("sources", {}), str(path))
+                                int(doc["min_password_length"]), doc.get("sources", {}), str(path),
+                                _sso(doc.get("sso"), path))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: security settings need {exc} (min_count, cell_m, site_rounding_m, "
                           f"page_roles, session_hours, min_password_length)") from exc

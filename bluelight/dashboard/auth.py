@@ -26,6 +26,7 @@ from flask import Response, g, has_request_context, jsonify, redirect, request, 
 
 from bluelight.access import DisclosureRules, allows, cleared_for, load_rules, tier_for
 from bluelight.analysis.disclosure import mask_sites
+from bluelight.dashboard.sso import SSO_PATHS, install_sso
 from bluelight.services.accounts import SecurityStore, User, authenticate, current_account
 
 log = logging.getLogger(__name__)
@@ -130,14 +131,16 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def login_page(*, message: str = "", next_path: str = "/") -> str:
+def login_page(*, message: str = "", next_path: str = "/", sso_label: str | None = None) -> str:
     token = session.get("csrf", "")
     note = f'<p class="err" role="alert">{escape(message)}</p>' if message else ""
+    sso = (f'<p><a id="sign-in-sso" href="/login/sso">Sign in with {escape(sso_label)}</a></p><p>or with a local '
+           'account:</p>') if sso_label else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in – Blue Light Atlas</title>
-<style>body{{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0}}main{{max-width:360px;margin:12vh auto;
+<style>a{{color:#10243e}}body{{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0}}main{{max-width:360px;margin:12vh auto;
 background:#fff;padding:28px;border-radius:8px;box-shadow:0 1px 4px #0002}}label{{display:block;margin-top:12px}}
 input{{width:100%;padding:8px;box-sizing:border-box}}button{{margin-top:18px;padding:8px 18px}}.err{{color:#a00}}
-</style></head><body><main><h1>Blue Light Atlas</h1><p>Sign in to continue.</p>{note}
+</style></head><body><main><h1>Blue Light Atlas</h1><p>Sign in to continue.</p>{note}{sso}
 <form method="post" action="/login"><input type="hidden" name="csrf_token" value="{escape(token)}">
 <input type="hidden" name="next" value="{escape(next_path)}">
 <label for="username">User name</label><input id="username" name="username" autocomplete="username" required>
@@ -172,6 +175,9 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str]) ->
                          SESSION_COOKIE_SECURE=settings.secure_cookies, SESSION_COOKIE_NAME="bluelight_session",
                          PERMANENT_SESSION_LIFETIME=timedelta(hours=rules.session_hours))
     csp = content_security_policy(web_tiles=settings.web_tiles)
+    sso_on = rules.sso.enabled
+    if sso_on:
+        install_sso(server, rules.sso, store, refuse=_refuse)
 
     @server.before_request
     def gate():
@@ -185,10 +191,10 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str]) ->
                 else request.headers.get(CSRF_HEADER)
             if not _token_ok(sent):
                 return _refuse(403, "missing or wrong CSRF token: reload the page")
-        if not store.has_accounts():
+        if not sso_on and not store.has_accounts():
             g.user = LOCAL_USER
             return None
-        if request.path in PUBLIC_PATHS:
+        if request.path in PUBLIC_PATHS or (sso_on and request.path in SSO_PATHS):
             return None
         user = current_account(store, session["user"]) if session.get("user") else None
         if user is None:
@@ -206,12 +212,12 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str]) ->
     @server.route("/login", methods=["GET", "POST"])
     def login():
         if request.method == "GET":
-            return login_page(next_path=_safe_next(request.args.get("next")))
+            return login_page(next_path=_safe_next(request.args.get("next")), sso_label=rules.sso.label if sso_on else None)
         user = authenticate(store, request.form.get("username", ""), request.form.get("password", ""),
                             remote_addr=request.remote_addr)
         if user is None:
-            return login_page(message="Wrong user name or password.",
-                              next_path=_safe_next(request.form.get("next"))), 401
+            return login_page(message="Wrong user name or password.", next_path=_safe_next(request.form.get("next")),
+                              sso_label=rules.sso.label if sso_on else None), 401
         session.clear()                                  # a new session: no fixation
         session.permanent = True
         session["user"] = user.username

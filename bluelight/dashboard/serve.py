@@ -71,12 +71,15 @@ def main(argv: list[str] | None = None) -> int:
 
     store = security_store(args.store)
     local = is_loopback(args.host)
-    if not local and not store.has_accounts():
+    from bluelight.access import load_rules
+
+    if not local and not store.has_accounts() and not load_rules().sso.enabled:
         sys.stderr.write(
             f"error: refusing to serve on {args.host} without sign-in: anyone who can reach that address would see "
             f"every page and export, incident-level data included. Configure sign-in first: add an administrator "
             f"with 'bluelight users add NAME --role admin' (accounts are kept in {store.path}; set "
-            "BLUELIGHT_SECURITY_STORE or --store to use another file), then serve behind HTTPS (the session cookie "
+            "BLUELIGHT_SECURITY_STORE or --store to use another file), or enable single sign-on (the sso section "
+            "of security.yaml in the user config directory), then serve behind HTTPS (the session cookie "
             "is marked Secure off loopback). Or serve on 127.0.0.1, the default.\n")
         return 2
     from bluelight.dashboard.app import create_app

@@ -98,6 +98,29 @@ def authenticate(store: SecurityStore, username: str, password: str, *, remote_a
     return User(account.username, account.role)
 
 
+def sso_account(store: SecurityStore, username: str, role: str | None, *, remote_addr: str | None = None) -> User:
+    """Record a user the identity provider signed in (origin ``oidc``, no password), with the mapped role.
+
+    Refused, and audited, when no role maps from the token or when the name
+    belongs to a local account (single sign-on never takes one over).
+    """
+    name = check_username(username)
+    existing = store.account(name)
+    if role is None:
+        store.record("sign_in_refused", username=name, role=None, detail="sso: no role maps from the token",
+                     remote_addr=remote_addr)
+        raise ConfigError(f"{name} signed in with single sign-on, but none of their groups maps to a role: ask an "
+                          "administrator to add the group to sso.role_map in security.yaml")
+    if existing is not None and existing.origin != "oidc":
+        store.record("sign_in_refused", username=name, role=None, detail="sso: the name is a local account",
+                     remote_addr=remote_addr)
+        raise ConfigError(f"{name} is a local account: single sign-on cannot take it over")
+    check_role(role)
+    store.put_account(name, role, None, origin="oidc", replace=True)
+    store.record("sign_in", username=name, role=role, detail="sso", remote_addr=remote_addr)
+    return User(name, role)
+
+
 def current_account(store: SecurityStore, username: str) -> User | None:
     """The account as it is now (removed or changed since sign-in: None, or its new role)."""
     account = store.account(username)
