@@ -91,9 +91,17 @@ def record(action: str, detail: str = "", *, tier: str | None = None) -> None:
 
 
 def _output_ids(body) -> list[str]:
+    """The outputs' ids (a pattern-matching id by its ``type``, which carries the page prefix)."""
     outputs = (body or {}).get("outputs") if isinstance(body, dict) else None
     items = outputs if isinstance(outputs, list) else [outputs] if isinstance(outputs, dict) else []
-    return [o["id"] for o in items if isinstance(o, dict) and isinstance(o.get("id"), str)]
+    ids = []
+    for o in items:
+        oid = o.get("id") if isinstance(o, dict) else None
+        if isinstance(oid, dict):
+            oid = oid.get("type")
+        if isinstance(oid, str):
+            ids.append(oid)
+    return ids
 
 
 def callback_role(body, prefixes: dict[str, str]) -> str | None:

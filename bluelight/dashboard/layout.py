@@ -11,6 +11,7 @@ from typing import Callable
 
 from dash import dcc, html
 
+from bluelight.access import TIER_TEXT, tier_for
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 
 
@@ -71,7 +72,8 @@ def shell(wh: Warehouse, pages: list[Page], *, user=None) -> html.Div:
         html.Main(id="page-content", className="content"),
         html.Footer(className="footer", children=[
             html.Span(f"Roads and tagged stations {OSM_ATTRIBUTION}. "),
-            html.Span(f"{OGL_ATTRIBUTION}. Boundaries contain OS data © Crown copyright and database right."),
+            html.Span(f"{OGL_ATTRIBUTION}. Boundaries contain OS data © Crown copyright and database right. "),
+            html.Span(TIER_TEXT[tier_for(user.role if user is not None else None)], id="data-tier"),
         ]),
     ])
 

@@ -400,6 +400,7 @@ def test_viewer_sees_aggregates_only_and_no_planning_page(signed_page, signed_in
     counts = [r.split(",")[header.index("incidents")] for r in rows[1:]]
     assert all(c == "" or float(c) >= 5 for c in counts) and "" in counts     # small cells are suppressed
     assert "500 m cells" in page.inner_text("#cov-map")
+    assert "Tier OPEN" in page.inner_text("#data-tier")
     page.goto(signed_in_app + "/scenarios", wait_until="networkidle")
     page.wait_for_selector("text=Not available to your role", timeout=30000)
     _shot(page, "signed-in-viewer")
@@ -417,6 +418,7 @@ def test_analyst_exports_incident_rows_and_admin_reads_the_audit_log(signed_page
     known = {r[0] for r in con.execute("SELECT incident_id FROM incidents WHERE service = 'fire'").fetchall()}
     con.close()
     assert ids and ids <= known                                   # the analyst's export is incident by incident
+    assert "OFFICIAL-SENSITIVE" in page.inner_text("#data-tier")
     page.goto(signed_in_app + "/logout", wait_until="networkidle")
     page.click("#sign-out")
     page.wait_for_selector("#sign-in", timeout=30000)

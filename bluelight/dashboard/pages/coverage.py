@@ -14,7 +14,7 @@ from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.errors import ValidationError
-from bluelight.access import tier_for
+from bluelight.access import load_rules, tier_for
 from bluelight.dashboard.auth import current_role, note_export, visible_sites
 from bluelight.services.coverage import CoverageRequest, availability_figures, export_frame, export_geojson
 from bluelight.services.requests import SNAP_FIELD
@@ -177,6 +177,8 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     by = summarise_by(pts["area"].to_numpy(), ev.response_s, pts["weight"].to_numpy(), threshold,
                       variability=session.variability)
     by = by[by["demand_on_network"] > 0].sort_values("demand_on_network", ascending=False)
+    if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
+        by = by[by["demand_on_network"] >= load_rules().min_count]          # small counts are not shown
     return figures.with_tiles(fig, wh.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
 
 
