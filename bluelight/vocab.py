@@ -31,6 +31,46 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
+#: kept in capitals wherever they appear in a name
+ACRONYMS = frozenset({"HQ", "ARO", "BTP", "LFB", "LAS", "MPS", "NHS", "UK", "CID", "OCU", "RAF", "BT", "TFL", "DLR",
+                      "NE", "NW", "SE", "SW", "II", "III", "IV", "VI", "QEII"})
+#: lower case inside a name ("City of London", "Burton upon Trent")
+SMALL_WORDS = frozenset({"of", "and", "the", "on", "upon", "in", "at", "by", "for", "under", "de", "le", "la"})
+
+
+def proper_name(text) -> str | None:
+    """A place or site name in proper case: "CITY OF LONDON" and "City Of london" give "City of London",
+    "ST JOHN'S WOOD" gives "St John's Wood", "HQ OFFICES & ARO" gives "HQ Offices & ARO".
+
+    Words already in mixed case (McDonald) are kept, except for title-casing's
+    "John'S" and the small words and acronyms above.
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    words = re.split(r"(\s+|-|/|\(|\))", str(text).strip())
+    out, first = [], True
+    for w in words:
+        core = re.sub(r"[^A-Za-z']", "", w)
+        if not core:
+            out.append(w)
+            continue
+        bare = core.replace("'", "")
+        if bare.upper() in ACRONYMS:
+            w = w.replace(core, core.upper())
+        elif core.lower() in SMALL_WORDS and not first:
+            w = w.replace(core, core.lower())
+        elif core.isupper() or core.islower() or core.istitle():
+            fixed = core[:1].upper() + core[1:].lower()
+            if fixed.lower().startswith("o'") and len(fixed) > 2:           # O'Brien
+                fixed = "O'" + fixed[2:].capitalize()
+            w = w.replace(core, fixed)
+        else:
+            w = w.replace(core, re.sub(r"'S\b", "'s", core))
+        out.append(w)
+        first = False
+    return "".join(out)
+
+
 def station_key(name) -> str:
     """A station name reduced to what identifies it ("Soho Fire Station" and "SOHO" give "soho")."""
     text = re.sub(r"[^a-z0-9 ]+", " ", str(name or "").lower())

@@ -102,6 +102,109 @@ def solve_posts(problem: DapProblem, k: int, settings: PostSettings) -> Location
     return replace(r, chosen=usable[r.chosen])
 
 
+def plan_objective(problem: DapProblem, posts, settings: PostSettings) -> float:
+    """The model's objective for ambulances at ``posts`` (repeated for two at one post), in the model's units.
+
+    MCLP: demand a year newly covered within the standard (beyond the fixed
+    stations); MEXCLP: the expected demand a year it adds, with each vehicle
+    busy ``busy_fraction`` of the time; p-median: demand-weighted seconds of
+    response, unreached demand charged as the solver charges it. (The
+    double standard's objective needs its solver: see :func:`solve_plan`.)
+    """
+    posts = np.asarray(posts, dtype=int)
+    w, t = problem.weight, settings.threshold_s
+    cand = problem.cand_s[:, posts]
+    if settings.model == "mclp":
+        fixed_cov = (problem.fixed_s <= t).any(axis=1)
+        return float(w[(cand <= t).any(axis=1) & ~fixed_cov].sum()) if len(posts) else 0.0
+    if settings.model == "mexclp":
+        q = settings.busy_fraction
+        f = (problem.fixed_s <= t).sum(axis=1)
+        c = (cand <= t).sum(axis=1)
+        return float((w * (q ** f - q ** (f + c))).sum())
+    if settings.model == "pmedian":
+        unreached = max(3600.0, 2 * settings.threshold2_s)
+        best = problem.response_s(posts)
+        return float((w * np.where(np.isfinite(best), np.minimum(best, unreached), unreached)).sum())
+    raise AnalysisError("the double standard model's objective comes from its solver; use mclp, mexclp or pmedian")
+
+
+def solve_plan(problem: DapProblem, k: int, settings: PostSettings, *, forced=(), excluded=()) -> LocationResult:
+    """:func:`solve_posts` with some candidates forced into the plan and some kept out.
+
+    A forced post is treated as a station (its ambulance is there whatever the
+    model chooses) and the model places the other ``k - len(forced)``; the
+    objective reported is the whole plan's.
+    """
+    forced = [int(j) for j in forced]
+    avail = problem.available.copy()
+    avail[list(excluded)] = False
+    if len(set(forced)) != len(forced):
+        raise AnalysisError("a post is forced twice")
+    if any(not problem.available[j] for j in forced):
+        raise AnalysisError("a forced post is not open in this band")
+    if set(forced) & {int(j) for j in excluded}:
+        raise AnalysisError("a post cannot be both forced and excluded")
+    if len(forced) > k:
+        raise AnalysisError(f"{len(forced)} posts are forced but only k = {k} ambulances are posted")
+    avail[forced] = False
+    reduced = DapProblem(problem.cand_s, np.hstack([problem.fixed_s, problem.cand_s[:, forced]]),
+                         problem.weight, avail)
+    if k == len(forced):
+        r = LocationResult(settings.model, np.zeros(0, dtype=int), 0.0, "optimal", 0.0, 0.0, 0.0, 0,
+                           int(avail.sum()))
+    else:
+        r = solve_posts(reduced, k - len(forced), settings)
+    chosen = np.concatenate([np.asarray(forced, dtype=int), r.chosen]).astype(int)
+    objective = r.objective if settings.model == "dsm" else plan_objective(problem, chosen, settings)
+    return replace(r, chosen=chosen, objective=objective)
+
+
+def nested_plans(problem: DapProblem, n_max: int, settings: PostSettings, *, forced=(), excluded=(),
+                 names=None, variability: Variability | None = None, optimum: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """A fill order: posts added one at a time, each the best addition to those before (so the n-post plan
+    contains the (n-1)-post plan), with what nesting costs against the independent optimum of each n.
+
+    Forced posts come first, in the order given. ``optimum`` is the
+    :func:`compliance_table` of the same problem (its objectives).
+    """
+    if settings.model == "dsm":
+        raise AnalysisError("nested plans are built for mclp, mexclp and pmedian (the double standard's alpha "
+                            "constraint cannot be met one post at a time)")
+    sign = -1.0 if settings.model == "pmedian" else 1.0
+    avail = problem.available.copy()
+    avail[list(excluded)] = False
+    chosen: list[int] = []
+    prev = plan_objective(problem, [], settings)
+    rows = []
+    per_site = settings.max_per_site if settings.model == "mexclp" else 1
+    queue = [int(j) for j in forced]
+    for n in range(1, n_max + 1):
+        if queue:
+            best = queue.pop(0)
+        else:
+            open_ = [j for j in np.flatnonzero(avail) if chosen.count(int(j)) < per_site]
+            if not open_:
+                break
+            values = np.array([plan_objective(problem, chosen + [int(j)], settings) for j in open_])
+            best = int(open_[int(np.argmax(sign * values))])
+        chosen.append(best)
+        value = plan_objective(problem, chosen, settings)
+        cov = coverage_figures(problem.response_s(chosen), problem.weight, settings.threshold_s,
+                               variability=variability)
+        row = {"ambulances_free": n, "added": str(names[best]) if names is not None else str(best),
+               "posts": ", ".join(str(names[j]) if names is not None else str(j) for j in chosen),
+               "chosen": list(chosen), "objective": value, "gain": sign * (value - prev),
+               "share_within": cov["share_within"], "mean_s": cov["mean_s"]}
+        if optimum is not None and n <= len(optimum) and np.isfinite(optimum["objective"].iloc[n - 1]):
+            best_value = float(optimum["objective"].iloc[n - 1])
+            row |= {"optimum_objective": best_value, "cost_of_nesting": max(0.0, sign * (best_value - value))}
+        rows.append(row)
+        prev = value
+    return pd.DataFrame(rows)
+
+
 def expected_share_within(problem: DapProblem, posts, threshold_s: float, busy_fraction: float) -> float:
     """Share of demand expected to find a free vehicle within the threshold when each is busy with
     probability ``busy_fraction`` independently (Daskin's MEXCLP measure): 1 - q^(vehicles within)."""

@@ -608,6 +608,10 @@ def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
                    f" with every vehicle free; {100 * e['before']:.1f}% -> {100 * e['after']:.1f}% expected with "
                    f"vehicles busy {100 * e['busy_fraction']:.0f}% of the time; mean {b['mean_s']:.0f} -> "
                    f"{a['mean_s']:.0f} s")
+        if r["nested"]:
+            click.echo("  fill order (nested): " + " -> ".join(n["added"] for n in r["nested"])
+                       + f"; cost of nesting at k = {len(r['nested'])}: "
+                       f"{r['nested'][-1].get('cost_of_nesting', 0):,.1f} ({r['objective_units']})")
         sim = r["simulated"]
         last = r["compliance"][-1] if r["compliance"] else {}
         if sim["available"] and "simulated_share_within" in last:

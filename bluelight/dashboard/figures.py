@@ -396,7 +396,7 @@ def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates
     size = 4 + 14 * np.sqrt(w / w.max()) if len(w) and w.max() > 0 else np.full(len(w), 4.0)
     fig.add_trace(go.Scattermap(
         lon=points["lon"], lat=points["lat"], mode="markers", name="demand (incidents a year)",
-        marker={"size": size, "color": w, "colorscale": "YlOrRd", "opacity": 0.6, "showscale": True,
+        marker={"size": size, "color": w, "colorscale": "Blues", "opacity": 0.55, "showscale": True,
                 "colorbar": {"title": {"text": "incidents<br>a year"}, "thickness": 12, "len": 0.6, "x": 0.99}},
         text=points["zone"], hovertemplate="%{text}<br>%{marker.color:.2f} incidents a year<extra></extra>"))
     fig.add_trace(go.Scattermap(
@@ -414,8 +414,11 @@ def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates
                                     customdata=grp["service"],
                                     hovertemplate="<b>%{text}</b> (%{customdata})<extra>candidate</extra>"))
     grp = candidates[is_chosen]
+    # chosen posts: a red disc in a white ring, unlike the blue demand, the dark candidates and the stations
+    fig.add_trace(go.Scattermap(lon=grp["lon"], lat=grp["lat"], mode="markers", showlegend=False, hoverinfo="skip",
+                                marker={"size": 22, "color": "#ffffff"}))
     fig.add_trace(go.Scattermap(lon=grp["lon"], lat=grp["lat"], mode="markers", name=f"chosen posts ({len(grp)})",
-                                marker={"size": 16, "color": "#ff7f0e"}, text=grp["name"], customdata=grp["service"],
+                                marker={"size": 15, "color": "#d62728"}, text=grp["name"], customdata=grp["service"],
                                 hovertemplate="<b>%{text}</b> (%{customdata})<extra>chosen post</extra>"))
     if title:
         fig.update_layout(title={"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})

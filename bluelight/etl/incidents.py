@@ -20,7 +20,7 @@ from bluelight.etl import files, geo
 from bluelight.etl.categories import CATEGORIES, lfb_category, normalise_category
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.etl.sites import lfb_site_id
-from bluelight.vocab import SERVICES, norm_service
+from bluelight.vocab import SERVICES, norm_service, proper_name
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,8 @@ def parse_lfb_incidents(path: Path, frame: pd.DataFrame) -> Parsed:
     out["second_site_name"] = frame.get("SecondPumpArriving_DeployedFromStation",
                                         pd.Series("", index=frame.index)).str.strip().replace("", None)
     out["area_code"] = frame.get("IncGeo_BoroughCode", pd.Series("", index=frame.index)).str.strip().replace("", None)
-    out["area_name"] = frame.get("ProperCase", pd.Series("", index=frame.index)).str.strip().replace("", None)
+    out["area_name"] = frame.get("ProperCase", pd.Series("", index=frame.index)).str.strip().replace("", None).map(
+        proper_name, na_action="ignore")
     out["station_ground"] = frame.get("IncidentStationGround", pd.Series("", index=frame.index)).str.strip().replace("", None)
     out["vehicles_sent"] = _non_negative(frame, "PumpCount", rejects)
     out["vehicle_minutes"] = _non_negative(frame, "PumpMinutesRounded", rejects)
@@ -206,7 +207,8 @@ def parse_generic_incidents(path: Path, frame: pd.DataFrame, service: str | None
     out["second_arrival_s"] = np.nan
     out["second_site_name"] = None
     out["area_code"] = None
-    out["area_name"] = frame["area_name"].str.strip().replace("", None) if "area_name" in frame.columns else None
+    out["area_name"] = frame["area_name"].str.strip().replace("", None).map(proper_name, na_action="ignore") \
+        if "area_name" in frame.columns else None
     out["station_ground"] = None
     for col in ("vehicles_sent", "vehicle_minutes"):               # optional: what the incident cost in vehicle time
         out[col] = _non_negative(frame, col, rejects)

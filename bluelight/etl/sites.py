@@ -22,7 +22,7 @@ from bluelight.errors import InputFileError
 from bluelight.etl import files, geo
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.vocab import (DUTY_SYSTEMS, SERVICES, SITE_KINDS, SITE_STATUSES, norm_choice, norm_duty,
-                       norm_service, slug)
+                       norm_service, proper_name, slug)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,10 @@ def standard_frame(frame: pd.DataFrame, **cols) -> pd.DataFrame:
     out = pd.DataFrame(_blank(len(frame)), index=frame.index)
     for name, value in cols.items():
         out[name] = value
-    return out.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
+    out = out.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
+    for col in ("name", "area_name"):                 # publishers' capitals and title-casing artefacts, once
+        out[col] = out[col].map(lambda v: proper_name(v) if v else v)
+    return out
 
 
 def lfb_site_id(station_name: str) -> str:
@@ -92,7 +95,7 @@ def _lfb_property_kind(name: str) -> str:
 def _adapt_lfb_property(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     name = frame["Holding_Name"].str.strip()
     kind = name.map(_lfb_property_kind)
-    return standard_frame(frame, site_id="LFB-P-" + frame["OBJECTID"].str.strip(), org_id="LFB", name=name.str.title(),
+    return standard_frame(frame, site_id="LFB-P-" + frame["OBJECTID"].str.strip(), org_id="LFB", name=name,
                 service="fire", kind=kind, status="open", address=frame["Address"].str.strip(),
                 postcode=frame["Post_Code"].str.strip(), area_name=frame["Borough"], easting=frame["Easting"],
                 northing=frame["Northing"], location_precision_m="10", source="lfb_property", source_ref=name)
@@ -108,7 +111,7 @@ def _met_kind(name: str) -> str:
 def _adapt_met_2013(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     name = frame["name"].str.strip()
     plan = frame["status"].str.strip().str.lower().map({"keep": "keep", "cut": "close"}).fillna("")
-    return standard_frame(frame, site_id="MPS-" + name.map(slug), org_id="MPS", name=name.str.title(), service="police",
+    return standard_frame(frame, site_id="MPS-" + name.map(slug), org_id="MPS", name=name, service="police",
                 kind=name.map(_met_kind), status="open", plan_action=plan, hours_current=frame["current"],
                 hours_proposed=frame["proposed"], duty_system="police", area_name=frame["local authority"],
                 latitude=frame["latitude"], longitude=frame["longitude"], location_precision_m="25",

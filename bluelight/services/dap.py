@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import Variability, compare_targets
-from bluelight.analysis.dap import (MODELS, DapProblem, PostSettings, compliance_table, coverage_figures, expected_share_within,
-                          solve_posts)
+from bluelight.analysis.dap import (MODELS, DapProblem, PostSettings, compliance_table, coverage_figures,
+                                    expected_share_within, nested_plans, solve_plan)
 from bluelight.analysis.demand_bands import (BAND_HOURS, TimeBand, all_bands, expected_demand, load_rates, observed_demand,
                                    validate_forecast)
 from bluelight.analysis.speeds import SpeedProfile, turnout_s
@@ -102,6 +102,8 @@ class DapRequest(Request):
     busy_fraction: float | None = None
     max_per_site: int = _POST.max_per_site
     time_limit_s: float = _POST.time_limit_s
+    forced: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
     max_snap_m: float = SNAP_FIELD.default
 
     FIELDS = (
@@ -126,11 +128,21 @@ class DapRequest(Request):
         Field("max_per_site", "Posts per site", int, _POST.max_per_site, 1, 10),
         Field("time_limit_s", "Solver time limit", float, _POST.time_limit_s, 1.0, 3600.0, unit="s",
               help="Solver time limit per model."),
+        Field("forced", "Posts that must be used", list, (), flag="--force",
+              help="Candidate site ids that must hold a post (comma-separated); the model places the rest."),
+        Field("excluded", "Posts never used", list, (), flag="--exclude",
+              help="Candidate site ids never to use (comma-separated)."),
         SNAP_FIELD,
     )
 
     @classmethod
     def check(cls, values: dict) -> None:
+        both = sorted(set(values["forced"]) & set(values["excluded"]))
+        if both:
+            raise ValidationError("excluded", f"a post cannot be both forced and excluded: {', '.join(both)}")
+        if len(values["forced"]) > values["k"]:
+            raise ValidationError("forced", f"{len(values['forced'])} posts are forced but only {values['k']} "
+                                            "ambulances are posted")
         if values["model"] == "dsm" and values["threshold2_s"] < values["threshold_s"]:
             raise ValidationError("threshold2_s", f"DSM: everyone within must be at least the response standard "
                                                   f"({values['threshold_s']:g} s), got {values['threshold2_s']:g}")
@@ -224,12 +236,22 @@ def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: D
          targets: pd.DataFrame, variability: Variability | None, k_max: int | None = None) -> dict:
     """Solve, and report objective, before/after cover against targets, the curve and the compliance table."""
     settings = request.settings(rules)
-    result = solve_posts(problem, request.k, settings)
+    forced, excluded = candidate_rows(cands, request)
+    problem = replace(problem, available=problem.available & ~np.isin(np.arange(len(cands)), excluded))
+    result = solve_plan(problem, request.k, settings, forced=forced)
     w = problem.weight
     before, after = problem.response_s(), problem.response_s(result.chosen)
     posts = cands.iloc[result.chosen]
     table = compliance_table(problem, k_max or request.k, settings, names=cands["name"].to_numpy(),
                              variability=variability)
+    try:
+        nested = nested_plans(problem, k_max or request.k, settings, forced=forced, names=cands["name"].to_numpy(),
+                              variability=variability, optimum=table).to_dict("records")
+        nested_note = ("posts added one at a time, each the best addition to those before: a fill order, so the "
+                       "n-post plan contains the (n-1)-post plan; cost of nesting = the independent optimum's "
+                       f"objective minus the nested plan's ({OBJECTIVE_UNITS[settings.model]})")
+    except AnalysisError as exc:
+        nested, nested_note = [], str(exc)
     out = {"model": result.as_dict() | {"chosen": posts["site_id"].tolist()}, "settings": asdict(settings),
            "posts": posts[["site_id", "name", "service", "easting", "northing", "lon", "lat"]].to_dict("records"),
            "before": coverage_figures(before, w, settings.threshold_s, variability=variability),
@@ -238,7 +260,9 @@ def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: D
                "busy_fraction": settings.busy_fraction,
                "before": expected_share_within(problem, [], settings.threshold_s, settings.busy_fraction),
                "after": expected_share_within(problem, result.chosen, settings.threshold_s, settings.busy_fraction)},
-           "compliance": table.to_dict("records"),
+           "compliance": table.to_dict("records"), "nested": nested, "nested_note": nested_note,
+           "objective_units": OBJECTIVE_UNITS[settings.model],
+           "forced": cands["site_id"].iloc[forced].tolist(), "excluded": cands["site_id"].iloc[excluded].tolist(),
            "candidates": {"total": len(cands), "open_in_band": int(problem.available.sum())},
            "demand_points": len(w), "demand_total": float(w.sum())}
     if not targets.empty:
@@ -327,6 +351,32 @@ def _moved(home: np.ndarray, posts: list[int], n_bases: int) -> np.ndarray | Non
         counts[int(np.argmax(counts[:len(home)]))] -= 1
         counts[len(home) + j] += 1
     return counts
+
+
+#: what each model's objective counts
+OBJECTIVE_UNITS = {"mclp": "incidents a year newly covered within the standard",
+                   "mexclp": "incidents a year expected to be covered by a free ambulance, beyond the stations",
+                   "dsm": "incidents a year covered twice within the standard",
+                   "pmedian": "incident-seconds a year of response (lower is better)"}
+
+
+def candidate_rows(cands: pd.DataFrame, request: DapRequest) -> tuple[list[int], list[int]]:
+    """Rows of the forced and excluded posts among the candidates; an unknown or closed id is named."""
+    ids = cands["site_id"].tolist()
+    out = []
+    for field in ("forced", "excluded"):
+        wanted = list(getattr(request, field))
+        unknown = [i for i in wanted if i not in ids]
+        if unknown:
+            raise ValidationError(field, f"not a candidate post on the road network in this band: "
+                                         f"{', '.join(unknown)} (candidates are {', '.join(request.candidates)} "
+                                         "stations)")
+        out.append([ids.index(i) for i in wanted])
+    closed = [ids[j] for j in out[0] if not cands["open_in_band"].iloc[j]]
+    if closed:
+        raise ValidationError("forced", f"closed in the {request.band} band, so it cannot hold a post: "
+                                        f"{', '.join(closed)}")
+    return out[0], out[1]
 
 
 def read_dap_sites(con, candidates) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -184,6 +184,8 @@ def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     assert "simulated share within 480 s" in before_after
     assert "simulated, busy vehicles %" in page.inner_text("#dap-compliance")
     assert "first come, first served" in page.inner_text("#dap-compliance")
+    assert "Fill order (nested plans)" in page.inner_text("#dap-compliance")
+    assert page.locator("#dap-nested-table .ag-center-cols-container .ag-row").count() == 5
     _choose(page, "dap-model", "p-median")
     page.wait_for_function("document.querySelector('#dap-curve').innerText.includes('mean response')", timeout=30000)
     _choose(page, "dap-band", "night-weekend")

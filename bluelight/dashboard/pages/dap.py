@@ -27,7 +27,8 @@ MODEL_LABELS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering 
 BINDINGS = [Binding("k", "dap-k"), Binding("model", "dap-model"), Binding("threshold_s", "dap-threshold", scale=60),
             Binding("threshold2_s", "dap-threshold2", scale=60), Binding("alpha", "dap-alpha"),
             Binding("candidates", "dap-candidates"), Binding("band", "dap-band"),
-            Binding("busy_fraction", "dap-busy"), Binding("max_snap_m", "dap-snap")]
+            Binding("busy_fraction", "dap-busy"), Binding("max_snap_m", "dap-snap"), Binding("forced", "dap-force"),
+            Binding("excluded", "dap-exclude")]
 
 
 def parse(*values) -> tuple[DapRequest | None, list[str]]:
@@ -65,6 +66,9 @@ def layout(wh: Warehouse, session: Session):
             field_control(DapRequest, BINDINGS[5], label="Candidates", component=dcc.Checklist(
                 id="dap-candidates", value=["fire", "police"], inline=True, options=["fire", "police"],
                 inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
+            *[field_control(DapRequest, b, minWidth="220px", component=dcc.Dropdown(
+                id=b.control_id, multi=True, value=[], options=candidate_options(session),
+                placeholder="none")) for b in BINDINGS[9:11]],
         ])]),
         html.Div(id="dap-demand-note", className="panel"),
         map_row("dap-map", [html.H3("Before and after"), html.Div(id="dap-summary"), dcc.Graph(id="dap-curve")]),
@@ -149,6 +153,31 @@ def exportable(result: dict, request: DapRequest, session: Session) -> dict:
                                 "rules": asdict(result["rules"])}
 
 
+def candidate_options(session: Session) -> list[dict]:
+    """Every fire and police station that could hold a post, by name (the value is its site id)."""
+    sites = pd.concat([session.sites("fire"), session.sites("police")], ignore_index=True)
+    sites = sites[sites["node"] >= 0].sort_values("name")
+    return [{"label": f"{n} ({svc})", "value": i} for n, svc, i in zip(sites["name"], sites["service"],
+                                                                      sites["site_id"])]
+
+
+def nested_table(result: dict) -> html.Div:
+    """The fill order: posts added one at a time, with what nesting costs against each independent optimum."""
+    rows = pd.DataFrame(result["nested"])
+    if rows.empty:
+        return html.P(f"No fill order: {result['nested_note']}.", className="note")
+    shown = pd.DataFrame({"ambulances free": rows["ambulances_free"], "add this post": rows["added"],
+                          "posts filled": rows["posts"], "objective": rows["objective"].round(1),
+                          "gain": rows["gain"].round(1),
+                          "independent optimum": rows.get("optimum_objective", pd.Series(dtype=float)).round(1),
+                          "cost of nesting": rows.get("cost_of_nesting", pd.Series(dtype=float)).round(1),
+                          "share within standard %": (100 * rows["share_within"]).round(1)})
+    return html.Div([html.H3("Fill order (nested plans)"),
+                     figures.frame_table(shown, table_id="dap-nested-table", page_size=10, wide=("posts filled",)),
+                     html.P(f"Objective and gain in {result['objective_units']}. {result['nested_note']}.",
+                            className="note")])
+
+
 def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict):
     """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
     pts = result["points"]            # zones carry lon / lat from the warehouse
@@ -164,7 +193,7 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
     curve = figures.gain_curve(table, y="share_within" if covering else "mean_s",
                                y_label=f"share within {request.threshold_s / 60:g} min" if covering
                                else "mean response s", title="Marginal gain: 1..k ambulances posted")
-    table = table.drop(columns=["chosen"], errors="ignore")
+    table = table.drop(columns=["chosen"], errors="ignore")         # rows of the candidates, for the JSON
     if "simulated_share_within" in table.columns:
         table = table.assign(simulated_share_within=(100 * table["simulated_share_within"]).round(1),
                              simulated_ci95=table["simulated_ci95"].map(
@@ -182,7 +211,8 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
     return (figures.with_tiles(fig, wh.web_tiles),
             figures.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
             curve, html.Div([figures.frame_table(shown, table_id="dap-compliance-table", page_size=10),
-                             simulated_note(result["simulated"])]),
+                             html.P(f"Objective and gain in {result['objective_units']}.", className="note"),
+                             simulated_note(result["simulated"]), nested_table(result)]),
             demand_note(result), sources_panel(result))
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from bluelight.analysis.dap import DapProblem, PostSettings, compliance_table, expected_share_within, solve_posts
+from bluelight.analysis.dap import (DapProblem, PostSettings, compliance_table, expected_share_within, nested_plans,
+                                    plan_objective, solve_plan, solve_posts)
 from bluelight.errors import AnalysisError
 
 
@@ -61,3 +62,52 @@ def test_compliance_table_says_which_levels_cannot_meet_the_double_standard():
     table = compliance_table(_problem(), 2, PostSettings("dsm", threshold_s=480, threshold2_s=480, alpha=0.5))
     assert "cannot be met with 1 vehicle" in table.loc[0, "status"] and np.isnan(table.loc[0, "objective"])
     assert table.loc[1, "status"] == "optimal"
+
+
+def _three_candidates():
+    # X covers points 2, 3 (3 + 3 = 6); Y covers 1, 2 (2 + 3 = 5); Z covers 3, 4 (3 + 2 = 5); no station
+    near, far = 100.0, 1000.0
+    cand = np.array([[far, near, far], [near, near, far], [near, far, near], [far, far, near]])
+    return DapProblem(cand, np.zeros((4, 0)), np.array([2.0, 3.0, 3.0, 2.0]), np.ones(3, bool))
+
+
+def test_nested_plans_add_one_post_at_a_time_and_say_what_nesting_costs():
+    problem, s = _three_candidates(), PostSettings("mclp", threshold_s=480)
+    optimum = compliance_table(problem, 2, s, names=np.array(["X", "Y", "Z"]))
+    assert optimum["objective"].tolist() == [6.0, 10.0]                       # k = 2: Y and Z, not X
+    nested = nested_plans(problem, 2, s, names=np.array(["X", "Y", "Z"]), optimum=optimum)
+    assert nested["added"].tolist()[0] == "X" and nested["posts"].iloc[1].startswith("X, ")
+    assert nested["objective"].tolist() == [6.0, 8.0] and nested["gain"].tolist() == [6.0, 2.0]
+    assert nested["cost_of_nesting"].tolist() == [0.0, 2.0]
+    assert set(nested["chosen"].iloc[0]) <= set(nested["chosen"].iloc[1])   # nested by construction
+
+
+@pytest.mark.parametrize("model", ["mclp", "mexclp", "pmedian"])
+def test_plan_objective_is_the_solvers_and_nested_plans_are_nested(model):
+    rng = np.random.default_rng(7)
+    problem = DapProblem(rng.uniform(100, 900, (30, 6)), rng.uniform(300, 1200, (30, 2)), rng.uniform(0, 5, 30),
+                         np.ones(6, bool))
+    s = PostSettings(model, threshold_s=480, busy_fraction=0.4)
+    for k in (1, 2, 3):
+        r = solve_posts(problem, k, s)
+        assert plan_objective(problem, r.chosen, s) == pytest.approx(r.objective, rel=1e-6)
+    nested = nested_plans(problem, 4, s, optimum=compliance_table(problem, 4, s))
+    for a, b in zip(nested["chosen"], nested["chosen"][1:]):
+        assert b[:len(a)] == a
+    assert (nested["cost_of_nesting"] >= 0).all() and nested["cost_of_nesting"].iloc[0] == pytest.approx(0.0)
+
+
+def test_forced_and_excluded_candidates():
+    problem, s = _three_candidates(), PostSettings("mclp", threshold_s=480)
+    r = solve_plan(problem, 2, s, forced=[0])                                 # X forced: then Y or Z
+    assert r.chosen[0] == 0 and len(r.chosen) == 2 and r.objective == 8.0
+    r = solve_plan(problem, 2, s, excluded=[2])                               # Z kept out: X and Y
+    assert sorted(r.chosen.tolist()) == [0, 1] and r.objective == 8.0
+    with pytest.raises(AnalysisError, match="both forced and excluded"):
+        solve_plan(problem, 2, s, forced=[1], excluded=[1])
+    with pytest.raises(AnalysisError, match="forced but only k = 1"):
+        solve_plan(problem, 1, s, forced=[0, 1])
+    nested = nested_plans(problem, 2, s, forced=[1], excluded=[0])
+    assert nested["chosen"].iloc[1] == [1, 2]
+    with pytest.raises(AnalysisError, match="nested plans"):
+        nested_plans(problem, 2, PostSettings("dsm", threshold_s=480))

@@ -145,7 +145,7 @@ def test_dap_view_on_observed_demand(wh, engine):
     assert table["ambulances_free"].tolist() == [1, 2] and (table["gain"] >= -1e-9).all()
     fig, summary, curve, compliance, note, sources = dap.dap_view(wh, engine, request, result)
     names = [t.name for t in fig.data]
-    assert any(n.startswith("chosen posts (2)") for n in names)
+    assert any(n and n.startswith("chosen posts (2)") for n in names)
     assert "Observed demand" in str(note.children)
     out = dap.exportable(result, request, engine)
     assert json.loads(json.dumps(out, default=str))["request"]["k"] == 2

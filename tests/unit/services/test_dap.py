@@ -35,3 +35,21 @@ def test_compliance_rows_carry_simulated_shares(synthetic_wh, capsys):
     capsys.readouterr()
     assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "2"]) == 0
     assert "simulated with busy vehicles" in capsys.readouterr().out
+
+
+def test_fill_order_is_nested_and_forced_posts_are_used(synthetic_wh, capsys):
+    capsys.readouterr()
+    assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "3", "--model", "mexclp", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)["bands"]["all"]
+    chosen = [r["chosen"] for r in plan["nested"]]
+    assert len(chosen) == 3 and all(b[:len(a)] == a for a, b in zip(chosen, chosen[1:]))
+    assert all(r["cost_of_nesting"] >= 0 for r in plan["nested"]) and "a year" in plan["objective_units"]
+    first, other = plan["posts"][0]["site_id"], plan["posts"][1]["site_id"]
+    assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "3", "--model", "mexclp", "--force", other,
+                 "--exclude", first, "--json"]) == 0
+    forced = json.loads(capsys.readouterr().out)["bands"]["all"]
+    ids = [p["site_id"] for p in forced["posts"]]
+    assert forced["forced"] == [other] and forced["excluded"] == [first]
+    assert ids[0] == other and first not in ids and forced["nested"][0]["added"] == forced["posts"][0]["name"]
+    assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "2", "--force", "NOT-A-SITE"]) == 2
+    assert "forced: not a candidate post" in capsys.readouterr().err
