@@ -179,11 +179,18 @@ def coresponding_view(wh: Warehouse, session: Session, result):
             figures.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
 
 
+def _readable(value) -> str:
+    """A parameter as a person reads it: ``65+ 330, 45-64 92`` rather than JSON."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" if isinstance(v, dict) else f"{k} {v:g}"
+                         if isinstance(v, (int, float)) else f"{k} {v}" for k, v in value.items()) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def sources(params: CorespondingParams) -> html.Ul:
     p = asdict(params)
     shown = {k: v for k, v in p.items() if k != "sources"}
-    items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), json.dumps(v) if isinstance(v, dict) else str(v)])
-             for k, v in shown.items()]
+    items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), _readable(v)]) for k, v in shown.items()]
     items += [html.Li([html.B(f"source – {k.replace('_', ' ')}: "), v]) for k, v in params.sources.items()]
     items.append(html.Li("The survival models were fitted to particular populations (e.g. De Maio: witnessed "
                          "arrests in Ontario); their absolute survival is higher than England's all-arrest figure, "
