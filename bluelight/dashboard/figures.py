@@ -109,6 +109,15 @@ def count_cards(counts: dict) -> html.Div:
         for t, n in counts.items()])
 
 
+def model_error_text(profile) -> str:
+    """The travel model's measured error in one sentence (or that it was never measured)."""
+    cal = profile.calibration or {}
+    if not cal:
+        return "This profile is not calibrated: its error has not been measured."
+    return (f"Cross-validated mean absolute error {cal['cv_mae_s']:.0f} s on {cal['observations']['used']:,} "
+            f"LFB incidents inside the road network ({cal['file']}, sha256 {cal['sha256'][:12]}).")
+
+
 def travel_model_panel(profile) -> html.Div:
     """The active speed profile: where its figures come from and how wrong it is, measured."""
     cal = profile.calibration or {}
@@ -126,9 +135,7 @@ def travel_model_panel(profile) -> html.Div:
         speeds["rural km/h"] = [round(profile.rural_highway_kph.get(c, profile.rural_highway_kph.get("default", v)), 1)
                                 for c, v in profile.highway_kph.items()]
     turnout = pd.DataFrame({"duty system": list(profile.turnout_s), "turnout s": [round(v) for v in profile.turnout_s.values()]})
-    headline = (f"Cross-validated mean absolute error {cal['cv_mae_s']:.0f} s on {cal['observations']['used']:,} "
-                f"LFB incidents inside the road network ({cal['file']}, sha256 {cal['sha256'][:12]})."
-                if cal else "This profile is not calibrated: its error has not been measured.")
+    headline = model_error_text(profile)
     return html.Div(className="panel", id="travel-model", children=[
         html.H3(f"Travel model: speed profile {profile.key}"),
         html.P(headline),
@@ -362,30 +369,6 @@ def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict
                                     marker={"size": 13, "color": "#6a3d9a"}, text=added["site_id"],
                                     hovertemplate="%{text}<extra>new/moved</extra>"))
     return fig
-
-
-def comparison_report(table: pd.DataFrame, curves: list[go.Figure], *, service: str, threshold_s: float, profile,
-                      data_source: dict) -> str:
-    """A self-contained HTML report (plotly.js inlined, no outside requests) of a scenario comparison."""
-    import html as html_lib
-
-    rows = "".join("<tr>" + "".join(f"<td>{html_lib.escape('' if v is None else str(v))}</td>" for v in r) + "</tr>"
-                   for r in table.itertuples(index=False))
-    head = "".join(f"<th>{html_lib.escape(c)}</th>" for c in table.columns)
-    plots = "".join(c.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, c in enumerate(curves))
-    params = "".join(f"<li><b>{html_lib.escape(k)}</b>: {html_lib.escape(str(v))}</li>" for k, v in profile.sources.items())
-    synthetic = "<p><b>SYNTHETIC DATA: not a real place.</b></p>" if data_source.get("synthetic") else ""
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Scenario comparison – {service}</title>
-<style>body{{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccd;padding:4px 8px;font-size:13px}}th{{background:#f2f4f7}}</style></head><body>
-<h1>Scenario comparison: {html_lib.escape(service)} cover</h1>{synthetic}
-<p>Standard: {threshold_s / 60:g} minutes. Response = turnout + drive time on the road network, speed profile
-{html_lib.escape(profile.key)}. Shares "modelled" include the calibrated spread of real attendance times.</p>
-<table><tr>{head}</tr>{rows}</table>{plots}
-<h2>Assumptions and sources</h2><ul>{params}</ul>
-<p>Data source: {html_lib.escape(str(data_source.get('kind')))} ({html_lib.escape(str(data_source.get('path')))}).
-Roads © OpenStreetMap contributors (ODbL). Contains public sector information licensed under the Open Government
-Licence v3.0; contains OS data © Crown copyright and database right.</p></body></html>"""
 
 
 def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates: pd.DataFrame,

@@ -117,6 +117,12 @@ class Warehouse:
             "substr(sha256, 1, 12) AS sha256, file_path, strftime(finished_at, '%Y-%m-%d %H:%M') AS loaded_at, "
             "round(seconds, 2) AS seconds, message FROM load_runs ORDER BY run_id")
 
+    def provenance(self) -> pd.DataFrame:
+        """Each successful load: what, which file, its full SHA-256, rows, when (for reports)."""
+        return self._query(
+            "SELECT dataset, file_path, sha256, rows_loaded, strftime(finished_at, '%Y-%m-%d %H:%M') AS loaded_at "
+            "FROM load_runs WHERE status <> 'failed' ORDER BY run_id")
+
     def rejects(self, limit: int = 500) -> pd.DataFrame:
         return self._query(
             "SELECT r.run_id, l.file_path, r.row_number, r.field, r.value, r.reason FROM rejects r "

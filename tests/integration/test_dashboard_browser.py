@@ -155,9 +155,10 @@ def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
     with page.expect_download() as dl:
         page.click("#scn-report-btn")
     html = Path(dl.value.path()).read_text()
-    assert "Scenario comparison" in html and "close Soho browser test" in html
+    assert "Scenario comparison" in html and "close Soho browser test" in html and "What changes" in html
     # self-contained: plotly.js inlined, no external script or stylesheet
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", html)
+    _report_draws_from_disk(page.context.browser, Path(dl.value.path()), "scenario-comparison")
 
 
 def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
@@ -234,7 +235,46 @@ def test_colocation_page_from_candidate_to_board_report(page, served_app):
         page.click("#col-report-btn")
     assert dl.value.suggested_filename == "browser-test-co-location_board_report.html"
     text = Path(dl.value.path()).read_text(encoding="utf-8")
-    assert "Net present value" in text and "What changes" in text and "SHA-256" in text
+    assert "Net present value" in text and "Cover before and after" in text and "SHA-256" in text
+    assert "-£250,000" in text and ">True<" not in text
+    _report_draws_from_disk(page.context.browser, Path(dl.value.path()), "board-report")
+    with page.expect_download(timeout=120000) as dl:
+        page.click("#col-report-pdf-btn")
+    assert dl.value.suggested_filename == "browser-test-co-location_board_report.pdf"
+    _pdf_has(Path(dl.value.path()), ["Co-location option", "What was asked", "Cover before and after",
+                                     "Cash flows", "Assumptions", "SHA-256"])
+
+
+def _report_draws_from_disk(browser, path: Path, name: str) -> None:
+    """Open a downloaded report from file:// with the network blocked: its maps and curves draw, no errors."""
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)      # no network at all
+    pg = ctx.new_page()
+    errors, outside = [], []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+    opened = SCREENSHOTS / "reports" / f"{name}.html"                 # a download has no extension: give it one
+    opened.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, opened)
+    pg.goto(opened.resolve().as_uri(), wait_until="load")
+    pg.wait_for_function("document.querySelectorAll('.geo path, .scattergeo path').length > 20", timeout=30000)
+    assert pg.locator(".scattergeo .point").count() > 0                       # sites on the map
+    _shot(pg, f"report-{name}")
+    assert errors == [] and outside == []
+    ctx.close()
+
+
+def _pdf_has(path: Path, sections: list[str]) -> None:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(path)
+    try:
+        text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+        missing = [s for s in sections if s not in text]
+        assert not missing, f"the PDF lacks {missing}"
+        assert (pdf[0].render(scale=1).to_numpy()[..., :3] < 200).mean() > 0.005      # the first page is not blank
+    finally:
+        pdf.close()
 
 
 def _grid_rows(page, grid_id) -> list[dict]:

@@ -14,7 +14,9 @@ from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard import figures, layers, scenario_files
-from bluelight.dashboard.auth import record, visible_sites
+from bluelight.access import tier_for
+from bluelight.dashboard import reports
+from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import AnalysisError, ValidationError
@@ -70,7 +72,8 @@ def layout(wh: Warehouse, session: Session):
                 control("Scenario name", dcc.Input(id="col-name", placeholder="e.g. police into Kentish Town"),
                          "col-name"),
                 html.Button("Save scenario", id="col-save"),
-                html.Button("Download board report (HTML)", id="col-report-btn"), dcc.Download(id="col-report")]),
+                html.Button("Download board report (HTML)", id="col-report-btn"),
+                html.Button("Download board report (PDF)", id="col-report-pdf-btn"), dcc.Download(id="col-report")]),
             html.Div(id="col-saved", className="note")]),
     ])
 
@@ -109,12 +112,15 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
                 f"bluelight etl scenarios {path}; evaluate every service it touches with: "
                 f"bluelight scenario run {path} --json")
 
-    @callback(app, Output("col-report", "data"), Input("col-report-btn", "n_clicks"), State("col-name", "value"),
-                  *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
-    def report(_n, name, move, into, horizon, rate, *money):
+    @callback(app, Output("col-report", "data"), Input("col-report-btn", "n_clicks"),
+              Input("col-report-pdf-btn", "n_clicks"), State("col-name", "value"),
+              *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True,
+              running=[(Output("col-report-pdf-btn", "disabled"), True, False)])
+    def report(_html, _pdf, name, move, into, horizon, rate, *money):
         plan = colocation_plan(wh, session, move, into, horizon, rate, money, name=name)
-        return {"content": report_html(wh, session, plan),
-                "filename": f"{scenario_files.slug(plan['scenario'].name)}_board_report.html"}
+        return reports.download(board_report(wh, session, plan, tier=tier_for(current_role())),
+                                filename=f"{scenario_files.slug(plan['scenario'].name)}_board_report",
+                                pdf=dash.ctx.triggered_id == "col-report-pdf-btn")
     return page
 
 
@@ -279,46 +285,50 @@ def headline(plan: dict) -> html.Div:
                                f"NPV £{plan['appraisal'].npv_gbp:,.0f}.")])
 
 
-def report_html(wh: Warehouse, session: Session, plan: dict) -> str:
-    """A board-ready, self-contained HTML report: maps, tables, finance, assumptions and data sources."""
-    import html as h
-
+def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> reports.Report:
+    """The co-location option as a board report: cover before and after, finance, assumptions, provenance."""
     if plan["empty"]:
         from bluelight.errors import AnalysisError
         raise AnalysisError("choose a site to move and a host before downloading the report")
     ap = plan["appraisal"]
-    fig = change_figure(wh, session, plan, standalone=True)
-    runs = wh.load_runs()[["dataset", "file_path", "sha256", "rows_loaded", "loaded_at"]]
     profile = session.profile
+    changes = plan["changes"]
+    cover = pd.DataFrame({"demand": changes["demand"], "within standard before": changes["within standard before"],
+                          "within standard after": changes["within standard after"],
+                          "modelled share before": changes["modelled share before %"] / 100,
+                          "modelled share after": changes["modelled share after %"] / 100,
+                          "mean before": changes["mean s before"], "mean after": changes["mean s after"],
+                          "90th centile before": changes["p90 s before"], "90th centile after": changes["p90 s after"]})
+    items = pd.DataFrame([{"item": i.label, "amount": i.amount_gbp, "from year": i.year,
+                           "kind": "each year" if i.annual else "once", "source": i.source} for i in ap.items])
+    flows = ap.cash_flows.rename(columns=lambda c: c.replace("_gbp", "").replace("_", " "))
+    money = {c: "gbp" for c in flows.columns if c not in ("year", "discount factor")}
+    npv = (f"Net present value {reports.fmt(ap.npv_gbp, 'gbp')} over {ap.horizon_years} years at "
+           f"{100 * ap.discount_rate:.1f}%" + (" (incomplete: see the missing figures)" if ap.missing else "")
+           if len(items) else "No costs or savings entered yet: the net present value is not computed")
     assumptions = [f"Standard for {plan['service']}: {plan['threshold_s'] / 60:g} minutes "
                    f"({DEFAULT_STANDARD[plan['service']][1]}).",
                    f"Response = turnout + drive time on the road network; speed profile {profile.key}.",
                    *[f"{k}: {v}" for k, v in profile.sources.items()],
-                   f"Finance: horizon {ap.horizon_years} years, discount rate {100 * ap.discount_rate:.1f}%.",
                    "Demand outside the road data is not assessed; stations outside it cannot be routed."]
-    tables = "".join(f"<h2>{h.escape(title)}</h2>{frame.to_html(index=False, na_rep='', float_format=lambda x: f'{x:,.1f}')}"
-                     for title, frame in (("What changes", plan["changes"]),
-                                          ("Finance items", pd.DataFrame([i.__dict__ for i in ap.items])),
-                                          ("Cash flows", _rounded(ap.cash_flows)),
-                                          ("Data loaded (file, SHA-256, rows)", runs)))
-    missing = ("<p><b>Missing figures (not counted):</b> " + h.escape("; ".join(ap.missing)) + "</p>") \
-        if ap.missing else ""
-    synthetic = "<p><b>SYNTHETIC DATA: not a real place.</b></p>" if wh.status()["data_source"]["synthetic"] else ""
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{h.escape(plan['scenario'].name)}</title>
-<style>body{{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733;max-width:1100px}}
-table{{border-collapse:collapse;margin-bottom:12px}}td,th{{border:1px solid #ccd;padding:4px 8px;font-size:13px}}
-th{{background:#f2f4f7}}</style></head><body>
-<h1>Co-location option: {h.escape(plan['scenario'].name)}</h1>{synthetic}
-<p><b>{h.escape(headline_text(plan))}</b></p>
-<p>Net present value <b>£{ap.npv_gbp:,.0f}</b> over {ap.horizon_years} years at {100 * ap.discount_rate:.1f}%.</p>
-{missing}
-{fig.to_html(full_html=False, include_plotlyjs=True)}
-<p>Map: change in {h.escape(plan['service'])} response time by area (green faster, red slower).</p>
-{tables}
-<h2>Assumptions</h2><ul>{''.join(f'<li>{h.escape(a)}</li>' for a in assumptions)}</ul>
-<p>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by Blue Light Atlas. Roads © OpenStreetMap contributors
-(ODbL). Contains public sector information licensed under the Open Government Licence v3.0; contains OS data
-© Crown copyright and database right.</p></body></html>"""
+    return reports.Report(
+        title=f"Co-location option: {plan['scenario'].name}", headline=f"{headline_text(plan)}. {npv}.",
+        asked={"Site that moves": f"{plan['move']['name']} ({plan['service']})",
+               "Host": f"{plan['into']['name']} ({plan['host_service']})",
+               "Standard": f"{plan['threshold_s'] / 60:g} minutes", "Horizon": f"{ap.horizon_years} years",
+               "Discount rate": f"{100 * ap.discount_rate:.1f}%"},
+        figures=[(f"Change in {plan['service']} response time by area (green faster, red slower); red: the site "
+                  "that moves, purple: where it goes.",
+                  reports.static_map(change_figure(wh, session, plan, standalone=True)))],
+        tables=[reports.Table("Cover before and after", cover,
+                              {"within standard before": "int", "within standard after": "int",
+                               "modelled share before": "pct", "modelled share after": "pct",
+                               "mean before": "duration", "mean after": "duration",
+                               "90th centile before": "duration", "90th centile after": "duration"}),
+                reports.Table("Finance items", items, {"amount": "gbp", "from year": "int"},
+                              note="" if len(items) else "None entered."),
+                reports.Table("Cash flows", flows, {"year": "int", "discount factor": "factor", **money})],
+        assumptions=assumptions, missing=list(ap.missing), tier=tier, **reports.provenance_and_error(wh, session))
 
 
 def headline_text(plan: dict) -> str:

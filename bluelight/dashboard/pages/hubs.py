@@ -12,7 +12,9 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from bluelight.dashboard import figures, layers, scenario_files
-from bluelight.dashboard.auth import record, visible_sites
+from bluelight.access import tier_for
+from bluelight.dashboard import reports
+from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
                                           parse_controls)
@@ -138,8 +140,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               *hub_states, prevent_initial_call=True)
     def report(_n, name, *values):
         plan = hub_plan(session, *values, name=name)
-        return {"content": report_html(wh, session, plan), "filename": f"{scenario_files.slug(plan['scenario'].name)}"
-                                                                       "_hub_report.html"}
+        return reports.download(hub_report(wh, session, plan, tier=tier_for(current_role())),
+                                filename=f"{scenario_files.slug(plan['scenario'].name)}_hub_report", pdf=False)
 
     hq_inputs = [Input(b.control_id, "value") for b in HQ_BINDINGS] + [Input("hq-trips-edited", "data")]
 
@@ -248,8 +250,8 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
 
-def report_html(wh: Warehouse, session: Session, plan: dict) -> str:
-    """The merger as a self-contained report: the comparison of every service it touches, and its finance."""
+def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
+    """The merger as a report: its changes, the comparison of every service it touches, and its finance."""
     result = plan["result"]
     services = list(result["services"])
     if not services:
@@ -258,10 +260,15 @@ def report_html(wh: Warehouse, session: Session, plan: dict) -> str:
     threshold = result["services"][service]["threshold_s"]
     curves = []
     for label, ev in zip(("before", "after"), evaluate_service(session, plan["scenario"], service)):
-        curves.append(figures.cumulative_curve(ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
-                                               goal=None, label=label, variability=session.variability))
-    return figures.comparison_report(cover_table(result), curves, service=", ".join(services), threshold_s=threshold,
-                                     profile=session.profile, data_source=wh.status()["data_source"])
+        curves.append((f"{label}: share reached within t", figures.cumulative_curve(
+            ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
+            variability=session.variability)))
+    return reports.comparison_report(
+        wh, session, title=f"Hub: {plan['scenario'].name}", tier=tier,
+        headline=f"Cover of {', '.join(services)} before and after the merger.",
+        asked={"Scenario": plan["scenario"].name, "Services": ", ".join(services)},
+        table=cover_table(result), curves=curves, maps=[], changes=pd.DataFrame(plan["scenario"].changes),
+        money="")
 
 
 def merged_trips(edited, changes) -> list:

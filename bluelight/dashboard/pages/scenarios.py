@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -12,7 +13,9 @@ from bluelight.analysis.scenario import Scenario
 from bluelight.errors import AnalysisError
 from bluelight.services.scenarios import evaluate_service, run_scenario
 from bluelight.dashboard import figures, layers, scenario_files
-from bluelight.dashboard.auth import record, visible_sites
+from bluelight.access import tier_for
+from bluelight.dashboard import reports
+from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.callbacks import callback
@@ -64,7 +67,8 @@ def layout(wh: Warehouse, session: Session, dirs: list[Path]):
                     html.Label("A", htmlFor="scn-a"), dcc.Dropdown(id="scn-a", placeholder="baseline")]),
                 html.Div(className="control", style={"minWidth": "300px"}, children=[
                     html.Label("B", htmlFor="scn-b"), dcc.Dropdown(id="scn-b")]),
-                html.Button("Download HTML report", id="scn-report-btn"), dcc.Download(id="scn-report")]),
+                html.Button("Download HTML report", id="scn-report-btn"),
+                html.Button("Download PDF report", id="scn-report-pdf-btn"), dcc.Download(id="scn-report")]),
             html.Div(id="scn-compare")]),
         dcc.Store(id="scn-state", data=dict(EMPTY)),
         dcc.Store(id="scn-refresh", data=0),
@@ -111,10 +115,12 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     def compare(a, b):
         return compare_view(wh, session, store, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
 
-    @callback(app, Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"), State("scn-a", "value"),
-                  State("scn-b", "value"), prevent_initial_call=True)
-    def report(_n, a, b):
-        return {"content": report_html(wh, session, store, a, b), "filename": "scenario_comparison.html"}
+    @callback(app, Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"),
+              Input("scn-report-pdf-btn", "n_clicks"), State("scn-a", "value"), State("scn-b", "value"),
+              prevent_initial_call=True, running=[(Output("scn-report-pdf-btn", "disabled"), True, False)])
+    def report(_html, _pdf, a, b):
+        return reports.download(comparison(wh, session, store, a, b, tier=tier_for(current_role())),
+                                filename="scenario_comparison", pdf=dash.ctx.triggered_id == "scn-report-pdf-btn")
     return page
 
 
@@ -215,19 +221,39 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
                          dcc.Graph(figure=figures.with_tiles(m, wh.web_tiles))]) for m in maps])])
 
 
-def report_html(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b) -> str:
+def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b, *, tier: str):
+    """Scenario B against A (default the baseline) as a report: its changes, maps after, curves, the table."""
     data = compare_data(session, store, a, b)
     service = next(iter(data["b"]["services"]), None)
     if service is None:
         raise AnalysisError(f"scenario {data['b']['scenario']!r} changes no site: nothing to compare")
     threshold = DEFAULT_STANDARD[service][0]
-    curves = []
+    curves, maps = [], []
     for label, sc in (("baseline", Scenario(name="baseline", as_of=data["scenario_b"].as_of)),
                       ("A", data["scenario_a"]), ("B", data["scenario_b"])):
         if sc is None:
             continue
         _, ev = evaluate_service(session, sc, service)
-        curves.append(figures.cumulative_curve(ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
-                                               goal=None, label=label, variability=session.variability))
-    return figures.comparison_report(compare_table(data), curves, service=service, threshold_s=threshold,
-                                     profile=session.profile, data_source=wh.status()["data_source"])
+        curves.append((f"{label}: share of the population reached within t", figures.cumulative_curve(
+            ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
+            variability=session.variability)))
+    for svc in data["b"]["services"]:
+        _, after = evaluate_service(session, data["scenario_b"], svc)
+        base = session.sites(svc, as_of=data["scenario_b"].as_of)
+        on = after.points.loc[~np.isnan(after.response_s), "zone"].tolist()
+        maps.append((f"B: {svc} response after the changes (minutes)", figures.coverage_map(
+            after.points, after.response_s, threshold_s=DEFAULT_STANDARD[svc][0], zones_geojson=wh.lsoa_geojson(on),
+            sites=visible_sites(base[base["site_id"].isin(after.site_ids)]), roads=None,
+            boundaries=wh.boundaries_geojson("borough"), title=f"B: {svc} after")))
+    f = data["b"]["finance"]
+    money = (f"B's NPV over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%: "
+             f"{reports.fmt(f['npv_gbp'], 'gbp')}" + ("" if f["complete"] else " (incomplete)") + ".") \
+        if f["items"] else "B's finance is not appraised: no figure is supplied."
+    changes = pd.DataFrame(data["scenario_b"].changes or [{"action": "none"}])
+    return reports.comparison_report(
+        wh, session, title=f"Scenario comparison: {data['b']['scenario']}", tier=tier,
+        headline=f"{service.capitalize()} cover with scenario B against "
+                 f"{'A: ' + data['a']['scenario'] if data['a'] else 'the baseline'}.",
+        asked={"Scenario A": data["a"]["scenario"] if data["a"] else "baseline", "Scenario B": data["b"]["scenario"],
+               "Standard": f"{threshold / 60:g} minutes"},
+        table=compare_table(data), curves=curves, maps=maps, changes=changes, money=money)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.coverage import export_frame, export_geojson
 from bluelight.services.dap import plan_band
-from bluelight.dashboard import figures, scenario_files
+from bluelight.dashboard import figures, reports, scenario_files
 from bluelight.services.session import DemandSpec
 from bluelight.dashboard.layout import banner
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
@@ -76,8 +77,9 @@ def test_scenario_view_and_saved_round_trip(wh, engine, tmp_path):
     assert [c["site"] for c in loaded.changes if c["action"] == "close"] == [site]
     assert site not in set(apply_scenario(engine.sites("fire"), loaded)["site_id"])
     assert store.listing()[["name", "service"]].values.tolist() == [["Close one", "fire"]]
-    html = scenarios.report_html(wh, engine, store, None, sid)
+    html = reports.to_html(scenarios.comparison(wh, engine, store, None, sid, tier="open"))
     assert "SYNTHETIC DATA" in html and "Close one" in html and "<script src=" not in html
+    assert "What changes" in html and "close" in html and "scattergeo" in html.lower()      # its map draws from disk
 
 
 def test_explorer_view_and_exports(wh, engine):
@@ -192,8 +194,12 @@ def test_colocation_plan_candidates_and_report(wh, engine, tmp_path):
     assert any(v == -50_000 for v in labels.values()) and any(v == -10_000 for v in labels.values())
     fig, table, finance, headline = colocation.plan_view(wh, engine, plan)
     assert "instead of" in str(headline.children)
-    html = colocation.report_html(wh, engine, plan)
+    html = reports.to_html(colocation.board_report(wh, engine, plan, tier="open"))
     assert "SYNTHETIC DATA" in html and "Net present value" in html and "/layers/" not in html
+    assert re.search(r"-£[\d,]+0<", html) and not re.search(r"£-?[\d,]+\.\d", html)   # pounds, no pence
+    assert re.search(r">0\.9\d{3}<", html)                                         # discount factors: 4 places
+    assert re.search(r">\d+ min \d\d s<", html) and "Tier OPEN" in html             # times in min and s
+    assert ">True<" not in html and ">False<" not in html and "one_off" not in html
     store = scenario_files.ScenarioStore([tmp_path])
     saved = store.save(plan["scenario"], service=plan["service"])
     assert store.load(saved).changes[0]["into"] == first["into"]

@@ -1,0 +1,298 @@
+"""One report builder for every page that exports: a self-contained HTML file that renders from disk, and its PDF.
+
+A :class:`Report` holds what a board needs to accept a figure: what was
+asked, what changes, the maps and curves, the tables in the formats people
+read (£ with thousands separators and no pence, shares to one decimal,
+discount factors to four places, times in minutes and seconds), the
+assumptions and missing figures, where the data came from (each load with
+its SHA-256), the travel model's measured error, the date, the profile and
+the data tier. :func:`to_html` inlines plotly.js and every datum, so nothing
+is fetched. The maps are redrawn as SVG (:func:`static_map`), because the
+WebGL map cannot draw from a ``file://`` page. :func:`to_pdf` prints the same
+HTML with the headless Chromium the browser tests use.
+"""
+
+from __future__ import annotations
+
+import html as h
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from bluelight.access import TIER_TEXT
+from bluelight.errors import ConfigError
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
+
+#: how a column is written; every table in a report names one per column it formats
+FORMATS = ("gbp", "pct", "points", "factor", "duration", "int", "num1", "text")
+
+
+def fmt(value, kind: str) -> str:
+    """``value`` written as ``kind``: ``gbp`` -£330,000; ``pct`` 12.3% (of a share); ``points`` +1.2;
+    ``factor`` 0.9662; ``duration`` 5 min 20 s (of seconds); ``int`` 1,234; ``num1`` 1,234.5.
+
+    >>> fmt(-330000.4, "gbp"), fmt(0.1234, "pct"), fmt(0.96621, "factor"), fmt(320, "duration"), fmt(True, "text")
+    ('-£330,000', '12.3%', '0.9662', '5 min 20 s', 'yes')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if kind == "text" or not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    v = float(value)
+    if kind == "gbp":
+        return f"{'-' if round(v) < 0 else ''}£{abs(v):,.0f}"
+    if kind == "pct":
+        return f"{100 * v:.1f}%"
+    if kind == "points":
+        return f"{v:+.1f}"
+    if kind == "factor":
+        return f"{v:.4f}"
+    if kind == "duration":
+        m, s = divmod(int(round(v)), 60)
+        return f"{m} min {s:02d} s"
+    if kind == "int":
+        return f"{v:,.0f}"
+    if kind == "num1":
+        return f"{v:,.1f}"
+    raise ConfigError(f"unknown format {kind!r}; use one of {', '.join(FORMATS)}")
+
+
+def header(name: str) -> str:
+    """A column name as a heading: ``within_standard_after`` -> ``Within standard after``."""
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class Table:
+    title: str
+    frame: pd.DataFrame
+    formats: dict[str, str] = field(default_factory=dict)      # column -> one of FORMATS (else text)
+    note: str = ""
+
+    def html(self) -> str:
+        cols = list(self.frame.columns)
+        head = "".join(f"<th>{h.escape(header(c))}</th>" for c in cols)
+        body = "".join("<tr>" + "".join(
+            f"<td class=\"{'num' if self.formats.get(c, 'text') != 'text' else ''}\">"
+            f"{h.escape(fmt(v, self.formats.get(c, 'text')))}</td>" for c, v in zip(cols, row)) + "</tr>"
+            for row in self.frame.itertuples(index=False))
+        note = f"<p class=\"note\">{h.escape(self.note)}</p>" if self.note else ""
+        return f"<h2>{h.escape(self.title)}</h2><table><tr>{head}</tr>{body}</table>{note}"
+
+
+@dataclass
+class Report:
+    """Everything a report says; :func:`to_html` lays it out."""
+
+    title: str
+    headline: str
+    asked: dict[str, str]
+    figures: list[tuple[str, go.Figure]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    provenance: pd.DataFrame | None = None
+    model_error: str | None = None
+    profile: str = ""
+    tier: str = "open"
+    synthetic: bool = False
+    generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+STYLE = """body{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733;max-width:1100px}
+table{border-collapse:collapse;margin-bottom:12px}td,th{border:1px solid #ccd;padding:4px 8px;font-size:13px;
+text-align:left}td.num{text-align:right;white-space:nowrap}th{background:#f2f4f7}.note{color:#556;font-size:13px}
+.tier{border:1px solid #889;padding:6px 10px;background:#f7f7fa}.synthetic{color:#a00;font-weight:bold}
+h2{margin-top:28px}@media print{.plot{break-inside:avoid}h2{break-after:avoid}}"""
+
+
+def to_html(report: Report) -> str:
+    """The report as one HTML file: plotly.js inline, every datum embedded, nothing fetched."""
+    asked = "".join(f"<tr><th>{h.escape(k)}</th><td>{h.escape(str(v))}</td></tr>" for k, v in report.asked.items())
+    plots = "".join(f"<div class=\"plot\">{fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={'staticPlot': False, 'displaylogo': False})}"
+                    f"<p class=\"note\">{h.escape(caption)}</p></div>"
+                    for i, (caption, fig) in enumerate(report.figures))
+    missing = ("<h2>Missing figures</h2><p>Not counted in the totals above: "
+               + h.escape("; ".join(report.missing)) + ".</p>") if report.missing else ""
+    runs = ""
+    if report.provenance is not None and len(report.provenance):
+        runs = Table("Data provenance (each load with its SHA-256)", report.provenance,
+                     {"rows_loaded": "int"}).html()
+    error = f"<h2>Model error</h2><p>{h.escape(report.model_error)}</p>" if report.model_error else ""
+    synthetic = "<p class=\"synthetic\">SYNTHETIC DATA: not a real place.</p>" if report.synthetic else ""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{h.escape(report.title)}</title>
+<style>{STYLE}</style></head><body>
+<h1>{h.escape(report.title)}</h1>{synthetic}
+<p><b>{h.escape(report.headline)}</b></p>
+<h2>What was asked</h2><table>{asked}</table>
+{''.join(t.html() for t in report.tables[:1])}
+{plots}
+{''.join(t.html() for t in report.tables[1:])}
+{missing}
+<h2>Assumptions</h2><ul>{''.join(f'<li>{h.escape(a)}</li>' for a in report.assumptions)}</ul>
+{error}{runs}
+<p class="tier">{h.escape(TIER_TEXT[report.tier])}</p>
+<p class="note">Generated {report.generated:%Y-%m-%d %H:%M} UTC by Blue Light Atlas; speed profile
+{h.escape(report.profile)}. Roads © OpenStreetMap contributors (ODbL). Contains public sector information licensed
+under the Open Government Licence v3.0; contains OS data © Crown copyright and database right.</p>
+</body></html>"""
+
+
+def to_pdf(html: str, *, timeout_s: float = 60.0) -> bytes:
+    """The same report printed to PDF (A4) by headless Chromium, after its plots have drawn."""
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        raise ConfigError(f"PDF reports need Debian's chromium at {CHROMIUM} (apt-get install chromium); "
+                          "the HTML report has the same content")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.abort() if route.request.url.startswith("http")
+                       else route.continue_())
+            page.set_content(html, wait_until="load", timeout=timeout_s * 1000)
+            page.wait_for_function("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                                   ".every(p => p._fullLayout)", timeout=timeout_s * 1000)
+            page.emulate_media(media="print")
+            return page.pdf(format="A4", print_background=True,
+                            margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"})
+        finally:
+            browser.close()
+
+
+# -- maps that draw from disk ------------------------------------------------------------------------------------
+
+def _lines(geojson) -> tuple[list, list]:
+    """Every ring and line of a GeoJSON layer as lon / lat lists with gaps (None) between them."""
+    doc = json.loads(geojson) if isinstance(geojson, str) else geojson
+    lon, lat = [], []
+
+    def add(coords):
+        for x, y in coords:
+            lon.append(x)
+            lat.append(y)
+        lon.append(None)
+        lat.append(None)
+
+    for feat in (doc or {}).get("features", []):
+        g = feat.get("geometry") or {}
+        t, c = g.get("type"), g.get("coordinates") or []
+        if t == "LineString":
+            add(c)
+        elif t in ("MultiLineString", "Polygon"):
+            for part in c:
+                add(part)
+        elif t == "MultiPolygon":
+            for poly in c:
+                for ring in poly:
+                    add(ring)
+    return lon, lat
+
+
+def _plain(obj) -> dict | None:
+    """A plotly sub-object as a plain dict (so it can move to another trace type), or None if unset."""
+    out = obj.to_plotly_json() if obj is not None and hasattr(obj, "to_plotly_json") else obj
+    return out or None
+
+
+def static_map(fig: go.Figure, *, height: int = 620) -> go.Figure:
+    """A WebGL map figure (``Scattermap``, ``Choroplethmap``, line layers) redrawn as SVG geo traces.
+
+    Embedded line layers become line traces beneath the data; layers given
+    by URL (the app's own routes) are left out, as a file on disk cannot
+    fetch them; the view fits the data.
+    """
+    data = []
+    layers = list(fig.layout.map.layers or []) if fig.layout.map else []
+    for layer in layers:
+        src = layer.source
+        if isinstance(src, (dict, str)) and not (isinstance(src, str) and src.startswith("/")):
+            lon, lat = _lines(src)
+            if lon:
+                data.append(go.Scattergeo(lon=lon, lat=lat, mode="lines", hoverinfo="skip", showlegend=False,
+                                          line={"width": 0.7, "color": layer.color or "#888888"}))
+    for tr in fig.data:
+        if tr.type == "choroplethmap":
+            data.append(go.Choropleth(geojson=tr.geojson, locations=tr.locations, z=tr.z, zmin=tr.zmin, zmax=tr.zmax,
+                                      colorscale=tr.colorscale, colorbar=_plain(tr.colorbar), name=tr.name,
+                                      hovertemplate=tr.hovertemplate, customdata=tr.customdata,
+                                      featureidkey="id", marker={"line": {"width": 0.2, "color": "#ffffff"}}))
+        elif tr.type == "scattermap":
+            m = tr.marker
+            data.append(go.Scattergeo(lon=tr.lon, lat=tr.lat, mode=tr.mode, name=tr.name, text=tr.text,
+                                      customdata=tr.customdata, hovertemplate=tr.hovertemplate,
+                                      showlegend=tr.showlegend,
+                                      marker={"size": m.size, "color": m.color, "colorscale": m.colorscale,
+                                              "cmin": m.cmin, "cmax": m.cmax, "opacity": m.opacity,
+                                              "colorbar": _plain(m.colorbar),
+                                              "showscale": m.showscale}))
+    out = go.Figure(data=data)
+    out.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    out.update_layout(height=height, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=fig.layout.title,
+                      legend=fig.layout.legend)
+    return out
+
+
+def provenance_and_error(wh, session) -> dict:
+    """The parts every report shares: the loads (full SHA-256), the travel model's error, profile, synthetic."""
+    from bluelight.dashboard.figures import model_error_text
+
+    return {"provenance": wh.provenance(), "model_error": model_error_text(session.profile),
+            "profile": session.profile.key, "synthetic": bool(wh.status()["data_source"]["synthetic"])}
+
+
+def download(report: Report, *, filename: str, pdf: bool) -> dict:
+    """A ``dcc.Download`` payload: the HTML, or its PDF (base64)."""
+    import base64
+
+    html = to_html(report)
+    if not pdf:
+        return {"content": html, "filename": f"{filename}.html", "type": "text/html"}
+    return {"content": base64.b64encode(to_pdf(html)).decode("ascii"), "filename": f"{filename}.pdf",
+            "type": "application/pdf", "base64": True}
+
+
+def minutes_to_durations(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A comparison table in report formats: times (``... min`` columns) as minutes and seconds, shares to one
+    decimal, counts with thousands separators."""
+    out, formats = frame.copy(), {}
+    for c in frame.columns:
+        if c.endswith(" min") and c != "standard min":
+            out[c.removesuffix(" min")] = frame[c] * 60
+            out = out.drop(columns=[c])
+            formats[c.removesuffix(" min")] = "duration"
+        elif c.startswith("%") or c.endswith("%"):
+            formats[c] = "num1"
+        elif pd.api.types.is_numeric_dtype(frame[c]):
+            formats[c] = "int" if c != "standard min" else "num1"
+    return out[[c.removesuffix(" min") if c.endswith(" min") and c != "standard min" else c
+                for c in frame.columns]], formats
+
+
+def comparison_report(wh, session, *, title: str, headline: str, asked: dict, table: pd.DataFrame,
+                      curves: list[tuple[str, go.Figure]], maps: list[tuple[str, go.Figure]], changes: pd.DataFrame,
+                      money: str, tier: str) -> Report:
+    """A before / after comparison (scenarios, hubs) as a report: the changes, maps, curves and the table."""
+    shown, formats = minutes_to_durations(table)
+    return Report(title=title, headline=f"{headline} {money}".strip(), asked=asked,
+                  figures=[(c, static_map(m)) for c, m in maps] + curves,
+                  tables=[Table("What changes", changes), Table("Cover compared", shown, formats,
+                                                                note="Shares in % of the population on the road "
+                                                                     "network; modelled shares include the "
+                                                                     "calibrated spread of real attendance times.")],
+                  assumptions=[f"{k}: {v}" for k, v in session.profile.sources.items()]
+                  + ["Demand outside the road data is not assessed; stations outside it cannot be routed."],
+                  tier=tier, **provenance_and_error(wh, session))
