@@ -124,6 +124,12 @@ def test_coverage_explorer(page, served_app):
     with page.expect_download() as dl:
         page.click("#cov-csv-btn")
     assert dl.value.suggested_filename == "coverage_ambulance.csv"
+    page.get_by_label("population").check()
+    page.wait_for_load_state("networkidle")
+    with page.expect_download(timeout=60000) as dl:
+        page.click("#cov-report-btn")
+    assert dl.value.suggested_filename == "coverage_ambulance_report.html"
+    _report_draws_from_disk(page.context.browser, Path(dl.value.path()), "coverage")
     _choose(page, "cov-service", "fire")
     page.wait_for_function("document.querySelector('#cov-kpis').innerText.toLowerCase().includes('within 6 min')",
                            timeout=30000)
@@ -198,6 +204,11 @@ def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     with page.expect_download() as dl:
         page.click("#dap-json-btn")
     assert dl.value.suggested_filename == "dap_night-weekend_pmedian.json"
+    with page.expect_download(timeout=120000) as dl:
+        page.click("#dap-report-pdf-btn")
+    assert dl.value.suggested_filename == "dap_night-weekend_pmedian_report.pdf"
+    _pdf_has(Path(dl.value.path()), ["Dynamic Activation Posts", "What was asked", "Fill order", "Compliance",
+                                     "SHA-256"])
 
 
 def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
@@ -215,6 +226,9 @@ def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
     with page.expect_download() as dl:
         page.click("#cr-json-btn")
     assert dl.value.suggested_filename == "coresponding.json"
+    with page.expect_download(timeout=60000) as dl:
+        page.click("#cr-report-btn")
+    _report_draws_from_disk(page.context.browser, Path(dl.value.path()), "coresponding")
 
 
 def test_colocation_page_from_candidate_to_board_report(page, served_app):

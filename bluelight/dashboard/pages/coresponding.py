@@ -13,7 +13,9 @@ from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
 from bluelight.dashboard import figures, layers
-from bluelight.dashboard.auth import visible_sites
+from bluelight.access import tier_for
+from bluelight.dashboard import reports
+from bluelight.dashboard.auth import current_role, visible_sites
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import control, map_row, no_data
@@ -88,7 +90,9 @@ def layout(wh: Warehouse, session: Session):
                      "Station size: expected survivors it adds a year."),
         html.Div(className="panel", children=[
             html.H3("Stations ranked by survivors added, with the cost in fire cover"),
-            html.Button("Download CSV", id="cr-csv-btn"), " ", html.Button("Download JSON", id="cr-json-btn"),
+            html.Button("Download CSV", id="cr-csv-btn"), " ", html.Button("Download JSON", id="cr-json-btn"), " ",
+            html.Button("Download report (HTML)", id="cr-report-btn"), " ",
+            html.Button("Download report (PDF)", id="cr-report-pdf-btn"),
             dcc.Download(id="cr-download"), html.Div(id="cr-table")]),
         html.Div(className="panel", children=[html.H3("Parameters and sources"), html.Div(id="cr-sources")]),
     ])
@@ -116,12 +120,16 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         return update_view(wh, session, *values)
 
     @callback(app, Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
+              Input("cr-report-btn", "n_clicks"), Input("cr-report-pdf-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def download(_csv, _json, *values):
+    def download(_csv, _json, _report, _pdf, *values):
         request, errors = parse(*values)
         if request is None:
             raise ValidationError("survival_model", next(e for e in errors if e))
         result = run_coresponding(session, request)
+        if dash.ctx.triggered_id in ("cr-report-btn", "cr-report-pdf-btn"):
+            return reports.download(coresponding_report(wh, session, result, tier=tier_for(current_role())),
+                                    filename="coresponding_report", pdf=dash.ctx.triggered_id == "cr-report-pdf-btn")
         if dash.ctx.triggered_id == "cr-csv-btn":
             return {"content": safe_csv(result.stations), "filename": "coresponding_stations.csv"}
         out = to_json(result) | {"profile": session.profile.key}
@@ -177,6 +185,36 @@ def coresponding_view(wh: Warehouse, session: Session, result):
     return (figures.with_tiles(fig, wh.web_tiles), figures.enrolment_figure(result.curve),
             figures.minutes_saved_figure(s), html.Div([cards, note, sim_note]),
             figures.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
+
+
+def coresponding_report(wh: Warehouse, session: Session, result, *, tier: str) -> reports.Report:
+    """The co-responding appraisal as a report: where fire is first, survivors added, the cost in fire cover."""
+    s, sim = result.summary, result.simulated_cost
+    fig = figures.fire_first_map(result.points, visible_sites(result.stations),
+                                 zones_geojson=wh.lsoa_geojson(result.points["zone"].tolist()), roads=None,
+                                 boundaries=wh.boundaries_geojson("borough"), title="")
+    table = result.stations.sort_values("additional_survivors", ascending=False)[
+        ["name", "duty_system", "enrolled", "turnout_s", "arrests_reached_first", "additional_survivors",
+         "busy_fraction", "fire_expected_share_lost"]]
+    cost = (f" Fire cover, simulated: first pump within {sim['threshold_s'] / 60:g} min "
+            f"{100 * sim['fire_first_within_alone']['mean']:.2f}% -> "
+            f"{100 * sim['fire_first_within_with_coresponding']['mean']:.2f}%." if sim.get("available") else "")
+    return reports.Report(
+        title="Co-responding: fire crews to cardiac arrests",
+        headline=(f"{s['enrolled_stations']} stations co-responding: fire first for {100 * s['share_fire_first']:.1f}% "
+                  f"of expected arrests; expected survivors {s['survivors_without']:.1f} -> {s['survivors_with']:.1f} "
+                  f"a year (+{s['additional_survivors']:.1f}, {s['survival_model']}).{cost}"),
+        asked={"Survival model": s["survival_model"], "Ambulance busy fraction": f"{s['ambulance_busy_fraction']:.0%}",
+               "Standard": f"{s['standard_s'] / 60:g} minutes", "Stations": str(s["enrolled_stations"])},
+        figures=[("Where fire crews reach expected cardiac arrests first within the standard.", reports.static_map(fig)),
+                 ("Survivors added as stations enrol (greedy order).", figures.enrolment_figure(result.curve))],
+        tables=[reports.Table("Stations ranked by survivors added", table,
+                              {"turnout_s": "duration", "arrests_reached_first": "num1",
+                               "additional_survivors": "num1", "busy_fraction": "pct",
+                               "fire_expected_share_lost": "pct"})],
+        assumptions=[f"{k.replace('_', ' ')}: {v}" for k, v in result.params.sources.items()]
+        + ([f"fire-cover simulation: {sim['method']}"] if sim.get("available") else []),
+        tier=tier, **reports.provenance_and_error(wh, session))
 
 
 def _readable(value) -> str:

@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.coverage import summarise_by
 from bluelight.services.inputs import AGE_COLUMNS
-from bluelight.dashboard import figures, layers
+from bluelight.dashboard import figures, layers, reports
 from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
@@ -84,7 +84,9 @@ def layout(wh: Warehouse, session: Session):
                      "reached sooner than shown."),
         html.Div(className="panel", children=[
             html.H3("By borough"),
-            html.Button("Download CSV", id="cov-csv-btn"), " ", html.Button("Download GeoJSON", id="cov-geojson-btn"),
+            html.Button("Download CSV", id="cov-csv-btn"), " ", html.Button("Download GeoJSON", id="cov-geojson-btn"), " ",
+            html.Button("Download report (HTML)", id="cov-report-btn"), " ",
+            html.Button("Download report (PDF)", id="cov-report-pdf-btn"),
             dcc.Download(id="cov-download"),
             html.Div(id="cov-table")]),
         dcc.Store(id="cov-site"),
@@ -124,14 +126,19 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         return figures.availability_cards(availability_figures(session, request), threshold_s=request.threshold_s)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
-                  Input("cov-geojson-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
-                  State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
-                  State("cov-hours", "value"), State("cov-snap", "value"), prevent_initial_call=True)
-    def download(_csv, _gj, service, minutes, kind, age, categories, hours, snap_m):
+              Input("cov-geojson-btn", "n_clicks"), Input("cov-report-btn", "n_clicks"),
+              Input("cov-report-pdf-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
+              State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
+              State("cov-hours", "value"), State("cov-snap", "value"), prevent_initial_call=True)
+    def download(_csv, _gj, _report, _pdf, service, minutes, kind, age, categories, hours, snap_m):
         request, errors = parse(service, minutes, kind, age, categories, hours, snap_m)
         if request is None:
             raise ValidationError("threshold_s", next(e for e in errors if e))
         tier = tier_for(current_role())
+        if dash.ctx.triggered_id in ("cov-report-btn", "cov-report-pdf-btn"):
+            return reports.download(coverage_report(wh, session, request, tier=tier),
+                                    filename=f"coverage_{service}_report",
+                                    pdf=dash.ctx.triggered_id == "cov-report-pdf-btn")
         frame = export_frame(session.evaluate(service, request.spec), request.threshold_s, tier=tier)
         note_export(tier)
         if dash.ctx.triggered_id == "cov-csv-btn":
@@ -180,6 +187,54 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
         by = by[by["demand_on_network"] >= load_rules().min_count]          # small counts are not shown
     return figures.with_tiles(fig, wh.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
+
+
+def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *, tier: str) -> reports.Report:
+    """One service's cover against its standard as a report: map, curve, summary and the areas."""
+    ev = session.evaluate(request.service, request.spec)
+    threshold = request.threshold_s
+    pts, shown_s = ev.points, ev.response_s
+    zones = None
+    if ev.demand.kind == "population":
+        zones = wh.lsoa_geojson(pts.loc[~np.isnan(ev.response_s), "zone"].tolist())
+    elif tier != "official-sensitive":
+        pts, shown_s = _cells(ev, threshold)
+    fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
+                               sites=visible_sites(session.sites(request.service)), roads=None,
+                               boundaries=wh.boundaries_geojson("borough"), title="")
+    s = session.summary(ev, threshold)
+    by = summarise_by(ev.points["area"].to_numpy(), ev.response_s, ev.points["weight"].to_numpy(), threshold,
+                      variability=session.variability)
+    by = by[by["demand_on_network"] >= (1 if ev.demand.kind == "population" or tier == "official-sensitive"
+                                        else load_rules().min_count)].sort_values("demand_on_network", ascending=False)
+    summary = pd.DataFrame([{"share within (modelled)": s.share_within_modelled, "share within (single time)":
+                             s.share_within, "mean": s.mean_s, "90th centile": s.p90_s,
+                             "demand on the network": s.demand_on_network,
+                             "demand beyond the road data": s.demand_off_network}])
+    return reports.Report(
+        title=f"{request.service.capitalize()} cover: {_demand_label(ev.demand)}",
+        headline=(f"{100 * s.share_within_modelled:.1f}% of {_demand_label(ev.demand)} on the road network reached "
+                  f"within {threshold / 60:g} minutes (travel variability included); "
+                  f"{s.demand_off_network:,.0f} of {s.demand_total:,.0f} lie beyond the road data and are not assessed."),
+        asked={"Service": request.service, "Standard": f"{threshold / 60:g} minutes",
+               "Demand": _demand_label(ev.demand)},
+        figures=[("Response time (minutes) of the demand on the road network.", reports.static_map(fig)),
+                 ("Share reached within t.", figures.cumulative_curve(
+                     ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
+                     goal=_goal(wh, request.service, threshold), label="share reached within t",
+                     variability=session.variability))],
+        tables=[reports.Table("Summary", summary, {"share within (modelled)": "pct", "share within (single time)":
+                                                   "pct", "mean": "duration", "90th centile": "duration",
+                                                   "demand on the network": "int",
+                                                   "demand beyond the road data": "int"}),
+                reports.Table("By area", figures.area_table(by), {"share within (modelled) %": "num1",
+                                                                  "share within (single time) %": "num1",
+                                                                  "mean min": "num1", "p90 min": "num1",
+                                                                  "demand on network": "int",
+                                                                  "beyond road data": "int"})],
+        assumptions=[f"{k}: {v}" for k, v in session.profile.sources.items()]
+        + ["Stations outside the road data cannot be routed: areas near its edge may be reached sooner than shown."],
+        tier=tier, **reports.provenance_and_error(wh, session))
 
 
 def _cells(ev, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:

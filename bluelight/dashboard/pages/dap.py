@@ -13,7 +13,9 @@ from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
 from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band, plan_json
 from bluelight.dashboard import figures, layers
-from bluelight.dashboard.auth import visible_sites
+from bluelight.access import tier_for
+from bluelight.dashboard import reports
+from bluelight.dashboard.auth import current_role, visible_sites
 from bluelight.exports import safe_csv
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.callbacks import callback
@@ -82,7 +84,9 @@ def layout(wh: Warehouse, session: Session):
             dcc.Loading(html.Div(id="dap-bands"))]),
         html.Div(className="panel", children=[
             html.H3("Compliance table: with n ambulances free, fill these posts"),
-            html.Button("Download CSV", id="dap-csv-btn"), " ", html.Button("Download JSON", id="dap-json-btn"),
+            html.Button("Download CSV", id="dap-csv-btn"), " ", html.Button("Download JSON", id="dap-json-btn"), " ",
+            html.Button("Download report (HTML)", id="dap-report-btn"), " ",
+            html.Button("Download report (PDF)", id="dap-report-pdf-btn"),
             dcc.Download(id="dap-download"),
             html.Div(id="dap-compliance")]),
         html.Div(className="panel", children=[html.H3("Demand and rule sources"), html.Div(id="dap-sources")]),
@@ -107,10 +111,15 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         return figures.frame_table(frame, table_id="dap-bands-table", page_size=8)
 
     @callback(app, Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
-                  *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def download(_csv, _json, *args):
+              Input("dap-report-btn", "n_clicks"), Input("dap-report-pdf-btn", "n_clicks"),
+              *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
+    def download(_csv, _json, _report, _pdf, *args):
         request = parse_request(*args)
         result = plan_band(session, request)
+        if dash.ctx.triggered_id in ("dap-report-btn", "dap-report-pdf-btn"):
+            return reports.download(dap_report(wh, session, request, result, tier=tier_for(current_role())),
+                                    filename=f"dap_{request.band}_{request.model}_report",
+                                    pdf=dash.ctx.triggered_id == "dap-report-pdf-btn")
         if dash.ctx.triggered_id == "dap-csv-btn":
             return {"content": safe_csv(compliance_frame(result)), "filename": f"dap_{request.band}_{request.model}.csv"}
         return {"content": json.dumps(exportable(result, request, session), indent=2, default=str),
@@ -214,6 +223,47 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
                              html.P(f"Objective and gain in {result['objective_units']}.", className="note"),
                              simulated_note(result["simulated"]), nested_table(result)]),
             demand_note(result), sources_panel(result))
+
+
+def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dict, *, tier: str) -> reports.Report:
+    """A DAP plan as a report a control room can adopt: posts, fill order, compliance, demand and rules."""
+    fig = figures.demand_posts_map(result["points"], stations=visible_sites(result["stations"]),
+                                   candidates=visible_sites(result["candidates_frame"]),
+                                   chosen=result["model"]["chosen"], roads=None,
+                                   boundaries=wh.boundaries_geojson("borough"), title="")
+    e, sim = result["expected_share_within"], result["simulated"]
+    comp = pd.DataFrame(result["compliance"]).drop(columns=["chosen", "simulated_ci95"], errors="ignore")
+    nested = pd.DataFrame(result["nested"]).drop(columns=["chosen"], errors="ignore")
+    share_cols = {c: "pct" for c in comp.columns if c.startswith(("share", "simulated_share", "simulated_gain"))}
+    headline = (f"{request.k} posts ({', '.join(p['name'] for p in result['posts'])}): expected share reached by a "
+                f"free ambulance within {request.threshold_s / 60:g} min {100 * e['before']:.1f}% -> "
+                f"{100 * e['after']:.1f}%" + (f"; simulated with busy vehicles "
+                f"{100 * sim['baseline']['share_within']['mean']:.1f}% -> "
+                f"{100 * result['compliance'][-1]['simulated_share_within']:.1f}%" if sim.get("available")
+                and "simulated_share_within" in result["compliance"][-1] else "") + ".")
+    rules = result["rules"]
+    return reports.Report(
+        title=f"Dynamic Activation Posts: {request.band}, {MODEL_LABELS[request.model]}", headline=headline,
+        asked={"Time band": request.band, "Model": MODEL_LABELS[request.model], "Ambulances to post": str(request.k),
+               "Standard": f"{request.threshold_s / 60:g} minutes", "Candidates": ", ".join(request.candidates),
+               "Forced posts": ", ".join(result["forced"]) or "none",
+               "Excluded posts": ", ".join(result["excluded"]) or "none",
+               "Demand": f"{result['demand']['kind']} ({result['demand_total']:,.0f} incidents a year)"},
+        figures=[("Demand (blue, by incidents a year), ambulance stations (green), candidate posts (dark) and the "
+                  "chosen posts (red in a white ring).", reports.static_map(fig))],
+        tables=[reports.Table("Before and after", figures.dap_summary_table(result)),
+                reports.Table("Compliance: with n ambulances free, fill these posts", comp,
+                              {"ambulances_free": "int", "objective": "num1", "gain": "num1", "mean_s": "duration",
+                               "p90_s": "duration", "simulated_mean_s": "duration", "mip_gap": "factor",
+                               **share_cols}, note=f"Objective and gain in {result['objective_units']}."),
+                reports.Table("Fill order (nested plans)", nested,
+                              {"ambulances_free": "int", "objective": "num1", "gain": "num1", "share_within": "pct",
+                               "mean_s": "duration", "optimum_objective": "num1", "cost_of_nesting": "num1"},
+                              note=result["nested_note"])],
+        assumptions=[f"busy fraction {result['settings']['busy_fraction']}: {rules.sources['busy_fraction']}",
+                     f"activation at a post: {rules.sources['activation']}",
+                     *([f"simulation: {sim['method']}"] if sim.get("available") else [])],
+        tier=tier, **reports.provenance_and_error(wh, session))
 
 
 def simulated_note(sim: dict) -> html.P:

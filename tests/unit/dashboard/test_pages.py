@@ -104,6 +104,9 @@ def test_explorer_view_and_exports(wh, engine):
     assert "Tier OPEN" in gj["features"][0]["properties"]["attribution"]
     inc = engine.evaluate("fire", coverage.parse_demand("incidents", None, [], [0, 23]))
     assert len(inc.points) > 0
+    html = reports.to_html(coverage.coverage_report(wh, engine, coverage.parse(
+        "fire", 6, "incidents", "all", [], [0, 23])[0], tier="open"))
+    assert "By area" in html and "Tier OPEN" in html and "500 m" not in html.split("<body>")[0]
     rows = export_frame(inc, 360, tier="official-sensitive")
     assert set(rows["zone"]) <= set(inc.points["zone"]) and len(rows) == len(inc.points)
     cells = export_frame(inc, 360, tier="open")
@@ -138,6 +141,9 @@ def test_isochrone_layers_are_added_not_merged():
 def test_dap_view_on_observed_demand(wh, engine):
     request = dap.parse_request(2, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)
     result = plan_band(engine, request)
+    html = reports.to_html(dap.dap_report(wh, engine, request, result, tier="open"))
+    assert "Fill order (nested plans)" in html and "Compliance" in html and "/layers/" not in html
+    assert "scattergeo" in html.lower() and "incidents a year" in html
     assert result["demand"]["kind"] == "observed"                       # the synthetic trust has incidents
     assert result["demand"]["selection"] == "priority recorded as category_1"
     assert result["demand"]["incidents"] > 0 and result["demand_total"] > 0
@@ -217,6 +223,8 @@ def test_coresponding_view_on_synthetic(wh, engine):
                                                           bystander_cpr_share=0.3, ambulance_busy_fraction=0.0,
                                                           time_on_scene_min=20, standard_s=480))
     fig, curve, saved, kpis, table, sources = coresponding.coresponding_view(wh, engine, result)
+    html = reports.to_html(coresponding.coresponding_report(wh, engine, result, tier="open"))
+    assert "Stations ranked by survivors added" in html and "survivors" in html and "/layers/" not in html
     assert result.summary["survival_model"] == "waalewijn_2001"
     assert len(curve.data) == 2 and table.rowData
     assert "b0" in str(sources.children)
