@@ -98,6 +98,9 @@ def test_overview_kpis_and_map(page, served_app):
         assert re.search(r"\d+\.\d%", page.inner_text(f"#kpi-{service}"))
     legend = page.locator("#overview-map g.legend").text_content()
     assert "Fire – closed (10)" in legend and "Police – open" in legend
+    matrix = page.inner_text("#overview-matrix")
+    assert "Westminster" in matrix and "assessed" in matrix and ("met" in matrix or "no target" in matrix)
+    assert "Assessed:" in page.inner_text("#page-content")
     page.get_by_label("Police").uncheck()
     page.wait_for_function("!document.querySelector('#overview-map g.legend').textContent.includes('Police')")
     page.get_by_label("coverage of").check()

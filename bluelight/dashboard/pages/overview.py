@@ -12,6 +12,7 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, no_data
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
+from bluelight.services.executive import executive_matrix, scope
 from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
@@ -38,6 +39,36 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
     return html.Div(className="cards", children=cards)
 
 
+def executive_panel(wh: Warehouse, session: Session) -> html.Div:
+    """Services x areas against each standard, with the share of each area's population assessed."""
+    matrix = executive_matrix(session, wh.targets())
+    if matrix.empty:
+        return html.Div()
+    sc = scope(matrix)
+
+    def cell(r):
+        mark = {True: "met", False: "not met", None: "no target"}[r.met]
+        text = f"{100 * r.share_within:.1f}% within {r.threshold_s / 60:g} min, {mark}"
+        return text + (f" ({100 * r.assessed_share:.0f}% assessed)" if not r.judged else "")
+    wide = matrix.assign(cell=[cell(r) for r in matrix.itertuples()]).pivot(index="area", columns="service",
+                                                                            values="cell")
+    population = matrix.drop_duplicates("area").set_index("area")
+    wide.insert(0, "population assessed", [f"{population.loc[a, 'population'] * population.loc[a, 'assessed_share']:,.0f}"
+                                          f" of {population.loc[a, 'population']:,.0f}" for a in wide.index])
+    wide = wide.reset_index().sort_values("area")
+    caveats = sorted({c for c in matrix["caveat"] if c})
+    return html.Div(className="panel", children=[
+        html.H3("Cover by area and service"),
+        html.P(html.B(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in "
+                      f"{sc['areas']} areas that reach into the road data; {sc['judged']} areas are at least half "
+                      "inside it. Figures for the others describe only their part inside (marked with % assessed).")),
+        figures.frame_table(wide, table_id="overview-matrix", page_size=12,
+                            wide=tuple(wide.columns)),
+        html.P(className="note", children="Shares are of the population reached within each service's standard "
+               "(modelled with the travel-time spread); met / not met against the loaded target. "
+               + " ".join(f"Police: {c}." for c in caveats))])
+
+
 def layout(wh: Warehouse, session: Session):
     if not wh.available:
         return no_data("Overview")
@@ -49,6 +80,7 @@ def layout(wh: Warehouse, session: Session):
             "modelled with the calibrated spread of real attendance times. Population is ONS mid-2020 by LSOA; "
             "only the population within the road data can be assessed (see the Data page). Stations outside the "
             "road data cannot be routed, so places near its edge may in reality be reached sooner than shown.")),
+        executive_panel(wh, session),
         html.Div(className="panel", children=[
             html.Div(className="controls", children=[
                 html.Div(className="control", children=[html.Span("Services shown", className="control-label"),
