@@ -69,7 +69,8 @@ def callback_body(dep: dict, values: dict) -> dict:
     outs = outputs(dep["output"])
     inputs = entries(dep["inputs"])
     return {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": inputs,
-            "state": entries(dep.get("state", [])), "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+            "state": entries(dep.get("state") or []),
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"] if inputs else []}
 
 
 @dataclass

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-
-def output_specs(key: str) -> list[dict]:
-    """The outputs of a callback-map key (``a.b`` or ``..a.b...c.d..``)."""
-    parts = [p for p in key.strip(".").split("...") if p]
-    out = []
-    for p in parts:
-        cid, prop = p.rsplit(".", 1)
-        out.append({"id": cid, "property": prop})
-    return out
+from bench.serving import callback_body as dependency_body
 
 
 def callback_body(app, key: str, values: dict | None = None) -> dict:
     """The JSON body of a request for callback ``key``; ``values`` sets inputs and states by ``id.property``."""
-    spec = app.callback_map[key]
-    values = values or {}
-
-    def entries(items):
-        return [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-                for i in items]
-    outputs = output_specs(key)
-    inputs = entries(spec["inputs"])
-    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
-            "state": entries(spec.get("state", [])),
-            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"] if inputs else []}
+    return dependency_body({**app.callback_map[key], "output": key}, values or {})
 
 
 def post_callback(client, app, key: str, values: dict | None = None, *, csrf: str | None = None,

@@ -59,11 +59,17 @@ def current_role() -> str:
     return current_user().role
 
 
+def current_rules() -> DisclosureRules:
+    """The disclosure rules the app was started with (read once, not per request); outside a request, the file's."""
+    settings: AuthSettings | None = g.get("auth") if has_request_context() else None
+    return settings.rules if settings is not None else load_rules()
+
+
 def visible_sites(sites):
     """Sites as this request's role may see them: restricted sites rounded unless the role is cleared for them."""
     if cleared_for(current_role(), "official-sensitive") or sites is None or len(sites) == 0:
         return sites
-    rules = load_rules()
+    rules = current_rules()
     return mask_sites(sites, restricted_kinds=rules.restricted_site_kinds, restricted_ids=rules.restricted_sites,
                       rounding_m=rules.site_rounding_m)
 
@@ -90,18 +96,23 @@ def record(action: str, detail: str = "", *, tier: str | None = None) -> None:
                           remote_addr=request.remote_addr)
 
 
-def _output_ids(body) -> list[str]:
-    """The outputs' ids (a pattern-matching id by its ``type``, which carries the page prefix)."""
+def _outputs(body) -> list[tuple[str, str]]:
+    """A callback request's outputs as (id, property); a pattern-matching id by its ``type``, which carries the
+    page prefix."""
     outputs = (body or {}).get("outputs") if isinstance(body, dict) else None
     items = outputs if isinstance(outputs, list) else [outputs] if isinstance(outputs, dict) else []
-    ids = []
+    out = []
     for o in items:
         oid = o.get("id") if isinstance(o, dict) else None
         if isinstance(oid, dict):
             oid = oid.get("type")
         if isinstance(oid, str):
-            ids.append(oid)
-    return ids
+            out.append((oid, str(o.get("property"))))
+    return out
+
+
+def _output_ids(body) -> list[str]:
+    return [oid for oid, _ in _outputs(body)]
 
 
 def callback_role(body, prefixes: dict[str, str]) -> str | None:
@@ -265,11 +276,7 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str]) ->
 
 def _audit_exports(resp: Response) -> None:
     """Each download a callback returned (a ``data`` output holding a file name): its name, page and tier."""
-    body = request.get_json(silent=True)
-    outputs = (body or {}).get("outputs") if isinstance(body, dict) else None
-    items = outputs if isinstance(outputs, list) else [outputs] if isinstance(outputs, dict) else []
-    downloads = [o["id"] for o in items if isinstance(o, dict) and o.get("property") == "data"
-                 and isinstance(o.get("id"), str)]
+    downloads = [oid for oid, prop in _outputs(request.get_json(silent=True)) if prop == "data"]
     if not downloads:
         return
     try:

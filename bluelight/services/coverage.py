@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bluelight.access import TIER_TEXT, load_rules as load_access_rules
+from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import aggregate_cells
 
 from bluelight.analysis.scenario import Scenario, apply_scenario
@@ -179,6 +180,17 @@ def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", ru
     out["speed_profile"] = ev.profile_key
     out["tier"] = tier
     return out
+
+
+def area_summary(ev, threshold_s: float, *, tier: str, variability=None, rules=None) -> pd.DataFrame:
+    """Cover by area (largest first), at ``tier``: for the open tier, areas with fewer incidents than the
+    disclosure threshold are left out (population zones are published, so they all stay)."""
+    by = summarise_by(ev.points["area"].to_numpy(), ev.response_s, ev.points["weight"].to_numpy(), threshold_s,
+                      variability=variability)
+    by = by[by["demand_on_network"] > 0]
+    if ev.demand.kind == "incidents" and tier != "official-sensitive":
+        by = by[by["demand_on_network"] >= (rules or load_access_rules()).min_count]
+    return by.sort_values("demand_on_network", ascending=False)
 
 
 def export_geojson(frame: pd.DataFrame) -> str:

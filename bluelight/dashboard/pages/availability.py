@@ -6,10 +6,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.access import cleared_for, load_rules
+from bluelight.access import cleared_for
 from bluelight.analysis.disclosure import aggregate_cells
 from bluelight.dashboard import figures, layers
-from bluelight.dashboard.auth import current_role, visible_sites
+from bluelight.dashboard.auth import current_role, current_rules, visible_sites
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import Page, no_data
@@ -138,7 +138,7 @@ def visible_zones(rows: list[dict]) -> list[dict]:
     unless the role is cleared for exact locations."""
     if cleared_for(current_role(), "official-sensitive") or not rows:
         return rows
-    rules = load_rules()
+    rules = current_rules()
     cells = aggregate_cells(pd.DataFrame(rows), cell_m=rules.cell_m, min_count=rules.min_count,
                             count="calls_per_year", means={"first_within": "first_within",
                                                            "first_mean_s": "first_mean_s"})

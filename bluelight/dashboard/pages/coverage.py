@@ -7,16 +7,16 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.analysis.coverage import summarise_by
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.dashboard import figures, layers, reports
 from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.errors import ValidationError
-from bluelight.access import load_rules, tier_for
-from bluelight.dashboard.auth import current_role, note_export, visible_sites
-from bluelight.services.coverage import CoverageRequest, availability_figures, export_frame, export_geojson
+from bluelight.access import tier_for
+from bluelight.dashboard.auth import current_role, current_rules, note_export, visible_sites
+from bluelight.services.coverage import (CoverageRequest, area_summary, availability_figures, export_frame,
+                                         export_geojson)
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, map_row, no_data
@@ -139,7 +139,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
             return reports.download(coverage_report(wh, session, request, tier=tier),
                                     filename=f"coverage_{service}_report",
                                     pdf=dash.ctx.triggered_id == "cov-report-pdf-btn")
-        frame = export_frame(session.evaluate(service, request.spec), request.threshold_s, tier=tier)
+        frame = export_frame(session.evaluate(service, request.spec), request.threshold_s, tier=tier,
+                             rules=current_rules())
         note_export(tier)
         if dash.ctx.triggered_id == "cov-csv-btn":
             return {"content": safe_csv(frame), "filename": f"coverage_{service}.csv"}
@@ -169,7 +170,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (f"; site {site_id}" if site_id else "")
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
         pts, shown_s = _cells(ev, threshold)                  # no incident location beyond analysts
-        highlight, title = None, title + " (500 m cells; small counts suppressed)"
+        highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
     fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.ROADS, boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
@@ -181,11 +182,8 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     s = session.summary(ev, threshold)
     kpi = figures.coverage_cards(s, threshold_s=threshold, demand_label=_demand_label(ev.demand),
                                  service=ev.service)
-    by = summarise_by(pts["area"].to_numpy(), ev.response_s, pts["weight"].to_numpy(), threshold,
-                      variability=session.variability)
-    by = by[by["demand_on_network"] > 0].sort_values("demand_on_network", ascending=False)
-    if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
-        by = by[by["demand_on_network"] >= load_rules().min_count]          # small counts are not shown
+    by = area_summary(ev, threshold, tier=tier_for(current_role()), variability=session.variability,
+                      rules=current_rules())
     return figures.with_tiles(fig, wh.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
 
 
@@ -203,10 +201,7 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
                                sites=visible_sites(session.sites(request.service)), roads=None,
                                boundaries=wh.boundaries_geojson("borough"), title="")
     s = session.summary(ev, threshold)
-    by = summarise_by(ev.points["area"].to_numpy(), ev.response_s, ev.points["weight"].to_numpy(), threshold,
-                      variability=session.variability)
-    by = by[by["demand_on_network"] >= (1 if ev.demand.kind == "population" or tier == "official-sensitive"
-                                        else load_rules().min_count)].sort_values("demand_on_network", ascending=False)
+    by = area_summary(ev, threshold, tier=tier, variability=session.variability, rules=current_rules())
     summary = pd.DataFrame([{"share within (modelled)": s.share_within_modelled, "share within (single time)":
                              s.share_within, "mean": s.mean_s, "90th centile": s.p90_s,
                              "demand on the network": s.demand_on_network,
@@ -239,7 +234,7 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
 
 def _cells(ev, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:
     """The incidents as the cells an open-tier export gives (the suppressed ones left off the map)."""
-    cells = export_frame(ev, threshold, tier="open")
+    cells = export_frame(ev, threshold, tier="open", rules=current_rules())
     cells = cells[~cells["suppressed"]].reset_index(drop=True)
     return cells.rename(columns={"cell_id": "zone", "incidents": "weight"}), cells["mean_response_s"].to_numpy(float)
 

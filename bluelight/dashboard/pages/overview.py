@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, dcc, html
 
 from bluelight.dashboard import figures, layers
@@ -12,7 +13,7 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, no_data
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
-from bluelight.services.executive import executive_matrix, scope
+from bluelight.services.executive import executive_matrix, judged, scope
 from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
@@ -29,8 +30,8 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
         t = targets.loc[target_id] if target_id in targets.index else None
         met, text = None, "no target loaded"
         if t is not None:
-            value = s.mean_s if t["statistic"] == "mean" else s.share_within_modelled
-            met = bool(value <= t["threshold_s"]) if t["statistic"] == "mean" else bool(value >= t["goal"])
+            met = judged(t["statistic"], s.share_within_modelled, s.mean_s, float(t["threshold_s"]),
+                         None if pd.isna(t["goal"]) else float(t["goal"]))
             text = t["description"]
         inc = session.evaluate(service, DemandSpec("incidents"))
         inc_summary = session.summary(inc, threshold) if len(inc.points) else None
