@@ -7,6 +7,12 @@ re-evaluated from cached travel times, the money released is A's running cost
 per percentage point of cover lost, or the cover gained at no loss. A move
 that would take X below its standard, or that needs more bays than B has, is
 flagged, and the ranking puts allowed moves first.
+
+Cover is only judged where the data can judge it: when much of the population
+within a site's reach (before or after the move) lies beyond the road data,
+the cover lost or gained out there is not seen, and a station near the edge
+that moves inwards appears to gain. Such moves are flagged ``judged = False``
+and ranked after every move the data can judge (:class:`EdgeCheck`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from scipy.spatial import cKDTree
 
 from bluelight.analysis.coverage import CoverageModel, Variability, evaluate, summarise
 from bluelight.analysis.traveltime import SiteTimes
@@ -69,22 +77,79 @@ def capacity(service: str, host: pd.Series, rules: SpaceRules | None) -> str:
     return "ok" if bays is not None and need_bays else "unknown"
 
 
-def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, ServiceCover], *,
-               max_travel_s: float, variability: Variability | None = None,
-               space: SpaceRules | None = None, between_s: np.ndarray | None = None) -> pd.DataFrame:
-    """Rank every pair (A into B) of sites of different services with B within ``max_travel_s`` of A.
+@dataclass(frozen=True)
+class EdgeCheck:
+    """Where the road data ends: network node coordinates and every demand point, on the network or beyond it.
+
+    ``max_unseen_share``: a move is judged only if at most this share of the demand within straight-line reach
+    of the moving crew (at its own site, and at the host) lies beyond the road data.
+    """
+
+    node_x_m: np.ndarray
+    node_y_m: np.ndarray
+    demand_x_m: np.ndarray
+    demand_y_m: np.ndarray
+    weight: np.ndarray
+    on_network: np.ndarray
+    max_unseen_share: float = 0.05
+
+
+def reach_radius_m(site_times: SiteTimes, rows, budget_s, node_x_m, node_y_m) -> np.ndarray:
+    """Straight-line distance from each source (``rows`` of ``site_times``) to the furthest node it reaches in
+    its drive budget: the radius within which its cover is decided.
+
+    >>> from scipy import sparse
+    >>> st = SiteTimes(np.array([0]), sparse.csr_matrix(np.array([[1.0, 61.0, 301.0]])), 600, "k")
+    >>> reach_radius_m(st, [0], [100.0], np.array([0.0, 300.0, 900.0]), np.array([0.0, 400.0, 0.0])).tolist()
+    [500.0]
+    """
+    rows, budget = np.asarray(rows, int), np.broadcast_to(np.asarray(budget_s, float), (len(rows),))
+    stored, out = site_times.stored, np.zeros(len(rows))
+    for i, (r, b) in enumerate(zip(rows, budget)):
+        lo, hi = stored.indptr[r], stored.indptr[r + 1]
+        reached = stored.indices[lo:hi][stored.data[lo:hi] - 1.0 <= b]
+        if len(reached):
+            src = site_times.source_nodes[r]
+            out[i] = float(np.hypot(node_x_m[reached] - node_x_m[src], node_y_m[reached] - node_y_m[src]).max())
+    return out
+
+
+def unseen_share(centre_x_m, centre_y_m, radius_m, edge: EdgeCheck) -> np.ndarray:
+    """Share of the demand within ``radius_m`` of each centre that lies beyond the road data (0 where none).
+
+    >>> e = EdgeCheck(np.zeros(1), np.zeros(1), np.array([0.0, 100, 200]), np.zeros(3), np.array([1.0, 1, 2]),
+    ...               np.array([True, True, False]))
+    >>> unseen_share([0.0, 0.0], [0.0, 0.0], [150.0, 250.0], e).tolist()
+    [0.0, 0.5]
+    """
+    tree = cKDTree(np.column_stack([edge.demand_x_m, edge.demand_y_m]))
+    w, off = np.asarray(edge.weight, float), ~np.asarray(edge.on_network, bool)
+    out = np.zeros(len(radius_m))
+    for i, (x, y, r) in enumerate(zip(centre_x_m, centre_y_m, radius_m)):
+        near = tree.query_ball_point([x, y], r)
+        total = w[near].sum()
+        out[i] = w[near][off[near]].sum() / total if total > 0 else 0.0
+    return out
+
+
+def pair_cover(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, ServiceCover], *,
+               max_travel_s: float, variability: Variability | None = None, between_s: np.ndarray | None = None,
+               edge: EdgeCheck | None = None) -> pd.DataFrame:
+    """What moving each site A into each other-service site B within ``max_travel_s`` does to A's service's cover.
 
     Parameters
     ----------
     sites
-        One row per site on the network, in the row order of ``site_times``: site_id, name, service,
-        turnout_s, running_cost_gbp_pa, disposal_value_gbp, bays, floor_area_m2.
+        One row per site on the network, in the row order of ``site_times``: site_id, name, service, turnout_s,
+        easting, northing.
     site_times
         Drive times from each site (rows) to every node, within a cutoff of at least ``max_travel_s``.
     covers
         Per service, its coverage model over its own sites.
     between_s
         Drive from each site to each other (default: to the other sites' network nodes).
+    edge
+        Where the road data ends; without it every move counts as judged.
     """
     if site_times.cutoff_s < max_travel_s:
         raise AnalysisError(f"site_times were computed to {site_times.cutoff_s:.0f} s, less than max_travel_s")
@@ -109,24 +174,68 @@ def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, Ser
             r = evaluate(cover.model, active, extra=moved, extra_turnout_s=[float(sa["turnout_s"])])
             after = summarise(r, cover.weight, cover.threshold_s, variability=variability)
             before = base[sa["service"]]
-            loss_pp = 100 * (before.share_within_modelled - after.share_within_modelled)
-            money = _num(sa.get("running_cost_gbp_pa"))
-            fits = capacity(sa["service"], sb, space)
             rows.append({
                 "move": sa["site_id"], "move_name": sa["name"], "service": sa["service"], "into": sb["site_id"],
                 "into_name": sb["name"], "into_service": sb["service"], "drive_s": float(between[a, b]),
                 "share_within_before": before.share_within_modelled, "share_within_after": after.share_within_modelled,
-                "cover_loss_pp": loss_pp, "mean_s_before": before.mean_s, "mean_s_after": after.mean_s,
-                "running_cost_released_gbp_pa": money,
-                "disposal_value_gbp": _num(sa.get("disposal_value_gbp")),
-                "dividend_gbp_pa_per_pp_lost": (money / loss_pp if money is not None and loss_pp > 1e-9 else None),
-                "meets_standard_after": _meets(after, cover),
-                "capacity": fits,
-                "allowed": bool(_meets(after, cover) and (fits == "ok" or fits == "unknown")),
-            })
+                "cover_loss_pp": 100 * (before.share_within_modelled - after.share_within_modelled),
+                "mean_s_before": before.mean_s, "mean_s_after": after.mean_s,
+                "meets_standard_after": _meets(after, cover), "_a": a, "_b": b})
     out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    # best first: moves allowed (standard kept, space not known to lack), then the smallest loss, the shortest move
-    out["_keeps"] = ~out["allowed"]
-    return out.sort_values(["_keeps", "cover_loss_pp", "drive_s"]).drop(columns="_keeps").reset_index(drop=True)
+    out["unseen_demand_share"] = _unseen(sites, site_times, covers, out, edge) if len(out) else []
+    return out.drop(columns=["_a", "_b"], errors="ignore")
+
+
+def _unseen(sites, site_times, covers, pairs, edge: EdgeCheck | None) -> np.ndarray:
+    """Per pair, the larger unseen share of the moving crew's reach from its own site and from the host."""
+    if edge is None:
+        return np.zeros(len(pairs))
+    budget = np.array([covers[s].threshold_s for s in pairs["service"]]) - sites["turnout_s"].to_numpy(float)[
+        pairs["_a"].to_numpy()]
+    out = np.zeros(len(pairs))
+    x, y = sites["easting"].to_numpy(float), sites["northing"].to_numpy(float)
+    for col in ("_a", "_b"):
+        at = pairs[col].to_numpy()
+        radius = reach_radius_m(site_times, at, budget, edge.node_x_m, edge.node_y_m)
+        out = np.maximum(out, unseen_share(x[at], y[at], radius, edge))
+    return out
+
+
+def appraise(pairs: pd.DataFrame, sites: pd.DataFrame, *, space: SpaceRules | None = None,
+             max_unseen_share: float = 0.05) -> pd.DataFrame:
+    """Money, capacity and rank of each pair from the sites' estates figures (as recorded or as entered).
+
+    ``sites``: site_id, service, running_cost_gbp_pa, disposal_value_gbp, bays, floor_area_m2. Best first:
+    moves the data can judge, then those allowed (standard kept, space not known to lack), then the
+    smallest loss of cover and the shortest move.
+    """
+    if pairs.empty:
+        return pairs
+    by_id = sites.set_index("site_id")
+    out = pairs.copy()
+    money = [_num(by_id.at[m, "running_cost_gbp_pa"]) if "running_cost_gbp_pa" in by_id else None
+             for m in out["move"]]
+    out["running_cost_released_gbp_pa"] = money
+    out["disposal_value_gbp"] = [_num(by_id.at[m, "disposal_value_gbp"]) if "disposal_value_gbp" in by_id else None
+                                 for m in out["move"]]
+    out["dividend_gbp_pa_per_pp_lost"] = [m / loss if m is not None and loss > 1e-9 else None
+                                          for m, loss in zip(money, out["cover_loss_pp"])]
+    out["into_bays"] = [_num(by_id.loc[h].get("bays")) for h in out["into"]]
+    out["into_floor_area_m2"] = [_num(by_id.loc[h].get("floor_area_m2")) for h in out["into"]]
+    out["capacity"] = [capacity(svc, by_id.loc[host], space) for svc, host in zip(out["service"], out["into"])]
+    out["allowed"] = out["meets_standard_after"].astype(bool) & out["capacity"].isin(["ok", "unknown"])
+    out["judged"] = out["unseen_demand_share"].to_numpy(float) <= max_unseen_share
+    out["_order"] = (~out["judged"]).astype(int) * 2 + (~out["allowed"]).astype(int)
+    return out.sort_values(["_order", "cover_loss_pp", "drive_s"]).drop(columns="_order").reset_index(drop=True)
+
+
+def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, ServiceCover], *,
+               max_travel_s: float, variability: Variability | None = None,
+               space: SpaceRules | None = None, between_s: np.ndarray | None = None,
+               edge: EdgeCheck | None = None) -> pd.DataFrame:
+    """Rank every pair (A into B) of sites of different services with B within ``max_travel_s`` of A:
+    :func:`pair_cover` then :func:`appraise` (``sites`` also carries the estates figures)."""
+    pairs = pair_cover(sites, site_times, covers, max_travel_s=max_travel_s, variability=variability,
+                       between_s=between_s, edge=edge)
+    return appraise(pairs, sites, space=space,
+                    max_unseen_share=edge.max_unseen_share if edge is not None else 1.0)

@@ -382,6 +382,9 @@ def request_options(request_cls, *, skip: tuple[str, ...] = ()):
                 fn = click.option(f.option, f.name, is_flag=True, default=False, help=text)(fn)
             elif f.kind is list:
                 fn = click.option(f.option, f.name, multiple=True, metavar="A,B", help=text + " Repeatable.")(fn)
+            elif f.kind is dict:
+                fn = click.option(f.option, f.name, multiple=True, metavar="KEY=VALUE",
+                                  help=text + " Comma-separated or repeatable.")(fn)
             else:
                 metavar = "|".join(f.choices) if f.choices and len(f.choices) <= 6 else \
                     "N" if f.kind in (int, float) else "TEXT"
@@ -403,7 +406,7 @@ def parsed(request_cls, options: dict):
     for f in request_cls.FIELDS:
         if f.name in options:
             value = options.pop(f.name)
-            if f.kind is list:
+            if f.kind in (list, dict):
                 value = ",".join(value) if value else None
             if value is not None and not (f.kind is bool and value is False):
                 given[f.name] = value
@@ -453,6 +456,30 @@ def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
                    f"{request.threshold_s:.0f} s (95% CI {100 * av['first_within']['ci95'][0]:.1f}-"
                    f"{100 * av['first_within']['ci95'][1]:.1f}%) vs {100 * av['first_within_static']['mean']:.1f}% "
                    f"with the nearest always free" if av["available"] else f"with availability: {av['reason']}")
+
+
+@cli.command("executive")
+@profile_option
+@warehouse_option
+@json_option
+def executive(profile, warehouse, as_json) -> None:
+    """Every service's cover of every area against its standard, with the share of each area assessed."""
+    from bluelight.services.executive import run_executive
+
+    with _reading(warehouse) as con:
+        result = run_executive(_session(con, profile))
+    if as_json:
+        _emit(result, True)
+        return
+    from bluelight.services.executive import cell_text
+
+    sc = result["scope"]
+    click.echo(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in {sc['areas']} areas "
+               f"that reach into the road data; {sc['judged']} at least half inside it  [profile {result['profile']}]")
+    for cell in result["cells"]:
+        click.echo(f"  {cell['area']}, {cell['service']}: {cell_text(cell)}")
+    for service, caveat in result["caveats"].items():
+        click.echo(f"{service.title()}: {caveat}.")
 
 
 @cli.command("isochrones")
@@ -571,12 +598,18 @@ def colocation_candidates(max_snap_m, profile, warehouse, as_json, **options) ->
     if as_json:
         _emit(result, True)
         return
-    click.echo(f"{result['pairs']} cross-service pairs within {request.max_travel_s:.0f} s (profile {result['profile']})")
+    click.echo(f"{result['pairs']} cross-service pairs within {request.max_travel_s:.0f} s (profile {result['profile']}); "
+               f"{result['pairs_judged']} can be judged by the road data")
     for c in result["candidates"]:
+        money = c["running_cost_released_gbp_pa"]
         click.echo(f"  {c['move_name']} ({c['service']}) into {c['into_name']} ({c['into_service']}), "
                    f"{c['drive_s']:.0f} s away: cover {100 * c['share_within_before']:.1f}% -> "
-                   f"{100 * c['share_within_after']:.1f}%"
-                   + ("" if c["meets_standard_after"] else "  [below standard]"))
+                   f"{100 * c['share_within_after']:.1f}%; running cost released "
+                   + ("not recorded" if money is None else f"£{money:,.0f} a year") + f"; capacity {c['capacity']}"
+                   + ("" if c["meets_standard_after"] else "  [below standard]")
+                   + ("" if c["judged"] else f"  [not judged: {100 * c['unseen_demand_share']:.0f}% of the "
+                                             "population in reach is beyond the road data]"))
+    click.echo(result["caveat"])
 
 
 @cli.command("dap")

@@ -11,6 +11,7 @@ import dash_ag_grid as dag
 from dash import html
 
 from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
+from bluelight.services.executive import cell_text
 
 SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
 STATUS_OPACITY = {"open": 0.95, "planned": 0.8, "candidate": 0.6, "closed": 0.35}
@@ -172,18 +173,32 @@ def _to_wgs84_geojson(polys) -> list[dict]:
 
 
 ISO_COLOURS = ["#1a9850", "#fee08b", "#fc8d59", "#d73027"]
+#: isochrone outlines: colours outside the response-time scale, so they read over a coverage fill
+ISO_OUTLINES = [("#08306b", "navy"), ("#6a3d9a", "purple"), ("#111111", "black"), ("#8c510a", "brown")]
 
 
 def isochrone_layers(polys, bands_s) -> list[dict]:
-    """Map layers for nested isochrone bands, largest first so the smaller ones stay visible."""
+    """Map layers for nested isochrone bands: a light fill beneath the traces and an outline above them.
+
+    The outline is drawn above every trace (``below: ""``), so the bands stay visible over a coverage
+    choropleth; the fill, largest band first, shades them where nothing else is drawn.
+    """
     feats = _to_wgs84_geojson(polys)
-    layers = []
+    fills, lines = [], []
     for i in reversed(range(len(feats))):
         if feats[i] is None:
             continue
-        layers.append({"source": {"type": "FeatureCollection", "features": [feats[i]]}, "type": "fill",
-                       "color": ISO_COLOURS[i % len(ISO_COLOURS)], "opacity": 0.22, "below": "traces"})
-    return layers
+        source = {"type": "FeatureCollection", "features": [feats[i]]}
+        fills.append({"source": source, "type": "fill", "color": ISO_COLOURS[i % len(ISO_COLOURS)], "opacity": 0.18,
+                      "below": "traces"})
+        lines.append({"source": source, "type": "line", "color": ISO_OUTLINES[i % len(ISO_OUTLINES)][0],
+                      "line": {"width": 2.6 - 0.5 * min(i, 2)}, "below": ""})
+    return fills + lines
+
+
+def isochrone_legend(bands_s) -> str:
+    """What each isochrone outline means, in the order drawn."""
+    return "; ".join(f"{b / 60:g} min {ISO_OUTLINES[i % len(ISO_OUTLINES)][1]}" for i, b in enumerate(bands_s))
 
 
 def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
@@ -680,3 +695,15 @@ def simulated_zones_map(zones: list[dict], sites: pd.DataFrame, *, threshold_s: 
     fig.update_layout(title={"text": f"Simulated share of calls reached within {threshold_s / 60:g} min, by place",
                              "x": 0.01, "y": 0.98, "font": {"size": 13}}, margin={"t": 30})
     return fig
+
+
+def executive_table(cells: list[dict]) -> pd.DataFrame:
+    """The executive matrix as areas x services, with each area's population assessed first."""
+    matrix = pd.DataFrame(cells)
+    wide = matrix.assign(cell=[cell_text(r) for r in cells]).pivot(index="area", columns="service",
+                                                                        values="cell")
+    wide = wide[[s for s in ("fire", "police", "ambulance") if s in wide.columns]]
+    population = matrix.drop_duplicates("area").set_index("area")
+    wide.insert(0, "population assessed", [f"{population.loc[a, 'population'] * population.loc[a, 'assessed_share']:,.0f}"
+                                          f" of {population.loc[a, 'population']:,.0f}" for a in wide.index])
+    return wide.reset_index().sort_values("area")

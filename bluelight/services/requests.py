@@ -27,7 +27,9 @@ class Field:
     label
         What the dashboard control says.
     kind
-        ``int``, ``float``, ``str``, ``bool`` or ``list`` (several choices, comma-separated on the CLI).
+        ``int``, ``float``, ``str``, ``bool``, ``list`` (several choices, comma-separated on the CLI) or
+        ``dict`` (figures by key, ``KEY=VALUE`` comma-separated on the CLI; each value a number within the
+        bounds, of ``value_kind``).
     default
         Used when the value is not given (``None``: "from the configuration" when ``optional``).
     minimum, maximum
@@ -56,6 +58,7 @@ class Field:
     help: str = ""
     min_items: int = 0
     flag: str | None = None
+    value_kind: type = float
 
     @property
     def option(self) -> str:
@@ -87,6 +90,8 @@ class Field:
         blank = raw is None or (isinstance(raw, str) and not raw.strip()) or (
             isinstance(raw, (list, tuple)) and not raw and self.kind is not list)
         if blank:
+            if self.kind is dict:
+                return ()
             if self.optional:
                 return None
             raise self._fail(self._expected(), raw)
@@ -94,6 +99,8 @@ class Field:
             return self._parse_bool(raw)
         if self.kind is list:
             return self._parse_list(raw)
+        if self.kind is dict:
+            return self._parse_mapping(raw)
         if self.kind is str:
             value = str(raw).strip()
             if self.choices is not None and value not in self.choices:
@@ -130,6 +137,35 @@ class Field:
         if len(items) < self.min_items:
             raise self._fail(self._expected(), ",".join(items) or None)
         return tuple(dict.fromkeys(items))
+
+    def _parse_mapping(self, raw) -> tuple[tuple[str, float], ...]:
+        """``{key: value}``, pairs, or ``"K=V,K=V"`` as sorted (key, number) pairs; every bad value named by key."""
+        if isinstance(raw, str):
+            items = []
+            for part in (p.strip() for p in raw.split(",")):
+                if not part:
+                    continue
+                key, sep, value = part.partition("=")
+                if not sep or not key.strip():
+                    raise self._fail("KEY=VALUE pairs separated by commas", part)
+                items.append((key.strip(), value.strip()))
+        elif isinstance(raw, dict):
+            items = [(str(k).strip(), v) for k, v in raw.items()]
+        else:
+            try:
+                items = [(str(k).strip(), v) for k, v in raw]
+            except (TypeError, ValueError):
+                raise self._fail("KEY=VALUE pairs", raw) from None
+        one = Field(self.name, self.label, self.value_kind, minimum=self.minimum, maximum=self.maximum,
+                    unit=self.unit)
+        out = {}
+        for key, value in items:
+            try:
+                out[key] = one._parse_number(value)
+            except ValidationError:
+                raise ValidationError(self.name, f"{self.label} for {key} must be {one._expected()}, "
+                                                 f"got {value!r}") from None
+        return tuple(sorted(out.items()))
 
     def _parse_number(self, raw):
         try:

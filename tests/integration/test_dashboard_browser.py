@@ -100,12 +100,13 @@ def test_overview_kpis_and_map(page, served_app):
     assert "Fire – closed (10)" in legend and "Police – open" in legend
     matrix = page.inner_text("#overview-matrix")
     assert "Westminster" in matrix and "assessed" in matrix and ("met" in matrix or "no target" in matrix)
+    assert "% actual" in matrix and "mean " in matrix            # LFB incidents checked; fire's target is a mean
     assert "Assessed:" in page.inner_text("#page-content")
     page.get_by_label("Police").uncheck()
     page.wait_for_function("!document.querySelector('#overview-map g.legend').textContent.includes('Police')")
     page.get_by_label("coverage of").check()
     page.get_by_label("show", exact=True).first.check()
-    page.wait_for_function("document.querySelector('#overview-legend').innerText.includes('Shaded bands')",
+    page.wait_for_function("document.querySelector('#overview-legend').innerText.includes('drawn above the colour fill')",
                            timeout=30000)
     page.wait_for_load_state("networkidle")
     _shot(page, "overview-coverage")

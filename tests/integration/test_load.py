@@ -1,8 +1,8 @@
 """The production server under a bounded load: signed-in clients at once, no errors, memory within the caches.
 
 Speed is measured by ``make bench`` (bench/serving.py, 20 clients x 50 requests); this runs a smaller load
-for correctness only: every request answered, nothing refused, and the server's memory growth within the
-caches' limits.
+for correctness only: every request answered, nothing refused, no worker lost, and the server's memory growth
+within the caches' limits.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.integration
 
 def test_twenty_signed_in_clients_get_every_answer_within_the_memory_limits(demo_warehouse):
     r = run_load(demo_warehouse, clients=20, per_client=6, time_cap_s=600)
-    assert r.errors == []
+    assert r.errors == [], r.server_log
+    assert r.workers_replaced == 0, r.server_log
     assert len(r.times_s["coverage"]) == len(r.times_s["cheap"]) == 60 and r.distinct_inputs == 60
     limit_mb = WORKERS * (DEFAULT_CACHE_BYTES + DEFAULT_TRAVEL_CACHE_BYTES) / 2 ** 20
     assert r.rss_after_mb - r.rss_before_mb < limit_mb

@@ -53,8 +53,14 @@ def layout(wh: Warehouse, session: Session):
             html.Div(className="controls", children=[
                 field_control(CandidatesRequest, CANDIDATE_BINDINGS[0], label="Within (seconds)"),
                 control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
-                    {"label": "only moves that keep the standard and fit", "value": "allowed"}]))]),
+                    {"label": "only moves that keep the standard and fit", "value": "allowed"},
+                    {"label": "only moves the road data can judge", "value": "judged"}])),
+                html.Button("Clear the figures entered", id="col-entered-clear")]),
             html.Div(id="col-candidates-note", className="note"),
+            html.P(className="note", children="Running cost, host bays and host floor area can be typed into the "
+                   "table (double-click a cell): the pairs are re-ranked with the figures entered."),
+            html.Div(id="col-entered-error", className="field-error", role="alert"),
+            dcc.Store(id="col-entered", data={}),
             html.Div(id="col-candidates")]),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
             control("Move site", dcc.Dropdown(id="col-move", options=options), "col-move", minWidth="320px"),
@@ -85,9 +91,15 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
                    Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS]]
 
     @callback(app, Output("col-candidates", "children"), Output("col-candidates-note", "children"),
-              Output("col-max-travel-error", "children"), Input("col-max-travel", "value"), Input("col-allowed", "value"))
-    def ranked(max_travel, allowed):
-        return ranked_view(session, max_travel, allowed)
+              Output("col-max-travel-error", "children"), Output("col-entered-error", "children"),
+              Input("col-max-travel", "value"), Input("col-allowed", "value"), Input("col-entered", "data"))
+    def ranked(max_travel, allowed, entered):
+        return ranked_view(session, max_travel, allowed, entered)
+
+    @callback(app, Output("col-entered", "data"), Input("col-candidate-table", "cellValueChanged"),
+              Input("col-entered-clear", "n_clicks"), State("col-entered", "data"), prevent_initial_call=True)
+    def enter(changes, _clear, entered):
+        return {} if dash.ctx.triggered_id == "col-entered-clear" else entered_figures(changes, entered)
 
     @callback(app, Output("col-move", "value"), Output("col-into", "value"),
                   Input("col-candidate-table", "selectedRows"), prevent_initial_call=True)
@@ -107,10 +119,10 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
             raise AnalysisError("choose a site to move and a host before saving the scenario")
         sid = store.save(plan["scenario"], service=plan["service"])
         record("scenario_saved", f"{sid} (co-location)")
-        path = store.path_of(sid)
-        return (f"Saved to {path} (scenario {sid!r}, now in the Scenarios page's list). Record it in the warehouse with: "
-                f"bluelight etl scenarios {path}; evaluate every service it touches with: "
-                f"bluelight scenario run {path} --json")
+        name = store.path_of(sid).name
+        return (f"Saved as scenario {sid!r} ({name} in the server's scenario folder), now in the Scenarios page's "
+                f"list. On the server, record it in the warehouse with: bluelight etl scenarios {name}; evaluate "
+                f"every service it touches with: bluelight scenario run {name} --json")
 
     @callback(app, Output("col-report", "data"), Input("col-report-btn", "n_clicks"),
               Input("col-report-pdf-btn", "n_clicks"), State("col-name", "value"),
@@ -124,12 +136,42 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     return page
 
 
-def ranked_view(session: Session, max_travel, allowed):
-    """The ranked candidates for the search controls, and the message beside the drive-time control."""
+#: editable columns of the candidates grid: the request field each sets, and whose site it is (the row's key)
+EDITABLE = {"running cost released £ a year": ("running_cost_gbp_pa", "move"), "host bays": ("bays", "into"),
+            "host floor area m²": ("floor_area_m2", "into")}
+
+
+def entered_figures(changes, entered: dict | None) -> dict:
+    """The estates figures typed into the grid, by request field and site (a blank cell removes an entry)."""
+    out = {k: dict(v) for k, v in (entered or {}).items()}
+    for change in changes or []:
+        field, key = EDITABLE.get(change.get("colId"), (None, None))
+        if field is None:
+            continue
+        site, value = change["data"][key], change.get("newValue")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out.get(field, {}).pop(site, None)
+        else:
+            out.setdefault(field, {})[site] = value
+    return {k: v for k, v in out.items() if v}
+
+
+def ranked_view(session: Session, max_travel, allowed, entered=None):
+    """The ranked candidates, the message beside the drive-time control and the one about figures entered."""
     request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS, [max_travel])
     if request is None:
-        return blocked_note(), "", *errors
-    return *candidates_view(run_candidates(session, request), only_allowed="allowed" in (allowed or [])), *errors
+        return blocked_note(), "", *errors, ""
+    try:
+        request = CandidatesRequest.parse(max_travel_s=request.max_travel_s, **(entered or {}))
+        result = run_candidates(session, request)
+    except ValidationError as exc:
+        if set(exc.errors) - set(EDITABLE_FIELDS):
+            raise
+        return blocked_note(), "", *errors, "; ".join(exc.errors.values()) + " (fix the cell or clear the figures)"
+    return *candidates_view(result, show=set(allowed or [])), *errors, ""
+
+
+EDITABLE_FIELDS = [field for field, _ in EDITABLE.values()]
 
 
 def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money):
@@ -140,12 +182,16 @@ def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money
     return *plan_view(wh, session, colocation_plan(wh, session, move, into, horizon, rate, money)), *errors
 
 
-def candidates_view(result: dict, *, only_allowed: bool):
+def candidates_view(result: dict, *, show: set[str]):
     frame = pd.DataFrame(result["candidates"])
     if frame.empty:
         return html.P("No cross-service pairs within this drive time."), ""
-    if only_allowed:
-        frame = frame[frame["allowed"]]
+    for flag in ("allowed", "judged"):
+        if flag in show:
+            frame = frame[frame[flag]]
+    if frame.empty:
+        return html.P("No pair passes the filters ticked above: untick them to see every pair."), \
+            candidates_note(result)
     shown = pd.DataFrame({
         "move": frame["move"], "into": frame["into"], "move site": frame["move_name"], "service": frame["service"],
         "into site": frame["into_name"], "host service": frame["into_service"], "drive s": frame["drive_s"].round(0),
@@ -155,15 +201,31 @@ def candidates_view(result: dict, *, only_allowed: bool):
         "running cost released £ a year": frame["running_cost_released_gbp_pa"],
         "£ a year per point lost": frame["dividend_gbp_pa_per_pp_lost"],
         "keeps standard": frame["meets_standard_after"].map({True: "yes", False: "no"}),
+        "judged by the data": frame["judged"].map({True: "yes", False: "no"}),
+        "population in reach beyond the road data %": (100 * frame["unseen_demand_share"]).round(1),
+        "host bays": frame["into_bays"], "host floor area m²": frame["into_floor_area_m2"],
         "capacity": frame["capacity"]})
     grid = figures.frame_table(shown, table_id="col-candidate-table", page_size=8)
     grid.dashGridOptions = grid.dashGridOptions | {"rowSelection": {"mode": "singleRow", "checkboxes": False,
-                                                                    "enableClickSelection": True}}
-    grid.columnDefs = [c | ({"hide": True} if c["field"] in ("move", "into") else {}) for c in grid.columnDefs]
-    note = (f"{result['pairs']} pairs within {result['max_travel_s']:.0f} s (profile {result['profile']}); cover is "
-            f"each moving service's modelled share within its standard. Select a row to evaluate it. "
-            f"{result['caveat']} {space_text(result['space_rules'])}")
-    return grid, note
+                                                                    "enableClickSelection": True},
+                                                   "singleClickEdit": False, "stopEditingWhenCellsLoseFocus": True}
+    grid.columnDefs = [c | ({"hide": True} if c["field"] in ("move", "into") else {})
+                       | ({"editable": True, "cellDataType": "number", "cellClass": "editable"}
+                          if c["field"] in EDITABLE else {}) for c in grid.columnDefs]
+    return grid, candidates_note(result)
+
+
+def candidates_note(result: dict) -> str:
+    """How many pairs, how many the data can judge, what was entered, and the rules behind the columns."""
+    entered = "; ".join(f"{CandidatesRequest.field(k).label}: " + ", ".join(f"{s} {v:,.0f}" for s, v in d.items())
+                        for k, d in result["entered"].items())
+    judged = (f"{result['pairs_judged']} of {result['pairs']} can be judged by the road data"
+              + (" (none: the road data is too small around these sites; load a larger extract)"
+                 if result["pairs"] and not result["pairs_judged"] else ""))
+    return (f"{result['pairs']} pairs within {result['max_travel_s']:.0f} s (profile {result['profile']}); {judged}. "
+            f"Cover is each moving service's modelled share within its standard. Select a row to evaluate it. "
+            f"{result['caveat']} {space_text(result['space_rules'])}"
+            + (f" Figures entered here (not in the warehouse): {entered}." if entered else ""))
 
 
 def space_text(rules: dict) -> str:

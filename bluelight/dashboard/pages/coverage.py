@@ -167,7 +167,8 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
         highlight = session.first_reached(ev.service, site_id, ev.demand)
     pts, shown_s = ev.points, ev.response_s
     zones = layers.LSOAS if ev.demand.kind == "population" else None
-    title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (f"; site {site_id}" if site_id else "")
+    title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (
+        f"; site {site_id}, isochrones {figures.isochrone_legend(SITE_BANDS)}" if iso else "")
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
         pts, shown_s = _cells(ev, threshold)                  # no incident location beyond analysts
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"

@@ -13,7 +13,7 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, no_data
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
-from bluelight.services.executive import executive_matrix, judged, scope
+from bluelight.services.executive import judged, run_executive
 from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
@@ -42,32 +42,22 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
 
 def executive_panel(wh: Warehouse, session: Session) -> html.Div:
     """Services x areas against each standard, with the share of each area's population assessed."""
-    matrix = executive_matrix(session, wh.targets())
-    if matrix.empty:
+    result = run_executive(session)
+    if not result["cells"]:
         return html.Div()
-    sc = scope(matrix)
-
-    def cell(r):
-        mark = {True: "met", False: "not met", None: "no target"}[r.met]
-        text = f"{100 * r.share_within:.1f}% within {r.threshold_s / 60:g} min, {mark}"
-        return text + (f" ({100 * r.assessed_share:.0f}% assessed)" if not r.judged else "")
-    wide = matrix.assign(cell=[cell(r) for r in matrix.itertuples()]).pivot(index="area", columns="service",
-                                                                            values="cell")
-    population = matrix.drop_duplicates("area").set_index("area")
-    wide.insert(0, "population assessed", [f"{population.loc[a, 'population'] * population.loc[a, 'assessed_share']:,.0f}"
-                                          f" of {population.loc[a, 'population']:,.0f}" for a in wide.index])
-    wide = wide.reset_index().sort_values("area")
-    caveats = sorted({c for c in matrix["caveat"] if c})
+    sc = result["scope"]
+    wide = figures.executive_table(result["cells"])
     return html.Div(className="panel", children=[
         html.H3("Cover by area and service"),
         html.P(html.B(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in "
                       f"{sc['areas']} areas that reach into the road data; {sc['judged']} areas are at least half "
                       "inside it. Figures for the others describe only their part inside (marked with % assessed).")),
-        figures.frame_table(wide, table_id="overview-matrix", page_size=12,
-                            wide=tuple(wide.columns)),
+        figures.frame_table(wide, table_id="overview-matrix", page_size=12, wide=tuple(wide.columns)),
         html.P(className="note", children="Shares are of the population reached within each service's standard "
-               "(modelled with the travel-time spread); met / not met against the loaded target. "
-               + " ".join(f"Police: {c}." for c in caveats))])
+               "(modelled with the travel-time spread); met / not met against the loaded target. Where incidents "
+               "record their first arrival, the cell adds the actual share of those incidents within the standard "
+               "and the modelled share of the same incidents (nearest station always free). "
+               + " ".join(f"{s.title()}: {c}." for s, c in result["caveats"].items()))])
 
 
 def layout(wh: Warehouse, session: Session):
@@ -144,5 +134,6 @@ def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
         parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
                      "population-weighted centre; LSOAs beyond the road data are not drawn.")
     if iso:
-        parts.append(f"Shaded bands: {service} response within 5, 8 and 10 minutes from its open stations.")
+        parts.append(f"Isochrones: {service} response from its open stations within "
+                     f"{figures.isochrone_legend(ISO_BANDS)} outline (drawn above the colour fill).")
     return " ".join(parts)

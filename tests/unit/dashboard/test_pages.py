@@ -135,7 +135,11 @@ def test_isochrone_layers_are_added_not_merged():
     fig = figures.base_map(roads="/layers/roads.geojson", boundaries="/layers/boroughs.geojson")
     polys = [box(530000, 180000, 530000 + d, 180000 + d) for d in (100, 200, 300)]
     figures.add_layers_first(fig, figures.isochrone_layers(polys, (1, 2, 3)))
-    assert [layer.type for layer in fig.layout.map.layers] == ["fill", "fill", "fill", "line", "line"]
+    kinds = [(layer.type, layer.below) for layer in fig.layout.map.layers]
+    # light fills beneath the traces, outlines above them (over a coverage fill), then roads and boundaries
+    assert kinds[:6] == [("fill", "traces")] * 3 + [("line", "")] * 3
+    assert [k for k, _ in kinds[6:]] == ["line", "line"]
+    assert figures.isochrone_legend((300, 480, 600)) == "5 min navy; 8 min purple; 10 min black"
 
 
 def test_dap_view_on_observed_demand(wh, engine):
@@ -185,8 +189,18 @@ def test_dap_models_and_expected_demand(wh, engine):
 def test_colocation_plan_candidates_and_report(wh, engine, tmp_path):
     result = run_candidates(engine, CandidatesRequest(max_travel_s=900.0))
     assert result["pairs"] > 0
-    grid, note = colocation.candidates_view(result, only_allowed=False)
-    assert "pairs within 900 s" in note and grid.rowData
+    grid, note = colocation.candidates_view(result, show=set())
+    assert "pairs within 900 s" in note and grid.rowData and f"{result['pairs_judged']} of {result['pairs']}" in note
+    editable = {c["field"] for c in grid.columnDefs if c.get("editable")}
+    assert editable == set(colocation.EDITABLE)
+    # a running cost typed into the first row re-ranks with it, and the note says it was entered here
+    row = grid.rowData[0]
+    entered = colocation.entered_figures([{"colId": "running cost released £ a year", "data": row,
+                                           "newValue": 123_456}], {})
+    regrid, renote, *_ = colocation.ranked_view(engine, 900, [], entered)
+    again = next(r for r in regrid.rowData if r["move"] == row["move"] and r["into"] == row["into"])
+    assert again["running cost released £ a year"] == 123_456 and "Figures entered here" in renote
+    assert "123,456" in renote
     assert "Capacity: a moving service needs fire 450 m²" in note and "config/colocation.yaml" in note
     first = grid.rowData[0]
     plan = colocation.colocation_plan(wh, engine, first["move"], first["into"], 25, 0.035,

@@ -98,3 +98,17 @@ def test_each_field_is_a_request_attribute_and_defaults_agree(cls):
         plain = getattr(cls(), f.name)
         assert getattr(parsed, f.name) == (plain if f.name != "threshold_s" or plain is not None else
                                            getattr(parsed, f.name)), f.name
+
+
+def test_figures_by_key_are_parsed_and_each_bad_one_named():
+    from bluelight.services.colocation import CandidatesRequest
+
+    r = CandidatesRequest.parse(running_cost_gbp_pa="F2=300000, F1=1.5e5", bays={"H1": 2})
+    assert r.running_cost_gbp_pa == (("F1", 150000.0), ("F2", 300000.0)) and r.bays == (("H1", 2),)
+    assert CandidatesRequest.parse(running_cost_gbp_pa="").running_cost_gbp_pa == ()
+    with pytest.raises(ValidationError) as e:
+        CandidatesRequest.parse(running_cost_gbp_pa="F1=-5", bays={"H1": 2.5}, floor_area_m2="H2")
+    assert e.value.errors == {
+        "running_cost_gbp_pa": "Running cost (£ a year) for F1 must be a number from 0 to 1e+09, got '-5'",
+        "bays": "Vehicle bays for H1 must be a whole number from 0 to 100, got 2.5",
+        "floor_area_m2": "Floor area (m²) must be KEY=VALUE pairs separated by commas, got 'H2'"}
