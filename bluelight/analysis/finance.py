@@ -128,7 +128,9 @@ def scenario_cash_items(changes: list[dict], estates: pd.DataFrame) -> tuple[lis
             money(f"receipt from disposing of {name}", e["disposal_value_gbp"], year=year, source="sites table")
         else:
             missing.append(f"disposal value of {name} ({site_id})")
-        if _known(e.get("running_cost_gbp_pa")):
+        if "running_cost_saved_gbp_pa" in fin:
+            money(f"running cost of {name} saved", fin["running_cost_saved_gbp_pa"], annual=True)
+        elif _known(e.get("running_cost_gbp_pa")):
             money(f"running cost of {name} saved", e["running_cost_gbp_pa"], annual=True, source="sites table")
         else:
             missing.append(f"annual running cost of {name} ({site_id})")

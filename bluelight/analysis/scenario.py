@@ -14,7 +14,8 @@ Changes (sites are referred to by ``site_id``):
 
 Each change may carry ``finance``: ``build_cost_gbp``, ``refurbishment_gbp``,
 ``relocation_cost_gbp`` (one-off costs), ``receipt_gbp`` (overrides the closed
-site's disposal value), ``grant_gbp``, ``running_cost_change_gbp_pa`` (positive:
+site's disposal value), ``running_cost_saved_gbp_pa`` (overrides the closed
+site's running cost), ``grant_gbp``, ``running_cost_change_gbp_pa`` (positive:
 costs more each year), ``year`` (when one-off items fall; default 0).
 """
 
@@ -33,8 +34,8 @@ ACTIONS = ("close", "open", "move", "co_locate", "merge", "change")
 REQUIRED = {"close": ("site",), "move": ("site", "easting", "northing"),
             "open": ("site_id", "service", "easting", "northing"), "co_locate": ("site", "into"),
             "merge": ("sites",), "change": ("site",)}
-FINANCE_KEYS = ("build_cost_gbp", "refurbishment_gbp", "relocation_cost_gbp", "receipt_gbp", "grant_gbp",
-                "running_cost_change_gbp_pa", "year")
+FINANCE_KEYS = ("build_cost_gbp", "refurbishment_gbp", "relocation_cost_gbp", "receipt_gbp",
+                "running_cost_saved_gbp_pa", "grant_gbp", "running_cost_change_gbp_pa", "year")
 
 
 @dataclass(frozen=True)

@@ -85,18 +85,36 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
     return fig
 
 
+#: numbers right-aligned with thousands separators (the value itself, for sorting and editing, is unchanged)
+NUMBER_COLUMN = {"type": "rightAligned",
+                 "valueFormatter": {"function": "params.value == null ? '' : d3.format(',')(params.value)"}}
+
+
+def _is_quantity(frame: pd.DataFrame, column: str) -> bool:
+    """A numeric column other than a year or an hour (which take no thousands separator)."""
+    name = " ".join(str(column).lower().replace("_", " ").split())
+    return (pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+            and name not in {"year", "from year", "financial year", "calendar year", "hour", "hour of day"})
+
+
 def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide: tuple[str, ...] = ()) -> dag.AgGrid:
-    """A sortable, filterable, paginated grid of a DataFrame; ``wide`` columns get three times the room."""
+    """A sortable, filterable, paginated grid of a DataFrame, each column as wide as its content.
+
+    Columns fit their cells (headers wrap instead of widening them), so names are never cut off; ``wide``
+    columns (long text) wrap their cells within a generous width instead of growing without end.
+    """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return dag.AgGrid(
         id=table_id, rowData=records,
         columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
-                     "resizable": True, "tooltipField": c, **({"flex": 3, "minWidth": 260} if c in wide else {})}
+                     "resizable": True, "tooltipField": c,
+                     **(NUMBER_COLUMN if _is_quantity(frame, c) else {}),
+                     **({"minWidth": 220, "maxWidth": 520, "wrapText": True, "autoHeight": True} if c in wide else {})}
                     for c in frame.columns],
-        defaultColDef={"minWidth": 110, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
+        defaultColDef={"minWidth": 120, "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,
-                         "domLayout": "autoHeight",
-                         "enableCellTextSelection": True},
+                         "domLayout": "autoHeight", "enableCellTextSelection": True,
+                         "autoSizeStrategy": {"type": "fitCellContents", "skipHeader": True}},
         className="ag-theme-alpine", style={"width": "100%"},
     )
 

@@ -107,15 +107,17 @@ def parse_roads(paths: Sequence[Path], profile: SpeedProfile) -> Parsed:
             log.info("%s: %d nodes, %d edges", p, len(G), G.number_of_edges())
             graphs.append(G)
     G = compose(graphs)
-    total = len(G)
+    total, total_edges = len(G), G.number_of_edges()
     G, dropped, comps = largest_strong_component(G)
     if len(G) == 0:
         raise InputFileError(paths[0], "the road network is empty after keeping its largest strongly connected part")
     log.info("composed %d nodes; kept the largest strongly connected component of %d nodes, "
              "dropped %d nodes in %d other components", total, len(G), dropped, comps)
     nodes, edges = graph_tables(G, profile)
-    return Parsed(edges, rows_read=total, extra={"nodes": nodes, "dropped": dropped, "components": comps,
-                                                "profile": profile.key})
+    # counted in edges, read and loaded alike (the rows of road_edges); the difference is the other components
+    return Parsed(edges, rows_read=total_edges, extra={"nodes": nodes, "dropped": dropped, "components": comps,
+                                                      "edges_dropped": total_edges - len(edges),
+                                                      "profile": profile.key})
 
 
 def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
@@ -135,8 +137,9 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     con.execute("INSERT INTO road_networks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, sources, len(nodes), len(edges), parsed.extra["dropped"], parsed.extra["components"],
                  parsed.extra["profile"], datetime.now(timezone.utc).replace(tzinfo=None)])
-    msg = (f"{len(nodes)} nodes and {len(edges)} edges kept (largest strongly connected component); "
-           f"{parsed.extra['dropped']} nodes in {parsed.extra['components']} other components dropped")
+    msg = (f"edges counted: {len(nodes)} nodes and {len(edges)} edges kept (the largest strongly connected "
+           f"component); {parsed.extra['edges_dropped']} edges and {parsed.extra['dropped']} nodes in "
+           f"{parsed.extra['components']} other components dropped (not reachable both ways from the rest)")
     return Written(loaded=len(edges), message=msg)
 
 

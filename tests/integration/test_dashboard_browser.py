@@ -238,6 +238,17 @@ def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
 def test_colocation_page_from_candidate_to_board_report(page, served_app):
     _visit(page, served_app, "/colocation", "colocation", "#col-candidate-table .ag-row")
     assert "pairs within 300 s" in page.inner_text("#col-candidates-note")
+    assert "can be judged by the road data" in page.inner_text("#col-candidates-note")
+    page.click("#col-save")                                      # nothing chosen yet: told so beside the button
+    page.wait_for_function("document.querySelector('#col-saved').innerText.includes('Choose a site to move')",
+                           timeout=30000)
+    cell = page.locator('#col-candidate-table .ag-center-cols-container .ag-row[row-index="0"] '
+                        '[col-id="running cost released £ a year"]')
+    cell.dblclick()
+    page.keyboard.type("321000")
+    page.keyboard.press("Enter")                                 # typed into the grid: re-ranked with it
+    page.wait_for_function("document.querySelector('#col-candidates-note').innerText.includes('321,000')",
+                           timeout=30000)
     page.locator("#col-candidate-table .ag-center-cols-container .ag-row").first.click()
     page.wait_for_selector("#col-change-table .ag-row", timeout=30000)
     assert "instead of" in page.inner_text("#col-headline")
@@ -248,7 +259,7 @@ def test_colocation_page_from_candidate_to_board_report(page, served_app):
     _shot(page, "colocation-chosen")
     page.fill("#col-name", "browser test co-location")
     page.click("#col-save")
-    page.wait_for_function("document.querySelector('#col-saved').innerText.includes('Saved to')", timeout=30000)
+    page.wait_for_function("document.querySelector('#col-saved').innerText.includes('Saved as scenario')", timeout=30000)
     with page.expect_download() as dl:
         page.click("#col-report-btn")
     assert dl.value.suggested_filename == "browser-test-co-location_board_report.html"
@@ -325,7 +336,7 @@ def test_hubs_merge_two_services_and_the_saved_file_gives_the_same_numbers(page,
     rows = {r["service"]: r for r in _grid_rows(page, "hub-cover-table")}
     page.fill("#hub-name", "browser test hub")
     page.click("#hub-save")
-    page.wait_for_function("document.querySelector('#hub-saved').innerText.includes('Saved to')", timeout=30000)
+    page.wait_for_function("document.querySelector('#hub-saved').innerText.includes('Saved as scenario')", timeout=30000)
     saved = re.search(r"Saved to (\S+\.yaml)", page.inner_text("#hub-saved")).group(1)
     capsys.readouterr()
     assert main(["scenario", "run", saved, "--warehouse", str(demo_warehouse), "--json"]) == 0

@@ -88,7 +88,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     store = scenario_files.ScenarioStore(dirs)
     page = Page(prefixes=("col-",), order=3, path="/colocation", name="Co-location", title="Blue Light Atlas – Co-location", layout=lambda: layout(wh, session))
     plan_inputs = [Input("col-move", "value"), Input("col-into", "value"), Input("col-horizon", "value"),
-                   Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS]]
+                   Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS],
+                   Input("col-entered", "data")]
 
     @callback(app, Output("col-candidates", "children"), Output("col-candidates-note", "children"),
               Output("col-max-travel-error", "children"), Output("col-entered-error", "children"),
@@ -99,7 +100,9 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     @callback(app, Output("col-entered", "data"), Input("col-candidate-table", "cellValueChanged"),
               Input("col-entered-clear", "n_clicks"), State("col-entered", "data"), prevent_initial_call=True)
     def enter(changes, _clear, entered):
-        return {} if dash.ctx.triggered_id == "col-entered-clear" else entered_figures(changes, entered)
+        if dash.ctx.triggered_id == "col-entered-clear":
+            return {}
+        return entered_figures(changes, entered) if changes else dash.no_update     # a new grid: nothing typed
 
     @callback(app, Output("col-move", "value"), Output("col-into", "value"),
                   Input("col-candidate-table", "selectedRows"), prevent_initial_call=True)
@@ -108,15 +111,16 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
               Output("col-headline", "children"), *[Output(i, "children") for i in PLAN_ERROR_IDS], *plan_inputs)
-    def show(move, into, horizon, rate, *money):
-        return show_view(wh, session, move, into, horizon, rate, *money)
+    def show(move, into, horizon, rate, *money_entered):
+        return show_view(wh, session, move, into, horizon, rate, *money_entered[:-1], entered=money_entered[-1])
 
     @callback(app, Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
-    def save(_n, name, move, into, horizon, rate, *money):
-        plan = colocation_plan(wh, session, move, into, horizon, rate, money, name=name)
+    def save(_n, name, move, into, horizon, rate, *money_entered):
+        plan = colocation_plan(wh, session, move, into, horizon, rate, money_entered[:-1], name=name,
+                               entered=money_entered[-1])
         if plan["empty"]:
-            raise AnalysisError("choose a site to move and a host before saving the scenario")
+            return NOTHING_CHOSEN.format(action="saving the scenario")
         sid = store.save(plan["scenario"], service=plan["service"])
         record("scenario_saved", f"{sid} (co-location)")
         name = store.path_of(sid).name
@@ -124,17 +128,23 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
                 f"list. On the server, record it in the warehouse with: bluelight etl scenarios {name}; evaluate "
                 f"every service it touches with: bluelight scenario run {name} --json")
 
-    @callback(app, Output("col-report", "data"), Input("col-report-btn", "n_clicks"),
+    @callback(app, Output("col-report", "data"), Output("col-saved", "children", allow_duplicate=True),
+              Input("col-report-btn", "n_clicks"),
               Input("col-report-pdf-btn", "n_clicks"), State("col-name", "value"),
               *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True,
               running=[(Output("col-report-pdf-btn", "disabled"), True, False)])
-    def report(_html, _pdf, name, move, into, horizon, rate, *money):
-        plan = colocation_plan(wh, session, move, into, horizon, rate, money, name=name)
+    def report(_html, _pdf, name, move, into, horizon, rate, *money_entered):
+        plan = colocation_plan(wh, session, move, into, horizon, rate, money_entered[:-1], name=name,
+                               entered=money_entered[-1])
+        if plan["empty"]:
+            return dash.no_update, NOTHING_CHOSEN.format(action="downloading the board report")
         return reports.download(board_report(wh, session, plan, tier=tier_for(current_role())),
                                 filename=f"{scenario_files.slug(plan['scenario'].name)}_board_report",
-                                pdf=dash.ctx.triggered_id == "col-report-pdf-btn")
+                                pdf=dash.ctx.triggered_id == "col-report-pdf-btn"), ""
     return page
 
+
+NOTHING_CHOSEN = "Choose a site to move and a host (or select a candidate above) before {action}."
 
 #: editable columns of the candidates grid: the request field each sets, and whose site it is (the row's key)
 EDITABLE = {"running cost released £ a year": ("running_cost_gbp_pa", "move"), "host bays": ("bays", "into"),
@@ -148,7 +158,7 @@ def entered_figures(changes, entered: dict | None) -> dict:
         field, key = EDITABLE.get(change.get("colId"), (None, None))
         if field is None:
             continue
-        site, value = change["data"][key], change.get("newValue")
+        site, value = change["data"][key], change.get("value", change.get("newValue"))
         if value is None or (isinstance(value, str) and not value.strip()):
             out.get(field, {}).pop(site, None)
         else:
@@ -174,12 +184,13 @@ def ranked_view(session: Session, max_travel, allowed, entered=None):
 EDITABLE_FIELDS = [field for field, _ in EDITABLE.values()]
 
 
-def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money):
+def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money, entered=None):
     """The plan of the chosen pair with its finance, and the message beside each invalid control."""
     errors = plan_errors(horizon, rate, money)
     if any(errors):
         return blocked_figure(), blocked_note(), "", "", *errors
-    return *plan_view(wh, session, colocation_plan(wh, session, move, into, horizon, rate, money)), *errors
+    return *plan_view(wh, session, colocation_plan(wh, session, move, into, horizon, rate, money,
+                                                   entered=entered)), *errors
 
 
 def candidates_view(result: dict, *, show: set[str]):
@@ -247,8 +258,12 @@ def plan_errors(horizon, rate, money) -> list[str]:
     return errors + money_errors
 
 
-def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, money, *, name=None) -> dict:
+def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, money, *, name=None,
+                    entered: dict | None = None) -> dict:
     """The moving service's cover before and after (population and incidents by category) and the appraisal.
+
+    ``entered``: estates figures typed into the candidates grid; the moving site's running cost among them
+    is the running cost the move saves (instead of the sites table's).
 
     The move is a ``co_locate`` scenario evaluated by the scenario engine
     (:mod:`bluelight.services.scenarios`), exactly as ``bluelight scenario run`` does.
@@ -267,6 +282,10 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
     a, b = a.iloc[0], b.iloc[0]
     service, threshold = a["service"], DEFAULT_STANDARD[a["service"]][0]
     fin = FinanceRequest.parse(**{b.field: v for b, v in zip(FINANCE_BINDINGS, money)}).finance()
+    typed = dict(CandidatesRequest.parse(**{k: v for k, v in (entered or {}).items() if k in EDITABLE_FIELDS}
+                                         ).running_cost_gbp_pa)
+    if move in typed:
+        fin["running_cost_saved_gbp_pa"] = typed[move]
     scenario = Scenario(name=name or f"{a['name']} into {b['name']}", service=service,
                         note=f"co-location drawn on the Co-location page, {datetime.now(timezone.utc):%Y-%m-%d}",
                         changes=[{"action": "co_locate", "site": move, "into": into} | ({"finance": fin} if fin else {})],
@@ -303,9 +322,9 @@ def plan_view(wh: Warehouse, session: Session, plan: dict):
     table = plan["changes"].round(1)
     ap = plan["appraisal"]
     finance = html.Div([
-        html.P([html.B(f"Net present value £{ap.npv_gbp:,.0f}"),
+        html.P([html.B(npv_text(ap)),
                 f" over {ap.horizon_years} years at {100 * ap.discount_rate:.1f}% (HM Treasury Green Book "
-                f"default 3.5%)."]),
+                f"default 3.5%)." if ap.items else ""]),
         html.P(className="note", children=("Missing figures, not counted (supply them on the sites or above): "
                                            + "; ".join(ap.missing)) if ap.missing else "All figures supplied."),
         figures.frame_table(pd.DataFrame([i.__dict__ for i in ap.items]) if ap.items else
@@ -344,7 +363,14 @@ def headline(plan: dict) -> html.Div:
                             f"({plan['host_service']}). "),
                      headline_text(plan) + ". ",
                      html.Span(f"{plan['host_service'].title()} cover is unchanged (the host stays open). "
-                               f"NPV £{plan['appraisal'].npv_gbp:,.0f}.")])
+                               f"{npv_text(plan['appraisal'])}.")])
+
+
+def npv_text(ap) -> str:
+    """The net present value, or that there is none yet: £0 is not a result when nothing was entered."""
+    if not ap.items:
+        return "No costs or savings entered yet: the net present value is not computed"
+    return f"Net present value £{ap.npv_gbp:,.0f}" + (" (incomplete: see the missing figures)" if ap.missing else "")
 
 
 def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> reports.Report:

@@ -57,3 +57,11 @@ def test_missing_figures_are_named_not_zeroed():
     assert missing == ["disposal value of Fire B (F1)", "annual running cost of Fire B (F1)",
                        "backlog maintenance of Fire B (F1)", "build cost of N1", "annual running cost of N1"]
     assert not appraise(items, missing=missing).complete
+
+
+def test_a_running_cost_entered_for_the_change_replaces_the_sites_table():
+    items, missing = scenario_cash_items([{"action": "co_locate", "site": "F1", "into": "P1",
+                                           "finance": {"running_cost_saved_gbp_pa": 410_000}}], ESTATES)
+    got = {i.label: (i.amount_gbp, i.annual, i.source) for i in items}
+    assert got["running cost of Fire B saved"] == (410_000, True, "scenario")
+    assert "annual running cost of Fire B (F1)" not in missing

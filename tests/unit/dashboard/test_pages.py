@@ -196,7 +196,7 @@ def test_colocation_plan_candidates_and_report(wh, engine, tmp_path):
     # a running cost typed into the first row re-ranks with it, and the note says it was entered here
     row = grid.rowData[0]
     entered = colocation.entered_figures([{"colId": "running cost released £ a year", "data": row,
-                                           "newValue": 123_456}], {})
+                                           "value": 123_456}], {})
     regrid, renote, *_ = colocation.ranked_view(engine, 900, [], entered)
     again = next(r for r in regrid.rowData if r["move"] == row["move"] and r["into"] == row["into"])
     assert again["running cost released £ a year"] == 123_456 and "Figures entered here" in renote

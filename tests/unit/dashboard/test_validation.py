@@ -107,12 +107,12 @@ def test_colocation_drive_time(ctx, no_compute, value):
 def test_colocation_figures_typed_into_the_grid(ctx, no_compute):
     _, session = ctx
     entered = colocation.entered_figures([{"colId": "host bays", "data": {"move": "F1", "into": "H1"},
-                                           "newValue": -1}], {})
+                                           "value": -1}], {})
     assert entered == {"bays": {"H1": -1}}
     out = colocation.ranked_view(session, 300, [], entered)
     assert out[-1] == "Vehicle bays for H1 must be a whole number from 0 to 100, got -1 (fix the cell or clear the " \
                       "figures)" and _blocked(out)
-    cleared = colocation.entered_figures([{"colId": "host bays", "data": {"into": "H1"}, "newValue": None}], entered)
+    cleared = colocation.entered_figures([{"colId": "host bays", "data": {"into": "H1"}, "value": None}], entered)
     assert cleared == {}
 
 
