@@ -221,20 +221,38 @@ class Variability:
     Either empirical (``log_quantiles``: quantiles of r at evenly spaced
     levels from 0 to 1, as fitted by calibration) or normal with
     ``log_mean`` and ``log_sd``. A zero spread gives deterministic answers.
+    With ``band_edges_s`` and ``band_quantiles`` the empirical spread depends
+    on the modelled time: a short run's actual time is spread differently
+    from a long one's (one set of quantiles per band between the edges).
     """
 
     log_mean: float = 0.0
     log_sd: float = 0.0
     log_quantiles: tuple[float, ...] | None = None
+    band_edges_s: tuple[float, ...] | None = None
+    band_quantiles: tuple[tuple[float, ...], ...] | None = None
+
+    def _bands(self, t: np.ndarray) -> np.ndarray:
+        return np.digitize(t, np.asarray(self.band_edges_s, float))
 
     def prob_within(self, response_s: np.ndarray, threshold_s: float) -> np.ndarray:
-        """Probability that the actual response is within ``threshold_s``, per modelled response."""
+        """Probability that the actual response is within ``threshold_s``, per modelled response.
+
+        >>> v = Variability(band_edges_s=(100.0,), band_quantiles=((0.0, 0.0), (-1.0, 1.0)))
+        >>> v.prob_within(np.array([50.0, 200.0]), 200.0).round(3).tolist()
+        [1.0, 0.5]
+        """
         t = np.asarray(response_s, float)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.log(threshold_s) - np.log(t)
-            if self.log_quantiles:
-                q = np.asarray(self.log_quantiles, float)
-                p = np.interp(z, q, np.linspace(0.0, 1.0, len(q)), left=0.0, right=1.0)
+            if self.band_quantiles:
+                p = np.zeros(t.shape)
+                band = self._bands(t)
+                for i, q in enumerate(self.band_quantiles):
+                    m = band == i
+                    p[m] = self._interp(z[m], q)
+            elif self.log_quantiles:
+                p = self._interp(z, self.log_quantiles)
             elif self.log_sd <= 0:
                 p = (z >= self.log_mean).astype(float)
             else:
@@ -243,8 +261,24 @@ class Variability:
         p[~np.isfinite(t)] = 0.0
         return p
 
-    def draw_log_ratio(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Random log(actual / modelled) from this spread (for simulating single trips)."""
+    @staticmethod
+    def _interp(z: np.ndarray, quantiles) -> np.ndarray:
+        q = np.asarray(quantiles, float)
+        if q[-1] <= q[0]:                                   # no spread: a step at the single value
+            return (z >= q[0]).astype(float)
+        return np.interp(z, q, np.linspace(0.0, 1.0, len(q)), left=0.0, right=1.0)
+
+    def draw_log_ratio(self, rng: np.random.Generator, size: int, response_s: np.ndarray | None = None) -> np.ndarray:
+        """Random log(actual / modelled) from this spread (for simulating single trips); by the band of each
+        ``response_s`` when the spread has bands."""
+        if self.band_quantiles and response_s is not None:
+            band = self._bands(np.asarray(response_s, float))
+            u = rng.random(size)
+            out = np.empty(size)
+            for i, q in enumerate(self.band_quantiles):
+                m = band == i
+                out[m] = np.interp(u[m], np.linspace(0.0, 1.0, len(q)), np.asarray(q, float))
+            return out
         if self.log_quantiles:
             q = np.asarray(self.log_quantiles, float)
             return np.interp(rng.random(size), np.linspace(0.0, 1.0, len(q)), q)
@@ -252,12 +286,25 @@ class Variability:
             return np.full(size, self.log_mean)
         return rng.normal(self.log_mean, self.log_sd, size)
 
+    def to_dict(self) -> dict:
+        """The profile document's ``variability`` section."""
+        out = {"log_mean": self.log_mean, "log_sd": self.log_sd}
+        if self.log_quantiles:
+            out["log_quantiles"] = list(self.log_quantiles)
+        if self.band_quantiles:
+            out["by_modelled_time"] = {"edges_s": list(self.band_edges_s),
+                                       "log_quantiles": [list(q) for q in self.band_quantiles]}
+        return out
+
     @classmethod
     def from_profile(cls, doc) -> "Variability | None":
         if not doc:
             return None
         q = doc.get("log_quantiles")
-        return cls(float(doc["log_mean"]), float(doc["log_sd"]), tuple(float(v) for v in q) if q else None)
+        by = doc.get("by_modelled_time") or {}
+        return cls(float(doc["log_mean"]), float(doc["log_sd"]), tuple(float(v) for v in q) if q else None,
+                   tuple(float(e) for e in by["edges_s"]) if by else None,
+                   tuple(tuple(float(v) for v in b) for b in by["log_quantiles"]) if by else None)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class RoadNetwork:
     key: str
     arc_edge: sparse.csr_matrix | None = None
     rural: np.ndarray | None = None          # per edge, where the profile has rural speeds
+    #: per node, its traffic control tagged in OSM ("traffic_signals", "crossing", "give_way", "stop"; "" none)
+    node_control: np.ndarray | None = None
 
     def path_edges(self, predecessors: np.ndarray, target: int) -> list[int]:
         """Edge indices of the shortest path ending at ``target``, from a Dijkstra predecessor row."""
@@ -91,7 +93,12 @@ class RoadNetwork:
     def with_profile(self, profile: SpeedProfile) -> "RoadNetwork":
         """The same roads with travel times under another profile."""
         return build_network(self.node_ids, self.x_m, self.y_m, self.node_ids[self.edge_u], self.node_ids[self.edge_v],
-                             self.length_m, self.highway, self.maxspeed_kph, profile)
+                             self.length_m, self.highway, self.maxspeed_kph, profile, node_control=self.node_control)
+
+    def node_kinds(self) -> np.ndarray:
+        """Each node's kind for junction delays: its tagged control, else "junction" where three or more roads
+        meet (three or more distinct neighbours), else "" (a bend or the end of a road)."""
+        return node_kinds(self.edge_u, self.edge_v, self.n_nodes, self.node_control)
 
 
 def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_matrix:
@@ -111,9 +118,40 @@ def _csr_min_with_edges(u, v, w, n) -> tuple[sparse.csr_matrix, sparse.csr_matri
     return graph, edges
 
 
+#: OSM node controls that delay a vehicle (``highway=*`` on a node); anything else counts as no control
+NODE_CONTROLS = ("traffic_signals", "crossing", "give_way", "stop")
+
+
+def node_kinds(edge_u, edge_v, n_nodes: int, node_control=None) -> np.ndarray:
+    """Per node: its control (:data:`NODE_CONTROLS`), else "junction" where 3+ distinct neighbours meet, else "".
+
+    >>> node_kinds(np.array([0, 1, 1, 1, 2]), np.array([1, 0, 2, 3, 1]), 4, np.array(["", "", "stop", ""])).tolist()
+    ['', 'junction', 'stop', '']
+    """
+    pairs = np.unique(np.column_stack([np.minimum(edge_u, edge_v), np.maximum(edge_u, edge_v)]), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    degree = np.bincount(pairs.ravel(), minlength=n_nodes)
+    out = np.where(degree >= 3, "junction", "").astype(object)
+    if node_control is not None:
+        control = np.asarray(node_control, dtype=object)
+        tagged = np.isin(control, NODE_CONTROLS)
+        out[tagged] = control[tagged]
+    return out
+
+
+def junction_delays_s(kinds: np.ndarray, profile: SpeedProfile) -> np.ndarray:
+    """Per node, the profile's delay for its kind (0 where the profile has none)."""
+    delay = profile.junction_delay_s or {}
+    return np.array([float(delay.get(k, 0.0)) if k else 0.0 for k in kinds], dtype=float)
+
+
 def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_kph,
-                  profile: SpeedProfile) -> RoadNetwork:
+                  profile: SpeedProfile, *, node_control=None) -> RoadNetwork:
     """Build a :class:`RoadNetwork` from node and edge arrays and a speed profile.
+
+    An edge's travel time is its drive at the profile's speed plus the profile's delay at the node it enters
+    (``junction_delay_s`` by node kind: tagged signals, crossings, give-ways and stops, or an untagged junction),
+    so routes prefer fewer controlled junctions when that is faster.
 
     Parameters
     ----------
@@ -123,6 +161,8 @@ def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_
         Directed edges as node ids (a two-way street is two edges).
     length_m, highway, maxspeed_kph
         Per edge; ``maxspeed_kph`` is NaN where untagged.
+    node_control
+        Per node, its OSM control tag (see :data:`NODE_CONTROLS`), or None where not recorded.
     """
     node_ids = np.asarray(node_ids, dtype=np.int64)
     if len(np.unique(node_ids)) != len(node_ids):
@@ -138,13 +178,21 @@ def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_
     v = tmp.index_of(v_ids)
     rural = rural_edges(tmp.x_m, tmp.y_m, u, v, maxspeed, profile) if profile.rural_highway_kph else None
     tt = length_m / (edge_speeds_kph(highway, maxspeed, profile, rural=rural) / 3.6)
+    control = None if node_control is None else np.asarray(node_control, dtype=object)
+    if profile.junction_delay_s:
+        tt = tt + junction_delays_s(node_kinds(u, v, len(node_ids), control), profile)[v]
     graph, arc_edge = _csr_min_with_edges(u, v, tt, len(node_ids))
     h = hashlib.sha256()
     for arr in (node_ids, u, v, np.round(length_m, 2)):
         h.update(np.ascontiguousarray(arr).tobytes())
+    if control is not None and profile.junction_delay_s:          # the controls change the times: and the key
+        code = np.zeros(len(control), dtype=np.int8)
+        for i, kind in enumerate(NODE_CONTROLS, start=1):
+            code[control == kind] = i
+        h.update(code.tobytes())
     key = f"{h.hexdigest()[:16]}-{profile.key}"
     return RoadNetwork(node_ids, tmp.x_m, tmp.y_m, u, v, length_m, highway, maxspeed, tt, graph, profile.key, key,
-                       arc_edge, rural)
+                       arc_edge, rural, control)
 
 
 def rural_edges(x_m, y_m, u, v, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
@@ -161,14 +209,29 @@ def rural_edges(x_m, y_m, u, v, maxspeed_kph, profile: SpeedProfile) -> np.ndarr
 
 
 def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: SpeedProfile) -> RoadNetwork:
-    """From tables with columns node_id, x_m, y_m and u, v, length_m, highway, maxspeed_kph."""
+    """From tables with columns node_id, x_m, y_m (and optionally control) and u, v, length_m, highway,
+    maxspeed_kph."""
     for name, frame, cols in (("nodes", nodes, ("node_id", "x_m", "y_m")),
                               ("edges", edges, ("u", "v", "length_m", "highway", "maxspeed_kph"))):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise AnalysisError(f"{name} lacks column(s) {missing}")
+    control = nodes["control"].fillna("").to_numpy(object) if "control" in nodes.columns else None
     return build_network(nodes["node_id"], nodes["x_m"], nodes["y_m"], edges["u"], edges["v"], edges["length_m"],
-                         edges["highway"], edges["maxspeed_kph"], profile)
+                         edges["highway"], edges["maxspeed_kph"], profile, node_control=control)
+
+
+def _control(highway, crossing=None) -> str | None:
+    """A node's traffic control (:data:`NODE_CONTROLS`) from its ``highway`` tag; a signalised crossing
+    (``crossing=traffic_signals``) stops traffic as signals do.
+
+    >>> _control("crossing", "traffic_signals"), _control("crossing", "uncontrolled"), _control("bus_stop")
+    ('traffic_signals', 'crossing', None)
+    """
+    tag = _first(highway)
+    if tag == "crossing" and _first(crossing) == "traffic_signals":
+        return "traffic_signals"
+    return str(tag) if tag in NODE_CONTROLS else None
 
 
 def _first(value):
@@ -188,7 +251,7 @@ def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     Returns
     -------
     nodes, edges
-        ``nodes``: node_id, x_m, y_m, lon, lat, street_count; ``edges``: edge_id,
+        ``nodes``: node_id, x_m, y_m, lon, lat, street_count, control; ``edges``: edge_id,
         u, v, key, osmid, name, highway, maxspeed_kph, oneway, length_m (measured
         in EPSG:27700), speed_kph, travel_time_s, speed_profile, wkb, wkb_wgs84.
     """
@@ -206,7 +269,9 @@ def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     lat = np.array([G.nodes[n]["y"] for n in G.nodes], dtype=float)
     x, y = lonlat_to_bng(lon, lat)
     nodes = pd.DataFrame({"node_id": ids, "x_m": x, "y_m": y, "lon": lon, "lat": lat,
-                          "street_count": [G.nodes[n].get("street_count") for n in G.nodes]})
+                          "street_count": [G.nodes[n].get("street_count") for n in G.nodes],
+                          "control": [_control(G.nodes[n].get("highway"), G.nodes[n].get("crossing"))
+                                      for n in G.nodes]})
     nodes["street_count"] = pd.to_numeric(nodes["street_count"], errors="coerce").astype("Int64")
     pos = {n: (lo, la) for n, lo, la in zip(ids, lon, lat)}
     rows = []

@@ -15,6 +15,31 @@ import numpy as np
 from bluelight.config import profile_document
 from bluelight.errors import ConfigError
 
+#: node kinds that may carry a delay (see :func:`bluelight.analysis.network.node_kinds`)
+JUNCTION_KINDS = ("traffic_signals", "crossing", "give_way", "stop", "junction")
+#: hour bands of the travel model: night, weekday peaks, and the rest
+HOUR_BANDS = ("night", "peak", "off_peak")
+NIGHT_HOURS = (22, 7)                   # from 22:00 to 06:59
+PEAK_HOURS = ((7, 10), (16, 19))        # weekdays, 07:00-09:59 and 16:00-18:59
+
+
+def hour_band(hour, weekday) -> np.ndarray:
+    """The hour band of each call: night (22:00-06:59), peak (weekdays 07-10 and 16-19) or off_peak.
+
+    ``weekday``: 0 Monday to 6 Sunday. Unknown hours give "".
+
+    >>> hour_band([3, 8, 8, 12, 17], [2, 1, 6, 1, 4]).tolist()
+    ['night', 'peak', 'off_peak', 'off_peak', 'peak']
+    """
+    h = np.asarray(hour, dtype=float)
+    d = np.asarray(weekday, dtype=float)
+    night = (h >= NIGHT_HOURS[0]) | (h < NIGHT_HOURS[1])
+    peak = (d < 5) & np.logical_or.reduce([(h >= a) & (h < b) for a, b in PEAK_HOURS])
+    out = np.where(night, "night", np.where(peak, "peak", "off_peak")).astype(object)
+    out[~np.isfinite(h) | ~np.isfinite(d)] = ""
+    return out
+
+
 @dataclass(frozen=True)
 class SpeedProfile:
     """Speeds and turnout times used to turn a road network into response times."""
@@ -42,6 +67,12 @@ class SpeedProfile:
     rural_radius_m: float = 500.0
     rural_max_nodes: int = 12
     urban_max_limit_kph: float = 65.0
+    #: delay (s) on entering a node, by kind: traffic_signals, crossing, give_way, stop, junction (untagged, 3+ ways)
+    junction_delay_s: Mapping[str, float] | None = None
+    #: per hour band (see :func:`hour_band`): turnout_s and drive_factor (drive time relative to all hours)
+    hour_bands: Mapping[str, Mapping[str, float]] | None = None
+    #: turnout offset (s) of particular stations (site id) from their duty system's, fitted where calls show it
+    station_turnout_s: Mapping[str, float] | None = None
 
     @property
     def key(self) -> str:
@@ -60,6 +91,9 @@ class SpeedProfile:
             **({"rural_highway_kph": dict(self.rural_highway_kph), "rural_radius_m": self.rural_radius_m,
                 "rural_max_nodes": self.rural_max_nodes, "urban_max_limit_kph": self.urban_max_limit_kph}
                if self.rural_highway_kph else {}),
+            **({"junction_delay_s": dict(self.junction_delay_s)} if self.junction_delay_s else {}),
+            **({"hour_bands": {k: dict(v) for k, v in self.hour_bands.items()}} if self.hour_bands else {}),
+            **({"station_turnout_s": dict(self.station_turnout_s)} if self.station_turnout_s else {}),
         }
 
 
@@ -68,11 +102,25 @@ def _validate_profile(doc: dict, origin: str) -> None:
         if key not in doc:
             msg = f"speed profile {origin}: missing '{key}'"
             raise ConfigError(msg)
-    for table in ("highway_kph", "turnout_s", "rural_highway_kph"):
+    for table in ("highway_kph", "turnout_s", "rural_highway_kph", "junction_delay_s"):
         for k, v in (doc.get(table) or {}).items():
             if not isinstance(v, (int, float)) or v < 0 or (table == "highway_kph" and v == 0):
                 msg = f"speed profile {origin}: {table}.{k} must be a positive number, got {v!r}"
                 raise ConfigError(msg)
+    bad = set(doc.get("junction_delay_s") or {}) - set(JUNCTION_KINDS)
+    if bad:
+        msg = f"speed profile {origin}: junction_delay_s keys must be among {list(JUNCTION_KINDS)}, got {sorted(bad)}"
+        raise ConfigError(msg)
+    for band, values in (doc.get("hour_bands") or {}).items():
+        if band not in HOUR_BANDS or not isinstance(values, dict) or not {"turnout_s", "drive_factor"} <= set(values) \
+                or not all(isinstance(values[k], (int, float)) and values[k] > 0 for k in ("turnout_s", "drive_factor")):
+            msg = (f"speed profile {origin}: hour_bands.{band} must be one of {list(HOUR_BANDS)} with a positive "
+                   "turnout_s and drive_factor")
+            raise ConfigError(msg)
+    for k, v in (doc.get("station_turnout_s") or {}).items():
+        if not isinstance(v, (int, float)) or not abs(v) < 600:
+            msg = f"speed profile {origin}: station_turnout_s.{k} must be a number of seconds, got {v!r}"
+            raise ConfigError(msg)
     if "default" not in doc["highway_kph"]:
         msg = f"speed profile {origin}: highway_kph needs a 'default' speed"
         raise ConfigError(msg)
@@ -103,6 +151,12 @@ def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
         if doc.get("rural_highway_kph") else None,
         rural_radius_m=float(doc.get("rural_radius_m", 500.0)), rural_max_nodes=int(doc.get("rural_max_nodes", 12)),
         urban_max_limit_kph=float(doc.get("urban_max_limit_kph", 65.0)),
+        junction_delay_s={k: float(v) for k, v in doc["junction_delay_s"].items()}
+        if doc.get("junction_delay_s") else None,
+        hour_bands={b: {k: float(x) for k, x in v.items()} for b, v in doc["hour_bands"].items()}
+        if doc.get("hour_bands") else None,
+        station_turnout_s={str(k): float(v) for k, v in doc["station_turnout_s"].items()}
+        if doc.get("station_turnout_s") else None,
     )
 
 
@@ -120,6 +174,17 @@ def _variability(value, origin: str) -> dict | None:
             msg = f"speed profile {origin}: variability.log_quantiles must be at least two increasing values"
             raise ConfigError(msg)
         out["log_quantiles"] = q
+    by = value.get("by_modelled_time")
+    if by is not None:
+        edges, quantiles = (by.get("edges_s"), by.get("log_quantiles")) if isinstance(by, dict) else (None, None)
+        if (not isinstance(edges, list) or not isinstance(quantiles, list) or len(quantiles) != len(edges) + 1
+                or any(b <= a for a, b in zip(edges, edges[1:]))
+                or any(len(q) < 2 or any(y < x for x, y in zip(q, q[1:])) for q in quantiles)):
+            msg = (f"speed profile {origin}: variability.by_modelled_time needs increasing edges_s and one "
+                   "increasing list of log_quantiles per band (one more than the edges)")
+            raise ConfigError(msg)
+        out["by_modelled_time"] = {"edges_s": [float(e) for e in edges],
+                                   "log_quantiles": [[float(v) for v in q] for q in quantiles]}
     return out
 
 

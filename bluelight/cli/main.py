@@ -535,8 +535,10 @@ def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_js
     if as_json:
         _emit(result, True)
         return
-    for k, v in result.items():
-        click.echo(f"{k}: {v}")
+    from bluelight.services.calibration import calibration_text
+
+    for line in calibration_text(result):
+        click.echo(line)
 
 
 @cli.group()

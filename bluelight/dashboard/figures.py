@@ -87,7 +87,9 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
 
 #: numbers right-aligned with thousands separators (the value itself, for sorting and editing, is unchanged)
 NUMBER_COLUMN = {"type": "rightAligned",
-                 "valueFormatter": {"function": "params.value == null ? '' : d3.format(',')(params.value)"}}
+                 "valueFormatter": {"function": "params.value == null ? '' : "
+                                                "Number(params.value).toLocaleString('en-GB', "
+                                                "{maximumFractionDigits: 6})"}}
 
 
 def _is_quantity(frame: pd.DataFrame, column: str) -> bool:
@@ -98,25 +100,34 @@ def _is_quantity(frame: pd.DataFrame, column: str) -> bool:
 
 
 def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide: tuple[str, ...] = ()) -> dag.AgGrid:
-    """A sortable, filterable, paginated grid of a DataFrame, each column as wide as its content.
+    """A sortable, filterable, paginated grid of a DataFrame, each column at least as wide as its content.
 
-    Columns fit their cells (headers wrap instead of widening them), so names are never cut off; ``wide``
-    columns (long text) wrap their cells within a generous width instead of growing without end.
+    Each column's least width comes from its longest value, so names are never cut off; the room left is
+    shared out (flex) and headers wrap instead of widening columns. ``wide`` columns (long text) wrap their
+    cells within a generous width instead of growing without end.
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return dag.AgGrid(
         id=table_id, rowData=records,
         columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
-                     "resizable": True, "tooltipField": c,
+                     "resizable": True, "tooltipField": c, "minWidth": _content_width_px(frame[c]), "flex": 1,
                      **(NUMBER_COLUMN if _is_quantity(frame, c) else {}),
-                     **({"minWidth": 220, "maxWidth": 520, "wrapText": True, "autoHeight": True} if c in wide else {})}
+                     **({"minWidth": 220, "flex": 3, "wrapText": True, "autoHeight": True} if c in wide else {})}
                     for c in frame.columns],
-        defaultColDef={"minWidth": 120, "wrapHeaderText": True, "autoHeaderHeight": True},
+        defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,
                          "domLayout": "autoHeight", "enableCellTextSelection": True,
-                         "autoSizeStrategy": {"type": "fitCellContents", "skipHeader": True}},
+                         "suppressColumnVirtualisation": True},
         className="ag-theme-alpine", style={"width": "100%"},
     )
+
+
+def _content_width_px(values: pd.Series) -> int:
+    """Room for a column's longest value (as shown, with thousands separators) and the filter icon."""
+    text = values.dropna().map(lambda v: f"{v:,}" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                               else str(v))
+    longest = int(text.str.len().max()) if len(text) else 0
+    return int(min(380, max(84, 7.2 * longest + 34)))
 
 
 def count_cards(counts: dict) -> html.Div:
@@ -133,8 +144,9 @@ def model_error_text(profile) -> str:
     cal = profile.calibration or {}
     if not cal:
         return "This profile is not calibrated: its error has not been measured."
+    grouping = ", whole weeks held out" if cal.get("cv_grouping") == "week" else ""
     return (f"Cross-validated mean absolute error {cal['cv_mae_s']:.0f} s on {cal['observations']['used']:,} "
-            f"LFB incidents inside the road network ({cal['file']}, sha256 {cal['sha256'][:12]}).")
+            f"LFB incidents inside the road network{grouping} ({cal['file']}, sha256 {cal['sha256'][:12]}).")
 
 
 def travel_model_panel(profile) -> html.Div:
@@ -155,6 +167,15 @@ def travel_model_panel(profile) -> html.Div:
                                 for c, v in profile.highway_kph.items()]
     turnout = pd.DataFrame({"duty system": list(profile.turnout_s), "turnout s": [round(v) for v in profile.turnout_s.values()]})
     headline = model_error_text(profile)
+    cv = cal.get("cross_validated") or {}
+    bands = pd.DataFrame([{"band": r["band"], "incidents": r["n"], "mean abs error s": round(r["mae_s"], 1),
+                           "bias s": round(r["bias_s"], 1),
+                           "modelled within 6 min": f"{100 * r['modelled_share_within']:.1f}%",
+                           "actual within 6 min": f"{100 * r['actual_share_within']:.1f}%",
+                           "judged": "yes" if r.get("enough", True) else "too few calls"}
+                          for r in cv.get("by_distance", []) + cv.get("by_hour_band", [])])
+    hours = pd.DataFrame([{"hour band": b, "turnout s": round(v["turnout_s"]), "drive x": round(v["drive_factor"], 3),
+                           "calls fitted": int(v.get("calls", 0))} for b, v in (profile.hour_bands or {}).items()])
     return html.Div(className="panel", id="travel-model", children=[
         html.H3(f"Travel model: speed profile {profile.key}"),
         html.P(headline),
@@ -162,6 +183,13 @@ def travel_model_panel(profile) -> html.Div:
             "Response time = turnout + drive time on the road network. Compliance shares are reported from the "
             "spread of actual around modelled times (a single deterministic time overstates compliance).")),
         frame_table(pd.DataFrame(rows), table_id="travel-model-error", page_size=5) if rows else html.Div(),
+        *([html.H4("Cross-validated error by distance (straight line) and hour band"),
+           frame_table(bands, table_id="travel-model-bands", page_size=10)] if len(bands) else []),
+        *([html.P(className="note", children=(
+            "Turnout and drive by hour band (night 22:00-07:00; peak: weekdays 07-10 and 16-19; off-peak the "
+            "rest). LFB attendance is timed from mobilisation, not from the call, so the fitted turnout is the "
+            "crew's turnout plus what the roads do not explain (leaving the station, finding the address), not "
+            "call handling.")), frame_table(hours, table_id="travel-model-hours", page_size=5)] if len(hours) else []),
         html.Div(style={"display": "flex", "gap": "24px"}, children=[
             html.Div(style={"flex": 1}, children=[frame_table(speeds, table_id="travel-model-speeds", page_size=20)]),
             html.Div(style={"flex": 1}, children=[frame_table(turnout, table_id="travel-model-turnout", page_size=20)]),

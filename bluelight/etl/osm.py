@@ -31,6 +31,8 @@ def configure_osmnx_offline() -> None:
     ox.settings.overpass_rate_limit = False
     ox.settings.doh_url_template = None
     ox.settings.requests_timeout = 5
+    if "crossing" not in ox.settings.useful_tags_node:        # signalised crossings: crossing=traffic_signals
+        ox.settings.useful_tags_node = [*ox.settings.useful_tags_node, "crossing"]
 
 
 def osm_suffix(path: Path) -> str:
@@ -145,7 +147,8 @@ def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
         log.info("%s: %d drive ways run past the extract's edge (nodes missing) and were cut there", path, cut)
     out = Path(out_dir) / f"{path.name}.drive.osm"
     if ways:
-        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+        # the nodes keep their tags: traffic signals, crossings, give-ways and stops delay the travel model
+        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True, remove_tags=False) as writer:
             for way in ways:
                 writer.add_way(way)
     return out, len(ways)

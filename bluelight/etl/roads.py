@@ -18,7 +18,7 @@ from typing import Sequence
 import networkx as nx
 import pandas as pd
 
-from bluelight.analysis.network import graph_tables
+from bluelight.analysis.network import NODE_CONTROLS, graph_tables
 from bluelight.analysis.speeds import SpeedProfile, load_profile
 from bluelight.errors import InputFileError
 from bluelight.etl.loading import LoadSummary, Parsed, Written, run_load
@@ -56,12 +56,13 @@ def read_graph(path: Path, work_dir: Path) -> nx.MultiDiGraph:
     raise InputFileError(path, f"unknown road file type {suffix!r}; expected .graphml, .osm, .osm.bz2 or .osm.pbf")
 
 
-def compose(graphs: Sequence[nx.MultiDiGraph]) -> nx.MultiDiGraph:
+def compose(graphs: Sequence[nx.MultiDiGraph], *, keep_controls: bool = True) -> nx.MultiDiGraph:
     """One simplified graph from several extracts; shared OSM node ids join them.
 
     Unsimplified extracts are simplified here, each on its own, with every
     node they share with another extract kept as an endpoint, so that
-    extracts still meet wherever they overlap.
+    extracts still meet wherever they overlap, and every traffic control
+    (signals, crossings, give-ways, stops) kept as a node.
     """
     import osmnx as ox
 
@@ -74,9 +75,14 @@ def compose(graphs: Sequence[nx.MultiDiGraph]) -> nx.MultiDiGraph:
     for H in graphs:
         if not H.graph.get("simplified", False):
             nx.set_node_attributes(H, {n: True for n in shared if n in H}, "bluelight_join")
-            H = ox.simplify_graph(H, node_attrs_include=["bluelight_join"])
+            # a traffic control mid-street stays a node, so that its delay is counted (see network.NODE_CONTROLS)
+            if keep_controls:
+                nx.set_node_attributes(H, {n: True for n, d in H.nodes(data=True)
+                                           if str(d.get("highway")) in NODE_CONTROLS}, "bluelight_control")
+            H = ox.simplify_graph(H, node_attrs_include=["bluelight_join", "bluelight_control"])
         for n, data in H.nodes(data=True):
             data.pop("bluelight_join", None)
+            data.pop("bluelight_control", None)
             if n not in G:
                 G.add_node(n, **data)
         for u, v, data in H.edges(data=True):
@@ -99,14 +105,16 @@ def largest_strong_component(G: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int, 
     return G.subgraph(biggest).copy(), len(G) - len(biggest), len(comps) - 1
 
 
-def parse_roads(paths: Sequence[Path], profile: SpeedProfile) -> Parsed:
+def parse_roads(paths: Sequence[Path], profile: SpeedProfile, *, keep_controls: bool = True) -> Parsed:
+    """The composed, simplified network of ``paths``; ``keep_controls=False`` simplifies traffic controls away
+    (the network before junction delays, kept for comparison in the benchmarks)."""
     with tempfile.TemporaryDirectory(prefix="bluelight-roads-") as tmp:
         graphs = []
         for p in paths:
             G = read_graph(Path(p), Path(tmp))
             log.info("%s: %d nodes, %d edges", p, len(G), G.number_of_edges())
             graphs.append(G)
-    G = compose(graphs)
+    G = compose(graphs, keep_controls=keep_controls)
     total, total_edges = len(G), G.number_of_edges()
     G, dropped, comps = largest_strong_component(G)
     if len(G) == 0:
@@ -126,7 +134,8 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     con.execute("DELETE FROM road_edges")
     con.execute("DELETE FROM road_nodes")
     con.register("_nodes", nodes)
-    con.execute("INSERT INTO road_nodes SELECT node_id, x_m, y_m, lon, lat, street_count, load_run_id FROM _nodes")
+    con.execute("INSERT INTO road_nodes SELECT node_id, x_m, y_m, lon, lat, street_count, control, load_run_id "
+                "FROM _nodes")
     con.unregister("_nodes")
     con.register("_edges", edges)
     con.execute(

@@ -195,6 +195,7 @@ CREATE TABLE IF NOT EXISTS road_nodes (
     lon DOUBLE NOT NULL,
     lat DOUBLE NOT NULL,
     street_count INTEGER,
+    control VARCHAR,            -- OSM highway=traffic_signals|crossing|give_way|stop on the node, else NULL
     load_run_id INTEGER NOT NULL
 );
 

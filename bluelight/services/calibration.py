@@ -8,13 +8,24 @@ import yaml
 
 from bluelight.analysis.calibration import evaluate_models, fit_profile
 from bluelight.analysis.speeds import SpeedProfile, load_profile
-from bluelight.config import latest_profile_name, write_profile
+from bluelight.config import latest_profile_name, profile_document, write_profile
 from bluelight.services.calibration_inputs import observations_from_file
 from bluelight.services.inputs import read_network
 from bluelight.etl.loading import sha256_file
 
 #: turnout of the two baselines, from the uncalibrated profile (FIRE1001 London wholetime mean)
 BASELINE_TURNOUT_S = 61.0
+
+
+def _rounded(value):
+    """Figures to four places for the profile document (lists and mappings throughout)."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _profiles(profile: str | None, profile_dir: Path | None) -> tuple[SpeedProfile, Path | None]:
@@ -31,16 +42,23 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
     fit = fit_profile(net, obs, base_profile, folds=folds, name=base_profile.name, version=version, source_note=note)
     reports = evaluate_models(net, obs, fit.profile, fixed_turnout_s=BASELINE_TURNOUT_S)
     doc = fit.profile.to_dict()
+    cv = fit.cross_validated.as_dict() if fit.cross_validated else None
     doc["calibration"] = {"file": Path(path).name, "sha256": sha256_file(Path(path)), "observations": counts,
-                          "cv_folds": fit.cv_folds, "cv_mae_s": round(fit.cv_mae_s, 1),
-                          "in_sample": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.as_dict().items()}
-                                        for r in reports]}
+                          "cv_folds": fit.cv_folds, "cv_grouping": fit.cv_grouping, "cv_mae_s": round(fit.cv_mae_s, 1),
+                          "cross_validated": _rounded(cv),
+                          "in_sample": [_rounded(r.as_dict()) for r in reports]}
+    area = profile_document(base, directory=directory)[0].get("applies_to")
+    if area:                                   # the fit holds where its base did (the area of its incidents)
+        doc["applies_to"] = area
     out = write_profile(f"{fit.profile.name}_v{fit.profile.version}",
                         "# Written by `bluelight calibrate --fit`; edit with care: results record this version.\n"
                         + yaml.safe_dump(doc, sort_keys=False), directory=directory)
     return {"file": str(path), "observations": counts, "base_profile": base_profile.key,
             "fitted_profile": fit.profile.key, "written_to": str(out), "turnout_s": fit.turnout_s,
-            "speeds_kph": fit.speeds_kph, "cv_folds": fit.cv_folds, "cv_mae_s": fit.cv_mae_s,
+            "speeds_kph": fit.speeds_kph, "junction_delay_s": fit.junction_delay_s, "hour_bands": fit.hour_bands,
+            "cv_folds": fit.cv_folds, "cv_grouping": fit.cv_grouping, "cv_mae_s": fit.cv_mae_s,
+            "pace_penalty": fit.pace_penalty, "cv_mae_s_by_penalty": {str(k): v for k, v in fit.penalties_tried.items()},
+            "cross_validated": cv,
             "iterations": fit.iterations, "variability": {"log_mean": fit.variability.log_mean,
                                                           "log_sd": fit.variability.log_sd},
             "in_sample": [r.as_dict() for r in reports]}
@@ -53,3 +71,30 @@ def run_evaluate(con, path: Path, *, profile: str | None, profile_dir: Path | No
     reports = evaluate_models(net, obs, prof, fixed_turnout_s=BASELINE_TURNOUT_S)
     return {"file": str(path), "observations": counts, "profile": prof.key,
             "models": [r.as_dict() for r in reports]}
+
+
+def calibration_text(result: dict) -> list[str]:
+    """``bluelight calibrate`` without ``--json``: each model's error, then by distance and hour band."""
+    lines = [f"file: {result['file']}", "observations: " + ", ".join(f"{k} {v}" for k, v in result["observations"].items())]
+    if "fitted_profile" in result:
+        lines += [f"fitted {result['fitted_profile']} from {result['base_profile']}, written to {result['written_to']}",
+                  f"turnout over all hours {result['turnout_s']:.0f} s; speeds "
+                  + ", ".join(f"{c} {v:.1f} km/h" for c, v in result["speeds_kph"].items()),
+                  "junction delays: " + (", ".join(f"{k} {v:.1f} s" for k, v in result["junction_delay_s"].items())
+                                         or "none fitted"),
+                  "hour bands: " + (", ".join(f"{b} turnout {v['turnout_s']:.0f} s, drive x{v['drive_factor']:.3f}"
+                                              for b, v in result["hour_bands"].items()) or "one for all hours")]
+    models = ([result["cross_validated"] | {"name": f"{result['fitted_profile']}, cross-validated by "
+                                                    f"{result['cv_grouping']} ({result['cv_folds']} folds)"}]
+              if result.get("cross_validated") else []) + result.get("models", result.get("in_sample", []))
+    for m in models:
+        lines.append(f"{m['name']}: mean absolute error {m['mae_s']:.1f} s, bias {m['bias_s']:+.1f} s, within 6 min "
+                     f"modelled {100 * m['modelled_share_within_6min']:.1f}% vs actual "
+                     f"{100 * m['actual_share_within_6min']:.1f}% (n {m['n']})")
+        for title, rows in (("by distance", m.get("by_distance", [])), ("by hour band", m.get("by_hour_band", []))):
+            for r in rows:
+                lines.append(f"    {title} {r['band']}: n {r['n']}, MAE {r['mae_s']:.0f} s, bias {r['bias_s']:+.0f} s, "
+                             f"within 6 min {100 * r['modelled_share_within']:.0f}% modelled / "
+                             f"{100 * r['actual_share_within']:.0f}% actual"
+                             + ("" if r["enough"] else "  (too few calls to judge)"))
+    return lines

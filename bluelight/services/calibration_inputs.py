@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from bluelight.analysis.calibration import Observations
 from bluelight.analysis.network import RoadNetwork
@@ -14,6 +15,19 @@ from bluelight.errors import AnalysisError
 from bluelight.etl.incidents import parse_incidents
 
 log = logging.getLogger(__name__)
+
+
+def call_times(inc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hour, weekday (0 Monday) and ISO week (year x 100 + week) of each call; NaN / -1 where not recorded."""
+    n = len(inc)
+    when = pd.to_datetime(inc["call_time"], errors="coerce") if "call_time" in inc else pd.Series(pd.NaT, index=inc.index)
+    hour = when.dt.hour.to_numpy(float)
+    if "hour_of_day" in inc:
+        hour = np.where(np.isfinite(hour), hour, pd.to_numeric(inc["hour_of_day"], errors="coerce").to_numpy(float))
+    weekday = when.dt.weekday.to_numpy(float)
+    iso = when.dt.isocalendar()
+    week = np.where(when.notna(), iso["year"].fillna(0).astype(int) * 100 + iso["week"].fillna(0).astype(int), -1)
+    return (hour if len(hour) == n else np.full(n, np.nan), weekday, np.asarray(week, dtype=int))
 
 
 def observations_from_file(con, network: RoadNetwork, path: Path, *,
@@ -40,8 +54,12 @@ def observations_from_file(con, network: RoadNetwork, path: Path, *,
     counts["used"] = int(inside.sum())
     straight = np.hypot(inc["easting"].to_numpy() - st_xy[:, 0], inc["northing"].to_numpy() - st_xy[:, 1])
     access = snap_inc.distance_m + snap_st.distance_m
+    hour, weekday, week = call_times(inc)
     obs = Observations(snap_st.node[inside], snap_inc.node[inside], inc["first_arrival_s"].to_numpy(float)[inside],
-                       straight[inside], access[inside])
+                       straight[inside], access[inside], hour[inside], weekday[inside], week[inside],
+                       inc["category"].astype(str).to_numpy(object)[inside] if "category" in inc else None,
+                       inc["first_site_id"].astype(str).to_numpy(object)[inside])
+    counts["with_call_time"] = int(np.isfinite(hour[inside]).sum())
     places = len({(round(e), round(n)) for e, n in zip(inc["easting"][inside], inc["northing"][inside])})
     counts["distinct_locations"] = places
     if counts["used"] and places < max(10, 0.2 * counts["used"]):

@@ -20,7 +20,7 @@ from bluelight.errors import WarehouseError
 
 def read_network(con, profile: SpeedProfile) -> tuple[RoadNetwork, np.ndarray]:
     """The road network under ``profile`` and its edge geometries (EPSG:27700), aligned with its edges."""
-    nodes = con.execute("SELECT node_id, x_m, y_m FROM road_nodes ORDER BY node_id").df()
+    nodes = con.execute("SELECT node_id, x_m, y_m, control FROM road_nodes ORDER BY node_id").df()
     if nodes.empty:
         raise WarehouseError("the warehouse has no road network; load one with 'bluelight etl roads' or 'etl demo'")
     edges = con.execute("SELECT u, v, length_m, highway, maxspeed_kph, ST_AsWKB(geom) AS wkb FROM road_edges "
@@ -57,9 +57,13 @@ def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = No
 
 
 def site_turnouts(sites: pd.DataFrame, profile: SpeedProfile, *, hour: int | None = None) -> np.ndarray:
-    """Turnout per site: its own figure where recorded, else the profile's for its duty system."""
+    """Turnout per site: its own figure where recorded, else the profile's for its duty system plus the
+    station's fitted offset (``station_turnout_s``, where calibration found one)."""
+    offset = profile.station_turnout_s or {}
+    ids = sites["site_id"] if "site_id" in sites.columns else pd.Series([None] * len(sites), index=sites.index)
     return np.array([t if pd.notna(t) else turnout_s(d if pd.notna(d) else None, profile, hour=hour)
-                     for t, d in zip(sites["turnout_s"], sites["duty_system"])], dtype=float)
+                     + offset.get(str(i), 0.0)
+                     for t, d, i in zip(sites["turnout_s"], sites["duty_system"], ids)], dtype=float)
 
 
 AGE_COLUMNS = {"all": "pop_total", "0-15": "pop_0_15", "16-29": "pop_16_29", "30-44": "pop_30_44",

@@ -336,7 +336,7 @@ def test_hubs_merge_two_services_and_the_saved_file_gives_the_same_numbers(page,
     rows = {r["service"]: r for r in _grid_rows(page, "hub-cover-table")}
     page.fill("#hub-name", "browser test hub")
     page.click("#hub-save")
-    page.wait_for_function("document.querySelector('#hub-saved').innerText.includes('Saved as scenario')", timeout=30000)
+    page.wait_for_function("document.querySelector('#hub-saved').innerText.includes('Saved to')", timeout=30000)
     saved = re.search(r"Saved to (\S+\.yaml)", page.inner_text("#hub-saved")).group(1)
     capsys.readouterr()
     assert main(["scenario", "run", saved, "--warehouse", str(demo_warehouse), "--json"]) == 0

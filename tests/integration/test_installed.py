@@ -60,7 +60,7 @@ def test_wheel_install_runs_the_demo_and_coverage_from_outside_the_checkout(inst
     _run([str(python), "-m", "bluelight", "etl", "demo", "--warehouse", str(warehouse), "--json"], cwd=work, env=env)
     out = json.loads(_run([str(python), "-m", "bluelight", "coverage", "--service", "fire", "--threshold-s", "360",
                            "--warehouse", str(warehouse), "--json"], cwd=work, env=env))
-    assert out["profile"] == "bluelight@2"                      # the shipped profile, read as package data
+    assert out["profile"] == "bluelight@3"                      # the shipped profile, read as package data
     base = out["baseline"]
     assert 0 < base["summary"]["share_within"] <= 1 and base["sites_used"] > 0 and base["demand_within"] > 100_000
     listed = _run([str(python), "-m", "bluelight", "status", "--warehouse", str(warehouse), "--json"], cwd=work, env=env)

@@ -35,7 +35,7 @@ def test_clipped_extract_loads_as_a_region_and_every_command_runs(data_dir, tmp_
     assert main(["etl", "region", "--roads", str(clipped), "--warehouse", wh, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     steps = {s["step"]: s for s in report["steps"]}
-    assert steps["roads"]["status"] == "loaded" and report["speed_profile"] == "bluelight_v2"   # Camden is in London
+    assert steps["roads"]["status"] == "loaded" and report["speed_profile"] == "bluelight_v3"   # Camden is in London
     assert steps["population"]["status"] == "loaded" and "LSOAs" in steps["population"]["found"]
     assert steps["boundaries"]["status"] == "loaded" and "Camden" in steps["boundaries"]["found"]
     assert "fire stations matched" in steps["fire duty systems"]["found"]

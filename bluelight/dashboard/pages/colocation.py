@@ -268,8 +268,6 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
     The move is a ``co_locate`` scenario evaluated by the scenario engine
     (:mod:`bluelight.services.scenarios`), exactly as ``bluelight scenario run`` does.
     """
-    from bluelight.errors import AnalysisError
-
     errors = [e for e in plan_errors(horizon, rate, money) if e]
     if errors:
         raise ValidationError("horizon_years", errors[0])
@@ -376,7 +374,6 @@ def npv_text(ap) -> str:
 def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> reports.Report:
     """The co-location option as a board report: cover before and after, finance, assumptions, provenance."""
     if plan["empty"]:
-        from bluelight.errors import AnalysisError
         raise AnalysisError("choose a site to move and a host before downloading the report")
     ap = plan["appraisal"]
     profile = session.profile

@@ -12,7 +12,7 @@ from bluelight.errors import ConfigError
 def test_shipped_files_are_package_data(monkeypatch, tmp_path):
     monkeypatch.setenv("BLUELIGHT_CONFIG_DIR", str(tmp_path / "none"))
     assert config.config_file("dap.yaml").is_file()
-    assert "bluelight_v2" in config.profile_names() and config.latest_profile_name() == "bluelight_v2"
+    assert "bluelight_v3" in config.profile_names() and config.latest_profile_name() == "bluelight_v3"
     doc, source = config.load_config("targets.yaml")
     assert doc["targets"] and source.endswith("targets.yaml")
 
@@ -21,11 +21,11 @@ def test_user_directory_overrides_and_adds(monkeypatch, tmp_path):
     monkeypatch.setenv("BLUELIGHT_CONFIG_DIR", str(tmp_path))
     (tmp_path / "dap.yaml").write_text("opening_hours: {}\n")
     assert config.config_file("dap.yaml") == tmp_path / "dap.yaml"
-    shipped = (config.package_config() / "speed_profiles" / "bluelight_v2.yaml").read_text()
-    out = config.write_profile("bluelight_v3", shipped.replace("version: 2", "version: 3"))
-    assert out == tmp_path / "speed_profiles" / "bluelight_v3.yaml"
-    assert config.latest_profile_name() == "bluelight_v3" and load_profile().key == "bluelight@3"
-    assert not (config.package_config() / "speed_profiles" / "bluelight_v3.yaml").is_file()
+    shipped = (config.package_config() / "speed_profiles" / "bluelight_v3.yaml").read_text()
+    out = config.write_profile("bluelight_v4", shipped.replace("version: 3", "version: 4"))
+    assert out == tmp_path / "speed_profiles" / "bluelight_v4.yaml"
+    assert config.latest_profile_name() == "bluelight_v4" and load_profile().key == "bluelight@4"
+    assert not (config.package_config() / "speed_profiles" / "bluelight_v4.yaml").is_file()
 
 
 def test_bad_files_are_named(tmp_path):
