@@ -202,8 +202,9 @@ def run_load(warehouse: Path, *, clients: int = 20, per_client: int = 30, time_c
                 t0 = time.perf_counter()
                 try:
                     r = s.post(server.url + "/_dash-update-component", json=callback_body(dep, values), timeout=120)
-                    ok = r.status_code == 200
-                    why = f"{name}: HTTP {r.status_code}"
+                    refused = _refused_fields(r) if r.status_code == 200 else []
+                    ok = r.status_code == 200 and not refused
+                    why = f"{name}: HTTP {r.status_code}" + (f", refused {refused}" if refused else "")
                 except Exception as exc:  # noqa: BLE001 - a load test counts every failure, whatever it is
                     ok, why = False, f"{name}: {type(exc).__name__}"
                 with lock:
@@ -231,7 +232,16 @@ def _inputs(i: int) -> dict:
     minutes = 4 + (i // 144) % 8 + 0.5 * ((i // 1152) % 2)
     return {"cov-service.value": "fire", "cov-threshold.value": minutes, "cov-demand.value": "incidents",
             "cov-age.value": "all", "cov-categories.value": [], "cov-hours.value": [lo, hi], "cov-site.data": None,
-            "cov-snap.value": 250}
+            "cov-snap.value": 250, "cov-hour-band.value": "all"}
+
+
+def _refused_fields(response) -> list[str]:
+    """The controls a callback's answer marks invalid (a blocked answer is not an answer to the question)."""
+    try:
+        out = response.json().get("response", {})
+    except ValueError:
+        return ["(not JSON)"]
+    return [k for k, v in out.items() if k.endswith("-error") and v.get("children")]
 
 
 def records(warehouse: Path, *, quick: bool) -> list:

@@ -7,7 +7,7 @@ profile that produced it, so two results can always be told apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -73,11 +73,13 @@ class SpeedProfile:
     hour_bands: Mapping[str, Mapping[str, float]] | None = None
     #: turnout offset (s) of particular stations (site id) from their duty system's, fitted where calls show it
     station_turnout_s: Mapping[str, float] | None = None
+    #: the hour band this profile's times are for (None: all hours; see :func:`band_profile`)
+    band: str | None = None
 
     @property
     def key(self) -> str:
-        """Identifier recorded with every result: ``name@version``."""
-        return f"{self.name}@{self.version}"
+        """Identifier recorded with every result: ``name@version``, and ``/band`` for one hour band's times."""
+        return f"{self.name}@{self.version}" + (f"/{self.band}" if self.band else "")
 
     def to_dict(self) -> dict:
         return {
@@ -275,3 +277,42 @@ def parse_maxspeed_kph(value) -> float:
         return float("nan")
     num = float(m.group(1))
     return num * 1.609344 if m.group(2) == "mph" else num
+
+
+#: the hour-band choices a command or page offers: all hours (the profile as fitted) or one band
+BAND_CHOICES = ("all", *HOUR_BANDS)
+#: turnout entries that follow the wholetime crew's (the others are duty systems with their own figures)
+_CREWED = {"wholetime", "day_crewed_day", "default", "flexi"}
+
+
+def band_profile(profile: SpeedProfile, band: str | None) -> SpeedProfile:
+    """The profile's times for one hour band: drives scaled by the band's factor, the crewed turnouts moved by
+    the band's turnout less the all-hours one; ``band`` None or "all" gives the profile itself.
+
+    Examples
+    --------
+    >>> p = profile_from_dict({"name": "p", "version": 1, "highway_kph": {"default": 30.0},
+    ...                        "turnout_s": {"wholetime": 100.0, "default": 100.0, "ambulance": 30.0},
+    ...                        "hour_bands": {"night": {"turnout_s": 130.0, "drive_factor": 0.8}}})
+    >>> n = band_profile(p, "night")
+    >>> n.key, n.highway_kph["default"], n.turnout_s["wholetime"], n.turnout_s["ambulance"]
+    ('p@1/night', 37.5, 130.0, 30.0)
+    """
+    if band in (None, "all"):
+        return profile
+    bands = profile.hour_bands or {}
+    if band not in bands:
+        msg = (f"speed profile {profile.key} has no hour band {band!r}: "
+               + (f"it has {', '.join(bands)}" if bands else "it was not fitted by hour band (use all hours)"))
+        raise ConfigError(msg)
+    factor, turnout = bands[band]["drive_factor"], bands[band]["turnout_s"]
+    shift = turnout - profile.turnout_s.get("wholetime", profile.turnout_s["default"])
+    doc = profile.to_dict()
+    doc["highway_kph"] = {k: v / factor for k, v in profile.highway_kph.items()}
+    if profile.rural_highway_kph:
+        doc["rural_highway_kph"] = {k: v / factor for k, v in profile.rural_highway_kph.items()}
+    if profile.junction_delay_s:
+        doc["junction_delay_s"] = {k: v * factor for k, v in profile.junction_delay_s.items()}
+    doc["turnout_s"] = {k: (max(0.0, v + shift) if k in _CREWED else v) for k, v in profile.turnout_s.items()}
+    doc["max_kph"] = profile.max_kph / min(factor, 1.0)
+    return replace(profile_from_dict(doc, origin=f"{profile.key} for {band}"), band=band)

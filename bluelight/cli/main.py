@@ -17,6 +17,7 @@ import click
 from bluelight import __version__
 from bluelight.errors import BluelightError, ConfigError, WarehouseError
 from bluelight.services.colocation import CandidatesRequest
+from bluelight.services.national import NationalRequest
 from bluelight.services.coresponding import CorespondingRequest
 from bluelight.services.simulation import SimulationRequest
 from bluelight.services.coverage import CoverageRequest
@@ -347,8 +348,21 @@ def synthetic(nodes, seed, out) -> None:
         click.echo(f"{k:<11} {p}")
 
 
-profile_option = click.option("--profile", default=None,
-                              help="Speed profile name or YAML path (default: the area's, else the latest calibrated).")
+def _remember_band(ctx, _param, value):
+    ctx.meta["hour_band"] = value
+    return value
+
+
+def profile_option(fn):
+    """``--profile`` and ``--hour-band``: which speed profile, and whose hours' times (all hours by default)."""
+    from bluelight.analysis.speeds import BAND_CHOICES
+
+    fn = click.option("--hour-band", type=click.Choice(BAND_CHOICES), default="all", expose_value=False,
+                      callback=_remember_band, is_eager=True,
+                      help="Times for one hour band of the profile (night 22-07, weekday peak 07-10 and 16-19, "
+                           "off_peak the rest) instead of all hours. [default: all]")(fn)
+    return click.option("--profile", default=None,
+                        help="Speed profile name or YAML path (default: the area's, else the latest calibrated).")(fn)
 
 
 def snap_option(fn):
@@ -414,14 +428,17 @@ def parsed(request_cls, options: dict):
 
 
 def _session(con, profile: str | None, **options):
+    """A session over ``con`` with the profile asked for, for the hour band asked for (``--hour-band``)."""
     from bluelight.services.inputs import session_profile
     from bluelight.services.session import Session
 
-    return Session.over(con, session_profile(con, profile), **options)
+    ctx = click.get_current_context(silent=True)
+    band = ctx.meta.get("hour_band") if ctx is not None else None
+    return Session.over(con, session_profile(con, profile), **options).for_band(band)
 
 
 @cli.command("coverage")
-@request_options(CoverageRequest)
+@request_options(CoverageRequest, skip=("hour_band",))          # --hour-band comes with --profile
 @click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
               help="Scenario YAML of changes to the estate; reports before and after.")
 @profile_option
@@ -482,6 +499,46 @@ def executive(profile, warehouse, as_json) -> None:
         click.echo(f"{service.title()}: {caveat}.")
 
 
+@cli.command("national")
+@request_options(NationalRequest)
+@click.option("--lsoas", "with_lsoas", is_flag=True, help="Add every LSOA's estimate to the JSON (34,000 rows).")
+@json_option
+def national(with_lsoas, as_json, **options) -> None:
+    """Every English fire and rescue service's response estimated without road data, against FIRE1001."""
+    from bluelight.services.national import run_national
+    from bluelight.settings import configured_data_dir
+
+    request = parsed(NationalRequest, options)
+    source = configured_data_dir()
+    if source is None:
+        raise ConfigError("no data directory: set BLUELIGHT_DATA_DIR to the directory holding england/ and london/")
+    result = run_national(source.path, request, with_lsoas=with_lsoas)
+    if as_json:
+        _emit(result, True)
+        return
+    m = result["model"]
+    click.echo(f"{result['label']}: {result['fire_type']} fires {result['year']}; drive = {m['start_s']:.0f} s + "
+               f"distance at {m['urban_kph_straight_line']:.0f} km/h (urban) or {m['rural_kph_straight_line']:.0f} "
+               f"km/h (rural), as the crow flies, fitted to {m['fitted_to']} services")
+    click.echo(f"leave-one-service-out error of mean drive: {result['cv_mae_drive_min']:.2f} min "
+               f"(bias {result['cv_bias_drive_min']:+.2f}) over {result['cv_services']} services")
+    ldn = result["london"]
+    if ldn.get("available"):
+        sample = ldn.get("lfb_sample", {})
+        click.echo(f"London (held out): drive {ldn['modelled_drive_min']:.2f} min vs FIRE1001 "
+                   f"{ldn['fire1001_drive_min']:.2f}; first pump within 6 min {100 * ldn['modelled_share_within_6min']:.1f}%"
+                   + (f" vs {100 * sample['share_within_6min']:.1f}% in the LFB sample ({sample['incidents']:,} incidents)"
+                      if sample.get("available") else ""))
+    for r in result["services"]:
+        if not r["estimated"]:
+            click.echo(f"  {r['service']}: not estimated: {r['reason']}")
+            continue
+        cv = "held out" if r["cv_drive_min"] is None else f"{r['cv_drive_min']:.2f}"
+        click.echo(f"  {r['service']}: drive FIRE1001 {r['fire1001_drive_min']:.2f} min, estimate {cv} (left out); "
+                   f"total FIRE1001 {r['fire1001_total_min']:.2f}, estimate {r['modelled_total_min']:.2f}; "
+                   f"{r['stations']} stations")
+
+
 @cli.command("isochrones")
 @request_options(IsochroneRequest)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -518,7 +575,8 @@ def isochrones(max_snap_m, out, profile, warehouse, **options) -> None:
 @click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A directory of profiles to read and write instead of the shipped ones and the user's "
                    "configuration directory (where --fit writes by default).")
-@profile_option
+@click.option("--profile", default=None, help="Speed profile name or YAML path (default: the latest calibrated); "
+              "the error is reported for all hours and by hour band.")
 @warehouse_option
 @json_option
 def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_json) -> None:

@@ -24,7 +24,7 @@ def call_times(inc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     hour = when.dt.hour.to_numpy(float)
     if "hour_of_day" in inc:
         hour = np.where(np.isfinite(hour), hour, pd.to_numeric(inc["hour_of_day"], errors="coerce").to_numpy(float))
-    weekday = when.dt.weekday.to_numpy(float)
+    weekday = when.dt.day_of_week.to_numpy(float)
     iso = when.dt.isocalendar()
     week = np.where(when.notna(), iso["year"].fillna(0).astype(int) * 100 + iso["week"].fillna(0).astype(int), -1)
     return (hour if len(hour) == n else np.full(n, np.nan), weekday, np.asarray(week, dtype=int))

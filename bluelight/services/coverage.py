@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bluelight.access import TIER_TEXT, load_rules as load_access_rules
+from bluelight.analysis.speeds import BAND_CHOICES
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import aggregate_cells
 
@@ -48,6 +49,7 @@ class CoverageRequest(Request):
     by_area: bool = False
     availability: bool = False
     max_snap_m: float = SNAP_FIELD.default
+    hour_band: str = "all"
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=EMERGENCY_SERVICES),
@@ -66,6 +68,8 @@ class CoverageRequest(Request):
               help="Add the share of the service's incidents reached within the standard when vehicles are not "
                    "always free (the availability simulation, 5 replications)."),
         SNAP_FIELD,
+        Field("hour_band", "Travel times for", str, "all", choices=BAND_CHOICES,
+              help="Times of one hour band of the speed profile (night, weekday peak, off_peak) or all hours."),
     )
 
     @classmethod
@@ -94,7 +98,8 @@ def require_demand(points, *, what: str) -> None:
 
 
 def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenario | None = None) -> dict:
-    """Everything ``bluelight coverage`` reports, as a JSON-ready dict."""
+    """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's hour band)."""
+    session = session.for_band(request.hour_band)
     as_of = request.as_of or (scenario.as_of if scenario else None)
     service, threshold_s = request.service, float(request.threshold_s)
     base_sites = session.sites(service, as_of=as_of)

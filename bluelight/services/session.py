@@ -226,6 +226,25 @@ class Session:
             return other
         return self._get(("session", float(cutoff_s)), build)
 
+    def for_band(self, band: str | None) -> "Session":
+        """A session whose times are for one hour band of the profile (night, peak, off_peak); "all" or None: this
+        one. Kept in this session's cache, so a page switching bands routes each band once."""
+        from bluelight.analysis.speeds import band_profile
+
+        if band in (None, "all") or self.profile.band == band:
+            return self
+        profile = band_profile(self.profile, band)
+
+        def build():
+            other = Session(self.read, profile, cutoff_s=self.cutoff_s, max_snap_m=self.max_snap_m,
+                            cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes,
+                            generation=self._generation)
+            net, geoms = self._network()
+            other._net = (net.with_profile(profile), geoms)
+            other._times = TravelTimeCache(other._net[0], cutoff_s=self.cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
+            return other
+        return self._get(("session", "band", band), build)
+
     # -- network ---------------------------------------------------------------------------------------------------
     def _fresh(self) -> None:
         """Drop every cached answer when the warehouse underneath has been replaced by a newer load."""

@@ -186,3 +186,38 @@ def test_demand_forecast_validated_on_held_out_weeks_of_real_incidents(demo_ware
     assert v.test_weeks >= 10 and v.test_incidents > 300
     assert v.improvement_vs_counts > 0.1          # raw counts of a sample overfit
     assert v.improvement_vs_population > 0        # and the blend still beats population alone
+
+
+def test_coverage_for_one_hour_band(demo_warehouse, capsys):
+    """The shipped London profile was fitted by hour band: night times differ from all hours', and say so."""
+    every = _json(capsys, ["coverage", "--service", "fire", "--warehouse", str(demo_warehouse), "--json"])
+    night = _json(capsys, ["coverage", "--service", "fire", "--hour-band", "night", "--warehouse",
+                           str(demo_warehouse), "--json"])
+    assert night["profile"] == every["profile"] + "/night"
+    assert night["baseline"]["summary"]["mean_s"] != every["baseline"]["summary"]["mean_s"]
+    assert main(["coverage", "--hour-band", "peak", "--profile", "bluelight_v1", "--warehouse",
+                 str(demo_warehouse)]) == 2                      # a profile with no hour bands says so
+    assert "no hour band 'peak'" in capsys.readouterr().err
+
+
+def test_national_estimate_without_road_data(capsys):
+    """Every FIRE1001 service is in the table, estimated or with its reason; the left-out error is published."""
+    import pandas as pd
+
+    from bluelight.settings import configured_data_dir
+
+    out = _json(capsys, ["national", "--json"])
+    f1001 = pd.read_csv(configured_data_dir().path / "england" / "response_times" / "fire1001_response_times_by_frs.csv")
+    named = set(f1001[(f1001["FINANCIAL_YEAR"] == out["year"]) & (f1001["FIRE_TYPE"] == out["fire_type"])
+                      & f1001["DRIVE_TIME_min"].notna()]["LOCATION_CATEGORY"])
+    named -= {"England", "Metropolitan", "Non-metropolitan", "Predominantly Rural", "Predominantly Urban",
+              "Significantly Rural"}
+    rows = {r["service"]: r for r in out["services"]}
+    assert set(rows) == named
+    assert all(r["estimated"] or r["reason"] for r in rows.values())
+    assert out["label"] == "estimate without road data" and out["cv_services"] >= 40
+    assert out["cv_mae_drive_min"] < 0.6                        # left-out services, mean drive in minutes
+    london = out["london"]
+    assert "held out" in out["not_fitted"]["Greater London"] and rows["Greater London"]["cv_drive_min"] is None
+    assert 0.6 < london["lfb_sample"]["share_within_6min"] < 0.8 and 0 < london["modelled_share_within_6min"] < 1
+    assert out["lsoas_estimated"] > 30_000 and out["trends"]

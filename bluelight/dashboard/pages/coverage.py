@@ -30,15 +30,22 @@ SITE_BANDS = (240.0, 360.0, 480.0)
 #: the page's controls, bound to the fields of :class:`CoverageRequest`
 BINDINGS = [Binding("service", "cov-service"), Binding("threshold_s", "cov-threshold", scale=60),
             Binding("demand", "cov-demand"), Binding("age_band", "cov-age"), Binding("categories", "cov-categories"),
-            Binding("max_snap_m", "cov-snap")]
+            Binding("max_snap_m", "cov-snap"), Binding("hour_band", "cov-hour-band")]
 
 
-def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.default
+def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.default, band="all"
           ) -> tuple[CoverageRequest | None, list[str]]:
     """The request from the controls (hours from the slider), and one error text per bound control."""
     lo, hi = (hours or (0, 23))
-    return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or []), snap_m],
-                          hour_from=lo, hour_to=hi)
+    return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or []), snap_m,
+                                                      band], hour_from=lo, hour_to=hi)
+
+
+def band_options(session: Session) -> list[dict]:
+    """All hours, and each hour band the speed profile was fitted for (none offered where it was not)."""
+    names = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
+    return [{"label": "all hours", "value": "all"}] + [{"label": names.get(b, b), "value": b}
+                                                      for b in (session.profile.hour_bands or {})]
 
 
 def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
@@ -66,6 +73,8 @@ def layout(wh: Warehouse, session: Session):
             field_control(CoverageRequest, BINDINGS[4], minWidth="260px", component=dcc.Dropdown(
                 id="cov-categories", multi=True, placeholder="all categories")),
             field_control(CoverageRequest, BINDINGS[5]),
+            field_control(CoverageRequest, BINDINGS[6], component=dcc.Dropdown(
+                id="cov-hour-band", value="all", clearable=False, options=band_options(session))),
             html.Div(className="control", style={"minWidth": "240px"}, children=[
                 html.Span("Hour of day", className="control-label"),
                 dcc.RangeSlider(id="cov-hours", min=0, max=23, step=1, value=[0, 23],
@@ -110,36 +119,39 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Output("cov-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
                   Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
-                  Input("cov-site", "data"), Input("cov-snap", "value"))
+                  Input("cov-site", "data"), Input("cov-snap", "value"), Input("cov-hour-band", "value"))
     def update(*values):
         return update_view(wh, session, *values)
 
     @callback(app, Output("cov-availability", "children"), Input("cov-avail-btn", "n_clicks"),
               Input("cov-service", "value"), Input("cov-threshold", "value"), State("cov-snap", "value"),
+              State("cov-hour-band", "value"),
               prevent_initial_call=True, running=[(Output("cov-avail-btn", "disabled"), True, False)])
-    def availability(_n, service, minutes, snap_m):
+    def availability(_n, service, minutes, snap_m, band):
         if dash.ctx.triggered_id != "cov-avail-btn":
             return ""
-        request, errors = parse(service, minutes, "population", "all", [], None, snap_m)
+        request, errors = parse(service, minutes, "population", "all", [], None, snap_m, band)
         if request is None:
             return blocked_note(next(e for e in errors if e))
-        return figures.availability_cards(availability_figures(session, request), threshold_s=request.threshold_s)
+        return figures.availability_cards(availability_figures(session.for_band(request.hour_band), request),
+                                          threshold_s=request.threshold_s)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
               Input("cov-geojson-btn", "n_clicks"), Input("cov-report-btn", "n_clicks"),
               Input("cov-report-pdf-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
               State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
-              State("cov-hours", "value"), State("cov-snap", "value"), prevent_initial_call=True)
-    def download(_csv, _gj, _report, _pdf, service, minutes, kind, age, categories, hours, snap_m):
-        request, errors = parse(service, minutes, kind, age, categories, hours, snap_m)
+              State("cov-hours", "value"), State("cov-snap", "value"), State("cov-hour-band", "value"),
+              prevent_initial_call=True)
+    def download(_csv, _gj, _report, _pdf, service, minutes, kind, age, categories, hours, snap_m, band):
+        request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, band)
         if request is None:
             raise ValidationError("threshold_s", next(e for e in errors if e))
-        tier = tier_for(current_role())
+        tier, session_ = tier_for(current_role()), session.for_band(request.hour_band)
         if dash.ctx.triggered_id in ("cov-report-btn", "cov-report-pdf-btn"):
-            return reports.download(coverage_report(wh, session, request, tier=tier),
+            return reports.download(coverage_report(wh, session_, request, tier=tier),
                                     filename=f"coverage_{service}_report",
                                     pdf=dash.ctx.triggered_id == "cov-report-pdf-btn")
-        frame = export_frame(session.evaluate(service, request.spec), request.threshold_s, tier=tier,
+        frame = export_frame(session_.evaluate(service, request.spec), request.threshold_s, tier=tier,
                              rules=current_rules())
         note_export(tier)
         if dash.ctx.triggered_id == "cov-csv-btn":
@@ -149,11 +161,12 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
 
 
 def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id,
-                snap_m=SNAP_FIELD.default):
+                snap_m=SNAP_FIELD.default, band="all"):
     """Everything the page shows for its controls, and the message beside each invalid one."""
-    request, errors = parse(service, minutes, kind, age, categories, hours, snap_m)
+    request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, band)
     if request is None:
         return blocked_figure(), blocked_figure(), blocked_note(), "", *errors
+    session = session.for_band(request.hour_band)
     ev = session.evaluate(service, request.spec)
     return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors
 

@@ -86,3 +86,32 @@ def test_incident_demand_of_some_hours_and_categories_is_the_subset_of_every_inc
         assert np.allclose(evaluate(model), got.response_s, equal_nan=True)
     finally:
         con.close()
+
+
+def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_wh):
+    import pytest
+
+    from bluelight.analysis.speeds import load_profile, profile_from_dict
+    from bluelight.errors import ConfigError
+    from bluelight.etl.warehouse import connect
+    from bluelight.services.session import DemandSpec, Session
+
+    base = load_profile("bluelight_v1")
+    banded = profile_from_dict({**base.to_dict(), "hour_bands": {
+        "night": {"turnout_s": base.turnout_s["wholetime"] + 30.0, "drive_factor": 0.5}}})
+    con = connect(synthetic_wh, read_only=True)
+    try:
+        session = Session.over(con, banded)
+        night = session.for_band("night")
+        assert night is session.for_band("night") and session.for_band("all") is session
+        assert night.profile.key == f"{banded.key}/night"
+        day_t = session.evaluate("fire", DemandSpec()).response_s
+        night_t = night.evaluate("fire", DemandSpec()).response_s
+        ok = np.isfinite(day_t) & np.isfinite(night_t)
+        # wholetime crews: +30 s turnout, drive halved, so night = day + 30 - drive / 2 everywhere
+        assert (night_t[ok] < day_t[ok] + 30.0 + 1e-6).all() and (night_t[ok] > 30.0).all()
+        assert night_t[ok].mean() < day_t[ok].mean()
+        with pytest.raises(ConfigError, match="no hour band 'peak'"):
+            session.for_band("peak")
+    finally:
+        con.close()

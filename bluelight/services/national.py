@@ -1,0 +1,218 @@
+"""``bluelight national``: every English fire and rescue service's response estimated without road data.
+
+For every LSOA in England: the nearest fire station (straight line), its
+duty system's turnout where the duty file names the station (else the
+service's own FIRE1001 turnout) and a drive fitted to the services' published
+FIRE1001 drive times (:mod:`bluelight.analysis.national`). Each service is
+judged against its own published figures with the model fitted to the other
+services (leave one service out), London is held out of the fit altogether and
+checked against FIRE1001 and the LFB incident sample, and every figure is
+labelled an estimate without road data with its measured error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bluelight.analysis.coverage import Variability
+from bluelight.analysis.national import fit_drive, leave_one_out, nearest, service_terms, urban
+from bluelight.analysis.speeds import load_profile
+from bluelight.config import config_file, read_yaml
+from bluelight.errors import ConfigError, InputFileError, ValidationError
+from bluelight.etl.incidents import parse_incidents
+from bluelight.etl.national import read_duty, read_fire1001, read_lsoas, read_stations
+from bluelight.services.requests import Field, Request
+
+CONFIG = "national.yaml"
+LABEL = "estimate without road data"
+LONDON = "Greater London"
+#: a station of the duty file is the station-list one within this distance (the two lists share no id)
+DUTY_MATCH_M = 400.0
+#: FIRE1001 areas that are groups of services, not services
+GROUPS = {"England", "Metropolitan", "Non-metropolitan", "Predominantly Rural", "Predominantly Urban",
+          "Significantly Rural"}
+
+
+@dataclass(frozen=True)
+class NationalRequest(Request):
+    """Which FIRE1001 year and fire type to fit to and judge by (default: the configuration's)."""
+
+    year: str | None = None
+    fire_type: str | None = None
+
+    FIELDS = (
+        Field("year", "FIRE1001 year", str, None, optional=True, help="Financial year, e.g. 2019/20."),
+        Field("fire_type", "FIRE1001 fire type", str, None, optional=True, help="e.g. Dwellings, Primary."),
+    )
+
+
+def load_config(path: str | Path | None = None) -> dict:
+    doc = read_yaml(path or config_file(CONFIG), what="national estimate settings")
+    for key in ("files", "year", "fire_type", "urban_density_per_km2", "turnout_min", "frs_aliases"):
+        if key not in doc:
+            raise ConfigError(f"{path or CONFIG}: missing '{key}'")
+    return doc
+
+
+def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *, with_lsoas: bool = False) -> dict:
+    """The national first look: per service, estimated against published response, and how wrong it is."""
+    cfg = load_config()
+    files = {k: Path(data_dir) / v for k, v in cfg["files"].items()}
+    year, fire_type = request.year or cfg["year"], request.fire_type or cfg["fire_type"]
+    stations = read_stations(files["stations"])
+    duty = read_duty(files["duty"])
+    lsoas = read_lsoas(files["centroids"], files["population"])
+    published = _published(read_fire1001(files["fire1001"]), files["fire1001"], year, fire_type)
+    alias = {own: theirs for theirs, owns in cfg["frs_aliases"].items() for own in owns}
+    stations["service"] = stations["frs"].map(lambda f: alias.get(f, f))
+    placed = stations.dropna(subset=["easting", "northing"]).reset_index(drop=True)
+    placed["turnout_min"], placed["duty"] = _turnouts(placed, duty, cfg["turnout_min"])
+    xy = lsoas[["easting", "northing"]].to_numpy(float)
+    near, distance = nearest(xy, placed[["easting", "northing"]].to_numpy(float))
+    lsoas["station"], lsoas["distance_m"] = placed["name"].to_numpy()[near], distance
+    lsoas["urban"] = urban(xy, lsoas["population"].to_numpy(), density_per_km2=float(cfg["urban_density_per_km2"]))
+    lsoas["service"] = _service_of_areas(lsoas, placed["service"].to_numpy()[near])
+    fire1001_turnout = published.set_index("area")["turnout_min"]
+    own = placed["turnout_min"].to_numpy()[near]
+    lsoas["turnout_min"] = np.where(np.isfinite(own), own, lsoas["service"].map(fire1001_turnout).to_numpy(float))
+    lsoas["turnout_source"] = np.where(np.isfinite(own), "duty system", "FIRE1001 service mean")
+
+    missing_xy = stations[stations["easting"].isna()].groupby("service").size()
+    services = [s for s in published["area"] if s in set(lsoas["service"])]
+    fitted = [s for s in services if s != LONDON and not missing_xy.get(s, 0)]
+    y = published.set_index("area").loc[fitted, "drive_min"].to_numpy(float) * 60
+    terms = service_terms(lsoas["service"].to_numpy(), lsoas["distance_m"].to_numpy(), lsoas["urban"].to_numpy(),
+                          lsoas["population"].to_numpy(), fitted)
+    profile = load_profile(cfg.get("speed_profile", "national_v1"))
+    fastest = 3.6 / profile.max_kph                     # no drive faster, as the crow flies, than the profile allows
+    model = fit_drive(terms, y, min_pace_s_per_m=fastest)
+    cv = dict(zip(fitted, leave_one_out(terms, y, min_pace_s_per_m=fastest) / 60))
+    lsoas["drive_min"] = model.drive_s(lsoas["distance_m"].to_numpy(), lsoas["urban"].to_numpy()) / 60
+    lsoas["response_min"] = lsoas["turnout_min"] + lsoas["drive_min"]
+    rows = [_service_row(s, lsoas, published, placed, stations, cv, missing_xy) for s in services]
+    rows += [{"service": s, "label": LABEL, "estimated": False, "fire1001_drive_min": float(d),
+              "reason": f"no station with coordinates ({int(missing_xy.get(s, 0))} listed without): its area is "
+                        "estimated from its neighbours' stations and not judged"}
+             for s, d in zip(published["area"], published["drive_min"]) if s not in services]
+    errors = np.array([r["cv_drive_min"] - r["fire1001_drive_min"] for r in rows if r.get("cv_drive_min") is not None])
+    out = {"label": LABEL, "year": year, "fire_type": fire_type,
+           "model": model.as_dict() | {"fitted_to": len(fitted),
+                                       "urban_density_per_km2": float(cfg["urban_density_per_km2"])},
+           "cv_mae_drive_min": float(np.mean(np.abs(errors))), "cv_bias_drive_min": float(np.mean(errors)),
+           "cv_services": len(errors),
+           "not_fitted": {s: ("held out: checked against LFB" if s == LONDON else
+                              f"{int(missing_xy[s])} stations without coordinates") for s in services if s not in cv},
+           "london": _london(lsoas, published, files["london_incidents"], _spread(cfg)),
+           "services": rows, "trends": _trends(read_fire1001(files["fire1001"]), fire_type, services),
+           "sources": {k: str(v.relative_to(data_dir)) for k, v in files.items()} | dict(cfg.get("sources", {})),
+           "lsoas_estimated": int(len(lsoas)), "population": float(lsoas["population"].sum())}
+    if with_lsoas:
+        out["lsoas"] = lsoas[["lsoa", "la_name", "service", "station", "distance_m", "urban", "population",
+                              "turnout_min", "drive_min", "response_min", "easting", "northing"]].to_dict("records")
+    return out
+
+
+def _published(f1001: pd.DataFrame, path: Path, year: str, fire_type: str) -> pd.DataFrame:
+    if year not in set(f1001["year"]):
+        raise ValidationError("year", f"FIRE1001 year must be one of {', '.join(sorted(set(f1001['year'])))}, "
+                                      f"got {year!r}")
+    if fire_type not in set(f1001["fire_type"]):
+        raise ValidationError("fire_type", f"FIRE1001 fire type must be one of "
+                                           f"{', '.join(sorted(set(f1001['fire_type'])))}, got {fire_type!r}")
+    rows = f1001[(f1001["year"] == year) & (f1001["fire_type"] == fire_type) & ~f1001["area"].isin(GROUPS)]
+    rows = rows[rows["drive_min"].notna()]
+    if rows.empty:
+        raise InputFileError(path, f"no service has a {fire_type} drive time in {year}", field="DRIVE_TIME_min")
+    return rows.reset_index(drop=True)
+
+
+def _turnouts(placed: pd.DataFrame, duty: pd.DataFrame, table: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each placed station's turnout (min) and duty system from the duty file's station within DUTY_MATCH_M."""
+    known = duty[duty["duty"] != ""].dropna(subset=["easting", "northing"])
+    turnout, kind = np.full(len(placed), np.nan), np.full(len(placed), "", dtype=object)
+    if len(known):
+        i, d = nearest(placed[["easting", "northing"]].to_numpy(float), known[["easting", "northing"]].to_numpy(float))
+        hit = d <= DUTY_MATCH_M
+        kind[hit] = known["duty"].to_numpy()[i[hit]]
+        turnout[hit] = [float(table[k]) for k in kind[hit]]
+    return turnout, kind
+
+
+def _service_of_areas(lsoas: pd.DataFrame, nearest_service: np.ndarray) -> np.ndarray:
+    """Each LSOA's fire and rescue service: that of its local authority, the service whose stations are nearest to
+    most of the authority's population (fire authorities are made of whole local authorities)."""
+    frame = pd.DataFrame({"la": lsoas["la_code"], "service": nearest_service, "w": lsoas["population"]})
+    weight = frame.groupby(["la", "service"])["w"].sum().reset_index()
+    owner = weight.sort_values("w").drop_duplicates("la", keep="last").set_index("la")["service"]
+    return lsoas["la_code"].map(owner).to_numpy()
+
+
+def _wmean(values, weights) -> float:
+    w = np.asarray(weights, float)
+    return float((np.asarray(values, float) * w).sum() / w.sum()) if w.sum() > 0 else float("nan")
+
+
+def _service_row(service, lsoas, published, placed, stations, cv, missing_xy) -> dict:
+    m = lsoas["service"] == service
+    area, pub = lsoas[m], published.set_index("area").loc[service]
+    own = placed[placed["service"] == service]
+    drive = _wmean(area["drive_min"], area["population"])
+    turnout = _wmean(area["turnout_min"], area["population"])
+    total = float(pub["call_handling_min"]) + turnout + drive
+    return {"service": service, "label": LABEL, "estimated": True, "population": float(area["population"].sum()),
+            "lsoas": int(m.sum()), "urban_share": _wmean(area["urban"], area["population"]),
+            "stations": int((stations["service"] == service).sum()), "stations_without_coordinates":
+                int(missing_xy.get(service, 0)),
+            "duty_known": int((own["duty"] != "").sum()),
+            "duty": {k: int((own["duty"] == k).sum()) for k in ("wholetime", "day_crewed", "on_call")},
+            "fire1001_incidents": int(pub["incidents"]) if np.isfinite(pub["incidents"]) else None,
+            "fire1001_drive_min": float(pub["drive_min"]), "modelled_drive_min": drive,
+            "cv_drive_min": cv.get(service), "fire1001_turnout_min": float(pub["turnout_min"]),
+            "modelled_turnout_min": turnout,
+            "turnout_from_duty_share": _wmean(area["turnout_source"] == "duty system", area["population"]),
+            "fire1001_total_min": float(pub["total_min"]), "modelled_total_min": total,
+            "mean_distance_km": _wmean(area["distance_m"], area["population"]) / 1000}
+
+
+def _spread(cfg: dict) -> tuple[Variability, str]:
+    """The spread of actual around modelled attendance from the calibrated profile named in the settings."""
+    name = cfg.get("spread_profile")
+    profile = load_profile(name)
+    var = Variability.from_profile(profile.variability) or Variability()
+    return var, profile.key
+
+
+def _london(lsoas: pd.DataFrame, published: pd.DataFrame, incidents: Path, spread) -> dict:
+    """London held out of the fit: modelled against FIRE1001 and the share within 6 minutes against LFB's own."""
+    m = lsoas["service"] == LONDON
+    if not m.any():
+        return {"available": False, "reason": "no London LSOAs"}
+    area = lsoas[m]
+    pub = published.set_index("area").loc[LONDON] if LONDON in set(published["area"]) else None
+    var, key = spread
+    response_s = area["response_min"].to_numpy() * 60
+    out = {"available": True, "modelled_drive_min": _wmean(area["drive_min"], area["population"]),
+           "fire1001_drive_min": None if pub is None else float(pub["drive_min"]),
+           "modelled_share_within_6min": _wmean(var.prob_within(response_s, 360.0), area["population"]),
+           "modelled_share_within_6min_deterministic": _wmean(response_s <= 360.0, area["population"]),
+           "spread_from": f"{key}: the spread of actual around modelled attendance of the road-based London "
+                          "model (the straight-line estimate's own error comes on top of it)"}
+    try:
+        inc = parse_incidents(incidents).frame
+    except InputFileError as exc:
+        return out | {"lfb_sample": {"available": False, "reason": str(exc)}}
+    t = pd.to_numeric(inc["first_arrival_s"], errors="coerce").dropna()
+    return out | {"lfb_sample": {"available": True, "file": incidents.name, "incidents": int(len(t)),
+                                 "share_within_6min": float((t <= 360).mean()),
+                                 "note": "first pump attendance, timed from mobilisation; the estimate's "
+                                         "response is turnout + drive (no call handling), population-weighted"}}
+
+
+def _trends(f1001: pd.DataFrame, fire_type: str, services: list[str]) -> list[dict]:
+    rows = f1001[(f1001["fire_type"] == fire_type) & f1001["area"].isin(services)]
+    return rows[["area", "year", "incidents", "total_min", "turnout_min", "drive_min"]].rename(
+        columns={"area": "service"}).to_dict("records")
