@@ -111,3 +111,19 @@ def leave_one_out(terms: np.ndarray, drive_s: np.ndarray, *, min_pace_s_per_m: f
         m = fit_drive(terms[keep], drive_s[keep], min_pace_s_per_m=min_pace_s_per_m)
         out[i] = terms[i] @ np.array([m.start_s, m.urban_s_per_m, m.rural_s_per_m])
     return out
+
+
+def service_areas(authorities, lsoa_xy: np.ndarray, lsoa_service: np.ndarray, *, simplify_m: float = 400.0):
+    """Fire and rescue service areas dissolved from local authorities: each authority goes to the service of the
+    LSOA nearest its representative point (authority codes change between years; places do not).
+
+    ``authorities``: a GeoDataFrame in EPSG:27700 (la_code, geometry); returns service, geometry (EPSG:27700).
+    """
+    if authorities.crs is None or authorities.crs.to_epsg() != 27700:
+        raise AnalysisError("authorities must be in EPSG:27700")
+    pts = authorities.geometry.representative_point()
+    i, _ = nearest(np.column_stack([pts.x, pts.y]), lsoa_xy)
+    frame = authorities.assign(service=np.asarray(lsoa_service, dtype=object)[i])
+    out = frame.dissolve(by="service", as_index=False)[["service", "geometry"]]
+    out["geometry"] = out.geometry.simplify(simplify_m)
+    return out

@@ -20,14 +20,14 @@ from bluelight.access import allows, load_rules
 from bluelight.dashboard.auth import AuthSettings, current_role, current_user, install
 from bluelight.dashboard.layers import register_routes
 from bluelight.dashboard.layout import Page, not_found, not_permitted, shell
-from bluelight.dashboard.pages import (availability, colocation, coresponding, coverage, dap, data, hubs, overview,
-                                       scenarios)
+from bluelight.dashboard.pages import (availability, colocation, coresponding, coverage, dap, data, hubs, national,
+                                       overview, scenarios)
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import BluelightError
 from bluelight.services.inputs import session_profile
 from bluelight.services.session import Session
 from bluelight.services.accounts import security_store as open_security_store
-from bluelight.settings import scenario_store, shipped_scenarios
+from bluelight.settings import configured_data_dir, scenario_store, shipped_scenarios
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,12 @@ def show_error(err: Exception) -> None:
         text = f"Something went wrong computing this view ({type(err).__name__}: {err}). Details are in the server log."
     set_props("global-alert", {"children": [html.B("Could not update the view. "), text],
                                "style": {"display": "block"}})
+
+
+def national_data_dir() -> Path | None:
+    """The data directory holding the national layers (england/), if any: the National page reads it."""
+    source = configured_data_dir()
+    return source.path if source is not None and (source.path / "england").is_dir() else None
 
 
 def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None,
@@ -70,7 +76,8 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
         scenarios.register(app, wh, session, dirs), colocation.register(app, wh, session, dirs),
         hubs.register(app, wh, session, dirs),
         dap.register(app, wh, session), coresponding.register(app, wh, session),
-        availability.register(app, wh, session), data.register(app, wh, session)]
+        availability.register(app, wh, session), data.register(app, wh, session),
+        national.register(app, wh, session, national_data_dir())]
     by_path = {p.path: p for p in pages}
     rules = load_rules()
 

@@ -113,3 +113,23 @@ def read_fire1001(path: Path) -> pd.DataFrame:
     for c in ("incidents", "total_min", "call_handling_min", "turnout_min", "drive_min"):
         out[c] = pd.to_numeric(out[c], errors="coerce")
     return out
+
+
+def read_authorities(path: Path):
+    """Local authority districts (code, name, polygon) in EPSG:27700, from a GeoJSON of the ONS boundaries."""
+    import geopandas as gpd
+    import pyogrio
+
+    if not Path(path).is_file():
+        raise InputFileError(path, "not found (is the data directory complete?)")
+    try:
+        gdf = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, ValueError) as exc:
+        raise InputFileError(path, f"cannot be read as GeoJSON: {exc}") from exc
+    code = next((c for c in gdf.columns if c.lower().startswith("lad") and c.lower().endswith("cd")), None)
+    name = next((c for c in gdf.columns if c.lower().startswith("lad") and c.lower().endswith("nm")), None)
+    if code is None or name is None:
+        raise InputFileError(path, "no ladXXcd / ladXXnm columns", field="lad17cd")
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    return gdf[[code, name, "geometry"]].rename(columns={code: "la_code", name: "la_name"}).to_crs(27700)

@@ -12,6 +12,7 @@ labelled an estimate without road data with its measured error.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import Variability
-from bluelight.analysis.national import fit_drive, leave_one_out, nearest, service_terms, urban
+from bluelight.analysis.national import fit_drive, leave_one_out, nearest, service_areas, service_terms, urban
 from bluelight.analysis.speeds import load_profile
 from bluelight.config import config_file, read_yaml
 from bluelight.errors import ConfigError, InputFileError, ValidationError
 from bluelight.etl.incidents import parse_incidents
-from bluelight.etl.national import read_duty, read_fire1001, read_lsoas, read_stations
+from bluelight.etl.national import read_authorities, read_duty, read_fire1001, read_lsoas, read_stations
 from bluelight.services.requests import Field, Request
 
 CONFIG = "national.yaml"
@@ -58,7 +59,8 @@ def load_config(path: str | Path | None = None) -> dict:
     return doc
 
 
-def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *, with_lsoas: bool = False) -> dict:
+def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *, with_lsoas: bool = False,
+                 with_areas: bool = False) -> dict:
     """The national first look: per service, estimated against published response, and how wrong it is."""
     cfg = load_config()
     files = {k: Path(data_dir) / v for k, v in cfg["files"].items()}
@@ -110,6 +112,11 @@ def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *
            "services": rows, "trends": _trends(read_fire1001(files["fire1001"]), fire_type, services),
            "sources": {k: str(v.relative_to(data_dir)) for k, v in files.items()} | dict(cfg.get("sources", {})),
            "lsoas_estimated": int(len(lsoas)), "population": float(lsoas["population"].sum())}
+    if with_areas:
+        authorities = read_authorities(files["authorities"])
+        authorities = authorities[authorities["la_code"].astype(str).str.startswith("E")]     # England's
+        areas = service_areas(authorities, xy, lsoas["service"].to_numpy(), simplify_m=800.0)
+        out["areas_geojson"] = json.loads(areas.to_crs(4326).to_json())
     if with_lsoas:
         out["lsoas"] = lsoas[["lsoa", "la_name", "service", "station", "distance_m", "urban", "population",
                               "turnout_min", "drive_min", "response_min", "easting", "northing"]].to_dict("records")

@@ -505,3 +505,21 @@ def test_planner_opens_the_planning_pages(signed_page, signed_in_app):
     _sign_in(page, signed_in_app, "planner", path="/scenarios")
     page.wait_for_selector("#scn-kpi-table", timeout=30000)
     assert "DAPs" in page.inner_text(".nav")
+
+
+def test_national_page_reads_at_a_glance(page, served_app):
+    page.goto(served_app + "/national", wait_until="networkidle")
+    page.wait_for_selector("#nat-validation .ag-row", timeout=120000)
+    page.wait_for_selector("#nat-map .maplibregl-canvas", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)
+    _shot(page, "national")
+    headline = page.inner_text("#nat-headline")
+    assert "Estimate without road data" in headline and "Measured error" in headline and "LFB sample" in headline
+    rows = {r["service"]: r for r in _grid_rows(page, "nat-validation")}
+    assert "road data loaded" in rows["Greater London"]["figures"]          # the demo's roads are London's
+    assert rows["Kent"]["figures"] == "estimate without road data"
+    page.fill("#nat-year", "1999/00")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#nat-year-error').innerText.includes('FIRE1001 year')",
+                           timeout=30000)

@@ -1,0 +1,110 @@
+"""National: every English fire and rescue service at a glance, estimated without road data, with its error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import numpy as np
+import pandas as pd
+from dash import Input, Output, dcc, html
+
+from bluelight.analysis.national import nearest
+from bluelight.dashboard import figures
+from bluelight.geo import to_bng
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.layout import Page
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import ValidationError
+from bluelight.services.national import NationalRequest, load_config, run_national
+from bluelight.services.session import Session
+
+BINDINGS = [Binding("year", "nat-year"), Binding("fire_type", "nat-fire-type")]
+
+
+def layout(data_dir: Path | None):
+    if data_dir is None:
+        return html.Div([html.H2("National"), html.P(
+            "No data directory holds the national layers (england/): set BLUELIGHT_DATA_DIR to one that does.")])
+    cfg = load_config()
+    return html.Div([
+        html.H2("National: every English fire and rescue service, estimated without road data"),
+        html.Div(className="panel", children=[html.Div(className="controls", children=[
+            field_control(NationalRequest, BINDINGS[0], component=dcc.Input(
+                id="nat-year", value=cfg["year"], debounce=True, style={"width": "100%"})),
+            field_control(NationalRequest, BINDINGS[1], component=dcc.Input(
+                id="nat-fire-type", value=cfg["fire_type"], debounce=True, style={"width": "100%"}))])]),
+        dcc.Loading(html.Div(id="nat-headline", className="panel")),
+        html.Div(className="panel", children=[dcc.Graph(id="nat-map", config={"displaylogo": False}),
+                                              html.P(id="nat-map-note", className="note")]),
+        html.Div(className="panel", children=[html.H3("Each service against its published figures"),
+                                              html.Div(id="nat-table")]),
+        html.Div(className="panel", children=[html.H3("Published drive times by year (FIRE1001)"),
+                                              dcc.Graph(id="nat-trend", config={"displaylogo": False})]),
+    ])
+
+
+def register(app: dash.Dash, wh: Warehouse, session: Session, data_dir: Path | None) -> Page:
+    page = Page(prefixes=("nat-",), order=9, path="/national", name="National",
+                title="Blue Light Atlas – National", layout=lambda: layout(data_dir))
+
+    @callback(app, Output("nat-headline", "children"), Output("nat-map", "figure"), Output("nat-map-note", "children"),
+              Output("nat-table", "children"), Output("nat-trend", "figure"),
+              *[Output(i, "children") for i in error_ids(BINDINGS)],
+              Input("nat-year", "value"), Input("nat-fire-type", "value"))
+    def update(year, fire_type):
+        return national_view(wh, session, data_dir, year, fire_type)
+    return page
+
+
+def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_type):
+    """Headline, map, validation table and trends for the year and fire type, and each control's message."""
+    request, errors = parse_controls(NationalRequest, BINDINGS, [year, fire_type])
+    if request is None:
+        return blocked_note(), blocked_figure(), "", "", blocked_figure(), *errors
+    try:              # a year or fire type the published file does not hold is known only once it is read
+        result = session.cached(("national", request), lambda: run_national(data_dir, request, with_lsoas=True,
+                                                                             with_areas=True))
+    except ValidationError as exc:
+        return blocked_note(), blocked_figure(), "", "", blocked_figure(), *[exc.errors.get(b.field, "")
+                                                                              for b in BINDINGS]
+    roads = road_area(wh, result)
+    return (figures.national_headline(result, roads), figures.national_map(result),
+            figures.national_map_note(result), figures.frame_table(national_table(result, roads),
+                                                                   table_id="nat-validation", page_size=50),
+            figures.national_trend(result), *errors)
+
+
+def road_area(wh: Warehouse, result: dict) -> str | None:
+    """The service whose area holds the loaded road network (its road-based figures replace the estimate)."""
+    bounds = wh.network_bounds() if wh.available else None
+    if not bounds:
+        return None
+    x, y = to_bng([(bounds[0] + bounds[2]) / 2], [(bounds[1] + bounds[3]) / 2])
+    lsoas = pd.DataFrame(result["lsoas"])
+    i, d = nearest(np.column_stack([x, y]), lsoas[["easting", "northing"]].to_numpy(float))
+    return str(lsoas["service"].iloc[int(i[0])]) if d[0] < 5_000 else None
+
+
+def national_table(result: dict, roads: str | None) -> pd.DataFrame:
+    rows = []
+    for r in result["services"]:
+        if not r["estimated"]:
+            rows.append({"service": r["service"], "figures": "not estimated", "FIRE1001 drive min":
+                         round(r["fire1001_drive_min"], 2), "note": r["reason"]})
+            continue
+        cv = r["cv_drive_min"]
+        rows.append({
+            "service": r["service"],
+            "figures": "road data loaded: see the Overview" if r["service"] == roads else result["label"],
+            "stations": r["stations"], "FIRE1001 drive min": round(r["fire1001_drive_min"], 2),
+            "estimate, service left out min": None if cv is None else round(cv, 2),
+            "error min": None if cv is None else round(cv - r["fire1001_drive_min"], 2),
+            "FIRE1001 total min": round(r["fire1001_total_min"], 2), "estimated total min": round(r["modelled_total_min"], 2),
+            "urban population %": round(100 * r["urban_share"], 1),
+            "turnout from duty system %": round(100 * r["turnout_from_duty_share"], 1),
+            "on-call / day-crewed / wholetime": f"{r['duty']['on_call']} / {r['duty']['day_crewed']} / "
+                                                f"{r['duty']['wholetime']}",
+            "note": "held out of the fit" if cv is None else ""})
+    return pd.DataFrame(rows)
