@@ -4,20 +4,22 @@ Each observation is an incident with the station that actually sent the
 first appliance and its actual attendance time (turnout + travel). Given the
 routes, the model is
 
-    attendance = turnout[band] + factor[band] x (sum over classes of length x pace
-                                                 + sum over junction kinds of count x delay)
+    attendance = turnout[band] + offset[station]
+                 + factor[band] x (sum over classes of length x pace + sum over controls of count x delay)
 
-with the hour band (night, weekday peak, off-peak) of the call, the pace
-(seconds per metre) of each road class and a delay at each traffic signal,
-crossing, give-way, stop and untagged junction the route passes. It is fitted
-by least absolute deviations (an LP, solved with HiGHS) within plausible
-bounds, with an L1 penalty that keeps each class's speed near the base
-profile's unless the data pulls it away; the band factors are fitted in turn
-with the rest held, and the whole re-routed under the new speeds and delays
-until the routes settle. Cross-validation holds out whole weeks (incidents of
-one week share weather, events and roadworks), gives the out-of-sample error
-by distance and hour band, and its log(actual / modelled) spread, by modelled
-time band, gives the variability used to report compliance as a probability
+with the hour band (night, weekday peak, off-peak) of the call, the
+deploying station's turnout offset, the pace (seconds per metre) of each road
+class and a delay at each tagged traffic signal, crossing, give-way and stop
+the route passes. It is fitted by least absolute deviations (an LP, solved
+with HiGHS) within plausible bounds, with L1 penalties that keep each class's
+speed near the base profile's, each delay near none and each station's offset
+near none unless the data pulls them away (the weight on the speeds chosen by
+cross-validation); the band factors are fitted in turn with the rest held, and
+the whole re-routed under the new speeds and delays until the routes settle.
+Cross-validation holds out whole weeks (incidents of one week share weather,
+events and roadworks), gives the out-of-sample error by distance and hour
+band, and its log(actual / modelled) spread, by modelled time band, gives the
+variability used to report compliance as a probability
 rather than a single deterministic time.
 """
 

@@ -33,11 +33,28 @@ def _base_layout(*, roads: dict | str | None, boundaries: dict | str | None, bou
     zoom = 11.5
     if bounds:
         centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
-        span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.6, 1e-3)
-        zoom = max(3.0, min(14.0, 8.6 - math.log2(span / 0.4)))
+        zoom = fit_zoom(bounds, width_px=MAP_WIDTH_PX, height_px=height)
     return {"map": {"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": height,
             "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"}}
+
+
+#: the narrowest a map is drawn (half a page): the zoom fits the analysed area into it
+MAP_WIDTH_PX = 620
+
+
+def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
+    """The web-map zoom at which ``bounds`` (lon/lat) fill a map of this size (a world is 256 px at zoom 0).
+
+    >>> round(fit_zoom((-0.216, 51.485, -0.063, 51.584), width_px=620, height_px=620), 1)
+    12.1
+    """
+    lon_span = max(bounds[2] - bounds[0], 1e-4)
+    lat0, lat1 = (math.radians(v) for v in (bounds[1], bounds[3]))
+    merc = abs(math.log(math.tan(math.pi / 4 + lat1 / 2)) - math.log(math.tan(math.pi / 4 + lat0 / 2)))
+    merc_deg = max(math.degrees(merc), 1e-4)          # the latitude span in mercator degrees
+    zoom = min(math.log2(360 * width_px / (256 * lon_span)), math.log2(360 * height_px / (256 * merc_deg)))
+    return max(3.0, min(15.0, zoom - 0.3))
 
 
 def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> go.Figure:

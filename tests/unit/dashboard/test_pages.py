@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.scenario import apply_scenario
@@ -242,3 +243,12 @@ def test_coresponding_view_on_synthetic(wh, engine):
     assert result.summary["survival_model"] == "waalewijn_2001"
     assert len(curve.data) == 2 and table.rowData
     assert "b0" in str(sources.children)
+
+
+def test_maps_zoom_to_the_analysed_area():
+    london_demo = (-0.216, 51.485, -0.063, 51.584)                  # the demo's road data
+    england = (-5.7, 49.9, 1.8, 55.8)
+    assert 11.8 < figures.fit_zoom(london_demo, width_px=620, height_px=620) < 12.4
+    assert 5.5 < figures.fit_zoom(england, width_px=620, height_px=720) < 6.5
+    layout = figures.base_map(roads=None, boundaries=None, bounds=london_demo).layout.map
+    assert layout.center.lon == pytest.approx(-0.1395) and layout.zoom > 11.5
