@@ -17,6 +17,7 @@ import click
 from bluelight import __version__
 from bluelight.errors import BluelightError, ConfigError, WarehouseError
 from bluelight.services.colocation import CandidatesRequest
+from bluelight.services.batch import BatchRequest
 from bluelight.services.national import NationalRequest
 from bluelight.services.coresponding import CorespondingRequest
 from bluelight.services.simulation import SimulationRequest
@@ -537,6 +538,31 @@ def national(with_lsoas, as_json, **options) -> None:
         click.echo(f"  {r['service']}: drive FIRE1001 {r['fire1001_drive_min']:.2f} min, estimate {cv} (left out); "
                    f"total FIRE1001 {r['fire1001_total_min']:.2f}, estimate {r['modelled_total_min']:.2f}; "
                    f"{r['stations']} stations")
+
+
+@cli.command("batch")
+@request_options(BatchRequest)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory to write each task's result to (one JSON file per task).")
+@json_option
+def batch(out, as_json, **options) -> None:
+    """Many national estimates at once (every FIRE1001 year or fire type), serially or on a Dask cluster."""
+    from bluelight.services.batch import run_batch
+    from bluelight.settings import configured_data_dir
+
+    request = parsed(BatchRequest, options)
+    source = configured_data_dir()
+    if source is None:
+        raise ConfigError("no data directory: set BLUELIGHT_DATA_DIR to the directory holding england/ and london/")
+    result = run_batch(source.path, request, out=out)
+    if as_json:
+        _emit(result, True)
+        return
+    click.echo(f"{result['job']}: {result['tasks']} tasks on {result['scheduler']} ({result['workers']} workers) in "
+               f"{result['wall_s']:.1f} s" + (f"; results in {result['out']}" if result["out"] else ""))
+    for r in result["results"]:
+        click.echo(f"  {r['year']} {r['fire_type']}: left-out error of mean drive {r['cv_mae_drive_min']:.2f} min "
+                   f"over {r['cv_services']} services")
 
 
 @cli.command("isochrones")

@@ -1,0 +1,162 @@
+"""``bluelight batch``: many national estimates at once, serially or on a Dask cluster, with the same results.
+
+A batch is a list of independent tasks (one FIRE1001 year, or one fire type,
+of the national estimate); each task reads the data directory itself and
+returns its summary, and with ``out`` each result is also written to its own
+JSON file (written whole, then renamed into place, so a killed run leaves no
+half-written result). The scheduler is ``serial`` (this process), ``local``
+(a Dask ``LocalCluster`` of worker processes on this machine) or the address
+of a running Dask scheduler (``tcp://host:8786``); every worker must see the
+data directory at the same path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bluelight.errors import ConfigError, ValidationError
+from bluelight.etl.national import read_fire1001
+from bluelight.services.national import NationalRequest, load_config, run_national
+from bluelight.services.requests import Field, Request
+
+log = logging.getLogger(__name__)
+
+JOBS = ("national-years", "national-fire-types")
+CONNECT_TIMEOUT_S = 10            # a scheduler that has not answered by then is reported unreachable
+
+
+@dataclass(frozen=True)
+class BatchRequest(Request):
+    """Which batch, where it runs, and at most how many of its tasks."""
+
+    job: str = "national-years"
+    scheduler: str = "serial"
+    limit: int | None = None
+
+    FIELDS = (
+        Field("job", "Batch", str, "national-years", choices=JOBS,
+              help="national-years: the estimate for every FIRE1001 year; national-fire-types: for every fire type."),
+        Field("scheduler", "Scheduler", str, "serial",
+              help="serial, local (a Dask LocalCluster here) or a Dask scheduler address such as tcp://host:8786."),
+        Field("limit", "At most", int, None, 1, 1000, optional=True, help="Run only the first N tasks."),
+    )
+
+    @classmethod
+    def check(cls, values: dict) -> None:
+        s = values["scheduler"]
+        if s not in ("serial", "local") and "://" not in s:
+            raise ValidationError("scheduler", f"Scheduler must be serial, local or an address such as "
+                                               f"tcp://host:8786, got {s!r}")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One national estimate: the data directory and the request, and where its result goes (if anywhere)."""
+
+    data_dir: str
+    request: NationalRequest
+    out: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.request.year}_{self.request.fire_type}".replace("/", "-").replace(" ", "_")
+
+
+def tasks_for(data_dir: Path, request: BatchRequest, out: Path | None = None) -> list[Task]:
+    """The batch's tasks: one per FIRE1001 year (at the configured fire type) or per fire type (at its year)."""
+    cfg = load_config()
+    published = read_fire1001(Path(data_dir) / cfg["files"]["fire1001"])
+    if request.job == "national-years":
+        requests = [NationalRequest(year=y, fire_type=cfg["fire_type"]) for y in sorted(set(published["year"]))]
+    else:
+        have = published[(published["year"] == cfg["year"]) & published["drive_min"].notna()]
+        requests = [NationalRequest(year=cfg["year"], fire_type=t) for t in sorted(set(have["fire_type"]))]
+    tasks = [Task(str(data_dir), r, str(out) if out else None) for r in requests]
+    return tasks[: request.limit] if request.limit else tasks
+
+
+def run_task(task: Task) -> dict:
+    """One task's summary (and its file, when the batch writes results): a top-level function, for the workers."""
+    r = run_national(Path(task.data_dir), task.request)
+    summary = {"year": r["year"], "fire_type": r["fire_type"], "cv_mae_drive_min": r["cv_mae_drive_min"],
+               "cv_bias_drive_min": r["cv_bias_drive_min"], "cv_services": r["cv_services"], "model": r["model"],
+               "london": {k: v for k, v in r["london"].items() if k != "spread_from"},
+               "services": [{k: s.get(k) for k in ("service", "estimated", "fire1001_drive_min", "cv_drive_min",
+                                                   "modelled_total_min", "fire1001_total_min")}
+                            for s in r["services"]]}
+    summary = _finite(summary)
+    if task.out:
+        _write_whole(Path(task.out) / f"{task.name}.json", summary)
+    return summary
+
+
+def _finite(value):
+    """NaN and infinities as None, throughout (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _write_whole(path: Path, doc: dict) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place (never a half-written result)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, allow_nan=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def run_batch(data_dir: Path, request: BatchRequest, *, out: Path | None = None) -> dict:
+    """Every task of the batch on the chosen scheduler; results in task order whatever ran them."""
+    tasks = tasks_for(data_dir, request, out)
+    t0 = time.perf_counter()
+    if request.scheduler == "serial":
+        results = [run_task(t) for t in tasks]
+        workers = 1
+    else:
+        results, workers = _distributed(tasks, request.scheduler)
+    return {"job": request.job, "scheduler": request.scheduler, "workers": workers, "tasks": len(tasks),
+            "wall_s": time.perf_counter() - t0, "out": str(out) if out else None,
+            "results": results}
+
+
+def _distributed(tasks: list[Task], scheduler: str) -> tuple[list[dict], int]:
+    """The tasks mapped over a Dask cluster: a LocalCluster of processes here, or the scheduler at an address."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:                      # installed with the project; a trimmed install may lack it
+        raise ConfigError(f"the Dask scheduler needs dask[distributed]: {exc}") from exc
+    logging.getLogger("distributed").setLevel(logging.WARNING)      # its start-up notes are not the user's news
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=min(len(tasks), max(1, os.cpu_count() or 1)), threads_per_worker=1,
+                                   processes=True, dashboard_address=None, silence_logs=logging.WARNING)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            except OSError as exc:
+                raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        with client:
+            workers = len(client.scheduler_info().get("workers", {}))
+            futures = client.map(run_task, tasks, pure=False)
+            return client.gather(futures), workers
+    finally:
+        if cluster is not None:
+            cluster.close()
