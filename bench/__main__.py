@@ -28,7 +28,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
         sites = rng.choice(net.n_nodes, 40, replace=False)
         records.append(travel.nearest_field(net, G, sites, f"London, {net.n_nodes} nodes"))
         records.append(travel.per_site(net, G, sites, 600.0, "London", peer_sites=10))
-        records.append(travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0]))
+        records += travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0])
         del G
         records.append(travel.junctions(source.path))
         demo = dashboard.demo_warehouse(source.path)

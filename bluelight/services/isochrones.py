@@ -65,7 +65,8 @@ def run_isochrones(session: Session, request: IsochroneRequest):
     offsets = np.zeros(len(used)) if request.drive_only else site_turnouts(used, session.profile)
     times, _ = session.site_field(used, offsets, cutoff_s=max(request.bands))
     source = (float(used["easting"].iloc[0]), float(used["northing"].iloc[0])) if request.site_id else None
-    gdf = isochrones_frame(session.network, session.edge_geoms, times, request.bands, label=label, source_xy=source)
+    gdf = isochrones_frame(session.network, session.edge_geoms, times, request.bands, label=label, source_xy=source,
+                           engine="grid")
     gdf["measure"] = "drive time" if request.drive_only else "response (turnout + drive)"
     gdf["profile"] = session.profile.key
     gdf["attribution"] = "© OpenStreetMap contributors (ODbL)"

@@ -22,7 +22,7 @@ from scipy import sparse
 
 from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model,
                                          compare_targets, evaluate, summarise, summarise_by)
-from bluelight.analysis.isochrones import isochrone_polygons
+from bluelight.analysis.isochrones import isochrone_polygons_grid
 from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SNAP_M, Links, Snapped, snap_points, snap_to_segments
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, times_from_links)
@@ -466,7 +466,7 @@ class Session:
                     raise AnalysisError(f"site {site_id} is not an operational {service} site on the road network")
             offsets = s["turnout"].to_numpy() if include_turnout else np.zeros(len(s))
             times, _ = self.site_field(s, offsets, cutoff_s=max(bands_s))
-            return isochrone_polygons(self.network, self.edge_geoms, times, tuple(bands_s))
+            return isochrone_polygons_grid(self.network, self.edge_geoms, times, tuple(bands_s))
         return self._get(("iso", service, tuple(bands_s), site_id, include_turnout), build)
 
     def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:

@@ -3,7 +3,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from bluelight.analysis.isochrones import isochrone_polygons, isochrones_frame, reached_lines
+from bluelight.analysis.isochrones import isochrone_polygons, isochrone_polygons_grid, isochrones, isochrones_frame, reached_lines
 from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
 from bluelight.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_network, line_network
@@ -50,3 +50,38 @@ def test_frame_and_bad_bands():
     assert (np.diff(gdf["area_km2"]) > 0).all()
     with pytest.raises(AnalysisError, match="increasing"):
         isochrone_polygons(net, _geoms(net), t, [20, 10])
+
+
+
+def test_grid_engine_reaches_as_far_as_the_exact_one_on_a_line():
+    net = line_network()
+    t = site_travel_times(net, [0], cutoff_s=1e9).dense()[0]
+    p15, p35 = isochrone_polygons_grid(net, _geoms(net), t, [15, 35], buffer_m=10, cell_m=2, min_island_m2=0,
+                                       min_hole_m2=0)
+    minx, _, maxx, _ = p15.bounds
+    assert minx == pytest.approx(-10, abs=2.5) and maxx == pytest.approx(160, abs=2.5)   # 150 m reached + 10 m
+    assert p35.contains(p15) and p35.bounds[2] == pytest.approx(360, abs=2.5)   # 300 m, then 50 m one way, + 10
+
+
+def test_grid_engine_matches_the_exact_one_on_a_grid():
+    net = grid_network(9)
+    times, _ = nearest_site_field(net, [40], cutoff_s=1e6)
+    exact = isochrone_polygons(net, _geoms(net), times, [60, 120], buffer_m=40, min_island_m2=0)
+    grid = isochrone_polygons_grid(net, _geoms(net), times, [60, 120], buffer_m=40, cell_m=10, min_island_m2=0)
+    for a, b in zip(grid, exact):
+        assert a.area == pytest.approx(b.area, rel=0.05)
+        assert a.symmetric_difference(b).area / b.area < 0.06 and a.hausdorff_distance(b) < 25
+    assert grid[1].contains(grid[0])
+
+
+def test_grid_engine_edge_cases():
+    net = line_network()
+    t = np.full(net.n_nodes, np.inf)
+    assert all(p.is_empty for p in isochrone_polygons_grid(net, _geoms(net), t, [60, 120]))   # nothing reached
+    t0 = site_travel_times(net, [0], cutoff_s=1e9).dense()[0]
+    with pytest.raises(AnalysisError, match="positive and increasing"):
+        isochrone_polygons_grid(net, _geoms(net), t0, [20, 10])
+    with pytest.raises(AnalysisError, match="must be positive"):
+        isochrone_polygons_grid(net, _geoms(net), t0, [20], cell_m=0)
+    with pytest.raises(AnalysisError, match="engine must be one of"):
+        isochrones(net, _geoms(net), t0, [20], engine="hull")
