@@ -207,6 +207,12 @@ def travel_model_panel(profile) -> html.Div:
             "rest). LFB attendance is timed from mobilisation, not from the call, so the fitted turnout is the "
             "crew's turnout plus what the roads do not explain (leaving the station, finding the address), not "
             "call handling.")), frame_table(hours, table_id="travel-model-hours", page_size=5)] if len(hours) else []),
+        *([html.P(className="note", id="travel-model-junctions", children=(
+            "Delay on passing a node: " + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s"
+                                                   for k, v in profile.junction_delay_s.items())
+            + (". Station turnout offsets: " + ", ".join(f"{k} {v:+.0f} s" for k, v in
+                                                          profile.station_turnout_s.items())
+               if profile.station_turnout_s else "") + "."))] if profile.junction_delay_s else []),
         html.Div(style={"display": "flex", "gap": "24px"}, children=[
             html.Div(style={"flex": 1}, children=[frame_table(speeds, table_id="travel-model-speeds", page_size=20)]),
             html.Div(style={"flex": 1}, children=[frame_table(turnout, table_id="travel-model-turnout", page_size=20)]),

@@ -252,3 +252,13 @@ def test_maps_zoom_to_the_analysed_area():
     assert 5.5 < figures.fit_zoom(england, width_px=620, height_px=720) < 6.5
     layout = figures.base_map(roads=None, boundaries=None, bounds=london_demo).layout.map
     assert layout.center.lon == pytest.approx(-0.1395) and layout.zoom > 11.5
+
+
+def test_travel_model_panel_states_bands_delays_and_the_turnout_reading():
+    from bluelight.analysis.speeds import load_profile
+
+    text = str(figures.travel_model_panel(load_profile("bluelight_v3")))
+    assert "travel-model-bands" in text and "travel-model-hours" in text and "whole weeks held out" in text
+    assert "Delay on passing a node: traffic signals" in text and "Station turnout offsets" in text
+    assert "timed from mobilisation, not from the call" in text
+    assert "travel-model-bands" not in str(figures.travel_model_panel(load_profile("bluelight_v1")))
