@@ -216,7 +216,8 @@ def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list, *, prior: np.ndarray | N
             penalty: np.ndarray | None = None) -> np.ndarray:
     """Least absolute deviations within bounds: minimise sum |y - x b| + sum penalty |b - prior| (HiGHS LP).
 
-    >>> lad_fit(np.array([[1.0, 0], [1, 1], [1, 2], [1, 3]]), np.array([1.0, 3, 5, 100]), [(None, None)] * 2).round(6)
+    >>> x = np.column_stack([np.ones(5), np.arange(5.0)])          # four points on y = 1 + 2x and one far off
+    >>> lad_fit(x, np.array([1.0, 3, 5, 7, 100]), [(None, None)] * 2).round(6)
     array([1., 2.])
     """
     n, k = x.shape

@@ -221,11 +221,11 @@ def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: Speed
                          edges["highway"], edges["maxspeed_kph"], profile, node_control=control)
 
 
-def _control(highway, crossing=None) -> str | None:
+def control_of(highway, crossing=None) -> str | None:
     """A node's traffic control (:data:`NODE_CONTROLS`) from its ``highway`` tag; a signalised crossing
     (``crossing=traffic_signals``) stops traffic as signals do.
 
-    >>> _control("crossing", "traffic_signals"), _control("crossing", "uncontrolled"), _control("bus_stop")
+    >>> control_of("crossing", "traffic_signals"), control_of("crossing", "uncontrolled"), control_of("bus_stop")
     ('traffic_signals', 'crossing', None)
     """
     tag = _first(highway)
@@ -270,7 +270,7 @@ def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     x, y = lonlat_to_bng(lon, lat)
     nodes = pd.DataFrame({"node_id": ids, "x_m": x, "y_m": y, "lon": lon, "lat": lat,
                           "street_count": [G.nodes[n].get("street_count") for n in G.nodes],
-                          "control": [_control(G.nodes[n].get("highway"), G.nodes[n].get("crossing"))
+                          "control": [control_of(G.nodes[n].get("highway"), G.nodes[n].get("crossing"))
                                       for n in G.nodes]})
     nodes["street_count"] = pd.to_numeric(nodes["street_count"], errors="coerce").astype("Int64")
     pos = {n: (lo, la) for n, lo, la in zip(ids, lon, lat)}
