@@ -159,12 +159,14 @@ def etl_region(roads, name, warehouse, as_json) -> None:
 @warehouse_option
 @json_option
 @click.option("--profile", default=None, help="Speed profile for the stored edge travel times (default: latest).")
-def etl_roads(files, warehouse, as_json, profile) -> None:
+@click.option("--stream", is_flag=True, help="Stream one .osm.pbf/.osm extract into arrays instead of building a "
+                                             "graph of it (county-size extracts).")
+def etl_roads(files, warehouse, as_json, profile, stream) -> None:
     """Replace the road network with the composition of FILES (.graphml, .osm, .osm.bz2, .osm.pbf)."""
     from bluelight.etl.roads import load_roads
 
     with _closing(warehouse) as con:
-        _emit(load_roads(con, list(files), profile=profile).as_dict(), as_json)
+        _emit(load_roads(con, list(files), profile=profile, stream=stream).as_dict(), as_json)
 
 
 @etl.command("sites")

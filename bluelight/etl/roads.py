@@ -152,7 +152,8 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     return Written(loaded=len(edges), message=msg)
 
 
-def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None) -> LoadSummary:
+def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None,
+               stream: bool = False) -> LoadSummary:
     """Replace the warehouse's road network with the composition of ``paths``.
 
     Parameters
@@ -163,13 +164,29 @@ def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile 
         Speed profile (name, path or object) for the stored travel times;
         default the latest version. Analysis recomputes times under
         whichever profile it is given, so this column is for inspection.
+    stream
+        Stream one .osm.pbf or .osm extract into arrays (:mod:`bluelight.etl.pbf_stream`) instead of building a
+        graph of it: for county-size extracts, in a fraction of the time and memory.
     """
     if not paths:
         raise InputFileError("<roads>", "no road files given")
     paths = [Path(p) for p in paths]
     prof = profile if isinstance(profile, SpeedProfile) else load_profile(profile)
     sources = ";".join(str(p) for p in paths)
-    return run_load(con, dataset="roads", loader="roads", paths=paths,
-                    parse=lambda: parse_roads(paths, prof),
+    if stream and (len(paths) != 1 or osm_suffix(paths[0]) not in {".osm.pbf", ".pbf", ".osm", ".xml"}):
+        raise InputFileError(paths[0], "streaming reads one .osm.pbf or .osm extract; compose several without it")
+    return run_load(con, dataset="roads", loader="roads-stream" if stream else "roads", paths=paths,
+                    parse=lambda: parse_streamed(paths[0], prof) if stream else parse_roads(paths, prof),
                     write=lambda c, parsed, run_id: _write_roads(c, parsed, run_id, sources),
-                    options={"profile": prof.key})
+                    options={"profile": prof.key, "stream": stream})
+
+
+def parse_streamed(path: Path, profile: SpeedProfile) -> Parsed:
+    """:func:`parse_roads` for one extract, by streaming it into arrays (no graph of the whole extract)."""
+    from bluelight.etl.pbf_stream import stream_drive_network
+
+    r = stream_drive_network(path, profile)
+    return Parsed(r["edges"], rows_read=r["edges_read"], extra={"nodes": r["nodes"], "dropped": r["dropped"],
+                                                               "components": r["components"],
+                                                               "edges_dropped": r["edges_read"] - len(r["edges"]),
+                                                               "profile": profile.key})
