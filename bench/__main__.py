@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import availability, dashboard, location, serving, travel
+from bench import availability, dashboard, location, scale, serving, travel
 from bluelight.settings import configured_data_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -50,6 +50,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
     records.append(location.time_limited_pmedian(900, 10, limit_s=3.0 if quick else 10.0))
     if not quick:
         records.append(location.versus_spopt("pmedian", 5000, 300, 20, with_peer=False))
+    records += scale.records(quick=quick)
     records.append(availability.versus_simpy(calls=20_000 if quick else 100_000))
     records.append(availability.hypercube())
     return [r.as_dict() for r in records]

@@ -229,3 +229,36 @@ def write_region(region: SyntheticRegion, directory: Path) -> dict[str, Path]:
         "population and incidents are invented for demonstration and benchmarking only.\n")
     (directory / "manifest.json").write_text(json.dumps({"synthetic": True, "nodes": len(region.nodes)}))
     return paths
+
+
+def write_pbf(region: SyntheticRegion, path, *, signal_share: float = 0.1, seed: int = 0) -> dict:
+    """The region's roads as an OSM PBF extract (for the streamed loader's tests and size benchmarks).
+
+    Every street between two junctions is a way of its own (tagged with its class, limit and one-way), as a
+    fully split OSM extract would be; ``signal_share`` of the junctions carry ``highway=traffic_signals``.
+    Returns counts of what was written.
+    """
+    import osmium
+
+    rng = np.random.default_rng(seed)
+    nodes = region.nodes
+    lon, lat = geo.to_wgs84(nodes["x_m"].to_numpy(), nodes["y_m"].to_numpy())
+    ids = nodes["node_id"].to_numpy()
+    signals = rng.random(len(ids)) < signal_share
+    fwd = region.edges.drop_duplicates(subset=None).copy()
+    fwd["a"], fwd["b"] = np.minimum(fwd["u"], fwd["v"]), np.maximum(fwd["u"], fwd["v"])
+    streets = fwd.drop_duplicates(["a", "b"])
+    written_ways = 0
+    with osmium.SimpleWriter(str(path)) as w:
+        for i, nid in enumerate(ids):
+            w.add_node(osmium.osm.mutable.Node(id=int(nid), location=(float(lon[i]), float(lat[i])),
+                                               tags={"highway": "traffic_signals"} if signals[i] else {}))
+        for k, s in enumerate(streets.itertuples(index=False)):
+            tags = {"highway": str(s.highway)}
+            if s.oneway:
+                tags["oneway"] = "yes"
+            if np.isfinite(s.maxspeed_kph):
+                tags["maxspeed"] = f"{round(s.maxspeed_kph / MPH)} mph"
+            w.add_way(osmium.osm.mutable.Way(id=k + 1, nodes=[int(s.u), int(s.v)], tags=tags))
+            written_ways += 1
+    return {"nodes": int(len(ids)), "ways": written_ways, "signals": int(signals.sum())}

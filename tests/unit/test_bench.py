@@ -29,3 +29,28 @@ def test_location_benchmarks_reach_the_same_optimum_as_spopt(model):
 
     rec = versus_spopt(model, 300, 25, 4).as_dict()
     assert "same optimum" in rec["notes"] and rec["ratio"] > 0 and rec["peer_peak_mb"] is not None
+
+
+def test_scale_steps_run_on_a_small_synthetic_extract(tmp_path):
+    from bench import scale
+
+    out = scale.one_size(2_500, tmp_path)
+    steps = [k for k in out if not k.startswith("_")]
+    assert len(steps) == 6 and all(out[k][0] > 0 for k in steps)
+    assert out["_nodes"][0] > 2_000 and out["streamed road load"][1] >= 0
+
+
+def test_the_synthetic_pbf_loads_back_as_the_region(tmp_path):
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.etl.pbf_stream import stream_drive_network
+    from bluelight.etl.synthetic import generate_region, write_pbf
+
+    region = generate_region(900, spacing_m=250.0)
+    counts = write_pbf(region, tmp_path / "r.osm.pbf", signal_share=0.2)
+    r = stream_drive_network(tmp_path / "r.osm.pbf", load_profile("national_v1"))
+    assert counts["nodes"] == len(region.nodes) and counts["signals"] > 0
+    assert len(r["nodes"]) + r["dropped"] <= len(region.nodes) and len(r["nodes"]) > 0.95 * len(region.nodes)
+    assert (r["nodes"]["control"] == "traffic_signals").sum() > 0
+    assert r["edges"]["length_m"].sum() == pytest.approx(region.edges.loc[
+        region.edges["u"].isin(r["nodes"]["node_id"]) & region.edges["v"].isin(r["nodes"]["node_id"]),
+        "length_m"].sum(), rel=0.02)

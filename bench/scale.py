@@ -1,0 +1,113 @@
+"""How cost grows with the size of the road network: synthetic extracts of increasing size, each step timed.
+
+For each size a synthetic region is written as an OSM PBF (the setup, not
+timed) and taken through the steps a county-size deployment runs: the streamed
+road load (time and peak traced memory), the nearest-site field, per-site
+times within 10 minutes, the coverage model's build and a scenario's
+re-evaluation, and isochrones. Each step's growth exponent is the slope of
+log(time) on log(nodes) across the sizes (1: linear).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.harness import Record
+
+
+def _timed(fn) -> tuple[float, float, object]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, float("nan"), out
+
+
+def _peak_rss_mb(fn) -> float:
+    """Peak resident memory a step adds, in MB: run in a forked child, its peak less this process's size at the
+    fork (tracing allocations would slow the step several times over)."""
+    import multiprocessing as mp
+    import resource
+
+    def child(conn):
+        fn()
+        conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        conn.close()
+
+    base = _rss_mb()
+    ctx = mp.get_context("fork")
+    parent, kid = ctx.Pipe()
+    proc = ctx.Process(target=child, args=(kid,))
+    proc.start()
+    peak = parent.recv()
+    proc.join()
+    return max(0.0, peak - base)
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def one_size(n_nodes: int, work: Path) -> dict[str, tuple[float, float]]:
+    """(seconds, peak MB) of each step on a synthetic extract of about ``n_nodes`` nodes."""
+    import shapely
+
+    from bluelight.analysis.coverage import build_coverage_model, evaluate
+    from bluelight.analysis.isochrones import isochrone_polygons_grid
+    from bluelight.analysis.network import network_from_frames
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
+    from bluelight.etl.pbf_stream import stream_drive_network
+    from bluelight.etl.synthetic import generate_region, write_pbf
+
+    profile = load_profile("national_v1")
+    region = generate_region(n_nodes, spacing_m=250.0)
+    pbf = work / f"synthetic_{n_nodes}.osm.pbf"
+    write_pbf(region, pbf)
+    out = {}
+    t, _, loaded = _timed(lambda: stream_drive_network(pbf, profile))
+    out["streamed road load"] = (t, _peak_rss_mb(lambda: stream_drive_network(pbf, profile)))
+    net = network_from_frames(loaded["nodes"], loaded["edges"], profile)
+    geoms = shapely.from_wkb(loaded["edges"]["wkb"].to_numpy())
+    rng = np.random.default_rng(7)
+    sites = rng.choice(net.n_nodes, 100, replace=False)
+    t, _, _ = _timed(lambda: nearest_site_field(net, sites, cutoff_s=1800.0))
+    out["nearest-site field, 100 sites"] = (t, float("nan"))
+    t, _, times = _timed(lambda: site_travel_times(net, sites, cutoff_s=600.0))
+    out["per-site times within 10 min, 100 sites"] = (t, float("nan"))
+    demand = rng.choice(net.n_nodes, min(net.n_nodes, 100_000), replace=False)
+    t, _, model = _timed(lambda: build_coverage_model(times, np.full(len(sites), 60.0), demand))
+    out["coverage model build, 100 sites"] = (t, float("nan"))
+    active = np.ones(len(sites), dtype=bool)
+    active[:10] = False
+    t, _, _ = _timed(lambda: evaluate(model, active))
+    out["scenario re-evaluation, 10 sites closed"] = (t, float("nan"))
+    fields = [times.dense()[i] for i in range(3)]
+    t, _, _ = _timed(lambda: [isochrone_polygons_grid(net, geoms, f, (300.0, 480.0, 600.0)) for f in fields])
+    out["isochrones, 3 sites x 3 bands"] = (t, float("nan"))
+    out["_nodes"] = (float(net.n_nodes), float("nan"))
+    return out
+
+
+def records(*, quick: bool) -> list[Record]:
+    """One record per step at the largest size, with every size's time and the growth exponent in the notes."""
+    sizes = (20_000, 100_000) if quick else (100_000, 1_000_000)
+    with tempfile.TemporaryDirectory(prefix="bluelight-scale-") as tmp:
+        runs = [one_size(n, Path(tmp)) for n in sizes]
+    nodes = np.array([r["_nodes"][0] for r in runs])
+    out = []
+    for step in [k for k in runs[0] if not k.startswith("_")]:
+        secs = np.array([r[step][0] for r in runs])
+        exponent = float(np.polyfit(np.log(nodes), np.log(np.maximum(secs, 1e-6)), 1)[0])
+        peak = runs[-1][step][1]
+        out.append(Record(f"scale: {step}", float(secs[-1]), "growth exponent over sizes", None, None,
+                          int(nodes[-1]), peak if np.isfinite(peak) else 0.0, None,
+                          "; ".join(f"{int(n):,} nodes {s:.3f} s" for n, s in zip(nodes, secs))
+                          + f"; time ~ nodes^{exponent:.2f}"
+                          + (f"; peak {peak:.0f} MB resident added at the largest" if np.isfinite(peak) else "")))
+    return out
