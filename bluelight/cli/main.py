@@ -159,8 +159,9 @@ def etl_region(roads, name, warehouse, as_json) -> None:
 @warehouse_option
 @json_option
 @click.option("--profile", default=None, help="Speed profile for the stored edge travel times (default: latest).")
-@click.option("--stream", is_flag=True, help="Stream one .osm.pbf/.osm extract into arrays instead of building a "
-                                             "graph of it (county-size extracts).")
+@click.option("--stream/--no-stream", default=None,
+              help="Stream one .osm.pbf/.osm extract into arrays instead of building a graph of it (default: a "
+                   "single .osm.pbf over 50 MB streams).")
 def etl_roads(files, warehouse, as_json, profile, stream) -> None:
     """Replace the road network with the composition of FILES (.graphml, .osm, .osm.bz2, .osm.pbf)."""
     from bluelight.etl.roads import load_roads

@@ -152,8 +152,12 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     return Written(loaded=len(edges), message=msg)
 
 
+#: one extract larger than this streams into arrays by default (a county's PBF is 30 to 300 MB)
+STREAM_ABOVE_MB = 50.0
+
+
 def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None,
-               stream: bool = False) -> LoadSummary:
+               stream: bool | None = None) -> LoadSummary:
     """Replace the warehouse's road network with the composition of ``paths``.
 
     Parameters
@@ -166,13 +170,17 @@ def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile 
         whichever profile it is given, so this column is for inspection.
     stream
         Stream one .osm.pbf or .osm extract into arrays (:mod:`bluelight.etl.pbf_stream`) instead of building a
-        graph of it: for county-size extracts, in a fraction of the time and memory.
+        graph of it: for county-size extracts, in a fraction of the time and memory. None (the default) streams
+        a single .osm.pbf larger than :data:`STREAM_ABOVE_MB`.
     """
     if not paths:
         raise InputFileError("<roads>", "no road files given")
     paths = [Path(p) for p in paths]
     prof = profile if isinstance(profile, SpeedProfile) else load_profile(profile)
     sources = ";".join(str(p) for p in paths)
+    if stream is None:
+        stream = (len(paths) == 1 and osm_suffix(paths[0]) in {".osm.pbf", ".pbf"} and paths[0].is_file()
+                  and paths[0].stat().st_size > STREAM_ABOVE_MB * 2 ** 20)
     if stream and (len(paths) != 1 or osm_suffix(paths[0]) not in {".osm.pbf", ".pbf", ".osm", ".xml"}):
         raise InputFileError(paths[0], "streaming reads one .osm.pbf or .osm extract; compose several without it")
     return run_load(con, dataset="roads", loader="roads-stream" if stream else "roads", paths=paths,
