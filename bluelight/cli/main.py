@@ -526,13 +526,13 @@ def national(with_lsoas, as_json, **options) -> None:
                f"km/h (rural), as the crow flies, fitted to {m['fitted_to']} services")
     click.echo(f"leave-one-service-out error of mean drive: {result['cv_mae_drive_min']:.2f} min "
                f"(bias {result['cv_bias_drive_min']:+.2f}) over {result['cv_services']} services")
-    ldn = result["london"]
+    ldn = result["held_out"]
     if ldn.get("available"):
-        sample = ldn.get("lfb_sample", {})
-        click.echo(f"London (held out): drive {ldn['modelled_drive_min']:.2f} min vs FIRE1001 "
+        sample = ldn.get("incident_sample", {})
+        click.echo(f"{result['held_out_service']} (held out): drive {ldn['modelled_drive_min']:.2f} min vs FIRE1001 "
                    f"{ldn['fire1001_drive_min']:.2f}; first pump within 6 min {100 * ldn['modelled_share_within_6min']:.1f}%"
-                   + (f" vs {100 * sample['share_within_6min']:.1f}% in the LFB sample ({sample['incidents']:,} incidents)"
-                      if sample.get("available") else ""))
+                   + (f" vs {100 * sample['share_within_6min']:.1f}% in the incident sample {sample['file']} "
+                      f"({sample['incidents']:,} incidents)" if sample.get("available") else ""))
     for r in result["services"]:
         if not r["estimated"]:
             click.echo(f"  {r['service']}: not estimated: {r['reason']}")

@@ -782,8 +782,8 @@ def executive_table(cells: list[dict]) -> pd.DataFrame:
 
 def national_headline(result: dict, roads: str | None) -> html.Div:
     """What the national page is, how wrong it is, and where road-based figures take over."""
-    ldn, m = result["london"], result["model"]
-    sample = ldn.get("lfb_sample", {})
+    ldn, m = result["held_out"], result["model"]
+    sample = ldn.get("incident_sample", {})
     return html.Div([
         html.P(html.B(f"Estimate without road data: {result['lsoas_estimated']:,} LSOAs "
                       f"({result['population']:,.0f} people) from their nearest fire station, {result['fire_type']} "
@@ -794,11 +794,12 @@ def national_headline(result: dict, roads: str | None) -> html.Div:
                f"{m['start_s']:.0f} s + straight-line distance at {m['urban_kph_straight_line']:.0f} km/h in towns, "
                f"{m['rural_kph_straight_line']:.0f} km/h elsewhere (fitted; the town speed is at its cap, so "
                "distance within towns explains little of the services' differences)."),
-        html.P("London, held out of the fit: " + (
+        html.P(f"{result['held_out_service']}, held out of the fit: " + (
             f"drive {ldn['modelled_drive_min']:.2f} min against FIRE1001 {ldn['fire1001_drive_min']:.2f}; first "
             f"pump within 6 minutes {100 * ldn['modelled_share_within_6min']:.1f}%"
             + (f" against {100 * sample['share_within_6min']:.1f}% of {sample['incidents']:,} incidents in the "
-               f"LFB sample" if sample.get("available") else "") if ldn.get("available") else "not available.")),
+               f"incident sample ({sample['file']})" if sample.get("available") else "")
+            if ldn.get("available") else "not available.")),
         html.P(className="note", children=(f"Road data is loaded for {roads}: its road-based figures (Overview, "
                                           "Coverage) replace this estimate there." if roads else
                                           "No road data is loaded inside England's services: every figure here "

@@ -87,7 +87,7 @@ def run_task(task: Task) -> dict:
     r = run_national(Path(task.data_dir), task.request)
     summary = {"year": r["year"], "fire_type": r["fire_type"], "cv_mae_drive_min": r["cv_mae_drive_min"],
                "cv_bias_drive_min": r["cv_bias_drive_min"], "cv_services": r["cv_services"], "model": r["model"],
-               "london": {k: v for k, v in r["london"].items() if k != "spread_from"},
+               "held_out": {k: v for k, v in r["held_out"].items() if k != "spread_from"},
                "services": [{k: s.get(k) for k in ("service", "estimated", "fire1001_drive_min", "cv_drive_min",
                                                    "modelled_total_min", "fire1001_total_min")}
                             for s in r["services"]]}

@@ -30,7 +30,6 @@ from bluelight.services.requests import Field, Request
 
 CONFIG = "national.yaml"
 LABEL = "estimate without road data"
-LONDON = "Greater London"
 #: a station of the duty file is the station-list one within this distance (the two lists share no id)
 DUTY_MATCH_M = 400.0
 #: FIRE1001 areas that are groups of services, not services
@@ -85,7 +84,8 @@ def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *
 
     missing_xy = stations[stations["easting"].isna()].groupby("service").size()
     services = [s for s in published["area"] if s in set(lsoas["service"])]
-    fitted = [s for s in services if s != LONDON and not missing_xy.get(s, 0)]
+    held_out = cfg.get("held_out_service")                # checked against its own incidents, not fitted
+    fitted = [s for s in services if s != held_out and not missing_xy.get(s, 0)]
     y = published.set_index("area").loc[fitted, "drive_min"].to_numpy(float) * 60
     terms = service_terms(lsoas["service"].to_numpy(), lsoas["distance_m"].to_numpy(), lsoas["urban"].to_numpy(),
                           lsoas["population"].to_numpy(), fitted)
@@ -106,9 +106,10 @@ def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *
                                        "urban_density_per_km2": float(cfg["urban_density_per_km2"])},
            "cv_mae_drive_min": float(np.mean(np.abs(errors))), "cv_bias_drive_min": float(np.mean(errors)),
            "cv_services": len(errors),
-           "not_fitted": {s: ("held out: checked against LFB" if s == LONDON else
+           "not_fitted": {s: ("held out: checked against its incidents" if s == held_out else
                               f"{int(missing_xy[s])} stations without coordinates") for s in services if s not in cv},
-           "london": _london(lsoas, published, files["london_incidents"], _spread(cfg)),
+           "held_out_service": held_out,
+           "held_out": _held_out(held_out, lsoas, published, files.get("held_out_incidents"), _spread(cfg)),
            "services": rows, "trends": _trends(read_fire1001(files["fire1001"]), fire_type, services),
            "sources": {k: str(v.relative_to(data_dir)) for k, v in files.items()} | dict(cfg.get("sources", {})),
            "lsoas_estimated": int(len(lsoas)), "population": float(lsoas["population"].sum())}
@@ -193,13 +194,15 @@ def _spread(cfg: dict) -> tuple[Variability, str]:
     return var, profile.key
 
 
-def _london(lsoas: pd.DataFrame, published: pd.DataFrame, incidents: Path, spread) -> dict:
-    """London held out of the fit: modelled against FIRE1001 and the share within 6 minutes against LFB's own."""
-    m = lsoas["service"] == LONDON
-    if not m.any():
-        return {"available": False, "reason": "no London LSOAs"}
+def _held_out(service: str | None, lsoas: pd.DataFrame, published: pd.DataFrame, incidents: Path | None,
+              spread) -> dict:
+    """The service held out of the fit: modelled against FIRE1001, and its share within 6 minutes against its own
+    incident sample (the settings name both; London and the LFB sample as shipped)."""
+    m = lsoas["service"] == service
+    if service is None or not m.any():
+        return {"available": False, "reason": f"no LSOAs of the held-out service {service!r}"}
     area = lsoas[m]
-    pub = published.set_index("area").loc[LONDON] if LONDON in set(published["area"]) else None
+    pub = published.set_index("area").loc[service] if service in set(published["area"]) else None
     var, key = spread
     response_s = area["response_min"].to_numpy() * 60
     out = {"available": True, "modelled_drive_min": _wmean(area["drive_min"], area["population"]),
@@ -208,12 +211,14 @@ def _london(lsoas: pd.DataFrame, published: pd.DataFrame, incidents: Path, sprea
            "modelled_share_within_6min_deterministic": _wmean(response_s <= 360.0, area["population"]),
            "spread_from": f"{key}: the spread of actual around modelled attendance of the road-based London "
                           "model (the straight-line estimate's own error comes on top of it)"}
+    if incidents is None:
+        return out | {"incident_sample": {"available": False, "reason": "no incident sample named in the settings"}}
     try:
         inc = parse_incidents(incidents).frame
     except InputFileError as exc:
-        return out | {"lfb_sample": {"available": False, "reason": str(exc)}}
+        return out | {"incident_sample": {"available": False, "reason": str(exc)}}
     t = pd.to_numeric(inc["first_arrival_s"], errors="coerce").dropna()
-    return out | {"lfb_sample": {"available": True, "file": incidents.name, "incidents": int(len(t)),
+    return out | {"incident_sample": {"available": True, "file": incidents.name, "incidents": int(len(t)),
                                  "share_within_6min": float((t <= 360).mean()),
                                  "note": "first pump attendance, timed from mobilisation; the estimate's "
                                          "response is turnout + drive (no call handling), population-weighted"}}

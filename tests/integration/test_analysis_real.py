@@ -217,7 +217,7 @@ def test_national_estimate_without_road_data(capsys):
     assert all(r["estimated"] or r["reason"] for r in rows.values())
     assert out["label"] == "estimate without road data" and out["cv_services"] >= 40
     assert out["cv_mae_drive_min"] < 0.6                        # left-out services, mean drive in minutes
-    london = out["london"]
+    london = out["held_out"]
     assert "held out" in out["not_fitted"]["Greater London"] and rows["Greater London"]["cv_drive_min"] is None
-    assert 0.6 < london["lfb_sample"]["share_within_6min"] < 0.8 and 0 < london["modelled_share_within_6min"] < 1
+    assert 0.6 < london["incident_sample"]["share_within_6min"] < 0.8 and 0 < london["modelled_share_within_6min"] < 1
     assert out["lsoas_estimated"] > 30_000 and out["trends"]

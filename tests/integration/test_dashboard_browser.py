@@ -515,7 +515,8 @@ def test_national_page_reads_at_a_glance(page, served_app):
     page.wait_for_timeout(800)
     _shot(page, "national")
     headline = page.inner_text("#nat-headline")
-    assert "Estimate without road data" in headline and "Measured error" in headline and "LFB sample" in headline
+    assert "Estimate without road data" in headline and "Measured error" in headline
+    assert "Greater London, held out of the fit" in headline and "incident sample" in headline
     rows = {r["service"]: r for r in _grid_rows(page, "nat-validation")}
     assert "road data loaded" in rows["Greater London"]["figures"]          # the demo's roads are London's
     assert rows["Kent"]["figures"] == "estimate without road data"
