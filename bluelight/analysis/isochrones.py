@@ -29,6 +29,22 @@ DEFAULT_MIN_HOLE_M2 = 60_000.0
 DEFAULT_MIN_ISLAND_M2 = 15_000.0
 
 
+def _bands(bands_s) -> list[float]:
+    """The band limits as floats, checked positive and increasing."""
+    bands = [float(b) for b in bands_s]
+    if not bands or any(b <= 0 for b in bands) or bands != sorted(bands):
+        raise AnalysisError(f"bands_s must be positive and increasing, got {bands_s}")
+    return bands
+
+
+def _nested(polys: list) -> list:
+    """Each band unioned with the smaller ones: a larger band always contains a smaller (cleaning must not break
+    nesting)."""
+    for i in range(1, len(polys)):
+        polys[i] = shapely.union(polys[i], polys[i - 1])
+    return polys
+
+
 def _full_and_partial(network: RoadNetwork, node_time_s: np.ndarray, band_s: float):
     t_u = node_time_s[network.edge_u]
     tt = network.travel_time_s
@@ -122,9 +138,7 @@ def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *
     >>> len(polys), polys[1].area > polys[0].area > 0
     (2, True)
     """
-    bands = [float(b) for b in bands_s]
-    if not bands or any(b <= 0 for b in bands) or bands != sorted(bands):
-        raise AnalysisError(f"bands_s must be positive and increasing, got {bands_s}")
+    bands = _bands(bands_s)
     if buffer_m <= 0:
         raise AnalysisError(f"buffer_m must be positive, got {buffer_m}")
     times = np.asarray(node_time_s, dtype=float)
@@ -142,10 +156,7 @@ def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *
         merged = shapely.union(whole, _buffered_union(np.array(cut, dtype=object), buffer_m))
         polys.append(_clean(merged, min_hole_m2=min_hole_m2, min_island_m2=min_island_m2, keep_point=keep)
                      if not merged.is_empty else Polygon())
-    # a larger band always contains a smaller one (cleaning must not break nesting)
-    for i in range(1, len(polys)):
-        polys[i] = shapely.union(polys[i], polys[i - 1])
-    return polys
+    return _nested(polys)
 
 
 DEFAULT_CELL_M = 25.0
@@ -174,9 +185,7 @@ def isochrone_polygons_grid(network: RoadNetwork, edge_geoms, node_time_s, bands
     import contourpy
     from scipy import ndimage
 
-    bands = [float(b) for b in bands_s]
-    if not bands or any(b <= 0 for b in bands) or bands != sorted(bands):
-        raise AnalysisError(f"bands_s must be positive and increasing, got {bands_s}")
+    bands = _bands(bands_s)
     if buffer_m <= 0 or cell_m <= 0:
         raise AnalysisError(f"buffer_m and cell_m must be positive, got {buffer_m} and {cell_m}")
     cell_m = min(cell_m, buffer_m)                      # a cell no wider than the buffer it draws
@@ -208,9 +217,7 @@ def isochrone_polygons_grid(network: RoadNetwork, edge_geoms, node_time_s, bands
         merged = shapely.make_valid(MultiPolygon(parts)) if parts else Polygon()
         polys.append(_clean(merged, min_hole_m2=min_hole_m2, min_island_m2=min_island_m2, keep_point=keep)
                      if not merged.is_empty else Polygon())
-    for i in range(1, len(polys)):
-        polys[i] = shapely.union(polys[i], polys[i - 1])
-    return polys
+    return _nested(polys)
 
 
 def _timed_points(network: RoadNetwork, geoms: np.ndarray, times: np.ndarray, limit_s: float, *, step_m: float):

@@ -503,6 +503,16 @@ def executive(profile, warehouse, as_json) -> None:
         click.echo(f"{service.title()}: {caveat}.")
 
 
+def _data_dir() -> Path:
+    """The data directory the national commands read (refused, with what to set, when there is none)."""
+    from bluelight.settings import configured_data_dir
+
+    source = configured_data_dir()
+    if source is None:
+        raise ConfigError("no data directory: set BLUELIGHT_DATA_DIR to the directory holding england/ and london/")
+    return source.path
+
+
 @cli.command("national")
 @request_options(NationalRequest)
 @click.option("--lsoas", "with_lsoas", is_flag=True, help="Add every LSOA's estimate to the JSON (34,000 rows).")
@@ -510,13 +520,9 @@ def executive(profile, warehouse, as_json) -> None:
 def national(with_lsoas, as_json, **options) -> None:
     """Every English fire and rescue service's response estimated without road data, against FIRE1001."""
     from bluelight.services.national import run_national
-    from bluelight.settings import configured_data_dir
 
     request = parsed(NationalRequest, options)
-    source = configured_data_dir()
-    if source is None:
-        raise ConfigError("no data directory: set BLUELIGHT_DATA_DIR to the directory holding england/ and london/")
-    result = run_national(source.path, request, with_lsoas=with_lsoas)
+    result = run_national(_data_dir(), request, with_lsoas=with_lsoas)
     if as_json:
         _emit(result, True)
         return
@@ -551,13 +557,9 @@ def national(with_lsoas, as_json, **options) -> None:
 def batch(out, as_json, **options) -> None:
     """Many national estimates at once (every FIRE1001 year or fire type), serially or on a Dask cluster."""
     from bluelight.services.batch import run_batch
-    from bluelight.settings import configured_data_dir
 
     request = parsed(BatchRequest, options)
-    source = configured_data_dir()
-    if source is None:
-        raise ConfigError("no data directory: set BLUELIGHT_DATA_DIR to the directory holding england/ and london/")
-    result = run_batch(source.path, request, out=out)
+    result = run_batch(_data_dir(), request, out=out)
     if as_json:
         _emit(result, True)
         return
