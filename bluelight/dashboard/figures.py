@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import dash_ag_grid as dag
 from dash import html
 
+from bluelight.dashboard.layers import VectorTiles
 from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
 from bluelight.services.executive import cell_text
 
@@ -21,12 +22,17 @@ def _has_features(source) -> bool:
     return isinstance(source, str) or bool(source and source.get("features"))
 
 
-def _base_layout(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> dict:
+def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
+                 height: int = 620) -> dict:
     layers = []
     if _has_features(boundaries):
         layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
                        "below": "traces", "sourceattribution": OS_ATTRIBUTION})
-    if _has_features(roads):
+    if isinstance(roads, VectorTiles):
+        layers.append({"sourcetype": "vector", "source": [roads.url], "sourcelayer": roads.layer, "type": "line",
+                       "color": "#c8c8c8", "line": {"width": 0.8}, "below": "traces",
+                       "sourceattribution": OSM_ATTRIBUTION})
+    elif _has_features(roads):
         layers.append({"source": roads, "type": "line", "color": "#c8c8c8", "line": {"width": 0.8},
                        "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
     centre = {"lon": -0.13, "lat": 51.515}
@@ -57,8 +63,9 @@ def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
     return max(3.0, min(15.0, zoom - 0.3))
 
 
-def base_map(*, roads: dict | str | None, boundaries: dict | str | None, bounds=None, height: int = 620) -> go.Figure:
-    """An offline map: white background, the project's own roads and boundaries as layers (GeoJSON or URL)."""
+def base_map(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
+             height: int = 620) -> go.Figure:
+    """An offline map: white background, the project's own roads (vector tiles) and boundaries (GeoJSON or URL)."""
     return go.Figure(layout=_base_layout(roads=roads, boundaries=boundaries, bounds=bounds, height=height))
 
 

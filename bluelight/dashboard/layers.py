@@ -1,25 +1,68 @@
-"""Static map layers served once by the app (roads, boundaries, LSOAs) and referenced by URL.
+"""Static map layers served by the app (roads, boundaries, LSOAs) and referenced by URL.
 
 Embedding these GeoJSON documents in every figure costs most of an
 interaction's time (plotly copies them); served from the app's own routes,
 the browser fetches each once and caches it, and no request leaves the machine.
+
+Roads are served as vector tiles, not one document: a county's network is a
+million edges, and a browser asks only for the tiles in view, with only the
+road classes that read at that zoom.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
-from flask import Response
+from flask import Response, abort, has_request_context, request
 
-ROADS = "/layers/roads.geojson"
 BOROUGHS = "/layers/boroughs.geojson"
 LSOAS = "/layers/lsoas.geojson"
+ROAD_TILES = "/layers/roads/{z}/{x}/{y}.pbf"
+
+#: the road classes drawn from each zoom up (web-map zoom; 13 is a few streets across the screen)
+ROAD_CLASSES_FROM_ZOOM: tuple[tuple[int, tuple[str, ...] | None], ...] = (
+    (0, ("motorway", "motorway_link", "trunk", "trunk_link")),
+    (10, ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+          "secondary_link")),
+    (12, ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+          "secondary_link", "tertiary", "tertiary_link")),
+    (13, None),                      # every class
+)
+#: the deepest tile served (maps overzoom beyond it)
+MAX_TILE_ZOOM = 22
+
+
+@dataclass(frozen=True)
+class VectorTiles:
+    """A vector-tile layer: ``url`` is a ``{z}/{x}/{y}`` template, absolute (map workers cannot resolve a path)."""
+
+    url: str
+    layer: str = "roads"
+
+
+def road_classes(z: int) -> tuple[str, ...] | None:
+    """The road classes tile zoom ``z`` carries (None: all of them).
+
+    >>> road_classes(8)[:2], road_classes(14)
+    (('motorway', 'motorway_link'), None)
+    """
+    chosen = ROAD_CLASSES_FROM_ZOOM[0][1]
+    for from_zoom, classes in ROAD_CLASSES_FROM_ZOOM:
+        if z >= from_zoom:
+            chosen = classes
+    return chosen
+
+
+def roads() -> VectorTiles:
+    """The road layer of the app serving this request (its own host: nothing is fetched from elsewhere)."""
+    base = request.host_url.rstrip("/") if has_request_context() else ""
+    return VectorTiles(base + ROAD_TILES)
 
 
 def register_routes(server, wh, session) -> None:
     """Add the layer routes to the Flask server behind the Dash app."""
     builders = {
-        "roads": wh.roads_geojson,
         "boroughs": lambda: wh.boundaries_geojson("borough"),
         "lsoas": lambda: wh.lsoa_geojson(session.population_zones_on_network()),
     }
@@ -28,5 +71,12 @@ def register_routes(server, wh, session) -> None:
         body = wh.cached_text(("layer", name), lambda: json.dumps(builders[name](), separators=(",", ":")))
         return Response(body, mimetype="application/geo+json", headers={"Cache-Control": "max-age=3600"})
 
+    def tile(z: int, x: int, y: int) -> Response:
+        if not (0 <= z <= MAX_TILE_ZOOM and x < 2 ** z and y < 2 ** z):
+            abort(404)
+        body = wh.road_tile(z, x, y, highways=road_classes(z)) if wh.available else b""
+        return Response(body, mimetype="application/vnd.mapbox-vector-tile", headers={"Cache-Control": "max-age=3600"})
+
     for name in builders:
         server.add_url_rule(f"/layers/{name}.geojson", f"layer_{name}", lambda name=name: serve(name))
+    server.add_url_rule("/layers/roads/<int:z>/<int:x>/<int:y>.pbf", "layer_road_tile", tile)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0"
 OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
+
+
+#: road tiles kept per warehouse (about 10 kB each at street zoom)
+ROAD_TILES_KEPT = 4096
 
 
 class Warehouse:
@@ -146,13 +151,36 @@ class Warehouse:
 
         return self._cached(("boundaries", kind), build)
 
-    def roads_geojson(self) -> dict:
-        """The road network as one light GeoJSON layer (simplified to about 5 m)."""
-        def build():
-            frame = self._query("SELECT highway, ST_AsGeoJSON(ST_Simplify(geom_wgs84, 0.00005)) AS g FROM road_edges")
-            return _feature_collection(frame, ["highway"])
+    def road_tile(self, z: int, x: int, y: int, *, highways: tuple[str, ...] | None) -> bytes:
+        """One Mapbox vector tile (layer ``roads``) of the road edges in tile ``z/x/y``; ``highways`` None is all.
 
-        return self._cached("roads", build)
+        A bounded number of tiles is kept per warehouse: a county's network at
+        street zoom is thousands of tiles, and a browser asks for each once.
+        """
+        def build():
+            classes = "" if highways is None else "AND highway IN (SELECT unnest(?))"
+            params = [z, x, y] + ([] if highways is None else [list(highways)])
+            sql = ("WITH t AS (SELECT ST_TileEnvelope(?, ?, ?) AS e), "
+                   "b AS (SELECT e, ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 FROM t), "
+                   "f AS (SELECT {'geom': ST_AsMVTGeom(geom_3857, ST_Extent(b.e), 4096, 64, true), "
+                   "'highway': highway} AS row FROM road_edges, b "
+                   f"WHERE mx1 >= b.x0 AND mx0 <= b.x1 AND my1 >= b.y0 AND my0 <= b.y1 {classes}) "
+                   "SELECT ST_AsMVT(row, 'roads') FROM f WHERE row.geom IS NOT NULL AND NOT ST_IsEmpty(row.geom)")
+            body = self._with_cursor(lambda cur: cur.execute(sql, params).fetchone()[0])
+            return bytes(body or b"")
+
+        key = ("road tile", z, x, y, highways)
+        with self._lock:
+            tiles = self._cache.setdefault("road tiles", OrderedDict())
+            if key in tiles:
+                tiles.move_to_end(key)
+                return tiles[key]
+        body = build()
+        with self._lock:
+            tiles[key] = body
+            while len(tiles) > ROAD_TILES_KEPT:
+                tiles.popitem(last=False)
+        return body
 
     def incident_categories(self, service: str) -> list[str]:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[

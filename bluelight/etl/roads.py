@@ -140,7 +140,9 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     con.register("_edges", edges)
     con.execute(
         "INSERT INTO road_edges SELECT edge_id, u, v, key, osmid, name, highway, maxspeed_kph, oneway, length_m, "
-        "speed_kph, travel_time_s, speed_profile, load_run_id, ST_GeomFromWKB(wkb), ST_GeomFromWKB(wkb_wgs84) FROM _edges"
+        "speed_kph, travel_time_s, speed_profile, load_run_id, g, g84, m, ST_XMin(m), ST_YMin(m), ST_XMax(m), "
+        "ST_YMax(m) FROM (SELECT *, ST_GeomFromWKB(wkb) AS g, ST_GeomFromWKB(wkb_wgs84) AS g84, "
+        "ST_Transform(ST_GeomFromWKB(wkb_wgs84), 'EPSG:4326', 'EPSG:3857', always_xy := true) AS m FROM _edges)"
     )
     con.unregister("_edges")
     con.execute("INSERT INTO road_networks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -215,7 +215,13 @@ CREATE TABLE IF NOT EXISTS road_edges (
     speed_profile VARCHAR NOT NULL,
     load_run_id INTEGER NOT NULL,
     geom GEOMETRY NOT NULL,
-    geom_wgs84 GEOMETRY NOT NULL
+    geom_wgs84 GEOMETRY NOT NULL,
+    -- web mercator (EPSG:3857) copy and its extent, for the dashboard's vector tiles (a tile is a range test)
+    geom_3857 GEOMETRY NOT NULL,
+    mx0 DOUBLE NOT NULL,
+    my0 DOUBLE NOT NULL,
+    mx1 DOUBLE NOT NULL,
+    my1 DOUBLE NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS road_networks (

@@ -93,7 +93,12 @@ def _choose(page, dropdown_id, text, *, search=False, attempts=10):
 
 
 def test_overview_kpis_and_map(page, served_app):
+    tiles = []
+    page.on("response", lambda r: tiles.append((r.status, r.url)) if "/layers/roads/" in r.url else None)
     _visit(page, served_app, "/", "overview", "#overview-map .maplibregl-canvas")
+    # roads come as vector tiles of the view, from this server: a handful of tiles, not the whole network
+    assert tiles and {s for s, _ in tiles} == {200} and all(u.startswith(served_app) for _, u in tiles)
+    assert len(tiles) < 40
     for service in ("fire", "police", "ambulance"):
         assert re.search(r"\d+\.\d%", page.inner_text(f"#kpi-{service}"))
     legend = page.locator("#overview-map g.legend").text_content()

@@ -128,7 +128,7 @@ def update_view(wh: Warehouse, session: Session, *values):
     out = run_simulation(session, request)
     zones = figures.simulated_zones_map(visible_zones(out["baseline"]["by_zone"]),
                                         visible_sites(session.sites(request.service)),
-                                        threshold_s=request.threshold_s, roads=layers.ROADS,
+                                        threshold_s=request.threshold_s, roads=layers.roads(),
                                         boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
     return (*simulation_view(out, request), figures.with_tiles(zones, wh.web_tiles), *errors)
 

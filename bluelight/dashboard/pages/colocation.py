@@ -313,7 +313,7 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
 
 def plan_view(wh: Warehouse, session: Session, plan: dict):
     if plan["empty"]:
-        fig = figures.empty_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        fig = figures.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         return figures.with_tiles(fig, wh.web_tiles), "", "", html.P(
             "Choose a pair from the candidates, or a site to move and a host.")
     fig = change_figure(wh, session, plan)
@@ -350,7 +350,7 @@ def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bo
                               added=pd.DataFrame([{"site_id": f"{plan['move']['name']} at {plan['into']['name']}",
                                                    "easting": plan["into"]["easting"],
                                                    "northing": plan["into"]["northing"]}]),
-                              roads=None if standalone else layers.ROADS,
+                              roads=None if standalone else layers.roads(),
                               boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS,
                               bounds=wh.network_bounds())
 

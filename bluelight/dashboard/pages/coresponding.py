@@ -149,7 +149,7 @@ def coresponding_view(wh: Warehouse, session: Session, result):
     s = result.summary
     title = (f"{s['enrolled_stations']} stations co-responding; standard {s['standard_s'] / 60:g} min; "
              f"{result.params.survival_model}")
-    fig = figures.fire_first_map(result.points, visible_sites(result.stations), zones_geojson=layers.LSOAS, roads=layers.ROADS,
+    fig = figures.fire_first_map(result.points, visible_sites(result.stations), zones_geojson=layers.LSOAS, roads=layers.roads(),
                                  boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=title)
     med = s["minutes_saved_median"]
     cards = figures.count_cards({

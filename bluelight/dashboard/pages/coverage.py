@@ -186,7 +186,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
         pts, shown_s = _cells(ev, threshold)                  # no incident location beyond analysts
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
     fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
-                               sites=visible_sites(sites), roads=layers.ROADS, boundaries=layers.BOROUGHS,
+                               sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
     pts = ev.points
     goal = _goal(wh, ev.service, threshold)

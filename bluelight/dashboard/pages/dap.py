@@ -195,7 +195,7 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
              f"{request.k} posts, standard {request.threshold_s / 60:g} min")
     fig = figures.demand_posts_map(pts, stations=visible_sites(result["stations"]),
                                    candidates=visible_sites(result["candidates_frame"]), chosen=result["model"]["chosen"],
-                                   roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                                   roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                    title=title)
     table = compliance_frame(result)
     covering = request.model != "pmedian"

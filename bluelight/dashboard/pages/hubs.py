@@ -180,7 +180,7 @@ def hub_view(wh: Warehouse, session: Session, *values):
     """Map, headline, before/after, capacity, areas and finance of the merger, and one error per control."""
     request, errors = hub_request(values)
     if request is None:
-        empty = figures.empty_map(roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        empty = figures.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         note = blocked_note() if any(e and "must be" in e and "Sites to merge" not in e for e in errors) else \
             html.P("Choose two or more sites to merge and where the hub is.")
         return (figures.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
@@ -207,7 +207,7 @@ def plan_view(wh: Warehouse, session: Session, plan: dict):
     result, scenario = plan["result"], plan["scenario"]
     services = list(result["services"])
     fig = change_figure(wh, session, scenario, services[0]) if services else figures.empty_map(
-        roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
     table = cover_table(result)
     headline = html.Div([html.B(scenario.name + ". "), "; ".join(
         f"{r['service']}: {r['population within after']:,} people within {r['standard min']:g} minutes instead of "
@@ -246,7 +246,7 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
                                       for r in host.itertuples(index=False)])
     zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
     return figures.change_map(before.points, delta, zones_geojson=zones, sites=visible_sites(sites[~sites["site_id"].isin(
-        change["sites"])]), closed=visible_sites(moving), added=added, roads=None if standalone else layers.ROADS,
+        change["sites"])]), closed=visible_sites(moving), added=added, roads=None if standalone else layers.roads(),
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
 
@@ -302,7 +302,7 @@ def hq_view(wh: Warehouse, session: Session, *values):
         return blocked_figure(), blocked_note(), "", "", *errors
     result = run_facility(session, request)
     p = result["plan"]
-    fig = figures.trips_map(result["user_sites"], result["chosen_points"], roads=layers.ROADS,
+    fig = figures.trips_map(result["user_sites"], result["chosen_points"], roads=layers.roads(),
                             boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                             title=f"{request.k} facilit{'y' if request.k == 1 else 'ies'} for "
                                   f"{'/'.join(request.users)} ({request.objective})")

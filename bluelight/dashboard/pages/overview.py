@@ -109,7 +109,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
         iso_layers = figures.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
         if layer == "coverage":
             return overview_coverage(wh, session, cover_service, sites, iso_layers)
-        fig = figures.sites_map(visible_sites(sites), roads=layers.ROADS, boundaries=layers.BOROUGHS,
+        fig = figures.sites_map(visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                 bounds=wh.network_bounds())
         if iso_layers:
             figures.add_layers_first(fig, iso_layers)
@@ -122,7 +122,7 @@ def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_
     threshold = DEFAULT_STANDARD[service][0]
     fig = figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
                                zones_geojson=layers.LSOAS,
-                               sites=sites[sites["service"] == service], roads=layers.ROADS,
+                               sites=sites[sites["service"] == service], roads=layers.roads(),
                                boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                iso_layers=iso_layers)
     return figures.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True)

@@ -159,7 +159,7 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
     fig = figures.change_map(base.points, delta, zones_geojson=layers.LSOAS,
                              sites=visible_sites(shown), closed=visible_sites(sites[sites["site_id"].isin(state.get("closed", []))]),
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
-                             roads=layers.ROADS, boundaries=layers.BOROUGHS,
+                             roads=layers.roads(), boundaries=layers.BOROUGHS,
                              bounds=wh.network_bounds())
     table = figures.summary_table({"baseline": session.summary(base, threshold),
                                    "scenario": session.summary(scen, threshold)}, threshold)
@@ -208,7 +208,7 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
         base = session.sites(service, as_of=data["scenario_b"].as_of)
         maps.append(figures.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
                                          zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
-                                         roads=layers.ROADS, boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                                         roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                          title=f"B: {service} after"))
     f = data["b"]["finance"]
     money = (f"B's NPV over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%: £{f['npv_gbp']:,.0f}"

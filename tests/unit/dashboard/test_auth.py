@@ -54,7 +54,7 @@ def test_once_an_account_exists_nothing_is_served_without_signing_in(app_and_sto
     for path in PAGES:
         r = c.get(path)
         assert r.status_code == 302 and r.headers["Location"].startswith("/login?next="), path
-    for path in ("/_dash-layout", "/_dash-dependencies", "/layers/roads.geojson", "/assets/style.css"):
+    for path in ("/_dash-layout", "/_dash-dependencies", "/layers/roads/12/2046/1362.pbf", "/assets/style.css"):
         assert c.get(path).status_code == 401, path
     for key in app.callback_map:                               # every callback of every page
         assert post_callback(c, app, key, csrf=token).status_code == 401, key

@@ -15,7 +15,7 @@ from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.coverage import export_frame, export_geojson
 from bluelight.services.dap import plan_band
-from bluelight.dashboard import figures, reports, scenario_files
+from bluelight.dashboard import figures, layers, reports, scenario_files
 from bluelight.services.session import DemandSpec
 from bluelight.dashboard.layout import banner
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
@@ -133,7 +133,8 @@ def test_figure_builders():
 def test_isochrone_layers_are_added_not_merged():
     from shapely.geometry import box
 
-    fig = figures.base_map(roads="/layers/roads.geojson", boundaries="/layers/boroughs.geojson")
+    fig = figures.base_map(roads=layers.VectorTiles("http://127.0.0.1/layers/roads/{z}/{x}/{y}.pbf"),
+                           boundaries="/layers/boroughs.geojson")
     polys = [box(530000, 180000, 530000 + d, 180000 + d) for d in (100, 200, 300)]
     figures.add_layers_first(fig, figures.isochrone_layers(polys, (1, 2, 3)))
     kinds = [(layer.type, layer.below) for layer in fig.layout.map.layers]
