@@ -73,3 +73,54 @@ def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
         out.append(Record(name, p95, "-", None, None, n, 0.0, None,
                           f"median {med * 1000:.0f} ms; goal p95 under 250 ms; includes building the figures"))
     return out
+
+
+def first_paint(warehouse: Path, *, visits: int = 3) -> dict | None:
+    """Seconds from opening the Overview to its map drawn, cold (a new server) then warm, and the bytes sent.
+
+    The app is served by werkzeug on 127.0.0.1 in this process and opened in
+    Debian chromium; None when chromium is not installed. ``bytes`` counts
+    every response body of the cold visit (roads come as tiles of the view).
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from bench.serving import free_port
+    from bluelight.dashboard.app import create_app
+    from bluelight.dashboard.reports import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="bluelight-paint-") as tmp:
+        app = create_app(warehouse, scenario_dirs=[Path(tmp)], security_store=Path(tmp) / "accounts.sqlite")
+        port = free_port()
+        server = make_server("127.0.0.1", port, app.server, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                times, sent, tiles = [], [], []
+                for _ in range(visits):
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = ctx.new_page()
+                    sizes, urls = [], []
+                    page.on("requestfinished", lambda r, sizes=sizes: sizes.append(r.sizes()["responseBodySize"]))
+                    page.on("response", lambda r, urls=urls: urls.append(r.url))
+                    t0 = time.perf_counter()
+                    page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
+                    page.wait_for_selector("#overview-map .maplibregl-canvas", timeout=600_000)
+                    page.wait_for_load_state("networkidle", timeout=600_000)
+                    times.append(time.perf_counter() - t0)
+                    sent.append(sum(sizes))
+                    tiles.append(sum(1 for u in urls if "/layers/roads/" in u))
+                    ctx.close()
+                browser.close()
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+    return {"cold_s": times[0], "warm_s": float(np.median(times[1:])) if visits > 1 else times[0],
+            "bytes": sent[0], "road_tiles": tiles[0]}

@@ -4,7 +4,9 @@ For each size a synthetic region is written as an OSM PBF (the setup, not
 timed) and taken through the steps a county-size deployment runs: the streamed
 road load (time and peak traced memory), the nearest-site field, per-site
 times within 10 minutes, the coverage model's build and a scenario's
-re-evaluation, and isochrones. Each step's growth exponent is the slope of
+re-evaluation, and isochrones; then the whole region's warehouse build and
+the dashboard over it (the Overview's first paint in chromium, cold and warm,
+and the interactions' 95th centile). Each step's growth exponent is the slope of
 log(time) on log(nodes) across the sizes (1: linear).
 """
 
@@ -53,8 +55,12 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def one_size(n_nodes: int, work: Path) -> dict[str, tuple[float, float]]:
-    """(seconds, peak MB) of each step on a synthetic extract of about ``n_nodes`` nodes."""
+def one_size(n_nodes: int, work: Path, *, dashboard: bool = True) -> dict[str, tuple[float, float]]:
+    """(seconds, peak MB) of each step on a synthetic extract of about ``n_nodes`` nodes.
+
+    With ``dashboard``, the whole region (roads, stations, population, incidents) is also loaded into a
+    warehouse and served: the Overview's first paint (cold and warm, in chromium) and the interactions' p95.
+    """
     import shapely
 
     from bluelight.analysis.coverage import build_coverage_model, evaluate
@@ -63,12 +69,12 @@ def one_size(n_nodes: int, work: Path) -> dict[str, tuple[float, float]]:
     from bluelight.analysis.speeds import load_profile
     from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
     from bluelight.etl.pbf_stream import stream_drive_network
-    from bluelight.etl.synthetic import generate_region, write_pbf
+    from bluelight.etl.synthetic import generate_region, write_region
 
     profile = load_profile("national_v1")
     region = generate_region(n_nodes, spacing_m=250.0)
-    pbf = work / f"synthetic_{n_nodes}.osm.pbf"
-    write_pbf(region, pbf)
+    directory = work / f"synthetic_{n_nodes}"
+    pbf = write_region(region, directory, roads_as="pbf")["roads"]
     out = {}
     t, _, loaded = _timed(lambda: stream_drive_network(pbf, profile))
     out["streamed road load"] = (t, _peak_rss_mb(lambda: stream_drive_network(pbf, profile)))
@@ -91,6 +97,37 @@ def one_size(n_nodes: int, work: Path) -> dict[str, tuple[float, float]]:
     t, _, _ = _timed(lambda: [isochrone_polygons_grid(net, geoms, f, (300.0, 480.0, 600.0)) for f in fields])
     out["isochrones, 3 sites x 3 bands"] = (t, float("nan"))
     out["_nodes"] = (float(net.n_nodes), float("nan"))
+    if dashboard:
+        out.update(_served(directory))
+    return out
+
+
+def _served(directory: Path) -> dict[str, tuple[float, float]]:
+    """The region's warehouse build, then the dashboard over it (first paint, interactions)."""
+    import logging
+
+    from bench.dashboard import first_paint, interactions
+    from bluelight.etl.demo import load_demo
+    from bluelight.etl.warehouse import connect
+    from bluelight.settings import DataSource
+
+    path = directory / "atlas.duckdb"
+    t0 = time.perf_counter()
+    con = connect(path)
+    try:
+        load_demo(con, DataSource(directory, "synthetic"), progress=False)
+    finally:
+        con.close()
+    out = {"warehouse build (whole region ETL)": (time.perf_counter() - t0, float("nan"))}
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    paint = first_paint(path)
+    if paint is not None:
+        out["dashboard first paint, cold"] = (paint["cold_s"], float("nan"))
+        out["dashboard first paint, warm"] = (paint["warm_s"], float("nan"))
+        out["_bytes"] = (float(paint["bytes"]), float(paint["road_tiles"]))
+    for rec in interactions(path, n=10):
+        if "whole callback" in rec.name:
+            out[rec.name.removeprefix("dashboard: ")] = (rec.ours_s, float("nan"))
     return out
 
 
@@ -101,6 +138,11 @@ def records(*, quick: bool) -> list[Record]:
         runs = [one_size(n, Path(tmp)) for n in sizes]
     nodes = np.array([r["_nodes"][0] for r in runs])
     out = []
+    if all("_bytes" in r for r in runs):
+        out.append(Record("scale: dashboard bytes to the browser, first visit", 0.0, "-", None, None, int(nodes[-1]),
+                          0.0, None, "; ".join(f"{int(n):,} nodes {r['_bytes'][0] / 1e6:.1f} MB with "
+                                               f"{int(r['_bytes'][1])} road tiles" for n, r in zip(nodes, runs))
+                          + " (the roads are tiles of the view: the bytes do not grow with the network)"))
     for step in [k for k in runs[0] if not k.startswith("_")]:
         secs = np.array([r[step][0] for r in runs])
         exponent = float(np.polyfit(np.log(nodes), np.log(np.maximum(secs, 1e-6)), 1)[0])

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from bluelight import __version__
-from bluelight.errors import BluelightError, ConfigError, WarehouseError
+from bluelight.errors import BluelightError, ConfigError, ValidationError, WarehouseError
 from bluelight.services.colocation import CandidatesRequest
 from bluelight.services.batch import BatchRequest
 from bluelight.services.national import NationalRequest
@@ -353,15 +353,21 @@ def synthetic(nodes, seed, out) -> None:
 
 
 def _remember_band(ctx, _param, value):
-    ctx.meta["hour_band"] = value
+    """Checked by the field every page binds (the same message as beside the page's control)."""
+    from bluelight.services.requests import HOUR_BAND_FIELD
+
+    try:
+        ctx.meta["hour_band"] = HOUR_BAND_FIELD.parse(value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors[exc.field]) from None
     return value
 
 
 def profile_option(fn):
     """``--profile`` and ``--hour-band``: which speed profile, and whose hours' times (all hours by default)."""
-    from bluelight.analysis.speeds import BAND_CHOICES
+    from bluelight.services.requests import HOUR_BAND_FIELD
 
-    fn = click.option("--hour-band", type=click.Choice(BAND_CHOICES), default="all", expose_value=False,
+    fn = click.option("--hour-band", metavar="|".join(HOUR_BAND_FIELD.choices), default="all", expose_value=False,
                       callback=_remember_band, is_eager=True,
                       help="Times for one hour band of the profile (night 22-07, weekday peak 07-10 and 16-19, "
                            "off_peak the rest) instead of all hours. [default: all]")(fn)
@@ -389,9 +395,11 @@ def request_options(request_cls, *, skip: tuple[str, ...] = ()):
     Values arrive as text and are validated by the request, so that a bad
     value gets the message the dashboard shows beside its control.
     """
+    from bluelight.services.requests import HOUR_BAND_FIELD
+
     def decorate(fn):
         for f in reversed(request_cls.FIELDS):
-            if f.name in skip:
+            if f.name in skip or f.name == HOUR_BAND_FIELD.name:       # --hour-band comes with --profile
                 continue
             rng = f.range_text()
             text = " ".join(part for part in (f.help or f.label + ".", _default_text(f),
@@ -442,7 +450,7 @@ def _session(con, profile: str | None, **options):
 
 
 @cli.command("coverage")
-@request_options(CoverageRequest, skip=("hour_band",))          # --hour-band comes with --profile
+@request_options(CoverageRequest)
 @click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
               help="Scenario YAML of changes to the estate; reports before and after.")
 @profile_option

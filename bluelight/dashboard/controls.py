@@ -52,6 +52,22 @@ def field_control(request_cls, binding: Binding, *, label: str | None = None, co
         html.Div(id=f"{binding.control_id}-error", className="field-error", role="alert")])
 
 
+#: how the hour bands of a speed profile read on the pages
+HOUR_BAND_LABELS = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
+
+
+def band_options(profile) -> list[dict]:
+    """All hours, and each hour band the speed profile was fitted for (none offered where it was not)."""
+    return [{"label": "all hours", "value": "all"}] + [{"label": HOUR_BAND_LABELS.get(b, b), "value": b}
+                                                      for b in (profile.hour_bands or {})]
+
+
+def hour_band_control(request_cls, binding: Binding, profile) -> html.Div:
+    """The "Travel times for" dropdown of a request with an ``hour_band`` field (the same on every page)."""
+    return field_control(request_cls, binding, component=dcc.Dropdown(
+        id=binding.control_id, value="all", clearable=False, options=band_options(profile)))
+
+
 def error_ids(bindings: list[Binding]) -> list[str]:
     return [f"{b.control_id}-error" for b in bindings]
 

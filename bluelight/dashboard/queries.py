@@ -164,7 +164,8 @@ class Warehouse:
                    "b AS (SELECT e, ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 FROM t), "
                    "f AS (SELECT {'geom': ST_AsMVTGeom(geom_3857, ST_Extent(b.e), 4096, 64, true), "
                    "'highway': highway} AS row FROM road_edges, b "
-                   f"WHERE mx1 >= b.x0 AND mx0 <= b.x1 AND my1 >= b.y0 AND my0 <= b.y1 {classes}) "
+                   "WHERE mx1 >= b.x0 AND mx0 <= b.x1 AND my1 >= b.y0 AND my0 <= b.y1 "
+                   f"AND (u < v OR coalesce(oneway, true)) {classes}) "            # a two-way street drawn once
                    "SELECT ST_AsMVT(row, 'roads') FROM f WHERE row.geom IS NOT NULL AND NOT ST_IsEmpty(row.geom)")
             body = self._with_cursor(lambda cur: cur.execute(sql, params).fetchone()[0])
             return bytes(body or b"")

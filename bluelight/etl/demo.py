@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from tqdm import tqdm
@@ -17,6 +18,7 @@ from bluelight.etl.osm_pois import load_osm_sites
 from bluelight.etl.population import load_population
 from bluelight.etl.roads import load_roads
 from bluelight.etl.sites import load_sites
+from bluelight.etl.synthetic import ROAD_FILES
 from bluelight.etl.scenarios import REPO_SCENARIOS, load_scenarios
 from bluelight.etl.targets import load_targets
 from bluelight.etl.warehouse import set_meta
@@ -75,12 +77,14 @@ def _download_steps() -> list[Step]:
     ]
 
 
-def _synthetic_steps() -> list[Step]:
+def _synthetic_steps(directory: Path) -> list[Step]:
+    pbf = ROAD_FILES["pbf"]
+    roads = pbf if (directory / pbf).exists() else ROAD_FILES["graphml"]
     return [
         Step("districts", ("districts.geojson",), lambda c, p: load_boundaries(c, p[0], kind="borough")),
         Step("zones", ("zones.geojson",), lambda c, p: load_boundaries(c, p[0], kind="lsoa")),
         Step("population", ("population.csv",), lambda c, p: load_population(c, p[0], zone_kind="synthetic")),
-        Step("road network", ("roads.graphml",), lambda c, p: load_roads(c, p)),
+        Step("road network", (roads,), lambda c, p: load_roads(c, p, stream=roads == pbf)),
         Step("stations", ("sites.csv",), lambda c, p: load_sites(c, p[0])),
         Step("incidents", ("incidents.csv",), lambda c, p: load_incidents(c, p[0])),
     ]
@@ -88,7 +92,7 @@ def _synthetic_steps() -> list[Step]:
 
 def demo_steps(source: DataSource) -> list[Step]:
     if source.kind == "synthetic":
-        return _synthetic_steps()
+        return _synthetic_steps(source.path)
     if source.kind == "download":
         return _download_steps()
     return _london_steps()

@@ -200,18 +200,31 @@ def region_graph(region: SyntheticRegion):
     return G
 
 
-def write_region(region: SyntheticRegion, directory: Path) -> dict[str, Path]:
-    """Write the region as files the ordinary loaders read; returns their paths."""
+#: the road file a synthetic region is written as, by format (the demo loader reads whichever is there)
+ROAD_FILES = {"graphml": "roads.graphml", "pbf": "roads.osm.pbf"}
+
+
+def write_region(region: SyntheticRegion, directory: Path, *, roads_as: str = "graphml") -> dict[str, Path]:
+    """Write the region as files the ordinary loaders read; returns their paths.
+
+    ``roads_as`` is ``graphml`` (an osmnx graph file) or ``pbf`` (an OSM extract, for county sizes: the
+    streamed loader reads it without building a graph).
+    """
     import geopandas as gpd
     import osmnx as ox
     from shapely import box
 
+    if roads_as not in ROAD_FILES:
+        raise ValueError(f"roads_as must be one of {sorted(ROAD_FILES)}, not {roads_as!r}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {"roads": directory / "roads.graphml", "sites": directory / "sites.csv",
+    paths = {"roads": directory / ROAD_FILES[roads_as], "sites": directory / "sites.csv",
              "population": directory / "population.csv", "incidents": directory / "incidents.csv",
              "zones": directory / "zones.geojson", "districts": directory / "districts.geojson"}
-    ox.save_graphml(region_graph(region), paths["roads"])
+    if roads_as == "pbf":
+        write_pbf(region, paths["roads"])
+    else:
+        ox.save_graphml(region_graph(region), paths["roads"])
     region.sites.to_csv(paths["sites"], index=False)
     region.population.to_csv(paths["population"], index=False)
     region.incidents.to_csv(paths["incidents"], index=False)

@@ -19,7 +19,7 @@ from bluelight.analysis.colocation import EdgeCheck, ServiceCover, SpaceRules, a
 from bluelight.analysis.coverage import build_coverage_model
 from bluelight.errors import ConfigError, ValidationError
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
-from bluelight.services.requests import Field, Request
+from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
 from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.config import config_file, read_yaml
@@ -68,6 +68,7 @@ class CandidatesRequest(Request):
     running_cost_gbp_pa: tuple[tuple[str, float], ...] = ()
     bays: tuple[tuple[str, int], ...] = ()
     floor_area_m2: tuple[tuple[str, float], ...] = ()
+    hour_band: str = "all"
 
     FIELDS = (
         Field("max_travel_s", "Within (drive)", float, 300.0, 30.0, 1800.0, unit="s",
@@ -80,11 +81,14 @@ class CandidatesRequest(Request):
         Field("bays", "Vehicle bays", dict, (), 0, 100, value_kind=int,
               help="A host's vehicle bays: SITE_ID=N."),
         Field("floor_area_m2", "Floor area (m²)", dict, (), 0, 1e6, help="A host's floor area: SITE_ID=M2."),
+        HOUR_BAND_FIELD,
     )
 
 
 def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequest()) -> dict:
-    """Every cross-service pair within the drive, ranked by what the move does to cover and cost."""
+    """Every cross-service pair within the drive, ranked by what the move does to cover and cost (times of the
+    request's hour band)."""
+    session = session.for_band(request.hour_band)
     cover = session.cached(("colocation", request.max_travel_s, request.services),
                            lambda: _pair_cover(session, request.max_travel_s, request.services))
     sites = _entered(cover["sites"], request)

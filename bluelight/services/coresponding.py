@@ -21,7 +21,7 @@ from bluelight.analysis.speeds import SpeedProfile
 from bluelight.errors import AnalysisError, ConfigError
 from bluelight.services.inputs import fill_age_bands, read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
 from bluelight.config import config_file, read_yaml
-from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
 from bluelight.services.session import Session, frame_links
 from bluelight.standards import DEFAULT_STANDARD
@@ -229,6 +229,7 @@ class CorespondingRequest(Request):
     standard_s: float | None = None
     n_curve: int | None = None
     max_snap_m: float = SNAP_FIELD.default
+    hour_band: str = "all"
 
     FIELDS = (
         Field("stations", "Co-responding stations", list, (),
@@ -245,6 +246,7 @@ class CorespondingRequest(Request):
         Field("n_curve", "Stations in the curve", int, None, 1, 10_000, optional=True,
               help="Stations in the enrolment curve (default: all)."),
         SNAP_FIELD,
+        HOUR_BAND_FIELD,
     )
 
     def params(self, base: CorespondingParams) -> CorespondingParams:
@@ -261,7 +263,9 @@ class CorespondingRequest(Request):
 
 
 def run_coresponding(session: Session, request: CorespondingRequest = CorespondingRequest()) -> CorespondingResult:
-    """The co-responding appraisal of a request, cached in the session."""
+    """The co-responding appraisal of a request, cached in the session (times of the request's hour band)."""
+    session = session.for_band(request.hour_band)
+
     def build():
         inputs = session.cached(("coresponding_inputs",), lambda: session.read(read_inputs))
         params = request.params(load_params())

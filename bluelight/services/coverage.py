@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 
 from bluelight.access import TIER_TEXT, load_rules as load_access_rules
-from bluelight.analysis.speeds import BAND_CHOICES
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import aggregate_cells
 
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.inputs import AGE_COLUMNS
-from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.vocab import EMERGENCY_SERVICES
@@ -68,8 +67,7 @@ class CoverageRequest(Request):
               help="Add the share of the service's incidents reached within the standard when vehicles are not "
                    "always free (the availability simulation, 5 replications)."),
         SNAP_FIELD,
-        Field("hour_band", "Travel times for", str, "all", choices=BAND_CHOICES,
-              help="Times of one hour band of the speed profile (night, weekday peak, off_peak) or all hours."),
+        HOUR_BAND_FIELD,
     )
 
     @classmethod

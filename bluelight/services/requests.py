@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, fields as dc_fields
 from typing import Any, ClassVar
 
+from bluelight.analysis.speeds import BAND_CHOICES
 from bluelight.errors import ValidationError
 
 
@@ -186,6 +187,12 @@ class Field:
 #: how far from every road a point may lie and still be on the network; one field for every command and page
 SNAP_FIELD = Field("max_snap_m", "Furthest from a road (m)", float, 250.0, 10.0, 5000.0,
                    help="Points further than this from every road are off the network (metres).")
+
+
+#: whose hours' travel times a result is for (the speed profile's fitted hour bands); one field for every page
+HOUR_BAND_FIELD = Field("hour_band", "Travel times for", str, "all", choices=BAND_CHOICES,
+                        help="Times of one hour band of the speed profile (night, weekday peak, off_peak) or all "
+                             "hours.")
 
 
 class Request:

@@ -31,7 +31,7 @@ from bluelight.config import config_file, read_yaml
 from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.etl.warehouse import existing_tables
 from bluelight.services.inputs import read_targets, site_turnouts
-from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
 from bluelight.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE
 from bluelight.vocab import station_key
@@ -94,6 +94,7 @@ class SimulationRequest(Request):
     threshold_s: float | None = None
     second_threshold_s: float | None = None
     max_snap_m: float = SNAP_FIELD.default
+    hour_band: str = "all"
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=SERVICES),
@@ -113,6 +114,7 @@ class SimulationRequest(Request):
         Field("second_threshold_s", "Second vehicle standard", float, None, 60.0, 7200.0, optional=True, unit="s",
               help="Standard for the second vehicle (blank: the service's loaded second-appliance target, if any)."),
         SNAP_FIELD,
+        HOUR_BAND_FIELD,
     )
 
     @classmethod
@@ -639,7 +641,10 @@ def hypercube_screen(system: System) -> dict:
 def run_simulation(session: Session, request: SimulationRequest, *, scenario: Scenario | None = None,
                    settings: SimulationSettings | None = None,
                    progress: Callable[[int, int], None] | None = None) -> dict:
-    """Everything ``bluelight simulate`` reports, as a JSON-ready dict (a scenario adds its after figures)."""
+    """Everything ``bluelight simulate`` reports, as a JSON-ready dict (a scenario adds its after figures).
+
+    Drives are the request's hour band's (all hours by default) for every call."""
+    session = session.for_band(request.hour_band)
     settings = settings or load_settings()
     system = build_system(session, request, settings)
     result = {"service": request.service, "profile": session.profile.key,
@@ -718,6 +723,7 @@ def validate(session: Session, request: SimulationRequest, *, files: tuple[Path,
              settings: SimulationSettings | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict:
     """Simulated against actual, on the warehouse's incidents (in-sample) and on each incident file given."""
+    session = session.for_band(request.hour_band)
     from bluelight.etl.incidents import parse_incidents
 
     settings = settings or load_settings()

@@ -34,7 +34,7 @@ def test_location_benchmarks_reach_the_same_optimum_as_spopt(model):
 def test_scale_steps_run_on_a_small_synthetic_extract(tmp_path):
     from bench import scale
 
-    out = scale.one_size(2_500, tmp_path)
+    out = scale.one_size(2_500, tmp_path, dashboard=False)
     steps = [k for k in out if not k.startswith("_")]
     assert len(steps) == 6 and all(out[k][0] > 0 for k in steps)
     assert out["_nodes"][0] > 2_000 and out["streamed road load"][1] >= 0

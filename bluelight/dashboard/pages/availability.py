@@ -11,7 +11,8 @@ from bluelight.analysis.disclosure import aggregate_cells
 from bluelight.dashboard import figures, layers
 from bluelight.dashboard.auth import current_role, current_rules, visible_sites
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
+                                          hour_band_control, parse_controls)
 from bluelight.dashboard.layout import Page, no_data
 from bluelight.dashboard.queries import Warehouse
 from bluelight.services.session import Session
@@ -22,7 +23,7 @@ BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),
             Binding("replications", "sim-reps"), Binding("threshold_s", "sim-threshold", scale=60),
             Binding("second_threshold_s", "sim-second", scale=60), Binding("seed", "sim-seed"),
-            Binding("max_snap_m", "sim-snap")]
+            Binding("max_snap_m", "sim-snap"), Binding("hour_band", "sim-hour-band")]
 
 #: controls whose blank takes a default that depends on the service (their placeholders say which)
 BLANK_DEFAULTS = BINDINGS[2:4] + BINDINGS[5:7]
@@ -68,6 +69,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(SimulationRequest, BINDINGS[4]),
             field_control(SimulationRequest, BINDINGS[7]),
             field_control(SimulationRequest, BINDINGS[8]),
+            hour_band_control(SimulationRequest, BINDINGS[9], session.profile),
             html.Div(className="control", children=[
                 html.Button("Run simulation", id="sim-run"), " ",
                 html.Button("Validate against actual attendance", id="sim-validate"),

@@ -17,7 +17,8 @@ from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, visible_sites
 from bluelight.exports import safe_csv
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
+                                          hour_band_control, parse_controls)
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import ValidationError
 from bluelight.dashboard.callbacks import callback
@@ -34,13 +35,15 @@ MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)
 BINDINGS = [Binding("survival_model", "cr-model"), Binding("bystander_cpr_share", "cr-bystander"),
             Binding("ambulance_busy_fraction", "cr-amb-busy"), Binding("time_on_scene_min", "cr-scene"),
             Binding("standard_s", "cr-standard", scale=60), Binding("stations", "cr-stations"),
-            Binding("max_snap_m", "cr-snap")]
+            Binding("max_snap_m", "cr-snap"), Binding("hour_band", "cr-hour-band")]
 
 
-def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations, snap_m=SNAP_FIELD.default):
+def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations, snap_m=SNAP_FIELD.default,
+          band="all"):
     """The request from the controls, and one error text per bound control plus one for the model's parameters."""
     request, errors = parse_controls(CorespondingRequest, BINDINGS,
-                                     [model, bystander, amb_busy, on_scene, minutes, sorted(stations or []), snap_m])
+                                     [model, bystander, amb_busy, on_scene, minutes, sorted(stations or []), snap_m,
+                                      band])
     blank = [n["name"] for n, v in zip(names or [], values or []) if not isinstance(v, (int, float))]
     param_error = f"Survival parameters must be numbers: {', '.join(blank)} blank" if blank else ""
     if request is None or param_error:
@@ -80,6 +83,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(CorespondingRequest, BINDINGS[3], value=p.time_on_scene_min),
             field_control(CorespondingRequest, BINDINGS[4], label="Standard (minutes)", value=p.standard_s),
             field_control(CorespondingRequest, BINDINGS[6]),
+            hour_band_control(CorespondingRequest, BINDINGS[7], session.profile),
             field_control(CorespondingRequest, BINDINGS[5], minWidth="320px", component=dcc.Dropdown(
                 id="cr-stations", multi=True, placeholder="all fire stations",
                 options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])])),
@@ -104,7 +108,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
               Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
               Input("cr-amb-busy", "value"),
               Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value"),
-              Input("cr-snap", "value")]
+              Input("cr-snap", "value"), Input("cr-hour-band", "value")]
 
     @callback(app, Output("cr-params", "children"), Input("cr-model", "value"))
     def parameter_inputs(model):

@@ -11,7 +11,8 @@ from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.dashboard import figures, layers, reports
 from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
+                                          hour_band_control, parse_controls)
 from bluelight.errors import ValidationError
 from bluelight.access import tier_for
 from bluelight.dashboard.auth import current_role, current_rules, note_export, visible_sites
@@ -41,13 +42,6 @@ def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.defa
                                                       band], hour_from=lo, hour_to=hi)
 
 
-def band_options(session: Session) -> list[dict]:
-    """All hours, and each hour band the speed profile was fitted for (none offered where it was not)."""
-    names = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
-    return [{"label": "all hours", "value": "all"}] + [{"label": names.get(b, b), "value": b}
-                                                      for b in (session.profile.hour_bands or {})]
-
-
 def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
     """The demand of the controls (the spec of a :class:`CoverageRequest`)."""
     lo, hi = hours or (0, 23)
@@ -73,8 +67,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(CoverageRequest, BINDINGS[4], minWidth="260px", component=dcc.Dropdown(
                 id="cov-categories", multi=True, placeholder="all categories")),
             field_control(CoverageRequest, BINDINGS[5]),
-            field_control(CoverageRequest, BINDINGS[6], component=dcc.Dropdown(
-                id="cov-hour-band", value="all", clearable=False, options=band_options(session))),
+            hour_band_control(CoverageRequest, BINDINGS[6], session.profile),
             html.Div(className="control", style={"minWidth": "240px"}, children=[
                 html.Span("Hour of day", className="control-label"),
                 dcc.RangeSlider(id="cov-hours", min=0, max=23, step=1, value=[0, 23],

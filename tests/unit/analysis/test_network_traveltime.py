@@ -122,3 +122,31 @@ def test_junction_delays_are_paid_on_entering_a_controlled_node_and_change_route
                          np.full(8, np.nan), slow)
     assert site_travel_times(bare, [0], cutoff_s=1000).dense()[0].tolist() == [0.0, 10.0, 20.0, 10.0]
     assert bare.key != net.key                             # the controls change the times, and so the key
+
+
+def test_searches_in_windows_give_the_whole_networks_times():
+    """Sources far apart search only the nodes a route can reach within the cutoff: the same times, every one."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from bluelight.analysis.network import network_from_frames
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.analysis.traveltime import _windows, fastest_pace_mps
+    from bluelight.etl.synthetic import generate_region, region_graph
+    from bluelight.etl.roads import graph_tables
+
+    profile = load_profile("bluelight_v1")
+    nodes, edges = graph_tables(region_graph(generate_region(3000, spacing_m=200.0)), profile)
+    net = network_from_frames(nodes, edges, profile)
+    rng = np.random.default_rng(3)
+    sources = rng.choice(net.n_nodes, 150, replace=False)
+    cutoff_s = 90.0
+    windows = list(_windows(net, sources, cutoff_s))
+    assert any(w is not None and len(w) < net.n_nodes / 4 for _, w in windows)       # the windows are used
+    assert sorted(np.concatenate([c for c, _ in windows]).tolist()) == list(range(len(sources)))
+    got = site_travel_times(net, sources, cutoff_s=cutoff_s).dense()
+    want = dijkstra(net.graph, directed=True, indices=sources, limit=cutoff_s)
+    np.testing.assert_allclose(got, want)
+    # the bound: every node reached lies within the cutoff times the fastest pace of its source
+    reach = cutoff_s * fastest_pace_mps(net)
+    i, j = np.nonzero(np.isfinite(want))
+    assert (np.hypot(net.x_m[sources[i]] - net.x_m[j], net.y_m[sources[i]] - net.y_m[j]) <= reach + 1e-6).all()
