@@ -221,3 +221,39 @@ def test_national_estimate_without_road_data(capsys):
     assert "held out" in out["not_fitted"]["Greater London"] and rows["Greater London"]["cv_drive_min"] is None
     assert 0.6 < london["incident_sample"]["share_within_6min"] < 0.8 and 0 < london["modelled_share_within_6min"] < 1
     assert out["lsoas_estimated"] > 30_000 and out["trends"]
+
+
+def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys):
+    """--hour-band and the pages' "Travel times for" give the same band's figures, unlike all hours'."""
+    from bluelight.dashboard.pages import availability, coresponding
+    from bluelight.etl.warehouse import connect
+    from bluelight.services.coresponding import run_coresponding
+    from bluelight.services.inputs import session_profile
+    from bluelight.services.session import Session
+    from bluelight.services.simulation import run_simulation
+
+    wh = ["--warehouse", str(demo_warehouse), "--json"]
+    every = _json(capsys, ["coresponding", *wh])["summary"]
+    night = _json(capsys, ["coresponding", "--hour-band", "night", *wh])["summary"]
+    assert night["minutes_saved_mean"] != every["minutes_saved_mean"]
+    sim = ["simulate", "--service", "fire", "--replications", "2", *wh]
+    sim_every = _json(capsys, sim)
+    sim_night = _json(capsys, [*sim, "--hour-band", "night"])
+    assert sim_night["profile"] == sim_every["profile"] + "/night"
+    assert sim_night["baseline"]["first_within"] != sim_every["baseline"]["first_within"]
+    con = connect(demo_warehouse, read_only=True)
+    try:
+        session = Session.over(con, session_profile(con, None))
+        request, errors = coresponding.parse("de_maio_2003", [], [], None, None, None, None, [], 250, "night")
+        assert not any(errors) and request.hour_band == "night"
+        page = run_coresponding(session, request).summary
+        for key in ("share_fire_first", "minutes_saved_mean", "additional_survivors"):
+            assert page[key] == pytest.approx(night[key], rel=1e-12), key
+        values = ["fire", "resample", None, None, 2, None, None, 1, 250, "night"]
+        request, errors = availability.parse(*values)
+        assert not any(errors) and request.hour_band == "night"
+        assert run_simulation(session, request)["baseline"]["first_within"] == sim_night["baseline"]["first_within"]
+        _, errors = availability.parse(*values[:-1], "dusk")
+        assert errors[-1] == "Travel times for must be one of all, night, peak, off_peak, got 'dusk'"
+    finally:
+        con.close()
