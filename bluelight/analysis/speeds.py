@@ -40,6 +40,43 @@ def hour_band(hour, weekday) -> np.ndarray:
     return out
 
 
+def band_share(hours, days, band: str) -> float:
+    """The share of the hours of the week given (``hours`` 0-23 x ``days`` 0-6) that fall in hour band ``band``.
+
+    >>> band_share(range(6, 12), range(5), "peak")
+    0.5
+    """
+    hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
+    bands = hour_band(hh.ravel(), dd.ravel())
+    return float(np.mean(bands == band)) if len(bands) else 0.0
+
+
+def prevailing_band(hours, days, fitted) -> tuple[str, float]:
+    """The fitted hour band covering at least half the hours of the week given (``hours`` 0-23 x ``days`` 0-6),
+    and its share of them; ("all", 1.0) when no band covers half, or nothing was fitted by band.
+
+    A plan for the small hours is then timed at night speeds and turnout, a weekday morning's at the peak's.
+
+    >>> prevailing_band(range(0, 6), range(7), ["night", "peak", "off_peak"])
+    ('night', 1.0)
+    >>> prevailing_band(range(6, 12), range(5), ["night", "peak", "off_peak"])
+    ('peak', 0.5)
+    >>> prevailing_band(range(24), range(5), ["night", "peak", "off_peak"])
+    ('all', 1.0)
+    >>> prevailing_band(range(0, 6), range(7), [])
+    ('all', 1.0)
+    """
+    hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
+    bands = hour_band(hh.ravel(), dd.ravel())
+    if not len(bands) or not fitted:
+        return "all", 1.0
+    names, counts = np.unique(bands, return_counts=True)
+    best = int(np.argmax(counts))
+    if names[best] not in set(fitted) or counts[best] < len(bands) / 2:
+        return "all", 1.0
+    return str(names[best]), float(counts[best] / len(bands))
+
+
 @dataclass(frozen=True)
 class SpeedProfile:
     """Speeds and turnout times used to turn a road network into response times."""

@@ -721,7 +721,7 @@ def colocation_candidates(max_snap_m, profile, warehouse, as_json, **options) ->
 @json_option
 def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
     """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
-    from bluelight.services.dap import run_dap
+    from bluelight.services.dap import run_dap, travel_times_text
 
     request = parsed(DapRequest, options)
     with _reading(warehouse) as con:
@@ -735,7 +735,7 @@ def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
         e = r["expected_share_within"]
         click.echo(f"{name}: {r['demand']['kind']} demand {r['demand_total']:,.1f} incidents a year; {request.model} "
                    f"posts: {', '.join(p['name'] for p in r['posts'])} ({r['model']['status']}, "
-                   f"gap {r['model']['mip_gap']:.1e})")
+                   f"gap {r['model']['mip_gap']:.1e}); {travel_times_text(r['travel_times'])}")
         click.echo(f"  within {request.threshold_s:.0f} s: {100 * b['share_within']:.1f}% -> {100 * a['share_within']:.1f}%"
                    f" with every vehicle free; {100 * e['before']:.1f}% -> {100 * e['after']:.1f}% expected with "
                    f"vehicles busy {100 * e['busy_fraction']:.0f}% of the time; mean {b['mean_s']:.0f} -> "

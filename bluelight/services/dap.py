@@ -19,7 +19,7 @@ from bluelight.analysis.dap import (MODELS, DapProblem, PostSettings, compliance
                                     expected_share_within, nested_plans, solve_plan)
 from bluelight.analysis.demand_bands import (BAND_HOURS, TimeBand, all_bands, expected_demand, load_rates, observed_demand,
                                    validate_forecast)
-from bluelight.analysis.speeds import SpeedProfile, turnout_s
+from bluelight.analysis.speeds import SpeedProfile, band_share, prevailing_band, turnout_s
 from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.geo import to_wgs84
 from bluelight.services.inputs import fill_age_bands, read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
@@ -402,11 +402,19 @@ def dap_targets(con, category: str) -> pd.DataFrame:
 def plan_band(session: Session, request: DapRequest, *, points: Path | None = None) -> dict:
     """A DAP plan for the request's band, with the frames its maps need (cached per request in the session).
 
-    ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours.
+    ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours. Travel times
+    are the profile's hour band that covers at least half the plan's hours (night for the small hours), else all
+    hours': the plan says which.
     """
+    band = TimeBand.parse(request.band)
+    if session.profile.band in (None, "all"):
+        speed_band, share = prevailing_band(band.hours, band.days, list(session.profile.hour_bands or {}))
+        session = session.for_band(speed_band)
+    else:                                     # a band chosen for the whole session (--hour-band) is kept
+        speed_band, share = session.profile.band, band_share(band.hours, band.days, session.profile.band)
+
     def build():
         rules = load_rules()
-        band = TimeBand.parse(request.band)
         cands, fixed = _posts(session, request, points)
         pts, info = session.cached(("band_demand", band, request.demand, request.category),
                                    lambda: session.read(lambda cur: band_demand(cur, band, request)))
@@ -424,7 +432,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
         info = info | {"zones_dropped": int(len(pts) - len(on_pts)),
                        "zones_dropped_reason": "off the road network or no demand in the band"}
         return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,
-                      "rules": rules}
+                      "rules": rules, "travel_times": {"hour_band": speed_band, "share_of_plan_hours": share,
+                                                       "profile": session.profile.key}}
     return session.cached(("dap", request, str(points) if points else None), build)
 
 
@@ -436,6 +445,20 @@ def _posts(session: Session, request: DapRequest, points: Path | None) -> tuple[
         cands = pd.concat([cands, candidate_points(points).assign(hours_current=None)], ignore_index=True)
         cands[["lon", "lat"]] = np.column_stack(to_wgs84(cands["easting"], cands["northing"]))
     return cands, fixed
+
+
+def travel_times_text(travel: dict) -> str:
+    """Whose hours' travel times a plan used (a plan by time band is timed at the band covering its hours).
+
+    >>> travel_times_text({"hour_band": "peak", "share_of_plan_hours": 0.5, "profile": "bluelight@3/peak"})
+    'travel times of the peak band (50% of the plan hours; profile bluelight@3/peak)'
+    >>> travel_times_text({"hour_band": "all", "share_of_plan_hours": 1.0, "profile": "bluelight@3"})
+    'travel times of all hours (profile bluelight@3)'
+    """
+    if travel["hour_band"] == "all":
+        return f"travel times of all hours (profile {travel['profile']})"
+    return (f"travel times of the {travel['hour_band'].replace('_', '-')} band "
+            f"({100 * travel['share_of_plan_hours']:.0f}% of the plan hours; profile {travel['profile']})")
 
 
 #: what a plan carries for the pages only (frames), left out of JSON

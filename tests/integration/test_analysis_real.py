@@ -257,3 +257,16 @@ def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys)
         assert errors[-1] == "Travel times for must be one of all, night, peak, off_peak, got 'dusk'"
     finally:
         con.close()
+
+
+def test_dap_plans_are_timed_at_the_hour_band_of_their_hours(demo_warehouse, capsys):
+    """A night plan uses the night band's speeds and turnout, a plan over all hours all hours'; --hour-band wins."""
+    wh = ["--k", "2", "--warehouse", str(demo_warehouse), "--json"]
+    night = _json(capsys, ["dap", "--band", "night", *wh])["bands"]["night"]
+    assert night["travel_times"]["hour_band"] == "night" and night["travel_times"]["share_of_plan_hours"] == 1.0
+    assert night["travel_times"]["profile"].endswith("/night")
+    every = _json(capsys, ["dap", "--band", "all", *wh])["bands"]["all"]
+    assert every["travel_times"]["hour_band"] == "all" and "/" not in every["travel_times"]["profile"]
+    kept = _json(capsys, ["dap", "--band", "night", "--hour-band", "peak", *wh])["bands"]["night"]
+    assert kept["travel_times"] | {"profile": ""} == {"hour_band": "peak", "share_of_plan_hours": 0.0, "profile": ""}
+    assert night["before"]["mean_s"] != kept["before"]["mean_s"]

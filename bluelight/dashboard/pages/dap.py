@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
-from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band, plan_json
+from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band, plan_json, travel_times_text
 from bluelight.dashboard import figures, layers
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
@@ -192,7 +192,8 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
     pts = result["points"]            # zones carry lon / lat from the warehouse
     demand = result["demand"]
     title = (f"{request.band}: {demand['kind']} demand, {MODEL_LABELS[request.model]}, "
-             f"{request.k} posts, standard {request.threshold_s / 60:g} min")
+             f"{request.k} posts, standard {request.threshold_s / 60:g} min; "
+             f"{travel_times_text(result['travel_times'])}")
     fig = figures.demand_posts_map(pts, stations=visible_sites(result["stations"]),
                                    candidates=visible_sites(result["candidates_frame"]), chosen=result["model"]["chosen"],
                                    roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
