@@ -20,7 +20,7 @@ from bluelight.analysis.finance import GREEN_BOOK_RATE, Appraisal, appraise, sce
 from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario, touched_services
 from bluelight.services.coverage import change_counts, require_demand
 from bluelight.services.inputs import read_estates, read_sites
-from bluelight.services.requests import Field, Request
+from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.session import DemandSpec, Evaluation, Session
 from bluelight.standards import DEFAULT_STANDARD
 
@@ -33,12 +33,14 @@ class AppraisalRequest(Request):
 
     horizon_years: int | None = None
     discount_rate: float | None = None
+    hour_band: str = "all"
 
     FIELDS = (
         Field("horizon_years", "Appraisal horizon (years)", int, None, 1, 100, optional=True,
               help="Appraisal horizon (default: the file's, else 30)."),
         Field("discount_rate", "Discount rate", float, None, 0.0, 0.2, optional=True, unit="share",
               help=f"Annual discount rate (default: the file's, else the Green Book {GREEN_BOOK_RATE:.1%})."),
+        HOUR_BAND_FIELD,
     )
 
 
@@ -158,7 +160,10 @@ def appraisal(session: Session, scenario: Scenario, request: AppraisalRequest = 
 
 def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest(), *,
                  thresholds: dict[str, float] | None = None) -> dict:
-    """Before and after cover for each service the scenario touches (population, incidents by category) and NPV."""
+    """Before and after cover for each service the scenario touches (population, incidents by category) and NPV,
+    with the times of the request's hour band."""
+    session = session.for_band(request.hour_band)
+
     def build():
         base = baseline_sites(session, scenario.as_of)
         services = {s: service_effect(session, scenario, s, threshold_s=(thresholds or {}).get(s))

@@ -17,7 +17,8 @@ from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
+                                          hour_band_control, parse_controls)
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.colocation import CandidatesRequest, run_candidates
@@ -30,6 +31,8 @@ from bluelight.vocab import EMERGENCY_SERVICES
 
 #: controls bound to the candidate search and to the appraisal
 CANDIDATE_BINDINGS = [Binding("max_travel_s", "col-max-travel")]
+#: whose hours' travel times the candidates and the plan use
+BAND_BINDINGS = [Binding("hour_band", "col-hour-band")]
 APPRAISAL_BINDINGS = [Binding("horizon_years", "col-horizon"), Binding("discount_rate", "col-rate")]
 
 FINANCE_INPUTS = (("refurbishment_gbp", "Refurbishment of the host (£)"),
@@ -52,6 +55,7 @@ def layout(wh: Warehouse, session: Session):
             html.H3("Candidates: every cross-service pair within a drive time, ranked"),
             html.Div(className="controls", children=[
                 field_control(CandidatesRequest, CANDIDATE_BINDINGS[0], label="Within (seconds)"),
+                hour_band_control(CandidatesRequest, BAND_BINDINGS[0], session.profile),
                 control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
                     {"label": "only moves that keep the standard and fit", "value": "allowed"},
                     {"label": "only moves the road data can judge", "value": "judged"}])),
@@ -89,13 +93,14 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     page = Page(prefixes=("col-",), order=3, path="/colocation", name="Co-location", title="Blue Light Atlas – Co-location", layout=lambda: layout(wh, session))
     plan_inputs = [Input("col-move", "value"), Input("col-into", "value"), Input("col-horizon", "value"),
                    Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS],
-                   Input("col-entered", "data")]
+                   Input("col-entered", "data"), Input("col-hour-band", "value")]
 
     @callback(app, Output("col-candidates", "children"), Output("col-candidates-note", "children"),
-              Output("col-max-travel-error", "children"), Output("col-entered-error", "children"),
-              Input("col-max-travel", "value"), Input("col-allowed", "value"), Input("col-entered", "data"))
-    def ranked(max_travel, allowed, entered):
-        return ranked_view(session, max_travel, allowed, entered)
+              Output("col-max-travel-error", "children"), Output("col-hour-band-error", "children"),
+              Output("col-entered-error", "children"), Input("col-max-travel", "value"),
+              Input("col-allowed", "value"), Input("col-entered", "data"), Input("col-hour-band", "value"))
+    def ranked(max_travel, allowed, entered, band):
+        return ranked_view(session, max_travel, allowed, entered, band)
 
     @callback(app, Output("col-entered", "data"), Input("col-candidate-table", "cellValueChanged"),
               Input("col-entered-clear", "n_clicks"), State("col-entered", "data"), prevent_initial_call=True)
@@ -111,14 +116,14 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
               Output("col-headline", "children"), *[Output(i, "children") for i in PLAN_ERROR_IDS], *plan_inputs)
-    def show(move, into, horizon, rate, *money_entered):
-        return show_view(wh, session, move, into, horizon, rate, *money_entered[:-1], entered=money_entered[-1])
+    def show(move, into, horizon, rate, *rest):
+        return show_view(wh, timed(session, rest[-1]), move, into, horizon, rate, *rest[:-2], entered=rest[-2])
 
     @callback(app, Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
-    def save(_n, name, move, into, horizon, rate, *money_entered):
-        plan = colocation_plan(wh, session, move, into, horizon, rate, money_entered[:-1], name=name,
-                               entered=money_entered[-1])
+    def save(_n, name, move, into, horizon, rate, *rest):
+        plan = colocation_plan(wh, timed(session, rest[-1]), move, into, horizon, rate, rest[:-2], name=name,
+                               entered=rest[-2])
         if plan["empty"]:
             return NOTHING_CHOSEN.format(action="saving the scenario")
         sid = store.save(plan["scenario"], service=plan["service"])
@@ -133,12 +138,12 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               Input("col-report-pdf-btn", "n_clicks"), State("col-name", "value"),
               *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True,
               running=[(Output("col-report-pdf-btn", "disabled"), True, False)])
-    def report(_html, _pdf, name, move, into, horizon, rate, *money_entered):
-        plan = colocation_plan(wh, session, move, into, horizon, rate, money_entered[:-1], name=name,
-                               entered=money_entered[-1])
+    def report(_html, _pdf, name, move, into, horizon, rate, *rest):
+        session_ = timed(session, rest[-1])
+        plan = colocation_plan(wh, session_, move, into, horizon, rate, rest[:-2], name=name, entered=rest[-2])
         if plan["empty"]:
             return dash.no_update, NOTHING_CHOSEN.format(action="downloading the board report")
-        return reports.download(board_report(wh, session, plan, tier=tier_for(current_role())),
+        return reports.download(board_report(wh, session_, plan, tier=tier_for(current_role())),
                                 filename=f"{scenario_files.slug(plan['scenario'].name)}_board_report",
                                 pdf=dash.ctx.triggered_id == "col-report-pdf-btn"), ""
     return page
@@ -166,13 +171,23 @@ def entered_figures(changes, entered: dict | None) -> dict:
     return {k: v for k, v in out.items() if v}
 
 
-def ranked_view(session: Session, max_travel, allowed, entered=None):
-    """The ranked candidates, the message beside the drive-time control and the one about figures entered."""
-    request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS, [max_travel])
+def timed(session: Session, band) -> Session:
+    """The session for the "Travel times for" control (an invalid band raises the message shown beside it)."""
+    request, errors = parse_controls(CandidatesRequest, BAND_BINDINGS, [band])
+    if request is None:
+        raise ValidationError("hour_band", errors[0])
+    return session.for_band(request.hour_band)
+
+
+def ranked_view(session: Session, max_travel, allowed, entered=None, band="all"):
+    """The ranked candidates, the messages beside the drive-time and hour-band controls and the one about
+    figures entered."""
+    request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS + BAND_BINDINGS, [max_travel, band])
     if request is None:
         return blocked_note(), "", *errors, ""
     try:
-        request = CandidatesRequest.parse(max_travel_s=request.max_travel_s, **(entered or {}))
+        request = CandidatesRequest.parse(max_travel_s=request.max_travel_s, hour_band=request.hour_band,
+                                          **(entered or {}))
         result = run_candidates(session, request)
     except ValidationError as exc:
         if set(exc.errors) - set(EDITABLE_FIELDS):

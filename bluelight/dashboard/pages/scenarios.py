@@ -10,13 +10,14 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.scenario import Scenario
-from bluelight.errors import AnalysisError
-from bluelight.services.scenarios import evaluate_service, run_scenario
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
 from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.standards import DEFAULT_STANDARD
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, hour_band_control, parse_controls
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
@@ -25,6 +26,14 @@ from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
 
 EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
+#: whose hours' travel times every view of the page uses
+BAND_BINDINGS = [Binding("hour_band", "scn-hour-band")]
+
+
+def banded(session: Session, band) -> tuple[Session | None, list[str]]:
+    """The session for the "Travel times for" control (None with the message beside it when it is invalid)."""
+    request, errors = parse_controls(AppraisalRequest, BAND_BINDINGS, [band])
+    return (None if request is None else session.for_band(request.hour_band)), errors
 
 
 def layout(wh: Warehouse, session: Session, dirs: list[Path]):
@@ -47,6 +56,7 @@ def layout(wh: Warehouse, session: Session, dirs: list[Path]):
             control("New site duty system",
                     dcc.Dropdown(id="scn-duty", value="wholetime", clearable=False,
                                  options=["wholetime", "day_crewed", "on_call", "ambulance", "police"]), "scn-duty"),
+            hour_band_control(AppraisalRequest, BAND_BINDINGS[0], session.profile),
             html.Button("Reset", id="scn-reset"),
         ])]),
         html.Div(id="scn-changes", className="note"),
@@ -92,9 +102,12 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
                           move_site=move_site, duty=duty)
 
     @callback(app, Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
-                  Input("scn-state", "data"))
-    def show(state):
-        return scenario_view(wh, session, state)
+              Output("scn-hour-band-error", "children"), Input("scn-state", "data"), Input("scn-hour-band", "value"))
+    def show(state, band):
+        timed, errors = banded(session, band)
+        if timed is None:
+            return blocked_figure(), "", blocked_note(), *errors
+        return *scenario_view(wh, timed, state), *errors
 
     @callback(app, Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
                   State("scn-state", "data"), State("scn-name", "value"), State("scn-note", "value"),
@@ -111,15 +124,23 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
                 for r in store.listing().itertuples(index=False)]
         return opts, opts
 
-    @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"))
-    def compare(a, b):
-        return compare_view(wh, session, store, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
+    @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"),
+              Input("scn-hour-band", "value"))
+    def compare(a, b, band):
+        timed, errors = banded(session, band)
+        if timed is None:
+            return blocked_note(errors[0])
+        return compare_view(wh, timed, store, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
 
     @callback(app, Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"),
               Input("scn-report-pdf-btn", "n_clicks"), State("scn-a", "value"), State("scn-b", "value"),
-              prevent_initial_call=True, running=[(Output("scn-report-pdf-btn", "disabled"), True, False)])
-    def report(_html, _pdf, a, b):
-        return reports.download(comparison(wh, session, store, a, b, tier=tier_for(current_role())),
+              State("scn-hour-band", "value"), prevent_initial_call=True,
+              running=[(Output("scn-report-pdf-btn", "disabled"), True, False)])
+    def report(_html, _pdf, a, b, band):
+        timed, errors = banded(session, band)
+        if timed is None:
+            raise ValidationError("hour_band", errors[0])
+        return reports.download(comparison(wh, timed, store, a, b, tier=tier_for(current_role())),
                                 filename="scenario_comparison", pdf=dash.ctx.triggered_id == "scn-report-pdf-btn")
     return page
 

@@ -101,7 +101,15 @@ def test_coverage_snap_limit(ctx, no_compute, snap_m):
 def test_colocation_drive_time(ctx, no_compute, value):
     _, session = ctx
     out = colocation.ranked_view(session, value, [])
-    assert out[-2] == _message(CandidatesRequest, "max_travel_s", value) and _blocked(out)
+    assert out[-3] == _message(CandidatesRequest, "max_travel_s", value) and _blocked(out)
+
+
+def test_colocation_hour_band(ctx, no_compute):
+    _, session = ctx
+    out = colocation.ranked_view(session, 300, [], None, "dusk")
+    assert out[-2] == _message(CandidatesRequest, "hour_band", "dusk") and out[-3] == "" and _blocked(out)
+    with pytest.raises(ValidationError, match="Travel times for must be one of"):
+        colocation.timed(session, "dusk")
 
 
 def test_colocation_figures_typed_into_the_grid(ctx, no_compute):
@@ -139,3 +147,12 @@ def test_colocation_money_must_be_a_non_negative_cost(ctx, no_compute):
     wh, session = ctx
     out = colocation.show_view(wh, session, "a", "b", 30, 0.035, -5000, None, None, None, None)
     assert out[6] == _message(FinanceRequest, "refurbishment_gbp", -5000) and _blocked(out)
+
+
+def test_scenarios_hour_band(ctx):
+    from bluelight.dashboard.pages import scenarios
+    from bluelight.services.scenarios import AppraisalRequest
+
+    _, session = ctx
+    assert scenarios.banded(session, "dusk") == (None, [_message(AppraisalRequest, "hour_band", "dusk")])
+    assert scenarios.banded(session, "all") == (session, [""])
