@@ -31,6 +31,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
         records += travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0])
         del G
         records.append(travel.junctions(source.path))
+        records.append(travel.turns(source.path))
         demo = dashboard.demo_warehouse(source.path)
         records += dashboard.interactions(demo, n=10 if quick else 40)
         records += serving.records(demo, quick=quick)
