@@ -145,7 +145,8 @@ def records(*, quick: bool) -> list[Record]:
                           + " (the roads are tiles of the view: the bytes do not grow with the network)"))
     for step in [k for k in runs[0] if not k.startswith("_")]:
         secs = np.array([r[step][0] for r in runs])
-        exponent = float(np.polyfit(np.log(nodes), np.log(np.maximum(secs, 1e-6)), 1)[0])
+        exponent = float(np.polyfit(np.log(nodes), np.log(np.maximum(secs, 1e-6)), 1)[0]) \
+            if np.isfinite(secs).all() else float("nan")            # a step that did not finish has none
         peak = runs[-1][step][1]
         out.append(Record(f"scale: {step}", float(secs[-1]), "growth exponent over sizes", None, None,
                           int(nodes[-1]), peak if np.isfinite(peak) else 0.0, None,
