@@ -34,7 +34,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import RoadNetwork, build_network
-from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, SpeedProfile, hour_band, profile_from_dict
+from bluelight.analysis.speeds import (HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, hour_band,
+                                       profile_from_dict)
+from bluelight.analysis.turns import route_turns, turn_network, turn_site_times
 from bluelight.errors import AnalysisError
 
 #: fitted road classes; links and minor types fold into their parent
@@ -50,11 +52,13 @@ SPEED_BOUNDS_KPH = {"motorway": (30.0, 112.0), "trunk": (15.0, 80.0), "primary":
 TURNOUT_BOUNDS_S = (20.0, 240.0)
 #: plausible delay (s) on passing a node of each kind
 DELAY_BOUNDS_S = {"traffic_signals": (0.0, 30.0), "crossing": (0.0, 15.0), "give_way": (0.0, 20.0),
-                  "stop": (0.0, 25.0), "junction": (0.0, 15.0)}
+                  "stop": (0.0, 25.0), "junction": (0.0, 15.0),
+                  # turns by angle (a right turn crosses the traffic, driving on the left)
+                  "turn_left": (0.0, 15.0), "turn_right": (0.0, 25.0), "u_turn": (0.0, 60.0)}
 MIN_KIND_COUNT = 30               # junction kinds passed fewer times than this on all routes are not fitted
 #: kinds fitted: the tagged controls. An untagged junction is passed about once per block, so its count is
 #: nearly proportional to route length and cannot be told apart from a slower pace (a profile may still set it)
-FITTED_KINDS = ("traffic_signals", "crossing", "give_way", "stop")
+FITTED_KINDS = ("traffic_signals", "crossing", "give_way", "stop", *TURN_KINDS)
 #: drive in one hour band relative to off-peak: a blue-light run is not slowed or sped up more than this
 FACTOR_BOUNDS = (0.7, 1.3)
 INNER_ROUNDS = 6                   # alternations of the two LADs per routing (each lowers the total error)
@@ -142,6 +146,7 @@ class FitResult:
     n: int
     notes: list[str] = field(default_factory=list)
     junction_delay_s: dict[str, float] = field(default_factory=dict)
+    turn_penalty_s: dict[str, float] = field(default_factory=dict)
     hour_bands: dict[str, dict[str, float]] = field(default_factory=dict)
     cross_validated: "ErrorReport | None" = None
     cv_grouping: str = "week"
@@ -171,13 +176,20 @@ def modelled_times(network: RoadNetwork, obs: Observations, profile: SpeedProfil
     turnout, factor = band_turnout_factor(profile, obs.bands())
     if profile.station_turnout_s and obs.station is not None:
         turnout = turnout + np.array([profile.station_turnout_s.get(str(s), 0.0) for s in obs.station])
-    return turnout + factor * (obs.access_m / (minor_kph / 3.6) + route_times(network, obs))
+    return turnout + factor * (obs.access_m / (minor_kph / 3.6) + route_times(network, obs, turns=profile.turns))
 
 
-def route_times(network: RoadNetwork, obs: Observations) -> np.ndarray:
-    """Shortest drive time from each observation's station to its incident."""
+def route_times(network: RoadNetwork, obs: Observations, *, turns: dict | None = None) -> np.ndarray:
+    """Shortest drive time from each observation's station to its incident (paying ``turns``, the penalties of
+    :data:`~bluelight.analysis.speeds.TURN_KINDS`, on the edge-based network when any is given)."""
     out = np.full(len(obs), np.inf)
     stations = np.unique(obs.station_node)
+    if turns:
+        times = turn_site_times(turn_network(network, turns), stations, cutoff_s=np.inf)
+        row_of = {int(s): i for i, s in enumerate(stations)}
+        rows = np.array([row_of[int(s)] for s in obs.station_node], dtype=int)
+        stored = np.asarray(times.stored[rows, obs.incident_node]).ravel() if len(obs) else np.empty(0)
+        return np.where(stored > 0, stored - 1.0, np.inf)
     for start in range(0, len(stations), 64):
         chunk = stations[start:start + 64]
         d = np.atleast_2d(dijkstra(network.graph, directed=True, indices=chunk))
@@ -189,14 +201,15 @@ def route_times(network: RoadNetwork, obs: Observations) -> np.ndarray:
 
 
 def route_features(network: RoadNetwork, obs: Observations, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Metres of each class, shape (n, len(classes)), and nodes of each junction kind passed, shape
-    (n, len(JUNCTION_KINDS)), on each observation's fastest route (the start node not counted)."""
+    """Metres of each class, shape (n, len(classes)), and nodes of each junction kind passed then turns made,
+    shape (n, len(JUNCTION_KINDS) + len(TURN_KINDS)), on each observation's fastest route on the nodes (the start
+    node not counted)."""
     col = {c: i for i, c in enumerate(classes)}
     edge_class = np.array([col[road_class(h)] if road_class(h) in col else col[MINOR] for h in network.highway])
     kind_col = {k: i for i, k in enumerate(JUNCTION_KINDS)}
     node_kind = np.array([kind_col.get(k, -1) for k in network.node_kinds()], dtype=int)
     lengths = np.zeros((len(obs), len(classes)))
-    counts = np.zeros((len(obs), len(JUNCTION_KINDS)))
+    counts = np.zeros((len(obs), len(JUNCTION_KINDS) + len(TURN_KINDS)))
     for s in np.unique(obs.station_node):
         _, pred = dijkstra(network.graph, directed=True, indices=int(s), return_predecessors=True)
         for i in np.flatnonzero(obs.station_node == s):
@@ -204,6 +217,7 @@ def route_features(network: RoadNetwork, obs: Observations, classes: list[str]) 
             np.add.at(lengths[i], edge_class[edges], network.length_m[edges])
             kinds = node_kind[network.edge_v[edges]]
             np.add.at(counts[i], kinds[kinds >= 0], 1.0)
+            counts[i, len(JUNCTION_KINDS):] = route_turns(network, edges)
     return lengths, counts
 
 
@@ -252,7 +266,8 @@ def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list, *, prior: np.ndarray | N
 
 def _profile_for(base: SpeedProfile, classes: list[str], pace: np.ndarray, turnout: float, *, name: str,
                  version: int, variability: Variability, sources: dict, delays: dict | None = None,
-                 hour_bands: dict | None = None, stations: dict | None = None) -> SpeedProfile:
+                 hour_bands: dict | None = None, stations: dict | None = None,
+                 turns: dict | None = None) -> SpeedProfile:
     kph = {c: float(3.6 / p) for c, p in zip(classes, pace)}
     highway = {}
     for hw in base.highway_kph:
@@ -271,6 +286,7 @@ def _profile_for(base: SpeedProfile, classes: list[str], pace: np.ndarray, turno
         **({"junction_delay_s": delays} if delays else {}),
         **({"hour_bands": hour_bands} if hour_bands else {}),
         **({"station_turnout_s": stations} if stations else {}),
+        **({"turn_penalty_s": turns} if turns else {}),
     })
 
 
@@ -297,7 +313,8 @@ class _Fit:
                 variability: Variability, sources: dict) -> SpeedProfile:
         """Speeds and delays for all hours (the engine's default), with each band's turnout and factor."""
         turnout, factor = self.all_hours(bands)
-        delays = {k: round(float(v * factor), 2) for k, v in self.delay.items()}
+        delays = {k: round(float(v * factor), 2) for k, v in self.delay.items() if k not in TURN_KINDS}
+        turns = {k: max(0.0, round(float(v * factor), 2)) for k, v in self.delay.items() if k in TURN_KINDS}
         hour_bands = ({b: {"turnout_s": round(self.turnout[b], 1), "drive_factor": round(self.factor[b] / factor, 4),
                            "calls": int((bands == b).sum())} for b in self.turnout}
                       if len(self.turnout) > 1 else None)
@@ -306,7 +323,7 @@ class _Fit:
         pace = np.concatenate([self.pace, list(self.fixed_pace.values())])
         return _profile_for(base, classes, pace * factor, turnout, name=name, version=version,
                             variability=variability, sources=sources, delays=delays, hour_bands=hour_bands,
-                            stations=stations)
+                            stations=stations, turns=turns)
 
 
 def _split_classes(lengths_all: np.ndarray, all_classes: list[str]) -> tuple[list[str], np.ndarray, list[str],
@@ -340,8 +357,9 @@ def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, it
         lengths[:, classes.index(MINOR)] += obs.access_m
         held_pace = {c: base_pace.get(c, base_pace[MINOR]) for c in held}
         held_drive = held_lengths @ np.array(list(held_pace.values())) if held else np.zeros(len(obs))
-        kinds = [k for i, k in enumerate(JUNCTION_KINDS) if k in FITTED_KINDS and counts[:, i].sum() >= MIN_KIND_COUNT]
-        counts = counts[:, [JUNCTION_KINDS.index(k) for k in kinds]]
+        every = JUNCTION_KINDS + TURN_KINDS
+        kinds = [k for i, k in enumerate(every) if k in FITTED_KINDS and counts[:, i].sum() >= MIN_KIND_COUNT]
+        counts = counts[:, [every.index(k) for k in kinds]]
         pace_bounds = [(3.6 / SPEED_BOUNDS_KPH[c][1], 3.6 / SPEED_BOUNDS_KPH[c][0]) for c in classes]
         prior = np.array([base_pace.get(c, base_pace[MINOR]) for c in classes])
         # the pull on a class's pace (to the base's) and on a delay (to none), in seconds of error per second of
@@ -461,6 +479,8 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
                      f"from mobilisation as LFB attendance is; other duty systems from {base.key}.",
         "junction_delay_s": "Fitted delay on passing each kind of tagged node (OSM highway=traffic_signals or a "
                             "signalised crossing, crossing, give_way, stop), pulled towards none as the speeds are.",
+        "turn_penalty_s": "Fitted penalty of each turn by angle (left, right across the traffic, U-turn) counted "
+                          "on the routes, pulled towards none; a positive one routes on the edge-based network.",
         "variability": f"log(actual / modelled) of {folds}-fold out-of-fold predictions: mean, standard deviation"
                        f" and {N_QUANTILES} quantiles, pooled and by modelled time band (compliance is reported from "
                        "this empirical spread).",
@@ -468,6 +488,7 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
     final = fit.profile(base, bands, name=name, version=version, variability=var, sources=sources)
     return FitResult(final, turnout, speeds, var, cv_mae, folds, fit.iterations, len(obs),
                      junction_delay_s=dict(final.junction_delay_s or {}),
+                     turn_penalty_s=dict(final.turn_penalty_s or {}),
                      hour_bands={k: dict(v) for k, v in (final.hour_bands or {}).items()},
                      cross_validated=cv_report, cv_grouping=grouping, pace_penalty=penalty,
                      penalties_tried={p: v[0] for p, v in tried.items()})

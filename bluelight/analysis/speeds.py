@@ -17,6 +17,8 @@ from bluelight.errors import ConfigError
 
 #: node kinds that may carry a delay (see :func:`bluelight.analysis.network.node_kinds`)
 JUNCTION_KINDS = ("traffic_signals", "crossing", "give_way", "stop", "junction")
+#: turns penalised on the edge-based network (see :mod:`bluelight.analysis.turns`); straight on is free
+TURN_KINDS = ("turn_left", "turn_right", "u_turn")
 #: hour bands of the travel model: night, weekday peaks, and the rest
 HOUR_BANDS = ("night", "peak", "off_peak")
 NIGHT_HOURS = (22, 7)                   # from 22:00 to 06:59
@@ -110,8 +112,15 @@ class SpeedProfile:
     hour_bands: Mapping[str, Mapping[str, float]] | None = None
     #: turnout offset (s) of particular stations (site id) from their duty system's, fitted where calls show it
     station_turnout_s: Mapping[str, float] | None = None
+    #: penalty (s) of each turn (TURN_KINDS) made at a junction; any positive one routes on the edge-based network
+    turn_penalty_s: Mapping[str, float] | None = None
     #: the hour band this profile's times are for (None: all hours; see :func:`band_profile`)
     band: str | None = None
+
+    @property
+    def turns(self) -> dict[str, float]:
+        """The positive turn penalties (empty: routes pay no turn, and the node engine serves)."""
+        return {k: float(v) for k, v in (self.turn_penalty_s or {}).items() if v > 0}
 
     @property
     def key(self) -> str:
@@ -133,6 +142,7 @@ class SpeedProfile:
             **({"junction_delay_s": dict(self.junction_delay_s)} if self.junction_delay_s else {}),
             **({"hour_bands": {k: dict(v) for k, v in self.hour_bands.items()}} if self.hour_bands else {}),
             **({"station_turnout_s": dict(self.station_turnout_s)} if self.station_turnout_s else {}),
+            **({"turn_penalty_s": dict(self.turn_penalty_s)} if self.turn_penalty_s else {}),
         }
 
 
@@ -141,7 +151,7 @@ def _validate_profile(doc: dict, origin: str) -> None:
         if key not in doc:
             msg = f"speed profile {origin}: missing '{key}'"
             raise ConfigError(msg)
-    for table in ("highway_kph", "turnout_s", "rural_highway_kph", "junction_delay_s"):
+    for table in ("highway_kph", "turnout_s", "rural_highway_kph", "junction_delay_s", "turn_penalty_s"):
         for k, v in (doc.get(table) or {}).items():
             if not isinstance(v, (int, float)) or v < 0 or (table == "highway_kph" and v == 0):
                 msg = f"speed profile {origin}: {table}.{k} must be a positive number, got {v!r}"
@@ -149,6 +159,10 @@ def _validate_profile(doc: dict, origin: str) -> None:
     bad = set(doc.get("junction_delay_s") or {}) - set(JUNCTION_KINDS)
     if bad:
         msg = f"speed profile {origin}: junction_delay_s keys must be among {list(JUNCTION_KINDS)}, got {sorted(bad)}"
+        raise ConfigError(msg)
+    bad = set(doc.get("turn_penalty_s") or {}) - set(TURN_KINDS)
+    if bad:
+        msg = f"speed profile {origin}: turn_penalty_s keys must be among {list(TURN_KINDS)}, got {sorted(bad)}"
         raise ConfigError(msg)
     for band, values in (doc.get("hour_bands") or {}).items():
         if band not in HOUR_BANDS or not isinstance(values, dict) or not {"turnout_s", "drive_factor"} <= set(values) \
@@ -196,6 +210,7 @@ def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
         if doc.get("hour_bands") else None,
         station_turnout_s={str(k): float(v) for k, v in doc["station_turnout_s"].items()}
         if doc.get("station_turnout_s") else None,
+        turn_penalty_s={k: float(v) for k, v in doc["turn_penalty_s"].items()} if doc.get("turn_penalty_s") else None,
     )
 
 
@@ -350,6 +365,8 @@ def band_profile(profile: SpeedProfile, band: str | None) -> SpeedProfile:
         doc["rural_highway_kph"] = {k: v / factor for k, v in profile.rural_highway_kph.items()}
     if profile.junction_delay_s:
         doc["junction_delay_s"] = {k: v * factor for k, v in profile.junction_delay_s.items()}
+    if profile.turn_penalty_s:
+        doc["turn_penalty_s"] = {k: v * factor for k, v in profile.turn_penalty_s.items()}
     doc["turnout_s"] = {k: (max(0.0, v + shift) if k in _CREWED else v) for k, v in profile.turnout_s.items()}
     doc["max_kph"] = profile.max_kph / min(factor, 1.0)
     return replace(profile_from_dict(doc, origin=f"{profile.key} for {band}"), band=band)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy import sparse
@@ -210,8 +211,11 @@ class TravelTimeCache:
     adds or moves in a scenario cannot grow memory without bound.
     """
 
-    def __init__(self, network: RoadNetwork, *, cutoff_s: float, max_bytes: int | None = None):
+    def __init__(self, network: RoadNetwork, *, cutoff_s: float, max_bytes: int | None = None,
+                 router: Callable[..., SiteTimes] | None = None):
         self.network = network
+        #: ``router(nodes, cutoff_s)`` computes missing rows (default :func:`site_travel_times` on the nodes)
+        self.router = router or (lambda nodes, cutoff_s: site_travel_times(network, nodes, cutoff_s=cutoff_s))
         self.cutoff_s = float(cutoff_s)
         self.max_bytes = max_bytes
         self._rows: OrderedDict[int, sparse.csr_matrix] = OrderedDict()
@@ -236,7 +240,7 @@ class TravelTimeCache:
                 self._rows.move_to_end(n)
         missing = sorted({int(n) for n in nodes} - rows.keys())
         if missing:
-            fresh = site_travel_times(self.network, missing, cutoff_s=self.cutoff_s)
+            fresh = self.router(missing, cutoff_s=self.cutoff_s)
             with self._lock:
                 for i, node in enumerate(missing):
                     rows[node] = fresh.stored[i]

@@ -23,11 +23,12 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from bluelight.analysis.network import RoadNetwork
+from bluelight.analysis.speeds import TURN_KINDS
 from bluelight.analysis.traveltime import SiteTimes, _validate_nodes
 from bluelight.errors import AnalysisError
 
-#: the turns penalised (straight on is free); codes 1, 2, 3 in :func:`turn_kinds`
-TURN_KINDS = ("turn_left", "turn_right", "u_turn")
+__all__ = ["TURN_KINDS", "TurnNetwork", "movements", "route_turns", "turn_kinds", "turn_network", "turn_site_times"]
+
 #: a movement within this many degrees of straight on is straight on
 STRAIGHT_DEG = 30.0
 #: a movement turning more than this is a U-turn

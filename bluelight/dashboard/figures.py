@@ -219,7 +219,10 @@ def travel_model_panel(profile) -> html.Div:
                                                    for k, v in profile.junction_delay_s.items())
             + (". Station turnout offsets: " + ", ".join(f"{k} {v:+.0f} s" for k, v in
                                                           profile.station_turnout_s.items())
-               if profile.station_turnout_s else "") + "."))] if profile.junction_delay_s else []),
+               if profile.station_turnout_s else "")
+            + (". Turn penalties (routes on the edge-based network pay them): "
+               + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in profile.turn_penalty_s.items())
+               if profile.turn_penalty_s else "") + "."))] if profile.junction_delay_s else []),
         html.Div(style={"display": "flex", "gap": "24px"}, children=[
             html.Div(style={"flex": 1}, children=[frame_table(speeds, table_id="travel-model-speeds", page_size=20)]),
             html.Div(style={"flex": 1}, children=[frame_table(turnout, table_id="travel-model-turnout", page_size=20)]),

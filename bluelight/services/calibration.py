@@ -55,7 +55,8 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
                         + yaml.safe_dump(doc, sort_keys=False), directory=directory)
     return {"file": str(path), "observations": counts, "base_profile": base_profile.key,
             "fitted_profile": fit.profile.key, "written_to": str(out), "turnout_s": fit.turnout_s,
-            "speeds_kph": fit.speeds_kph, "junction_delay_s": fit.junction_delay_s, "hour_bands": fit.hour_bands,
+            "speeds_kph": fit.speeds_kph, "junction_delay_s": fit.junction_delay_s, "turn_penalty_s": fit.turn_penalty_s,
+            "hour_bands": fit.hour_bands,
             "cv_folds": fit.cv_folds, "cv_grouping": fit.cv_grouping, "cv_mae_s": fit.cv_mae_s,
             "pace_penalty": fit.pace_penalty, "cv_mae_s_by_penalty": {str(k): v for k, v in fit.penalties_tried.items()},
             "cross_validated": cv,
@@ -77,11 +78,14 @@ def calibration_text(result: dict) -> list[str]:
     """``bluelight calibrate`` without ``--json``: each model's error, then by distance and hour band."""
     lines = [f"file: {result['file']}", "observations: " + ", ".join(f"{k} {v}" for k, v in result["observations"].items())]
     if "fitted_profile" in result:
+        turns = result.get("turn_penalty_s", {})
         lines += [f"fitted {result['fitted_profile']} from {result['base_profile']}, written to {result['written_to']}",
                   f"turnout over all hours {result['turnout_s']:.0f} s; speeds "
                   + ", ".join(f"{c} {v:.1f} km/h" for c, v in result["speeds_kph"].items()),
                   "junction delays: " + (", ".join(f"{k} {v:.1f} s" for k, v in result["junction_delay_s"].items())
                                          or "none fitted"),
+                  "turn penalties: " + (", ".join(f"{k} {v:.1f} s" for k, v in turns.items()) or "none fitted")
+                  + (" (routed on the edge-based network)" if any(v > 0 for v in turns.values()) else ""),
                   "hour bands: " + (", ".join(f"{b} turnout {v['turnout_s']:.0f} s, drive x{v['drive_factor']:.3f}"
                                               for b, v in result["hour_bands"].items()) or "one for all hours")]
     models = ([result["cross_validated"] | {"name": f"{result['fitted_profile']}, cross-validated by "

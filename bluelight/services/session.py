@@ -222,7 +222,7 @@ class Session:
             other = Session(self.read, self.profile, cutoff_s=cutoff_s, max_snap_m=self.max_snap_m,
                             cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes)
             other._net = self._network()
-            other._times = TravelTimeCache(other._net[0], cutoff_s=cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
+            other._times = other._travel_cache(other._net[0])
             return other
         return self._get(("session", float(cutoff_s)), build)
 
@@ -241,7 +241,7 @@ class Session:
                             generation=self._generation)
             net, geoms = self._network()
             other._net = (net.with_profile(profile), geoms)
-            other._times = TravelTimeCache(other._net[0], cutoff_s=self.cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
+            other._times = other._travel_cache(other._net[0])
             return other
         return self._get(("session", "band", band), build)
 
@@ -262,9 +262,21 @@ class Session:
         with self._lock:
             if self._net is None:
                 self._net = self.read(lambda cur: read_network(cur, self.profile))
-                self._times = TravelTimeCache(self._net[0], cutoff_s=self.cutoff_s,
-                                             max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
+                self._times = self._travel_cache(self._net[0])
             return self._net
+
+    def _travel_cache(self, net) -> TravelTimeCache:
+        """The per-node drive-time cache of ``net``: routed on the edge-based network when the profile penalises
+        turns, else on the nodes."""
+        if not self.profile.turns:
+            return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
+        from bluelight.analysis.turns import turn_network, turn_site_times
+
+        tnet = turn_network(net, self.profile.turns)
+
+        def turning(nodes, cutoff_s):
+            return turn_site_times(tnet, nodes, cutoff_s=cutoff_s)
+        return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES, router=turning)
 
     @property
     def network(self):
@@ -331,7 +343,14 @@ class Session:
         nodes = np.concatenate([links.node_a, links.node_b[two]])
         offs = np.concatenate([offsets_s + links.extra_a_s, offsets_s[two] + links.extra_b_s[two]])
         owner = np.concatenate([np.arange(len(links.node_a)), two])
-        times, nearest = nearest_site_field(self.network, nodes, offs, cutoff_s=cutoff_s)
+        if self.profile.turns:            # the turn-penalised rows, the fastest of them (no one-pass field exists)
+            rows = self.with_cutoff(cutoff_s).times(nodes).dense() + offs[:, None]
+            rows[rows > cutoff_s] = np.inf
+            best = np.argmin(rows, axis=0) if len(nodes) else np.zeros(self.network.n_nodes, dtype=int)
+            times = rows[best, np.arange(rows.shape[1])] if len(nodes) else np.full(self.network.n_nodes, np.inf)
+            nearest = np.where(np.isfinite(times), best, -1)
+        else:
+            times, nearest = nearest_site_field(self.network, nodes, offs, cutoff_s=cutoff_s)
         return times, np.where(nearest >= 0, owner[np.maximum(nearest, 0)], -1)
 
     def demand(self, spec: DemandSpec, service: str | None = None) -> pd.DataFrame:

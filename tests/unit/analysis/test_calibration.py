@@ -128,7 +128,8 @@ def test_fit_recovers_signal_delays_hour_bands_and_a_slow_station():
 def test_route_features_count_the_controls_passed():
     net, obs = _timed_obs(n=40)
     lengths, counts = route_features(net.with_profile(TRUE_JUNCTIONS), obs, ["minor", "primary"])
-    assert counts.shape == (len(obs), 5) and (counts[:, 0] >= 0).all()
+    assert counts.shape == (len(obs), 8) and (counts[:, 0] >= 0).all()
+    assert counts[:, 5:7].sum() > 0                                   # left and right turns counted on the grid
     kinds = net.node_kinds()
     assert counts[:, 0].sum() > 0 and (kinds == "traffic_signals").sum() > 0
     # each route is at least as long as the straight line, and (150 m blocks) no shorter than its nodes passed
@@ -154,3 +155,22 @@ def test_spread_by_modelled_time_band():
     assert var.prob_within(np.array([200.0]), 200.0 * np.exp(0.05))[0] == pytest.approx(0.75, abs=0.02)
     assert Variability.from_profile(var.to_dict()) == var
     assert distance_band(np.array([10.0, 1500.0, 3999.0, 9000.0])).tolist() == ["0-1 km", "1-2 km", "2-4 km", "4+ km"]
+
+
+def test_fit_recovers_a_right_turn_penalty_and_routes_with_it():
+    ids, xs, ys, u, v, length, hw = classed_grid()
+    true_net = build_network(ids, xs, ys, u, v, length, hw, np.full(len(u), np.nan), TRUE)
+    rng = np.random.default_rng(5)
+    st, inc = rng.choice([0, 66, 143], size=300), rng.integers(0, true_net.n_nodes, size=300)
+    st, inc = st[st != inc], inc[st != inc]
+    straight = np.hypot(true_net.x_m[st] - true_net.x_m[inc], true_net.y_m[st] - true_net.y_m[inc])
+    probe = Observations(st, inc, np.zeros(len(st)), straight, np.zeros(len(st)))
+    actual = 60.0 + route_times(true_net, probe, turns={"turn_right": 20.0})
+    assert (actual >= 60.0 + route_times(true_net, probe) - 1e-9).all()
+    base_net = build_network(ids, xs, ys, u, v, length, hw, np.full(len(u), np.nan), BASE)
+    obs = Observations(st, inc, actual, straight, np.zeros(len(st)))
+    fit = fit_profile(base_net, obs, BASE, folds=4)
+    assert fit.turn_penalty_s.get("turn_right", 0.0) > 10.0
+    assert fit.turn_penalty_s.get("turn_left", 0.0) < fit.turn_penalty_s["turn_right"] / 2
+    pred = modelled_times(base_net.with_profile(fit.profile), obs, fit.profile)      # routed paying the turns
+    assert np.abs(pred - actual).mean() < 10.0

@@ -115,3 +115,34 @@ def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_w
             session.for_band("peak")
     finally:
         con.close()
+
+
+def test_a_profile_with_turn_penalties_routes_on_the_edge_based_network(synthetic_wh):
+    from bluelight.analysis.speeds import load_profile, profile_from_dict
+    from bluelight.analysis.turns import turn_network, turn_site_times
+    from bluelight.etl.warehouse import connect
+    from bluelight.services.session import DemandSpec, Session
+
+    base = load_profile("bluelight_v1")
+    turning = profile_from_dict({**base.to_dict(), "name": "turning",
+                                 "turn_penalty_s": {"turn_left": 0.0, "turn_right": 12.0, "u_turn": 30.0}})
+    assert turning.turns == {"turn_right": 12.0, "u_turn": 30.0} and base.turns == {}
+    con = connect(synthetic_wh, read_only=True)
+    try:
+        plain, turned = Session.over(con, base), Session.over(con, turning)
+        sites = turned.sites("fire")
+        nodes = sites.loc[sites["node"] >= 0, "node"].to_numpy()[:3]
+        want = turn_site_times(turn_network(turned.network, turning.turns), nodes, cutoff_s=turned.cutoff_s).dense()
+        np.testing.assert_allclose(turned.times(nodes).dense(), want)
+        t0 = plain.evaluate("fire", DemandSpec()).response_s
+        t1 = turned.evaluate("fire", DemandSpec()).response_s
+        ok = np.isfinite(t0) & np.isfinite(t1)
+        assert (t1[ok] >= t0[ok] - 1e-6).all() and t1[ok].mean() > t0[ok].mean()
+        field, nearest = turned.site_field(sites[sites["node"] >= 0], np.zeros((sites["node"] >= 0).sum()),
+                                           cutoff_s=600.0)
+        plain_field, _ = plain.site_field(sites[sites["node"] >= 0], np.zeros((sites["node"] >= 0).sum()),
+                                          cutoff_s=600.0)
+        both = np.isfinite(field) & np.isfinite(plain_field)
+        assert (field[both] >= plain_field[both] - 1e-6).all() and (nearest[np.isfinite(field)] >= 0).all()
+    finally:
+        con.close()
