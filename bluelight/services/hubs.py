@@ -18,7 +18,7 @@ from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.scenario import Scenario
 from bluelight.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
-from bluelight.services.requests import Field, Request
+from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.inputs import read_sites
 from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, baseline_sites, estates, run_scenario
 from bluelight.services.session import Session
@@ -46,6 +46,7 @@ class HubRequest(Request):
     running_cost_change_gbp_pa: float | None = None
     horizon_years: int = 30
     discount_rate: float = GREEN_BOOK_RATE
+    hour_band: str = "all"
 
     FIELDS = (
         Field("sites", "Sites to merge", list, (), min_items=2),
@@ -56,6 +57,7 @@ class HubRequest(Request):
         *[FINANCE_FIELDS[k] for k, _ in FINANCE],
         Field("horizon_years", "Appraisal horizon (years)", int, 30, 1, 100),
         Field("discount_rate", "Discount rate", float, GREEN_BOOK_RATE, 0.0, 0.2, unit="share"),
+        HOUR_BAND_FIELD,
     )
 
     @classmethod
@@ -99,7 +101,9 @@ def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
 
 
 def run_hub(session: Session, request: HubRequest) -> dict:
-    """The merger's scenario, its effect on every service it touches with the finance, and the capacity check."""
+    """The merger's scenario, its effect on every service it touches with the finance, and the capacity check
+    (times of the request's hour band)."""
+    session = session.for_band(request.hour_band)
     sites = baseline_sites(session, None)
     names = dict(zip(sites["site_id"], sites["name"]))
     if request.host not in names and request.host != NEW_SITE:        # a candidate site (HQ, council or NHS estate)

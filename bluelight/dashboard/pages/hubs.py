@@ -17,7 +17,7 @@ from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
-                                          parse_controls)
+                                          hour_band_control, parse_controls)
 from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import AnalysisError, ValidationError
@@ -31,7 +31,7 @@ from bluelight.vocab import EMERGENCY_SERVICES
 
 HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
                 *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),
-                Binding("discount_rate", "hub-rate"), Binding("name", "hub-name")]
+                Binding("discount_rate", "hub-rate"), Binding("hour_band", "hub-hour-band"), Binding("name", "hub-name")]
 HQ_BINDINGS = [Binding("users", "hq-users"), Binding("candidates", "hq-candidates"), Binding("objective", "hq-objective"),
                Binding("k", "hq-k"), Binding("trips_per_year", "hq-trips"), Binding("value_of_time", "hq-vot")]
 
@@ -63,8 +63,9 @@ def layout(wh: Warehouse, session: Session):
                 field_control(HubRequest, HUB_BINDINGS[1], minWidth="320px", component=dcc.Dropdown(
                     id="hub-host", options=[{"label": "a new point (click the map)", "value": NEW_SITE}] + host_options)),
                 *[field_control(HubRequest, b) for b in HUB_BINDINGS[2:2 + len(FINANCE)]],
-                field_control(HubRequest, HUB_BINDINGS[-3], value=30),
-                field_control(HubRequest, HUB_BINDINGS[-2]),
+                field_control(HubRequest, HUB_BINDINGS[-4], value=30),
+                field_control(HubRequest, HUB_BINDINGS[-3]),
+                hour_band_control(HubRequest, HUB_BINDINGS[-2], session.profile),
             ]),
             html.Div(id="hub-headline", className="panel"),
             map_row("hub-map", [html.H3("Cover before and after"), html.Div(id="hub-table"),
@@ -140,7 +141,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               *hub_states, prevent_initial_call=True)
     def report(_n, name, *values):
         plan = hub_plan(session, *values, name=name)
-        return reports.download(hub_report(wh, session, plan, tier=tier_for(current_role())),
+        timed = session.for_band(plan["request"].hour_band)
+        return reports.download(hub_report(wh, timed, plan, tier=tier_for(current_role())),
                                 filename=f"{scenario_files.slug(plan['scenario'].name)}_hub_report", pdf=False)
 
     hq_inputs = [Input(b.control_id, "value") for b in HQ_BINDINGS] + [Input("hq-trips-edited", "data")]
@@ -185,7 +187,7 @@ def hub_view(wh: Warehouse, session: Session, *values):
             html.P("Choose two or more sites to merge and where the hub is.")
         return (figures.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
     plan = run_hub(session, request) | {"request": request}
-    return (*plan_view(wh, session, plan), *errors)
+    return (*plan_view(wh, session.for_band(request.hour_band), plan), *errors)
 
 
 def cover_table(result: dict) -> pd.DataFrame:
