@@ -78,6 +78,16 @@ def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
     return out
 
 
+def _body_size(request) -> int:
+    """A finished response's body size (0 for one whose page has already closed)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return int(request.sizes()["responseBodySize"])
+    except PlaywrightError:
+        return 0
+
+
 #: longest a first paint is waited for (then recorded as not painted)
 PAINT_TIMEOUT_MS = 1_200_000
 
@@ -116,7 +126,7 @@ def first_paint(warehouse: Path, *, visits: int = 3) -> dict | None:
                     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
                     page = ctx.new_page()
                     sizes, urls = [], []
-                    page.on("requestfinished", lambda r, sizes=sizes: sizes.append(r.sizes()["responseBodySize"]))
+                    page.on("requestfinished", lambda r, sizes=sizes: sizes.append(_body_size(r)))
                     page.on("response", lambda r, urls=urls: urls.append(r.url))
                     t0 = time.perf_counter()
                     page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")

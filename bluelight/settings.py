@@ -114,3 +114,29 @@ def configured_data_dir() -> DataSource | None:
         if cand.is_dir():
             return DataSource(cand.resolve(), "shared")
     return None
+
+
+#: the per-node drive-time cache of each analysis session, in MB, unless ``BLUELIGHT_TRAVEL_CACHE_MB`` says
+DEFAULT_TRAVEL_CACHE_MB = 256
+
+
+def travel_cache_bytes() -> int:
+    """Bytes of drive-time rows a session keeps: ``BLUELIGHT_TRAVEL_CACHE_MB`` (a county-size network with
+    thousands of stations needs a few GB to keep every station's rows warm), else 256 MB.
+
+    Raises
+    ------
+    ConfigError
+        If the variable is not a whole number of MB from 16 to 65536.
+    """
+    raw = os.environ.get("BLUELIGHT_TRAVEL_CACHE_MB")
+    if raw is None or not raw.strip():
+        return DEFAULT_TRAVEL_CACHE_MB * 2 ** 20
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = -1
+    if not 16 <= mb <= 65536:
+        msg = f"BLUELIGHT_TRAVEL_CACHE_MB must be a whole number of MB from 16 to 65536, got {raw!r}"
+        raise ConfigError(msg)
+    return mb * 2 ** 20

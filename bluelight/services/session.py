@@ -27,6 +27,7 @@ from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SN
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, times_from_links)
 from bluelight.errors import AnalysisError
+from bluelight.settings import travel_cache_bytes as travel_cache_bytes_setting
 from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
                                        site_turnouts)
 from bluelight.standards import NOT_FIRST_RESPONSE
@@ -38,8 +39,6 @@ DEFAULT_CUTOFF_S = 1800.0
 #: cached analysis objects kept per session (models, demand, isochrones, plans), in entries and in bytes
 DEFAULT_CACHE_ENTRIES = 96
 DEFAULT_CACHE_BYTES = 768 * 2 ** 20
-#: per-node drive-time rows kept per session (sites, and added or moved sites of scenarios), in bytes
-DEFAULT_TRAVEL_CACHE_BYTES = 256 * 2 ** 20
 
 DEMAND_KINDS = ("population", "incidents")
 
@@ -182,8 +181,10 @@ class Session:
     def __init__(self, read: Callable[[Callable], object], profile: SpeedProfile, *,
                  cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
                  cache_entries: int = DEFAULT_CACHE_ENTRIES, cache_bytes: int = DEFAULT_CACHE_BYTES,
-                 generation: Callable[[], int] | None = None):
+                 generation: Callable[[], int] | None = None, travel_cache_bytes: int | None = None):
         self.read = read
+        #: per-node drive-time rows kept (sites, and added or moved sites of scenarios), in bytes
+        self.travel_cache_bytes = int(travel_cache_bytes or travel_cache_bytes_setting())
         self._generation = generation
         self._seen_generation = generation() if generation else 0
         self.profile = profile
@@ -220,7 +221,8 @@ class Session:
 
         def build():
             other = Session(self.read, self.profile, cutoff_s=cutoff_s, max_snap_m=self.max_snap_m,
-                            cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes)
+                            cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes,
+                            travel_cache_bytes=self.travel_cache_bytes)
             other._net = self._network()
             other._times = other._travel_cache(other._net[0])
             return other
@@ -238,7 +240,7 @@ class Session:
         def build():
             other = Session(self.read, profile, cutoff_s=self.cutoff_s, max_snap_m=self.max_snap_m,
                             cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes,
-                            generation=self._generation)
+                            generation=self._generation, travel_cache_bytes=self.travel_cache_bytes)
             net, geoms = self._network()
             other._net = (net.with_profile(profile), geoms)
             other._times = other._travel_cache(other._net[0])
@@ -269,14 +271,14 @@ class Session:
         """The per-node drive-time cache of ``net``: routed on the edge-based network when the profile penalises
         turns, else on the nodes."""
         if not self.profile.turns:
-            return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES)
+            return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=self.travel_cache_bytes)
         from bluelight.analysis.turns import turn_network, turn_site_times
 
         tnet = turn_network(net, self.profile.turns)
 
         def turning(nodes, cutoff_s):
             return turn_site_times(tnet, nodes, cutoff_s=cutoff_s)
-        return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=DEFAULT_TRAVEL_CACHE_BYTES, router=turning)
+        return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=self.travel_cache_bytes, router=turning)
 
     @property
     def network(self):

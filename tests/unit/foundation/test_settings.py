@@ -1,0 +1,16 @@
+
+
+def test_the_travel_cache_budget_comes_from_the_environment(monkeypatch):
+    import pytest
+
+    from bluelight.errors import ConfigError
+    from bluelight.settings import travel_cache_bytes
+
+    monkeypatch.delenv("BLUELIGHT_TRAVEL_CACHE_MB", raising=False)
+    assert travel_cache_bytes() == 256 * 2 ** 20
+    monkeypatch.setenv("BLUELIGHT_TRAVEL_CACHE_MB", "4096")
+    assert travel_cache_bytes() == 4096 * 2 ** 20
+    for bad in ("lots", "8", "1e6"):
+        monkeypatch.setenv("BLUELIGHT_TRAVEL_CACHE_MB", bad)
+        with pytest.raises(ConfigError, match="BLUELIGHT_TRAVEL_CACHE_MB must be a whole number"):
+            travel_cache_bytes()
