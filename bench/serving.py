@@ -247,11 +247,10 @@ def _refused_fields(response) -> list[str]:
 def records(warehouse: Path, *, quick: bool) -> list:
     """``make bench`` rows: p95 of each callback under load, errors and memory in the notes."""
     from bench.harness import Record
-    from bluelight.services.session import DEFAULT_CACHE_BYTES
-    from bluelight.settings import travel_cache_bytes
+    from bluelight.settings import session_cache_bytes, travel_cache_bytes
 
     r = run_load(warehouse, clients=20, per_client=10 if quick else 50)        # 500 distinct questions in full
-    limit_mb = (DEFAULT_CACHE_BYTES + travel_cache_bytes()) / 2 ** 20
+    limit_mb = (session_cache_bytes() + travel_cache_bytes()) / 2 ** 20
     notes = (f"{r.clients} signed-in clients, {r.requests} requests in {r.wall_s:.1f} s, {len(r.errors)} errors, "
              f"{r.workers_replaced} workers replaced, {r.distinct_inputs} distinct coverage inputs; server RSS {r.rss_before_mb:.0f} -> "
              f"{r.rss_after_mb:.0f} MB (cache limits {limit_mb:.0f} MB)")

@@ -116,8 +116,23 @@ def configured_data_dir() -> DataSource | None:
     return None
 
 
-#: the per-node drive-time cache of each analysis session, in MB, unless ``BLUELIGHT_TRAVEL_CACHE_MB`` says
+#: what each analysis session keeps, in MB, unless the environment says (see :func:`travel_cache_bytes`)
 DEFAULT_TRAVEL_CACHE_MB = 256
+DEFAULT_SESSION_CACHE_MB = 768
+
+
+def _megabytes(name: str, default_mb: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default_mb * 2 ** 20
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = -1
+    if not 16 <= mb <= 65536:
+        msg = f"{name} must be a whole number of MB from 16 to 65536, got {raw!r}"
+        raise ConfigError(msg)
+    return mb * 2 ** 20
 
 
 def travel_cache_bytes() -> int:
@@ -129,14 +144,10 @@ def travel_cache_bytes() -> int:
     ConfigError
         If the variable is not a whole number of MB from 16 to 65536.
     """
-    raw = os.environ.get("BLUELIGHT_TRAVEL_CACHE_MB")
-    if raw is None or not raw.strip():
-        return DEFAULT_TRAVEL_CACHE_MB * 2 ** 20
-    try:
-        mb = int(raw)
-    except ValueError:
-        mb = -1
-    if not 16 <= mb <= 65536:
-        msg = f"BLUELIGHT_TRAVEL_CACHE_MB must be a whole number of MB from 16 to 65536, got {raw!r}"
-        raise ConfigError(msg)
-    return mb * 2 ** 20
+    return _megabytes("BLUELIGHT_TRAVEL_CACHE_MB", DEFAULT_TRAVEL_CACHE_MB)
+
+
+def session_cache_bytes() -> int:
+    """Bytes of analysis results (models, demand, plans) a session keeps: ``BLUELIGHT_SESSION_CACHE_MB``, else
+    768 MB (raises :class:`ConfigError` as :func:`travel_cache_bytes` does)."""
+    return _megabytes("BLUELIGHT_SESSION_CACHE_MB", DEFAULT_SESSION_CACHE_MB)

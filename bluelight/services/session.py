@@ -27,7 +27,7 @@ from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SN
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, times_from_links)
 from bluelight.errors import AnalysisError
-from bluelight.settings import travel_cache_bytes as travel_cache_bytes_setting
+from bluelight.settings import session_cache_bytes, travel_cache_bytes as travel_cache_bytes_setting
 from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
                                        site_turnouts)
 from bluelight.standards import NOT_FIRST_RESPONSE
@@ -38,7 +38,6 @@ T = TypeVar("T")
 DEFAULT_CUTOFF_S = 1800.0
 #: cached analysis objects kept per session (models, demand, isochrones, plans), in entries and in bytes
 DEFAULT_CACHE_ENTRIES = 96
-DEFAULT_CACHE_BYTES = 768 * 2 ** 20
 
 DEMAND_KINDS = ("population", "incidents")
 
@@ -117,7 +116,7 @@ class _LRU:
     entry larger than the whole byte budget is returned but not kept.
     """
 
-    def __init__(self, max_entries: int, max_bytes: int = DEFAULT_CACHE_BYTES):
+    def __init__(self, max_entries: int, max_bytes: int):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._data: OrderedDict = OrderedDict()
@@ -180,7 +179,7 @@ class Session:
 
     def __init__(self, read: Callable[[Callable], object], profile: SpeedProfile, *,
                  cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                 cache_entries: int = DEFAULT_CACHE_ENTRIES, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 cache_entries: int = DEFAULT_CACHE_ENTRIES, cache_bytes: int | None = None,
                  generation: Callable[[], int] | None = None, travel_cache_bytes: int | None = None):
         self.read = read
         #: per-node drive-time rows kept (sites, and added or moved sites of scenarios), in bytes
@@ -197,7 +196,7 @@ class Session:
         self._lock = threading.RLock()
         self._net = None
         self._times: TravelTimeCache | None = None
-        self._memo = _LRU(cache_entries, cache_bytes)
+        self._memo = _LRU(cache_entries, int(cache_bytes or session_cache_bytes()))
 
     @classmethod
     def over(cls, con, profile: SpeedProfile, **options) -> "Session":

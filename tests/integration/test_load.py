@@ -11,8 +11,7 @@ import pytest
 
 from bench.serving import run_load
 from bluelight.dashboard.serve import WORKERS
-from bluelight.services.session import DEFAULT_CACHE_BYTES
-from bluelight.settings import travel_cache_bytes
+from bluelight.settings import session_cache_bytes, travel_cache_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -22,5 +21,5 @@ def test_twenty_signed_in_clients_get_every_answer_within_the_memory_limits(demo
     assert r.errors == [], r.server_log
     assert r.workers_replaced == 0, r.server_log
     assert len(r.times_s["coverage"]) == len(r.times_s["cheap"]) == 60 and r.distinct_inputs == 60
-    limit_mb = WORKERS * (DEFAULT_CACHE_BYTES + travel_cache_bytes()) / 2 ** 20
+    limit_mb = WORKERS * (session_cache_bytes() + travel_cache_bytes()) / 2 ** 20
     assert r.rss_after_mb - r.rss_before_mb < limit_mb

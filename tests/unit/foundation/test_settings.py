@@ -14,3 +14,16 @@ def test_the_travel_cache_budget_comes_from_the_environment(monkeypatch):
         monkeypatch.setenv("BLUELIGHT_TRAVEL_CACHE_MB", bad)
         with pytest.raises(ConfigError, match="BLUELIGHT_TRAVEL_CACHE_MB must be a whole number"):
             travel_cache_bytes()
+
+
+def test_the_session_cache_budget_comes_from_the_environment(monkeypatch):
+    import pytest
+
+    from bluelight.errors import ConfigError
+    from bluelight.settings import session_cache_bytes
+
+    monkeypatch.delenv("BLUELIGHT_SESSION_CACHE_MB", raising=False)
+    assert session_cache_bytes() == 768 * 2 ** 20
+    monkeypatch.setenv("BLUELIGHT_SESSION_CACHE_MB", "70000")
+    with pytest.raises(ConfigError, match="BLUELIGHT_SESSION_CACHE_MB must be"):
+        session_cache_bytes()
