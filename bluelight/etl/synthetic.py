@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bluelight.errors import ValidationError
 from bluelight.etl import geo
 
 log = logging.getLogger(__name__)
@@ -215,7 +216,8 @@ def write_region(region: SyntheticRegion, directory: Path, *, roads_as: str = "g
     from shapely import box
 
     if roads_as not in ROAD_FILES:
-        raise ValueError(f"roads_as must be one of {sorted(ROAD_FILES)}, not {roads_as!r}")
+        msg = f"roads_as must be one of {sorted(ROAD_FILES)}, got {roads_as!r}"
+        raise ValidationError("roads_as", msg)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"roads": directory / ROAD_FILES[roads_as], "sites": directory / "sites.csv",
