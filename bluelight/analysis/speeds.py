@@ -48,9 +48,14 @@ def band_share(hours, days, band: str) -> float:
     >>> band_share(range(6, 12), range(5), "peak")
     0.5
     """
-    hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
-    bands = hour_band(hh.ravel(), dd.ravel())
+    bands = _week_bands(hours, days)
     return float(np.mean(bands == band)) if len(bands) else 0.0
+
+
+def _week_bands(hours, days) -> np.ndarray:
+    """The hour band of each hour of the week given (every hour of ``hours`` on every day of ``days``)."""
+    hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
+    return hour_band(hh.ravel(), dd.ravel())
 
 
 def prevailing_band(hours, days, fitted) -> tuple[str, float]:
@@ -68,8 +73,7 @@ def prevailing_band(hours, days, fitted) -> tuple[str, float]:
     >>> prevailing_band(range(0, 6), range(7), [])
     ('all', 1.0)
     """
-    hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
-    bands = hour_band(hh.ravel(), dd.ravel())
+    bands = _week_bands(hours, days)
     if not len(bands) or not fitted:
         return "all", 1.0
     names, counts = np.unique(bands, return_counts=True)

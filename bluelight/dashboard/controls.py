@@ -68,6 +68,13 @@ def hour_band_control(request_cls, binding: Binding, profile) -> html.Div:
         id=binding.control_id, value="all", clearable=False, options=band_options(profile)))
 
 
+def banded_session(request_cls, binding: Binding, session, band):
+    """The session for a page's "Travel times for" control, checked by the request's hour-band field: (session,
+    errors), the session None with the message beside the control when the band is invalid."""
+    request, errors = parse_controls(request_cls, [binding], [band])
+    return (None if request is None else session.for_band(request.hour_band)), errors
+
+
 def error_ids(bindings: list[Binding]) -> list[str]:
     return [f"{b.control_id}-error" for b in bindings]
 

@@ -17,8 +17,8 @@ from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
-from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
-                                          hour_band_control, parse_controls)
+from bluelight.dashboard.controls import (Binding, banded_session, blocked_figure, blocked_note, error_ids,
+                                          field_control, hour_band_control, parse_controls)
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.colocation import CandidatesRequest, run_candidates
@@ -173,10 +173,10 @@ def entered_figures(changes, entered: dict | None) -> dict:
 
 def timed(session: Session, band) -> Session:
     """The session for the "Travel times for" control (an invalid band raises the message shown beside it)."""
-    request, errors = parse_controls(CandidatesRequest, BAND_BINDINGS, [band])
-    if request is None:
+    banded, errors = banded_session(CandidatesRequest, BAND_BINDINGS[0], session, band)
+    if banded is None:
         raise ValidationError("hour_band", errors[0])
-    return session.for_band(request.hour_band)
+    return banded
 
 
 def ranked_view(session: Session, max_travel, allowed, entered=None, band="all"):

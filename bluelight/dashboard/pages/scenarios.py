@@ -17,7 +17,7 @@ from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, hour_band_control, parse_controls
+from bluelight.dashboard.controls import Binding, banded_session, blocked_figure, blocked_note, hour_band_control
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
@@ -32,8 +32,7 @@ BAND_BINDINGS = [Binding("hour_band", "scn-hour-band")]
 
 def banded(session: Session, band) -> tuple[Session | None, list[str]]:
     """The session for the "Travel times for" control (None with the message beside it when it is invalid)."""
-    request, errors = parse_controls(AppraisalRequest, BAND_BINDINGS, [band])
-    return (None if request is None else session.for_band(request.hour_band)), errors
+    return banded_session(AppraisalRequest, BAND_BINDINGS[0], session, band)
 
 
 def layout(wh: Warehouse, session: Session, dirs: list[Path]):
