@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 WAREHOUSE ?= data/warehouse/atlas.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8050
+# who the dashboard serves: --local-only (this machine, no sign-in) until accounts exist; then `make run SIGNIN=`
+SIGNIN ?= --local-only
 
 .PHONY: install run warehouse test test-unit test-integration bench screenshots browser clean
 
@@ -23,7 +25,7 @@ $(WAREHOUSE): | $(STAMP)
 warehouse: $(WAREHOUSE)
 
 run: $(STAMP) $(WAREHOUSE)
-	$(PY) app.py --host $(HOST) --port $(PORT) --warehouse $(WAREHOUSE)
+	$(PY) app.py --host $(HOST) --port $(PORT) --warehouse $(WAREHOUSE) $(SIGNIN)
 
 # Debian chromium for the browser tests; installed when missing and we are root.
 browser:

@@ -105,6 +105,67 @@ def _sso(doc, path) -> SsoSettings:
 
 
 @dataclass(frozen=True)
+class SignInLimits:
+    """Throttling of failed sign-ins and the bounds on what a sign-in may send (``security.yaml``, ``sign_in``)."""
+
+    backoff_after: int = 3
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    lock_account_after: int = 10
+    lock_address_after: int = 50
+    lockout_window_s: float = 900.0
+    max_concurrent_hashes: int = 2
+    max_password_chars: int = 1024
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """Bounds on every request's body (``security.yaml``, ``requests``)."""
+
+    max_callback_body_mb: float = 16.0
+    max_form_body_kb: float = 16.0
+    max_json_depth: int = 100
+
+
+def sign_in_wait_s(failures: int, last_at: float, locked_until: float, *, now: float, limits: SignInLimits) -> float:
+    """Seconds before another sign-in may be tried, given the failures counted so far (0: now).
+
+    Examples
+    --------
+    >>> lim = SignInLimits(backoff_after=3, backoff_base_s=1, backoff_max_s=60)
+    >>> [sign_in_wait_s(n, 100.0, 0.0, now=100.0, limits=lim) for n in (2, 3, 4, 5, 20)]
+    [0.0, 1.0, 2.0, 4.0, 60.0]
+    >>> sign_in_wait_s(12, 100.0, 1000.0, now=500.0, limits=lim)      # locked: until the window has passed
+    500.0
+    """
+    if locked_until > now:
+        return locked_until - now
+    if failures < limits.backoff_after:
+        return 0.0
+    wait = min(limits.backoff_max_s, limits.backoff_base_s * 2.0 ** (failures - limits.backoff_after))
+    return max(0.0, last_at + wait - now)
+
+
+def _section(cls, doc, path, name):
+    if doc is None:
+        return cls()
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: {name} must be a mapping")
+    unknown = set(doc) - set(cls.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"{path}: {name} has unknown keys {sorted(unknown)} (known: "
+                          f"{', '.join(cls.__dataclass_fields__)})")
+    try:
+        out = cls(**{k: type(getattr(cls(), k))(v) for k, v in doc.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {name}: {exc}") from exc
+    bad = [k for k in cls.__dataclass_fields__ if not getattr(out, k) > 0 and k != "backoff_after"]
+    if bad or getattr(out, "backoff_after", 0) < 0:
+        raise ConfigError(f"{path}: {name}: {', '.join(bad) or 'backoff_after'} must be positive")
+    return out
+
+
+@dataclass(frozen=True)
 class DisclosureRules:
     """How aggregate outputs protect what they summarise (``security.yaml``)."""
 
@@ -119,6 +180,8 @@ class DisclosureRules:
     sources: dict
     path: str
     sso: SsoSettings = field(default_factory=SsoSettings)
+    sign_in: SignInLimits = field(default_factory=SignInLimits)
+    requests: RequestLimits = field(default_factory=RequestLimits)
 
 
 def load_rules(path: str | Path | None = None) -> DisclosureRules:
@@ -130,7 +193,8 @@ def load_rules(path: str | Path | None = None) -> DisclosureRules:
                                 tuple(doc.get("restricted_site_kinds") or ()), tuple(doc.get("restricted_sites") or ()),
                                 {str(k): str(v) for k, v in doc["page_roles"].items()}, float(doc["session_hours"]),
                                 int(doc["min_password_length"]), doc.get("sources", {}), str(path),
-                                _sso(doc.get("sso"), path))
+                                _sso(doc.get("sso"), path), _section(SignInLimits, doc.get("sign_in"), path, "sign_in"),
+                                _section(RequestLimits, doc.get("requests"), path, "requests"))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: security settings need {exc} (min_count, cell_m, site_rounding_m, "
                           f"page_roles, session_hours, min_password_length)") from exc

@@ -72,11 +72,75 @@ def read_yaml(source: str | Path | Traversable, *, what: str = "configuration") 
     return parse_yaml(text, source=f"{what} {label}")
 
 
+#: a configuration or scenario file is a page of settings: anything larger is refused before it is parsed
+MAX_YAML_CHARS = 1_000_000
+#: aliases (``*name``) one document may use: a few dozen in a hand-written file, millions in an alias bomb
+MAX_YAML_ALIASES = 200
+#: how deeply mappings and lists may nest
+MAX_YAML_DEPTH = 50
+#: values once every alias is expanded: a settings file has hundreds, an alias bomb billions
+MAX_YAML_EXPANDED = 200_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the alias count and nesting depth bounded while the document is composed.
+
+    A "billion laughs" document is small on disk and in PyYAML's graph (aliases
+    are shared references) but explodes when anything walks it; counting what
+    each node would expand to while composing refuses it in microseconds,
+    before any walk.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+        self._expanded: dict[int, int] = {}      # id(node) -> values it stands for once aliases are expanded
+
+    def _size(self, node) -> int:
+        if id(node) not in self._expanded:
+            if isinstance(node, yaml.MappingNode):
+                size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self._size(v) for v in node.value)
+            else:
+                size = 1
+            self._expanded[id(node)] = size
+        return self._expanded[id(node)]
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} aliases (line {mark.line + 1}): refused as a "
+                                     "possible alias bomb")
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"nested more than {MAX_YAML_DEPTH} levels deep (line {mark.line + 1})")
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if self._size(node) > MAX_YAML_EXPANDED:
+            raise yaml.YAMLError(f"expands to more than {MAX_YAML_EXPANDED:,} values once its aliases are "
+                                 f"followed (line {node.start_mark.line + 1}): refused as a possible alias bomb")
+        return node
+
+
 def parse_yaml(text: str, *, source: str) -> dict:
-    """A YAML mapping from text; ``source`` names it in the :class:`ConfigError` if it is not one."""
+    """A YAML mapping from text; ``source`` names it in the :class:`ConfigError` if it is not one.
+
+    The text's size, its aliases and its nesting are bounded (:data:`MAX_YAML_CHARS`,
+    :data:`MAX_YAML_ALIASES`, :data:`MAX_YAML_DEPTH`), so a hostile file is refused, not expanded.
+    """
+    if len(text) > MAX_YAML_CHARS:
+        msg = f"{source}: {len(text):,} characters; a settings file may hold at most {MAX_YAML_CHARS:,}"
+        raise ConfigError(msg)
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError) as exc:
         msg = f"{source}: not valid YAML: {exc}"
         raise ConfigError(msg) from exc
     if not isinstance(doc, dict):

@@ -71,6 +71,16 @@ class RejectedRowsError(BluelightError):
         super().__init__(msg)
 
 
+class SignInThrottled(BluelightError):
+    """Too many failed sign-ins for an account or address: the next try must wait ``retry_after_s``."""
+
+    def __init__(self, retry_after_s: float, *, locked: bool):
+        self.retry_after_s = max(1, int(retry_after_s + 0.999))
+        self.locked = locked
+        what = "too many failed sign-ins: locked" if locked else "too many failed sign-ins: wait"
+        super().__init__(f"{what} for {self.retry_after_s} s before trying again")
+
+
 class AnalysisError(BluelightError):
     """An analysis was asked something it cannot answer with the inputs given."""
 

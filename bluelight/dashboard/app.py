@@ -54,16 +54,28 @@ def national_data_dir() -> Path | None:
     return source.path if source is not None and (source.path / "england").is_dir() else None
 
 
+#: ids of the frame around every page (navigation, title, alert), open to every signed-in role
+SHELL_IDS = frozenset({"url", "page-content", "global-alert", "page-title-sink"})
+
+
+def signin_required(store, rules) -> bool:
+    """Whether sign-in is configured: an account in the store or single sign-on enabled."""
+    return rules.sso.enabled or store.has_accounts()
+
+
 def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None,
                web_tiles: bool = False, security_store: str | Path | None = None,
-               secure_cookies: bool = False) -> dash.Dash:
+               secure_cookies: bool = False, local_only: bool | None = None) -> dash.Dash:
     """A Dash app serving the pages over ``warehouse`` (opened read-only).
 
     ``web_tiles`` draws OpenStreetMap tiles under the maps (needs the internet);
     by default the maps use only the project's own roads and boundaries.
-    ``security_store`` holds the accounts (default: :func:`security_store_path`):
-    once it has one, every request needs a signed-in session with the page's
-    role; ``secure_cookies`` marks the cookies HTTPS-only (any bind off loopback).
+    ``security_store`` holds the accounts (default: :func:`security_store_path`).
+    ``local_only`` serves the person at this machine without sign-in; ``False``
+    requires sign-in for as long as the app runs, whatever happens to the store;
+    ``None`` decides now, once: sign-in if the store has an account (or single
+    sign-on is enabled), else local-only. ``secure_cookies`` marks the cookies
+    HTTPS-only (any bind off loopback, or behind a TLS proxy).
     """
     wh = Warehouse(warehouse, web_tiles=web_tiles)
     session = Session(wh.read, wh.read(lambda cur: session_profile(cur, profile)) if wh.available
@@ -84,9 +96,15 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     def page_role(path: str) -> str:
         return rules.page_roles.get(path, "admin")          # a page the rules do not name: administrators only
 
-    install(app.server, AuthSettings(open_security_store(security_store), rules, secure_cookies,
-                                     web_tiles), page_prefixes={prefix: page_role(p.path) for p in pages
-                                                                for prefix in p.prefixes})
+    store = open_security_store(security_store)
+    if local_only is None:
+        local_only = not signin_required(store, rules)
+    store.signing_key()                                    # made now if new; shared by every worker
+    if not local_only:                                     # from now on the store must be there: never recreated
+        store = open_security_store(store.path, create=False)
+    install(app.server, AuthSettings(store, rules, secure_cookies and not local_only, web_tiles, local_only),
+            page_prefixes={prefix: page_role(p.path) for p in pages for prefix in p.prefixes},
+            callback_map=app.callback_map, shell_ids=SHELL_IDS, script_hashes=app.csp_hashes)
     app.layout = lambda: shell(wh, [p for p in pages if allows(current_role(), page_role(p.path))],
                                user=current_user())
     register_routes(app.server, wh, session)

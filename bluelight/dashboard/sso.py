@@ -21,7 +21,7 @@ from flask import redirect, session, url_for
 
 from bluelight.access import SsoSettings, role_from_claims
 from bluelight.errors import ConfigError, ValidationError
-from bluelight.services.accounts import SecurityStore, sso_account
+from bluelight.services.accounts import SecurityStore, session_version, sso_account
 
 log = logging.getLogger(__name__)
 
@@ -65,5 +65,6 @@ def install_sso(server, settings: SsoSettings, store: SecurityStore, *, refuse) 
         session.clear()
         session.permanent = True
         session["user"] = user.username
+        session["ver"] = session_version(store, user.username)
         session["csrf"] = secrets.token_urlsafe(32)
         return redirect("/")

@@ -9,13 +9,14 @@ does not tell which names exist.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bluelight.access import check_role, load_rules
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.access import SignInLimits, check_role, load_rules, sign_in_wait_s
+from bluelight.errors import ConfigError, SignInThrottled, ValidationError
 from bluelight.etl.security_store import SecurityStore
 from bluelight.settings import security_store_path
 
@@ -33,9 +34,10 @@ class User:
     role: str
 
 
-def security_store(path=None) -> SecurityStore:
-    """The accounts and audit store: ``path``, else ``BLUELIGHT_SECURITY_STORE``, else the default file."""
-    return SecurityStore(security_store_path(path))
+def security_store(path=None, *, create: bool = True) -> SecurityStore:
+    """The accounts and audit store: ``path``, else ``BLUELIGHT_SECURITY_STORE``, else the default file
+    (``create=False``: a write never creates a missing file)."""
+    return SecurityStore(security_store_path(path), create=create)
 
 
 def check_username(username: str) -> str:
@@ -46,10 +48,13 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(password: str, *, min_length: int) -> str:
+def check_password(password: str, *, min_length: int, max_length: int = SignInLimits.max_password_chars) -> str:
     if len(password or "") < min_length:
         raise ValidationError("password", f"a password needs at least {min_length} characters "
                                           f"(got {len(password or '')})")
+    if len(password) > max_length:
+        raise ValidationError("password", f"a password may have at most {max_length} characters "
+                                          f"(got {len(password):,})")
     return password
 
 
@@ -58,7 +63,7 @@ def add_user(store: SecurityStore, username: str, password: str, role: str, *, r
     rules = load_rules()
     name = check_username(username)
     check_role(role)
-    check_password(password, min_length=rules.min_password_length)
+    check_password(password, min_length=rules.min_password_length, max_length=rules.sign_in.max_password_chars)
     store.put_account(name, role, _HASHER.hash(password), replace=replace)
     store.record("user_added" if not replace else "user_changed", username=None, role=None,
                  detail=f"{name} as {role}")
@@ -77,23 +82,58 @@ def list_users(store: SecurityStore) -> list[dict]:
              "updated_at": a.updated_at} for a in store.accounts()]
 
 
-def authenticate(store: SecurityStore, username: str, password: str, *, remote_addr: str | None = None) -> User | None:
-    """The user if the name and password match a local account; every attempt is audited."""
+def _throttle_keys(name: str | None, username: str, remote_addr: str | None,
+                   limits: SignInLimits) -> list[tuple[str, int]]:
+    """What a sign-in is counted against: the account named (known or not, so that guessing names is throttled
+    too) and the client address, each with the failures that lock it."""
+    keys = [(f"account:{name or (username or '').strip().lower()[:64]}", limits.lock_account_after)]
+    if remote_addr:
+        keys.append((f"address:{remote_addr}", limits.lock_address_after))
+    return keys
+
+
+def authenticate(store: SecurityStore, username: str, password: str, *, remote_addr: str | None = None,
+                 limits: SignInLimits | None = None, now: float | None = None) -> User | None:
+    """The user if the name and password match a local account; every attempt is audited.
+
+    Failed attempts are counted per account and per client address
+    (:func:`bluelight.access.sign_in_wait_s`): while either must wait, the
+    attempt is refused with :class:`SignInThrottled` before any password is
+    hashed, the right password included. A password longer than the limit is
+    a failure, never hashed.
+    """
+    limits = limits or load_rules().sign_in
+    now = time.time() if now is None else now
     try:
         name = check_username(username)
     except ValidationError:
         name = None
+    keys = _throttle_keys(name, username, remote_addr, limits)
+    for key, _ in keys:
+        state = store.failures(key)
+        wait = sign_in_wait_s(state.failures, state.last_at, state.locked_until, now=now, limits=limits) if state else 0
+        if wait > 0:
+            raise SignInThrottled(wait, locked=bool(state and state.locked_until > now))
     account = store.account(name) if name else None
     stored = account.password_hash if account and account.password_hash else _DUMMY_HASH
-    try:
-        ok = _HASHER.verify(stored, password or "") and account is not None and account.password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
+    ok = False
+    if len(password or "") <= limits.max_password_chars:
+        try:
+            ok = _HASHER.verify(stored, password or "") and account is not None and account.password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    if not ok or account is None or account.password_hash is None:
         store.record("sign_in_failed", username=name or (username or "")[:64], role=None, remote_addr=remote_addr)
+        for key, lock_after in keys:
+            state = store.note_failure(key, now=now, window_s=limits.lockout_window_s, lock_after=lock_after)
+            if state.locked_until > now and state.failures == lock_after:
+                store.record("sign_in_locked", username=name or (username or "")[:64], role=None,
+                             detail=f"{key.split(':')[0]} locked for {limits.lockout_window_s:g} s after "
+                                    f"{lock_after} failed sign-ins", remote_addr=remote_addr)
         return None
     if _HASHER.check_needs_rehash(account.password_hash):
         store.set_password_hash(account.username, _HASHER.hash(password))
+    store.clear_failures(keys[0][0])
     store.record("sign_in", username=account.username, role=account.role, remote_addr=remote_addr)
     return User(account.username, account.role)
 
@@ -121,10 +161,24 @@ def sso_account(store: SecurityStore, username: str, role: str | None, *, remote
     return User(name, role)
 
 
-def current_account(store: SecurityStore, username: str) -> User | None:
-    """The account as it is now (removed or changed since sign-in: None, or its new role)."""
+def current_account(store: SecurityStore, username: str, session_version: int | None = None) -> User | None:
+    """The account as it is now: None if removed since sign-in or, given the session's ``session_version``,
+    if the account has signed out everywhere, changed password or changed role since."""
     account = store.account(username)
-    return User(account.username, account.role) if account else None
+    if account is None or (session_version is not None and session_version != account.session_version):
+        return None
+    return User(account.username, account.role)
+
+
+def session_version(store: SecurityStore, username: str) -> int | None:
+    """The version a new session of ``username`` carries."""
+    account = store.account(username)
+    return account.session_version if account else None
+
+
+def sign_out_everywhere(store: SecurityStore, username: str) -> None:
+    """End every session of ``username``."""
+    store.end_sessions(username)
 
 
 def audit_events(store: SecurityStore, *, limit: int = 200, action: str | None = None) -> list[dict]:

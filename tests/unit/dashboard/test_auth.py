@@ -13,8 +13,17 @@ PAGES = ["/", "/coverage", "/scenarios", "/colocation", "/hubs", "/dap", "/cores
 
 @pytest.fixture
 def app_and_store(wh, tmp_path):
+    """An app started with sign-in required, over a store that has no account yet."""
     path = tmp_path / "accounts.sqlite"
-    return create_app(wh.path, scenario_dirs=[tmp_path / "saved"], security_store=path), security_store(path)
+    store = security_store(path)
+    store.signing_key()                                          # the store exists (as 'bluelight users' leaves it)
+    return create_app(wh.path, scenario_dirs=[tmp_path / "saved"], security_store=path, local_only=False), store
+
+
+@pytest.fixture
+def local_app(wh, tmp_path):
+    return create_app(wh.path, scenario_dirs=[tmp_path / "saved"], security_store=tmp_path / "accounts.sqlite",
+                      local_only=True)
 
 
 def _csrf(client) -> str:
@@ -27,8 +36,8 @@ def _sign_in(client, name, password, *, next_path="/"):
                                        "next": next_path})
 
 
-def test_without_accounts_this_machine_is_served_but_state_changes_need_the_token(app_and_store):
-    app, _ = app_and_store
+def test_without_accounts_this_machine_is_served_but_state_changes_need_the_token(local_app):
+    app = local_app
     c = app.server.test_client()
     r = c.get("/coverage")
     assert r.status_code == 200
@@ -100,7 +109,7 @@ def test_sign_in_starts_a_new_session_and_sign_out_ends_it(app_and_store):
     assert c.post("/logout", data={"csrf_token": "forged"}).status_code == 403
     assert c.post("/logout", data={"csrf_token": c.get_cookie("_csrf_token").value}).status_code == 302
     assert c.get("/coverage").status_code == 302
-    assert [e["action"] for e in store.events()][:3] == ["sign_out", "sign_in", "user_added"]
+    assert [e["action"] for e in store.events()][:4] == ["sign_out", "refused_csrf", "sign_in", "user_added"]
 
 
 def test_exports_are_audited_with_their_tier(app_and_store):
