@@ -165,6 +165,25 @@ def _section(cls, doc, path, name):
     return out
 
 
+def _hour_blocks(doc, path) -> tuple[tuple[int, int], ...]:
+    """Hour blocks that partition the day: each [first, last] inclusive, in order, from 0 to 23 without gaps."""
+    if doc is None:
+        return DisclosureRules.__dataclass_fields__["open_hour_blocks"].default
+    try:
+        blocks = tuple((int(a), int(b)) for a, b in doc)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: open_hour_blocks must be a list of [first, last] hours, got {doc!r}") from exc
+    expected = 0
+    for a, b in blocks:
+        if a != expected or b < a or b > 23:
+            raise ConfigError(f"{path}: open_hour_blocks must cover hours 0 to 23 in order without gaps or overlaps, "
+                              f"got {doc!r}")
+        expected = b + 1
+    if expected != 24:
+        raise ConfigError(f"{path}: open_hour_blocks must end at hour 23, got {doc!r}")
+    return blocks
+
+
 @dataclass(frozen=True)
 class DisclosureRules:
     """How aggregate outputs protect what they summarise (``security.yaml``)."""
@@ -182,6 +201,7 @@ class DisclosureRules:
     sso: SsoSettings = field(default_factory=SsoSettings)
     sign_in: SignInLimits = field(default_factory=SignInLimits)
     requests: RequestLimits = field(default_factory=RequestLimits)
+    open_hour_blocks: tuple[tuple[int, int], ...] = ((0, 5), (6, 11), (12, 17), (18, 23))
 
 
 def load_rules(path: str | Path | None = None) -> DisclosureRules:
@@ -194,7 +214,8 @@ def load_rules(path: str | Path | None = None) -> DisclosureRules:
                                 {str(k): str(v) for k, v in doc["page_roles"].items()}, float(doc["session_hours"]),
                                 int(doc["min_password_length"]), doc.get("sources", {}), str(path),
                                 _sso(doc.get("sso"), path), _section(SignInLimits, doc.get("sign_in"), path, "sign_in"),
-                                _section(RequestLimits, doc.get("requests"), path, "requests"))
+                                _section(RequestLimits, doc.get("requests"), path, "requests"),
+                                _hour_blocks(doc.get("open_hour_blocks"), path))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: security settings need {exc} (min_count, cell_m, site_rounding_m, "
                           f"page_roles, session_hours, min_password_length)") from exc

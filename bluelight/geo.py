@@ -8,9 +8,12 @@ given as British National Grid.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import shapely
 from pyproj import Transformer
 
 BNG = "EPSG:27700"
@@ -22,6 +25,8 @@ LAT_RANGE = (49.8, 61.0)
 LON_RANGE = (-8.8, 2.0)
 EASTING_RANGE = (0.0, 700_000.0)
 NORTHING_RANGE = (0.0, 1_250_000.0)
+#: the land outline (with a 2 km coastal margin) that a point must also fall in: see :mod:`bluelight.etl.gb_outline`
+GB_LAND_FILE = Path(__file__).with_name("data") / "gb_land_27700.geojson"
 # Web Mercator metres over Great Britain
 MERC_X_RANGE = (-980_000.0, 225_000.0)
 MERC_Y_RANGE = (6_400_000.0, 8_700_000.0)
@@ -70,3 +75,28 @@ def check_bng(easting: float, northing: float) -> str | None:
     if _within(northing, EASTING_RANGE) and _within(easting, NORTHING_RANGE):
         return "easting and northing appear swapped"
     return f"({easting}, {northing}) is outside Great Britain"
+
+
+@lru_cache(maxsize=1)
+def gb_land() -> shapely.Geometry:
+    """Great Britain's outline in EPSG:27700 (prepared for fast point tests)."""
+    doc = json.loads(GB_LAND_FILE.read_text(encoding="utf-8"))
+    land = shapely.geometry.shape(doc["geometry"])
+    shapely.prepare(land)
+    return land
+
+
+def on_land(easting, northing) -> np.ndarray:
+    """Whether each (easting, northing) lies in Great Britain's outline (within 2 km of its coast).
+
+    Examples
+    --------
+    >>> on_land([530_000, 631_900, 671_000, 116_600], [180_000, 141_500, 123_900, 392_000]).tolist()  # London, Dover, Calais, Dublin
+    [True, True, False, False]
+    """
+    e, n = np.asarray(easting, float), np.asarray(northing, float)
+    return shapely.contains_xy(gb_land(), e, n)
+
+
+OFF_LAND = ("is outside Great Britain: not within 2 km of the land of England, Wales or Scotland (the sea, "
+            "Ireland, France, the Isle of Man and the Channel Islands are outside)")

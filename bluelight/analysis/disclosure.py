@@ -81,3 +81,123 @@ def mask_sites(sites: pd.DataFrame, *, restricted_kinds, restricted_ids, roundin
                 out[col] = out[col].astype(object)
                 out.loc[hit, col] = None
     return out
+
+
+def one_way_suppression(parts, *, min_count: int, unpublished=None) -> tuple[np.ndarray, np.ndarray]:
+    """Which parts and totals of one-way tables to withhold so that no count under ``min_count`` can be derived.
+
+    Each row of ``parts`` (units x parts) is one unit's counts split by one
+    partition (hour blocks, say); its total and each part are published unless
+    withheld. Subtracting the published parts from the total derives the sum
+    of the withheld ones, so beyond the primary suppression (counts from 1 to
+    ``min_count - 1``) the secondary suppression withholds further parts, the
+    smallest first, until the withheld parts of every published total sum to
+    0 or at least ``min_count`` (Hundepool et al., *Statistical Disclosure
+    Control*, 2012, ch. 4; ONS, *Disclosure control guidance for tables*).
+    ``unpublished`` marks parts that are never published (incidents with no
+    hour): they count as withheld.
+
+    Returns
+    -------
+    (parts_withheld, total_withheld)
+
+    Examples
+    --------
+    >>> p, t = one_way_suppression([[10, 1, 7], [2, 1, 0], [6, 5, 9]], min_count=5)
+    >>> p.tolist(), t.tolist()       # row 1: the 1 alone is derivable from 18 - 10 - 7, so the 7 goes too
+    ([[False, True, True], [True, True, False], [False, False, False]], [False, True, False])
+    """
+    counts = np.asarray(parts, float)
+    if counts.ndim != 2:
+        raise AnalysisError(f"parts must be a units x parts table, got shape {counts.shape}")
+    if min_count < 1:
+        raise AnalysisError(f"min_count must be at least 1, got {min_count}")
+    never = np.zeros(counts.shape, bool) if unpublished is None else np.broadcast_to(np.asarray(unpublished, bool),
+                                                                                    counts.shape).copy()
+    total = counts.sum(axis=1)
+    withheld = ((counts > 0) & (counts < min_count)) | never
+    total_withheld = (total > 0) & (total < min_count)
+    withheld[total_withheld] |= counts[total_withheld] > 0
+    for u in np.flatnonzero(~total_withheld):
+        while True:
+            hidden = counts[u, withheld[u]].sum()
+            if not 0 < hidden < min_count:
+                break
+            open_ = np.flatnonzero(~withheld[u] & (counts[u] > 0))
+            if open_.size == 0:
+                break
+            withheld[u, open_[np.argmin(counts[u, open_])]] = True
+    return withheld, total_withheld
+
+
+def withhold_across(values, withheld, *, min_count: int) -> np.ndarray:
+    """``withheld`` grown so that the withheld values of one published column sum to 0 or at least ``min_count``.
+
+    A page that shows the grand total of a selection beside its cells lets
+    anyone subtract the published cells from it; this is that line's check.
+
+    Examples
+    --------
+    >>> withhold_across([2, 9, 30], [True, False, False], min_count=5).tolist()
+    [True, True, False]
+    """
+    v = np.asarray(values, float)
+    out = np.asarray(withheld, bool).copy()
+    while 0 < v[out].sum() < min_count:
+        open_ = np.flatnonzero(~out & (v > 0))
+        if open_.size == 0:
+            break
+        out[open_[np.argmin(v[open_])]] = True
+    return out
+
+
+def published_cells(frame: pd.DataFrame, *, part: str, parts: list, selected, cell_m: float, min_count: int,
+                    means: dict[str, str] | None = None, count: str = "weight") -> pd.DataFrame:
+    """The open tier's cells for one selection of one fixed partition, with differencing-proof suppression.
+
+    ``frame`` holds every incident (not only the selected ones) with its
+    ``part`` (a hour block's index, a category; anything not in ``parts`` is
+    never published on its own). ``selected`` is one of ``parts``, or None for
+    all of them. Cells are counted by part, suppressed by
+    :func:`one_way_suppression` within each cell and by :func:`withhold_across`
+    over the cells, then the selected column is returned like
+    :func:`aggregate_cells` (count and means missing where ``suppressed``).
+    """
+    if selected is not None and selected not in parts:
+        raise AnalysisError(f"selected must be one of {parts} or None, got {selected!r}")
+    means = means or {}
+    e, n = cell_centres(frame["easting"], frame["northing"], cell_m=cell_m)
+    key = pd.MultiIndex.from_arrays([e, n], names=["easting", "northing"])
+    codes = pd.Categorical(frame[part], categories=list(parts)).codes            # -1: not a published part
+    w = frame[count].to_numpy(float)
+    cells = key.unique().sort_values()
+    row = cells.get_indexer(key)
+    table = np.zeros((len(cells), len(parts) + 1))
+    np.add.at(table, (row, np.where(codes >= 0, codes, len(parts))), w)
+    never = np.zeros(table.shape[1], bool)
+    never[-1] = True
+    withheld, total_withheld = one_way_suppression(table, min_count=min_count, unpublished=never)
+    col = len(parts) if selected is None else list(parts).index(selected)
+    if selected is None:
+        values, hidden = table.sum(axis=1), total_withheld
+    else:
+        values, hidden = table[:, col], withheld[:, col]
+    hidden = withhold_across(values, hidden, min_count=min_count)
+    chosen = np.ones(len(frame), bool) if selected is None else codes == col
+    sub = frame.loc[chosen].assign(easting=e[chosen], northing=n[chosen])
+    out = pd.DataFrame({"easting": cells.get_level_values(0), "northing": cells.get_level_values(1),
+                        "count": values})
+    for name, column in means.items():
+        v = sub[column].to_numpy(float)
+        ok = np.isfinite(v)
+        sums = pd.DataFrame({"easting": sub["easting"], "northing": sub["northing"], "s": np.where(ok, v * w[chosen], 0),
+                             "w": np.where(ok, w[chosen], 0)}).groupby(["easting", "northing"]).sum()
+        got = sums.reindex(cells)
+        out[name] = (got["s"] / got["w"].where(got["w"] > 0)).to_numpy()
+    out = out[out["count"] > 0].reset_index(drop=True) if selected is not None else out
+    hidden = hidden[values > 0] if selected is not None else hidden
+    out.loc[hidden, ["count", *means]] = np.nan
+    out["suppressed"] = hidden
+    out.insert(0, "cell_id", [f"{int(a)}-{int(b)}" for a, b in zip(out["easting"] - cell_m / 2,
+                                                                   out["northing"] - cell_m / 2)])
+    return out

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import shapely
 from shapely import to_wkb
 
 from bluelight.errors import InputFileError
@@ -34,8 +35,16 @@ def parse_boundaries(path: Path, *, kind: str, code_field: str | None = None, na
                      within=None) -> Parsed:
     """Area polygons of one kind; features outside Great Britain are dropped and counted.
 
-    ``within`` (a shapely geometry in EPSG:27700) keeps only the features that intersect it.
+    ``within`` (a shapely geometry in EPSG:27700) keeps only the features that intersect it. A geometry GEOS
+    cannot handle is an :class:`InputFileError` naming the file and the problem, never a crash.
     """
+    try:
+        return _parse_boundaries(path, kind=kind, code_field=code_field, name_field=name_field, within=within)
+    except shapely.errors.GEOSException as exc:
+        raise InputFileError(path, f"a geometry cannot be processed: {exc}", field="geometry") from exc
+
+
+def _parse_boundaries(path: Path, *, kind: str, code_field: str | None, name_field: str | None, within) -> Parsed:
     gdf = files.read_vector(path)
     if code_field is None:
         pair = next(((_field(gdf, c), _field(gdf, n)) for c, n in KNOWN_FIELDS if _field(gdf, c)), None)

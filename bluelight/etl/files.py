@@ -11,11 +11,13 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from bluelight.errors import InputFileError
 
@@ -162,6 +164,25 @@ def read_csv(
     return frame
 
 
+def _bad_feature(path: Path, exc: Exception) -> InputFileError:
+    """The first feature whose geometry GEOS refuses (an open ring, too few points), named with the problem."""
+    import pyogrio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _, _, wkbs, _ = pyogrio.raw.read(path, read_geometry=True)
+    for row, wkb in enumerate(wkbs, start=1):
+        if wkb is None:
+            continue
+        try:
+            shapely.from_wkb(wkb)
+        except shapely.errors.GEOSException as err:
+            problem = str(err).split(": ", 1)[-1]
+            return InputFileError(path, f"feature {row} has an invalid geometry: {problem} (a polygon's rings must "
+                                        "close: the last point repeats the first)", row=row, field="geometry")
+    return InputFileError(path, f"a geometry cannot be read: {exc}", field="geometry")
+
+
 def read_vector(path: Path):
     """A GeoJSON / GeoPackage / shapefile as a GeoDataFrame, checked to have features and a CRS."""
     import geopandas as gpd
@@ -173,7 +194,11 @@ def read_vector(path: Path):
     elif not path.is_file():
         raise InputFileError(path, "file not found")
     try:
-        gdf = gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)       # GDAL's "non closed ring": found per feature below
+            gdf = gpd.read_file(path, engine="pyogrio")
+    except shapely.errors.GEOSException as exc:
+        raise _bad_feature(path, exc) from exc
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise InputFileError(path, f"cannot read as a vector file: {exc}") from exc
     if gdf.empty:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bluelight.etl.loading import Reject
-from bluelight.geo import BNG, WGS84, check_bng, check_lonlat, to_bng, to_wgs84
+from bluelight.geo import BNG, OFF_LAND, WGS84, check_bng, check_lonlat, on_land, to_bng, to_wgs84
 
 __all__ = ["BNG", "WGS84", "check_bng", "check_lonlat", "locate", "to_bng", "to_wgs84"]
 
@@ -39,6 +39,15 @@ def _checked_pairs(frame: pd.DataFrame, col_a: str, col_b: str, check, rejects: 
             bad.add(row)
     ok = [r for r in frame.index if r not in bad]
     return pd.DataFrame({"a": a[ok].astype(float), "b": b[ok].astype(float)}, index=ok)
+
+
+def _on_land(coords: pd.DataFrame, field: str, shown: tuple[str, str], rejects: list[Reject]) -> pd.DataFrame:
+    """The rows whose point lies in Great Britain's land outline; the others become rejects naming the row."""
+    ok = on_land(coords["easting"].to_numpy(), coords["northing"].to_numpy())
+    for row in coords.index[~ok]:
+        a, b = coords.loc[row, shown[0]], coords.loc[row, shown[1]]
+        rejects.append(Reject(int(row), field, f"{a}, {b}", f"({a:.6g}, {b:.6g}) {OFF_LAND}"))
+    return coords[ok]
 
 
 def locate(
@@ -71,14 +80,17 @@ def locate(
     if use_bng.any():
         en = _checked_pairs(frame.loc[use_bng], east_col, north_col, check_bng, rejects)
         lon, lat = to_wgs84(en["a"], en["b"])
-        parts.append(pd.DataFrame({"easting": en["a"], "northing": en["b"], "lon": lon, "lat": lat}, index=en.index))
+        parts.append(_on_land(pd.DataFrame({"easting": en["a"], "northing": en["b"], "lon": lon, "lat": lat},
+                                           index=en.index), f"{east_col}/{north_col}", ("easting", "northing"),
+                              rejects))
     rest = frame.index[~use_bng]
     if len(rest) and not has_ll:
         rejects += [Reject(int(row), east_col, "", "no coordinates given") for row in rest]
     elif len(rest):
         ll = _checked_pairs(frame.loc[rest], lat_col, lon_col, lambda la, lo: check_lonlat(la, lo), rejects)
         e, n = to_bng(ll["b"], ll["a"])
-        parts.append(pd.DataFrame({"easting": e, "northing": n, "lon": ll["b"], "lat": ll["a"]}, index=ll.index))
+        parts.append(_on_land(pd.DataFrame({"easting": e, "northing": n, "lon": ll["b"], "lat": ll["a"]},
+                                           index=ll.index), f"{lat_col}/{lon_col}", ("lat", "lon"), rejects))
     out = pd.concat(parts).sort_index() if parts else pd.DataFrame(columns=["easting", "northing", "lon", "lat"],
                                                                        dtype=float)
     return out.astype(float), sorted(rejects, key=lambda r: (r.row or 0))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from bluelight.access import TIER_TEXT, load_rules as load_access_rules
 from bluelight.analysis.coverage import summarise_by
-from bluelight.analysis.disclosure import aggregate_cells
+from bluelight.analysis.disclosure import published_cells
 
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.errors import AnalysisError, ValidationError
@@ -154,14 +154,47 @@ def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict, a
             "demand_within_before": before["demand_within"], "demand_within_after": after["demand_within"]}
 
 
-def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", rules=None) -> pd.DataFrame:
+def open_selection(spec: DemandSpec, rules) -> tuple[str, object]:
+    """The fixed partition and part an incident selection is published from at the open tier.
+
+    Beyond analysts, incidents are shown only for all hours, one of the
+    ``open_hour_blocks`` (all categories) or one category (all hours): any
+    other selection could be subtracted from an allowed one to isolate a few
+    incidents. Returns ``("hour_block", index or None)`` or ``("category", name)``.
+
+    Raises
+    ------
+    ValidationError
+        On ``hours`` or ``categories``, saying what the open tier allows.
+    """
+    blocks = tuple(tuple(b) for b in rules.open_hour_blocks)
+    hours, cats = tuple(spec.hours), tuple(spec.categories)
+    allowed = ", ".join(f"{a:02d}:00-{b:02d}:59" for a, b in blocks)
+    if not cats:
+        if hours == (0, 23):
+            return "hour_block", None
+        if hours in blocks:
+            return "hour_block", blocks.index(hours)
+        raise ValidationError("hours", f"incident maps beyond analysts are published for all hours or one block "
+                                       f"({allowed}), so that no two maps differ by a few incidents; got "
+                                       f"{hours[0]:02d}:00-{hours[1]:02d}:59 (analysts may choose any hours)")
+    if len(cats) == 1 and hours == (0, 23):
+        return "category", cats[0]
+    raise ValidationError("categories", "incident maps beyond analysts are published for one category over all "
+                                        "hours, or for all categories (disclosure control); analysts may combine them")
+
+
+def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", rules=None,
+                 every=None) -> pd.DataFrame:
     """An evaluation as rows for download, at ``tier``.
 
     Population zones are published statistics and go out as they are. Incident
     demand goes out incident by incident (ids, exact coordinates) only at the
     ``official-sensitive`` tier; at ``open`` it becomes grid cells with the
-    count, the share within the standard and the mean response, and cells
-    under the disclosure threshold are suppressed (:mod:`analysis.disclosure`).
+    count, the share within the standard and the mean response, published
+    only for a fixed selection (:func:`open_selection`) from ``every``
+    incident of the service (its evaluation), with small counts and what
+    would let them be derived suppressed (:func:`analysis.disclosure.published_cells`).
     """
     rules = rules or load_access_rules()
     out = ev.points[["zone", "area", "easting", "northing", "weight"]].copy()
@@ -171,10 +204,10 @@ def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", ru
     if tier not in TIER_TEXT:
         raise ValidationError("tier", f"tier must be one of {', '.join(TIER_TEXT)}, got {tier!r}")
     if ev.demand.kind == "incidents" and tier != "official-sensitive":
-        on = out[out["on_network"]]
-        cells = aggregate_cells(on.assign(within=on["within_standard"].astype(float)), cell_m=rules.cell_m,
-                                min_count=rules.min_count, means={"share_within_standard": "within",
-                                                                  "mean_response_s": "response_s"})
+        if every is None:
+            raise AnalysisError("open-tier incident cells are published from every incident of the service: "
+                                "pass its evaluation as every=")
+        cells = open_cells(every, ev.demand, threshold_s, rules)
         out = cells.rename(columns={"count": "incidents"}).assign(
             cell_m=rules.cell_m, suppressed_below=rules.min_count,
             share_within_standard=lambda f: f["share_within_standard"].round(3),
@@ -183,6 +216,31 @@ def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", ru
     out["speed_profile"] = ev.profile_key
     out["tier"] = tier
     return out
+
+
+def open_cells(every, spec: DemandSpec, threshold_s: float, rules) -> pd.DataFrame:
+    """The open tier's cells of ``spec``'s incidents, computed from ``every`` incident's evaluation."""
+    partition, selected = open_selection(spec, rules)
+    on = ~np.isnan(every.response_s)
+    pts = every.points.loc[on].assign(response_s=every.response_s[on],
+                                      within=(every.response_s[on] <= threshold_s).astype(float))
+    if partition == "hour_block":
+        hour = pts["hour_of_day"].to_numpy(float)
+        part = np.full(len(pts), -1)
+        for i, (a, b) in enumerate(rules.open_hour_blocks):
+            part[(hour >= a) & (hour <= b)] = i
+        parts = list(range(len(rules.open_hour_blocks)))
+    else:
+        part = pts["category"].astype(object).where(pts["category"].notna(), None).to_numpy()
+        parts = sorted({c for c in part if c is not None} | {selected})
+    return published_cells(pts.assign(part=part), part="part", parts=parts, selected=selected, cell_m=rules.cell_m,
+                           min_count=rules.min_count, means={"share_within_standard": "within",
+                                                             "mean_response_s": "response_s"})
+
+
+def every_incident(session: Session, service: str, spec: DemandSpec):
+    """The evaluation of every incident of ``service`` (what open-tier cells of any selection are cut from)."""
+    return session.evaluate(service, DemandSpec("incidents", "all", (), (0, 23), max_snap_m=spec.max_snap_m))
 
 
 def area_summary(ev, threshold_s: float, *, tier: str, variability=None, rules=None) -> pd.DataFrame:

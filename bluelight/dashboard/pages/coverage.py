@@ -16,8 +16,8 @@ from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note,
 from bluelight.errors import ValidationError
 from bluelight.access import tier_for
 from bluelight.dashboard.auth import current_role, current_rules, note_export, visible_sites
-from bluelight.services.coverage import (CoverageRequest, area_summary, availability_figures, export_frame,
-                                         export_geojson)
+from bluelight.services.coverage import (CoverageRequest, area_summary, availability_figures, every_incident,
+                                         export_frame, export_geojson, open_selection)
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, map_row, no_data
@@ -71,7 +71,8 @@ def layout(wh: Warehouse, session: Session):
             html.Div(className="control", style={"minWidth": "240px"}, children=[
                 html.Span("Hour of day", className="control-label"),
                 dcc.RangeSlider(id="cov-hours", min=0, max=23, step=1, value=[0, 23],
-                                marks={h: str(h) for h in (0, 6, 12, 18, 23)})]),
+                                marks={h: str(h) for h in (0, 6, 12, 18, 23)}),
+                html.Div(id="cov-hours-error", className="field-error", role="alert")]),
         ])]),
         html.Div(id="cov-kpis"),
         html.Div(className="panel", children=[
@@ -110,7 +111,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
 
     @callback(app, Output("cov-map", "figure"), Output("cov-curve", "figure"), Output("cov-kpis", "children"),
                   Output("cov-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
-                  Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
+                  Output("cov-hours-error", "children"), Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
                   Input("cov-site", "data"), Input("cov-snap", "value"), Input("cov-hour-band", "value"))
     def update(*values):
@@ -145,7 +146,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                                     filename=f"coverage_{service}_report",
                                     pdf=dash.ctx.triggered_id == "cov-report-pdf-btn")
         frame = export_frame(session_.evaluate(service, request.spec), request.threshold_s, tier=tier,
-                             rules=current_rules())
+                             rules=current_rules(), every=every_incident(session_, service, request.spec))
         note_export(tier)
         if dash.ctx.triggered_id == "cov-csv-btn":
             return {"content": safe_csv(frame), "filename": f"coverage_{service}.csv"}
@@ -155,13 +156,22 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
 
 def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id,
                 snap_m=SNAP_FIELD.default, band="all"):
-    """Everything the page shows for its controls, and the message beside each invalid one."""
+    """Everything the page shows for its controls, and the message beside each invalid one (the hours' last)."""
     request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, band)
     if request is None:
-        return blocked_figure(), blocked_figure(), blocked_note(), "", *errors
+        return blocked_figure(), blocked_figure(), blocked_note(), "", *errors, ""
+    if request.spec.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
+        try:
+            open_selection(request.spec, current_rules())
+        except ValidationError as exc:                    # beside the control: hours, or the categories
+            text = exc.errors[exc.field]
+            errors = [text if e.endswith("cov-categories-error") and exc.field == "categories" else old
+                      for e, old in zip(error_ids(BINDINGS), errors)]
+            return (blocked_figure(), blocked_figure(), blocked_note(text), "", *errors,
+                    text if exc.field == "hours" else "")
     session = session.for_band(request.hour_band)
     ev = session.evaluate(service, request.spec)
-    return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors
+    return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors, ""
 
 
 def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id: str | None):
@@ -176,7 +186,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (
         f"; site {site_id}, isochrones {figures.isochrone_legend(SITE_BANDS)}" if iso else "")
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
-        pts, shown_s = _cells(ev, threshold)                  # no incident location beyond analysts
+        pts, shown_s = _cells(session, ev, threshold)         # no incident location beyond analysts
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
     fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
@@ -203,7 +213,7 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
     if ev.demand.kind == "population":
         zones = wh.lsoa_geojson(pts.loc[~np.isnan(ev.response_s), "zone"].tolist())
     elif tier != "official-sensitive":
-        pts, shown_s = _cells(ev, threshold)
+        pts, shown_s = _cells(session, ev, threshold)
     fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(session.sites(request.service)), roads=None,
                                boundaries=wh.boundaries_geojson("borough"), title="")
@@ -239,9 +249,10 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
         tier=tier, **reports.provenance_and_error(wh, session))
 
 
-def _cells(ev, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:
+def _cells(session: Session, ev, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:
     """The incidents as the cells an open-tier export gives (the suppressed ones left off the map)."""
-    cells = export_frame(ev, threshold, tier="open", rules=current_rules())
+    cells = export_frame(ev, threshold, tier="open", rules=current_rules(),
+                         every=every_incident(session, ev.service, ev.demand))
     cells = cells[~cells["suppressed"]].reset_index(drop=True)
     return cells.rename(columns={"cell_id": "zone", "incidents": "weight"}), cells["mean_response_s"].to_numpy(float)
 

@@ -191,3 +191,50 @@ def test_a_local_only_server_refuses_relayed_and_remote_requests(wh, tmp_path):
     assert c.get("/coverage").status_code == 200
     assert c.get("/coverage", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
     assert c.get("/coverage", environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 403
+
+
+def _page(app, client, path):
+    from tests.dash_requests import post_callback
+
+    r = post_callback(client, app, "..page-content.children...global-alert.style..", {"url.pathname": path},
+                      csrf=client.get_cookie("_csrf_token").value)
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+def test_rejected_values_are_shown_to_analysts_only(wh, tmp_path, clock):
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "atlas.duckdb"
+    shutil.copy(wh.path, copy)
+    bad = tmp_path / "incidents.csv"
+    bad.write_text("incident_id,call_time,service,category,priority,easting,northing\n"
+                   "ok-1,2023-05-01 10:00:00,fire,Fire,1,440500,260500\n"
+                   "bad-2,2023-13-45 22:50:07,fire,Fire,1,440600,260600\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "bluelight", "etl", "incidents", str(bad), "--accept-partial",
+                           "--warehouse", str(copy)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    store = tmp_path / "accounts.sqlite"
+    add_user(security_store(store), "vera", VIEWER[1], "viewer")
+    add_user(security_store(store), "ann", "analyst passphrase", "analyst")
+    app = create_app(copy, scenario_dirs=[tmp_path / "saved"], security_store=store)
+    viewer = _page(app, _client(app, VIEWER), "/data")
+    analyst = _page(app, _client(app, ("ann", "analyst passphrase")), "/data")
+    assert "2023-13-45" in analyst and "2023-13-45" not in viewer
+    assert "shown to analysts only" in viewer
+
+
+def test_a_viewer_cannot_ask_for_incident_hours_that_could_be_subtracted(signed):
+    app, _, _ = signed
+    c = _client(app, VIEWER)
+    key = next(k for k in app.callback_map if k.startswith("..cov-map.figure"))
+    values = {"cov-service.value": "fire", "cov-threshold.value": 6, "cov-demand.value": "incidents",
+              "cov-age.value": "all", "cov-categories.value": [], "cov-hours.value": [1, 23], "cov-site.data": None,
+              "cov-snap.value": 250, "cov-hour-band.value": "all"}
+    out = _post(c, callback_body(app, key, values)).get_json()["response"]
+    assert "one block" in str(out["cov-hours-error"]["children"])
+    values["cov-hours.value"] = [6, 11]
+    out = _post(c, callback_body(app, key, values)).get_json()["response"]
+    assert out["cov-hours-error"]["children"] == ""

@@ -117,3 +117,44 @@ def test_an_entity_bomb_is_refused(wh, tmp_path, capsys):
     path.write_text(f'<?xml version="1.0"?><!DOCTYPE osm [{lol}]><osm version="0.6">'
                     '<node id="1" lat="51.5" lon="-0.1" version="1"><tag k="name" v="&l9;"/></node></osm>')
     _refused(capsys, wh, ["etl", "roads", str(path)], "laughs.osm")
+
+
+def test_a_yaml_alias_bomb_is_refused_fast_and_small(wh, tmp_path, capsys):
+    import tracemalloc
+
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size < 1200                                  # 1.1 KB that would expand to 9^10 strings
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    err = _refused(capsys, wh, ["scenario", "run", str(path)], "bomb.yaml", "alias bomb")
+    elapsed = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 100e6, (elapsed, peak, err)
+
+
+@pytest.mark.parametrize("place, lat, lon, ok", [
+    ("Calais", 50.951, 1.858, False), ("Boulogne", 50.726, 1.613, False), ("Dublin", 53.349, -6.260, False),
+    ("Holyhead", 53.309, -4.633, True), ("Dover", 51.126, 1.313, True)])
+def test_sites_must_be_on_great_britain_not_in_its_box(wh, write, capsys, place, lat, lon, ok):
+    text = f"site_id,name,service,latitude,longitude\nX1,{place} station,fire,{lat},{lon}\n"
+    argv = ["etl", "sites", str(write(f"{place}.csv", text)), "--warehouse", str(wh)]
+    if ok:
+        assert main(argv) == 0, capsys.readouterr().err
+        return
+    err = _refused(capsys, wh, argv[:-2], f"{place}.csv", "row 1", "latitude/longitude", "outside Great Britain")
+    assert "2 km" in err
+
+
+def test_a_boundary_with_an_open_ring_names_the_feature(wh, tmp_path, capsys):
+    ring = [[-0.2, 51.5], [-0.12, 51.5], [-0.12, 51.53], [-0.2, 51.53]]           # not closed
+    closed = [[-0.11, 51.51], [-0.08, 51.51], [-0.08, 51.52], [-0.11, 51.51]]
+    feats = [{"type": "Feature", "properties": {"code": f"E0900000{i}", "name": f"Area {i}"},
+              "geometry": {"type": "Polygon", "coordinates": [r]}} for i, r in ((1, closed), (2, ring))]
+    path = tmp_path / "open_ring.geojson"
+    path.write_text(__import__("json").dumps({"type": "FeatureCollection", "features": feats}))
+    _refused(capsys, wh, ["etl", "boundaries", str(path), "--kind", "borough"], "open_ring.geojson", "row 2",
+             "feature 2", "geometry", "closed")
