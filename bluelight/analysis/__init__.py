@@ -26,7 +26,8 @@ import numpy as np
 
 from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model, evaluate,
                                          summarise, summarise_by)
-from bluelight.analysis.finance import GREEN_BOOK_RATE, appraise
+from bluelight.analysis.appraisal import appraise
+from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.frames import (FrameCoverage, coverage_from_geodataframes, isochrones_from_geodataframe,
                                        mclp_from_geodataframes, points_xy, snap_geodataframe)
 from bluelight.analysis.isochrones import isochrone_polygons, isochrones_frame

@@ -12,11 +12,16 @@ Changes (sites are referred to by ``site_id``):
   (``into``) or a new one (``hub: {site_id, name, easting, northing}``).
 - ``change``: a site's ``duty_system`` and/or ``turnout_s``.
 
-Each change may carry ``finance``: ``build_cost_gbp``, ``refurbishment_gbp``,
-``relocation_cost_gbp`` (one-off costs), ``receipt_gbp`` (overrides the closed
-site's disposal value), ``running_cost_saved_gbp_pa`` (overrides the closed
-site's running cost), ``grant_gbp``, ``running_cost_change_gbp_pa`` (positive:
-costs more each year), ``year`` (when one-off items fall; default 0).
+Each change may carry ``finance``: the keys its action takes
+(:data:`bluelight.analysis.finance.ACTION_KEYS`: build, refurbishment and
+relocation costs, disposal receipts, backlog maintenance avoided, running
+costs saved or changed, grants), each a number, ``{amount_gbp, year}`` or
+``{profile: {year: amount}}``, and ``year`` (when its one-off items fall;
+default 0). A key the action cannot use is refused, naming the change and the
+key. The scenario may also set ``horizon_years``, ``discount_rate`` (a fixed
+rate; default the Green Book schedule), ``project_type`` or
+``optimism_bias_pct`` (optimism bias on capital costs) and
+``cover_value_gbp_pa`` (a value a year the user puts on the change in cover).
 """
 
 from __future__ import annotations
@@ -26,16 +31,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from bluelight.analysis.finance import GREEN_BOOK_RATE
+from bluelight.analysis.finance import check_finance
 from bluelight.config import read_yaml
-from bluelight.errors import ConfigError
+from bluelight.errors import ConfigError, ValidationError
 
 ACTIONS = ("close", "open", "move", "co_locate", "merge", "change")
 REQUIRED = {"close": ("site",), "move": ("site", "easting", "northing"),
             "open": ("site_id", "service", "easting", "northing"), "co_locate": ("site", "into"),
             "merge": ("sites",), "change": ("site",)}
-FINANCE_KEYS = ("build_cost_gbp", "refurbishment_gbp", "relocation_cost_gbp", "receipt_gbp",
-                "running_cost_saved_gbp_pa", "grant_gbp", "running_cost_change_gbp_pa", "year")
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,16 @@ class Scenario:
     as_of: str | None = None
     changes: list[dict] = field(default_factory=list)
     horizon_years: int = 30
-    discount_rate: float = GREEN_BOOK_RATE
+    discount_rate: float | None = None       # a fixed rate; None: the Green Book schedule
     service: str | None = None    # the service a dashboard scenario was drawn for, if any
+    project_type: str | None = None          # optimism bias by project type (appraisal.yaml); None: the default
+    optimism_bias_pct: float | None = None   # an explicit uplift on capital costs, overriding the project type's
+    cover_value_gbp_pa: float | None = None  # a value a year on the change in cover; None: not valued
+
+
+#: what a scenario file may hold
+SCENARIO_KEYS = {"name", "note", "as_of", "changes", "horizon_years", "discount_rate", "service", "project_type",
+                 "optimism_bias_pct", "cover_value_gbp_pa", "saved"}
 
 
 def _check_change(path, i: int, ch) -> None:
@@ -59,12 +70,10 @@ def _check_change(path, i: int, ch) -> None:
         raise ConfigError(f"{path}: change {i} (merge) needs 'into' (an existing site) or 'hub' (a new one)")
     if ch["action"] == "change" and not ({"duty_system", "turnout_s"} & set(ch)):
         raise ConfigError(f"{path}: change {i} (change) needs duty_system or turnout_s")
-    fin = ch.get("finance") or {}
-    if not isinstance(fin, dict) or set(fin) - set(FINANCE_KEYS):
-        raise ConfigError(f"{path}: change {i}: finance keys must be among {list(FINANCE_KEYS)}")
-    for k, v in fin.items():
-        if not isinstance(v, (int, float)):
-            raise ConfigError(f"{path}: change {i}: finance.{k} must be a number, got {v!r}")
+    try:
+        check_finance(ch["action"], ch.get("finance"), where=f"{path}: change {i} ({ch['action']})")
+    except ValidationError as exc:                  # a file has no fields: the message alone, naming change and key
+        raise ConfigError(exc.errors[exc.field]) from exc
 
 
 def scenario_from_dict(doc, *, source: str = "scenario") -> Scenario:
@@ -87,12 +96,19 @@ def scenario_from_dict(doc, *, source: str = "scenario") -> Scenario:
     for i, ch in enumerate(changes, start=1):
         _check_change(source, i, ch)
     as_of = doc.get("as_of")
+    unknown = set(doc) - SCENARIO_KEYS
+    if unknown:
+        raise ConfigError(f"{source}: unknown keys {sorted(unknown)} (a scenario takes {sorted(SCENARIO_KEYS)})")
     try:
-        horizon, rate = int(doc.get("horizon_years", 30)), float(doc.get("discount_rate", GREEN_BOOK_RATE))
+        horizon = int(doc.get("horizon_years", 30))
+        rate, ob, value = (None if doc.get(k) is None else float(doc[k])
+                           for k in ("discount_rate", "optimism_bias_pct", "cover_value_gbp_pa"))
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{source}: horizon_years and discount_rate must be numbers ({exc})") from exc
+        raise ConfigError(f"{source}: horizon_years, discount_rate, optimism_bias_pct and cover_value_gbp_pa must be "
+                          f"numbers ({exc})") from exc
     return Scenario(str(doc["name"]), str(doc.get("note", "") or ""), None if as_of is None else str(as_of),
-                    list(changes), horizon, rate, None if doc.get("service") is None else str(doc["service"]))
+                    list(changes), horizon, rate, None if doc.get("service") is None else str(doc["service"]),
+                    None if doc.get("project_type") is None else str(doc["project_type"]), ob, value)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -661,19 +661,58 @@ def scenario_run(max_snap_m, file, profile, warehouse, as_json, **options) -> No
     if as_json:
         _emit(result, True)
         return
+    from bluelight.analysis.appraisal import describe
+    from bluelight.text import mmss
+
     click.echo(f"scenario: {result['scenario']} (profile {result['profile']})")
     for service, e in result["services"].items():
         ch = e["population"]["change"]
         b, a = e["population"]["before"]["summary"], e["population"]["after"]["summary"]
-        click.echo(f"  {service}: sites {e['sites_before']} -> {e['sites_after']}; population within "
-                   f"{e['threshold_s'] / 60:g} min {ch['demand_within_before']:,.0f} -> {ch['demand_within_after']:,.0f};"
-                   f" mean {b['mean_s'] or 0:.0f} s -> {a['mean_s'] or 0:.0f} s")
+        click.echo(f"  {service}: sites {e['sites_before']} -> {e['sites_after']}; people within "
+                   f"{mmss(e['threshold_s'])} {ch['demand_within_before']:,.0f} -> {ch['demand_within_after']:,.0f};"
+                   f" mean {mmss(b['mean_s'])} -> {mmss(a['mean_s'])} (m:ss)")
         for cat, c in e["incidents"].items():
-            click.echo(f"    {cat}: {c['change']['demand_within_before']:,.0f} -> {c['change']['demand_within_after']:,.0f}"
-                       f" of {c['on_network']} on the network within the standard")
-    f = result["finance"]
-    click.echo(f"  NPV over {f['horizon_years']} years at {f['discount_rate']:.1%}: £{f['npv_gbp']:,.0f}"
-               + ("" if f["complete"] else f"  (incomplete: missing {', '.join(f['missing'])})"))
+            click.echo(f"    {cat.replace('_', ' ')} incidents within the standard: "
+                       f"{c['change']['demand_within_before']:,.0f} -> {c['change']['demand_within_after']:,.0f} of "
+                       f"{c['on_network']} on the network")
+    click.echo("  " + describe(result["finance"]))
+
+
+@scenario.command("appraise")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--do-minimum", "do_minimum", type=click.Path(path_type=Path), default=None,
+              help="A scenario of what must be spent anyway (default: keep the estate as it is, NPSV 0).")
+@request_options(AppraisalRequest)
+@snap_option
+@profile_option
+@warehouse_option
+@json_option
+def scenario_appraise(max_snap_m, files, do_minimum, profile, warehouse, as_json, **options) -> None:
+    """Options side by side against the do-minimum: NPSV, optimism bias, payback and switching values."""
+    from bluelight.analysis.appraisal import describe, switching_text
+    from bluelight.services.scenarios import appraise_options, load_scenario
+    from bluelight.text import money
+
+    request = parsed(AppraisalRequest, options)
+    options_ = [load_scenario(f) for f in files]
+    base = load_scenario(do_minimum) if do_minimum else None
+    with _reading(warehouse) as con:
+        result = appraise_options(_session(con, profile, max_snap_m=_snap(max_snap_m)), options_, request,
+                                  do_minimum=base)
+    if as_json:
+        _emit(result, True)
+        return
+    click.echo(f"options against the do-minimum over {result['horizon_years']} years (best first):")
+    for row in result["comparison"]:
+        bcr = "" if row["bcr"] is None else f", BCR {row['bcr']:.2f}"
+        pay = "" if row["payback_year"] is None else f", pays back in year {row['payback_year']}"
+        click.echo(f"  {row['rank']}. {row['option']}: NPSV {money(row['npsv_gbp'])}, "
+                   f"{money(row['npsv_over_do_minimum_gbp'])} against the do-minimum{bcr}{pay}"
+                   + ("" if row["complete"] else " (incomplete)"))
+    for name, f in result["options"].items():
+        click.echo(f"{name}: {describe(f)}")
+        for s in f["sensitivity"]:
+            click.echo(f"    {switching_text(s)}")
 
 
 @cli.group()

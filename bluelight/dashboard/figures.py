@@ -666,11 +666,10 @@ def availability_bands_figure(bands: list[dict], *, threshold_s: float) -> go.Fi
 
 
 def duration_text(seconds: float | None) -> str:
-    """Seconds as minutes and seconds, the way attendance standards are read: ``5 min 20 s``."""
-    if seconds is None or not np.isfinite(seconds):
-        return "–"
-    m, s = divmod(int(round(seconds)), 60)
-    return f"{m} min {s:02d} s"
+    """Seconds as m:ss, the way the project writes every time (:func:`bluelight.text.mmss`)."""
+    from bluelight.text import mmss
+
+    return mmss(seconds) if seconds is not None else "–"
 
 
 def target_text(statistic: str, threshold_s: float, goal: float | None) -> str:

@@ -30,40 +30,7 @@ from bluelight.errors import ConfigError
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
 
-#: how a column is written; every table in a report names one per column it formats
-FORMATS = ("gbp", "pct", "points", "factor", "duration", "int", "num1", "text")
-
-
-def fmt(value, kind: str) -> str:
-    """``value`` written as ``kind``: ``gbp`` -£330,000; ``pct`` 12.3% (of a share); ``points`` +1.2;
-    ``factor`` 0.9662; ``duration`` 5 min 20 s (of seconds); ``int`` 1,234; ``num1`` 1,234.5.
-
-    >>> fmt(-330000.4, "gbp"), fmt(0.1234, "pct"), fmt(0.96621, "factor"), fmt(320, "duration"), fmt(True, "text")
-    ('-£330,000', '12.3%', '0.9662', '5 min 20 s', 'yes')
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if kind == "text" or not isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value)
-    v = float(value)
-    if kind == "gbp":
-        return f"{'-' if round(v) < 0 else ''}£{abs(v):,.0f}"
-    if kind == "pct":
-        return f"{100 * v:.1f}%"
-    if kind == "points":
-        return f"{v:+.1f}"
-    if kind == "factor":
-        return f"{v:.4f}"
-    if kind == "duration":
-        m, s = divmod(int(round(v)), 60)
-        return f"{m} min {s:02d} s"
-    if kind == "int":
-        return f"{v:,.0f}"
-    if kind == "num1":
-        return f"{v:,.1f}"
-    raise ConfigError(f"unknown format {kind!r}; use one of {', '.join(FORMATS)}")
+from bluelight.text import FORMATS, fmt  # noqa: E402  (re-exported: every page formats through it)
 
 
 def header(name: str) -> str:
@@ -82,8 +49,10 @@ class Table:
     def html(self) -> str:
         cols = list(self.frame.columns)
         head = "".join(f"<th>{h.escape(header(c))}</th>" for c in cols)
+        def cls(c):
+            return "num" if self.formats.get(c, "text") != "text" else "hash" if "sha" in str(c).lower() else ""
         body = "".join("<tr>" + "".join(
-            f"<td class=\"{'num' if self.formats.get(c, 'text') != 'text' else ''}\">"
+            f"<td class=\"{cls(c)}\">"
             f"{h.escape(fmt(v, self.formats.get(c, 'text')))}</td>" for c, v in zip(cols, row)) + "</tr>"
             for row in self.frame.itertuples(index=False))
         note = f"<p class=\"note\">{h.escape(self.note)}</p>" if self.note else ""
@@ -107,13 +76,43 @@ class Report:
     tier: str = "open"
     synthetic: bool = False
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    finance: dict | None = None           # an appraisal (Appraisal.as_dict): its own section, with the cash flows
+    summary: list[str] = field(default_factory=list)   # what changes for whom, in sentences (page 1)
 
 
 STYLE = """body{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733;max-width:1100px}
 table{border-collapse:collapse;margin-bottom:12px}td,th{border:1px solid #ccd;padding:4px 8px;font-size:13px;
 text-align:left}td.num{text-align:right;white-space:nowrap}th{background:#f2f4f7}.note{color:#556;font-size:13px}
 .tier{border:1px solid #889;padding:6px 10px;background:#f7f7fa}.synthetic{color:#a00;font-weight:bold}
-h2{margin-top:28px}@media print{.plot{break-inside:avoid}h2{break-after:avoid}}"""
+h2{margin-top:28px}td.hash{word-break:break-all;font-family:monospace;font-size:11px;min-width:260px}
+.summary{border:2px solid #10243e;padding:8px 16px;break-after:page}
+@media print{.plot{break-inside:avoid}h2{break-after:avoid}table{width:100%;table-layout:auto}}"""
+
+
+def finance_html(finance: dict) -> str:
+    """The appraisal section: the sentence, the cash flows by year, the sensitivity, the figures used."""
+    from bluelight.analysis.appraisal import describe
+    from bluelight.dashboard.finance_view import flow_table, sensitivity_lines
+
+    parts = [f"<h2>Finance (HM Treasury Green Book appraisal)</h2><p><b>{h.escape(describe(finance))}</b></p>"]
+    if finance["items"]:
+        flows = flow_table(finance)
+        parts.append(Table("Cash flows by year (years that change, and the last)", flows,
+                           {c: ("factor" if c == "discount factor" else "int" if c == "year" else "gbp")
+                            for c in flows.columns}).html())
+        items = pd.DataFrame(finance["items"])
+        parts.append(Table("Figures used", pd.DataFrame({
+            "figure": items["label"], "amount (+ in, − out)": items["amount_gbp"],
+            "when": items["annual"].map({True: "each year from", False: "once, in"}), "year": items["year"],
+            "source": items["source"]}), {"amount (+ in, − out)": "gbp", "year": "int"}).html())
+    lines = sensitivity_lines(finance)
+    if lines:
+        parts.append("<h2>Sensitivity and switching values</h2><ul>"
+                     + "".join(f"<li>{h.escape(t)}</li>" for t in lines) + "</ul>")
+    ob = finance.get("optimism_bias") or {}
+    if ob.get("source"):
+        parts.append(f"<p class=\"note\">Optimism bias: {h.escape(str(ob['source']))}</p>")
+    return "".join(parts)
 
 
 def to_html(report: Report) -> str:
@@ -130,15 +129,25 @@ def to_html(report: Report) -> str:
                      {"rows_loaded": "int"}).html()
     error = f"<h2>Model error</h2><p>{h.escape(report.model_error)}</p>" if report.model_error else ""
     synthetic = "<p class=\"synthetic\">SYNTHETIC DATA: not a real place.</p>" if report.synthetic else ""
+    summary = "".join(f"<li>{h.escape(s)}</li>" for s in report.summary)
+    money = ""
+    if report.finance is not None:
+        from bluelight.analysis.appraisal import describe
+
+        money = f"<p><b>Money:</b> {h.escape(describe(report.finance))}</p>"
+    first = (f"<ul>{summary}</ul>" if summary else "") + money
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{h.escape(report.title)}</title>
 <style>{STYLE}</style></head><body>
 <h1>{h.escape(report.title)}</h1>{synthetic}
-<p><b>{h.escape(report.headline)}</b></p>
-<h2>What was asked</h2><table>{asked}</table>
+<div class="summary"><h2>Summary</h2>
+<p><b>{h.escape(report.headline)}</b></p>{first}
+<h3>What was asked</h3><table>{asked}</table>
+{missing}
+<p class="tier">{h.escape(TIER_TEXT[report.tier])}</p></div>
 {''.join(t.html() for t in report.tables[:1])}
 {plots}
 {''.join(t.html() for t in report.tables[1:])}
-{missing}
+{finance_html(report.finance) if report.finance is not None else ''}
 <h2>Assumptions</h2><ul>{''.join(f'<li>{h.escape(a)}</li>' for a in report.assumptions)}</ul>
 {error}{runs}
 <p class="tier">{h.escape(TIER_TEXT[report.tier])}</p>
@@ -208,7 +217,35 @@ def _plain(obj) -> dict | None:
     return out or None
 
 
-def static_map(fig: go.Figure, *, height: int = 620) -> go.Figure:
+def focus_box(easting, northing, *, pad_m: float = 1500.0) -> tuple[float, float, float, float]:
+    """A lon/lat box around the points (the sites and areas a decision is about), padded, for :func:`static_map`."""
+    from bluelight.geo import to_wgs84
+
+    e, n = np.asarray(easting, float), np.asarray(northing, float)
+    ok = np.isfinite(e) & np.isfinite(n)
+    if not ok.any():
+        raise ConfigError("a map frame needs at least one point")
+    lon, lat = to_wgs84([e[ok].min() - pad_m, e[ok].max() + pad_m], [n[ok].min() - pad_m, n[ok].max() + pad_m])
+    return float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
+
+
+def service_sentences(services: dict) -> list[str]:
+    """What a scenario does for each service it touches, in one sentence each (``run_scenario``'s services)."""
+    from bluelight.text import mmss
+
+    out = []
+    for service, e in services.items():
+        ch = e["population"]["change"]
+        b, a = e["population"]["before"]["summary"], e["population"]["after"]["summary"]
+        out.append(f"{service.capitalize()}: {ch['demand_within_after']:,.0f} people reached within "
+                   f"{mmss(e['threshold_s'])} (m:ss) after the change, against {ch['demand_within_before']:,.0f} "
+                   f"before; mean response {mmss(a['mean_s'])} against {mmss(b['mean_s'])}; sites "
+                   f"{e['sites_before']} before, {e['sites_after']} after.")
+    return out
+
+
+def static_map(fig: go.Figure, *, height: int = 620, focus: tuple[float, float, float, float] | None = None
+               ) -> go.Figure:
     """A WebGL map figure (``Scattermap``, ``Choroplethmap``, line layers) redrawn as SVG geo traces.
 
     Embedded line layers become line traces beneath the data; layers given
@@ -240,7 +277,11 @@ def static_map(fig: go.Figure, *, height: int = 620) -> go.Figure:
                                               "colorbar": _plain(m.colorbar),
                                               "showscale": m.showscale}))
     out = go.Figure(data=data)
-    out.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    if focus is None:
+        out.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    else:                                          # framed on what the decision is about
+        out.update_geos(fitbounds=False, visible=False, projection_type="mercator",
+                        lonaxis_range=[focus[0], focus[1]], lataxis_range=[focus[2], focus[3]])
     out.update_layout(height=height, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=fig.layout.title,
                       legend=fig.layout.legend)
     return out
@@ -282,13 +323,45 @@ def minutes_to_durations(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
                 for c in frame.columns]], formats
 
 
+def change_words(changes: list[dict], names: dict[str, str]) -> pd.DataFrame:
+    """A scenario's changes as a table of words: what happens to which site, by name (never an id or a dict)."""
+    def n(site_id):
+        return names.get(site_id, site_id)
+    rows = []
+    for ch in changes:
+        act = ch.get("action", "")
+        if act == "co_locate":
+            what = f"{n(ch['site'])} moves into {n(ch['into'])}"
+        elif act == "merge":
+            hub = ch["hub"].get("name", "a new hub") if "hub" in ch else n(ch.get("into"))
+            what = f"{', '.join(n(s) for s in ch['sites'] if s != ch.get('into'))} merge into {hub}"
+        elif act == "open":
+            what = f"{ch.get('name') or ch['site_id']} opens ({ch.get('service', '')})"
+        elif act == "close":
+            what = f"{n(ch['site'])} closes"
+        elif act == "move":
+            what = f"{n(ch['site'])} moves to a new site"
+        elif act == "change":
+            what = f"{n(ch['site'])}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ch.items()
+                                                  if k in ("duty_system", "turnout_s"))
+        else:
+            what = act
+        money = ", ".join(k.replace("_gbp_pa", " (£ a year)").replace("_gbp", " (£)").replace("_", " ")
+                          for k in (ch.get("finance") or {}) if k != "year")
+        rows.append({"change": what, "money supplied": money or "none"})
+    return pd.DataFrame(rows or [{"change": "no change", "money supplied": "none"}])
+
+
 def comparison_report(wh, session, *, title: str, headline: str, asked: dict, table: pd.DataFrame,
                       curves: list[tuple[str, go.Figure]], maps: list[tuple[str, go.Figure]], changes: pd.DataFrame,
-                      money: str, tier: str) -> Report:
+                      money: str, tier: str, finance: dict | None = None,
+                      summary: list[str] | None = None) -> Report:
     """A before / after comparison (scenarios, hubs) as a report: the changes, maps, curves and the table."""
     shown, formats = minutes_to_durations(table)
-    return Report(title=title, headline=f"{headline} {money}".strip(), asked=asked,
-                  figures=[(c, static_map(m)) for c, m in maps] + curves,
+    return Report(title=title, headline=f"{headline} {money}".strip(), asked=asked, finance=finance,
+                  summary=list(summary or []),
+                  figures=[(c, static_map(m, focus=f)) for c, m, f in (
+                      (m[0], m[1], m[2] if len(m) > 2 else None) for m in maps)] + curves,
                   tables=[Table("What changes", changes), Table("Cover compared", shown, formats,
                                                                 note="Shares in % of the population on the road "
                                                                      "network; modelled shares include the "

@@ -90,8 +90,10 @@ class ScenarioStore:
                "saved": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if scenario.as_of:
             doc["as_of"] = scenario.as_of
-        doc |= {"horizon_years": scenario.horizon_years, "discount_rate": scenario.discount_rate,
-                "changes": scenario.changes}
+        doc["horizon_years"] = scenario.horizon_years
+        doc |= {k: getattr(scenario, k) for k in ("discount_rate", "project_type", "optimism_bias_pct",
+                                                   "cover_value_gbp_pa") if getattr(scenario, k) is not None}
+        doc["changes"] = scenario.changes
         tmp = path.with_suffix(".yaml.partial")
         tmp.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
         tmp.replace(path)

@@ -25,9 +25,11 @@ from bluelight.services.session import Session
 
 NEW_SITE = "new"
 #: the finance of a merger (the receipts of the sites released come from their estates figures)
-FINANCE = (("build_cost_gbp", "Hub build (£)"), ("refurbishment_gbp", "Refurbishment (£)"),
+FINANCE = (("build_cost_gbp", "Hub build or extension (£)"), ("refurbishment_gbp", "Refurbishment (£)"),
            ("relocation_cost_gbp", "Relocation, one-off (£)"), ("grant_gbp", "Grant (£)"),
-           ("running_cost_change_gbp_pa", "Hub running cost change (£ a year)"))
+           ("running_cost_change_gbp_pa", "Hub running cost change (£ a year)"),
+           ("receipt_gbp", "Disposal receipts (£)"), ("running_cost_saved_gbp_pa", "Running costs saved (£ a year)"),
+           ("backlog_maintenance_gbp", "Backlog maintenance avoided (£)"))
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,11 @@ class HubRequest(Request):
     relocation_cost_gbp: float | None = None
     grant_gbp: float | None = None
     running_cost_change_gbp_pa: float | None = None
+    receipt_gbp: float | None = None
+    running_cost_saved_gbp_pa: float | None = None
+    backlog_maintenance_gbp: float | None = None
     horizon_years: int = 30
-    discount_rate: float = GREEN_BOOK_RATE
+    discount_rate: float | None = None
     hour_band: str = "all"
 
     FIELDS = (
@@ -56,7 +61,9 @@ class HubRequest(Request):
         Field("name", "Scenario name", str, "", optional=True),
         *[FINANCE_FIELDS[k] for k, _ in FINANCE],
         Field("horizon_years", "Appraisal horizon (years)", int, 30, 1, 100),
-        Field("discount_rate", "Discount rate", float, GREEN_BOOK_RATE, 0.0, 0.2, unit="share"),
+        Field("discount_rate", "Discount rate (blank: the Green Book's)", float, None, 0.0, 0.2, optional=True,
+              unit="share", help=f"A fixed rate (blank: the Green Book schedule, {GREEN_BOOK_RATE:.1%} to year 30, "
+                                 "3.0% after)."),
         HOUR_BAND_FIELD,
     )
 

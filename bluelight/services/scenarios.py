@@ -16,7 +16,10 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import summarise_by
-from bluelight.analysis.finance import GREEN_BOOK_RATE, Appraisal, appraise, scenario_cash_items
+from bluelight.analysis.appraisal import Appraisal, OptimismBias, appraise, compare_options
+from bluelight.analysis.finance import GREEN_BOOK_RATE, scenario_cash_items
+from bluelight.config import load_config
+from bluelight.errors import ConfigError, ValidationError
 from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario, touched_services
 from bluelight.services.coverage import change_counts, require_demand
 from bluelight.services.inputs import read_estates, read_sites
@@ -24,7 +27,8 @@ from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.session import DemandSpec, Evaluation, Session
 from bluelight.standards import DEFAULT_STANDARD
 
-__all__ = ["AppraisalRequest", "Scenario", "evaluate_service", "load_scenario", "run_scenario", "service_effect"]
+__all__ = ["AppraisalRequest", "Scenario", "appraise_options", "evaluate_service", "load_scenario", "run_scenario",
+           "service_effect"]
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,66 @@ class AppraisalRequest(Request):
     horizon_years: int | None = None
     discount_rate: float | None = None
     hour_band: str = "all"
+    project_type: str | None = None
+    optimism_bias_pct: float | None = None
+    cover_value_gbp_pa: float | None = None
 
     FIELDS = (
-        Field("horizon_years", "Appraisal horizon (years)", int, None, 1, 100, optional=True,
+        Field("horizon_years", "Appraisal horizon (years)", int, None, 1, 125, optional=True,
               help="Appraisal horizon (default: the file's, else 30)."),
         Field("discount_rate", "Discount rate", float, None, 0.0, 0.2, optional=True, unit="share",
-              help=f"Annual discount rate (default: the file's, else the Green Book {GREEN_BOOK_RATE:.1%})."),
+              help=f"A fixed annual discount rate (default: the file's, else the Green Book schedule: "
+                   f"{GREEN_BOOK_RATE:.1%} to year 30, 3.0% after)."),
         HOUR_BAND_FIELD,
+        Field("project_type", "Project type (optimism bias)", str, None, optional=True,
+              help="Optimism bias on capital costs by project type, from appraisal.yaml (default: the file's, "
+                   "else standard_buildings, 24%)."),
+        Field("optimism_bias_pct", "Optimism bias (%)", float, None, 0.0, 500.0, optional=True,
+              help="An explicit uplift on capital costs, overriding the project type's."),
+        Field("cover_value_gbp_pa", "Value of the change in cover (£ a year)", float, None, -1e10, 1e10,
+              optional=True, help="A value a year you put on the change in cover (blank: not valued; never "
+                                  "invented)."),
     )
+
+
+@dataclass(frozen=True)
+class AppraisalSettings:
+    """Optimism bias by project type and the default horizon (``appraisal.yaml``), with their sources."""
+
+    project_types: dict[str, float]
+    default_project_type: str
+    horizon_years: int
+    sources: dict
+    path: str
+
+
+def load_appraisal_settings() -> AppraisalSettings:
+    doc, path = load_config("appraisal.yaml")
+    try:
+        types = {str(k): float(v["capital_pct"]) for k, v in doc["project_types"].items()}
+        out = AppraisalSettings(types, str(doc["default_project_type"]), int(doc.get("horizon_years", 30)),
+                                dict(doc.get("sources") or {}), path)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: appraisal settings need project_types (each with capital_pct) and "
+                          f"default_project_type ({exc})") from exc
+    if out.default_project_type not in types:
+        raise ConfigError(f"{path}: default_project_type {out.default_project_type!r} is not among "
+                          f"{sorted(types)}")
+    return out
+
+
+def optimism_bias(scenario: Scenario, request: AppraisalRequest) -> OptimismBias:
+    """The uplift on capital costs: the request's, else the scenario's, else the project type's (appraisal.yaml)."""
+    settings = load_appraisal_settings()
+    pct = request.optimism_bias_pct if request.optimism_bias_pct is not None else scenario.optimism_bias_pct
+    kind = request.project_type or scenario.project_type or settings.default_project_type
+    if kind not in settings.project_types:
+        raise ValidationError("project_type", f"project type must be one of {', '.join(settings.project_types)}, "
+                                              f"got {kind!r}")
+    if pct is not None:
+        return OptimismBias(kind if request.optimism_bias_pct is None else "as entered", float(pct),
+                            "entered for this appraisal")
+    return OptimismBias(kind, settings.project_types[kind], settings.sources.get("project_types", settings.path))
 
 
 #: the finance a scenario change may carry, as fields (money boxes on the pages are bound to these)
@@ -52,6 +108,8 @@ FINANCE_FIELDS = {f.name: f for f in (
     Field("receipt_gbp", "Capital receipt (£)", float, None, 0.0, 1e10, optional=True),
     Field("grant_gbp", "Grant (£)", float, None, 0.0, 1e10, optional=True),
     Field("running_cost_change_gbp_pa", "Running cost change (£ a year)", float, None, -1e10, 1e10, optional=True),
+    Field("running_cost_saved_gbp_pa", "Running cost saved (£ a year)", float, None, 0.0, 1e10, optional=True),
+    Field("backlog_maintenance_gbp", "Backlog maintenance avoided (£)", float, None, 0.0, 1e10, optional=True),
 )}
 
 
@@ -65,6 +123,8 @@ class FinanceRequest(Request):
     receipt_gbp: float | None = None
     grant_gbp: float | None = None
     running_cost_change_gbp_pa: float | None = None
+    running_cost_saved_gbp_pa: float | None = None
+    backlog_maintenance_gbp: float | None = None
 
     FIELDS = tuple(FINANCE_FIELDS.values())
 
@@ -151,11 +211,32 @@ def service_effect(session: Session, scenario: Scenario, service: str, *, thresh
 
 
 def appraisal(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest()) -> Appraisal:
-    """The scenario's finance: cash flows from its changes and the sites' estates figures, NPV, what is missing."""
-    items, missing = scenario_cash_items(scenario.changes, estates(session))
+    """The scenario's Green Book appraisal: cash flows from its changes and the sites' estates figures, NPV,
+    optimism bias, NPSV, payback, sensitivity, what is missing."""
+    items, missing = scenario_cash_items(scenario.changes, estates(session), source=f"scenario {scenario.name!r}")
     horizon = request.horizon_years or scenario.horizon_years
     rate = scenario.discount_rate if request.discount_rate is None else request.discount_rate
-    return appraise(items, horizon_years=horizon, discount_rate=rate, missing=missing)
+    value = request.cover_value_gbp_pa if request.cover_value_gbp_pa is not None else scenario.cover_value_gbp_pa
+    return appraise(items, horizon_years=horizon, discount_rate=rate, missing=missing,
+                    optimism_bias=optimism_bias(scenario, request), cover_value_gbp_pa=value)
+
+
+def appraise_options(session: Session, options: list[Scenario], request: AppraisalRequest = AppraisalRequest(), *,
+                     do_minimum: Scenario | None = None) -> dict:
+    """Options side by side against the do-minimum (keep the estate as it is, unless a do-minimum scenario is
+    given): each option's appraisal, and the comparison table ranked by NPSV over the do-minimum."""
+    if not options:
+        raise ValidationError("options", "give at least one option to appraise against the do-minimum")
+    names = [o.name for o in options]
+    if len(set(names)) != len(names):
+        raise ValidationError("options", f"options need different names, got {names}")
+    horizon = request.horizon_years or max(o.horizon_years for o in options)
+    req = AppraisalRequest(**{**request.__dict__, "horizon_years": horizon})
+    apps = {o.name: appraisal(session, o, req) for o in options}
+    base = appraisal(session, do_minimum, req) if do_minimum is not None else None
+    table = compare_options(apps, do_minimum=base)
+    return {"horizon_years": horizon, "do_minimum": base.as_dict() if base else None,
+            "options": {k: v.as_dict() for k, v in apps.items()}, "comparison": table.to_dict("records")}
 
 
 def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest(), *,
@@ -172,5 +253,6 @@ def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest
                 "profile": session.profile.key, "network": session.network.key, "changes": scenario.changes,
                 "services": services, "finance": appraisal(session, scenario, request).as_dict()}
     key = ("scenario", scenario.name, scenario.as_of, repr(scenario.changes), request,
-           tuple(sorted((thresholds or {}).items())), scenario.horizon_years, scenario.discount_rate)
+           tuple(sorted((thresholds or {}).items())), scenario.horizon_years, scenario.discount_rate,
+           scenario.project_type, scenario.optimism_bias_pct, scenario.cover_value_gbp_pa)
     return session.cached(key, build)

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.analysis.finance import GREEN_BOOK_RATE
+from bluelight.analysis.appraisal import describe
+from bluelight.dashboard.finance_view import finance_panel
+from bluelight.text import mmss
 from bluelight.analysis.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard import figures, layers, scenario_files
@@ -70,7 +72,7 @@ def layout(wh: Warehouse, session: Session):
             control("Move site", dcc.Dropdown(id="col-move", options=options), "col-move", minWidth="320px"),
             control("Into site", dcc.Dropdown(id="col-into", options=options), "col-into", minWidth="320px"),
             field_control(AppraisalRequest, APPRAISAL_BINDINGS[0], value=30),
-            field_control(AppraisalRequest, APPRAISAL_BINDINGS[1], value=GREEN_BOOK_RATE),
+            field_control(AppraisalRequest, APPRAISAL_BINDINGS[1], label="Discount rate (blank: the Green Book schedule)"),
             *[html.Div(className="control", children=[
                 html.Label(label, htmlFor=f"col-{key}"), dcc.Input(id=f"col-{key}", type="number", debounce=True),
                 html.Div(id=f"col-{key}-error", className="field-error")]) for key, label in FINANCE_INPUTS]])]),
@@ -302,7 +304,7 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
     scenario = Scenario(name=name or f"{a['name']} into {b['name']}", service=service,
                         note=f"co-location drawn on the Co-location page, {datetime.now(timezone.utc):%Y-%m-%d}",
                         changes=[{"action": "co_locate", "site": move, "into": into} | ({"finance": fin} if fin else {})],
-                        horizon_years=int(horizon or 30), discount_rate=float(GREEN_BOOK_RATE if rate is None else rate))
+                        horizon_years=int(horizon or 30), discount_rate=None if rate is None else float(rate))
     rows, evaluations = [], {}
     specs = [("population", DemandSpec())] + [(f"{c} incidents", DemandSpec("incidents", categories=(c,)))
                                               for c in wh.incident_categories(service)]
@@ -333,24 +335,9 @@ def plan_view(wh: Warehouse, session: Session, plan: dict):
             "Choose a pair from the candidates, or a site to move and a host.")
     fig = change_figure(wh, session, plan)
     table = plan["changes"].round(1)
-    ap = plan["appraisal"]
-    finance = html.Div([
-        html.P([html.B(npv_text(ap)),
-                f" over {ap.horizon_years} years at {100 * ap.discount_rate:.1f}% (HM Treasury Green Book "
-                f"default 3.5%)." if ap.items else ""]),
-        html.P(className="note", children=("Missing figures, not counted (supply them on the sites or above): "
-                                           + "; ".join(ap.missing)) if ap.missing else "All figures supplied."),
-        figures.frame_table(pd.DataFrame([i.__dict__ for i in ap.items]) if ap.items else
-                            pd.DataFrame(columns=["label", "amount_gbp", "year", "annual", "source"]),
-                            table_id="col-items", page_size=8),
-        figures.frame_table(_rounded(ap.cash_flows), table_id="col-cashflows", page_size=10)])
+    finance = finance_panel(plan["appraisal"].as_dict(), table_id="col-finance", frame_table=figures.frame_table)
     return (figures.with_tiles(fig, wh.web_tiles),
             figures.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
-
-
-def _rounded(cash_flows: pd.DataFrame) -> pd.DataFrame:
-    """Pounds to the pound, discount factors to four places."""
-    return cash_flows.round({c: (4 if "factor" in c else 0) for c in cash_flows.columns})
 
 
 def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bool = False):
@@ -380,10 +367,8 @@ def headline(plan: dict) -> html.Div:
 
 
 def npv_text(ap) -> str:
-    """The net present value, or that there is none yet: £0 is not a result when nothing was entered."""
-    if not ap.items:
-        return "No costs or savings entered yet: the net present value is not computed"
-    return f"Net present value £{ap.npv_gbp:,.0f}" + (" (incomplete: see the missing figures)" if ap.missing else "")
+    """The appraisal in words (never "£0" when nothing was entered: what is missing instead)."""
+    return describe(ap.as_dict()).rstrip(".")
 
 
 def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> reports.Report:
@@ -399,36 +384,35 @@ def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> r
                           "modelled share after": changes["modelled share after %"] / 100,
                           "mean before": changes["mean s before"], "mean after": changes["mean s after"],
                           "90th centile before": changes["p90 s before"], "90th centile after": changes["p90 s after"]})
-    items = pd.DataFrame([{"item": i.label, "amount": i.amount_gbp, "from year": i.year,
-                           "kind": "each year" if i.annual else "once", "source": i.source} for i in ap.items])
-    flows = ap.cash_flows.rename(columns=lambda c: c.replace("_gbp", "").replace("_", " "))
-    money = {c: "gbp" for c in flows.columns if c not in ("year", "discount factor")}
-    npv = (f"Net present value {reports.fmt(ap.npv_gbp, 'gbp')} over {ap.horizon_years} years at "
-           f"{100 * ap.discount_rate:.1f}%" + (" (incomplete: see the missing figures)" if ap.missing else "")
-           if len(items) else "No costs or savings entered yet: the net present value is not computed")
-    assumptions = [f"Standard for {plan['service']}: {plan['threshold_s'] / 60:g} minutes "
+    assumptions = [f"Standard for {plan['service']}: {mmss(plan['threshold_s'])} (m:ss) "
                    f"({DEFAULT_STANDARD[plan['service']][1]}).",
                    f"Response = turnout + drive time on the road network; speed profile {profile.key}.",
                    *[f"{k}: {v}" for k, v in profile.sources.items()],
                    "Demand outside the road data is not assessed; stations outside it cannot be routed."]
+    before, after = plan["evaluations"]["population"]
+    moved = np.abs(after.response_s - before.response_s) > 0.5
+    e = np.concatenate([before.points.loc[moved, "easting"], [plan["move"]["easting"], plan["into"]["easting"]]])
+    n = np.concatenate([before.points.loc[moved, "northing"], [plan["move"]["northing"], plan["into"]["northing"]]])
     return reports.Report(
-        title=f"Co-location option: {plan['scenario'].name}", headline=f"{headline_text(plan)}. {npv}.",
+        title=f"Co-location option: {plan['scenario'].name}", headline=f"{headline_text(plan)}.",
         asked={"Site that moves": f"{plan['move']['name']} ({plan['service']})",
                "Host": f"{plan['into']['name']} ({plan['host_service']})",
-               "Standard": f"{plan['threshold_s'] / 60:g} minutes", "Horizon": f"{ap.horizon_years} years",
-               "Discount rate": f"{100 * ap.discount_rate:.1f}%"},
-        figures=[(f"Change in {plan['service']} response time by area (green faster, red slower); red: the site "
-                  "that moves, purple: where it goes.",
-                  reports.static_map(change_figure(wh, session, plan, standalone=True)))],
+               "Standard": f"{mmss(plan['threshold_s'])} (m:ss)", "Horizon": f"{ap.horizon_years} years",
+               "Discount rate": ap.rate_text},
+        summary=[f"{plan['move']['name']} ({plan['service']}) moves into {plan['into']['name']} "
+                 f"({plan['host_service']}); {plan['host_service']} cover is unchanged (the host stays open).",
+                 *[f"{r['demand'].capitalize()}: {r['within standard after']:,.0f} within the standard after, "
+                   f"against {r['within standard before']:,.0f} before." for r in changes.to_dict("records")]],
+        figures=[(f"Change in {plan['service']} response time by area (green faster, red slower), framed on the "
+                  "two sites and the areas whose cover changes; red: the site that moves, purple: where it goes.",
+                  reports.static_map(change_figure(wh, session, plan, standalone=True), focus=reports.focus_box(e, n)))],
         tables=[reports.Table("Cover before and after", cover,
                               {"within standard before": "int", "within standard after": "int",
                                "modelled share before": "pct", "modelled share after": "pct",
                                "mean before": "duration", "mean after": "duration",
-                               "90th centile before": "duration", "90th centile after": "duration"}),
-                reports.Table("Finance items", items, {"amount": "gbp", "from year": "int"},
-                              note="" if len(items) else "None entered."),
-                reports.Table("Cash flows", flows, {"year": "int", "discount factor": "factor", **money})],
-        assumptions=assumptions, missing=list(ap.missing), tier=tier, **reports.provenance_and_error(wh, session))
+                               "90th centile before": "duration", "90th centile after": "duration"})],
+        finance=ap.as_dict(), assumptions=assumptions, missing=list(ap.missing), tier=tier,
+        **reports.provenance_and_error(wh, session))
 
 
 def headline_text(plan: dict) -> str:

@@ -16,6 +16,7 @@ from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.finance_view import finance_panel
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
                                           hour_band_control, parse_controls)
 from bluelight.dashboard.layout import Page, map_row, no_data
@@ -218,15 +219,7 @@ def plan_view(wh: Warehouse, session: Session, plan: dict):
     if not areas.empty:
         areas = areas[["service", "area", "direction", "demand_within_change", "share_within_before",
                        "share_within_after"]].round(3)
-    f = result["finance"]
-    finance = html.Div([
-        html.P([html.B(f"Net present value £{f['npv_gbp']:,.0f}"),
-                f" over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%."]),
-        html.P(className="note", children="Missing figures, not counted (supply them on the sites or above): "
-               + "; ".join(f["missing"]) if f["missing"] else "All figures supplied."),
-        figures.frame_table(pd.DataFrame(f["items"]) if f.get("items") else
-                            pd.DataFrame(columns=["label", "amount_gbp", "year", "annual", "source"]),
-                            table_id="hub-items", page_size=8)])
+    finance = finance_panel(result["finance"], table_id="hub-finance", frame_table=figures.frame_table)
     return (figures.with_tiles(fig, wh.web_tiles), headline,
             figures.frame_table(table, table_id="hub-cover-table", page_size=5),
             figures.frame_table(plan["capacity"], table_id="hub-capacity-table", page_size=5),
@@ -265,12 +258,27 @@ def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
         curves.append((f"{label}: share reached within t", figures.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
+    names = dict(zip(_all_sites(session)["site_id"], _all_sites(session)["name"]))
+    maps = []
+    for svc in services:
+        before, after = evaluate_service(session, plan["scenario"], svc)
+        moved = np.abs(after.response_s - before.response_s) > 0.5
+        sites = _all_sites(session)
+        involved = sites[sites["site_id"].isin([*plan["scenario"].changes[0]["sites"],
+                                                plan["scenario"].changes[0].get("into", "")])]
+        e = np.concatenate([before.points.loc[moved, "easting"], involved["easting"]])
+        n = np.concatenate([before.points.loc[moved, "northing"], involved["northing"]])
+        maps.append((f"{svc.capitalize()}: change in response time by area (red slower, blue faster), framed on "
+                     "the sites that merge and the areas whose cover changes",
+                     change_figure(wh, session, plan["scenario"], svc, standalone=True), reports.focus_box(e, n)))
     return reports.comparison_report(
         wh, session, title=f"Hub: {plan['scenario'].name}", tier=tier,
-        headline=f"Cover of {', '.join(services)} before and after the merger.",
+        headline=f"Merging {', '.join(names.get(s, s) for s in plan['scenario'].changes[0]['sites'])}: cover of "
+                 f"{', '.join(services)} before and after, and the money.",
         asked={"Scenario": plan["scenario"].name, "Services": ", ".join(services)},
-        table=cover_table(result), curves=curves, maps=[], changes=pd.DataFrame(plan["scenario"].changes),
-        money="")
+        table=cover_table(result), curves=curves, maps=maps, changes=reports.change_words(plan["scenario"].changes,
+                                                                                          names),
+        money="", finance=result["finance"], summary=reports.service_sentences(result["services"]))
 
 
 def merged_trips(edited, changes) -> list:

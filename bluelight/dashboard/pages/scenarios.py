@@ -12,6 +12,7 @@ from dash import Input, Output, State, dcc, html
 from bluelight.analysis.scenario import Scenario
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
+from bluelight.analysis.appraisal import describe
 from bluelight.dashboard import figures, layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
@@ -230,11 +231,7 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
                                          zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
                                          roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                          title=f"B: {service} after"))
-    f = data["b"]["finance"]
-    money = (f"B's NPV over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%: £{f['npv_gbp']:,.0f}"
-             + ("" if f["complete"] else f" (incomplete: missing {'; '.join(f['missing'])})")) if f["items"] else (
-        f"B's finance cannot be appraised yet: no figure is supplied (missing {'; '.join(f['missing'])})"
-        if f["missing"] else "B changes no money.")
+    money = "B: " + describe(data["b"]["finance"])
     return html.Div([figures.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
                      html.P(money, className="note"),
                      html.Div(className="row", children=[html.Div(className="col", children=[
@@ -265,15 +262,17 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
             after.points, after.response_s, threshold_s=DEFAULT_STANDARD[svc][0], zones_geojson=wh.lsoa_geojson(on),
             sites=visible_sites(base[base["site_id"].isin(after.site_ids)]), roads=None,
             boundaries=wh.boundaries_geojson("borough"), title=f"B: {svc} after")))
-    f = data["b"]["finance"]
-    money = (f"B's NPV over {f['horizon_years']} years at {100 * f['discount_rate']:.1f}%: "
-             f"{reports.fmt(f['npv_gbp'], 'gbp')}" + ("" if f["complete"] else " (incomplete)") + ".") \
-        if f["items"] else "B's finance is not appraised: no figure is supplied."
-    changes = pd.DataFrame(data["scenario_b"].changes or [{"action": "none"}])
+    names = {r.site_id: r.name for svc in data["b"]["services"] for r in session.sites(svc).itertuples()}
+    changes = reports.change_words(data["scenario_b"].changes, names)
+    services = list(data["b"]["services"])
+    from bluelight.text import mmss
+
     return reports.comparison_report(
         wh, session, title=f"Scenario comparison: {data['b']['scenario']}", tier=tier,
-        headline=f"{service.capitalize()} cover with scenario B against "
+        headline=f"Cover of {', '.join(services)} with scenario B against "
                  f"{'A: ' + data['a']['scenario'] if data['a'] else 'the baseline'}.",
         asked={"Scenario A": data["a"]["scenario"] if data["a"] else "baseline", "Scenario B": data["b"]["scenario"],
-               "Standard": f"{threshold / 60:g} minutes"},
-        table=compare_table(data), curves=curves, maps=maps, changes=changes, money=money)
+               "Standards": "; ".join(f"{svc} {mmss(e['threshold_s'])} (m:ss)"
+                                      for svc, e in data["b"]["services"].items())},
+        table=compare_table(data), curves=curves, maps=maps, changes=changes, money="",
+        finance=data["b"]["finance"], summary=reports.service_sentences(data["b"]["services"]))

@@ -36,8 +36,11 @@ def test_merge_into_a_new_hub_and_duty_change(write):
 def test_bad_scenarios(write):
     with pytest.raises(ConfigError, match="lacks"):
         _scenario(write, "  - {action: co_locate, site: P1}\n")
-    with pytest.raises(ConfigError, match="finance keys"):
+    with pytest.raises(ConfigError, match=r"s.yaml: change 1 \(close\): unknown finance key 'bribe_gbp'"):
         _scenario(write, "  - {action: close, site: P1, finance: {bribe_gbp: 1}}\n")
+    with pytest.raises(ConfigError, match=r"change 1 \(open\): finance key 'receipt_gbp' .* does not apply"):
+        _scenario(write, "  - {action: open, site_id: N, service: fire, easting: 1, northing: 2, "
+                         "finance: {receipt_gbp: 1}}\n")
     with pytest.raises(ConfigError, match="not in the baseline"):
         apply_scenario(SITES, _scenario(write, "  - {action: close, site: NOPE}\n"))
     with pytest.raises(ConfigError, match="merge"):

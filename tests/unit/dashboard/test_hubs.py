@@ -17,7 +17,7 @@ def _two_services(engine):
 
 def test_merge_into_one_of_them_matches_scenario_run(wh, engine, tmp_path, capsys):
     f, p = _two_services(engine)
-    values = [[f, p], f, 2_000_000, None, 50_000, None, 20_000, 25, 0.035, "all", None]
+    values = [[f, p], f, 2_000_000, None, 50_000, None, 20_000, None, None, None, 25, 0.035, "all", None]
     out = hubs.hub_view(wh, engine, *values)
     table = {r["service"]: r for r in out[2].rowData}
     assert set(table) == {"fire", "police"}
@@ -39,11 +39,10 @@ def test_merge_into_one_of_them_matches_scenario_run(wh, engine, tmp_path, capsy
 
 def test_merge_at_a_new_point_needs_the_point(wh, engine):
     f, p = _two_services(engine)
-    out = hubs.hub_view(wh, engine, [f, p], "new", None, None, None, None, None, 30, 0.035, "all", None)
+    out = hubs.hub_view(wh, engine, [f, p], "new", *[None] * 8, 30, 0.035, "all", None)
     assert "click the map" in out[6 + 1]                          # the message beside "Hub at"
     lon, lat = float(engine.sites("fire")["lon"].iloc[0]), float(engine.sites("fire")["lat"].iloc[0])
-    out = hubs.hub_view(wh, engine, [f, p], "new", None, None, None, None, None, 30, 0.035, "all",
-                       [lon + 0.001, lat])
+    out = hubs.hub_view(wh, engine, [f, p], "new", *[None] * 8, 30, 0.035, "all", [lon + 0.001, lat])
     assert {r["service"] for r in out[2].rowData} == {"fire", "police"}
     assert "a new building" in str(out[3].rowData)
 

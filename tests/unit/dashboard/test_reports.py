@@ -15,7 +15,7 @@ from bluelight.dashboard import reports
 @pytest.mark.parametrize("value, kind, want", [
     (-330000.4, "gbp", "-£330,000"), (1234567.6, "gbp", "£1,234,568"), (-0.4, "gbp", "£0"),
     (0.1234, "pct", "12.3%"), (0.9661835, "factor", "0.9662"), (0.9335107, "factor", "0.9335"),
-    (320.0, "duration", "5 min 20 s"), (59.6, "duration", "1 min 00 s"), (1234.0, "int", "1,234"),
+    (320.0, "duration", "5:20"), (59.6, "duration", "1:00"), (1234.0, "int", "1,234"),
     (2.345, "points", "+2.3"), (np.nan, "gbp", "–"), (None, "pct", "–"), (True, "text", "yes"),
 ])
 def test_formats(value, kind, want):
