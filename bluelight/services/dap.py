@@ -470,6 +470,48 @@ def plan_json(plan: dict) -> dict:
     return {k: v for k, v in plan.items() if k not in _FRAMES}
 
 
+#: the location models in words (exports, pages and reports)
+MODEL_WORDS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (MEXCLP)",
+               "dsm": "double standard (DSM)", "pmedian": "p-median (mean response)"}
+
+
+def band_words(band: str) -> str:
+    """A demand time band as words: ``evening-weekend`` -> ``evenings 18:00-22:00, weekends``."""
+    tb = TimeBand.parse(band)
+    if len(tb.hours) == 24 and len(tb.days) == 7:
+        return "all hours, every day"
+    days = {7: "every day", 5: "weekdays", 2: "weekends"}.get(len(tb.days), f"{len(tb.days)} days a week")
+    return f"{tb.name.split('-')[0]} {tb.hours[0]:02d}:00-{(tb.hours[-1] + 1) % 24:02d}:00, {days}"
+
+
+def plan_export(result: dict, request: DapRequest, *, profile: str) -> pd.DataFrame:
+    """A plan's fill order as a planner's table: named columns with units, post names beside their site ids,
+    shares in % to one decimal, times in m:ss, and the band, model, standard and profile on every row."""
+    from bluelight.text import mmss
+
+    cands = result["candidates_frame"]
+    rows = []
+    for r in result["compliance"]:
+        chosen = cands.iloc[list(r["chosen"])] if len(r["chosen"]) else cands.iloc[[]]
+        ci = r.get("simulated_ci95") or [None, None]
+        pct = (lambda v: None if v is None else round(100 * float(v), 1))
+        rows.append({
+            "ambulances free": r["ambulances_free"], "posts (names)": "; ".join(chosen["name"]),
+            "posts (site ids)": "; ".join(chosen["site_id"]),
+            f"objective ({result['objective_units']})": round(float(r["objective"]), 1),
+            "gain over one fewer": round(float(r["gain"]), 1),
+            "demand within standard (%)": pct(r["share_within"]),
+            "gain in demand within standard (points)": pct(r["share_within_gain"]),
+            "mean response (m:ss)": mmss(r["mean_s"]), "90th centile response (m:ss)": mmss(r["p90_s"]),
+            "simulated within standard, busy vehicles (%)": pct(r.get("simulated_share_within")),
+            "simulated 95% interval (%)": (f"{pct(ci[0])}-{pct(ci[1])}" if ci[0] is not None else ""),
+            "solver status": r["status"], "optimality gap (%)": pct(r.get("mip_gap")),
+            "time band": band_words(request.band), "model": MODEL_WORDS[request.model],
+            "standard (m:ss)": mmss(request.threshold_s), "travel times": (result.get("travel_times") or {}).get(
+                "hour_band", "all"), "speed profile": profile})
+    return pd.DataFrame(rows)
+
+
 def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> dict:
     """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for."""
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]

@@ -93,7 +93,7 @@ def test_2014_closures_scenario_file(demo_warehouse, capsys):
     assert ch["demand_within_after"] < ch["demand_within_before"] and ch["demand_slower"] > 0
     assert any(a["direction"] == "loses" for a in fire["areas"])
     assert "false_alarm" in fire["incidents"]
-    assert not out["finance"]["complete"] and "disposal value of Westminster (LFB-westminster)" in out["finance"]["missing"]
+    assert not out["finance"]["complete"] and "disposal receipt of Westminster" in out["finance"]["missing"]
 
 
 def test_police_into_fire_station_and_candidates(demo_warehouse, capsys):

@@ -11,7 +11,9 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
-from bluelight.services.dap import DapRequest, band_names, load_rules, plan_band, plan_json, travel_times_text
+from bluelight.services.dap import (MODEL_WORDS, DapRequest, band_names, band_words, load_rules, plan_band,
+                                    plan_export, plan_json, travel_times_text)
+from bluelight.text import mmss
 from bluelight.dashboard import figures, layers
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
@@ -23,8 +25,7 @@ from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 
-MODEL_LABELS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (MEXCLP)",
-                "dsm": "double standard (DSM)", "pmedian": "p-median (mean response)"}
+MODEL_LABELS = MODEL_WORDS
 #: the page's controls, in the order of the callbacks' inputs, bound to the fields of :class:`DapRequest`
 BINDINGS = [Binding("k", "dap-k"), Binding("model", "dap-model"), Binding("threshold_s", "dap-threshold", scale=60),
             Binding("threshold2_s", "dap-threshold2", scale=60), Binding("alpha", "dap-alpha"),
@@ -121,7 +122,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                                     filename=f"dap_{request.band}_{request.model}_report",
                                     pdf=dash.ctx.triggered_id == "dap-report-pdf-btn")
         if dash.ctx.triggered_id == "dap-csv-btn":
-            return {"content": safe_csv(compliance_frame(result)), "filename": f"dap_{request.band}_{request.model}.csv"}
+            return {"content": safe_csv(plan_export(result, request, profile=session.profile.key)),
+                    "filename": f"dap_{request.band}_{request.model}.csv"}
         return {"content": json.dumps(exportable(result, request, session), indent=2, default=str),
                 "filename": f"dap_{request.band}_{request.model}.json"}
     return page
@@ -233,20 +235,25 @@ def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dic
                                    chosen=result["model"]["chosen"], roads=None,
                                    boundaries=wh.boundaries_geojson("borough"), title="")
     e, sim = result["expected_share_within"], result["simulated"]
-    comp = pd.DataFrame(result["compliance"]).drop(columns=["chosen", "simulated_ci95"], errors="ignore")
-    nested = pd.DataFrame(result["nested"]).drop(columns=["chosen"], errors="ignore")
-    share_cols = {c: "pct" for c in comp.columns if c.startswith(("share", "simulated_share", "simulated_gain"))}
+    comp = plan_export(result, request, profile=session.profile.key).drop(
+        columns=["posts (site ids)", "time band", "model", "standard (m:ss)", "travel times", "speed profile"])
+    nested = pd.DataFrame(result["nested"]).drop(columns=["chosen"], errors="ignore").rename(columns={
+        "ambulances_free": "ambulances free", "added": "post added", "posts": "posts filled",
+        "share_within": "share within standard", "mean_s": "mean response (m:ss)",
+        "optimum_objective": "independent optimum", "cost_of_nesting": "cost of nesting"})
     headline = (f"{request.k} posts ({', '.join(p['name'] for p in result['posts'])}): expected share reached by a "
-                f"free ambulance within {request.threshold_s / 60:g} min {100 * e['before']:.1f}% -> "
+                f"free ambulance within {mmss(request.threshold_s)} (m:ss) {100 * e['before']:.1f}% -> "
                 f"{100 * e['after']:.1f}%" + (f"; simulated with busy vehicles "
                 f"{100 * sim['baseline']['share_within']['mean']:.1f}% -> "
                 f"{100 * result['compliance'][-1]['simulated_share_within']:.1f}%" if sim.get("available")
                 and "simulated_share_within" in result["compliance"][-1] else "") + ".")
     rules = result["rules"]
     return reports.Report(
-        title=f"Dynamic Activation Posts: {request.band}, {MODEL_LABELS[request.model]}", headline=headline,
-        asked={"Time band": request.band, "Model": MODEL_LABELS[request.model], "Ambulances to post": str(request.k),
-               "Standard": f"{request.threshold_s / 60:g} minutes", "Candidates": ", ".join(request.candidates),
+        title=f"Dynamic Activation Posts: {band_words(request.band)}, {MODEL_LABELS[request.model]}",
+        headline=headline,
+        asked={"Time band": band_words(request.band), "Model": MODEL_LABELS[request.model],
+               "Ambulances to post": str(request.k), "Standard": f"{mmss(request.threshold_s)} (m:ss)",
+               "Candidates": ", ".join(request.candidates),
                "Forced posts": ", ".join(result["forced"]) or "none",
                "Excluded posts": ", ".join(result["excluded"]) or "none",
                "Demand": f"{result['demand']['kind']} ({result['demand_total']:,.0f} incidents a year)"},
@@ -254,12 +261,11 @@ def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dic
                   "chosen posts (red in a white ring).", reports.static_map(fig))],
         tables=[reports.Table("Before and after", figures.dap_summary_table(result)),
                 reports.Table("Compliance: with n ambulances free, fill these posts", comp,
-                              {"ambulances_free": "int", "objective": "num1", "gain": "num1", "mean_s": "duration",
-                               "p90_s": "duration", "simulated_mean_s": "duration", "mip_gap": "factor",
-                               **share_cols}, note=f"Objective and gain in {result['objective_units']}."),
+                              note=f"Objective and gain in {result['objective_units']}."),
                 reports.Table("Fill order (nested plans)", nested,
-                              {"ambulances_free": "int", "objective": "num1", "gain": "num1", "share_within": "pct",
-                               "mean_s": "duration", "optimum_objective": "num1", "cost_of_nesting": "num1"},
+                              {"ambulances free": "int", "objective": "num1", "gain": "num1",
+                               "share within standard": "pct", "mean response (m:ss)": "duration",
+                               "independent optimum": "num1", "cost of nesting": "num1"},
                               note=result["nested_note"])],
         assumptions=[f"busy fraction {result['settings']['busy_fraction']}: {rules.sources['busy_fraction']}",
                      f"activation at a post: {rules.sources['activation']}",
