@@ -13,10 +13,11 @@ import pytest
 
 from bluelight.analysis.speeds import load_profile
 from bluelight.dashboard import reports
-from bluelight.dashboard.pages import colocation, coverage, dap, hubs, scenarios
+from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, hubs, scenarios
 from bluelight.dashboard.queries import Warehouse
 from bluelight.dashboard.scenario_files import ScenarioStore
 from bluelight.geo import to_bng
+from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.dap import DapRequest, plan_band
 from bluelight.services.session import Session
 from bluelight.settings import shipped_scenarios
@@ -50,6 +51,8 @@ def _kinds(wh, session, store) -> dict:
         "colocation": (colocation.board_report(wh, session, col, tier="open"), KENTISH),
         "scenario": (scenarios.comparison(wh, session, store, None, shipped, tier="open"), KENTISH),
         "dap": (dap.dap_report(wh, session, request, plan_band(session, request), tier="open"), []),
+        "coresponding": (coresponding.coresponding_report(wh, session, run_coresponding(
+            session, CorespondingRequest()), tier="open"), []),
         "coverage": (coverage.coverage_report(wh, session, coverage.parse(
             "fire", 6, "population", "all", [], [0, 23])[0], tier="open"), []),
     }

@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
+from bluelight.text import mmss
 from bluelight.dashboard import figures, layers
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
@@ -199,23 +200,28 @@ def coresponding_report(wh: Warehouse, session: Session, result, *, tier: str) -
                                  boundaries=wh.boundaries_geojson("borough"), title="")
     table = result.stations.sort_values("additional_survivors", ascending=False)[
         ["name", "duty_system", "enrolled", "turnout_s", "arrests_reached_first", "additional_survivors",
-         "busy_fraction", "fire_expected_share_lost"]]
-    cost = (f" Fire cover, simulated: first pump within {sim['threshold_s'] / 60:g} min "
-            f"{100 * sim['fire_first_within_alone']['mean']:.2f}% -> "
-            f"{100 * sim['fire_first_within_with_coresponding']['mean']:.2f}%." if sim.get("available") else "")
+         "busy_fraction", "fire_expected_share_lost"]].rename(columns={
+            "duty_system": "duty system", "turnout_s": "turnout (m:ss)",
+            "arrests_reached_first": "arrests reached first a year", "additional_survivors": "survivors added a year",
+            "busy_fraction": "busy", "fire_expected_share_lost": "fire cover lost"})
+    fire = (f"{100 * sim['fire_first_within_alone']['mean']:.2f}% -> "
+            f"{100 * sim['fire_first_within_with_coresponding']['mean']:.2f}%") if sim.get("available") else ""
+    cost = f" Fire cover, simulated: first pump within {mmss(sim['threshold_s'])} (m:ss) {fire}." if fire else ""
     return reports.Report(
         title="Co-responding: fire crews to cardiac arrests",
         headline=(f"{s['enrolled_stations']} stations co-responding: fire first for {100 * s['share_fire_first']:.1f}% "
                   f"of expected arrests; expected survivors {s['survivors_without']:.1f} -> {s['survivors_with']:.1f} "
                   f"a year (+{s['additional_survivors']:.1f}, {s['survival_model']}).{cost}"),
         asked={"Survival model": s["survival_model"], "Ambulance busy fraction": f"{s['ambulance_busy_fraction']:.0%}",
-               "Standard": f"{s['standard_s'] / 60:g} minutes", "Stations": str(s["enrolled_stations"])},
+               "Standard": f"{mmss(s['standard_s'])} (m:ss)", "Stations": str(s["enrolled_stations"])},
+        summary=[f"Fire crews would reach {100 * s['share_fire_first']:.1f}% of expected cardiac arrests before the "
+                 f"ambulance: {s['additional_survivors']:.1f} more survivors expected a year."]
+        + ([f"The cost to fire cover (simulated, first pump within the standard): {fire}."] if fire else []),
         figures=[("Where fire crews reach expected cardiac arrests first within the standard.", reports.static_map(fig)),
                  ("Survivors added as stations enrol (greedy order).", figures.enrolment_figure(result.curve))],
         tables=[reports.Table("Stations ranked by survivors added", table,
-                              {"turnout_s": "duration", "arrests_reached_first": "num1",
-                               "additional_survivors": "num1", "busy_fraction": "pct",
-                               "fire_expected_share_lost": "pct"})],
+                              {"turnout (m:ss)": "duration", "arrests reached first a year": "num1",
+                               "survivors added a year": "num1", "busy": "pct", "fire cover lost": "pct"})],
         assumptions=[f"{k.replace('_', ' ')}: {v}" for k, v in result.params.sources.items()]
         + ([f"fire-cover simulation: {sim['method']}"] if sim.get("available") else []),
         tier=tier, **reports.provenance_and_error(wh, session))
