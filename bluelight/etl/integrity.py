@@ -19,7 +19,7 @@ from bluelight.errors import WarehouseError
 log = logging.getLogger(__name__)
 
 #: the schema version this code writes (recorded in ``meta``)
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 #: tables whose rows record the run that wrote them
 RUN_TABLES = ("sites", "incidents", "incident_workload", "mobilisations", "targets", "population", "boundaries", "road_nodes",
               "road_edges", "scenarios", "duty_matches", "site_versions")

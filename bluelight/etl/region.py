@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M
 from bluelight.errors import InputFileError
 from bluelight.etl import geo
 from bluelight.etl.boundaries import load_boundaries, write_boundaries
@@ -72,6 +73,36 @@ class RegionReport:
                 "steps": [s.as_dict() for s in self.steps]}
 
 
+#: the grid on which an extract's roads mark the area it covers: cells of this size holding road, grown by one
+EXTRACT_CELL_M = 1000.0
+
+
+def extract_area(con, *, cell_m: float = EXTRACT_CELL_M):
+    """The area the extract covers (EPSG:27700): the cells of a ``cell_m`` grid that its roads cross, grown by one
+    cell and with enclosed holes (a lake, a park) filled.
+
+    Unlike the convex hull of the road nodes, it follows a county's own edge, so the neighbouring areas an
+    extract has no roads for are not taken in (and then counted as off the network).
+    """
+    import shapely
+    from scipy import ndimage
+
+    wkb = con.execute("SELECT ST_AsWKB(geom) AS g FROM road_edges").fetchnumpy()["g"]
+    if len(wkb) == 0:
+        raise InputFileError("<roads>", "the road network is empty")
+    lines = shapely.from_wkb([bytes(b) for b in wkb])
+    xy = shapely.get_coordinates(shapely.segmentize(lines, cell_m / 4))
+    x0, y0 = np.floor(xy.min(axis=0) / cell_m) * cell_m - cell_m
+    ix = ((xy[:, 0] - x0) // cell_m).astype(int)
+    iy = ((xy[:, 1] - y0) // cell_m).astype(int)
+    grid = np.zeros((iy.max() + 2, ix.max() + 2), dtype=bool)
+    grid[iy, ix] = True
+    grid = ndimage.binary_fill_holes(ndimage.binary_dilation(grid, structure=np.ones((3, 3), bool)))
+    rows, cols = np.nonzero(grid)
+    boxes = shapely.box(x0 + cols * cell_m, y0 + rows * cell_m, x0 + (cols + 1) * cell_m, y0 + (rows + 1) * cell_m)
+    return shapely.coverage_union_all(boxes)
+
+
 def network_area(con, *, buffer_m: float = 250.0):
     """The road network's area (EPSG:27700): the convex hull of its nodes, widened by ``buffer_m``."""
     import shapely
@@ -101,9 +132,38 @@ def choose_profile(con) -> tuple[str, str]:
                               "road class, turnout by duty system); calibrate on local incidents to replace them")
 
 
-def parse_duty_matches(con, duty_file: Path) -> Parsed:
-    """Match the warehouse's fire stations to a list of stations with their duty system, by name and distance."""
+def _fire1001_turnouts(data_dir: Path | None) -> tuple[dict[str, float], str]:
+    """Each fire and rescue service's published mean turnout (minutes) for the national estimate's year and fire
+    type (``config/national.yaml``), keyed by the station lists' service names; and what it is."""
+    from bluelight.config import load_config
+    from bluelight.etl.national import read_fire1001
+
+    cfg, _ = load_config("national.yaml")
+    path = data_dir / cfg["files"]["fire1001"] if data_dir else None
+    if path is None or not path.is_file():
+        return {}, "no FIRE1001 file in the data directory"
+    f = read_fire1001(path)
+    rows = f[(f["year"] == cfg["year"]) & (f["fire_type"] == cfg["fire_type"]) & f["turnout_min"].notna()]
+    out = dict(zip(rows["area"], rows["turnout_min"].astype(float)))
+    for theirs, owns in (cfg.get("frs_aliases") or {}).items():
+        for own in owns:
+            if theirs in out:
+                out[own] = out[theirs]
+    return out, f"FIRE1001 {cfg['year']} {cfg['fire_type']} mean turnout"
+
+
+def parse_duty_matches(con, duty_file: Path, *, station_list: Path | None = None,
+                       fire1001: tuple[dict[str, float], str] = ({}, ""), turnout_table: dict | None = None) -> Parsed:
+    """Each of the warehouse's fire stations against a list of stations with their duty system.
+
+    A station matches a listed one of a similar name within 3 km, or any within 300 m. Listed with a duty type:
+    that duty. Listed without one, or not listed: its duty is unknown, and it takes its fire and rescue service's
+    FIRE1001 turnout, the national estimate's rule (:func:`bluelight.analysis.national.station_turnouts_min`);
+    the service is the listed one, else that of the nearest station of ``station_list``.
+    """
     from scipy.spatial import cKDTree
+
+    from bluelight.analysis.national import station_turnouts_min
 
     raw = pd.read_csv(duty_file, dtype=str).fillna("")
     need = {"STATION_NAME", "STATION_EASTING", "STATION_NORTHING", "fire-duty-type"}
@@ -113,29 +173,65 @@ def parse_duty_matches(con, duty_file: Path) -> Parsed:
     raw["duty"] = [norm_duty(v) or d for v, d in zip(raw["fire-duty-type"], raw["duty"])]
     xy = pd.DataFrame({"x": pd.to_numeric(raw["STATION_EASTING"], errors="coerce"),
                        "y": pd.to_numeric(raw["STATION_NORTHING"], errors="coerce")})
-    ok = xy.notna().all(axis=1).to_numpy() & raw["duty"].notna().to_numpy()
+    ok = xy.notna().all(axis=1).to_numpy()
     ref, ref_xy = raw[ok].reset_index(drop=True), xy[ok].to_numpy(float)
     sites = con.execute("SELECT site_id, name, easting, northing FROM sites WHERE service = 'fire' "
                         "AND duplicate_of IS NULL AND status = 'open'").df()
+    others = _station_services(station_list)
     rows = []
-    if len(ref) and len(sites):
-        tree = cKDTree(ref_xy)
-        names = [station_key(n) for n in ref["STATION_NAME"]]
-        for s in sites.itertuples(index=False):
+    tree = cKDTree(ref_xy) if len(ref) else None
+    names = [station_key(n) for n in ref["STATION_NAME"]]
+    for s in sites.itertuples(index=False):
+        pick, dist, named = None, float("nan"), False
+        if tree is not None:
             near = tree.query_ball_point([s.easting, s.northing], NAME_MATCH_M)
             mine = station_key(s.name)
-            dist = {j: float(np.hypot(*(ref_xy[j] - (s.easting, s.northing)))) for j in near}
-            named = [j for j in near if mine and names[j] and (mine in names[j] or names[j] in mine)]
-            pick = min(named, key=dist.get) if named else (min(dist, key=dist.get) if dist else None)
-            if pick is None or (not named and dist[pick] > ANY_MATCH_M):
-                continue
-            r = ref.iloc[pick]
-            rows.append({"site_id": s.site_id, "duty_system": r["duty"], "matched_name": r["STATION_NAME"],
-                         "matched_service": r.get("FRS_FULLNAME", ""), "distance_m": round(dist[pick], 1),
-                         "name_match": bool(named), "source_file": Path(duty_file).name})
-    frame = pd.DataFrame(rows, columns=["site_id", "duty_system", "matched_name", "matched_service", "distance_m",
-                                        "name_match", "source_file"])
+            d = {j: float(np.hypot(*(ref_xy[j] - (s.easting, s.northing)))) for j in near}
+            by_name = [j for j in near if mine and names[j] and (mine in names[j] or names[j] in mine)]
+            pick = min(by_name, key=d.get) if by_name else (min(d, key=d.get) if d else None)
+            if pick is not None and not by_name and d[pick] > ANY_MATCH_M:
+                pick = None
+            named, dist = bool(by_name) and pick is not None, d.get(pick, float("nan"))
+        r = ref.iloc[pick] if pick is not None else None
+        duty = r["duty"] if r is not None and r["duty"] else None
+        service = (r.get("FRS_FULLNAME", "") if r is not None else "") or _nearest_service(others, s)
+        rows.append({"site_id": s.site_id, "name": s.name, "duty_system": duty,
+                     "listing": ("not listed" if r is None else "listed with a duty type" if duty
+                                 else "listed without a duty type"),
+                     "matched_name": None if r is None else r["STATION_NAME"], "matched_service": service or None,
+                     "distance_m": None if r is None else round(dist, 1), "name_match": named})
+    frame = pd.DataFrame(rows, columns=["site_id", "name", "duty_system", "listing", "matched_name",
+                                        "matched_service", "distance_m", "name_match"])
+    table, what = fire1001
+    minutes, source = station_turnouts_min(frame["duty_system"].tolist(),
+                                           [table.get(v, np.nan) if v else np.nan for v in frame["matched_service"]],
+                                           turnout_table or {})
+    frame["turnout_s"] = np.where(source == "FIRE1001 service mean", minutes * 60.0, np.nan)
+    frame["turnout_source"] = [
+        "the duty system's (speed profile)" if src == "duty system" else
+        f"{what} of {svc}: {m:.2f} min (duty unknown: {lst})" if src == "FIRE1001 service mean" else
+        f"the profile's default (duty unknown: {lst}; no FIRE1001 turnout for {svc or 'its service'})"
+        for src, m, svc, lst in zip(source, minutes, frame["matched_service"], frame["listing"])]
+    frame["source_file"] = Path(duty_file).name
     return Parsed(frame, rows_read=len(sites), extra={"stations": len(sites), "listed": len(ref)})
+
+
+def _station_services(station_list: Path | None) -> pd.DataFrame:
+    """The station list's service of every placed station (to name the service of an unlisted station)."""
+    if station_list is None or not Path(station_list).is_file():
+        return pd.DataFrame(columns=["frs", "easting", "northing"])
+    from bluelight.etl.national import read_stations
+
+    return read_stations(Path(station_list)).dropna(subset=["easting", "northing"])
+
+
+def _nearest_service(stations: pd.DataFrame, site) -> str:
+    """The service of the nearest listed station within 15 km (a station's service covers its neighbours')."""
+    if stations.empty:
+        return ""
+    d = np.hypot(stations["easting"].to_numpy() - site.easting, stations["northing"].to_numpy() - site.northing)
+    k = int(np.argmin(d))
+    return str(stations["frs"].iloc[k]) if d[k] <= 15_000 else ""
 
 
 def _write_duty(con, parsed: Parsed, run_id: int) -> Written:
@@ -143,23 +239,32 @@ def _write_duty(con, parsed: Parsed, run_id: int) -> Written:
     con.execute("DELETE FROM duty_matches WHERE site_id IN (SELECT site_id FROM sites WHERE service = 'fire')")
     if len(frame):
         con.register("_duty", frame)
-        con.execute("INSERT INTO duty_matches SELECT site_id, duty_system, matched_name, matched_service, distance_m,"
-                    " name_match, source_file, load_run_id FROM _duty")
-        con.execute("UPDATE sites SET duty_system = _duty.duty_system FROM _duty WHERE sites.site_id = _duty.site_id")
+        con.execute("INSERT INTO duty_matches SELECT site_id, duty_system, listing, matched_name, matched_service, "
+                    "distance_m, name_match, turnout_s, turnout_source, source_file, load_run_id FROM _duty")
+        con.execute("UPDATE sites SET duty_system = _duty.duty_system FROM _duty WHERE sites.site_id = _duty.site_id "
+                    "AND _duty.duty_system IS NOT NULL")
+        con.execute("UPDATE sites SET turnout_s = _duty.turnout_s FROM _duty WHERE sites.site_id = _duty.site_id "
+                    "AND _duty.turnout_s IS NOT NULL")
         con.unregister("_duty")
-    n, total = len(frame), parsed.extra["stations"]
-    med = float(frame["distance_m"].median()) if n else float("nan")
-    return Written(loaded=n, message=f"{n} of {total} fire stations matched to a listed duty system"
-                                     + (f" (median {med:.0f} m apart)" if n else ""))
+    known = int(frame["duty_system"].notna().sum())
+    return Written(loaded=len(frame), message=f"{known} of {parsed.extra['stations']} fire stations with a listed "
+                                              "duty system")
 
 
-def load_duty_matches(con, duty_file: str | Path) -> LoadSummary:
-    """Set the duty system of the warehouse's fire stations from a Home Office style list (one load)."""
+def load_duty_matches(con, duty_file: str | Path, *, data_dir: Path | None = None,
+                      turnout_table: dict | None = None) -> LoadSummary:
+    """Set the duty system of the warehouse's fire stations from a Home Office style list, and the FIRE1001
+    turnout of their service where the duty is unknown (one load)."""
     duty_file = Path(duty_file)
+    station_list = data_dir / STATION_LIST if data_dir else None
+    fire1001 = _fire1001_turnouts(data_dir)
     sites = _fingerprint(con, "SELECT string_agg(site_id || ':' || round(easting) || ':' || round(northing), ',' "
                               "ORDER BY site_id) FROM sites WHERE service = 'fire'")
     return run_load(con, dataset="duty_matches", loader="duty-matches", paths=[duty_file],
-                    parse=lambda: parse_duty_matches(con, duty_file), write=_write_duty, options={"sites": sites})
+                    parse=lambda: parse_duty_matches(con, duty_file, station_list=station_list, fire1001=fire1001,
+                                                     turnout_table=turnout_table),
+                    write=_write_duty, options={"sites": sites, "fire1001": fire1001[1],
+                                                "turnouts": sorted((turnout_table or {}).items())})
 
 
 def _fingerprint(con, sql: str) -> str:
@@ -179,11 +284,11 @@ def load_region(con, roads: Path, *, data_dir: Path | None, name: str | None = N
     set_meta(con, "speed_profile", profile)
     set_meta(con, "speed_profile_reason", reason)
     set_meta(con, "region_name", name)
-    area = network_area(con)
+    area = extract_area(con)
     steps.append(_stations(con, roads))
-    steps.append(_population(con, data_dir, area))
+    steps.append(_population(con, data_dir, area, around=network_area(con, buffer_m=5000.0)))
     steps.append(_boundaries(con, data_dir, area))
-    steps.append(_duty(con, data_dir))
+    steps.append(_duty(con, data_dir, profile))
     targets = load_targets(con)
     steps.append(StepReport("response standards", targets.status, "the cited standards of config/targets.yaml",
                             summary=targets.as_dict()))
@@ -204,7 +309,7 @@ def _stations(con, roads: Path) -> StepReport:
                       s.as_dict())
 
 
-def _population(con, data_dir: Path | None, area) -> StepReport:
+def _population(con, data_dir: Path | None, area, *, around) -> StepReport:
     if data_dir is None or not all((data_dir / f).is_file() for f in POPULATION):
         return StepReport("population", "skipped", missing="no ONS population files in the data directory "
                           f"({', '.join(POPULATION)}): load zone centroids with counts by `bluelight etl population`")
@@ -216,10 +321,49 @@ def _population(con, data_dir: Path | None, area) -> StepReport:
                           "Scotland load Data Zone centroids with counts, for Northern Ireland Small Areas, as a "
                           "generic CSV (zone_code, pop_total, optional age bands, coordinates)")
     n, total = con.execute("SELECT count(*), coalesce(sum(pop_total), 0) FROM population").fetchone()
-    return StepReport("population", s.status, f"{n:,} LSOAs inside the road network's area, {total:,.0f} people "
-                      "(ONS mid-2019, by age band)", "" if n else "no LSOA centroid lies in the area: outside "
-                      "England and Wales, load zone centroids with counts by `bluelight etl population`",
-                      s.as_dict())
+    outside = _outside(data_dir, area, around)
+    on_share = on_network_share(con)
+    found = (f"{n:,} LSOAs inside the extract, {total:,.0f} people (ONS mid-2019, by age band); "
+             f"{100 * on_share:.1f}% of them within {DEFAULT_MAX_SNAP_M:g} m of its roads (on the network)")
+    if outside[0]:
+        found += (f"; {outside[0]:,} LSOAs ({outside[1]:,.0f} people) near it lie outside the extract (no roads of "
+                  "it reach them) and are not loaded")
+    missing = "" if n else ("no LSOA centroid lies in the area: outside England and Wales, load zone centroids "
+                            "with counts by `bluelight etl population`")
+    summary = s.as_dict() | {"lsoas_outside_extract": outside[0], "population_outside_extract": outside[1],
+                             "on_network_share": round(on_share, 4)}
+    return StepReport("population", s.status, found, missing, summary)
+
+
+def _outside(data_dir: Path, area, around) -> tuple[int, float]:
+    """LSOAs near the extract (within 5 km of its roads' hull) whose centroid lies outside it, and their people."""
+    import shapely
+
+    from bluelight.etl import ons
+
+    try:
+        parsed = ons.parse_national(data_dir / POPULATION[0], data_dir / POPULATION[1], within=around)
+    except InputFileError:
+        return 0, 0.0
+    pts = parsed.frame
+    out = ~shapely.contains_xy(area, pts["easting"].to_numpy(float), pts["northing"].to_numpy(float))
+    return int(out.sum()), float(pts.loc[out, "pop_total"].sum())
+
+
+def on_network_share(con, *, max_snap_m: float | None = None) -> float:
+    """Share of the loaded population whose centroid lies within ``max_snap_m`` of a road of the network."""
+    import shapely
+    from scipy.spatial import cKDTree
+
+    snap = DEFAULT_MAX_SNAP_M if max_snap_m is None else max_snap_m
+    pop = con.execute("SELECT easting, northing, pop_total FROM population").df()
+    if pop.empty or pop["pop_total"].sum() <= 0:
+        return 0.0
+    wkb = con.execute("SELECT ST_AsWKB(geom) AS g FROM road_edges").fetchnumpy()["g"]
+    xy = shapely.get_coordinates(shapely.segmentize(shapely.from_wkb([bytes(b) for b in wkb]), 25.0))
+    d, _ = cKDTree(xy).query(pop[["easting", "northing"]].to_numpy(float))
+    on = d <= snap + 12.5                                 # points 25 m apart: within half a step of the road
+    return float(pop.loc[on, "pop_total"].sum() / pop["pop_total"].sum())
 
 
 def _boundaries(con, data_dir: Path | None, area) -> StepReport:
@@ -297,18 +441,29 @@ def load_fire_authorities(con, station_list: str | Path) -> LoadSummary:
                     options={"local_authorities": codes})
 
 
-def _duty(con, data_dir: Path | None) -> StepReport:
+def _duty(con, data_dir: Path | None, profile: str) -> StepReport:
     path = data_dir / DUTY_LIST if data_dir else None
     if path is None or not path.is_file():
         return StepReport("fire duty systems", "skipped", missing="no Home Office duty-system list in the data "
                           "directory: fire stations take the profile's default (wholetime) turnout; give each "
                           "station's duty_system in a sites file")
-    s = load_duty_matches(con, path)
-    total, matched = con.execute("SELECT count(*), count(m.site_id) FROM sites s LEFT JOIN duty_matches m "
-                                 "USING (site_id) WHERE s.service = 'fire' AND s.duplicate_of IS NULL").fetchone()
-    missing = "" if matched == total else (
-        f"{total - matched} fire station(s) are not in the Home Office duty list (it covers some services only): "
-        "they take the profile's default turnout (wholetime); give their duty_system in a sites file")
-    return StepReport("fire duty systems", s.status, f"{matched} of {total} fire stations matched "
-                      f"({Path(path).name}, by name within {NAME_MATCH_M / 1000:g} km or any within "
-                      f"{ANY_MATCH_M:g} m)", missing, s.as_dict())
+    from bluelight.analysis.speeds import load_profile
+
+    table = {k: v / 60.0 for k, v in load_profile(profile).turnout_s.items()
+             if k in ("wholetime", "on_call", "day_crewed_day")}
+    table["day_crewed"] = table.pop("day_crewed_day", table.get("wholetime", 1.5))
+    s = load_duty_matches(con, path, data_dir=data_dir, turnout_table=table)
+    rows = con.execute("SELECT s.name, m.listing, m.duty_system, m.turnout_source FROM sites s JOIN duty_matches m "
+                       "USING (site_id) WHERE s.service = 'fire' ORDER BY s.name").df()
+    known = rows[rows["duty_system"].notna()]
+    unknown = rows[rows["duty_system"].isna()]
+    found = (f"{len(known)} of {len(rows)} fire stations listed with a duty system ({Path(path).name}, by name "
+             f"within {NAME_MATCH_M / 1000:g} km or any within {ANY_MATCH_M:g} m)")
+    missing = ""
+    if len(unknown):
+        parts = [f"{lst}: " + ", ".join(f"{n} ({src})" for n, src in zip(g["name"], g["turnout_source"]))
+                 for lst, g in unknown.groupby("listing")]
+        missing = (f"{len(unknown)} fire station(s) of unknown duty take their service's published turnout, as the "
+                   "national estimate does; " + "; ".join(parts) + ". Give their duty_system in a sites file to "
+                   "replace it")
+    return StepReport("fire duty systems", s.status, found, missing, s.as_dict())

@@ -251,13 +251,18 @@ CREATE TABLE IF NOT EXISTS scenarios (
 );
 
 -- fire stations matched to a list that records their duty system (Home Office), with how close the match was
+-- each fire station of a region against the Home Office list: its duty system where listed with one, else the
+-- turnout its fire and rescue service publishes (FIRE1001), and why
 CREATE TABLE IF NOT EXISTS duty_matches (
     site_id VARCHAR PRIMARY KEY,
-    duty_system VARCHAR NOT NULL,
-    matched_name VARCHAR NOT NULL,
-    matched_service VARCHAR,
-    distance_m DOUBLE NOT NULL,
+    duty_system VARCHAR,                 -- NULL: not known
+    listing VARCHAR NOT NULL,            -- 'listed with a duty type' | 'listed without a duty type' | 'not listed'
+    matched_name VARCHAR,
+    matched_service VARCHAR,             -- the fire and rescue service (listed, else that of the nearest station)
+    distance_m DOUBLE,
     name_match BOOLEAN NOT NULL,
+    turnout_s DOUBLE,                    -- set where the duty is unknown: the service's FIRE1001 turnout
+    turnout_source VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
     load_run_id INTEGER NOT NULL
 );

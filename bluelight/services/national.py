@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import Variability
-from bluelight.analysis.national import fit_drive, leave_one_out, nearest, service_areas, service_terms, urban
+from bluelight.analysis.national import (fit_drive, leave_one_out, nearest, service_areas, service_terms,
+                                        station_turnouts_min, urban)
 from bluelight.analysis.speeds import load_profile
 from bluelight.config import config_file, read_yaml
 from bluelight.errors import ConfigError, InputFileError, ValidationError
@@ -78,9 +79,8 @@ def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *
     lsoas["urban"] = urban(xy, lsoas["population"].to_numpy(), density_per_km2=float(cfg["urban_density_per_km2"]))
     lsoas["service"] = _service_of_areas(lsoas, placed["service"].to_numpy()[near])
     fire1001_turnout = published.set_index("area")["turnout_min"]
-    own = placed["turnout_min"].to_numpy()[near]
-    lsoas["turnout_min"] = np.where(np.isfinite(own), own, lsoas["service"].map(fire1001_turnout).to_numpy(float))
-    lsoas["turnout_source"] = np.where(np.isfinite(own), "duty system", "FIRE1001 service mean")
+    lsoas["turnout_min"], lsoas["turnout_source"] = station_turnouts_min(
+        placed["duty"].to_numpy()[near], lsoas["service"].map(fire1001_turnout).to_numpy(float), cfg["turnout_min"])
 
     missing_xy = stations[stations["easting"].isna()].groupby("service").size()
     services = [s for s in published["area"] if s in set(lsoas["service"])]

@@ -77,7 +77,7 @@ def test_rural_area_loads_and_is_on_the_network(tmp_path, monkeypatch, capsys):
     assert code == 0 and report["speed_profile"] == "national_v1"
     steps = {s["step"]: s for s in report["steps"]}
     assert steps["population"]["status"] == "loaded" and "5 LSOAs" in steps["population"]["found"]
-    assert "1 of 1 fire stations matched" in steps["fire duty systems"]["found"]
+    assert "1 of 1 fire stations listed with a duty system" in steps["fire duty systems"]["found"]
     code, cov = _json(capsys, ["coverage", "--service", "fire", "--threshold-s", "600", "--warehouse", wh, "--json"])
     assert code == 0 and cov["profile"] == "national@1"
     s = cov["baseline"]["summary"]
@@ -129,3 +129,94 @@ def test_population_with_totals_only_uses_the_stated_age_structure(tmp_path, cap
     assert code == 0
     demand = plan["bands"]["all"]["demand"]
     assert "no age bands" in demand["age_bands_filled"] and plan["bands"]["all"]["demand_total"] > 0
+
+
+def _grid_osm(path, *, lat0=52.66, lon0=-0.75, n=13, step_deg=0.006):
+    """A county-sized patch of streets: an n x n grid of roads about 400-650 m apart, and two fire stations."""
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    ids = {}
+    for i in range(n):
+        for j in range(n):
+            ids[i, j] = 1 + i * n + j
+            xml.append(f'<node id="{ids[i, j]}" lat="{lat0 + i * step_deg:.6f}" lon="{lon0 + j * step_deg:.6f}" '
+                       'version="1"/>')
+    way = 1
+    for i in range(n):
+        for refs in ([ids[i, j] for j in range(n)], [ids[j, i] for j in range(n)]):
+            xml.append(f'<way id="{way}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs)
+                       + '<tag k="highway" v="residential"/></way>')
+            way += 1
+    for k, (name, i, j) in enumerate((("Oakham Fire Station", 2, 2), ("Uppingham Fire Station", 10, 10))):
+        xml.append(f'<node id="{9000 + k}" lat="{lat0 + i * step_deg + 0.0004:.6f}" '
+                   f'lon="{lon0 + j * step_deg + 0.0004:.6f}" version="1"><tag k="amenity" v="fire_station"/>'
+                   f'<tag k="name" v="{name}"/></node>')
+    path.write_text("\n".join(xml + ["</osm>"]))
+    return path, (lat0, lon0, n, step_deg)
+
+
+def _county_data(root, grid, *, neighbours: int = 6):
+    """LSOAs on the county's streets, and neighbours 3-4 km beyond its edge (no roads of the extract there);
+    a duty list naming both stations without a duty type; FIRE1001 with the service's turnout."""
+    lat0, lon0, n, step = grid
+    inside = [(lat0 + (i + 0.5) * step * 2, lon0 + j * step * 2 + 0.0003) for i in range(n // 2) for j in range(n // 2)]
+    top = lat0 + (n - 1) * step
+    outside = [(top + 0.028 + 0.002 * k, lon0 + 0.01 * k) for k in range(neighbours)]   # 3-4 km north
+    pts = inside + outside
+    codes = [f"E0110{i:04d}" for i in range(len(pts))]
+    pop = root / "england" / "population"
+    pop.mkdir(parents=True)
+    rows = ["X,Y,objectid,lsoa11cd,lsoa11nm"] + [f"{lon},{lat},{i},{c},Rutland 0{i:02d}A"
+                                                 for i, ((lat, lon), c) in enumerate(zip(pts, codes))]
+    (pop / "lsoa11_population_weighted_centroids.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    header = ["LSOA Code", "LSOA Name", "LA Code (2019 boundaries)", "LA name (2019 boundaries)", "All Ages"]
+    header += [str(a) for a in range(90)] + ["90+"]
+    lines = ["Contents,,,", "", '"Table SAPE22DT2: Mid-2019 Population Estimates",,', ",".join(header)]
+    for c in codes:
+        ages = [15] * 91
+        lines.append(",".join([c, "Rutland", "E06000017", "Rutland", f'"{sum(ages):,}"'] + [str(a) for a in ages]))
+    with gzip.open(pop / "lsoa11_population_mid2019_single_year.csv.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    st = root / "england" / "stations"
+    st.mkdir(parents=True)
+    e, nn = to_bng([lon0 + 2 * step + 0.0004, lon0 + 10 * step + 0.0004], [lat0 + 2 * step + 0.0004,
+                                                                          lat0 + 10 * step + 0.0004])
+    (st / "fire_stations_duty_and_coresponder.csv").write_text(
+        "fire-station,station_name,postcode,uprn,fire-duty-type,fire-co-responder-station,fire-authority,start-date,"
+        "end-date,FRS_FULLNAME,STATION_NAME,STATION_EASTING,STATION_NORTHING\n"
+        f"1,Oakham,LE15 6AA,,,no,40,,,Leicestershire,Oakham Fire Station,{e[0]:.0f},{nn[0]:.0f}\n")
+    (st / "fire_stations_england_2017.csv").write_text(
+        "FRS_FULLNAME,E_CODE,STATION_NAME,STATION_ADDRESS,STATION_POSTCODE,STATION_EASTING,STATION_NORTHING,lon,lat\n"
+        f"Leicestershire,E06000017,Oakham,x,LE15,{e[0]:.0f},{nn[0]:.0f},0,0\n"
+        f"Leicestershire,E06000017,Uppingham,x,LE15,{e[1]:.0f},{nn[1]:.0f},0,0\n")
+    rt = root / "england" / "response_times"
+    rt.mkdir(parents=True)
+    (rt / "fire1001_response_times_by_frs.csv").write_text(
+        "FINANCIAL_YEAR,FIRE_TYPE,LOCATION_CATEGORY,INCIDENTS,TOTAL_RESPONSE_TIME_min,CALL_HANDLING_TIME_min,"
+        "CREW_TURNOUT_TIME_min,DRIVE_TIME_min\n2019/20,Dwellings,Leicestershire,900,9.1,1.4,2.35,5.35\n")
+    return root, len(inside), len(outside)
+
+
+def test_a_county_loads_what_it_contains_and_its_stations_turn_out_like_their_service(tmp_path, monkeypatch, capsys):
+    from bluelight.analysis.national import station_turnouts_min
+    from bluelight.etl.warehouse import connect
+
+    osm, grid = _grid_osm(tmp_path / "county.osm")
+    data, n_in, n_out = _county_data(tmp_path / "data", grid)
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(data))
+    wh = str(tmp_path / "w.duckdb")
+    code, report = _json(capsys, ["etl", "region", "--roads", str(osm), "--warehouse", wh, "--json"])
+    assert code == 0, report
+    steps = {s["step"]: s for s in report["steps"]}
+    pop = steps["population"]["load"]
+    assert f"{n_in} LSOAs inside the extract" in steps["population"]["found"]
+    assert pop["lsoas_outside_extract"] == n_out and "outside the extract" in steps["population"]["found"]
+    assert pop["on_network_share"] >= 0.95
+    duty = steps["fire duty systems"]
+    assert "0 of 2 fire stations listed with a duty system" in duty["found"]
+    assert "listed without a duty type: Oakham Fire Station" in duty["missing"]
+    assert "not listed: Uppingham Fire Station" in duty["missing"] and "Leicestershire" in duty["missing"]
+    con = connect(wh, read_only=True)
+    got = dict(con.execute("SELECT name, turnout_s FROM sites WHERE service = 'fire'").fetchall())
+    con.close()
+    national, _ = station_turnouts_min([None], [2.35], {"on_call": 5.0})       # the national estimate's rule
+    assert got == {"Oakham Fire Station": national[0] * 60, "Uppingham Fire Station": national[0] * 60}
