@@ -262,3 +262,48 @@ def _base_objective(problem: DapProblem, settings: PostSettings) -> float:
         return 0.0
     best = np.minimum(problem.fixed_best_s, max(3600.0, 2 * settings.threshold2_s))
     return float((problem.weight * best).sum())
+
+
+def standby_points(x_m, y_m, edge_u, edge_v, demand_x, demand_y, demand_w, *, spacing_m: float,
+                   max_points: int) -> np.ndarray:
+    """Road junctions to offer as standby posts: one per ``spacing_m`` square holding demand, the junction
+    nearest the square's demand-weighted centre, the squares with most demand first, at most ``max_points``.
+
+    A junction is a node where three or more road ends meet (counting both directions of a two-way street as
+    one), so a post can leave in several directions; a square with no junction offers its best-connected node.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.array([0., 100, 200, 100, 3000]), np.array([0., 0, 0, 100, 0])
+    >>> u, v = np.array([0, 1, 1, 2]), np.array([1, 2, 3, 4])
+    >>> standby_points(x, y, u, v, [90, 3050], [10, 0], [5, 1], spacing_m=1000, max_points=5).tolist()
+    [1, 4]
+    """
+    x, y = np.asarray(x_m, float), np.asarray(y_m, float)
+    if spacing_m <= 0 or max_points < 1:
+        raise AnalysisError(f"spacing_m must be positive and max_points at least 1, got {spacing_m}, {max_points}")
+    pairs = np.unique(np.sort(np.column_stack([edge_u, edge_v]), axis=1), axis=0)
+    degree = np.bincount(pairs.ravel(), minlength=len(x))
+    dx, dy, w = (np.asarray(a, float) for a in (demand_x, demand_y, demand_w))
+    keep = np.isfinite(dx) & np.isfinite(dy) & (w > 0)
+    dx, dy, w = dx[keep], dy[keep], w[keep]
+    if not len(w):
+        return np.empty(0, dtype=np.int64)
+    cell = np.floor(dx / spacing_m).astype(np.int64) * 1_000_003 + np.floor(dy / spacing_m).astype(np.int64)
+    node_cell = np.floor(x / spacing_m).astype(np.int64) * 1_000_003 + np.floor(y / spacing_m).astype(np.int64)
+    cells, inverse = np.unique(cell, return_inverse=True)
+    total = np.bincount(inverse, weights=w)
+    cx, cy = np.bincount(inverse, weights=w * dx) / total, np.bincount(inverse, weights=w * dy) / total
+    chosen = []
+    for c in np.argsort(-total, kind="stable"):
+        inside = np.flatnonzero(node_cell == cells[c])
+        if inside.size == 0:
+            continue
+        junctions = inside[degree[inside] >= 3]
+        pool = junctions if junctions.size else inside[degree[inside] == degree[inside].max()]
+        d = np.hypot(x[pool] - cx[c], y[pool] - cy[c])
+        chosen.append(int(pool[np.argmin(d)]))
+        if len(chosen) >= max_points:
+            break
+    return np.asarray(chosen, dtype=np.int64)

@@ -507,6 +507,9 @@ def executive(profile, warehouse, as_json) -> None:
                f"that reach into the road data; {sc['judged']} at least half inside it  [profile {result['profile']}]")
     for cell in result["cells"]:
         click.echo(f"  {cell['area']}, {cell['service']}: {cell_text(cell)}")
+    click.echo("Standards:")
+    for line in result["standards_in_use"]:
+        click.echo(f"  {line}")
     for service, caveat in result["caveats"].items():
         click.echo(f"{service.title()}: {caveat}.")
 

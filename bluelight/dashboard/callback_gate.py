@@ -118,6 +118,7 @@ def outputs_mismatch(access: CallbackAccess, body: Mapping) -> str | None:
     for item, (cid, prop) in zip(sent, access.outputs):
         entries = item if isinstance(item, list) else [item]
         for e in entries:
-            if not isinstance(e, Mapping) or str(e.get("property")) != prop or not _same_id(e.get("id"), cid):
+            sent_prop = str(e.get("property")).split("@", 1)[0] if isinstance(e, Mapping) else None
+            if sent_prop != prop.split("@", 1)[0] or not _same_id(e.get("id"), cid):
                 return f"outputs do not match the callback's output {_id_name(cid)}.{prop}"
     return None

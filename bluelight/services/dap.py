@@ -26,7 +26,7 @@ from bluelight.services.inputs import fill_age_bands, read_incident_times, read_
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
-from bluelight.services.session import Session, frame_links
+from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 
 DAP_CONFIG = "dap.yaml"
@@ -44,6 +44,8 @@ class DapRules:
     min_open_share: float
     busy_fraction: float
     sources: dict[str, str]
+    standby_spacing_m: float = 1500.0
+    standby_max_points: int = 300
 
     def open_in_band(self, hours_labels, band: TimeBand) -> np.ndarray:
         """Per site: open for at least ``min_open_share`` of the band's hours."""
@@ -67,7 +69,9 @@ def load_rules(path: str | Path | None = None) -> DapRules:
         hours = {str(k).upper(): (tuple(v) if v else None) for k, v in doc["opening_hours"].items()}
         rules = DapRules(hours, tuple(doc["default_opening_hours"]), float(doc["min_open_share_of_band"]),
                          float(doc["busy_fraction"]), {"busy_fraction": doc.get("busy_fraction_source", ""),
-                                                       "activation": doc.get("activation_source", "")})
+                                                       "activation": doc.get("activation_source", ""),
+                                                       "standby_points": doc.get("standby_source", "")},
+                         float(doc.get("standby_spacing_m", 1500.0)), int(doc.get("standby_max_points", 300)))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc!r} (needs opening_hours, default_opening_hours, "
                           f"min_open_share_of_band, busy_fraction)") from exc
@@ -86,6 +90,11 @@ def band_names() -> tuple[str, ...]:
 _POST = PostSettings()
 
 
+#: where a post may be: stations of a service, hospital sites, standby points on the road network
+CANDIDATE_SOURCES = ("fire", "police", "ambulance", "hospital", "road")
+DEFAULT_CANDIDATES = ("fire", "police", "hospital", "road")
+
+
 @dataclass(frozen=True)
 class DapRequest(Request):
     """What to plan: the parameters of ``bluelight dap`` and of the DAP page."""
@@ -95,7 +104,7 @@ class DapRequest(Request):
     threshold_s: float = _POST.threshold_s
     threshold2_s: float = _POST.threshold2_s
     alpha: float = _POST.alpha
-    candidates: tuple[str, ...] = ("fire", "police")
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES
     band: str = "all"
     category: str = "category_1"
     demand: str = "auto"            # auto | observed | expected
@@ -115,8 +124,9 @@ class DapRequest(Request):
               help="Double standard: everyone within this."),
         Field("alpha", "DSM: share within the standard", float, _POST.alpha, 0.0, 1.0, unit="share",
               help="Double standard: share within --threshold-s."),
-        Field("candidates", "Candidate posts", list, ("fire", "police"), choices=EMERGENCY_SERVICES, min_items=1,
-              help="Services whose stations may be posts (comma-separated)."),
+        Field("candidates", "Candidate posts", list, DEFAULT_CANDIDATES, choices=CANDIDATE_SOURCES, min_items=1,
+              help="Where posts may be: stations of fire, police, ambulance; hospital sites; road (standby points "
+                   "at junctions near demand, config/dap.yaml). Comma-separated."),
         Field("band", "Time band", str, "all", choices=band_names(),
               help="Time band: night, morning, afternoon, evening or all, optionally -weekday / -weekend."),
         Field("category", "Demand category", str, "category_1", choices=("category_1", "category_2"),
@@ -380,15 +390,41 @@ def candidate_rows(cands: pd.DataFrame, request: DapRequest) -> tuple[list[int],
 
 
 def read_dap_sites(con, candidates) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Candidate posts (open stations of the given services) and existing ambulance stations."""
-    bad = set(candidates) - set(EMERGENCY_SERVICES)
+    """Candidate posts from sites (open stations of the given services, hospital sites) and the existing
+    ambulance stations. Standby points on the road (``road``) are added by the session (:func:`standby_sites`)."""
+    bad = set(candidates) - set(CANDIDATE_SOURCES)
     if bad:
-        raise AnalysisError(f"unknown candidate services {sorted(bad)}: use fire, police and/or ambulance")
-    cands = read_sites(con, services=list(candidates))
+        raise AnalysisError(f"unknown candidate sources {sorted(bad)}: use {', '.join(CANDIDATE_SOURCES)}")
+    services = [c for c in candidates if c in EMERGENCY_SERVICES]
+    parts = [read_sites(con, services=services)] if services else []
+    if "hospital" in candidates:
+        parts.append(read_sites(con, services=["other"], kinds=("hospital",)))
+    cands = pd.concat(parts, ignore_index=True) if parts else read_sites(con, services=["__none__"])
     fixed = read_sites(con, services=["ambulance"])
-    if cands.empty:
-        raise AnalysisError(f"no open {', '.join(candidates)} stations to use as posts")
     return cands, fixed
+
+
+def standby_sites(session: Session, rules: DapRules) -> pd.DataFrame:
+    """Standby points on the road network as candidate sites (:func:`bluelight.analysis.dap.standby_points`),
+    named after a street that meets there."""
+    from bluelight.analysis.dap import standby_points
+
+    net = session.network
+    pop = session.demand(DemandSpec())
+    idx = standby_points(net.x_m, net.y_m, net.edge_u, net.edge_v, pop["easting"], pop["northing"], pop["weight"],
+                         spacing_m=rules.standby_spacing_m, max_points=rules.standby_max_points)
+    names = session.read(lambda cur: cur.execute(
+        "SELECT u, any_value(name) FROM road_edges WHERE name IS NOT NULL AND name <> '' GROUP BY u").fetchall())
+    street = dict(names)
+    node_ids = net.node_ids[idx]
+    frame = pd.DataFrame({"site_id": [f"ROAD-{int(n)}" for n in node_ids],
+                          "name": [f"standby point, {street.get(int(n)) or 'junction'} ({int(x)} {int(y)})"
+                                   for n, x, y in zip(node_ids, net.x_m[idx], net.y_m[idx])],
+                          "service": "road", "kind": "standby point", "status": "open", "duty_system": None,
+                          "turnout_s": np.nan, "hours_current": None, "easting": net.x_m[idx],
+                          "northing": net.y_m[idx]})
+    frame["lon"], frame["lat"] = to_wgs84(frame["easting"], frame["northing"])
+    return frame
 
 
 #: the standards a DAP plan is judged against, by demand category
@@ -441,9 +477,15 @@ def _posts(session: Session, request: DapRequest, points: Path | None) -> tuple[
     from bluelight.services.facility import candidate_points
 
     cands, fixed = session.read(lambda cur: read_dap_sites(cur, request.candidates))
+    if "road" in request.candidates:
+        road = session.cached(("standby_sites",), lambda: standby_sites(session, load_rules()))
+        cands = pd.concat([cands, road], ignore_index=True)
     if points is not None:
         cands = pd.concat([cands, candidate_points(points).assign(hours_current=None)], ignore_index=True)
         cands[["lon", "lat"]] = np.column_stack(to_wgs84(cands["easting"], cands["northing"]))
+    if cands.empty:
+        raise AnalysisError(f"no candidate posts: no open {', '.join(request.candidates)} sites; add road (standby "
+                            "points on the road network) to the candidates, or give points with --points")
     return cands, fixed
 
 

@@ -19,7 +19,8 @@ import pandas as pd
 
 from bluelight.analysis.coverage import summarise_by
 from bluelight.services.session import DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD
+from bluelight.standards import DEFAULT_STANDARD, jurisdictions_of, pick_target
+from bluelight.text import mmss
 from bluelight.vocab import EMERGENCY_SERVICES
 
 #: below this share of an area's population on the road network, its figures describe a sliver, not the area
@@ -36,34 +37,110 @@ def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float
     return None
 
 
+def area_jurisdictions(session: Session) -> dict[str, set[str]]:
+    """Each area's jurisdictions: its country (and London) from its local-authority code, and the fire
+    authority and police force whose loaded boundaries hold most of its people."""
+    def build():
+        def query(cur):
+            areas = cur.execute("SELECT coalesce(la_name, la_code, '') AS area, any_value(la_code) AS code "
+                                "FROM population GROUP BY 1").df()
+            held = cur.execute(
+                "SELECT coalesce(p.la_name, p.la_code, '') AS area, b.kind, b.name, sum(p.pop_total) AS people "
+                "FROM population p JOIN boundaries b ON b.kind IN ('fire_authority', 'police_force') "
+                "AND ST_Contains(b.geom, ST_Point(p.easting, p.northing)) GROUP BY ALL").df()
+            return areas, held
+        areas, held = session.read(query)
+        top = held.sort_values("people").drop_duplicates(["area", "kind"], keep="last")
+        owner = {(r.area, r.kind): r.name for r in top.itertuples(index=False)}
+        return {r.area: jurisdictions_of(r.code, fire_authority=owner.get((r.area, "fire_authority")),
+                                         police_force=owner.get((r.area, "police_force")))
+                for r in areas.itertuples(index=False)}
+    return session.cached(("area_jurisdictions",), build)
+
+
+def _service_name(jurisdictions: set[str], service: str) -> str:
+    """Whose area it is, in words, for a message: the service's own area if loaded, else London or the country."""
+    kind = {"fire": "fire_authority", "police": "police_force", "ambulance": "ambulance_trust"}[service]
+    own = [j.split(":", 1)[1].title() for j in jurisdictions if j.startswith(kind + ":")]
+    region = [j.title() for j in jurisdictions if j in ("london", "england", "wales", "scotland")]
+    return (own or sorted(region, key=len) or ["this area"])[0]
+
+
+def area_standard(service: str, jurisdictions: set[str], targets: list[dict]) -> dict:
+    """The standard that judges ``service`` in an area, whose it is, or a labelled reference where none is set."""
+    t = pick_target(service, jurisdictions, targets)
+    if t is not None:
+        return {"target": t["target_id"], "threshold_s": float(t["threshold_s"]), "statistic": t["statistic"],
+                "goal": None if pd.isna(t.get("goal")) else float(t["goal"]), "reference": False,
+                "judged_by": f"{t['description']} ({str(t['source']).split(',')[0]}; applies to "
+                             f"{str(t['jurisdiction']).replace('_', ' ')})"}
+    threshold, default_id = DEFAULT_STANDARD[service]
+    ref = next((x for x in targets if x["target_id"] == default_id), None)
+    whose = ref["description"] if ref is not None else default_id
+    return {"target": None, "threshold_s": threshold, "statistic": None, "goal": None, "reference": True,
+            "judged_by": f"no standard configured for {service} in {_service_name(jurisdictions, service)}: figures "
+                         f"shown against a reference of {mmss(threshold)} ({whose}), not a target of this service; "
+                         "add the service's own standard to targets.yaml"}
+
+
+def service_standard(session: Session, service: str, targets: pd.DataFrame) -> dict:
+    """The standard that judges the service where most of the loaded population lives (the Overview's card)."""
+    pop = session.demand(DemandSpec())
+    if pop.empty:
+        return area_standard(service, set(), targets.to_dict("records") if len(targets) else [])
+    biggest = pop.groupby("area")["weight"].sum().idxmax()
+    return area_standard(service, area_jurisdictions(session).get(biggest, set()),
+                         targets.to_dict("records") if len(targets) else [])
+
+
+def standards_in_use(cells: list[dict]) -> list[str]:
+    """Which standard judges which areas, per service, in words (beneath the Overview's matrix)."""
+    frame = pd.DataFrame(cells)
+    if frame.empty:
+        return []
+    out = []
+    for (service, by), grp in frame.groupby(["service", "judged_by"], sort=True):
+        areas = sorted(grp["area"])
+        out.append(f"{service.title()} in {', '.join(areas[:6])}{' and others' if len(areas) > 6 else ''}: {by}.")
+    return out
+
+
 def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
-    """One row per area and service (areas with some population on the road network)."""
-    targets = targets.set_index("target_id") if len(targets) else targets
+    """One row per area and service (areas with some population on the road network), each judged by the
+    standard of the service that covers it (:func:`area_standard`)."""
+    records = targets.to_dict("records") if len(targets) else []
+    where = area_jurisdictions(session)
     rows = []
     for service in EMERGENCY_SERVICES:
-        threshold, target_id = DEFAULT_STANDARD[service]
         if session.sites(service).empty:
             continue
         ev = session.evaluate(service, DemandSpec())
-        by = summarise_by(ev.points["area"].to_numpy(), ev.response_s, ev.points["weight"].to_numpy(), threshold,
-                          variability=session.variability)
-        t = targets.loc[target_id] if len(targets) and target_id in targets.index else None
-        checked = actual_by_area(session, service, threshold)
-        for r in by.itertuples(index=False):
+        areas = ev.points["area"].to_numpy()
+        standards = {a: area_standard(service, where.get(a, set()), records) for a in set(areas)}
+        by_threshold = {}
+        for threshold in {st["threshold_s"] for st in standards.values()}:
+            by_threshold[threshold] = (
+                summarise_by(areas, ev.response_s, ev.points["weight"].to_numpy(), threshold,
+                             variability=session.variability).set_index("area"),
+                actual_by_area(session, service, threshold))
+        for area, st in sorted(standards.items(), key=lambda kv: str(kv[0])):
+            by, checked = by_threshold[st["threshold_s"]]
+            if area not in by.index:
+                continue
+            r = by.loc[area]
             total = r.demand_on_network + r.demand_off_network
             if r.demand_on_network <= 0 or total <= 0:
                 continue
             assessed = r.demand_on_network / total
-            met = None if t is None else judged(t["statistic"], r.share_within_modelled, r.mean_s,
-                                                float(t["threshold_s"]), None if pd.isna(t["goal"]) else float(t["goal"]))
-            rows.append({"area": r.area or "(no area)", "service": service, "threshold_s": threshold,
+            met = None if st["reference"] else judged(st["statistic"], r.share_within_modelled, r.mean_s,
+                                                      st["threshold_s"], st["goal"])
+            rows.append({"area": area or "(no area)", "service": service, "threshold_s": st["threshold_s"],
                          "share_within": r.share_within_modelled, "mean_s": r.mean_s,
-                         "target": target_id if t is not None else None, "met": met,
-                         "statistic": None if t is None else t["statistic"],
-                         "goal": None if t is None or pd.isna(t["goal"]) else float(t["goal"]),
+                         "target": st["target"], "met": met, "statistic": st["statistic"], "goal": st["goal"],
+                         "judged_by": st["judged_by"], "reference_only": st["reference"],
                          "population": total, "assessed_share": assessed,
                          "judged": bool(assessed >= MIN_ASSESSED_SHARE),
-                         **checked.get(r.area, NO_INCIDENTS),
+                         **checked.get(area, NO_INCIDENTS),
                          "caveat": CAVEATS.get(service, "")})
     return pd.DataFrame(rows)
 
@@ -103,6 +180,8 @@ def scope(matrix: pd.DataFrame) -> dict:
 def cell_text(r: dict) -> str:
     """One cell in words: the statistic its target judges first, met or not, then what it rests on."""
     mark = {True: "met", False: "not met", None: "no target"}[r["met"]]
+    if r.get("reference_only"):
+        mark = "no standard configured"
     minutes, share = r["threshold_s"] / 60, f"{100 * r['share_within']:.1f}% within {r['threshold_s'] / 60:g} min"
     if r.get("statistic") == "mean":
         text = f"mean {r['mean_s'] / 60:.1f} min against {minutes:g} min, {mark}; {share}"
@@ -125,6 +204,7 @@ def run_executive(session: Session) -> dict:
         matrix = executive_matrix(session, targets)
         return {"profile": session.profile.key, "scope": scope(matrix), "min_assessed_share": MIN_ASSESSED_SHARE,
                 "standards": {s: {"threshold_s": t, "target": tid} for s, (t, tid) in DEFAULT_STANDARD.items()},
+                "standards_in_use": standards_in_use(matrix.to_dict("records")),
                 "caveats": {s: c for s, c in CAVEATS.items() if not matrix.empty and s in set(matrix["service"])},
                 "cells": matrix.astype(object).where(matrix.notna(), None).to_dict("records")}
     return session.cached(("executive",), build)

@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
-from bluelight.services.dap import (MODEL_WORDS, DapRequest, band_names, band_words, load_rules, plan_band,
+from bluelight.services.dap import (CANDIDATE_SOURCES, DEFAULT_CANDIDATES, MODEL_WORDS, DapRequest, band_names, band_words, load_rules, plan_band,
                                     plan_export, plan_json, travel_times_text)
 from bluelight.text import mmss
 from bluelight.dashboard import figures, layers
@@ -26,6 +26,8 @@ from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 
 MODEL_LABELS = MODEL_WORDS
+CANDIDATE_WORDS = {"fire": "fire stations", "police": "police stations", "ambulance": "ambulance stations",
+                   "hospital": "hospitals", "road": "standby points on the road"}
 #: the page's controls, in the order of the callbacks' inputs, bound to the fields of :class:`DapRequest`
 BINDINGS = [Binding("k", "dap-k"), Binding("model", "dap-model"), Binding("threshold_s", "dap-threshold", scale=60),
             Binding("threshold2_s", "dap-threshold2", scale=60), Binding("alpha", "dap-alpha"),
@@ -67,7 +69,8 @@ def layout(wh: Warehouse, session: Session):
             field_control(DapRequest, BINDINGS[4], label="DSM: share within standard"),
             field_control(DapRequest, BINDINGS[8]),
             field_control(DapRequest, BINDINGS[5], label="Candidates", component=dcc.Checklist(
-                id="dap-candidates", value=["fire", "police"], inline=True, options=["fire", "police"],
+                id="dap-candidates", value=list(DEFAULT_CANDIDATES), inline=True,
+                options=[{"label": CANDIDATE_WORDS[c], "value": c} for c in CANDIDATE_SOURCES],
                 inputStyle={"marginRight": "4px", "marginLeft": "10px"})),
             *[field_control(DapRequest, b, minWidth="220px", component=dcc.Dropdown(
                 id=b.control_id, multi=True, value=[], options=candidate_options(session),

@@ -13,29 +13,27 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, no_data
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
-from bluelight.services.executive import judged, run_executive
+from bluelight.services.executive import judged, run_executive, service_standard
 from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
 
 
 def kpis(wh: Warehouse, session: Session) -> html.Div:
-    targets = wh.targets().set_index("target_id")
+    """A card per service, judged by the standard of the service where most of the population lives."""
+    targets = wh.targets()
     cards = []
     for service in EMERGENCY_SERVICES:
-        threshold, target_id = DEFAULT_STANDARD[service]
         if session.sites(service).empty:
             continue
+        st = service_standard(session, service, targets)
+        threshold = st["threshold_s"]
         s = session.summary(session.evaluate(service, DemandSpec()), threshold)
-        t = targets.loc[target_id] if target_id in targets.index else None
-        met, text = None, "no target loaded"
-        if t is not None:
-            met = judged(t["statistic"], s.share_within_modelled, s.mean_s, float(t["threshold_s"]),
-                         None if pd.isna(t["goal"]) else float(t["goal"]))
-            text = t["description"]
+        met = None if st["reference"] else judged(st["statistic"], s.share_within_modelled, s.mean_s, threshold,
+                                                  st["goal"])
         inc = session.evaluate(service, DemandSpec("incidents"))
         inc_summary = session.summary(inc, threshold) if len(inc.points) else None
-        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
+        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=st["judged_by"], met=met,
                                       profile_key=session.profile.key, incidents=inc_summary))
     return html.Div(className="cards", children=cards)
 
@@ -57,7 +55,8 @@ def executive_panel(wh: Warehouse, session: Session) -> html.Div:
                "(modelled with the travel-time spread); met / not met against the loaded target. Where incidents "
                "record their first arrival, the cell adds the actual share of those incidents within the standard "
                "and the modelled share of the same incidents (nearest station always free). "
-               + " ".join(f"{s.title()}: {c}." for s, c in result["caveats"].items()))])
+               + " ".join(f"{s.title()}: {c}." for s, c in result["caveats"].items())),
+        html.Ul(id="overview-standards", className="note", children=[html.Li(t) for t in result["standards_in_use"]])])
 
 
 def layout(wh: Warehouse, session: Session):

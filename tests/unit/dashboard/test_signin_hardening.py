@@ -238,3 +238,14 @@ def test_a_viewer_cannot_ask_for_incident_hours_that_could_be_subtracted(signed)
     values["cov-hours.value"] = [6, 11]
     out = _post(c, callback_body(app, key, values)).get_json()["response"]
     assert out["cov-hours-error"]["children"] == ""
+
+
+def test_a_duplicate_output_is_matched_as_the_renderer_names_it(signed):
+    """Outputs declared with allow_duplicate carry '@hash' in the key and in the renderer's property name."""
+    app, _, _ = signed
+    c = _client(app, ADMIN)
+    key = next(k for k in app.callback_map if "@" in k)
+    body = callback_body(app, key)
+    sent = body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]
+    assert any("@" in o["property"] for o in sent)
+    assert _post(c, body).status_code not in (400, 403)

@@ -220,3 +220,58 @@ def test_a_county_loads_what_it_contains_and_its_stations_turn_out_like_their_se
     con.close()
     national, _ = station_turnouts_min([None], [2.35], {"on_call": 5.0})       # the national estimate's rule
     assert got == {"Oakham Fire Station": national[0] * 60, "Uppingham Fire Station": national[0] * 60}
+
+
+def test_a_county_is_judged_by_its_own_services_standards_or_says_none_is_configured(tmp_path, monkeypatch,
+                                                                                      capsys):
+    osm, grid = _grid_osm(tmp_path / "county.osm")
+    data, _, _ = _county_data(tmp_path / "data", grid)
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(data))
+    wh = str(tmp_path / "w.duckdb")
+    assert _json(capsys, ["etl", "region", "--roads", str(osm), "--warehouse", wh, "--json"])[0] == 0
+    code, ex = _json(capsys, ["executive", "--warehouse", wh, "--json"])
+    assert code == 0, ex
+    fire = [c for c in ex["cells"] if c["service"] == "fire"]
+    assert fire and all(c["reference_only"] and c["met"] is None and c["target"] is None for c in fire)
+    assert all("no standard configured for fire in England" in c["judged_by"] for c in fire)
+    assert not any("London-wide" in c["judged_by"] and not c["reference_only"] for c in ex["cells"])
+    capsys.readouterr()
+    assert main(["executive", "--warehouse", wh]) == 0
+    text = capsys.readouterr().out
+    assert "Standards:" in text and "no standard configured for fire in England" in text
+
+
+def test_a_service_standard_in_targets_judges_its_own_area():
+    from bluelight.services.executive import area_standard
+    from bluelight.standards import jurisdictions_of
+
+    targets = [{"target_id": "lfb", "service": "fire", "category": "first_appliance", "statistic": "mean",
+                "threshold_s": 360, "goal": None, "jurisdiction": "london", "description": "LFB 6 min",
+                "source": "London Fire Brigade, plan"},
+               {"target_id": "lfrs-10", "service": "fire", "category": "first_appliance", "statistic": "share_within",
+                "threshold_s": 600, "goal": 0.8, "jurisdiction": "fire_authority:Leicestershire",
+                "description": "first engine within 10 minutes, 80%", "source": "Leicestershire FRS, CRMP"},
+               {"target_id": "arp", "service": "ambulance", "category": "category_1", "statistic": "mean",
+                "threshold_s": 420, "goal": None, "jurisdiction": "england", "description": "ARP C1 mean",
+                "source": "NHS England, ARP"}]
+    rutland = jurisdictions_of("E06000017", fire_authority="Leicestershire")
+    assert area_standard("fire", rutland, targets)["target"] == "lfrs-10"
+    assert area_standard("ambulance", rutland, targets)["target"] == "arp"
+    assert area_standard("fire", jurisdictions_of("E09000007"), targets)["target"] == "lfb"
+    none = area_standard("police", rutland, targets)
+    assert none["reference"] and "no standard configured for police in England" in none["judged_by"]
+
+
+def test_a_county_with_two_stations_plans_five_posts_on_its_roads(tmp_path, monkeypatch, capsys):
+    osm, grid = _grid_osm(tmp_path / "county.osm")
+    data, _, _ = _county_data(tmp_path / "data", grid)
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(data))
+    wh = str(tmp_path / "w.duckdb")
+    assert _json(capsys, ["etl", "region", "--roads", str(osm), "--warehouse", wh, "--json"])[0] == 0
+    code, plan = _json(capsys, ["dap", "--k", "5", "--warehouse", wh, "--json"])      # the defaults, as the page
+    assert code == 0, plan
+    band = plan["bands"]["all"]
+    assert len(band["posts"]) == 5 and band["candidates"]["total"] >= 5
+    assert any(p["name"].startswith("standby point") for p in band["posts"])
+    code, err = _json(capsys, ["dap", "--k", "5", "--candidates", "police", "--warehouse", wh, "--json"])
+    assert code == 2 and "add road" in err                          # no police station: says what to do
