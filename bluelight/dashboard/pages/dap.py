@@ -53,9 +53,10 @@ def layout(wh: Warehouse, session: Session):
     return html.Div([
         html.H2("Dynamic Activation Posts"),
         html.P(className="note", children=(
-            "Where should ambulances wait between calls? Candidate posts are fire and police stations open in the "
-            "time band; existing ambulance stations stay. Response from a post = drive time + the activation of a "
-            "crew waiting in the vehicle.")),
+            "Where should ambulances wait between calls? Candidate posts are the stations and hospitals ticked "
+            "below that are open in the time band, and standby points on the road (a junction near the people of "
+            "each 1.5 km square); existing ambulance stations stay. Response from a post = drive time + the "
+            "activation of a crew waiting in the vehicle.")),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
             field_control(DapRequest, BINDINGS[6], component=dcc.Dropdown(
                 id="dap-band", options=list(band_names()), value="evening", clearable=False)),

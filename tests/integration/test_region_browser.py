@@ -1,0 +1,49 @@
+"""A county nobody tuned to, in the browser: its areas judged by their own services' standards (or told none is
+configured), and the DAP page opening with a plan of five posts drawn from the road network."""
+
+from __future__ import annotations
+
+import pytest
+
+from bluelight.cli import main
+from tests.integration.conftest import _serve
+from tests.integration.test_dashboard_browser import CHROMIUM_ARGS, _shot, browser  # noqa: F401 (fixture)
+from tests.unit.etl.test_region import _county_data, _grid_osm
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def county_app(tmp_path_factory):
+    from bluelight.dashboard.app import create_app
+
+    root = tmp_path_factory.mktemp("county")
+    osm, grid = _grid_osm(root / "county.osm")
+    data, _, _ = _county_data(root / "data", grid)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BLUELIGHT_DATA_DIR", str(data))
+    wh = root / "w.duckdb"
+    assert main(["etl", "region", "--roads", str(osm), "--warehouse", str(wh)]) == 0
+    app = create_app(wh, scenario_dirs=[root / "saved"], security_store=root / "accounts.sqlite", local_only=True)
+    yield from _serve(app)
+    mp.undo()
+
+
+def test_a_county_opens_with_its_own_standards_and_a_plan_on_its_roads(browser, county_app):  # noqa: F811
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(county_app + "/", wait_until="networkidle")
+    page.wait_for_selector("#overview-standards li", timeout=60000)
+    standards = page.inner_text("#overview-standards")
+    assert "no standard configured for fire in England" in standards and "not a target of this service" in standards
+    _shot(page, "region-overview")
+    page.goto(county_app + "/dap", wait_until="networkidle")
+    page.wait_for_selector("#dap-compliance-table .ag-row", timeout=120000)
+    assert "chosen posts (5)" in page.inner_text("#dap-map")
+    assert page.locator("#dap-compliance-table .ag-center-cols-container .ag-row").count() == 5
+    assert "standby point" in page.inner_text("#dap-compliance-table")
+    assert not page.is_visible("#global-alert") and errors == []
+    _shot(page, "region-dap")
+    ctx.close()
