@@ -240,6 +240,19 @@ def etl_population(file, counts, warehouse, as_json, year, zone_kind, mapping, e
                               encoding=encoding, accept_partial=accept_partial).as_dict(), as_json)
 
 
+@etl.command("ambsys")
+@click.argument("file", type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@partial_option
+def etl_ambsys(file, warehouse, as_json, accept_partial) -> None:
+    """Load NHS England AmbSYS (ambulance trusts' incidents and response times by month)."""
+    from bluelight.etl.ambsys import load_ambsys, trust_codes
+
+    with _closing(warehouse) as con:
+        _emit(load_ambsys(con, file, trusts=trust_codes(), accept_partial=accept_partial).as_dict(), as_json)
+
+
 @etl.command("targets")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @warehouse_option
@@ -524,12 +537,39 @@ def _data_dir() -> Path:
     return source.path
 
 
+def _national_ambulance(ambsys, as_json) -> None:
+    from bluelight.services.ambulance_national import run_ambulance_national
+    from bluelight.text import mmss
+
+    result = run_ambulance_national(_data_dir(), ambsys=ambsys)
+    if as_json:
+        _emit(result, True)
+        return
+    click.echo(f"{result['label']}: {len(result['trusts'])} trusts, {result['months'][0]} to {result['months'][1]} "
+               f"({result['file']})")
+    for name, v in result["validation"].items():
+        click.echo(f"  {name.replace('_', ' ')}: leave-one-trust-out error {mmss(v['loo_mae_s'])} (m:ss), baseline "
+                   f"{mmss(v['baseline_loo_mae_s'])}" + ("" if v["beats_baseline"] else "  (no better than the "
+                                                         "baseline: not explained by rurality)"))
+    for t in result["trusts"]:
+        a, m = t["actual"], t["modelled"]
+        click.echo(f"  {t['name']}: C1 mean published {mmss(a['c1_mean_s'])}, modelled {mmss(m['c1_mean_s'])}; "
+                   f"C1 90th centile {mmss(a['c1_p90_s'])} / {mmss(m['c1_p90_s'])}; rural {100 * t['rural_share']:.0f}%")
+
+
 @cli.command("national")
 @request_options(NationalRequest)
+@click.option("--service", "service", type=click.Choice(["fire", "ambulance"]), default="fire", show_default=True,
+              help="fire: every fire and rescue service against FIRE1001; ambulance: every trust against AmbSYS.")
+@click.option("--ambsys", "ambsys", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="An AmbSYS CSV of other months (default: the data directory's); the fit uses only its months.")
 @click.option("--lsoas", "with_lsoas", is_flag=True, help="Add every LSOA's estimate to the JSON (34,000 rows).")
 @json_option
-def national(with_lsoas, as_json, **options) -> None:
-    """Every English fire and rescue service's response estimated without road data, against FIRE1001."""
+def national(service, ambsys, with_lsoas, as_json, **options) -> None:
+    """Every English fire and rescue service (FIRE1001) or ambulance trust (AmbSYS) estimated without road data."""
+    if service == "ambulance":
+        _national_ambulance(ambsys, as_json)
+        return
     from bluelight.services.national import run_national
 
     request = parsed(NationalRequest, options)

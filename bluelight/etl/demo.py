@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from bluelight.errors import DataSourceError
 from bluelight.settings import DataSource
+from bluelight.etl.ambsys import load_ambsys, trust_codes
 from bluelight.etl.boundaries import load_boundaries
 from bluelight.etl.incidents import load_incidents
 from bluelight.etl.loading import LoadSummary
@@ -58,6 +59,8 @@ def _london_steps() -> list[Step]:
         Step("OSM stations (Camden)", ("london/roads/camden_full_2021-07.osm.pbf",), lambda c, p: load_osm_sites(c, p[0])),
         Step("hospitals (England)", ("england/stations/hospitals_england.csv",),
              lambda c, p: load_sites(c, p[0], accept_partial=True), required=False),
+        Step("AmbSYS (England's ambulance trusts)", ("england/ambulance/ambsys_2023-04_to_2025-03.csv",),
+             lambda c, p: load_ambsys(c, p[0], trusts=trust_codes()), required=False),
         Step("LFB incidents 2023", ("london/incidents/lfb_incidents_2023_sample.csv",),
              lambda c, p: load_incidents(c, p[0], accept_partial=True)),
         Step("LFB incidents 2009 (schema sample)", ("london/incidents/lfb_incident_raw_schema_sample_2009.csv",),

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "6"
 #: tables whose rows record the run that wrote them
 RUN_TABLES = ("sites", "incidents", "incident_workload", "mobilisations", "targets", "population", "boundaries", "road_nodes",
-              "road_edges", "scenarios", "duty_matches", "site_versions")
+              "road_edges", "scenarios", "duty_matches", "site_versions", "ambsys")
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> dict:

@@ -282,3 +282,27 @@ CREATE TABLE IF NOT EXISTS site_versions (
     valid_from TIMESTAMP NOT NULL,
     valid_to TIMESTAMP
 );
+
+-- NHS England AmbSYS: each ambulance trust's (and England's) incidents and response times by month (seconds)
+CREATE TABLE IF NOT EXISTS ambsys (
+    ambsys_id VARCHAR PRIMARY KEY,          -- org_code:YYYY-MM
+    year INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    org_code VARCHAR NOT NULL,
+    org_name VARCHAR NOT NULL,
+    incidents DOUBLE,
+    c1_incidents DOUBLE,
+    c1t_incidents DOUBLE,
+    c2_incidents DOUBLE,
+    c3_incidents DOUBLE,
+    c4_incidents DOUBLE,
+    c1_total_s DOUBLE,
+    c1_mean_s DOUBLE,
+    c1_p90_s DOUBLE,
+    c2_total_s DOUBLE,
+    c2_mean_s DOUBLE,
+    c2_p90_s DOUBLE,
+    source VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    load_run_id INTEGER NOT NULL
+);

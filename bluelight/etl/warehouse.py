@@ -35,6 +35,7 @@ DATA_TABLES = (
     "scenarios",
     "site_versions",
     "duty_matches",
+    "ambsys",
 )
 
 

@@ -105,6 +105,45 @@ def standards_in_use(cells: list[dict]) -> list[str]:
     return out
 
 
+def trust_of(jurisdictions: set[str], la_code: str | None = None) -> str | None:
+    """The ambulance trust (org code) whose area holds an area, from ``config/ambulance_trusts.yaml``."""
+    from bluelight.config import load_config
+
+    doc, _ = load_config("ambulance_trusts.yaml")
+    for code, t in (doc.get("trusts") or {}).items():
+        if la_code and la_code in (t.get("la_codes") or []):
+            return str(code)
+    for code, t in (doc.get("trusts") or {}).items():
+        marks = {str(j).lower() for j in t.get("jurisdictions") or []}
+        marks |= {f"police_force:{str(p).lower()}" for p in t.get("police_force_areas") or []}
+        if marks & jurisdictions:
+            return str(code)
+    return None
+
+
+def published_beside(session: Session, area: str, jurisdictions: set[str], modelled_mean_s: float) -> dict:
+    """The trust's published Category 1 mean (AmbSYS, where loaded) beside the modelled mean, and whether they
+    differ by more than the travel model's measured error."""
+    from bluelight.services.ambulance_national import published_for
+
+    code = trust_of(jurisdictions)
+    pub = session.read(lambda cur: published_for(cur, code)) if code else None
+    if pub is None or pub["c1_mean_s"] is None:
+        return {"published_c1_mean_s": None, "published_note": "no published figure loaded for this area's trust "
+                "(bluelight etl ambsys FILE)"}
+    error = (session.profile.calibration or {}).get("cv_mae_s")
+    gap = modelled_mean_s - pub["c1_mean_s"] if np.isfinite(modelled_mean_s) else float("nan")
+    beyond = error is not None and np.isfinite(gap) and abs(gap) > error
+    note = (f"published Category 1 mean {mmss(pub['c1_mean_s'])} (AmbSYS, trust {code}, {pub['from']} to "
+            f"{pub['to']}); modelled {mmss(modelled_mean_s)} with every vehicle free at its station, "
+            f"{mmss(abs(gap))} {'faster' if gap < 0 else 'slower'}")
+    note += (f": more than the travel model's measured error ({mmss(error)}), so the modelled figure is not the "
+             "service's performance: vehicles are busy and calls wait" if beyond else
+             f": within the travel model's measured error ({mmss(error)})" if error is not None else
+             ": the travel model's error is not measured")
+    return {"published_c1_mean_s": pub["c1_mean_s"], "published_note": note, "beyond_measured_error": beyond}
+
+
 def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
     """One row per area and service (areas with some population on the road network), each judged by the
     standard of the service that covers it (:func:`area_standard`)."""
@@ -141,6 +180,8 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
                          "population": total, "assessed_share": assessed,
                          "judged": bool(assessed >= MIN_ASSESSED_SHARE),
                          **checked.get(area, NO_INCIDENTS),
+                         **(published_beside(session, area, where.get(area, set()), float(r.mean_s))
+                            if service == "ambulance" else {}),
                          "caveat": CAVEATS.get(service, "")})
     return pd.DataFrame(rows)
 
@@ -191,6 +232,8 @@ def cell_text(r: dict) -> str:
         text = f"{share}, {mark}"
     if not r["judged"]:
         text += f" ({100 * r['assessed_share']:.0f}% assessed)"
+    if r.get("published_c1_mean_s") is not None:
+        text += f"; {r['published_note']}"
     if r.get("incidents_checked"):
         text += (f"; {r['incidents_checked']:,} incidents: {100 * r['actual_share_within']:.0f}% actual, "
                  f"{100 * r['modelled_incident_share_within']:.0f}% modelled")

@@ -1,0 +1,120 @@
+"""``bluelight national --service ambulance``: each English ambulance trust's response estimated without road
+data and set beside what it publishes (NHS England AmbSYS), with the error on trusts left out of the fit.
+
+The trusts' areas come from ``config/ambulance_trusts.yaml`` (police force areas of their counties), their
+people and rurality from the ONS LSOA files, the published figures from an AmbSYS file (the data directory's,
+or any other months given with ``--ambsys``: the fit uses only what that file holds).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bluelight.analysis.ambulance_estimate import STATISTICS, estimate
+from bluelight.analysis.national import urban
+from bluelight.config import load_config
+from bluelight.errors import ConfigError, InputFileError
+from bluelight.etl.ambsys import read_ambsys
+
+CONFIG = "ambulance_trusts.yaml"
+LABEL = "estimate without road data, fitted to AmbSYS (leave-one-trust-out)"
+
+
+def load_trusts() -> tuple[dict, dict, str]:
+    """The trusts (org code -> name, police force areas, local authorities), the files, and the config's path."""
+    doc, path = load_config(CONFIG)
+    try:
+        trusts = {str(code): {"name": str(t["name"]), "pfas": list(t.get("police_force_areas") or []),
+                              "la_codes": list(t.get("la_codes") or [])} for code, t in doc["trusts"].items()}
+        return trusts, dict(doc["files"]), path
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{path}: each trust needs a name and police_force_areas, and files: ambsys and "
+                          f"police_force_areas ({exc})") from exc
+
+
+def trust_rurality(data_dir: Path, trusts: dict, files: dict) -> pd.DataFrame:
+    """Each trust's people and the share of them in rural LSOAs (the national estimate's density screen)."""
+    import geopandas as gpd
+
+    from bluelight.etl import files as etl_files
+    from bluelight.etl.national import read_lsoas
+
+    cfg, _ = load_config("national.yaml")
+    lsoas = read_lsoas(data_dir / cfg["files"]["centroids"], data_dir / cfg["files"]["population"])
+    pfa = etl_files.read_vector(data_dir / files["police_force_areas"]).to_crs("EPSG:27700")
+    name_col = next((c for c in pfa.columns if c.lower().endswith("_name") or c.lower().endswith("nm")), None)
+    if name_col is None:
+        raise InputFileError(data_dir / files["police_force_areas"], "no police force area name field",
+                             field="pfa20_name")
+    pts = gpd.GeoDataFrame(lsoas, geometry=gpd.points_from_xy(lsoas["easting"], lsoas["northing"]),
+                           crs="EPSG:27700")
+    joined = gpd.sjoin(pts, pfa[[name_col, "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    of_pfa = {p: code for code, t in trusts.items() for p in t["pfas"]}
+    of_la = {la: code for code, t in trusts.items() for la in t["la_codes"]}
+    trust = joined[name_col].map(of_pfa)
+    trust = joined["la_code"].map(of_la).fillna(trust)
+    xy = joined[["easting", "northing"]].to_numpy(float)
+    is_urban = urban(xy, joined["population"].to_numpy(float), density_per_km2=float(cfg["urban_density_per_km2"]))
+    frame = pd.DataFrame({"trust": trust, "population": joined["population"].to_numpy(float),
+                          "rural": ~is_urban}).dropna(subset=["trust"])
+    people = frame.groupby("trust")["population"].sum()
+    rural = frame[frame["rural"]].groupby("trust")["population"].sum().reindex(people.index, fill_value=0.0)
+    return pd.DataFrame({"population": people, "rural_share": rural / people})
+
+
+def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None) -> dict:
+    """The trusts modelled against AmbSYS, per trust and month, with leave-one-trust-out errors."""
+    trusts, files, config_path = load_trusts()
+    path = Path(ambsys) if ambsys is not None else Path(data_dir) / files["ambsys"]
+    monthly, rejects = read_ambsys(path, trusts=set(trusts))
+    if rejects:
+        first = rejects[0]
+        raise InputFileError(path, f"{len(rejects)} invalid value(s); first: {first.reason} ({first.value!r})",
+                             row=first.row, field=first.field)
+    per_trust = trust_rurality(Path(data_dir), trusts, files)
+    est = estimate(monthly[monthly["org_code"] != "Eng"], per_trust["rural_share"])
+    rows = []
+    for code in est["trusts"]:
+        mine = monthly[monthly["org_code"] == code]
+        actual = {f"{k}_s": est["statistics"].get(k, {}).get("actual_s", {}).get(code) for k in STATISTICS}
+        modelled = {f"{k}_s": est["statistics"].get(k, {}).get("modelled_s", {}).get(code) for k in STATISTICS}
+        months = [{"period": f"{p // 100}-{p % 100:02d}",
+                   **{f"{k}_actual_s": est["statistics"][k]["months"][code][p]["actual_s"] for k in est["statistics"]},
+                   **{f"{k}_modelled_s": est["statistics"][k]["months"][code][p]["modelled_s"]
+                      for k in est["statistics"]}}
+                  for p in sorted(next(iter(est["statistics"].values()))["months"][code])]
+        rows.append({"org_code": code, "name": trusts[code]["name"], "months": len(mine),
+                     "population": float(per_trust.at[code, "population"]),
+                     "rural_share": float(per_trust.at[code, "rural_share"]),
+                     "actual": actual, "modelled": modelled, "by_month": months})
+    periods = sorted({f"{int(y)}-{int(m):02d}" for y, m in zip(monthly["year"], monthly["month"])})
+    return {"service": "ambulance", "label": LABEL, "file": str(path), "months": [periods[0], periods[-1]],
+            "trusts": rows, "validation": {k: v["validation"] for k, v in est["statistics"].items()},
+            "model": {k: v["fit"] for k, v in est["statistics"].items()},
+            "method": ("Per trust: its statistic over the file's months (incident-weighted) = a + b x the share of "
+                       "its population in rural LSOAs, fitted without the trust; each month adds how far the other "
+                       "trusts were from their own average that month (shared winter and demand pressure). "
+                       "Baseline: the mean of the other trusts."),
+            "sources": {"trusts": config_path, "ambsys": str(path)}}
+
+
+def published_for(con, org_code: str) -> dict | None:
+    """A trust's published Category 1 and 2 figures over the months loaded (the Overview sets them beside the
+    modelled ones), or None when no AmbSYS is loaded for it."""
+    have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'ambsys'").fetchone()[0]
+    if not have:
+        return None
+    row = con.execute("SELECT count(*), min(year * 100 + month), max(year * 100 + month), "
+                      "sum(c1_total_s) / nullif(sum(c1_incidents), 0), min(c1_mean_s), max(c1_mean_s), "
+                      "sum(c2_total_s) / nullif(sum(c2_incidents), 0) FROM ambsys WHERE org_code = ?",
+                      [org_code]).fetchone()
+    if not row or not row[0]:
+        return None
+    n, first, last, c1, lo, hi, c2 = row
+    return {"months": int(n), "from": f"{first // 100}-{first % 100:02d}", "to": f"{last // 100}-{last % 100:02d}",
+            "c1_mean_s": None if c1 is None else float(c1), "c1_monthly_range_s": [lo, hi],
+            "c2_mean_s": None if c2 is None else float(c2)}
