@@ -220,6 +220,19 @@ def etl_incidents(file, warehouse, as_json, service, mapping, encoding, accept_p
                              accept_partial=accept_partial).as_dict(), as_json)
 
 
+@etl.command("police-crime")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@partial_option
+def etl_police_crime(files, warehouse, as_json, accept_partial) -> None:
+    """Load police.uk street-level crime (monthly files) as police demand (recorded crime, not calls)."""
+    from bluelight.etl.police_crime import load_police_crime
+
+    with _closing(warehouse) as con:
+        _emit([s.as_dict() for s in load_police_crime(con, list(files), accept_partial=accept_partial)], as_json)
+
+
 @etl.command("population")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--counts", type=click.Path(path_type=Path), default=None,

@@ -223,6 +223,8 @@ def cell_text(r: dict) -> str:
     mark = {True: "met", False: "not met", None: "no target"}[r["met"]]
     if r.get("reference_only"):
         mark = "no standard configured"
+    elif r["met"] is None and r.get("target"):
+        mark = "the standard sets no share to meet"
     minutes, share = r["threshold_s"] / 60, f"{100 * r['share_within']:.1f}% within {r['threshold_s'] / 60:g} min"
     if r.get("statistic") == "mean":
         text = f"mean {r['mean_s'] / 60:.1f} min against {minutes:g} min, {mark}; {share}"
