@@ -789,6 +789,19 @@ def executive_table(cells: list[dict]) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- national
 
+def published_against_estimate(names: list[str], published: list[float], estimated: list[float], *,
+                               what: str) -> go.Figure:
+    """Each organisation's published figure beside the estimate made without it, sorted by the published one."""
+    order = np.argsort(published)
+    fig = go.Figure([go.Bar(x=[names[i] for i in order], y=[published[i] for i in order], name="published",
+                            marker_color="#1f4e79"),
+                     go.Scatter(x=[names[i] for i in order], y=[estimated[i] for i in order], mode="markers",
+                                name="estimated (left out of the fit)", marker={"size": 11, "color": "#e07b00"})])
+    fig.update_layout(yaxis_title=what, height=360, margin={"l": 60, "r": 20, "t": 30, "b": 120},
+                      legend={"orientation": "h", "y": 1.1})
+    return fig
+
+
 def national_headline(result: dict, roads: str | None) -> html.Div:
     """What the national page is, how wrong it is, and where road-based figures take over."""
     ldn, m = result["held_out"], result["model"]

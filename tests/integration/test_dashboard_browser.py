@@ -526,6 +526,9 @@ def test_national_page_reads_at_a_glance(page, served_app):
     assert "Greater London, held out of the fit" in headline and "incident sample" in headline
     rows = {r["service"]: r for r in _grid_rows(page, "nat-validation")}
     assert "road data loaded" in rows["Greater London"]["figures"]          # the demo's roads are London's
+    page.wait_for_selector("#nat-amb-table-grid .ag-row", timeout=60000)    # the ambulance trusts against AmbSYS
+    assert "11 trusts" in page.inner_text("#nat-amb-headline")
+    assert "London Ambulance Service" in page.inner_text("#nat-amb-table-grid")
     assert rows["Kent"]["figures"] == "estimate without road data"
     page.fill("#nat-year", "1999/00")
     page.keyboard.press("Enter")

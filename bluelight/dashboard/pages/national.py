@@ -17,7 +17,9 @@ from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, 
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import ValidationError
+from bluelight.services.ambulance_national import run_ambulance_national
 from bluelight.services.national import NationalRequest, load_config, run_national
+from bluelight.text import mmss
 from bluelight.services.session import Session
 
 BINDINGS = [Binding("year", "nat-year"), Binding("fire_type", "nat-fire-type")]
@@ -42,6 +44,10 @@ def layout(data_dir: Path | None):
                                               html.Div(id="nat-table")]),
         html.Div(className="panel", children=[html.H3("Published drive times by year (FIRE1001)"),
                                               dcc.Graph(id="nat-trend", config={"displaylogo": False})]),
+        html.Div(className="panel", children=[
+            html.H3("Ambulance trusts against what they publish (AmbSYS)"),
+            dcc.Loading(html.Div(id="nat-amb-headline")),
+            dcc.Graph(id="nat-amb-chart", config={"displaylogo": False}), html.Div(id="nat-amb-table")]),
     ])
 
 
@@ -55,7 +61,39 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, data_dir: Path | N
               Input("nat-year", "value"), Input("nat-fire-type", "value"))
     def update(year, fire_type):
         return national_view(wh, session, data_dir, year, fire_type)
+
+    @callback(app, Output("nat-amb-headline", "children"), Output("nat-amb-chart", "figure"),
+              Output("nat-amb-table", "children"), Input("nat-amb-headline", "id"))
+    def ambulance(_id):
+        return ambulance_view(session, data_dir)
     return page
+
+
+def ambulance_view(session: Session, data_dir: Path | None):
+    """Each trust's published Category 1 mean and 90th centile beside the estimate made without it, and the error."""
+    if data_dir is None:
+        return blocked_note("No data directory with england/ambulance: set BLUELIGHT_DATA_DIR."), blocked_figure(), ""
+    result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir))
+    v = result["validation"]
+    lines = [html.P(html.B(f"{len(result['trusts'])} trusts, {result['months'][0]} to {result['months'][1]}: "
+                           f"each trust's Category 1 mean estimated with that trust left out of the fit is "
+                           f"{mmss(v['c1_mean']['loo_mae_s'])} (m:ss) from its published figure on average, "
+                           f"against {mmss(v['c1_mean']['baseline_loo_mae_s'])} for the mean of the other trusts.")),
+             html.P(className="note", children=result["method"] + " " + "; ".join(
+                 f"{k.replace('_', ' ').replace('c1', 'Category 1').replace('c2', 'Category 2')}: error "
+                 f"{mmss(x['loo_mae_s'])}, baseline {mmss(x['baseline_loo_mae_s'])}"
+                 + ("" if x["beats_baseline"] else " (rurality does not explain it)") for k, x in v.items()) + ".")]
+    rows = pd.DataFrame([{"trust": t["name"], "rural population %": round(100 * t["rural_share"], 1),
+                          "C1 mean published (m:ss)": mmss(t["actual"]["c1_mean_s"]),
+                          "C1 mean estimated (m:ss)": mmss(t["modelled"]["c1_mean_s"]),
+                          "C1 90th centile published (m:ss)": mmss(t["actual"]["c1_p90_s"]),
+                          "C1 90th centile estimated (m:ss)": mmss(t["modelled"]["c1_p90_s"]),
+                          "C2 mean published (m:ss)": mmss(t["actual"]["c2_mean_s"]),
+                          "months": t["months"]} for t in result["trusts"]])
+    chart = figures.published_against_estimate(
+        [t["name"] for t in result["trusts"]], [t["actual"]["c1_mean_s"] / 60 for t in result["trusts"]],
+        [t["modelled"]["c1_mean_s"] / 60 for t in result["trusts"]], what="Category 1 mean response (minutes)")
+    return html.Div(lines), chart, figures.frame_table(rows, table_id="nat-amb-table-grid", page_size=12)
 
 
 def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_type):
