@@ -102,6 +102,54 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None) -> dic
             "sources": {"trusts": config_path, "ambsys": str(path)}}
 
 
+def trust_of(jurisdictions: set[str], la_code: str | None = None) -> str | None:
+    """The ambulance trust (org code) whose area holds an area, from ``config/ambulance_trusts.yaml``."""
+    doc, _ = load_config("ambulance_trusts.yaml")
+    for code, t in (doc.get("trusts") or {}).items():
+        if la_code and la_code in (t.get("la_codes") or []):
+            return str(code)
+    for code, t in (doc.get("trusts") or {}).items():
+        marks = {str(j).lower() for j in t.get("jurisdictions") or []}
+        marks |= {f"police_force:{str(p).lower()}" for p in t.get("police_force_areas") or []}
+        if marks & jurisdictions:
+            return str(code)
+    return None
+
+
+
+def population_trust(session) -> str | None:
+    """The ambulance trust serving where most of the loaded population lives (None: not known)."""
+    from bluelight.services.jurisdictions import area_jurisdictions
+    from bluelight.services.session import DemandSpec
+
+    pop = session.demand(DemandSpec())
+    if pop.empty:
+        return None
+    biggest = pop.groupby("area")["weight"].sum().idxmax()
+    return trust_of(area_jurisdictions(session).get(biggest, set()))
+
+
+def published_rates(con, rates, trust: str | None):
+    """``rates`` with the category shares of the trust's published incidents (AmbSYS A8-A12 over A7), where the
+    warehouse holds them; the overall level per head stays the configured one. Returns (rates, what was used)."""
+    from dataclasses import replace as _replace
+
+    have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'ambsys'").fetchone()[0]
+    if not trust or not have:
+        return rates, None
+    row = con.execute("SELECT count(*), min(year * 100 + month), max(year * 100 + month), sum(incidents), "
+                      "sum(c1_incidents), sum(c2_incidents), sum(c3_incidents), sum(c4_incidents) FROM ambsys "
+                      "WHERE org_code = ?", [trust]).fetchone()
+    if not row or not row[0] or not row[3]:
+        return rates, None
+    n, first, last, total, *cats = row
+    shares = {f"category_{i}": float(c) / float(total) for i, c in enumerate(cats, start=1) if c is not None}
+    what = (f"AmbSYS, trust {trust}, {first // 100}-{first % 100:02d} to {last // 100}-{last % 100:02d} ({n} months): "
+            + ", ".join(f"{k.replace('category_', 'C')} {100 * v:.1f}%" for k, v in shares.items())
+            + " of incidents (published; replaces the configured national mix)")
+    return _replace(rates, category_share=shares, sources={**rates.sources, "category_share": what}), what
+
+
 def published_for(con, org_code: str) -> dict | None:
     """A trust's published Category 1 and 2 figures over the months loaded (the Overview sets them beside the
     modelled ones), or None when no AmbSYS is loaded for it."""

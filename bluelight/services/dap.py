@@ -26,6 +26,7 @@ from bluelight.services.inputs import fill_age_bands, read_incident_times, read_
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
+from bluelight.services.ambulance_national import population_trust, published_rates
 from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 
@@ -174,7 +175,7 @@ def _of_category(incidents: pd.DataFrame, category: str) -> tuple[pd.DataFrame, 
 
 
 def band_demand(con, band: TimeBand, request: DapRequest, *,
-                rates_path: Path | None = None) -> tuple[pd.DataFrame, dict]:
+                rates_path: Path | None = None, trust: str | None = None) -> tuple[pd.DataFrame, dict]:
     """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained."""
     zones, filled = fill_age_bands(read_population_by_age(con))
     if zones.empty:
@@ -185,10 +186,11 @@ def band_demand(con, band: TimeBand, request: DapRequest, *,
     if request.demand == "observed" and incidents.empty:
         raise AnalysisError("no ambulance incidents are loaded: use --demand expected, or load a trust's incidents")
     if not use_observed:
-        rates = load_rates(rates_path or config_file(DEMAND_RATES))
+        rates, published = published_rates(con, load_rates(rates_path or config_file(DEMAND_RATES)), trust)
         w = expected_demand(zones, rates, band, category=request.category)
         info = {"kind": "expected", "method": "population by age x per-person rates x weekly profile",
                 "category": request.category, "rates": rates.to_dict(), "band_share_of_year": rates.band_share(band),
+                "category_share_from": published or "the configured national mix (config/ambulance_demand.yaml)",
                 **({"age_bands_filled": filled} if filled else {})}
         return zones.assign(weight=w), info
     week = pd.to_datetime(incidents["call_time"]).dt.to_period("W").astype(str).to_numpy()
@@ -301,7 +303,8 @@ def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataF
     settings = load_settings()
     rates = load_rates(config_file(DEMAND_RATES))
     of_category = demand["kind"] == "expected" or str(demand.get("selection", "")).startswith("priority recorded")
-    category_share = rates.category_share.get(request.category) if of_category else None
+    shares = (demand.get("rates") or {}).get("category_share") or rates.category_share   # the demand's own mix
+    category_share = shares.get(request.category) if of_category else None
     stations = session.place_sites(fixed.reset_index(drop=True))
     stations = stations[stations["node"] >= 0].reset_index(drop=True)
     if stations.empty:
@@ -452,8 +455,9 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
     def build():
         rules = load_rules()
         cands, fixed = _posts(session, request, points)
-        pts, info = session.cached(("band_demand", band, request.demand, request.category),
-                                   lambda: session.read(lambda cur: band_demand(cur, band, request)))
+        trust = population_trust(session)
+        pts, info = session.cached(("band_demand", band, request.demand, request.category, trust),
+                                   lambda: session.read(lambda cur: band_demand(cur, band, request, trust=trust)))
         problem, on_pts, on_cands = build_problem(pts, cands, fixed, band=band, rules=rules, profile=session.profile,
                                                   place_sites=session.place_sites,
                                                   site_times=session.site_times,

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import summarise_by
+from bluelight.services.ambulance_national import published_for, trust_of
+from bluelight.services.jurisdictions import area_jurisdictions
 from bluelight.services.session import DemandSpec, Session
 from bluelight.standards import DEFAULT_STANDARD, jurisdictions_of, pick_target
 from bluelight.text import mmss
@@ -35,27 +37,6 @@ def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float
     if statistic == "share_within" and goal is not None and np.isfinite(value_share):
         return bool(value_share >= goal)
     return None
-
-
-def area_jurisdictions(session: Session) -> dict[str, set[str]]:
-    """Each area's jurisdictions: its country (and London) from its local-authority code, and the fire
-    authority and police force whose loaded boundaries hold most of its people."""
-    def build():
-        def query(cur):
-            areas = cur.execute("SELECT coalesce(la_name, la_code, '') AS area, any_value(la_code) AS code "
-                                "FROM population GROUP BY 1").df()
-            held = cur.execute(
-                "SELECT coalesce(p.la_name, p.la_code, '') AS area, b.kind, b.name, sum(p.pop_total) AS people "
-                "FROM population p JOIN boundaries b ON b.kind IN ('fire_authority', 'police_force') "
-                "AND ST_Contains(b.geom, ST_Point(p.easting, p.northing)) GROUP BY ALL").df()
-            return areas, held
-        areas, held = session.read(query)
-        top = held.sort_values("people").drop_duplicates(["area", "kind"], keep="last")
-        owner = {(r.area, r.kind): r.name for r in top.itertuples(index=False)}
-        return {r.area: jurisdictions_of(r.code, fire_authority=owner.get((r.area, "fire_authority")),
-                                         police_force=owner.get((r.area, "police_force")))
-                for r in areas.itertuples(index=False)}
-    return session.cached(("area_jurisdictions",), build)
 
 
 def _service_name(jurisdictions: set[str], service: str) -> str:
@@ -105,27 +86,9 @@ def standards_in_use(cells: list[dict]) -> list[str]:
     return out
 
 
-def trust_of(jurisdictions: set[str], la_code: str | None = None) -> str | None:
-    """The ambulance trust (org code) whose area holds an area, from ``config/ambulance_trusts.yaml``."""
-    from bluelight.config import load_config
-
-    doc, _ = load_config("ambulance_trusts.yaml")
-    for code, t in (doc.get("trusts") or {}).items():
-        if la_code and la_code in (t.get("la_codes") or []):
-            return str(code)
-    for code, t in (doc.get("trusts") or {}).items():
-        marks = {str(j).lower() for j in t.get("jurisdictions") or []}
-        marks |= {f"police_force:{str(p).lower()}" for p in t.get("police_force_areas") or []}
-        if marks & jurisdictions:
-            return str(code)
-    return None
-
-
 def published_beside(session: Session, area: str, jurisdictions: set[str], modelled_mean_s: float) -> dict:
     """The trust's published Category 1 mean (AmbSYS, where loaded) beside the modelled mean, and whether they
     differ by more than the travel model's measured error."""
-    from bluelight.services.ambulance_national import published_for
-
     code = trust_of(jurisdictions)
     pub = session.read(lambda cur: published_for(cur, code)) if code else None
     if pub is None or pub["c1_mean_s"] is None:

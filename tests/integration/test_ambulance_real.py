@@ -51,3 +51,10 @@ def test_the_london_ambulance_cell_stands_beside_the_published_figure(demo_wareh
     assert cells and all(c["published_c1_mean_s"] == pytest.approx(446, abs=1) for c in cells)
     camden = next(c for c in cells if c["area"] == "Camden")
     assert camden["beyond_measured_error"] and "vehicles are busy" in camden["published_note"]
+
+
+def test_dap_demand_takes_the_trusts_published_category_mix(demo_warehouse, capsys):
+    out = _json(capsys, ["dap", "--k", "2", "--warehouse", str(demo_warehouse), "--json"])
+    demand = out["bands"]["all"]["demand"]
+    assert demand["kind"] == "expected" and demand["category_share_from"].startswith("AmbSYS, trust RRU")
+    assert demand["rates"]["category_share"]["category_1"] == pytest.approx(0.123, abs=0.005)
