@@ -120,8 +120,8 @@ def test_dap_chooses_fire_and_police_posts_and_shows_the_gain(demo_warehouse, tm
     assert {t["target_id"] for t in r["targets_after"]} >= {"nhs-arp-c1-mean", "nhs-arp-c1-p90"}
     points = tmp_path / "laybys.csv"
     points.write_text("name,easting,northing\nTottenham Court Road layby,529700,181500\n", encoding="utf-8")
-    more = _json(capsys, ["dap", "--k", "2", "--points", str(points), "--band", "evening", "--warehouse",
-                          str(demo_warehouse), "--json"])["bands"]["evening"]
+    more = _json(capsys, ["dap", "--k", "2", "--points", str(points), "--band", "evening", "--candidates",
+                          "fire,police", "--warehouse", str(demo_warehouse), "--json"])["bands"]["evening"]
     assert more["candidates"]["total"] == r["candidates"]["total"] + 1
     night = _json(capsys, ["dap", "--k", "3", "--model", "mclp", "--band", "night", "--warehouse",
                            str(demo_warehouse), "--json"])["bands"]["night"]
