@@ -73,16 +73,18 @@ class RegionReport:
                 "steps": [s.as_dict() for s in self.steps]}
 
 
-#: the grid on which an extract's roads mark the area it covers: cells of this size holding road, grown by one
-EXTRACT_CELL_M = 1000.0
+#: the grid on which an extract's roads mark the area it covers (m), and how many cells it reaches past a road
+EXTRACT_CELL_M = 100.0
+EXTRACT_REACH_CELLS = 2
 
 
-def extract_area(con, *, cell_m: float = EXTRACT_CELL_M):
-    """The area the extract covers (EPSG:27700): the cells of a ``cell_m`` grid that its roads cross, grown by one
-    cell and with enclosed holes (a lake, a park) filled.
+def extract_area(con, *, cell_m: float = EXTRACT_CELL_M, reach_cells: int = EXTRACT_REACH_CELLS):
+    """The area the extract covers (EPSG:27700): the ``cell_m`` squares its roads cross, grown by ``reach_cells``
+    squares, with every area the roads enclose filled (the fields between a county's lanes, a park, a lake).
 
-    Unlike the convex hull of the road nodes, it follows a county's own edge, so the neighbouring areas an
-    extract has no roads for are not taken in (and then counted as off the network).
+    It follows the extract's own edge, a county's boundary or a cut through a city: the neighbouring areas an
+    extract has no roads for are outside it (reported as such), not inside and off the network, as a hull of the
+    road nodes would take them.
     """
     import shapely
     from scipy import ndimage
@@ -91,16 +93,22 @@ def extract_area(con, *, cell_m: float = EXTRACT_CELL_M):
     if len(wkb) == 0:
         raise InputFileError("<roads>", "the road network is empty")
     lines = shapely.from_wkb([bytes(b) for b in wkb])
-    xy = shapely.get_coordinates(shapely.segmentize(lines, cell_m / 4))
-    x0, y0 = np.floor(xy.min(axis=0) / cell_m) * cell_m - cell_m
+    xy = shapely.get_coordinates(shapely.segmentize(lines, cell_m / 2))
+    x0, y0 = np.floor(xy.min(axis=0) / cell_m) * cell_m - (reach_cells + 1) * cell_m
     ix = ((xy[:, 0] - x0) // cell_m).astype(int)
     iy = ((xy[:, 1] - y0) // cell_m).astype(int)
-    grid = np.zeros((iy.max() + 2, ix.max() + 2), dtype=bool)
+    grid = np.zeros((iy.max() + reach_cells + 2, ix.max() + reach_cells + 2), dtype=bool)
     grid[iy, ix] = True
-    grid = ndimage.binary_fill_holes(ndimage.binary_dilation(grid, structure=np.ones((3, 3), bool)))
-    rows, cols = np.nonzero(grid)
-    boxes = shapely.box(x0 + cols * cell_m, y0 + rows * cell_m, x0 + (cols + 1) * cell_m, y0 + (rows + 1) * cell_m)
-    return shapely.coverage_union_all(boxes)
+    grid = ndimage.binary_dilation(grid, structure=np.ones((3, 3), bool), iterations=reach_cells)
+    grid = ndimage.binary_fill_holes(grid)
+    boxes = []                                            # each row's runs of covered cells, one box a run
+    for r in np.flatnonzero(grid.any(axis=1)):
+        row = np.concatenate([[False], grid[r], [False]])
+        edges = np.flatnonzero(np.diff(row.astype(np.int8)))
+        for a, b in zip(edges[::2], edges[1::2]):
+            boxes.append((x0 + a * cell_m, y0 + r * cell_m, x0 + b * cell_m, y0 + (r + 1) * cell_m))
+    b = np.asarray(boxes)
+    return shapely.coverage_union_all(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]))
 
 
 def network_area(con, *, buffer_m: float = 250.0):

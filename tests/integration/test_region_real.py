@@ -38,7 +38,10 @@ def test_clipped_extract_loads_as_a_region_and_every_command_runs(data_dir, tmp_
     assert steps["roads"]["status"] == "loaded" and report["speed_profile"] == "bluelight_v3"   # Camden is in London
     assert steps["population"]["status"] == "loaded" and "LSOAs" in steps["population"]["found"]
     assert steps["boundaries"]["status"] == "loaded" and "Camden" in steps["boundaries"]["found"]
-    assert "fire stations matched" in steps["fire duty systems"]["found"]
+    duty = steps["fire duty systems"]
+    assert "fire stations listed with a duty system" in duty["found"]
+    assert "FIRE1001" in duty["missing"] and "London" in duty["missing"]      # LFB's stations: London's turnout
+    assert steps["population"]["load"]["on_network_share"] >= 0.95
     assert main(["coverage", "--service", "fire", "--threshold-s", "600", "--warehouse", wh, "--json"]) == 0
     cov = json.loads(capsys.readouterr().out)
     s = cov["baseline"]["summary"]
