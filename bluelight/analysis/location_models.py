@@ -79,6 +79,22 @@ def _status(stop: str, value: float, bound: float | None, *, tolerance: float, h
     return f"{stop}, feasible, {gap_text}"
 
 
+#: how far past its budget a solve may run before the watchdog interrupts HiGHS (whose own time limit has been seen
+#: to overrun by more than its budget on large p-median models)
+WATCHDOG_GRACE_S = 1.0
+
+
+def _guard(h: highspy.Highs, deadline: float) -> None:
+    """Interrupt HiGHS once ``deadline`` (``time.perf_counter``) has passed, from inside its simplex, interior
+    point and branch-and-bound loops: a hard stop that does not rely on HiGHS honouring its ``time_limit``."""
+    def stop(event) -> None:
+        if time.perf_counter() > deadline:
+            event.interrupt()
+    h.cbSimplexInterrupt += stop
+    h.cbIpmInterrupt += stop
+    h.cbMipInterrupt += stop
+
+
 class _Budget:
     """One time limit for a whole solve (every re-solve and level addition together)."""
 
@@ -222,6 +238,7 @@ def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_ma
     h.setOptionValue("threads", 1)
     h.passModel(lp)
     t0 = time.perf_counter()
+    _guard(h, t0 + float(time_limit_s) + WATCHDOG_GRACE_S)
     h.run()
     solve_s = time.perf_counter() - t0
     return _read(h, solve_s, integer=integer_cols > 0)
@@ -237,7 +254,7 @@ def _read(h: highspy.Highs, solve_s: float, *, integer: bool) -> _Solved:
     if status == highspy.HighsModelStatus.kOptimal:
         stop = "optimal"
     elif text in _LIMITS:
-        stop = "time limit" if text.startswith("time") else text
+        stop = "time limit" if text.startswith(("time", "interrupted")) else text
     else:
         raise AnalysisError(f"HiGHS stopped without a solution: {text}")
     has_x = stop == "optimal" or info.primal_solution_status == 2
@@ -591,6 +608,7 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    _guard(h, budget.t0 + budget.limit_s + WATCHDOG_GRACE_S)
     h.addCols(m, np.zeros(m), np.zeros(m), np.ones(m), 0, np.zeros(m, np.int32), np.zeros(0, np.int32), np.zeros(0))
     h.addRows(1, np.array([p], float), np.array([p], float), m, np.array([0], np.int32),
               np.arange(m, dtype=np.int32), np.ones(m))
@@ -630,6 +648,8 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
             incumbent, stop = np.flatnonzero(x[:m] > 0.5), "optimal"
             break
         h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger))
+        # the heuristic's posts as a start: HiGHS completes the levels, and branches from a good incumbent
+        h.setSolution(m, np.arange(m, dtype=np.int32), np.isin(np.arange(m), heuristic).astype(float))
         integer = True
     use_heuristic = incumbent is None or len(incumbent) != p or cost(heuristic) < cost(incumbent) - 1e-9
     chosen = np.asarray(heuristic if use_heuristic else incumbent)

@@ -110,3 +110,30 @@ def test_optimal_means_proven():
 def test_nothing_to_cover_is_not_called_optimal():
     r = mclp(coverage_matrix(np.full((5, 4), 999.0), 100.0), np.ones(5), 2)
     assert len(r.chosen) == 2 and r.objective == 0 and not r.optimal and "cannot tell posts apart" in r.status
+
+
+def test_the_watchdog_stops_highs_when_its_own_limit_is_not_kept(monkeypatch):
+    """HiGHS made to ignore its time limit (as it has been seen to overrun it): the watchdog interrupts it within
+    the grace period, and the answer is the best in hand with exactly p posts, labelled as stopped."""
+    import time
+
+    import highspy
+    import numpy as np
+
+    from bluelight.analysis import location_models as lm
+
+    real = highspy.Highs.setOptionValue
+
+    def no_limit(self, name, value):                       # a HiGHS that never stops on time by itself
+        return real(self, name, 1e9 if name == "time_limit" else value)
+
+    monkeypatch.setattr(highspy.Highs, "setOptionValue", no_limit)
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 10000, (600, 2))
+    sites = xy[rng.choice(600, 120, replace=False)]
+    t = np.hypot(xy[:, None, 0] - sites[None, :, 0], xy[:, None, 1] - sites[None, :, 1])   # ~7 s to solve exactly
+    t0 = time.perf_counter()
+    r = lm.pmedian(t, np.ones(600), 12, time_limit_s=1.0)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 1.0 + lm.WATCHDOG_GRACE_S + 1.5, elapsed
+    assert len(r.chosen) == 12 and r.status != "optimal" and "time limit" in r.status
