@@ -183,6 +183,8 @@ def hub_view(wh: Warehouse, session: Session, *values):
     """Map, headline, before/after, capacity, areas and finance of the merger, and one error per control."""
     request, errors = hub_request(values)
     if request is None:
+        if not values[0] and not values[1]:               # nothing chosen yet: nothing to say beside the fields
+            errors = ["" for _ in errors]
         empty = figures.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         note = blocked_note() if any(e and "must be" in e and "Sites to merge" not in e for e in errors) else \
             html.P("Choose two or more sites to merge and where the hub is.")

@@ -120,7 +120,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
     def saved_options(_refresh):
-        opts = [{"label": f"{r.name} ({r.service or 'every service it touches'})", "value": r.id}
+        opts = [{"label": f"{r.name} ({r.service if isinstance(r.service, str) and r.service else 'every service it touches'})",
+                  "value": r.id}
                 for r in store.listing().itertuples(index=False)]
         return opts, opts
 

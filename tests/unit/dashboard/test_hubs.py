@@ -59,3 +59,10 @@ def test_shared_hq_ranking_equals_the_service(wh, engine):
     assert heavier[3].rowData[0]["trips a year"] == 5000.0
     bad = hubs.hq_view(wh, engine, [], ["fire"], "total", 0, 12, None, [])
     assert "Users" in bad[4] and "Facilities" in bad[7]
+
+
+def test_the_page_opens_without_a_message_before_anything_is_chosen(wh, engine):
+    out = hubs.hub_view(wh, engine, [], None, *[None] * 8, 30, None, "all", None)
+    assert all(e == "" for e in out[6:]) and "Choose two or more sites" in str(out[1])
+    out = hubs.hub_view(wh, engine, ["x"], None, *[None] * 8, 30, None, "all", None)
+    assert any(e for e in out[6:])                                  # once the user has acted, the message is there
