@@ -3,22 +3,13 @@ the crimes police.uk could not place counted; coverage and co-location read it o
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bluelight.cli import main
+from tests.integration.test_ambulance_real import _json
 from tests.unit.etl.test_region import _county_data, _grid_osm
 
 pytestmark = pytest.mark.integration
-
-
-def _json(capsys, argv):
-    capsys.readouterr()
-    code = main(argv)
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return json.loads(out.out)
 
 
 def test_essex_crime_is_police_demand_for_coverage_and_co_location(data_dir, tmp_path, monkeypatch, capsys):

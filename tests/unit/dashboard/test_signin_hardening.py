@@ -43,14 +43,8 @@ def signed(wh, tmp_path, clock):
     return app, store, saved
 
 
-def _token(client) -> str:
-    client.get("/login")
-    return client.get_cookie("_csrf_token").value
-
-
-def _sign_in(client, name, password, *, next_path="/"):
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": _token(client),
-                                       "next": next_path})
+from tests.unit.dashboard.test_auth import _csrf as _token  # noqa: E402
+from tests.unit.dashboard.test_auth import _sign_in  # noqa: E402
 
 
 def _client(app, who):
