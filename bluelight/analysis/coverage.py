@@ -402,3 +402,30 @@ def compare_targets(response_s, weight, targets: pd.DataFrame, *,
         rows.append({"target_id": t.target_id, "statistic": t.statistic, "threshold_s": float(t.threshold_s),
                      "goal": t.goal, "value": value, "met": met})
     return pd.DataFrame(rows)
+
+
+def busy_response(cand_time, busy_fraction: float, threshold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's response when every vehicle is busy independently with probability ``busy_fraction`` (MEXCLP's
+    assumption, Daskin 1983): the k-th fastest site answers when the k-1 before it are busy.
+
+    Returns, per point, the expected response of the first free vehicle among its candidates, the probability it
+    arrives within ``threshold_s``, and the probability that every candidate is busy (the call waits; counted as
+    not within the standard and left out of the mean, which is of calls answered at once).
+
+    Examples
+    --------
+    >>> mean, within, wait = busy_response([[300.0, 500.0, np.inf]], 0.5, 400.0)
+    >>> round(float(mean[0]), 1), float(within[0]), float(wait[0])
+    (366.7, 0.5, 0.25)
+    """
+    t = np.asarray(cand_time, dtype=float)
+    if not 0 <= busy_fraction < 1:
+        raise AnalysisError(f"busy_fraction must be in [0, 1), got {busy_fraction}")
+    q = busy_fraction
+    finite = np.isfinite(t)
+    p = (1 - q) * q ** np.arange(t.shape[1])[None, :] * finite
+    answered = p.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(answered > 0, (p * np.where(finite, t, 0.0)).sum(axis=1) / answered, np.nan)
+    within = (p * (t <= threshold_s)).sum(axis=1)
+    return mean, within, 1.0 - answered

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import summarise_by
+from bluelight.analysis.coverage import busy_response, summarise_by
 from bluelight.services.ambulance_national import published_for, trust_of
 from bluelight.services.jurisdictions import area_jurisdictions
 from bluelight.services.session import DemandSpec, Session
@@ -98,20 +98,73 @@ def published_beside(session: Session, area: str, jurisdictions: set[str], model
     gap = modelled_mean_s - pub["c1_mean_s"] if np.isfinite(modelled_mean_s) else float("nan")
     beyond = error is not None and np.isfinite(gap) and abs(gap) > error
     note = (f"published Category 1 mean {mmss(pub['c1_mean_s'])} (AmbSYS, trust {code}, {pub['from']} to "
-            f"{pub['to']}); modelled {mmss(modelled_mean_s)} with every vehicle free at its station, "
+            f"{pub['to']}); modelled {mmss(modelled_mean_s)} with vehicles busy part of the time, "
             f"{mmss(abs(gap))} {'faster' if gap < 0 else 'slower'}")
     note += (f": more than the travel model's measured error ({mmss(error)}), so the modelled figure is not the "
-             "service's performance: vehicles are busy and calls wait" if beyond else
+             "trust's performance (calls also wait for a vehicle, and crews for hospital handover, which the "
+             "model does not hold): read the published figure" if beyond else
              f": within the travel model's measured error ({mmss(error)})" if error is not None else
              ": the travel model's error is not measured")
     return {"published_c1_mean_s": pub["c1_mean_s"], "published_note": note, "beyond_measured_error": beyond}
 
 
+def busy_fractions() -> tuple[dict[str, float], str]:
+    """The share of time each service's vehicles are busy (``config/executive.yaml``), and its source."""
+    from bluelight.config import load_config
+    from bluelight.errors import ConfigError
+
+    doc, path = load_config("executive.yaml")
+    try:
+        out = {str(k): float(v) for k, v in (doc.get("busy_fraction") or {}).items()}
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: busy_fraction must map services to shares ({exc})") from exc
+    bad = {k: v for k, v in out.items() if not 0 <= v < 1}
+    if bad:
+        raise ConfigError(f"{path}: busy_fraction must be in [0, 1), got {bad}")
+    return out, str((doc.get("sources") or {}).get("busy_fraction", path))
+
+
+def busy_by_area(session: Session, service: str, ev, busy: float, threshold_s: float) -> pd.DataFrame:
+    """Per area, with vehicles busy ``busy`` of the time: the mean response of the first free vehicle, the share
+    of people it reaches within the standard, and the share of calls that would find every nearby vehicle busy."""
+    model = session.model(service, DemandSpec())
+    mean, within, wait = busy_response(model.cand_time, busy, threshold_s)
+    on = np.isfinite(ev.response_s)
+    w = ev.points["weight"].to_numpy(float) * on
+    frame = pd.DataFrame({"area": ev.points["area"].to_numpy(), "w": w, "wm": np.where(on & np.isfinite(mean),
+                          w * np.nan_to_num(mean), 0.0), "wa": np.where(on & np.isfinite(mean), w * (1 - wait), 0.0),
+                          "win": w * within, "wait": w * wait})
+    g = frame.groupby("area").sum()
+    return pd.DataFrame({"busy_mean_s": g["wm"] / g["wa"].where(g["wa"] > 0),
+                         "busy_share_within": g["win"] / g["w"].where(g["w"] > 0),
+                         "busy_share_waiting": g["wait"] / g["w"].where(g["w"] > 0)})
+
+
+def service_busy(session: Session, service: str, threshold_s: float) -> dict | None:
+    """The whole area's response with vehicles busy (None for a service judged on its nearest station)."""
+    busy, source = busy_fractions()
+    if service not in busy:
+        return None
+    ev = session.evaluate(service, DemandSpec())
+    b = busy_by_area(session, service, _as_one_area(ev), busy[service], threshold_s)
+    row = b.iloc[0]
+    return {"busy_fraction": busy[service], "mean_s": float(row["busy_mean_s"]),
+            "share_within": float(row["busy_share_within"]), "source": source}
+
+
+def _as_one_area(ev):
+    from dataclasses import replace as _replace
+
+    return _replace(ev, points=ev.points.assign(area="all"))
+
+
 def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
     """One row per area and service (areas with some population on the road network), each judged by the
-    standard of the service that covers it (:func:`area_standard`)."""
+    standard of the service that covers it (:func:`area_standard`); ambulance and police with their vehicles busy
+    part of the time (:func:`busy_by_area`), fire on its nearest station."""
     records = targets.to_dict("records") if len(targets) else []
     where = area_jurisdictions(session)
+    busy, busy_source = busy_fractions()
     rows = []
     for service in EMERGENCY_SERVICES:
         if session.sites(service).empty:
@@ -124,9 +177,10 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
             by_threshold[threshold] = (
                 summarise_by(areas, ev.response_s, ev.points["weight"].to_numpy(), threshold,
                              variability=session.variability).set_index("area"),
-                actual_by_area(session, service, threshold))
+                actual_by_area(session, service, threshold),
+                busy_by_area(session, service, ev, busy[service], threshold) if service in busy else None)
         for area, st in sorted(standards.items(), key=lambda kv: str(kv[0])):
-            by, checked = by_threshold[st["threshold_s"]]
+            by, checked, busy_area = by_threshold[st["threshold_s"]]
             if area not in by.index:
                 continue
             r = by.loc[area]
@@ -134,16 +188,22 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
             if r.demand_on_network <= 0 or total <= 0:
                 continue
             assessed = r.demand_on_network / total
-            met = None if st["reference"] else judged(st["statistic"], r.share_within_modelled, r.mean_s,
-                                                      st["threshold_s"], st["goal"])
+            b = busy_area.loc[area] if busy_area is not None and area in busy_area.index else None
+            share, mean = (r.share_within_modelled, r.mean_s) if b is None else (b["busy_share_within"],
+                                                                               b["busy_mean_s"])
+            met = None if st["reference"] else judged(st["statistic"], share, mean, st["threshold_s"], st["goal"])
             rows.append({"area": area or "(no area)", "service": service, "threshold_s": st["threshold_s"],
-                         "share_within": r.share_within_modelled, "mean_s": r.mean_s,
+                         "share_within": share, "mean_s": mean,
+                         "free_share_within": r.share_within_modelled, "free_mean_s": r.mean_s,
+                         "busy_fraction": None if b is None else busy[service],
+                         "busy_share_waiting": None if b is None else float(b["busy_share_waiting"]),
+                         "busy_source": None if b is None else busy_source,
                          "target": st["target"], "met": met, "statistic": st["statistic"], "goal": st["goal"],
                          "judged_by": st["judged_by"], "reference_only": st["reference"],
                          "population": total, "assessed_share": assessed,
                          "judged": bool(assessed >= MIN_ASSESSED_SHARE),
                          **checked.get(area, NO_INCIDENTS),
-                         **(published_beside(session, area, where.get(area, set()), float(r.mean_s))
+                         **(published_beside(session, area, where.get(area, set()), float(mean))
                             if service == "ambulance" else {}),
                          "caveat": CAVEATS.get(service, "")})
     return pd.DataFrame(rows)
@@ -197,6 +257,9 @@ def cell_text(r: dict) -> str:
         text = f"{share}, {mark}"
     if not r["judged"]:
         text += f" ({100 * r['assessed_share']:.0f}% assessed)"
+    if r.get("busy_fraction") is not None:
+        text += (f" (vehicles busy {100 * r['busy_fraction']:.0f}% of the time, assumed; every vehicle free: mean "
+                 f"{mmss(r['free_mean_s'])}, {100 * r['free_share_within']:.1f}% within)")
     if r.get("published_c1_mean_s") is not None:
         text += f"; {r['published_note']}"
     if r.get("incidents_checked"):

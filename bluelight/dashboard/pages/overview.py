@@ -13,7 +13,8 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, no_data
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
-from bluelight.services.executive import judged, run_executive, service_standard
+from bluelight.services.executive import judged, run_executive, service_busy, service_standard
+from bluelight.text import mmss
 from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
@@ -29,11 +30,16 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
         st = service_standard(session, service, targets)
         threshold = st["threshold_s"]
         s = session.summary(session.evaluate(service, DemandSpec()), threshold)
-        met = None if st["reference"] else judged(st["statistic"], s.share_within_modelled, s.mean_s, threshold,
-                                                  st["goal"])
+        busy = service_busy(session, service, threshold)
+        share, mean = (s.share_within_modelled, s.mean_s) if busy is None else (busy["share_within"], busy["mean_s"])
+        met = None if st["reference"] else judged(st["statistic"], share, mean, threshold, st["goal"])
+        text = st["judged_by"] + ("" if busy is None else (
+            f". Judged with vehicles busy {100 * busy['busy_fraction']:.0f}% of the time (assumed): mean "
+            f"{mmss(busy['mean_s'])}, {100 * busy['share_within']:.1f}% within; the figures below are with every "
+            "vehicle free"))
         inc = session.evaluate(service, DemandSpec("incidents"))
         inc_summary = session.summary(inc, threshold) if len(inc.points) else None
-        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=st["judged_by"], met=met,
+        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
                                       profile_key=session.profile.key, incidents=inc_summary))
     return html.Div(className="cards", children=cards)
 

@@ -76,3 +76,14 @@ def test_by_area_and_targets():
     out = compare_targets(r, np.ones(4), targets).set_index("target_id")
     assert out.loc["m", "value"] == pytest.approx(800 / 3) and out.loc["m", "met"]
     assert out.loc["s", "value"] == pytest.approx(2 / 3) and not out.loc["s", "met"]
+
+
+def test_busy_vehicles_by_hand():
+    from bluelight.analysis.coverage import busy_response
+
+    # two sites at 200 s and 600 s, each busy a quarter of the time
+    mean, within, wait = busy_response([[200.0, 600.0]], 0.25, 480.0)
+    assert mean[0] == pytest.approx((0.75 * 200 + 0.1875 * 600) / 0.9375)
+    assert within[0] == pytest.approx(0.75) and wait[0] == pytest.approx(0.0625)
+    free, _, none_wait = busy_response([[200.0, 600.0]], 0.0, 480.0)
+    assert free[0] == 200.0 and none_wait[0] == 0.0
