@@ -789,6 +789,27 @@ def executive_table(cells: list[dict]) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- national
 
+def trust_map(result: dict) -> go.Figure:
+    """The ambulance trusts coloured by how far the estimate (left out of the fit) is from the published
+    Category 1 mean; the Isle of Wight, its own trust, shows inside Hampshire's area on this generalised map."""
+    rows = {t["org_code"]: t for t in result["trusts"]}
+    geo = result["areas_geojson"]
+    codes = [f["properties"]["org_code"] for f in geo["features"]]
+    err = [(rows[c]["modelled"]["c1_mean_s"] - rows[c]["actual"]["c1_mean_s"]) if c in rows else None for c in codes]
+    text = [f"{rows[c]['name']}<br>published C1 mean {rows[c]['actual']['c1_mean_s'] / 60:.1f} min, estimated "
+            f"{rows[c]['modelled']['c1_mean_s'] / 60:.1f} min" if c in rows else c for c in codes]
+    fig = go.Figure(go.Choroplethmap(
+        geojson=geo, locations=codes, featureidkey="properties.org_code", z=err, zmin=-90, zmax=90,
+        colorscale=[[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]], text=text, marker_line_width=0.6,
+        colorbar={"title": {"text": "estimate minus<br>published, s"}, "thickness": 12, "len": 0.6},
+        hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(map={"style": "white-bg", "center": {"lon": -1.8, "lat": 52.8}, "zoom": 4.7}, height=560,
+                      margin={"l": 0, "r": 0, "t": 30, "b": 0},
+                      title={"text": "Ambulance trusts: estimate (left out of the fit) against the published Category "
+                                     "1 mean", "x": 0.01, "font": {"size": 13}})
+    return fig
+
+
 def published_against_estimate(names: list[str], published: list[float], estimated: list[float], *,
                                what: str) -> go.Figure:
     """Each organisation's published figure beside the estimate made without it, sorted by the published one."""

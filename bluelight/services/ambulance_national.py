@@ -8,6 +8,7 @@ or any other months given with ``--ambsys``: the fit uses only what that file ho
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,27 @@ def trust_rurality(data_dir: Path, trusts: dict, files: dict) -> pd.DataFrame:
     return pd.DataFrame({"population": people, "rural_share": rural / people})
 
 
-def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None) -> dict:
+def trust_areas_geojson(data_dir: Path, trusts: dict, files: dict, *, simplify_m: float = 500.0) -> dict:
+    """The trusts' areas (their police force areas dissolved, generalised to ``simplify_m``) as WGS84 GeoJSON,
+    each feature carrying its ``org_code`` and ``name``. The Isle of Wight is cut out of Hampshire."""
+    import geopandas as gpd
+    import shapely
+
+    from bluelight.etl import files as etl_files
+
+    pfa = etl_files.read_vector(Path(data_dir) / files["police_force_areas"]).to_crs("EPSG:27700")
+    name_col = next(c for c in pfa.columns if c.lower().endswith("_name") or c.lower().endswith("nm"))
+    features = []
+    for code, t in trusts.items():
+        geoms = pfa.loc[pfa[name_col].isin(t["pfas"]), "geometry"].to_numpy()
+        if len(geoms):
+            features.append((code, t["name"], shapely.union_all(shapely.make_valid(geoms)).simplify(simplify_m)))
+    frame = gpd.GeoDataFrame({"org_code": [f[0] for f in features], "name": [f[1] for f in features]},
+                             geometry=[f[2] for f in features], crs="EPSG:27700")
+    return json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
+
+
+def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_areas: bool = False) -> dict:
     """The trusts modelled against AmbSYS, per trust and month, with leave-one-trust-out errors."""
     trusts, files, config_path = load_trusts()
     path = Path(ambsys) if ambsys is not None else Path(data_dir) / files["ambsys"]
@@ -99,7 +120,8 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None) -> dic
                        "its population in rural LSOAs, fitted without the trust; each month adds how far the other "
                        "trusts were from their own average that month (shared winter and demand pressure). "
                        "Baseline: the mean of the other trusts."),
-            "sources": {"trusts": config_path, "ambsys": str(path)}}
+            "sources": {"trusts": config_path, "ambsys": str(path)},
+            **({"areas_geojson": trust_areas_geojson(Path(data_dir), trusts, files)} if with_areas else {})}
 
 
 def trust_of(jurisdictions: set[str], la_code: str | None = None) -> str | None:

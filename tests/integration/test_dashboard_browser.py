@@ -529,6 +529,7 @@ def test_national_page_reads_at_a_glance(page, served_app):
     page.wait_for_selector("#nat-amb-table-grid .ag-row", timeout=60000)    # the ambulance trusts against AmbSYS
     assert "11 trusts" in page.inner_text("#nat-amb-headline")
     assert "London Ambulance Service" in page.inner_text("#nat-amb-table-grid")
+    page.wait_for_selector("#nat-amb-map .maplibregl-canvas", timeout=30000)   # the trusts on the map
     assert rows["Kent"]["figures"] == "estimate without road data"
     page.fill("#nat-year", "1999/00")
     page.keyboard.press("Enter")

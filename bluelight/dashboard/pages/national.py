@@ -47,7 +47,10 @@ def layout(data_dir: Path | None):
         html.Div(className="panel", children=[
             html.H3("Ambulance trusts against what they publish (AmbSYS)"),
             dcc.Loading(html.Div(id="nat-amb-headline")),
-            dcc.Graph(id="nat-amb-chart", config={"displaylogo": False}), html.Div(id="nat-amb-table")]),
+            html.Div(className="row", children=[
+                html.Div(className="col", children=[dcc.Graph(id="nat-amb-map", config={"displaylogo": False})]),
+                html.Div(className="col", children=[dcc.Graph(id="nat-amb-chart", config={"displaylogo": False})])]),
+            html.Div(id="nat-amb-table")]),
     ])
 
 
@@ -62,8 +65,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, data_dir: Path | N
     def update(year, fire_type):
         return national_view(wh, session, data_dir, year, fire_type)
 
-    @callback(app, Output("nat-amb-headline", "children"), Output("nat-amb-chart", "figure"),
-              Output("nat-amb-table", "children"), Input("nat-amb-headline", "id"))
+    @callback(app, Output("nat-amb-headline", "children"), Output("nat-amb-map", "figure"),
+              Output("nat-amb-chart", "figure"), Output("nat-amb-table", "children"), Input("nat-amb-headline", "id"))
     def ambulance(_id):
         return ambulance_view(session, data_dir)
     return page
@@ -72,8 +75,9 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, data_dir: Path | N
 def ambulance_view(session: Session, data_dir: Path | None):
     """Each trust's published Category 1 mean and 90th centile beside the estimate made without it, and the error."""
     if data_dir is None:
-        return blocked_note("No data directory with england/ambulance: set BLUELIGHT_DATA_DIR."), blocked_figure(), ""
-    result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir))
+        return (blocked_note("No data directory with england/ambulance: set BLUELIGHT_DATA_DIR."), blocked_figure(),
+                blocked_figure(), "")
+    result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir, with_areas=True))
     v = result["validation"]
     lines = [html.P(html.B(f"{len(result['trusts'])} trusts, {result['months'][0]} to {result['months'][1]}: "
                            f"each trust's Category 1 mean estimated with that trust left out of the fit is "
@@ -93,7 +97,8 @@ def ambulance_view(session: Session, data_dir: Path | None):
     chart = figures.published_against_estimate(
         [t["name"] for t in result["trusts"]], [t["actual"]["c1_mean_s"] / 60 for t in result["trusts"]],
         [t["modelled"]["c1_mean_s"] / 60 for t in result["trusts"]], what="Category 1 mean response (minutes)")
-    return html.Div(lines), chart, figures.frame_table(rows, table_id="nat-amb-table-grid", page_size=12)
+    return (html.Div(lines), figures.trust_map(result), chart,
+            figures.frame_table(rows, table_id="nat-amb-table-grid", page_size=12))
 
 
 def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_type):
