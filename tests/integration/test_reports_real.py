@@ -19,6 +19,7 @@ from bluelight.dashboard.scenario_files import ScenarioStore
 from bluelight.geo import to_bng
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.dap import DapRequest, plan_band
+from bluelight.services.facility import FacilityRequest, run_facility
 from bluelight.services.session import Session
 from bluelight.settings import shipped_scenarios
 from tests.integration.test_dashboard_browser import SCREENSHOTS
@@ -51,6 +52,8 @@ def _kinds(wh, session, store) -> dict:
         "colocation": (colocation.board_report(wh, session, col, tier="open"), KENTISH),
         "scenario": (scenarios.comparison(wh, session, store, None, shipped, tier="open"), KENTISH),
         "dap": (dap.dap_report(wh, session, request, plan_band(session, request), tier="open"), []),
+        "shared_facility": (hubs.hq_report(wh, session, FacilityRequest(users=("fire", "police")), run_facility(
+            session, FacilityRequest(users=("fire", "police"))), tier="open"), []),
         "coresponding": (coresponding.coresponding_report(wh, session, run_coresponding(
             session, CorespondingRequest()), tier="open"), []),
         "coverage": (coverage.coverage_report(wh, session, coverage.parse(

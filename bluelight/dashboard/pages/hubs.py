@@ -106,6 +106,8 @@ def layout(wh: Warehouse, session: Session):
             map_row("hq-map", [html.H3("Every candidate as the one facility"), html.Div(id="hq-ranking")]),
             html.H3("Users and their trips a year (editable)"),
             html.Div(id="hq-users-table"),
+            html.Div(className="controls", children=[html.Button("Download report (HTML)", id="hq-report-btn"),
+                                                     dcc.Download(id="hq-report")]),
             dcc.Store(id="hq-trips-edited", data=[]),
         ]),
     ])
@@ -153,6 +155,15 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               *hq_inputs)
     def siting(*values):
         return hq_view(wh, session, *values)
+
+    @callback(app, Output("hq-report", "data"), Input("hq-report-btn", "n_clicks"),
+              *[State(i.component_id, i.component_property) for i in hq_inputs], prevent_initial_call=True)
+    def hq_download(_n, *values):
+        request, errors = hq_request(values)
+        if request is None:
+            raise ValidationError("users", next(e for e in errors if e))
+        return reports.download(hq_report(wh, session, request, run_facility(session, request),
+                                          tier=tier_for(current_role())), filename="shared_facility_report", pdf=False)
 
     @callback(app, Output("hq-trips-edited", "data"), Input("hq-users-grid", "cellValueChanged"),
               State("hq-trips-edited", "data"), prevent_initial_call=True)
@@ -281,6 +292,50 @@ def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
         table=cover_table(result), curves=curves, maps=maps, changes=reports.change_words(plan["scenario"].changes,
                                                                                           names),
         money="", finance=result["finance"], summary=reports.service_sentences(result["services"]))
+
+
+def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result: dict, *, tier: str) -> reports.Report:
+    """Where a shared headquarters, workshop or training centre should be, as a board paper: the chosen sites, the
+    trips they cost, every candidate as the one facility, framed on the users and the sites chosen."""
+    from bluelight.text import mmss
+
+    p = result["plan"]
+    users = pd.DataFrame(result["user_sites"])
+    chosen = pd.DataFrame(result["chosen_points"])
+    fig = figures.trips_map(result["user_sites"], result["chosen_points"], roads=None,
+                            boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(), title="")
+    e, n = to_bng(np.concatenate([users["lon"].to_numpy(float), chosen["lon"].to_numpy(float)]),
+                  np.concatenate([users["lat"].to_numpy(float), chosen["lat"].to_numpy(float)]))
+    cost = (f"{reports.fmt(p['annual_cost_gbp'], 'gbp')} a year" if p["annual_cost_gbp"] is not None else
+            f"annual cost not known: no running cost for {', '.join(p['cost_missing_for'])}")
+    ranking = pd.DataFrame(result["single_site_ranking"])
+    ranking = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
+        "trip_hours_per_year": "trip hours a year", "mean_trip_s": "mean trip (m:ss)",
+        "worst_trip_s": "worst trip (m:ss)"}) if not ranking.empty else ranking
+    shown_users = users[["name", "service", "trips_per_year", "facility"]].rename(columns={
+        "trips_per_year": "trips a year", "facility": "goes to"})
+    if "goes to" in shown_users and not chosen.empty and "site_id" in chosen and "name" in chosen:
+        shown_users["goes to"] = shown_users["goes to"].map(dict(zip(chosen["site_id"], chosen["name"]))).fillna(
+            shown_users["goes to"])
+    return reports.Report(
+        title=f"Shared facility for {' and '.join(request.users)}: {', '.join(p['chosen_names'])}",
+        headline=(f"{', '.join(p['chosen_names'])}: {p['trip_hours_per_year']:,.0f} trip hours a year, mean trip "
+                  f"{mmss(p['mean_trip_s'])}, worst {mmss(p['worst_trip_s'])} (m:ss)."),
+        asked={"Who travels": ", ".join(request.users), "Where it may be": ", ".join(request.candidates),
+               "Facilities": str(request.k), "Objective": {"total": "least total trip time",
+                                                           "worst": "least worst trip"}.get(request.objective,
+                                                                                            request.objective)},
+        summary=[f"{result['users']} sites' staff and vehicles travel to it; {result['candidates']} candidate sites "
+                 f"on the road network were weighed; the answer is {p['status']}.", f"Cost of the trips: {cost}."],
+        figures=[("Who travels where (lines: each site to its facility), framed on the sites and the facility.",
+                  reports.static_map(fig, focus=reports.focus_box(e, n)))],
+        tables=[reports.Table("Every candidate as the one facility", ranking,
+                              {"trip hours a year": "int", "mean trip (m:ss)": "duration",
+                               "worst trip (m:ss)": "duration"}),
+                reports.Table("Who travels", shown_users, {"trips a year": "int"})],
+        assumptions=[f"Trips a year per site: {request.trips_per_year:g} unless edited (an assumption; edit it per "
+                     "site on the Hubs page).", *[f"{k}: {v}" for k, v in session.profile.sources.items()]],
+        tier=tier, **reports.provenance_and_error(wh, session))
 
 
 def merged_trips(edited, changes) -> list:

@@ -66,3 +66,15 @@ def test_the_page_opens_without_a_message_before_anything_is_chosen(wh, engine):
     assert all(e == "" for e in out[6:]) and "Choose two or more sites" in str(out[1])
     out = hubs.hub_view(wh, engine, ["x"], None, *[None] * 8, 30, None, "all", None)
     assert any(e for e in out[6:])                                  # once the user has acted, the message is there
+
+
+def test_the_shared_facility_report_reads_as_a_board_paper(wh, engine):
+    from bluelight.dashboard import reports
+
+    request = FacilityRequest(users=("fire", "police"))
+    html = reports.to_html(hubs.hq_report(wh, engine, request, run_facility(engine, request), tier="open"))
+    assert "Summary" in html and "Every candidate as the one facility" in html and "trip hours a year" in html
+    import re
+
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)       # the page's words, not plotly.js
+    assert "{'" not in text and "mean trip" in text
