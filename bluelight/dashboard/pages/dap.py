@@ -13,6 +13,7 @@ from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
 from bluelight.services.dap import (CANDIDATE_SOURCES, DEFAULT_CANDIDATES, MODEL_WORDS, DapRequest, band_names, band_words, load_rules, plan_band,
                                     plan_export, plan_json, travel_times_text)
+from bluelight.errors import AnalysisError
 from bluelight.text import mmss
 from bluelight.dashboard import figures, layers
 from bluelight.access import tier_for
@@ -138,7 +139,13 @@ def update_view(wh: Warehouse, session: Session, *values):
     request, errors = parse(*values)
     if request is None:
         return (blocked_figure(), blocked_note(), blocked_figure(), "", blocked_note(), "", *errors)
-    return *dap_view(wh, session, request, plan_band(session, request)), *errors
+    try:
+        result = plan_band(session, request)
+    except AnalysisError as exc:       # a plan that cannot be made: clear the old one, say why beside "Ambulances"
+        text = str(exc)
+        return (blocked_figure(), blocked_note(text), blocked_figure(), "", blocked_note(text), "",
+                text, *errors[1:])
+    return *dap_view(wh, session, request, result), *errors
 
 
 def bands_frame(results: dict[str, dict]) -> pd.DataFrame:

@@ -156,3 +156,13 @@ def test_scenarios_hour_band(ctx):
     _, session = ctx
     assert scenarios.banded(session, "dusk") == (None, [_message(AppraisalRequest, "hour_band", "dusk")])
     assert scenarios.banded(session, "all") == (session, [""])
+
+
+def test_a_plan_that_cannot_be_made_clears_the_old_one_and_says_why_beside_the_field(ctx):
+    wh, session = ctx
+    values = list(DAP_OK)
+    values[0], values[5] = 40, ["fire"]                    # more posts than the synthetic region has fire stations
+    out = dap.update_view(wh, session, *values, [], [])
+    errors = out[-len(dap.BINDINGS):]
+    assert errors[0] and "candidate" in errors[0] and all(not e for e in errors[1:])
+    assert "Fill order" not in str(out[:-len(dap.BINDINGS)]) and errors[0] in str(out[1])
