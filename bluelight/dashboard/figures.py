@@ -789,6 +789,14 @@ def executive_table(cells: list[dict]) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- national
 
+def _geojson_bounds(geo: dict) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of a GeoJSON's features: a map frames what it shows."""
+    import shapely
+
+    shapes = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in geo["features"]])
+    return tuple(float(v) for v in shapes.bounds)
+
+
 def trust_map(result: dict) -> go.Figure:
     """The ambulance trusts coloured by how far the estimate (left out of the fit) is from the published
     Category 1 mean; the Isle of Wight, its own trust, shows inside Hampshire's area on this generalised map."""
@@ -802,9 +810,9 @@ def trust_map(result: dict) -> go.Figure:
         geojson=geo, locations=codes, featureidkey="properties.org_code", z=err, zmin=-90, zmax=90,
         colorscale=[[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]], text=text, marker_line_width=0.6,
         colorbar={"title": {"text": "estimate minus<br>published, s"}, "thickness": 12, "len": 0.6},
-        hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(map={"style": "white-bg", "center": {"lon": -1.8, "lat": 52.8}, "zoom": 4.7}, height=560,
-                      margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        hovertemplate="%{text}<extra></extra>"),
+        layout=_base_layout(roads=None, boundaries=None, bounds=_geojson_bounds(geo), height=560))
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0},
                       title={"text": "Ambulance trusts: estimate (left out of the fit) against the published Category "
                                      "1 mean", "x": 0.01, "font": {"size": 13}})
     return fig

@@ -81,16 +81,27 @@ def read_ambsys(path: Path, *, trusts: set[str]) -> tuple[pd.DataFrame, list[Rej
 CODE_OF = {ours: theirs for theirs, ours in CODES.items()}
 
 
-def trust_codes() -> set[str]:
-    """The English ambulance trusts' organisation codes (``config/ambulance_trusts.yaml``)."""
+def read_trusts() -> tuple[dict, dict, str]:
+    """The English ambulance trusts (``config/ambulance_trusts.yaml``): org code -> name, police force areas,
+    local authorities and jurisdictions; the files the national estimate reads; and the config's path."""
     from bluelight.config import load_config
     from bluelight.errors import ConfigError
 
     doc, path = load_config("ambulance_trusts.yaml")
-    trusts = doc.get("trusts")
-    if not isinstance(trusts, dict) or not trusts:
-        raise ConfigError(f"{path}: needs a mapping 'trusts' of organisation codes")
-    return {str(k) for k in trusts}
+    try:
+        trusts = {str(code): {"name": str(t["name"]), "pfas": list(t.get("police_force_areas") or []),
+                              "la_codes": list(t.get("la_codes") or []),
+                              "jurisdictions": [str(j).lower() for j in t.get("jurisdictions") or []]}
+                  for code, t in doc["trusts"].items()}
+        return trusts, dict(doc["files"]), path
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{path}: each trust needs a name and police_force_areas, and files: ambsys and "
+                          f"police_force_areas ({exc})") from exc
+
+
+def trust_codes() -> set[str]:
+    """The English ambulance trusts' organisation codes."""
+    return set(read_trusts()[0])
 
 
 def parse_ambsys(path: Path, *, trusts: set[str]) -> Parsed:

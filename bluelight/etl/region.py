@@ -78,7 +78,21 @@ EXTRACT_CELL_M = 100.0
 EXTRACT_REACH_CELLS = 2
 
 
-def extract_area(con, *, cell_m: float = EXTRACT_CELL_M, reach_cells: int = EXTRACT_REACH_CELLS):
+#: the spacing of the points a road network is sampled at for the region's area and on-network checks (m)
+ROAD_SAMPLE_M = 25.0
+
+
+def road_points(con, *, step_m: float = ROAD_SAMPLE_M) -> np.ndarray:
+    """Points along every road edge, ``step_m`` apart at most (x, y in EPSG:27700): read once, used twice."""
+    import shapely
+
+    wkb = con.execute("SELECT ST_AsWKB(geom) AS g FROM road_edges").fetchnumpy()["g"]
+    if len(wkb) == 0:
+        raise InputFileError("<roads>", "the road network is empty")
+    return shapely.get_coordinates(shapely.segmentize(shapely.from_wkb([bytes(b) for b in wkb]), step_m))
+
+
+def extract_area(points: np.ndarray, *, cell_m: float = EXTRACT_CELL_M, reach_cells: int = EXTRACT_REACH_CELLS):
     """The area the extract covers (EPSG:27700): the ``cell_m`` squares its roads cross, grown by ``reach_cells``
     squares, with every area the roads enclose filled (the fields between a county's lanes, a park, a lake).
 
@@ -89,11 +103,7 @@ def extract_area(con, *, cell_m: float = EXTRACT_CELL_M, reach_cells: int = EXTR
     import shapely
     from scipy import ndimage
 
-    wkb = con.execute("SELECT ST_AsWKB(geom) AS g FROM road_edges").fetchnumpy()["g"]
-    if len(wkb) == 0:
-        raise InputFileError("<roads>", "the road network is empty")
-    lines = shapely.from_wkb([bytes(b) for b in wkb])
-    xy = shapely.get_coordinates(shapely.segmentize(lines, cell_m / 2))
+    xy = points                                          # sampled well within a cell, so every cell crossed is hit
     x0, y0 = np.floor(xy.min(axis=0) / cell_m) * cell_m - (reach_cells + 1) * cell_m
     ix = ((xy[:, 0] - x0) // cell_m).astype(int)
     iy = ((xy[:, 1] - y0) // cell_m).astype(int)
@@ -292,9 +302,10 @@ def load_region(con, roads: Path, *, data_dir: Path | None, name: str | None = N
     set_meta(con, "speed_profile", profile)
     set_meta(con, "speed_profile_reason", reason)
     set_meta(con, "region_name", name)
-    area = extract_area(con)
+    sampled = road_points(con)
+    area = extract_area(sampled)
     steps.append(_stations(con, roads))
-    steps.append(_population(con, data_dir, area, around=network_area(con, buffer_m=5000.0)))
+    steps.append(_population(con, data_dir, area, sampled, around=network_area(con, buffer_m=5000.0)))
     steps.append(_boundaries(con, data_dir, area))
     steps.append(_duty(con, data_dir, profile))
     targets = load_targets(con)
@@ -317,7 +328,7 @@ def _stations(con, roads: Path) -> StepReport:
                       s.as_dict())
 
 
-def _population(con, data_dir: Path | None, area, *, around) -> StepReport:
+def _population(con, data_dir: Path | None, area, road_xy: np.ndarray, *, around) -> StepReport:
     if data_dir is None or not all((data_dir / f).is_file() for f in POPULATION):
         return StepReport("population", "skipped", missing="no ONS population files in the data directory "
                           f"({', '.join(POPULATION)}): load zone centroids with counts by `bluelight etl population`")
@@ -330,7 +341,7 @@ def _population(con, data_dir: Path | None, area, *, around) -> StepReport:
                           "generic CSV (zone_code, pop_total, optional age bands, coordinates)")
     n, total = con.execute("SELECT count(*), coalesce(sum(pop_total), 0) FROM population").fetchone()
     outside = _outside(data_dir, area, around)
-    on_share = on_network_share(con)
+    on_share = on_network_share(con, road_xy)
     found = (f"{n:,} LSOAs inside the extract, {total:,.0f} people (ONS mid-2019, by age band); "
              f"{100 * on_share:.1f}% of them within {DEFAULT_MAX_SNAP_M:g} m of its roads (on the network)")
     if outside[0]:
@@ -358,19 +369,17 @@ def _outside(data_dir: Path, area, around) -> tuple[int, float]:
     return int(out.sum()), float(pts.loc[out, "pop_total"].sum())
 
 
-def on_network_share(con, *, max_snap_m: float | None = None) -> float:
-    """Share of the loaded population whose centroid lies within ``max_snap_m`` of a road of the network."""
-    import shapely
+def on_network_share(con, points: np.ndarray, *, max_snap_m: float | None = None) -> float:
+    """Share of the loaded population whose centroid lies within ``max_snap_m`` of a road (``points``:
+    :func:`road_points`)."""
     from scipy.spatial import cKDTree
 
     snap = DEFAULT_MAX_SNAP_M if max_snap_m is None else max_snap_m
     pop = con.execute("SELECT easting, northing, pop_total FROM population").df()
     if pop.empty or pop["pop_total"].sum() <= 0:
         return 0.0
-    wkb = con.execute("SELECT ST_AsWKB(geom) AS g FROM road_edges").fetchnumpy()["g"]
-    xy = shapely.get_coordinates(shapely.segmentize(shapely.from_wkb([bytes(b) for b in wkb]), 25.0))
-    d, _ = cKDTree(xy).query(pop[["easting", "northing"]].to_numpy(float))
-    on = d <= snap + 12.5                                 # points 25 m apart: within half a step of the road
+    d, _ = cKDTree(points).query(pop[["easting", "northing"]].to_numpy(float))
+    on = d <= snap + ROAD_SAMPLE_M / 2                    # within half a sampling step of the road
     return float(pop.loc[on, "pop_total"].sum() / pop["pop_total"].sum())
 
 

@@ -18,22 +18,10 @@ from bluelight.analysis.ambulance_estimate import STATISTICS, estimate
 from bluelight.analysis.national import urban
 from bluelight.config import load_config
 from bluelight.errors import ConfigError, InputFileError
-from bluelight.etl.ambsys import read_ambsys
+from bluelight.etl.ambsys import read_ambsys, read_trusts as load_trusts
 
 CONFIG = "ambulance_trusts.yaml"
 LABEL = "estimate without road data, fitted to AmbSYS (leave-one-trust-out)"
-
-
-def load_trusts() -> tuple[dict, dict, str]:
-    """The trusts (org code -> name, police force areas, local authorities), the files, and the config's path."""
-    doc, path = load_config(CONFIG)
-    try:
-        trusts = {str(code): {"name": str(t["name"]), "pfas": list(t.get("police_force_areas") or []),
-                              "la_codes": list(t.get("la_codes") or [])} for code, t in doc["trusts"].items()}
-        return trusts, dict(doc["files"]), path
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"{path}: each trust needs a name and police_force_areas, and files: ambsys and "
-                          f"police_force_areas ({exc})") from exc
 
 
 def trust_rurality(data_dir: Path, trusts: dict, files: dict) -> pd.DataFrame:
@@ -124,19 +112,14 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_a
             **({"areas_geojson": trust_areas_geojson(Path(data_dir), trusts, files)} if with_areas else {})}
 
 
-def trust_of(jurisdictions: set[str], la_code: str | None = None) -> str | None:
-    """The ambulance trust (org code) whose area holds an area, from ``config/ambulance_trusts.yaml``."""
-    doc, _ = load_config("ambulance_trusts.yaml")
-    for code, t in (doc.get("trusts") or {}).items():
-        if la_code and la_code in (t.get("la_codes") or []):
-            return str(code)
-    for code, t in (doc.get("trusts") or {}).items():
-        marks = {str(j).lower() for j in t.get("jurisdictions") or []}
-        marks |= {f"police_force:{str(p).lower()}" for p in t.get("police_force_areas") or []}
+def trust_of(jurisdictions: set[str], trusts: dict) -> str | None:
+    """The ambulance trust (org code) whose area holds an area with these jurisdictions (``trusts``:
+    :func:`load_trusts`): a trust naming one of them, or owning one of its police force areas."""
+    for code, t in trusts.items():
+        marks = set(t["jurisdictions"]) | {f"police_force:{p.lower()}" for p in t["pfas"]}
         if marks & jurisdictions:
-            return str(code)
+            return code
     return None
-
 
 
 def population_trust(session) -> str | None:
@@ -148,7 +131,7 @@ def population_trust(session) -> str | None:
     if pop.empty:
         return None
     biggest = pop.groupby("area")["weight"].sum().idxmax()
-    return trust_of(area_jurisdictions(session).get(biggest, set()))
+    return trust_of(area_jurisdictions(session).get(biggest, set()), load_trusts()[0])
 
 
 def published_rates(con, rates, trust: str | None):

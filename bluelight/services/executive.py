@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import busy_response, summarise_by
-from bluelight.services.ambulance_national import published_for, trust_of
+from bluelight.services.ambulance_national import load_trusts, published_for, trust_of
 from bluelight.services.jurisdictions import area_jurisdictions
 from bluelight.services.session import DemandSpec, Session
 from bluelight.standards import DEFAULT_STANDARD, jurisdictions_of, pick_target
@@ -86,11 +86,11 @@ def standards_in_use(cells: list[dict]) -> list[str]:
     return out
 
 
-def published_beside(session: Session, area: str, jurisdictions: set[str], modelled_mean_s: float) -> dict:
-    """The trust's published Category 1 mean (AmbSYS, where loaded) beside the modelled mean, and whether they
-    differ by more than the travel model's measured error."""
-    code = trust_of(jurisdictions)
-    pub = session.read(lambda cur: published_for(cur, code)) if code else None
+def published_beside(session: Session, code: str | None, modelled_mean_s: float) -> dict:
+    """Trust ``code``'s published Category 1 mean (AmbSYS, where loaded) beside the modelled mean, and whether
+    they differ by more than the travel model's measured error."""
+    pub = session.cached(("published", code), lambda: session.read(lambda cur: published_for(cur, code))) \
+        if code else None
     if pub is None or pub["c1_mean_s"] is None:
         return {"published_c1_mean_s": None, "published_note": "no published figure loaded for this area's trust "
                 "(bluelight etl ambsys FILE)"}
@@ -165,6 +165,7 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
     records = targets.to_dict("records") if len(targets) else []
     where = area_jurisdictions(session)
     busy, busy_source = busy_fractions()
+    trusts = load_trusts()[0]
     rows = []
     for service in EMERGENCY_SERVICES:
         if session.sites(service).empty:
@@ -203,7 +204,7 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
                          "population": total, "assessed_share": assessed,
                          "judged": bool(assessed >= MIN_ASSESSED_SHARE),
                          **checked.get(area, NO_INCIDENTS),
-                         **(published_beside(session, area, where.get(area, set()), float(mean))
+                         **(published_beside(session, trust_of(where.get(area, set()), trusts), float(mean))
                             if service == "ambulance" else {}),
                          "caveat": CAVEATS.get(service, "")})
     return pd.DataFrame(rows)

@@ -62,7 +62,18 @@ def executive_panel(wh: Warehouse, session: Session) -> html.Div:
                "record their first arrival, the cell adds the actual share of those incidents within the standard "
                "and the modelled share of the same incidents (nearest station always free). "
                + " ".join(f"{s.title()}: {c}." for s, c in result["caveats"].items())),
-        html.Ul(id="overview-standards", className="note", children=[html.Li(t) for t in result["standards_in_use"]])])
+        html.Ul(id="overview-standards", className="note", children=[html.Li(t) for t in result["standards_in_use"]]),
+        html.P(id="overview-busy", className="note", children=busy_note(result["cells"]))])
+
+
+def busy_note(cells: list[dict]) -> str:
+    """Which services are judged with busy vehicles, at what share, and where that figure comes from."""
+    busy = {c["service"]: (c["busy_fraction"], c["busy_source"]) for c in cells if c.get("busy_fraction") is not None}
+    if not busy:
+        return ""
+    shares = ", ".join(f"{s} {100 * f:.0f}% of the time" for s, (f, _) in sorted(busy.items()))
+    return (f"Judged with vehicles busy ({shares}; config/executive.yaml): {next(iter(busy.values()))[1]} Fire is "
+            "judged on its nearest station.")
 
 
 def layout(wh: Warehouse, session: Session):
