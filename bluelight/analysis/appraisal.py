@@ -247,7 +247,7 @@ def switching_text(row: dict) -> str:
     'build: no change to it alone turns the case (it would have to fall 125%); NPSV −£3.90m at −20%, −£5.40m at +20%'
     """
     pct = row["switching_value_pct"]
-    if pct <= -100:
+    if pct < -100:
         turn = f"no change to it alone turns the case (it would have to fall {-pct:.0f}%)"
     else:
         turn = f"the case turns if it {'rises' if pct > 0 else 'falls'} {abs(pct):.0f}%"

@@ -536,6 +536,8 @@ def executive(profile, warehouse, as_json) -> None:
     click.echo("Standards:")
     for line in result["standards_in_use"]:
         click.echo(f"  {line}")
+    for note in sorted({c["published_summary"] for c in result["cells"] if c.get("published_c1_mean_s") is not None}):
+        click.echo(f"Published: the {note}.")
     for service, caveat in result["caveats"].items():
         click.echo(f"{service.title()}: {caveat}.")
 

@@ -361,8 +361,9 @@ def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s:
 
 
 def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,
-             profile_key: str, incidents=None) -> html.Div:
-    """One service's headline figures against its standard."""
+             profile_key: str, incidents=None, busy: dict | None = None) -> html.Div:
+    """One service's headline figures against its standard: with vehicles busy where ``busy`` is given (the
+    figures it is judged on lead), with the every-vehicle-free figures beneath."""
     def pct(v):
         return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
 
@@ -370,11 +371,17 @@ def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met
         return "–" if v is None or not np.isfinite(v) else f"{v / 60:.1f} min"
 
     status = {True: ("meets", "kpi-ok"), False: ("misses", "kpi-bad"), None: ("no target", "kpi-na")}[met]
+    lead = (pct(summary.share_within_modelled), "") if busy is None else (
+        pct(busy["share_within"]), f" with vehicles busy {100 * busy['busy_fraction']:.0f}% of the time")
+    figures_line = (f"mean {mins(summary.mean_s)} · 90th centile {mins(summary.p90_s)}" if busy is None else
+                    f"mean {mins(busy['mean_s'])}; every vehicle free: {pct(summary.share_within_modelled)} within, "
+                    f"mean {mins(summary.mean_s)}, 90th centile {mins(summary.p90_s)}")
     return html.Div(className=f"card kpi {status[1]}", id=f"kpi-{service}", children=[
         html.Div(service.title(), className="kpi-title"),
-        html.Div(pct(summary.share_within_modelled), className="card-value"),
-        html.Div(f"of population on the network reached within {threshold_s / 60:g} min", className="card-label"),
-        html.Div(f"mean {mins(summary.mean_s)} · 90th centile {mins(summary.p90_s)}", className="kpi-line"),
+        html.Div(lead[0], className="card-value"),
+        html.Div(f"of population on the network reached within {threshold_s / 60:g} min{lead[1]}",
+                 className="card-label"),
+        html.Div(figures_line, className="kpi-line"),
         html.Div(f"{status[0]}: {target_text}", className="kpi-line"),
         html.Div(f"incidents on the network: {pct(incidents.share_within_modelled)} within, mean "
                  f"{mins(incidents.mean_s)} ({incidents.demand_on_network:,.0f} of {incidents.demand_total:,.0f})"

@@ -39,6 +39,17 @@ def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float
     return None
 
 
+def jurisdiction_words(jurisdiction: str) -> str:
+    """A target's jurisdiction as words: ``london`` -> London, ``fire_authority:leicestershire`` -> Leicestershire
+    (fire and rescue service)."""
+    kind, _, name = jurisdiction.partition(":")
+    if not name:
+        return kind.replace("_", " ").title()
+    what = {"fire_authority": "fire and rescue service", "police_force": "police force",
+            "ambulance_trust": "ambulance trust"}.get(kind, kind.replace("_", " "))
+    return f"{name.title()} ({what})"
+
+
 def _service_name(jurisdictions: set[str], service: str) -> str:
     """Whose area it is, in words, for a message: the service's own area if loaded, else London or the country."""
     kind = {"fire": "fire_authority", "police": "police_force", "ambulance": "ambulance_trust"}[service]
@@ -54,7 +65,7 @@ def area_standard(service: str, jurisdictions: set[str], targets: list[dict]) ->
         return {"target": t["target_id"], "threshold_s": float(t["threshold_s"]), "statistic": t["statistic"],
                 "goal": None if pd.isna(t.get("goal")) else float(t["goal"]), "reference": False,
                 "judged_by": f"{t['description']} ({str(t['source']).split(',')[0]}; applies to "
-                             f"{str(t['jurisdiction']).replace('_', ' ')})"}
+                             f"{jurisdiction_words(str(t['jurisdiction']))})"}
     threshold, default_id = DEFAULT_STANDARD[service]
     ref = next((x for x in targets if x["target_id"] == default_id), None)
     whose = ref["description"] if ref is not None else default_id
@@ -105,7 +116,11 @@ def published_beside(session: Session, code: str | None, modelled_mean_s: float)
              "model does not hold): read the published figure" if beyond else
              f": within the travel model's measured error ({mmss(error)})" if error is not None else
              ": the travel model's error is not measured")
-    return {"published_c1_mean_s": pub["c1_mean_s"], "published_note": note, "beyond_measured_error": beyond}
+    return {"published_c1_mean_s": pub["c1_mean_s"], "published_note": note, "beyond_measured_error": beyond,
+            "published_summary": f"trust {code} published a Category 1 mean of {mmss(pub['c1_mean_s'])} (AmbSYS, "
+                                 f"{pub['from']} to {pub['to']}); each ambulance cell says whether its modelled "
+                                 f"mean is within the travel model's measured error "
+                                 f"({'not measured' if error is None else mmss(error)}) of it"}
 
 
 def busy_fractions() -> tuple[dict[str, float], str]:
@@ -258,11 +273,12 @@ def cell_text(r: dict) -> str:
         text = f"{share}, {mark}"
     if not r["judged"]:
         text += f" ({100 * r['assessed_share']:.0f}% assessed)"
-    if r.get("busy_fraction") is not None:
-        text += (f" (vehicles busy {100 * r['busy_fraction']:.0f}% of the time, assumed; every vehicle free: mean "
-                 f"{mmss(r['free_mean_s'])}, {100 * r['free_share_within']:.1f}% within)")
+    if r.get("busy_fraction") is not None:                    # the assumption is said once, under the matrix
+        text += f" (vehicles busy; all free: {100 * r['free_share_within']:.0f}%)"
     if r.get("published_c1_mean_s") is not None:
-        text += f"; {r['published_note']}"
+        text += (f"; published C1 mean {mmss(r['published_c1_mean_s'])}, "
+                 + ("beyond the model's measured error" if r.get("beyond_measured_error") else "within the model's "
+                    "measured error"))
     if r.get("incidents_checked"):
         text += (f"; {r['incidents_checked']:,} incidents: {100 * r['actual_share_within']:.0f}% actual, "
                  f"{100 * r['modelled_incident_share_within']:.0f}% modelled")

@@ -33,14 +33,11 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
         busy = service_busy(session, service, threshold)
         share, mean = (s.share_within_modelled, s.mean_s) if busy is None else (busy["share_within"], busy["mean_s"])
         met = None if st["reference"] else judged(st["statistic"], share, mean, threshold, st["goal"])
-        text = st["judged_by"] + ("" if busy is None else (
-            f". Judged with vehicles busy {100 * busy['busy_fraction']:.0f}% of the time (assumed): mean "
-            f"{mmss(busy['mean_s'])}, {100 * busy['share_within']:.1f}% within; the figures below are with every "
-            "vehicle free"))
+        text = st["judged_by"]
         inc = session.evaluate(service, DemandSpec("incidents"))
         inc_summary = session.summary(inc, threshold) if len(inc.points) else None
         cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
-                                      profile_key=session.profile.key, incidents=inc_summary))
+                                      profile_key=session.profile.key, incidents=inc_summary, busy=busy))
     return html.Div(className="cards", children=cards)
 
 
@@ -72,8 +69,9 @@ def busy_note(cells: list[dict]) -> str:
     if not busy:
         return ""
     shares = ", ".join(f"{s} {100 * f:.0f}% of the time" for s, (f, _) in sorted(busy.items()))
+    published = sorted({c["published_summary"] for c in cells if c.get("published_c1_mean_s") is not None})
     return (f"Judged with vehicles busy ({shares}; config/executive.yaml): {next(iter(busy.values()))[1]} Fire is "
-            "judged on its nearest station.")
+            "judged on its nearest station." + "".join(f" The {n}." for n in published))
 
 
 def layout(wh: Warehouse, session: Session):
