@@ -195,6 +195,7 @@ def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
 def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     _visit(page, served_app, "/dap", "dap", "#dap-compliance-table .ag-row")
     assert "Expected demand" in page.inner_text("#dap-demand-note")          # the demo has no ambulance incidents
+    assert "AmbSYS, trust RRU" in page.inner_text("#dap-demand-note")         # the category mix and its source
     assert "chosen posts (5)" in page.inner_text("#dap-map")
     assert page.locator("#dap-compliance-table .ag-center-cols-container .ag-row").count() == 5
     before_after = page.inner_text("#dap-summary-table")

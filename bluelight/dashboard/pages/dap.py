@@ -300,7 +300,8 @@ def demand_note(result: dict) -> html.Div:
     d, m = result["demand"], result["model"]
     if d["kind"] == "expected":
         what = (f"Expected demand (no ambulance incidents are loaded): population by age x per-person rates x the "
-                f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), category {d['category']}.")
+                f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), category {d['category']}; the "
+                f"categories' shares from {d.get('category_share_from', 'config/ambulance_demand.yaml')}.")
     else:
         v = d.get("validation")
         check = (f" Kernel bandwidth {d['bandwidth_m']:.0f} m blended with {100 * d['population_share']:.0f}% "
