@@ -234,8 +234,28 @@ def control_of(highway, crossing=None) -> str | None:
     return str(tag) if tag in NODE_CONTROLS else None
 
 
+#: road classes from major to minor; an edge osmnx merged from several ways takes the most minor of them
+#: (as its speed limit takes the lowest), so the choice never depends on the order of a Python set
+_HIGHWAY_ORDER = ("motorway", "trunk", "primary", "secondary", "tertiary", "motorway_link", "trunk_link",
+                  "primary_link", "secondary_link", "tertiary_link", "unclassified", "residential", "living_street",
+                  "service", "road")
+
+
 def _first(value):
-    return value[0] if isinstance(value, list) and value else value
+    """One value of a tag osmnx may have merged into a list: the least in sorted order, whatever the set's order."""
+    return sorted(map(str, value))[0] if isinstance(value, list) and value else value
+
+
+def _road_class(value):
+    """The most minor of merged road classes (unknown classes count as more minor, then alphabetical)."""
+    if not (isinstance(value, list) and value):
+        return value
+    rank = {tag: i for i, tag in enumerate(_HIGHWAY_ORDER)}
+    return max(map(str, value), key=lambda tag: (rank.get(tag, len(rank)), tag))
+
+
+def _osmid(value) -> str:
+    return str(sorted(value)) if isinstance(value, list) else str(value)
 
 
 def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -281,7 +301,7 @@ def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
         if geom is None:
             geom = LineString([pos[u], pos[v]])
         geoms.append(geom)
-        rows.append((u, v, k, str(d.get("osmid")), _first(d.get("name")), str(_first(d.get("highway")) or "road"),
+        rows.append((u, v, k, _osmid(d.get("osmid")), _first(d.get("name")), str(_road_class(d.get("highway")) or "road"),
                      parse_maxspeed_kph(d.get("maxspeed")), bool(d.get("oneway", False))))
     edges = pd.DataFrame(rows, columns=["u", "v", "key", "osmid", "name", "highway", "maxspeed_kph", "oneway"])
     to_bng = transformer(WGS84, BNG)
