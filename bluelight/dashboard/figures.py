@@ -711,7 +711,7 @@ def _pct(share: float | None) -> float | None:
 def validation_table(out: dict, *, table_id: str) -> html.Div:
     """Simulated against actual attendance for each incident set, with the static model beside it."""
     rows = []
-    for s in out["sets"]:
+    for s in out.sets:
         for f in s["figures"]:
             ci = f["simulated_ci95"]
             rows.append({"incidents": s["set"], "measure": f["label"], "actual %": _pct(f["actual"]),

@@ -8,12 +8,17 @@ or any other months given with ``--ambsys``: the fit uses only what that file ho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from typing import Any, ClassVar
+
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bluelight.services.results import Result
 from bluelight.analysis.ambulance_estimate import STATISTICS, estimate
 from bluelight.analysis.national import urban
 from bluelight.config import load_config
@@ -75,7 +80,25 @@ def trust_areas_geojson(data_dir: Path, trusts: dict, files: dict, *, simplify_m
     return json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
 
 
-def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_areas: bool = False) -> dict:
+@dataclass(frozen=True)
+class AmbulanceNationalResult(Result):
+    """Every ambulance trust estimated from rurality, against its AmbSYS figures."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({'areas_geojson'})
+
+    service: str
+    label: str
+    file: str
+    months: list[str]
+    trusts: list[dict[str, Any]]
+    validation: dict[str, Any]
+    model: dict[str, Any]
+    method: str
+    sources: dict[str, str]
+    areas_geojson: dict[str, Any] | None
+
+
+def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_areas: bool = False) -> AmbulanceNationalResult:
     """The trusts modelled against AmbSYS, per trust and month, with leave-one-trust-out errors."""
     trusts, files, config_path = load_trusts()
     path = Path(ambsys) if ambsys is not None else Path(data_dir) / files["ambsys"]
@@ -101,7 +124,7 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_a
                      "rural_share": float(per_trust.at[code, "rural_share"]),
                      "actual": actual, "modelled": modelled, "by_month": months})
     periods = sorted({f"{int(y)}-{int(m):02d}" for y, m in zip(monthly["year"], monthly["month"])})
-    return {"service": "ambulance", "label": LABEL, "file": str(path), "months": [periods[0], periods[-1]],
+    return AmbulanceNationalResult.of({"service": "ambulance", "label": LABEL, "file": str(path), "months": [periods[0], periods[-1]],
             "trusts": rows, "validation": {k: v["validation"] for k, v in est["statistics"].items()},
             "model": {k: v["fit"] for k, v in est["statistics"].items()},
             "method": ("Per trust: its statistic over the file's months (incident-weighted) = a + b x the share of "
@@ -109,7 +132,7 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_a
                        "trusts were from their own average that month (shared winter and demand pressure). "
                        "Baseline: the mean of the other trusts."),
             "sources": {"trusts": config_path, "ambsys": str(path)},
-            **({"areas_geojson": trust_areas_geojson(Path(data_dir), trusts, files)} if with_areas else {})}
+            **({"areas_geojson": trust_areas_geojson(Path(data_dir), trusts, files)} if with_areas else {})})
 
 
 def trust_of(jurisdictions: set[str], trusts: dict) -> str | None:

@@ -12,6 +12,8 @@ data directory at the same path.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import json
 import logging
 import math
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from bluelight.errors import ConfigError, ValidationError
 from bluelight.etl.national import read_fire1001
+from bluelight.services.results import Result
 from bluelight.services.national import NationalRequest, load_config, run_national
 from bluelight.services.requests import Field, Request
 
@@ -85,12 +88,12 @@ def tasks_for(data_dir: Path, request: BatchRequest, out: Path | None = None) ->
 def run_task(task: Task) -> dict:
     """One task's summary (and its file, when the batch writes results): a top-level function, for the workers."""
     r = run_national(Path(task.data_dir), task.request)
-    summary = {"year": r["year"], "fire_type": r["fire_type"], "cv_mae_drive_min": r["cv_mae_drive_min"],
-               "cv_bias_drive_min": r["cv_bias_drive_min"], "cv_services": r["cv_services"], "model": r["model"],
-               "held_out": {k: v for k, v in r["held_out"].items() if k != "spread_from"},
+    summary = {"year": r.year, "fire_type": r.fire_type, "cv_mae_drive_min": r.cv_mae_drive_min,
+               "cv_bias_drive_min": r.cv_bias_drive_min, "cv_services": r.cv_services, "model": r.model,
+               "held_out": {k: v for k, v in r.held_out.items() if k != "spread_from"},
                "services": [{k: s.get(k) for k in ("service", "estimated", "fire1001_drive_min", "cv_drive_min",
                                                    "modelled_total_min", "fire1001_total_min")}
-                            for s in r["services"]]}
+                            for s in r.services]}
     summary = _finite(summary)
     if task.out:
         _write_whole(Path(task.out) / f"{task.name}.json", summary)
@@ -121,7 +124,20 @@ def _write_whole(path: Path, doc: dict) -> None:
             os.unlink(tmp)
 
 
-def run_batch(data_dir: Path, request: BatchRequest, *, out: Path | None = None) -> dict:
+@dataclass(frozen=True)
+class BatchResult(Result):
+    """Many national estimates run as one batch, serially or on a Dask cluster."""
+
+    job: str
+    scheduler: str
+    workers: int
+    tasks: int
+    wall_s: float
+    out: str | None
+    results: list[dict[str, Any]]
+
+
+def run_batch(data_dir: Path, request: BatchRequest, *, out: Path | None = None) -> BatchResult:
     """Every task of the batch on the chosen scheduler; results in task order whatever ran them."""
     tasks = tasks_for(data_dir, request, out)
     t0 = time.perf_counter()
@@ -130,9 +146,9 @@ def run_batch(data_dir: Path, request: BatchRequest, *, out: Path | None = None)
         workers = 1
     else:
         results, workers = _distributed(tasks, request.scheduler)
-    return {"job": request.job, "scheduler": request.scheduler, "workers": workers, "tasks": len(tasks),
+    return BatchResult.of({"job": request.job, "scheduler": request.scheduler, "workers": workers, "tasks": len(tasks),
             "wall_s": time.perf_counter() - t0, "out": str(out) if out else None,
-            "results": results}
+            "results": results})
 
 
 def _distributed(tasks: list[Task], scheduler: str) -> tuple[list[dict], int]:

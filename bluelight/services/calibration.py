@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from typing import Any, ClassVar
+
 from pathlib import Path
 
 import yaml
 
+from bluelight.services.results import Result
 from bluelight.analysis.calibration import evaluate_models, fit_profile
 from bluelight.analysis.speeds import SpeedProfile, load_profile
 from bluelight.config import latest_profile_name, profile_document, write_profile
@@ -33,7 +38,42 @@ def _profiles(profile: str | None, profile_dir: Path | None) -> tuple[SpeedProfi
     return load_profile(profile, directory=directory), directory
 
 
-def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path | None) -> dict:
+@dataclass(frozen=True)
+class CalibrationFit(Result):
+    """A speed profile fitted to attendance times, written as the next version, with its cross-validated error."""
+
+    file: str
+    observations: dict[str, Any]
+    base_profile: str
+    fitted_profile: str
+    written_to: str
+    turnout_s: float
+    speeds_kph: dict[str, float]
+    junction_delay_s: dict[str, float]
+    turn_penalty_s: dict[str, float]
+    hour_bands: dict[str, Any]
+    cv_folds: int
+    cv_grouping: str
+    cv_mae_s: float
+    pace_penalty: float
+    cv_mae_s_by_penalty: dict[str, float]
+    cross_validated: dict[str, Any] | None
+    iterations: int
+    variability: dict[str, float]
+    in_sample: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CalibrationCheck(Result):
+    """A profile's error on attendance times beside two baselines (osmnx speeds, a straight line)."""
+
+    file: str
+    observations: dict[str, Any]
+    profile: str
+    models: list[dict[str, Any]]
+
+
+def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path | None) -> CalibrationFit:
     base_profile, directory = _profiles(base, profile_dir)
     net, _ = read_network(con, base_profile)
     obs, counts = observations_from_file(con, net, path)
@@ -53,7 +93,7 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
     out = write_profile(f"{fit.profile.name}_v{fit.profile.version}",
                         "# Written by `bluelight calibrate --fit`; edit with care: results record this version.\n"
                         + yaml.safe_dump(doc, sort_keys=False), directory=directory)
-    return {"file": str(path), "observations": counts, "base_profile": base_profile.key,
+    return CalibrationFit.of({"file": str(path), "observations": counts, "base_profile": base_profile.key,
             "fitted_profile": fit.profile.key, "written_to": str(out), "turnout_s": fit.turnout_s,
             "speeds_kph": fit.speeds_kph, "junction_delay_s": fit.junction_delay_s, "turn_penalty_s": fit.turn_penalty_s,
             "hour_bands": fit.hour_bands,
@@ -62,43 +102,13 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
             "cross_validated": cv,
             "iterations": fit.iterations, "variability": {"log_mean": fit.variability.log_mean,
                                                           "log_sd": fit.variability.log_sd},
-            "in_sample": [r.as_dict() for r in reports]}
+            "in_sample": [r.as_dict() for r in reports]})
 
 
-def run_evaluate(con, path: Path, *, profile: str | None, profile_dir: Path | None) -> dict:
+def run_evaluate(con, path: Path, *, profile: str | None, profile_dir: Path | None) -> CalibrationCheck:
     prof, _ = _profiles(profile, profile_dir)
     net, _ = read_network(con, prof)
     obs, counts = observations_from_file(con, net, path)
     reports = evaluate_models(net, obs, prof, fixed_turnout_s=BASELINE_TURNOUT_S)
-    return {"file": str(path), "observations": counts, "profile": prof.key,
-            "models": [r.as_dict() for r in reports]}
-
-
-def calibration_text(result: dict) -> list[str]:
-    """``bluelight calibrate`` without ``--json``: each model's error, then by distance and hour band."""
-    lines = [f"file: {result['file']}", "observations: " + ", ".join(f"{k} {v}" for k, v in result["observations"].items())]
-    if "fitted_profile" in result:
-        turns = result.get("turn_penalty_s", {})
-        lines += [f"fitted {result['fitted_profile']} from {result['base_profile']}, written to {result['written_to']}",
-                  f"turnout over all hours {result['turnout_s']:.0f} s; speeds "
-                  + ", ".join(f"{c} {v:.1f} km/h" for c, v in result["speeds_kph"].items()),
-                  "junction delays: " + (", ".join(f"{k} {v:.1f} s" for k, v in result["junction_delay_s"].items())
-                                         or "none fitted"),
-                  "turn penalties: " + (", ".join(f"{k} {v:.1f} s" for k, v in turns.items()) or "none fitted")
-                  + (" (routed on the edge-based network)" if any(v > 0 for v in turns.values()) else ""),
-                  "hour bands: " + (", ".join(f"{b} turnout {v['turnout_s']:.0f} s, drive x{v['drive_factor']:.3f}"
-                                              for b, v in result["hour_bands"].items()) or "one for all hours")]
-    models = ([result["cross_validated"] | {"name": f"{result['fitted_profile']}, cross-validated by "
-                                                    f"{result['cv_grouping']} ({result['cv_folds']} folds)"}]
-              if result.get("cross_validated") else []) + result.get("models", result.get("in_sample", []))
-    for m in models:
-        lines.append(f"{m['name']}: mean absolute error {m['mae_s']:.1f} s, bias {m['bias_s']:+.1f} s, within 6 min "
-                     f"modelled {100 * m['modelled_share_within_6min']:.1f}% vs actual "
-                     f"{100 * m['actual_share_within_6min']:.1f}% (n {m['n']})")
-        for title, rows in (("by distance", m.get("by_distance", [])), ("by hour band", m.get("by_hour_band", []))):
-            for r in rows:
-                lines.append(f"    {title} {r['band']}: n {r['n']}, MAE {r['mae_s']:.0f} s, bias {r['bias_s']:+.0f} s, "
-                             f"within 6 min {100 * r['modelled_share_within']:.0f}% modelled / "
-                             f"{100 * r['actual_share_within']:.0f}% actual"
-                             + ("" if r["enough"] else "  (too few calls to judge)"))
-    return lines
+    return CalibrationCheck.of({"file": str(path), "observations": counts, "profile": prof.key,
+            "models": [r.as_dict() for r in reports]})

@@ -9,6 +9,8 @@ computed once per drive time and cached; the estates figures a user enters
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pandas as pd
 from bluelight.analysis.colocation import EdgeCheck, ServiceCover, SpaceRules, appraise, pair_cover
 from bluelight.analysis.coverage import build_coverage_model
 from bluelight.errors import ConfigError, ValidationError
+from bluelight.services.results import Result
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
@@ -85,7 +88,24 @@ class CandidatesRequest(Request):
     )
 
 
-def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequest()) -> dict:
+@dataclass(frozen=True)
+class CandidatesResult(Result):
+    """Every cross-service co-location pair within the travel time, ranked."""
+
+    profile: str
+    max_travel_s: float
+    sites_on_network: int
+    pairs: int
+    pairs_judged: int
+    standards: dict[str, Any]
+    space_rules: dict[str, Any]
+    max_unseen_demand_share: float
+    entered: dict[str, Any]
+    caveat: str
+    candidates: list[dict[str, Any]]
+
+
+def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequest()) -> CandidatesResult:
     """Every cross-service pair within the drive, ranked by what the move does to cover and cost (times of the
     request's hour band)."""
     session = session.for_band(request.hour_band)
@@ -99,7 +119,7 @@ def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequ
     if request.limit:
         ranked = ranked.head(request.limit)
     entered = {f: dict(getattr(request, f)) for f in ESTATES_FIELDS if getattr(request, f)}
-    return {"profile": session.profile.key, "max_travel_s": request.max_travel_s,
+    return CandidatesResult.of({"profile": session.profile.key, "max_travel_s": request.max_travel_s,
             "sites_on_network": len(sites), "pairs": total, "pairs_judged": judged,
             "standards": cover["standards"],
             "space_rules": space.__dict__ | {"sources": space_sources},
@@ -108,7 +128,7 @@ def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequ
                       f"most {cover['max_unseen_share']:.0%} of the population within the moving crew's reach (from "
                       "its own site and from the host) lies beyond the road data; the others are ranked after every "
                       "judged move, because a station near the edge that moves inwards appears to gain cover.",
-            "candidates": ranked.astype(object).where(ranked.notna(), None).to_dict("records")}
+            "candidates": ranked.astype(object).where(ranked.notna(), None).to_dict("records")})
 
 
 def _entered(sites: pd.DataFrame, request: CandidatesRequest) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,10 @@ class CorespondingResult:
     params: CorespondingParams
     enrolled: list[str] = field(default_factory=list)
     simulated_cost: dict = field(default_factory=dict)   # fire attendance simulated with and without medical calls
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as the JSON ``bluelight coresponding --json`` prints (stations by survivors added)."""
+        return to_json(self)
 
 
 def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: Callable,
@@ -298,7 +302,8 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
     standard, with a 95% interval of the paired differences.
     """
     from bluelight.analysis.simulation import DAY_S, Calls, simulate, summarise_run
-    from bluelight.services.simulation import SimulationRequest, build_system, load_settings, make_calls, mean_ci
+    from bluelight.analysis.replications import make_calls, mean_ci
+    from bluelight.services.fleet_system import SimulationRequest, build_system, load_settings
 
     settings = load_settings()
     request = SimulationRequest.parse(service="fire", replications=replications, seed=seed, max_snap_m=max_snap_m)

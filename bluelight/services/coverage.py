@@ -7,6 +7,8 @@ assessed, through the same scenario engine as ``bluelight scenario run``.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import re
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from bluelight.analysis.disclosure import published_cells
 
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.results import Result
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
@@ -95,7 +98,31 @@ def require_demand(points, *, what: str) -> None:
                             f"bluelight etl incidents), or choose demand that exists")
 
 
-def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenario | None = None) -> dict:
+@dataclass(frozen=True)
+class CoverageResult(Result):
+    """Cover of one service's demand against its standard, before and after a scenario."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({'scenario', 'with_availability', 'change'})
+
+    service: str
+    threshold_s: float
+    demand: str
+    age_band: str | None
+    profile: str
+    network: str
+    cutoff_s: float
+    as_of: str | None
+    max_snap_m: float
+    variability: bool
+    demand_points: int
+    demand_points_off_network: int
+    baseline: dict[str, Any]
+    with_availability: dict[str, Any] | None
+    scenario: dict[str, Any] | None
+    change: dict[str, Any] | None
+
+
+def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenario | None = None) -> CoverageResult:
     """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's hour band)."""
     session = session.for_band(request.hour_band)
     as_of = request.as_of or (scenario.as_of if scenario else None)
@@ -125,7 +152,7 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
                                  by_area=request.by_area)
         result["scenario"] = after
         result["change"] = change_counts(r0, r1, pts["weight"].to_numpy(), baseline, after)
-    return result
+    return CoverageResult.of(result)
 
 
 def availability_figures(session: Session, request: CoverageRequest, *, replications: int = 5) -> dict:

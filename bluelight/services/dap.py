@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -22,16 +22,17 @@ from bluelight.analysis.demand_bands import (BAND_HOURS, TimeBand, all_bands, ex
 from bluelight.analysis.speeds import SpeedProfile, band_share, prevailing_band, turnout_s
 from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.geo import to_wgs84
+from bluelight.services.results import Result
 from bluelight.services.inputs import fill_age_bands, read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
 from bluelight.config import config_file, read_yaml
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
 from bluelight.services.ambulance_national import population_trust, published_rates
+from bluelight.services.fleet_system import DEMAND_RATES
 from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 
 DAP_CONFIG = "dap.yaml"
-DEMAND_RATES = "ambulance_demand.yaml"
 #: weeks of observed incidents below which the kernel bandwidth is not validated but taken as this default
 DEFAULT_BANDWIDTH_M = 500.0
 
@@ -298,7 +299,9 @@ def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataF
     differences between rows are measured, not noise. ``compliance`` rows are
     updated in place.
     """
-    from bluelight.services.simulation import Fleet, allocate_vehicles, load_settings, run_fleets, steady_system
+    from bluelight.analysis.replications import allocate_vehicles, run_fleets
+    from bluelight.analysis.simulation import Fleet
+    from bluelight.services.fleet_system import load_settings, steady_system
 
     settings = load_settings()
     rates = load_rates(config_file(DEMAND_RATES))
@@ -558,11 +561,21 @@ def plan_export(result: dict, request: DapRequest, *, profile: str) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> dict:
+@dataclass(frozen=True)
+class DapPlans(Result):
+    """DAP plans for each time band asked for, with the request and rules they used."""
+
+    request: dict[str, Any]
+    profile: str
+    rules: dict[str, Any]
+    bands: dict[str, dict[str, Any]]
+
+
+def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> DapPlans:
     """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for."""
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]
     out = {"request": asdict(request), "profile": session.profile.key, "rules": asdict(load_rules()), "bands": {}}
     for band in bands:
         res = plan_band(session, replace(request, band=band.name), points=points)
         out["bands"][band.name] = plan_json(res)
-    return out
+    return DapPlans.of(out)

@@ -14,10 +14,15 @@ police respond from patrol: each police row says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from typing import Any, ClassVar
+
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import busy_response, summarise_by
+from bluelight.services.results import Result
 from bluelight.services.ambulance_national import load_trusts, published_for, trust_of
 from bluelight.services.jurisdictions import area_jurisdictions
 from bluelight.services.session import DemandSpec, Session
@@ -285,7 +290,20 @@ def cell_text(r: dict) -> str:
     return text
 
 
-def run_executive(session: Session) -> dict:
+@dataclass(frozen=True)
+class ExecutiveResult(Result):
+    """Every service's cover of every area against its standard, and what the matrix covers."""
+
+    profile: str
+    scope: dict[str, Any]
+    min_assessed_share: float
+    standards: dict[str, Any]
+    standards_in_use: list[str]
+    caveats: dict[str, str]
+    cells: list[dict[str, Any]]
+
+
+def run_executive(session: Session) -> ExecutiveResult:
     """``bluelight executive`` and the Overview page: the matrix, what it covers and its caveats."""
     def build():
         targets = session.read(lambda cur: cur.execute("SELECT * FROM targets").df())
@@ -295,4 +313,4 @@ def run_executive(session: Session) -> dict:
                 "standards_in_use": standards_in_use(matrix.to_dict("records")),
                 "caveats": {s: c for s, c in CAVEATS.items() if not matrix.empty and s in set(matrix["service"])},
                 "cells": matrix.astype(object).where(matrix.notna(), None).to_dict("records")}
-    return session.cached(("executive",), build)
+    return ExecutiveResult.of(session.cached(("executive",), build))

@@ -7,6 +7,8 @@ least generalised cost.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pandas as pd
 from bluelight.analysis.facility_siting import rank_single, site_facilities
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.geo import to_wgs84
+from bluelight.services.results import Result
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import Field, Request
 from bluelight.analysis.traveltime import point_times
@@ -79,8 +82,28 @@ class FacilityRequest(Request):
     )
 
 
+@dataclass(frozen=True)
+class FacilityResult(Result):
+    """Where k shared facilities should be, and the trips to them."""
+
+    profile: str
+    users: int
+    user_services: list[str]
+    users_off_network: int
+    candidates: int
+    candidates_off_network: int
+    trips_per_user_per_year: float
+    k: int
+    objective: str
+    plan: dict[str, Any]
+    single_site_ranking: list[dict[str, Any]]
+    user_sites: list[dict[str, Any]]
+    chosen_points: list[dict[str, Any]]
+    note: str
+
+
 def run_facility(session: Session, request: FacilityRequest = FacilityRequest(), *,
-                 points: Path | None = None) -> dict:
+                 points: Path | None = None) -> FacilityResult:
     """Rank single sites and choose k facilities for the users' trips; costs from the estates fields.
 
     The session's cutoff must reach the longest trip (:data:`FACILITY_CUTOFF_S`).
@@ -116,7 +139,7 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
                            service=cands["service"].to_numpy()[ranked["candidate"]])
     plan = site_facilities(times, trips, k, objective=objective, annual_cost_gbp=cost)
     chosen = cands.iloc[plan.chosen]
-    return {"profile": profile.key, "users": len(user_sites), "user_services": list(users),
+    return FacilityResult.of({"profile": profile.key, "users": len(user_sites), "user_services": list(users),
             "users_off_network": int((~us_on).sum()), "candidates": len(cands),
             "candidates_off_network": int((~cs_on).sum()), "trips_per_user_per_year": trips_per_year,
             "k": k, "objective": objective,
@@ -133,4 +156,4 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
             "chosen_points": [{"site_id": c.site_id, "name": c.name, "lon": float(c.lon), "lat": float(c.lat)}
                               for c in chosen.itertuples(index=False)],
             "note": "Trip times are drive times on the road network (both ways for trip hours); users and "
-                    "candidates outside the road data are left out and counted."}
+                    "candidates outside the road data are left out and counted."})

@@ -12,6 +12,8 @@ labelled an estimate without road data with its measured error.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from bluelight.config import config_file, read_yaml
 from bluelight.errors import ConfigError, InputFileError, ValidationError
 from bluelight.etl.incidents import parse_incidents
 from bluelight.etl.national import read_authorities, read_duty, read_fire1001, read_lsoas, read_stations
+from bluelight.services.results import Result
 from bluelight.services.requests import Field, Request
 
 CONFIG = "national.yaml"
@@ -59,8 +62,33 @@ def load_config(path: str | Path | None = None) -> dict:
     return doc
 
 
+@dataclass(frozen=True)
+class NationalResult(Result):
+    """Every English fire and rescue service estimated without road data, against FIRE1001."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({'areas_geojson', 'lsoas'})
+
+    label: str
+    year: str
+    fire_type: str
+    model: dict[str, Any]
+    cv_mae_drive_min: float
+    cv_bias_drive_min: float
+    cv_services: int
+    not_fitted: dict[str, str]
+    held_out_service: str
+    held_out: dict[str, Any]
+    services: list[dict[str, Any]]
+    trends: dict[str, Any]
+    sources: dict[str, str]
+    lsoas_estimated: int
+    population: float
+    areas_geojson: dict[str, Any] | None
+    lsoas: list[dict[str, Any]] | None
+
+
 def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *, with_lsoas: bool = False,
-                 with_areas: bool = False) -> dict:
+                 with_areas: bool = False) -> NationalResult:
     """The national first look: per service, estimated against published response, and how wrong it is."""
     cfg = load_config()
     files = {k: Path(data_dir) / v for k, v in cfg["files"].items()}
@@ -121,7 +149,7 @@ def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *
     if with_lsoas:
         out["lsoas"] = lsoas[["lsoa", "la_name", "service", "station", "distance_m", "urban", "population",
                               "turnout_min", "drive_min", "response_min", "easting", "northing"]].to_dict("records")
-    return out
+    return NationalResult.of(out)
 
 
 def _published(f1001: pd.DataFrame, path: Path, year: str, fire_type: str) -> pd.DataFrame:

@@ -10,11 +10,14 @@ build a ``Scenario`` from their controls and call the same functions.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from bluelight.services.results import Result
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.appraisal import Appraisal, OptimismBias, appraise, compare_options
 from bluelight.analysis.finance import GREEN_BOOK_RATE, scenario_cash_items
@@ -221,8 +224,32 @@ def appraisal(session: Session, scenario: Scenario, request: AppraisalRequest = 
                     optimism_bias=optimism_bias(scenario, request), cover_value_gbp_pa=value)
 
 
+@dataclass(frozen=True)
+class OptionsAppraisal(Result):
+    """Options appraised side by side against the do-minimum (Green Book), best first."""
+
+    horizon_years: int
+    do_minimum: dict[str, Any] | None
+    options: dict[str, dict[str, Any]]
+    comparison: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ScenarioResult(Result):
+    """Before and after cover of every service a scenario touches, and its finance."""
+
+    scenario: str
+    note: str | None
+    as_of: str | None
+    profile: str
+    network: str
+    changes: list[dict[str, Any]]
+    services: dict[str, dict[str, Any]]
+    finance: dict[str, Any]
+
+
 def appraise_options(session: Session, options: list[Scenario], request: AppraisalRequest = AppraisalRequest(), *,
-                     do_minimum: Scenario | None = None) -> dict:
+                     do_minimum: Scenario | None = None) -> OptionsAppraisal:
     """Options side by side against the do-minimum (keep the estate as it is, unless a do-minimum scenario is
     given): each option's appraisal, and the comparison table ranked by NPSV over the do-minimum."""
     if not options:
@@ -235,12 +262,12 @@ def appraise_options(session: Session, options: list[Scenario], request: Apprais
     apps = {o.name: appraisal(session, o, req) for o in options}
     base = appraisal(session, do_minimum, req) if do_minimum is not None else None
     table = compare_options(apps, do_minimum=base)
-    return {"horizon_years": horizon, "do_minimum": base.as_dict() if base else None,
-            "options": {k: v.as_dict() for k, v in apps.items()}, "comparison": table.to_dict("records")}
+    return OptionsAppraisal.of({"horizon_years": horizon, "do_minimum": base.as_dict() if base else None,
+            "options": {k: v.as_dict() for k, v in apps.items()}, "comparison": table.to_dict("records")})
 
 
 def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest(), *,
-                 thresholds: dict[str, float] | None = None) -> dict:
+                 thresholds: dict[str, float] | None = None) -> ScenarioResult:
     """Before and after cover for each service the scenario touches (population, incidents by category) and NPV,
     with the times of the request's hour band."""
     session = session.for_band(request.hour_band)
@@ -255,4 +282,4 @@ def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest
     key = ("scenario", scenario.name, scenario.as_of, repr(scenario.changes), request,
            tuple(sorted((thresholds or {}).items())), scenario.horizon_years, scenario.discount_rate,
            scenario.project_type, scenario.optimism_bias_pct, scenario.cover_value_gbp_pa)
-    return session.cached(key, build)
+    return ScenarioResult.of(session.cached(key, build))

@@ -252,7 +252,7 @@ def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys)
         values = ["fire", "resample", None, None, 2, None, None, 1, 250, "night"]
         request, errors = availability.parse(*values)
         assert not any(errors) and request.hour_band == "night"
-        assert run_simulation(session, request)["baseline"]["first_within"] == sim_night["baseline"]["first_within"]
+        assert run_simulation(session, request).baseline["first_within"] == sim_night["baseline"]["first_within"]
         _, errors = availability.parse(*values[:-1], "dusk")
         assert errors[-1] == "Travel times for must be one of all, night, peak, off_peak, got 'dusk'"
     finally:

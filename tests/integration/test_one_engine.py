@@ -24,6 +24,8 @@ def _plain(value):
     """What JSON makes of a result (NaN as null), for comparing a page's figures with the CLI's."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if hasattr(value, "to_json"):
+        return _plain(value.to_json())
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -36,7 +38,7 @@ def app_side(demo_warehouse, tmp_path_factory):
     wh = Warehouse(demo_warehouse)
     session = Session(wh.read, load_profile())
     store = ScenarioStore([tmp_path_factory.mktemp("saved"), shipped_scenarios()])
-    first = run_candidates(session, CandidatesRequest())["candidates"][0]
+    first = run_candidates(session, CandidatesRequest()).candidates[0]
     plan = colocation.colocation_plan(wh, session, first["move"], first["into"], 25, 0.04,
                                       [50_000, None, None, 10_000, None], name="co-location saved from the page")
     store.save(plan["scenario"], service=plan["service"])
@@ -71,7 +73,7 @@ def test_every_scenario_file_gives_the_same_numbers(app_side, demo_warehouse, ca
 def test_as_of_is_honoured_on_both_surfaces(app_side, demo_warehouse, capsys):
     _, session, store, _ = app_side
     cli = _cli(capsys, store, "lfb_2014_closures", demo_warehouse)
-    fire = scenarios.compare_data(session, store, None, "lfb_2014_closures")["b"]["services"]["fire"]
+    fire = scenarios.compare_data(session, store, None, "lfb_2014_closures")["b"].services["fire"]
     assert cli["as_of"] == "2014-01-08"
     assert (fire["sites_before"], fire["sites_after"]) == (113, 103)
     change, on_cli = fire["population"]["change"], cli["services"]["fire"]["population"]["change"]
@@ -83,7 +85,7 @@ def test_as_of_is_honoured_on_both_surfaces(app_side, demo_warehouse, capsys):
 def test_co_located_police_has_coordinates_in_the_dashboard(app_side):
     _, session, store, _ = app_side
     data = scenarios.compare_data(session, store, None, "police_into_kentish_town_fire_station")
-    assert "police" in data["b"]["services"]
+    assert "police" in data["b"].services
 
 
 def test_colocation_page_plan_equals_scenario_run_of_its_saved_file(app_side, demo_warehouse, capsys):

@@ -128,7 +128,7 @@ def update_view(wh: Warehouse, session: Session, *values):
     if request is None:
         return blocked_note(), blocked_figure(), blocked_figure(), "", "", blocked_figure(), *errors
     out = run_simulation(session, request)
-    zones = figures.simulated_zones_map(visible_zones(out["baseline"]["by_zone"]),
+    zones = figures.simulated_zones_map(visible_zones(out.baseline["by_zone"]),
                                         visible_sites(session.sites(request.service)),
                                         threshold_s=request.threshold_s, roads=layers.roads(),
                                         boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
@@ -149,7 +149,7 @@ def visible_zones(rows: list[dict]) -> list[dict]:
 
 
 def simulation_view(out: dict, request: SimulationRequest):
-    b, inputs = out["baseline"], out["inputs"]
+    b, inputs = out.baseline, out.inputs
 
     def pct(part):
         if part is None:
@@ -171,14 +171,14 @@ def simulation_view(out: dict, request: SimulationRequest):
         "of calls: waited for a vehicle to clear": pct(b["queued_share"]),
         "of the year: mean vehicle busy": pct(b["mean_utilisation"]),
         "vehicles": inputs["vehicles"], "calls a year": f"{inputs['calls_per_year']:,.0f}"})
-    hc = out["hypercube"]
+    hc = out.hypercube
     note = html.P(className="note", children=(
-        f"{request.service.capitalize()}, {request.replications} replications of {out['period'][0]} to "
-        f"{out['period'][1]}; {inputs['arrivals']} arrivals ({inputs['incidents_in_period_on_network']:,} loaded "
+        f"{request.service.capitalize()}, {request.replications} replications of {out.period[0]} to "
+        f"{out.period[1]}; {inputs['arrivals']} arrivals ({inputs['incidents_in_period_on_network']:,} loaded "
         f"incidents on the road network, taken as {100 * inputs['sample_share']:g}% of all the area's incidents); "
         f"standards: first vehicle {minutes:g} min, second "
         + (f"{second / 60:g} min" if second else "none loaded")
-        + f"; profile {out['profile']}. Hypercube screen: mean utilisation "
+        + f"; profile {out.profile}. Hypercube screen: mean utilisation "
         + (f"{100 * hc['mean_utilisation']:.1f}%, nearest vehicle serves {100 * hc['nearest_vehicle_share']:.1f}%."
            if "error" not in hc else hc["error"])))
     warn = [html.P(w, className="note blocked") for w in b["warnings"]]

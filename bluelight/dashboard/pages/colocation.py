@@ -23,7 +23,7 @@ from bluelight.dashboard.controls import (Binding, banded_session, blocked_figur
                                           field_control, hour_band_control, parse_controls)
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.errors import AnalysisError, ValidationError
-from bluelight.services.colocation import CandidatesRequest, run_candidates
+from bluelight.services.colocation import CandidatesRequest, CandidatesResult, run_candidates
 from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, appraisal as scenario_appraisal, evaluate_service
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
@@ -210,8 +210,8 @@ def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money
                                                    entered=entered)), *errors
 
 
-def candidates_view(result: dict, *, show: set[str]):
-    frame = pd.DataFrame(result["candidates"])
+def candidates_view(result: CandidatesResult, *, show: set[str]):
+    frame = pd.DataFrame(result.candidates)
     if frame.empty:
         return html.P("No cross-service pairs within this drive time."), ""
     for flag in ("allowed", "judged"):
@@ -243,16 +243,16 @@ def candidates_view(result: dict, *, show: set[str]):
     return grid, candidates_note(result)
 
 
-def candidates_note(result: dict) -> str:
+def candidates_note(result: CandidatesResult) -> str:
     """How many pairs, how many the data can judge, what was entered, and the rules behind the columns."""
     entered = "; ".join(f"{CandidatesRequest.field(k).label}: " + ", ".join(f"{s} {v:,.0f}" for s, v in d.items())
-                        for k, d in result["entered"].items())
-    judged = (f"{result['pairs_judged']} of {result['pairs']} can be judged by the road data"
+                        for k, d in result.entered.items())
+    judged = (f"{result.pairs_judged} of {result.pairs} can be judged by the road data"
               + (" (none: the road data is too small around these sites; load a larger extract)"
-                 if result["pairs"] and not result["pairs_judged"] else ""))
-    return (f"{result['pairs']} pairs within {result['max_travel_s']:.0f} s (profile {result['profile']}); {judged}. "
+                 if result.pairs and not result.pairs_judged else ""))
+    return (f"{result.pairs} pairs within {result.max_travel_s:.0f} s (profile {result.profile}); {judged}. "
             f"Cover is each moving service's modelled share within its standard. Select a row to evaluate it. "
-            f"{result['caveat']} {space_text(result['space_rules'])}"
+            f"{result.caveat} {space_text(result.space_rules)}"
             + (f" Figures entered here (not in the warehouse): {entered}." if entered else ""))
 
 

@@ -12,7 +12,8 @@ from bluelight.dashboard.auth import audit_log, current_role, current_user
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
-from bluelight.services.simulation import SERVICES, SimulationRequest, validate
+from bluelight.services.fleet_system import SERVICES
+from bluelight.services.simulation import SimulationRequest, validate
 
 #: (what, licence, link, words in a loaded file's path that show it is loaded)
 LICENCES = [

@@ -23,10 +23,10 @@ from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.geo import to_bng
-from bluelight.services.facility import FacilityRequest, run_facility
+from bluelight.services.facility import FacilityRequest, FacilityResult, run_facility
 from bluelight.services.hubs import FINANCE, NEW_SITE, HubRequest, run_hub
 from bluelight.services.inputs import read_sites
-from bluelight.services.scenarios import evaluate_service
+from bluelight.services.scenarios import ScenarioResult, evaluate_service
 from bluelight.services.session import Session
 from bluelight.vocab import EMERGENCY_SERVICES
 
@@ -204,10 +204,10 @@ def hub_view(wh: Warehouse, session: Session, *values):
     return (*plan_view(wh, session.for_band(request.hour_band), plan), *errors)
 
 
-def cover_table(result: dict) -> pd.DataFrame:
+def cover_table(result: ScenarioResult) -> pd.DataFrame:
     """Per service the merger touches: sites and population within its standard before and after."""
     rows = []
-    for service, e in result["services"].items():
+    for service, e in result.services.items():
         b, a = e["population"]["before"]["summary"], e["population"]["after"]["summary"]
         ch = e["population"]["change"]
         rows.append({"service": service, "standard min": e["threshold_s"] / 60, "sites before": e["sites_before"],
@@ -221,18 +221,18 @@ def cover_table(result: dict) -> pd.DataFrame:
 
 def plan_view(wh: Warehouse, session: Session, plan: dict):
     result, scenario = plan["result"], plan["scenario"]
-    services = list(result["services"])
+    services = list(result.services)
     fig = change_figure(wh, session, scenario, services[0]) if services else figures.empty_map(
         roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
     table = cover_table(result)
     headline = html.Div([html.B(scenario.name + ". "), "; ".join(
         f"{r['service']}: {r['population within after']:,} people within {r['standard min']:g} minutes instead of "
         f"{r['population within before']:,}" for r in table.to_dict("records")) + "."])
-    areas = pd.DataFrame([{"service": s, **a} for s, e in result["services"].items() for a in e["areas"]])
+    areas = pd.DataFrame([{"service": s, **a} for s, e in result.services.items() for a in e["areas"]])
     if not areas.empty:
         areas = areas[["service", "area", "direction", "demand_within_change", "share_within_before",
                        "share_within_after"]].round(3)
-    finance = finance_panel(result["finance"], table_id="hub-finance", frame_table=figures.frame_table)
+    finance = finance_panel(result.finance, table_id="hub-finance", frame_table=figures.frame_table)
     return (figures.with_tiles(fig, wh.web_tiles), headline,
             figures.frame_table(table, table_id="hub-cover-table", page_size=5),
             figures.frame_table(plan["capacity"], table_id="hub-capacity-table", page_size=5),
@@ -261,11 +261,11 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
 def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
     """The merger as a report: its changes, the comparison of every service it touches, and its finance."""
     result = plan["result"]
-    services = list(result["services"])
+    services = list(result.services)
     if not services:
         raise AnalysisError("the merger changes no site: nothing to report")
     service = services[0]
-    threshold = result["services"][service]["threshold_s"]
+    threshold = result.services[service]["threshold_s"]
     curves = []
     for label, ev in zip(("before", "after"), evaluate_service(session, plan["scenario"], service)):
         curves.append((f"{label}: share reached within t", figures.cumulative_curve(
@@ -291,24 +291,24 @@ def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
         asked={"Scenario": plan["scenario"].name, "Services": ", ".join(services)},
         table=cover_table(result), curves=curves, maps=maps, changes=reports.change_words(plan["scenario"].changes,
                                                                                           names),
-        money="", finance=result["finance"], summary=reports.service_sentences(result["services"]))
+        money="", finance=result.finance, summary=reports.service_sentences(result.services))
 
 
-def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result: dict, *, tier: str) -> reports.Report:
+def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result: FacilityResult, *, tier: str) -> reports.Report:
     """Where a shared headquarters, workshop or training centre should be, as a board paper: the chosen sites, the
     trips they cost, every candidate as the one facility, framed on the users and the sites chosen."""
     from bluelight.text import mmss
 
-    p = result["plan"]
-    users = pd.DataFrame(result["user_sites"])
-    chosen = pd.DataFrame(result["chosen_points"])
-    fig = figures.trips_map(result["user_sites"], result["chosen_points"], roads=None,
+    p = result.plan
+    users = pd.DataFrame(result.user_sites)
+    chosen = pd.DataFrame(result.chosen_points)
+    fig = figures.trips_map(result.user_sites, result.chosen_points, roads=None,
                             boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(), title="")
     e, n = to_bng(np.concatenate([users["lon"].to_numpy(float), chosen["lon"].to_numpy(float)]),
                   np.concatenate([users["lat"].to_numpy(float), chosen["lat"].to_numpy(float)]))
     cost = (f"{reports.fmt(p['annual_cost_gbp'], 'gbp')} a year" if p["annual_cost_gbp"] is not None else
             f"annual cost not known: no running cost for {', '.join(p['cost_missing_for'])}")
-    ranking = pd.DataFrame(result["single_site_ranking"])
+    ranking = pd.DataFrame(result.single_site_ranking)
     ranking = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
         "trip_hours_per_year": "trip hours a year", "mean_trip_s": "mean trip (m:ss)",
         "worst_trip_s": "worst trip (m:ss)"}) if not ranking.empty else ranking
@@ -325,7 +325,7 @@ def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result:
                "Facilities": str(request.k), "Objective": {"total": "least total trip time",
                                                            "worst": "least worst trip"}.get(request.objective,
                                                                                             request.objective)},
-        summary=[f"{result['users']} sites' staff and vehicles travel to it; {result['candidates']} candidate sites "
+        summary=[f"{result.users} sites' staff and vehicles travel to it; {result.candidates} candidate sites "
                  f"on the road network were weighed; the answer is {p['status']}.", f"Cost of the trips: {cost}."],
         figures=[("Who travels where (lines: each site to its facility), framed on the sites and the facility.",
                   reports.static_map(fig, focus=reports.focus_box(e, n)))],
@@ -368,8 +368,8 @@ def hq_view(wh: Warehouse, session: Session, *values):
     if request is None:
         return blocked_figure(), blocked_note(), "", "", *errors
     result = run_facility(session, request)
-    p = result["plan"]
-    fig = figures.trips_map(result["user_sites"], result["chosen_points"], roads=layers.roads(),
+    p = result.plan
+    fig = figures.trips_map(result.user_sites, result.chosen_points, roads=layers.roads(),
                             boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                             title=f"{request.k} facilit{'y' if request.k == 1 else 'ies'} for "
                                   f"{'/'.join(request.users)} ({request.objective})")
@@ -377,13 +377,13 @@ def hq_view(wh: Warehouse, session: Session, *values):
             f"annual cost not recorded for {', '.join(p['cost_missing_for'])}")
     summary = (f"Chosen: {', '.join(p['chosen_names'])}. {p['trip_hours_per_year']:,.0f} trip hours a year "
                f"(both ways), mean trip {p['mean_trip_s'] / 60:.1f} min, worst {p['worst_trip_s'] / 60:.1f} min; "
-               f"{cost}; {result['users']} users, {result['candidates']} candidates on the road network "
-               f"(status {p['status']}; profile {result['profile']}).")
-    ranking = pd.DataFrame(result["single_site_ranking"])
+               f"{cost}; {result.users} users, {result.candidates} candidates on the road network "
+               f"(status {p['status']}; profile {result.profile}).")
+    ranking = pd.DataFrame(result.single_site_ranking)
     shown = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
         "trip_hours_per_year": "trip hours a year", "mean_trip_s": "mean trip s", "worst_trip_s": "worst trip s"}) \
         if not ranking.empty else ranking
-    users = pd.DataFrame(result["user_sites"])[["site_id", "name", "service", "trips_per_year", "facility"]].rename(
+    users = pd.DataFrame(result.user_sites)[["site_id", "name", "service", "trips_per_year", "facility"]].rename(
         columns={"trips_per_year": "trips a year"})
     grid = figures.frame_table(users, table_id="hq-users-grid", page_size=10)
     grid.columnDefs = [c | ({"editable": True} if c["field"] == "trips a year" else {}) for c in grid.columnDefs]

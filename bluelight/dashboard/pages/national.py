@@ -78,12 +78,12 @@ def ambulance_view(session: Session, data_dir: Path | None):
         return (blocked_note("No data directory with england/ambulance: set BLUELIGHT_DATA_DIR."), blocked_figure(),
                 blocked_figure(), "")
     result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir, with_areas=True))
-    v = result["validation"]
-    lines = [html.P(html.B(f"{len(result['trusts'])} trusts, {result['months'][0]} to {result['months'][1]}: "
+    v = result.validation
+    lines = [html.P(html.B(f"{len(result.trusts)} trusts, {result.months[0]} to {result.months[1]}: "
                            f"each trust's Category 1 mean estimated with that trust left out of the fit is "
                            f"{mmss(v['c1_mean']['loo_mae_s'])} (m:ss) from its published figure on average, "
                            f"against {mmss(v['c1_mean']['baseline_loo_mae_s'])} for the mean of the other trusts.")),
-             html.P(className="note", children=result["method"] + " " + "; ".join(
+             html.P(className="note", children=result.method + " " + "; ".join(
                  f"{k.replace('_', ' ').replace('c1', 'Category 1').replace('c2', 'Category 2')}: error "
                  f"{mmss(x['loo_mae_s'])}, baseline {mmss(x['baseline_loo_mae_s'])}"
                  + ("" if x["beats_baseline"] else " (rurality does not explain it)") for k, x in v.items()) + ".")]
@@ -93,10 +93,10 @@ def ambulance_view(session: Session, data_dir: Path | None):
                           "C1 90th centile published (m:ss)": mmss(t["actual"]["c1_p90_s"]),
                           "C1 90th centile estimated (m:ss)": mmss(t["modelled"]["c1_p90_s"]),
                           "C2 mean published (m:ss)": mmss(t["actual"]["c2_mean_s"]),
-                          "months": t["months"]} for t in result["trusts"]])
+                          "months": t["months"]} for t in result.trusts])
     chart = figures.published_against_estimate(
-        [t["name"] for t in result["trusts"]], [t["actual"]["c1_mean_s"] / 60 for t in result["trusts"]],
-        [t["modelled"]["c1_mean_s"] / 60 for t in result["trusts"]], what="Category 1 mean response (minutes)")
+        [t["name"] for t in result.trusts], [t["actual"]["c1_mean_s"] / 60 for t in result.trusts],
+        [t["modelled"]["c1_mean_s"] / 60 for t in result.trusts], what="Category 1 mean response (minutes)")
     return (html.Div(lines), figures.trust_map(result), chart,
             figures.frame_table(rows, table_id="nat-amb-table-grid", page_size=12))
 
@@ -125,14 +125,14 @@ def road_area(wh: Warehouse, result: dict) -> str | None:
     if not bounds:
         return None
     x, y = to_bng([(bounds[0] + bounds[2]) / 2], [(bounds[1] + bounds[3]) / 2])
-    lsoas = pd.DataFrame(result["lsoas"])
+    lsoas = pd.DataFrame(result.lsoas)
     i, d = nearest(np.column_stack([x, y]), lsoas[["easting", "northing"]].to_numpy(float))
     return str(lsoas["service"].iloc[int(i[0])]) if d[0] < 5_000 else None
 
 
 def national_table(result: dict, roads: str | None) -> pd.DataFrame:
     rows = []
-    for r in result["services"]:
+    for r in result.services:
         if not r["estimated"]:
             rows.append({"service": r["service"], "figures": "not estimated", "FIRE1001 drive min":
                          round(r["fire1001_drive_min"], 2), "note": r["reason"]})
@@ -140,7 +140,7 @@ def national_table(result: dict, roads: str | None) -> pd.DataFrame:
         cv = r["cv_drive_min"]
         rows.append({
             "service": r["service"],
-            "figures": "road data loaded: see the Overview" if r["service"] == roads else result["label"],
+            "figures": "road data loaded: see the Overview" if r["service"] == roads else result.label,
             "stations": r["stations"], "FIRE1001 drive min": round(r["fire1001_drive_min"], 2),
             "estimate, service left out min": None if cv is None else round(cv, 2),
             "error min": None if cv is None else round(cv - r["fire1001_drive_min"], 2),

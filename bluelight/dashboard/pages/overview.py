@@ -44,10 +44,10 @@ def kpis(wh: Warehouse, session: Session) -> html.Div:
 def executive_panel(wh: Warehouse, session: Session) -> html.Div:
     """Services x areas against each standard, with the share of each area's population assessed."""
     result = run_executive(session)
-    if not result["cells"]:
+    if not result.cells:
         return html.Div()
-    sc = result["scope"]
-    wide = figures.executive_table(result["cells"])
+    sc = result.scope
+    wide = figures.executive_table(result.cells)
     return html.Div(className="panel", children=[
         html.H3("Cover by area and service"),
         html.P(html.B(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in "
@@ -58,9 +58,9 @@ def executive_panel(wh: Warehouse, session: Session) -> html.Div:
                "(modelled with the travel-time spread); met / not met against the loaded target. Where incidents "
                "record their first arrival, the cell adds the actual share of those incidents within the standard "
                "and the modelled share of the same incidents (nearest station always free). "
-               + " ".join(f"{s.title()}: {c}." for s, c in result["caveats"].items())),
-        html.Ul(id="overview-standards", className="note", children=[html.Li(t) for t in result["standards_in_use"]]),
-        html.P(id="overview-busy", className="note", children=busy_note(result["cells"]))])
+               + " ".join(f"{s.title()}: {c}." for s, c in result.caveats.items())),
+        html.Ul(id="overview-standards", className="note", children=[html.Li(t) for t in result.standards_in_use]),
+        html.P(id="overview-busy", className="note", children=busy_note(result.cells))])
 
 
 def busy_note(cells: list[dict]) -> str:

@@ -203,13 +203,13 @@ def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str |
 def compare_table(data: dict) -> pd.DataFrame:
     """Per service B touches: the baseline, A and B, with the figures ``scenario run`` reports."""
     rows = []
-    for service, eb in data["b"]["services"].items():
-        ea = (data["a"] or {}).get("services", {}).get(service)
+    for service, eb in data["b"].services.items():
+        ea = data["a"].services.get(service) if data["a"] is not None else None
         labelled = [("baseline", eb["population"]["before"], eb["sites_before"])]
         if data["a"] is not None:
-            labelled.append((f"A: {data['a']['scenario']}", (ea or eb)["population"]["after" if ea else "before"],
+            labelled.append((f"A: {data['a'].scenario}", (ea or eb)["population"]["after" if ea else "before"],
                              (ea or eb)["sites_after" if ea else "sites_before"]))
-        labelled.append((f"B: {data['b']['scenario']}", eb["population"]["after"], eb["sites_after"]))
+        labelled.append((f"B: {data['b'].scenario}", eb["population"]["after"], eb["sites_after"]))
         for label, part, n_sites in labelled:
             s = part["summary"]
             rows.append({"service": service, "estate": label, "sites": n_sites,
@@ -225,14 +225,14 @@ def compare_table(data: dict) -> pd.DataFrame:
 def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b):
     data = compare_data(session, store, a, b)
     maps = []
-    for service in data["b"]["services"]:
+    for service in data["b"].services:
         before, after = evaluate_service(session, data["scenario_b"], service)
         base = session.sites(service, as_of=data["scenario_b"].as_of)
         maps.append(figures.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
                                          zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
                                          roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                          title=f"B: {service} after"))
-    money = "B: " + describe(data["b"]["finance"])
+    money = "B: " + describe(data["b"].finance)
     return html.Div([figures.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
                      html.P(money, className="note"),
                      html.Div(className="row", children=[html.Div(className="col", children=[
@@ -242,9 +242,9 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
 def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b, *, tier: str):
     """Scenario B against A (default the baseline) as a report: its changes, maps after, curves, the table."""
     data = compare_data(session, store, a, b)
-    service = next(iter(data["b"]["services"]), None)
+    service = next(iter(data["b"].services), None)
     if service is None:
-        raise AnalysisError(f"scenario {data['b']['scenario']!r} changes no site: nothing to compare")
+        raise AnalysisError(f"scenario {data['b'].scenario!r} changes no site: nothing to compare")
     threshold = DEFAULT_STANDARD[service][0]
     curves, maps = [], []
     for label, sc in (("baseline", Scenario(name="baseline", as_of=data["scenario_b"].as_of)),
@@ -255,7 +255,7 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
         curves.append((f"{label}: share of the population reached within t", figures.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
-    for svc in data["b"]["services"]:
+    for svc in data["b"].services:
         _, after = evaluate_service(session, data["scenario_b"], svc)
         base = session.sites(svc, as_of=data["scenario_b"].as_of)
         on = after.points.loc[~np.isnan(after.response_s), "zone"].tolist()
@@ -263,17 +263,17 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
             after.points, after.response_s, threshold_s=DEFAULT_STANDARD[svc][0], zones_geojson=wh.lsoa_geojson(on),
             sites=visible_sites(base[base["site_id"].isin(after.site_ids)]), roads=None,
             boundaries=wh.boundaries_geojson("borough"), title=f"B: {svc} after")))
-    names = {r.site_id: r.name for svc in data["b"]["services"] for r in session.sites(svc).itertuples()}
+    names = {r.site_id: r.name for svc in data["b"].services for r in session.sites(svc).itertuples()}
     changes = reports.change_words(data["scenario_b"].changes, names)
-    services = list(data["b"]["services"])
+    services = list(data["b"].services)
     from bluelight.text import mmss
 
     return reports.comparison_report(
-        wh, session, title=f"Scenario comparison: {data['b']['scenario']}", tier=tier,
+        wh, session, title=f"Scenario comparison: {data['b'].scenario}", tier=tier,
         headline=f"Cover of {', '.join(services)} with scenario B against "
-                 f"{'A: ' + data['a']['scenario'] if data['a'] else 'the baseline'}.",
-        asked={"Scenario A": data["a"]["scenario"] if data["a"] else "baseline", "Scenario B": data["b"]["scenario"],
+                 f"{'A: ' + data['a'].scenario if data['a'] else 'the baseline'}.",
+        asked={"Scenario A": data["a"].scenario if data["a"] else "baseline", "Scenario B": data["b"].scenario,
                "Standards": "; ".join(f"{svc} {mmss(e['threshold_s'])} (m:ss)"
-                                      for svc, e in data["b"]["services"].items())},
+                                      for svc, e in data["b"].services.items())},
         table=compare_table(data), curves=curves, maps=maps, changes=changes, money="",
-        finance=data["b"]["finance"], summary=reports.service_sentences(data["b"]["services"]))
+        finance=data["b"].finance, summary=reports.service_sentences(data["b"].services))

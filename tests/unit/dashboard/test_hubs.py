@@ -34,7 +34,7 @@ def test_merge_into_one_of_them_matches_scenario_run(wh, engine, tmp_path, capsy
     ch = cli["services"]["police"]["population"]["change"]
     assert (row["population within before"], row["population within after"]) == \
         (round(ch["demand_within_before"]), round(ch["demand_within_after"]))
-    assert cli["finance"]["npv_gbp"] == plan["result"]["finance"]["npv_gbp"]
+    assert cli["finance"]["npv_gbp"] == plan["result"].finance["npv_gbp"]
 
 
 def test_merge_at_a_new_point_needs_the_point(wh, engine):
@@ -51,7 +51,7 @@ def test_shared_hq_ranking_equals_the_service(wh, engine):
     out = hubs.hq_view(wh, engine, ["fire", "police"], ["fire", "police", "ambulance"], "total", 1, 12, None, [])
     ranked = [r["name"] for r in out[2].rowData]
     direct = run_facility(engine, FacilityRequest(users=("fire", "police")))
-    assert ranked == [r["name"] for r in direct["single_site_ranking"]][:len(ranked)]
+    assert ranked == [r["name"] for r in direct.single_site_ranking][:len(ranked)]
     assert "trip hours a year" in out[1]
     one = out[3].rowData[0]["site_id"]
     heavier = hubs.hq_view(wh, engine, ["fire", "police"], ["fire", "police", "ambulance"], "total", 1, 12, None,

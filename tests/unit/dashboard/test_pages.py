@@ -192,9 +192,9 @@ def test_dap_models_and_expected_demand(wh, engine):
 
 def test_colocation_plan_candidates_and_report(wh, engine, tmp_path):
     result = run_candidates(engine, CandidatesRequest(max_travel_s=900.0))
-    assert result["pairs"] > 0
+    assert result.pairs > 0
     grid, note = colocation.candidates_view(result, show=set())
-    assert "pairs within 900 s" in note and grid.rowData and f"{result['pairs_judged']} of {result['pairs']}" in note
+    assert "pairs within 900 s" in note and grid.rowData and f"{result.pairs_judged} of {result.pairs}" in note
     editable = {c["field"] for c in grid.columnDefs if c.get("editable")}
     assert editable == set(colocation.EDITABLE)
     # a running cost typed into the first row re-ranks with it, and the note says it was entered here

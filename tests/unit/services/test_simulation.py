@@ -8,8 +8,9 @@ import pytest
 
 from bluelight.cli.main import main
 from bluelight.errors import ValidationError
-from bluelight.services.simulation import (SimulationRequest, allocate_vehicles, _scene_times, _workload,
-                                           actual_figures, load_settings)
+from bluelight.analysis.replications import _scene_times, allocate_vehicles
+from bluelight.services.fleet_system import SimulationRequest, _workload, load_settings
+from bluelight.services.simulation import actual_figures
 
 
 def _run(capsys, *args) -> tuple[int, dict | str]:

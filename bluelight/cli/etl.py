@@ -1,0 +1,272 @@
+"""``bluelight etl``, ``status``, ``check`` and ``synthetic``: loading the warehouse and checking it.
+
+Every load runs in one transaction per file, recorded in ``load_runs``; a
+command that writes opens the warehouse through a staging copy published
+whole (:func:`bluelight.cli.options.writing`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bluelight.cli import render
+from bluelight.cli.options import (column_mapping, encoding_option, json_option, map_option, partial_option, reading,
+                                   warehouse_option, writing)
+from bluelight.errors import ConfigError, WarehouseError
+from bluelight.settings import warehouse_path
+from bluelight.vocab import SERVICES
+
+
+@click.group()
+def etl() -> None:
+    """Load data into the warehouse (one transaction per file, recorded in load_runs)."""
+
+
+@etl.command("demo")
+@warehouse_option
+@json_option
+@click.option("--synthetic", is_flag=True, help="Skip real data and load a synthetic region.")
+@click.option("--synthetic-nodes", default=4000, show_default=True, help="Size of a synthetic region.")
+@click.option("--offline", is_flag=True, help="Never try to download from publishers.")
+def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
+    """Load the whole demo (real London data when found, else download, else synthetic)."""
+    from bluelight.etl.demo import load_demo
+    from bluelight.etl.sources import resolve_data_source
+
+    source = resolve_data_source(prefer="synthetic" if synthetic else "auto", synthetic_nodes=synthetic_nodes,
+                                 allow_download=False if offline else None)
+    if not as_json:
+        click.echo(f"data source: {source.kind} ({source.path})" + ("  [SYNTHETIC]" if source.synthetic else ""))
+    with writing(warehouse) as con:
+        summaries = load_demo(con, source, progress=not as_json)
+    render.show([s.as_dict() for s in summaries], as_json)
+
+
+@etl.command("region")
+@click.option("--roads", "roads", default=None, type=click.Path(path_type=Path),
+              help="OpenStreetMap extract of the area (.osm.pbf, .osm, .osm.bz2), clipped or not.")
+@click.option("--name", default=None,
+              help="The area (a county or unitary authority, e.g. 'Rutland'); without --roads its extract is "
+                   "downloaded from the publisher (bluelight/config/region_sources.yaml), checksum-checked.")
+@warehouse_option
+@json_option
+def etl_region(roads, name, warehouse, as_json) -> None:
+    """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
+    from bluelight.etl.region import load_region
+    from bluelight.settings import cache_dir, configured_data_dir
+
+    if roads is None and name is None:
+        raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")
+    source = configured_data_dir()
+    data_dir = source.path if source else None
+    if roads is None or data_dir is None:
+        from bluelight.etl.fetch import fetch_national, fetch_osm
+
+        roads = roads or fetch_osm(name, cache_dir())
+        data_dir = data_dir or fetch_national(cache_dir())
+    with writing(warehouse) as con:
+        report = load_region(con, roads, data_dir=data_dir, name=name)
+    if as_json:
+        render.show(report.as_dict(), True)
+        return
+    render.show(report, False, render.region_lines)
+
+
+@etl.command("roads")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@click.option("--profile", default=None, help="Speed profile for the stored edge travel times (default: latest).")
+@click.option("--stream/--no-stream", default=None,
+              help="Stream one .osm.pbf/.osm extract into arrays instead of building a graph of it (default: a "
+                   "single .osm.pbf over 50 MB streams).")
+def etl_roads(files, warehouse, as_json, profile, stream) -> None:
+    """Replace the road network with the composition of FILES (.graphml, .osm, .osm.bz2, .osm.pbf)."""
+    from bluelight.etl.roads import load_roads
+
+    with writing(warehouse) as con:
+        render.show(load_roads(con, list(files), profile=profile, stream=stream).as_dict(), as_json)
+
+
+@etl.command("sites")
+@click.argument("file", type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@click.option("--service", type=click.Choice(SERVICES), default=None,
+              help="Service of rows that do not say (generic files).")
+@map_option
+@encoding_option
+@partial_option
+@click.option("--snapshot", is_flag=True,
+              help="The file is the whole list of its source: close that source's sites it no longer holds.")
+def etl_sites(file, warehouse, as_json, service, mapping, encoding, accept_partial, snapshot) -> None:
+    """Load sites from a CSV (known layouts detected by header), GeoJSON or GeoPackage."""
+    from bluelight.etl.sites import load_sites
+
+    with writing(warehouse) as con:
+        render.show(load_sites(con, file, service=service, mapping=column_mapping(mapping), encoding=encoding,
+                         accept_partial=accept_partial, snapshot=snapshot).as_dict(), as_json)
+
+
+@etl.command("sites-from-osm")
+@click.argument("file", type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@partial_option
+def etl_sites_osm(file, warehouse, as_json, accept_partial) -> None:
+    """Load fire, police and ambulance stations tagged in an OSM extract (.osm.pbf, .osm)."""
+    from bluelight.etl.osm_pois import load_osm_sites
+
+    with writing(warehouse) as con:
+        render.show(load_osm_sites(con, file, accept_partial=accept_partial).as_dict(), as_json)
+
+
+@etl.command("incidents")
+@click.argument("file", type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@click.option("--service", type=click.Choice(SERVICES), default=None)
+@map_option
+@encoding_option
+@partial_option
+def etl_incidents(file, warehouse, as_json, service, mapping, encoding, accept_partial) -> None:
+    """Load incidents (LFB incident or mobilisation schema detected by header, or generic CSV)."""
+    from bluelight.etl.incidents import load_incidents
+
+    with writing(warehouse) as con:
+        render.show(load_incidents(con, file, service=service, mapping=column_mapping(mapping), encoding=encoding,
+                             accept_partial=accept_partial).as_dict(), as_json)
+
+
+@etl.command("police-crime")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@partial_option
+def etl_police_crime(files, warehouse, as_json, accept_partial) -> None:
+    """Load police.uk street-level crime (monthly files) as police demand (recorded crime, not calls)."""
+    from bluelight.etl.police_crime import load_police_crime
+
+    with writing(warehouse) as con:
+        render.show([s.as_dict() for s in load_police_crime(con, list(files), accept_partial=accept_partial)], as_json)
+
+
+@etl.command("population")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--counts", type=click.Path(path_type=Path), default=None,
+              help="With the ONS LSOA centroid file: the ONS single-year-of-age table (.csv or .csv.gz).")
+@warehouse_option
+@json_option
+@click.option("--year", type=int, default=None)
+@click.option("--zone-kind", default=None, help="Zone geography, e.g. lsoa11.")
+@map_option
+@encoding_option
+@partial_option
+def etl_population(file, counts, warehouse, as_json, year, zone_kind, mapping, encoding, accept_partial) -> None:
+    """Load zone population-weighted centroids with population by age band."""
+    from bluelight.etl.population import load_population
+
+    with writing(warehouse) as con:
+        render.show(load_population(con, file, counts=counts, year=year, zone_kind=zone_kind, mapping=column_mapping(mapping),
+                              encoding=encoding, accept_partial=accept_partial).as_dict(), as_json)
+
+
+@etl.command("ambsys")
+@click.argument("file", type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@partial_option
+def etl_ambsys(file, warehouse, as_json, accept_partial) -> None:
+    """Load NHS England AmbSYS (ambulance trusts' incidents and response times by month)."""
+    from bluelight.etl.ambsys import load_ambsys, trust_codes
+
+    with writing(warehouse) as con:
+        render.show(load_ambsys(con, file, trusts=trust_codes(), accept_partial=accept_partial).as_dict(), as_json)
+
+
+@etl.command("targets")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+@partial_option
+def etl_targets(file, warehouse, as_json, accept_partial) -> None:
+    """Load response-time standards (default: the cited config/targets.yaml)."""
+    from bluelight.etl.targets import load_targets
+
+    with writing(warehouse) as con:
+        render.show(load_targets(con, file, accept_partial=accept_partial).as_dict(), as_json)
+
+
+@etl.command("scenarios")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@warehouse_option
+@json_option
+def etl_scenarios(files, warehouse, as_json) -> None:
+    """Record scenario YAML files (e.g. those the dashboard saved in data/scenarios) in the warehouse."""
+    from bluelight.etl.scenarios import load_scenarios
+
+    with writing(warehouse) as con:
+        render.show(load_scenarios(con, list(files)).as_dict(), as_json)
+
+
+@etl.command("boundaries")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", required=True, help="Boundary kind, e.g. borough, lsoa.")
+@click.option("--code-field", default=None)
+@click.option("--name-field", default=None)
+@warehouse_option
+@json_option
+@partial_option
+def etl_boundaries(file, kind, code_field, name_field, warehouse, as_json, accept_partial) -> None:
+    """Load area polygons (GeoJSON, GeoPackage, shapefile)."""
+    from bluelight.etl.boundaries import load_boundaries
+
+    with writing(warehouse) as con:
+        render.show(load_boundaries(con, file, kind=kind, code_field=code_field, name_field=name_field,
+                              accept_partial=accept_partial).as_dict(), as_json)
+
+
+@click.command("status")
+@warehouse_option
+@json_option
+def status(warehouse, as_json) -> None:
+    """Row counts, sites by service and status, incidents by category, the network and the data source."""
+    from bluelight.etl.status import warehouse_status
+
+    with reading(warehouse) as con:
+        result = warehouse_status(con)
+    render.show(result, as_json, render.status_lines)
+
+
+@click.command("check")
+@click.option("--no-repair", is_flag=True, help="Only report; change nothing.")
+@warehouse_option
+@json_option
+def check(no_repair, warehouse, as_json) -> None:
+    """Check the warehouse against its load history; repair what is safe (orphan rows) and report the rest."""
+    from bluelight.etl.integrity import check_warehouse
+    from bluelight.etl.warehouse import connect
+
+    con = connect(warehouse_path(warehouse), read_only=no_repair)
+    try:
+        report = check_warehouse(con, repair=not no_repair)
+    finally:
+        con.close()
+    render.show(report, as_json, render.check_lines)
+    if not report["ok"]:
+        raise WarehouseError("the warehouse has problems that cannot be repaired safely: " + "; ".join(report["problems"]))
+
+
+@click.command("synthetic")
+@click.option("--nodes", default=4000, show_default=True, help="Approximate number of road nodes.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+def synthetic(nodes, seed, out) -> None:
+    """Write a clearly labelled synthetic region (roads, sites, population, incidents) to OUT."""
+    from bluelight.etl.synthetic import generate_region, write_region
+
+    paths = write_region(generate_region(nodes, seed=seed), out)
+    for k, p in paths.items():
+        click.echo(f"{k:<11} {p}")

@@ -1,0 +1,194 @@
+"""Options every command group shares, and opening what a command reads or writes.
+
+Options of a use case are built from its request's fields
+(:func:`request_options`), so a flag has the name, default, range and help
+of the control beside it on the dashboard, and a bad value gets the same
+message (the request validates it, here and there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import click
+import duckdb
+
+from bluelight.errors import ConfigError, ValidationError
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD
+from bluelight.settings import warehouse_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+warehouse_option = click.option(
+    "--warehouse", "warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Warehouse file (default: $BLUELIGHT_WAREHOUSE or data/warehouse/atlas.duckdb).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+partial_option = click.option("--accept-partial", is_flag=True,
+                              help="Load the valid rows of a file that has invalid ones (rejects are kept).")
+encoding_option = click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file.")
+map_option = click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS",
+                          help="Column mapping for files with other headers, e.g. --map site_id=StationCode.")
+security_option = click.option(
+    "--store", "store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Accounts and audit file (default: $BLUELIGHT_SECURITY_STORE or data/security/accounts.sqlite).")
+
+
+def column_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--map OURS=THEIRS`` pairs as a dict (refused, naming the pair, without the ``=``)."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(f"--map expects OURS=THEIRS, got {pair!r}")
+        ours, theirs = pair.split("=", 1)
+        out[ours.strip()] = theirs.strip()
+    return out
+
+
+def _remember_band(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Checked by the field every page binds (the same message as beside the page's control)."""
+    try:
+        ctx.meta["hour_band"] = HOUR_BAND_FIELD.parse(value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors[exc.field]) from None
+    return value
+
+
+def profile_option(fn: F) -> F:
+    """``--profile`` and ``--hour-band``: which speed profile, and whose hours' times (all hours by default)."""
+    fn = click.option("--hour-band", metavar="|".join(HOUR_BAND_FIELD.choices), default="all", expose_value=False,
+                      callback=_remember_band, is_eager=True,
+                      help="Times for one hour band of the profile (night 22-07, weekday peak 07-10 and 16-19, "
+                           "off_peak the rest) instead of all hours. [default: all]")(fn)
+    return click.option("--profile", default=None,
+                        help="Speed profile name or YAML path (default: the area's, else the latest calibrated).")(fn)
+
+
+def snap_option(fn: F) -> F:
+    """``--max-snap-m``, from the one field every command and page shares."""
+    return click.option(SNAP_FIELD.option, "max_snap_m", default=None, metavar="N",
+                        help=f"{SNAP_FIELD.help} [default: {SNAP_FIELD.default:g}] Allowed: {SNAP_FIELD.range_text()}.")(fn)
+
+
+def snap(value: str | None) -> float:
+    """``--max-snap-m`` as metres (its default when not given), validated by the shared field."""
+    return float(SNAP_FIELD.default) if value is None else float(SNAP_FIELD.parse(value))
+
+
+def request_options(request_cls: Any, *, skip: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Click options built from a request's fields: the same names, defaults, ranges and help as the pages.
+
+    Values arrive as text and are validated by the request, so that a bad
+    value gets the message the dashboard shows beside its control.
+    """
+    def decorate(fn: F) -> F:
+        for f in reversed(request_cls.FIELDS):
+            if f.name in skip or f.name == HOUR_BAND_FIELD.name:       # --hour-band comes with --profile
+                continue
+            rng = f.range_text()
+            text = " ".join(part for part in (f.help or f.label + ".", _default_text(f),
+                                              f"Allowed: {rng}." if rng else "") if part)
+            if f.kind is bool:
+                fn = click.option(f.option, f.name, is_flag=True, default=False, help=text)(fn)
+            elif f.kind is list:
+                fn = click.option(f.option, f.name, multiple=True, metavar="A,B", help=text + " Repeatable.")(fn)
+            elif f.kind is dict:
+                fn = click.option(f.option, f.name, multiple=True, metavar="KEY=VALUE",
+                                  help=text + " Comma-separated or repeatable.")(fn)
+            else:
+                metavar = "|".join(f.choices) if f.choices and len(f.choices) <= 6 else \
+                    "N" if f.kind in (int, float) else "TEXT"
+                fn = click.option(f.option, f.name, default=None, metavar=metavar, help=text)(fn)
+        return fn
+    return decorate
+
+
+def _default_text(f: Any) -> str:
+    if f.default is None or f.default == ():
+        return ""
+    shown = ",".join(f.default) if isinstance(f.default, tuple) else f.default
+    return f"[default: {shown}]"
+
+
+def parsed(request_cls: Any, options: dict[str, Any]) -> Any:
+    """The request from the options given (those not given keep the request's defaults)."""
+    given = {}
+    for f in request_cls.FIELDS:
+        if f.name in options:
+            value = options.pop(f.name)
+            if f.kind in (list, dict):
+                value = ",".join(value) if value else None
+            if value is not None and not (f.kind is bool and value is False):
+                given[f.name] = value
+    return request_cls.parse(**given)
+
+
+def session_for(con: duckdb.DuckDBPyConnection, profile: str | None, **options: Any) -> Any:
+    """A session over ``con`` with the profile asked for, for the hour band asked for (``--hour-band``)."""
+    from bluelight.services.inputs import session_profile
+    from bluelight.services.session import Session
+
+    ctx = click.get_current_context(silent=True)
+    band = ctx.meta.get("hour_band") if ctx is not None else None
+    return Session.over(con, session_profile(con, profile), **options).for_band(band)
+
+
+def data_dir() -> Path:
+    """The data directory the national commands read (refused, with what to set, when there is none)."""
+    from bluelight.settings import configured_data_dir
+
+    source = configured_data_dir()
+    if source is None:
+        raise ConfigError("no data directory: set BLUELIGHT_DATA_DIR to the directory holding england/ and london/")
+    return source.path
+
+
+def open_warehouse(warehouse: Path | None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse asked for (or the configured one)."""
+    from bluelight.etl.warehouse import connect
+
+    return connect(warehouse_path(warehouse), read_only=read_only)
+
+
+class Warehouse:
+    """Open the warehouse to read (and always close it), or to write through a published staging copy."""
+
+    def __init__(self, warehouse: Path | None, *, read_only: bool = False) -> None:
+        self.warehouse = warehouse
+        self.read_only = read_only
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        if self.read_only:
+            self.con = open_warehouse(self.warehouse, read_only=True)
+            return self.con
+        from bluelight.etl.warehouse import publishing
+
+        self._publish = publishing(warehouse_path(self.warehouse))
+        con: duckdb.DuckDBPyConnection = self._publish.__enter__()
+        return con
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        if self.read_only:
+            self.con.close()
+            return False
+        return bool(self._publish.__exit__(kind, exc, tb))
+
+
+def reading(warehouse: Path | None) -> Warehouse:
+    """The warehouse opened read-only for the length of a ``with`` block."""
+    return Warehouse(warehouse, read_only=True)
+
+
+def writing(warehouse: Path | None) -> Warehouse:
+    """The warehouse written through a staging copy published whole at the end of a ``with`` block."""
+    return Warehouse(warehouse)
+
+
+def security_store(path: Path | None) -> Any:
+    """The accounts and audit store (``--store``, else the configured one)."""
+    from bluelight.services.accounts import security_store as store
+
+    return store(path)
