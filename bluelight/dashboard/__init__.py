@@ -4,6 +4,6 @@ Pages are thin: each builds its controls from a service request's fields
 (:mod:`bluelight.dashboard.controls`), parses them with the request's own
 validation, calls the service through the app's one
 :class:`~bluelight.services.session.Session`, and renders the answer with
-:mod:`bluelight.dashboard.figures`. The only reads of its own
+:mod:`bluelight.dashboard.components` and each page's ``figures``. The only reads of its own
 (:mod:`bluelight.dashboard.queries`) are map layers and load history.
 """

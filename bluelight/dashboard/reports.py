@@ -308,7 +308,7 @@ def static_map(fig: go.Figure, *, height: int = 620, focus: tuple[float, float, 
 
 def provenance_and_error(wh, session) -> dict:
     """The parts every report shares: the loads (full SHA-256), the travel model's error, profile, synthetic."""
-    from bluelight.dashboard.figures import model_error_text
+    from bluelight.dashboard.components.charts import model_error_text
 
     return {"provenance": wh.provenance(), "model_error": model_error_text(session.profile),
             "profile": session.profile.key, "synthetic": bool(wh.status()["data_source"]["synthetic"])}

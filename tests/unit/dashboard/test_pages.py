@@ -15,10 +15,14 @@ from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.coverage import export_frame, export_geojson
 from bluelight.services.dap import plan_band
-from bluelight.dashboard import figures, layers, reports, scenario_files
+from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.services.session import DemandSpec
 from bluelight.dashboard.layout import banner
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.data import figures as data_figures
 
 
 def _without(engine, service, closed=(), added=None):
@@ -123,27 +127,27 @@ def test_explorer_view_and_exports(wh, engine):
 
 def test_figure_builders():
     t = np.array([100.0, 200.0, 400.0, np.nan])
-    fig = figures.cumulative_curve(t, np.ones(4), threshold_s=360, goal=0.9, label="x",
+    fig = chart_parts.cumulative_curve(t, np.ones(4), threshold_s=360, goal=0.9, label="x",
                                    variability=Variability(0.0, 0.2))
     assert [tr.name for tr in fig.data] == ["modelled (single time)", "modelled with variability"]
-    table = figures.with_change_row(pd.DataFrame({"scenario": ["a", "b"], "mean min": [4.0, 4.5]}))
+    table = table_parts.with_change_row(pd.DataFrame({"scenario": ["a", "b"], "mean min": [4.0, 4.5]}))
     assert table.iloc[2]["mean min"] == 0.5
-    assert figures.with_tiles(figures.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"
-    assert figures.base_map(roads=None, boundaries=None).layout.map.style == "white-bg"
+    assert map_parts.with_tiles(map_parts.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"
+    assert map_parts.base_map(roads=None, boundaries=None).layout.map.style == "white-bg"
 
 
 def test_isochrone_layers_are_added_not_merged():
     from shapely.geometry import box
 
-    fig = figures.base_map(roads=layers.VectorTiles("http://127.0.0.1/layers/roads/{z}/{x}/{y}.pbf"),
+    fig = map_parts.base_map(roads=layers.VectorTiles("http://127.0.0.1/layers/roads/{z}/{x}/{y}.pbf"),
                            boundaries="/layers/boroughs.geojson")
     polys = [box(530000, 180000, 530000 + d, 180000 + d) for d in (100, 200, 300)]
-    figures.add_layers_first(fig, figures.isochrone_layers(polys, (1, 2, 3)))
+    map_parts.add_layers_first(fig, map_parts.isochrone_layers(polys, (1, 2, 3)))
     kinds = [(layer.type, layer.below) for layer in fig.layout.map.layers]
     # light fills beneath the traces, outlines above them (over a coverage fill), then roads and boundaries
     assert kinds[:6] == [("fill", "traces")] * 3 + [("line", "")] * 3
     assert [k for k, _ in kinds[6:]] == ["line", "line"]
-    assert figures.isochrone_legend((300, 480, 600)) == "5 min navy; 8 min purple; 10 min black"
+    assert map_parts.isochrone_legend((300, 480, 600)) == "5 min navy; 8 min purple; 10 min black"
 
 
 def test_dap_view_on_observed_demand(wh, engine):
@@ -252,17 +256,17 @@ def test_coresponding_view_on_synthetic(wh, engine):
 def test_maps_zoom_to_the_analysed_area():
     london_demo = (-0.216, 51.485, -0.063, 51.584)                  # the demo's road data
     england = (-5.7, 49.9, 1.8, 55.8)
-    assert 11.8 < figures.fit_zoom(london_demo, width_px=620, height_px=620) < 12.4
-    assert 5.5 < figures.fit_zoom(england, width_px=620, height_px=720) < 6.5
-    layout = figures.base_map(roads=None, boundaries=None, bounds=london_demo).layout.map
+    assert 11.8 < map_parts.fit_zoom(london_demo, width_px=620, height_px=620) < 12.4
+    assert 5.5 < map_parts.fit_zoom(england, width_px=620, height_px=720) < 6.5
+    layout = map_parts.base_map(roads=None, boundaries=None, bounds=london_demo).layout.map
     assert layout.center.lon == pytest.approx(-0.1395) and layout.zoom > 11.5
 
 
 def test_travel_model_panel_states_bands_delays_and_the_turnout_reading():
     from bluelight.analysis.speeds import load_profile
 
-    text = str(figures.travel_model_panel(load_profile("bluelight_v3")))
+    text = str(data_figures.travel_model_panel(load_profile("bluelight_v3")))
     assert "travel-model-bands" in text and "travel-model-hours" in text and "whole weeks held out" in text
     assert "Delay on passing a node: traffic signals" in text and "Station turnout offsets" in text
     assert "timed from mobilisation, not from the call" in text
-    assert "travel-model-bands" not in str(figures.travel_model_panel(load_profile("bluelight_v1")))
+    assert "travel-model-bands" not in str(data_figures.travel_model_panel(load_profile("bluelight_v1")))

@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, html
 
 from bluelight.access import cleared_for
 from bluelight.analysis.disclosure import aggregate_cells
-from bluelight.dashboard import figures, layers
+from bluelight.dashboard import layers
 from bluelight.dashboard.auth import current_role, current_rules, visible_sites
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
@@ -18,6 +18,9 @@ from bluelight.dashboard.queries import Warehouse
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, load_settings, run_simulation, validate
 from bluelight.standards import DEFAULT_STANDARD
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.availability import figures
 
 BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals"),
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),
@@ -132,7 +135,7 @@ def update_view(wh: Warehouse, session: Session, *values):
                                         visible_sites(session.sites(request.service)),
                                         threshold_s=request.threshold_s, roads=layers.roads(),
                                         boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
-    return (*simulation_view(out, request), figures.with_tiles(zones, wh.web_tiles), *errors)
+    return (*simulation_view(out, request), map_parts.with_tiles(zones, wh.web_tiles), *errors)
 
 
 def visible_zones(rows: list[dict]) -> list[dict]:
@@ -159,7 +162,7 @@ def simulation_view(out: dict, request: SimulationRequest):
     minutes = request.threshold_s / 60
     second = b["second_threshold_s"]
     mean = b["first_mean_s"]
-    cards = figures.count_cards({
+    cards = table_parts.count_cards({
         f"of calls: first vehicle within {minutes:g} min, with availability (95% CI)": pct(b["first_within"]),
         f"of calls: first vehicle within {minutes:g} min if the nearest were always free": pct(b["first_within_static"]),
         "mean first-vehicle response, with availability (95% CI)":
@@ -191,14 +194,14 @@ def simulation_view(out: dict, request: SimulationRequest):
                                                                               threshold_s=request.threshold_s),
             figures.station_workload_figure(stations, title="Workload by station (% of the period)"),
             figures.simulated_targets_table(b["targets"], table_id="sim-target-table"),
-            figures.frame_table(shown, table_id="sim-station-table", page_size=12))
+            table_parts.frame_table(shown, table_id="sim-station-table", page_size=12))
 
 
 def validation_view(session: Session, *values):
     request, errors = parse(*values)
     if request is None:
         return blocked_note(next(e for e in errors if e))
-    return figures.validation_table(validate(session, request), table_id="sim-validation-table")
+    return table_parts.validation_table(validate(session, request), table_id="sim-validation-table")
 
 
 def sources(settings) -> html.Ul:

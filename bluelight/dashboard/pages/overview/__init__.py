@@ -6,7 +6,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from bluelight.dashboard import figures, layers
+from bluelight.dashboard import layers
 from bluelight.dashboard.auth import visible_sites
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.callbacks import callback
@@ -16,6 +16,9 @@ from bluelight.dashboard.queries import Warehouse
 from bluelight.services.executive import judged, run_executive, service_busy, service_standard
 from bluelight.text import mmss
 from bluelight.vocab import EMERGENCY_SERVICES
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.overview import figures
 
 ISO_BANDS = (300.0, 480.0, 600.0)
 
@@ -53,7 +56,7 @@ def executive_panel(wh: Warehouse, session: Session) -> html.Div:
         html.P(html.B(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in "
                       f"{sc['areas']} areas that reach into the road data; {sc['judged']} areas are at least half "
                       "inside it. Figures for the others describe only their part inside (marked with % assessed).")),
-        figures.frame_table(wide, table_id="overview-matrix", page_size=12, wide=tuple(wide.columns)),
+        table_parts.frame_table(wide, table_id="overview-matrix", page_size=12, wide=tuple(wide.columns)),
         html.P(className="note", children="Shares are of the population reached within each service's standard "
                "(modelled with the travel-time spread); met / not met against the loaded target. Where incidents "
                "record their first arrival, the cell adds the actual share of those incidents within the standard "
@@ -120,26 +123,26 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     def update_map(services, layer, cover_service, iso, closed):
         sites = wh.sites()
         sites = sites[sites["service"].isin(services or []) & (bool(closed) | (sites["status"] != "closed"))]
-        iso_layers = figures.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
+        iso_layers = map_parts.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
         if layer == "coverage":
             return overview_coverage(wh, session, cover_service, sites, iso_layers)
-        fig = figures.sites_map(visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
+        fig = map_parts.sites_map(visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                 bounds=wh.network_bounds())
         if iso_layers:
-            figures.add_layers_first(fig, iso_layers)
-        return figures.with_tiles(fig, wh.web_tiles), legend_text(session, cover_service, iso, coverage=False)
+            map_parts.add_layers_first(fig, iso_layers)
+        return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, cover_service, iso, coverage=False)
     return page
 
 
 def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_layers):
     ev = session.evaluate(service, DemandSpec())
     threshold = DEFAULT_STANDARD[service][0]
-    fig = figures.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
+    fig = map_parts.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
                                zones_geojson=layers.LSOAS,
                                sites=sites[sites["service"] == service], roads=layers.roads(),
                                boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                iso_layers=iso_layers)
-    return figures.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True)
+    return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True)
 
 
 def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
@@ -149,5 +152,5 @@ def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
                      "population-weighted centre; LSOAs beyond the road data are not drawn.")
     if iso:
         parts.append(f"Isochrones: {service} response from its open stations within "
-                     f"{figures.isochrone_legend(ISO_BANDS)} outline (drawn above the colour fill).")
+                     f"{map_parts.isochrone_legend(ISO_BANDS)} outline (drawn above the colour fill).")
     return " ".join(parts)

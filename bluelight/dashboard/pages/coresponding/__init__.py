@@ -13,7 +13,7 @@ from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
 from bluelight.text import mmss
-from bluelight.dashboard import figures, layers
+from bluelight.dashboard import layers
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, visible_sites
@@ -26,6 +26,9 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page
 from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.coresponding import figures
 
 MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)",
                 "waalewijn_2001": "Waalewijn 2001 (time to CPR and to defibrillation)",
@@ -157,7 +160,7 @@ def coresponding_view(wh: Warehouse, session: Session, result):
     fig = figures.fire_first_map(result.points, visible_sites(result.stations), zones_geojson=layers.LSOAS, roads=layers.roads(),
                                  boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=title)
     med = s["minutes_saved_median"]
-    cards = figures.count_cards({
+    cards = table_parts.count_cards({
         "fire first (share of expected arrests)": f"{100 * s['share_fire_first']:.1f}%",
         "median minutes saved when fire is first": f"{med:.1f}" if med is not None else "n/a",
         "expected arrests a year (zones on the roads)": f"{s['arrests_per_year']:,.0f}",
@@ -187,9 +190,9 @@ def coresponding_view(wh: Warehouse, session: Session, result):
     sim_note = html.P(className="note", children=(f"Simulated fire cover: {sim['method']}; {sim['replications']} "
                                                   f"replications, {sim['vehicles']} pumps." if sim.get("available")
                                                   else f"Fire cover not simulated: {sim.get('reason')}."))
-    return (figures.with_tiles(fig, wh.web_tiles), figures.enrolment_figure(result.curve),
+    return (map_parts.with_tiles(fig, wh.web_tiles), figures.enrolment_figure(result.curve),
             figures.minutes_saved_figure(s), html.Div([cards, note, sim_note]),
-            figures.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
+            table_parts.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
 
 
 def coresponding_report(wh: Warehouse, session: Session, result, *, tier: str) -> reports.Report:

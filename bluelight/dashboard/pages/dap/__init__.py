@@ -15,7 +15,7 @@ from bluelight.services.dap import (CANDIDATE_SOURCES, DEFAULT_CANDIDATES, MODEL
                                     plan_export, plan_json, travel_times_text)
 from bluelight.errors import AnalysisError
 from bluelight.text import mmss
-from bluelight.dashboard import figures, layers
+from bluelight.dashboard import layers
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, visible_sites
@@ -25,6 +25,9 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.dap import figures
 
 MODEL_LABELS = MODEL_WORDS
 CANDIDATE_WORDS = {"fire": "fire stations", "police": "police stations", "ambulance": "ambulance stations",
@@ -114,7 +117,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     def every_band(_n, *args):
         request = parse_request(*args)
         frame = bands_frame({b.name: plan_band(session, replace(request, band=b.name)) for b in all_bands()})
-        return figures.frame_table(frame, table_id="dap-bands-table", page_size=8)
+        return table_parts.frame_table(frame, table_id="dap-bands-table", page_size=8)
 
     @callback(app, Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
               Input("dap-report-btn", "n_clicks"), Input("dap-report-pdf-btn", "n_clicks"),
@@ -195,7 +198,7 @@ def nested_table(result: dict) -> html.Div:
                           "cost of nesting": rows.get("cost_of_nesting", pd.Series(dtype=float)).round(1),
                           "share within standard %": (100 * rows["share_within"]).round(1)})
     return html.Div([html.H3("Fill order (nested plans)"),
-                     figures.frame_table(shown, table_id="dap-nested-table", page_size=10, wide=("posts filled",)),
+                     table_parts.frame_table(shown, table_id="dap-nested-table", page_size=10, wide=("posts filled",)),
                      html.P(f"Objective and gain in {result['objective_units']}. {result['nested_note']}.",
                             className="note")])
 
@@ -231,9 +234,9 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
         columns={"share_within": "share within standard %", "share_within_gain": "gain in share, points",
                  "simulated_share_within": "simulated, busy vehicles %", "simulated_ci95": "simulated 95% CI",
                  "simulated_gain": "simulated gain, points", "simulated_mean_s": "simulated mean s"})
-    return (figures.with_tiles(fig, wh.web_tiles),
-            figures.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
-            curve, html.Div([figures.frame_table(shown, table_id="dap-compliance-table", page_size=10),
+    return (map_parts.with_tiles(fig, wh.web_tiles),
+            table_parts.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
+            curve, html.Div([table_parts.frame_table(shown, table_id="dap-compliance-table", page_size=10),
                              html.P(f"Objective and gain in {result['objective_units']}.", className="note"),
                              simulated_note(result["simulated"]), nested_table(result)]),
             demand_note(result), sources_panel(result))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard import layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
@@ -29,6 +29,10 @@ from bluelight.services.inputs import read_sites
 from bluelight.services.scenarios import ScenarioResult, evaluate_service
 from bluelight.services.session import Session
 from bluelight.vocab import EMERGENCY_SERVICES
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.hubs import figures
 
 HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
                 *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),
@@ -196,10 +200,10 @@ def hub_view(wh: Warehouse, session: Session, *values):
     if request is None:
         if not values[0] and not values[1]:               # nothing chosen yet: nothing to say beside the fields
             errors = ["" for _ in errors]
-        empty = figures.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        empty = map_parts.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         note = blocked_note() if any(e and "must be" in e and "Sites to merge" not in e for e in errors) else \
             html.P("Choose two or more sites to merge and where the hub is.")
-        return (figures.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
+        return (map_parts.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
     plan = run_hub(session, request) | {"request": request}
     return (*plan_view(wh, session.for_band(request.hour_band), plan), *errors)
 
@@ -222,7 +226,7 @@ def cover_table(result: ScenarioResult) -> pd.DataFrame:
 def plan_view(wh: Warehouse, session: Session, plan: dict):
     result, scenario = plan["result"], plan["scenario"]
     services = list(result.services)
-    fig = change_figure(wh, session, scenario, services[0]) if services else figures.empty_map(
+    fig = change_figure(wh, session, scenario, services[0]) if services else map_parts.empty_map(
         roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
     table = cover_table(result)
     headline = html.Div([html.B(scenario.name + ". "), "; ".join(
@@ -232,11 +236,11 @@ def plan_view(wh: Warehouse, session: Session, plan: dict):
     if not areas.empty:
         areas = areas[["service", "area", "direction", "demand_within_change", "share_within_before",
                        "share_within_after"]].round(3)
-    finance = finance_panel(result.finance, table_id="hub-finance", frame_table=figures.frame_table)
-    return (figures.with_tiles(fig, wh.web_tiles), headline,
-            figures.frame_table(table, table_id="hub-cover-table", page_size=5),
-            figures.frame_table(plan["capacity"], table_id="hub-capacity-table", page_size=5),
-            figures.frame_table(areas, table_id="hub-areas-table", page_size=10) if not areas.empty else
+    finance = finance_panel(result.finance, table_id="hub-finance", frame_table=table_parts.frame_table)
+    return (map_parts.with_tiles(fig, wh.web_tiles), headline,
+            table_parts.frame_table(table, table_id="hub-cover-table", page_size=5),
+            table_parts.frame_table(plan["capacity"], table_id="hub-capacity-table", page_size=5),
+            table_parts.frame_table(areas, table_id="hub-areas-table", page_size=10) if not areas.empty else
             html.P("No area's cover changes."), finance)
 
 
@@ -253,7 +257,7 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
                          if hub else [{"site_id": f"hub at {r.name}", "easting": r.easting, "northing": r.northing}
                                       for r in host.itertuples(index=False)])
     zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
-    return figures.change_map(before.points, delta, zones_geojson=zones, sites=visible_sites(sites[~sites["site_id"].isin(
+    return map_parts.change_map(before.points, delta, zones_geojson=zones, sites=visible_sites(sites[~sites["site_id"].isin(
         change["sites"])]), closed=visible_sites(moving), added=added, roads=None if standalone else layers.roads(),
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
@@ -268,7 +272,7 @@ def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
     threshold = result.services[service]["threshold_s"]
     curves = []
     for label, ev in zip(("before", "after"), evaluate_service(session, plan["scenario"], service)):
-        curves.append((f"{label}: share reached within t", figures.cumulative_curve(
+        curves.append((f"{label}: share reached within t", chart_parts.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
     names = dict(zip(_all_sites(session)["site_id"], _all_sites(session)["name"]))
@@ -385,7 +389,7 @@ def hq_view(wh: Warehouse, session: Session, *values):
         if not ranking.empty else ranking
     users = pd.DataFrame(result.user_sites)[["site_id", "name", "service", "trips_per_year", "facility"]].rename(
         columns={"trips_per_year": "trips a year"})
-    grid = figures.frame_table(users, table_id="hq-users-grid", page_size=10)
+    grid = table_parts.frame_table(users, table_id="hq-users-grid", page_size=10)
     grid.columnDefs = [c | ({"editable": True} if c["field"] == "trips a year" else {}) for c in grid.columnDefs]
-    return (figures.with_tiles(fig, wh.web_tiles), summary,
-            figures.frame_table(shown.round(1), table_id="hq-ranking-table", page_size=10), grid, *errors)
+    return (map_parts.with_tiles(fig, wh.web_tiles), summary,
+            table_parts.frame_table(shown.round(1), table_id="hq-ranking-table", page_size=10), grid, *errors)

@@ -13,7 +13,7 @@ from bluelight.analysis.scenario import Scenario
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
 from bluelight.analysis.appraisal import describe
-from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard import layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
@@ -25,6 +25,10 @@ from bluelight.dashboard.layout import Page
 from bluelight.services.session import Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.scenarios import figures
 
 EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 #: whose hours' travel times every view of the page uses
@@ -178,7 +182,7 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
     delta = scen.response_s - base.response_s
     sites = session.sites(service)
     shown = sites[~sites["site_id"].isin(state.get("closed", []))]
-    fig = figures.change_map(base.points, delta, zones_geojson=layers.LSOAS,
+    fig = map_parts.change_map(base.points, delta, zones_geojson=layers.LSOAS,
                              sites=visible_sites(shown), closed=visible_sites(sites[sites["site_id"].isin(state.get("closed", []))]),
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
                              roads=layers.roads(), boundaries=layers.BOROUGHS,
@@ -188,8 +192,8 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
     changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
                f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {session.profile.key}. "
                f"Colour: change in response time (minutes), red slower, green faster.")
-    return (figures.with_tiles(fig, wh.web_tiles),
-            figures.frame_table(figures.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
+    return (map_parts.with_tiles(fig, wh.web_tiles),
+            table_parts.frame_table(table_parts.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
 
 
 def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str | None, b: str) -> dict:
@@ -228,15 +232,15 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
     for service in data["b"].services:
         before, after = evaluate_service(session, data["scenario_b"], service)
         base = session.sites(service, as_of=data["scenario_b"].as_of)
-        maps.append(figures.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
+        maps.append(map_parts.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
                                          zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
                                          roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                          title=f"B: {service} after"))
     money = "B: " + describe(data["b"].finance)
-    return html.Div([figures.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
+    return html.Div([table_parts.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
                      html.P(money, className="note"),
                      html.Div(className="row", children=[html.Div(className="col", children=[
-                         dcc.Graph(figure=figures.with_tiles(m, wh.web_tiles))]) for m in maps])])
+                         dcc.Graph(figure=map_parts.with_tiles(m, wh.web_tiles))]) for m in maps])])
 
 
 def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b, *, tier: str):
@@ -252,14 +256,14 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
         if sc is None:
             continue
         _, ev = evaluate_service(session, sc, service)
-        curves.append((f"{label}: share of the population reached within t", figures.cumulative_curve(
+        curves.append((f"{label}: share of the population reached within t", chart_parts.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
     for svc in data["b"].services:
         _, after = evaluate_service(session, data["scenario_b"], svc)
         base = session.sites(svc, as_of=data["scenario_b"].as_of)
         on = after.points.loc[~np.isnan(after.response_s), "zone"].tolist()
-        maps.append((f"B: {svc} response after the changes (minutes)", figures.coverage_map(
+        maps.append((f"B: {svc} response after the changes (minutes)", map_parts.coverage_map(
             after.points, after.response_s, threshold_s=DEFAULT_STANDARD[svc][0], zones_geojson=wh.lsoa_geojson(on),
             sites=visible_sites(base[base["site_id"].isin(after.site_ids)]), roads=None,
             boundaries=wh.boundaries_geojson("borough"), title=f"B: {svc} after")))

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from bluelight.analysis.national import nearest
-from bluelight.dashboard import figures
+
 from bluelight.geo import to_bng
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
@@ -21,6 +21,8 @@ from bluelight.services.ambulance_national import run_ambulance_national
 from bluelight.services.national import NationalRequest, load_config, run_national
 from bluelight.text import mmss
 from bluelight.services.session import Session
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.national import figures
 
 BINDINGS = [Binding("year", "nat-year"), Binding("fire_type", "nat-fire-type")]
 
@@ -98,7 +100,7 @@ def ambulance_view(session: Session, data_dir: Path | None):
         [t["name"] for t in result.trusts], [t["actual"]["c1_mean_s"] / 60 for t in result.trusts],
         [t["modelled"]["c1_mean_s"] / 60 for t in result.trusts], what="Category 1 mean response (minutes)")
     return (html.Div(lines), figures.trust_map(result), chart,
-            figures.frame_table(rows, table_id="nat-amb-table-grid", page_size=12))
+            table_parts.frame_table(rows, table_id="nat-amb-table-grid", page_size=12))
 
 
 def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_type):
@@ -114,7 +116,7 @@ def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_ty
                                                                               for b in BINDINGS]
     roads = road_area(wh, result)
     return (figures.national_headline(result, roads), figures.national_map(result),
-            figures.national_map_note(result), figures.frame_table(national_table(result, roads),
+            figures.national_map_note(result), table_parts.frame_table(national_table(result, roads),
                                                                    table_id="nat-validation", page_size=50),
             figures.national_trend(result), *errors)
 

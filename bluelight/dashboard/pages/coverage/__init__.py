@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from bluelight.services.inputs import AGE_COLUMNS
-from bluelight.dashboard import figures, layers, reports
+from bluelight.dashboard import layers, reports
 from bluelight.exports import safe_csv
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
@@ -24,6 +24,10 @@ from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.services.session import DEMAND_KINDS, DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.coverage import figures
 
 SITE_BANDS = (240.0, 360.0, 480.0)
 
@@ -179,21 +183,21 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     sites = session.sites(ev.service)
     iso = highlight = None
     if site_id and site_id in set(sites["site_id"]):
-        iso = figures.isochrone_layers(session.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
+        iso = map_parts.isochrone_layers(session.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
         highlight = session.first_reached(ev.service, site_id, ev.demand)
     pts, shown_s = ev.points, ev.response_s
     zones = layers.LSOAS if ev.demand.kind == "population" else None
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (
-        f"; site {site_id}, isochrones {figures.isochrone_legend(SITE_BANDS)}" if iso else "")
+        f"; site {site_id}, isochrones {map_parts.isochrone_legend(SITE_BANDS)}" if iso else "")
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
         pts, shown_s = _cells(session, ev, threshold)         # no incident location beyond analysts
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
-    fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
+    fig = map_parts.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
     pts = ev.points
     goal = _goal(wh, ev.service, threshold)
-    curve = figures.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,
+    curve = chart_parts.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,
                                      label=f"Share reached within t ({session.profile.key})",
                                      variability=session.variability)
     s = session.summary(ev, threshold)
@@ -201,7 +205,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
                                  service=ev.service)
     by = area_summary(ev, threshold, tier=tier_for(current_role()), variability=session.variability,
                       rules=current_rules())
-    return figures.with_tiles(fig, wh.web_tiles), curve, kpi, figures.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
+    return map_parts.with_tiles(fig, wh.web_tiles), curve, kpi, table_parts.frame_table(figures.area_table(by), table_id="cov-area-table", page_size=15)
 
 
 def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *, tier: str) -> reports.Report:
@@ -214,7 +218,7 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
         zones = wh.lsoa_geojson(pts.loc[~np.isnan(ev.response_s), "zone"].tolist())
     elif tier != "official-sensitive":
         pts, shown_s = _cells(session, ev, threshold)
-    fig = figures.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
+    fig = map_parts.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(session.sites(request.service)), roads=None,
                                boundaries=wh.boundaries_geojson("borough"), title="")
     s = session.summary(ev, threshold)
@@ -231,7 +235,7 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
         asked={"Service": request.service, "Standard": f"{threshold / 60:g} minutes",
                "Demand": _demand_label(ev.demand)},
         figures=[("Response time (minutes) of the demand on the road network.", reports.static_map(fig)),
-                 ("Share reached within t.", figures.cumulative_curve(
+                 ("Share reached within t.", chart_parts.cumulative_curve(
                      ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold,
                      goal=_goal(wh, request.service, threshold), label="share reached within t",
                      variability=session.variability))],

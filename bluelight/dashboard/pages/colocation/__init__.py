@@ -15,7 +15,7 @@ from bluelight.dashboard.finance_view import finance_panel
 from bluelight.text import mmss
 from bluelight.analysis.scenario import Scenario
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard import figures, layers, scenario_files
+from bluelight.dashboard import layers, scenario_files
 from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, record, visible_sites
@@ -30,6 +30,8 @@ from bluelight.dashboard.layout import Page
 from bluelight.services.session import DemandSpec, Session
 from bluelight.dashboard.queries import Warehouse
 from bluelight.vocab import EMERGENCY_SERVICES
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
 
 #: controls bound to the candidate search and to the appraisal
 CANDIDATE_BINDINGS = [Binding("max_travel_s", "col-max-travel")]
@@ -233,7 +235,7 @@ def candidates_view(result: CandidatesResult, *, show: set[str]):
         "population in reach beyond the road data %": (100 * frame["unseen_demand_share"]).round(1),
         "host bays": frame["into_bays"], "host floor area m²": frame["into_floor_area_m2"],
         "capacity": frame["capacity"]})
-    grid = figures.frame_table(shown, table_id="col-candidate-table", page_size=8)
+    grid = table_parts.frame_table(shown, table_id="col-candidate-table", page_size=8)
     grid.dashGridOptions = grid.dashGridOptions | {"rowSelection": {"mode": "singleRow", "checkboxes": False,
                                                                     "enableClickSelection": True},
                                                    "singleClickEdit": False, "stopEditingWhenCellsLoseFocus": True}
@@ -330,14 +332,14 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
 
 def plan_view(wh: Warehouse, session: Session, plan: dict):
     if plan["empty"]:
-        fig = figures.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
-        return figures.with_tiles(fig, wh.web_tiles), "", "", html.P(
+        fig = map_parts.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
+        return map_parts.with_tiles(fig, wh.web_tiles), "", "", html.P(
             "Choose a pair from the candidates, or a site to move and a host.")
     fig = change_figure(wh, session, plan)
     table = plan["changes"].round(1)
-    finance = finance_panel(plan["appraisal"].as_dict(), table_id="col-finance", frame_table=figures.frame_table)
-    return (figures.with_tiles(fig, wh.web_tiles),
-            figures.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
+    finance = finance_panel(plan["appraisal"].as_dict(), table_id="col-finance", frame_table=table_parts.frame_table)
+    return (map_parts.with_tiles(fig, wh.web_tiles),
+            table_parts.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
 
 
 def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bool = False):
@@ -346,7 +348,7 @@ def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bo
     sites = session.sites(plan["service"])
     delta = after.response_s - before.response_s
     zones = wh.lsoa_geojson(before.points.loc[~np.isnan(delta), "zone"].tolist()) if standalone else layers.LSOAS
-    return figures.change_map(before.points, delta, zones_geojson=zones,
+    return map_parts.change_map(before.points, delta, zones_geojson=zones,
                               sites=visible_sites(sites[sites["site_id"] != plan["move"]["site_id"]]),
                               closed=visible_sites(sites[sites["site_id"] == plan["move"]["site_id"]]),
                               added=pd.DataFrame([{"site_id": f"{plan['move']['name']} at {plan['into']['name']}",

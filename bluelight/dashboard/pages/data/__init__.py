@@ -6,7 +6,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.dashboard import figures
+
 from bluelight.access import allows, cleared_for
 from bluelight.dashboard.auth import audit_log, current_role, current_user
 from bluelight.dashboard.callbacks import callback
@@ -14,6 +14,8 @@ from bluelight.dashboard.layout import Page
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 from bluelight.services.fleet_system import SERVICES
 from bluelight.services.simulation import SimulationRequest, validate
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.pages.data import figures
 
 #: (what, licence, link, words in a loaded file's path that show it is loaded)
 LICENCES = [
@@ -52,19 +54,19 @@ def layout(wh: Warehouse, session):
         html.H2("Data: what is loaded and where it came from"),
         html.P(className="note", children=[
             f"Data source: {ds['kind']} ({ds['path']})", html.B("  SYNTHETIC") if ds["synthetic"] else ""]),
-        figures.count_cards(st["tables"]),
+        table_parts.count_cards(st["tables"]),
         html.Div(className="panel", children=[html.H3("Road network"), html.P(net_text)]),
         figures.travel_model_panel(session.profile),
         html.Div(className="panel", children=[
             html.H3("Loads"),
             html.P(className="note", children="Every file load is one transaction, identified by its SHA-256; "
                    "loading the same file again changes nothing."),
-            figures.frame_table(wh.load_runs(), table_id="data-load-runs", page_size=12)]),
+            table_parts.frame_table(wh.load_runs(), table_id="data-load-runs", page_size=12)]),
         html.Div(className="panel", children=[
             html.H3("What each load changed"),
             html.P(className="note", children="Rows new or changed, unchanged and rejected by each load; every "
                    "version of every site is kept with the load that made it and when it was current."),
-            figures.frame_table(pd.DataFrame([{**{k: v for k, v in c.items() if k != "site_changes"},
+            table_parts.frame_table(pd.DataFrame([{**{k: v for k, v in c.items() if k != "site_changes"},
                                                "site changes": ", ".join(f"{n} {k}" for k, n in
                                                                          c["site_changes"].items())}
                                               for c in st.get("recent_changes", [])]),
@@ -85,7 +87,7 @@ def layout(wh: Warehouse, session):
             dcc.Loading(html.Div(id="data-validation"))]),
         html.Div(className="panel", children=[
             html.H3("Response-time standards"),
-            figures.frame_table(wh.targets(), table_id="data-targets", page_size=12)]),
+            table_parts.frame_table(wh.targets(), table_id="data-targets", page_size=12)]),
         *audit_panel(),
         html.Div(className="panel", children=[
             html.H3("Licences and attribution"),
@@ -102,17 +104,17 @@ def audit_panel() -> list:
         html.H3("Audit log (newest first)"),
         html.P(className="note", children="Sign-ins, sign-outs, exports and saved scenarios: who, what, when. The "
                "whole log: bluelight audit --json."),
-        figures.frame_table(pd.DataFrame(audit_log(limit=200)), table_id="data-audit", page_size=10)])]
+        table_parts.frame_table(pd.DataFrame(audit_log(limit=200)), table_id="data-audit", page_size=10)])]
 
 
 def rejects_view(rejects: pd.DataFrame) -> list:
     """Rejected rows as loaded (their values can be incident records) for analysts; counts for everyone else."""
     if cleared_for(current_role(), "official-sensitive"):
-        return [figures.frame_table(rejects, table_id="data-rejects", page_size=8)]
+        return [table_parts.frame_table(rejects, table_id="data-rejects", page_size=8)]
     counts = rejects.groupby(["file_path", "field"], dropna=False).size().reset_index(name="rows rejected")
     return [html.P(className="note", children="The rejected values are incident-level records, shown to analysts "
                    "only; here, how many rows each file lost and on which field."),
-            figures.frame_table(counts, table_id="data-rejects", page_size=8)]
+            table_parts.frame_table(counts, table_id="data-rejects", page_size=8)]
 
 
 def register(app: dash.Dash, wh: Warehouse, session) -> Page:
@@ -123,5 +125,5 @@ def register(app: dash.Dash, wh: Warehouse, session) -> Page:
               running=[(Output("data-val-run", "disabled"), True, False)])
     def check(_n, service):
         out = validate(session, SimulationRequest.parse(service=service))
-        return figures.validation_table(out, table_id="data-validation-table")
+        return table_parts.validation_table(out, table_id="data-validation-table")
     return page

@@ -1,0 +1,233 @@
+"""Maps every page shares: the offline base map, layers, isochrones, cover and change maps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from bluelight.dashboard.layers import VectorTiles
+from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
+
+
+SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
+
+
+STATUS_OPACITY = {"open": 0.95, "planned": 0.8, "candidate": 0.6, "closed": 0.35}
+
+
+#: the narrowest a map is drawn (half a page): the zoom fits the analysed area into it
+MAP_WIDTH_PX = 620
+
+
+def _has_features(source) -> bool:
+    return isinstance(source, str) or bool(source and source.get("features"))
+
+
+def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
+                 height: int = 620) -> dict:
+    layers = []
+    if _has_features(boundaries):
+        layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
+                       "below": "traces", "sourceattribution": OS_ATTRIBUTION})
+    if isinstance(roads, VectorTiles):
+        layers.append({"sourcetype": "vector", "source": [roads.url], "sourcelayer": roads.layer, "type": "line",
+                       "color": "#c8c8c8", "line": {"width": 0.8}, "below": "traces",
+                       "sourceattribution": OSM_ATTRIBUTION})
+    elif _has_features(roads):
+        layers.append({"source": roads, "type": "line", "color": "#c8c8c8", "line": {"width": 0.8},
+                       "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
+    centre = {"lon": -0.13, "lat": 51.515}
+    zoom = 11.5
+    if bounds:
+        centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
+        zoom = fit_zoom(bounds, width_px=MAP_WIDTH_PX, height_px=height)
+    return {"map": {"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": height,
+            "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"}}
+
+
+def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
+    """The web-map zoom at which ``bounds`` (lon/lat) fill a map of this size (a world is 256 px at zoom 0).
+
+    >>> round(fit_zoom((-0.216, 51.485, -0.063, 51.584), width_px=620, height_px=620), 1)
+    12.1
+    """
+    lon_span = max(bounds[2] - bounds[0], 1e-4)
+    lat0, lat1 = (math.radians(v) for v in (bounds[1], bounds[3]))
+    merc = abs(math.log(math.tan(math.pi / 4 + lat1 / 2)) - math.log(math.tan(math.pi / 4 + lat0 / 2)))
+    merc_deg = max(math.degrees(merc), 1e-4)          # the latitude span in mercator degrees
+    zoom = min(math.log2(360 * width_px / (256 * lon_span)), math.log2(360 * height_px / (256 * merc_deg)))
+    return max(3.0, min(15.0, zoom - 0.3))
+
+
+def base_map(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
+             height: int = 620) -> go.Figure:
+    """An offline map: white background, the project's own roads (vector tiles) and boundaries (GeoJSON or URL)."""
+    return go.Figure(layout=_base_layout(roads=roads, boundaries=boundaries, bounds=bounds, height=height))
+
+
+def empty_map(*, roads, boundaries, bounds=None) -> go.Figure:
+    """The base map with nothing on it yet (a map needs a map trace, or plotly draws empty axes)."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    fig.add_trace(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
+    return fig
+
+
+def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
+    """Put ``layers`` before the map's own layers (so they draw beneath them).
+
+    Assigning replaces the layer list; ``update_layout(map_layers=...)`` would
+    merge the new list into the old one element by element.
+    """
+    fig.layout.map.layers = tuple(layers) + tuple(fig.layout.map.layers)
+    return fig
+
+
+def with_tiles(fig: go.Figure, web_tiles: bool) -> go.Figure:
+    """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
+    if web_tiles:
+        fig.update_layout(map_style="open-street-map")
+    return fig
+
+
+def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | None, bounds=None) -> go.Figure:
+    """All sites by service (colour) and status (opacity), over the road network."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    for (service, status), grp in sites.groupby(["service", "status"], sort=True):
+        fig.add_trace(go.Scattermap(
+            lon=grp["lon"], lat=grp["lat"], mode="markers",
+            marker={"size": 9 if status == "open" else 8, "color": SERVICE_COLOURS.get(service, "#7f7f7f"),
+                    "opacity": STATUS_OPACITY.get(status, 0.8)},
+            name=f"{service.title()} – {status} ({len(grp)})",
+            customdata=grp[["site_id", "kind", "source"]].to_numpy(),
+            text=grp["name"],
+            hovertemplate="<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>source: %{customdata[2]}<extra></extra>",
+        ))
+    return fig
+
+
+def _to_wgs84_geojson(polys) -> list[dict]:
+    import shapely
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    out = []
+    for p in polys:
+        if p is None or p.is_empty:
+            out.append(None)
+            continue
+        g = shapely.transform(p.simplify(10), lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        out.append({"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)})
+    return out
+
+
+RESPONSE_BINS_MIN = [0, 3, 4, 5, 6, 7, 8, 10, 12, 15, 30]
+
+
+ISO_COLOURS = ["#1a9850", "#fee08b", "#fc8d59", "#d73027"]
+
+
+#: isochrone outlines: colours outside the response-time scale, so they read over a coverage fill
+ISO_OUTLINES = [("#08306b", "navy"), ("#6a3d9a", "purple"), ("#111111", "black"), ("#8c510a", "brown")]
+
+
+def isochrone_layers(polys, bands_s) -> list[dict]:
+    """Map layers for nested isochrone bands: a light fill beneath the traces and an outline above them.
+
+    The outline is drawn above every trace (``below: ""``), so the bands stay visible over a coverage
+    choropleth; the fill, largest band first, shades them where nothing else is drawn.
+    """
+    feats = _to_wgs84_geojson(polys)
+    fills, lines = [], []
+    for i in reversed(range(len(feats))):
+        if feats[i] is None:
+            continue
+        source = {"type": "FeatureCollection", "features": [feats[i]]}
+        fills.append({"source": source, "type": "fill", "color": ISO_COLOURS[i % len(ISO_COLOURS)], "opacity": 0.18,
+                      "below": "traces"})
+        lines.append({"source": source, "type": "line", "color": ISO_OUTLINES[i % len(ISO_OUTLINES)][0],
+                      "line": {"width": 2.6 - 0.5 * min(i, 2)}, "below": ""})
+    return fills + lines
+
+
+def isochrone_legend(bands_s) -> str:
+    """What each isochrone outline means, in the order drawn."""
+    return "; ".join(f"{b / 60:g} min {ISO_OUTLINES[i % len(ISO_OUTLINES)][1]}" for i, b in enumerate(bands_s))
+
+
+def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
+                 sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
+                 iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "") -> go.Figure:
+    """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top.
+
+    Built in one pass, as :func:`cumulative_curve` (the page's most frequent figure).
+    """
+    layout = _base_layout(roads=roads, boundaries=boundaries, bounds=bounds)
+    on = ~np.isnan(response_s)
+    minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
+    colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
+    scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
+    data = []
+    if zones_geojson is not None and _has_features(zones_geojson):
+        data.append(go.Choroplethmap(
+            geojson=zones_geojson, locations=points.loc[on, "zone"], z=minutes[on], zmin=0, zmax=15,
+            colorscale=scale, marker={"opacity": 0.55, "line": {"width": 0}}, colorbar=colorbar,
+            name="response (min)", customdata=np.column_stack([points.loc[on, "area"], points.loc[on, "weight"]]),
+            hovertemplate="%{location} (%{customdata[0]})<br>response %{z:.1f} min<br>population %{customdata[1]:,.0f}"
+                          "<extra></extra>"))
+    else:
+        data.append(go.Scattermap(
+            lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers", name="incidents",
+            marker={"size": 6, "color": minutes[on], "cmin": 0, "cmax": 15, "colorscale": scale, "colorbar": colorbar},
+            text=points.loc[on, "zone"], hovertemplate="%{text}<br>response %{marker.color:.1f} min<extra></extra>"))
+    if highlight is not None and highlight.any():
+        data.append(go.Scattermap(lon=points.loc[highlight, "lon"], lat=points.loc[highlight, "lat"], mode="markers",
+                                  marker={"size": 7, "color": "#6a3d9a"}, name="reached first by the chosen site"))
+    data.append(go.Scattermap(
+        lon=sites["lon"], lat=sites["lat"], mode="markers", name="sites",
+        marker={"size": 10, "color": "#10243e"}, text=sites["name"], customdata=sites["site_id"],
+        hovertemplate="<b>%{text}</b><br>%{customdata}<extra>site</extra>"))
+    if iso_layers:
+        layout["map"]["layers"] = list(iso_layers) + layout["map"]["layers"]
+    if title:
+        layout |= {"title": {"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}},
+                   "margin": {**layout["margin"], "t": 30}}
+    return go.Figure(data=data, layout=layout)
+
+
+def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,
+               closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds) -> go.Figure:
+    """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked."""
+    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    on = ~np.isnan(delta_s)
+    fig.add_trace(go.Choroplethmap(
+        geojson=zones_geojson, locations=points.loc[on, "zone"], z=np.clip(delta_s[on] / 60, -5, 5), zmin=-3, zmax=3,
+        colorscale=[[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]], marker={"opacity": 0.6, "line": {"width": 0}},
+        colorbar={"title": {"text": "change<br>minutes"}, "thickness": 12, "len": 0.6}, name="change",
+        hovertemplate="%{location}<br>change %{z:+.2f} min<extra></extra>"))
+    fig.add_trace(go.Scattermap(lon=sites["lon"], lat=sites["lat"], mode="markers", name="open sites",
+                                marker={"size": 10, "color": "#10243e"}, text=sites["name"],
+                                hovertemplate="%{text}<extra></extra>"))
+    if len(closed):
+        fig.add_trace(go.Scattermap(lon=closed["lon"], lat=closed["lat"], mode="markers", name="closed in scenario",
+                                    marker={"size": 12, "color": "#d73027"}, text=closed["name"],
+                                    hovertemplate="%{text} (closed)<extra></extra>"))
+    if len(added):
+        from bluelight.etl.geo import to_wgs84
+
+        lon, lat = to_wgs84(added["easting"], added["northing"])
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="new or moved site",
+                                    marker={"size": 13, "color": "#6a3d9a"}, text=added["site_id"],
+                                    hovertemplate="%{text}<extra>new/moved</extra>"))
+    return fig
+
+
+def _geojson_bounds(geo: dict) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of a GeoJSON's features: a map frames what it shows."""
+    import shapely
+
+    shapes = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in geo["features"]])
+    return tuple(float(v) for v in shapes.bounds)

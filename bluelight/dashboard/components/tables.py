@@ -1,0 +1,99 @@
+"""Tables and cards every page shares: grids with units and frozen names, count cards."""
+
+from __future__ import annotations
+
+
+import dash_ag_grid as dag
+import pandas as pd
+from dash import html
+
+
+
+#: numbers right-aligned with thousands separators (the value itself, for sorting and editing, is unchanged)
+NUMBER_COLUMN = {"type": "rightAligned",
+                 "valueFormatter": {"function": "params.value == null ? '' : "
+                                                "Number(params.value).toLocaleString('en-GB', "
+                                                "{maximumFractionDigits: 6})"}}
+
+
+def _is_quantity(frame: pd.DataFrame, column: str) -> bool:
+    """A numeric column other than a year or an hour (which take no thousands separator)."""
+    name = " ".join(str(column).lower().replace("_", " ").split())
+    return (pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+            and name not in {"year", "from year", "financial year", "calendar year", "hour", "hour of day"})
+
+
+def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide: tuple[str, ...] = ()) -> dag.AgGrid:
+    """A sortable, filterable, paginated grid of a DataFrame, each column at least as wide as its content.
+
+    Each column's least width comes from its longest value, so names are never cut off; the room left is
+    shared out (flex) and headers wrap instead of widening columns. ``wide`` columns (long text) wrap their
+    cells within a generous width instead of growing without end.
+    """
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return dag.AgGrid(
+        id=table_id, rowData=records,
+        columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
+                     "resizable": True, "tooltipField": c, "minWidth": _content_width_px(frame[c]), "flex": 1,
+                     **(NUMBER_COLUMN if _is_quantity(frame, c) else {}),
+                     **({"minWidth": 220, "flex": 3, "wrapText": True, "autoHeight": True} if c in wide else {})}
+                    for c in frame.columns],
+        defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,
+                         "domLayout": "autoHeight", "enableCellTextSelection": True,
+                         "suppressColumnVirtualisation": True},
+        className="ag-theme-alpine", style={"width": "100%"},
+    )
+
+
+def _content_width_px(values: pd.Series) -> int:
+    """Room for a column's longest value (as shown, with thousands separators) and the filter icon."""
+    text = values.dropna().map(lambda v: f"{v:,}" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                               else str(v))
+    longest = int(text.str.len().max()) if len(text) else 0
+    return int(min(380, max(84, 7.2 * longest + 34)))
+
+
+def count_cards(counts: dict) -> html.Div:
+    """A row of small cards, one per figure (numbers are formatted with thousands separators)."""
+    return html.Div(className="cards", children=[
+        html.Div(className="card", children=[html.Div(f"{n:,}" if isinstance(n, int) else ("–" if n is None else n),
+                                                      className="card-value"),
+                                             html.Div(t.replace("_", " "), className="card-label")])
+        for t, n in counts.items()])
+
+
+def _fmt(value, statistic: str) -> str:
+    if value is None or value != value:
+        return "n/a"
+    return f"{100 * value:.1f}%" if statistic == "share_within" else f"{value:.0f} s"
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
+
+
+def with_change_row(table: pd.DataFrame) -> pd.DataFrame:
+    """Add a row with the second row minus the first, for every numeric column."""
+    if len(table) < 2:
+        return table
+    diff = {c: (round(table[c].iloc[1] - table[c].iloc[0], 2) if pd.api.types.is_numeric_dtype(table[c]) and
+                table[c].notna().all() else None) for c in table.columns}
+    diff[table.columns[0]] = "change (second − first)"
+    return pd.concat([table, pd.DataFrame([diff])], ignore_index=True)
+
+
+def validation_table(out: dict, *, table_id: str) -> html.Div:
+    """Simulated against actual attendance for each incident set, with the static model beside it."""
+    rows = []
+    for s in out.sets:
+        for f in s["figures"]:
+            ci = f["simulated_ci95"]
+            rows.append({"incidents": s["set"], "measure": f["label"], "actual %": _pct(f["actual"]),
+                         "simulated %": _pct(f["simulated"]),
+                         "simulated 95% CI": None if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}",
+                         "nearest always free %": _pct(f["static_model"]),
+                         "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1),
+                         "incidents used": s["incidents_used"]})
+    return html.Div([frame_table(pd.DataFrame(rows), table_id=table_id, page_size=10, wide=("measure",)),
+                     html.P(out["note"], className="note")])
