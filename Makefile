@@ -9,7 +9,7 @@ PORT ?= 8050
 # who the dashboard serves: --local-only (this machine, no sign-in) until accounts exist; then `make run SIGNIN=`
 SIGNIN ?= --local-only
 
-.PHONY: install run warehouse test test-unit test-integration bench screenshots browser clean
+.PHONY: install run warehouse check test test-unit test-integration bench screenshots browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ browser:
 	  else echo "not root: chromium not installed, browser tests will be skipped"; fi; \
 	fi
 
-test: $(STAMP) browser
+# lint and types first (seconds), then every test
+check: $(STAMP)
+	$(VENV)/bin/ruff check bluelight tests bench app.py
+	$(VENV)/bin/mypy
+
+test: $(STAMP) browser check
 	$(PY) -m pytest
 
 test-unit: $(STAMP)

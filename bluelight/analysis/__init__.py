@@ -24,17 +24,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model, evaluate,
-                                         summarise, summarise_by)
 from bluelight.analysis.appraisal import appraise
+from bluelight.analysis.coverage import (
+    CoverageModel,
+    CoverageSummary,
+    Variability,
+    build_coverage_model,
+    evaluate,
+    summarise,
+    summarise_by,
+)
 from bluelight.analysis.finance import GREEN_BOOK_RATE
-from bluelight.analysis.frames import (FrameCoverage, coverage_from_geodataframes, isochrones_from_geodataframe,
-                                       mclp_from_geodataframes, points_xy, snap_geodataframe)
+from bluelight.analysis.frames import (
+    FrameCoverage,
+    coverage_from_geodataframes,
+    isochrones_from_geodataframe,
+    mclp_from_geodataframes,
+    points_xy,
+    snap_geodataframe,
+)
 from bluelight.analysis.isochrones import isochrone_polygons, isochrones_frame
-from bluelight.analysis.location_models import (LocationResult, coverage_matrix, double_standard, mclp, mexclp,
-                                                pmedian)
-from bluelight.analysis.network import (RoadNetwork, build_network, graph_tables, network_from_frames,
-                                        network_from_osmnx)
+from bluelight.analysis.location_models import LocationResult, coverage_matrix, double_standard, mclp, mexclp, pmedian
+from bluelight.analysis.network import RoadNetwork, build_network, graph_tables, network_from_frames, network_from_osmnx
 from bluelight.analysis.scenario import Scenario, apply_scenario, scenario_from_dict
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
 from bluelight.analysis.speeds import SpeedProfile, load_profile, profile_from_dict, turnout_s

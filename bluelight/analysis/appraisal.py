@@ -198,7 +198,7 @@ def sensitivity(ap: Appraisal) -> pd.DataFrame:
     rows = []
     ob = ap.optimism_bias.capital_pct / 100.0
     inputs: list[tuple[str, np.ndarray]] = []
-    for i, it in enumerate(ap.items):
+    for _i, it in enumerate(ap.items):
         flow = _flows([it], ap.horizon_years) * (1 + ob if it.capital else 1)
         inputs.append((it.label, flow))
     if ap.cover_value_gbp_pa is not None:

@@ -34,8 +34,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import RoadNetwork, build_network
-from bluelight.analysis.speeds import (HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, hour_band,
-                                       profile_from_dict)
+from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, hour_band, profile_from_dict
 from bluelight.analysis.turns import route_turns, turn_network, turn_site_times
 from bluelight.errors import AnalysisError
 
@@ -99,7 +98,7 @@ class Observations:
     def __len__(self) -> int:
         return len(self.actual_s)
 
-    def subset(self, mask) -> "Observations":
+    def subset(self, mask) -> Observations:
         return Observations(*[None if v is None else v[mask] for v in
                               (self.station_node, self.incident_node, self.actual_s, self.straight_m, self.access_m,
                                self.hour, self.weekday, self.week, self.category, self.station)])
@@ -148,7 +147,7 @@ class FitResult:
     junction_delay_s: dict[str, float] = field(default_factory=dict)
     turn_penalty_s: dict[str, float] = field(default_factory=dict)
     hour_bands: dict[str, dict[str, float]] = field(default_factory=dict)
-    cross_validated: "ErrorReport | None" = None
+    cross_validated: ErrorReport | None = None
     cv_grouping: str = "week"
     pace_penalty: float = 0.0
     penalties_tried: dict[float, float] = field(default_factory=dict)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from scipy.spatial import cKDTree
 
 from bluelight.analysis.coverage import CoverageModel, Variability, evaluate, summarise

@@ -50,7 +50,7 @@ class CoverageModel:
     def n_sites(self) -> int:
         return len(self.turnout_s)
 
-    def take(self, rows) -> "CoverageModel":
+    def take(self, rows) -> CoverageModel:
         """The model of a subset of the demand points (in ``rows`` order): the same answer as building it afresh."""
         rows = np.asarray(rows, dtype=np.int64)
         links = None if self.links is None else Links(*(np.asarray(a)[rows] for a in (
@@ -297,7 +297,7 @@ class Variability:
         return out
 
     @classmethod
-    def from_profile(cls, doc) -> "Variability | None":
+    def from_profile(cls, doc) -> Variability | None:
         if not doc:
             return None
         q = doc.get("log_quantiles")

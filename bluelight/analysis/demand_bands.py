@@ -39,7 +39,7 @@ class TimeBand:
     days: tuple[int, ...]
 
     @classmethod
-    def parse(cls, text: str) -> "TimeBand":
+    def parse(cls, text: str) -> TimeBand:
         """``evening``, ``evening-weekend``, ``night-weekday``, ``all``..."""
         part, _, day = str(text).strip().lower().partition("-")
         day = day or "all"

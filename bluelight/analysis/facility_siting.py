@@ -12,7 +12,6 @@ total time among the solutions that keep every user within T).
 from __future__ import annotations
 
 import time
-
 from dataclasses import dataclass
 
 import numpy as np

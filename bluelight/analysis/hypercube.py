@@ -206,7 +206,7 @@ def approximate_hypercube(rates, prefs, *, service_s, tol: float = 1e-9, max_ite
     tau_queue = (lam @ tau) / total if varying else None      # per unit, a queued call's mean service
     rho_bar = total * (float(np.average(tau.min(axis=1), weights=lam)) if varying else float(tau)) / n
     util = np.full(n, min(rho_bar, 0.99))
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported after the loop
         rho_bar = float(util.mean()) if varying else total * float(tau) / n
         if rho_bar >= 1:
             raise AnalysisError(f"offered load is at or above the {n} units (mean utilisation {rho_bar:.2f}): "

@@ -17,7 +17,8 @@ from scipy import sparse
 
 from bluelight.analysis.speeds import SpeedProfile, edge_speeds_kph, parse_maxspeed_kph
 from bluelight.errors import AnalysisError
-from bluelight.geo import BNG, WGS84, to_bng as lonlat_to_bng, transformer
+from bluelight.geo import BNG, WGS84, transformer
+from bluelight.geo import to_bng as lonlat_to_bng
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class RoadNetwork:
             raise AnalysisError(f"{int(bad.sum())} node ids are not in the network, e.g. {ids[bad][:3].tolist()}")
         return idx
 
-    def with_profile(self, profile: SpeedProfile) -> "RoadNetwork":
+    def with_profile(self, profile: SpeedProfile) -> RoadNetwork:
         """The same roads with travel times under another profile."""
         return build_network(self.node_ids, self.x_m, self.y_m, self.node_ids[self.edge_u], self.node_ids[self.edge_v],
                              self.length_m, self.highway, self.maxspeed_kph, profile, node_control=self.node_control)

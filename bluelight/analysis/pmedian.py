@@ -13,10 +13,16 @@ import time
 import highspy
 import numpy as np
 
+from bluelight.analysis.location_solver import (
+    WATCHDOG_GRACE_S,
+    LocationResult,
+    _Budget,
+    _guard,
+    _read,
+    _result,
+    _Solved,
+)
 from bluelight.errors import AnalysisError
-
-from bluelight.analysis.location_solver import (WATCHDOG_GRACE_S, LocationResult, _Budget, _guard, _read, _result,
-                                                _Solved)
 
 
 class _Levels:

@@ -18,8 +18,16 @@ import pandas as pd
 
 from bluelight.analysis.coverage import compare_targets
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
-from bluelight.analysis.simulation import (DAY_S, Calls, Fleet, LogNormal, Travel, confidence_interval, simulate,
-                                           summarise_run)
+from bluelight.analysis.simulation import (
+    DAY_S,
+    Calls,
+    Fleet,
+    LogNormal,
+    Travel,
+    confidence_interval,
+    simulate,
+    summarise_run,
+)
 from bluelight.errors import AnalysisError
 from bluelight.vocab import station_key
 

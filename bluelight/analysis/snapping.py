@@ -98,13 +98,13 @@ class Links:
         return self.node_a
 
     @classmethod
-    def at_nodes(cls, node) -> "Links":
+    def at_nodes(cls, node) -> Links:
         """Points sitting on nodes (the node-snapped case): reached at the node itself."""
         node = np.asarray(node, dtype=np.int64)
         zero = np.zeros(len(node))
         return cls(node, zero, np.full(len(node), -1, dtype=np.int64), np.full(len(node), np.inf), zero)
 
-    def subset(self, index) -> "Links":
+    def subset(self, index) -> Links:
         return Links(self.node_a[index], self.extra_a_s[index], self.node_b[index], self.extra_b_s[index],
                      self.distance_m[index])
 

@@ -7,11 +7,12 @@ profile that produced it, so two results can always be told apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
+
 from bluelight.config import profile_document
 from bluelight.errors import ConfigError
 

@@ -15,8 +15,8 @@ a curved edge), which is what the simplified network keeps.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 from scipy import sparse

@@ -12,8 +12,16 @@ from pathlib import Path
 import click
 
 from bluelight.cli import render
-from bluelight.cli.options import (column_mapping, encoding_option, json_option, map_option, partial_option, reading,
-                                   warehouse_option, writing)
+from bluelight.cli.options import (
+    column_mapping,
+    encoding_option,
+    json_option,
+    map_option,
+    partial_option,
+    reading,
+    warehouse_option,
+    writing,
+)
 from bluelight.errors import ConfigError, WarehouseError
 from bluelight.settings import warehouse_path
 from bluelight.vocab import SERVICES

@@ -58,7 +58,7 @@ def _remember_band(ctx: click.Context, _param: click.Parameter, value: str) -> s
 
 def profile_option(fn: F) -> F:
     """``--profile`` and ``--hour-band``: which speed profile, and whose hours' times (all hours by default)."""
-    fn = click.option("--hour-band", metavar="|".join(HOUR_BAND_FIELD.choices), default="all", expose_value=False,
+    fn = click.option("--hour-band", metavar="|".join(HOUR_BAND_FIELD.choices or ()), default="all", expose_value=False,
                       callback=_remember_band, is_eager=True,
                       help="Times for one hour band of the profile (night 22-07, weekday peak 07-10 and 16-19, "
                            "off_peak the rest) instead of all hours. [default: all]")(fn)

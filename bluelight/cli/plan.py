@@ -12,8 +12,18 @@ import click
 from tqdm import tqdm
 
 from bluelight.cli import render
-from bluelight.cli.options import (data_dir, json_option, parsed, profile_option, reading, request_options,
-                                   session_for, snap, snap_option, warehouse_option)
+from bluelight.cli.options import (
+    data_dir,
+    json_option,
+    parsed,
+    profile_option,
+    reading,
+    request_options,
+    session_for,
+    snap,
+    snap_option,
+    warehouse_option,
+)
 from bluelight.errors import ConfigError
 from bluelight.services.batch import BatchRequest, run_batch
 from bluelight.services.calibration import run_evaluate, run_fit

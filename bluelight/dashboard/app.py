@@ -15,18 +15,28 @@ import dash
 from dash import Input, Output, html, set_props
 from dash.exceptions import DependencyException
 
-from bluelight.analysis.speeds import load_profile
 from bluelight.access import allows, load_rules
+from bluelight.analysis.speeds import load_profile
 from bluelight.dashboard.auth import AuthSettings, current_role, current_user, install
 from bluelight.dashboard.layers import register_routes
 from bluelight.dashboard.layout import Page, not_found, not_permitted, shell
-from bluelight.dashboard.pages import (availability, colocation, coresponding, coverage, dap, data, hubs, national,
-                                       overview, scenarios)
+from bluelight.dashboard.pages import (
+    availability,
+    colocation,
+    coresponding,
+    coverage,
+    dap,
+    data,
+    hubs,
+    national,
+    overview,
+    scenarios,
+)
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import BluelightError
+from bluelight.services.accounts import security_store as open_security_store
 from bluelight.services.inputs import session_profile
 from bluelight.services.session import Session
-from bluelight.services.accounts import security_store as open_security_store
 from bluelight.settings import configured_data_dir, scenario_store, shipped_scenarios
 
 log = logging.getLogger(__name__)

@@ -39,8 +39,14 @@ from bluelight.dashboard.login_page import login_page, logout_page
 from bluelight.dashboard.request_limits import BodyError, parse_json_body, safe_next
 from bluelight.dashboard.sso import SSO_PATHS, install_sso
 from bluelight.errors import SignInThrottled, WarehouseError
-from bluelight.services.accounts import (SecurityStore, User, authenticate, current_account, session_version,
-                                         sign_out_everywhere)
+from bluelight.services.accounts import (
+    SecurityStore,
+    User,
+    authenticate,
+    current_account,
+    session_version,
+    sign_out_everywhere,
+)
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ in one process never share or rebind each other's layouts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from dash import dcc, html
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import html as h
 import json
-import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -30,7 +29,7 @@ from bluelight.errors import ConfigError
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
 
-from bluelight.text import FORMATS, fmt  # noqa: E402  (re-exported: every page formats through it)
+from bluelight.text import fmt  # noqa: E402  (re-exported: every page formats through it)
 
 
 def header(name: str) -> str:
@@ -75,7 +74,7 @@ class Report:
     profile: str = ""
     tier: str = "open"
     synthetic: bool = False
-    generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    generated: datetime = field(default_factory=lambda: datetime.now(UTC))
     finance: dict | None = None           # an appraisal (Appraisal.as_dict): its own section, with the cash flows
     summary: list[str] = field(default_factory=list)   # what changes for whom, in sentences (page 1)
 

@@ -9,7 +9,7 @@ its own directories are ever opened.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -87,7 +87,7 @@ class ScenarioStore:
         sid = slug(scenario.name)
         path = directory / f"{sid}.yaml"
         doc = {"name": scenario.name, "note": scenario.note, "service": service or scenario.service,
-               "saved": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+               "saved": datetime.now(UTC).isoformat(timespec="seconds")}
         if scenario.as_of:
             doc["as_of"] = scenario.as_of
         doc["horizon_years"] = scenario.horizon_years

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from tqdm import tqdm
 
 from bluelight.errors import DataSourceError
-from bluelight.settings import DataSource
 from bluelight.etl.ambsys import load_ambsys, trust_codes
 from bluelight.etl.boundaries import load_boundaries
 from bluelight.etl.incidents import load_incidents
@@ -18,11 +17,12 @@ from bluelight.etl.loading import LoadSummary
 from bluelight.etl.osm_pois import load_osm_sites
 from bluelight.etl.population import load_population
 from bluelight.etl.roads import load_roads
+from bluelight.etl.scenarios import REPO_SCENARIOS, load_scenarios
 from bluelight.etl.sites import load_sites
 from bluelight.etl.synthetic import ROAD_FILES
-from bluelight.etl.scenarios import REPO_SCENARIOS, load_scenarios
 from bluelight.etl.targets import load_targets
 from bluelight.etl.warehouse import set_meta
+from bluelight.settings import DataSource
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ warehouse, is rejected. The LFB redacts precise locations of dwellings: the
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd

@@ -19,10 +19,10 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
 import duckdb
 import pandas as pd
@@ -149,7 +149,7 @@ def _previous_run(con, dataset: str, digest: str, options: str) -> int | None:
 
 def _record_run(con, run_id, *, dataset, loader, files, digest, options, status, rows_read,
                 loaded, unchanged, rejects: Sequence[Reject], message, started: datetime, t0: float):
-    finished = datetime.now(timezone.utc).replace(tzinfo=None)
+    finished = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
         "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [run_id, dataset, loader, ";".join(files), digest, options, status, rows_read, loaded,
@@ -257,7 +257,7 @@ def run_load(
     paths = [Path(p) for p in paths]
     files = tuple(str(p) for p in paths)
     opts = json.dumps(options or {}, sort_keys=True, default=str)
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     t0 = time.perf_counter()
     for p in paths:
         if not p.is_file():

@@ -7,8 +7,8 @@ optional ``pop_0_15`` ... ``pop_65_plus``, and coordinates).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 

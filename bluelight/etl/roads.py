@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from xml.etree import ElementTree
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
+from xml.etree import ElementTree
 
 import networkx as nx
 import pandas as pd
@@ -147,7 +147,7 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
     con.unregister("_edges")
     con.execute("INSERT INTO road_networks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, sources, len(nodes), len(edges), parsed.extra["dropped"], parsed.extra["components"],
-                 parsed.extra["profile"], datetime.now(timezone.utc).replace(tzinfo=None)])
+                 parsed.extra["profile"], datetime.now(UTC).replace(tzinfo=None)])
     msg = (f"edges counted: {len(nodes)} nodes and {len(edges)} edges kept (the largest strongly connected "
            f"component); {parsed.extra['edges_dropped']} edges and {parsed.extra['dropped']} nodes in "
            f"{parsed.extra['components']} other components dropped (not reachable both ways from the rest)")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bluelight.errors import ConfigError, InputFileError
 from bluelight.analysis.scenario import load_scenario
+from bluelight.errors import ConfigError, InputFileError
 from bluelight.etl import files
 from bluelight.etl.loading import LoadSummary, Parsed, Written, content_hashes, run_load, upsert
 

@@ -11,9 +11,9 @@ analysis counts each building once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,17 @@ import pandas as pd
 from bluelight.errors import InputFileError
 from bluelight.etl import files, geo
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
-from bluelight.vocab import (DUTY_SYSTEMS, SERVICES, SITE_KINDS, SITE_STATUSES, norm_choice, norm_duty,
-                       norm_service, proper_name, slug)
+from bluelight.vocab import (
+    DUTY_SYSTEMS,
+    SERVICES,
+    SITE_KINDS,
+    SITE_STATUSES,
+    norm_choice,
+    norm_duty,
+    norm_service,
+    proper_name,
+    slug,
+)
 
 log = logging.getLogger(__name__)
 
@@ -334,7 +343,7 @@ def record_versions(con, frame: pd.DataFrame, run_id: int, change: dict[str, str
     """Close the current version of each site in ``frame`` and open its new one (the history of every change)."""
     if frame.empty:
         return
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows = con.execute("SELECT site_id, content_hash, name, service, status, duty_system, easting, northing "
                        "FROM sites WHERE site_id IN (SELECT unnest(?))", [frame["site_id"].tolist()]).df()
     rows["change"] = rows["site_id"].map(change)
@@ -354,7 +363,7 @@ def _close_missing(con, frame: pd.DataFrame, run_id: int) -> int:
                        "AND site_id NOT IN (SELECT unnest(?))", [sources, frame["site_id"].tolist()]).df()["site_id"]
     if gone.empty:
         return 0
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     con.execute("UPDATE sites SET status = 'closed', closed_on = coalesce(closed_on, ?), load_run_id = ?, "
                 "content_hash = 'closed:' || content_hash WHERE site_id IN (SELECT unnest(?))",
                 [today, run_id, gone.tolist()])
@@ -369,7 +378,7 @@ def mark_duplicates(con) -> int:
         return 0
     sites["rank"] = sites["source"].map(SOURCE_RANK).fillna(1)
     dup: dict[str, str | None] = {s: None for s in sites["site_id"]}
-    for (service, kind), grp in sites.groupby(["service", "kind"]):
+    for (_service, _kind), grp in sites.groupby(["service", "kind"]):
         xy = grp[["easting", "northing"]].to_numpy()
         rank = grp["rank"].to_numpy()
         ids = grp["site_id"].to_numpy()

@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 from bluelight.errors import DataSourceError
-from bluelight.settings import DataSource, cache_dir as default_cache_dir, configured_data_dir
+from bluelight.settings import DataSource, configured_data_dir
+from bluelight.settings import cache_dir as default_cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bluelight.errors import ConfigError, InputFileError
 from bluelight.config import config_file, parse_yaml
+from bluelight.errors import ConfigError, InputFileError
 from bluelight.etl import files
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.vocab import SERVICES

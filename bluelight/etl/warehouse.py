@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
-
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
 
 import duckdb
 import duckdb_extension_spatial

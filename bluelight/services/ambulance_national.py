@@ -8,22 +8,20 @@ or any other months given with ``--ambsys``: the fit uses only what that file ho
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-
+from pathlib import Path
 from typing import Any, ClassVar
 
-import json
-from pathlib import Path
-
-import numpy as np
 import pandas as pd
 
-from bluelight.services.results import Result
 from bluelight.analysis.ambulance_estimate import STATISTICS, estimate
 from bluelight.analysis.national import urban
 from bluelight.config import load_config
-from bluelight.errors import ConfigError, InputFileError
-from bluelight.etl.ambsys import read_ambsys, read_trusts as load_trusts
+from bluelight.errors import InputFileError
+from bluelight.etl.ambsys import read_ambsys
+from bluelight.etl.ambsys import read_trusts as load_trusts
+from bluelight.services.results import Result
 
 CONFIG = "ambulance_trusts.yaml"
 LABEL = "estimate without road data, fitted to AmbSYS (leave-one-trust-out)"

@@ -12,8 +12,6 @@ data directory at the same path.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import json
 import logging
 import math
@@ -22,12 +20,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bluelight.errors import ConfigError, ValidationError
 from bluelight.etl.national import read_fire1001
-from bluelight.services.results import Result
 from bluelight.services.national import NationalRequest, load_config, run_national
 from bluelight.services.requests import Field, Request
+from bluelight.services.results import Result
 
 log = logging.getLogger(__name__)
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from typing import Any, ClassVar
-
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from bluelight.services.results import Result
 from bluelight.analysis.calibration import evaluate_models, fit_profile
 from bluelight.analysis.speeds import SpeedProfile, load_profile
 from bluelight.config import latest_profile_name, profile_document, write_profile
+from bluelight.etl.loading import sha256_file
 from bluelight.services.calibration_inputs import observations_from_file
 from bluelight.services.inputs import read_network
-from bluelight.etl.loading import sha256_file
+from bluelight.services.results import Result
 
 #: turnout of the two baselines, from the uncalibrated profile (FIRE1001 London wholetime mean)
 BASELINE_TURNOUT_S = 61.0

@@ -9,23 +9,22 @@ computed once per drive time and cached; the estates figures a user enters
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.colocation import EdgeCheck, ServiceCover, SpaceRules, appraise, pair_cover
 from bluelight.analysis.coverage import build_coverage_model
+from bluelight.analysis.traveltime import point_times
+from bluelight.config import config_file, read_yaml
 from bluelight.errors import ConfigError, ValidationError
-from bluelight.services.results import Result
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
-from bluelight.analysis.traveltime import point_times
+from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session, frame_links
-from bluelight.config import config_file, read_yaml
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.vocab import EMERGENCY_SERVICES
 

@@ -7,22 +7,40 @@ result carries the values it used and their sources.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coresponding import (MODEL_NAMES, Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
-                                   fire_cover_cost, medical_busy_fraction, survivors)
+from bluelight.analysis.coresponding import (
+    MODEL_NAMES,
+    Bystander,
+    SurvivalModel,
+    arrivals,
+    available_ambulance,
+    enrolment_curve,
+    expand,
+    fire_cover_cost,
+    medical_busy_fraction,
+    survivors,
+)
 from bluelight.analysis.demand_bands import AGE_BANDS
 from bluelight.analysis.speeds import SpeedProfile
-from bluelight.errors import AnalysisError, ConfigError
-from bluelight.services.inputs import fill_age_bands, read_incident_demand, read_population, read_population_by_age, read_sites, site_turnouts
-from bluelight.config import config_file, read_yaml
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.analysis.traveltime import point_times
+from bluelight.config import config_file, read_yaml
+from bluelight.errors import AnalysisError, ConfigError
+from bluelight.services.inputs import (
+    fill_age_bands,
+    read_incident_demand,
+    read_population,
+    read_population_by_age,
+    read_sites,
+    site_turnouts,
+)
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
 from bluelight.standards import DEFAULT_STANDARD
 
@@ -54,7 +72,7 @@ class CorespondingParams:
     def bystander(self) -> Bystander:
         return Bystander(self.bystander_cpr_share, self.bystander_cpr_start_min)
 
-    def with_overrides(self, **changes) -> "CorespondingParams":
+    def with_overrides(self, **changes) -> CorespondingParams:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -301,8 +319,8 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
     change in the share of fire calls whose first pump arrives within the
     standard, with a 95% interval of the paired differences.
     """
-    from bluelight.analysis.simulation import DAY_S, Calls, simulate, summarise_run
     from bluelight.analysis.replications import make_calls, mean_ci
+    from bluelight.analysis.simulation import DAY_S, Calls, simulate, summarise_run
     from bluelight.services.fleet_system import SimulationRequest, build_system, load_settings
 
     settings = load_settings()

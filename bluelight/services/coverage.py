@@ -7,23 +7,22 @@ assessed, through the same scenario engine as ``bluelight scenario run``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import re
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from bluelight.access import TIER_TEXT, load_rules as load_access_rules
+from bluelight.access import TIER_TEXT
+from bluelight.access import load_rules as load_access_rules
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import published_cells
-
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.errors import AnalysisError, ValidationError
-from bluelight.services.results import Result
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.results import Result
 from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
 from bluelight.standards import DEFAULT_STANDARD
 from bluelight.vocab import EMERGENCY_SERVICES

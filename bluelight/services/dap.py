@@ -7,28 +7,51 @@ come from :mod:`analysis.dap` and :mod:`analysis.demand_bands`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import Variability, compare_targets
-from bluelight.analysis.dap import (MODELS, DapProblem, PostSettings, compliance_table, coverage_figures,
-                                    expected_share_within, nested_plans, solve_plan)
-from bluelight.analysis.demand_bands import (BAND_HOURS, TimeBand, all_bands, expected_demand, load_rates, observed_demand,
-                                   validate_forecast)
+from bluelight.analysis.dap import (
+    MODELS,
+    DapProblem,
+    PostSettings,
+    compliance_table,
+    coverage_figures,
+    expected_share_within,
+    nested_plans,
+    solve_plan,
+)
+from bluelight.analysis.demand_bands import (
+    BAND_HOURS,
+    TimeBand,
+    all_bands,
+    expected_demand,
+    load_rates,
+    observed_demand,
+    validate_forecast,
+)
 from bluelight.analysis.speeds import SpeedProfile, band_share, prevailing_band, turnout_s
+from bluelight.analysis.traveltime import point_times
+from bluelight.config import config_file, read_yaml
 from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.geo import to_wgs84
-from bluelight.services.results import Result
-from bluelight.services.inputs import fill_age_bands, read_incident_times, read_population_by_age, read_sites, read_targets, site_turnouts
-from bluelight.config import config_file, read_yaml
-from bluelight.services.requests import SNAP_FIELD, Field, Request
-from bluelight.analysis.traveltime import point_times
 from bluelight.services.ambulance_national import population_trust, published_rates
 from bluelight.services.fleet_system import DEMAND_RATES
+from bluelight.services.inputs import (
+    fill_age_bands,
+    read_incident_times,
+    read_population_by_age,
+    read_sites,
+    read_targets,
+    site_turnouts,
+)
+from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 
@@ -531,34 +554,6 @@ def band_words(band: str) -> str:
         return "all hours, every day"
     days = {7: "every day", 5: "weekdays", 2: "weekends"}.get(len(tb.days), f"{len(tb.days)} days a week")
     return f"{tb.name.split('-')[0]} {tb.hours[0]:02d}:00-{(tb.hours[-1] + 1) % 24:02d}:00, {days}"
-
-
-def plan_export(result: dict, request: DapRequest, *, profile: str) -> pd.DataFrame:
-    """A plan's fill order as a planner's table: named columns with units, post names beside their site ids,
-    shares in % to one decimal, times in m:ss, and the band, model, standard and profile on every row."""
-    from bluelight.text import mmss
-
-    cands = result["candidates_frame"]
-    rows = []
-    for r in result["compliance"]:
-        chosen = cands.iloc[list(r["chosen"])] if len(r["chosen"]) else cands.iloc[[]]
-        ci = r.get("simulated_ci95") or [None, None]
-        pct = (lambda v: None if v is None else round(100 * float(v), 1))
-        rows.append({
-            "ambulances free": r["ambulances_free"], "posts (names)": "; ".join(chosen["name"]),
-            "posts (site ids)": "; ".join(chosen["site_id"]),
-            f"objective ({result['objective_units']})": round(float(r["objective"]), 1),
-            "gain over one fewer": round(float(r["gain"]), 1),
-            "demand within standard (%)": pct(r["share_within"]),
-            "gain in demand within standard (points)": pct(r["share_within_gain"]),
-            "mean response (m:ss)": mmss(r["mean_s"]), "90th centile response (m:ss)": mmss(r["p90_s"]),
-            "simulated within standard, busy vehicles (%)": pct(r.get("simulated_share_within")),
-            "simulated 95% interval (%)": (f"{pct(ci[0])}-{pct(ci[1])}" if ci[0] is not None else ""),
-            "solver status": r["status"], "optimality gap (%)": pct(r.get("mip_gap")),
-            "time band": band_words(request.band), "model": MODEL_WORDS[request.model],
-            "standard (m:ss)": mmss(request.threshold_s), "travel times": (result.get("travel_times") or {}).get(
-                "hour_band", "all"), "speed profile": profile})
-    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,17 @@ police respond from patrol: each police row says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import busy_response, summarise_by
-from bluelight.services.results import Result
 from bluelight.services.ambulance_national import load_trusts, published_for, trust_of
 from bluelight.services.jurisdictions import area_jurisdictions
+from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD, jurisdictions_of, pick_target
+from bluelight.standards import DEFAULT_STANDARD, pick_target
 from bluelight.text import mmss
 from bluelight.vocab import EMERGENCY_SERVICES
 

@@ -7,21 +7,20 @@ least generalised cost.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.facility_siting import rank_single, site_facilities
+from bluelight.analysis.traveltime import point_times
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.geo import to_wgs84
-from bluelight.services.results import Result
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import Field, Request
-from bluelight.analysis.traveltime import point_times
+from bluelight.services.results import Result
 from bluelight.services.session import Session, frame_links
 from bluelight.vocab import EMERGENCY_SERVICES
 

@@ -18,8 +18,8 @@ from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.scenario import Scenario
 from bluelight.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
-from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.inputs import read_sites
+from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, baseline_sites, estates, run_scenario
 from bluelight.services.session import Session
 

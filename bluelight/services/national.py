@@ -12,25 +12,31 @@ labelled an estimate without road data with its measured error.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import Variability
-from bluelight.analysis.national import (fit_drive, leave_one_out, nearest, service_areas, service_terms,
-                                        station_turnouts_min, urban)
+from bluelight.analysis.national import (
+    fit_drive,
+    leave_one_out,
+    nearest,
+    service_areas,
+    service_terms,
+    station_turnouts_min,
+    urban,
+)
 from bluelight.analysis.speeds import load_profile
 from bluelight.config import config_file, read_yaml
 from bluelight.errors import ConfigError, InputFileError, ValidationError
 from bluelight.etl.incidents import parse_incidents
 from bluelight.etl.national import read_authorities, read_duty, read_fire1001, read_lsoas, read_stations
-from bluelight.services.results import Result
 from bluelight.services.requests import Field, Request
+from bluelight.services.results import Result
 
 CONFIG = "national.yaml"
 LABEL = "estimate without road data"

@@ -10,7 +10,8 @@ line) and is never replaced by a default.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields as dc_fields
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
 from typing import Any, ClassVar
 
 from bluelight.analysis.speeds import BAND_CHOICES

@@ -10,23 +10,22 @@ build a ``Scenario`` from their controls and call the same functions.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bluelight.services.results import Result
-from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.appraisal import Appraisal, OptimismBias, appraise, compare_options
+from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.finance import GREEN_BOOK_RATE, scenario_cash_items
+from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario, touched_services
 from bluelight.config import load_config
 from bluelight.errors import ConfigError, ValidationError
-from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario, touched_services
 from bluelight.services.coverage import change_counts, require_demand
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
+from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Evaluation, Session
 from bluelight.standards import DEFAULT_STANDARD
 

@@ -13,23 +13,39 @@ import dataclasses
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from bluelight.analysis.coverage import (CoverageModel, CoverageSummary, Variability, build_coverage_model,
-                                         compare_targets, evaluate, summarise, summarise_by)
+from bluelight.analysis.coverage import (
+    CoverageModel,
+    CoverageSummary,
+    Variability,
+    build_coverage_model,
+    compare_targets,
+    evaluate,
+    summarise,
+    summarise_by,
+)
 from bluelight.analysis.isochrones import isochrone_polygons_grid
-from bluelight.analysis.snapping import DEFAULT_ACCESS_SPEED_MPS, DEFAULT_MAX_SNAP_M, Links, Snapped, snap_points, snap_to_segments
+from bluelight.analysis.snapping import (
+    DEFAULT_ACCESS_SPEED_MPS,
+    DEFAULT_MAX_SNAP_M,
+    Links,
+    Snapped,
+    snap_points,
+    snap_to_segments,
+)
 from bluelight.analysis.speeds import SpeedProfile
-from bluelight.analysis.traveltime import (SiteTimes, TravelTimeCache, nearest_site_field, times_from_links)
+from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field, times_from_links
 from bluelight.errors import AnalysisError
-from bluelight.settings import session_cache_bytes, travel_cache_bytes as travel_cache_bytes_setting
-from bluelight.services.inputs import (read_incident_demand, read_network, read_population, read_sites,
-                                       site_turnouts)
+from bluelight.services.inputs import read_incident_demand, read_network, read_population, read_sites, site_turnouts
+from bluelight.settings import session_cache_bytes
+from bluelight.settings import travel_cache_bytes as travel_cache_bytes_setting
 from bluelight.standards import NOT_FIRST_RESPONSE
 
 T = TypeVar("T")
@@ -199,7 +215,7 @@ class Session:
         self._memo = _LRU(cache_entries, int(cache_bytes or session_cache_bytes()))
 
     @classmethod
-    def over(cls, con, profile: SpeedProfile, **options) -> "Session":
+    def over(cls, con, profile: SpeedProfile, **options) -> Session:
         """A session over one open DuckDB connection (one cursor per read, serialised)."""
         lock = threading.Lock()
 
@@ -213,7 +229,7 @@ class Session:
 
         return cls(read, profile, **options)
 
-    def with_cutoff(self, cutoff_s: float) -> "Session":
+    def with_cutoff(self, cutoff_s: float) -> Session:
         """A session sharing this one's network but searching drives up to ``cutoff_s`` (kept in this one's cache)."""
         if cutoff_s <= self.cutoff_s:
             return self
@@ -227,7 +243,7 @@ class Session:
             return other
         return self._get(("session", float(cutoff_s)), build)
 
-    def for_band(self, band: str | None) -> "Session":
+    def for_band(self, band: str | None) -> Session:
         """A session whose times are for one hour band of the profile (night, peak, off_peak); "all" or None: this
         one. Kept in this session's cache, so a page switching bands routes each band once."""
         from bluelight.analysis.speeds import band_profile

@@ -12,24 +12,22 @@ returned with the figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from typing import Any, ClassVar
-
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from bluelight.services.results import Result
 from bluelight.analysis import replications as core
 from bluelight.analysis.replications import System, ground_sites, hypercube_screen, mean_ci
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.simulation import DAY_S
 from bluelight.errors import AnalysisError
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system, load_settings
+from bluelight.services.results import Result
 from bluelight.services.session import Session
 
 log = logging.getLogger(__name__)

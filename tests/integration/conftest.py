@@ -46,7 +46,6 @@ def free_port() -> int:
 def served_app(demo_warehouse, tmp_path_factory):
     """The dashboard served by werkzeug on 127.0.0.1 in a background thread (no accounts: no sign-in)."""
     from bluelight.dashboard.app import create_app
-
     from bluelight.settings import shipped_scenarios
 
     app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios"), shipped_scenarios()],

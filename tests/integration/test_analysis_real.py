@@ -7,8 +7,8 @@ import json
 import geopandas as gpd
 import pytest
 
-from bluelight.config import package_config
 from bluelight.cli.main import main
+from bluelight.config import package_config
 from bluelight.settings import shipped_scenarios
 
 pytestmark = pytest.mark.integration
@@ -169,8 +169,8 @@ def test_demand_forecast_validated_on_held_out_weeks_of_real_incidents(demo_ware
     import pandas as pd
 
     from bluelight.analysis.demand_bands import TimeBand, validate_forecast
-    from bluelight.services.inputs import read_incident_times, read_population_by_age
     from bluelight.etl.warehouse import connect
+    from bluelight.services.inputs import read_incident_times, read_population_by_age
 
     con = connect(demo_warehouse, read_only=True)
     try:

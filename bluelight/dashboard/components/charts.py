@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import plotly.graph_objects as go
-
 
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,

@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 from bluelight.dashboard.layers import VectorTiles
 from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
 
-
 SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
 
 

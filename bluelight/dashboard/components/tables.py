@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-
 import dash_ag_grid as dag
 import pandas as pd
 from dash import html
-
-
 
 #: numbers right-aligned with thousands separators (the value itself, for sorting and editing, is unchanged)
 NUMBER_COLUMN = {"type": "rightAligned",

@@ -1,9 +1,18 @@
 import numpy as np
 import pytest
 
-from bluelight.analysis.calibration import (Observations, band_variability, distance_band, evaluate_models,
-                                           fit_profile, modelled_times, osmnx_default_network, route_features,
-                                           route_times, week_folds)
+from bluelight.analysis.calibration import (
+    Observations,
+    band_variability,
+    distance_band,
+    evaluate_models,
+    fit_profile,
+    modelled_times,
+    osmnx_default_network,
+    route_features,
+    route_times,
+    week_folds,
+)
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import build_network
 from bluelight.analysis.speeds import profile_from_dict

@@ -2,7 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bluelight.analysis.colocation import EdgeCheck, ServiceCover, SpaceRules, appraise, candidates, capacity, pair_cover
+from bluelight.analysis.colocation import (
+    EdgeCheck,
+    ServiceCover,
+    SpaceRules,
+    appraise,
+    candidates,
+    capacity,
+    pair_cover,
+)
 from bluelight.analysis.coverage import build_coverage_model
 from bluelight.analysis.traveltime import site_travel_times
 from bluelight.errors import AnalysisError

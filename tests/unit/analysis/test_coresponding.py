@@ -5,8 +5,18 @@ import math
 import numpy as np
 import pytest
 
-from bluelight.analysis.coresponding import (Bystander, SurvivalModel, arrivals, available_ambulance, enrolment_curve, expand,
-                                   expected_survival, fire_cover_cost, medical_busy_fraction, survivors)
+from bluelight.analysis.coresponding import (
+    Bystander,
+    SurvivalModel,
+    arrivals,
+    available_ambulance,
+    enrolment_curve,
+    expand,
+    expected_survival,
+    fire_cover_cost,
+    medical_busy_fraction,
+    survivors,
+)
 from bluelight.errors import AnalysisError
 
 

@@ -4,8 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bluelight.analysis.coverage import (Variability, build_coverage_model, compare_targets, evaluate, summarise,
-                               summarise_by, weighted_quantile)
+from bluelight.analysis.coverage import (
+    Variability,
+    build_coverage_model,
+    compare_targets,
+    evaluate,
+    summarise,
+    summarise_by,
+    weighted_quantile,
+)
 from bluelight.analysis.traveltime import site_travel_times
 from tests.unit.analysis.graphs import grid_network, line_network
 

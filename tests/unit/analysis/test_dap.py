@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from bluelight.analysis.dap import (DapProblem, PostSettings, compliance_table, expected_share_within, nested_plans,
-                                    plan_objective, solve_plan, solve_posts)
+from bluelight.analysis.dap import (
+    DapProblem,
+    PostSettings,
+    compliance_table,
+    expected_share_within,
+    nested_plans,
+    plan_objective,
+    solve_plan,
+    solve_posts,
+)
 from bluelight.errors import AnalysisError
 
 

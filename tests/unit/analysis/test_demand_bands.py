@@ -4,8 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bluelight.analysis.demand_bands import (AGE_BANDS, TimeBand, all_bands, expected_demand, kernel_allocation,
-                                   rates_from_dict, validate_forecast)
+from bluelight.analysis.demand_bands import (
+    AGE_BANDS,
+    TimeBand,
+    all_bands,
+    expected_demand,
+    kernel_allocation,
+    rates_from_dict,
+    validate_forecast,
+)
 from bluelight.errors import AnalysisError, ConfigError
 
 

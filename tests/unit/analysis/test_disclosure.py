@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bluelight.analysis.disclosure import aggregate_cells, cell_centres, mask_sites
 from bluelight.errors import AnalysisError
@@ -42,7 +44,6 @@ def test_restricted_sites_are_rounded_and_lose_their_address():
 
 # --- suppression that survives differencing ---------------------------------------------------------------------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from bluelight.analysis.disclosure import one_way_suppression, published_cells, withhold_across  # noqa: E402
 

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from bluelight.analysis.hypercube import (approximate_hypercube, correction_factors, exact_hypercube,
-                                          preference_order)
+from bluelight.analysis.hypercube import approximate_hypercube, correction_factors, exact_hypercube, preference_order
 from bluelight.analysis.simulation import Calls, Fleet, Travel, erlang_c, simulate
 from bluelight.errors import AnalysisError
 

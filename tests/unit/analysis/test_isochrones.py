@@ -3,7 +3,13 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from bluelight.analysis.isochrones import isochrone_polygons, isochrone_polygons_grid, isochrones, isochrones_frame, reached_lines
+from bluelight.analysis.isochrones import (
+    isochrone_polygons,
+    isochrone_polygons_grid,
+    isochrones,
+    isochrones_frame,
+    reached_lines,
+)
 from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
 from bluelight.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_network, line_network

@@ -7,8 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bluelight.analysis.location_models import (coverage_matrix, double_standard, expected_coverage, marginal_gain, mclp,
-                                      merge_patterns, mexclp, pmedian)
+from bluelight.analysis.location_models import (
+    coverage_matrix,
+    double_standard,
+    expected_coverage,
+    marginal_gain,
+    mclp,
+    merge_patterns,
+    mexclp,
+    pmedian,
+)
 from bluelight.errors import AnalysisError
 
 

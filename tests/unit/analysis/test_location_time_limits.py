@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from bluelight.analysis.facility_siting import site_facilities
-from bluelight.analysis.location_models import (coverage_matrix, double_standard, expected_coverage, mclp, mexclp,
-                                                pmedian)
+from bluelight.analysis.location_models import (
+    coverage_matrix,
+    double_standard,
+    expected_coverage,
+    mclp,
+    mexclp,
+    pmedian,
+)
 from bluelight.errors import AnalysisError
 
 #: allowance over the budget: the model build and Python around the solver

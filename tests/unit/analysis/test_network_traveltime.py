@@ -131,8 +131,8 @@ def test_searches_in_windows_give_the_whole_networks_times():
     from bluelight.analysis.network import network_from_frames
     from bluelight.analysis.speeds import load_profile
     from bluelight.analysis.traveltime import _windows, fastest_pace_mps
-    from bluelight.etl.synthetic import generate_region, region_graph
     from bluelight.etl.roads import graph_tables
+    from bluelight.etl.synthetic import generate_region, region_graph
 
     profile = load_profile("bluelight_v1")
     nodes, edges = graph_tables(region_graph(generate_region(3000, spacing_m=200.0)), profile)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from bluelight.analysis.hypercube import exact_hypercube
-from bluelight.analysis.simulation import (Calls, Fleet, Travel, confidence_interval, erlang_c, simulate,
-                                           summarise_run)
+from bluelight.analysis.simulation import Calls, Fleet, Travel, confidence_interval, erlang_c, simulate, summarise_run
 from bluelight.errors import AnalysisError
 
 

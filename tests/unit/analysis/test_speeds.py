@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
+from bluelight.analysis.speeds import edge_speeds_kph, edge_travel_times_s, load_profile, profile_from_dict, turnout_s
 from bluelight.config import latest_profile_name
-from bluelight.analysis.speeds import (edge_speeds_kph, edge_travel_times_s, load_profile,
-                             profile_from_dict, turnout_s)
 from bluelight.errors import ConfigError
 
 

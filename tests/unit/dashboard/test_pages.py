@@ -11,18 +11,18 @@ import pytest
 
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.scenario import apply_scenario
+from bluelight.dashboard import layers, reports, scenario_files
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.layout import banner
+from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
+from bluelight.dashboard.pages.data import figures as data_figures
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.coverage import export_frame, export_geojson
 from bluelight.services.dap import plan_band
-from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.services.session import DemandSpec
-from bluelight.dashboard.layout import banner
-from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
-from bluelight.dashboard.components import charts as chart_parts
-from bluelight.dashboard.components import maps as map_parts
-from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.pages.data import figures as data_figures
 
 
 def _without(engine, service, closed=(), added=None):
@@ -100,7 +100,7 @@ def test_explorer_view_and_exports(wh, engine):
     first = engine.first_reached("fire", site, DemandSpec())
     assert first.any()                                               # a station reaches some zone first
     assert sum(len(t.lon) for t in fig2.data if t.name == "reached first by the chosen site") == first.sum()
-    assert [l.type for l in fig2.layout.map.layers].count("fill") == len(coverage.SITE_BANDS)
+    assert [layer.type for layer in fig2.layout.map.layers].count("fill") == len(coverage.SITE_BANDS)
     frame = export_frame(ev, 360, tier="open")                      # population zones: published, as they are
     assert {"response_s", "within_standard", "speed_profile", "zone"} <= set(frame.columns)
     assert set(frame["tier"]) == {"open"}
@@ -173,6 +173,7 @@ def test_dap_view_on_observed_demand(wh, engine):
 
 def test_dap_posts_by_band(wh, engine):
     from dataclasses import replace
+
     from bluelight.analysis.demand_bands import all_bands
 
     request = dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire", "police"], "all", None)

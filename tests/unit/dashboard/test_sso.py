@@ -9,8 +9,8 @@ user whose groups map to none.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

@@ -111,7 +111,7 @@ def test_a_way_with_millions_of_node_refs_is_refused(wh, tmp_path, capsys, monke
 
 
 def test_an_entity_bomb_is_refused(wh, tmp_path, capsys):
-    lol = "".join(f'<!ENTITY l{i} "{"&l" + str(i - 1) + ";" * 1 if i else "lol"}' + ("&l%d;" % (i - 1)) * 9 + '">'
+    lol = "".join(f'<!ENTITY l{i} "{"&l" + str(i - 1) + ";" * 1 if i else "lol"}' + (f"&l{i - 1};") * 9 + '">'
                   if i else '<!ENTITY l0 "lol">' for i in range(10))
     path = tmp_path / "laughs.osm"
     path.write_text(f'<?xml version="1.0"?><!DOCTYPE osm [{lol}]><osm version="0.6">'

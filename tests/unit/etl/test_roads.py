@@ -5,9 +5,8 @@ import math
 import osmium
 import pytest
 
-from bluelight.analysis.speeds import load_profile
+from bluelight.analysis.speeds import load_profile, parse_maxspeed_kph
 from bluelight.errors import InputFileError
-from bluelight.analysis.speeds import parse_maxspeed_kph
 from bluelight.etl.osm import is_drive_way
 from bluelight.etl.roads import load_roads
 

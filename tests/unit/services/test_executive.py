@@ -1,14 +1,13 @@
 """The executive matrix: every service and area, judged against its target, with how much is assessed."""
 
+from types import SimpleNamespace
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from bluelight.analysis.speeds import load_profile
 from bluelight.etl.warehouse import connect
-from types import SimpleNamespace
-
-import pandas as pd
-
 from bluelight.services.executive import actual_by_area, cell_text, executive_matrix, judged, scope
 from bluelight.services.session import Session
 
@@ -60,8 +59,9 @@ def test_cells_lead_with_the_statistic_their_target_judges():
 
 
 def test_the_command_line_gives_the_matrix(synthetic_wh, capsys):
-    from bluelight.cli.main import main
     import json
+
+    from bluelight.cli.main import main
 
     capsys.readouterr()
     assert main(["executive", "--warehouse", str(synthetic_wh), "--json"]) == 0

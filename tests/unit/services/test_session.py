@@ -26,7 +26,7 @@ def test_entries_and_bytes_are_both_bounded():
     assert "huge" not in memo._data and memo.bytes <= 50_000
     small = _LRU(max_entries=3, max_bytes=10 ** 9)
     for i in range(5):
-        small.get(i, lambda: i)
+        small.get(i, lambda i=i: i)
     assert list(small._data) == [2, 3, 4]
 
 

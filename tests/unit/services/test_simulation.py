@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bluelight.analysis.replications import _scene_times, allocate_vehicles
 from bluelight.cli.main import main
 from bluelight.errors import ValidationError
-from bluelight.analysis.replications import _scene_times, allocate_vehicles
 from bluelight.services.fleet_system import SimulationRequest, _workload, load_settings
 from bluelight.services.simulation import actual_figures
 

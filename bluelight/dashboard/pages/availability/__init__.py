@@ -11,16 +11,23 @@ from bluelight.analysis.disclosure import aggregate_cells
 from bluelight.dashboard import layers
 from bluelight.dashboard.auth import current_role, current_rules, visible_sites
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
-                                          hour_band_control, parse_controls)
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import (
+    Binding,
+    blocked_figure,
+    blocked_note,
+    error_ids,
+    field_control,
+    hour_band_control,
+    parse_controls,
+)
 from bluelight.dashboard.layout import Page, no_data
+from bluelight.dashboard.pages.availability import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, load_settings, run_simulation, validate
 from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.components import maps as map_parts
-from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.pages.availability import figures
 
 BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals"),
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),

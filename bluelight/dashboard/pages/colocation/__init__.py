@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dash
@@ -10,28 +10,35 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.analysis.appraisal import describe
-from bluelight.dashboard.finance_view import finance_panel
-from bluelight.text import mmss
-from bluelight.analysis.scenario import Scenario
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard import layers, scenario_files
 from bluelight.access import tier_for
-from bluelight.dashboard import reports
+from bluelight.analysis.appraisal import describe
+from bluelight.analysis.scenario import Scenario
+from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.dashboard.auth import current_role, record, visible_sites
-from bluelight.dashboard.controls import (Binding, banded_session, blocked_figure, blocked_note, error_ids,
-                                          field_control, hour_band_control, parse_controls)
-from bluelight.dashboard.layout import control, map_row, no_data
-from bluelight.errors import AnalysisError, ValidationError
-from bluelight.services.colocation import CandidatesRequest, CandidatesResult, run_candidates
-from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, appraisal as scenario_appraisal, evaluate_service
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page
-from bluelight.services.session import DemandSpec, Session
-from bluelight.dashboard.queries import Warehouse
-from bluelight.vocab import EMERGENCY_SERVICES
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import (
+    Binding,
+    banded_session,
+    blocked_figure,
+    blocked_note,
+    error_ids,
+    field_control,
+    hour_band_control,
+    parse_controls,
+)
+from bluelight.dashboard.finance_view import finance_panel
+from bluelight.dashboard.layout import Page, control, map_row, no_data
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.colocation import CandidatesRequest, CandidatesResult, run_candidates
+from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, evaluate_service
+from bluelight.services.scenarios import appraisal as scenario_appraisal
+from bluelight.services.session import DemandSpec, Session
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.text import mmss
+from bluelight.vocab import EMERGENCY_SERVICES
 
 #: controls bound to the candidate search and to the appraisal
 CANDIDATE_BINDINGS = [Binding("max_travel_s", "col-max-travel")]
@@ -304,7 +311,7 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
     if move in typed:
         fin["running_cost_saved_gbp_pa"] = typed[move]
     scenario = Scenario(name=name or f"{a['name']} into {b['name']}", service=service,
-                        note=f"co-location drawn on the Co-location page, {datetime.now(timezone.utc):%Y-%m-%d}",
+                        note=f"co-location drawn on the Co-location page, {datetime.now(UTC):%Y-%m-%d}",
                         changes=[{"action": "co_locate", "site": move, "into": into} | ({"finance": fin} if fin else {})],
                         horizon_years=int(horizon or 30), discount_rate=None if rate is None else float(rate))
     rows, evaluations = [], {}

@@ -9,26 +9,37 @@ import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
-from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
-from bluelight.services.requests import SNAP_FIELD
-from bluelight.services.coresponding import CorespondingParams, CorespondingRequest, load_params, run_coresponding, to_json
-from bluelight.text import mmss
-from bluelight.dashboard import layers
 from bluelight.access import tier_for
-from bluelight.dashboard import reports
+from bluelight.analysis.coresponding import DEFAULT_PARAMETERS, MODEL_NAMES
+from bluelight.dashboard import layers, reports
 from bluelight.dashboard.auth import current_role, visible_sites
-from bluelight.exports import safe_csv
-from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
-                                          hour_band_control, parse_controls)
-from bluelight.dashboard.layout import control, map_row, no_data
-from bluelight.errors import ValidationError
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page
-from bluelight.services.session import Session
-from bluelight.dashboard.queries import Warehouse
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import (
+    Binding,
+    blocked_figure,
+    blocked_note,
+    error_ids,
+    field_control,
+    hour_band_control,
+    parse_controls,
+)
+from bluelight.dashboard.layout import Page, control, map_row, no_data
 from bluelight.dashboard.pages.coresponding import figures
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import ValidationError
+from bluelight.exports import safe_csv
+from bluelight.services.coresponding import (
+    CorespondingParams,
+    CorespondingRequest,
+    load_params,
+    run_coresponding,
+    to_json,
+)
+from bluelight.services.requests import SNAP_FIELD
+from bluelight.services.session import Session
+from bluelight.text import mmss
 
 MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)",
                 "waalewijn_2001": "Waalewijn 2001 (time to CPR and to defibrillation)",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from bluelight.dashboard.components.maps import SERVICE_COLOURS, base_map
-
 
 COVER_COLOURS = {"fire only": "#d62728", "both within the standard": "#1a9850", "ambulance only": "#91bfdb",
                  "neither": "#7f7f7f"}

@@ -7,27 +7,41 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.services.inputs import AGE_COLUMNS
-from bluelight.dashboard import layers, reports
-from bluelight.exports import safe_csv
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
-                                          hour_band_control, parse_controls)
-from bluelight.errors import ValidationError
 from bluelight.access import tier_for
+from bluelight.dashboard import layers, reports
 from bluelight.dashboard.auth import current_role, current_rules, note_export, visible_sites
-from bluelight.services.coverage import (CoverageRequest, area_summary, availability_figures, every_incident,
-                                         export_frame, export_geojson, open_selection)
-from bluelight.services.requests import SNAP_FIELD
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page, map_row, no_data
-from bluelight.services.session import DEMAND_KINDS, DemandSpec, Session
-from bluelight.dashboard.queries import Warehouse
-from bluelight.vocab import EMERGENCY_SERVICES
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import (
+    Binding,
+    blocked_figure,
+    blocked_note,
+    error_ids,
+    field_control,
+    hour_band_control,
+    parse_controls,
+)
+from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.dashboard.pages.coverage import figures
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import ValidationError
+from bluelight.exports import safe_csv
+from bluelight.services.coverage import (
+    CoverageRequest,
+    area_summary,
+    availability_figures,
+    every_incident,
+    export_frame,
+    export_geojson,
+    open_selection,
+)
+from bluelight.services.inputs import AGE_COLUMNS
+from bluelight.services.requests import SNAP_FIELD
+from bluelight.services.session import DEMAND_KINDS, DemandSpec, Session
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.vocab import EMERGENCY_SERVICES
 
 SITE_BANDS = (240.0, 360.0, 480.0)
 

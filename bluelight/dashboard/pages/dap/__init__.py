@@ -9,25 +9,35 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
+from bluelight.access import tier_for
 from bluelight.analysis.dap import MODELS
 from bluelight.analysis.demand_bands import all_bands
-from bluelight.services.dap import (CANDIDATE_SOURCES, DEFAULT_CANDIDATES, MODEL_WORDS, DapRequest, band_names, band_words, load_rules, plan_band,
-                                    plan_export, plan_json, travel_times_text)
-from bluelight.errors import AnalysisError
-from bluelight.text import mmss
-from bluelight.dashboard import layers
-from bluelight.access import tier_for
-from bluelight.dashboard import reports
+from bluelight.dashboard import layers, reports
 from bluelight.dashboard.auth import current_role, visible_sites
-from bluelight.exports import safe_csv
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page, map_row, no_data
-from bluelight.services.session import Session
-from bluelight.dashboard.queries import Warehouse
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
+from bluelight.dashboard.layout import Page, map_row, no_data
 from bluelight.dashboard.pages.dap import figures
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import AnalysisError
+from bluelight.exports import safe_csv
+from bluelight.services.dap import (
+    CANDIDATE_SOURCES,
+    DEFAULT_CANDIDATES,
+    MODEL_WORDS,
+    DapRequest,
+    band_names,
+    band_words,
+    load_rules,
+    plan_band,
+    plan_json,
+    travel_times_text,
+)
+from bluelight.services.dap_export import plan_export
+from bluelight.services.session import Session
+from bluelight.text import mmss
 
 MODEL_LABELS = MODEL_WORDS
 CANDIDATE_WORDS = {"fire": "fire stations", "police": "police stations", "ambulance": "ambulance stations",

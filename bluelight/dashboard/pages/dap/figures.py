@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -69,8 +68,8 @@ def dap_summary_table(result: dict) -> pd.DataFrame:
     """Before/after figures of a DAP plan against the standards."""
     b, a, e = result["before"], result["after"], result["expected_share_within"]
     t = result["settings"]["threshold_s"]
-    rows = [("share within %.0f s (single time) %%" % t, 100 * b["share_within"], 100 * a["share_within"]),
-            ("share within %.0f s (with travel variability) %%" % t, 100 * b["share_within_modelled"],
+    rows = [(f"share within {t:.0f} s (single time) %", 100 * b["share_within"], 100 * a["share_within"]),
+            (f"share within {t:.0f} s (with travel variability) %", 100 * b["share_within_modelled"],
              100 * a["share_within_modelled"]),
             (f"expected share within {t:.0f} s, vehicles busy {e['busy_fraction']:.0%} of the time %",
              100 * e["before"], 100 * e["after"]),

@@ -11,15 +11,25 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.dashboard import layers, scenario_files
 from bluelight.access import tier_for
-from bluelight.dashboard import reports
+from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.dashboard.auth import current_role, record, visible_sites
 from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import (
+    Binding,
+    blocked_figure,
+    blocked_note,
+    error_ids,
+    field_control,
+    hour_band_control,
+    parse_controls,
+)
 from bluelight.dashboard.finance_view import finance_panel
-from bluelight.dashboard.controls import (Binding, blocked_figure, blocked_note, error_ids, field_control,
-                                          hour_band_control, parse_controls)
 from bluelight.dashboard.layout import Page, map_row, no_data
+from bluelight.dashboard.pages.hubs import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import AnalysisError, ValidationError
 from bluelight.geo import to_bng
@@ -29,10 +39,6 @@ from bluelight.services.inputs import read_sites
 from bluelight.services.scenarios import ScenarioResult, evaluate_service
 from bluelight.services.session import Session
 from bluelight.vocab import EMERGENCY_SERVICES
-from bluelight.dashboard.components import charts as chart_parts
-from bluelight.dashboard.components import maps as map_parts
-from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.pages.hubs import figures
 
 HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
                 *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),

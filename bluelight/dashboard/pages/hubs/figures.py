@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import plotly.graph_objects as go
 
 from bluelight.dashboard.components.maps import SERVICE_COLOURS, base_map

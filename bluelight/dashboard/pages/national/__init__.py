@@ -10,19 +10,18 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from bluelight.analysis.national import nearest
-
-from bluelight.geo import to_bng
 from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, error_ids, field_control, parse_controls
 from bluelight.dashboard.layout import Page
+from bluelight.dashboard.pages.national import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.errors import ValidationError
+from bluelight.geo import to_bng
 from bluelight.services.ambulance_national import run_ambulance_national
 from bluelight.services.national import NationalRequest, load_config, run_national
-from bluelight.text import mmss
 from bluelight.services.session import Session
-from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.pages.national import figures
+from bluelight.text import mmss
 
 BINDINGS = [Binding("year", "nat-year"), Binding("fire_type", "nat-fire-type")]
 

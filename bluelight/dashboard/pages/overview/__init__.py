@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import dash
-import pandas as pd
 from dash import Input, Output, dcc, html
 
 from bluelight.dashboard import layers
 from bluelight.dashboard.auth import visible_sites
-from bluelight.standards import DEFAULT_STANDARD
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page, no_data
-from bluelight.services.session import DemandSpec, Session
-from bluelight.dashboard.queries import Warehouse
-from bluelight.services.executive import judged, run_executive, service_busy, service_standard
-from bluelight.text import mmss
-from bluelight.vocab import EMERGENCY_SERVICES
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.layout import Page, no_data
 from bluelight.dashboard.pages.overview import figures
+from bluelight.dashboard.queries import Warehouse
+from bluelight.services.executive import judged, run_executive, service_busy, service_standard
+from bluelight.services.session import DemandSpec, Session
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
 

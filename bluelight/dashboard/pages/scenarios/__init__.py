@@ -9,26 +9,24 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from bluelight.analysis.scenario import Scenario
-from bluelight.errors import AnalysisError, ValidationError
-from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
-from bluelight.analysis.appraisal import describe
-from bluelight.dashboard import layers, scenario_files
 from bluelight.access import tier_for
-from bluelight.dashboard import reports
+from bluelight.analysis.appraisal import describe
+from bluelight.analysis.scenario import Scenario
+from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.dashboard.auth import current_role, record, visible_sites
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.dashboard.controls import Binding, banded_session, blocked_figure, blocked_note, hour_band_control
-from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.layout import Page
-from bluelight.services.session import Session
-from bluelight.dashboard.queries import Warehouse
-from bluelight.vocab import EMERGENCY_SERVICES
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import Binding, banded_session, blocked_figure, blocked_note, hour_band_control
+from bluelight.dashboard.layout import Page, control, map_row, no_data
 from bluelight.dashboard.pages.scenarios import figures
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import AnalysisError, ValidationError
+from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
+from bluelight.services.session import Session
+from bluelight.standards import DEFAULT_STANDARD
+from bluelight.vocab import EMERGENCY_SERVICES
 
 EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 #: whose hours' travel times every view of the page uses

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
-
 
 
 def summary_table(summaries: dict[str, object], threshold_s: float) -> pd.DataFrame:
