@@ -7,7 +7,7 @@ import json
 import logging
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     records = run(synthetic_nodes=args.synthetic_nodes, quick=args.quick)
-    doc = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
+    doc = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version(),
            "machine": platform.machine(), "records": records}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2))

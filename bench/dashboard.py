@@ -9,16 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.harness import Record
 from bluelight.analysis.coverage import build_coverage_model, evaluate
 from bluelight.analysis.traveltime import site_travel_times
-from bench.harness import Record
 
 log = logging.getLogger(__name__)
 
 
 def demo_warehouse(data_dir: Path) -> Path:
-    from bluelight.settings import DataSource
     from bluelight.etl.demo import build_demo_warehouse
+    from bluelight.settings import DataSource
 
     path = Path(tempfile.mkdtemp(prefix="bluelight-bench-")) / "atlas.duckdb"
     build_demo_warehouse(path, DataSource(data_dir, "shared"))

@@ -8,12 +8,12 @@ import time
 import networkx as nx
 import numpy as np
 
+from bench.harness import Record, compare
 from bluelight.analysis.coverage import build_coverage_model, evaluate
 from bluelight.analysis.isochrones import isochrone_polygons, isochrone_polygons_grid
 from bluelight.analysis.network import RoadNetwork, network_from_frames
 from bluelight.analysis.speeds import load_profile
 from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
-from bench.harness import Record, compare
 
 log = logging.getLogger(__name__)
 

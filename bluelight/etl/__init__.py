@@ -6,4 +6,6 @@ transaction recorded in ``load_runs`` with the file's SHA-256 (see
 :mod:`bluelight.etl.loading`). It builds on the foundation modules and on
 :mod:`bluelight.analysis` (road graphs to tables, speed profiles); nothing
 above it (services, CLI, dashboard) is imported here.
+
+May import: analysis and the foundation; never services or above.
 """

@@ -9,4 +9,8 @@ plans, co-responding, isochrones and calibration. Services read the warehouse
 (never write it), compute with :mod:`bluelight.analysis` and may use the ETL
 parsers to read a file a user names; the CLI and the dashboard only parse,
 call and render.
+
+Results are typed (:class:`~bluelight.services.results.Result`, with
+``to_json``). May import: etl (its readers), analysis and the foundation;
+never the command line or the dashboard.
 """
