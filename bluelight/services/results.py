@@ -5,7 +5,8 @@ A service answers with a frozen dataclass (``CoverageResult``, ``ScenarioResult`
 :meth:`Result.to_json` gives the JSON the CLI prints and the pages keep in
 their stores. Fields that only some answers have (a scenario's after figures,
 say) are ``None`` when absent and left out of the JSON, as they were before
-results were typed.
+results were typed. Parts a page draws but the JSON never carried (the
+evaluations behind a map, say) are fields with ``metadata={"json": False}``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Result:
         """
         out = {}
         for f in dataclasses.fields(self):
+            if not f.metadata.get("json", True):
+                continue
             value = getattr(self, f.name)
             if value is None and f.name in self.OPTIONAL:
                 continue

@@ -10,7 +10,7 @@ build a ``Scenario`` from their controls and call the same functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -173,43 +173,50 @@ def _areas(session: Session, pts: pd.DataFrame, r0, r1, threshold_s: float) -> l
     return sorted(rows, key=lambda r: -abs(r["demand_within_change"]))
 
 
-def _before_after(session: Session, scenario: Scenario, service: str, spec: DemandSpec, threshold: float,
-                  points: pd.DataFrame | None = None) -> tuple[dict, dict, np.ndarray, np.ndarray]:
-    base = baseline_sites(session, scenario.as_of)
-    after_sites = apply_scenario(base, scenario)
-    b_sites, a_sites = base[base["service"] == service], after_sites[after_sites["service"] == service]
-    ev0, ev1 = evaluate_service(session, scenario, service, spec)
-    pts, r0, r1 = ev0.points, ev0.response_s, ev1.response_s
-    if points is not None:                       # a subset of the demand (one incident category)
-        idx = points.index.to_numpy()
-        pts, r0, r1 = points.reset_index(drop=True), r0[idx], r1[idx]
-    before = session.describe("before", b_sites, pts, r0, threshold, service=service)
-    after = session.describe("after", a_sites, pts, r1, threshold, service=service)
-    return before, after, r0, r1
+def _before_after(session: Session, service: str, sites: tuple[pd.DataFrame, pd.DataFrame], pts: pd.DataFrame,
+                  times: tuple[np.ndarray, np.ndarray], threshold: float) -> tuple[dict, dict]:
+    """The before and after description of one demand (or a subset of it) from times already evaluated."""
+    before = session.describe("before", sites[0], pts, times[0], threshold, service=service)
+    after = session.describe("after", sites[1], pts, times[1], threshold, service=service)
+    return before, after
 
 
-def service_effect(session: Session, scenario: Scenario, service: str, *, threshold_s: float | None = None) -> dict:
-    """One service before and after: population, areas that gain and lose, incidents by category."""
+def service_effect(session: Session, scenario: Scenario, service: str, *,
+                   threshold_s: float | None = None) -> tuple[dict[str, Any], Evaluation, Evaluation]:
+    """One service before and after: population, areas that gain and lose, incidents by category.
+
+    The scenario is applied once and each demand (population, incidents) evaluated once before and once
+    after; the incident categories are read from those two evaluations. Returns the figures and the
+    population's evaluations before and after the changes (for maps and curves).
+    """
     threshold = float(threshold_s or DEFAULT_STANDARD[service][0])
     base = baseline_sites(session, scenario.as_of)
     after = apply_scenario(base, scenario)
+    sites = (base[base["service"] == service], after[after["service"] == service])
     pop_spec = DemandSpec()
-    pop = session.demand(pop_spec)
-    require_demand(pop, what="population")
-    before_pop, after_pop, r0, r1 = _before_after(session, scenario, service, pop_spec, threshold)
-    entry = {"threshold_s": threshold, "sites_before": int((base["service"] == service).sum()),
-             "sites_after": int((after["service"] == service).sum()),
+    require_demand(session.demand(pop_spec), what="population")
+    ev0 = session.evaluate(service, pop_spec, as_of=scenario.as_of)
+    ev1 = session.evaluate(service, pop_spec, sites[1], as_of=scenario.as_of)
+    pop, r0, r1 = ev0.points, ev0.response_s, ev1.response_s
+    before_pop, after_pop = _before_after(session, service, sites, pop, (r0, r1), threshold)
+    entry = {"threshold_s": threshold, "sites_before": len(sites[0]), "sites_after": len(sites[1]),
              "population": {"before": before_pop, "after": after_pop,
                             "change": change_counts(r0, r1, pop["weight"].to_numpy(), before_pop, after_pop)},
              "areas": _areas(session, pop, r0, r1, threshold), "incidents": {}}
     inc_spec = DemandSpec("incidents")
     inc = session.demand(inc_spec, service)
+    if inc.empty:
+        return entry, ev0, ev1
+    q0 = session.evaluate(service, inc_spec, as_of=scenario.as_of).response_s
+    q1 = session.evaluate(service, inc_spec, sites[1], as_of=scenario.as_of).response_s
     for category, grp in inc.groupby("category"):
-        ib, ia, q0, q1 = _before_after(session, scenario, service, inc_spec, threshold, points=grp)
+        idx = grp.index.to_numpy()
+        part = (q0[idx], q1[idx])
+        ib, ia = _before_after(session, service, sites, grp.reset_index(drop=True), part, threshold)
         entry["incidents"][category] = {"n": len(grp), "on_network": int((grp["node"] >= 0).sum()),
                                         "before": ib["summary"], "after": ia["summary"],
-                                        "change": change_counts(q0, q1, grp["weight"].to_numpy(), ib, ia)}
-    return entry
+                                        "change": change_counts(*part, grp["weight"].to_numpy(), ib, ia)}
+    return entry, ev0, ev1
 
 
 def appraisal(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest()) -> Appraisal:
@@ -245,6 +252,10 @@ class ScenarioResult(Result):
     changes: list[dict[str, Any]]
     services: dict[str, dict[str, Any]]
     finance: dict[str, Any]
+    #: per service, its population's response times before and after the changes (what the pages map and
+    #: draw; not in the JSON)
+    before: dict[str, Evaluation] = field(metadata={"json": False})
+    after: dict[str, Evaluation] = field(metadata={"json": False})
 
 
 def appraise_options(session: Session, options: list[Scenario], request: AppraisalRequest = AppraisalRequest(), *,
@@ -273,12 +284,17 @@ def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest
 
     def build():
         base = baseline_sites(session, scenario.as_of)
-        services = {s: service_effect(session, scenario, s, threshold_s=(thresholds or {}).get(s))
-                    for s in touched_services(base, scenario)}
-        return {"scenario": scenario.name, "note": scenario.note, "as_of": scenario.as_of,
-                "profile": session.profile.key, "network": session.network.key, "changes": scenario.changes,
-                "services": services, "finance": appraisal(session, scenario, request).as_dict()}
+        effects = {s: service_effect(session, scenario, s, threshold_s=(thresholds or {}).get(s))
+                   for s in touched_services(base, scenario)}
+        return ScenarioResult.of({
+            "scenario": scenario.name, "note": scenario.note, "as_of": scenario.as_of,
+            "profile": session.profile.key, "network": session.network.key, "changes": scenario.changes,
+            "services": {s: e for s, (e, _, _) in effects.items()},
+            "finance": appraisal(session, scenario, request).as_dict(),
+            "before": {s: ev for s, (_, ev, _) in effects.items()},
+            "after": {s: ev for s, (_, _, ev) in effects.items()}})
     key = ("scenario", scenario.name, scenario.as_of, repr(scenario.changes), request,
            tuple(sorted((thresholds or {}).items())), scenario.horizon_years, scenario.discount_rate,
            scenario.project_type, scenario.optimism_bias_pct, scenario.cover_value_gbp_pa)
-    return ScenarioResult.of(session.cached(key, build))
+    result: ScenarioResult = session.cached(key, build)
+    return result

@@ -277,14 +277,14 @@ def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
     service = services[0]
     threshold = result.services[service]["threshold_s"]
     curves = []
-    for label, ev in zip(("before", "after"), evaluate_service(session, plan["scenario"], service)):
+    for label, ev in (("before", result.before[service]), ("after", result.after[service])):
         curves.append((f"{label}: share reached within t", chart_parts.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
     names = dict(zip(_all_sites(session)["site_id"], _all_sites(session)["name"]))
     maps = []
     for svc in services:
-        before, after = evaluate_service(session, plan["scenario"], svc)
+        before, after = result.before[svc], result.after[svc]
         moved = np.abs(after.response_s - before.response_s) > 0.5
         sites = _all_sites(session)
         involved = sites[sites["site_id"].isin([*plan["scenario"].changes[0]["sites"],

@@ -227,8 +227,7 @@ def compare_table(data: dict) -> pd.DataFrame:
 def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b):
     data = compare_data(session, store, a, b)
     maps = []
-    for service in data["b"].services:
-        before, after = evaluate_service(session, data["scenario_b"], service)
+    for service, after in data["b"].after.items():
         base = session.sites(service, as_of=data["scenario_b"].as_of)
         maps.append(map_parts.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
                                          zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
@@ -257,8 +256,7 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
         curves.append((f"{label}: share of the population reached within t", chart_parts.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
-    for svc in data["b"].services:
-        _, after = evaluate_service(session, data["scenario_b"], svc)
+    for svc, after in data["b"].after.items():
         base = session.sites(svc, as_of=data["scenario_b"].as_of)
         on = after.points.loc[~np.isnan(after.response_s), "zone"].tolist()
         maps.append((f"B: {svc} response after the changes (minutes)", map_parts.coverage_map(
