@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_ag_grid as dag
 import pandas as pd
 from dash import html
@@ -80,7 +82,7 @@ def with_change_row(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([diff])], ignore_index=True)
 
 
-def validation_table(out: dict, *, table_id: str) -> html.Div:
+def validation_table(out: Any, *, table_id: str) -> html.Div:
     """Simulated against actual attendance for each incident set, with the static model beside it."""
     rows = []
     for s in out.sets:
@@ -93,4 +95,4 @@ def validation_table(out: dict, *, table_id: str) -> html.Div:
                          "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1),
                          "incidents used": s["incidents_used"]})
     return html.Div([frame_table(pd.DataFrame(rows), table_id=table_id, page_size=10, wide=("measure",)),
-                     html.P(out["note"], className="note")])
+                     html.P(out.note, className="note")])

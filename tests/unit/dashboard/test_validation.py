@@ -31,10 +31,10 @@ def no_compute(monkeypatch):
     """Fail loudly if a page computes anything while a control is invalid."""
     def refuse(*_a, **_k):
         raise AssertionError("computed a result from an invalid control")
-    monkeypatch.setattr(dap, "plan_band", refuse)
-    monkeypatch.setattr(coresponding, "run_coresponding", refuse)
-    monkeypatch.setattr(colocation, "run_candidates", refuse)
-    monkeypatch.setattr(colocation, "colocation_plan", refuse)
+    monkeypatch.setattr(dap.views, "plan_band", refuse)
+    monkeypatch.setattr(coresponding.views, "run_coresponding", refuse)
+    monkeypatch.setattr(colocation.views, "run_candidates", refuse)
+    monkeypatch.setattr(colocation.views, "colocation_plan", refuse)
     monkeypatch.setattr(Session, "evaluate", refuse)
 
 

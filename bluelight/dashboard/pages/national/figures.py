@@ -8,13 +8,15 @@ import plotly.graph_objects as go
 from dash import html
 
 from bluelight.dashboard.components.maps import _base_layout, _geojson_bounds
+from bluelight.services.ambulance_national import AmbulanceNationalResult
+from bluelight.services.national import NationalResult
 
 
-def trust_map(result: dict) -> go.Figure:
+def trust_map(result: AmbulanceNationalResult) -> go.Figure:
     """The ambulance trusts coloured by how far the estimate (left out of the fit) is from the published
     Category 1 mean; the Isle of Wight, its own trust, shows inside Hampshire's area on this generalised map."""
-    rows = {t["org_code"]: t for t in result["trusts"]}
-    geo = result["areas_geojson"]
+    rows = {t["org_code"]: t for t in result.trusts}
+    geo = result.areas_geojson
     codes = [f["properties"]["org_code"] for f in geo["features"]]
     err = [(rows[c]["modelled"]["c1_mean_s"] - rows[c]["actual"]["c1_mean_s"]) if c in rows else None for c in codes]
     text = [f"{rows[c]['name']}<br>published C1 mean {rows[c]['actual']['c1_mean_s'] / 60:.1f} min, estimated "
@@ -44,21 +46,21 @@ def published_against_estimate(names: list[str], published: list[float], estimat
     return fig
 
 
-def national_headline(result: dict, roads: str | None) -> html.Div:
+def national_headline(result: NationalResult, roads: str | None) -> html.Div:
     """What the national page is, how wrong it is, and where road-based figures take over."""
-    ldn, m = result["held_out"], result["model"]
+    ldn, m = result.held_out, result.model
     sample = ldn.get("incident_sample", {})
     return html.Div([
-        html.P(html.B(f"Estimate without road data: {result['lsoas_estimated']:,} LSOAs "
-                      f"({result['population']:,.0f} people) from their nearest fire station, {result['fire_type']} "
-                      f"fires {result['year']}.")),
+        html.P(html.B(f"Estimate without road data: {result.lsoas_estimated:,} LSOAs "
+                      f"({result.population:,.0f} people) from their nearest fire station, {result.fire_type} "
+                      f"fires {result.year}.")),
         html.P(f"Measured error: each service's mean drive, predicted with that service left out of the fit, is "
-               f"{result['cv_mae_drive_min']:.2f} minutes from its published FIRE1001 figure on average "
-               f"({result['cv_services']} services; bias {result['cv_bias_drive_min']:+.2f} min). Drive = "
+               f"{result.cv_mae_drive_min:.2f} minutes from its published FIRE1001 figure on average "
+               f"({result.cv_services} services; bias {result.cv_bias_drive_min:+.2f} min). Drive = "
                f"{m['start_s']:.0f} s + straight-line distance at {m['urban_kph_straight_line']:.0f} km/h in towns, "
                f"{m['rural_kph_straight_line']:.0f} km/h elsewhere (fitted; the town speed is at its cap, so "
                "distance within towns explains little of the services' differences)."),
-        html.P(f"{result['held_out_service']}, held out of the fit: " + (
+        html.P(f"{result.held_out_service}, held out of the fit: " + (
             f"drive {ldn['modelled_drive_min']:.2f} min against FIRE1001 {ldn['fire1001_drive_min']:.2f}; first "
             f"pump within 6 minutes {100 * ldn['modelled_share_within_6min']:.1f}%"
             + (f" against {100 * sample['share_within_6min']:.1f}% of {sample['incidents']:,} incidents in the "
@@ -70,13 +72,13 @@ def national_headline(result: dict, roads: str | None) -> html.Div:
                                           "is the estimate."))])
 
 
-def national_map(result: dict) -> go.Figure:
+def national_map(result: NationalResult) -> go.Figure:
     """LSOAs coloured by estimated response (turnout + drive), with the services' areas outlined."""
     from bluelight.geo import to_wgs84
 
-    lsoas = pd.DataFrame(result["lsoas"])
+    lsoas = pd.DataFrame(result.lsoas)
     lon, lat = to_wgs84(lsoas["easting"].to_numpy(), lsoas["northing"].to_numpy())
-    layout = _base_layout(roads=None, boundaries=result.get("areas_geojson"),
+    layout = _base_layout(roads=None, boundaries=result.areas_geojson,
                           bounds=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())), height=720)
     fig = go.Figure(go.Scattermap(
         lon=np.round(lon, 4), lat=np.round(lat, 4), mode="markers", name="LSOA estimate",
@@ -86,22 +88,22 @@ def national_map(result: dict) -> go.Figure:
         text=lsoas["service"], customdata=np.column_stack([lsoas["station"], lsoas["distance_m"].round(0)]),
         hovertemplate="%{text}<br>nearest station %{customdata[0]} (%{customdata[1]} m)<br>"
                       "estimate %{marker.color:.1f} min<extra>estimate without road data</extra>"), layout=layout)
-    fig.update_layout(title={"text": f"{result['label']}: turnout + drive, minutes", "x": 0.01, "y": 0.98,
+    fig.update_layout(title={"text": f"{result.label}: turnout + drive, minutes", "x": 0.01, "y": 0.98,
                              "font": {"size": 13}}, margin={"l": 0, "r": 0, "t": 30, "b": 0})
     return fig
 
 
-def national_map_note(result: dict) -> str:
+def national_map_note(result: NationalResult) -> str:
     return (f"Each dot is an LSOA's population-weighted centre; lines are the services' areas (local authorities "
             f"dissolved). Turnout is the station's duty system where the duty file names it, else the service's "
-            f"FIRE1001 turnout. Every figure is an {result['label']}, measured error "
-            f"{result['cv_mae_drive_min']:.2f} min of mean drive. Sources: "
-            + "; ".join(f"{k} {v}" for k, v in result["sources"].items() if "/" in str(v)) + ".")
+            f"FIRE1001 turnout. Every figure is an {result.label}, measured error "
+            f"{result.cv_mae_drive_min:.2f} min of mean drive. Sources: "
+            + "; ".join(f"{k} {v}" for k, v in result.sources.items() if "/" in str(v)) + ".")
 
 
-def national_trend(result: dict) -> go.Figure:
+def national_trend(result: NationalResult) -> go.Figure:
     """Each service's published mean drive by year, the services shown in grey with England's spread."""
-    t = pd.DataFrame(result["trends"])
+    t = pd.DataFrame(result.trends)
     fig = go.Figure()
     for service, grp in t.groupby("service"):
         grp = grp.sort_values("year")

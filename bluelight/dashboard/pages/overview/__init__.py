@@ -1,154 +1,18 @@
-"""Overview: every site, headline cover of each service against its standard, coverage and isochrones."""
+"""Overview: every site, headline cover of each service against its standard, coverage and isochrones.
 
-from __future__ import annotations
+Room: ``layout`` (controls and panels), ``callbacks`` (the Dash wiring, a few lines each),
+``views`` (what each callback returns, as plain functions) and ``figures`` (this page's own figures).
+"""
 
-import dash
-from dash import Input, Output, dcc, html
+from bluelight.dashboard.pages.overview.callbacks import register
+from bluelight.dashboard.pages.overview.layout import layout
+from bluelight.dashboard.pages.overview.views import (
+    ISO_BANDS,
+    busy_note,
+    executive_panel,
+    kpis,
+    legend_text,
+    overview_coverage,
+)
 
-from bluelight.dashboard import layers
-from bluelight.dashboard.auth import visible_sites
-from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.components import maps as map_parts
-from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.layout import Page, no_data
-from bluelight.dashboard.pages.overview import figures
-from bluelight.dashboard.queries import Warehouse
-from bluelight.services.executive import judged, run_executive, service_busy, service_standard
-from bluelight.services.session import DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.vocab import EMERGENCY_SERVICES
-
-ISO_BANDS = (300.0, 480.0, 600.0)
-
-
-def kpis(wh: Warehouse, session: Session) -> html.Div:
-    """A card per service, judged by the standard of the service where most of the population lives."""
-    targets = wh.targets()
-    cards = []
-    for service in EMERGENCY_SERVICES:
-        if session.sites(service).empty:
-            continue
-        st = service_standard(session, service, targets)
-        threshold = st["threshold_s"]
-        s = session.summary(session.evaluate(service, DemandSpec()), threshold)
-        busy = service_busy(session, service, threshold)
-        share, mean = (s.share_within_modelled, s.mean_s) if busy is None else (busy["share_within"], busy["mean_s"])
-        met = None if st["reference"] else judged(st["statistic"], share, mean, threshold, st["goal"])
-        text = st["judged_by"]
-        inc = session.evaluate(service, DemandSpec("incidents"))
-        inc_summary = session.summary(inc, threshold) if len(inc.points) else None
-        cards.append(figures.kpi_card(service, s, threshold_s=threshold, target_text=text, met=met,
-                                      profile_key=session.profile.key, incidents=inc_summary, busy=busy))
-    return html.Div(className="cards", children=cards)
-
-
-def executive_panel(wh: Warehouse, session: Session) -> html.Div:
-    """Services x areas against each standard, with the share of each area's population assessed."""
-    result = run_executive(session)
-    if not result.cells:
-        return html.Div()
-    sc = result.scope
-    wide = figures.executive_table(result.cells)
-    return html.Div(className="panel", children=[
-        html.H3("Cover by area and service"),
-        html.P(html.B(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in "
-                      f"{sc['areas']} areas that reach into the road data; {sc['judged']} areas are at least half "
-                      "inside it. Figures for the others describe only their part inside (marked with % assessed).")),
-        table_parts.frame_table(wide, table_id="overview-matrix", page_size=12, wide=tuple(wide.columns)),
-        html.P(className="note", children="Shares are of the population reached within each service's standard "
-               "(modelled with the travel-time spread); met / not met against the loaded target. Where incidents "
-               "record their first arrival, the cell adds the actual share of those incidents within the standard "
-               "and the modelled share of the same incidents (nearest station always free). "
-               + " ".join(f"{s.title()}: {c}." for s, c in result.caveats.items())),
-        html.Ul(id="overview-standards", className="note", children=[html.Li(t) for t in result.standards_in_use]),
-        html.P(id="overview-busy", className="note", children=busy_note(result.cells))])
-
-
-def busy_note(cells: list[dict]) -> str:
-    """Which services are judged with busy vehicles, at what share, and where that figure comes from."""
-    busy = {c["service"]: (c["busy_fraction"], c["busy_source"]) for c in cells if c.get("busy_fraction") is not None}
-    if not busy:
-        return ""
-    shares = ", ".join(f"{s} {100 * f:.0f}% of the time" for s, (f, _) in sorted(busy.items()))
-    published = sorted({c["published_summary"] for c in cells if c.get("published_c1_mean_s") is not None})
-    return (f"Judged with vehicles busy ({shares}; config/executive.yaml): {next(iter(busy.values()))[1]} Fire is "
-            "judged on its nearest station." + "".join(f" The {n}." for n in published))
-
-
-def layout(wh: Warehouse, session: Session):
-    if not wh.available:
-        return no_data("Overview")
-    return html.Div([
-        html.H2("Overview: cover of the three services against their standards"),
-        kpis(wh, session),
-        html.P(className="note", children=(
-            "Cards: response = turnout + drive time on the road network under the speed profile shown; shares are "
-            "modelled with the calibrated spread of real attendance times. Population is ONS mid-2020 by LSOA; "
-            "only the population within the road data can be assessed (see the Data page). Stations outside the "
-            "road data cannot be routed, so places near its edge may in reality be reached sooner than shown.")),
-        executive_panel(wh, session),
-        html.Div(className="panel", children=[
-            html.Div(className="controls", children=[
-                html.Div(className="control", children=[html.Span("Services shown", className="control-label"),
-                         dcc.Checklist(id="overview-services", options=[{"label": s.title(), "value": s} for s in EMERGENCY_SERVICES],
-                                       value=EMERGENCY_SERVICES, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "10px"})]),
-                html.Div(className="control", children=[html.Span("Layer", className="control-label"),
-                         dcc.RadioItems(id="overview-layer", value="sites", inline=True,
-                                        inputStyle={"marginRight": "4px", "marginLeft": "10px"},
-                                        options=[{"label": "sites only", "value": "sites"},
-                                                 {"label": "coverage of", "value": "coverage"}])]),
-                html.Div(className="control", children=[html.Span("Coverage service", className="control-label"),
-                         dcc.Dropdown(id="overview-cover-service", options=EMERGENCY_SERVICES, value="fire", clearable=False)]),
-                html.Div(className="control", children=[html.Span("Isochrones (5, 8, 10 min)", className="control-label"),
-                         dcc.Checklist(id="overview-iso", options=[{"label": "show", "value": "on"}], value=[])]),
-                html.Div(className="control", children=[html.Span("Closed sites", className="control-label"),
-                         dcc.Checklist(id="overview-closed", options=[{"label": "show", "value": "closed"}],
-                                       value=["closed"])]),
-            ]),
-            dcc.Loading(dcc.Graph(id="overview-map", config={"displaylogo": False})),
-            html.P(id="overview-legend", className="note"),
-        ]),
-    ])
-
-
-def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
-    page = Page(prefixes=("overview-",), order=0, path="/", name="Overview", title="Blue Light Atlas – Overview", layout=lambda: layout(wh, session))
-
-    @callback(app, Output("overview-map", "figure"), Output("overview-legend", "children"),
-                  Input("overview-services", "value"), Input("overview-layer", "value"),
-                  Input("overview-cover-service", "value"), Input("overview-iso", "value"),
-                  Input("overview-closed", "value"))
-    def update_map(services, layer, cover_service, iso, closed):
-        sites = wh.sites()
-        sites = sites[sites["service"].isin(services or []) & (bool(closed) | (sites["status"] != "closed"))]
-        iso_layers = map_parts.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None
-        if layer == "coverage":
-            return overview_coverage(wh, session, cover_service, sites, iso_layers)
-        fig = map_parts.sites_map(visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
-                                bounds=wh.network_bounds())
-        if iso_layers:
-            map_parts.add_layers_first(fig, iso_layers)
-        return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, cover_service, iso, coverage=False)
-    return page
-
-
-def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_layers):
-    ev = session.evaluate(service, DemandSpec())
-    threshold = DEFAULT_STANDARD[service][0]
-    fig = map_parts.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
-                               zones_geojson=layers.LSOAS,
-                               sites=sites[sites["service"] == service], roads=layers.roads(),
-                               boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
-                               iso_layers=iso_layers)
-    return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True)
-
-
-def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
-    parts = [f"Speed profile {session.profile.key}."]
-    if coverage:
-        parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
-                     "population-weighted centre; LSOAs beyond the road data are not drawn.")
-    if iso:
-        parts.append(f"Isochrones: {service} response from its open stations within "
-                     f"{map_parts.isochrone_legend(ISO_BANDS)} outline (drawn above the colour fill).")
-    return " ".join(parts)
+__all__ = ['ISO_BANDS', 'busy_note', 'executive_panel', 'kpis', 'layout', 'legend_text', 'overview_coverage', 'register']

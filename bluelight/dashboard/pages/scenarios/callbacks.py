@@ -1,0 +1,81 @@
+"""The scenarios page's callbacks: each reads its inputs, calls one view, returns what it gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Input, Output, State, html
+
+from bluelight.access import tier_for
+from bluelight.dashboard import reports, scenario_files
+from bluelight.dashboard.auth import current_role, record
+from bluelight.dashboard.callbacks import callback
+from bluelight.dashboard.controls import blocked_figure, blocked_note
+from bluelight.dashboard.layout import Page
+from bluelight.dashboard.pages.scenarios.layout import layout
+from bluelight.dashboard.pages.scenarios.views import banded, compare_view, comparison, edit_state, scenario_view
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import ValidationError
+from bluelight.services.session import Session
+
+
+def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) -> Page:
+    store = scenario_files.ScenarioStore(dirs)
+    page = Page(prefixes=("scn-",), order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios", layout=lambda: layout(wh, session, dirs))
+
+    @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))
+    def site_options(service):
+        opts = [{"label": f"{n} ({i})", "value": i} for i, n in session.sites(service)[["site_id", "name"]].itertuples(index=False)]
+        return opts, opts
+
+    @callback(app, Output("scn-state", "data"), Input("scn-service", "value"), Input("scn-close", "value"),
+                  Input("scn-map", "clickData"), Input("scn-reset", "n_clicks"), State("scn-state", "data"),
+                  State("scn-click-mode", "value"), State("scn-move-site", "value"), State("scn-duty", "value"))
+    def edit(service, closed, click, _reset, state, mode, move_site, duty):
+        return edit_state(state, dash.ctx.triggered_id, service=service, closed=closed, click=click, mode=mode,
+                          move_site=move_site, duty=duty)
+
+    @callback(app, Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
+              Output("scn-hour-band-error", "children"), Input("scn-state", "data"), Input("scn-hour-band", "value"))
+    def show(state, band):
+        timed, errors = banded(session, band)
+        if timed is None:
+            return blocked_figure(), "", blocked_note(), *errors
+        return *scenario_view(wh, timed, state), *errors
+
+    @callback(app, Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
+                  State("scn-state", "data"), State("scn-name", "value"), State("scn-note", "value"),
+                  State("scn-refresh", "data"), prevent_initial_call=True)
+    def save(_n, state, name, note, refresh):
+        sid = store.save(scenario_files.state_to_scenario(state, name=name or "", note=note or ""),
+                         service=state["service"])
+        record("scenario_saved", f"{sid} (scenarios)")
+        return f"Saved as {sid!r} ({store.path_of(sid).name} in the scenario store).", (refresh or 0) + 1
+
+    @callback(app, Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
+    def saved_options(_refresh):
+        opts = [{"label": f"{r.name} ({r.service if isinstance(r.service, str) and r.service else 'every service it touches'})",
+                  "value": r.id}
+                for r in store.listing().itertuples(index=False)]
+        return opts, opts
+
+    @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"),
+              Input("scn-hour-band", "value"))
+    def compare(a, b, band):
+        timed, errors = banded(session, band)
+        if timed is None:
+            return blocked_note(errors[0])
+        return compare_view(wh, timed, store, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
+
+    @callback(app, Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"),
+              Input("scn-report-pdf-btn", "n_clicks"), State("scn-a", "value"), State("scn-b", "value"),
+              State("scn-hour-band", "value"), prevent_initial_call=True,
+              running=[(Output("scn-report-pdf-btn", "disabled"), True, False)])
+    def report(_html, _pdf, a, b, band):
+        timed, errors = banded(session, band)
+        if timed is None:
+            raise ValidationError("hour_band", errors[0])
+        return reports.download(comparison(wh, timed, store, a, b, tier=tier_for(current_role())),
+                                filename="scenario_comparison", pdf=dash.ctx.triggered_id == "scn-report-pdf-btn")
+    return page

@@ -1,0 +1,164 @@
+"""Scenarios: switch sites off, add or move one, see what changes; save, compare, export a report: what the page shows, as plain functions of the request and the engine's answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dash import dcc, html
+
+from bluelight.analysis.appraisal import describe
+from bluelight.analysis.scenario import Scenario
+from bluelight.dashboard import layers, reports, scenario_files
+from bluelight.dashboard.auth import visible_sites
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.controls import Binding, banded_session
+from bluelight.dashboard.pages.scenarios import figures
+from bluelight.dashboard.queries import Warehouse
+from bluelight.errors import AnalysisError
+from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
+from bluelight.services.session import Session
+from bluelight.standards import DEFAULT_STANDARD
+
+EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
+
+
+#: whose hours' travel times every view of the page uses
+BAND_BINDINGS = [Binding("hour_band", "scn-hour-band")]
+
+
+def banded(session: Session, band) -> tuple[Session | None, list[str]]:
+    """The session for the "Travel times for" control (None with the message beside it when it is invalid)."""
+    return banded_session(AppraisalRequest, BAND_BINDINGS[0], session, band)
+
+
+def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site, duty) -> dict:
+    """The scenario state after one interaction (pure, so it can be tested without a browser)."""
+    from bluelight.geo import to_bng
+
+    if trigger in {"scn-service", "scn-reset"} or state.get("service") != service:
+        return {**EMPTY, "service": service, "closed": [] if trigger == "scn-reset" else list(closed or [])}
+    state = {**state, "closed": list(closed or [])}
+    point = (click or {}).get("points", [{}])[0]
+    if trigger == "scn-map" and "lon" in point:
+        e, n = (float(v[0]) for v in to_bng([point["lon"]], [point["lat"]]))
+        if mode == "move" and move_site:
+            state["moved"] = [m for m in state["moved"] if m["site_id"] != move_site] + [
+                {"site_id": move_site, "easting": e, "northing": n}]
+        elif mode == "add":
+            k = len(state["added"]) + 1
+            state["added"] = state["added"] + [{"site_id": f"NEW-{k}", "name": f"New {service} site {k}",
+                                                "duty_system": duty, "easting": e, "northing": n}]
+    return state
+
+
+def edited_scenario(state: dict) -> Scenario:
+    """The page's edits as a scenario (the same engine as ``bluelight scenario run`` evaluates it)."""
+    return scenario_files.state_to_scenario(state, name="edits on the Scenarios page")
+
+
+def scenario_view(wh: Warehouse, session: Session, state: dict):
+    service = state["service"]
+    threshold = DEFAULT_STANDARD[service][0]
+    base, scen = evaluate_service(session, edited_scenario(state), service)
+    delta = scen.response_s - base.response_s
+    sites = session.sites(service)
+    shown = sites[~sites["site_id"].isin(state.get("closed", []))]
+    fig = map_parts.change_map(base.points, delta, zones_geojson=layers.LSOAS,
+                             sites=visible_sites(shown), closed=visible_sites(sites[sites["site_id"].isin(state.get("closed", []))]),
+                             added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
+                             roads=layers.roads(), boundaries=layers.BOROUGHS,
+                             bounds=wh.network_bounds())
+    table = figures.summary_table({"baseline": session.summary(base, threshold),
+                                   "scenario": session.summary(scen, threshold)}, threshold)
+    changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
+               f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {session.profile.key}. "
+               f"Colour: change in response time (minutes), red slower, green faster.")
+    return (map_parts.with_tiles(fig, wh.web_tiles),
+            table_parts.frame_table(table_parts.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
+
+
+def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str | None, b: str) -> dict:
+    """B (and A, default the baseline) through the scenario engine: ``bluelight scenario run`` of each."""
+    sc_b = store.load(b)
+    sc_a = store.load(a) if a else None
+    return {"a": run_scenario(session, sc_a) if sc_a else None, "b": run_scenario(session, sc_b),
+            "scenario_a": sc_a, "scenario_b": sc_b}
+
+
+def compare_table(data: dict) -> pd.DataFrame:
+    """Per service B touches: the baseline, A and B, with the figures ``scenario run`` reports."""
+    rows = []
+    for service, eb in data["b"].services.items():
+        ea = data["a"].services.get(service) if data["a"] is not None else None
+        labelled = [("baseline", eb["population"]["before"], eb["sites_before"])]
+        if data["a"] is not None:
+            labelled.append((f"A: {data['a'].scenario}", (ea or eb)["population"]["after" if ea else "before"],
+                             (ea or eb)["sites_after" if ea else "sites_before"]))
+        labelled.append((f"B: {data['b'].scenario}", eb["population"]["after"], eb["sites_after"]))
+        for label, part, n_sites in labelled:
+            s = part["summary"]
+            rows.append({"service": service, "estate": label, "sites": n_sites,
+                         "population within standard": round(part["demand_within"]),
+                         "% within (modelled)": round(100 * s["share_within_modelled"], 2),
+                         "% within (single time)": round(100 * s["share_within"], 2),
+                         "mean min": None if s["mean_s"] is None else round(s["mean_s"] / 60, 2),
+                         "p90 min": None if s["p90_s"] is None else round(s["p90_s"] / 60, 2),
+                         "standard min": eb["threshold_s"] / 60})
+    return pd.DataFrame(rows)
+
+
+def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b):
+    data = compare_data(session, store, a, b)
+    maps = []
+    for service, after in data["b"].after.items():
+        base = session.sites(service, as_of=data["scenario_b"].as_of)
+        maps.append(map_parts.coverage_map(after.points, after.response_s, threshold_s=DEFAULT_STANDARD[service][0],
+                                         zones_geojson=layers.LSOAS, sites=base[base["site_id"].isin(after.site_ids)],
+                                         roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
+                                         title=f"B: {service} after"))
+    money = "B: " + describe(data["b"].finance)
+    return html.Div([table_parts.frame_table(compare_table(data), table_id="scn-compare-table", page_size=8),
+                     html.P(money, className="note"),
+                     html.Div(className="row", children=[html.Div(className="col", children=[
+                         dcc.Graph(figure=map_parts.with_tiles(m, wh.web_tiles))]) for m in maps])])
+
+
+def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b, *, tier: str):
+    """Scenario B against A (default the baseline) as a report: its changes, maps after, curves, the table."""
+    data = compare_data(session, store, a, b)
+    service = next(iter(data["b"].services), None)
+    if service is None:
+        raise AnalysisError(f"scenario {data['b'].scenario!r} changes no site: nothing to compare")
+    threshold = DEFAULT_STANDARD[service][0]
+    curves, maps = [], []
+    for label, sc in (("baseline", Scenario(name="baseline", as_of=data["scenario_b"].as_of)),
+                      ("A", data["scenario_a"]), ("B", data["scenario_b"])):
+        if sc is None:
+            continue
+        _, ev = evaluate_service(session, sc, service)
+        curves.append((f"{label}: share of the population reached within t", chart_parts.cumulative_curve(
+            ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
+            variability=session.variability)))
+    for svc, after in data["b"].after.items():
+        base = session.sites(svc, as_of=data["scenario_b"].as_of)
+        on = after.points.loc[~np.isnan(after.response_s), "zone"].tolist()
+        maps.append((f"B: {svc} response after the changes (minutes)", map_parts.coverage_map(
+            after.points, after.response_s, threshold_s=DEFAULT_STANDARD[svc][0], zones_geojson=wh.lsoa_geojson(on),
+            sites=visible_sites(base[base["site_id"].isin(after.site_ids)]), roads=None,
+            boundaries=wh.boundaries_geojson("borough"), title=f"B: {svc} after")))
+    names = {r.site_id: r.name for svc in data["b"].services for r in session.sites(svc).itertuples()}
+    changes = reports.change_words(data["scenario_b"].changes, names)
+    services = list(data["b"].services)
+    from bluelight.text import mmss
+
+    return reports.comparison_report(
+        wh, session, title=f"Scenario comparison: {data['b'].scenario}", tier=tier,
+        headline=f"Cover of {', '.join(services)} with scenario B against "
+                 f"{'A: ' + data['a'].scenario if data['a'] else 'the baseline'}.",
+        asked={"Scenario A": data["a"].scenario if data["a"] else "baseline", "Scenario B": data["b"].scenario,
+               "Standards": "; ".join(f"{svc} {mmss(e['threshold_s'])} (m:ss)"
+                                      for svc, e in data["b"].services.items())},
+        table=compare_table(data), curves=curves, maps=maps, changes=changes, money="",
+        finance=data["b"].finance, summary=reports.service_sentences(data["b"].services))
