@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import availability, dashboard, location, scale, serving, travel
-from bluelight.settings import configured_data_dir
+from bluelight.foundation.environment import configured_data_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

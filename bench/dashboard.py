@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def demo_warehouse(data_dir: Path) -> Path:
     from bluelight.etl.demo import build_demo_warehouse
-    from bluelight.settings import DataSource
+    from bluelight.foundation.environment import DataSource
 
     path = Path(tempfile.mkdtemp(prefix="bluelight-bench-")) / "atlas.duckdb"
     build_demo_warehouse(path, DataSource(data_dir, "shared"))

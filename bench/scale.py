@@ -109,7 +109,7 @@ def _served(directory: Path) -> dict[str, tuple[float, float]]:
     from bench.dashboard import first_paint, interactions
     from bluelight.etl.demo import load_demo
     from bluelight.etl.warehouse import connect
-    from bluelight.settings import DataSource
+    from bluelight.foundation.environment import DataSource
 
     path = directory / "atlas.duckdb"
     t0 = time.perf_counter()

@@ -247,7 +247,7 @@ def _refused_fields(response) -> list[str]:
 def records(warehouse: Path, *, quick: bool) -> list:
     """``make bench`` rows: p95 of each callback under load, errors and memory in the notes."""
     from bench.harness import Record
-    from bluelight.settings import session_cache_bytes, travel_cache_bytes
+    from bluelight.foundation.environment import session_cache_bytes, travel_cache_bytes
 
     r = run_load(warehouse, clients=20, per_client=10 if quick else 50)        # 500 distinct questions in full
     limit_mb = (session_cache_bytes() + travel_cache_bytes()) / 2 ** 20

@@ -1,9 +1,9 @@
 """The numeric and geometric core: arrays and GeoDataFrames in, results out.
 
 No warehouse, file or web access here (configuration documents such as speed
-profiles are read through :mod:`bluelight.config`); this layer imports only the
-foundation modules (:mod:`bluelight.errors`, :mod:`bluelight.config`,
-:mod:`bluelight.geo`) beneath it. Work in EPSG:27700; units are in the names.
+profiles are read through :mod:`bluelight.foundation.config_files`); this layer imports only the
+foundation modules (:mod:`bluelight.foundation.errors`, :mod:`bluelight.foundation.config_files`,
+:mod:`bluelight.foundation.geo`) beneath it. Work in EPSG:27700; units are in the names.
 
 What a user of the library needs is re-exported here. Build a network from an
 osmnx graph (:func:`network_from_osmnx`) or from node and edge tables

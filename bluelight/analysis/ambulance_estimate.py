@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 #: the statistics modelled: AmbSYS column (seconds), and the incident count that weights its months
 STATISTICS = {"c1_mean": ("c1_mean_s", "c1_incidents"), "c1_p90": ("c1_p90_s", "c1_incidents"),

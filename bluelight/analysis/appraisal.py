@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.finance import CashItem
-from bluelight.errors import AnalysisError
-from bluelight.text import money
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.text import money
 
 #: Green Book 2022, Table 8: the social time preference rate by year (last year of each band, rate)
 STPR_SCHEDULE = ((30, 0.035), (75, 0.030), (125, 0.025))

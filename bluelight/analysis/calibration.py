@@ -36,7 +36,7 @@ from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import RoadNetwork, build_network
 from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, hour_band, profile_from_dict
 from bluelight.analysis.turns import route_turns, turn_network, turn_site_times
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 #: fitted road classes; links and minor types fold into their parent
 CLASS_OF = {"motorway": "motorway", "motorway_link": "motorway", "trunk": "trunk", "trunk_link": "trunk",

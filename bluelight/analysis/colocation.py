@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from bluelight.analysis.coverage import CoverageModel, Variability, evaluate, summarise
 from bluelight.analysis.traveltime import SiteTimes
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 MODEL_NAMES = ("de_maio_2003", "waalewijn_2001", "larsen_1993_linear")
 

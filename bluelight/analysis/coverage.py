@@ -19,7 +19,7 @@ from scipy.special import ndtr
 
 from bluelight.analysis.snapping import Links
 from bluelight.analysis.traveltime import SiteTimes, point_times
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 DEFAULT_K = 8
 

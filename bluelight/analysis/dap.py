@@ -18,7 +18,7 @@ import pandas as pd
 
 from bluelight.analysis.coverage import Variability, summarise
 from bluelight.analysis.location_models import LocationResult, coverage_matrix, double_standard, mclp, mexclp, pmedian
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 MODELS = ("mclp", "mexclp", "dsm", "pmedian")
 

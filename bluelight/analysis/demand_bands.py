@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from bluelight.config import read_yaml
-from bluelight.errors import AnalysisError, ConfigError
+from bluelight.foundation.config_files import read_yaml
+from bluelight.foundation.errors import AnalysisError, ConfigError
 
 BAND_HOURS = {"night": (0, 6), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24), "all": (0, 24)}
 DAY_KINDS = {"all": tuple(range(7)), "weekday": tuple(range(5)), "weekend": (5, 6)}

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import AnalysisError
-from bluelight.geo import to_wgs84
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.geo import to_wgs84
 
 
 def cell_centres(easting, northing, *, cell_m: float) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.location_models import coverage_matrix, mclp, pmedian
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 OBJECTIVES = ("total", "worst")
 

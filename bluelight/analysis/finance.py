@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 
 #: HM Treasury Green Book social time preference rate for years 0-30 (the appraisal's schedule lowers it after)
 GREEN_BOOK_RATE = 0.035

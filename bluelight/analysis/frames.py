@@ -40,8 +40,8 @@ from bluelight.analysis.location_models import LocationResult, coverage_matrix, 
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
 from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
-from bluelight.errors import AnalysisError
-from bluelight.geo import BNG
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.geo import BNG
 
 __all__ = ["FrameCoverage", "coverage_from_geodataframes", "isochrones_from_geodataframe", "mclp_from_geodataframes",
            "points_xy", "snap_geodataframe"]

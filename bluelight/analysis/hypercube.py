@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln
 
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 @dataclass(frozen=True)

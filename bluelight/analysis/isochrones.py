@@ -22,7 +22,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import substring
 
 from bluelight.analysis.network import RoadNetwork
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 DEFAULT_BUFFER_M = 40.0
 DEFAULT_MIN_HOLE_M2 = 60_000.0

@@ -31,7 +31,7 @@ from scipy import sparse
 
 from bluelight.analysis.location_solver import LocationResult, _Budget, _covering_result, _result, _solve
 from bluelight.analysis.pmedian import pmedian
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 __all__ = ["LocationResult", "coverage_matrix", "double_standard", "expected_coverage", "marginal_gain",
            "merge_patterns", "mclp", "mexclp", "pmedian"]

@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 from scipy.spatial import cKDTree
 
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 #: LSOAs (about 1,600 people each) whose five nearest neighbours are used for local density
 DENSITY_NEIGHBOURS = 5

@@ -16,9 +16,9 @@ import pandas as pd
 from scipy import sparse
 
 from bluelight.analysis.speeds import SpeedProfile, edge_speeds_kph, parse_maxspeed_kph
-from bluelight.errors import AnalysisError
-from bluelight.geo import BNG, WGS84, transformer
-from bluelight.geo import to_bng as lonlat_to_bng
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.geo import BNG, WGS84, transformer
+from bluelight.foundation.geo import to_bng as lonlat_to_bng
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from bluelight.analysis.location_solver import (
     _result,
     _Solved,
 )
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 class _Levels:

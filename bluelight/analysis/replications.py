@@ -28,8 +28,8 @@ from bluelight.analysis.simulation import (
     simulate,
     summarise_run,
 )
-from bluelight.errors import AnalysisError
-from bluelight.vocab import station_key
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.vocab import station_key
 
 
 @dataclass

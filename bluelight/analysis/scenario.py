@@ -32,8 +32,8 @@ from pathlib import Path
 import pandas as pd
 
 from bluelight.analysis.finance import check_finance
-from bluelight.config import read_yaml
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.foundation.config_files import read_yaml
+from bluelight.foundation.errors import ConfigError, ValidationError
 
 ACTIONS = ("close", "open", "move", "co_locate", "merge", "change")
 REQUIRED = {"close": ("site",), "move": ("site", "easting", "northing"),
@@ -86,7 +86,7 @@ def scenario_from_dict(doc, *, source: str = "scenario") -> Scenario:
     >>> scenario_from_dict({"name": "bad", "changes": [{"action": "demolish"}]})
     Traceback (most recent call last):
     ...
-    bluelight.errors.ConfigError: scenario: change 1 needs an action, one of ['close', 'open', 'move', 'co_locate', 'merge', 'change']
+    bluelight.foundation.errors.ConfigError: scenario: change 1 needs an action, one of ['close', 'open', 'move', 'co_locate', 'merge', 'change']
     """
     if not isinstance(doc, dict) or "name" not in doc:
         raise ConfigError(f"{source}: a scenario needs a 'name' and a list of 'changes'")

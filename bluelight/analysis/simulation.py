@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 HOUR_S = 3600.0
 DAY_S = 24 * HOUR_S

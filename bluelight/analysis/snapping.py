@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bluelight.analysis.network import RoadNetwork
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 DEFAULT_MAX_SNAP_M = 250.0
 

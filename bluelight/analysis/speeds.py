@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bluelight.config import profile_document
-from bluelight.errors import ConfigError
+from bluelight.foundation.config_files import profile_document
+from bluelight.foundation.errors import ConfigError
 
 #: node kinds that may carry a delay (see :func:`bluelight.analysis.network.node_kinds`)
 JUNCTION_KINDS = ("traffic_signals", "crossing", "give_way", "stop", "junction")
@@ -251,7 +251,7 @@ def load_profile(name_or_path: str | Path | None = None, *, directory: Path | No
     """A profile by name (default: the latest ``bluelight`` version) or by file path.
 
     Profiles are shipped with the package and may be added or overridden in
-    the user's configuration directory (see :mod:`bluelight.config`);
+    the user's configuration directory (see :mod:`bluelight.foundation.config_files`);
     ``directory`` reads one directory of profiles instead.
 
     Examples

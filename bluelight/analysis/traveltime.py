@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from bluelight.analysis.network import RoadNetwork
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 #: rows computed per Dijkstra call, to bound memory on large networks
 CHUNK = 64

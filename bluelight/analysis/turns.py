@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import dijkstra
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.speeds import TURN_KINDS
 from bluelight.analysis.traveltime import SiteTimes, _validate_nodes
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 __all__ = ["TURN_KINDS", "TurnNetwork", "movements", "route_turns", "turn_kinds", "turn_network", "turn_site_times"]
 

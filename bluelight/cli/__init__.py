@@ -2,7 +2,7 @@
 
 Each command parses its options, builds the request of one use case
 (:mod:`bluelight.services`), calls it and prints the result. Exit codes
-belong here: every :class:`~bluelight.errors.BluelightError` becomes a
+belong here: every :class:`~bluelight.foundation.errors.BluelightError` becomes a
 message and status 2.
 
 Room: ``main`` (the root group and exit codes), ``options`` (flags shared by

@@ -22,9 +22,9 @@ from bluelight.cli.options import (
     warehouse_option,
     writing,
 )
-from bluelight.errors import ConfigError, WarehouseError
-from bluelight.settings import warehouse_path
-from bluelight.vocab import SERVICES
+from bluelight.foundation.environment import warehouse_path
+from bluelight.foundation.errors import ConfigError, WarehouseError
+from bluelight.foundation.vocab import SERVICES
 
 
 @click.group()
@@ -63,7 +63,7 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
 def etl_region(roads, name, warehouse, as_json) -> None:
     """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
     from bluelight.etl.region import load_region
-    from bluelight.settings import cache_dir, configured_data_dir
+    from bluelight.foundation.environment import cache_dir, configured_data_dir
 
     if roads is None and name is None:
         raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")

@@ -13,7 +13,7 @@ import click
 
 from bluelight import __version__
 from bluelight.cli import admin, etl, plan
-from bluelight.errors import BluelightError
+from bluelight.foundation.errors import BluelightError
 
 log = logging.getLogger("bluelight")
 

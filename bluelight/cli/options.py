@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 import click
 import duckdb
 
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.foundation.environment import warehouse_path
+from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD
-from bluelight.settings import warehouse_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,7 +137,7 @@ def session_for(con: duckdb.DuckDBPyConnection, profile: str | None, **options: 
 
 def data_dir() -> Path:
     """The data directory the national commands read (refused, with what to set, when there is none)."""
-    from bluelight.settings import configured_data_dir
+    from bluelight.foundation.environment import configured_data_dir
 
     source = configured_data_dir()
     if source is None:

@@ -24,7 +24,7 @@ from bluelight.cli.options import (
     snap_option,
     warehouse_option,
 )
-from bluelight.errors import ConfigError
+from bluelight.foundation.errors import ConfigError
 from bluelight.services.batch import BatchRequest, run_batch
 from bluelight.services.calibration import run_evaluate, run_fit
 from bluelight.services.colocation import CandidatesRequest, run_candidates

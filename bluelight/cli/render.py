@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from bluelight.text import mmss, money
+from bluelight.foundation.text import mmss, money
 
 
 def json_safe(value: Any) -> Any:

@@ -15,7 +15,6 @@ import dash
 from dash import Input, Output, html, set_props
 from dash.exceptions import DependencyException
 
-from bluelight.access import allows, load_rules
 from bluelight.analysis.speeds import load_profile
 from bluelight.dashboard.auth import AuthSettings, current_role, current_user, install
 from bluelight.dashboard.layers import register_routes
@@ -33,11 +32,12 @@ from bluelight.dashboard.pages import (
     scenarios,
 )
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import BluelightError
+from bluelight.foundation.access import allows, load_rules
+from bluelight.foundation.environment import configured_data_dir, scenario_store, shipped_scenarios
+from bluelight.foundation.errors import BluelightError
 from bluelight.services.accounts import security_store as open_security_store
 from bluelight.services.inputs import session_profile
 from bluelight.services.session import Session
-from bluelight.settings import configured_data_dir, scenario_store, shipped_scenarios
 
 log = logging.getLogger(__name__)
 

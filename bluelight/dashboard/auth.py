@@ -32,13 +32,13 @@ from urllib.parse import quote, urlsplit
 
 from flask import Response, g, has_request_context, jsonify, redirect, request, session
 
-from bluelight.access import DisclosureRules, allows, cleared_for, load_rules, tier_for
 from bluelight.analysis.disclosure import mask_sites
 from bluelight.dashboard.callback_gate import CallbackAccess, outputs_mismatch, resolve
 from bluelight.dashboard.login_page import login_page, logout_page
 from bluelight.dashboard.request_limits import BodyError, parse_json_body, safe_next
 from bluelight.dashboard.sso import SSO_PATHS, install_sso
-from bluelight.errors import SignInThrottled, WarehouseError
+from bluelight.foundation.access import DisclosureRules, allows, cleared_for, load_rules, tier_for
+from bluelight.foundation.errors import SignInThrottled, WarehouseError
 from bluelight.services.accounts import (
     SecurityStore,
     User,

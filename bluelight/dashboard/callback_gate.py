@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from dash.dependencies import Wildcard
 
-from bluelight.access import ROLES, allows
+from bluelight.foundation.access import ROLES, allows
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 
 #: what result areas show while a control holds an invalid value
 FIX_FIELDS = "Fix the highlighted field above: nothing is computed from an invalid value."

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
-from bluelight.access import TIER_TEXT, tier_for
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
+from bluelight.foundation.access import TIER_TEXT, tier_for
 
 
 def banner(wh: Warehouse) -> html.Div | None:

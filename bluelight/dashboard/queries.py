@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bluelight.errors import WarehouseError
+from bluelight.foundation.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 

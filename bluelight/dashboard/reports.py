@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from bluelight.access import TIER_TEXT
-from bluelight.errors import ConfigError
+from bluelight.foundation.access import TIER_TEXT
+from bluelight.foundation.errors import ConfigError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
 
-from bluelight.text import fmt  # noqa: E402  (re-exported: every page formats through it)
+from bluelight.foundation.text import fmt  # noqa: E402  (re-exported: every page formats through it)
 
 
 def header(name: str) -> str:
@@ -237,7 +237,7 @@ def _plain(obj) -> dict | None:
 
 def focus_box(easting, northing, *, pad_m: float = 1500.0) -> tuple[float, float, float, float]:
     """A lon/lat box around the points (the sites and areas a decision is about), padded, for :func:`static_map`."""
-    from bluelight.geo import to_wgs84
+    from bluelight.foundation.geo import to_wgs84
 
     e, n = np.asarray(easting, float), np.asarray(northing, float)
     ok = np.isfinite(e) & np.isfinite(n)
@@ -249,7 +249,7 @@ def focus_box(easting, northing, *, pad_m: float = 1500.0) -> tuple[float, float
 
 def service_sentences(services: dict) -> list[str]:
     """What a scenario does for each service it touches, in one sentence each (``run_scenario``'s services)."""
-    from bluelight.text import mmss
+    from bluelight.foundation.text import mmss
 
     out = []
     for service, e in services.items():

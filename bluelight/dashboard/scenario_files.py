@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from bluelight.analysis.scenario import Scenario, load_scenario
-from bluelight.errors import ConfigError
+from bluelight.foundation.errors import ConfigError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,80}$")
 

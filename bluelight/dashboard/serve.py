@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 
-from bluelight.settings import warehouse_path
+from bluelight.foundation.environment import warehouse_path
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="Dash's development server with its debugger.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from bluelight.access import load_rules
-    from bluelight.errors import BluelightError
+    from bluelight.foundation.access import load_rules
+    from bluelight.foundation.errors import BluelightError
     from bluelight.services.accounts import security_store
 
     try:

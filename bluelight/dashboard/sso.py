@@ -19,8 +19,8 @@ import secrets
 
 from flask import redirect, session, url_for
 
-from bluelight.access import SsoSettings, role_from_claims
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.foundation.access import SsoSettings, role_from_claims
+from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.services.accounts import SecurityStore, session_version, sso_account
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load
+from bluelight.foundation.errors import InputFileError
 
 #: the AmbSYS codes read, and what they hold
 CODES = {"A7": "incidents", "A8": "c1_incidents", "A9": "c1t_incidents", "A10": "c2_incidents",
@@ -84,8 +84,8 @@ CODE_OF = {ours: theirs for theirs, ours in CODES.items()}
 def read_trusts() -> tuple[dict, dict, str]:
     """The English ambulance trusts (``config/ambulance_trusts.yaml``): org code -> name, police force areas,
     local authorities and jurisdictions; the files the national estimate reads; and the config's path."""
-    from bluelight.config import load_config
-    from bluelight.errors import ConfigError
+    from bluelight.foundation.config_files import load_config
+    from bluelight.foundation.errors import ConfigError
 
     doc, path = load_config("ambulance_trusts.yaml")
     try:

@@ -9,10 +9,10 @@ import pandas as pd
 import shapely
 from shapely import to_wkb
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files, geo
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.etl.population import area_key
+from bluelight.foundation.errors import InputFileError
 
 #: (code field, name field) pairs recognised without options, most specific first
 KNOWN_FIELDS = [("LSOA21CD", "LSOA21NM"), ("LSOA11CD", "LSOA11NM"), ("LAD22CD", "LAD22NM"), ("LAD17CD", "LAD17NM"),

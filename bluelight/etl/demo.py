@@ -9,7 +9,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bluelight.errors import DataSourceError
 from bluelight.etl.ambsys import load_ambsys, trust_codes
 from bluelight.etl.boundaries import load_boundaries
 from bluelight.etl.incidents import load_incidents
@@ -22,7 +21,8 @@ from bluelight.etl.sites import load_sites
 from bluelight.etl.synthetic import ROAD_FILES
 from bluelight.etl.targets import load_targets
 from bluelight.etl.warehouse import set_meta
-from bluelight.settings import DataSource
+from bluelight.foundation.environment import DataSource
+from bluelight.foundation.errors import DataSourceError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import socket
 import urllib.request
 from pathlib import Path
 
-from bluelight.errors import DataSourceError
+from bluelight.foundation.errors import DataSourceError
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bluelight.config import load_config
-from bluelight.errors import DataSourceError
+from bluelight.foundation.config_files import load_config
+from bluelight.foundation.errors import DataSourceError
 
 log = logging.getLogger(__name__)
 

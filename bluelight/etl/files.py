@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from bluelight.errors import InputFileError
+from bluelight.foundation.errors import InputFileError
 
 #: magic numbers of formats people mistake for CSV
 _BINARY_SIGNATURES = {

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import shapely
 
-from bluelight.geo import BNG, GB_LAND_FILE
+from bluelight.foundation.geo import BNG, GB_LAND_FILE
 
 log = logging.getLogger(__name__)
 

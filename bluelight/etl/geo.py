@@ -1,6 +1,6 @@
 """Coordinate columns of loaded files: parsed, checked to lie in Great Britain, rejected by row.
 
-The transforms and the point checks are foundation code (:mod:`bluelight.geo`);
+The transforms and the point checks are foundation code (:mod:`bluelight.foundation.geo`);
 this module turns them into row rejects for the loaders.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bluelight.etl.loading import Reject
-from bluelight.geo import BNG, OFF_LAND, WGS84, check_bng, check_lonlat, on_land, to_bng, to_wgs84
+from bluelight.foundation.geo import BNG, OFF_LAND, WGS84, check_bng, check_lonlat, on_land, to_bng, to_wgs84
 
 __all__ = ["BNG", "WGS84", "check_bng", "check_lonlat", "locate", "to_bng", "to_wgs84"]
 

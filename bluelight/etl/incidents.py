@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files, geo
 from bluelight.etl.categories import CATEGORIES, lfb_category, normalise_category
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.etl.sites import lfb_site_id
-from bluelight.vocab import SERVICES, norm_service, proper_name
+from bluelight.foundation.errors import InputFileError
+from bluelight.foundation.vocab import SERVICES, norm_service, proper_name
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import logging
 
 import duckdb
 
-from bluelight.errors import WarehouseError
+from bluelight.foundation.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 

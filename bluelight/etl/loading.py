@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from bluelight.errors import InputFileError, RejectedRowsError, WarehouseError
+from bluelight.foundation.errors import InputFileError, RejectedRowsError, WarehouseError
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import InputFileError
-from bluelight.geo import to_bng as lonlat_to_bng
+from bluelight.foundation.errors import InputFileError
+from bluelight.foundation.geo import to_bng as lonlat_to_bng
 
 
 def _require(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:

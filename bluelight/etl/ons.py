@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files
 from bluelight.etl.loading import Parsed, Reject, content_hashes
+from bluelight.foundation.errors import InputFileError
 
 #: the models' age bands and the single years each holds (90+ counted in the last)
 BANDS = {"pop_0_15": (0, 15), "pop_16_29": (16, 29), "pop_30_44": (30, 44), "pop_45_64": (45, 64),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import osmium
 
-from bluelight.errors import InputFileError
+from bluelight.foundation.errors import InputFileError
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import osmium
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl.loading import LoadSummary, Parsed, run_load
 from bluelight.etl.osm import check_compressed, osm_suffix
 from bluelight.etl.sites import standard_frame, validated, write_sites
+from bluelight.foundation.errors import InputFileError
 
 POI_TAGS = {
     ("amenity", "fire_station"): "fire",

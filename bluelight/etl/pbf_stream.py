@@ -24,9 +24,9 @@ from scipy.sparse.csgraph import connected_components
 
 from bluelight.analysis.network import NODE_CONTROLS, control_of
 from bluelight.analysis.speeds import SpeedProfile, edge_speeds_kph, parse_maxspeed_kph
-from bluelight.errors import InputFileError
 from bluelight.etl.osm import _osm_limit, _over, is_drive_way
-from bluelight.geo import to_bng
+from bluelight.foundation.errors import InputFileError
+from bluelight.foundation.geo import to_bng
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files, geo
 from bluelight.etl.incidents import _write as write_incidents
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, content_hashes, run_load
+from bluelight.foundation.errors import InputFileError
 
 REQUIRED = ("month", "falls_within", "longitude", "latitude", "lsoa_code", "crime_type")
 #: police.uk snaps each crime to a point near its street: the precision the map may claim (m)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files, geo, ons
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
+from bluelight.foundation.errors import InputFileError
 
 AGE_BANDS = ("pop_0_15", "pop_16_29", "pop_30_44", "pop_45_64", "pop_65_plus")
 LONDON_LSOA_COLUMNS = {"LSOA11CD", "LSOA11NM", "Persons_All-Ages", "Persons_0-15", "Persons_65+", "easting", "northing"}

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M
-from bluelight.errors import InputFileError
 from bluelight.etl import geo
 from bluelight.etl.boundaries import load_boundaries, write_boundaries
 from bluelight.etl.loading import LoadSummary, Parsed, Written, content_hashes, run_load
@@ -30,7 +29,8 @@ from bluelight.etl.population import load_population
 from bluelight.etl.roads import load_roads
 from bluelight.etl.targets import load_targets
 from bluelight.etl.warehouse import set_meta
-from bluelight.vocab import norm_duty, station_key
+from bluelight.foundation.errors import InputFileError
+from bluelight.foundation.vocab import norm_duty, station_key
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def choose_profile(con) -> tuple[str, str]:
     A calibrated profile says where its fit holds; an area nobody has
     calibrated gets the national defaults until ``bluelight calibrate --fit``.
     """
-    from bluelight.config import profile_document, profile_names
+    from bluelight.foundation.config_files import profile_document, profile_names
 
     x, y = con.execute("SELECT median(lon), median(lat) FROM road_nodes").fetchone()
     for name in reversed(profile_names()):                      # the latest version of a family first
@@ -153,8 +153,8 @@ def choose_profile(con) -> tuple[str, str]:
 def _fire1001_turnouts(data_dir: Path | None) -> tuple[dict[str, float], str]:
     """Each fire and rescue service's published mean turnout (minutes) for the national estimate's year and fire
     type (``config/national.yaml``), keyed by the station lists' service names; and what it is."""
-    from bluelight.config import load_config
     from bluelight.etl.national import read_fire1001
+    from bluelight.foundation.config_files import load_config
 
     cfg, _ = load_config("national.yaml")
     path = data_dir / cfg["files"]["fire1001"] if data_dir else None

@@ -20,9 +20,9 @@ import pandas as pd
 
 from bluelight.analysis.network import NODE_CONTROLS, graph_tables
 from bluelight.analysis.speeds import SpeedProfile, load_profile
-from bluelight.errors import InputFileError
 from bluelight.etl.loading import LoadSummary, Parsed, Written, run_load
 from bluelight.etl.osm import configure_osmnx_offline, filter_drive_roads, osm_suffix
+from bluelight.foundation.errors import InputFileError
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from bluelight.analysis.scenario import load_scenario
-from bluelight.errors import ConfigError, InputFileError
 from bluelight.etl import files
 from bluelight.etl.loading import LoadSummary, Parsed, Written, content_hashes, run_load, upsert
+from bluelight.foundation.errors import ConfigError, InputFileError
 
 #: the example scenarios shipped with the package
 REPO_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

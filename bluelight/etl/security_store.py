@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bluelight.errors import ConfigError, WarehouseError
+from bluelight.foundation.errors import ConfigError, WarehouseError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files, geo
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
-from bluelight.vocab import (
+from bluelight.foundation.errors import InputFileError
+from bluelight.foundation.vocab import (
     DUTY_SYSTEMS,
     SERVICES,
     SITE_KINDS,

@@ -6,9 +6,9 @@ import logging
 import os
 from pathlib import Path
 
-from bluelight.errors import DataSourceError
-from bluelight.settings import DataSource, configured_data_dir
-from bluelight.settings import cache_dir as default_cache_dir
+from bluelight.foundation.environment import DataSource, configured_data_dir
+from bluelight.foundation.environment import cache_dir as default_cache_dir
+from bluelight.foundation.errors import DataSourceError
 
 log = logging.getLogger(__name__)
 

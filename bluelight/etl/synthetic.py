@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.errors import ValidationError
 from bluelight.etl import geo
+from bluelight.foundation.errors import ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from bluelight.config import config_file, parse_yaml
-from bluelight.errors import ConfigError, InputFileError
 from bluelight.etl import files
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
-from bluelight.vocab import SERVICES
+from bluelight.foundation.config_files import config_file, parse_yaml
+from bluelight.foundation.errors import ConfigError, InputFileError
+from bluelight.foundation.vocab import SERVICES
 
 STATISTICS = ("mean", "p90", "share_within")
 REQUIRED = ("id", "service", "category", "statistic", "threshold_s", "jurisdiction", "description", "source")

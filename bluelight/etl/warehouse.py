@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import duckdb_extension_spatial
 
-from bluelight.errors import BluelightError, WarehouseError
 from bluelight.etl.integrity import check_warehouse
 from bluelight.etl.loading import fault_point
+from bluelight.foundation.errors import BluelightError, WarehouseError
 
 log = logging.getLogger(__name__)
 

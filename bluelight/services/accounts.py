@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bluelight.access import SignInLimits, check_role, load_rules, sign_in_wait_s
-from bluelight.errors import ConfigError, SignInThrottled, ValidationError
 from bluelight.etl.security_store import SecurityStore
-from bluelight.settings import security_store_path
+from bluelight.foundation.access import SignInLimits, check_role, load_rules, sign_in_wait_s
+from bluelight.foundation.environment import security_store_path
+from bluelight.foundation.errors import ConfigError, SignInThrottled, ValidationError
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _HASHER = PasswordHasher()
@@ -97,7 +97,7 @@ def authenticate(store: SecurityStore, username: str, password: str, *, remote_a
     """The user if the name and password match a local account; every attempt is audited.
 
     Failed attempts are counted per account and per client address
-    (:func:`bluelight.access.sign_in_wait_s`): while either must wait, the
+    (:func:`bluelight.foundation.access.sign_in_wait_s`): while either must wait, the
     attempt is refused with :class:`SignInThrottled` before any password is
     hashed, the right password included. A password longer than the limit is
     a failure, never hashed.

@@ -17,10 +17,10 @@ import pandas as pd
 
 from bluelight.analysis.ambulance_estimate import STATISTICS, estimate
 from bluelight.analysis.national import urban
-from bluelight.config import load_config
-from bluelight.errors import InputFileError
 from bluelight.etl.ambsys import read_ambsys
 from bluelight.etl.ambsys import read_trusts as load_trusts
+from bluelight.foundation.config_files import load_config
+from bluelight.foundation.errors import InputFileError
 from bluelight.services.results import Result
 
 CONFIG = "ambulance_trusts.yaml"

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bluelight.errors import ConfigError, ValidationError
 from bluelight.etl.national import read_fire1001
+from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.services.national import NationalRequest, load_config, run_national
 from bluelight.services.requests import Field, Request
 from bluelight.services.results import Result

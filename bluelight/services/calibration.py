@@ -10,8 +10,8 @@ import yaml
 
 from bluelight.analysis.calibration import evaluate_models, fit_profile
 from bluelight.analysis.speeds import SpeedProfile, load_profile
-from bluelight.config import latest_profile_name, profile_document, write_profile
 from bluelight.etl.loading import sha256_file
+from bluelight.foundation.config_files import latest_profile_name, profile_document, write_profile
 from bluelight.services.calibration_inputs import observations_from_file
 from bluelight.services.inputs import read_network
 from bluelight.services.results import Result

@@ -11,8 +11,8 @@ import pandas as pd
 from bluelight.analysis.calibration import Observations
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, snap_points
-from bluelight.errors import AnalysisError
 from bluelight.etl.incidents import parse_incidents
+from bluelight.foundation.errors import AnalysisError
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,14 @@ import pandas as pd
 from bluelight.analysis.colocation import EdgeCheck, ServiceCover, SpaceRules, appraise, pair_cover
 from bluelight.analysis.coverage import build_coverage_model
 from bluelight.analysis.traveltime import point_times
-from bluelight.config import config_file, read_yaml
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.errors import ConfigError, ValidationError
+from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session, frame_links
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.vocab import EMERGENCY_SERVICES
 
 SPACE_RULES = "colocation.yaml"
 

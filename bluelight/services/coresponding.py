@@ -30,8 +30,9 @@ from bluelight.analysis.coresponding import (
 from bluelight.analysis.demand_bands import AGE_BANDS
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.traveltime import point_times
-from bluelight.config import config_file, read_yaml
-from bluelight.errors import AnalysisError, ConfigError
+from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.errors import AnalysisError, ConfigError
+from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.inputs import (
     fill_age_bands,
     read_incident_demand,
@@ -42,7 +43,6 @@ from bluelight.services.inputs import (
 )
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
-from bluelight.standards import DEFAULT_STANDARD
 
 CONFIG = "coresponding.yaml"
 MEDICAL_CATEGORIES = ("medical", "cardiac_arrest")

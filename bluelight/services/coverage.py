@@ -14,18 +14,18 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from bluelight.access import TIER_TEXT
-from bluelight.access import load_rules as load_access_rules
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import published_cells
 from bluelight.analysis.scenario import Scenario, apply_scenario
-from bluelight.errors import AnalysisError, ValidationError
+from bluelight.foundation.access import TIER_TEXT
+from bluelight.foundation.access import load_rules as load_access_rules
+from bluelight.foundation.errors import AnalysisError, ValidationError
+from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.vocab import EMERGENCY_SERVICES
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -37,9 +37,10 @@ from bluelight.analysis.demand_bands import (
 )
 from bluelight.analysis.speeds import SpeedProfile, band_share, prevailing_band, turnout_s
 from bluelight.analysis.traveltime import point_times
-from bluelight.config import config_file, read_yaml
-from bluelight.errors import AnalysisError, ConfigError, ValidationError
-from bluelight.geo import to_wgs84
+from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
+from bluelight.foundation.geo import to_wgs84
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.ambulance_national import population_trust, published_rates
 from bluelight.services.fleet_system import DEMAND_RATES
 from bluelight.services.inputs import (
@@ -53,7 +54,6 @@ from bluelight.services.inputs import (
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session, frame_links
-from bluelight.vocab import EMERGENCY_SERVICES
 
 DAP_CONFIG = "dap.yaml"
 #: weeks of observed incidents below which the kernel bandwidth is not validated but taken as this default

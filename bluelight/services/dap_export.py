@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from bluelight.foundation.text import mmss
 from bluelight.services.dap import MODEL_WORDS, DapRequest, band_words
-from bluelight.text import mmss
 
 
 def _percent(value: float | None) -> float | None:

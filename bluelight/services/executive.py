@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.coverage import busy_response, summarise_by
+from bluelight.foundation.standards import DEFAULT_STANDARD, pick_target
+from bluelight.foundation.text import mmss
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.ambulance_national import load_trusts, published_for, trust_of
 from bluelight.services.jurisdictions import area_jurisdictions
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD, pick_target
-from bluelight.text import mmss
-from bluelight.vocab import EMERGENCY_SERVICES
 
 #: below this share of an area's population on the road network, its figures describe a sliver, not the area
 MIN_ASSESSED_SHARE = 0.5
@@ -129,8 +129,8 @@ def published_beside(session: Session, code: str | None, modelled_mean_s: float)
 
 def busy_fractions() -> tuple[dict[str, float], str]:
     """The share of time each service's vehicles are busy (``config/executive.yaml``), and its source."""
-    from bluelight.config import load_config
-    from bluelight.errors import ConfigError
+    from bluelight.foundation.config_files import load_config
+    from bluelight.foundation.errors import ConfigError
 
     doc, path = load_config("executive.yaml")
     try:

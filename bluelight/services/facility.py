@@ -16,13 +16,13 @@ import pandas as pd
 
 from bluelight.analysis.facility_siting import rank_single, site_facilities
 from bluelight.analysis.traveltime import point_times
-from bluelight.errors import AnalysisError, ValidationError
-from bluelight.geo import to_wgs84
+from bluelight.foundation.errors import AnalysisError, ValidationError
+from bluelight.foundation.geo import to_wgs84
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import Session, frame_links
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 def candidate_points(path: Path) -> pd.DataFrame:

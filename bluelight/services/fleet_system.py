@@ -21,13 +21,13 @@ import pandas as pd
 from bluelight.analysis.replications import System, allocate_vehicles
 from bluelight.analysis.simulation import DAY_S, Fleet, LogNormal, Travel, fit_censored_lognormal
 from bluelight.analysis.traveltime import point_times
-from bluelight.config import config_file, read_yaml
-from bluelight.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.etl.warehouse import existing_tables
+from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
+from bluelight.foundation.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE
 from bluelight.services.inputs import read_targets, site_turnouts
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
-from bluelight.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE
 
 CONFIG = "simulation.yaml"
 #: per-person ambulance incident rates by age band and the weekly profile (population demand, DAP plans)

@@ -16,7 +16,7 @@ import pandas as pd
 from bluelight.analysis.colocation import capacity
 from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.scenario import Scenario
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
 from bluelight.services.inputs import read_sites
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request

@@ -15,7 +15,7 @@ import shapely
 
 from bluelight.analysis.network import RoadNetwork, network_from_frames
 from bluelight.analysis.speeds import SpeedProfile, turnout_s
-from bluelight.errors import WarehouseError
+from bluelight.foundation.errors import WarehouseError
 
 
 def read_network(con, profile: SpeedProfile) -> tuple[RoadNetwork, np.ndarray]:
@@ -151,7 +151,7 @@ def fill_age_bands(zones: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
     Returns the zones and a note saying how many were filled (None if none was).
     """
-    from bluelight.config import load_config
+    from bluelight.foundation.config_files import load_config
 
     bands = [b for b in AGE_COLUMNS if b != "all"]
     empty = zones[bands].isna().all(axis=1) & zones["pop_total"].notna()

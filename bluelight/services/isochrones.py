@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bluelight.analysis.isochrones import isochrones_frame
-from bluelight.errors import AnalysisError, ValidationError
+from bluelight.foundation.errors import AnalysisError, ValidationError
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import read_sites, site_turnouts
 from bluelight.services.requests import Field, Request
 from bluelight.services.session import Session
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ loaded boundaries hold it): what decides whose standard judges it and which ambu
 
 from __future__ import annotations
 
+from bluelight.foundation.standards import jurisdictions_of
 from bluelight.services.session import Session
-from bluelight.standards import jurisdictions_of
 
 
 def area_jurisdictions(session: Session) -> dict[str, set[str]]:

@@ -31,10 +31,10 @@ from bluelight.analysis.national import (
     urban,
 )
 from bluelight.analysis.speeds import load_profile
-from bluelight.config import config_file, read_yaml
-from bluelight.errors import ConfigError, InputFileError, ValidationError
 from bluelight.etl.incidents import parse_incidents
 from bluelight.etl.national import read_authorities, read_duty, read_fire1001, read_lsoas, read_stations
+from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.errors import ConfigError, InputFileError, ValidationError
 from bluelight.services.requests import Field, Request
 from bluelight.services.results import Result
 

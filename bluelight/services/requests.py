@@ -15,7 +15,7 @@ from dataclasses import fields as dc_fields
 from typing import Any, ClassVar
 
 from bluelight.analysis.speeds import BAND_CHOICES
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 
 
 @dataclass(frozen=True)

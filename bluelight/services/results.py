@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Self
 
-from bluelight.errors import BluelightError
+from bluelight.foundation.errors import BluelightError
 
 
 def jsonable(value: Any) -> Any:

@@ -20,14 +20,14 @@ from bluelight.analysis.appraisal import Appraisal, OptimismBias, appraise, comp
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.finance import GREEN_BOOK_RATE, scenario_cash_items
 from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario, touched_services
-from bluelight.config import load_config
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.foundation.config_files import load_config
+from bluelight.foundation.errors import ConfigError, ValidationError
+from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.coverage import change_counts, require_demand
 from bluelight.services.inputs import read_estates, read_sites
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Evaluation, Session
-from bluelight.standards import DEFAULT_STANDARD
 
 __all__ = ["AppraisalRequest", "Scenario", "appraise_options", "evaluate_service", "load_scenario", "run_scenario",
            "service_effect"]

@@ -42,11 +42,11 @@ from bluelight.analysis.snapping import (
 )
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field, times_from_links
-from bluelight.errors import AnalysisError
+from bluelight.foundation.environment import session_cache_bytes
+from bluelight.foundation.environment import travel_cache_bytes as travel_cache_bytes_setting
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.standards import NOT_FIRST_RESPONSE
 from bluelight.services.inputs import read_incident_demand, read_network, read_population, read_sites, site_turnouts
-from bluelight.settings import session_cache_bytes
-from bluelight.settings import travel_cache_bytes as travel_cache_bytes_setting
-from bluelight.standards import NOT_FIRST_RESPONSE
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from bluelight.analysis import replications as core
 from bluelight.analysis.replications import System, ground_sites, hypercube_screen, mean_ci
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.simulation import DAY_S
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system, load_settings
 from bluelight.services.results import Result
 from bluelight.services.session import Session

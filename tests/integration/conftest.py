@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from bluelight.settings import DataSource
+from bluelight.foundation.environment import DataSource
 from tests.conftest import SHARED
 
 
@@ -46,7 +46,7 @@ def free_port() -> int:
 def served_app(demo_warehouse, tmp_path_factory):
     """The dashboard served by werkzeug on 127.0.0.1 in a background thread (no accounts: no sign-in)."""
     from bluelight.dashboard.app import create_app
-    from bluelight.settings import shipped_scenarios
+    from bluelight.foundation.environment import shipped_scenarios
 
     app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios"), shipped_scenarios()],
                      security_store=tmp_path_factory.mktemp("nobody") / "accounts.sqlite")
@@ -69,7 +69,7 @@ PASSWORD_SUFFIX = " passphrase 2026"
 
 @pytest.fixture(scope="session")
 def accounts_store(tmp_path_factory) -> Path:
-    from bluelight.access import ROLES
+    from bluelight.foundation.access import ROLES
     from bluelight.services.accounts import add_user, security_store
 
     path = tmp_path_factory.mktemp("security") / "accounts.sqlite"
@@ -82,7 +82,7 @@ def accounts_store(tmp_path_factory) -> Path:
 def signed_in_app(demo_warehouse, accounts_store, tmp_path_factory):
     """The dashboard with sign-in: one account per role in ``accounts_store``."""
     from bluelight.dashboard.app import create_app
-    from bluelight.settings import shipped_scenarios
+    from bluelight.foundation.environment import shipped_scenarios
 
     app = create_app(demo_warehouse, scenario_dirs=[tmp_path_factory.mktemp("scenarios-signed"), shipped_scenarios()],
                      security_store=accounts_store)

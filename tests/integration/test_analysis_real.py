@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 
 from bluelight.cli.main import main
-from bluelight.config import package_config
-from bluelight.settings import shipped_scenarios
+from bluelight.foundation.config_files import package_config
+from bluelight.foundation.environment import shipped_scenarios
 
 pytestmark = pytest.mark.integration
 
@@ -204,7 +204,7 @@ def test_national_estimate_without_road_data(capsys):
     """Every FIRE1001 service is in the table, estimated or with its reason; the left-out error is published."""
     import pandas as pd
 
-    from bluelight.settings import configured_data_dir
+    from bluelight.foundation.environment import configured_data_dir
 
     out = _json(capsys, ["national", "--json"])
     f1001 = pd.read_csv(configured_data_dir().path / "england" / "response_times" / "fire1001_response_times_by_frs.csv")

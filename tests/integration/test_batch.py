@@ -7,9 +7,9 @@ import json
 import pytest
 
 from bluelight.cli import main
-from bluelight.errors import ValidationError
+from bluelight.foundation.environment import configured_data_dir
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.batch import BatchRequest, run_batch
-from bluelight.settings import configured_data_dir
 
 pytestmark = pytest.mark.integration
 

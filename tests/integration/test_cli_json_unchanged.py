@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bluelight.cli import main
-from bluelight.config import package_config
-from bluelight.settings import shipped_scenarios
+from bluelight.foundation.config_files import package_config
+from bluelight.foundation.environment import shipped_scenarios
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from bluelight.cli.main import main
 from bluelight.etl.demo import load_demo
 from bluelight.etl.status import warehouse_status
 from bluelight.etl.warehouse import connect, table_counts
-from bluelight.settings import DataSource
+from bluelight.foundation.environment import DataSource
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,10 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from bluelight.access import load_rules
 from bluelight.analysis.speeds import load_profile
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
+from bluelight.foundation.access import load_rules
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.coverage import every_incident, export_frame
 from bluelight.services.session import DemandSpec, Session
 

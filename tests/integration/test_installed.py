@@ -53,7 +53,7 @@ def test_wheel_install_runs_the_demo_and_coverage_from_outside_the_checkout(inst
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "BLUELIGHT", "VIRTUAL_ENV"))}
     env |= {"BLUELIGHT_DATA_DIR": str(data_dir), "BLUELIGHT_HOME": str(base / "home"),
             "BLUELIGHT_CONFIG_DIR": str(base / "config"), "BLUELIGHT_OFFLINE": "1", "HOME": str(base)}
-    where = _run([str(python), "-c", "import bluelight, bluelight.settings as s; print(bluelight.__file__); "
+    where = _run([str(python), "-c", "import bluelight, bluelight.foundation.environment as s; print(bluelight.__file__); "
                                      "print(s.REPO_ROOT)"], cwd=work, env=env).split()
     assert not where[0].startswith(str(REPO)) and where[1] == "None"
     warehouse = base / "home" / "atlas.duckdb"

@@ -11,7 +11,7 @@ import pytest
 
 from bench.serving import run_load
 from bluelight.dashboard.serve import WORKERS
-from bluelight.settings import session_cache_bytes, travel_cache_bytes
+from bluelight.foundation.environment import session_cache_bytes, travel_cache_bytes
 
 pytestmark = pytest.mark.integration
 

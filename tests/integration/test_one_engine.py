@@ -13,9 +13,9 @@ from bluelight.cli import main
 from bluelight.dashboard.pages import colocation, scenarios
 from bluelight.dashboard.queries import Warehouse
 from bluelight.dashboard.scenario_files import ScenarioStore
+from bluelight.foundation.environment import shipped_scenarios
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.session import Session
-from bluelight.settings import shipped_scenarios
 
 pytestmark = pytest.mark.integration
 

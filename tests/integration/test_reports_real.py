@@ -16,12 +16,12 @@ from bluelight.dashboard import reports
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, hubs, scenarios
 from bluelight.dashboard.queries import Warehouse
 from bluelight.dashboard.scenario_files import ScenarioStore
-from bluelight.geo import to_bng
+from bluelight.foundation.environment import shipped_scenarios
+from bluelight.foundation.geo import to_bng
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.dap import DapRequest, plan_band
 from bluelight.services.facility import FacilityRequest, run_facility
 from bluelight.services.session import Session
-from bluelight.settings import shipped_scenarios
 from tests.integration.test_dashboard_browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from bluelight.analysis.ambulance_estimate import estimate, fit_line
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _monthly(rural: dict, *, winter_s=30.0):

@@ -16,7 +16,7 @@ from bluelight.analysis.calibration import (
 from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import build_network
 from bluelight.analysis.speeds import profile_from_dict
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_edges
 
 TRUE = profile_from_dict({"name": "truth", "version": 1, "highway_kph": {"primary": 36.0, "residential": 18.0,

@@ -13,7 +13,7 @@ from bluelight.analysis.colocation import (
 )
 from bluelight.analysis.coverage import build_coverage_model
 from bluelight.analysis.traveltime import site_travel_times
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import line_network
 
 # line: nodes 0-1-2-3 two-way (10 s a hop), 3 -> 4 one-way

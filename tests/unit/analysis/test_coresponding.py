@@ -17,7 +17,7 @@ from bluelight.analysis.coresponding import (
     medical_busy_fraction,
     survivors,
 )
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def test_de_maio_by_hand():

@@ -13,7 +13,7 @@ from bluelight.analysis.dap import (
     solve_plan,
     solve_posts,
 )
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _problem(available=(True, True, True)):

@@ -13,7 +13,7 @@ from bluelight.analysis.demand_bands import (
     rates_from_dict,
     validate_forecast,
 )
-from bluelight.errors import AnalysisError, ConfigError
+from bluelight.foundation.errors import AnalysisError, ConfigError
 
 
 def _rates(**over):

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bluelight.analysis.disclosure import aggregate_cells, cell_centres, mask_sites
-from bluelight.errors import AnalysisError
-from bluelight.geo import to_wgs84
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.geo import to_wgs84
 
 
 def test_cell_centres():

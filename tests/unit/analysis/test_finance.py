@@ -6,7 +6,7 @@ import pytest
 
 from bluelight.analysis.appraisal import OptimismBias, appraise, compare_options, discount_factors
 from bluelight.analysis.finance import ACTION_KEYS, FINANCE_KEYS, CashItem, check_finance, scenario_cash_items
-from bluelight.errors import AnalysisError, ValidationError
+from bluelight.foundation.errors import AnalysisError, ValidationError
 
 
 def test_npv_checked_by_hand():

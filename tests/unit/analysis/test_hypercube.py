@@ -5,7 +5,7 @@ import pytest
 
 from bluelight.analysis.hypercube import approximate_hypercube, correction_factors, exact_hypercube, preference_order
 from bluelight.analysis.simulation import Calls, Fleet, Travel, erlang_c, simulate
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _random_system(seed: int, n_units: int, n_zones: int, load: float):

@@ -11,7 +11,7 @@ from bluelight.analysis.isochrones import (
     reached_lines,
 )
 from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_network, line_network
 
 

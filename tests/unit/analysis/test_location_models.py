@@ -17,7 +17,7 @@ from bluelight.analysis.location_models import (
     mexclp,
     pmedian,
 )
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _instance(seed, n=12, m=6):

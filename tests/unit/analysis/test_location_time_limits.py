@@ -16,7 +16,7 @@ from bluelight.analysis.location_models import (
     mexclp,
     pmedian,
 )
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 #: allowance over the budget: the model build and Python around the solver
 MARGIN_S = 0.5

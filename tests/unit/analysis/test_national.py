@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bluelight.analysis.national import fit_drive, leave_one_out, nearest, service_terms, urban
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _services(seed=0, n_services=8, per=60):

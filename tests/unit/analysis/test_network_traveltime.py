@@ -4,7 +4,7 @@ import pytest
 from bluelight.analysis.network import build_network, csr_min
 from bluelight.analysis.snapping import snap_points
 from bluelight.analysis.traveltime import TravelTimeCache, nearest_site_field, site_travel_times
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import FLAT, grid_network, line_network
 
 

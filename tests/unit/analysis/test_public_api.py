@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point
 
 import bluelight.analysis as bla
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _osm_grid(tmp_path, n: int = 5, step_deg: float = 0.004) -> str:

@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 
 from bluelight.analysis.scenario import apply_scenario, load_scenario, touched_services
-from bluelight.errors import ConfigError, InputFileError
 from bluelight.etl.scenarios import REPO_SCENARIOS, load_scenarios
+from bluelight.foundation.errors import ConfigError, InputFileError
 
 SITES = pd.DataFrame({"site_id": ["F1", "F2", "P1", "A1"], "name": ["Fire 1", "Fire 2", "Police 1", "Amb 1"],
                       "service": ["fire", "fire", "police", "ambulance"], "status": "open",

@@ -5,7 +5,7 @@ import pytest
 
 from bluelight.analysis.hypercube import exact_hypercube
 from bluelight.analysis.simulation import Calls, Fleet, Travel, confidence_interval, erlang_c, simulate, summarise_run
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 def _poisson_calls(rng, rate_per_s: float, n: int, *, zones=1, zone_p=None):

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from bluelight.analysis.speeds import edge_speeds_kph, edge_travel_times_s, load_profile, profile_from_dict, turnout_s
-from bluelight.config import latest_profile_name
-from bluelight.errors import ConfigError
+from bluelight.foundation.config_files import latest_profile_name
+from bluelight.foundation.errors import ConfigError
 
 
 def test_default_profile_is_cited_and_versioned():

@@ -8,7 +8,7 @@ import pytest
 from bluelight.analysis import example_network
 from bluelight.analysis.traveltime import site_travel_times
 from bluelight.analysis.turns import movements, route_turns, turn_kinds, turn_network, turn_site_times
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
 
 
 @pytest.fixture

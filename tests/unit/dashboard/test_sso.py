@@ -71,7 +71,7 @@ def provider():
 
 @pytest.fixture
 def sso_app(wh, tmp_path, monkeypatch, provider):
-    from bluelight.access import load_rules
+    from bluelight.foundation.access import load_rules
 
     base, _ = provider
     shipped = Path(load_rules().path).read_text()

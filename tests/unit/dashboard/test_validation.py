@@ -6,7 +6,7 @@ import pytest
 
 from bluelight.dashboard.controls import FIX_FIELDS
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.colocation import CandidatesRequest
 from bluelight.services.coresponding import CorespondingRequest
 from bluelight.services.coverage import CoverageRequest

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from bluelight.cli import main
-from bluelight.errors import DataSourceError
 from bluelight.etl.fetch import fetch_osm
+from bluelight.foundation.errors import DataSourceError
 from tests.unit.etl.test_region import _data_dir, _osm
 
 
@@ -55,7 +55,7 @@ def test_region_by_name_downloads_checks_and_loads(server, tmp_path, monkeypatch
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BLUELIGHT_DOWNLOAD_BASE", url)
     monkeypatch.setenv("BLUELIGHT_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("bluelight.settings.shared_data_candidates", lambda: [])
+    monkeypatch.setattr("bluelight.foundation.environment.shared_data_candidates", lambda: [])
     wh = str(tmp_path / "w.duckdb")
     assert main(["etl", "region", "--name", "Testshire", "--warehouse", wh, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -72,7 +72,7 @@ def test_region_by_name_downloads_checks_and_loads(server, tmp_path, monkeypatch
 
 def test_offline_fails_over_with_a_message(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("BLUELIGHT_DATA_DIR", raising=False)
-    monkeypatch.setattr("bluelight.settings.shared_data_candidates", lambda: [])
+    monkeypatch.setattr("bluelight.foundation.environment.shared_data_candidates", lambda: [])
     monkeypatch.setenv("BLUELIGHT_DOWNLOAD_BASE", "http://127.0.0.1:9")          # nothing listens there
     monkeypatch.setenv("BLUELIGHT_HOME", str(tmp_path / "home"))
     assert main(["etl", "region", "--name", "Testshire", "--warehouse", str(tmp_path / "w.duckdb")]) == 2

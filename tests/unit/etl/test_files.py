@@ -1,7 +1,7 @@
 import pytest
 
-from bluelight.errors import InputFileError
 from bluelight.etl import files
+from bluelight.foundation.errors import InputFileError
 
 
 def test_empty_file(write):

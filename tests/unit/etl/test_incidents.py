@@ -1,8 +1,8 @@
 import pytest
 
-from bluelight.errors import InputFileError, RejectedRowsError
 from bluelight.etl.categories import lfb_category, normalise_category
 from bluelight.etl.incidents import detect_layout, load_incidents
+from bluelight.foundation.errors import InputFileError, RejectedRowsError
 from tests.conftest import counts
 
 LFB_HEADER = ("IncidentNumber,DateOfCall,CalYear,TimeOfCall,HourOfCall,IncidentGroup,StopCodeDescription,"

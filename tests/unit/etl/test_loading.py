@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from bluelight.errors import InputFileError, RejectedRowsError
 from bluelight.etl.loading import Parsed, Reject, Written, run_load, upsert
+from bluelight.foundation.errors import InputFileError, RejectedRowsError
 
 
 def _frame(ids, values):

@@ -4,8 +4,8 @@ import gzip
 
 import pytest
 
-from bluelight.errors import InputFileError
 from bluelight.etl.national import read_duty, read_fire1001, read_lsoas, read_stations
+from bluelight.foundation.errors import InputFileError
 
 PREAMBLE = "# Source: ONS\nContents,,\n,,\nTable SAPE22DT2,,\n,,\n"
 HEADER = "LSOA Code,LSOA Name,LA Code (2019 boundaries),LA name (2019 boundaries),All Ages,0,1\n"

@@ -4,8 +4,8 @@ import osmium
 import pytest
 
 from bluelight.analysis.speeds import load_profile
-from bluelight.errors import InputFileError
 from bluelight.etl.pbf_stream import stream_drive_network
+from bluelight.foundation.errors import InputFileError
 
 
 def _write(path, nodes, ways):

@@ -1,9 +1,9 @@
 import pytest
 
-from bluelight.errors import InputFileError, RejectedRowsError
 from bluelight.etl.boundaries import load_boundaries
 from bluelight.etl.population import load_population
 from bluelight.etl.targets import default_targets, load_targets
+from bluelight.foundation.errors import InputFileError, RejectedRowsError
 
 POP = ("zone_code,pop_total,pop_0_15,pop_16_29,pop_30_44,pop_45_64,pop_65_plus,easting,northing\n"
        "Z1,100,10,20,30,25,15,530000,180000\nZ2,50,,,,,,531000,181000\n")

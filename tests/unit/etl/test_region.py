@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from bluelight.cli import main
-from bluelight.geo import to_bng, to_wgs84
+from bluelight.foundation.geo import to_bng, to_wgs84
 
 #: a stretch of Lincolnshire: a secondary road west to east with nodes 4 km apart, and two side roads
 ROAD_LAT, LON0, LON1 = 53.10, -0.60, -0.20
@@ -242,8 +242,8 @@ def test_a_county_is_judged_by_its_own_services_standards_or_says_none_is_config
 
 
 def test_a_service_standard_in_targets_judges_its_own_area():
+    from bluelight.foundation.standards import jurisdictions_of
     from bluelight.services.executive import area_standard
-    from bluelight.standards import jurisdictions_of
 
     targets = [{"target_id": "lfb", "service": "fire", "category": "first_appliance", "statistic": "mean",
                 "threshold_s": 360, "goal": None, "jurisdiction": "london", "description": "LFB 6 min",

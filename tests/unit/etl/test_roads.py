@@ -6,9 +6,9 @@ import osmium
 import pytest
 
 from bluelight.analysis.speeds import load_profile, parse_maxspeed_kph
-from bluelight.errors import InputFileError
 from bluelight.etl.osm import is_drive_way
 from bluelight.etl.roads import load_roads
+from bluelight.foundation.errors import InputFileError
 
 # about 100 m apart at 51.5 N: 0.0009 deg latitude, 0.00144 deg longitude
 NODES = {1: (51.5, -0.1), 2: (51.5, -0.09856), 3: (51.5, -0.09712), 4: (51.5009, -0.09856),

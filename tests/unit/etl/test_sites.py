@@ -1,7 +1,7 @@
 import pytest
 
-from bluelight.errors import InputFileError, RejectedRowsError
 from bluelight.etl.sites import detect_layout, load_sites, mark_duplicates
+from bluelight.foundation.errors import InputFileError, RejectedRowsError
 from tests.conftest import counts
 
 GOOD = """site_id,name,service,latitude,longitude,duty_system,running_cost_gbp_pa

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from bluelight.errors import ConfigError
 from bluelight.etl import sources
 from bluelight.etl.synthetic import SYNTHETIC_LABEL, generate_region
+from bluelight.foundation.errors import ConfigError
 
 
 def test_region_size_determinism_and_labels():

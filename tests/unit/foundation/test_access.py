@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bluelight.access import ROLES, allows, cleared_for, load_rules, tier_for
-from bluelight.errors import ConfigError
+from bluelight.foundation.access import ROLES, allows, cleared_for, load_rules, tier_for
+from bluelight.foundation.errors import ConfigError
 
 
 def test_roles_are_ordered_and_tiers_name_the_least_role():

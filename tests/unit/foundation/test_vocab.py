@@ -2,7 +2,7 @@
 
 import pytest
 
-from bluelight.vocab import proper_name
+from bluelight.foundation.vocab import proper_name
 
 
 @pytest.mark.parametrize("raw, want", [

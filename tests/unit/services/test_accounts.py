@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from bluelight.cli.main import main
-from bluelight.errors import ConfigError, ValidationError
+from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.services.accounts import add_user, authenticate, list_users, remove_user, security_store
 
 

@@ -52,6 +52,7 @@ def test_every_merge_key_through_the_hubs_page(synthetic_wh):
     from bluelight.analysis.speeds import load_profile
     from bluelight.dashboard.pages import hubs
     from bluelight.dashboard.queries import Warehouse
+    from bluelight.services.hubs import FINANCE
     from bluelight.services.session import Session
 
     wh = Warehouse(synthetic_wh)
@@ -59,7 +60,7 @@ def test_every_merge_key_through_the_hubs_page(synthetic_wh):
     sites = ["SYN-POL-001", "SYN-FIR-001"]
     base = hubs.hub_plan(session, sites, sites[1], *[None] * 8, 30, None, "all", None)["result"].finance
     df = discount_factors(30)
-    for i, (key, _) in enumerate(hubs.FINANCE):
+    for i, (key, _) in enumerate(FINANCE):
         money = [None] * 8
         money[i] = 100_000
         f = hubs.hub_plan(session, sites, sites[1], *money, 30, None, "all", None)["result"].finance

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bluelight.cli import main
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.coverage import CoverageRequest
 from bluelight.services.dap import DapRequest
 from bluelight.services.requests import Field

@@ -92,8 +92,8 @@ def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_w
     import pytest
 
     from bluelight.analysis.speeds import load_profile, profile_from_dict
-    from bluelight.errors import ConfigError
     from bluelight.etl.warehouse import connect
+    from bluelight.foundation.errors import ConfigError
     from bluelight.services.session import DemandSpec, Session
 
     base = load_profile("bluelight_v1")

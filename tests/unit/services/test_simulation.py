@@ -8,7 +8,7 @@ import pytest
 
 from bluelight.analysis.replications import _scene_times, allocate_vehicles
 from bluelight.cli.main import main
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.fleet_system import SimulationRequest, _workload, load_settings
 from bluelight.services.simulation import actual_figures
 

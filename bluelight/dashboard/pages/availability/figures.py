@@ -39,8 +39,8 @@ def availability_bands_figure(bands: list[dict], *, threshold_s: float) -> go.Fi
 
 
 def duration_text(seconds: float | None) -> str:
-    """Seconds as m:ss, the way the project writes every time (:func:`bluelight.text.mmss`)."""
-    from bluelight.text import mmss
+    """Seconds as m:ss, the way the project writes every time (:func:`bluelight.foundation.text.mmss`)."""
+    from bluelight.foundation.text import mmss
 
     return mmss(seconds) if seconds is not None else "–"
 
@@ -65,7 +65,7 @@ def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div:
 def simulated_zones_map(zones: list[dict], sites: pd.DataFrame, *, threshold_s: float, roads, boundaries,
                         bounds=None) -> go.Figure:
     """Per demand zone: the simulated share of calls whose first vehicle arrived within the standard."""
-    from bluelight.geo import to_wgs84
+    from bluelight.foundation.geo import to_wgs84
 
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds, height=520)
     z = pd.DataFrame(zones)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from bluelight.access import cleared_for
 from bluelight.analysis.disclosure import aggregate_cells
 from bluelight.dashboard import layers
 from bluelight.dashboard.auth import current_role, current_rules, visible_sites
@@ -19,9 +18,10 @@ from bluelight.dashboard.controls import (
 )
 from bluelight.dashboard.pages.availability import figures
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.access import cleared_for
+from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, run_simulation, validate
-from bluelight.standards import DEFAULT_STANDARD
 
 BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals"),
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),

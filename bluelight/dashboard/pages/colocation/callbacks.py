@@ -7,7 +7,6 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State
 
-from bluelight.access import tier_for
 from bluelight.dashboard import reports, scenario_files
 from bluelight.dashboard.auth import current_role, record
 from bluelight.dashboard.callbacks import callback
@@ -25,6 +24,7 @@ from bluelight.dashboard.pages.colocation.views import (
     timed,
 )
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.access import tier_for
 from bluelight.services.session import Session
 
 

@@ -17,10 +17,10 @@ from bluelight.dashboard.pages.colocation.views import (
     FINANCE_INPUTS,
 )
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.colocation import CandidatesRequest
 from bluelight.services.scenarios import AppraisalRequest
 from bluelight.services.session import Session
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 def layout(wh: Warehouse, session: Session):

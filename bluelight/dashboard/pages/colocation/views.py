@@ -24,14 +24,14 @@ from bluelight.dashboard.controls import (
 )
 from bluelight.dashboard.finance_view import finance_panel
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import AnalysisError, ValidationError
+from bluelight.foundation.errors import AnalysisError, ValidationError
+from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.text import mmss
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.colocation import CandidatesRequest, CandidatesResult, run_candidates
 from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, evaluate_service
 from bluelight.services.scenarios import appraisal as scenario_appraisal
 from bluelight.services.session import DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.text import mmss
-from bluelight.vocab import EMERGENCY_SERVICES
 
 #: controls bound to the candidate search and to the appraisal
 CANDIDATE_BINDINGS = [Binding("max_travel_s", "col-max-travel")]

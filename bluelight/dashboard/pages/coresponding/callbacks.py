@@ -7,7 +7,6 @@ import json
 import dash
 from dash import ALL, Input, Output, State, dcc
 
-from bluelight.access import tier_for
 from bluelight.analysis.coresponding import DEFAULT_PARAMETERS
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role
@@ -19,8 +18,9 @@ from bluelight.dashboard.layout import Page, control
 from bluelight.dashboard.pages.coresponding.layout import layout
 from bluelight.dashboard.pages.coresponding.views import BINDINGS, coresponding_report, parse, update_view
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
-from bluelight.exports import safe_csv
+from bluelight.foundation.access import tier_for
+from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.exports import safe_csv
 from bluelight.services.coresponding import (
     load_params,
     run_coresponding,

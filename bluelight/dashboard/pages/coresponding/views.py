@@ -19,7 +19,8 @@ from bluelight.dashboard.controls import (
 )
 from bluelight.dashboard.pages.coresponding import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
+from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.text import mmss
 from bluelight.services.coresponding import (
     CorespondingParams,
     CorespondingRequest,
@@ -28,7 +29,6 @@ from bluelight.services.coresponding import (
 )
 from bluelight.services.requests import SNAP_FIELD
 from bluelight.services.session import Session
-from bluelight.text import mmss
 
 MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)",
                 "waalewijn_2001": "Waalewijn 2001 (time to CPR and to defibrillation)",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State
 
-from bluelight.access import tier_for
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role, current_rules, note_export
 from bluelight.dashboard.callbacks import callback
@@ -18,8 +17,10 @@ from bluelight.dashboard.pages.coverage import figures
 from bluelight.dashboard.pages.coverage.layout import layout
 from bluelight.dashboard.pages.coverage.views import BINDINGS, coverage_report, parse, update_view
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
-from bluelight.exports import safe_csv
+from bluelight.foundation.access import tier_for
+from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.exports import safe_csv
+from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.coverage import (
     availability_figures,
     every_incident,
@@ -27,7 +28,6 @@ from bluelight.services.coverage import (
     export_geojson,
 )
 from bluelight.services.session import Session
-from bluelight.standards import DEFAULT_STANDARD
 
 
 def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:

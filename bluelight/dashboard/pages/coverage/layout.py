@@ -11,13 +11,13 @@ from bluelight.dashboard.controls import (
 from bluelight.dashboard.layout import map_row, no_data
 from bluelight.dashboard.pages.coverage.views import BINDINGS
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.coverage import (
     CoverageRequest,
 )
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.session import DEMAND_KINDS, Session
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 def layout(wh: Warehouse, session: Session):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bluelight.access import tier_for
 from bluelight.dashboard import layers, reports
 from bluelight.dashboard.auth import current_role, current_rules, visible_sites
 from bluelight.dashboard.components import charts as chart_parts
@@ -20,7 +19,8 @@ from bluelight.dashboard.controls import (
 )
 from bluelight.dashboard.pages.coverage import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
+from bluelight.foundation.access import tier_for
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.coverage import (
     CoverageRequest,
     area_summary,
@@ -159,7 +159,7 @@ def _cells(session: Session, ev, threshold: float) -> tuple[pd.DataFrame, np.nda
 
 
 def _lonlat(pts: pd.DataFrame) -> dict:
-    from bluelight.geo import to_wgs84
+    from bluelight.foundation.geo import to_wgs84
 
     lon, lat = to_wgs84(pts["easting"], pts["northing"])
     return {"lon": lon, "lat": lat}

@@ -8,7 +8,6 @@ from dataclasses import replace
 import dash
 from dash import Input, Output, State
 
-from bluelight.access import tier_for
 from bluelight.analysis.demand_bands import all_bands
 from bluelight.dashboard import reports
 from bluelight.dashboard.auth import current_role
@@ -26,7 +25,8 @@ from bluelight.dashboard.pages.dap.views import (
     update_view,
 )
 from bluelight.dashboard.queries import Warehouse
-from bluelight.exports import safe_csv
+from bluelight.foundation.access import tier_for
+from bluelight.foundation.exports import safe_csv
 from bluelight.services.dap import (
     plan_band,
 )

@@ -14,7 +14,8 @@ from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls
 from bluelight.dashboard.pages.dap import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.text import mmss
 from bluelight.services.dap import (
     MODEL_WORDS,
     DapRequest,
@@ -25,7 +26,6 @@ from bluelight.services.dap import (
 )
 from bluelight.services.dap_export import plan_export
 from bluelight.services.session import Session
-from bluelight.text import mmss
 
 MODEL_LABELS = MODEL_WORDS
 

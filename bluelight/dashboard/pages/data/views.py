@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
-from bluelight.access import allows, cleared_for
+from bluelight.foundation.access import allows, cleared_for
 from bluelight.dashboard.auth import audit_log, current_role, current_user
 from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.layout import Page

@@ -7,7 +7,6 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State
 
-from bluelight.access import tier_for
 from bluelight.dashboard import reports, scenario_files
 from bluelight.dashboard.auth import current_role, record
 from bluelight.dashboard.callbacks import callback
@@ -28,7 +27,8 @@ from bluelight.dashboard.pages.hubs.views import (
     merged_trips,
 )
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
+from bluelight.foundation.access import tier_for
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.facility import run_facility
 from bluelight.services.hubs import NEW_SITE
 from bluelight.services.session import Session

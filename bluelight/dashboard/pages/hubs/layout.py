@@ -11,11 +11,11 @@ from bluelight.dashboard.controls import (
 from bluelight.dashboard.layout import map_row, no_data
 from bluelight.dashboard.pages.hubs.views import HQ_BINDINGS, HUB_BINDINGS, _all_sites
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.facility import FacilityRequest
 from bluelight.services.hubs import FINANCE, NEW_SITE, HubRequest
 from bluelight.services.inputs import read_sites
 from bluelight.services.session import Session
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 def layout(wh: Warehouse, session: Session):

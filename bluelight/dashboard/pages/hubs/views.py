@@ -22,13 +22,13 @@ from bluelight.dashboard.controls import (
 from bluelight.dashboard.finance_view import finance_panel
 from bluelight.dashboard.pages.hubs import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import AnalysisError, ValidationError
-from bluelight.geo import to_bng
+from bluelight.foundation.errors import AnalysisError, ValidationError
+from bluelight.foundation.geo import to_bng
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.facility import FacilityRequest, FacilityResult, run_facility
 from bluelight.services.hubs import FINANCE, HubRequest, run_hub
 from bluelight.services.scenarios import ScenarioResult, evaluate_service
 from bluelight.services.session import Session
-from bluelight.vocab import EMERGENCY_SERVICES
 
 HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
                 *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),
@@ -168,7 +168,7 @@ def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
 def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result: FacilityResult, *, tier: str) -> reports.Report:
     """Where a shared headquarters, workshop or training centre should be, as a board paper: the chosen sites, the
     trips they cost, every candidate as the one facility, framed on the users and the sites chosen."""
-    from bluelight.text import mmss
+    from bluelight.foundation.text import mmss
 
     p = result.plan
     users = pd.DataFrame(result.user_sites)

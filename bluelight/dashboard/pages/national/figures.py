@@ -74,7 +74,7 @@ def national_headline(result: NationalResult, roads: str | None) -> html.Div:
 
 def national_map(result: NationalResult) -> go.Figure:
     """LSOAs coloured by estimated response (turnout + drive), with the services' areas outlined."""
-    from bluelight.geo import to_wgs84
+    from bluelight.foundation.geo import to_wgs84
 
     lsoas = pd.DataFrame(result.lsoas)
     lon, lat = to_wgs84(lsoas["easting"].to_numpy(), lsoas["northing"].to_numpy())

@@ -13,12 +13,12 @@ from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls
 from bluelight.dashboard.pages.national import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
-from bluelight.geo import to_bng
+from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.geo import to_bng
+from bluelight.foundation.text import mmss
 from bluelight.services.ambulance_national import run_ambulance_national
 from bluelight.services.national import NationalRequest, NationalResult, run_national
 from bluelight.services.session import Session
-from bluelight.text import mmss
 
 BINDINGS = [Binding("year", "nat-year"), Binding("fire_type", "nat-fire-type")]
 

@@ -7,8 +7,8 @@ from dash import dcc, html
 from bluelight.dashboard.layout import no_data
 from bluelight.dashboard.pages.overview.views import executive_panel, kpis
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.session import Session
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 def layout(wh: Warehouse, session: Session):

@@ -9,10 +9,10 @@ from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.pages.overview import figures
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.executive import judged, run_executive, service_busy, service_standard
 from bluelight.services.session import DemandSpec, Session
-from bluelight.standards import DEFAULT_STANDARD
-from bluelight.vocab import EMERGENCY_SERVICES
 
 ISO_BANDS = (300.0, 480.0, 600.0)
 

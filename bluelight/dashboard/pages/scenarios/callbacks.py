@@ -7,7 +7,6 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State, html
 
-from bluelight.access import tier_for
 from bluelight.dashboard import reports, scenario_files
 from bluelight.dashboard.auth import current_role, record
 from bluelight.dashboard.callbacks import callback
@@ -16,7 +15,8 @@ from bluelight.dashboard.layout import Page
 from bluelight.dashboard.pages.scenarios.layout import layout
 from bluelight.dashboard.pages.scenarios.views import banded, compare_view, comparison, edit_state, scenario_view
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import ValidationError
+from bluelight.foundation.access import tier_for
+from bluelight.foundation.errors import ValidationError
 from bluelight.services.session import Session
 
 

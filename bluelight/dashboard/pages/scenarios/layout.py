@@ -10,9 +10,9 @@ from bluelight.dashboard.controls import hour_band_control
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.pages.scenarios.views import BAND_BINDINGS, EMPTY
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.scenarios import AppraisalRequest
 from bluelight.services.session import Session
-from bluelight.vocab import EMERGENCY_SERVICES
 
 
 def layout(wh: Warehouse, session: Session, dirs: list[Path]):

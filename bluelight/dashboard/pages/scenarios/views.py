@@ -16,10 +16,10 @@ from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, banded_session
 from bluelight.dashboard.pages.scenarios import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.errors import AnalysisError
+from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
 from bluelight.services.session import Session
-from bluelight.standards import DEFAULT_STANDARD
 
 EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 
@@ -35,7 +35,7 @@ def banded(session: Session, band) -> tuple[Session | None, list[str]]:
 
 def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site, duty) -> dict:
     """The scenario state after one interaction (pure, so it can be tested without a browser)."""
-    from bluelight.geo import to_bng
+    from bluelight.foundation.geo import to_bng
 
     if trigger in {"scn-service", "scn-reset"} or state.get("service") != service:
         return {**EMPTY, "service": service, "closed": [] if trigger == "scn-reset" else list(closed or [])}
@@ -151,7 +151,7 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
     names = {r.site_id: r.name for svc in data["b"].services for r in session.sites(svc).itertuples()}
     changes = reports.change_words(data["scenario_b"].changes, names)
     services = list(data["b"].services)
-    from bluelight.text import mmss
+    from bluelight.foundation.text import mmss
 
     return reports.comparison_report(
         wh, session, title=f"Scenario comparison: {data['b'].scenario}", tier=tier,

@@ -3,8 +3,8 @@
 def test_the_travel_cache_budget_comes_from_the_environment(monkeypatch):
     import pytest
 
-    from bluelight.errors import ConfigError
-    from bluelight.settings import travel_cache_bytes
+    from bluelight.foundation.environment import travel_cache_bytes
+    from bluelight.foundation.errors import ConfigError
 
     monkeypatch.delenv("BLUELIGHT_TRAVEL_CACHE_MB", raising=False)
     assert travel_cache_bytes() == 256 * 2 ** 20
@@ -19,8 +19,8 @@ def test_the_travel_cache_budget_comes_from_the_environment(monkeypatch):
 def test_the_session_cache_budget_comes_from_the_environment(monkeypatch):
     import pytest
 
-    from bluelight.errors import ConfigError
-    from bluelight.settings import session_cache_bytes
+    from bluelight.foundation.environment import session_cache_bytes
+    from bluelight.foundation.errors import ConfigError
 
     monkeypatch.delenv("BLUELIGHT_SESSION_CACHE_MB", raising=False)
     assert session_cache_bytes() == 768 * 2 ** 20

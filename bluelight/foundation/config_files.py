@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bluelight.errors import ConfigError
+from bluelight.foundation.errors import ConfigError
 
 PROFILES = "speed_profiles"
 

@@ -26,7 +26,7 @@ LON_RANGE = (-8.8, 2.0)
 EASTING_RANGE = (0.0, 700_000.0)
 NORTHING_RANGE = (0.0, 1_250_000.0)
 #: the land outline (with a 2 km coastal margin) that a point must also fall in: see :mod:`bluelight.etl.gb_outline`
-GB_LAND_FILE = Path(__file__).with_name("data") / "gb_land_27700.geojson"
+GB_LAND_FILE = Path(__file__).resolve().parents[1] / "data" / "gb_land_27700.geojson"
 # Web Mercator metres over Great Britain
 MERC_X_RANGE = (-980_000.0, 225_000.0)
 MERC_Y_RANGE = (6_400_000.0, 8_700_000.0)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bluelight.config import config_file, read_yaml
-from bluelight.errors import ConfigError
+from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.errors import ConfigError
 
 #: viewer: aggregate maps and tables; planner: scenarios, co-location, hubs, DAPs and saving them;
 #: analyst: incident-level rows, exact coordinates, restricted sites and their exports; admin: everything

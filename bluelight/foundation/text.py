@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from bluelight.errors import ConfigError
+from bluelight.foundation.errors import ConfigError
 
 #: how a column is written; every table in a report names one per column it formats
 FORMATS = ("gbp", "pct", "points", "factor", "duration", "int", "num1", "text")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bluelight import config
 from bluelight.analysis.speeds import load_profile
-from bluelight.errors import ConfigError
+from bluelight.foundation import config_files as config
+from bluelight.foundation.errors import ConfigError
 
 
 def test_shipped_files_are_package_data(monkeypatch, tmp_path):

@@ -13,12 +13,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bluelight.errors import ConfigError
+from bluelight.foundation.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 #: the checkout this package runs from, or None when it is installed (a wheel in site-packages)
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]          # the checkout (bluelight/foundation/ is two below)
 REPO_ROOT: Path | None = _ROOT if (_ROOT / "pyproject.toml").is_file() and (_ROOT / "bluelight").is_dir() else None
 
 
@@ -60,7 +60,7 @@ def security_store_path(explicit: str | os.PathLike | None = None) -> Path:
 
 def shipped_scenarios() -> Path:
     """The example scenarios shipped inside the package."""
-    return Path(__file__).resolve().parent / "scenarios"
+    return Path(__file__).resolve().parents[1] / "scenarios"
 
 #: a file the resolver looks for to accept a directory as the real data directory
 DEMO_MARKER = Path("london") / "roads" / "westminster_drive_2024-02.graphml"
