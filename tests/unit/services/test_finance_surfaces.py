@@ -69,4 +69,4 @@ def test_every_merge_key_through_the_hubs_page(synthetic_wh):
                        for it in base["items"] if it["key"] == key and it["source"] == "sites table")
         pv = spec.direction * 100_000 * (df[1:].sum() if spec.annual else df[0])
         assert f["npv_gbp"] == pytest.approx(base["npv_gbp"] - replaced + pv, abs=0.02), key
-    assert {k for k, _ in hubs.FINANCE} == set(ACTION_KEYS["merge"])        # every key a merge takes has a box
+    assert {k for k, _ in FINANCE} == set(ACTION_KEYS["merge"])        # every key a merge takes has a box
