@@ -268,9 +268,10 @@ def cell_text(r: dict) -> str:
         mark = "no standard configured"
     elif r["met"] is None and r.get("target"):
         mark = "the standard sets no share to meet"
-    minutes, share = r["threshold_s"] / 60, f"{100 * r['share_within']:.1f}% within {r['threshold_s'] / 60:g} min"
+    standard = mmss(r["threshold_s"])                          # times as m:ss, as every page writes them
+    share = f"{100 * r['share_within']:.1f}% within {standard}"
     if r.get("statistic") == "mean":
-        text = f"mean {r['mean_s'] / 60:.1f} min against {minutes:g} min, {mark}; {share}"
+        text = f"mean {mmss(r['mean_s'])} against {standard}, {mark}; {share}"
     elif r.get("statistic") == "share_within" and r.get("goal") is not None:
         text = f"{share} against {100 * r['goal']:.0f}%, {mark}"
     else:

@@ -108,6 +108,13 @@ def test_overview_kpis_and_map(page, served_app):
     matrix = page.inner_text("#overview-matrix")
     assert "Westminster" in matrix and "assessed" in matrix and ("met" in matrix or "no target" in matrix)
     assert "% actual" in matrix and "mean " in matrix            # LFB incidents checked; fire's target is a mean
+    # every area x service cell says its status; areas under half inside the road data are grey, not judged
+    status = page.eval_on_selector_all("#overview-matrix td.cell", "els => els.map(e => e.dataset.status)")
+    assert status and set(status) <= {"met", "missed", "no-target", "not-judged", "none"} and "not-judged" in status
+    grey = page.eval_on_selector_all("#overview-matrix td[data-status='not-judged']",
+                                     "els => els.map(e => getComputedStyle(e).backgroundColor)")
+    assert set(grey) == {"rgb(238, 238, 238)"}
+    assert not re.search(r"\d+\.\d min", matrix)                  # times as m:ss, not decimal minutes
     assert "Assessed:" in page.inner_text("#page-content")
     page.get_by_label("Police").uncheck()
     page.wait_for_function("!document.querySelector('#overview-map g.legend').textContent.includes('Police')")

@@ -50,12 +50,12 @@ def test_actual_against_modelled_on_the_same_incidents():
 def test_cells_lead_with_the_statistic_their_target_judges():
     base = {"threshold_s": 360.0, "share_within": 0.763, "mean_s": 290.0, "judged": True, "assessed_share": 1.0}
     assert cell_text(base | {"met": True, "statistic": "mean"}) == \
-        "mean 4.8 min against 6 min, met; 76.3% within 6 min"
+        "mean 4:50 against 6:00, met; 76.3% within 6:00"
     assert cell_text(base | {"met": False, "statistic": "share_within", "goal": 0.9, "judged": False,
-                             "assessed_share": 0.12}) == "76.3% within 6 min against 90%, not met (12% assessed)"
+                             "assessed_share": 0.12}) == "76.3% within 6:00 against 90%, not met (12% assessed)"
     assert cell_text(base | {"met": None, "incidents_checked": 1200, "actual_share_within": 0.751,
                              "modelled_incident_share_within": 0.788}) == \
-        "76.3% within 6 min, no target; 1,200 incidents: 75% actual, 79% modelled"
+        "76.3% within 6:00, no target; 1,200 incidents: 75% actual, 79% modelled"
 
 
 def test_the_command_line_gives_the_matrix(synthetic_wh, capsys):

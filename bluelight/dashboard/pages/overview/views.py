@@ -6,7 +6,6 @@ from dash import html
 
 from bluelight.dashboard import layers
 from bluelight.dashboard.components import maps as map_parts
-from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.pages.overview import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.standards import DEFAULT_STANDARD
@@ -44,13 +43,15 @@ def executive_panel(wh: Warehouse, session: Session) -> html.Div:
     if not result.cells:
         return html.Div()
     sc = result.scope
-    wide = figures.executive_table(result.cells)
     return html.Div(className="panel", children=[
         html.H3("Cover by area and service"),
         html.P(html.B(f"Assessed: {sc['population_assessed']:,.0f} of {sc['population']:,.0f} people in "
                       f"{sc['areas']} areas that reach into the road data; {sc['judged']} areas are at least half "
                       "inside it. Figures for the others describe only their part inside (marked with % assessed).")),
-        table_parts.frame_table(wide, table_id="overview-matrix", page_size=12, wide=tuple(wide.columns)),
+        html.Div(className="matrix-wrap", children=figures.executive_grid(result.cells, table_id="overview-matrix")),
+        html.P(className="note", children="Green: the standard is met; red: not met; white: no target to meet; "
+               "grey: under half the area's people are inside the road data, so the figure describes only that "
+               "part and is not judged. Hover over a cell for the whole sentence."),
         html.P(className="note", children="Shares are of the population reached within each service's standard "
                "(modelled with the travel-time spread); met / not met against the loaded target. Where incidents "
                "record their first arrival, the cell adds the actual share of those incidents within the standard "
