@@ -185,6 +185,20 @@ def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
     _report_draws_from_disk(page.context.browser, Path(dl.value.path()), "scenario-comparison")
 
 
+def test_scenario_click_on_an_empty_spot_adds_a_site_on_the_road(page, served_app):
+    _visit(page, served_app, "/scenarios", "scenarios", "#scn-kpi-table")
+    page.wait_for_selector("#scn-map .maplibregl-canvas")
+    page.wait_for_load_state("networkidle")
+    box = page.locator("#scn-map .maplibregl-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.37, box["y"] + box["height"] * 0.41)      # no station there
+    page.wait_for_function("document.querySelector('#scn-changes').innerText.includes('on the road nearest the click')",
+                           timeout=30000)
+    text = page.inner_text("#scn-changes")
+    assert text.startswith("Added New fire site 1 on the road nearest the click, at easting ") and "1 added" in text
+    page.wait_for_load_state("networkidle")
+    _shot(page, "scenarios-click-to-add")
+
+
 def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
     _visit(page, served_app, "/data", "data", "#travel-model")
     text = page.inner_text("#page-content")

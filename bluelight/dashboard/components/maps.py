@@ -198,8 +198,10 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
 
 
 def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,
-               closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds) -> go.Figure:
-    """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked."""
+               closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds,
+               place_on: tuple[np.ndarray, np.ndarray] | None = None) -> go.Figure:
+    """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked; ``place_on``
+    (road x, y in metres) adds the layer a click anywhere near a road lands on."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     on = ~np.isnan(delta_s)
     fig.add_trace(go.Choroplethmap(
@@ -207,6 +209,8 @@ def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict
         colorscale=[[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]], marker={"opacity": 0.6, "line": {"width": 0}},
         colorbar={"title": {"text": "change<br>minutes"}, "thickness": 12, "len": 0.6}, name="change",
         hovertemplate="%{location}<br>change %{z:+.2f} min<extra></extra>"))
+    if place_on is not None:
+        placement_layer(fig, *place_on)
     fig.add_trace(go.Scattermap(lon=sites["lon"], lat=sites["lat"], mode="markers", name="open sites",
                                 marker={"size": 10, "color": "#10243e"}, text=sites["name"],
                                 hovertemplate="%{text}<extra></extra>"))
@@ -221,6 +225,31 @@ def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict
         fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="new or moved site",
                                     marker={"size": 13, "color": "#6a3d9a"}, text=added["site_id"],
                                     hovertemplate="%{text}<extra>new/moved</extra>"))
+    return fig
+
+
+#: spacing of the road points a click on an editing map snaps to (the network's nodes, one per cell)
+PLACE_CELL_M = 100.0
+
+
+def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M) -> go.Figure:
+    """Near-invisible road points under the markers, so a click anywhere near a road lands on it.
+
+    Plotly reports clicks on points only; these are the road network's nodes thinned to one per ``cell_m``
+    cell, each carrying its exact EPSG:27700 position, so the page places a new or moved site on the road
+    nearest the click and can say where.
+    """
+    from bluelight.etl.geo import to_wgs84
+
+    x_m, y_m = np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
+    cells = np.column_stack([np.floor(x_m / cell_m), np.floor(y_m / cell_m)])
+    _, first = np.unique(cells, axis=0, return_index=True)
+    x, y = x_m[np.sort(first)], y_m[np.sort(first)]
+    lon, lat = to_wgs84(x, y)
+    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="road (click to place a site)",
+                                showlegend=False, customdata=np.column_stack([x, y]).tolist(),
+                                marker={"size": 18, "opacity": 0.01, "color": "#000000"},
+                                hovertemplate="click to place a site here, on the road<extra></extra>"))
     return fig
 
 

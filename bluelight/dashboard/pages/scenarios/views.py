@@ -18,6 +18,7 @@ from bluelight.dashboard.pages.scenarios import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.text import mmss
 from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
 from bluelight.services.session import Session
 
@@ -40,16 +41,28 @@ def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site,
     if trigger in {"scn-service", "scn-reset"} or state.get("service") != service:
         return {**EMPTY, "service": service, "closed": [] if trigger == "scn-reset" else list(closed or [])}
     state = {**state, "closed": list(closed or [])}
+    state.pop("placed", None)                        # said once, for the click that placed it
     point = (click or {}).get("points", [{}])[0]
     if trigger == "scn-map" and "lon" in point:
-        e, n = (float(v[0]) for v in to_bng([point["lon"]], [point["lat"]]))
+        snapped = isinstance(point.get("customdata"), list) and len(point["customdata"]) == 2
+        if snapped:                                  # the road point under the click, in EPSG:27700 exactly
+            e, n = (float(v) for v in point["customdata"])
+        else:                                        # a site's marker: its own position
+            e, n = (float(v[0]) for v in to_bng([point["lon"]], [point["lat"]]))
+        where = (f"on the road nearest the click, at easting {e:,.0f}, northing {n:,.0f}" if snapped else
+                 f"at the marker clicked (easting {e:,.0f}, northing {n:,.0f})")
         if mode == "move" and move_site:
             state["moved"] = [m for m in state["moved"] if m["site_id"] != move_site] + [
                 {"site_id": move_site, "easting": e, "northing": n}]
+            state["placed"] = f"Moved {move_site} {where}."
         elif mode == "add":
             k = len(state["added"]) + 1
-            state["added"] = state["added"] + [{"site_id": f"NEW-{k}", "name": f"New {service} site {k}",
+            name = f"New {service} site {k}"
+            state["added"] = state["added"] + [{"site_id": f"NEW-{k}", "name": name,
                                                 "duty_system": duty, "easting": e, "northing": n}]
+            state["placed"] = f"Added {name} {where}."
+        else:
+            state["placed"] = "Choose the site to move, then click where it should go."
     return state
 
 
@@ -69,11 +82,12 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
                              sites=visible_sites(shown), closed=visible_sites(sites[sites["site_id"].isin(state.get("closed", []))]),
                              added=pd.DataFrame(state.get("added", []) + state.get("moved", [])),
                              roads=layers.roads(), boundaries=layers.BOROUGHS,
-                             bounds=wh.network_bounds())
+                             bounds=wh.network_bounds(), place_on=(session.network.x_m, session.network.y_m))
     table = figures.summary_table({"baseline": session.summary(base, threshold),
                                    "scenario": session.summary(scen, threshold)}, threshold)
-    changes = (f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
-               f"{len(state.get('moved', []))} moved; standard {threshold / 60:g} min; profile {session.profile.key}. "
+    changes = ((state["placed"] + " ") if state.get("placed") else "") + (
+               f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
+               f"{len(state.get('moved', []))} moved; standard {mmss(threshold)} (m:ss); profile {session.profile.key}. "
                f"Colour: change in response time (minutes), red slower, green faster.")
     return (map_parts.with_tiles(fig, wh.web_tiles),
             table_parts.frame_table(table_parts.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
@@ -151,8 +165,6 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
     names = {r.site_id: r.name for svc in data["b"].services for r in session.sites(svc).itertuples()}
     changes = reports.change_words(data["scenario_b"].changes, names)
     services = list(data["b"].services)
-    from bluelight.foundation.text import mmss
-
     return reports.comparison_report(
         wh, session, title=f"Scenario comparison: {data['b'].scenario}", tier=tier,
         headline=f"Cover of {', '.join(services)} with scenario B against "
