@@ -166,8 +166,10 @@ def test_scenario_closing_a_station_worsens_fire_cover(page, served_app):
     page.wait_for_load_state("networkidle")
     rows = page.locator("#scn-kpi-table .ag-row").all_inner_texts()
     change = next(r for r in rows if r.startswith("change"))
-    mean_change = float(change.split("\n")[3])
-    assert mean_change > 0            # mean response in minutes rises when Soho closes
+    mean_change = change.split("\n")[3]                # m:ss, signed
+    assert re.fullmatch(r"\d+:\d\d", mean_change) and mean_change != "0:00"   # mean response rises when Soho closes
+    headers = page.inner_text("#scn-kpi-table .ag-header")
+    assert "mean (m:ss)" in headers and "mean min" not in headers
     page.fill("#scn-name", "close Soho browser test")
     page.click("#scn-save")
     page.wait_for_function("document.querySelector('#scn-saved').innerText.includes('Saved as')")

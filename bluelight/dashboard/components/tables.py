@@ -15,6 +15,25 @@ NUMBER_COLUMN = {"type": "rightAligned",
                                                 "{maximumFractionDigits: 6})"}}
 
 
+#: a time in minutes (a column named "... min") shown as m:ss; the value stays minutes, for sorting and filtering
+_SECONDS = "Math.round(Math.abs(params.value) * 60)"
+MINUTES_COLUMN = {"type": "rightAligned",
+                  "valueFormatter": {"function": f"params.value == null ? '' : (params.value < 0 ? '−' : '') + "
+                                                 f"Math.floor({_SECONDS} / 60) + ':' + "
+                                                 f"({_SECONDS} % 60 < 10 ? '0' : '') + {_SECONDS} % 60"}}
+
+
+def _is_minutes(frame: pd.DataFrame, column: str) -> bool:
+    """A numeric column of minutes: its name ends in the unit ``min``."""
+    return str(column).endswith(" min") and _is_quantity(frame, column)
+
+
+def _header(column: str, frame: pd.DataFrame) -> str:
+    """A column's header in words, with its unit: minutes are shown as m:ss."""
+    name = str(column).replace("_", " ")
+    return name.removesuffix(" min") + " (m:ss)" if _is_minutes(frame, column) else name
+
+
 def _is_quantity(frame: pd.DataFrame, column: str) -> bool:
     """A numeric column other than a year or an hour (which take no thousands separator)."""
     name = " ".join(str(column).lower().replace("_", " ").split())
@@ -27,14 +46,15 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
 
     Each column's least width comes from its longest value, so names are never cut off; the room left is
     shared out (flex) and headers wrap instead of widening columns. ``wide`` columns (long text) wrap their
-    cells within a generous width instead of growing without end.
+    cells within a generous width instead of growing without end. Columns of minutes (named ``... min``) are
+    shown as m:ss.
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return dag.AgGrid(
         id=table_id, rowData=records,
-        columnDefs=[{"field": c, "headerName": c.replace("_", " "), "filter": True, "sortable": True,
+        columnDefs=[{"field": c, "headerName": _header(c, frame), "filter": True, "sortable": True,
                      "resizable": True, "tooltipField": c, "minWidth": _content_width_px(frame[c]), "flex": 1,
-                     **(NUMBER_COLUMN if _is_quantity(frame, c) else {}),
+                     **(MINUTES_COLUMN if _is_minutes(frame, c) else NUMBER_COLUMN if _is_quantity(frame, c) else {}),
                      **({"minWidth": 220, "flex": 3, "wrapText": True, "autoHeight": True} if c in wide else {})}
                     for c in frame.columns],
         defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
