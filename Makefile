@@ -9,7 +9,7 @@ PORT ?= 8050
 # who the dashboard serves: --local-only (this machine, no sign-in) until accounts exist; then `make run SIGNIN=`
 SIGNIN ?= --local-only
 
-.PHONY: install run warehouse check test test-unit test-integration bench screenshots browser clean
+.PHONY: install run warehouse check docs test test-unit test-integration bench screenshots browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ browser:
 check: $(STAMP)
 	$(VENV)/bin/ruff check bluelight tests bench app.py
 	$(VENV)/bin/mypy
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# the documentation site (method, data, security, benchmarks, API reference) in .venv/site
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 test: $(STAMP) browser check
 	$(PY) -m pytest
