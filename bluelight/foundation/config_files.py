@@ -60,6 +60,23 @@ def config_file(name: str) -> Path:
     raise ConfigError(msg)
 
 
+def config_words(path: str | Path) -> str:
+    """Where a configuration file is, in words a page can show without a server path.
+
+    >>> config_words(package_config() / "ambulance_demand.yaml")
+    'the shipped config/ambulance_demand.yaml'
+    """
+    path = Path(str(path))
+    shipped = Path(str(package_config()))
+    for root, words in ((shipped, "the shipped config"), (user_config_dir(), "your configuration directory's")):
+        try:
+            return f"{words}/{path.relative_to(root).as_posix()}" if words.endswith("config") else \
+                f"{words} {path.relative_to(root).as_posix()}"
+        except ValueError:
+            continue
+    return f"the file {path.name}"
+
+
 def read_yaml(source: str | Path | Traversable, *, what: str = "configuration") -> dict:
     """A YAML mapping from a file, or a :class:`ConfigError` naming the file and the problem."""
     label = str(source)

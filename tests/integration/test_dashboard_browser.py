@@ -222,8 +222,9 @@ def test_dap_page_chooses_posts_and_shows_the_gain(page, served_app):
     assert "chosen posts (5)" in page.inner_text("#dap-map")
     assert page.locator("#dap-compliance-table .ag-center-cols-container .ag-row").count() == 5
     before_after = page.inner_text("#dap-summary-table")
-    assert "expected share within 480 s" in before_after and "nhs-arp-c1-mean" in before_after
-    assert "simulated share within 480 s" in before_after
+    assert "expected share within 8:00" in before_after and "target: mean within 7:00" in before_after
+    assert "simulated share within 8:00" in before_after and "mean response (m:ss)" in before_after
+    assert "nhs-arp" not in before_after and not re.search(r"\d+ s\b", before_after)   # no slugs, no seconds
     assert "simulated, busy vehicles %" in page.inner_text("#dap-compliance")
     assert "first come, first served" in page.inner_text("#dap-compliance")
     assert "Fill order (nested plans)" in page.inner_text("#dap-compliance")

@@ -8,6 +8,8 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import html
 
+from bluelight.foundation.text import mmss
+
 #: numbers right-aligned with thousands separators (the value itself, for sorting and editing, is unchanged)
 NUMBER_COLUMN = {"type": "rightAligned",
                  "valueFormatter": {"function": "params.value == null ? '' : "
@@ -83,9 +85,10 @@ def count_cards(counts: dict) -> html.Div:
 
 
 def _fmt(value, statistic: str) -> str:
+    """A target's value: a share in %, a time in m:ss."""
     if value is None or value != value:
         return "n/a"
-    return f"{100 * value:.1f}%" if statistic == "share_within" else f"{value:.0f} s"
+    return f"{100 * value:.1f}%" if statistic == "share_within" else mmss(value)
 
 
 def _pct(share: float | None) -> float | None:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from bluelight.dashboard.components.maps import SERVICE_COLOURS, base_map
 from bluelight.dashboard.components.tables import _fmt
+from bluelight.foundation.text import mmss
 
 
 def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates: pd.DataFrame,
@@ -65,22 +66,24 @@ def gain_curve(table: pd.DataFrame, *, y: str, y_label: str, title: str) -> go.F
 
 
 def dap_summary_table(result: dict) -> pd.DataFrame:
-    """Before/after figures of a DAP plan against the standards."""
+    """Before/after figures of a DAP plan against the standards: shares in %, times in m:ss, targets in words."""
     b, a, e = result["before"], result["after"], result["expected_share_within"]
-    t = result["settings"]["threshold_s"]
-    rows = [(f"share within {t:.0f} s (single time) %", 100 * b["share_within"], 100 * a["share_within"]),
-            (f"share within {t:.0f} s (with travel variability) %", 100 * b["share_within_modelled"],
+    t = mmss(result["settings"]["threshold_s"])
+    rows = [(f"share within {t} (single time) %", 100 * b["share_within"], 100 * a["share_within"]),
+            (f"share within {t} (with travel variability) %", 100 * b["share_within_modelled"],
              100 * a["share_within_modelled"]),
-            (f"expected share within {t:.0f} s, vehicles busy {e['busy_fraction']:.0%} of the time %",
+            (f"expected share within {t}, vehicles busy {e['busy_fraction']:.0%} of the time %",
              100 * e["before"], 100 * e["after"]),
-            ("mean response s", b["mean_s"], a["mean_s"]), ("90th centile s", b["p90_s"], a["p90_s"])]
+            ("mean response (m:ss)", mmss(b["mean_s"]), mmss(a["mean_s"])),
+            ("90th centile (m:ss)", mmss(b["p90_s"]), mmss(a["p90_s"]))]
     sim, last = result.get("simulated") or {}, (result.get("compliance") or [{}])[-1]
     if sim.get("available") and "simulated_share_within" in last:
-        rows.insert(3, (f"simulated share within {t:.0f} s, {sim['vehicles']} ambulances busy with every call %",
+        rows.insert(3, (f"simulated share within {t}, {sim['vehicles']} ambulances busy with every call %",
                         100 * sim["baseline"]["share_within"]["mean"], 100 * last["simulated_share_within"]))
     for tb, ta in zip(result.get("targets_before", []), result.get("targets_after", [])):
         goal = f" (goal {tb['goal']:.0%})" if tb["goal"] == tb["goal"] and tb["goal"] is not None else ""
-        rows.append((f"target {tb['target_id']}: {tb['statistic']} {tb['threshold_s']:.0f} s{goal}",
+        what = {"mean": "mean", "p90": "90th centile", "share_within": "share"}.get(tb["statistic"], tb["statistic"])
+        rows.append((f"target: {what} within {mmss(tb['threshold_s'])}{goal}",
                      f"{_fmt(tb['value'], tb['statistic'])} {'met' if tb['met'] else 'not met'}",
                      f"{_fmt(ta['value'], ta['statistic'])} {'met' if ta['met'] else 'not met'}"))
     frame = pd.DataFrame(rows, columns=["figure", "stations only", "with posts"])

@@ -14,6 +14,7 @@ from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls
 from bluelight.dashboard.pages.dap import figures
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.config_files import config_words
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.text import mmss
 from bluelight.services.dap import (
@@ -250,5 +251,5 @@ def sources_panel(result: dict) -> html.Div:
         items += [html.Li([html.B(f"{k.replace('_', ' ')}: "), v]) for k, v in rates["sources"].items()]
         items.append(html.Li([html.B("rates per 1,000 a year by age: "),
                               ", ".join(f"{a} {r:g}" for a, r in rates["per_1000_per_year"].items()),
-                              f" (file {rates['origin']}; edit it to change them)"]))
+                              f" ({config_words(rates['origin'])}; edit it to change them)"]))
     return html.Ul(items)
