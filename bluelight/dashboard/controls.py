@@ -111,3 +111,8 @@ def blocked_figure(text: str = FIX_FIELDS) -> go.Figure:
 
 def blocked_note(text: str = FIX_FIELDS) -> html.P:
     return html.P(text, className="note blocked")
+
+
+def unavailable(exc: Exception) -> str:
+    """Why a page has nothing to show for the data loaded (said where its results would be, not as an alert)."""
+    return f"Not available for the data loaded: {exc}"

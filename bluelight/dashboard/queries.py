@@ -223,6 +223,10 @@ class Warehouse:
                 self._readers -= 1
                 self._readers_done.notify_all()
 
+    def has_zone_polygons(self) -> bool:
+        """Whether LSOA polygons are loaded (else maps draw demand at its points, not as areas)."""
+        return bool(self._query("SELECT count(*) AS n FROM boundaries WHERE kind = 'lsoa'")["n"].iloc[0])
+
     def network_bounds(self) -> tuple[float, float, float, float] | None:
         frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")
         row = frame.iloc[0].tolist()

@@ -47,3 +47,37 @@ def test_a_county_opens_with_its_own_standards_and_a_plan_on_its_roads(browser, 
     assert not page.is_visible("#global-alert") and errors == []
     _shot(page, "region-dap")
     ctx.close()
+
+
+#: each page of the county and what shows it has drawn
+COUNTY_PAGES = [("/", "#overview-standards li"), ("/coverage", "#cov-map .js-plotly-plot"),
+                ("/scenarios", "#scn-map .js-plotly-plot"), ("/colocation", "#col-map .js-plotly-plot"),
+                ("/hubs", "#hub-map .js-plotly-plot"), ("/dap", "#dap-compliance-table .ag-row"),
+                ("/coresponding", "#cr-map .js-plotly-plot"), ("/availability", "#sim-map"),
+                ("/data", "#page-content"), ("/national", "#page-content")]
+
+
+def test_every_page_of_a_county_without_zone_polygons_opens_and_the_coverage_map_draws_a_surface(
+        browser, county_app):  # noqa: F811
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for path, ready in COUNTY_PAGES:
+        page.goto(county_app + path, wait_until="networkidle")
+        page.wait_for_selector(ready, timeout=120000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        assert not page.is_visible("#global-alert"), (path, page.inner_text("#global-alert"))
+        assert "Traceback" not in page.inner_text("body"), path
+    assert errors == []
+    # no LSOA polygons were loaded: the response is drawn at the population points instead of an empty map
+    page.goto(county_app + "/coverage", wait_until="networkidle")
+    page.wait_for_selector("#cov-map .js-plotly-plot", timeout=120000)
+    page.wait_for_load_state("networkidle")
+    drawn = page.evaluate("""() => document.querySelector('#cov-map .js-plotly-plot').data
+        .filter(t => t.name !== 'sites' && t.marker && t.marker.color)
+        .map(t => [t.name, t.marker.color.length || atob(t.marker.color.bdata || '').length / 8])""")
+    assert drawn and drawn[0][0] == "people, at their area's centre" and drawn[0][1] >= 5, drawn
+    _shot(page, "region-coverage")
+    ctx.close()

@@ -159,8 +159,10 @@ def isochrone_legend(bands_s) -> str:
 
 def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
                  sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
-                 iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "") -> go.Figure:
-    """Response time (minutes) of demand on the network: LSOA choropleth, or incident points; sites on top.
+                 iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "",
+                 points_label: str = "incidents") -> go.Figure:
+    """Response time (minutes) of demand on the network: LSOA choropleth, or points (incidents, or people at
+    their area's centre where no area polygons are loaded, named by ``points_label``); sites on top.
 
     Built in one pass, as :func:`cumulative_curve` (the page's most frequent figure).
     """
@@ -179,7 +181,8 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
                           "<extra></extra>"))
     else:
         data.append(go.Scattermap(
-            lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers", name="incidents",
+            lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers",
+            name=points_label,
             marker={"size": 6, "color": minutes[on], "cmin": 0, "cmax": 15, "colorscale": scale, "colorbar": colorbar},
             text=points.loc[on, "zone"], hovertemplate="%{text}<br>response %{marker.color:.1f} min<extra></extra>"))
     if highlight is not None and highlight.any():

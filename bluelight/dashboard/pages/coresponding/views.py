@@ -16,10 +16,11 @@ from bluelight.dashboard.controls import (
     blocked_figure,
     blocked_note,
     parse_controls,
+    unavailable,
 )
 from bluelight.dashboard.pages.coresponding import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.text import mmss
 from bluelight.services.coresponding import (
     CorespondingParams,
@@ -69,7 +70,12 @@ def update_view(wh: Warehouse, session: Session, *values):
     request, errors = parse(*values)
     if request is None:
         return blocked_figure(), blocked_figure(), blocked_figure(), blocked_note(), "", "", *errors
-    return *coresponding_view(wh, session, run_coresponding(session, request)), *errors
+    try:
+        result = run_coresponding(session, request)
+    except AnalysisError as exc:                     # the data lack what co-responding needs: said in place
+        why = unavailable(exc)
+        return blocked_figure(why), blocked_figure(why), blocked_figure(why), blocked_note(why), "", "", *errors
+    return *coresponding_view(wh, session, result), *errors
 
 
 def coresponding_view(wh: Warehouse, session: Session, result):

@@ -83,7 +83,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
         iso = map_parts.isochrone_layers(session.isochrones(ev.service, SITE_BANDS, site_id), SITE_BANDS)
         highlight = session.first_reached(ev.service, site_id, ev.demand)
     pts, shown_s = ev.points, ev.response_s
-    zones = layers.LSOAS if ev.demand.kind == "population" else None
+    zones = layers.LSOAS if ev.demand.kind == "population" and wh.has_zone_polygons() else None
     title = f"{ev.service.title()} response, {_demand_label(ev.demand)}" + (
         f"; site {site_id}, isochrones {map_parts.isochrone_legend(SITE_BANDS)}" if iso else "")
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
@@ -91,7 +91,9 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
     fig = map_parts.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
-                               bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title)
+                               bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title,
+                               points_label="incidents" if ev.demand.kind == "incidents" else
+                               "people, at their area's centre")
     pts = ev.points
     goal = _goal(wh, ev.service, threshold)
     curve = chart_parts.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,

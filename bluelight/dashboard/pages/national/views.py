@@ -10,10 +10,10 @@ from dash import html
 
 from bluelight.analysis.national import nearest
 from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls, unavailable
 from bluelight.dashboard.pages.national import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.geo import to_bng
 from bluelight.foundation.text import mmss
 from bluelight.services.ambulance_national import run_ambulance_national
@@ -28,7 +28,10 @@ def ambulance_view(session: Session, data_dir: Path | None):
     if data_dir is None:
         return (blocked_note("No data directory with england/ambulance: set BLUELIGHT_DATA_DIR."), blocked_figure(),
                 blocked_figure(), "")
-    result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir, with_areas=True))
+    try:
+        result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir, with_areas=True))
+    except AnalysisError as exc:                     # the data directory's files cannot carry the estimate
+        return blocked_note(unavailable(exc)), blocked_figure(unavailable(exc)), blocked_figure(), ""
     v = result.validation
     lines = [html.P(html.B(f"{len(result.trusts)} trusts, {result.months[0]} to {result.months[1]}: "
                            f"each trust's Category 1 mean estimated with that trust left out of the fit is "
@@ -63,6 +66,9 @@ def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_ty
     except ValidationError as exc:
         return blocked_note(), blocked_figure(), "", "", blocked_figure(), *[exc.errors.get(b.field, "")
                                                                               for b in BINDINGS]
+    except AnalysisError as exc:                     # too few services in the files to fit the model: said in place
+        why = unavailable(exc)
+        return blocked_note(why), blocked_figure(why), "", "", blocked_figure(why), *errors
     roads = road_area(wh, result)
     return (figures.national_headline(result, roads), figures.national_map(result),
             figures.national_map_note(result), table_parts.frame_table(national_table(result, roads),
