@@ -75,3 +75,16 @@ def money(value: float) -> str:
     sign = "−" if round(value) < 0 else ""
     v = abs(value)
     return f"{sign}£{v / 1e6:,.2f}m" if v >= 1e6 else f"{sign}£{v:,.0f}"
+
+
+def profile_words(key: str) -> str:
+    """A speed profile's key as words a reader can trace: ``bluelight@3/night`` -> speed profile bluelight,
+    version 3 (night hours).
+
+    >>> profile_words("bluelight@3"), profile_words("bluelight@3/night"), profile_words("mine")
+    ('speed profile bluelight, version 3', 'speed profile bluelight, version 3 (night hours)', 'speed profile mine')
+    """
+    base, _, band = str(key).partition("/")
+    name, _, version = base.partition("@")
+    words = f"speed profile {name}" + (f", version {version}" if version else "")
+    return words + (f" ({band.replace('_', '-')} hours)" if band else "")

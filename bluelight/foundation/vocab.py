@@ -89,3 +89,13 @@ def norm_duty(value: str) -> str | None:
 def norm_choice(value: str, allowed: tuple[str, ...]) -> str | None:
     v = str(value).strip().lower().replace("-", "_").replace(" ", "_")
     return v if v in allowed else None
+
+
+def category_words(category: str) -> str:
+    """An incident category as words: ``category_1`` -> Category 1, ``special_service`` -> special service.
+
+    >>> category_words("category_1"), category_words("special_service"), category_words("red")
+    ('Category 1', 'special service', 'red')
+    """
+    text = str(category).replace("_", " ")
+    return text[0].upper() + text[1:] if text.startswith("category ") else text

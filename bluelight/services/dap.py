@@ -40,7 +40,8 @@ from bluelight.analysis.traveltime import point_times
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.foundation.geo import to_wgs84
-from bluelight.foundation.vocab import EMERGENCY_SERVICES
+from bluelight.foundation.text import profile_words
+from bluelight.foundation.vocab import EMERGENCY_SERVICES, category_words
 from bluelight.services.ambulance_national import population_trust, published_rates
 from bluelight.services.fleet_system import DEMAND_RATES
 from bluelight.services.inputs import (
@@ -372,7 +373,7 @@ def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataF
             "on_scene": {"median_s": system.on_scene.median_s, "sigma": system.on_scene.sigma,
                          "source": system.on_scene_source},
             "warnings": warnings,
-            "method": (f"the band's calls of every category (the {request.category} demand over its share "
+            "method": (f"the band's calls of every category (the {category_words(request.category)} demand over its share "
                        + (f"{category_share:.0%}" if category_share else "(none: no priority recorded, all calls)")
                        + f") simulated at a steady rate for {SIM_DAYS} days x {SIM_REPLICATIONS} replications; "
                        f"{int(home.sum())} ambulances ({settings.vehicles_per_station['ambulance']:g} per station, "
@@ -528,9 +529,9 @@ def travel_times_text(travel: dict) -> str:
     'travel times of all hours (profile bluelight@3)'
     """
     if travel["hour_band"] == "all":
-        return f"travel times of all hours (profile {travel['profile']})"
+        return f"travel times of all hours ({profile_words(travel['profile'])})"
     return (f"travel times of the {travel['hour_band'].replace('_', '-')} band "
-            f"({100 * travel['share_of_plan_hours']:.0f}% of the plan hours; profile {travel['profile']})")
+            f"({100 * travel['share_of_plan_hours']:.0f}% of the plan hours; {profile_words(travel['profile'])})")
 
 
 #: what a plan carries for the pages only (frames), left out of JSON

@@ -201,6 +201,26 @@ def test_scenario_click_on_an_empty_spot_adds_a_site_on_the_road(page, served_ap
     _shot(page, "scenarios-click-to-add")
 
 
+#: what a page may show that looks like a code: the published survival models' coefficient symbols (Larsen 1993,
+#: Waalewijn 2001), named as their papers name them
+CODE_WORDS_ALLOWED = {"a_cpr", "b_cpr", "b_def", "c_als"}
+SLUGS = re.compile(r"\b(?:LFB|MPS|LAS|SYN)-[A-Za-z0-9-]+|\b[a-z]+@\d+|\bnhs-arp-[a-z0-9-]+|\b[a-z]+(?:_[a-z0-9]+)+\b")
+FILE_NAMES = re.compile(r"\S+\.(?:csv|yaml|yml|geojson|gz|json|gpkg|pbf|osm)\b")
+
+
+def test_no_slug_or_id_in_the_text_of_any_page(page, served_app):
+    """Site ids, profile keys, target ids and snake_case keys stay in the data: pages say names and words (the Data
+    page, the analysts' view of what was loaded, lists rows as they are)."""
+    for path in ("/", "/coverage", "/scenarios", "/colocation", "/hubs", "/dap", "/coresponding", "/availability",
+                 "/national"):
+        page.goto(served_app + path, wait_until="networkidle")
+        page.wait_for_timeout(4000)
+        page.wait_for_load_state("networkidle")
+        text = FILE_NAMES.sub("", page.inner_text("#page-content"))
+        found = sorted(set(SLUGS.findall(text)) - CODE_WORDS_ALLOWED)
+        assert not found, (path, found)
+
+
 def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
     _visit(page, served_app, "/data", "data", "#travel-model")
     text = page.inner_text("#page-content")
@@ -255,7 +275,7 @@ def test_coresponding_page_ranks_stations_and_maps_fire_first(page, served_app):
     assert "West Hampstead" in page.inner_text("#cr-station-table")
     assert "fire only" in page.inner_text("#cr-map") or "both within" in page.inner_text("#cr-map")
     _choose(page, "cr-model", "Larsen")
-    page.wait_for_function("document.querySelector('#cr-map').innerText.includes('larsen_1993_linear')",
+    page.wait_for_function("document.querySelector('#cr-map').innerText.includes('Larsen 1993 (linear')",
                            timeout=30000)
     assert page.locator("#cr-params input").count() == 4               # s0, a_cpr, b_def, c_als are editable
     _shot(page, "coresponding-larsen")

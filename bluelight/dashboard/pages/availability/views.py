@@ -19,7 +19,9 @@ from bluelight.dashboard.controls import (
 from bluelight.dashboard.pages.availability import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.access import cleared_for
+from bluelight.foundation.config_files import config_words
 from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.text import profile_words
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, run_simulation, validate
 
@@ -114,7 +116,7 @@ def simulation_view(out: dict, request: SimulationRequest):
         f"incidents on the road network, taken as {100 * inputs['sample_share']:g}% of all the area's incidents); "
         f"standards: first vehicle {minutes:g} min, second "
         + (f"{second / 60:g} min" if second else "none loaded")
-        + f"; profile {out.profile}. Hypercube screen: mean utilisation "
+        + f"; {profile_words(out.profile)}. Hypercube screen: mean utilisation "
         + (f"{100 * hc['mean_utilisation']:.1f}%, nearest vehicle serves {100 * hc['nearest_vehicle_share']:.1f}%."
            if "error" not in hc else hc["error"])))
     warn = [html.P(w, className="note blocked") for w in b["warnings"]]
@@ -139,5 +141,5 @@ def validation_view(session: Session, *values):
 
 def sources(settings) -> html.Ul:
     items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), str(v)]) for k, v in settings.sources.items()]
-    items.append(html.Li(f"Settings file: {settings.path} (edit it, or the fields above)."))
+    items.append(html.Li(f"Settings file: {config_words(settings.path)} (edit it, or the fields above)."))
     return html.Ul(items)

@@ -26,7 +26,7 @@ from bluelight.dashboard.finance_view import finance_panel
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
-from bluelight.foundation.text import mmss
+from bluelight.foundation.text import mmss, profile_words
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.colocation import CandidatesRequest, CandidatesResult, run_candidates
 from bluelight.services.scenarios import AppraisalRequest, FinanceRequest, evaluate_service
@@ -154,7 +154,7 @@ def candidates_note(result: CandidatesResult) -> str:
     judged = (f"{result.pairs_judged} of {result.pairs} can be judged by the road data"
               + (" (none: the road data is too small around these sites; load a larger extract)"
                  if result.pairs and not result.pairs_judged else ""))
-    return (f"{result.pairs} pairs within {result.max_travel_s:.0f} s (profile {result.profile}); {judged}. "
+    return (f"{result.pairs} pairs within {result.max_travel_s:.0f} s ({profile_words(result.profile)}); {judged}. "
             f"Cover is each moving service's modelled share within its standard. Select a row to evaluate it. "
             f"{result.caveat} {space_text(result.space_rules)}"
             + (f" Figures entered here (not in the warehouse): {entered}." if entered else ""))
@@ -290,7 +290,7 @@ def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> r
                           "90th centile before": changes["p90 s before"], "90th centile after": changes["p90 s after"]})
     assumptions = [f"Standard for {plan['service']}: {mmss(plan['threshold_s'])} (m:ss) "
                    f"({DEFAULT_STANDARD[plan['service']][1]}).",
-                   f"Response = turnout + drive time on the road network; speed profile {profile.key}.",
+                   f"Response = turnout + drive time on the road network; {profile_words(profile.key)}.",
                    *[f"{k}: {v}" for k, v in profile.sources.items()],
                    "Demand outside the road data is not assessed; stations outside it cannot be routed."]
     before, after = plan["evaluations"]["population"]

@@ -80,8 +80,8 @@ def update_view(wh: Warehouse, session: Session, *values):
 
 def coresponding_view(wh: Warehouse, session: Session, result):
     s = result.summary
-    title = (f"{s['enrolled_stations']} stations co-responding; standard {s['standard_s'] / 60:g} min; "
-             f"{result.params.survival_model}")
+    title = (f"{s['enrolled_stations']} stations co-responding; standard {mmss(s['standard_s'])} (m:ss); "
+             f"{MODEL_LABELS.get(result.params.survival_model, result.params.survival_model)}")
     fig = figures.fire_first_map(result.points, visible_sites(result.stations), zones_geojson=layers.LSOAS, roads=layers.roads(),
                                  boundaries=layers.BOROUGHS, bounds=wh.network_bounds(), title=title)
     med = s["minutes_saved_median"]
@@ -139,8 +139,8 @@ def coresponding_report(wh: Warehouse, session: Session, result, *, tier: str) -
         title="Co-responding: fire crews to cardiac arrests",
         headline=(f"{s['enrolled_stations']} stations co-responding: fire first for {100 * s['share_fire_first']:.1f}% "
                   f"of expected arrests; expected survivors {s['survivors_without']:.1f} -> {s['survivors_with']:.1f} "
-                  f"a year (+{s['additional_survivors']:.1f}, {s['survival_model']}).{cost}"),
-        asked={"Survival model": s["survival_model"], "Ambulance busy fraction": f"{s['ambulance_busy_fraction']:.0%}",
+                  f"a year (+{s['additional_survivors']:.1f}, {MODEL_LABELS.get(s['survival_model'], s['survival_model'])}).{cost}"),
+        asked={"Survival model": MODEL_LABELS.get(s["survival_model"], s["survival_model"]), "Ambulance busy fraction": f"{s['ambulance_busy_fraction']:.0%}",
                "Standard": f"{mmss(s['standard_s'])} (m:ss)", "Stations": str(s["enrolled_stations"])},
         summary=[f"Fire crews would reach {100 * s['share_fire_first']:.1f}% of expected cardiac arrests before the "
                  f"ambulance: {s['additional_survivors']:.1f} more survivors expected a year."]
@@ -166,6 +166,7 @@ def _readable(value) -> str:
 def sources(params: CorespondingParams) -> html.Ul:
     p = asdict(params)
     shown = {k: v for k, v in p.items() if k != "sources"}
+    shown["survival_model"] = MODEL_LABELS.get(params.survival_model, params.survival_model)
     items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), _readable(v)]) for k, v in shown.items()]
     items += [html.Li([html.B(f"source – {k.replace('_', ' ')}: "), v]) for k, v in params.sources.items()]
     items.append(html.Li("The survival models were fitted to particular populations (e.g. De Maio: witnessed "

@@ -21,6 +21,7 @@ from bluelight.dashboard.pages.coverage import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.access import tier_for
 from bluelight.foundation.errors import ValidationError
+from bluelight.foundation.text import profile_words
 from bluelight.services.coverage import (
     CoverageRequest,
     area_summary,
@@ -97,7 +98,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     pts = ev.points
     goal = _goal(wh, ev.service, threshold)
     curve = chart_parts.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,
-                                     label=f"Share reached within t ({session.profile.key})",
+                                     label=f"Share reached within t ({profile_words(session.profile.key)})",
                                      variability=session.variability)
     s = session.summary(ev, threshold)
     kpi = figures.coverage_cards(s, threshold_s=threshold, demand_label=_demand_label(ev.demand),

@@ -17,6 +17,7 @@ from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.config_files import config_words
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.text import mmss
+from bluelight.foundation.vocab import category_words
 from bluelight.services.dap import (
     MODEL_WORDS,
     DapRequest,
@@ -220,7 +221,7 @@ def demand_note(result: dict) -> html.Div:
     d, m = result["demand"], result["model"]
     if d["kind"] == "expected":
         what = (f"Expected demand (no ambulance incidents are loaded): population by age x per-person rates x the "
-                f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), category {d['category']}; the "
+                f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), {category_words(d['category'])}; the "
                 f"categories' shares from {d.get('category_share_from', 'config/ambulance_demand.yaml')}.")
     else:
         v = d.get("validation")

@@ -8,6 +8,7 @@ from dash import html
 
 from bluelight.dashboard.components.charts import model_error_text
 from bluelight.dashboard.components.tables import frame_table
+from bluelight.foundation.text import profile_words
 
 
 def travel_model_panel(profile) -> html.Div:
@@ -38,7 +39,7 @@ def travel_model_panel(profile) -> html.Div:
     hours = pd.DataFrame([{"hour band": b, "turnout s": round(v["turnout_s"]), "drive x": round(v["drive_factor"], 3),
                            "calls fitted": int(v.get("calls", 0))} for b, v in (profile.hour_bands or {}).items()])
     return html.Div(className="panel", id="travel-model", children=[
-        html.H3(f"Travel model: speed profile {profile.key}"),
+        html.H3(f"Travel model: {profile_words(profile.key)}"),
         html.P(headline),
         html.P(className="note", children=(
             "Response time = turnout + drive time on the road network. Compliance shares are reported from the "

@@ -24,6 +24,7 @@ from bluelight.dashboard.pages.hubs import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.geo import to_bng
+from bluelight.foundation.text import profile_words
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.facility import FacilityRequest, FacilityResult, run_facility
 from bluelight.services.hubs import FINANCE, HubRequest, run_hub
@@ -178,7 +179,7 @@ def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result:
     e, n = to_bng(np.concatenate([users["lon"].to_numpy(float), chosen["lon"].to_numpy(float)]),
                   np.concatenate([users["lat"].to_numpy(float), chosen["lat"].to_numpy(float)]))
     cost = (f"{reports.fmt(p['annual_cost_gbp'], 'gbp')} a year" if p["annual_cost_gbp"] is not None else
-            f"annual cost not known: no running cost for {', '.join(p['cost_missing_for'])}")
+            f"annual cost not known: no running cost for {', '.join(_names(p, p['cost_missing_for']))}")
     ranking = pd.DataFrame(result.single_site_ranking)
     ranking = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
         "trip_hours_per_year": "trip hours a year", "mean_trip_s": "mean trip (m:ss)",
@@ -245,18 +246,26 @@ def hq_view(wh: Warehouse, session: Session, *values):
                             title=f"{request.k} facilit{'y' if request.k == 1 else 'ies'} for "
                                   f"{'/'.join(request.users)} ({request.objective})")
     cost = (f"£{p['annual_cost_gbp']:,.0f} a year" if p["annual_cost_gbp"] is not None else
-            f"annual cost not recorded for {', '.join(p['cost_missing_for'])}")
+            f"annual cost not recorded for {', '.join(_names(p, p['cost_missing_for']))}")
     summary = (f"Chosen: {', '.join(p['chosen_names'])}. {p['trip_hours_per_year']:,.0f} trip hours a year "
                f"(both ways), mean trip {p['mean_trip_s'] / 60:.1f} min, worst {p['worst_trip_s'] / 60:.1f} min; "
                f"{cost}; {result.users} users, {result.candidates} candidates on the road network "
-               f"(status {p['status']}; profile {result.profile}).")
+               f"(status {p['status']}; {profile_words(result.profile)}).")
     ranking = pd.DataFrame(result.single_site_ranking)
     shown = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
         "trip_hours_per_year": "trip hours a year", "mean_trip_s": "mean trip s", "worst_trip_s": "worst trip s"}) \
         if not ranking.empty else ranking
     users = pd.DataFrame(result.user_sites)[["site_id", "name", "service", "trips_per_year", "facility"]].rename(
         columns={"trips_per_year": "trips a year"})
+    users["facility"] = _names(p, users["facility"])                 # the facility by name, not by id
     grid = table_parts.frame_table(users, table_id="hq-users-grid", page_size=10)
-    grid.columnDefs = [c | ({"editable": True} if c["field"] == "trips a year" else {}) for c in grid.columnDefs]
+    grid.columnDefs = [c | ({"editable": True} if c["field"] == "trips a year" else {})
+                       | ({"hide": True} if c["field"] == "site_id" else {}) for c in grid.columnDefs]
     return (map_parts.with_tiles(fig, wh.web_tiles), summary,
             table_parts.frame_table(shown.round(1), table_id="hq-ranking-table", page_size=10), grid, *errors)
+
+
+def _names(plan: dict, site_ids) -> list[str]:
+    """Chosen facilities' ids as their names (an id the plan did not choose stays as it is)."""
+    names = dict(zip(plan["chosen"], plan["chosen_names"]))
+    return [names.get(i, i) for i in site_ids]

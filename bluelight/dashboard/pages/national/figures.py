@@ -98,7 +98,7 @@ def national_map_note(result: NationalResult) -> str:
             f"dissolved). Turnout is the station's duty system where the duty file names it, else the service's "
             f"FIRE1001 turnout. Every figure is an {result.label}, measured error "
             f"{result.cv_mae_drive_min:.2f} min of mean drive. Sources: "
-            + "; ".join(f"{k} {v}" for k, v in result.sources.items() if "/" in str(v)) + ".")
+            + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.sources.items() if "/" in str(v)) + ".")
 
 
 def national_trend(result: NationalResult) -> go.Figure:

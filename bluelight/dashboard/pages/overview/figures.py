@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from dash import html
 
-from bluelight.foundation.text import mmss
+from bluelight.foundation.text import mmss, profile_words
 from bluelight.services.executive import cell_text
 
 #: a cell's status: judged and met, judged and missed, judged with no target to meet, or not judged (under half of
@@ -112,6 +112,6 @@ def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met
                  f"{mins(incidents.mean_s)} ({incidents.demand_on_network:,.0f} of {incidents.demand_total:,.0f})"
                  if incidents is not None and incidents.demand_on_network > 0 else "no incidents of this service loaded",
                  className="kpi-line"),
-        html.Div(f"{summary.demand_off_network:,.0f} people beyond the road data · profile {profile_key}",
+        html.Div(f"{summary.demand_off_network:,.0f} people beyond the road data · {profile_words(profile_key)}",
                  className="kpi-foot"),
     ])

@@ -9,6 +9,7 @@ from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.pages.overview import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.text import profile_words
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.executive import judged, run_executive, service_busy, service_standard
 from bluelight.services.session import DemandSpec, Session
@@ -84,7 +85,7 @@ def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_
 
 
 def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
-    parts = [f"Speed profile {session.profile.key}."]
+    parts = [f"Times from the {profile_words(session.profile.key)}."]
     if coverage:
         parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
                      "population-weighted centre; LSOAs beyond the road data are not drawn.")

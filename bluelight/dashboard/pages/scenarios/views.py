@@ -18,7 +18,7 @@ from bluelight.dashboard.pages.scenarios import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import DEFAULT_STANDARD
-from bluelight.foundation.text import mmss
+from bluelight.foundation.text import mmss, profile_words
 from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
 from bluelight.services.session import Session
 
@@ -87,7 +87,7 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
                                    "scenario": session.summary(scen, threshold)}, threshold)
     changes = ((state["placed"] + " ") if state.get("placed") else "") + (
                f"{len(state.get('closed', []))} closed, {len(state.get('added', []))} added, "
-               f"{len(state.get('moved', []))} moved; standard {mmss(threshold)} (m:ss); profile {session.profile.key}. "
+               f"{len(state.get('moved', []))} moved; standard {mmss(threshold)} (m:ss); {profile_words(session.profile.key)}. "
                f"Colour: change in response time (minutes), red slower, green faster.")
     return (map_parts.with_tiles(fig, wh.web_tiles),
             table_parts.frame_table(table_parts.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
