@@ -10,7 +10,9 @@ answers, labelled as such.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -39,7 +41,7 @@ class LocationResult:
     def optimal(self) -> bool:
         return self.status == "optimal"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"model": self.model, "chosen": self.chosen.tolist(), "objective": self.objective,
                 "status": self.status, "mip_gap": self.mip_gap, "bound": self.bound, "heuristic": self.heuristic,
                 "build_s": self.build_s, "solve_s": self.solve_s, "n_demand_rows": self.n_demand_rows,
@@ -72,7 +74,7 @@ WATCHDOG_GRACE_S = 1.0
 def _guard(h: highspy.Highs, deadline: float) -> None:
     """Interrupt HiGHS once ``deadline`` (``time.perf_counter``) has passed, from inside its simplex, interior
     point and branch-and-bound loops: a hard stop that does not rely on HiGHS honouring its ``time_limit``."""
-    def stop(event) -> None:
+    def stop(event: Any) -> None:
         if time.perf_counter() > deadline:
             event.interrupt()
     h.cbSimplexInterrupt += stop
@@ -94,7 +96,7 @@ class _Budget:
         return self.limit_s - (time.perf_counter() - self.t0)
 
 
-def _greedy_interchange(value, gains, m: int, k: int, budget: _Budget, *, max_per_site: int = 1,
+def _greedy_interchange(value: Callable[[np.ndarray], float], gains: Callable[..., np.ndarray], m: int, k: int, budget: _Budget, *, max_per_site: int = 1,
                         passes: int = 2) -> np.ndarray:
     """Greedy addition then vertex substitution maximising ``value(counts)``, within what is left of the budget.
 
@@ -137,7 +139,8 @@ class _Solved:
     solve_s: float
 
 
-def _solve(costs, col_lower, col_upper, integer_cols: int, a_rows: sparse.csr_matrix, row_lower, row_upper, *,
+def _solve(costs: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray, integer_cols: int,
+           a_rows: sparse.csr_matrix, row_lower: np.ndarray, row_upper: np.ndarray, *,
            maximise: bool, time_limit_s: float, mip_rel_gap: float) -> _Solved:
     """Pass a MIP (the first ``integer_cols`` columns integer) to HiGHS and solve it within ``time_limit_s``.
 
@@ -204,7 +207,7 @@ def _result(model: str, counts: np.ndarray, value: float, solved: _Solved | None
                           _gap(value, bound), build_s, solved.solve_s if solved else 0.0, n, m, bound, heuristic)
 
 
-def _counts(x: np.ndarray, m: int, k: int, value, *, max_per_site: int = 1) -> np.ndarray:
+def _counts(x: np.ndarray, m: int, k: int, value: Callable[[np.ndarray], float], *, max_per_site: int = 1) -> np.ndarray:
     """Posts from a solution vector: exactly ``k``, topped up greedily (or trimmed) if rounding lost any."""
     counts = np.maximum(np.round(x[:m]), 0).astype(np.int64)
     while counts.sum() > k:
@@ -225,8 +228,10 @@ def _counts(x: np.ndarray, m: int, k: int, value, *, max_per_site: int = 1) -> n
 SOLVER_SHARE = 0.9
 
 
-def _covering_result(model: str, value, gains, budget: _Budget, build_s: float, n: int, m: int, k: int,
-                     tolerance: float, solve, *, max_per_site: int = 1) -> LocationResult:
+def _covering_result(model: str, value: Callable[[np.ndarray], float], gains: Callable[..., np.ndarray],
+                     budget: _Budget, build_s: float, n: int, m: int, k: int,
+                     tolerance: float, solve: Callable[[float], _Solved], *,
+                     max_per_site: int = 1) -> LocationResult:
     """Solve a maximising covering model within the budget; the incumbent, or the heuristic if there is none."""
     solved = solve(SOLVER_SHARE * budget.left_s) if budget.left_s > 0 else None
     counts = None
@@ -237,7 +242,9 @@ def _covering_result(model: str, value, gains, budget: _Budget, build_s: float, 
                            build_s=build_s, n=n, m=m)
     # stopped at the limit: the incumbent, unless the heuristic (cheap beside the solve) does better
     greedy = _greedy_interchange(value, gains, m, k, budget, max_per_site=max_per_site)
-    use_greedy = counts is None or value(greedy) > value(counts) + 1e-9 * max(abs(value(counts)), 1.0)
-    best = greedy if use_greedy else counts
+    if counts is None or value(greedy) > value(counts) + 1e-9 * max(abs(value(counts)), 1.0):
+        best, use_greedy = greedy, True
+    else:
+        best, use_greedy = counts, False
     return _result(model, best, value(best), solved, "time limit", tolerance=tolerance, build_s=build_s,
                    n=n, m=m, heuristic=use_greedy)

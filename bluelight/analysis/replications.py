@@ -16,13 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import compare_targets
+from bluelight.analysis.coverage import Variability, compare_targets
+from bluelight.analysis.demand_bands import DemandRates
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
 from bluelight.analysis.simulation import (
     DAY_S,
     Calls,
     Fleet,
     LogNormal,
+    RunSummary,
+    SimulationRun,
     Travel,
     confidence_interval,
     simulate,
@@ -46,9 +49,9 @@ class System:
     on_scene: LogNormal
     on_scene_source: str
     sample_share: float
-    conveyance: dict | None         # ambulance: conveyed share, handover, per-zone drive to hospital, hospital rows
-    variability: object = None      # the profile's spread of actual around modelled response (None: none)
-    demand_rates: object = None     # population arrivals: the per-person rates and weekly profile
+    conveyance: dict[str, Any] | None   # ambulance: conveyed share, handover, per-zone drive to hospital, hospital rows
+    variability: Variability | None = None   # the profile's spread of actual around modelled response (None: none)
+    demand_rates: DemandRates | None = None   # population arrivals: the per-person rates and weekly profile
     second_threshold_s: float | None = None   # the request's, else the loaded second-vehicle target's
     targets: pd.DataFrame | None = None       # first-response targets of the service (loaded)
 
@@ -136,14 +139,14 @@ def _scene_times(system: System, rows: np.ndarray, need: np.ndarray, rng: np.ran
 
 # -- running --------------------------------------------------------------------------------------------------------
 
-def _band_of(hours: np.ndarray, bands) -> np.ndarray:
+def _band_of(hours: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
     out = np.full(len(hours), -1)
     for i, (lo, hi) in enumerate(bands):
         out[(hours >= lo) & (hours < hi)] = i
     return out
 
 
-def mean_ci(values) -> dict:
+def mean_ci(values: Sequence[float]) -> dict[str, Any]:
     """Mean and 95% interval; a share's interval is kept within 0 and 1."""
     mean, lo, hi = confidence_interval(values)
     vals = [v for v in values if np.isfinite(v)]
@@ -247,7 +250,8 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
     }
 
 
-def _add_zone_counts(run, calls, band, threshold_s, zone_calls, zone_within, zone_sum_s) -> None:
+def _add_zone_counts(run: SimulationRun, calls: Calls, band: np.ndarray, threshold_s: float, zone_calls: np.ndarray,
+                     zone_within: np.ndarray, zone_sum_s: np.ndarray) -> None:
     """Pool one replication's first responses into per zone and hour band counts (unreached: never within)."""
     first = run.first()
     z = calls.zone[run.call[first]]
@@ -279,7 +283,7 @@ def _zone_rows(system: System, hour_bands: Sequence[tuple[int, int]], calls: np.
     return rows
 
 
-def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict]:
+def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict[str, Any]]:
     """Each loaded target judged on the simulated first responses: mean over replications with its interval."""
     if not per_replication:
         return []
@@ -300,7 +304,8 @@ def ground_sites(incidents: pd.DataFrame, stations: pd.DataFrame) -> pd.Series:
     return incidents["station_ground"].map(lambda g: by_name.get(station_key(g)) if isinstance(g, str) and g else None)
 
 
-def _ground_share(run, rows, ground_ids, station_ids) -> float | None:
+def _ground_share(run: SimulationRun, rows: np.ndarray, ground_ids: np.ndarray,
+                  station_ids: np.ndarray) -> float | None:
     """Share of calls (with a known station ground among the stations) whose first vehicle came from elsewhere."""
     first = run.first()
     g = ground_ids[rows]
@@ -313,7 +318,7 @@ def _ground_share(run, rows, ground_ids, station_ids) -> float | None:
     return float(np.mean(came != g[known]))
 
 
-def hypercube_screen(system: System) -> dict:
+def hypercube_screen(system: System) -> dict[str, Any]:
     """The approximate hypercube of the same system: utilisation and the nearest vehicle's share, in milliseconds."""
     inc = system.incidents
     weight = inc["rate_per_year"].to_numpy(float) / (365.25 * DAY_S) * system.period_s \
@@ -338,13 +343,13 @@ def hypercube_screen(system: System) -> dict:
 
 
 def run_fleets(system: System, fleets: list[Fleet], *, threshold_s: float, replications: int,
-               seed: int) -> list[dict]:
+               seed: int) -> list[dict[str, Any]]:
     """Each placement of the vehicles simulated on the same calls (common random numbers), with 95% intervals.
 
     The same seeds give every fleet the same calls, so the differences between
     fleets are measured with far less noise than their levels.
     """
-    per = [[] for _ in fleets]
+    per: list[list[RunSummary]] = [[] for _ in fleets]
     for r in range(replications):
         rng = np.random.default_rng([seed, r])
         calls, _ = make_calls(system, rng, arrivals="population")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bluelight.analysis.replications import _scene_times, allocate_vehicles
+from bluelight.analysis.replications import _scene_times
 from bluelight.cli.main import main
 from bluelight.foundation.errors import ValidationError
 from bluelight.services.fleet_system import SimulationRequest, _workload, load_settings
@@ -35,12 +35,6 @@ def test_request_rules():
     with pytest.raises(ValidationError) as e:
         SimulationRequest.parse(service="fire", arrivals="population")
     assert "ambulance" in e.value.errors["arrivals"]
-
-
-def test_extra_vehicles_go_to_the_stations_first_to_most_demand():
-    assert allocate_vehicles(np.array([5.0, 50.0, 20.0, 1.0]), 1.5).tolist() == [1, 2, 2, 1]
-    assert allocate_vehicles(np.array([5.0, 50.0]), 3.0).tolist() == [3, 3]
-    assert allocate_vehicles(np.array([5.0, 50.0]), 1.0).tolist() == [1, 1]
 
 
 def test_scene_times_keep_exact_records_and_draw_below_the_floor():
