@@ -12,6 +12,7 @@ labelled an estimate without road data with its measured error.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,32 @@ class NationalResult(Result):
     population: float
     areas_geojson: dict[str, Any] | None
     lsoas: list[dict[str, Any]] | None
+
+
+@functools.lru_cache(maxsize=4)
+def _published_choices(path: str, mtime_ns: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The years and fire types of a FIRE1001 file that carry drive times (read once per file version)."""
+    frame = read_fire1001(Path(path))
+    have = frame[frame["drive_min"].notna()]
+    return tuple(sorted({str(y) for y in have["year"]})), tuple(sorted({str(t) for t in have["fire_type"]}))
+
+
+def national_choices(data_dir: Path) -> dict[str, list[str]]:
+    """The closed lists the national estimate can be asked for: FIRE1001's years and fire types with drive times.
+
+    Parameters
+    ----------
+    data_dir
+        The data directory holding ``england/``.
+
+    Returns
+    -------
+    dict
+        ``years`` and ``fire_types``, sorted.
+    """
+    path = Path(data_dir) / load_config()["files"]["fire1001"]
+    years, types = _published_choices(str(path), path.stat().st_mtime_ns)
+    return {"years": list(years), "fire_types": list(types)}
 
 
 def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *, with_lsoas: bool = False,

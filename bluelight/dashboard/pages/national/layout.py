@@ -8,7 +8,8 @@ from dash import dcc, html
 
 from bluelight.dashboard.controls import field_control
 from bluelight.dashboard.pages.national.views import BINDINGS
-from bluelight.services.national import NationalRequest, load_config
+from bluelight.foundation.errors import BluelightError
+from bluelight.services.national import NationalRequest, load_config, national_choices
 
 
 def layout(data_dir: Path | None):
@@ -16,13 +17,17 @@ def layout(data_dir: Path | None):
         return html.Div([html.H2("National"), html.P(
             "No data directory holds the national layers (england/): set BLUELIGHT_DATA_DIR to one that does.")])
     cfg = load_config()
+    try:                                             # closed lists: FIRE1001's years and fire types
+        choices = national_choices(data_dir)
+    except (OSError, BluelightError):                # no readable FIRE1001: the configured choice alone
+        choices = {"years": [cfg["year"]], "fire_types": [cfg["fire_type"]]}
     return html.Div([
         html.H2("National: every English fire and rescue service, estimated without road data"),
         html.Div(className="panel", children=[html.Div(className="controls", children=[
-            field_control(NationalRequest, BINDINGS[0], component=dcc.Input(
-                id="nat-year", value=cfg["year"], debounce=True, style={"width": "100%"})),
-            field_control(NationalRequest, BINDINGS[1], component=dcc.Input(
-                id="nat-fire-type", value=cfg["fire_type"], debounce=True, style={"width": "100%"}))])]),
+            field_control(NationalRequest, BINDINGS[0], component=dcc.Dropdown(
+                id="nat-year", value=cfg["year"], clearable=False, options=choices["years"])),
+            field_control(NationalRequest, BINDINGS[1], component=dcc.Dropdown(
+                id="nat-fire-type", value=cfg["fire_type"], clearable=False, options=choices["fire_types"]))])]),
         dcc.Loading(html.Div(id="nat-headline", className="panel")),
         html.Div(className="panel", children=[dcc.Graph(id="nat-map", config={"displaylogo": False}),
                                               html.P(id="nat-map-note", className="note")]),
