@@ -38,3 +38,17 @@ def test_the_road_layer_keeps_one_point_per_cell_with_its_exact_position():
     layer = fig.data[-1]
     assert [list(p) for p in layer.customdata] == [[529000.0, 181000.0], [529150.0, 181000.0], [529400.0, 181000.0]]
     assert layer.marker.opacity < 0.05 and layer.showlegend is False
+
+
+def test_lists_say_names_never_ids_or_nan():
+    import pandas as pd
+
+    from bluelight.dashboard.pages.scenarios.views import saved_choices, site_choices
+
+    sites = pd.DataFrame({"site_id": ["LFB-soho", "LFB-euston", "OSM-123"], "name": ["Soho", "Euston", "Euston"]})
+    assert [o["label"] for o in site_choices(sites)] == ["Soho", "Euston (LFB-euston)", "Euston (OSM-123)"]
+    listing = pd.DataFrame({"id": ["a", "b"], "name": ["Police into Kentish Town fire station", "Close Soho"],
+                            "service": [float("nan"), "fire"]})
+    labels = [o["label"] for o in saved_choices(listing)]
+    assert labels == ["Police into Kentish Town fire station (every service it touches)", "Close Soho (fire)"]
+    assert not any("nan" in label for label in labels)

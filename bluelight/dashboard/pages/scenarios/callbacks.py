@@ -13,7 +13,15 @@ from bluelight.dashboard.callbacks import callback
 from bluelight.dashboard.controls import blocked_figure, blocked_note
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.pages.scenarios.layout import layout
-from bluelight.dashboard.pages.scenarios.views import banded, compare_view, comparison, edit_state, scenario_view
+from bluelight.dashboard.pages.scenarios.views import (
+    banded,
+    compare_view,
+    comparison,
+    edit_state,
+    saved_choices,
+    scenario_view,
+    site_choices,
+)
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.access import tier_for
 from bluelight.foundation.errors import ValidationError
@@ -26,7 +34,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))
     def site_options(service):
-        opts = [{"label": f"{n} ({i})", "value": i} for i, n in session.sites(service)[["site_id", "name"]].itertuples(index=False)]
+        opts = site_choices(session.sites(service))
         return opts, opts
 
     @callback(app, Output("scn-state", "data"), Input("scn-service", "value"), Input("scn-close", "value"),
@@ -55,9 +63,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
     def saved_options(_refresh):
-        opts = [{"label": f"{r.name} ({r.service if isinstance(r.service, str) and r.service else 'every service it touches'})",
-                  "value": r.id}
-                for r in store.listing().itertuples(index=False)]
+        opts = saved_choices(store.listing())
         return opts, opts
 
     @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"),

@@ -174,3 +174,17 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
                                       for svc, e in data["b"].services.items())},
         table=compare_table(data), curves=curves, maps=maps, changes=changes, money="",
         finance=data["b"].finance, summary=reports.service_sentences(data["b"].services))
+
+
+def site_choices(sites: pd.DataFrame) -> list[dict[str, str]]:
+    """Sites to close or move, by name (a name two sites share gets its site id, to tell them apart)."""
+    counts = sites["name"].value_counts()
+    return [{"label": name if counts[name] == 1 else f"{name} ({site_id})", "value": site_id}
+            for site_id, name in sites[["site_id", "name"]].itertuples(index=False)]
+
+
+def saved_choices(listing: pd.DataFrame) -> list[dict[str, str]]:
+    """Saved scenarios by name and the service they change (never "(nan)" for one that changes several)."""
+    def service(value) -> str:
+        return value if isinstance(value, str) and value else "every service it touches"
+    return [{"label": f"{r.name} ({service(r.service)})", "value": r.id} for r in listing.itertuples(index=False)]
