@@ -404,6 +404,22 @@ def compare_targets(response_s, weight, targets: pd.DataFrame, *,
     return pd.DataFrame(rows)
 
 
+def busy_candidates(busy_fraction: float, *, tail: float = 1e-6) -> int:
+    """How many nearest sites to weigh so that the chance every one is busy is below ``tail``.
+
+    With ``q`` the busy fraction, the k-th site answers with probability (1 - q) q^(k-1); weighing only the
+    nearest eight caps the share answered at 1 - q^8 (99.6% at q = 0.5) whatever the area's cover is.
+
+    >>> busy_candidates(0.5), busy_candidates(0.0), busy_candidates(0.9)
+    (20, 8, 132)
+    """
+    if not 0 <= busy_fraction < 1:
+        raise AnalysisError(f"busy_fraction must be in [0, 1), got {busy_fraction}")
+    if busy_fraction == 0:
+        return DEFAULT_K
+    return max(DEFAULT_K, int(np.ceil(np.log(tail) / np.log(busy_fraction))))
+
+
 def busy_response(cand_time, busy_fraction: float, threshold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each point's response when every vehicle is busy independently with probability ``busy_fraction`` (MEXCLP's
     assumption, Daskin 1983): the k-th fastest site answers when the k-1 before it are busy.

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import busy_response, summarise_by
+from bluelight.analysis.coverage import busy_candidates, busy_response, summarise_by
 from bluelight.foundation.standards import DEFAULT_STANDARD, pick_target
 from bluelight.foundation.text import mmss
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
@@ -146,7 +146,7 @@ def busy_fractions() -> tuple[dict[str, float], str]:
 def busy_by_area(session: Session, service: str, ev, busy: float, threshold_s: float) -> pd.DataFrame:
     """Per area, with vehicles busy ``busy`` of the time: the mean response of the first free vehicle, the share
     of people it reaches within the standard, and the share of calls that would find every nearby vehicle busy."""
-    model = session.model(service, DemandSpec())
+    model = session.model(service, DemandSpec(), k=busy_candidates(busy))     # enough sites that all busy is rare
     mean, within, wait = busy_response(model.cand_time, busy, threshold_s)
     on = np.isfinite(ev.response_s)
     w = ev.points["weight"].to_numpy(float) * on

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from bluelight.analysis.coverage import (
+    DEFAULT_K,
     CoverageModel,
     CoverageSummary,
     Variability,
@@ -416,17 +417,18 @@ class Session:
             [service, *NOT_FIRST_RESPONSE]).df()))
 
     # -- evaluation ------------------------------------------------------------------------------------------------
-    def model(self, service: str, spec: DemandSpec, *, as_of: str | None = None) -> CoverageModel:
-        """Each demand point's fastest baseline sites, for fast re-evaluation of changes."""
+    def model(self, service: str, spec: DemandSpec, *, as_of: str | None = None, k: int = DEFAULT_K) -> CoverageModel:
+        """Each demand point's ``k`` fastest baseline sites, for fast re-evaluation of changes."""
         def build():
             if spec.kind == "incidents" and not self._every_incident(spec):
                 every = self.demand(self._all_of(spec), service)
-                return self.model(service, self._all_of(spec), as_of=as_of).take(self._incident_rows(every, spec))
+                return self.model(service, self._all_of(spec), as_of=as_of, k=k).take(
+                    self._incident_rows(every, spec))
             on = self._on_network(self.sites(service, as_of=as_of))
             demand = self.demand(spec, service)
             return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),
-                                        demand["node"].to_numpy(), links=frame_links(demand))
-        return self._get(("model", service, spec, as_of), build)
+                                        demand["node"].to_numpy(), k=k, links=frame_links(demand))
+        return self._get(("model", service, spec, as_of) + (() if k == DEFAULT_K else (k,)), build)
 
     @staticmethod
     def _on_network(sites: pd.DataFrame) -> pd.DataFrame:

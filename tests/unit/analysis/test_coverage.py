@@ -94,3 +94,17 @@ def test_busy_vehicles_by_hand():
     assert within[0] == pytest.approx(0.75) and wait[0] == pytest.approx(0.0625)
     free, _, none_wait = busy_response([[200.0, 600.0]], 0.0, 480.0)
     assert free[0] == 200.0 and none_wait[0] == 0.0
+
+
+def test_busy_cover_is_not_capped_by_how_many_sites_are_weighed():
+    """Twelve sites all within the standard, each busy half the time: the first free one is within the standard
+    unless all twelve are busy (1 - 0.5^12), not 1 - 0.5^8 as weighing only the nearest eight would say."""
+    from bluelight.analysis.coverage import busy_candidates, busy_response
+
+    times = np.full((1, 12), 200.0)
+    k = busy_candidates(0.5)
+    padded = np.hstack([times, np.full((1, k - 12), np.inf)])
+    _, within, wait = busy_response(padded, 0.5, 360.0)
+    assert k == 20 and within[0] == 1 - 0.5 ** 12 and wait[0] == 0.5 ** 12
+    _, capped, _ = busy_response(times[:, :8], 0.5, 360.0)
+    assert capped[0] == 1 - 0.5 ** 8 < within[0]
