@@ -77,6 +77,15 @@ def money(value: float) -> str:
     return f"{sign}£{v / 1e6:,.2f}m" if v >= 1e6 else f"{sign}£{v:,.0f}"
 
 
+def percent(share: float | None) -> float | None:
+    """A share as a percentage to one decimal, for a table cell that stays a number (None stays None).
+
+    >>> percent(0.12345), percent(None)
+    (12.3, None)
+    """
+    return None if share is None else round(100 * float(share), 1)
+
+
 def profile_words(key: str) -> str:
     """A speed profile's key as words a reader can trace: ``bluelight@3/night`` -> speed profile bluelight,
     version 3 (night hours).

@@ -6,13 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from bluelight.foundation.text import mmss
+from bluelight.foundation.text import mmss, percent
 from bluelight.services.dap import MODEL_WORDS, DapRequest, band_words
-
-
-def _percent(value: float | None) -> float | None:
-    """A share as a percentage to one decimal (None stays None)."""
-    return None if value is None else round(100 * float(value), 1)
 
 
 def plan_export(result: dict[str, Any], request: DapRequest, *, profile: str) -> pd.DataFrame:
@@ -28,12 +23,12 @@ def plan_export(result: dict[str, Any], request: DapRequest, *, profile: str) ->
             "posts (site ids)": "; ".join(chosen["site_id"]),
             f"objective ({result['objective_units']})": round(float(r["objective"]), 1),
             "gain over one fewer": round(float(r["gain"]), 1),
-            "demand within standard (%)": _percent(r["share_within"]),
-            "gain in demand within standard (points)": _percent(r["share_within_gain"]),
+            "demand within standard (%)": percent(r["share_within"]),
+            "gain in demand within standard (points)": percent(r["share_within_gain"]),
             "mean response (m:ss)": mmss(r["mean_s"]), "90th centile response (m:ss)": mmss(r["p90_s"]),
-            "simulated within standard, busy vehicles (%)": _percent(r.get("simulated_share_within")),
-            "simulated 95% interval (%)": (f"{_percent(ci[0])}-{_percent(ci[1])}" if ci[0] is not None else ""),
-            "solver status": r["status"], "optimality gap (%)": _percent(r.get("mip_gap")),
+            "simulated within standard, busy vehicles (%)": percent(r.get("simulated_share_within")),
+            "simulated 95% interval (%)": (f"{percent(ci[0])}-{percent(ci[1])}" if ci[0] is not None else ""),
+            "solver status": r["status"], "optimality gap (%)": percent(r.get("mip_gap")),
             "time band": band_words(request.band), "model": MODEL_WORDS[request.model],
             "standard (m:ss)": mmss(request.threshold_s), "travel times": (result.get("travel_times") or {}).get(
                 "hour_band", "all"), "speed profile": profile})

@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import html
 
-from bluelight.foundation.text import mmss
+from bluelight.foundation.text import fmt, percent
 
 #: numbers right-aligned with thousands separators (the value itself, for sorting and editing, is unchanged)
 NUMBER_COLUMN = {"type": "rightAligned",
@@ -88,11 +88,7 @@ def _fmt(value, statistic: str) -> str:
     """A target's value: a share in %, a time in m:ss."""
     if value is None or value != value:
         return "n/a"
-    return f"{100 * value:.1f}%" if statistic == "share_within" else mmss(value)
-
-
-def _pct(share: float | None) -> float | None:
-    return None if share is None else round(100 * share, 1)
+    return fmt(value, "pct" if statistic == "share_within" else "duration")
 
 
 def with_change_row(table: pd.DataFrame) -> pd.DataFrame:
@@ -111,10 +107,10 @@ def validation_table(out: Any, *, table_id: str) -> html.Div:
     for s in out.sets:
         for f in s["figures"]:
             ci = f["simulated_ci95"]
-            rows.append({"incidents": s["set"], "measure": f["label"], "actual %": _pct(f["actual"]),
-                         "simulated %": _pct(f["simulated"]),
+            rows.append({"incidents": s["set"], "measure": f["label"], "actual %": percent(f["actual"]),
+                         "simulated %": percent(f["simulated"]),
                          "simulated 95% CI": None if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}",
-                         "nearest always free %": _pct(f["static_model"]),
+                         "nearest always free %": percent(f["static_model"]),
                          "gap (points)": None if f["gap_points"] is None else round(f["gap_points"], 1),
                          "incidents used": s["incidents_used"]})
     return html.Div([frame_table(pd.DataFrame(rows), table_id=table_id, page_size=10, wide=("measure",)),
