@@ -97,3 +97,18 @@ def test_colocation_page_plan_equals_scenario_run_of_its_saved_file(app_side, de
     assert pop["within standard after"] == pytest.approx(change["demand_within_after"])
     assert plan["appraisal"].npv_gbp == pytest.approx(cli["finance"]["npv_gbp"])
     assert cli["finance"]["discount_rate"] == 0.04 and cli["finance"]["horizon_years"] == 25
+
+
+def test_a_national_year_outside_the_published_file_gets_the_cli_message_beside_its_field(app_side, data_dir):
+    """The page's year is a closed list, but a value from outside it (an old link, a crafted request) is refused
+    by the same request as the CLI's, with its message beside the field and no figures."""
+    from bluelight.dashboard.pages.national import views as national
+    from bluelight.foundation.errors import ValidationError
+    from bluelight.services.national import NationalRequest, run_national
+
+    wh, session, _, _ = app_side
+    out = national.national_view(wh, session, data_dir, "1999/00", "Dwellings")
+    with pytest.raises(ValidationError) as exc:
+        run_national(data_dir, NationalRequest.parse(year="1999/00", fire_type="Dwellings"))
+    assert out[-2] == exc.value.errors["year"] and "FIRE1001 year must be one of" in out[-2]
+    assert out[-1] == "" and "Fix the highlighted field" in str(out[0])
