@@ -13,7 +13,7 @@ from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls, unavailable
 from bluelight.dashboard.pages.national import figures
 from bluelight.dashboard.queries import Warehouse
-from bluelight.foundation.errors import AnalysisError, ValidationError
+from bluelight.foundation.errors import AnalysisError, InputFileError, ValidationError
 from bluelight.foundation.geo import to_bng
 from bluelight.foundation.text import mmss
 from bluelight.services.ambulance_national import run_ambulance_national
@@ -30,7 +30,7 @@ def ambulance_view(session: Session, data_dir: Path | None):
                 blocked_figure(), "")
     try:
         result = session.cached(("national-ambulance",), lambda: run_ambulance_national(data_dir, with_areas=True))
-    except AnalysisError as exc:                     # the data directory's files cannot carry the estimate
+    except (AnalysisError, InputFileError) as exc:   # the data directory's files are missing or cannot carry it
         return blocked_note(unavailable(exc)), blocked_figure(unavailable(exc)), blocked_figure(), ""
     v = result.validation
     lines = [html.P(html.B(f"{len(result.trusts)} trusts, {result.months[0]} to {result.months[1]}: "
@@ -66,7 +66,7 @@ def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_ty
     except ValidationError as exc:
         return blocked_note(), blocked_figure(), "", "", blocked_figure(), *[exc.errors.get(b.field, "")
                                                                               for b in BINDINGS]
-    except AnalysisError as exc:                     # too few services in the files to fit the model: said in place
+    except (AnalysisError, InputFileError) as exc:   # files missing, or too few services to fit: said in place
         why = unavailable(exc)
         return blocked_note(why), blocked_figure(why), "", "", blocked_figure(why), *errors
     roads = road_area(wh, result)
