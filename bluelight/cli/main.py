@@ -12,7 +12,7 @@ import sys
 import click
 
 from bluelight import __version__
-from bluelight.cli import admin, etl, plan
+from bluelight.cli import admin, etl, plan, sweep
 from bluelight.foundation.errors import BluelightError
 
 log = logging.getLogger("bluelight")
@@ -33,7 +33,7 @@ def cli(verbose: int) -> None:
 for command in (etl.etl, etl.status, etl.check, etl.synthetic,
                 plan.coverage, plan.executive, plan.national, plan.batch, plan.isochrones, plan.calibrate,
                 plan.scenario, plan.colocation, plan.dap, plan.coresponding, plan.simulate,
-                admin.users, admin.audit):
+                sweep.sweep, admin.users, admin.audit):
     cli.add_command(command)
 
 

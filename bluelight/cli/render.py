@@ -360,3 +360,27 @@ def calibration_lines(typed: Any) -> list[str]:
                              f"{100 * r['actual_share_within']:.0f}% actual"
                              + ("" if r["enough"] else "  (too few calls to judge)"))
     return lines
+
+
+def closure_sweep_lines(result: Any) -> list[str]:
+    from bluelight.services.sweep_closures import RANK_WORDS
+
+    b = result.baseline
+    out = [f"{result.service} stations closed in turn ({b['stations']} on the road network, {b['vehicles']} vehicles; "
+           f"{len(result.not_swept)} off it not swept), ranked by {RANK_WORDS[result.rank_by]}",
+           f"  calls: {result.arrivals_note}; {result.replications} replications, seed {result.seed}, on "
+           f"{result.scheduler} ({result.workers} workers) in {result.wall_s:.1f} s",
+           f"  baseline: mean first response {mmss(b['first_mean_s'])}, {100 * b['first_within']:.1f}% within "
+           f"{mmss(result.threshold_s)}, {b['calls_pa']:,.0f} calls a year",
+           f"  {'rank':>4}  {'site':<28} {'added mean':>10} {'95% interval':>15} {'beyond a year':>13} "
+           f"{'people beyond':>13} {'calls a year':>12}"]
+    for r in result.sites:
+        lo, hi = r["added_mean_response_ci95"]
+        people = "-" if r["people_beyond_standard"] is None else f"{r['people_beyond_standard']:,.0f}"
+        out.append(f"  {r['rank']:>4}  {r['name'][:28]:<28} {r['added_mean_response_s']:>+9.1f}s "
+                   f"{f'{lo:+.1f} to {hi:+.1f}':>15} {r['incidents_beyond_standard_pa']:>13,.0f} {people:>13} "
+                   f"{r['calls_pa']:>12,.0f}" + ("  at the edge of the road data" if r["at_edge"] else ""))
+    if result.calls_harm_spearman is not None:
+        out.append(f"  calls against harm: rank correlation {result.calls_harm_spearman:+.2f} (1: the busiest site is "
+                   "always the one that matters most)")
+    return out

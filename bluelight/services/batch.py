@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bluelight.etl.national import read_fire1001
-from bluelight.foundation.errors import ConfigError, ValidationError
+from bluelight.services.cluster import SCHEDULER_FIELD, check_scheduler, run_tasks
 from bluelight.services.national import NationalRequest, load_config, run_national
 from bluelight.services.requests import Field, Request
 from bluelight.services.results import Result
@@ -31,7 +31,6 @@ from bluelight.services.results import Result
 log = logging.getLogger(__name__)
 
 JOBS = ("national-years", "national-fire-types")
-CONNECT_TIMEOUT_S = 10            # a scheduler that has not answered by then is reported unreachable
 
 
 @dataclass(frozen=True)
@@ -45,17 +44,13 @@ class BatchRequest(Request):
     FIELDS = (
         Field("job", "Batch", str, "national-years", choices=JOBS,
               help="national-years: the estimate for every FIRE1001 year; national-fire-types: for every fire type."),
-        Field("scheduler", "Scheduler", str, "serial",
-              help="serial, local (a Dask LocalCluster here) or a Dask scheduler address such as tcp://host:8786."),
+        SCHEDULER_FIELD,
         Field("limit", "At most", int, None, 1, 1000, optional=True, help="Run only the first N tasks."),
     )
 
     @classmethod
     def check(cls, values: dict) -> None:
-        s = values["scheduler"]
-        if s not in ("serial", "local") and "://" not in s:
-            raise ValidationError("scheduler", f"Scheduler must be serial, local or an address such as "
-                                               f"tcp://host:8786, got {s!r}")
+        check_scheduler(values)
 
 
 @dataclass(frozen=True)
@@ -140,38 +135,8 @@ def run_batch(data_dir: Path, request: BatchRequest, *, out: Path | None = None)
     """Every task of the batch on the chosen scheduler; results in task order whatever ran them."""
     tasks = tasks_for(data_dir, request, out)
     t0 = time.perf_counter()
-    if request.scheduler == "serial":
-        results = [run_task(t) for t in tasks]
-        workers = 1
-    else:
-        results, workers = _distributed(tasks, request.scheduler)
+    ran = run_tasks(run_task, tasks, scheduler=request.scheduler)
+    results, workers = ran.results, ran.workers
     return BatchResult.of({"job": request.job, "scheduler": request.scheduler, "workers": workers, "tasks": len(tasks),
             "wall_s": time.perf_counter() - t0, "out": str(out) if out else None,
             "results": results})
-
-
-def _distributed(tasks: list[Task], scheduler: str) -> tuple[list[dict], int]:
-    """The tasks mapped over a Dask cluster: a LocalCluster of processes here, or the scheduler at an address."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:                      # installed with the project; a trimmed install may lack it
-        raise ConfigError(f"the Dask scheduler needs dask[distributed]: {exc}") from exc
-    logging.getLogger("distributed").setLevel(logging.WARNING)      # its start-up notes are not the user's news
-    cluster = None
-    try:
-        if scheduler == "local":
-            cluster = LocalCluster(n_workers=min(len(tasks), max(1, os.cpu_count() or 1)), threads_per_worker=1,
-                                   processes=True, dashboard_address=None, silence_logs=logging.WARNING)
-            client = Client(cluster)
-        else:
-            try:
-                client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-            except OSError as exc:
-                raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
-        with client:
-            workers = len(client.scheduler_info().get("workers", {}))
-            futures = client.map(run_task, tasks, pure=False)
-            return client.gather(futures), workers
-    finally:
-        if cluster is not None:
-            cluster.close()

@@ -20,6 +20,7 @@ import pandas as pd
 
 from bluelight.analysis.replications import System, allocate_vehicles
 from bluelight.analysis.simulation import DAY_S, Fleet, LogNormal, Travel, fit_censored_lognormal
+from bluelight.analysis.sweep import first_loads
 from bluelight.analysis.traveltime import point_times
 from bluelight.etl.warehouse import existing_tables
 from bluelight.foundation.config_files import config_file, read_yaml
@@ -198,8 +199,7 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     drive = point_times(session.site_times(stations), frame_links(zones)).T           # (zones, stations)
     turnout = np.vstack([site_turnouts(stations, session.profile, hour=h) for h in range(24)])
     demand = inc["rate_per_year"].to_numpy(float) if "rate_per_year" in inc.columns else None
-    first_load = np.bincount(np.argmin(np.where(np.isfinite(drive), drive, np.inf)[codes], axis=1),
-                             weights=demand, minlength=len(stations)).astype(float)
+    first_load = first_loads(drive, codes, demand)
     per = request.vehicles_per_station or float(settings.vehicles_per_station[service])
     counts = allocate_vehicles(first_load, per)
     stations = stations.assign(vehicles=counts)

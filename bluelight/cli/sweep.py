@@ -1,0 +1,62 @@
+"""The sweeps: what matters most, by trying every closure, every co-location, or a grid of parameters.
+
+Each command parses its options into one sweep's request, calls that service,
+and prints its ranked result; progress goes to the terminal (not with
+``--json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from tqdm import tqdm
+
+from bluelight.cli import render
+from bluelight.cli.options import (
+    json_option,
+    parsed,
+    profile_option,
+    reading,
+    request_options,
+    session_for,
+    warehouse_option,
+)
+from bluelight.services.sweep_closures import ClosureSweepRequest, run_closure_sweep
+
+
+@contextmanager
+def _progress(unit: str, hidden: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar fed by (done, total) calls, shown from the first of them (never with JSON output)."""
+    bars: list[tqdm] = []
+
+    def step(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit=unit, disable=hidden, leave=False))
+        bars[0].n = done
+        bars[0].refresh()
+    try:
+        yield step
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+@click.group()
+def sweep() -> None:
+    """What matters most: every site closed in turn, every co-location, or a grid of parameters, ranked."""
+
+
+@sweep.command("closures")
+@request_options(ClosureSweepRequest)
+@profile_option
+@warehouse_option
+@json_option
+def closures(profile, warehouse, as_json, **options) -> None:
+    """Close each site of a service in turn (its vehicles with it), simulate, and rank the harm."""
+    request = parsed(ClosureSweepRequest, options)
+    with reading(warehouse) as con, _progress("closure", as_json) as step:
+        session = session_for(con, profile, max_snap_m=request.max_snap_m)
+        result = run_closure_sweep(session, request, progress=step)
+    render.show(result, as_json, render.closure_sweep_lines)
