@@ -191,6 +191,20 @@ def apply_scenario(sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def moved_services(sites: pd.DataFrame, scenario: Scenario) -> list[str]:
+    """Services whose own sites a scenario closes, opens, moves or re-crews (not the hosts they move into).
+
+    >>> sites = pd.DataFrame({"site_id": ["F1", "P1"], "service": ["fire", "police"]})
+    >>> moved_services(sites, Scenario("x", changes=[{"action": "co_locate", "site": "P1", "into": "F1"}]))
+    ['police']
+    """
+    ids = {ch["site"] for ch in scenario.changes if "site" in ch}
+    ids.update(s for ch in scenario.changes for s in ch.get("sites", []) if s != ch.get("into"))
+    services = {ch["service"] for ch in scenario.changes if ch["action"] == "open"}
+    services.update(sites.loc[sites["site_id"].isin(ids), "service"])
+    return sorted(services)
+
+
 def touched_services(sites: pd.DataFrame, scenario: Scenario) -> list[str]:
     """Services whose sites a scenario changes (those whose cover can change)."""
     ids: set[str] = set()

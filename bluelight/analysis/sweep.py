@@ -30,7 +30,10 @@ class Variant:
 
     ``closed``: site ids of the system's stations taken out (their vehicles
     with them; the fleet is re-allocated over the stations left, as a
-    simulation of the changed estate allocates it); ``vehicles_per_station``:
+    simulation of the changed estate allocates it); ``opened``: site ids of
+    candidate stations brought in (a system's stations with ``candidate`` true
+    are out unless a variant opens them: a co-location is the moving site
+    closed and its copy at the host opened); ``vehicles_per_station``:
     the average to allocate (None: as the system was built); ``turnout_add_s``:
     seconds added to every station's turnout; ``demand_growth``: the share by
     which calls grow (0.1: ten per cent more calls, drawn at the higher rate).
@@ -38,6 +41,7 @@ class Variant:
 
     key: str
     closed: tuple[str, ...] = ()
+    opened: tuple[str, ...] = ()
     vehicles_per_station: float | None = None
     turnout_add_s: float = 0.0
     demand_growth: float = 0.0
@@ -55,11 +59,6 @@ def first_loads(drive_s: np.ndarray, zone: np.ndarray, weight: np.ndarray | None
     return np.bincount(nearest, weights=weight, minlength=drive_s.shape[1]).astype(float)
 
 
-def vehicles_per_station(system: System) -> float:
-    """The average vehicles per station the system was built with."""
-    return float(system.stations["vehicles"].sum()) / max(1, len(system.stations))
-
-
 def variant_system(system: System, variant: Variant, *, base_per_station: float) -> System:
     """The system with the variant's stations closed, its fleet re-allocated and its turnout and demand changed.
 
@@ -70,18 +69,24 @@ def variant_system(system: System, variant: Variant, *, base_per_station: float)
     estate afresh would.
     """
     ids = system.stations["site_id"].to_numpy()
-    unknown = sorted(set(variant.closed) - set(ids.tolist()))
+    candidate = system.stations["candidate"].to_numpy(bool) if "candidate" in system.stations.columns \
+        else np.zeros(len(ids), dtype=bool)
+    unknown = sorted(set(variant.closed) - set(ids[~candidate].tolist())) + \
+        sorted(set(variant.opened) - set(ids[candidate].tolist()))
     if unknown:
         raise AnalysisError(f"variant {variant.key!r}: no station {', '.join(unknown)} among the simulated stations")
     if variant.demand_growth <= -1:
         raise AnalysisError(f"variant {variant.key!r}: demand growth must be above -100%, got "
                             f"{100 * variant.demand_growth:g}%")
-    keep = ~np.isin(ids, list(variant.closed))
+    keep = ~np.isin(ids, list(variant.closed)) & (~candidate | np.isin(ids, list(variant.opened)))
     if not keep.any():
         raise AnalysisError(f"variant {variant.key!r} closes every station: there is nothing left to respond")
     tr = system.travel
     drive = tr.drive_s[:, keep]
     turnout = tr.turnout_s[:, keep] + float(variant.turnout_add_s)
+    if turnout.size and turnout.min() < 0:
+        raise AnalysisError(f"variant {variant.key!r}: a turnout change of {variant.turnout_add_s:g} s leaves a "
+                            f"station a negative turnout")
     return_s = None if tr.return_s is None else tr.return_s[:, keep]
     inc = system.incidents
     weight = inc["rate_per_year"].to_numpy(float) if "rate_per_year" in inc.columns else None
@@ -171,7 +176,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
 
     Examples
     --------
-    >>> spearman(np.array([1.0, 2, 3, 4]), np.array([10.0, 30, 20, 40]))
+    >>> round(spearman(np.array([1.0, 2, 3, 4]), np.array([10.0, 30, 20, 40])), 9)
     0.8
     """
     x, y = np.asarray(x, float), np.asarray(y, float)

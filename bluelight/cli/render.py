@@ -384,3 +384,32 @@ def closure_sweep_lines(result: Any) -> list[str]:
         out.append(f"  calls against harm: rank correlation {result.calls_harm_spearman:+.2f} (1: the busiest site is "
                    "always the one that matters most)")
     return out
+
+
+def colocation_sweep_lines(result: Any) -> list[str]:
+    out = [f"co-location pairs within {mmss(result.max_travel_s)} run as scenarios: {result.pairs} "
+           f"({result.pairs_judged} judged), on {result.scheduler} in {result.wall_s:.1f} s"]
+    out += [f"  {service} simulated: {note}" for service, note in result.simulated.items()]
+    out += [f"  {service} not simulated: {why}" for service, why in result.not_simulated.items()]
+    for r in result.ranked:
+        added = "not simulated" if r["added_mean_response_s"] is None else \
+            f"{r['added_mean_response_s']:+.1f} s mean first response"
+        npv = f"NPV {money(r['npv_gbp'])}" if r["npv_gbp"] is not None else \
+            f"finance: {len(r['finance_missing'])} figures missing"
+        out.append(f"  {r['rank']:>4}  {r['move_name']} ({r['service']}) into {r['into_name']} ({r['into_service']}): "
+                   f"{added}; {npv}" + ("" if r["judged"] else "; not judged (near the edge of the road data)"))
+    return out
+
+
+def parameter_sweep_lines(result: Any) -> list[str]:
+    out = [f"{result.scenario}: {result.service} simulated at each value of {result.parameter_words} "
+           f"({result.replications} replications, seed {result.seed}, {result.wall_s:.1f} s)",
+           f"  calls: {result.arrivals_note}",
+           f"  {'value':>8}  {'mean before':>11} {'mean after':>10} {'change':>8} {'95% interval':>17}  "
+           f"{'within ' + mmss(result.threshold_s) + ' before':>20} {'after':>7}"]
+    for p in result.points:
+        lo, hi = p["added_mean_response_ci95"]
+        out.append(f"  {p['value']:>8g}  {mmss(p['before_mean_s']):>11} {mmss(p['after_mean_s']):>10} "
+                   f"{p['added_mean_response_s']:>+7.1f}s {f'{lo:+.1f} to {hi:+.1f} s':>17}  "
+                   f"{100 * p['before_within']:>19.1f}% {100 * p['after_within']:>6.1f}%")
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from tqdm import tqdm
@@ -23,7 +24,10 @@ from bluelight.cli.options import (
     session_for,
     warehouse_option,
 )
+from bluelight.services.scenarios import load_scenario
 from bluelight.services.sweep_closures import ClosureSweepRequest, run_closure_sweep
+from bluelight.services.sweep_colocation import ColocationSweepRequest, run_colocation_sweep
+from bluelight.services.sweep_parameters import ParameterSweepRequest, run_parameter_sweep
 
 
 @contextmanager
@@ -60,3 +64,33 @@ def closures(profile, warehouse, as_json, **options) -> None:
         session = session_for(con, profile, max_snap_m=request.max_snap_m)
         result = run_closure_sweep(session, request, progress=step)
     render.show(result, as_json, render.closure_sweep_lines)
+
+
+@sweep.command("colocation")
+@request_options(ColocationSweepRequest)
+@profile_option
+@warehouse_option
+@json_option
+def colocation(profile, warehouse, as_json, **options) -> None:
+    """Run every cross-service co-location pair as a full scenario (both services' cover, simulated), ranked."""
+    request = parsed(ColocationSweepRequest, options)
+    with reading(warehouse) as con, _progress("pair", as_json) as step:
+        session = session_for(con, profile, max_snap_m=request.max_snap_m)
+        result = run_colocation_sweep(session, request, progress=step)
+    render.show(result, as_json, render.colocation_sweep_lines)
+
+
+@sweep.command("parameters")
+@click.argument("file", type=click.Path(path_type=Path))
+@request_options(ParameterSweepRequest)
+@profile_option
+@warehouse_option
+@json_option
+def parameters(file, profile, warehouse, as_json, **options) -> None:
+    """A scenario's simulated effect across a grid of one parameter (how much worse before it stops paying)."""
+    request = parsed(ParameterSweepRequest, options)
+    scen = load_scenario(file)
+    with reading(warehouse) as con, _progress("run", as_json) as step:
+        session = session_for(con, profile, max_snap_m=request.max_snap_m)
+        result = run_parameter_sweep(session, scen, request, progress=step)
+    render.show(result, as_json, render.parameter_sweep_lines)

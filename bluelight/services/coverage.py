@@ -16,7 +16,7 @@ import pandas as pd
 
 from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import published_cells
-from bluelight.analysis.scenario import Scenario, apply_scenario
+from bluelight.analysis.scenario import Scenario
 from bluelight.foundation.access import TIER_TEXT
 from bluelight.foundation.access import load_rules as load_access_rules
 from bluelight.foundation.errors import AnalysisError, ValidationError
@@ -143,8 +143,7 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
     if request.availability:
         result["with_availability"] = availability_figures(session, request)
     if scenario is not None:
-        after_sites = apply_scenario(base_sites, scenario)
-        after_sites = after_sites[after_sites["service"] == service]
+        after_sites = session.estate_after(scenario, service, as_of=as_of)
         ev = session.evaluate(service, request.spec, after_sites, as_of=as_of)
         r1 = ev.response_s
         after = session.describe(scenario.name, after_sites, pts, r1, threshold_s, service=service,

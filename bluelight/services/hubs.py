@@ -20,7 +20,7 @@ from bluelight.foundation.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
 from bluelight.services.inputs import read_sites
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
-from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, baseline_sites, estates, run_scenario
+from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, estates, run_scenario
 from bluelight.services.session import Session
 
 NEW_SITE = "new"
@@ -95,7 +95,7 @@ class HubRequest(Request):
 def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
     """Per service moving into the hub: what it needs, and whether the host can give it (new point: to build)."""
     rules, sources = load_space_rules()
-    sites = baseline_sites(session, None).merge(estates(session)[["site_id", "bays", "floor_area_m2"]],
+    sites = session.estate(None).merge(estates(session)[["site_id", "bays", "floor_area_m2"]],
                                                 on="site_id", how="left")
     moving = sites[sites["site_id"].isin(request.sites) & (sites["site_id"] != request.host)]
     host = sites[sites["site_id"] == request.host]
@@ -111,7 +111,7 @@ def run_hub(session: Session, request: HubRequest) -> dict:
     """The merger's scenario, its effect on every service it touches with the finance, and the capacity check
     (times of the request's hour band)."""
     session = session.for_band(request.hour_band)
-    sites = baseline_sites(session, None)
+    sites = session.estate(None)
     names = dict(zip(sites["site_id"], sites["name"]))
     if request.host not in names and request.host != NEW_SITE:        # a candidate site (HQ, council or NHS estate)
         extra = session.read(lambda cur: read_sites(cur, statuses=("open", "candidate", "planned"), kinds=None))

@@ -24,7 +24,7 @@ from bluelight.foundation.config_files import load_config
 from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.coverage import change_counts, require_demand
-from bluelight.services.inputs import read_estates, read_sites
+from bluelight.services.inputs import read_estates
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Evaluation, Session
@@ -139,15 +139,10 @@ def estates(session: Session) -> pd.DataFrame:
     return session.cached(("estates",), lambda: session.read(read_estates))
 
 
-def baseline_sites(session: Session, as_of: str | None) -> pd.DataFrame:
-    """Every service's operational sites as of a date (what a scenario changes)."""
-    return session.cached(("all_sites", as_of), lambda: session.read(lambda cur: read_sites(cur, as_of=as_of)))
-
-
 def evaluate_service(session: Session, scenario: Scenario, service: str,
                      spec: DemandSpec = DemandSpec()) -> tuple[Evaluation, Evaluation]:
     """Response times of one service's demand before and after the scenario (fast: from the cached model)."""
-    after = apply_scenario(baseline_sites(session, scenario.as_of), scenario)
+    after = apply_scenario(session.estate(scenario.as_of), scenario)
     before_ev = session.evaluate(service, spec, as_of=scenario.as_of)
     after_ev = session.evaluate(service, spec, after[after["service"] == service], as_of=scenario.as_of)
     return before_ev, after_ev
@@ -190,7 +185,7 @@ def service_effect(session: Session, scenario: Scenario, service: str, *,
     population's evaluations before and after the changes (for maps and curves).
     """
     threshold = float(threshold_s or DEFAULT_STANDARD[service][0])
-    base = baseline_sites(session, scenario.as_of)
+    base = session.estate(scenario.as_of)
     after = apply_scenario(base, scenario)
     sites = (base[base["service"] == service], after[after["service"] == service])
     pop_spec = DemandSpec()
@@ -283,7 +278,7 @@ def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest
     session = session.for_band(request.hour_band)
 
     def build():
-        base = baseline_sites(session, scenario.as_of)
+        base = session.estate(scenario.as_of)
         effects = {s: service_effect(session, scenario, s, threshold_s=(thresholds or {}).get(s))
                    for s in touched_services(base, scenario)}
         return ScenarioResult.of({

@@ -33,6 +33,7 @@ from bluelight.analysis.coverage import (
     summarise_by,
 )
 from bluelight.analysis.isochrones import isochrone_polygons_grid
+from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.snapping import (
     DEFAULT_ACCESS_SPEED_MPS,
     DEFAULT_MAX_SNAP_M,
@@ -345,6 +346,16 @@ class Session:
             s = self.read(lambda cur: read_sites(cur, services=[service], as_of=as_of))
             return self.place_sites(s)
         return self._get(("sites", service, as_of), build)
+
+    def estate(self, as_of: str | None = None) -> pd.DataFrame:
+        """Every service's operational stations as of a date, not yet placed (what a scenario changes)."""
+        return self._get(("all_sites", as_of), lambda: self.read(lambda cur: read_sites(cur, as_of=as_of)))
+
+    def estate_after(self, scenario: Scenario, service: str, *, as_of: str | None = None) -> pd.DataFrame:
+        """One service's stations after ``scenario``, applied to every service's estate as of ``as_of`` (default:
+        the scenario's date), so that a site may move into another service's."""
+        after = apply_scenario(self.estate(as_of or scenario.as_of), scenario)
+        return after[after["service"] == service].reset_index(drop=True)
 
     def place_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
         """Sites on their nearest road segment (leaving by either end), with their turnout (node -1: off-network)."""

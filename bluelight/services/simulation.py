@@ -23,7 +23,7 @@ import pandas as pd
 
 from bluelight.analysis import replications as core
 from bluelight.analysis.replications import System, ground_sites, hypercube_screen, mean_ci
-from bluelight.analysis.scenario import Scenario, apply_scenario
+from bluelight.analysis.scenario import Scenario
 from bluelight.analysis.simulation import DAY_S
 from bluelight.foundation.errors import AnalysisError
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system, load_settings
@@ -86,9 +86,7 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
                                                                                         progress=progress),
               "hypercube": hypercube_screen(system)}
     if scenario is not None:
-        after_sites = apply_scenario(session.sites(request.service), scenario)
-        after_sites = after_sites[after_sites["service"] == request.service]
-        after = build_system(session, request, settings, sites=after_sites)
+        after = build_system(session, request, settings, sites=session.estate_after(scenario, request.service))
         result["scenario"] = {"name": scenario.name, **run_replications(after, request, settings, progress=progress)}
         result["workload_change"] = _workload_change(result["baseline"]["stations"], result["scenario"]["stations"])
     return SimulationResult.of(result)

@@ -32,7 +32,6 @@ from bluelight.services.colocation import load_edge_share
 from bluelight.services.fleet_system import SimulationRequest, load_settings
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
-from bluelight.services.scenarios import baseline_sites
 from bluelight.services.session import DemandSpec, Session
 from bluelight.services.sweeps import ARRIVALS_FIELD, run_variants, sweep_system
 
@@ -199,7 +198,7 @@ def _people_beyond(session: Session, service: str, stations: pd.DataFrame, thres
     w = pop["weight"].to_numpy(float)
     if not len(pop) or not w.sum() > 0:
         return {}
-    base = baseline_sites(session, None)
+    base = session.estate(None)
     r0 = session.evaluate(service, spec).response_s
     within0 = float(w[r0 <= threshold_s].sum())
     out = {}

@@ -91,3 +91,54 @@ def test_bad_options_are_refused_by_name(demo_warehouse, capsys):
     assert main(["sweep", "closures", "--service", "fire", "--arrivals", "population",
                  "--warehouse", str(demo_warehouse)]) == 2
     assert "population arrivals" in capsys.readouterr().err
+
+
+def _close_yaml(tmp_path, site: dict, action: str = "close", into: str | None = None):
+    yaml = tmp_path / f"{action}.yaml"
+    extra = f", into: {into}" if into else ""
+    yaml.write_text(f"name: {action} {site['site_id']}\nchanges:\n  - {{action: {action}, site: {site['site_id']}{extra}}}\n")
+    return yaml
+
+
+def test_colocation_pairs_run_as_full_scenarios_judged_first(demo_warehouse, capsys_module, tmp_path, capsys):
+    wh = str(demo_warehouse)
+    out = capsys_module(["sweep", "colocation", "--limit", "4", "--replications", "2", "--warehouse", wh, "--json"])
+    rows = out["ranked"]
+    assert out["pairs"] == len(rows) == 4 and [r["rank"] for r in rows] == [1, 2, 3, 4]
+    judged = [r["judged"] for r in rows]
+    assert judged == sorted(judged, reverse=True) and out["pairs_judged"] == sum(judged)
+    fire = next(r for r in rows if r["service"] == "fire" and r["added_mean_response_s"] is not None)
+    assert set(fire["cover"]) == {"fire", fire["into_service"]}                    # both services' cover
+    yaml = _close_yaml(tmp_path, {"site_id": fire["move"]}, "co_locate", fire["into"])
+    run = _json(capsys, ["scenario", "run", str(yaml), "--warehouse", wh, "--json"])
+    for service, cover in fire["cover"].items():
+        pop = run["services"][service]["population"]
+        assert cover["share_within_after"] == pytest.approx(pop["after"]["summary"]["share_within"], abs=1e-12)
+    sim = _json(capsys, ["simulate", "--service", "fire", "--replications", "2", "--scenario", str(yaml),
+                         "--warehouse", wh, "--json"])
+    added = sim["scenario"]["first_mean_s"]["mean"] - sim["baseline"]["first_mean_s"]["mean"]
+    assert fire["added_mean_response_s"] == pytest.approx(added, abs=1e-9)
+    # the demo has no police incidents: police moves are listed, not simulated, and the reason is given
+    police = [r for r in rows if r["service"] == "police"]
+    assert all(r["added_mean_response_s"] is None for r in police)
+    assert not police or "no police incidents" in out["not_simulated"]["police"]
+
+
+def test_a_parameter_sweep_point_equals_a_simulation_at_that_value(closures, demo_warehouse, capsys_module,
+                                                                     tmp_path, capsys):
+    wh = str(demo_warehouse)
+    yaml = _close_yaml(tmp_path, closures["sites"][0])
+    out = capsys_module(["sweep", "parameters", str(yaml), "--values", "2,1.45", "--replications", "2",
+                         "--warehouse", wh, "--json"])
+    assert out["service"] == "fire" and [p["value"] for p in out["points"]] == [1.45, 2.0]
+    assert out["points"][0]["vehicles_before"] < out["points"][1]["vehicles_before"]
+    sim = _json(capsys, ["simulate", "--service", "fire", "--replications", "2", "--vehicles-per-station", "2",
+                         "--scenario", str(yaml), "--warehouse", wh, "--json"])
+    point = out["points"][1]
+    assert point["before_mean_s"] == pytest.approx(sim["baseline"]["first_mean_s"]["mean"], abs=1e-9)
+    assert point["after_within"] == pytest.approx(sim["scenario"]["first_within"]["mean"], abs=1e-12)
+    assert main(["sweep", "parameters", str(yaml), "--values", "1,x", "--warehouse", wh]) == 2
+    assert "Values must be numbers" in capsys.readouterr().err
+    assert main(["sweep", "parameters", str(yaml), "--parameter", "demand_growth", "--values", "0,0.1",
+                 "--arrivals", "replay", "--warehouse", wh]) == 2
+    assert "cannot grow" in capsys.readouterr().err
