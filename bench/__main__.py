@@ -54,6 +54,8 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
     records += scale.records(quick=quick)
     records.append(availability.versus_simpy(calls=20_000 if quick else 100_000))
     records.append(availability.hypercube())
+    records.append(availability.replay(incidents=20_000 if quick else 100_000))
+    records.append(availability.closure_sweep(incidents=20_000 if quick else 100_000, stations=5 if quick else 20))
     return [r.as_dict() for r in records]
 
 

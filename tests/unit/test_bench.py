@@ -54,3 +54,14 @@ def test_the_synthetic_pbf_loads_back_as_the_region(tmp_path):
     assert r["edges"]["length_m"].sum() == pytest.approx(region.edges.loc[
         region.edges["u"].isin(r["nodes"]["node_id"]) & region.edges["v"].isin(r["nodes"]["node_id"]),
         "length_m"].sum(), rel=0.02)
+
+
+def test_replay_and_sweep_records_agree_with_simpy_on_a_small_year():
+    from bench import availability
+
+    rep = availability.replay(incidents=2_000).as_dict()
+    assert "incidents/s replayed" in rep["notes"] and rep["ratio"] > 0
+    ours, peer = rep["notes"].split("within 6 min ")[1].split(" (ours) vs ")
+    assert ours == peer.split(" (SimPy)")[0]                        # the same calls and rules: the same answer
+    sweep = availability.closure_sweep(incidents=2_000, stations=2).as_dict()
+    assert "0.000 points" in sweep["notes"] and sweep["n"] == 4_000
