@@ -30,6 +30,7 @@ from bluelight.dashboard.pages import (
     national,
     overview,
     scenarios,
+    what_matters,
 )
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.access import allows, load_rules
@@ -96,7 +97,7 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
     pages: list[Page] = [
         overview.register(app, wh, session), coverage.register(app, wh, session),
         scenarios.register(app, wh, session, dirs), colocation.register(app, wh, session, dirs),
-        hubs.register(app, wh, session, dirs),
+        hubs.register(app, wh, session, dirs), what_matters.register(app, wh, session),
         dap.register(app, wh, session), coresponding.register(app, wh, session),
         availability.register(app, wh, session), data.register(app, wh, session),
         national.register(app, wh, session, national_data_dir())]

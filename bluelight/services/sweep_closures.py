@@ -134,8 +134,14 @@ def run_closure_sweep(session: Session, request: ClosureSweepRequest, *,
     ClosureSweep
         One row per site, ranked, with the baseline and the calls-versus-harm correlation.
     """
-    t0 = time.perf_counter()
     session = session.for_band(request.hour_band)
+    result: ClosureSweep = session.cached(("closure_sweep", request), lambda: _sweep(session, request, progress))
+    return result
+
+
+def _sweep(session: Session, request: ClosureSweepRequest,
+           progress: Callable[[int, int], None] | None) -> ClosureSweep:
+    t0 = time.perf_counter()
     sim = request.simulation()
     built = sweep_system(session, sim, load_settings(), arrivals=request.arrivals)
     stations = built.system.stations

@@ -211,14 +211,54 @@ FILE_NAMES = re.compile(r"\S+\.(?:csv|yaml|yml|geojson|gz|json|gpkg|pbf|osm)\b")
 def test_no_slug_or_id_in_the_text_of_any_page(page, served_app):
     """Site ids, profile keys, target ids and snake_case keys stay in the data: pages say names and words (the Data
     page, the analysts' view of what was loaded, lists rows as they are)."""
-    for path in ("/", "/coverage", "/scenarios", "/colocation", "/hubs", "/dap", "/coresponding", "/availability",
-                 "/national"):
+    for path in ("/", "/coverage", "/scenarios", "/colocation", "/hubs", "/what-matters-most", "/dap", "/coresponding",
+                 "/availability", "/national"):
         page.goto(served_app + path, wait_until="networkidle")
         page.wait_for_timeout(4000)
         page.wait_for_load_state("networkidle")
         text = FILE_NAMES.sub("", page.inner_text("#page-content"))
         found = sorted(set(SLUGS.findall(text)) - CODE_WORDS_ALLOWED)
         assert not found, (path, found)
+
+
+def test_what_matters_most_ranks_every_station_and_opens_one_as_a_scenario(page, served_app):
+    """The estates board's sweep: every fire station closed in turn, ranked, drawn on the map and against its
+    calls; a row opens the Scenarios page with that closure made."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    _visit(page, served_app, "/what-matters-most", "what-matters-most-empty", "#wm-run")
+    assert "Press" in page.inner_text("#wm-summary") or "press" in page.inner_text("#wm-summary")
+    page.fill("#wm-reps", "2")
+    page.keyboard.press("Tab")
+    page.click("#wm-run")
+    page.wait_for_selector("#wm-table .ag-row", timeout=180000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
+    _shot(page, "what-matters-most")
+    assert page.locator("#wm-table .ag-row").count() == 10                   # the demo's fire stations on the roads
+    summary = page.inner_text("#wm-summary")
+    assert "stations closed in turn" in summary.lower() and "rank correlation" in summary.lower()
+    assert page.locator("#wm-map .scattermap, #wm-map canvas").count() > 0
+    assert "Calls against harm" in page.inner_text("#wm-scatter")
+    first = page.inner_text("#wm-table .ag-row[row-index='0'] [col-id='station']")
+    page.locator("#wm-table .ag-row[row-index='0'] a").click()
+    page.wait_for_url("**/scenarios?*")
+    page.wait_for_selector("#scn-map", timeout=60000)
+    page.wait_for_function("document.querySelector('#scn-changes') && "
+                           "document.querySelector('#scn-changes').innerText.startsWith('1 closed')", timeout=60000)
+    assert first in page.inner_text("#scn-close")
+    assert errors == []
+
+
+def test_what_matters_most_refuses_a_bad_field_beside_it_and_clears_the_ranking(page, served_app):
+    _visit(page, served_app, "/what-matters-most", "what-matters-most-bad", "#wm-run")
+    page.fill("#wm-reps", "0")
+    page.keyboard.press("Tab")
+    page.click("#wm-run")
+    page.wait_for_function("document.querySelector('#wm-reps-error').innerText.length > 0", timeout=30000)
+    assert "Replications must be" in page.inner_text("#wm-reps-error")
+    assert page.locator("#wm-table .ag-row").count() == 0
+    assert "Fix the highlighted field" in page.inner_text("#wm-summary")
 
 
 def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
@@ -590,8 +630,8 @@ def test_every_page_runs_under_the_content_security_policy(browser, served_app):
     violations = []
     pg.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     pg.on("pageerror", lambda e: violations.append(str(e)))
-    for path in ("/", "/coverage", "/scenarios", "/colocation", "/hubs", "/dap", "/coresponding", "/availability",
-                 "/data", "/national"):
+    for path in ("/", "/coverage", "/scenarios", "/colocation", "/hubs", "/what-matters-most", "/dap", "/coresponding",
+                 "/availability", "/data", "/national"):
         response = pg.goto(served_app + path, wait_until="networkidle")
         policy = response.headers["content-security-policy"]
         assert "unsafe-eval" not in policy and "script-src 'self' 'sha256-" in policy

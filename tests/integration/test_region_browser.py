@@ -52,7 +52,8 @@ def test_a_county_opens_with_its_own_standards_and_a_plan_on_its_roads(browser, 
 #: each page of the county and what shows it has drawn
 COUNTY_PAGES = [("/", "#overview-standards li"), ("/coverage", "#cov-map .js-plotly-plot"),
                 ("/scenarios", "#scn-map .js-plotly-plot"), ("/colocation", "#col-map .js-plotly-plot"),
-                ("/hubs", "#hub-map .js-plotly-plot"), ("/dap", "#dap-compliance-table .ag-row"),
+                ("/hubs", "#hub-map .js-plotly-plot"), ("/what-matters-most", "#wm-run"),
+                ("/dap", "#dap-compliance-table .ag-row"),
                 ("/coresponding", "#cr-map .js-plotly-plot"), ("/availability", "#sim-map"),
                 ("/data", "#page-content"), ("/national", "#page-content")]
 

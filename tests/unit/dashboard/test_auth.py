@@ -8,7 +8,8 @@ from bluelight.dashboard.app import create_app
 from bluelight.services.accounts import add_user, remove_user, security_store
 from tests.dash_requests import post_callback
 
-PAGES = ["/", "/coverage", "/scenarios", "/colocation", "/hubs", "/dap", "/coresponding", "/availability", "/data"]
+PAGES = ["/", "/coverage", "/scenarios", "/colocation", "/hubs", "/what-matters-most", "/dap", "/coresponding",
+         "/availability", "/data"]
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from bluelight.dashboard.pages.scenarios.views import (
     compare_view,
     comparison,
     edit_state,
+    linked_closure,
+    linked_sites,
     saved_choices,
     scenario_view,
     site_choices,
@@ -32,10 +34,16 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     store = scenario_files.ScenarioStore(dirs)
     page = Page(prefixes=("scn-",), order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios", layout=lambda: layout(wh, session, dirs))
 
-    @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Input("scn-service", "value"))
-    def site_options(service):
+    @callback(app, Output("scn-service", "value"), Output("scn-link", "data"), Input("url", "search"),
+              Input("scn-state", "id"))
+    def from_link(search, _here):
+        return linked_closure(search, session)
+
+    @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Output("scn-close", "value"),
+              Input("scn-service", "value"), State("scn-link", "data"))
+    def site_options(service, link):
         opts = site_choices(session.sites(service))
-        return opts, opts
+        return opts, opts, linked_sites(link, service, opts)
 
     @callback(app, Output("scn-state", "data"), Input("scn-service", "value"), Input("scn-close", "value"),
                   Input("scn-map", "clickData"), Input("scn-reset", "n_clicks"), State("scn-state", "data"),

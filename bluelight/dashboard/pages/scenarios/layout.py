@@ -61,4 +61,5 @@ def layout(wh: Warehouse, session: Session, dirs: list[Path]):
             html.Div(id="scn-compare")]),
         dcc.Store(id="scn-state", data=dict(EMPTY)),
         dcc.Store(id="scn-refresh", data=0),
+        dcc.Store(id="scn-link", data=None),
     ])

@@ -19,6 +19,7 @@ from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.text import mmss, profile_words
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.scenarios import AppraisalRequest, evaluate_service, run_scenario
 from bluelight.services.session import Session
 
@@ -64,6 +65,32 @@ def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site,
         else:
             state["placed"] = "Choose the site to move, then click where it should go."
     return state
+
+
+def linked_closure(search: str | None, session: Session):
+    """The service and sites to close that a link from another page asks for (``?service=fire&close=ID``).
+
+    Only a service and site ids of that service's stations are taken from the address; an address that asks
+    for nothing leaves the page as it is (``dash.no_update``).
+    """
+    from urllib.parse import parse_qs
+
+    import dash
+
+    asked = parse_qs((search or "").lstrip("?"))
+    service = (asked.get("service") or [None])[0]
+    if service not in EMERGENCY_SERVICES:
+        return dash.no_update, dash.no_update
+    known = set(session.sites(service)["site_id"])
+    return service, {"service": service, "close": [s for s in asked.get("close", []) if s in known]}
+
+
+def linked_sites(link: dict | None, service: str, options: list[dict]) -> list[str]:
+    """The sites a link asked to close, when the page shows the link's service (else none)."""
+    if not link or link.get("service") != service:
+        return []
+    offered = {o["value"] for o in options}
+    return [s for s in link.get("close", []) if s in offered]
 
 
 def edited_scenario(state: dict) -> Scenario:
