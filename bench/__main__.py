@@ -26,8 +26,8 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
         G = travel.to_networkx(net)
         rng = np.random.default_rng(1)
         sites = rng.choice(net.n_nodes, 40, replace=False)
-        records.append(travel.nearest_field(net, G, sites, f"London, {net.n_nodes} nodes"))
-        records.append(travel.per_site(net, G, sites, 600.0, "London", peer_sites=10))
+        records += travel.nearest_field(net, G, sites, f"London, {net.n_nodes} nodes")
+        records += travel.per_site(net, G, sites, 600.0, "London", peer_sites=10)
         records += travel.isochrones(net, geoms, G, sites[: 3 if quick else 10], [300.0, 480.0, 600.0])
         del G
         records.append(travel.junctions(source.path))
@@ -41,8 +41,8 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
     G = travel.to_networkx(big)
     rng = np.random.default_rng(2)
     sites = rng.choice(big.n_nodes, 500, replace=False)
-    records.append(travel.nearest_field(big, G, sites[:200], f"synthetic, {big.n_nodes} nodes"))
-    records.append(travel.per_site(big, G, sites[: 100 if quick else 500], 600.0, f"synthetic {big.n_nodes} nodes",
+    records += travel.nearest_field(big, G, sites[:200], f"synthetic, {big.n_nodes} nodes")
+    records += (travel.per_site(big, G, sites[: 100 if quick else 500], 600.0, f"synthetic {big.n_nodes} nodes",
                                    peer_sites=3 if quick else 10))
     del G
     records += travel.scenario(big, 500, 10_000 if quick else 100_000, 900.0)

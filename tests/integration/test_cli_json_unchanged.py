@@ -54,6 +54,7 @@ COMMANDS: dict[str, list[str]] = {
     "dap_all_bands": ["dap", "--all-bands", "--warehouse", "{wh}", "--json"],
     "coresponding": ["coresponding", "--warehouse", "{wh}", "--json"],
     "simulate": ["simulate", "--warehouse", "{wh}", "--json"],
+    "sweep_closures": ["sweep", "closures", "--service", "fire", "--warehouse", "{wh}", "--json"],
     "etl_targets": ["etl", "targets", "{pkg}/targets.yaml", "--warehouse", "{wh}", "--json"],
     "etl_scenarios": ["etl", "scenarios", "{scen}/police_into_kentish_town_fire_station.yaml", "--warehouse",
                       "{wh}", "--json"],

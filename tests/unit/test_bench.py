@@ -13,13 +13,15 @@ def test_records_and_table():
     net = grid_network(8)
     G = travel.to_networkx(net)
     sites = np.array([0, 9, 63])
-    recs = [travel.nearest_field(net, G, sites, "grid"), travel.per_site(net, G, sites, 100.0, "grid", peer_sites=2),
+    recs = [*travel.nearest_field(net, G, sites, "grid"), *travel.per_site(net, G, sites, 100.0, "grid", peer_sites=2),
             *travel.scenario(net, 5, 50, 1e6)]
     for r in recs:
         d = r.as_dict()
         assert set(d) == {"name", "ours_s", "peer", "peer_s", "ratio", "n", "peak_mb", "peer_peak_mb", "notes"}
         assert d["ours_s"] > 0 and d["ratio"] > 0
-    assert "nearest-site field (grid)" in table([r.as_dict() for r in recs])
+    assert "nearest-site field (grid) vs scipy" in table([r.as_dict() for r in recs])
+    assert [r.peer.split()[0] for r in recs[:5]] == ["scipy", "igraph", "networkx", "scipy", "networkx"]
+    assert all("the same times" in r.notes for r in recs[:5])             # every peer's answer compared
     assert compare("x", lambda: None, "none", None, n=1).ratio is None
 
 
