@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -57,7 +58,7 @@ def sweep() -> None:
 @profile_option
 @warehouse_option
 @json_option
-def closures(profile, warehouse, as_json, **options) -> None:
+def closures(profile: str | None, warehouse: Path | None, as_json: bool, **options: Any) -> None:
     """Close each site of a service in turn (its vehicles with it), simulate, and rank the harm."""
     request = parsed(ClosureSweepRequest, options)
     with reading(warehouse) as con, _progress("closure", as_json) as step:
@@ -71,7 +72,7 @@ def closures(profile, warehouse, as_json, **options) -> None:
 @profile_option
 @warehouse_option
 @json_option
-def colocation(profile, warehouse, as_json, **options) -> None:
+def colocation(profile: str | None, warehouse: Path | None, as_json: bool, **options: Any) -> None:
     """Run every cross-service co-location pair as a full scenario (both services' cover, simulated), ranked."""
     request = parsed(ColocationSweepRequest, options)
     with reading(warehouse) as con, _progress("pair", as_json) as step:
@@ -86,7 +87,8 @@ def colocation(profile, warehouse, as_json, **options) -> None:
 @profile_option
 @warehouse_option
 @json_option
-def parameters(file, profile, warehouse, as_json, **options) -> None:
+def parameters(file: Path, profile: str | None, warehouse: Path | None, as_json: bool,
+               **options: Any) -> None:
     """A scenario's simulated effect across a grid of one parameter (how much worse before it stops paying)."""
     request = parsed(ParameterSweepRequest, options)
     scen = load_scenario(file)

@@ -27,7 +27,7 @@ SCHEDULER_FIELD = Field("scheduler", "Scheduler", str, "serial",
                              "tcp://host:8786.")
 
 
-def check_scheduler(values: dict) -> None:
+def check_scheduler(values: dict[str, Any]) -> None:
     """Refuse a scheduler that is neither serial, local nor an address (by the field's name)."""
     s = values["scheduler"]
     if s not in ("serial", "local") and "://" not in s:

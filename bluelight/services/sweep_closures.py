@@ -27,13 +27,13 @@ from bluelight.analysis.sweep import Variant, paired_change, spearman
 from bluelight.foundation.errors import ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.cluster import SCHEDULER_FIELD, check_scheduler
+from bluelight.services.cluster import check_scheduler
 from bluelight.services.colocation import load_edge_share
 from bluelight.services.fleet_system import SimulationRequest, load_settings
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session
-from bluelight.services.sweeps import ARRIVALS_FIELD, run_variants, sweep_system
+from bluelight.services.sweeps import run_fields, run_variants, sweep_system
 
 #: what sites may be ranked by, in words
 RANK_WORDS = {"incidents_beyond_standard_pa": "incidents pushed beyond the standard a year",
@@ -59,9 +59,6 @@ class ClosureSweepRequest(Request):
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=EMERGENCY_SERVICES),
-        ARRIVALS_FIELD,
-        Field("replications", "Replications", int, 10, 1, 200),
-        Field("seed", "Random seed", int, 1, 0, 2 ** 31 - 1),
         Field("vehicles_per_station", "Vehicles per station", float, None, 1.0, 10.0, optional=True,
               help="Average vehicles per station (blank: from simulation.yaml)."),
         Field("threshold_s", "Standard", float, None, 60.0, 7200.0, optional=True, unit="s",
@@ -69,13 +66,11 @@ class ClosureSweepRequest(Request):
         Field("rank_by", "Rank by", str, "incidents_beyond_standard_pa", choices=RANK_BY,
               help="The harm sites are ranked by: incidents pushed beyond the standard a year, added mean "
                    "response, or people the static model puts beyond the standard."),
-        SCHEDULER_FIELD,
-        SNAP_FIELD,
-        HOUR_BAND_FIELD,
+        *run_fields(10),
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         check_scheduler(values)
         if values["arrivals"] == "population" and values["service"] != "ambulance":
             raise ValidationError("arrivals", "population arrivals use per-person rates of ambulance incidents: "
@@ -143,6 +138,7 @@ def _sweep(session: Session, request: ClosureSweepRequest,
            progress: Callable[[int, int], None] | None) -> ClosureSweep:
     t0 = time.perf_counter()
     sim = request.simulation()
+    threshold = float(sim.threshold_s if sim.threshold_s is not None else DEFAULT_STANDARD[request.service][0])
     built = sweep_system(session, sim, load_settings(), arrivals=request.arrivals)
     stations = built.system.stations
     ids = stations["site_id"].tolist()
@@ -151,8 +147,8 @@ def _sweep(session: Session, request: ClosureSweepRequest,
     base = runs["baseline"]
     years = base["years"]
     reps = built.request.replications
-    people = _people_beyond(session, request.service, stations, float(sim.threshold_s))
-    edge = _edge_shares(session, stations, float(sim.threshold_s))
+    people = _people_beyond(session, request.service, stations, threshold)
+    edge = _edge_shares(session, stations, threshold)
     limit = load_edge_share()
     rows = []
     for i, site in enumerate(ids):
@@ -174,7 +170,7 @@ def _sweep(session: Session, request: ClosureSweepRequest,
     on = set(ids)
     every = session.sites(request.service)
     return ClosureSweep.of({
-        "service": request.service, "profile": session.profile.key, "threshold_s": float(sim.threshold_s),
+        "service": request.service, "profile": session.profile.key, "threshold_s": threshold,
         "arrivals": built.request.arrivals, "arrivals_note": built.arrivals_note, "replications": reps,
         "seed": request.seed, "scheduler": request.scheduler, "workers": ran.workers,
         "wall_s": time.perf_counter() - t0,

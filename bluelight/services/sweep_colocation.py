@@ -23,14 +23,14 @@ from bluelight.analysis.sweep import Variant, paired_change
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.cluster import SCHEDULER_FIELD, check_scheduler
+from bluelight.services.cluster import check_scheduler
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.fleet_system import SimulationRequest, load_settings
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.scenarios import AppraisalRequest, run_scenario
 from bluelight.services.session import Session
-from bluelight.services.sweeps import ARRIVALS_FIELD, run_variants, sweep_system
+from bluelight.services.sweeps import run_fields, run_variants, sweep_system
 
 
 @dataclass(frozen=True)
@@ -49,24 +49,17 @@ class ColocationSweepRequest(Request):
     hour_band: str = "all"
 
     FIELDS = (
-        Field("max_travel_s", "Within (drive)", float, 300.0, 30.0, 1800.0, unit="s",
-              help="Longest drive from a site to its host."),
-        Field("services", "Services", list, EMERGENCY_SERVICES, choices=EMERGENCY_SERVICES, min_items=2,
-              help="Services whose sites may move or host (comma-separated)."),
+        CandidatesRequest.field("max_travel_s"),
+        CandidatesRequest.field("services"),
         Field("judged_only", "Judged pairs only", bool, False,
               help="Only pairs the candidates' edge rule judges (inside the road data)."),
         Field("limit", "At most", int, None, 1, 10_000, optional=True,
               help="Only the first N pairs in the candidates' ranking."),
-        ARRIVALS_FIELD,
-        Field("replications", "Replications", int, 5, 1, 200),
-        Field("seed", "Random seed", int, 1, 0, 2 ** 31 - 1),
-        SCHEDULER_FIELD,
-        SNAP_FIELD,
-        HOUR_BAND_FIELD,
+        *run_fields(5),
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         check_scheduler(values)
 
 

@@ -21,12 +21,12 @@ from bluelight.analysis.sweep import Variant, paired_change
 from bluelight.foundation.errors import ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.cluster import SCHEDULER_FIELD, check_scheduler
+from bluelight.services.cluster import check_scheduler
 from bluelight.services.fleet_system import SimulationRequest, load_settings
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import Session
-from bluelight.services.sweeps import ARRIVALS_FIELD, run_variants, sweep_system
+from bluelight.services.sweeps import run_fields, run_variants, sweep_system
 
 #: the parameters a sweep may vary: words, and the bounds every value must keep
 PARAMETERS: dict[str, tuple[str, float, float]] = {
@@ -57,16 +57,11 @@ class ParameterSweepRequest(Request):
         Field("values", "Values", list, (), min_items=2, help="The values to try, comma-separated (at least two)."),
         Field("service", "Service", str, None, choices=EMERGENCY_SERVICES, optional=True,
               help="The service to simulate (blank: the first the scenario changes)."),
-        ARRIVALS_FIELD,
-        Field("replications", "Replications", int, 5, 1, 200),
-        Field("seed", "Random seed", int, 1, 0, 2 ** 31 - 1),
-        SCHEDULER_FIELD,
-        SNAP_FIELD,
-        HOUR_BAND_FIELD,
+        *run_fields(5),
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         check_scheduler(values)
         words, lo, hi = PARAMETERS[values["parameter"]]
         numbers = []
@@ -99,6 +94,15 @@ class ParameterSweep(Result):
     wall_s: float
     points: list[dict[str, Any]]
     notes: list[str]
+
+
+def _variant(parameter: str, value: float, *, key: str) -> Variant:
+    """The variant setting one parameter to ``value``."""
+    if parameter == "vehicles_per_station":
+        return Variant(key, vehicles_per_station=value)
+    if parameter == "turnout_add_s":
+        return Variant(key, turnout_add_s=value)
+    return Variant(key, demand_growth=value)
 
 
 def run_parameter_sweep(session: Session, scenario: Scenario, request: ParameterSweepRequest, *,
@@ -138,7 +142,7 @@ def run_parameter_sweep(session: Session, scenario: Scenario, request: Parameter
     built = {label: sweep_system(session, sim, settings, arrivals=request.arrivals,
                                  sites=sites[sites["service"] == service])
              for label, sites in (("before", base), ("after", after))}
-    variants = [Variant(v, **{request.parameter: float(v)}) for v in request.values]
+    variants = [_variant(request.parameter, float(v), key=v) for v in request.values]
     done = [0]
     total = 2 * len(variants)
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from bluelight.analysis.replications import System
 from bluelight.analysis.sweep import Variant, run_variant
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import DEFAULT_STANDARD
-from bluelight.services.cluster import Ran, run_tasks
+from bluelight.services.cluster import SCHEDULER_FIELD, Ran, run_tasks
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system
-from bluelight.services.requests import Field
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field
 from bluelight.services.session import Session
 
 #: how calls arrive in a sweep: ``auto`` replays the loaded incidents where they are every incident of the area,
@@ -32,6 +32,15 @@ ARRIVALS_FIELD = Field("arrivals", "Calls", str, "auto", choices=SWEEP_ARRIVALS,
                        help="auto: replay the loaded incidents as they happened where they are every incident of "
                             "the area, else resample them at the full rate (a sample, such as the LFB file); "
                             "ambulances without incidents: expected calls from population. Or name one.")
+
+
+SEED_FIELD = Field("seed", "Random seed", int, 1, 0, 2 ** 31 - 1)
+
+
+def run_fields(replications: int) -> tuple[Field, ...]:
+    """How every sweep runs: calls, replications (this many by default), seed, scheduler, snap and hour band."""
+    return (ARRIVALS_FIELD, Field("replications", "Replications", int, replications, 1, 200), SEED_FIELD,
+            SCHEDULER_FIELD, SNAP_FIELD, HOUR_BAND_FIELD)
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,11 @@ class SweepSystem:
 
 def incident_count(session: Session, service: str) -> int:
     """Incidents of the service with a call time in the warehouse."""
-    return int(session.read(lambda cur: cur.execute(
-        "SELECT count(*) FROM incidents WHERE service = ? AND call_time IS NOT NULL", [service]).fetchone()[0]))
+    def count(cur: Any) -> int:
+        row = cur.execute("SELECT count(*) FROM incidents WHERE service = ? AND call_time IS NOT NULL",
+                          [service]).fetchone()
+        return int(row[0])
+    return cast(int, session.read(count))
 
 
 def sweep_system(session: Session, request: SimulationRequest, settings: SimulationSettings, *, arrivals: str,
