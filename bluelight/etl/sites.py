@@ -389,6 +389,12 @@ def mark_duplicates(con) -> int:
         for i, j in enumerate(best):
             if np.isfinite(d[i, j]):
                 dup[ids[i]] = ids[j]
+    for site, target in dup.items():              # to the most authoritative copy, never to another duplicate
+        seen = {site}
+        while target is not None and dup.get(target) is not None and target not in seen:
+            seen.add(target)
+            target = dup[target]
+        dup[site] = target
     frame = pd.DataFrame({"site_id": list(dup), "duplicate_of": list(dup.values())})
     con.register("_dups", frame)
     con.execute("UPDATE sites SET duplicate_of = _dups.duplicate_of FROM _dups WHERE sites.site_id = _dups.site_id "

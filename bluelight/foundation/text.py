@@ -64,6 +64,16 @@ def mmss(seconds: float) -> str:
     return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
 
 
+def signed_mmss(seconds: float) -> str:
+    """A change in seconds as m:ss with its sign always shown.
+
+    >>> signed_mmss(5.2), signed_mmss(-75), signed_mmss(0)
+    ('+0:05', '-1:15', '+0:00')
+    """
+    text = mmss(seconds)
+    return text if text.startswith(("-", "–")) else "+" + text
+
+
 def money(value: float) -> str:
     """£ with separators, the minus before the pound sign, millions to two decimals.
 

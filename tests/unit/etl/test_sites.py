@@ -85,3 +85,11 @@ def test_geojson_sites_and_wrong_crs(con, write):
     wrong = gj.replace("EPSG::27700", "EPSG::4326").replace("G1", "G2")
     with pytest.raises(InputFileError, match="declared CRS is probably wrong"):
         load_sites(con, write("w.geojson", wrong))
+
+
+def test_a_duplicate_of_a_duplicate_points_to_the_most_authoritative_copy(con, write):
+    """An OSM station nearest an estates-register copy of an official station is the official one's duplicate."""
+    load_sites(con, write("a.csv", "site_id,name,service,easting,northing,source\nA,Official,fire,530000,180000,user\n"
+                                   "P,Register,fire,530100,180000,lfb_property\nO,OSM,fire,530130,180000,osm\n"))
+    dup = dict(con.execute("SELECT site_id, duplicate_of FROM sites").fetchall())
+    assert dup == {"A": None, "P": "A", "O": "A"}

@@ -24,7 +24,7 @@ from bluelight.dashboard.pages.hubs import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.geo import to_bng
-from bluelight.foundation.text import profile_words
+from bluelight.foundation.text import mmss, profile_words
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.facility import FacilityRequest, FacilityResult, run_facility
 from bluelight.services.hubs import FINANCE, HubRequest, run_hub
@@ -248,7 +248,7 @@ def hq_view(wh: Warehouse, session: Session, *values):
     cost = (f"£{p['annual_cost_gbp']:,.0f} a year" if p["annual_cost_gbp"] is not None else
             f"annual cost not recorded for {', '.join(_names(p, p['cost_missing_for']))}")
     summary = (f"Chosen: {', '.join(p['chosen_names'])}. {p['trip_hours_per_year']:,.0f} trip hours a year "
-               f"(both ways), mean trip {p['mean_trip_s'] / 60:.1f} min, worst {p['worst_trip_s'] / 60:.1f} min; "
+               f"(both ways), mean trip {mmss(p['mean_trip_s'])}, worst {mmss(p['worst_trip_s'])} (m:ss); "
                f"{cost}; {result.users} users, {result.candidates} candidates on the road network "
                f"(status {p['status']}; {profile_words(result.profile)}).")
     ranking = pd.DataFrame(result.single_site_ranking)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from bluelight.dashboard.components.maps import _base_layout, _geojson_bounds
+from bluelight.foundation.text import mmss, signed_mmss
 from bluelight.services.ambulance_national import AmbulanceNationalResult
 from bluelight.services.national import NationalResult
 
@@ -19,8 +20,8 @@ def trust_map(result: AmbulanceNationalResult) -> go.Figure:
     geo = result.areas_geojson
     codes = [f["properties"]["org_code"] for f in geo["features"]]
     err = [(rows[c]["modelled"]["c1_mean_s"] - rows[c]["actual"]["c1_mean_s"]) if c in rows else None for c in codes]
-    text = [f"{rows[c]['name']}<br>published C1 mean {rows[c]['actual']['c1_mean_s'] / 60:.1f} min, estimated "
-            f"{rows[c]['modelled']['c1_mean_s'] / 60:.1f} min" if c in rows else c for c in codes]
+    text = [f"{rows[c]['name']}<br>published C1 mean {mmss(rows[c]['actual']['c1_mean_s'])}, estimated "
+            f"{mmss(rows[c]['modelled']['c1_mean_s'])} (m:ss)" if c in rows else c for c in codes]
     fig = go.Figure(go.Choroplethmap(
         geojson=geo, locations=codes, featureidkey="properties.org_code", z=err, zmin=-90, zmax=90,
         colorscale=[[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]], text=text, marker_line_width=0.6,
@@ -55,13 +56,14 @@ def national_headline(result: NationalResult, roads: str | None) -> html.Div:
                       f"({result.population:,.0f} people) from their nearest fire station, {result.fire_type} "
                       f"fires {result.year}.")),
         html.P(f"Measured error: each service's mean drive, predicted with that service left out of the fit, is "
-               f"{result.cv_mae_drive_min:.2f} minutes from its published FIRE1001 figure on average "
-               f"({result.cv_services} services; bias {result.cv_bias_drive_min:+.2f} min). Drive = "
+               f"{mmss(60 * result.cv_mae_drive_min)} (m:ss) from its published FIRE1001 figure on average "
+               f"({result.cv_services} services; bias {signed_mmss(60 * result.cv_bias_drive_min)}). Drive = "
                f"{m['start_s']:.0f} s + straight-line distance at {m['urban_kph_straight_line']:.0f} km/h in towns, "
                f"{m['rural_kph_straight_line']:.0f} km/h elsewhere (fitted; the town speed is at its cap, so "
                "distance within towns explains little of the services' differences)."),
         html.P(f"{result.held_out_service}, held out of the fit: " + (
-            f"drive {ldn['modelled_drive_min']:.2f} min against FIRE1001 {ldn['fire1001_drive_min']:.2f}; first "
+            f"drive {mmss(60 * ldn['modelled_drive_min'])} against FIRE1001 {mmss(60 * ldn['fire1001_drive_min'])} "
+            f"(m:ss); first "
             f"pump within 6 minutes {100 * ldn['modelled_share_within_6min']:.1f}%"
             + (f" against {100 * sample['share_within_6min']:.1f}% of {sample['incidents']:,} incidents in the "
                f"incident sample ({sample['file']})" if sample.get("available") else "")
@@ -97,7 +99,7 @@ def national_map_note(result: NationalResult) -> str:
     return (f"Each dot is an LSOA's population-weighted centre; lines are the services' areas (local authorities "
             f"dissolved). Turnout is the station's duty system where the duty file names it, else the service's "
             f"FIRE1001 turnout. Every figure is an {result.label}, measured error "
-            f"{result.cv_mae_drive_min:.2f} min of mean drive. Sources: "
+            f"{mmss(60 * result.cv_mae_drive_min)} (m:ss) of mean drive. Sources: "
             + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.sources.items() if "/" in str(v)) + ".")
 
 
