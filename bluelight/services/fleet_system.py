@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bluelight.analysis.demand_bands import DemandRates
 from bluelight.analysis.replications import System, allocate_vehicles
 from bluelight.analysis.simulation import DAY_S, Fleet, LogNormal, Travel, fit_censored_lognormal
 from bluelight.analysis.sweep import first_loads
@@ -45,13 +47,13 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class SimulationSettings:
     """The simulation's defaults and their sources (``simulation.yaml``)."""
 
-    vehicles_per_station: dict
-    sample_share: dict
-    vehicles_needed: dict
-    on_scene: dict
-    ambulance: dict
-    hour_bands: tuple
-    sources: dict
+    vehicles_per_station: dict[str, float]
+    sample_share: dict[str, float]
+    vehicles_needed: dict[str, dict[str, int]]
+    on_scene: dict[str, dict[str, float]]
+    ambulance: dict[str, float]
+    hour_bands: tuple[tuple[int, int], ...]
+    sources: dict[str, str]
     path: str
 
 
@@ -112,8 +114,13 @@ class SimulationRequest(Request):
         HOUR_BAND_FIELD,
     )
 
+    @property
+    def standard_s(self) -> float:
+        """The first vehicle's standard: the request's, else the service's usual one."""
+        return float(self.threshold_s if self.threshold_s is not None else DEFAULT_STANDARD[self.service][0])
+
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         for name in ("period_from", "period_to"):
             if values[name] is not None and not _DATE.match(values[name]):
                 raise ValidationError(name, f"{cls.field(name).label} must be a date YYYY-MM-DD, got {values[name]!r}")
@@ -132,7 +139,7 @@ class SimulationRequest(Request):
 
 # -- inputs -----------------------------------------------------------------------------------------------------
 
-def read_sim_incidents(con, service: str) -> pd.DataFrame:
+def read_sim_incidents(con: Any, service: str) -> pd.DataFrame:
     """A service's incidents with call time, station ground, actual attendance and vehicle time (where loaded)."""
     have = existing_tables(con)
     work = ("w.vehicles_sent, w.vehicle_minutes, w.vehicle_minutes_floor" if "incident_workload" in have
@@ -144,7 +151,8 @@ def read_sim_incidents(con, service: str) -> pd.DataFrame:
         f"WHERE i.service = ? AND i.call_time IS NOT NULL ORDER BY i.call_time, i.incident_id", [service]).df()
 
 
-def read_hospitals(con) -> pd.DataFrame:
+def read_hospitals(con: Any) -> pd.DataFrame:
+    """Open hospitals (where conveyed patients go), by id."""
     return con.execute("SELECT site_id, name, easting, northing FROM sites WHERE kind = 'hospital' "
                        "AND coalesce(status, 'open') = 'open' ORDER BY site_id").df()
 
@@ -263,7 +271,7 @@ def _standards(session: Session, request: SimulationRequest) -> tuple[float | No
     return second, session.targets(request.service)
 
 
-def _population_demand(session: Session) -> tuple[pd.DataFrame, object]:
+def _population_demand(session: Session) -> tuple[pd.DataFrame, DemandRates]:
     """Population zones as demand: one row per zone with its expected incidents a year (column ``rate_per_year``)."""
     from bluelight.analysis.demand_bands import TimeBand, expected_demand, load_rates
     from bluelight.services.inputs import fill_age_bands, read_population_by_age
@@ -311,7 +319,8 @@ def _on_scene(inc: pd.DataFrame, service: str, settings: SimulationSettings) -> 
         f"{settings.path}: on_scene.{service} (the incidents carry no vehicle minutes)"
 
 
-def _conveyance(session: Session, zones, stations, drive, settings) -> tuple[dict, np.ndarray]:
+def _conveyance(session: Session, zones: pd.DataFrame, stations: pd.DataFrame, drive: np.ndarray,
+                settings: SimulationSettings) -> tuple[dict[str, Any], np.ndarray]:
     hospitals = session.read(read_hospitals)
     if hospitals.empty:
         raise AnalysisError("no hospitals are loaded, so ambulance conveyance cannot be simulated: load them with "

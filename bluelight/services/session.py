@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ from bluelight.foundation.standards import NOT_FIRST_RESPONSE
 from bluelight.services.inputs import read_incident_demand, read_network, read_population, read_sites, site_turnouts
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: longest drive searched from a site (seconds)
 DEFAULT_CUTOFF_S = 1800.0
@@ -179,6 +180,12 @@ class _LRU:
         return len(self._data)
 
 
+class Reader(Protocol):
+    """``read(fn)``: ``fn(cursor)`` on a warehouse connection, its result returned (what a session reads through)."""
+
+    def __call__(self, fn: Callable[[Any], R], /) -> R: ...
+
+
 class Session:
     """The road network of a warehouse under one speed profile, with snapped inputs and bounded caches.
 
@@ -195,11 +202,11 @@ class Session:
         Demand or sites further than this from the road network are off-network.
     """
 
-    def __init__(self, read: Callable[[Callable], object], profile: SpeedProfile, *,
+    def __init__(self, read: Reader, profile: SpeedProfile, *,
                  cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
                  cache_entries: int = DEFAULT_CACHE_ENTRIES, cache_bytes: int | None = None,
                  generation: Callable[[], int] | None = None, travel_cache_bytes: int | None = None):
-        self.read = read
+        self.read: Reader = read
         #: per-node drive-time rows kept (sites, and added or moved sites of scenarios), in bytes
         self.travel_cache_bytes = int(travel_cache_bytes or travel_cache_bytes_setting())
         self._generation = generation

@@ -37,9 +37,9 @@ __all__ = ["SimulationRequest", "SimulationSettings", "build_system", "load_sett
 
 
 def run_replications(system: System, request: SimulationRequest, settings: SimulationSettings, *,
-                     progress: Callable[[int, int], None] | None = None) -> dict:
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """The request's replications of ``system`` (:func:`bluelight.analysis.replications.run_replications`)."""
-    return core.run_replications(system, threshold_s=float(request.threshold_s), replications=request.replications,
+    return core.run_replications(system, threshold_s=request.standard_s, replications=request.replications,
                                  seed=request.seed, arrivals=request.arrivals, hour_bands=settings.hour_bands,
                                  progress=progress)
 
@@ -79,7 +79,7 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
     session = session.for_band(request.hour_band)
     settings = settings or load_settings()
     system = build_system(session, request, settings)
-    result = {"service": request.service, "profile": session.profile.key,
+    result: dict[str, Any] = {"service": request.service, "profile": session.profile.key,
               "period": [str(system.period_start.date()),
                          str((system.period_start + pd.Timedelta(seconds=system.period_s - 1)).date())],
               "inputs": _inputs(system, request, settings), "baseline": run_replications(system, request, settings,
@@ -92,7 +92,7 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
     return SimulationResult.of(result)
 
 
-def _workload_change(before: list[dict], after: list[dict]) -> list[dict]:
+def _workload_change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
     b = pd.DataFrame(before).set_index("site_id")
     a = pd.DataFrame(after).set_index("site_id")
     cols = ["utilisation", "vehicle_jobs_per_year"]
@@ -100,10 +100,11 @@ def _workload_change(before: list[dict], after: list[dict]) -> list[dict]:
     both.insert(0, "name", b["name"].combine_first(a["name"]).reindex(both.index))
     both["jobs_change_per_year"] = both["vehicle_jobs_per_year_after"].fillna(0) - both["vehicle_jobs_per_year_before"].fillna(0)
     both = both.reindex(both["jobs_change_per_year"].abs().sort_values(ascending=False).index)
-    return both.reset_index().replace({np.nan: None}).to_dict("records")
+    rows: list[dict[str, Any]] = both.reset_index().replace({np.nan: None}).to_dict("records")
+    return rows
 
 
-def _inputs(system: System, request: SimulationRequest, settings: SimulationSettings) -> dict:
+def _inputs(system: System, request: SimulationRequest, settings: SimulationSettings) -> dict[str, Any]:
     inc = system.incidents
     return {
         "stations": len(system.stations), "vehicles": system.fleet.n_vehicles,
@@ -131,7 +132,7 @@ def _inputs(system: System, request: SimulationRequest, settings: SimulationSett
 # -- validation -----------------------------------------------------------------------------------------------------
 
 def actual_figures(inc: pd.DataFrame, stations: pd.DataFrame, *, threshold_s: float,
-                   second_threshold_s: float | None) -> dict:
+                   second_threshold_s: float | None) -> dict[str, Any]:
     """What happened to the incidents: first within, second within, first pump not from the station ground."""
     first = inc["first_arrival_s"].to_numpy(float)
     has = np.isfinite(first) & (first > 0)
@@ -167,12 +168,12 @@ def validate(session: Session, request: SimulationRequest, *, files: tuple[Path,
     out = []
     for label, frame in sets:
         system = build_system(session, request, settings, incidents=frame)
-        actual = actual_figures(system.incidents, system.stations, threshold_s=float(request.threshold_s),
+        actual = actual_figures(system.incidents, system.stations, threshold_s=request.standard_s,
                                 second_threshold_s=system.second_threshold_s)
         sim = run_replications(system, request, settings, progress=progress)
         rows = []
         for metric, what, a in (
-                ("first_within", f"first vehicle within {request.threshold_s / 60:g} min", actual["first_within"]),
+                ("first_within", f"first vehicle within {request.standard_s / 60:g} min", actual["first_within"]),
                 ("second_within", "second vehicle within "
                  + (f"{system.second_threshold_s / 60:g} min" if system.second_threshold_s else "(no standard)"),
                  actual["second_within"]),
