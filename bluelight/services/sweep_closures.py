@@ -138,7 +138,7 @@ def _sweep(session: Session, request: ClosureSweepRequest,
            progress: Callable[[int, int], None] | None) -> ClosureSweep:
     t0 = time.perf_counter()
     sim = request.simulation()
-    threshold = float(sim.threshold_s if sim.threshold_s is not None else DEFAULT_STANDARD[request.service][0])
+    threshold = sim.standard_s
     built = sweep_system(session, sim, load_settings(), arrivals=request.arrivals)
     stations = built.system.stations
     ids = stations["site_id"].tolist()

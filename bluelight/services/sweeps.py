@@ -18,7 +18,6 @@ from typing import Any, cast
 from bluelight.analysis.replications import System
 from bluelight.analysis.sweep import Variant, run_variant
 from bluelight.foundation.errors import AnalysisError
-from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.cluster import SCHEDULER_FIELD, Ran, run_tasks
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field
@@ -102,8 +101,7 @@ def run_variants(built: SweepSystem, variants: Sequence[Variant], *, scheduler: 
     if req.arrivals == "replay" and any(v.demand_growth for v in variants):
         raise AnalysisError("replayed incidents happened as they did and cannot grow: sweep demand growth with "
                             "arrivals resample")
-    params = {"base_per_station": built.per_station, "threshold_s": float(req.threshold_s if req.threshold_s is not None
-                                                                            else DEFAULT_STANDARD[req.service][0]),
+    params = {"base_per_station": built.per_station, "threshold_s": req.standard_s,
               "replications": req.replications, "seed": req.seed, "arrivals": req.arrivals}
     ran = run_tasks(_variant_task, list(variants), scheduler=scheduler, shared=(built.system, params),
                     progress=progress)
