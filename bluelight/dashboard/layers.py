@@ -20,14 +20,15 @@ BOROUGHS = "/layers/boroughs.geojson"
 LSOAS = "/layers/lsoas.geojson"
 ROAD_TILES = "/layers/roads/{z}/{x}/{y}.pbf"
 
-#: the road classes drawn from each zoom up (web-map zoom; 13 is a few streets across the screen)
+#: the road classes drawn from each tile zoom up (MapLibre's 512-px tiles: at tile zoom 12 a few streets fill
+#: the screen)
 ROAD_CLASSES_FROM_ZOOM: tuple[tuple[int, tuple[str, ...] | None], ...] = (
     (0, ("motorway", "motorway_link", "trunk", "trunk_link")),
-    (10, ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+    (9, ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
           "secondary_link")),
-    (12, ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+    (11, ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
           "secondary_link", "tertiary", "tertiary_link")),
-    (13, None),                      # every class
+    (12, None),                      # every class
 )
 #: the deepest tile served (maps overzoom beyond it)
 MAX_TILE_ZOOM = 22

@@ -49,17 +49,20 @@ def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | s
 
 
 def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
-    """The web-map zoom at which ``bounds`` (lon/lat) fill a map of this size (a world is 256 px at zoom 0).
+    """The map zoom at which ``bounds`` (lon/lat) fill a map of this size.
+
+    Plotly's maps are MapLibre's, whose world is 512 px wide at zoom 0 (not the 256 of raster web tiles):
+    reckoned at 256, every map opened one level too close and cut off the ends of the area it is about.
 
     >>> round(fit_zoom((-0.216, 51.485, -0.063, 51.584), width_px=620, height_px=620), 1)
-    12.1
+    11.1
     """
     lon_span = max(bounds[2] - bounds[0], 1e-4)
     lat0, lat1 = (math.radians(v) for v in (bounds[1], bounds[3]))
     merc = abs(math.log(math.tan(math.pi / 4 + lat1 / 2)) - math.log(math.tan(math.pi / 4 + lat0 / 2)))
     merc_deg = max(math.degrees(merc), 1e-4)          # the latitude span in mercator degrees
-    zoom = min(math.log2(360 * width_px / (256 * lon_span)), math.log2(360 * height_px / (256 * merc_deg)))
-    return max(3.0, min(15.0, zoom - 0.3))
+    zoom = min(math.log2(360 * width_px / (512 * lon_span)), math.log2(360 * height_px / (512 * merc_deg)))
+    return max(2.0, min(15.0, zoom - 0.3))
 
 
 def base_map(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,

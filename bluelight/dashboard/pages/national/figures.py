@@ -103,14 +103,38 @@ def national_map_note(result: NationalResult) -> str:
             + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.sources.items() if "/" in str(v)) + ".")
 
 
-def national_trend(result: NationalResult) -> go.Figure:
-    """Each service's published mean drive by year, the services shown in grey with England's spread."""
+def national_trend(result: NationalResult, *, highlight: str | None = None) -> go.Figure:
+    """Published mean drive by year: one service (the held-out one by default) against the band of the others.
+
+    Every service is a faint line (hover names it); the band is England's middle 80% (10th to 90th centile of the
+    services) with its median, so one service's path reads against the rest instead of 44 crossing lines.
+    """
     t = pd.DataFrame(result.trends)
+    if t.empty:
+        return go.Figure()
+    highlight = highlight or result.held_out_service
+    years = sorted(t["year"].unique())
+    by_year = t.groupby("year")["drive_min"]
+    lo, mid, hi = (by_year.quantile(q).reindex(years) for q in (0.1, 0.5, 0.9))
     fig = go.Figure()
     for service, grp in t.groupby("service"):
         grp = grp.sort_values("year")
-        fig.add_trace(go.Scatter(x=grp["year"], y=grp["drive_min"], mode="lines", name=service,
-                                 line={"width": 1}, hovertemplate=f"{service}<br>%{{x}}: %{{y:.2f}} min<extra></extra>"))
-    fig.update_layout(height=380, margin={"l": 50, "r": 10, "t": 10, "b": 40}, showlegend=False,
+        fig.add_trace(go.Scatter(x=grp["year"], y=grp["drive_min"], mode="lines", name=service, showlegend=False,
+                                 line={"width": 0.6, "color": "rgba(120,120,120,0.25)"},
+                                 customdata=[mmss(60 * v) for v in grp["drive_min"]],
+                                 hovertemplate=f"{service}<br>%{{x}}: %{{customdata}} (m:ss)<extra></extra>"))
+    fig.add_trace(go.Scatter(x=years + years[::-1], y=list(hi) + list(lo)[::-1], fill="toself", mode="lines",
+                             line={"width": 0}, fillcolor="rgba(31,119,180,0.15)", hoverinfo="skip",
+                             name="middle 80% of services"))
+    fig.add_trace(go.Scatter(x=years, y=list(mid), mode="lines", line={"width": 2, "color": "#1f77b4", "dash": "dot"},
+                             name="median service", customdata=[mmss(60 * v) for v in mid],
+                             hovertemplate="median %{x}: %{customdata} (m:ss)<extra></extra>"))
+    own = t[t["service"] == highlight].sort_values("year") if highlight else t.iloc[0:0]
+    if not own.empty:
+        fig.add_trace(go.Scatter(x=own["year"], y=own["drive_min"], mode="lines+markers", name=highlight,
+                                 line={"width": 3, "color": "#d62728"}, customdata=[mmss(60 * v) for v in own["drive_min"]],
+                                 hovertemplate=f"{highlight}<br>%{{x}}: %{{customdata}} (m:ss)<extra></extra>"))
+    fig.update_layout(height=380, margin={"l": 50, "r": 10, "t": 10, "b": 40}, showlegend=True,
+                      legend={"orientation": "h", "y": 1.08}, plot_bgcolor="#fff",
                       yaxis_title="mean drive, minutes (FIRE1001)", xaxis_title="financial year")
     return fig
