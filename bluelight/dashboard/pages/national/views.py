@@ -70,10 +70,13 @@ def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_ty
         why = unavailable(exc)
         return blocked_note(why), blocked_figure(why), "", "", blocked_figure(why), *errors
     roads = road_area(wh, result)
-    return (figures.national_headline(result, roads), figures.national_map(result),
-            figures.national_map_note(result), table_parts.frame_table(national_table(result, roads),
-                                                                   table_id="nat-validation", page_size=50),
-            figures.national_trend(result), *errors)
+
+    def parts():      # drawn once per year and fire type: a change back to one seen answers at once
+        return (figures.national_headline(result, roads), figures.national_map(result),
+                figures.national_map_note(result), table_parts.frame_table(national_table(result, roads),
+                                                                       table_id="nat-validation", page_size=50),
+                figures.national_trend(result))
+    return (*session.cached(("national-view", request, roads), parts), *errors)
 
 
 def road_area(wh: Warehouse, result: NationalResult) -> str | None:
