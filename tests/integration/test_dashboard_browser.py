@@ -235,7 +235,8 @@ def test_what_matters_most_ranks_every_station_and_opens_one_as_a_scenario(page,
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)
     _shot(page, "what-matters-most")
-    assert page.locator("#wm-table .ag-row").count() == 10                   # the demo's fire stations on the roads
+    assert page.locator("#wm-table .ag-center-cols-container .ag-row").count() == 10     # the demo's fire stations
+    assert page.locator("#wm-table .ag-pinned-left-cols-container [col-id='station']").count() == 10    # kept in view
     summary = page.inner_text("#wm-summary")
     assert "stations closed in turn" in summary.lower() and "rank correlation" in summary.lower()
     assert page.locator("#wm-map .scattermap, #wm-map canvas").count() > 0
@@ -257,7 +258,7 @@ def test_what_matters_most_refuses_a_bad_field_beside_it_and_clears_the_ranking(
     page.click("#wm-run")
     page.wait_for_function("document.querySelector('#wm-reps-error').innerText.length > 0", timeout=30000)
     assert "Replications must be" in page.inner_text("#wm-reps-error")
-    assert page.locator("#wm-table .ag-row").count() == 0
+    assert page.locator("#wm-table .ag-center-cols-container .ag-row").count() == 0
     assert "Fix the highlighted field" in page.inner_text("#wm-summary")
 
 

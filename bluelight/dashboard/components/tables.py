@@ -44,13 +44,14 @@ def _is_quantity(frame: pd.DataFrame, column: str) -> bool:
 
 
 def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide: tuple[str, ...] = (),
-                markdown: tuple[str, ...] = ()) -> dag.AgGrid:
+                markdown: tuple[str, ...] = (), pinned: tuple[str, ...] = ()) -> dag.AgGrid:
     """A sortable, filterable, paginated grid of a DataFrame, each column at least as wide as its content.
 
     Each column's least width comes from its longest value, so names are never cut off; the room left is
     shared out (flex) and headers wrap instead of widening columns. ``wide`` columns (long text) wrap their
     cells within a generous width instead of growing without end. Columns of minutes (named ``... min``) are
-    shown as m:ss. ``markdown`` columns are drawn as Markdown (links within the app).
+    shown as m:ss. ``markdown`` columns are drawn as Markdown (links within the app); ``pinned`` columns stay
+    at the left while the rest scroll sideways inside the grid (the names a reader needs beside every figure).
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return dag.AgGrid(
@@ -59,7 +60,9 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
                      "resizable": True, "tooltipField": c, "minWidth": _content_width_px(frame[c]), "flex": 1,
                      **(MINUTES_COLUMN if _is_minutes(frame, c) else NUMBER_COLUMN if _is_quantity(frame, c) else {}),
                      **({"minWidth": 220, "flex": 3, "wrapText": True, "autoHeight": True} if c in wide else {}),
-                     **({"cellRenderer": "markdown", "linkTarget": "_self", "minWidth": 220} if c in markdown else {})}
+                     **({"cellRenderer": "markdown", "linkTarget": "_self", "minWidth": 220} if c in markdown else {}),
+                     **({"pinned": "left", "lockPinned": True, "flex": 0, "width": _content_width_px(frame[c])}
+                        if c in pinned else {})}
                     for c in frame.columns],
         defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False,

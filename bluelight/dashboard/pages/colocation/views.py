@@ -124,20 +124,21 @@ def candidates_view(result: CandidatesResult, *, show: set[str]):
     if frame.empty:
         return html.P("No pair passes the filters ticked above: untick them to see every pair."), \
             candidates_note(result)
-    shown = pd.DataFrame({
-        "move": frame["move"], "into": frame["into"], "move site": frame["move_name"], "service": frame["service"],
-        "into site": frame["into_name"], "host service": frame["into_service"], "drive s": frame["drive_s"].round(0),
-        "cover before %": (100 * frame["share_within_before"]).round(1),
-        "cover after %": (100 * frame["share_within_after"]).round(1),
-        "cover lost, points": frame["cover_loss_pp"].round(2),
-        "running cost released £ a year": frame["running_cost_released_gbp_pa"],
-        "£ a year per point lost": frame["dividend_gbp_pa_per_pp_lost"],
+    shown = pd.DataFrame({          # what decides first: the pair, whether it keeps the standard and can be judged
+        "move": frame["move"], "into": frame["into"], "move site": frame["move_name"],
+        "into site": frame["into_name"],
         "keeps standard": frame["meets_standard_after"].map({True: "yes", False: "no"}),
         "judged by the data": frame["judged"].map({True: "yes", False: "no"}),
+        "cover lost, points": frame["cover_loss_pp"].round(2),
+        "£ a year per point lost": frame["dividend_gbp_pa_per_pp_lost"],
+        "running cost released £ a year": frame["running_cost_released_gbp_pa"],
+        "service": frame["service"], "host service": frame["into_service"], "drive s": frame["drive_s"].round(0),
+        "cover before %": (100 * frame["share_within_before"]).round(1),
+        "cover after %": (100 * frame["share_within_after"]).round(1),
         "population in reach beyond the road data %": (100 * frame["unseen_demand_share"]).round(1),
         "host bays": frame["into_bays"], "host floor area m²": frame["into_floor_area_m2"],
         "capacity": frame["capacity"]})
-    grid = table_parts.frame_table(shown, table_id="col-candidate-table", page_size=8)
+    grid = table_parts.frame_table(shown, table_id="col-candidate-table", page_size=8, pinned=("move site",))
     grid.dashGridOptions = grid.dashGridOptions | {"rowSelection": {"mode": "singleRow", "checkboxes": False,
                                                                     "enableClickSelection": True},
                                                    "singleClickEdit": False, "stopEditingWhenCellsLoseFocus": True}

@@ -46,7 +46,7 @@ def sweep_view(wh: Warehouse, session: Session, *values):
     scatter = figures.calls_harm_figure(out.sites, rank_by=request.rank_by, rank_words=words,
                                         spearman=out.calls_harm_spearman)
     table = table_parts.frame_table(figures.ranked_frame(out.sites, service=request.service), table_id="wm-table",
-                                    page_size=15, markdown=("scenario",))
+                                    page_size=15, markdown=("scenario",), pinned=("rank", "station"))
     return summary(out, words), map_parts.with_tiles(harm, wh.web_tiles), scatter, table, *errors
 
 
