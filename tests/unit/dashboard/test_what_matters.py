@@ -3,7 +3,6 @@ Scenarios page (and what that page takes from a link), and the figures."""
 
 from __future__ import annotations
 
-import dash
 import pandas as pd
 
 from bluelight.dashboard.pages.scenarios.views import linked_sites
@@ -39,8 +38,8 @@ def test_a_link_closes_only_sites_of_the_service_shown():
 def test_a_link_without_a_known_service_leaves_the_scenarios_page_alone():
     from bluelight.dashboard.pages.scenarios.views import linked_closure
 
-    assert linked_closure("?service=../../etc&close=F-2", session=None) == (dash.no_update, dash.no_update)
-    assert linked_closure("", session=None) == (dash.no_update, dash.no_update)
+    assert linked_closure("?service=../../etc&close=F-2", session=None, current="police") == ("police", None)
+    assert linked_closure("", session=None, current="fire") == ("fire", None)
 
 
 def test_the_map_colours_each_site_by_its_harm_and_says_the_edge_caveat():

@@ -35,9 +35,9 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     page = Page(prefixes=("scn-",), order=2, path="/scenarios", name="Scenarios", title="Blue Light Atlas – Scenarios", layout=lambda: layout(wh, session, dirs))
 
     @callback(app, Output("scn-service", "value"), Output("scn-link", "data"), Input("url", "search"),
-              Input("scn-state", "id"))
-    def from_link(search, _here):
-        return linked_closure(search, session)
+              Input("scn-state", "id"), State("scn-service", "value"))
+    def from_link(search, _here, service):
+        return linked_closure(search, session, current=service)
 
     @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Output("scn-close", "value"),
               Input("scn-service", "value"), State("scn-link", "data"))

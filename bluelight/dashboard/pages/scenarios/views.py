@@ -67,20 +67,18 @@ def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site,
     return state
 
 
-def linked_closure(search: str | None, session: Session):
+def linked_closure(search: str | None, session: Session, *, current: str):
     """The service and sites to close that a link from another page asks for (``?service=fire&close=ID``).
 
-    Only a service and site ids of that service's stations are taken from the address; an address that asks
-    for nothing leaves the page as it is (``dash.no_update``).
+    Only a service and site ids of that service's stations are taken from the address. Without a link the
+    page's own service is given back (not ``no_update``: the site lists wait on this answer to fill).
     """
     from urllib.parse import parse_qs
-
-    import dash
 
     asked = parse_qs((search or "").lstrip("?"))
     service = (asked.get("service") or [None])[0]
     if service not in EMERGENCY_SERVICES:
-        return dash.no_update, dash.no_update
+        return current, None
     known = set(session.sites(service)["site_id"])
     return service, {"service": service, "close": [s for s in asked.get("close", []) if s in known]}
 
