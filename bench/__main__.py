@@ -52,6 +52,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
     if not quick:
         records.append(location.versus_spopt("pmedian", 5000, 300, 20, with_peer=False))
     records += scale.records(quick=quick)
+    records.append(scale.road_load_vs_duckdb(30_000 if quick else 300_000))
     records.append(availability.versus_simpy(calls=20_000 if quick else 100_000))
     records.append(availability.hypercube())
     records.append(availability.replay(incidents=20_000 if quick else 100_000))

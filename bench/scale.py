@@ -154,3 +154,45 @@ def records(*, quick: bool) -> list[Record]:
                           + f"; time ~ nodes^{exponent:.2f}"
                           + (f"; peak {peak:.0f} MB resident added at the largest" if np.isfinite(peak) else "")))
     return out
+
+
+def _cpu_s() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def road_load_vs_duckdb(n_nodes: int = 300_000, *, repeat: int = 2) -> Record:
+    """The streamed road load against DuckDB's own read of the same extract: ``ST_ReadOSM`` reading every way and
+    node and joining each way's node references to coordinates. CPU seconds (DuckDB's threads included), best of
+    ``repeat``, in the same run; the goal is at most 10x DuckDB's read-and-join."""
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.etl.pbf_stream import stream_drive_network
+    from bluelight.etl.synthetic import generate_region, write_pbf
+    from bluelight.etl.warehouse import connect
+
+    with tempfile.TemporaryDirectory(prefix="bluelight-load-") as tmp:
+        pbf = Path(tmp) / "region.osm.pbf"
+        write_pbf(generate_region(n_nodes, spacing_m=250.0), pbf, signal_share=0.05)
+        profile = load_profile("national_v1")
+        sql = ("WITH ways AS (SELECT id, refs FROM ST_ReadOSM(?) WHERE kind = 'way' AND tags['highway'] IS NOT NULL), "
+               "nodes AS (SELECT id, lat, lon FROM ST_ReadOSM(?) WHERE kind = 'node'), "
+               "r AS (SELECT id AS way_id, unnest(refs) AS ref FROM ways) "
+               "SELECT count(*), sum(n.lat), sum(n.lon) FROM r JOIN nodes n ON n.id = r.ref")
+        duck, ours, edges = [], [], 0
+        for _ in range(repeat):
+            con = connect(":memory:")
+            t0 = _cpu_s()
+            joined = con.execute(sql, [str(pbf), str(pbf)]).fetchone()[0]
+            duck.append(_cpu_s() - t0)
+            con.close()
+            t0 = _cpu_s()
+            edges = len(stream_drive_network(pbf, profile)["edges"])
+            ours.append(_cpu_s() - t0)
+    times = min(ours) / min(duck)
+    return Record(f"streamed road load, {n_nodes:,}-node synthetic extract (CPU s)", min(ours),
+                  "DuckDB ST_ReadOSM read and join of the same file (CPU s)", min(duck), min(duck) / min(ours),
+                  n_nodes, 0.0, None,
+                  f"ours {times:.1f}x DuckDB's read-and-join CPU (goal: at most 10x); DuckDB joined {joined:,} node "
+                  f"references; ours wrote {edges:,} edges with both geometries")

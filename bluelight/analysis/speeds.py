@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from bluelight.foundation.config_files import profile_document
 from bluelight.foundation.errors import ConfigError
@@ -273,10 +274,13 @@ def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile, *, rural=None)
     highway = np.asarray(highway, dtype=object)
     maxspeed = np.asarray(maxspeed_kph, dtype=float)
     default = profile.highway_kph["default"]
-    by_class = np.array([profile.highway_kph.get(str(h), default) for h in highway], dtype=float)
+    codes, classes = pd.factorize(pd.Series(highway, dtype=object).map(str))      # each class looked up once
+    by_class = np.array([profile.highway_kph.get(c, default) for c in classes], dtype=float)[codes]
     if rural is not None and profile.rural_highway_kph:
         r = profile.rural_highway_kph
-        rural_speed = np.array([r.get(str(h), r.get("default", s)) for h, s in zip(highway, by_class)], dtype=float)
+        rural_class = np.array([r.get(c, np.nan) for c in classes], dtype=float)[codes]
+        rural_speed = np.where(np.isnan(rural_class), r.get("default", np.nan), rural_class)
+        rural_speed = np.where(np.isnan(rural_speed), by_class, rural_speed)
         by_class = np.where(np.asarray(rural, dtype=bool), rural_speed, by_class)
     speed = by_class
     if profile.use_maxspeed:

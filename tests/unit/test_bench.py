@@ -67,3 +67,10 @@ def test_replay_and_sweep_records_agree_with_simpy_on_a_small_year():
     assert ours == peer.split(" (SimPy)")[0]                        # the same calls and rules: the same answer
     sweep = availability.closure_sweep(incidents=2_000, stations=2).as_dict()
     assert "0.000 points" in sweep["notes"] and sweep["n"] == 4_000
+
+
+def test_the_road_load_is_timed_beside_duckdb_reading_the_same_file():
+    from bench import scale
+
+    rec = scale.road_load_vs_duckdb(2_000, repeat=1).as_dict()
+    assert rec["ours_s"] > 0 and rec["peer_s"] > 0 and "x DuckDB's read-and-join CPU" in rec["notes"]
