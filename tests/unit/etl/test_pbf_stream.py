@@ -52,3 +52,25 @@ def test_a_way_past_the_extract_edge_is_cut_and_an_empty_extract_refused(tmp_pat
     _write(empty, [(1, -0.1, 51.5, {}), (2, -0.09, 51.5, {})], [(10, [1, 2], {"highway": "footway"})])
     with pytest.raises(InputFileError, match="no drivable OSM ways"):
         stream_drive_network(empty, load_profile("bluelight_v1"))
+
+
+def test_the_sql_drive_rule_agrees_with_is_drive_way(tmp_path):
+    """The streamer chooses drive ways in SQL; the graph loader in Python: the same ways, tag by tag."""
+    from bluelight.etl.osm import is_drive_way
+
+    cases = [{"highway": "residential"}, {"highway": "footway"}, {"highway": "service"},
+             {"highway": "primary", "area": "yes"}, {"highway": "primary", "motor_vehicle": "no"},
+             {"highway": "primary", "motorcar": "no"}, {"highway": "tertiary", "access": "private"},
+             {"highway": "unclassified", "service": "driveway"}, {"highway": "trunk", "service": "bus"},
+             {"highway": "living_street", "access": "yes"}, {"highway": "track"}, {"highway": "motorway_link"}]
+    nodes = [(i, -0.1 + 0.001 * i, 51.5, {}) for i in range(1, 2 * len(cases) + 3)]
+    ways = [(100 + k, [2 * k + 1, 2 * k + 2, 2 * k + 3], tags) for k, tags in enumerate(cases)]
+    _write(tmp_path / "rules.osm.pbf", nodes, ways)
+    edges = stream_drive_network(tmp_path / "rules.osm.pbf", load_profile("bluelight_v1"),
+                                 keep_controls=False)["edges_read"]
+    chosen = [is_drive_way(t) for t in cases]
+    assert sum(chosen) == 4 and edges > 0
+    from bluelight.etl.pbf_stream import _read
+
+    ways_read = _read(tmp_path / "rules.osm.pbf")[0]
+    assert sorted(ways_read["id"].tolist()) == [100 + k for k, ok in enumerate(chosen) if ok]
