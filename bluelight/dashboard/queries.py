@@ -227,6 +227,12 @@ class Warehouse:
         """Whether LSOA polygons are loaded (else maps draw demand at its points, not as areas)."""
         return bool(self._query("SELECT count(*) AS n FROM boundaries WHERE kind = 'lsoa'")["n"].iloc[0])
 
+    def area_word(self) -> str:
+        """What the loaded areas are called: "borough" where every one is a London borough (ONS codes E09),
+        else "local authority" (the word that fits the districts, unitaries and Welsh or Scottish councils)."""
+        codes = self._query("SELECT code FROM boundaries WHERE kind = 'borough'")["code"].astype(str)
+        return "borough" if len(codes) and codes.str.startswith("E09").all() else "local authority"
+
     def network_bounds(self) -> tuple[float, float, float, float] | None:
         frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")
         row = frame.iloc[0].tolist()

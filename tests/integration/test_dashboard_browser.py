@@ -131,6 +131,8 @@ def test_coverage_explorer(page, served_app):
     _visit(page, served_app, "/coverage", "coverage", "#cov-curve .main-svg")
     assert "within 6 min" in page.inner_text("#cov-kpis").lower()
     assert "Westminster" in page.inner_text("#cov-table")
+    assert "By borough" in page.inner_text("#page-content")                 # London's areas are boroughs
+    assert re.search(r"\d+:\d\d\s+MEAN RESPONSE \(M:SS\)", page.inner_text("#cov-kpis").upper())
     _choose(page, "cov-service", "ambulance")
     page.wait_for_function("document.querySelector('#cov-kpis').innerText.toLowerCase().includes('within 7 min')",
                            timeout=30000)

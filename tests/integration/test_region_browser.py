@@ -80,5 +80,6 @@ def test_every_page_of_a_county_without_zone_polygons_opens_and_the_coverage_map
         .filter(t => t.name !== 'sites' && t.marker && t.marker.color)
         .map(t => [t.name, t.marker.color.length || atob(t.marker.color.bdata || '').length / 8])""")
     assert drawn and drawn[0][0] == "people, at their area's centre" and drawn[0][1] >= 5, drawn
+    assert "By local authority" in page.inner_text("#page-content")          # a county's areas are not boroughs
     _shot(page, "region-coverage")
     ctx.close()

@@ -7,6 +7,7 @@ import pandas as pd
 from dash import html
 
 from bluelight.dashboard.components.tables import count_cards
+from bluelight.foundation.text import mmss
 
 
 def coverage_cards(s, *, threshold_s: float, demand_label: str, service: str) -> html.Div:
@@ -20,8 +21,8 @@ def coverage_cards(s, *, threshold_s: float, demand_label: str, service: str) ->
     return count_cards({
         f"within {minutes} (modelled)": f"{100 * s.share_within_modelled:.1f}%",
         f"within {minutes} (single time)": f"{100 * s.share_within:.1f}%",
-        "mean response": f"{s.mean_s / 60:.1f} min" if np.isfinite(s.mean_s) else "–",
-        "90th centile": f"{s.p90_s / 60:.1f} min" if np.isfinite(s.p90_s) else "over 30 min",
+        "mean response (m:ss)": mmss(s.mean_s) if np.isfinite(s.mean_s) else "–",
+        "90th centile (m:ss)": mmss(s.p90_s) if np.isfinite(s.p90_s) else "over 30:00",
         "demand on network": f"{s.demand_on_network:,.0f}", "beyond the road data": f"{s.demand_off_network:,.0f}",
         "unreached within 30 min": f"{s.demand_unreached:,.0f}"})
 

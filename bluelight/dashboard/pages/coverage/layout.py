@@ -57,7 +57,7 @@ def layout(wh: Warehouse, session: Session):
                      "Stations outside the road data cannot be routed: areas near its edge may in reality be "
                      "reached sooner than shown."),
         html.Div(className="panel", children=[
-            html.H3("By borough"),
+            html.H3(f"By {wh.area_word()}"),
             html.Button("Download CSV", id="cov-csv-btn"), " ", html.Button("Download GeoJSON", id="cov-geojson-btn"), " ",
             html.Button("Download report (HTML)", id="cov-report-btn"), " ",
             html.Button("Download report (PDF)", id="cov-report-pdf-btn"),
