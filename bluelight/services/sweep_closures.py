@@ -27,13 +27,12 @@ from bluelight.analysis.sweep import Variant, paired_change, spearman
 from bluelight.foundation.errors import ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.cluster import check_scheduler
 from bluelight.services.colocation import load_edge_share
 from bluelight.services.fleet_system import SimulationRequest, load_settings
-from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.requests import Field
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session
-from bluelight.services.sweeps import run_fields, run_variants, sweep_system
+from bluelight.services.sweeps import SweepRun, run_fields, run_variants, sweep_system
 
 #: what sites may be ranked by, in words
 RANK_WORDS = {"incidents_beyond_standard_pa": "incidents pushed beyond the standard a year",
@@ -43,19 +42,14 @@ RANK_BY = tuple(RANK_WORDS)
 
 
 @dataclass(frozen=True)
-class ClosureSweepRequest(Request):
+class ClosureSweepRequest(SweepRun):
     """Which service's sites to close in turn, how to simulate them, where to run, and how to rank the harm."""
 
     service: str = "fire"
-    arrivals: str = "auto"
     replications: int = 10
-    seed: int = 1
     vehicles_per_station: float | None = None
     threshold_s: float | None = None
     rank_by: str = "incidents_beyond_standard_pa"
-    scheduler: str = "serial"
-    max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=EMERGENCY_SERVICES),
@@ -71,7 +65,7 @@ class ClosureSweepRequest(Request):
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:
-        check_scheduler(values)
+        super().check(values)
         if values["arrivals"] == "population" and values["service"] != "ambulance":
             raise ValidationError("arrivals", "population arrivals use per-person rates of ambulance incidents: "
                                               f"for {values['service']} use auto, replay or resample")

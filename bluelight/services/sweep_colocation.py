@@ -23,30 +23,23 @@ from bluelight.analysis.sweep import Variant, paired_change
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.cluster import check_scheduler
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.fleet_system import SimulationRequest, load_settings
-from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.requests import Field
 from bluelight.services.results import Result
 from bluelight.services.scenarios import AppraisalRequest, run_scenario
 from bluelight.services.session import Session
-from bluelight.services.sweeps import run_fields, run_variants, sweep_system
+from bluelight.services.sweeps import SweepRun, run_fields, run_variants, sweep_system
 
 
 @dataclass(frozen=True)
-class ColocationSweepRequest(Request):
+class ColocationSweepRequest(SweepRun):
     """Which pairs (the candidates' rule), how to simulate them and where to run."""
 
     max_travel_s: float = 300.0
     services: tuple[str, ...] = EMERGENCY_SERVICES
     judged_only: bool = False
     limit: int | None = None
-    arrivals: str = "auto"
-    replications: int = 5
-    seed: int = 1
-    scheduler: str = "serial"
-    max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
 
     FIELDS = (
         CandidatesRequest.field("max_travel_s"),
@@ -57,10 +50,6 @@ class ColocationSweepRequest(Request):
               help="Only the first N pairs in the candidates' ranking."),
         *run_fields(5),
     )
-
-    @classmethod
-    def check(cls, values: dict[str, Any]) -> None:
-        check_scheduler(values)
 
 
 @dataclass(frozen=True)

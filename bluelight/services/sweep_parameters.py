@@ -21,12 +21,11 @@ from bluelight.analysis.sweep import Variant, paired_change
 from bluelight.foundation.errors import ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.cluster import check_scheduler
 from bluelight.services.fleet_system import SimulationRequest, load_settings
-from bluelight.services.requests import SNAP_FIELD, Field, Request
+from bluelight.services.requests import Field
 from bluelight.services.results import Result
 from bluelight.services.session import Session
-from bluelight.services.sweeps import run_fields, run_variants, sweep_system
+from bluelight.services.sweeps import SweepRun, run_fields, run_variants, sweep_system
 
 #: the parameters a sweep may vary: words, and the bounds every value must keep
 PARAMETERS: dict[str, tuple[str, float, float]] = {
@@ -37,18 +36,12 @@ PARAMETERS: dict[str, tuple[str, float, float]] = {
 
 
 @dataclass(frozen=True)
-class ParameterSweepRequest(Request):
+class ParameterSweepRequest(SweepRun):
     """Which parameter, which values, which service of the scenario, and how to simulate."""
 
     parameter: str = "vehicles_per_station"
     values: tuple[str, ...] = ()
     service: str | None = None
-    arrivals: str = "auto"
-    replications: int = 5
-    seed: int = 1
-    scheduler: str = "serial"
-    max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
 
     FIELDS = (
         Field("parameter", "Parameter", str, "vehicles_per_station", choices=tuple(PARAMETERS),
@@ -62,7 +55,7 @@ class ParameterSweepRequest(Request):
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:
-        check_scheduler(values)
+        super().check(values)
         words, lo, hi = PARAMETERS[values["parameter"]]
         numbers = []
         for v in values["values"]:

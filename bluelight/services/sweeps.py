@@ -18,9 +18,9 @@ from typing import Any, cast
 from bluelight.analysis.replications import System
 from bluelight.analysis.sweep import Variant, run_variant
 from bluelight.foundation.errors import AnalysisError
-from bluelight.services.cluster import SCHEDULER_FIELD, Ran, run_tasks
+from bluelight.services.cluster import SCHEDULER_FIELD, Ran, check_scheduler, run_tasks
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field
+from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import Session
 
 #: how calls arrive in a sweep: ``auto`` replays the loaded incidents where they are every incident of the area,
@@ -40,6 +40,22 @@ def run_fields(replications: int) -> tuple[Field, ...]:
     """How every sweep runs: calls, replications (this many by default), seed, scheduler, snap and hour band."""
     return (ARRIVALS_FIELD, Field("replications", "Replications", int, replications, 1, 200), SEED_FIELD,
             SCHEDULER_FIELD, SNAP_FIELD, HOUR_BAND_FIELD)
+
+
+@dataclass(frozen=True)
+class SweepRun(Request):
+    """How a sweep runs (the fields of :func:`run_fields`); each sweep's request adds what it sweeps."""
+
+    arrivals: str = "auto"
+    replications: int = 5
+    seed: int = 1
+    scheduler: str = "serial"
+    max_snap_m: float = SNAP_FIELD.default
+    hour_band: str = "all"
+
+    @classmethod
+    def check(cls, values: dict[str, Any]) -> None:
+        check_scheduler(values)
 
 
 @dataclass(frozen=True)
