@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from bluelight.analysis.replications import System
 from bluelight.analysis.sweep import Variant, run_variant
@@ -74,7 +74,7 @@ def incident_count(session: Session, service: str) -> int:
         row = cur.execute("SELECT count(*) FROM incidents WHERE service = ? AND call_time IS NOT NULL",
                           [service]).fetchone()
         return int(row[0])
-    return cast(int, session.read(count))
+    return session.read(count)
 
 
 def sweep_system(session: Session, request: SimulationRequest, settings: SimulationSettings, *, arrivals: str,
