@@ -24,6 +24,8 @@ OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 
 #: road tiles kept per warehouse (about 10 kB each at street zoom)
 ROAD_TILES_KEPT = 4096
+#: a tile with at most this many road edges draws every class whatever its zoom (a rural tile stays legible)
+SPARSE_TILE_EDGES = 3_000
 
 
 class Warehouse:
@@ -151,15 +153,20 @@ class Warehouse:
 
         return self._cached(("boundaries", kind), build)
 
-    def road_tile(self, z: int, x: int, y: int, *, highways: tuple[str, ...] | None) -> bytes:
-        """One Mapbox vector tile (layer ``roads``) of the road edges in tile ``z/x/y``; ``highways`` None is all.
+    def road_tile(self, z: int, x: int, y: int, *, highways: tuple[str, ...] | None,
+                  sparse_edges: int = SPARSE_TILE_EDGES) -> bytes:
+        """One Mapbox vector tile (layer ``roads``) of the road edges in tile ``z/x/y``; ``highways`` None is all,
+        and so is a tile meeting at most ``sparse_edges`` edges (too few roads for the zoom's classes to matter).
 
         A bounded number of tiles is kept per warehouse: a county's network at
         street zoom is thousands of tiles, and a browser asks for each once.
         """
         def build():
-            classes = "" if highways is None else "AND highway IN (SELECT unnest(?))"
-            params = [z, x, y] + ([] if highways is None else [list(highways)])
+            chosen = highways
+            if chosen is not None and self._tile_edges(z, x, y) <= sparse_edges:
+                chosen = None                 # few roads here (a rural tile): every class reads, so draw them all
+            classes = "" if chosen is None else "AND highway IN (SELECT unnest(?))"
+            params = [z, x, y] + ([] if chosen is None else [list(chosen)])
             sql = ("WITH t AS (SELECT ST_TileEnvelope(?, ?, ?) AS e), "
                    "b AS (SELECT e, ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 FROM t), "
                    "f AS (SELECT {'geom': ST_AsMVTGeom(geom_3857, ST_Extent(b.e), 4096, 64, true), "
@@ -170,7 +177,7 @@ class Warehouse:
             body = self._with_cursor(lambda cur: cur.execute(sql, params).fetchone()[0])
             return bytes(body or b"")
 
-        key = ("road tile", z, x, y, highways)
+        key = ("road tile", z, x, y, highways, sparse_edges)
         with self._lock:
             tiles = self._cache.setdefault("road tiles", OrderedDict())
             if key in tiles:
@@ -182,6 +189,13 @@ class Warehouse:
             while len(tiles) > ROAD_TILES_KEPT:
                 tiles.popitem(last=False)
         return body
+
+    def _tile_edges(self, z: int, x: int, y: int) -> int:
+        """Road edges whose bounding box meets tile ``z/x/y`` (every class)."""
+        sql = ("WITH b AS (SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 "
+               "FROM (SELECT ST_TileEnvelope(?, ?, ?) AS e)) SELECT count(*) FROM road_edges, b "
+               "WHERE mx1 >= b.x0 AND mx0 <= b.x1 AND my1 >= b.y0 AND my0 <= b.y1")
+        return int(self._with_cursor(lambda cur: cur.execute(sql, [z, x, y]).fetchone()[0]))
 
     def incident_categories(self, service: str) -> list[str]:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[

@@ -70,11 +70,20 @@ def test_a_street_tile_has_every_class_and_a_county_tile_only_the_main_roads(wh,
     assert set(street) == {"roads"} and street["roads"]["features"] > 0
     assert "residential" in street["roads"]["values"]
     z = 8
-    county = decode(wh.road_tile(z, *_tile_of(*centre, z), highways=layers.road_classes(z)))
+    county = decode(wh.road_tile(z, *_tile_of(*centre, z), highways=layers.road_classes(z), sparse_edges=0))
     assert county["roads"]["values"] == {"trunk"}             # the synthetic region's only class drawn at zoom 8
     z = 11
-    town = decode(wh.road_tile(z, *_tile_of(*centre, z), highways=layers.road_classes(z)))
+    town = decode(wh.road_tile(z, *_tile_of(*centre, z), highways=layers.road_classes(z), sparse_edges=0))
     assert town["roads"]["values"] == {"trunk", "primary", "secondary"}
+
+
+def test_a_tile_with_few_roads_draws_every_class_at_any_zoom(wh, centre):
+    """A rural county framed whole sits at a zoom that would keep only its main roads; where a tile holds few
+    roads there is room for them all (a county of lanes would otherwise show none)."""
+    z = 8
+    sparse = decode(wh.road_tile(z, *_tile_of(*centre, z), highways=layers.road_classes(z)))
+    filtered = decode(wh.road_tile(z, *_tile_of(*centre, z), highways=layers.road_classes(z), sparse_edges=0))
+    assert "residential" in sparse["roads"]["values"] and sparse["roads"]["features"] > filtered["roads"]["features"]
 
 
 def test_a_tile_away_from_the_network_is_empty(wh, centre):
