@@ -50,6 +50,20 @@ class Variant:
 def first_loads(drive_s: np.ndarray, zone: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
     """Per station, the demand (incidents, or their weights) to which it is the nearest by drive.
 
+    Parameters
+    ----------
+    drive_s
+        Drive times, zones by stations (``inf`` where unreached).
+    zone
+        Each incident's zone (a row of ``drive_s``).
+    weight
+        Each incident's weight (None: one each).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per station, the weight of the incidents it is nearest to.
+
     Examples
     --------
     >>> first_loads(np.array([[60.0, 120.0], [300.0, 90.0]]), np.array([0, 0, 1])).tolist()
@@ -67,6 +81,25 @@ def variant_system(system: System, variant: Variant, *, base_per_station: float)
     :func:`~bluelight.analysis.replications.allocate_vehicles` over the stations
     left, to the stations first to the most demand, as building the changed
     estate afresh would.
+
+    Parameters
+    ----------
+    system
+        The built system (candidate stations, if any, marked in ``stations["candidate"]``).
+    variant
+        The stations to close and open and the parameters to change.
+    base_per_station
+        Vehicles per station when the variant does not say.
+
+    Returns
+    -------
+    System
+        The changed system; its calls are drawn as the original's are.
+
+    Raises
+    ------
+    AnalysisError
+        A station not in the system, every station closed, a negative turnout or growth of -100% or less.
     """
     ids = system.stations["site_id"].to_numpy()
     candidate = system.stations["candidate"].to_numpy(bool) if "candidate" in system.stations.columns \
@@ -159,6 +192,18 @@ def paired_change(before: dict[str, Any], after: dict[str, Any], *, key: str) ->
     Both runs used the same calls in each replication, so the interval is that
     of the paired differences, far narrower than the levels' intervals.
 
+    Parameters
+    ----------
+    before, after
+        :func:`run_variant` results of the same replications.
+    key
+        The per-replication figure (``first_mean_s``, ``beyond``...).
+
+    Returns
+    -------
+    dict
+        ``{"mean", "ci95"}`` of after minus before.
+
     Examples
     --------
     >>> paired_change({"m": [300.0, 310.0]}, {"m": [330.0, 338.0]}, key="m")["mean"]
@@ -173,6 +218,16 @@ def paired_change(before: dict[str, Any], after: dict[str, Any], *, key: str) ->
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
     """Spearman's rank correlation (average ranks for ties); None with fewer than three pairs or no spread.
+
+    Parameters
+    ----------
+    x, y
+        Paired values (pairs with a non-finite value are left out).
+
+    Returns
+    -------
+    float or None
+        The correlation, from -1 to 1.
 
     Examples
     --------

@@ -28,7 +28,18 @@ SCHEDULER_FIELD = Field("scheduler", "Scheduler", str, "serial",
 
 
 def check_scheduler(values: dict[str, Any]) -> None:
-    """Refuse a scheduler that is neither serial, local nor an address (by the field's name)."""
+    """Refuse a scheduler that is neither serial, local nor an address (by the field's name).
+
+    Parameters
+    ----------
+    values
+        A request's values, with ``scheduler``.
+
+    Raises
+    ------
+    ValidationError
+        On ``scheduler``, saying what is allowed.
+    """
     s = values["scheduler"]
     if s not in ("serial", "local") and "://" not in s:
         raise ValidationError("scheduler", f"Scheduler must be serial, local or an address such as "

@@ -101,7 +101,18 @@ class ClosureSweep(Result):
 
 
 def closure_scenario(site_id: str, name: str) -> Scenario:
-    """The scenario file's equivalent of one closure (what ``bluelight scenario run`` would be given)."""
+    """The scenario file's equivalent of one closure (what ``bluelight scenario run`` would be given).
+
+    Parameters
+    ----------
+    site_id, name
+        The site closed, and its name for the scenario's title.
+
+    Returns
+    -------
+    Scenario
+        One ``close`` change.
+    """
     return Scenario(f"Close {name}", changes=[{"action": "close", "site": site_id}])
 
 

@@ -71,7 +71,18 @@ class ColocationSweep(Result):
 
 
 def pair_scenario(pair: dict[str, Any]) -> Scenario:
-    """The scenario of one candidate pair: the moving site into its host."""
+    """The scenario of one candidate pair: the moving site into its host.
+
+    Parameters
+    ----------
+    pair
+        A candidate row (``move``, ``into`` and their names).
+
+    Returns
+    -------
+    Scenario
+        One ``co_locate`` change.
+    """
     return Scenario(f"{pair['move_name']} into {pair['into_name']}",
                     changes=[{"action": "co_locate", "site": pair["move"], "into": pair["into"]}])
 

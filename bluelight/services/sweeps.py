@@ -37,7 +37,18 @@ SEED_FIELD = Field("seed", "Random seed", int, 1, 0, 2 ** 31 - 1)
 
 
 def run_fields(replications: int) -> tuple[Field, ...]:
-    """How every sweep runs: calls, replications (this many by default), seed, scheduler, snap and hour band."""
+    """How every sweep runs: calls, replications (this many by default), seed, scheduler, snap and hour band.
+
+    Parameters
+    ----------
+    replications
+        The sweep's default number of replications.
+
+    Returns
+    -------
+    tuple of Field
+        The fields, in the order the command line and the pages show them.
+    """
     return (ARRIVALS_FIELD, Field("replications", "Replications", int, replications, 1, 200), SEED_FIELD,
             SCHEDULER_FIELD, SNAP_FIELD, HOUR_BAND_FIELD)
 
@@ -69,7 +80,20 @@ class SweepSystem:
 
 
 def incident_count(session: Session, service: str) -> int:
-    """Incidents of the service with a call time in the warehouse."""
+    """Incidents of the service with a call time in the warehouse.
+
+    Parameters
+    ----------
+    session
+        The warehouse's session.
+    service
+        ``fire``, ``ambulance`` or ``police``.
+
+    Returns
+    -------
+    int
+        The number of incidents.
+    """
     def count(cur: Any) -> int:
         row = cur.execute("SELECT count(*) FROM incidents WHERE service = ? AND call_time IS NOT NULL",
                           [service]).fetchone()
@@ -79,7 +103,26 @@ def incident_count(session: Session, service: str) -> int:
 
 def sweep_system(session: Session, request: SimulationRequest, settings: SimulationSettings, *, arrivals: str,
                  sites: Any = None) -> SweepSystem:
-    """Build the system (from ``sites`` if given) with arrivals resolved from ``auto`` and said in words."""
+    """Build the system (from ``sites`` if given) with arrivals resolved from ``auto`` and said in words.
+
+    Parameters
+    ----------
+    session
+        The warehouse's session.
+    request
+        The simulation every variant runs.
+    settings
+        The simulation's defaults.
+    arrivals
+        ``auto``, ``replay``, ``resample`` or ``population``.
+    sites
+        The stations to build from (default: the service's open stations).
+
+    Returns
+    -------
+    SweepSystem
+        The system, the request with its arrivals resolved, their note and the vehicles per station.
+    """
     service = request.service
     auto = arrivals == "auto"
     if auto:
@@ -109,7 +152,29 @@ def _variant_task(shared: tuple[System, dict[str, Any]], variant: Variant) -> di
 
 def run_variants(built: SweepSystem, variants: Sequence[Variant], *, scheduler: str,
                  progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, dict[str, Any]], Ran]:
-    """Every variant's replications on the scheduler, by variant key (the same on every scheduler)."""
+    """Every variant's replications on the scheduler, by variant key (the same on every scheduler).
+
+    Parameters
+    ----------
+    built
+        The system and its simulation request.
+    variants
+        The variants, each with its own key.
+    scheduler
+        ``serial``, ``local`` or a Dask scheduler address.
+    progress
+        Called with (done, total) as variants finish.
+
+    Returns
+    -------
+    tuple
+        Each variant's :func:`~bluelight.analysis.sweep.run_variant` result by key, and what ran them.
+
+    Raises
+    ------
+    AnalysisError
+        Two variants with one key, or demand growth with replayed incidents.
+    """
     keys = [v.key for v in variants]
     if len(set(keys)) != len(keys):
         raise AnalysisError(f"sweep variants need different keys, got {keys}")
