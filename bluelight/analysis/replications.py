@@ -58,7 +58,20 @@ class System:
 
 
 def allocate_vehicles(first_load: np.ndarray, per_station: float) -> np.ndarray:
-    """Vehicles per station: one each, the rest (to ``per_station`` on average) to the stations first to most demand."""
+    """Vehicles per station: one each, the rest (to ``per_station`` on average) to the stations first to most demand.
+
+    Parameters
+    ----------
+    first_load
+        Per station, the demand it is first to.
+    per_station
+        The average number of vehicles a station holds.
+
+    Returns
+    -------
+    numpy.ndarray
+        Vehicles at each station (at least one).
+    """
     n = len(first_load)
     total = max(n, int(round(per_station * n)))
     counts = np.ones(n, dtype=np.int64)
@@ -73,7 +86,23 @@ def allocate_vehicles(first_load: np.ndarray, per_station: float) -> np.ndarray:
 # -- calls --------------------------------------------------------------------------------------------------------
 
 def make_calls(system: System, rng: np.random.Generator, *, arrivals: str) -> tuple[Calls, np.ndarray]:
-    """One replication's calls and, per call, the row of ``system.incidents`` it stands for."""
+    """One replication's calls and, per call, the row of ``system.incidents`` it stands for.
+
+    Parameters
+    ----------
+    system
+        The incidents, zones and time at the scene.
+    rng
+        The replication's generator.
+    arrivals
+        ``resample`` (the incidents drawn at the full rate), ``replay`` (as they happened) or ``population``
+        (expected calls from the zones' rates).
+
+    Returns
+    -------
+    tuple
+        The :class:`~bluelight.analysis.simulation.Calls` and, per call, its incident row.
+    """
     inc = system.incidents
     if arrivals == "population":
         rows, t = _population_arrivals(system, rng)
@@ -147,7 +176,18 @@ def _band_of(hours: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
 
 
 def mean_ci(values: Sequence[float]) -> dict[str, Any]:
-    """Mean and 95% interval; a share's interval is kept within 0 and 1."""
+    """Mean and 95% interval; a share's interval is kept within 0 and 1.
+
+    Parameters
+    ----------
+    values
+        One figure per replication.
+
+    Returns
+    -------
+    dict
+        ``{"mean", "ci95": [low, high]}``.
+    """
     mean, lo, hi = confidence_interval(values)
     vals = [v for v in values if np.isfinite(v)]
     if vals and min(vals) >= 0 and max(vals) <= 1:
@@ -299,7 +339,20 @@ def _target_rows(per_replication: list[pd.DataFrame]) -> list[dict[str, Any]]:
 
 
 def ground_sites(incidents: pd.DataFrame, stations: pd.DataFrame) -> pd.Series:
-    """Each incident's station ground as one of ``stations`` (matched by name), or None."""
+    """Each incident's station ground as one of ``stations`` (matched by name), or None.
+
+    Parameters
+    ----------
+    incidents
+        With ``station_ground`` (a station's name as the incident records give it).
+    stations
+        With ``site_id`` and ``name``.
+
+    Returns
+    -------
+    pandas.Series
+        The station's site id per incident, or None.
+    """
     by_name = {station_key(n): i for n, i in zip(stations["name"], stations["site_id"])}
     return incidents["station_ground"].map(lambda g: by_name.get(station_key(g)) if isinstance(g, str) and g else None)
 
@@ -319,7 +372,18 @@ def _ground_share(run: SimulationRun, rows: np.ndarray, ground_ids: np.ndarray,
 
 
 def hypercube_screen(system: System) -> dict[str, Any]:
-    """The approximate hypercube of the same system: utilisation and the nearest vehicle's share, in milliseconds."""
+    """The approximate hypercube of the same system: utilisation and the nearest vehicle's share, in milliseconds.
+
+    Parameters
+    ----------
+    system
+        The system the simulation runs.
+
+    Returns
+    -------
+    dict
+        Method, iterations, mean utilisation, the nearest vehicle's share and the queued share (or ``error``).
+    """
     inc = system.incidents
     weight = inc["rate_per_year"].to_numpy(float) / (365.25 * DAY_S) * system.period_s \
         if "rate_per_year" in inc.columns else None
@@ -348,6 +412,22 @@ def run_fleets(system: System, fleets: list[Fleet], *, threshold_s: float, repli
 
     The same seeds give every fleet the same calls, so the differences between
     fleets are measured with far less noise than their levels.
+
+    Parameters
+    ----------
+    system
+        The steady system (population arrivals) the fleets answer.
+    fleets
+        Each placement of the vehicles.
+    threshold_s
+        The standard.
+    replications, seed
+        Replication ``r`` draws from ``numpy.random.default_rng([seed, r])``.
+
+    Returns
+    -------
+    list of dict
+        Per fleet: share within, mean response, queued share, mean utilisation and calls, each with its interval.
     """
     per: list[list[RunSummary]] = [[] for _ in fleets]
     for r in range(replications):

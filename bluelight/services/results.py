@@ -18,7 +18,18 @@ from bluelight.foundation.errors import BluelightError
 
 
 def jsonable(value: Any) -> Any:
-    """A result, or anything inside one, as plain JSON-ready values (typed results as their JSON)."""
+    """A result, or anything inside one, as plain JSON-ready values (typed results as their JSON).
+
+    Parameters
+    ----------
+    value
+        A result, a dict or list holding results, or a plain value.
+
+    Returns
+    -------
+    Any
+        The same with every typed result replaced by its JSON.
+    """
     if isinstance(value, Result):
         return value.to_json()
     if isinstance(value, dict):

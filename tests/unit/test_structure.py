@@ -96,3 +96,21 @@ def test_the_cycle_finder_finds_a_lazy_cycle():
 def test_no_module_over_600_lines(name):
     lines = _modules()[name].read_text().count("\n")
     assert lines <= MAX_LINES, f"{name} has {lines} lines: split it by job (at most {MAX_LINES})"
+
+
+#: modules whose every public function with arguments has a numpydoc ``Parameters`` section (issue #28: the
+#: list grows until it is every module of analysis and services)
+NUMPYDOC_MODULES = ("analysis/sweep.py", "analysis/replications.py", "services/sweeps.py",
+                    "services/sweep_closures.py", "services/sweep_colocation.py", "services/sweep_parameters.py",
+                    "services/cluster.py", "services/results.py")
+
+
+@pytest.mark.parametrize("module", NUMPYDOC_MODULES)
+def test_public_functions_say_their_parameters(module):
+    import ast
+
+    tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+    missing = [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+               and [a for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
+               and "Parameters" not in (ast.get_docstring(node) or "")]
+    assert not missing, f"{module}: no Parameters section in {missing}"
