@@ -78,7 +78,11 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
     Drives are the request's hour band's (all hours by default) for every call."""
     session = session.for_band(request.hour_band)
     settings = settings or load_settings()
-    system = build_system(session, request, settings)
+    before = None
+    if scenario is not None and scenario.as_of:      # a dated scenario changes the estate as it stood then
+        estate = session.estate(scenario.as_of)
+        before = estate[estate["service"] == request.service]
+    system = build_system(session, request, settings, sites=before)
     result: dict[str, Any] = {"service": request.service, "profile": session.profile.key,
               "period": [str(system.period_start.date()),
                          str((system.period_start + pd.Timedelta(seconds=system.period_s - 1)).date())],

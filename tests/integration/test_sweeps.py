@@ -142,3 +142,19 @@ def test_a_parameter_sweep_point_equals_a_simulation_at_that_value(closures, dem
     assert main(["sweep", "parameters", str(yaml), "--parameter", "demand_growth", "--values", "0,0.1",
                  "--arrivals", "replay", "--warehouse", wh]) == 2
     assert "cannot grow" in capsys.readouterr().err
+
+
+def test_a_dated_scenario_is_simulated_on_the_estate_as_it_stood(demo_warehouse, capsys_module, capsys):
+    """The 2014 closures: the simulation's baseline is the estate of 8 January 2014 (the closed stations open), and
+    the parameter sweep's point at the same vehicles per station gives the same before and after."""
+    from bluelight.foundation.environment import shipped_scenarios
+
+    wh, yaml = str(demo_warehouse), str(shipped_scenarios() / "lfb_2014_closures.yaml")
+    sim = _json(capsys, ["simulate", "--replications", "2", "--vehicles-per-station", "1.45", "--scenario", yaml,
+                         "--warehouse", wh, "--json"])
+    out = capsys_module(["sweep", "parameters", yaml, "--values", "1.45,2", "--replications", "2",
+                         "--warehouse", wh, "--json"])
+    point = out["points"][0]
+    assert point["before_mean_s"] == pytest.approx(sim["baseline"]["first_mean_s"]["mean"], abs=1e-9)
+    assert point["after_mean_s"] == pytest.approx(sim["scenario"]["first_mean_s"]["mean"], abs=1e-9)
+    assert point["after_mean_s"] > point["before_mean_s"]                       # ten closures slow the response
