@@ -18,11 +18,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
+from bluelight.analysis.bounded_search import bounded_searches
 from bluelight.analysis.network import RoadNetwork
 from bluelight.foundation.errors import AnalysisError
-
-#: rows computed per Dijkstra call, to bound memory on large networks
-CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -63,6 +61,9 @@ def _validate_nodes(network: RoadNetwork, nodes) -> np.ndarray:
 def site_travel_times(network: RoadNetwork, source_nodes, *, cutoff_s: float) -> SiteTimes:
     """Drive times from each source node outward, to every node within ``cutoff_s``.
 
+    One bounded search per source in compiled code (:mod:`bluelight.analysis.bounded_search`): each costs what
+    it reaches, not what the network holds, and gives the times scipy's ``dijkstra(limit=...)`` gives.
+
     Examples
     --------
     >>> from bluelight.analysis import example_network
@@ -73,27 +74,11 @@ def site_travel_times(network: RoadNetwork, source_nodes, *, cutoff_s: float) ->
     nodes = _validate_nodes(network, source_nodes)
     if not cutoff_s > 0:
         raise AnalysisError(f"cutoff_s must be positive, got {cutoff_s}")
-    rows, cols, vals = [], [], []
-    for chunk, window in _windows(network, nodes, cutoff_s):
-        if window is None:
-            d = dijkstra(network.graph, directed=True, indices=nodes[chunk], limit=cutoff_s)
-        else:
-            sub = network.graph[window][:, window]
-            d = dijkstra(sub, directed=True, indices=np.searchsorted(window, nodes[chunk]), limit=cutoff_s)
-        d = np.atleast_2d(d)
-        r, c = np.nonzero(np.isfinite(d))
-        rows.append(chunk[r])
-        cols.append(c if window is None else window[c])
-        vals.append(d[r, c] + 1.0)
-    if not rows:
-        return SiteTimes(nodes, sparse.csr_matrix((0, network.n_nodes)), float(cutoff_s), network.key)
-    stored = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                               shape=(len(nodes), network.n_nodes))
+    g = network.graph
+    rows, cols, vals = bounded_searches(g.indptr, g.indices, g.data, nodes, float(cutoff_s))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(nodes)))])    # rows come in order
+    stored = sparse.csr_matrix((vals + 1.0, cols, indptr), shape=(len(nodes), network.n_nodes))
     return SiteTimes(nodes, stored, float(cutoff_s), network.key)
-
-
-#: a search window larger than this share of the network searches the whole network instead
-WHOLE_NETWORK_SHARE = 0.6
 
 
 def fastest_pace_mps(network: RoadNetwork) -> float:
@@ -110,39 +95,6 @@ def fastest_pace_mps(network: RoadNetwork) -> float:
         return float("inf")
     u, v, w = g.row[keep], g.col[keep], g.data[keep]
     return float(np.max(np.hypot(network.x_m[u] - network.x_m[v], network.y_m[u] - network.y_m[v]) / w))
-
-
-def _windows(network: RoadNetwork, nodes: np.ndarray, cutoff_s: float):
-    """Groups of at most ``CHUNK`` sources close together, each with the sorted node indices its searches can
-    reach within the cutoff (None: the whole network).
-
-    Dijkstra on the whole graph costs a row of every node per source whatever the cutoff; on a county's network
-    most of it lies beyond reach. A group's window is its sources' bounding box grown by the furthest a route can
-    go in ``cutoff_s`` (:func:`fastest_pace_mps`), so the times found in it are exactly those of the whole network.
-    """
-    n = network.n_nodes
-    reach_m = cutoff_s * fastest_pace_mps(network) * (1 + 1e-9) + 1.0
-    if not np.isfinite(reach_m) or len(nodes) == 0:
-        for start in range(0, len(nodes), CHUNK):
-            yield np.arange(start, min(start + CHUNK, len(nodes))), None
-        return
-    x, y = network.x_m[nodes], network.y_m[nodes]
-    by_x = np.argsort(network.x_m, kind="stable")
-    xs = network.x_m[by_x]
-    cell = max(reach_m, 1.0)           # a window is then three cells across: fewer, fuller searches
-    cx, cy = np.floor((x - x.min()) / cell), np.floor((y - y.min()) / cell)
-    order = np.lexsort((cx, cy))
-    cells = np.stack([cy[order], cx[order]], axis=1)
-    breaks = np.flatnonzero(np.any(np.diff(cells, axis=0) != 0, axis=1)) + 1
-    for group in np.split(order, breaks):
-        for start in range(0, len(group), CHUNK):
-            chunk = group[start:start + CHUNK]
-            x0, x1 = x[chunk].min() - reach_m, x[chunk].max() + reach_m
-            y0, y1 = y[chunk].min() - reach_m, y[chunk].max() + reach_m
-            strip = by_x[np.searchsorted(xs, x0, side="left"):np.searchsorted(xs, x1, side="right")]
-            ys = network.y_m[strip]
-            window = np.sort(strip[(ys >= y0) & (ys <= y1)])
-            yield chunk, (None if len(window) > WHOLE_NETWORK_SHARE * n else window)
 
 
 def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
