@@ -58,7 +58,23 @@ class SimulationSettings:
 
 
 def load_settings(path: str | Path | None = None) -> SimulationSettings:
-    """The user's or the shipped ``simulation.yaml``, checked."""
+    """The user's or the shipped ``simulation.yaml``, checked.
+
+    Parameters
+    ----------
+    path
+        A settings file (default: the user's, else the shipped one).
+
+    Returns
+    -------
+    SimulationSettings
+        The defaults and their sources.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the setting missing or out of range.
+    """
     path = path or config_file(CONFIG)
     doc = read_yaml(path, what="simulation settings")
     try:
@@ -140,7 +156,20 @@ class SimulationRequest(Request):
 # -- inputs -----------------------------------------------------------------------------------------------------
 
 def read_sim_incidents(con: Any, service: str) -> pd.DataFrame:
-    """A service's incidents with call time, station ground, actual attendance and vehicle time (where loaded)."""
+    """A service's incidents with call time, station ground, actual attendance and vehicle time (where loaded).
+
+    Parameters
+    ----------
+    con
+        A warehouse cursor.
+    service
+        ``fire``, ``ambulance`` or ``police``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per incident with a call time, in call order.
+    """
     have = existing_tables(con)
     work = ("w.vehicles_sent, w.vehicle_minutes, w.vehicle_minutes_floor" if "incident_workload" in have
             else "NULL AS vehicles_sent, NULL AS vehicle_minutes, NULL AS vehicle_minutes_floor")
@@ -152,7 +181,18 @@ def read_sim_incidents(con: Any, service: str) -> pd.DataFrame:
 
 
 def read_hospitals(con: Any) -> pd.DataFrame:
-    """Open hospitals (where conveyed patients go), by id."""
+    """Open hospitals (where conveyed patients go), by id.
+
+    Parameters
+    ----------
+    con
+        A warehouse cursor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``name``, ``easting``, ``northing``.
+    """
     return con.execute("SELECT site_id, name, easting, northing FROM sites WHERE kind = 'hospital' "
                        "AND coalesce(status, 'open') = 'open' ORDER BY site_id").df()
 
@@ -171,7 +211,31 @@ def _period(incidents: pd.DataFrame, request: SimulationRequest) -> tuple[pd.Tim
 
 def build_system(session: Session, request: SimulationRequest, settings: SimulationSettings, *,
                  incidents: pd.DataFrame | None = None, sites: pd.DataFrame | None = None) -> System:
-    """Stations, vehicles, travel matrices and the incidents of the period (default: the warehouse's)."""
+    """Stations, vehicles, travel matrices and the incidents of the period (default: the warehouse's).
+
+    Parameters
+    ----------
+    session
+        The warehouse's session (drive times are the session's hour band's).
+    request
+        The service, period, arrivals, vehicles and standards.
+    settings
+        The simulation's defaults.
+    incidents
+        Incidents to use instead of the warehouse's (a validation file).
+    sites
+        Stations to use instead of the service's open ones (a scenario's estate).
+
+    Returns
+    -------
+    System
+        Everything each replication needs.
+
+    Raises
+    ------
+    AnalysisError
+        No stations or no incidents on the road network, or none in the period.
+    """
     service = request.service
     base = session.sites(service) if sites is None else session.place_sites(sites.reset_index(drop=True))
     stations = base[base["node"] >= 0].reset_index(drop=True)
@@ -243,6 +307,26 @@ def steady_system(session: Session, bases: pd.DataFrame, demand: pd.DataFrame, *
     vehicle, time at the scene is the settings' for the service (plus conveyance
     to the nearest hospital for ambulances). The fleet is left to the caller
     (:func:`run_fleets`): one system serves every placement of the vehicles.
+
+    Parameters
+    ----------
+    session
+        The warehouse's session.
+    bases
+        Where vehicles may wait.
+    demand
+        Points with ``rate_per_year``.
+    service
+        The service whose time at the scene applies.
+    settings
+        The simulation's defaults.
+    days
+        The length of the simulated period.
+
+    Returns
+    -------
+    System
+        The system, with one vehicle per base (the caller places the fleet).
     """
     if bases.empty or demand.empty:
         raise AnalysisError("no bases or no demand on the road network to simulate")

@@ -38,7 +38,24 @@ __all__ = ["SimulationRequest", "SimulationSettings", "build_system", "load_sett
 
 def run_replications(system: System, request: SimulationRequest, settings: SimulationSettings, *,
                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """The request's replications of ``system`` (:func:`bluelight.analysis.replications.run_replications`)."""
+    """The request's replications of ``system`` (:func:`bluelight.analysis.replications.run_replications`).
+
+    Parameters
+    ----------
+    system
+        The built system.
+    request
+        Replications, seed, arrivals and the standard.
+    settings
+        The hour bands the figures are also given for.
+    progress
+        Called with (done, total) after each replication.
+
+    Returns
+    -------
+    dict
+        Every figure with its 95% interval.
+    """
     return core.run_replications(system, threshold_s=request.standard_s, replications=request.replications,
                                  seed=request.seed, arrivals=request.arrivals, hour_bands=settings.hour_bands,
                                  progress=progress)
@@ -73,9 +90,28 @@ class SimulationCheck(Result):
 def run_simulation(session: Session, request: SimulationRequest, *, scenario: Scenario | None = None,
                    settings: SimulationSettings | None = None,
                    progress: Callable[[int, int], None] | None = None) -> SimulationResult:
-    """Everything ``bluelight simulate`` reports, as a JSON-ready dict (a scenario adds its after figures).
+    """Everything ``bluelight simulate`` reports (a scenario adds its after figures).
 
-    Drives are the request's hour band's (all hours by default) for every call."""
+    Drives are the request's hour band's (all hours by default) for every call.
+
+    Parameters
+    ----------
+    session
+        The warehouse's session.
+    request
+        What to simulate.
+    scenario
+        Changes to the estate (a dated one is applied to the estate of its date, which is then the baseline too).
+    settings
+        The simulation's defaults (default: ``simulation.yaml``).
+    progress
+        Called with (done, total) after each replication.
+
+    Returns
+    -------
+    SimulationResult
+        Inputs, baseline, hypercube screen and, with a scenario, its figures and each station's workload change.
+    """
     session = session.for_band(request.hour_band)
     settings = settings or load_settings()
     before = None
@@ -137,7 +173,22 @@ def _inputs(system: System, request: SimulationRequest, settings: SimulationSett
 
 def actual_figures(inc: pd.DataFrame, stations: pd.DataFrame, *, threshold_s: float,
                    second_threshold_s: float | None) -> dict[str, Any]:
-    """What happened to the incidents: first within, second within, first pump not from the station ground."""
+    """What happened to the incidents: first within, second within, first pump not from the station ground.
+
+    Parameters
+    ----------
+    inc
+        Incidents with actual attendance (``first_arrival_s``, ``second_arrival_s``, ``first_site_id``).
+    stations
+        The stations simulated (for the station ground).
+    threshold_s, second_threshold_s
+        The first and second vehicle's standards.
+
+    Returns
+    -------
+    dict
+        The shares and the counts they rest on.
+    """
     first = inc["first_arrival_s"].to_numpy(float)
     has = np.isfinite(first) & (first > 0)
     second = inc["second_arrival_s"].to_numpy(float)
@@ -157,7 +208,26 @@ def actual_figures(inc: pd.DataFrame, stations: pd.DataFrame, *, threshold_s: fl
 def validate(session: Session, request: SimulationRequest, *, files: tuple[Path, ...] = (),
              settings: SimulationSettings | None = None,
              progress: Callable[[int, int], None] | None = None) -> SimulationCheck:
-    """Simulated against actual, on the warehouse's incidents (in-sample) and on each incident file given."""
+    """Simulated against actual, on the warehouse's incidents (in-sample) and on each incident file given.
+
+    Parameters
+    ----------
+    session
+        The warehouse's session.
+    request
+        What to simulate.
+    files
+        Incident files to validate against (each read and checked as ``etl incidents`` reads it).
+    settings
+        The simulation's defaults.
+    progress
+        Called with (done, total) after each replication.
+
+    Returns
+    -------
+    SimulationCheck
+        Per set of incidents: simulated, static and actual figures and their gaps in points.
+    """
     session = session.for_band(request.hour_band)
     from bluelight.etl.incidents import parse_incidents
 
