@@ -15,6 +15,12 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _grown(a: np.ndarray) -> np.ndarray:   # pragma: no cover - compiled
+    """``a`` with room for as many again (the output grows by doubling)."""
+    return np.concatenate((a, np.empty(len(a), dtype=a.dtype)))
+
+
+@njit(cache=True, nogil=True)
 def _searches(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, sources: np.ndarray,
               limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:   # pragma: no cover - compiled
     n = len(indptr) - 1
@@ -59,9 +65,7 @@ def _searches(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, sour
                 heap[i] = last
                 where[last] = i
             if count == len(out_row):
-                out_row = np.concatenate((out_row, np.empty(count, dtype=np.int64)))
-                out_node = np.concatenate((out_node, np.empty(count, dtype=np.int64)))
-                out_dist = np.concatenate((out_dist, np.empty(count, dtype=np.float64)))
+                out_row, out_node, out_dist = _grown(out_row), _grown(out_node), _grown(out_dist)
             out_row[count], out_node[count], out_dist[count] = row, v, d
             count += 1
             for k in range(indptr[v], indptr[v + 1]):

@@ -25,10 +25,9 @@ from bluelight.analysis.colocation import EdgeCheck, reach_radius_m, unseen_shar
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.sweep import Variant, paired_change, spearman
 from bluelight.foundation.errors import ValidationError
-from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.colocation import load_edge_share
-from bluelight.services.fleet_system import SimulationRequest, load_settings
+from bluelight.services.fleet_system import load_settings
 from bluelight.services.requests import Field
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session
@@ -70,13 +69,6 @@ class ClosureSweepRequest(SweepRun):
             raise ValidationError("arrivals", "population arrivals use per-person rates of ambulance incidents: "
                                               f"for {values['service']} use auto, replay or resample")
 
-    def simulation(self) -> SimulationRequest:
-        """The simulation every closure runs (arrivals resolved by the sweep)."""
-        return SimulationRequest(service=self.service, replications=self.replications, seed=self.seed,
-                                 vehicles_per_station=self.vehicles_per_station,
-                                 threshold_s=self.threshold_s or DEFAULT_STANDARD[self.service][0],
-                                 max_snap_m=self.max_snap_m, hour_band=self.hour_band)
-
 
 @dataclass(frozen=True)
 class ClosureSweep(Result):
@@ -92,6 +84,7 @@ class ClosureSweep(Result):
     scheduler: str
     workers: int
     wall_s: float
+    inputs: dict[str, Any]
     baseline: dict[str, Any]
     rank_by: str
     calls_harm_spearman: float | None
@@ -142,9 +135,11 @@ def run_closure_sweep(session: Session, request: ClosureSweepRequest, *,
 def _sweep(session: Session, request: ClosureSweepRequest,
            progress: Callable[[int, int], None] | None) -> ClosureSweep:
     t0 = time.perf_counter()
-    sim = request.simulation()
+    sim = request.simulation(request.service, vehicles_per_station=request.vehicles_per_station,
+                             threshold_s=request.threshold_s)
     threshold = sim.standard_s
-    built = sweep_system(session, sim, load_settings(), arrivals=request.arrivals)
+    settings = load_settings()
+    built = sweep_system(session, sim, settings, arrivals=request.arrivals)
     stations = built.system.stations
     ids = stations["site_id"].tolist()
     variants = [Variant("baseline")] + [Variant(i, closed=(i,)) for i in ids]
@@ -179,6 +174,12 @@ def _sweep(session: Session, request: ClosureSweepRequest,
         "arrivals": built.request.arrivals, "arrivals_note": built.arrivals_note, "replications": reps,
         "seed": request.seed, "scheduler": request.scheduler, "workers": ran.workers,
         "wall_s": time.perf_counter() - t0,
+        "inputs": {"vehicles_per_station": built.per_station,
+                   "vehicles_per_station_from": "entered" if request.vehicles_per_station is not None
+                   else f"{settings.path}: vehicles_per_station.{request.service}",
+                   "on_scene": built.system.on_scene_source, "settings": settings.path,
+                   "sources": {k: settings.sources[k] for k in ("vehicles_per_station", "on_scene")
+                               if k in settings.sources}},
         "baseline": {"stations": len(ids), "vehicles": int(stations["vehicles"].sum()),
                      "first_mean_s": float(np.mean(base["first_mean_s"])),
                      "first_within": float(np.mean(base["first_within"])),

@@ -21,10 +21,9 @@ import pandas as pd
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.sweep import Variant, paired_change
 from bluelight.foundation.errors import AnalysisError
-from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.colocation import CandidatesRequest, run_candidates
-from bluelight.services.fleet_system import SimulationRequest, load_settings
+from bluelight.services.fleet_system import load_settings
 from bluelight.services.requests import Field
 from bluelight.services.results import Result
 from bluelight.services.scenarios import AppraisalRequest, run_scenario
@@ -167,9 +166,7 @@ def _simulate_moves(session: Session, service: str, rows: list[dict[str, Any]], 
         after = apply_scenario(base, pair_scenario(r))
         moved.append(after[after["site_id"] == r["pair"]].assign(candidate=True))
     sites = pd.concat([own, *moved], ignore_index=True)
-    sim = SimulationRequest(service=service, replications=request.replications, seed=request.seed,
-                            threshold_s=DEFAULT_STANDARD[service][0], max_snap_m=request.max_snap_m,
-                            hour_band=request.hour_band)
+    sim = request.simulation(service)
     built = sweep_system(session, sim, load_settings(), arrivals=request.arrivals, sites=sites)
     ids = set(built.system.stations["site_id"])
     doable = [r for r in rows if r["pair"] in ids and r["move"] in ids]

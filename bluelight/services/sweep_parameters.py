@@ -19,9 +19,8 @@ import numpy as np
 from bluelight.analysis.scenario import Scenario, apply_scenario, moved_services
 from bluelight.analysis.sweep import Variant, paired_change
 from bluelight.foundation.errors import ValidationError
-from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.fleet_system import SimulationRequest, load_settings
+from bluelight.services.fleet_system import load_settings
 from bluelight.services.requests import Field
 from bluelight.services.results import Result
 from bluelight.services.session import Session
@@ -128,9 +127,8 @@ def run_parameter_sweep(session: Session, scenario: Scenario, request: Parameter
         raise ValidationError("service", f"scenario {scenario.name!r} changes no emergency service's sites: name "
                                          "the service to simulate")
     after = apply_scenario(base, scenario)
-    threshold = DEFAULT_STANDARD[service][0]
-    sim = SimulationRequest(service=service, replications=request.replications, seed=request.seed,
-                            threshold_s=threshold, max_snap_m=request.max_snap_m, hour_band=request.hour_band)
+    sim = request.simulation(service)
+    threshold = sim.standard_s
     settings = load_settings()
     built = {label: sweep_system(session, sim, settings, arrivals=request.arrivals,
                                  sites=sites[sites["service"] == service])

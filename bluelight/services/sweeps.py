@@ -18,6 +18,7 @@ from typing import Any
 from bluelight.analysis.replications import System
 from bluelight.analysis.sweep import Variant, run_variant
 from bluelight.foundation.errors import AnalysisError
+from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.cluster import SCHEDULER_FIELD, Ran, check_scheduler, run_tasks
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
@@ -67,6 +68,29 @@ class SweepRun(Request):
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:
         check_scheduler(values)
+
+    def simulation(self, service: str, *, vehicles_per_station: float | None = None,
+                   threshold_s: float | None = None) -> SimulationRequest:
+        """The simulation every variant of ``service`` runs (arrivals are resolved by :func:`sweep_system`).
+
+        Parameters
+        ----------
+        service
+            The service simulated.
+        vehicles_per_station
+            The average vehicles per station (None: ``simulation.yaml``'s).
+        threshold_s
+            The first vehicle's standard (None: the service's usual one).
+
+        Returns
+        -------
+        SimulationRequest
+            This sweep's replications, seed, snap and hour band for the service.
+        """
+        return SimulationRequest(service=service, replications=self.replications, seed=self.seed,
+                                 vehicles_per_station=vehicles_per_station,
+                                 threshold_s=DEFAULT_STANDARD[service][0] if threshold_s is None else threshold_s,
+                                 max_snap_m=self.max_snap_m, hour_band=self.hour_band)
 
 
 @dataclass(frozen=True)

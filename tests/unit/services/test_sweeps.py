@@ -42,7 +42,7 @@ def test_closure_requests_name_their_bad_field():
     with pytest.raises(ValidationError) as err:
         ClosureSweepRequest.parse(service="police", arrivals="population")
     assert err.value.field == "arrivals"
-    assert ClosureSweepRequest.parse(service="ambulance").simulation().threshold_s == 420.0
+    assert ClosureSweepRequest.parse(service="ambulance").simulation("ambulance").threshold_s == 420.0
 
 
 def test_a_closure_sweep_of_the_synthetic_region_ranks_every_station(synthetic_wh):

@@ -23,7 +23,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
 
     @callback(app, Output("wm-threshold", "value"), Input("wm-service", "value"), prevent_initial_call=True)
     def standard(service):
-        return DEFAULT_STANDARD.get(service, DEFAULT_STANDARD["fire"])[0] / 60
+        return DEFAULT_STANDARD[service][0] / 60 if service in DEFAULT_STANDARD else dash.no_update
 
     @callback(app, Output("wm-summary", "children"), Output("wm-map", "figure"), Output("wm-scatter", "figure"),
               Output("wm-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
