@@ -58,3 +58,24 @@ def test_the_scatter_says_whether_calls_predict_harm():
     assert "poor guide" in fig.layout.title.subtitle.text and list(fig.data[0].x) == [900.2, 1500.0]
     busy = figures.calls_harm_figure(ROWS, rank_by="incidents_beyond_standard_pa", rank_words="x", spearman=0.9)
     assert "mostly the ones that matter" in busy.layout.title.subtitle.text
+
+
+def test_the_summary_says_the_inputs_and_their_sources_in_words():
+    from types import SimpleNamespace
+
+    from bluelight.dashboard.pages.what_matters.views import summary
+    from bluelight.foundation.config_files import config_file
+
+    path = str(config_file("simulation.yaml"))
+    out = SimpleNamespace(sites=ROWS, calls_harm_spearman=0.3, service="fire", threshold_s=360.0, replications=5,
+                          seed=1, arrivals_note="calls replayed", profile="bluelight@3", not_swept=["X"],
+                          baseline={"stations": 2, "vehicles": 3, "calls_pa": 2400.0, "first_mean_s": 300.0,
+                                    "first_within": 0.8},
+                          inputs={"vehicles_per_station": 1.45,
+                                  "vehicles_per_station_from": f"{path}: vehicles_per_station.fire",
+                                  "on_scene": f"{path}: on_scene.fire (the incidents carry no vehicle minutes)",
+                                  "settings": path, "sources": {"on_scene": "an assumption"}})
+    text = str(summary(out, "incidents a year").to_plotly_json())
+    assert "Vehicles per station: 1.45 on average (the shipped config/simulation.yaml" in text
+    assert "Time at the scene: the shipped config/simulation.yaml (the incidents carry no vehicle minutes)" in text
+    assert "on_scene." not in text and "vehicles_per_station." not in text and "an assumption" in text

@@ -12,6 +12,7 @@ from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, parse_controls, unavailable
 from bluelight.dashboard.pages.what_matters import figures
 from bluelight.dashboard.queries import Warehouse
+from bluelight.foundation.config_files import config_words
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.text import mmss, profile_words
 from bluelight.services.session import Session
@@ -66,4 +67,13 @@ def summary(out, words: str) -> html.Div:
         f"baseline (seed {out.seed}), so each interval is of the difference itself. Standard {mmss(out.threshold_s)}; "
         f"{profile_words(out.profile)}. {len(out.not_swept)} of the service's stations lie off the road data and "
         f"are not swept."))
-    return html.Div([cards, note])
+    inputs = out.inputs
+    settings = config_words(inputs["settings"])
+    given = html.Ul([
+        html.Li(f"Vehicles per station: {inputs['vehicles_per_station']:g} on average ("
+                + ("as entered" if inputs["vehicles_per_station_from"] == "entered" else settings)
+                + "; change it in the field above)."),
+        html.Li("Time at the scene: " + inputs["on_scene"].replace(f"{inputs['settings']}: on_scene.{out.service}",
+                                                                    settings) + "."),
+        *[html.Li([html.B(f"{k.replace('_', ' ')}: "), v]) for k, v in inputs["sources"].items()]])
+    return html.Div([cards, note, html.Details([html.Summary("Inputs and their sources"), given])])
