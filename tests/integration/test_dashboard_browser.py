@@ -253,16 +253,23 @@ def test_what_matters_most_ranks_every_station_and_opens_one_as_a_scenario(page,
     assert errors == []
 
 
-def test_what_matters_most_refuses_a_bad_field_beside_it_and_clears_the_ranking(page, served_app):
+@pytest.mark.parametrize("box, value, says", [
+    ("wm-reps", "0", "Replications must be a whole number from 1 to 200, got 0"),
+    ("wm-seed", "-1", "Random seed must be a whole number from 0 to"),
+    ("wm-vehicles", "20", "Vehicles per station must be a number from 1 to 10"),
+    ("wm-threshold", "200", "Standard must be a number from 60 s (1 min) to 7200 s (120 min)"),
+])
+def test_what_matters_most_refuses_a_bad_field_beside_it_and_clears_the_ranking(page, served_app, box, value, says):
     _visit(page, served_app, "/what-matters-most", "what-matters-most-bad", "#wm-run")
-    page.fill("#wm-reps", "0")
+    page.fill(f"#{box}", value)
     page.keyboard.press("Tab")
     page.click("#wm-run")
-    page.wait_for_function("document.querySelector('#wm-reps-error').innerText.length > 0", timeout=30000)
-    assert "Replications must be" in page.inner_text("#wm-reps-error")
+    page.wait_for_function(f"document.querySelector('#{box}-error').innerText.length > 0", timeout=30000)
+    assert says in page.inner_text(f"#{box}-error")
+    assert page.input_value(f"#{box}") == value                     # what was typed stays: never a silent default
     assert page.locator("#wm-table .ag-center-cols-container .ag-row").count() == 0
     assert "Fix the highlighted field" in page.inner_text("#wm-summary")
-
+    _shot(page, f"invalid-{box}")
 
 def test_data_page_lists_loads_rejects_and_model_error(page, served_app):
     _visit(page, served_app, "/data", "data", "#travel-model")

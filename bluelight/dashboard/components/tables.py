@@ -61,7 +61,8 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
                      **(MINUTES_COLUMN if _is_minutes(frame, c) else NUMBER_COLUMN if _is_quantity(frame, c) else {}),
                      **({"minWidth": 220, "flex": 3, "wrapText": True, "autoHeight": True} if c in wide else {}),
                      **({"cellRenderer": "markdown", "linkTarget": "_self", "minWidth": 220} if c in markdown else {}),
-                     **({"pinned": "left", "lockPinned": True, "flex": 0, "width": _content_width_px(frame[c])}
+                     **({"pinned": "left", "lockPinned": True, "flex": 0,           # room for the filter icon
+                         "width": _content_width_px(frame[c]) + 24}
                         if c in pinned else {})}
                     for c in frame.columns],
         defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},

@@ -58,7 +58,8 @@ def summary(out, words: str) -> html.Div:
         "stations closed in turn": len(out.sites),
         "closure that hurts most": worst["name"] if worst else "–",
         "its added mean first response": f"{worst['added_mean_response_s']:+.1f} s" if worst else "–",
-        "its incidents beyond the standard a year": f"{worst['incidents_beyond_standard_pa']:,.0f}" if worst else "–",
+        f"its incidents a year beyond the {mmss(out.threshold_s)} (m:ss) standard":
+            f"{worst['incidents_beyond_standard_pa']:,.0f}" if worst else "–",
         "calls against harm (rank correlation)": "–" if out.calls_harm_spearman is None
         else f"{out.calls_harm_spearman:+.2f}"})
     note = html.P(className="note", children=(
