@@ -72,7 +72,9 @@ def one_size(n_nodes: int, work: Path, *, dashboard: bool = True) -> dict[str, t
     from bluelight.etl.synthetic import generate_region, write_region
 
     profile = load_profile("national_v1")
-    region = generate_region(n_nodes, spacing_m=250.0)
+    # 150 m between junctions, the square set in the Midlands: at a million nodes it is 150 km a side, and every
+    # zone must be on the land of Great Britain (the population loader refuses points at sea)
+    region = generate_region(n_nodes, spacing_m=150.0, origin=(360_000.0, 200_000.0))
     directory = work / f"synthetic_{n_nodes}"
     pbf = write_region(region, directory, roads_as="pbf")["roads"]
     out = {}

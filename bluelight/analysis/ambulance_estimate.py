@@ -16,9 +16,11 @@ baseline predicts each trust as the mean of the others.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.foundation.errors import AnalysisError
 
@@ -32,11 +34,11 @@ class LineFit:
     intercept_s: float
     per_rural_share_s: float
 
-    def predict(self, rural) -> np.ndarray:
+    def predict(self, rural: ArrayLike) -> np.ndarray:
         return self.intercept_s + self.per_rural_share_s * np.asarray(rural, float)
 
 
-def fit_line(rural, y, weight=None) -> LineFit:
+def fit_line(rural: ArrayLike, y: ArrayLike, weight: ArrayLike | None = None) -> LineFit:
     """Weighted least squares of ``y`` on the rural share (at least two trusts with different shares).
 
     Examples
@@ -61,7 +63,7 @@ def trust_means(monthly: pd.DataFrame, column: str, count: str) -> pd.Series:
     return (m[column] * m[count]).groupby(m["org_code"]).sum() / m[count].groupby(m["org_code"]).sum()
 
 
-def estimate(monthly: pd.DataFrame, rural: pd.Series) -> dict:
+def estimate(monthly: pd.DataFrame, rural: pd.Series) -> dict[str, Any]:
     """Modelled against published, per trust and month, with leave-one-trust-out errors.
 
     ``monthly``: one row per trust and month (``org_code``, ``year``, ``month`` and the AmbSYS columns of
@@ -73,7 +75,7 @@ def estimate(monthly: pd.DataFrame, rural: pd.Series) -> dict:
         raise AnalysisError(f"the estimate needs at least three trusts with a rural share, got {len(trusts)}")
     monthly = monthly[monthly["org_code"].isin(trusts)].copy()
     monthly["period"] = monthly["year"].astype(int) * 100 + monthly["month"].astype(int)
-    out: dict = {"statistics": {}, "trusts": trusts}
+    out: dict[str, Any] = {"statistics": {}, "trusts": trusts}
     for name, (column, count) in STATISTICS.items():
         y = trust_means(monthly, column, count).reindex(trusts)
         have = y.notna()
@@ -90,7 +92,7 @@ def estimate(monthly: pd.DataFrame, rural: pd.Series) -> dict:
         # month effects: each month, how far the other trusts were from their own average
         pivot = monthly.pivot_table(index="period", columns="org_code", values=column, aggfunc="mean")
         dev = pivot[known] - y[known]
-        months = {}
+        months: dict[str, dict[int, dict[str, Any]]] = {}
         for t in known:
             effect = dev.drop(columns=[t]).mean(axis=1)
             months[t] = {int(p): {"actual_s": None if pd.isna(pivot.at[p, t]) else float(pivot.at[p, t]),

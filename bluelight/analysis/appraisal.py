@@ -17,6 +17,7 @@ case is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ class Appraisal:
         return ("the Green Book rate (3.5% to year 30, 3.0% after)" if self.discount_rate is None
                 else f"{100 * self.discount_rate:.1f}% a year")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"npv_gbp": round(self.npv_gbp, 2), "npsv_gbp": round(self.npsv_gbp, 2),
                 "horizon_years": self.horizon_years,
                 "discount_rate": self.discount_rate if self.discount_rate is not None else STPR_SCHEDULE[0][1],
@@ -237,7 +238,7 @@ def compare_options(options: dict[str, Appraisal], *, do_minimum: Appraisal | No
     return table.astype(object).where(table.notna(), None)
 
 
-def switching_text(row: dict) -> str:
+def switching_text(row: dict[str, Any]) -> str:
     """One sensitivity row in words.
 
     Examples
@@ -255,7 +256,7 @@ def switching_text(row: dict) -> str:
             f"{money(row['npsv_if_20pct_higher_gbp'])} at +20%")
 
 
-def describe(finance: dict) -> str:
+def describe(finance: dict[str, Any]) -> str:
     """The appraisal in one sentence for a reader (CLI, pages, reports): never "£0" when nothing is costed.
 
     ``finance`` is :meth:`Appraisal.as_dict`.

@@ -26,6 +26,7 @@ rather than a single deterministic time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -98,10 +99,13 @@ class Observations:
     def __len__(self) -> int:
         return len(self.actual_s)
 
-    def subset(self, mask) -> Observations:
-        return Observations(*[None if v is None else v[mask] for v in
-                              (self.station_node, self.incident_node, self.actual_s, self.straight_m, self.access_m,
-                               self.hour, self.weekday, self.week, self.category, self.station)])
+    def subset(self, mask: np.ndarray) -> Observations:
+        def cut(v: np.ndarray | None) -> np.ndarray | None:
+            return None if v is None else v[mask]
+
+        return Observations(self.station_node[mask], self.incident_node[mask], self.actual_s[mask],
+                            self.straight_m[mask], self.access_m[mask], cut(self.hour), cut(self.weekday),
+                            cut(self.week), cut(self.category), cut(self.station))
 
     def bands(self) -> np.ndarray:
         """Each call's hour band (:func:`bluelight.analysis.speeds.hour_band`); off_peak where the hour is not
@@ -126,10 +130,10 @@ class ErrorReport:
     modelled_share_within_6min: float
     modelled_share_within_6min_deterministic: float
     actual_share_within_6min: float
-    by_distance: list = field(default_factory=list)
-    by_hour_band: list = field(default_factory=list)
+    by_distance: list[dict[str, Any]] = field(default_factory=list)
+    by_hour_band: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -178,7 +182,7 @@ def modelled_times(network: RoadNetwork, obs: Observations, profile: SpeedProfil
     return turnout + factor * (obs.access_m / (minor_kph / 3.6) + route_times(network, obs, turns=profile.turns))
 
 
-def route_times(network: RoadNetwork, obs: Observations, *, turns: dict | None = None) -> np.ndarray:
+def route_times(network: RoadNetwork, obs: Observations, *, turns: dict[str, Any] | None = None) -> np.ndarray:
     """Shortest drive time from each observation's station to its incident (paying ``turns``, the penalties of
     :data:`~bluelight.analysis.speeds.TURN_KINDS`, on the edge-based network when any is given)."""
     out = np.full(len(obs), np.inf)
@@ -225,7 +229,7 @@ def class_lengths(network: RoadNetwork, obs: Observations, classes: list[str]) -
     return route_features(network, obs, classes)[0]
 
 
-def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list, *, prior: np.ndarray | None = None,
+def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list[tuple[float, float]], *, prior: np.ndarray | None = None,
             penalty: np.ndarray | None = None) -> np.ndarray:
     """Least absolute deviations within bounds: minimise sum |y - x b| + sum penalty |b - prior| (HiGHS LP).
 
@@ -264,9 +268,9 @@ def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list, *, prior: np.ndarray | N
 
 
 def _profile_for(base: SpeedProfile, classes: list[str], pace: np.ndarray, turnout: float, *, name: str,
-                 version: int, variability: Variability, sources: dict, delays: dict | None = None,
-                 hour_bands: dict | None = None, stations: dict | None = None,
-                 turns: dict | None = None) -> SpeedProfile:
+                 version: int, variability: Variability, sources: dict[str, Any], delays: dict[str, Any] | None = None,
+                 hour_bands: dict[str, Any] | None = None, stations: dict[str, Any] | None = None,
+                 turns: dict[str, Any] | None = None) -> SpeedProfile:
     kph = {c: float(3.6 / p) for c, p in zip(classes, pace)}
     highway = {}
     for hw in base.highway_kph:
@@ -309,7 +313,7 @@ class _Fit:
         return (sum(n[b] * self.turnout[b] for b in n) / total, sum(n[b] * self.factor[b] for b in n) / total)
 
     def profile(self, base: SpeedProfile, bands: np.ndarray, *, name: str, version: int,
-                variability: Variability, sources: dict) -> SpeedProfile:
+                variability: Variability, sources: dict[str, Any]) -> SpeedProfile:
         """Speeds and delays for all hours (the engine's default), with each band's turnout and factor."""
         turnout, factor = self.all_hours(bands)
         delays = {k: round(float(v * factor), 2) for k, v in self.delay.items() if k not in TURN_KINDS}
@@ -396,6 +400,8 @@ def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, it
         if prev_routes is not None and np.array_equal(routes, prev_routes):
             break
         prev_routes = routes
+    if fit is None:
+        raise AnalysisError(f"iterations must be at least 1, got {iterations}")
     return prof, net, fit
 
 
@@ -493,8 +499,8 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
                      penalties_tried={p: v[0] for p, v in tried.items()})
 
 
-def breakdown(modelled_s: np.ndarray, actual_s: np.ndarray, labels: np.ndarray, order: list,
-              variability: Variability | None, threshold_s: float) -> list[dict]:
+def breakdown(modelled_s: np.ndarray, actual_s: np.ndarray, labels: np.ndarray, order: list[str],
+              variability: Variability | None, threshold_s: float) -> list[dict[str, Any]]:
     """Error figures per label (distance band, hour band), in ``order``."""
     var = variability or Variability()
     rows = []

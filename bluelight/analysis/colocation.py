@@ -17,13 +17,16 @@ and ranked after every move the data can judge (:class:`EdgeCheck`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
-from bluelight.analysis.coverage import CoverageModel, Variability, evaluate, summarise
+from bluelight.analysis.coverage import CoverageModel, CoverageSummary, Variability, evaluate, summarise
 from bluelight.analysis.traveltime import SiteTimes
 from bluelight.foundation.errors import AnalysisError
 
@@ -40,12 +43,12 @@ class ServiceCover:
     goal: float | None = None
 
 
-def _num(value) -> float | None:
+def _num(value: Any) -> float | None:
     """An optional estates figure as a float, or None when not recorded."""
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _meets(summary, cover: ServiceCover) -> bool:
+def _meets(summary: CoverageSummary, cover: ServiceCover) -> bool:
     if cover.standard == "mean":
         return bool(summary.mean_s <= cover.threshold_s)
     return bool(summary.share_within_modelled >= (cover.goal or 0.0))
@@ -93,7 +96,7 @@ class EdgeCheck:
     max_unseen_share: float = 0.05
 
 
-def reach_radius_m(site_times: SiteTimes, rows, budget_s, node_x_m, node_y_m) -> np.ndarray:
+def reach_radius_m(site_times: SiteTimes, rows: ArrayLike, budget_s: ArrayLike, node_x_m: np.ndarray, node_y_m: np.ndarray) -> np.ndarray:
     """Straight-line distance from each source (``rows`` of ``site_times``) to the furthest node it reaches in
     its drive budget: the radius within which its cover is decided.
 
@@ -113,7 +116,8 @@ def reach_radius_m(site_times: SiteTimes, rows, budget_s, node_x_m, node_y_m) ->
     return out
 
 
-def unseen_share(centre_x_m, centre_y_m, radius_m, edge: EdgeCheck) -> np.ndarray:
+def unseen_share(centre_x_m: Sequence[float] | np.ndarray, centre_y_m: Sequence[float] | np.ndarray,
+                 radius_m: Sequence[float] | np.ndarray, edge: EdgeCheck) -> np.ndarray:
     """Share of the demand within ``radius_m`` of each centre that lies beyond the road data (0 where none).
 
     >>> e = EdgeCheck(np.zeros(1), np.zeros(1), np.array([0.0, 100, 200]), np.zeros(3), np.array([1.0, 1, 2]),
@@ -185,7 +189,8 @@ def pair_cover(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, Ser
     return out.drop(columns=["_a", "_b"], errors="ignore")
 
 
-def _unseen(sites, site_times, covers, pairs, edge: EdgeCheck | None) -> np.ndarray:
+def _unseen(sites: pd.DataFrame, site_times: SiteTimes, covers: Mapping[str, ServiceCover], pairs: pd.DataFrame,
+            edge: EdgeCheck | None) -> np.ndarray:
     """Per pair, the larger unseen share of the moving crew's reach from its own site and from the host."""
     if edge is None:
         return np.zeros(len(pairs))

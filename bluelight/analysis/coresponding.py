@@ -20,10 +20,13 @@ CPR is the earlier of the bystander and the first crew.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.foundation.errors import AnalysisError
 
@@ -41,16 +44,16 @@ class SurvivalModel:
     """A survival model and its parameters (minutes from the call)."""
 
     name: str
-    parameters: dict = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:
             raise AnalysisError(f"unknown survival model {self.name!r}; use one of {', '.join(MODEL_NAMES)}")
         missing = set(DEFAULT_PARAMETERS[self.name]) - set(self.parameters)
         if missing:
             object.__setattr__(self, "parameters", DEFAULT_PARAMETERS[self.name] | dict(self.parameters))
 
-    def survival(self, t_cpr_min, t_defib_min, t_als_min) -> np.ndarray:
+    def survival(self, t_cpr_min: ArrayLike, t_defib_min: ArrayLike, t_als_min: ArrayLike) -> np.ndarray:
         """Probability of survival given minutes to CPR, to defibrillation and to advanced life support."""
         p = self.parameters
         t_cpr, t_def, t_als = (np.asarray(x, float) for x in (t_cpr_min, t_defib_min, t_als_min))
@@ -68,12 +71,12 @@ class Bystander:
     share: float = 0.0
     start_min: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 0 <= self.share <= 1 or self.start_min < 0:
             raise AnalysisError("bystander share must be in [0, 1] and its start non-negative")
 
 
-def expected_survival(model: SurvivalModel, first_min, ambulance_min, bystander: Bystander = Bystander()) -> np.ndarray:
+def expected_survival(model: SurvivalModel, first_min: ArrayLike, ambulance_min: ArrayLike, bystander: Bystander = Bystander()) -> np.ndarray:
     """Expected survival per arrest when the first crew (with a defibrillator) arrives at ``first_min``."""
     first = np.asarray(first_min, float)
     amb = np.asarray(ambulance_min, float)
@@ -84,7 +87,7 @@ def expected_survival(model: SurvivalModel, first_min, ambulance_min, bystander:
     return bystander.share * helped + (1 - bystander.share) * alone
 
 
-def _validate(ambulance_s, fire_s, weight):
+def _validate(ambulance_s: ArrayLike, fire_s: ArrayLike, weight: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     amb = np.asarray(ambulance_s, float)
     fire = np.asarray(fire_s, float)
     w = np.asarray(weight, float)
@@ -116,14 +119,14 @@ class Arrivals:
     def saved_s(self) -> np.ndarray:
         return np.maximum(self.ambulance_s - self.fire_s, 0.0)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Share of demand where fire arrives first, and the minutes saved where it does."""
         w = self.weight
         ff = self.fire_first
         total = w.sum()
         timed = ff & np.isfinite(self.ambulance_s)       # minutes saved need an ambulance time to compare with
         saved = self.saved_s[timed] / 60.0
-        out = {"demand": float(total), "share_fire_first": float(w[ff].sum() / total) if total > 0 else float("nan"),
+        out: dict[str, Any] = {"demand": float(total), "share_fire_first": float(w[ff].sum() / total) if total > 0 else float("nan"),
                "share_ambulance_unreached": float(w[~np.isfinite(self.ambulance_s)].sum() / total) if total > 0
                else float("nan")}
         if timed.any() and w[timed].sum() > 0:
@@ -140,13 +143,13 @@ class Arrivals:
         return out
 
 
-def _weighted_quantiles(x, w, qs) -> list[float]:
+def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> list[float]:
     order = np.argsort(x)
     cum = np.cumsum(w[order]) / w.sum()
-    return [float(x[order][min(np.searchsorted(cum, q), len(x) - 1)]) for q in qs]
+    return [float(x[order][min(int(np.searchsorted(cum, q)), len(x) - 1)]) for q in qs]
 
 
-def arrivals(ambulance_s, fire_s, weight, enrolled=None) -> Arrivals:
+def arrivals(ambulance_s: ArrayLike, fire_s: ArrayLike, weight: ArrayLike, enrolled: ArrayLike | None = None) -> Arrivals:
     """Arrivals with the ``enrolled`` stations (indices; default all) co-responding."""
     amb, fire, w = _validate(ambulance_s, fire_s, weight)
     cols = np.arange(fire.shape[1]) if enrolled is None else np.asarray(enrolled, int)
@@ -159,7 +162,7 @@ def arrivals(ambulance_s, fire_s, weight, enrolled=None) -> Arrivals:
 
 
 def survivors(arr: Arrivals, model: SurvivalModel, arrests_per_year: np.ndarray,
-              bystander: Bystander = Bystander()) -> dict:
+              bystander: Bystander = Bystander()) -> dict[str, Any]:
     """Expected survivors a year without and with co-responding, and per station the survivors it adds."""
     a = np.asarray(arrests_per_year, float)
     amb_min = arr.ambulance_s / 60.0
@@ -175,7 +178,7 @@ def survivors(arr: Arrivals, model: SurvivalModel, arrests_per_year: np.ndarray,
             "per_station": per_station, "per_point": extra}
 
 
-def enrolment_curve(ambulance_s, fire_s, arrests_per_year, model: SurvivalModel, *, n_max: int | None = None,
+def enrolment_curve(ambulance_s: ArrayLike, fire_s: ArrayLike, arrests_per_year: ArrayLike, model: SurvivalModel, *, n_max: int | None = None,
                     bystander: Bystander = Bystander()) -> pd.DataFrame:
     """Greedy enrolment: at each step the station that adds the most expected survivors.
 
@@ -190,9 +193,11 @@ def enrolment_curve(ambulance_s, fire_s, arrests_per_year, model: SurvivalModel,
     base = np.where(reach, expected_survival(model, amb_min, amb_min, bystander), 0.0)
     current_first = amb.copy()
     current = base.copy()
-    chosen, rows, total = [], [], 0.0
+    chosen: list[int] = []
+    rows: list[dict[str, float]] = []
+    total = 0.0
     for step in range(n_max):
-        best_j, best_gain, best_surv, best_first = -1, -np.inf, None, None
+        best_j, best_gain, best_surv, best_first = -1, -np.inf, current, current_first
         for j in range(n_st):
             if j in chosen:
                 continue
@@ -213,7 +218,7 @@ def enrolment_curve(ambulance_s, fire_s, arrests_per_year, model: SurvivalModel,
     return pd.DataFrame(rows)
 
 
-def fire_cover_cost(fire_times_s: np.ndarray, fire_weight, threshold_s: float, busy_fraction) -> pd.DataFrame:
+def fire_cover_cost(fire_times_s: np.ndarray, fire_weight: ArrayLike, threshold_s: float, busy_fraction: ArrayLike) -> pd.DataFrame:
     """What each station's co-responding costs fire cover.
 
     ``fire_times_s`` is fire demand x station response; ``busy_fraction`` per
@@ -253,7 +258,7 @@ def medical_busy_fraction(arr: Arrivals, calls_per_year: np.ndarray, n_stations:
     return np.minimum(per / (365.25 * 24 * 60), 1.0)
 
 
-def available_ambulance(ambulance_s, busy_fraction: float, *, nearest: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def available_ambulance(ambulance_s: ArrayLike, busy_fraction: float, *, nearest: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Response of the nearest *available* ambulance as a distribution over the ``nearest`` stations.
 
     Each station's crew is busy with probability ``busy_fraction``
@@ -273,7 +278,7 @@ def available_ambulance(ambulance_s, busy_fraction: float, *, nearest: int = 5) 
     return times, np.broadcast_to(probs, times.shape).copy()
 
 
-def expand(times: np.ndarray, probs: np.ndarray, *arrays) -> tuple:
+def expand(times: np.ndarray, probs: np.ndarray, *arrays: ArrayLike) -> tuple[np.ndarray, ...]:
     """One row per (demand point, responding ambulance): each point's arrays repeated, weights split by
     probability, so that every function above works unchanged on expected values. Returns
     (ambulance_s, row_of_point, probability, *repeated arrays)."""

@@ -11,10 +11,13 @@ or uncovered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from bluelight.analysis.snapping import Links
@@ -50,13 +53,13 @@ class CoverageModel:
     def n_sites(self) -> int:
         return len(self.turnout_s)
 
-    def take(self, rows) -> CoverageModel:
+    def take(self, rows: ArrayLike) -> CoverageModel:
         """The model of a subset of the demand points (in ``rows`` order): the same answer as building it afresh."""
-        rows = np.asarray(rows, dtype=np.int64)
-        links = None if self.links is None else Links(*(np.asarray(a)[rows] for a in (
+        idx = np.asarray(rows, dtype=np.int64)
+        links = None if self.links is None else Links(*(np.asarray(a)[idx] for a in (
             self.links.node_a, self.links.extra_a_s, self.links.node_b, self.links.extra_b_s, self.links.distance_m)))
-        return CoverageModel(self.times, self.turnout_s, self.demand_node[rows], self.cand_site[rows],
-                             self.cand_time[rows], links)
+        return CoverageModel(self.times, self.turnout_s, self.demand_node[idx], self.cand_site[idx],
+                             self.cand_time[idx], links)
 
     @property
     def on_network(self) -> np.ndarray:
@@ -87,7 +90,8 @@ def _candidates(times: SiteTimes, turnout: np.ndarray, dnode: np.ndarray, k: int
     return cand_site, cand_time
 
 
-def _merge_candidates(site_a, time_a, site_b, time_b, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _merge_candidates(site_a: np.ndarray, time_a: np.ndarray, site_b: np.ndarray, time_b: np.ndarray,
+                      k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the K fastest distinct sites among two candidate lists (a point's two entry nodes)."""
     n = site_a.shape[0]
     sites = np.concatenate([site_a, site_b], axis=1)
@@ -113,7 +117,7 @@ def _merge_candidates(site_a, time_a, site_b, time_b, k: int) -> tuple[np.ndarra
     return out_s, out_t
 
 
-def build_coverage_model(times: SiteTimes, turnout_s, demand_node, *, k: int = DEFAULT_K,
+def build_coverage_model(times: SiteTimes, turnout_s: ArrayLike, demand_node: ArrayLike, *, k: int = DEFAULT_K,
                          links: Links | None = None) -> CoverageModel:
     """Precompute each demand point's K fastest sites.
 
@@ -153,8 +157,8 @@ def build_coverage_model(times: SiteTimes, turnout_s, demand_node, *, k: int = D
     return CoverageModel(times, turnout, dnode, cand_site, cand_time, links)
 
 
-def evaluate(model: CoverageModel, active=None, *, extra: SiteTimes | None = None,
-             extra_turnout_s=None) -> np.ndarray:
+def evaluate(model: CoverageModel, active: ArrayLike | None = None, *, extra: SiteTimes | None = None,
+             extra_turnout_s: ArrayLike | None = None) -> np.ndarray:
     """Response time of every demand point with only ``active`` sites (plus ``extra`` new sites).
 
     Returns
@@ -233,7 +237,7 @@ class Variability:
     band_quantiles: tuple[tuple[float, ...], ...] | None = None
 
     def _bands(self, t: np.ndarray) -> np.ndarray:
-        return np.digitize(t, np.asarray(self.band_edges_s, float))
+        return np.asarray(np.digitize(t, np.asarray(self.band_edges_s, float)))
 
     def prob_within(self, response_s: np.ndarray, threshold_s: float) -> np.ndarray:
         """Probability that the actual response is within ``threshold_s``, per modelled response.
@@ -262,11 +266,11 @@ class Variability:
         return p
 
     @staticmethod
-    def _interp(z: np.ndarray, quantiles) -> np.ndarray:
+    def _interp(z: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
         q = np.asarray(quantiles, float)
         if q[-1] <= q[0]:                                   # no spread: a step at the single value
             return (z >= q[0]).astype(float)
-        return np.interp(z, q, np.linspace(0.0, 1.0, len(q)), left=0.0, right=1.0)
+        return np.asarray(np.interp(z, q, np.linspace(0.0, 1.0, len(q)), left=0.0, right=1.0))
 
     def draw_log_ratio(self, rng: np.random.Generator, size: int, response_s: np.ndarray | None = None) -> np.ndarray:
         """Random log(actual / modelled) from this spread (for simulating single trips); by the band of each
@@ -280,24 +284,24 @@ class Variability:
                 out[m] = np.interp(u[m], np.linspace(0.0, 1.0, len(q)), np.asarray(q, float))
             return out
         if self.log_quantiles:
-            q = np.asarray(self.log_quantiles, float)
-            return np.interp(rng.random(size), np.linspace(0.0, 1.0, len(q)), q)
+            qs = np.asarray(self.log_quantiles, float)
+            return np.asarray(np.interp(rng.random(size), np.linspace(0.0, 1.0, len(qs)), qs))
         if self.log_sd <= 0:
             return np.full(size, self.log_mean)
         return rng.normal(self.log_mean, self.log_sd, size)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The profile document's ``variability`` section."""
-        out = {"log_mean": self.log_mean, "log_sd": self.log_sd}
+        out: dict[str, Any] = {"log_mean": self.log_mean, "log_sd": self.log_sd}
         if self.log_quantiles:
             out["log_quantiles"] = list(self.log_quantiles)
         if self.band_quantiles:
-            out["by_modelled_time"] = {"edges_s": list(self.band_edges_s),
+            out["by_modelled_time"] = {"edges_s": list(self.band_edges_s or ()),
                                        "log_quantiles": [list(q) for q in self.band_quantiles]}
         return out
 
     @classmethod
-    def from_profile(cls, doc) -> Variability | None:
+    def from_profile(cls, doc: Mapping[str, Any] | None) -> Variability | None:
         if not doc:
             return None
         q = doc.get("log_quantiles")
@@ -321,11 +325,12 @@ class CoverageSummary:
     mean_s: float
     p90_s: float
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float | None]:
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in self.__dict__.items()}
 
 
-def summarise(response_s, weight, threshold_s: float, *, variability: Variability | None = None) -> CoverageSummary:
+def summarise(response_s: ArrayLike, weight: ArrayLike, threshold_s: float, *,
+              variability: Variability | None = None) -> CoverageSummary:
     """Summarise response times of weighted demand against a threshold.
 
     Shares are of demand on the network; unreached demand (beyond every
@@ -359,7 +364,7 @@ def summarise(response_s, weight, threshold_s: float, *, variability: Variabilit
                            float(w[on & ~reached].sum()), share, modelled, mean, p90)
 
 
-def summarise_by(labels, response_s, weight, threshold_s: float, *,
+def summarise_by(labels: ArrayLike, response_s: ArrayLike, weight: ArrayLike, threshold_s: float, *,
                  variability: Variability | None = None) -> pd.DataFrame:
     """:func:`summarise` per area label (borough, LSOA ...), one row per label.
 
@@ -368,17 +373,17 @@ def summarise_by(labels, response_s, weight, threshold_s: float, *,
     >>> summarise_by(["a", "a", "b"], [100.0, 300.0, 100.0], [1.0, 1.0, 2.0], 200.0)["share_within"].tolist()
     [0.5, 1.0]
     """
-    labels = np.asarray(labels, dtype=object)
+    label = np.asarray(labels, dtype=object)
     rows = []
-    for lab in pd.unique(labels):
-        m = labels == lab
+    for lab in pd.unique(label):
+        m = label == lab
         rows.append({"area": lab, **summarise(np.asarray(response_s)[m], np.asarray(weight)[m], threshold_s,
                                                  variability=variability).as_dict()})
     columns = ["area"] + list(CoverageSummary.__dataclass_fields__)
     return pd.DataFrame(rows, columns=columns)
 
 
-def compare_targets(response_s, weight, targets: pd.DataFrame, *,
+def compare_targets(response_s: ArrayLike, weight: ArrayLike, targets: pd.DataFrame, *,
                     variability: Variability | None = None) -> pd.DataFrame:
     """Each target (columns target_id, statistic, threshold_s, goal) evaluated on these responses.
 
@@ -420,7 +425,8 @@ def busy_candidates(busy_fraction: float, *, tail: float = 1e-6) -> int:
     return max(DEFAULT_K, int(np.ceil(np.log(tail) / np.log(busy_fraction))))
 
 
-def busy_response(cand_time, busy_fraction: float, threshold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def busy_response(cand_time: ArrayLike, busy_fraction: float,
+                  threshold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each point's response when every vehicle is busy independently with probability ``busy_fraction`` (MEXCLP's
     assumption, Daskin 1983): the k-th fastest site answers when the k-1 before it are busy.
 

@@ -11,10 +11,13 @@ the posts to fill at each level of availability.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.analysis.coverage import Variability, summarise
 from bluelight.analysis.location_models import LocationResult, coverage_matrix, double_standard, mclp, mexclp, pmedian
@@ -32,7 +35,7 @@ class DapProblem:
     weight: np.ndarray          # expected or observed demand per point
     available: np.ndarray       # candidate usable in this band (opening hours)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n = len(self.weight)
         if self.cand_s.ndim != 2 or self.cand_s.shape[0] != n or self.fixed_s.shape[0] != n:
             raise AnalysisError("cand_s and fixed_s need one row per demand weight")
@@ -43,12 +46,12 @@ class DapProblem:
     def fixed_best_s(self) -> np.ndarray:
         return self.fixed_s.min(axis=1) if self.fixed_s.shape[1] else np.full(len(self.weight), np.inf)
 
-    def response_s(self, posts=()) -> np.ndarray:
+    def response_s(self, posts: ArrayLike = ()) -> np.ndarray:
         """Response per demand point from the fixed stations plus ambulances at ``posts``."""
         best = self.fixed_best_s
-        posts = np.asarray(posts, dtype=int)
-        if len(posts):
-            best = np.minimum(best, self.cand_s[:, posts].min(axis=1))
+        chosen = np.asarray(posts, dtype=int)
+        if len(chosen):
+            best = np.minimum(best, self.cand_s[:, chosen].min(axis=1))
         return best
 
 
@@ -64,7 +67,7 @@ class PostSettings:
     max_per_site: int = 1
     time_limit_s: float = 60.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise AnalysisError(f"unknown model {self.model!r}; use one of {', '.join(MODELS)}")
         if not 0 < self.threshold_s <= self.threshold2_s:
@@ -102,7 +105,7 @@ def solve_posts(problem: DapProblem, k: int, settings: PostSettings) -> Location
     return replace(r, chosen=usable[r.chosen])
 
 
-def plan_objective(problem: DapProblem, posts, settings: PostSettings) -> float:
+def plan_objective(problem: DapProblem, posts: ArrayLike, settings: PostSettings) -> float:
     """The model's objective for ambulances at ``posts`` (repeated for two at one post), in the model's units.
 
     MCLP: demand a year newly covered within the standard (beyond the fixed
@@ -129,7 +132,7 @@ def plan_objective(problem: DapProblem, posts, settings: PostSettings) -> float:
     raise AnalysisError("the double standard model's objective comes from its solver; use mclp, mexclp or pmedian")
 
 
-def solve_plan(problem: DapProblem, k: int, settings: PostSettings, *, forced=(), excluded=()) -> LocationResult:
+def solve_plan(problem: DapProblem, k: int, settings: PostSettings, *, forced: Sequence[int] = (), excluded: Sequence[int] = ()) -> LocationResult:
     """:func:`solve_posts` with some candidates forced into the plan and some kept out.
 
     A forced post is treated as a station (its ambulance is there whatever the
@@ -160,8 +163,9 @@ def solve_plan(problem: DapProblem, k: int, settings: PostSettings, *, forced=()
     return replace(r, chosen=chosen, objective=objective)
 
 
-def nested_plans(problem: DapProblem, n_max: int, settings: PostSettings, *, forced=(), excluded=(),
-                 names=None, variability: Variability | None = None, optimum: pd.DataFrame | None = None
+def nested_plans(problem: DapProblem, n_max: int, settings: PostSettings, *, forced: Sequence[int] = (),
+                 excluded: Sequence[int] = (), names: Sequence[str] | None = None, variability: Variability | None = None,
+                 optimum: pd.DataFrame | None = None
                  ) -> pd.DataFrame:
     """A fill order: posts added one at a time, each the best addition to those before (so the n-post plan
     contains the (n-1)-post plan), with what nesting costs against the independent optimum of each n.
@@ -205,7 +209,7 @@ def nested_plans(problem: DapProblem, n_max: int, settings: PostSettings, *, for
     return pd.DataFrame(rows)
 
 
-def expected_share_within(problem: DapProblem, posts, threshold_s: float, busy_fraction: float) -> float:
+def expected_share_within(problem: DapProblem, posts: ArrayLike, threshold_s: float, busy_fraction: float) -> float:
     """Share of demand expected to find a free vehicle within the threshold when each is busy with
     probability ``busy_fraction`` independently (Daskin's MEXCLP measure): 1 - q^(vehicles within)."""
     count = (problem.fixed_s <= threshold_s).sum(axis=1).astype(float)
@@ -217,14 +221,14 @@ def expected_share_within(problem: DapProblem, posts, threshold_s: float, busy_f
 
 
 def coverage_figures(response_s: np.ndarray, weight: np.ndarray, threshold_s: float, *,
-                     variability: Variability | None = None) -> dict:
+                     variability: Variability | None = None) -> dict[str, Any]:
     """Share within the threshold, mean and 90th centile: the figures compared with the standards."""
     s = summarise(response_s, weight, threshold_s, variability=variability)
     return {"share_within": s.share_within, "share_within_modelled": s.share_within_modelled, "mean_s": s.mean_s,
             "p90_s": s.p90_s, "demand_within": float(weight[response_s <= threshold_s].sum())}
 
 
-def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *, names=None,
+def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *, names: Sequence[str] | None = None,
                      variability: Variability | None = None) -> pd.DataFrame:
     """For n = 1..n_max free ambulances: which posts to fill, the objective, its gain, and the cover reached.
 
@@ -264,7 +268,7 @@ def _base_objective(problem: DapProblem, settings: PostSettings) -> float:
     return float((problem.weight * best).sum())
 
 
-def standby_points(x_m, y_m, edge_u, edge_v, demand_x, demand_y, demand_w, *, spacing_m: float,
+def standby_points(x_m: np.ndarray, y_m: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, demand_x: ArrayLike, demand_y: ArrayLike, demand_w: ArrayLike, *, spacing_m: float,
                    max_points: int) -> np.ndarray:
     """Road junctions to offer as standby posts: one per ``spacing_m`` square holding demand, the junction
     nearest the square's demand-weighted centre, the squares with most demand first, at most ``max_points``.

@@ -15,11 +15,14 @@ evening; weekday or weekend), so demand is needed per band. Two routes:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from bluelight.foundation.config_files import read_yaml
@@ -81,15 +84,15 @@ class DemandRates:
         week = np.outer(self.day_profile, self.hour_profile)
         return float(week[np.ix_(list(band.days), list(band.hours))].sum() / week.sum())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"per_1000_per_year": self.per_1000_per_year, "hour_profile": self.hour_profile.tolist(),
                 "day_profile": self.day_profile.tolist(), "category_share": self.category_share,
                 "sources": self.sources, "origin": self.origin}
 
 
-def rates_from_dict(doc: dict, *, origin: str = "<dict>") -> DemandRates:
+def rates_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> DemandRates:
     """Check and build :class:`DemandRates`; every problem names the file and key."""
-    def fail(msg):
+    def fail(msg: str) -> NoReturn:
         raise ConfigError(f"{origin}: {msg}")
     if not isinstance(doc, dict):
         fail("expected a mapping")
@@ -187,7 +190,9 @@ class ForecastValidation:
         return float(1 - t["kernel (chosen)"] / t["population share"])
 
 
-def _holdout_scores(zone_xy, pop_share, xy, week, train_w, test_w, bandwidths_m, floor) -> dict:
+def _holdout_scores(zone_xy: np.ndarray, pop_share: np.ndarray, xy: np.ndarray, week: np.ndarray,
+                    train_w: np.ndarray, test_w: np.ndarray, bandwidths_m: Sequence[float],
+                    floor: float) -> dict[str | float, float]:
     """Deviance on ``test_w`` of each bandwidth (0 = historical counts) and of the population share."""
     tr, te = np.isin(week, train_w), np.isin(week, test_w)
     per_week = tr.sum() / len(train_w)
@@ -195,18 +200,19 @@ def _holdout_scores(zone_xy, pop_share, xy, week, train_w, test_w, bandwidths_m,
     observed = np.zeros((len(zone_xy), len(test_w)))
     np.add.at(observed, (zone_of, np.searchsorted(test_w, week[te])), 1.0)
 
-    def deviance(surface):
+    def deviance(surface: np.ndarray) -> float:
         rate = ((1 - floor) * surface / max(surface.sum(), 1e-12) + floor * pop_share) * per_week
         return _poisson_deviance(observed.ravel(), np.repeat(rate, len(test_w)))
 
-    scores = {b: deviance(kernel_allocation(zone_xy, xy[tr], b)) for b in bandwidths_m}
+    scores: dict[str | float, float] = {b: deviance(kernel_allocation(zone_xy, xy[tr], b)) for b in bandwidths_m}
     scores["population"] = deviance(pop_share)
     return scores
 
 
-def validate_forecast(zone_xy, zone_population, incident_xy, week, *,
-                      bandwidths_m=(0.0, 150.0, 300.0, 500.0, 800.0, 1200.0, 2000.0),
-                      population_shares=(0.05, 0.25, 0.5, 0.75), test_share: float = 0.25) -> ForecastValidation:
+def validate_forecast(zone_xy: ArrayLike, zone_population: ArrayLike, incident_xy: ArrayLike, week: ArrayLike, *,
+                      bandwidths_m: Sequence[float] = (0.0, 150.0, 300.0, 500.0, 800.0, 1200.0, 2000.0),
+                      population_shares: Sequence[float] = (0.05, 0.25, 0.5, 0.75),
+                      test_share: float = 0.25) -> ForecastValidation:
     """Predict the last ``test_share`` of weeks from the earlier ones; compare methods and baselines.
 
     The forecast blends the kernel surface with the population surface
@@ -243,7 +249,7 @@ def validate_forecast(zone_xy, zone_population, incident_xy, week, *,
                               int(np.isin(week, test_w).sum()))
 
 
-def observed_demand(zone_xy, incident_xy, weeks_observed: int, bandwidth_m: float, *, zone_population=None,
+def observed_demand(zone_xy: np.ndarray, incident_xy: np.ndarray, weeks_observed: int, bandwidth_m: float, *, zone_population: ArrayLike | None = None,
                     population_share: float = 0.0) -> np.ndarray:
     """Forecast incidents a year per zone from observed incidents of one band.
 

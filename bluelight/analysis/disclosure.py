@@ -9,14 +9,17 @@ analysis but are shown at rounded coordinates.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.geo import to_wgs84
 
 
-def cell_centres(easting, northing, *, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+def cell_centres(easting: ArrayLike, northing: ArrayLike, *, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
     """The centre of the ``cell_m`` square each point falls in."""
     if not cell_m > 0:
         raise AnalysisError(f"cell_m must be positive, got {cell_m}")
@@ -64,7 +67,7 @@ def aggregate_cells(frame: pd.DataFrame, *, cell_m: float, min_count: int, count
     return out
 
 
-def mask_sites(sites: pd.DataFrame, *, restricted_kinds, restricted_ids, rounding_m: float) -> pd.DataFrame:
+def mask_sites(sites: pd.DataFrame, *, restricted_kinds: Collection[str], restricted_ids: Collection[str], rounding_m: float) -> pd.DataFrame:
     """Sites with the restricted ones at rounded coordinates and without address (column ``restricted`` added)."""
     kinds = sites["kind"] if "kind" in sites.columns else pd.Series([None] * len(sites), index=sites.index)
     hit = kinds.isin(list(restricted_kinds)).to_numpy() | sites["site_id"].isin(list(restricted_ids)).to_numpy()
@@ -83,7 +86,7 @@ def mask_sites(sites: pd.DataFrame, *, restricted_kinds, restricted_ids, roundin
     return out
 
 
-def one_way_suppression(parts, *, min_count: int, unpublished=None) -> tuple[np.ndarray, np.ndarray]:
+def one_way_suppression(parts: ArrayLike, *, min_count: int, unpublished: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Which parts and totals of one-way tables to withhold so that no count under ``min_count`` can be derived.
 
     Each row of ``parts`` (units x parts) is one unit's counts split by one
@@ -130,7 +133,7 @@ def one_way_suppression(parts, *, min_count: int, unpublished=None) -> tuple[np.
     return withheld, total_withheld
 
 
-def withhold_across(values, withheld, *, min_count: int) -> np.ndarray:
+def withhold_across(values: ArrayLike, withheld: ArrayLike, *, min_count: int) -> np.ndarray:
     """``withheld`` grown so that the withheld values of one published column sum to 0 or at least ``min_count``.
 
     A page that shows the grand total of a selection beside its cells lets
@@ -151,7 +154,8 @@ def withhold_across(values, withheld, *, min_count: int) -> np.ndarray:
     return out
 
 
-def published_cells(frame: pd.DataFrame, *, part: str, parts: list, selected, cell_m: float, min_count: int,
+def published_cells(frame: pd.DataFrame, *, part: str, parts: list[str], selected: Collection[str], cell_m: float,
+                    min_count: int,
                     means: dict[str, str] | None = None, count: str = "weight") -> pd.DataFrame:
     """The open tier's cells for one selection of one fixed partition, with differencing-proof suppression.
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.analysis.location_models import coverage_matrix, mclp, pmedian
 from bluelight.foundation.errors import AnalysisError
@@ -23,7 +25,7 @@ from bluelight.foundation.errors import AnalysisError
 OBJECTIVES = ("total", "worst")
 
 
-def _validate(times_s, trips, annual_cost_gbp):
+def _validate(times_s: ArrayLike, trips: ArrayLike, annual_cost_gbp: ArrayLike | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     t = np.asarray(times_s, float)
     w = np.asarray(trips, float)
     if t.ndim != 2 or w.shape != (t.shape[0],):
@@ -36,7 +38,7 @@ def _validate(times_s, trips, annual_cost_gbp):
     return t, w, cost
 
 
-def rank_single(times_s, trips, *, annual_cost_gbp=None, value_of_time_gbp_per_hour: float | None = None) -> pd.DataFrame:
+def rank_single(times_s: ArrayLike, trips: ArrayLike, *, annual_cost_gbp: ArrayLike | None = None, value_of_time_gbp_per_hour: float | None = None) -> pd.DataFrame:
     """Every candidate as the one facility: trip hours a year, mean and worst trip, cost, generalised cost.
 
     Generalised cost = annual cost + trip hours x value of time (both ways),
@@ -67,24 +69,24 @@ class FacilityPlan:
     status: str
     annual_cost_gbp: float | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"chosen": self.chosen.tolist(), "objective": self.objective,
                 "trip_hours_per_year": self.trip_hours_per_year, "mean_trip_s": self.mean_trip_s,
                 "worst_trip_s": self.worst_trip_s, "assignment": self.assignment.tolist(), "status": self.status,
                 "annual_cost_gbp": self.annual_cost_gbp}
 
 
-def _plan(t, w, chosen, objective, status, cost) -> FacilityPlan:
+def _plan(t: np.ndarray, w: np.ndarray, chosen: np.ndarray, objective: str, status: str, cost: np.ndarray | None) -> FacilityPlan:
     sub = t[:, chosen]
     assign = np.asarray(chosen)[np.argmin(sub, axis=1)]
     best = sub.min(axis=1)
     known = cost is not None and np.isfinite(cost[chosen]).all()
     return FacilityPlan(np.asarray(chosen), objective, float((w * best).sum() * 2 / 3600),
                         float((w * best).sum() / max(w.sum(), 1e-12)), float(best.max()), assign, status,
-                        float(cost[chosen].sum()) if known else None)
+                        float(cost[chosen].sum()) if known and cost is not None else None)
 
 
-def site_facilities(times_s, trips, k: int, *, objective: str = "total", annual_cost_gbp=None,
+def site_facilities(times_s: ArrayLike, trips: ArrayLike, k: int, *, objective: str = "total", annual_cost_gbp: ArrayLike | None = None,
                     time_limit_s: float = 60.0) -> FacilityPlan:
     """Choose ``k`` facilities minimising total trip time (``total``) or the worst trip (``worst``).
 

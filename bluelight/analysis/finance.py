@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,7 +96,7 @@ def _where(where: str, key: str) -> str:
     return f"{where}: finance key {key!r}"
 
 
-def _number(value, *, where: str, key: str, signed: bool) -> float:
+def _number(value: object, *, where: str, key: str, signed: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
         raise ValidationError(key, f"{_where(where, key)} must be an amount in pounds, got {value!r}")
     if not signed and value < 0:
@@ -107,7 +108,7 @@ def _number(value, *, where: str, key: str, signed: bool) -> float:
     return float(value)
 
 
-def _year(value, *, where: str, key: str) -> int:
+def _year(value: object, *, where: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
             or not 0 <= value <= MAX_YEAR:
         raise ValidationError(key, f"{_where(where, key)}: a year is a whole number from 0 (now) to {MAX_YEAR}, "
@@ -115,7 +116,7 @@ def _year(value, *, where: str, key: str) -> int:
     return int(value)
 
 
-def money_of(key: str, value, *, year: int, where: str) -> list[tuple[int, float]]:
+def money_of(key: str, value: object, *, year: int, where: str) -> list[tuple[int, float]]:
     """(year, amount) pairs of one finance figure: a number (in ``year``), ``{amount_gbp, year}`` or
     ``{profile: {year: amount}}`` (one-off figures only). Amounts as entered (not yet signed).
 
@@ -145,7 +146,7 @@ def money_of(key: str, value, *, year: int, where: str) -> list[tuple[int, float
              _number(value["amount_gbp"], where=where, key=key, signed=signed))]
 
 
-def check_finance(action: str, finance, *, where: str) -> dict[str, list[tuple[int, float]]]:
+def check_finance(action: str, finance: object, *, where: str) -> dict[str, list[tuple[int, float]]]:
     """A change's finance checked against its action: every key applicable, every figure well formed.
 
     Returns each key's (year, amount) pairs. ``where`` names the change in
@@ -174,12 +175,12 @@ def check_finance(action: str, finance, *, where: str) -> dict[str, list[tuple[i
     return {k: money_of(k, v, year=year, where=where) for k, v in finance.items() if k not in TIMING_KEYS}
 
 
-def _estate(estates: pd.DataFrame, site_id: str) -> dict:
+def _estate(estates: pd.DataFrame, site_id: str) -> dict[str, Any]:
     hit = estates[estates["site_id"] == site_id] if len(estates) else estates
     return {} if hit.empty else hit.iloc[0].to_dict()
 
 
-def _known(value) -> bool:
+def _known(value: object) -> bool:
     return value is not None and not (isinstance(value, float) and np.isnan(value))
 
 
@@ -192,10 +193,10 @@ NEEDED = {"open": ("build_cost_gbp", "running_cost_change_gbp_pa"), "move": ("re
           "change": ("running_cost_change_gbp_pa",)}
 
 
-def _subject(ch: dict, names: Mapping[str, str]) -> str:
+def _subject(ch: dict[str, Any], names: Mapping[str, str]) -> str:
     """The change in words, with names rather than ids."""
-    def n(site_id):
-        return names.get(site_id, site_id)
+    def n(site_id: str | None) -> str:
+        return names.get(site_id or "", site_id or "")
     act = ch["action"]
     if act == "co_locate":
         return f"{n(ch['site'])} into {n(ch['into'])}"
@@ -207,7 +208,7 @@ def _subject(ch: dict, names: Mapping[str, str]) -> str:
     return f"{act} {n(ch.get('site', ''))}".strip()
 
 
-def scenario_cash_items(changes: list[dict], estates: pd.DataFrame, *,
+def scenario_cash_items(changes: list[dict[str, Any]], estates: pd.DataFrame, *,
                         source: str = "scenario") -> tuple[list[CashItem], list[str]]:
     """Cash items of a scenario's changes, and the figures it needs but neither the sites nor it give.
 
@@ -238,7 +239,7 @@ def scenario_cash_items(changes: list[dict], estates: pd.DataFrame, *,
             spec = FINANCE_KEYS[key]
             for sid in released:
                 value = _estate(estates, sid).get(column)
-                if _known(value):
+                if value is not None and _known(value):
                     items.append(CashItem(f"{spec.label}: {names.get(sid, sid)}", spec.direction * float(value),
                                           year, spec.annual, "sites table", key))
                 else:
@@ -250,7 +251,7 @@ def scenario_cash_items(changes: list[dict], estates: pd.DataFrame, *,
     return items, missing
 
 
-def _released(ch: dict) -> list[str]:
+def _released(ch: dict[str, Any]) -> list[str]:
     """The sites a change releases (their disposal, running cost and backlog come from the sites table)."""
     act = ch["action"]
     if act in ("close", "co_locate"):

@@ -29,10 +29,13 @@ demand points:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.analysis.coverage import CoverageSummary, Variability, build_coverage_model, evaluate, summarise
 from bluelight.analysis.isochrones import isochrones_frame
@@ -43,11 +46,14 @@ from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.geo import BNG
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = ["FrameCoverage", "coverage_from_geodataframes", "isochrones_from_geodataframe", "mclp_from_geodataframes",
            "points_xy", "snap_geodataframe"]
 
 
-def points_xy(frame, *, name: str) -> tuple[np.ndarray, np.ndarray]:
+def points_xy(frame: gpd.GeoDataFrame, *, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Easting and northing (EPSG:27700) of a GeoDataFrame of points, after checking it.
 
     Raises
@@ -80,7 +86,7 @@ def points_xy(frame, *, name: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _weights(frame, column: str | None, *, name: str) -> np.ndarray:
+def _weights(frame: pd.DataFrame, column: str | None, *, name: str) -> np.ndarray:
     if column is None:
         return np.ones(len(frame))
     if column not in frame.columns:
@@ -93,7 +99,7 @@ def _weights(frame, column: str | None, *, name: str) -> np.ndarray:
     return w
 
 
-def _turnouts(frame, turnout_s, *, name: str) -> np.ndarray:
+def _turnouts(frame: pd.DataFrame, turnout_s: float | str, *, name: str) -> np.ndarray:
     if isinstance(turnout_s, str):
         return _weights(frame, turnout_s, name=name)
     t = np.full(len(frame), float(turnout_s))
@@ -102,7 +108,7 @@ def _turnouts(frame, turnout_s, *, name: str) -> np.ndarray:
     return t
 
 
-def snap_geodataframe(network: RoadNetwork, points, *, name: str = "points", max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snapped:
+def snap_geodataframe(network: RoadNetwork, points: gpd.GeoDataFrame, *, name: str = "points", max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snapped:
     """Snap a GeoDataFrame of points to the network's nearest nodes (beyond ``max_snap_m``: off-network)."""
     x, y = points_xy(points, name=name)
     return snap_points(network, x, y, max_snap_m=max_snap_m)
@@ -117,7 +123,7 @@ class FrameCoverage:
     sites_on_network: np.ndarray
 
 
-def coverage_from_geodataframes(network: RoadNetwork, sites, demand, *, threshold_s: float, weight: str | None = "weight",
+def coverage_from_geodataframes(network: RoadNetwork, sites: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, *, threshold_s: float, weight: str | None = "weight",
              turnout_s: float | str = 0.0, cutoff_s: float = 1800.0, max_snap_m: float = DEFAULT_MAX_SNAP_M,
              variability: Variability | None = None) -> FrameCoverage:
     """Response of ``demand`` from the nearest of ``sites`` and the share within ``threshold_s``.
@@ -144,8 +150,8 @@ def coverage_from_geodataframes(network: RoadNetwork, sites, demand, *, threshol
     return FrameCoverage(r, summarise(r, w, threshold_s, variability=variability), s_snap.on_network)
 
 
-def isochrones_from_geodataframe(network: RoadNetwork, edge_geoms, sites, bands_s, *, turnout_s: float | str = 0.0,
-               max_snap_m: float = DEFAULT_MAX_SNAP_M, label: str = "sites"):
+def isochrones_from_geodataframe(network: RoadNetwork, edge_geoms: ArrayLike, sites: gpd.GeoDataFrame, bands_s: Sequence[float], *, turnout_s: float | str = 0.0,
+               max_snap_m: float = DEFAULT_MAX_SNAP_M, label: str = "sites") -> gpd.GeoDataFrame:
     """Nested isochrone polygons (a GeoDataFrame in EPSG:27700) of the nearest of ``sites``.
 
     ``edge_geoms`` are the network's edge geometries (EPSG:27700), aligned with its edges.
@@ -158,7 +164,7 @@ def isochrones_from_geodataframe(network: RoadNetwork, edge_geoms, sites, bands_
     return isochrones_frame(network, edge_geoms, times, tuple(bands_s), label=label)
 
 
-def mclp_from_geodataframes(network: RoadNetwork, candidates, demand, *, k: int, threshold_s: float,
+def mclp_from_geodataframes(network: RoadNetwork, candidates: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, *, k: int, threshold_s: float,
                             weight: str | None = "weight", turnout_s: float | str = 0.0,
                             max_snap_m: float = DEFAULT_MAX_SNAP_M, time_limit_s: float = 60.0) -> LocationResult:
     """Maximal covering: the ``k`` rows of ``candidates`` that cover the most ``demand`` weight within ``threshold_s``.

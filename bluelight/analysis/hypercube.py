@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
 from bluelight.foundation.errors import AnalysisError
@@ -47,7 +48,7 @@ class HypercubeResult:
         return self.by_rank[:, 0]
 
 
-def _validate(rates, prefs, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+def _validate(rates: ArrayLike, prefs: ArrayLike, n_units: int) -> tuple[np.ndarray, np.ndarray]:
     lam = np.asarray(rates, dtype=float)
     order = np.asarray(prefs, dtype=np.int64)
     if lam.ndim != 1 or (len(lam) and (lam.min() < 0 or not np.isfinite(lam).all())):
@@ -67,7 +68,7 @@ def preference_order(cost_s: np.ndarray) -> np.ndarray:
     return np.argsort(np.where(np.isfinite(cost), cost, np.inf), axis=1, kind="stable")
 
 
-def exact_hypercube(rates, prefs, *, service_s: float, queue_states: int = 400) -> HypercubeResult:
+def exact_hypercube(rates: ArrayLike, prefs: ArrayLike, *, service_s: float, queue_states: int = 400) -> HypercubeResult:
     """Larson's exact hypercube with an infinite queue (truncated at ``queue_states``), for up to 12 units.
 
     Examples
@@ -170,7 +171,7 @@ def correction_factors(n: int, rho: float) -> np.ndarray:
     return q
 
 
-def approximate_hypercube(rates, prefs, *, service_s, tol: float = 1e-9, max_iter: int = 500) -> HypercubeResult:
+def approximate_hypercube(rates: ArrayLike, prefs: ArrayLike, *, service_s: float | ArrayLike, tol: float = 1e-9, max_iter: int = 500) -> HypercubeResult:
     """Larson's approximate hypercube with an infinite queue; service may depend on zone and unit.
 
     Parameters
@@ -203,7 +204,8 @@ def approximate_hypercube(rates, prefs, *, service_s, tol: float = 1e-9, max_ite
         raise AnalysisError("service_s must be positive and finite")
     tau_rank = np.take_along_axis(tau, order, axis=1) if varying else None
     total = float(lam.sum())
-    tau_queue = (lam @ tau) / total if varying else None      # per unit, a queued call's mean service
+    # per unit, a queued call's mean service
+    tau_queue = (lam @ tau) / total if varying else np.full(n, float(tau))
     rho_bar = total * (float(np.average(tau.min(axis=1), weights=lam)) if varying else float(tau)) / n
     util = np.full(n, min(rho_bar, 0.99))
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported after the loop
@@ -219,7 +221,7 @@ def approximate_hypercube(rates, prefs, *, service_s, tol: float = 1e-9, max_ite
         weight = lam[:, None] * (tau_rank if varying else float(tau)) * reach
         a = np.zeros(n)
         np.add.at(a, order.ravel(), weight.ravel())
-        b = total * p_queue / n * (tau_queue if varying else float(tau))
+        b = total * p_queue / n * tau_queue
         new = (a + b) / (1.0 + a)
         if not varying:
             new *= n * rho_bar / new.sum()                        # Larson: the total workload is known exactly

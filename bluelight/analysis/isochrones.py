@@ -16,20 +16,28 @@ that cannot be reached.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from bluelight.analysis.network import RoadNetwork
 from bluelight.foundation.errors import AnalysisError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 DEFAULT_BUFFER_M = 40.0
 DEFAULT_MIN_HOLE_M2 = 60_000.0
 DEFAULT_MIN_ISLAND_M2 = 15_000.0
 
 
-def _bands(bands_s) -> list[float]:
+def _bands(bands_s: Sequence[float]) -> list[float]:
     """The band limits as floats, checked positive and increasing."""
     bands = [float(b) for b in bands_s]
     if not bands or any(b <= 0 for b in bands) or bands != sorted(bands):
@@ -37,7 +45,7 @@ def _bands(bands_s) -> list[float]:
     return bands
 
 
-def _nested(polys: list) -> list:
+def _nested(polys: list[BaseGeometry]) -> list[BaseGeometry]:
     """Each band unioned with the smaller ones: a larger band always contains a smaller (cleaning must not break
     nesting)."""
     for i in range(1, len(polys)):
@@ -45,7 +53,7 @@ def _nested(polys: list) -> list:
     return polys
 
 
-def _full_and_partial(network: RoadNetwork, node_time_s: np.ndarray, band_s: float):
+def _full_and_partial(network: RoadNetwork, node_time_s: np.ndarray, band_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t_u = node_time_s[network.edge_u]
     tt = network.travel_time_s
     full = t_u + tt <= band_s
@@ -63,7 +71,7 @@ def _one_direction(network: RoadNetwork, mask: np.ndarray) -> np.ndarray:
     return idx[np.sort(first)]
 
 
-def _cut(geoms, t_u, tt, band_s: float) -> list:
+def _cut(geoms: np.ndarray, t_u: np.ndarray, tt: np.ndarray, band_s: float) -> list[BaseGeometry]:
     out = []
     for g, tu, te in zip(geoms, t_u, tt):
         frac = (band_s - tu) / te if te > 0 else 1.0
@@ -72,7 +80,7 @@ def _cut(geoms, t_u, tt, band_s: float) -> list:
     return out
 
 
-def reached_lines(network: RoadNetwork, edge_geoms, node_time_s: np.ndarray, band_s: float) -> np.ndarray:
+def reached_lines(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: np.ndarray, band_s: float) -> np.ndarray:
     """Line geometries of the network reached within ``band_s`` (whole and partial edges)."""
     geoms = _check_geoms(network, edge_geoms)
     full, partial, t_u = _full_and_partial(network, node_time_s, band_s)
@@ -81,14 +89,14 @@ def reached_lines(network: RoadNetwork, edge_geoms, node_time_s: np.ndarray, ban
     return np.array(lines, dtype=object)
 
 
-def _check_geoms(network: RoadNetwork, edge_geoms) -> np.ndarray:
+def _check_geoms(network: RoadNetwork, edge_geoms: ArrayLike) -> np.ndarray:
     geoms = np.asarray(edge_geoms, dtype=object)
     if len(geoms) != len(network.edge_u):
         raise AnalysisError(f"edge_geoms needs one geometry per network edge ({len(network.edge_u)}), got {len(geoms)}")
     return geoms
 
 
-def _buffered_union(lines, buffer_m: float):
+def _buffered_union(lines: np.ndarray, buffer_m: float) -> BaseGeometry:
     """Union of buffered lines; chains of edges are merged first, so there are fewer shapes to union."""
     if len(lines) == 0:
         return Polygon()
@@ -96,7 +104,7 @@ def _buffered_union(lines, buffer_m: float):
     return shapely.union_all(shapely.buffer(parts, buffer_m, quad_segs=4))
 
 
-def _clean(poly, *, min_hole_m2: float, min_island_m2: float, keep_point=None):
+def _clean(poly: BaseGeometry, *, min_hole_m2: float, min_island_m2: float, keep_point: BaseGeometry | None = None) -> BaseGeometry:
     parts = list(poly.geoms) if isinstance(poly, MultiPolygon) else [poly]
     out = []
     for p in parts:
@@ -111,9 +119,9 @@ def _clean(poly, *, min_hole_m2: float, min_island_m2: float, keep_point=None):
     return out[0] if len(out) == 1 else MultiPolygon(out)
 
 
-def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *,
+def isochrone_polygons(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, bands_s: Sequence[float], *,
                        buffer_m: float = DEFAULT_BUFFER_M, min_hole_m2: float = DEFAULT_MIN_HOLE_M2,
-                       min_island_m2: float = DEFAULT_MIN_ISLAND_M2, source_xy=None) -> list:
+                       min_island_m2: float = DEFAULT_MIN_ISLAND_M2, source_xy: tuple[float, float] | None = None) -> list[BaseGeometry]:
     """One polygon (EPSG:27700) per band from a field of node times.
 
     Parameters
@@ -162,9 +170,9 @@ def isochrone_polygons(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *
 DEFAULT_CELL_M = 25.0
 
 
-def isochrone_polygons_grid(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *, cell_m: float = DEFAULT_CELL_M,
+def isochrone_polygons_grid(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, bands_s: Sequence[float], *, cell_m: float = DEFAULT_CELL_M,
                             buffer_m: float = DEFAULT_BUFFER_M, min_hole_m2: float = DEFAULT_MIN_HOLE_M2,
-                            min_island_m2: float = DEFAULT_MIN_ISLAND_M2, source_xy=None) -> list:
+                            min_island_m2: float = DEFAULT_MIN_ISLAND_M2, source_xy: tuple[float, float] | None = None) -> list[BaseGeometry]:
     """One polygon (EPSG:27700) per band from a field of node times, by a grid of earliest times and its contours.
 
     Parameters are those of :func:`isochrone_polygons`, and ``cell_m``, the grid's cell (no wider than the
@@ -211,7 +219,7 @@ def isochrone_polygons_grid(network: RoadNetwork, edge_geoms, node_time_s, bands
     keep = shapely.Point(*source_xy) if source_xy is not None else None
     polys = []
     for b in bands:
-        points, offsets = gen.filled(-1.0, b)
+        points, offsets = cast("tuple[list[np.ndarray], list[np.ndarray]]", gen.filled(-1.0, b))   # OuterOffset
         parts = [Polygon(pts[o[0]:o[1]], [pts[o[i]:o[i + 1]] for i in range(1, len(o) - 1)])
                  for pts, o in zip(points, offsets)]
         merged = shapely.make_valid(MultiPolygon(parts)) if parts else Polygon()
@@ -220,7 +228,7 @@ def isochrone_polygons_grid(network: RoadNetwork, edge_geoms, node_time_s, bands
     return _nested(polys)
 
 
-def _timed_points(network: RoadNetwork, geoms: np.ndarray, times: np.ndarray, limit_s: float, *, step_m: float):
+def _timed_points(network: RoadNetwork, geoms: np.ndarray, times: np.ndarray, limit_s: float, *, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points every ``step_m`` along the edges entered before ``limit_s``, with the time each is reached."""
     t_u = times[network.edge_u]
     idx = np.flatnonzero(np.isfinite(t_u) & (t_u < limit_s))
@@ -250,7 +258,7 @@ def _timed_points(network: RoadNetwork, geoms: np.ndarray, times: np.ndarray, li
 ENGINES = ("grid", "exact")
 
 
-def isochrones(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *, engine: str = "grid", **kwargs) -> list:
+def isochrones(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, bands_s: Sequence[float], *, engine: str = "grid", **kwargs: Any) -> list[BaseGeometry]:
     """Polygons by the ``engine`` named: "grid" (:func:`isochrone_polygons_grid`) or "exact"
     (:func:`isochrone_polygons`)."""
     if engine not in ENGINES:
@@ -259,8 +267,8 @@ def isochrones(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *, engine
     return build(network, edge_geoms, node_time_s, bands_s, **kwargs)
 
 
-def isochrones_frame(network: RoadNetwork, edge_geoms, node_time_s, bands_s, *, label: str, crs: str = "EPSG:27700",
-                     engine: str = "grid", **kwargs):
+def isochrones_frame(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, bands_s: Sequence[float], *, label: str, crs: str = "EPSG:27700",
+                     engine: str = "grid", **kwargs: Any) -> gpd.GeoDataFrame:
     """Isochrones as a GeoDataFrame with columns label, band_s, area_km2, geometry."""
     import geopandas as gpd
 

@@ -25,8 +25,10 @@ Models
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from bluelight.analysis.location_solver import LocationResult, _Budget, _covering_result, _result, _solve
@@ -37,7 +39,7 @@ __all__ = ["LocationResult", "coverage_matrix", "double_standard", "expected_cov
            "merge_patterns", "mclp", "mexclp", "pmedian"]
 
 
-def coverage_matrix(times_s, threshold_s: float) -> sparse.csr_matrix:
+def coverage_matrix(times_s: ArrayLike, threshold_s: float) -> sparse.csr_matrix:
     """Boolean demand x candidate matrix: candidate j reaches demand i within ``threshold_s``.
 
     Examples
@@ -51,7 +53,7 @@ def coverage_matrix(times_s, threshold_s: float) -> sparse.csr_matrix:
     return sparse.csr_matrix(t <= threshold_s)
 
 
-def _validate(cover, weight, k: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _validate(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, k: int) -> tuple[sparse.csr_matrix, np.ndarray]:
     a = sparse.csr_matrix(cover, dtype=bool)
     w = np.asarray(weight, dtype=float)
     if w.shape != (a.shape[0],):
@@ -63,7 +65,7 @@ def _validate(cover, weight, k: int) -> tuple[sparse.csr_matrix, np.ndarray]:
     return a, w
 
 
-def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarray | None = None):
+def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarray | None = None) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray | None]:
     """Merge demand rows with identical coverage (and ``extra`` value), summing their weights.
 
     Returns the merged matrix, weights and extra values; rows that no
@@ -71,8 +73,10 @@ def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarr
     """
     a = cover.tocsr()
     a.sort_indices()
-    keys = {}
-    rows, weights, extras = [], [], []
+    keys: dict[tuple[bytes, object], int] = {}
+    rows: list[np.ndarray] = []
+    weights: list[float] = []
+    extras: list[object] = []
     for i in range(a.shape[0]):
         if weight[i] <= 0:
             continue
@@ -93,7 +97,7 @@ def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarr
     return merged, np.array(weights), (None if extra is None else np.array(extras))
 
 
-def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.0,
+def mclp(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, k: int, *, fixed_covered: ArrayLike | None = None, time_limit_s: float = 60.0,
          mip_rel_gap: float = 0.0) -> LocationResult:
     """Maximal covering: choose ``k`` candidates to cover the most weight not already covered.
 
@@ -128,10 +132,10 @@ def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.
 
     mr = merged.tocsr().astype(float)
 
-    def covered(counts) -> float:
+    def covered(counts: np.ndarray) -> float:
         return float(mw[(mc @ counts.astype(float)) > 0].sum())
 
-    def covered_gain(counts) -> np.ndarray:
+    def covered_gain(counts: np.ndarray) -> np.ndarray:
         return mr.T @ (mw * ((mc @ counts.astype(float)) <= 0))
 
     # columns: x_j (m, binary), y_i (n, continuous in [0, 1]); rows: y_i - sum_j a_ij x_j <= 0, sum x = k
@@ -148,7 +152,7 @@ def mclp(cover, weight, k: int, *, fixed_covered=None, time_limit_s: float = 60.
 
 
 
-def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max_per_site: int = 1,
+def mexclp(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, k: int, busy_fraction: float, *, fixed_count: ArrayLike | None = None, max_per_site: int = 1,
            time_limit_s: float = 60.0, mip_rel_gap: float = 0.0) -> LocationResult:
     """Expected covering: post ``k`` vehicles (up to ``max_per_site`` a post) to maximise expected cover.
 
@@ -175,18 +179,21 @@ def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max
     if k > m * max_per_site:
         raise AnalysisError(f"k ({k}) is more than {m} candidates x {max_per_site} vehicles each")
     fixed = np.zeros(a.shape[0], dtype=np.int64) if fixed_count is None else np.asarray(fixed_count, np.int64)
-    merged, mw, mfixed = merge_patterns(a, w, extra=fixed)
+    merged, mw, extras = merge_patterns(a, w, extra=fixed)
+    mfixed = cast("np.ndarray", extras)             # extra given: its merged values come back
     n = merged.shape[0]
     q = busy_fraction
     mc = merged.tocsc().astype(float)
 
-    def expected(counts) -> float:            # the model's objective: the extra expected cover of the posts
+    def expected(counts: np.ndarray) -> float:
+        """The model's objective: the extra expected cover of the posts."""
         c = mc @ counts.astype(float)
         return float((mw * (q ** mfixed - q ** (mfixed + np.minimum(c, k)))).sum()) if n else 0.0
 
     mr = merged.tocsr().astype(float)
 
-    def expected_gain(counts) -> np.ndarray:   # one more vehicle at j adds (1 - q) q^(covers) of each point it covers
+    def expected_gain(counts: np.ndarray) -> np.ndarray:
+        """One more vehicle at j adds (1 - q) q^(covers) of each point it covers."""
         c = mc @ counts.astype(float)
         return mr.T @ (mw * (1 - q) * q ** (mfixed + c)) if n else np.zeros(m)
 
@@ -208,7 +215,7 @@ def mexclp(cover, weight, k: int, busy_fraction: float, *, fixed_count=None, max
         max_per_site=max_per_site)
 
 
-def expected_coverage(cover, weight, counts, busy_fraction: float, fixed_count=None) -> float:
+def expected_coverage(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, counts: ArrayLike, busy_fraction: float, fixed_count: ArrayLike | None = None) -> float:
     """Expected covered weight when candidate j holds ``counts[j]`` vehicles (for checking MEXCLP)."""
     a = sparse.csr_matrix(cover, dtype=float)
     c = a @ np.asarray(counts, float)
@@ -217,9 +224,11 @@ def expected_coverage(cover, weight, counts, busy_fraction: float, fixed_count=N
     return float(np.sum(np.asarray(weight, float) * (1 - busy_fraction ** c)))
 
 
-def marginal_gain(cover, weight, k_max: int, *, fixed_covered=None, time_limit_s: float = 60.0) -> list[dict]:
+def marginal_gain(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, k_max: int, *,
+                  fixed_covered: ArrayLike | None = None, time_limit_s: float = 60.0) -> list[dict[str, Any]]:
     """MCLP solved for k = 1..k_max: covered weight and the gain of each extra post."""
-    out, prev = [], 0.0
+    out: list[dict[str, Any]] = []
+    prev = 0.0
     for k in range(1, k_max + 1):
         r = mclp(cover, weight, k, fixed_covered=fixed_covered, time_limit_s=time_limit_s)
         out.append({"k": k, "covered": r.objective, "gain": r.objective - prev, "chosen": r.chosen.tolist(),
@@ -229,8 +238,8 @@ def marginal_gain(cover, weight, k_max: int, *, fixed_covered=None, time_limit_s
 
 
 
-def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_count_r1=None,
-                    fixed_covered_r2=None, max_per_site: int = 1, time_limit_s: float = 60.0,
+def double_standard(cover_r1: ArrayLike | sparse.spmatrix, cover_r2: ArrayLike | sparse.spmatrix, weight: ArrayLike, k: int, *, alpha: float, fixed_count_r1: ArrayLike | None = None,
+                    fixed_covered_r2: ArrayLike | None = None, max_per_site: int = 1, time_limit_s: float = 60.0,
                     mip_rel_gap: float = 0.0) -> LocationResult:
     """Double standard model (Gendreau, Laporte and Semet 1997).
 
@@ -295,7 +304,7 @@ def double_standard(cover_r1, cover_r2, weight, k: int, *, alpha: float, fixed_c
                             f"{time_limit_s:g} s; allow more time (a heuristic cannot promise both standards)")
     a1c = a1.tocsc().astype(float)
 
-    def twice(counts) -> float:      # the model's objective: demand covered at least twice within r1
+    def twice(counts: np.ndarray) -> float:      # the model's objective: demand covered at least twice within r1
         return float(w[(f1 + a1c @ counts.astype(float)) >= 2 - 1e-9].sum())
 
     counts = np.maximum(np.round(solved.x[:m]), 0).astype(np.int64)

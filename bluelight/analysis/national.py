@@ -12,11 +12,17 @@ the figures fitted to the others.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import lsq_linear
 from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 from bluelight.foundation.errors import AnalysisError
 
@@ -65,7 +71,7 @@ class DriveModel:
         pace = np.where(is_urban, self.urban_s_per_m, self.rural_s_per_m)
         return self.start_s + pace * np.asarray(distance_m, float)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"start_s": self.start_s, "urban_s_per_m": self.urban_s_per_m, "rural_s_per_m": self.rural_s_per_m,
                 "urban_kph_straight_line": 3.6 / self.urban_s_per_m if self.urban_s_per_m > 0 else None,
                 "rural_kph_straight_line": 3.6 / self.rural_s_per_m if self.rural_s_per_m > 0 else None}
@@ -113,7 +119,7 @@ def leave_one_out(terms: np.ndarray, drive_s: np.ndarray, *, min_pace_s_per_m: f
     return out
 
 
-def service_areas(authorities, lsoa_xy: np.ndarray, lsoa_service: np.ndarray, *, simplify_m: float = 400.0):
+def service_areas(authorities: gpd.GeoDataFrame, lsoa_xy: np.ndarray, lsoa_service: np.ndarray, *, simplify_m: float = 400.0) -> gpd.GeoDataFrame:
     """Fire and rescue service areas dissolved from local authorities: each authority goes to the service of the
     LSOA nearest its representative point (authority codes change between years; places do not).
 
@@ -129,7 +135,7 @@ def service_areas(authorities, lsoa_xy: np.ndarray, lsoa_service: np.ndarray, *,
     return out
 
 
-def station_turnouts_min(duty, service_turnout_min, table: dict) -> tuple[np.ndarray, np.ndarray]:
+def station_turnouts_min(duty: Iterable[object], service_turnout_min: ArrayLike, table: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Each fire station's turnout (minutes) and where it comes from: its duty system's, where the duty is known
     (``table``: duty -> minutes), else its fire and rescue service's published FIRE1001 turnout.
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from bluelight.analysis.speeds import SpeedProfile, edge_speeds_kph, parse_maxspeed_kph
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.geo import BNG, WGS84, transformer
 from bluelight.foundation.geo import to_bng as lonlat_to_bng
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class RoadNetwork:
 
     def path_edges(self, predecessors: np.ndarray, target: int) -> list[int]:
         """Edge indices of the shortest path ending at ``target``, from a Dijkstra predecessor row."""
+        if self.arc_edge is None:
+            raise AnalysisError("this network keeps no arc-to-edge map: build it with build_network")
         edges = []
         node = int(target)
         while predecessors[node] >= 0:
@@ -73,13 +80,13 @@ class RoadNetwork:
         return len(self.node_ids)
 
     @cached_property
-    def kdtree(self):
+    def kdtree(self) -> Any:
         """A KD-tree of node coordinates, built on first use."""
         from scipy.spatial import cKDTree
 
         return cKDTree(np.column_stack([self.x_m, self.y_m]))
 
-    def index_of(self, node_ids) -> np.ndarray:
+    def index_of(self, node_ids: ArrayLike) -> np.ndarray:
         """Indices of the given node ids (raises if any is not in the network)."""
         ids = np.asarray(node_ids, dtype=np.int64)
         order = np.argsort(self.node_ids)
@@ -107,7 +114,7 @@ def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_m
     return _csr_min_with_edges(u, v, w, n)[0]
 
 
-def _csr_min_with_edges(u, v, w, n) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+def _csr_min_with_edges(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """:func:`csr_min` and a matching matrix of (edge index + 1) of the edge kept for each arc."""
     order = np.lexsort((w, v, u))
     us, vs, ws = u[order], v[order], w[order]
@@ -123,7 +130,7 @@ def _csr_min_with_edges(u, v, w, n) -> tuple[sparse.csr_matrix, sparse.csr_matri
 NODE_CONTROLS = ("traffic_signals", "crossing", "give_way", "stop")
 
 
-def node_kinds(edge_u, edge_v, n_nodes: int, node_control=None) -> np.ndarray:
+def node_kinds(edge_u: np.ndarray, edge_v: np.ndarray, n_nodes: int, node_control: np.ndarray | None = None) -> np.ndarray:
     """Per node: its control (:data:`NODE_CONTROLS`), else "junction" where 3+ distinct neighbours meet, else "".
 
     >>> node_kinds(np.array([0, 1, 1, 1, 2]), np.array([1, 0, 2, 3, 1]), 4, np.array(["", "", "stop", ""])).tolist()
@@ -146,8 +153,9 @@ def junction_delays_s(kinds: np.ndarray, profile: SpeedProfile) -> np.ndarray:
     return np.array([float(delay.get(k, 0.0)) if k else 0.0 for k in kinds], dtype=float)
 
 
-def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_kph,
-                  profile: SpeedProfile, *, node_control=None) -> RoadNetwork:
+def build_network(node_ids: ArrayLike, x_m: ArrayLike, y_m: ArrayLike, u_ids: ArrayLike, v_ids: ArrayLike,
+                  length_m: ArrayLike, highway: ArrayLike, maxspeed_kph: ArrayLike,
+                  profile: SpeedProfile, *, node_control: ArrayLike | None = None) -> RoadNetwork:
     """Build a :class:`RoadNetwork` from node and edge arrays and a speed profile.
 
     An edge's travel time is its drive at the profile's speed plus the profile's delay at the node it enters
@@ -196,7 +204,8 @@ def build_network(node_ids, x_m, y_m, u_ids, v_ids, length_m, highway, maxspeed_
                        arc_edge, rural, control)
 
 
-def rural_edges(x_m, y_m, u, v, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
+def rural_edges(x_m: np.ndarray, y_m: np.ndarray, u: np.ndarray, v: np.ndarray, maxspeed_kph: ArrayLike,
+                profile: SpeedProfile) -> np.ndarray:
     """Which edges are rural: by their tagged limit where it says (a national limit: rural; 30 mph: urban), else by
     how few junctions lie near them (``profile.rural_max_nodes`` within ``rural_radius_m`` of the middle)."""
     from scipy.spatial import cKDTree
@@ -222,7 +231,7 @@ def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: Speed
                          edges["highway"], edges["maxspeed_kph"], profile, node_control=control)
 
 
-def control_of(highway, crossing=None) -> str | None:
+def control_of(highway: object, crossing: object = None) -> str | None:
     """A node's traffic control (:data:`NODE_CONTROLS`) from its ``highway`` tag; a signalised crossing
     (``crossing=traffic_signals``) stops traffic as signals do.
 
@@ -242,12 +251,12 @@ _HIGHWAY_ORDER = ("motorway", "trunk", "primary", "secondary", "tertiary", "moto
                   "service", "road")
 
 
-def _first(value):
+def _first(value: object) -> object:
     """One value of a tag osmnx may have merged into a list: the least in sorted order, whatever the set's order."""
     return sorted(map(str, value))[0] if isinstance(value, list) and value else value
 
 
-def _road_class(value):
+def _road_class(value: object) -> object:
     """The most minor of merged road classes (unknown classes count as more minor, then alphabetical)."""
     if not (isinstance(value, list) and value):
         return value
@@ -255,11 +264,11 @@ def _road_class(value):
     return max(map(str, value), key=lambda tag: (rank.get(tag, len(rank)), tag))
 
 
-def _osmid(value) -> str:
+def _osmid(value: object) -> str:
     return str(sorted(value)) if isinstance(value, list) else str(value)
 
 
-def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
+def graph_tables(G: nx.MultiDiGraph, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Node and edge tables of an unprojected osmnx graph, in EPSG:27700 with WGS84 copies.
 
     Parameters
@@ -318,7 +327,7 @@ def graph_tables(G, profile: SpeedProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     return nodes, edges
 
 
-def network_from_osmnx(G, profile: SpeedProfile) -> RoadNetwork:
+def network_from_osmnx(G: nx.MultiDiGraph, profile: SpeedProfile) -> RoadNetwork:
     """A :class:`RoadNetwork` from an unprojected osmnx graph (see :func:`graph_tables`)."""
     nodes, edges = graph_tables(G, profile)
     return network_from_frames(nodes, edges, profile)

@@ -9,9 +9,11 @@ distinct travel-time levels, started from a greedy-plus-interchange answer
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 import highspy
 import numpy as np
+from numpy.typing import ArrayLike
 
 from bluelight.analysis.location_solver import (
     WATCHDOG_GRACE_S,
@@ -60,7 +62,7 @@ class _Levels:
         """What row ``i`` is charged beyond its last kept level."""
         return self.cap[i] if self.complete(i) else self.d[i][self.n_levels[i]]
 
-    def extend(self, h: highspy.Highs, rows, targets) -> None:
+    def extend(self, h: highspy.Highs, rows: Iterable[int], targets: Iterable[float]) -> None:
         """Add levels to ``rows`` up to ``targets`` (capped at each row's distinct times)."""
         col_costs, row_lower, starts, index, value = [], [], [], [], []
         z = h.getNumCol()
@@ -120,7 +122,7 @@ def _pmedian_heuristic(t: np.ndarray, w: np.ndarray, p: int, cap: np.ndarray, *,
     return np.array(sorted(chosen))
 
 
-def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float | None = None,
+def pmedian(times_s: ArrayLike, weight: ArrayLike, p: int, *, fixed_times_s: ArrayLike | None = None, unreached_s: float | None = None,
             initial_levels: int | None = None, time_limit_s: float = 60.0,
             mip_rel_gap: float = 1e-4) -> LocationResult:
     """p-median: open ``p`` candidates to minimise total demand-weighted response time.
@@ -170,7 +172,7 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
         np.where(np.isfinite(fixed_times_s), np.asarray(fixed_times_s, float), unreached), unreached)
     keep = w > 0
     t, w, cap = t[keep], w[keep], cap[keep]
-    def cost(chosen) -> float:
+    def cost(chosen: np.ndarray) -> float:
         return float((w * np.minimum(t[:, chosen].min(axis=1), cap)).sum())
 
     # a good start (greedy + vertex substitution), also the answer if the budget ends before HiGHS has one
@@ -215,9 +217,9 @@ def pmedian(times_s, weight, p: int, *, fixed_times_s=None, unreached_s: float |
             break
         if integer:      # a post chosen beyond a row's kept levels: the model undercharged that row
             true = np.minimum(t[:, incumbent].min(axis=1), cap)
-            short = [i for i in rows if not levels.complete(i) and true[i] > levels.next_time(i) + 1e-9]
+            short = [int(i) for i in rows if not levels.complete(int(i)) and true[i] > levels.next_time(int(i)) + 1e-9]
         else:            # the relaxation uses "beyond the last level" on these rows
-            short = [i for i in rows if not levels.complete(i) and x[levels.z_last[i]] > 1e-9]
+            short = [int(i) for i in rows if not levels.complete(int(i)) and x[levels.z_last[i]] > 1e-9]
         if short:
             b0 = time.perf_counter()
             levels.extend(h, short, 2 * levels.n_levels[short])

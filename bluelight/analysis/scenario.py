@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -46,7 +47,7 @@ class Scenario:
     name: str
     note: str = ""
     as_of: str | None = None
-    changes: list[dict] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
     horizon_years: int = 30
     discount_rate: float | None = None       # a fixed rate; None: the Green Book schedule
     service: str | None = None    # the service a dashboard scenario was drawn for, if any
@@ -60,7 +61,7 @@ SCENARIO_KEYS = {"name", "note", "as_of", "changes", "horizon_years", "discount_
                  "optimism_bias_pct", "cover_value_gbp_pa", "saved"}
 
 
-def _check_change(path, i: int, ch) -> None:
+def _check_change(path: str, i: int, ch: object) -> None:
     if not isinstance(ch, dict) or ch.get("action") not in ACTIONS:
         raise ConfigError(f"{path}: change {i} needs an action, one of {list(ACTIONS)}")
     missing = [k for k in REQUIRED[ch["action"]] if k not in ch]
@@ -76,7 +77,7 @@ def _check_change(path, i: int, ch) -> None:
         raise ConfigError(exc.errors[exc.field]) from exc
 
 
-def scenario_from_dict(doc, *, source: str = "scenario") -> Scenario:
+def scenario_from_dict(doc: object, *, source: str = "scenario") -> Scenario:
     """A validated :class:`Scenario` from a parsed YAML document; ``source`` names it in messages.
 
     Examples
@@ -126,7 +127,7 @@ def _require(out: pd.DataFrame, site: str, scenario: Scenario, i: int) -> pd.Ser
     return hit.iloc[0]
 
 
-def _relocated(row: pd.Series, host: pd.Series, suffix: str) -> dict:
+def _relocated(row: pd.Series, host: pd.Series, suffix: str) -> dict[str, Any]:
     moved = row.to_dict()
     moved.update({"site_id": f"{row['site_id']}@{host['site_id']}", "name": f"{row['name']} ({suffix} {host['name']})",
                   "easting": float(host["easting"]), "northing": float(host["northing"]), "status": "planned"})
@@ -146,7 +147,7 @@ def apply_scenario(sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     [['F1', 'fire', 530000.0], ['P1@F1', 'police', 530000.0]]
     """
     out = sites.copy()
-    added: list[dict] = []
+    added: list[dict[str, Any]] = []
     for i, ch in enumerate(scenario.changes, start=1):
         act = ch["action"]
         if act == "close":
@@ -163,7 +164,7 @@ def apply_scenario(sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                 if k in ch:
                     out.loc[m, k] = ch[k]
         elif act == "open":
-            row = {c: None for c in out.columns}
+            row: dict[str, Any] = {c: None for c in out.columns}
             row.update({"site_id": ch["site_id"], "name": ch.get("name", ch["site_id"]), "service": ch["service"],
                         "status": "planned", "duty_system": ch.get("duty_system"), "turnout_s": ch.get("turnout_s"),
                         "easting": float(ch["easting"]), "northing": float(ch["northing"])})

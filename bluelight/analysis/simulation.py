@@ -17,9 +17,12 @@ population, the fleet from the stations, and the matrices from the session.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from bluelight.foundation.errors import AnalysisError
 
@@ -40,7 +43,7 @@ class Fleet:
     station: np.ndarray
     on_duty: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         st = np.asarray(self.station, dtype=np.int64)
         if st.ndim != 1 or len(st) == 0:
             raise AnalysisError("fleet.station must be a non-empty 1-d array of station indices")
@@ -98,7 +101,7 @@ class Calls:
     response_factor: np.ndarray | None = None
     may_wait: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         t = np.asarray(self.time_s, dtype=float)
         n = len(t)
         if t.ndim != 1:
@@ -157,7 +160,7 @@ class Travel:
     turnout_s: np.ndarray
     return_s: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         drive = np.asarray(self.drive_s, dtype=float)
         if drive.ndim != 2:
             raise AnalysisError("travel.drive_s must be a (zones, stations) matrix")
@@ -205,13 +208,21 @@ class SimulationRun:
         return np.flatnonzero(self.order == 0)
 
 
+def _filled(value: np.ndarray | None, name: str) -> np.ndarray:
+    """A field ``__post_init__`` fills (``None`` only before it ran)."""
+    if value is None:
+        raise AnalysisError(f"{name} is missing: build the object through its constructor")
+    return value
+
+
 def _check(calls: Calls, fleet: Fleet, travel: Travel, period_s: float) -> None:
     if fleet.station.max() >= travel.n_stations:
         raise AnalysisError(f"a vehicle's station index ({fleet.station.max()}) is beyond the "
                             f"{travel.n_stations} stations of the travel matrix")
     if calls.n_calls and calls.zone.max() >= travel.drive_s.shape[0]:
         raise AnalysisError("a call's zone is beyond the rows of travel.drive_s")
-    if calls.n_calls and calls.return_from.max() >= travel.return_s.shape[0]:
+    if calls.n_calls and _filled(calls.return_from, "calls.return_from").max() >= \
+            _filled(travel.return_s, "travel.return_s").shape[0]:
         raise AnalysisError("a call's return_from is beyond the rows of travel.return_s")
     if not (period_s > 0 and np.isfinite(period_s)):
         raise AnalysisError(f"period_s must be positive, got {period_s}")
@@ -247,7 +258,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     req_order = np.arange(m) - np.repeat(starts, need)
     scene = calls.on_scene_s
     req_scene = (scene[req_call] if scene.ndim == 1 else scene[req_call, req_order]).tolist()
-    fac = calls.response_factor
+    fac = _filled(calls.response_factor, "calls.response_factor")
     req_factor = (fac[req_call] if fac.ndim == 1 else fac[req_call, req_order]).tolist()
 
     v_station = fleet.station
@@ -257,9 +268,9 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     drive = travel.drive_s
     turnout = travel.turnout_s
     # dispatch order by hour: turnout differs by hour (day-crewed stations), so one order per distinct turnout row
-    profiles, hour_profile = np.unique(turnout, axis=0, return_inverse=True)
-    hour_profile = np.asarray(hour_profile).reshape(-1).tolist()
-    prefs: list[dict] = [dict() for _ in range(len(profiles))]
+    profiles, inverse = np.unique(turnout, axis=0, return_inverse=True)
+    hour_profile: list[int] = np.asarray(inverse).reshape(-1).tolist()
+    prefs: list[dict[tuple[int, bool], list[int]]] = [{} for _ in range(len(profiles))]
     veh_drive_cache: dict[int, np.ndarray] = {}
 
     def vehicle_costs(zone: int, prof: int) -> np.ndarray:
@@ -293,10 +304,10 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     waiting: list[int] = []
     zone_of = calls.zone.tolist()
     t_call = calls.time_s.tolist()
-    back_row = calls.return_from.tolist()
-    after = calls.after_scene_s.tolist()
-    may_wait = calls.may_wait.tolist()
-    ret = travel.return_s
+    back_row = _filled(calls.return_from, "calls.return_from").tolist()
+    after = _filled(calls.after_scene_s, "calls.after_scene_s").tolist()
+    may_wait = _filled(calls.may_wait, "calls.may_wait").tolist()
+    ret = _filled(travel.return_s, "travel.return_s")
 
     def on(v: int, hour: int) -> bool:
         return duty is None or duty[v][hour]
@@ -345,7 +356,7 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
             if free[v] and waiting:
                 serve_waiting(v, now)
 
-    if duty is not None:                      # wake waiting calls when crews come on
+    if fleet.on_duty is not None:             # wake waiting calls when crews come on
         comes_on = fleet.on_duty & ~np.roll(fleet.on_duty, 1, axis=1)
         hours = np.flatnonzero(comes_on.any(axis=0))
         days = int(np.ceil((t_call[-1] if n else 0.0) / DAY_S)) + 2
@@ -428,7 +439,7 @@ class RunSummary:
     no_free_share: np.ndarray               # per station: share of the period with no vehicle of its own free
     static_first_within: dict[float, float]  # the same calls if the nearest station were always free
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"calls": self.calls, "first_within": {str(int(k)): v for k, v in self.first_within.items()},
                 "second_within": {str(int(k)): v for k, v in self.second_within.items()},
                 "first_mean_s": self.first_mean_s, "first_p90_s": self.first_p90_s,
@@ -441,7 +452,7 @@ def _share(x: np.ndarray, threshold: float) -> float:
     return float(np.mean(x <= threshold)) if len(x) else float("nan")
 
 
-def summarise_run(run: SimulationRun, *, first_thresholds_s=(360.0,), second_thresholds_s=(480.0,),
+def summarise_run(run: SimulationRun, *, first_thresholds_s: Sequence[float] = (360.0,), second_thresholds_s: Sequence[float] = (480.0,),
                   mask: np.ndarray | None = None) -> RunSummary:
     """Shares within each standard, cross-boundary and queued shares, utilisation, for the calls in ``mask``.
 
@@ -474,7 +485,7 @@ def summarise_run(run: SimulationRun, *, first_thresholds_s=(360.0,), second_thr
         static_first_within={float(t): _share(static, t) for t in first_thresholds_s})
 
 
-def confidence_interval(values, *, level: float = 0.95) -> tuple[float, float, float]:
+def confidence_interval(values: Iterable[float], *, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and Student-t interval of replication results (one value: the interval is that value)."""
     from scipy import stats
 
@@ -512,7 +523,7 @@ class LogNormal:
     median_s: float
     sigma: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (self.median_s > 0 and np.isfinite(self.median_s)) or not (self.sigma >= 0 and np.isfinite(self.sigma)):
             raise AnalysisError(f"a log-normal needs a positive median and a non-negative sigma, "
                                 f"got {self.median_s} and {self.sigma}")
@@ -534,7 +545,7 @@ class LogNormal:
         return np.exp(np.log(self.median_s) + self.sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
 
 
-def fit_censored_lognormal(values_s, censored_at_s) -> LogNormal:
+def fit_censored_lognormal(values_s: ArrayLike, censored_at_s: ArrayLike) -> LogNormal:
     """Maximum-likelihood log-normal of durations of which some are known only to be at most a bound.
 
     ``censored_at_s`` holds, per value, the bound when the value is censored
@@ -554,7 +565,7 @@ def fit_censored_lognormal(values_s, censored_at_s) -> LogNormal:
         raise AnalysisError(f"only {int(exact.sum())} durations are known exactly: too few to fit a distribution")
     lx, lc = np.log(x[exact]), np.log(c[cens])
 
-    def nll(theta):
+    def nll(theta: np.ndarray) -> float:
         mu, log_s = theta
         s = np.exp(log_s)
         z = (lx - mu) / s

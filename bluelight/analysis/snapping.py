@@ -7,11 +7,16 @@ silently moved: its travel time is unknown, and coverage reports it apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from bluelight.analysis.network import RoadNetwork
 from bluelight.foundation.errors import AnalysisError
+
+if TYPE_CHECKING:
+    import shapely
 
 DEFAULT_MAX_SNAP_M = 250.0
 
@@ -29,7 +34,7 @@ class Snapped:
         return int((~self.on_network).sum())
 
 
-def snap_points(network: RoadNetwork, x_m, y_m, *, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snapped:
+def snap_points(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snapped:
     """Nearest network node of each point (EPSG:27700 coordinates).
 
     Parameters
@@ -98,18 +103,19 @@ class Links:
         return self.node_a
 
     @classmethod
-    def at_nodes(cls, node) -> Links:
+    def at_nodes(cls, node: ArrayLike) -> Links:
         """Points sitting on nodes (the node-snapped case): reached at the node itself."""
         node = np.asarray(node, dtype=np.int64)
         zero = np.zeros(len(node))
         return cls(node, zero, np.full(len(node), -1, dtype=np.int64), np.full(len(node), np.inf), zero)
 
-    def subset(self, index) -> Links:
+    def subset(self, index: np.ndarray) -> Links:
         return Links(self.node_a[index], self.extra_a_s[index], self.node_b[index], self.extra_b_s[index],
                      self.distance_m[index])
 
 
-def snap_to_segments(network: RoadNetwork, x_m, y_m, *, edge_geoms=None, tree=None,
+def snap_to_segments(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, edge_geoms: ArrayLike | None = None,
+                     tree: shapely.STRtree | None = None,
                      max_snap_m: float = DEFAULT_MAX_SNAP_M,
                      access_speed_mps: float = DEFAULT_ACCESS_SPEED_MPS, source: bool = False) -> Links:
     """Snap points to the nearest road segment (a point on an edge), not the nearest node.

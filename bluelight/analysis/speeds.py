@@ -7,12 +7,14 @@ profile that produced it, so two results can always be told apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.foundation.config_files import profile_document
 from bluelight.foundation.errors import ConfigError
@@ -27,7 +29,7 @@ NIGHT_HOURS = (22, 7)                   # from 22:00 to 06:59
 PEAK_HOURS = ((7, 10), (16, 19))        # weekdays, 07:00-09:59 and 16:00-18:59
 
 
-def hour_band(hour, weekday) -> np.ndarray:
+def hour_band(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
     """The hour band of each call: night (22:00-06:59), peak (weekdays 07-10 and 16-19) or off_peak.
 
     ``weekday``: 0 Monday to 6 Sunday. Unknown hours give "".
@@ -44,7 +46,7 @@ def hour_band(hour, weekday) -> np.ndarray:
     return out
 
 
-def band_share(hours, days, band: str) -> float:
+def band_share(hours: Iterable[int], days: Iterable[int], band: str) -> float:
     """The share of the hours of the week given (``hours`` 0-23 x ``days`` 0-6) that fall in hour band ``band``.
 
     >>> band_share(range(6, 12), range(5), "peak")
@@ -54,13 +56,13 @@ def band_share(hours, days, band: str) -> float:
     return float(np.mean(bands == band)) if len(bands) else 0.0
 
 
-def _week_bands(hours, days) -> np.ndarray:
+def _week_bands(hours: Iterable[int], days: Iterable[int]) -> np.ndarray:
     """The hour band of each hour of the week given (every hour of ``hours`` on every day of ``days``)."""
     hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
     return hour_band(hh.ravel(), dd.ravel())
 
 
-def prevailing_band(hours, days, fitted) -> tuple[str, float]:
+def prevailing_band(hours: Iterable[int], days: Iterable[int], fitted: Iterable[str]) -> tuple[str, float]:
     """The fitted hour band covering at least half the hours of the week given (``hours`` 0-23 x ``days`` 0-6),
     and its share of them; ("all", 1.0) when no band covers half, or nothing was fitted by band.
 
@@ -104,7 +106,7 @@ class SpeedProfile:
     #: spread of actual around modelled response: log(actual/model) ~ N(log_mean, log_sd); None if not fitted
     variability: Mapping[str, float] | None = None
     #: how the profile was fitted and its measured error (written by calibration)
-    calibration: Mapping | None = None
+    calibration: Mapping[str, Any] | None = None
     #: speeds by class outside built-up areas (None: one speed per class everywhere)
     rural_highway_kph: Mapping[str, float] | None = None
     #: a road is rural when fewer than ``rural_max_nodes`` junctions lie within ``rural_radius_m`` of its middle,
@@ -133,7 +135,7 @@ class SpeedProfile:
         """Identifier recorded with every result: ``name@version``, and ``/band`` for one hour band's times."""
         return f"{self.name}@{self.version}" + (f"/{self.band}" if self.band else "")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "version": self.version, "description": self.description,
             "sources": dict(self.sources), "emergency_factor": self.emergency_factor,
@@ -152,7 +154,7 @@ class SpeedProfile:
         }
 
 
-def _validate_profile(doc: dict, origin: str) -> None:
+def _validate_profile(doc: dict[str, Any], origin: str) -> None:
     for key in ("name", "version", "highway_kph", "turnout_s"):
         if key not in doc:
             msg = f"speed profile {origin}: missing '{key}'"
@@ -185,7 +187,7 @@ def _validate_profile(doc: dict, origin: str) -> None:
         raise ConfigError(msg)
 
 
-def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
+def profile_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> SpeedProfile:
     """A validated profile from a mapping (a parsed YAML document); ``origin`` names it in messages.
 
     Examples
@@ -220,13 +222,13 @@ def profile_from_dict(doc: dict, *, origin: str = "<dict>") -> SpeedProfile:
     )
 
 
-def _variability(value, origin: str) -> dict | None:
+def _variability(value: object, origin: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not {"log_mean", "log_sd"} <= set(value) or float(value["log_sd"]) < 0:
         msg = f"speed profile {origin}: variability needs log_mean and a non-negative log_sd"
         raise ConfigError(msg)
-    out = {"log_mean": float(value["log_mean"]), "log_sd": float(value["log_sd"])}
+    out: dict[str, Any] = {"log_mean": float(value["log_mean"]), "log_sd": float(value["log_sd"])}
     q = value.get("log_quantiles")
     if q is not None:
         q = [float(v) for v in q]
@@ -264,7 +266,7 @@ def load_profile(name_or_path: str | Path | None = None, *, directory: Path | No
     return profile_from_dict(doc, origin=origin)
 
 
-def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile, *, rural=None) -> np.ndarray:
+def edge_speeds_kph(highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedProfile, *, rural: ArrayLike | None = None) -> np.ndarray:
     """Blue-light speed of each edge: its class's typical speed, capped by the tagged limit.
 
     The tagged limit (NaN where untagged) is scaled by ``maxspeed_factor``
@@ -290,7 +292,7 @@ def edge_speeds_kph(highway, maxspeed_kph, profile: SpeedProfile, *, rural=None)
     return np.clip(speed, profile.min_kph, profile.max_kph)
 
 
-def edge_travel_times_s(length_m, highway, maxspeed_kph, profile: SpeedProfile) -> np.ndarray:
+def edge_travel_times_s(length_m: ArrayLike, highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedProfile) -> np.ndarray:
     """Drive time of each edge in seconds."""
     return np.asarray(length_m, dtype=float) / (edge_speeds_kph(highway, maxspeed_kph, profile) / 3.6)
 
@@ -314,7 +316,7 @@ def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | Non
     return t.get(duty_system or "default", t["default"])
 
 
-def parse_maxspeed_kph(value) -> float:
+def parse_maxspeed_kph(value: object) -> float:
     """Tagged speed limit in km/h: '30 mph', '50', ['20 mph', '30 mph'] (lowest), else NaN."""
     if value is None:
         return float("nan")

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from bluelight.analysis.bounded_search import bounded_searches
 from bluelight.analysis.network import RoadNetwork
+from bluelight.analysis.snapping import Links
 from bluelight.foundation.errors import AnalysisError
 
 
@@ -39,26 +41,26 @@ class SiteTimes:
     def dense(self, nodes: np.ndarray | None = None) -> np.ndarray:
         """Times (s) to ``nodes`` (default all) as a dense array, ``inf`` where not reached."""
         block = self.stored if nodes is None else self.stored[:, np.asarray(nodes)]
-        out = block.toarray()
+        out: np.ndarray = block.toarray()
         out[out == 0] = np.inf
         return out - 1.0
 
     @property
     def nbytes(self) -> int:
         s = self.stored
-        return s.data.nbytes + s.indices.nbytes + s.indptr.nbytes
+        return int(s.data.nbytes + s.indices.nbytes + s.indptr.nbytes)
 
 
-def _validate_nodes(network: RoadNetwork, nodes) -> np.ndarray:
-    nodes = np.asarray(nodes, dtype=np.int64)
-    if nodes.ndim != 1:
+def _validate_nodes(network: RoadNetwork, nodes: ArrayLike) -> np.ndarray:
+    out = np.asarray(nodes, dtype=np.int64)
+    if out.ndim != 1:
         raise AnalysisError("source nodes must be a 1-d array of node indices")
-    if len(nodes) and (nodes.min() < 0 or nodes.max() >= network.n_nodes):
+    if len(out) and (out.min() < 0 or out.max() >= network.n_nodes):
         raise AnalysisError("source node index outside the network (is a site off-network?)")
-    return nodes
+    return out
 
 
-def site_travel_times(network: RoadNetwork, source_nodes, *, cutoff_s: float) -> SiteTimes:
+def site_travel_times(network: RoadNetwork, source_nodes: ArrayLike, *, cutoff_s: float) -> SiteTimes:
     """Drive times from each source node outward, to every node within ``cutoff_s``.
 
     One bounded search per source in compiled code (:mod:`bluelight.analysis.bounded_search`): each costs what
@@ -97,7 +99,7 @@ def fastest_pace_mps(network: RoadNetwork) -> float:
     return float(np.max(np.hypot(network.x_m[u] - network.x_m[v], network.y_m[u] - network.y_m[v]) / w))
 
 
-def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
+def nearest_site_field(network: RoadNetwork, source_nodes: ArrayLike, offsets_s: ArrayLike | None = None, *,
                        cutoff_s: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """For every node, the fastest response from any source and which source gives it.
 
@@ -129,7 +131,7 @@ def nearest_site_field(network: RoadNetwork, source_nodes, offsets_s=None, *,
         # no offsets: the sources themselves start the search, and csgraph names the winner
         dist, _, src = dijkstra(network.graph, directed=True, indices=nodes, limit=cutoff_s, min_only=True,
                                 return_predecessors=True)
-        first_site = {}
+        first_site: dict[int, int] = {}
         for i, node in enumerate(nodes.tolist()):
             first_site.setdefault(node, i)
         lookup = np.full(n, -1, dtype=np.int64)
@@ -180,10 +182,10 @@ class TravelTimeCache:
         return self._bytes
 
     @staticmethod
-    def _size(row) -> int:
+    def _size(row: sparse.csr_matrix) -> int:
         return int(row.data.nbytes + row.indices.nbytes + row.indptr.nbytes)
 
-    def times(self, source_nodes) -> SiteTimes:
+    def times(self, source_nodes: ArrayLike) -> SiteTimes:
         """Site times for ``source_nodes``, computing only rows not kept."""
         nodes = _validate_nodes(self.network, source_nodes)
         with self._lock:
@@ -208,14 +210,14 @@ class TravelTimeCache:
         return SiteTimes(nodes, stored, self.cutoff_s, self.network.key)
 
 
-def point_times(times: SiteTimes, links) -> np.ndarray:
+def point_times(times: SiteTimes, links: Links) -> np.ndarray:
     """Drive times (sites x points) to points reached through their road segments (see ``Links``).
 
     The better of entering the point's edge from either end; ``inf`` where not
     reached, and for points off the network.
     """
     a = np.maximum(links.node_a, 0)
-    out = times.dense(a) + links.extra_a_s[None, :]
+    out: np.ndarray = times.dense(a) + links.extra_a_s[None, :]
     two = links.node_b >= 0
     if two.any():
         out[:, two] = np.minimum(out[:, two], times.dense(links.node_b[two]) + links.extra_b_s[two][None, :])
@@ -223,7 +225,7 @@ def point_times(times: SiteTimes, links) -> np.ndarray:
     return out
 
 
-def times_from_links(times_of, links, *, cutoff_s: float) -> SiteTimes:
+def times_from_links(times_of: Callable[[np.ndarray], SiteTimes], links: Links, *, cutoff_s: float) -> SiteTimes:
     """Drive times from sources sitting on road segments: the better of leaving by either end of the edge.
 
     ``times_of(nodes)`` gives node-based :class:`SiteTimes` (a cache's); each

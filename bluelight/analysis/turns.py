@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
@@ -43,7 +44,7 @@ def _heading(network: RoadNetwork, edges: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(network.y_m[v] - network.y_m[u], network.x_m[v] - network.x_m[u]))
 
 
-def turn_kinds(network: RoadNetwork, from_edges, to_edges) -> np.ndarray:
+def turn_kinds(network: RoadNetwork, from_edges: ArrayLike, to_edges: ArrayLike) -> np.ndarray:
     """The turn made from each edge onto the next (the next starts where the first ends): 0 straight on,
     1 left, 2 right, 3 U-turn (back along the same street, or turning more than :data:`U_TURN_DEG`).
 
@@ -117,7 +118,7 @@ def turn_network(network: RoadNetwork, penalties_s: Mapping[str, float]) -> Turn
                        f"{network.key}-turns[{label}]")
 
 
-def turn_site_times(tnet: TurnNetwork, source_nodes, *, cutoff_s: float) -> SiteTimes:
+def turn_site_times(tnet: TurnNetwork, source_nodes: ArrayLike, *, cutoff_s: float) -> SiteTimes:
     """Drive times from each source node to every node within ``cutoff_s``, paying each turn's penalty.
 
     A source leaves by any of its edges; a node's time is its fastest arrival over the edges that enter it
@@ -168,7 +169,7 @@ def turn_site_times(tnet: TurnNetwork, source_nodes, *, cutoff_s: float) -> Site
     return SiteTimes(nodes, stored, float(cutoff_s), tnet.key)
 
 
-def route_turns(network: RoadNetwork, path_edges) -> np.ndarray:
+def route_turns(network: RoadNetwork, path_edges: ArrayLike) -> np.ndarray:
     """Counts of left turns, right turns and U-turns along a route given as its edges in order.
 
     >>> from bluelight.analysis import example_network
