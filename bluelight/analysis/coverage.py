@@ -11,12 +11,13 @@ or uncovered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
@@ -33,6 +34,10 @@ class CoverageModel:
 
     Attributes
     ----------
+    times
+        Drive times from each site (rows) within the cutoff, or a function giving them: only needed where a
+        scenario switches off all K candidates of a point, so a model built from a one-pass K-nearest search
+        (:func:`coverage_model_from_nearest`) routes from every site only then.
     turnout_s
         Per site, added to drive time.
     demand_node
@@ -40,14 +45,17 @@ class CoverageModel:
     cand_site, cand_time
         ``(n_demand, K)``: candidate sites and their response times, fastest
         first; -1 / ``inf`` pad.
+    more
+        Per point, True where sites beyond its list may reach it (default: where the list is full).
     """
 
-    times: SiteTimes
+    times: SiteTimes | Callable[[], SiteTimes]
     turnout_s: np.ndarray
     demand_node: np.ndarray
     cand_site: np.ndarray
     cand_time: np.ndarray
     links: Links | None = None      # how points sit on their road segments (None: on their nodes)
+    more: np.ndarray | None = None
 
     @property
     def n_sites(self) -> int:
@@ -59,11 +67,20 @@ class CoverageModel:
         links = None if self.links is None else Links(*(np.asarray(a)[idx] for a in (
             self.links.node_a, self.links.extra_a_s, self.links.node_b, self.links.extra_b_s, self.links.distance_m)))
         return CoverageModel(self.times, self.turnout_s, self.demand_node[idx], self.cand_site[idx],
-                             self.cand_time[idx], links)
+                             self.cand_time[idx], links, None if self.more is None else self.more[idx])
 
     @property
     def on_network(self) -> np.ndarray:
         return self.demand_node >= 0
+
+    @property
+    def may_have_more(self) -> np.ndarray:
+        """Per point, whether sites beyond its K candidates may reach it."""
+        return self.cand_site[:, -1] >= 0 if self.more is None else self.more | (self.cand_site[:, -1] >= 0)
+
+    def site_times(self) -> SiteTimes:
+        """The drive times from every site (computed now when the model holds a function for them)."""
+        return self.times if isinstance(self.times, SiteTimes) else self.times()
 
 
 def _candidates(times: SiteTimes, turnout: np.ndarray, dnode: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,31 +107,49 @@ def _candidates(times: SiteTimes, turnout: np.ndarray, dnode: np.ndarray, k: int
     return cand_site, cand_time
 
 
-def _merge_candidates(site_a: np.ndarray, time_a: np.ndarray, site_b: np.ndarray, time_b: np.ndarray,
-                      k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the K fastest distinct sites among two candidate lists (a point's two entry nodes)."""
-    n = site_a.shape[0]
-    sites = np.concatenate([site_a, site_b], axis=1)
-    tms = np.concatenate([time_a, time_b], axis=1)
-    tms = np.where(sites < 0, np.inf, tms)
-    rows = np.repeat(np.arange(n), sites.shape[1])
-    flat_s, flat_t = sites.ravel(), tms.ravel()
-    order = np.lexsort((flat_t, flat_s, rows))               # by row, site, time: first of a site is its best
-    r, st, tt = rows[order], flat_s[order], flat_t[order]
-    first = np.ones(len(r), dtype=bool)
-    first[1:] = (r[1:] != r[:-1]) | (st[1:] != st[:-1])
-    first &= st >= 0
-    r, st, tt = r[first], st[first], tt[first]
-    order = np.lexsort((tt, r))
-    r, st, tt = r[order], st[order], tt[order]
-    starts = np.searchsorted(r, np.arange(n))
-    rank = np.arange(len(r)) - starts[r]
-    keep = rank < k
+@njit(cache=True, nogil=True)
+def _merge_rows(site_a: np.ndarray, time_a: np.ndarray, site_b: np.ndarray, time_b: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover - compiled
+    n, ka, kb = site_a.shape[0], site_a.shape[1], site_b.shape[1]
     out_s = np.full((n, k), -1, dtype=np.int32)
     out_t = np.full((n, k), np.inf)
-    out_s[r[keep], rank[keep]] = st[keep]
-    out_t[r[keep], rank[keep]] = tt[keep]
+    cs = np.empty(ka + kb, dtype=np.int32)
+    ct = np.empty(ka + kb)
+    for r in range(n):
+        m = 0
+        for q in range(ka + kb):                     # each site once, at its better time
+            s = site_a[r, q] if q < ka else site_b[r, q - ka]
+            if s < 0:
+                continue
+            t = time_a[r, q] if q < ka else time_b[r, q - ka]
+            found = False
+            for x in range(m):
+                if cs[x] == s:
+                    found = True
+                    if t < ct[x]:
+                        ct[x] = t
+                    break
+            if not found:
+                cs[m], ct[m] = s, t
+                m += 1
+        for x in range(1, m):                        # by time, then site: fastest first, ties in site order
+            s, t = cs[x], ct[x]
+            y = x - 1
+            while y >= 0 and (ct[y] > t or (ct[y] == t and cs[y] > s)):
+                cs[y + 1], ct[y + 1] = cs[y], ct[y]
+                y -= 1
+            cs[y + 1], ct[y + 1] = s, t
+        for x in range(min(m, k)):
+            out_s[r, x], out_t[r, x] = cs[x], ct[x]
     return out_s, out_t
+
+
+def _merge_candidates(site_a: np.ndarray, time_a: np.ndarray, site_b: np.ndarray, time_b: np.ndarray,
+                      k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the K fastest distinct sites among two candidate lists (a point's two entry nodes); -1 pads."""
+    return _merge_rows(np.ascontiguousarray(site_a, dtype=np.int32), np.ascontiguousarray(time_a, dtype=float),
+                         np.ascontiguousarray(site_b, dtype=np.int32), np.ascontiguousarray(time_b, dtype=float),
+                         int(k))
 
 
 def build_coverage_model(times: SiteTimes, turnout_s: ArrayLike, demand_node: ArrayLike, *, k: int = DEFAULT_K,
@@ -146,15 +181,74 @@ def build_coverage_model(times: SiteTimes, turnout_s: ArrayLike, demand_node: Ar
     if k < 1:
         raise AnalysisError(f"k must be at least 1, got {k}")
     dnode = np.asarray(demand_node if links is None else links.node_a, dtype=np.int64)
-    if links is None:
-        cand_site, cand_time = _candidates(times, turnout, dnode, k)
-    else:                       # a point on a segment: the best of entering it from either end
-        sa, ta = _candidates(times, turnout, dnode, k)
-        sb, tb = _candidates(times, turnout, np.where(dnode >= 0, links.node_b, -1), k)
-        cand_site, cand_time = _merge_candidates(sa, ta + links.extra_a_s[:, None], sb,
-                                                 tb + np.where(np.isfinite(links.extra_b_s), links.extra_b_s,
-                                                               np.inf)[:, None], k)
+    cand_site, cand_time = _point_candidates(lambda nodes: _candidates(times, turnout, nodes, k), dnode, links, k)
     return CoverageModel(times, turnout, dnode, cand_site, cand_time, links)
+
+
+def _point_candidates(of_nodes: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], dnode: np.ndarray,
+                      links: Links | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's K fastest sites from the candidates of nodes: a point on a segment takes the best of
+    entering it from either end."""
+    if links is None:
+        return of_nodes(dnode)
+    sa, ta = of_nodes(dnode)
+    sb, tb = of_nodes(np.where(dnode >= 0, links.node_b, -1))
+    return _merge_candidates(sa, ta + links.extra_a_s[:, None], sb,
+                             tb + np.where(np.isfinite(links.extra_b_s), links.extra_b_s, np.inf)[:, None], k)
+
+
+def coverage_model_from_nearest(site: np.ndarray, time_s: np.ndarray, more: np.ndarray, turnout_s: ArrayLike,
+                                demand_node: ArrayLike, *, times: SiteTimes | Callable[[], SiteTimes],
+                                links: Links | None = None) -> CoverageModel:
+    """A :class:`CoverageModel` from every node's K fastest sites (:func:`~bluelight.analysis.nearest_sites.
+    nearest_sites`), without routing from each site.
+
+    Parameters
+    ----------
+    site, time_s
+        ``(nodes, K)``: each node's K fastest sites and their turnout plus drive (-1 / ``inf`` pad).
+    more
+        Per node, True where sites beyond its list may reach it.
+    turnout_s
+        Per site turnout (the model's ``turnout_s``).
+    demand_node
+        Node index of each demand point (-1 off-network); with ``links``, their first entry nodes.
+    times
+        Drive times from each site, or a function giving them (used only where all K candidates of a point
+        are switched off).
+    links
+        How demand points sit on road segments.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network, site_travel_times, evaluate
+    >>> from bluelight.analysis.nearest_sites import nearest_sites
+    >>> from bluelight.analysis.snapping import Links
+    >>> net = example_network()
+    >>> site, t, more = nearest_sites(net, Links.at_nodes([0, 8]), [60.0, 60.0], k=8, cutoff_s=600)
+    >>> model = coverage_model_from_nearest(site, t, more, [60.0, 60.0], [1, 4, -1],
+    ...                                     times=lambda: site_travel_times(net, [0, 8], cutoff_s=600))
+    >>> [round(r) if r == r else None for r in evaluate(model)]
+    [120, 180, None]
+    """
+    if site.shape != time_s.shape or site.ndim != 2:
+        raise AnalysisError(f"site and time_s must be (nodes, K) alike, got {site.shape} and {time_s.shape}")
+    k = site.shape[1]
+    turnout = np.asarray(turnout_s, dtype=float)
+    dnode = np.asarray(demand_node if links is None else links.node_a, dtype=np.int64)
+
+    def of_nodes(nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ok = nodes >= 0
+        out_s = np.full((len(nodes), k), -1, dtype=np.int32)
+        out_t = np.full((len(nodes), k), np.inf)
+        out_s[ok], out_t[ok] = site[nodes[ok]], time_s[nodes[ok]]
+        return out_s, out_t
+
+    cand_site, cand_time = _point_candidates(of_nodes, dnode, links, k)
+    more_a = np.where(dnode >= 0, more[np.maximum(dnode, 0)], False)
+    node_b = np.full(len(dnode), -1) if links is None else np.where(dnode >= 0, links.node_b, -1)
+    more_b = np.where(node_b >= 0, more[np.maximum(node_b, 0)], False)
+    return CoverageModel(times, turnout, dnode, cand_site, cand_time, links, more_a | more_b)
 
 
 def evaluate(model: CoverageModel, active: ArrayLike | None = None, *, extra: SiteTimes | None = None,
@@ -186,9 +280,9 @@ def evaluate(model: CoverageModel, active: ArrayLike | None = None, *, extra: Si
     rows = np.arange(len(first))
     out = np.where(has, model.cand_time[rows, first], np.inf)
     # points whose K candidates are all off: search every active site exactly
-    full = ~has & (model.cand_site[:, -1] >= 0) & model.on_network
+    full = ~has & model.may_have_more & model.on_network
     if full.any() and act.any():
-        sub = _to_points(model.times, model, full)[act] + model.turnout_s[act][:, None]
+        sub = _to_points(model.site_times(), model, full)[act] + model.turnout_s[act][:, None]
         out[full] = sub.min(axis=0)
     if extra is not None and extra.stored.shape[0]:
         turn = np.zeros(extra.stored.shape[0]) if extra_turnout_s is None else np.asarray(extra_turnout_s, float)

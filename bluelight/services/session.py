@@ -28,11 +28,13 @@ from bluelight.analysis.coverage import (
     Variability,
     build_coverage_model,
     compare_targets,
+    coverage_model_from_nearest,
     evaluate,
     summarise,
     summarise_by,
 )
 from bluelight.analysis.isochrones import isochrone_polygons_grid
+from bluelight.analysis.nearest_sites import nearest_sites
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.snapping import (
     DEFAULT_ACCESS_SPEED_MPS,
@@ -444,9 +446,24 @@ class Session:
                     self._incident_rows(every, spec))
             on = self._on_network(self.sites(service, as_of=as_of))
             demand = self.demand(spec, service)
-            return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),
-                                        demand["node"].to_numpy(), k=k, links=frame_links(demand))
+            if self.profile.turns:      # turn-penalised routes are edge-based: from each site (no one-pass search)
+                return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),
+                                            demand["node"].to_numpy(), k=k, links=frame_links(demand))
+            site, time_s, more = self.nearest(service, as_of=as_of, k=k)
+            return coverage_model_from_nearest(site, time_s, more, on["turnout"].to_numpy(),
+                                               demand["node"].to_numpy(), links=frame_links(demand),
+                                               times=lambda: self.site_times(on))
         return self._get(("model", service, spec, as_of) + (() if k == DEFAULT_K else (k,)), build)
+
+    def nearest(self, service: str, *, as_of: str | None = None,
+                k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every node's ``k`` fastest sites of ``service`` (turnout plus drive, within the cutoff), in one search
+        (:func:`~bluelight.analysis.nearest_sites.nearest_sites`); site indices are rows of the on-network sites."""
+        def build():
+            on = self._on_network(self.sites(service, as_of=as_of))
+            return nearest_sites(self.network, frame_links(on), on["turnout"].to_numpy(float), k=k,
+                                 cutoff_s=self.cutoff_s)
+        return self._get(("nearest", service, as_of, k), build)
 
     @staticmethod
     def _on_network(sites: pd.DataFrame) -> pd.DataFrame:
