@@ -131,7 +131,7 @@ def _k_nearest(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, src
                 hk[i], hp[i] = hk[best], hp[best]
                 i = best
             hk[i], hp[i] = lt, lp
-        s = np.int32(packed >> 32)
+        s = int(packed >> 32)
         vj = packed & 0xFFFFFFFF
         v, j = vj // k, vj % k
         if tent_s[v, j] != s or tent_t[v, j] != t:   # displaced or bettered since it was pushed
