@@ -21,6 +21,8 @@ answers equal a search from each site, node for node.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
@@ -223,3 +225,34 @@ def nearest_sites(network: RoadNetwork, sites: Links, turnout_s: ArrayLike, *, k
         site = np.where(np.take_along_axis(beyond, order, axis=1), -1, np.take_along_axis(site, order, axis=1))
         time_s = np.where(site >= 0, np.take_along_axis(time_s, order, axis=1), np.inf)
     return site, time_s, more
+
+
+def fingerprint(network: RoadNetwork, sites: Links, turnout_s: ArrayLike, cutoff_s: float) -> str:
+    """What K-fastest-site lists depend on, as a short digest: the network's drive times and shape, where the
+    sites join it, their turnouts and the cutoff (stored lists are trusted only when it matches).
+
+    Parameters
+    ----------
+    network
+        The road network under the speed profile used.
+    sites
+        Where each site joins the road.
+    turnout_s
+        Each site's turnout.
+    cutoff_s
+        The longest drive searched.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> net = example_network()
+    >>> a = fingerprint(net, Links.at_nodes([0]), [60.0], 1800.0)
+    >>> a == fingerprint(net, Links.at_nodes([0]), [60.0], 1800.0), a == fingerprint(net, Links.at_nodes([0]),
+    ...                                                                                [90.0], 1800.0)
+    (True, False)
+    """
+    h = hashlib.sha256(network.key.encode())
+    for arr in (network.travel_time_s, network.graph.indptr, network.graph.indices, sites.node_a, sites.node_b,
+                sites.extra_a_s, sites.extra_b_s, np.asarray(turnout_s, dtype=float), np.array([float(cutoff_s)])):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()[:32]

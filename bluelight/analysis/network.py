@@ -136,9 +136,10 @@ def node_kinds(edge_u: np.ndarray, edge_v: np.ndarray, n_nodes: int, node_contro
     >>> node_kinds(np.array([0, 1, 1, 1, 2]), np.array([1, 0, 2, 3, 1]), 4, np.array(["", "", "stop", ""])).tolist()
     ['', 'junction', 'stop', '']
     """
-    pairs = np.unique(np.column_stack([np.minimum(edge_u, edge_v), np.maximum(edge_u, edge_v)]), axis=0)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    degree = np.bincount(pairs.ravel(), minlength=n_nodes)
+    lo = np.minimum(edge_u, edge_v).astype(np.int64)
+    hi = np.maximum(edge_u, edge_v).astype(np.int64)
+    key = np.unique((lo * n_nodes + hi)[lo != hi])          # each road between two nodes once (a 1-d sort)
+    degree = np.bincount(np.concatenate([key // n_nodes, key % n_nodes]), minlength=n_nodes)
     out = np.where(degree >= 3, "junction", "").astype(object)
     if node_control is not None:
         control = np.asarray(node_control, dtype=object)

@@ -6,6 +6,8 @@ silently moved: its travel time is unknown, and coverage reports it apart.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -114,6 +116,28 @@ class Links:
                      self.distance_m[index])
 
 
+#: points snapped in one piece; more are split across threads (GEOS releases the GIL), one piece per core
+SNAP_CHUNK = 20_000
+
+
+def _nearest_edges(tree: shapely.STRtree, pts: np.ndarray,
+                   max_snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's nearest edge within ``max_snap_m``: (point index, edge index, distance), the points in order.
+    A county's incidents are snapped on every core: the same answer as one query, in a fraction of the time."""
+    def one(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        (pi, ei), dist = tree.query_nearest(chunk, max_distance=max_snap_m, return_distance=True, all_matches=False)
+        return pi, ei, dist
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(pts) <= SNAP_CHUNK or workers == 1:
+        return one(pts)
+    starts = np.linspace(0, len(pts), workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(one, [pts[a:b] for a, b in zip(starts[:-1], starts[1:])]))
+    return (np.concatenate([pi + a for (pi, _, _), a in zip(parts, starts)]),
+            np.concatenate([ei for _, ei, _ in parts]), np.concatenate([dist for _, _, dist in parts]))
+
+
 def snap_to_segments(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, edge_geoms: ArrayLike | None = None,
                      tree: shapely.STRtree | None = None,
                      max_snap_m: float = DEFAULT_MAX_SNAP_M,
@@ -173,8 +197,7 @@ def snap_to_segments(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, ed
     tree = tree if tree is not None else shapely.STRtree(edge_geoms)
     pts = shapely.points(x, y)
     finite = np.isfinite(x) & np.isfinite(y)
-    (p_idx, e_idx), d = tree.query_nearest(pts[finite], max_distance=max_snap_m, return_distance=True,
-                                           all_matches=False)
+    p_idx, e_idx, d = _nearest_edges(tree, pts[finite], max_snap_m)
     p_idx = np.flatnonzero(finite)[p_idx]
     geoms = np.asarray(edge_geoms)[e_idx]
     f = shapely.line_locate_point(geoms, pts[p_idx], normalized=True)

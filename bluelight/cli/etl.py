@@ -42,14 +42,16 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
     """Load the whole demo (real London data when found, else download, else synthetic)."""
     from bluelight.etl.demo import load_demo
     from bluelight.etl.sources import resolve_data_source
+    from bluelight.services.nearest_store import derive_nearest
 
     source = resolve_data_source(prefer="synthetic" if synthetic else "auto", synthetic_nodes=synthetic_nodes,
                                  allow_download=False if offline else None)
     if not as_json:
         click.echo(f"data source: {source.kind} ({source.path})" + ("  [SYNTHETIC]" if source.synthetic else ""))
     with writing(warehouse) as con:
-        summaries = load_demo(con, source, progress=not as_json)
-    render.show([s.as_dict() for s in summaries], as_json)
+        summaries = [s.as_dict() for s in load_demo(con, source, progress=not as_json)]
+        summaries += [d.as_dict() for d in derive_nearest(con)]
+    render.show(summaries, as_json)
 
 
 @etl.command("region")
@@ -62,8 +64,9 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
 @json_option
 def etl_region(roads, name, warehouse, as_json) -> None:
     """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
-    from bluelight.etl.region import load_region
+    from bluelight.etl.region import StepReport, load_region
     from bluelight.foundation.environment import cache_dir, configured_data_dir
+    from bluelight.services.nearest_store import derive_nearest
 
     if roads is None and name is None:
         raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")
@@ -76,10 +79,26 @@ def etl_region(roads, name, warehouse, as_json) -> None:
         data_dir = data_dir or fetch_national(cache_dir())
     with writing(warehouse) as con:
         report = load_region(con, roads, data_dir=data_dir, name=name)
+        report.steps += [StepReport(f"nearest sites: {d.service}", "loaded" if d.status == "derived" else "skipped",
+                                    f"{d.k} fastest of {d.sites} sites for every road node ({d.seconds:.1f} s)"
+                                    if d.status == "derived" else d.status, summary=d.as_dict())
+                         for d in derive_nearest(con)]
     if as_json:
         render.show(report.as_dict(), True)
         return
     render.show(report, False, render.region_lines)
+
+
+@etl.command("derive")
+@warehouse_option
+@json_option
+def etl_derive(warehouse, as_json) -> None:
+    """Store each road node's fastest sites of every service, so the dashboard opens a county without searching
+    (etl demo and etl region do this; run it after loading roads or sites on their own)."""
+    from bluelight.services.nearest_store import derive_nearest
+
+    with writing(warehouse) as con:
+        render.show([d.as_dict() for d in derive_nearest(con)], as_json)
 
 
 @etl.command("roads")

@@ -306,3 +306,37 @@ CREATE TABLE IF NOT EXISTS ambsys (
     content_hash VARCHAR NOT NULL,
     load_run_id INTEGER NOT NULL
 );
+
+-- Derived from the loaded tables (not loaded from a file): each road node's K fastest sites of a service, as
+-- computed for the warehouse's speed profile and cutoff, so a server opens a county without a search. Valid
+-- only while nothing has been loaded since (inputs_run is the last load run it saw) and for the same drive
+-- times, turnouts and cutoff (fingerprint).
+CREATE TABLE IF NOT EXISTS derived_runs (
+    name VARCHAR PRIMARY KEY,
+    inputs_run INTEGER NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    cutoff_s DOUBLE NOT NULL,
+    k INTEGER NOT NULL,
+    n_nodes INTEGER NOT NULL,
+    computed_at TIMESTAMP NOT NULL,
+    seconds DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS nearest_site_order (
+    service VARCHAR NOT NULL,
+    site_idx INTEGER NOT NULL,
+    site_id VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS nearest_sites (
+    service VARCHAR NOT NULL,
+    node_idx INTEGER NOT NULL,
+    rank SMALLINT NOT NULL,
+    site_idx INTEGER NOT NULL,
+    time_s DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS nearest_more (
+    service VARCHAR NOT NULL,
+    node_idx INTEGER NOT NULL
+);

@@ -164,3 +164,36 @@ def fill_age_bands(zones: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
         out.loc[empty, b] = out.loc[empty, "pop_total"] * float(shares[b])
     return out, (f"{int(empty.sum())} of {len(zones)} zones have totals but no age bands: their totals are split "
                  f"by the age structure in {Path(source).name} ({doc['sources']['age_shares_when_missing']})")
+
+
+def read_nearest(con, service: str, *, fingerprint: str, cutoff_s: float, k: int, site_ids: list[str],
+                 n_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The stored K-fastest-site lists of ``service`` (see :mod:`bluelight.etl.derived`), as
+    :func:`~bluelight.analysis.nearest_sites.nearest_sites` returns them for ``k``, or None when they were
+    not derived for these drive times, turnouts and cutoff (``fingerprint``), these sites and this network, or
+    something was loaded since."""
+    from bluelight.etl.derived import derived_name, last_load_run
+
+    try:
+        row = con.execute("SELECT inputs_run, fingerprint, cutoff_s, k, n_nodes FROM derived_runs WHERE name = ?",
+                          [derived_name(service)]).fetchone()
+    except duckdb.CatalogException:          # a warehouse built before lists were stored: search instead
+        return None
+    if (row is None or row[0] != last_load_run(con) or row[1] != fingerprint or row[2] != float(cutoff_s)
+            or row[3] < k or row[4] != n_nodes):
+        return None
+    stored = con.execute("SELECT site_id FROM nearest_site_order WHERE service = ? ORDER BY site_idx",
+                         [service]).fetchnumpy()["site_id"]
+    if list(stored) != list(site_ids):
+        return None
+    got = con.execute("SELECT node_idx, rank, site_idx, time_s FROM nearest_sites WHERE service = ? AND rank <= ?",
+                      [service, min(k, row[3] - 1)]).fetchnumpy()
+    node, rank = np.asarray(got["node_idx"], np.int64), np.asarray(got["rank"], np.int64)
+    site = np.full((n_nodes, k + 1), -1, dtype=np.int32)
+    time_s = np.full((n_nodes, k + 1), np.inf)
+    site[node, rank], time_s[node, rank] = got["site_idx"], got["time_s"]
+    more = np.zeros(n_nodes, dtype=bool)
+    more[np.asarray(con.execute("SELECT node_idx FROM nearest_more WHERE service = ?",
+                                [service]).fetchnumpy()["node_idx"], np.int64)] = True
+    more |= site[:, k] >= 0                 # a longer list cut to k: further sites reach these nodes
+    return site[:, :k], time_s[:, :k], more

@@ -34,7 +34,7 @@ from bluelight.analysis.coverage import (
     summarise_by,
 )
 from bluelight.analysis.isochrones import isochrone_polygons_grid
-from bluelight.analysis.nearest_sites import nearest_sites
+from bluelight.analysis.nearest_sites import fingerprint, nearest_sites
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.snapping import (
     DEFAULT_ACCESS_SPEED_MPS,
@@ -50,7 +50,14 @@ from bluelight.foundation.environment import session_cache_bytes
 from bluelight.foundation.environment import travel_cache_bytes as travel_cache_bytes_setting
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import NOT_FIRST_RESPONSE
-from bluelight.services.inputs import read_incident_demand, read_network, read_population, read_sites, site_turnouts
+from bluelight.services.inputs import (
+    read_incident_demand,
+    read_nearest,
+    read_network,
+    read_population,
+    read_sites,
+    site_turnouts,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -461,8 +468,12 @@ class Session:
         (:func:`~bluelight.analysis.nearest_sites.nearest_sites`); site indices are rows of the on-network sites."""
         def build():
             on = self._on_network(self.sites(service, as_of=as_of))
-            return nearest_sites(self.network, frame_links(on), on["turnout"].to_numpy(float), k=k,
-                                 cutoff_s=self.cutoff_s)
+            turnout = on["turnout"].to_numpy(float)
+            stored = None if as_of else self.read(lambda cur: read_nearest(
+                cur, service, fingerprint=fingerprint(self.network, frame_links(on), turnout, self.cutoff_s),
+                cutoff_s=self.cutoff_s, k=k, site_ids=on["site_id"].tolist(), n_nodes=self.network.n_nodes))
+            return stored if stored is not None else nearest_sites(
+                self.network, frame_links(on), turnout, k=k, cutoff_s=self.cutoff_s)
         return self._get(("nearest", service, as_of, k), build)
 
     @staticmethod

@@ -101,3 +101,4 @@ def test_a_model_from_it_answers_every_closure_as_routing_from_each_site(seed):
         assert got[~np.isnan(got)] == pytest.approx(want[~np.isnan(want)])
     assert asked                                 # closures that empty a list did route from every site
     assert np.array_equal(evaluate(one_pass.take([5, 2, 2])), evaluate(one_pass)[[5, 2, 2]])
+

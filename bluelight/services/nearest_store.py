@@ -1,0 +1,92 @@
+"""Derive each road node's K fastest sites of every service once, when the warehouse is loaded.
+
+Every coverage page starts from each demand point's K fastest sites. On a county of a million road nodes that
+is a search of tens of seconds per service (:func:`~bluelight.analysis.nearest_sites.nearest_sites`), so the
+loads that build a warehouse (``etl demo``, ``etl region``, and ``etl derive`` after any other load) compute
+the lists under the warehouse's speed profile and store them; a session reads them back instead of searching
+(:meth:`~bluelight.services.session.Session.nearest`) for as long as nothing is loaded after them and the drive
+times, turnouts and cutoff are the same. Other profiles, hour bands and dated estates are searched as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+from bluelight.analysis.coverage import DEFAULT_K, busy_candidates
+from bluelight.analysis.nearest_sites import fingerprint, nearest_sites
+from bluelight.etl.derived import last_load_run, write_nearest
+from bluelight.foundation.vocab import EMERGENCY_SERVICES
+from bluelight.services.executive import busy_fractions
+from bluelight.services.inputs import session_profile
+from bluelight.services.session import Session, frame_links
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NearestDerived:
+    """One service's stored lists: how many sites, how long each list is, rows written and seconds taken."""
+
+    service: str
+    sites: int
+    k: int
+    rows: int
+    seconds: float
+    status: str                     # derived | no sites on the roads
+
+    def as_dict(self) -> dict[str, object]:
+        return {"dataset": f"nearest sites: {self.service}", **asdict(self)}
+
+
+def stored_k(service: str) -> int:
+    """How many sites each node keeps for ``service``: the coverage model's K, or more where the Overview
+    judges the service with busy vehicles (enough that every one being busy is rare).
+
+    Parameters
+    ----------
+    service
+        The service.
+    """
+    busy, _ = busy_fractions()
+    return max(DEFAULT_K, busy_candidates(busy[service])) if service in busy else DEFAULT_K
+
+
+def derive_nearest(con, *, services: tuple[str, ...] = EMERGENCY_SERVICES) -> list[NearestDerived]:
+    """Compute and store every road node's K fastest sites of each service (one transaction per service).
+
+    Parameters
+    ----------
+    con
+        A writable warehouse connection holding roads and sites.
+    services
+        The services to derive (those without sites on the roads are reported and skipped).
+
+    Returns
+    -------
+    list of NearestDerived
+        One per service, in ``services`` order.
+    """
+    session = Session.over(con, session_profile(con, None))
+    inputs_run = last_load_run(con)
+    out = []
+    for service in services:
+        placed = session.sites(service)
+        on = placed[placed["node"] >= 0]
+        if on.empty:
+            out.append(NearestDerived(service, 0, 0, 0, 0.0, "no sites on the roads"))
+            continue
+        k = stored_k(service)
+        links, turnout = frame_links(on), on["turnout"].to_numpy(float)
+        started = time.perf_counter()
+        site, time_s, more = nearest_sites(session.network, links, turnout, k=k, cutoff_s=session.cutoff_s)
+        seconds = time.perf_counter() - started
+        rows = write_nearest(con, service, site=site, time_s=time_s, more=more, site_ids=on["site_id"].tolist(),
+                             inputs_run=inputs_run,
+                             fingerprint=fingerprint(session.network, links, turnout, session.cutoff_s),
+                             cutoff_s=session.cutoff_s, seconds=seconds)
+        log.info("%s: each of %d road nodes' %d fastest of %d sites stored (%.1f s)", service,
+                 session.network.n_nodes, k, len(on), seconds)
+        out.append(NearestDerived(service, len(on), k, rows, seconds, "derived"))
+    return out
