@@ -160,6 +160,72 @@ def _k_nearest(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, src
     return lab_src, lab_t
 
 
+@njit(cache=True, nogil=True)
+def _merge_rows(site_a: np.ndarray, time_a: np.ndarray, site_b: np.ndarray, time_b: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover - compiled
+    n, ka, kb = site_a.shape[0], site_a.shape[1], site_b.shape[1]
+    out_s = np.full((n, k), -1, dtype=np.int32)
+    out_t = np.full((n, k), np.inf)
+    cs = np.empty(ka + kb, dtype=np.int32)
+    ct = np.empty(ka + kb)
+    for r in range(n):
+        m = 0
+        for q in range(ka + kb):                     # each site once, at its better time
+            s = site_a[r, q] if q < ka else site_b[r, q - ka]
+            if s < 0:
+                continue
+            t = time_a[r, q] if q < ka else time_b[r, q - ka]
+            found = False
+            for x in range(m):
+                if cs[x] == s:
+                    found = True
+                    if t < ct[x]:
+                        ct[x] = t
+                    break
+            if not found:
+                cs[m], ct[m] = s, t
+                m += 1
+        for x in range(1, m):                        # by time, then site: fastest first, ties in site order
+            s, t = cs[x], ct[x]
+            y = x - 1
+            while y >= 0 and (ct[y] > t or (ct[y] == t and cs[y] > s)):
+                cs[y + 1], ct[y + 1] = cs[y], ct[y]
+                y -= 1
+            cs[y + 1], ct[y + 1] = s, t
+        for x in range(min(m, k)):
+            out_s[r, x], out_t[r, x] = cs[x], ct[x]
+    return out_s, out_t
+
+
+def merge_lists(site_a: np.ndarray, time_a: np.ndarray, site_b: np.ndarray, time_b: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the ``k`` fastest distinct sites of two candidate lists: a point on a road segment is reached
+    through either end, so its list merges its two entry nodes' (each site once, at its better time).
+
+    Parameters
+    ----------
+    site_a, time_a, site_b, time_b
+        ``(points, K)`` each: the two lists' sites (-1 pads) and times (the leg along the segment added).
+    k
+        How many to keep.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(site, time_s)``, ``(points, k)``: fastest first, ties in site order; -1 / ``inf`` pad.
+
+    Examples
+    --------
+    >>> s, t = merge_lists(np.array([[3, 1]]), np.array([[10.0, 30.0]]), np.array([[1, 2]]),
+    ...                    np.array([[20.0, 25.0]]), 3)
+    >>> s.tolist(), t.tolist()
+    ([[3, 1, 2]], [[10.0, 20.0, 25.0]])
+    """
+    return _merge_rows(np.ascontiguousarray(site_a, dtype=np.int32), np.ascontiguousarray(time_a, dtype=float),
+                         np.ascontiguousarray(site_b, dtype=np.int32), np.ascontiguousarray(time_b, dtype=float),
+                         int(k))
+
+
 def nearest_sites(network: RoadNetwork, sites: Links, turnout_s: ArrayLike, *, k: int,
                   cutoff_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every node's ``k`` fastest sites (turnout plus drive) and their times, in one search.

@@ -142,8 +142,10 @@ class Warehouse:
             f"northing, location_precision_m, source FROM sites {where} ORDER BY service, name")
 
     def targets(self) -> pd.DataFrame:
-        return self._query("SELECT target_id, service, category, statistic, threshold_s, goal, jurisdiction, "
-                           "description, source, url FROM targets ORDER BY service, target_id")
+        """The loaded targets (read once per warehouse: every coverage answer names its goal)."""
+        return self._cached("targets", lambda: self._query(
+            "SELECT target_id, service, category, statistic, threshold_s, goal, jurisdiction, description, source, "
+            "url FROM targets ORDER BY service, target_id")).copy()
 
     def boundaries_geojson(self, kind: str) -> dict:
         def build():

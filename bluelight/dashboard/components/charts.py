@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from bluelight.analysis.coverage import share_within_curve
+
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
                      label: str, variability=None) -> go.Figure:
@@ -25,9 +27,7 @@ def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s:
         data.append(go.Scatter(x=t[order][keep] / 60, y=cum[keep], mode="lines", name="modelled (single time)",
                                line={"color": "#9aa5b1", "dash": "dot"}))
         if variability is not None:
-            prob = np.zeros(len(grid))
-            for i, g in enumerate(grid[1:], start=1):
-                prob[i] = float((w * variability.prob_within(t, g)).sum() / w.sum())
+            prob = share_within_curve(t, w, grid, variability=variability)
             data.append(go.Scatter(x=grid / 60, y=prob, mode="lines", name="modelled with variability",
                                    line={"color": "#10243e", "width": 3}))
     shapes = [{"type": "line", "x0": threshold_s / 60, "x1": threshold_s / 60, "y0": 0, "y1": 1, "yref": "paper",

@@ -108,3 +108,22 @@ def test_busy_cover_is_not_capped_by_how_many_sites_are_weighed():
     assert k == 20 and within[0] == 1 - 0.5 ** 12 and wait[0] == 0.5 ** 12
     _, capped, _ = busy_response(times[:, :8], 0.5, 360.0)
     assert capped[0] == 1 - 0.5 ** 8 < within[0]
+
+
+@pytest.mark.parametrize("variability", [
+    None,
+    Variability(log_mean=0.02, log_sd=0.25),
+    Variability(log_quantiles=(-0.5, -0.1, 0.0, 0.2, 0.9)),
+    Variability(band_edges_s=(240.0, 480.0), band_quantiles=((-0.3, 0.0, 0.3), (-0.2, 0.1, 0.5), (-0.1, 0.2, 0.8)))])
+def test_the_curve_is_the_modelled_share_at_every_threshold(variability):
+    from bluelight.analysis.coverage import share_within_curve
+
+    rng = np.random.default_rng(4)
+    t = rng.gamma(4.0, 90.0, 3000)
+    t[:40], t[40:60] = np.nan, np.inf                     # off the network, unreached
+    w = rng.uniform(0.5, 3.0, 3000)
+    grid = np.linspace(0, 1200, 61)
+    curve = share_within_curve(t, w, grid, variability=variability)
+    want = [0.0] + [summarise(t, w, g, variability=variability).share_within_modelled for g in grid[1:]]
+    np.testing.assert_allclose(curve, want, atol=2e-4)     # times rounded to 0.1 s
+    assert curve[0] == 0.0 and np.all(np.diff(curve) >= -1e-12)
