@@ -35,9 +35,11 @@ class CoverageModel:
     Attributes
     ----------
     times
-        Drive times from each site (rows) within the cutoff, or a function giving them: only needed where a
-        scenario switches off all K candidates of a point, so a model built from a one-pass K-nearest search
-        (:func:`coverage_model_from_nearest`) routes from every site only then.
+        Drive times from each site (rows) within the cutoff, or a function giving the drive times (sites x
+        points) to the points of a :class:`~bluelight.analysis.snapping.Links`: only needed where a scenario
+        switches off all K candidates of a point, so a model built from a one-pass K-nearest search
+        (:func:`coverage_model_from_nearest`) searches backwards from those few points only
+        (:func:`~bluelight.analysis.nearest_sites.times_to_points`).
     turnout_s
         Per site, added to drive time.
     demand_node
@@ -49,7 +51,7 @@ class CoverageModel:
         Per point, True where sites beyond its list may reach it (default: where the list is full).
     """
 
-    times: SiteTimes | Callable[[], SiteTimes]
+    times: SiteTimes | Callable[[Links], np.ndarray]
     turnout_s: np.ndarray
     demand_node: np.ndarray
     cand_site: np.ndarray
@@ -78,9 +80,12 @@ class CoverageModel:
         """Per point, whether sites beyond its K candidates may reach it."""
         return self.cand_site[:, -1] >= 0 if self.more is None else self.more | (self.cand_site[:, -1] >= 0)
 
-    def site_times(self) -> SiteTimes:
-        """The drive times from every site (computed now when the model holds a function for them)."""
-        return self.times if isinstance(self.times, SiteTimes) else self.times()
+    def times_to(self, mask: np.ndarray) -> np.ndarray:
+        """Drive times (sites x the masked points) from every site to the model's demand points."""
+        links = Links.at_nodes(self.demand_node[mask]) if self.links is None else self.links.subset(mask)
+        if not isinstance(self.times, SiteTimes):
+            return self.times(links)
+        return self.times.dense(links.node_a) if self.links is None else point_times(self.times, links)
 
 
 def _candidates(times: SiteTimes, turnout: np.ndarray, dnode: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -149,11 +154,11 @@ def _point_candidates(of_nodes: Callable[[np.ndarray], tuple[np.ndarray, np.ndar
     sa, ta = of_nodes(dnode)
     sb, tb = of_nodes(np.where(dnode >= 0, links.node_b, -1))
     return merge_lists(sa, ta + links.extra_a_s[:, None], sb,
-                             tb + np.where(np.isfinite(links.extra_b_s), links.extra_b_s, np.inf)[:, None], k)
+                       tb + np.where(np.isfinite(links.extra_b_s), links.extra_b_s, np.inf)[:, None], k)
 
 
 def coverage_model_from_nearest(site: np.ndarray, time_s: np.ndarray, more: np.ndarray, turnout_s: ArrayLike,
-                                demand_node: ArrayLike, *, times: SiteTimes | Callable[[], SiteTimes],
+                                demand_node: ArrayLike, *, times: SiteTimes | Callable[[Links], np.ndarray],
                                 links: Links | None = None) -> CoverageModel:
     """A :class:`CoverageModel` from every node's K fastest sites (:func:`~bluelight.analysis.nearest_sites.
     nearest_sites`), without routing from each site.
@@ -169,8 +174,8 @@ def coverage_model_from_nearest(site: np.ndarray, time_s: np.ndarray, more: np.n
     demand_node
         Node index of each demand point (-1 off-network); with ``links``, their first entry nodes.
     times
-        Drive times from each site, or a function giving them (used only where all K candidates of a point
-        are switched off).
+        Drive times from each site, or a function giving the drive times (sites x points) to the points of a
+        ``Links`` (used only where all K candidates of a point are switched off).
     links
         How demand points sit on road segments.
 
@@ -182,7 +187,7 @@ def coverage_model_from_nearest(site: np.ndarray, time_s: np.ndarray, more: np.n
     >>> net = example_network()
     >>> site, t, more = nearest_sites(net, Links.at_nodes([0, 8]), [60.0, 60.0], k=8, cutoff_s=600)
     >>> model = coverage_model_from_nearest(site, t, more, [60.0, 60.0], [1, 4, -1],
-    ...                                     times=lambda: site_travel_times(net, [0, 8], cutoff_s=600))
+    ...                                     times=site_travel_times(net, [0, 8], cutoff_s=600))
     >>> [round(r) if r == r else None for r in evaluate(model)]
     [120, 180, None]
     """
@@ -237,7 +242,7 @@ def evaluate(model: CoverageModel, active: ArrayLike | None = None, *, extra: Si
     # points whose K candidates are all off: search every active site exactly
     full = ~has & model.may_have_more & model.on_network
     if full.any() and act.any():
-        sub = _to_points(model.site_times(), model, full)[act] + model.turnout_s[act][:, None]
+        sub = model.times_to(full)[act] + model.turnout_s[act][:, None]
         out[full] = sub.min(axis=0)
     if extra is not None and extra.stored.shape[0]:
         turn = np.zeros(extra.stored.shape[0]) if extra_turnout_s is None else np.asarray(extra_turnout_s, float)

@@ -322,3 +322,73 @@ def fingerprint(network: RoadNetwork, sites: Links, turnout_s: ArrayLike, cutoff
                 sites.extra_a_s, sites.extra_b_s, np.asarray(turnout_s, dtype=float), np.array([float(cutoff_s)])):
         h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()[:32]
+
+
+def times_to_points(network: RoadNetwork, sites: Links, points: Links, *, cutoff_s: float) -> np.ndarray:
+    """Drive times (sites x points) from sites on road segments to a few points, by one search backwards from
+    each point's entry nodes: what routing forwards from every site gives, for the cost of the points.
+
+    A site's drive to a node is the better of leaving by either end of its segment, kept within ``cutoff_s``
+    (as :func:`~bluelight.analysis.traveltime.times_from_links` keeps it); a point adds the leg from its entry
+    node (as :func:`~bluelight.analysis.traveltime.point_times` does). This is how a model built from stored
+    lists answers the rare point whose listed sites a scenario has all closed.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    sites
+        Where each site joins the road (placed with ``source=True``).
+    points
+        Where each point joins the road (as demand is placed).
+    cutoff_s
+        The longest drive from a site.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(sites, points)`` seconds; ``inf`` where a site does not reach a point within the cutoff, and for
+        points or sites off the network.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> times_to_points(example_network(), Links.at_nodes([0, 8]), Links.at_nodes([4, 2, 6]), cutoff_s=150).round()
+    array([[120., 120., 120.],
+           [120., 120., 120.]])
+    >>> times_to_points(example_network(), Links.at_nodes([0]), Links.at_nodes([8]), cutoff_s=150).tolist()
+    [[inf]]
+    """
+    from bluelight.analysis.bounded_search import bounded_searches
+
+    n_sites, n_points = len(sites.node_a), len(points.node_a)
+    out = np.full((n_sites, n_points), np.inf)
+    ends_p, ends_node, ends_extra = [], [], []
+    for node, extra in ((points.node_a, points.extra_a_s), (points.node_b, points.extra_b_s)):
+        ok = (np.asarray(points.node_a) >= 0) & (np.asarray(node) >= 0) & np.isfinite(extra)
+        ends_p.append(np.flatnonzero(ok))
+        ends_node.append(np.asarray(node)[ok])
+        ends_extra.append(np.asarray(extra, float)[ok])
+    p_of, node_of, extra_of = (np.concatenate(x) for x in (ends_p, ends_node, ends_extra))
+    if not len(node_of) or not n_sites:
+        return out
+    targets, row_of = np.unique(node_of, return_inverse=True)
+    rev = network.reverse_graph
+    row, node, t = bounded_searches(rev.indptr, rev.indices, rev.data, targets, float(cutoff_s))
+    key = row.astype(np.int64) * network.n_nodes + node          # (entry, node) -> time, looked up by key
+    order = np.argsort(key)
+    key, t = key[order], t[order]
+    drive = np.full((len(targets), n_sites), np.inf)            # each site to each entry node, its better exit
+    for exit_node, exit_extra in ((sites.node_a, sites.extra_a_s), (sites.node_b, sites.extra_b_s)):
+        ok = (np.asarray(sites.node_a) >= 0) & (np.asarray(exit_node) >= 0) & np.isfinite(exit_extra)
+        cols = np.flatnonzero(ok)
+        if not len(cols) or not len(key):
+            continue
+        want = np.arange(len(targets), dtype=np.int64)[:, None] * network.n_nodes + np.asarray(exit_node)[cols][None, :]
+        at = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        d = np.where(key[at] == want, t[at], np.inf) + np.asarray(exit_extra, float)[cols][None, :]
+        drive[:, cols] = np.minimum(drive[:, cols], d)
+    drive[drive > cutoff_s] = np.inf
+    via = drive[row_of] + extra_of[:, None]                     # (entries, sites)
+    np.minimum.at(out.T, p_of, via)
+    return out

@@ -86,6 +86,12 @@ class RoadNetwork:
 
         return cKDTree(np.column_stack([self.x_m, self.y_m]))
 
+    @cached_property
+    def reverse_graph(self) -> sparse.csr_matrix:
+        """The graph with every arc turned round (row u holds the arcs into u), for searches backwards from a
+        destination; built on first use."""
+        return self.graph.T.tocsr()
+
     def index_of(self, node_ids: ArrayLike) -> np.ndarray:
         """Indices of the given node ids (raises if any is not in the network)."""
         ids = np.asarray(node_ids, dtype=np.int64)

@@ -34,7 +34,7 @@ from bluelight.analysis.coverage import (
     summarise_by,
 )
 from bluelight.analysis.isochrones import isochrone_polygons_grid
-from bluelight.analysis.nearest_sites import fingerprint, nearest_sites
+from bluelight.analysis.nearest_sites import fingerprint, nearest_sites, times_to_points
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.snapping import (
     DEFAULT_ACCESS_SPEED_MPS,
@@ -457,9 +457,10 @@ class Session:
                 return build_coverage_model(self.site_times(on), on["turnout"].to_numpy(),
                                             demand["node"].to_numpy(), k=k, links=frame_links(demand))
             site, time_s, more = self.nearest(service, as_of=as_of, k=k)
-            return coverage_model_from_nearest(site, time_s, more, on["turnout"].to_numpy(),
-                                               demand["node"].to_numpy(), links=frame_links(demand),
-                                               times=lambda: self.site_times(on))
+            site_links = frame_links(on)
+            return coverage_model_from_nearest(
+                site, time_s, more, on["turnout"].to_numpy(), demand["node"].to_numpy(), links=frame_links(demand),
+                times=lambda points: times_to_points(self.network, site_links, points, cutoff_s=self.cutoff_s))
         return self._get(("model", service, spec, as_of) + (() if k == DEFAULT_K else (k,)), build)
 
     def nearest(self, service: str, *, as_of: str | None = None,

@@ -9,9 +9,9 @@ from bluelight.analysis.coverage import (
     coverage_model_from_nearest,
     evaluate,
 )
-from bluelight.analysis.nearest_sites import nearest_sites
+from bluelight.analysis.nearest_sites import nearest_sites, times_to_points
 from bluelight.analysis.snapping import Links, snap_to_segments
-from bluelight.analysis.traveltime import site_travel_times, times_from_links
+from bluelight.analysis.traveltime import point_times, site_travel_times, times_from_links
 from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_network, line_network
 
@@ -92,13 +92,29 @@ def test_a_model_from_it_answers_every_closure_as_routing_from_each_site(seed):
     routed = build_coverage_model(per_site, turnout, demand.node_a, k=3, links=demand)
     site, t, more = nearest_sites(net, links, turnout, k=3, cutoff_s=cutoff_s)
     asked = []
-    one_pass = coverage_model_from_nearest(site, t, more, turnout, demand.node_a, links=demand,
-                                           times=lambda: asked.append(1) or per_site)
+    one_pass = coverage_model_from_nearest(
+        site, t, more, turnout, demand.node_a, links=demand,
+        times=lambda points: asked.append(len(points.node_a)) or times_to_points(net, links, points, cutoff_s=cutoff_s))
     for _ in range(25):
         active = rng.random(len(turnout)) < rng.uniform(0.1, 0.9)
         want, got = evaluate(routed, active), evaluate(one_pass, active)
         assert np.array_equal(np.isnan(want), np.isnan(got))
         assert got[~np.isnan(got)] == pytest.approx(want[~np.isnan(want)])
-    assert asked                                 # closures that empty a list did route from every site
+    assert asked                         # closures that empty a list: those points searched backwards
     assert np.array_equal(evaluate(one_pass.take([5, 2, 2])), evaluate(one_pass)[[5, 2, 2]])
 
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("cutoff_s", [90.0, 150.0, 1e6])
+def test_searching_back_from_points_gives_routing_forward_from_sites(seed, cutoff_s):
+    net, links, _, rng = _random_case(seed)
+    x = np.append(rng.uniform(-150, 1250, 40), 5000.0)              # the last beyond every road
+    points = snap_to_segments(net, x, np.append(rng.uniform(-150, 1250, 40), 5000.0), max_snap_m=200,
+                              access_speed_mps=5.0)
+    forward = point_times(times_from_links(lambda nodes: site_travel_times(net, nodes, cutoff_s=cutoff_s), links,
+                                           cutoff_s=cutoff_s), points)
+    back = times_to_points(net, links, points, cutoff_s=cutoff_s)
+    assert np.array_equal(np.isinf(forward), np.isinf(back))
+    np.testing.assert_allclose(back[np.isfinite(back)], forward[np.isfinite(forward)], rtol=1e-9)   # sum order
+    assert (points.node_a < 0).any() and np.isinf(back[:, points.node_a < 0]).all()
