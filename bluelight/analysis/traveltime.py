@@ -66,6 +66,20 @@ def site_travel_times(network: RoadNetwork, source_nodes: ArrayLike, *, cutoff_s
     One bounded search per source in compiled code (:mod:`bluelight.analysis.bounded_search`): each costs what
     it reaches, not what the network holds, and gives the times scipy's ``dijkstra(limit=...)`` gives.
 
+    Parameters
+    ----------
+    network
+        The road network (drive times in seconds under its speed profile).
+    source_nodes
+        Node index of each source (a site's node).
+    cutoff_s
+        The longest drive kept.
+
+    Returns
+    -------
+    SiteTimes
+        One sparse row per source, in ``source_nodes`` order.
+
     Examples
     --------
     >>> from bluelight.analysis import example_network
@@ -87,6 +101,13 @@ def fastest_pace_mps(network: RoadNetwork) -> float:
     """The most straight-line metres any edge covers per second of its time: no route within ``t`` seconds ends
     further than ``t`` times this from its start (each edge is at least its straight line).
 
+    Parameters
+    ----------
+    network
+        The road network.
+
+    Examples
+    --------
     >>> from bluelight.analysis import example_network
     >>> round(fastest_pace_mps(example_network()), 3)      # 500 m blocks at 60 s
     8.333
@@ -106,6 +127,17 @@ def nearest_site_field(network: RoadNetwork, source_nodes: ArrayLike, offsets_s:
     One multi-source Dijkstra. Each source may carry an offset (its turnout):
     a dummy node per source, joined to it by an edge of that length, makes the
     search minimise offset + drive time while still naming the winning source.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    source_nodes
+        Node index of each source.
+    offsets_s
+        Each source's time before driving (default 0).
+    cutoff_s
+        The longest offset plus drive searched.
 
     Returns
     -------
@@ -215,6 +247,13 @@ def point_times(times: SiteTimes, links: Links) -> np.ndarray:
 
     The better of entering the point's edge from either end; ``inf`` where not
     reached, and for points off the network.
+
+    Parameters
+    ----------
+    times
+        Drive times from each site (rows) to every node.
+    links
+        Where each point joins the road.
     """
     a = np.maximum(links.node_a, 0)
     out: np.ndarray = times.dense(a) + links.extra_a_s[None, :]
@@ -232,6 +271,15 @@ def times_from_links(times_of: Callable[[np.ndarray], SiteTimes], links: Links, 
     source's row is the element-wise minimum of its end nodes' rows plus the
     time to reach them (``links``, made with ``source=True``), kept within
     ``cutoff_s``. Sources off the network get empty rows.
+
+    Parameters
+    ----------
+    times_of
+        Node-based drive times of a list of nodes (a :class:`TravelTimeCache`'s ``times``).
+    links
+        Where each source joins the road.
+    cutoff_s
+        The longest drive kept.
     """
     n = len(links.node_a)
     on = links.node_a >= 0

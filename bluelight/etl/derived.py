@@ -19,12 +19,25 @@ from bluelight.foundation.errors import WarehouseError
 
 
 def last_load_run(con: duckdb.DuckDBPyConnection) -> int:
-    """The newest load run recorded (0 when nothing was loaded): lists derived before it may be stale."""
-    return int(con.execute("SELECT coalesce(max(run_id), 0) FROM load_runs").fetchone()[0])
+    """The newest load run recorded (0 when nothing was loaded): lists derived before it may be stale.
+
+    Parameters
+    ----------
+    con
+        A warehouse connection.
+    """
+    row = con.execute("SELECT coalesce(max(run_id), 0) FROM load_runs").fetchone()
+    return int(row[0]) if row else 0
 
 
 def derived_name(service: str) -> str:
-    """The ``derived_runs`` row of one service's nearest-site lists."""
+    """The ``derived_runs`` row of one service's nearest-site lists.
+
+    Parameters
+    ----------
+    service
+        The service.
+    """
     return f"nearest_sites:{service}"
 
 

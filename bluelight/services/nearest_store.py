@@ -14,6 +14,8 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 
+import duckdb
+
 from bluelight.analysis.coverage import DEFAULT_K, busy_candidates
 from bluelight.analysis.nearest_sites import fingerprint, nearest_sites
 from bluelight.etl.derived import last_load_run, write_nearest
@@ -53,7 +55,7 @@ def stored_k(service: str) -> int:
     return max(DEFAULT_K, busy_candidates(busy[service])) if service in busy else DEFAULT_K
 
 
-def derive_nearest(con, *, services: tuple[str, ...] = EMERGENCY_SERVICES) -> list[NearestDerived]:
+def derive_nearest(con: duckdb.DuckDBPyConnection, *, services: tuple[str, ...] = EMERGENCY_SERVICES) -> list[NearestDerived]:
     """Compute and store every road node's K fastest sites of each service (one transaction per service).
 
     Parameters

@@ -234,26 +234,37 @@ def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict
     return fig
 
 
-#: spacing of the road points a click on an editing map snaps to (the network's nodes, one per cell)
+#: spacing of the road points a click on an editing map snaps to (the network's nodes, one per cell), and the
+#: most points sent: a county's network is thinned further so every scenario answer stays small
 PLACE_CELL_M = 100.0
+PLACE_MAX_POINTS = 40_000
 
 
-def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M) -> go.Figure:
+def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M,
+                    max_points: int = PLACE_MAX_POINTS) -> go.Figure:
     """Near-invisible road points under the markers, so a click anywhere near a road lands on it.
 
     Plotly reports clicks on points only; these are the road network's nodes thinned to one per ``cell_m``
-    cell, each carrying its exact EPSG:27700 position, so the page places a new or moved site on the road
-    nearest the click and can say where.
+    cell (coarser where that would send more than ``max_points``: about 750 m on a county of a million nodes),
+    each carrying its exact EPSG:27700 position, so the page places a new or moved site on the road nearest
+    the click and says where.
     """
     from bluelight.etl.geo import to_wgs84
 
     x_m, y_m = np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
-    cells = np.column_stack([np.floor(x_m / cell_m), np.floor(y_m / cell_m)])
-    _, first = np.unique(cells, axis=0, return_index=True)
+    if len(x_m):
+        cell_m = max(cell_m, float(np.sqrt(max(float(np.ptp(x_m)) * float(np.ptp(y_m)), 1.0) / max_points)))
+    while True:
+        cells = (np.floor(x_m / cell_m).astype(np.int64) << 32) + np.floor(y_m / cell_m).astype(np.int64)
+        _, first = np.unique(cells, return_index=True)
+        if len(first) <= max_points:
+            break
+        cell_m *= 1.1                          # the grid's edges hold part-filled cells: a little coarser
     x, y = x_m[np.sort(first)], y_m[np.sort(first)]
     lon, lat = to_wgs84(x, y)
-    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="road (click to place a site)",
-                                showlegend=False, customdata=np.column_stack([x, y]).tolist(),
+    fig.add_trace(go.Scattermap(lon=np.asarray(lon), lat=np.asarray(lat), mode="markers",
+                                name="road (click to place a site)", showlegend=False,
+                                customdata=np.column_stack([x, y]).tolist(),
                                 marker={"size": 18, "opacity": 0.01, "color": "#000000"},
                                 hovertemplate="click to place a site here, on the road<extra></extra>"))
     return fig

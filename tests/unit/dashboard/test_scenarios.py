@@ -52,3 +52,11 @@ def test_lists_say_names_never_ids_or_nan():
     labels = [o["label"] for o in saved_choices(listing)]
     assert labels == ["Police into Kentish Town fire station (every service it touches)", "Close Soho (fire)"]
     assert not any("nan" in label for label in labels)
+
+
+def test_the_road_layer_of_a_county_is_thinned_to_a_size_a_browser_takes():
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(300_000, 450_000, 300_000), rng.uniform(200_000, 350_000, 300_000)   # 150 km a side
+    layer = placement_layer(base_map(roads=None, boundaries=None, bounds=None), x, y, max_points=5_000).data[-1]
+    assert 3_000 < len(layer.customdata) <= 5_000
+    assert {tuple(p) for p in layer.customdata} <= set(zip(x, y))        # every point an exact road position
