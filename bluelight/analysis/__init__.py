@@ -25,15 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from bluelight.analysis.appraisal import appraise
-from bluelight.analysis.coverage import (
-    CoverageModel,
-    CoverageSummary,
-    Variability,
-    build_coverage_model,
-    evaluate,
-    summarise,
-    summarise_by,
-)
+from bluelight.analysis.coverage import CoverageModel, build_coverage_model, evaluate
 from bluelight.analysis.finance import GREEN_BOOK_RATE
 from bluelight.analysis.frames import (
     FrameCoverage,
@@ -49,6 +41,7 @@ from bluelight.analysis.network import RoadNetwork, build_network, graph_tables,
 from bluelight.analysis.scenario import Scenario, apply_scenario, scenario_from_dict
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
 from bluelight.analysis.speeds import SpeedProfile, load_profile, profile_from_dict, turnout_s
+from bluelight.analysis.summary import CoverageSummary, Variability, summarise, summarise_by
 from bluelight.analysis.traveltime import SiteTimes, nearest_site_field, site_travel_times
 
 __all__ = [

@@ -33,9 +33,9 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import dijkstra
 
-from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import RoadNetwork, build_network
 from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, hour_band, profile_from_dict
+from bluelight.analysis.summary import Variability
 from bluelight.analysis.turns import route_turns, turn_network, turn_site_times
 from bluelight.foundation.errors import AnalysisError
 

@@ -26,7 +26,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
-from bluelight.analysis.coverage import CoverageModel, CoverageSummary, Variability, evaluate, summarise
+from bluelight.analysis.coverage import CoverageModel, evaluate
+from bluelight.analysis.summary import CoverageSummary, Variability, summarise
 from bluelight.analysis.traveltime import SiteTimes
 from bluelight.foundation.errors import AnalysisError
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from bluelight.analysis.coverage import Variability, summarise
 from bluelight.analysis.location_models import LocationResult, coverage_matrix, double_standard, mclp, mexclp, pmedian
+from bluelight.analysis.summary import Variability, summarise
 from bluelight.foundation.errors import AnalysisError
 
 MODELS = ("mclp", "mexclp", "dsm", "pmedian")

@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from bluelight.analysis.coverage import CoverageSummary, Variability, build_coverage_model, evaluate, summarise
+from bluelight.analysis.coverage import build_coverage_model, evaluate
 from bluelight.analysis.isochrones import isochrones_frame
 from bluelight.analysis.location_models import LocationResult, coverage_matrix, mclp
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
+from bluelight.analysis.summary import CoverageSummary, Variability, summarise
 from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.geo import BNG

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import Variability, compare_targets
 from bluelight.analysis.demand_bands import DemandRates
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
 from bluelight.analysis.simulation import (
@@ -31,6 +30,7 @@ from bluelight.analysis.simulation import (
     simulate,
     summarise_run,
 )
+from bluelight.analysis.summary import Variability, compare_targets
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.vocab import station_key
 

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.disclosure import published_cells
 from bluelight.analysis.scenario import Scenario
+from bluelight.analysis.summary import summarise_by
 from bluelight.foundation.access import TIER_TEXT
 from bluelight.foundation.access import load_rules as load_access_rules
 from bluelight.foundation.errors import AnalysisError, ValidationError

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import Variability, compare_targets
 from bluelight.analysis.dap import (
     MODELS,
     DapProblem,
@@ -36,6 +35,7 @@ from bluelight.analysis.demand_bands import (
     validate_forecast,
 )
 from bluelight.analysis.speeds import SpeedProfile, band_share, prevailing_band, turnout_s
+from bluelight.analysis.summary import Variability, compare_targets
 from bluelight.analysis.traveltime import point_times
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError

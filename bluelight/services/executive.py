@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import busy_candidates, busy_response, summarise_by
+from bluelight.analysis.summary import busy_candidates, busy_response, summarise_by
 from bluelight.foundation.standards import DEFAULT_STANDARD, pick_target
 from bluelight.foundation.text import mmss
 from bluelight.foundation.vocab import EMERGENCY_SERVICES

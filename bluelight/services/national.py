@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.coverage import Variability
 from bluelight.analysis.national import (
     fit_drive,
     leave_one_out,
@@ -32,6 +31,7 @@ from bluelight.analysis.national import (
     urban,
 )
 from bluelight.analysis.speeds import load_profile
+from bluelight.analysis.summary import Variability
 from bluelight.etl.incidents import parse_incidents
 from bluelight.etl.national import read_authorities, read_duty, read_fire1001, read_lsoas, read_stations
 from bluelight.foundation.config_files import config_file, read_yaml

@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
-from bluelight.analysis.coverage import DEFAULT_K, busy_candidates
+from bluelight.analysis.coverage import DEFAULT_K
 from bluelight.analysis.nearest_sites import fingerprint, nearest_sites
+from bluelight.analysis.summary import busy_candidates
 from bluelight.etl.derived import last_load_run, write_nearest
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.executive import busy_fractions

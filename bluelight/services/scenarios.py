@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.appraisal import Appraisal, OptimismBias, appraise, compare_options
-from bluelight.analysis.coverage import summarise_by
 from bluelight.analysis.finance import GREEN_BOOK_RATE, scenario_cash_items
 from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario, touched_services
+from bluelight.analysis.summary import summarise_by
 from bluelight.foundation.config_files import load_config
 from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD

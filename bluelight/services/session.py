@@ -24,14 +24,9 @@ from scipy import sparse
 from bluelight.analysis.coverage import (
     DEFAULT_K,
     CoverageModel,
-    CoverageSummary,
-    Variability,
     build_coverage_model,
-    compare_targets,
     coverage_model_from_nearest,
     evaluate,
-    summarise,
-    summarise_by,
 )
 from bluelight.analysis.isochrones import isochrone_polygons_grid
 from bluelight.analysis.nearest_sites import fingerprint, nearest_sites, times_to_points
@@ -45,6 +40,7 @@ from bluelight.analysis.snapping import (
     snap_to_segments,
 )
 from bluelight.analysis.speeds import SpeedProfile
+from bluelight.analysis.summary import CoverageSummary, Variability, compare_targets, summarise, summarise_by
 from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field, times_from_links
 from bluelight.foundation.environment import session_cache_bytes
 from bluelight.foundation.environment import travel_cache_bytes as travel_cache_bytes_setting

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from bluelight.analysis.coverage import share_within_curve
+from bluelight.analysis.summary import share_within_curve
 
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,

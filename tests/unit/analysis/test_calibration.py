@@ -13,9 +13,9 @@ from bluelight.analysis.calibration import (
     route_times,
     week_folds,
 )
-from bluelight.analysis.coverage import Variability
 from bluelight.analysis.network import build_network
 from bluelight.analysis.speeds import profile_from_dict
+from bluelight.analysis.summary import Variability
 from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import grid_edges
 

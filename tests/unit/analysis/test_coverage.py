@@ -4,11 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bluelight.analysis.coverage import (
+from bluelight.analysis.coverage import build_coverage_model, evaluate
+from bluelight.analysis.summary import (
     Variability,
-    build_coverage_model,
     compare_targets,
-    evaluate,
     summarise,
     summarise_by,
     weighted_quantile,
@@ -86,7 +85,7 @@ def test_by_area_and_targets():
 
 
 def test_busy_vehicles_by_hand():
-    from bluelight.analysis.coverage import busy_response
+    from bluelight.analysis.summary import busy_response
 
     # two sites at 200 s and 600 s, each busy a quarter of the time
     mean, within, wait = busy_response([[200.0, 600.0]], 0.25, 480.0)
@@ -99,7 +98,7 @@ def test_busy_vehicles_by_hand():
 def test_busy_cover_is_not_capped_by_how_many_sites_are_weighed():
     """Twelve sites all within the standard, each busy half the time: the first free one is within the standard
     unless all twelve are busy (1 - 0.5^12), not 1 - 0.5^8 as weighing only the nearest eight would say."""
-    from bluelight.analysis.coverage import busy_candidates, busy_response
+    from bluelight.analysis.summary import busy_candidates, busy_response
 
     times = np.full((1, 12), 200.0)
     k = busy_candidates(0.5)
@@ -116,7 +115,7 @@ def test_busy_cover_is_not_capped_by_how_many_sites_are_weighed():
     Variability(log_quantiles=(-0.5, -0.1, 0.0, 0.2, 0.9)),
     Variability(band_edges_s=(240.0, 480.0), band_quantiles=((-0.3, 0.0, 0.3), (-0.2, 0.1, 0.5), (-0.1, 0.2, 0.8)))])
 def test_the_curve_is_the_modelled_share_at_every_threshold(variability):
-    from bluelight.analysis.coverage import share_within_curve
+    from bluelight.analysis.summary import share_within_curve
 
     rng = np.random.default_rng(4)
     t = rng.gamma(4.0, 90.0, 3000)

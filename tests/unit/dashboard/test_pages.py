@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bluelight.analysis.coverage import Variability
 from bluelight.analysis.scenario import apply_scenario
+from bluelight.analysis.summary import Variability
 from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
