@@ -74,3 +74,15 @@ def test_the_road_load_is_timed_beside_duckdb_reading_the_same_file():
 
     rec = scale.road_load_vs_duckdb(2_000, repeat=1).as_dict()
     assert rec["ours_s"] > 0 and rec["peer_s"] > 0 and "x DuckDB's read-and-join CPU" in rec["notes"]
+
+
+def test_the_benchmark_page_table_is_the_last_runs_json():
+    """docs/benchmarks.md's table is generated from bench/results/latest.json (python -m bench.report):
+    no figure on the page that the JSON does not hold."""
+    import json
+
+    from bench.report import END, PAGE, RESULTS, START, page_with_table
+
+    page = PAGE.read_text()
+    assert page.count(START) == 1 and page.count(END) == 1
+    assert page == page_with_table(page, json.loads(RESULTS.read_text())), "run: python -m bench.report"
