@@ -76,23 +76,7 @@ class Variability:
         [1.0, 0.5]
         """
         t = np.asarray(response_s, float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.log(threshold_s) - np.log(t)
-            if self.band_quantiles:
-                p = np.zeros(t.shape)
-                band = self._bands(t)
-                for i, q in enumerate(self.band_quantiles):
-                    m = band == i
-                    p[m] = self._interp(z[m], q)
-            elif self.log_quantiles:
-                p = self._interp(z, self.log_quantiles)
-            elif self.log_sd <= 0:
-                p = (z >= self.log_mean).astype(float)
-            else:
-                p = ndtr((z - self.log_mean) / self.log_sd)
-        p = np.asarray(p, dtype=float)
-        p[~np.isfinite(t)] = 0.0
-        return p
+        return self.prob_within_grid(t.ravel(), np.array([float(threshold_s)]))[:, 0].reshape(t.shape)
 
     def prob_within_grid(self, response_s: np.ndarray, thresholds_s: np.ndarray) -> np.ndarray:
         """:meth:`prob_within` for every pair of a response (rows) and a threshold (columns).

@@ -47,10 +47,14 @@ def test_the_demo_load_stores_lists_a_session_reads_without_searching(synthetic_
         con.close()
 
 
-def test_lists_are_not_trusted_after_a_load_or_for_other_times(tmp_path, synthetic_wh):
+def _copy(tmp_path, synthetic_wh):
     path = tmp_path / "copy.duckdb"
     path.write_bytes(synthetic_wh.read_bytes())
-    con = connect(path)
+    return path
+
+
+def test_lists_are_not_trusted_after_a_load_or_for_other_times(tmp_path, synthetic_wh):
+    con = connect(_copy(tmp_path, synthetic_wh))
     try:
         s = _session(con)
         placed = s.sites("fire")
@@ -78,8 +82,7 @@ def test_lists_are_not_trusted_after_a_load_or_for_other_times(tmp_path, synthet
 
 
 def test_an_older_warehouse_without_the_tables_is_searched(tmp_path, synthetic_wh):
-    path = tmp_path / "old.duckdb"
-    path.write_bytes(synthetic_wh.read_bytes())
+    path = _copy(tmp_path, synthetic_wh)
     con = connect(path)
     for table in ("derived_runs", "nearest_sites", "nearest_more", "nearest_site_order"):
         con.execute(f"DROP TABLE {table}")
