@@ -15,8 +15,9 @@ applies it: a site is a candidate where its drive is within ``cutoff_s``. The
 search itself runs to the cutoff plus the largest turnout, so that the
 passing-on rule above holds exactly; sites found that drive beyond the cutoff
 are then dropped, and a node whose list was full says so (``more``), so that
-a model searches every site for it when all its listed sites are closed. The
-answers equal a search from each site, node for node.
+where a scenario closes all its listed sites a model searches backwards from
+that point alone (:func:`times_to_points`). The answers equal a search from
+each site, node for node.
 """
 
 from __future__ import annotations
@@ -249,9 +250,10 @@ def nearest_sites(network: RoadNetwork, sites: Links, turnout_s: ArrayLike, *, k
     -------
     tuple of numpy.ndarray
         ``(site, time_s, more)``: ``site`` and ``time_s``, each ``(nodes, k)``, the index of each node's i-th
-        fastest site (-1 where fewer reach it) and its turnout plus drive (``inf`` there), ties to the lower
-        index; ``more`` per node, True where further sites may reach it than its list holds (its list was
-        full before sites driving beyond the cutoff were dropped).
+        fastest site (-1 where fewer reach it) and its turnout plus drive (``inf`` there); of sites tied at the
+        k-th place the lower index is kept, and tied sites may come in either order (:func:`merge_lists` puts
+        them in site order); ``more`` per node, True where further sites may reach it than its list holds (its
+        list was full before sites driving beyond the cutoff were dropped).
 
     Examples
     --------
