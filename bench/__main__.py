@@ -45,6 +45,8 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
     records += (travel.per_site(big, G, sites[: 100 if quick else 500], 600.0, f"synthetic {big.n_nodes} nodes",
                                    peer_sites=3 if quick else 10))
     del G
+    demand = np.random.default_rng(3).choice(big.n_nodes, 500 if quick else 5000, replace=False)
+    records += travel.matrix(big, sites[: 50 if quick else 300], demand, 1200.0, f"synthetic {big.n_nodes} nodes")
     records += travel.scenario(big, 500, 10_000 if quick else 100_000, 900.0)
     records.append(location.versus_spopt("mclp", *((1000, 100, 10) if quick else (5000, 300, 20))))
     records.append(location.versus_spopt("pmedian", *((500, 60, 5) if quick else (2000, 150, 10))))

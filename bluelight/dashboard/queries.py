@@ -241,18 +241,23 @@ class Warehouse:
 
     def has_zone_polygons(self) -> bool:
         """Whether LSOA polygons are loaded (else maps draw demand at its points, not as areas)."""
-        return bool(self._query("SELECT count(*) AS n FROM boundaries WHERE kind = 'lsoa'")["n"].iloc[0])
+        return self._cached("has zone polygons", lambda: bool(
+            self._query("SELECT count(*) AS n FROM boundaries WHERE kind = 'lsoa'")["n"].iloc[0]))
 
     def area_word(self) -> str:
         """What the loaded areas are called: "borough" where every one is a London borough (ONS codes E09),
         else "local authority" (the word that fits the districts, unitaries and Welsh or Scottish councils)."""
-        codes = self._query("SELECT code FROM boundaries WHERE kind = 'borough'")["code"].astype(str)
-        return "borough" if len(codes) and codes.str.startswith("E09").all() else "local authority"
+        def word() -> str:
+            codes = self._query("SELECT code FROM boundaries WHERE kind = 'borough'")["code"].astype(str)
+            return "borough" if len(codes) and codes.str.startswith("E09").all() else "local authority"
+        return self._cached("area word", word)
 
     def network_bounds(self) -> tuple[float, float, float, float] | None:
-        frame = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes")
-        row = frame.iloc[0].tolist()
-        return None if pd.isna(row[0]) else tuple(float(v) for v in row)
+        """The road network's lon/lat box (read once per published warehouse: every map is framed by it)."""
+        def bounds() -> tuple[float, float, float, float] | None:
+            row = self._query("SELECT min(lon), min(lat), max(lon), max(lat) FROM road_nodes").iloc[0].tolist()
+            return None if pd.isna(row[0]) else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+        return self._cached("network bounds", bounds)
 
 
 def _feature_collection(frame: pd.DataFrame, props: list[str]) -> dict:

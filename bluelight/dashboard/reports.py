@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from bluelight.dashboard.components.plain_figures import as_figure
 from bluelight.foundation.access import TIER_TEXT
 from bluelight.foundation.errors import ConfigError
 
@@ -65,7 +66,7 @@ class Report:
     title: str
     headline: str
     asked: dict[str, str]
-    figures: list[tuple[str, go.Figure]] = field(default_factory=list)
+    figures: list[tuple[str, go.Figure | dict]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -77,6 +78,10 @@ class Report:
     generated: datetime = field(default_factory=lambda: datetime.now(UTC))
     finance: dict | None = None           # an appraisal (Appraisal.as_dict): its own section, with the cash flows
     summary: list[str] = field(default_factory=list)   # what changes for whom, in sentences (page 1)
+
+    def __post_init__(self) -> None:
+        # a page's plain figure dicts become graph objects here, where a report reads and restyles them
+        self.figures = [(caption, as_figure(fig)) for caption, fig in self.figures]
 
 
 STYLE = """body{font-family:Segoe UI,Roboto,Arial,sans-serif;margin:24px;color:#1d2733;max-width:1100px}
@@ -262,7 +267,7 @@ def service_sentences(services: dict) -> list[str]:
     return out
 
 
-def static_map(fig: go.Figure, *, height: int = 620, focus: tuple[float, float, float, float] | None = None
+def static_map(fig: go.Figure | dict, *, height: int = 620, focus: tuple[float, float, float, float] | None = None
                ) -> go.Figure:
     """A WebGL map figure (``Scattermap``, ``Choroplethmap``, line layers) redrawn as SVG geo traces.
 
@@ -270,6 +275,7 @@ def static_map(fig: go.Figure, *, height: int = 620, focus: tuple[float, float, 
     by URL (the app's own routes) are left out, as a file on disk cannot
     fetch them; the view fits the data.
     """
+    fig = as_figure(fig)
     data = []
     layers = list(fig.layout.map.layers or []) if fig.layout.map else []
     for layer in layers:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from bluelight.analysis.summary import share_within_curve
+from bluelight.dashboard.components import plain_figures as plain
 
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
-                     label: str, variability=None) -> go.Figure:
+                     label: str, variability=None) -> dict:
     """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread).
 
-    Built in one pass (traces, lines and notes given to the figure at once):
-    plotly validates each later update separately, which costs more than the curve.
+    A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): the coverage explorer sends
+    one with every answer.
     """
     on = ~np.isnan(response_s)
     t = response_s[on]
@@ -24,12 +24,12 @@ def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s:
         order = np.argsort(t)
         cum = np.cumsum(w[order]) / w.sum()
         keep = np.unique(np.linspace(0, len(t) - 1, min(len(t), 600)).astype(int))     # enough to draw the step
-        data.append(go.Scatter(x=t[order][keep] / 60, y=cum[keep], mode="lines", name="modelled (single time)",
-                               line={"color": "#9aa5b1", "dash": "dot"}))
+        data.append({"type": "scatter", "x": plain.typed(t[order][keep] / 60), "y": plain.typed(cum[keep]),
+                     "mode": "lines", "name": "modelled (single time)", "line": {"color": "#9aa5b1", "dash": "dot"}})
         if variability is not None:
             prob = share_within_curve(t, w, grid, variability=variability)
-            data.append(go.Scatter(x=grid / 60, y=prob, mode="lines", name="modelled with variability",
-                                   line={"color": "#10243e", "width": 3}))
+            data.append({"type": "scatter", "x": plain.typed(grid / 60), "y": plain.typed(prob), "mode": "lines",
+                         "name": "modelled with variability", "line": {"color": "#10243e", "width": 3}})
     shapes = [{"type": "line", "x0": threshold_s / 60, "x1": threshold_s / 60, "y0": 0, "y1": 1, "yref": "paper",
                "line": {"color": "#d62728", "dash": "dash"}}]
     notes = [{"x": threshold_s / 60, "y": 0, "yref": "paper", "text": f"standard {threshold_s / 60:g} min",
@@ -39,7 +39,7 @@ def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s:
                        "line": {"color": "#d62728", "dash": "dot"}})
         notes.append({"x": 1, "xref": "paper", "y": goal, "text": f"goal {goal:.0%}", "showarrow": False,
                       "xanchor": "right", "yanchor": "bottom"})
-    return go.Figure(data=data, layout={
+    return plain.figure(data, {
         "title": {"text": label, "font": {"size": 13}}, "shapes": shapes, "annotations": notes,
         "xaxis": {"title": {"text": "response time (minutes)"}, "range": [0, 20]},
         "yaxis": {"title": {"text": "share of demand on the network"}, "tickformat": ".0%", "range": [0, 1.02]},

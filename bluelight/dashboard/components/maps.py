@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from bluelight.dashboard.components import plain_figures as plain
 from bluelight.dashboard.layers import VectorTiles
 from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
 
@@ -88,9 +89,11 @@ def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
     return fig
 
 
-def with_tiles(fig: go.Figure, web_tiles: bool) -> go.Figure:
+def with_tiles(fig: go.Figure | dict, web_tiles: bool) -> go.Figure | dict:
     """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
-    if web_tiles:
+    if web_tiles and isinstance(fig, dict):
+        fig["layout"]["map"]["style"] = "open-street-map"
+    elif web_tiles:
         fig.update_layout(map_style="open-street-map")
     return fig
 
@@ -163,44 +166,54 @@ def isochrone_legend(bands_s) -> str:
 def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
                  sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
                  iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "",
-                 points_label: str = "incidents") -> go.Figure:
+                 points_label: str = "incidents") -> dict:
     """Response time (minutes) of demand on the network: LSOA choropleth, or points (incidents, or people at
     their area's centre where no area polygons are loaded, named by ``points_label``); sites on top.
 
-    Built in one pass, as :func:`cumulative_curve` (the page's most frequent figure).
+    A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): the page's most frequent answer.
     """
     layout = _base_layout(roads=roads, boundaries=boundaries, bounds=bounds)
     on = ~np.isnan(response_s)
     minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
     colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
     scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
-    data = []
+    data: list[dict] = []
     if zones_geojson is not None and _has_features(zones_geojson):
-        data.append(go.Choroplethmap(
-            geojson=zones_geojson, locations=points.loc[on, "zone"], z=minutes[on], zmin=0, zmax=15,
-            colorscale=scale, marker={"opacity": 0.55, "line": {"width": 0}}, colorbar=colorbar,
-            name="response (min)", customdata=np.column_stack([points.loc[on, "area"], points.loc[on, "weight"]]),
-            hovertemplate="%{location} (%{customdata[0]})<br>response %{z:.1f} min<br>population %{customdata[1]:,.0f}"
-                          "<extra></extra>"))
+        data.append({
+            "type": "choroplethmap", "geojson": zones_geojson, "locations": _values(points.loc[on, "zone"]),
+            "z": plain.typed(minutes[on]), "zmin": 0, "zmax": 15, "colorscale": scale,
+            "marker": {"opacity": 0.55, "line": {"width": 0}}, "colorbar": colorbar, "name": "response (min)",
+            "customdata": np.column_stack([points.loc[on, "area"], points.loc[on, "weight"]]).tolist(),
+            "hovertemplate": "%{location} (%{customdata[0]})<br>response %{z:.1f} min<br>population "
+                             "%{customdata[1]:,.0f}<extra></extra>"})
     else:
-        data.append(go.Scattermap(
-            lon=points.loc[on, "lon"], lat=points.loc[on, "lat"], mode="markers",
-            name=points_label,
-            marker={"size": 6, "color": minutes[on], "cmin": 0, "cmax": 15, "colorscale": scale, "colorbar": colorbar},
-            text=points.loc[on, "zone"], hovertemplate="%{text}<br>response %{marker.color:.1f} min<extra></extra>"))
+        data.append({
+            "type": "scattermap", "lon": plain.typed(points.loc[on, "lon"].to_numpy(float)),
+            "lat": plain.typed(points.loc[on, "lat"].to_numpy(float)), "mode": "markers", "name": points_label,
+            "marker": {"size": 6, "color": plain.typed(minutes[on]), "cmin": 0, "cmax": 15, "colorscale": scale,
+                       "colorbar": colorbar},
+            "text": _values(points.loc[on, "zone"]),
+            "hovertemplate": "%{text}<br>response %{marker.color:.1f} min<extra></extra>"})
     if highlight is not None and highlight.any():
-        data.append(go.Scattermap(lon=points.loc[highlight, "lon"], lat=points.loc[highlight, "lat"], mode="markers",
-                                  marker={"size": 7, "color": "#6a3d9a"}, name="reached first by the chosen site"))
-    data.append(go.Scattermap(
-        lon=sites["lon"], lat=sites["lat"], mode="markers", name="sites",
-        marker={"size": 10, "color": "#10243e"}, text=sites["name"], customdata=sites["site_id"],
-        hovertemplate="<b>%{text}</b><br>%{customdata}<extra>site</extra>"))
+        data.append({"type": "scattermap", "lon": plain.typed(points.loc[highlight, "lon"].to_numpy(float)),
+                     "lat": plain.typed(points.loc[highlight, "lat"].to_numpy(float)), "mode": "markers",
+                     "marker": {"size": 7, "color": "#6a3d9a"}, "name": "reached first by the chosen site"})
+    data.append({"type": "scattermap", "lon": plain.typed(sites["lon"].to_numpy(float)),
+                 "lat": plain.typed(sites["lat"].to_numpy(float)), "mode": "markers", "name": "sites",
+                 "marker": {"size": 10, "color": "#10243e"}, "text": _values(sites["name"]),
+                 "customdata": _values(sites["site_id"]),
+                 "hovertemplate": "<b>%{text}</b><br>%{customdata}<extra>site</extra>"})
     if iso_layers:
         layout["map"]["layers"] = list(iso_layers) + layout["map"]["layers"]
     if title:
         layout |= {"title": {"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}},
                    "margin": {**layout["margin"], "t": 30}}
-    return go.Figure(data=data, layout=layout)
+    return plain.figure(data, layout)
+
+
+def _values(column: pd.Series) -> list:
+    """A column's values as JSON takes them (missing as null)."""
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in column.tolist()]
 
 
 def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,

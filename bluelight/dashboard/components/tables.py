@@ -54,15 +54,16 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
     at the left while the rest scroll sideways inside the grid (the names a reader needs beside every figure).
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    widths = {c: _content_width_px([r[c] for r in records]) for c in frame.columns}
     return dag.AgGrid(
         id=table_id, rowData=records,
         columnDefs=[{"field": c, "headerName": _header(c, frame), "filter": True, "sortable": True,
-                     "resizable": True, "tooltipField": c, "minWidth": _content_width_px(frame[c]), "flex": 1,
+                     "resizable": True, "tooltipField": c, "minWidth": widths[c], "flex": 1,
                      **(MINUTES_COLUMN if _is_minutes(frame, c) else NUMBER_COLUMN if _is_quantity(frame, c) else {}),
                      **({"minWidth": 220, "flex": 3, "wrapText": True, "autoHeight": True} if c in wide else {}),
                      **({"cellRenderer": "markdown", "linkTarget": "_self", "minWidth": 220} if c in markdown else {}),
                      **({"pinned": "left", "lockPinned": True, "flex": 0,           # room for the filter icon
-                         "width": _content_width_px(frame[c]) + 24}
+                         "width": widths[c] + 24}
                         if c in pinned else {})}
                     for c in frame.columns],
         defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
@@ -73,11 +74,11 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
     )
 
 
-def _content_width_px(values: pd.Series) -> int:
-    """Room for a column's longest value (as shown, with thousands separators) and the filter icon."""
-    text = values.dropna().map(lambda v: f"{v:,}" if isinstance(v, (int, float)) and not isinstance(v, bool)
-                               else str(v))
-    longest = int(text.str.len().max()) if len(text) else 0
+def _content_width_px(values: list) -> int:
+    """Room for a column's longest value (as shown, with thousands separators) and the filter icon; missing
+    values (None) take no room."""
+    longest = max((len(f"{v:,}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+                   for v in values if v is not None), default=0)
     return int(min(380, max(84, 7.2 * longest + 34)))
 
 

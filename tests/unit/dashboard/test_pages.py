@@ -15,6 +15,7 @@ from bluelight.dashboard import layers, reports, scenario_files
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.components.plain_figures import as_figure
 from bluelight.dashboard.layout import banner
 from bluelight.dashboard.pages import colocation, coresponding, coverage, dap, scenarios
 from bluelight.dashboard.pages.data import figures as data_figures
@@ -90,13 +91,14 @@ def test_scenario_view_and_saved_round_trip(wh, engine, tmp_path):
 def test_explorer_view_and_exports(wh, engine):
     ev = engine.evaluate("fire", DemandSpec())
     fig, curve, kpi, table = coverage.explorer_view(wh, engine, ev, 360, None)
+    fig = as_figure(fig)                                      # the page sends a plain dict; read it back
     assert any(t.type == "choroplethmap" for t in fig.data)
     assert "within 6 min" in str(kpi)
     none = coverage.explorer_view(wh, engine, engine.evaluate(
         "police", coverage.parse_demand("incidents", None, [], [0, 23])), 900, None)[2]
     assert "Nothing to assess" in str(none) and "nan" not in str(none)
     site = engine.sites("fire")["site_id"].iloc[0]
-    fig2, *_ = coverage.explorer_view(wh, engine, ev, 360, site)
+    fig2 = as_figure(coverage.explorer_view(wh, engine, ev, 360, site)[0])
     first = engine.first_reached("fire", site, DemandSpec())
     assert first.any()                                               # a station reaches some zone first
     assert sum(len(t.lon) for t in fig2.data if t.name == "reached first by the chosen site") == first.sum()
@@ -129,7 +131,7 @@ def test_figure_builders():
     t = np.array([100.0, 200.0, 400.0, np.nan])
     fig = chart_parts.cumulative_curve(t, np.ones(4), threshold_s=360, goal=0.9, label="x",
                                    variability=Variability(0.0, 0.2))
-    assert [tr.name for tr in fig.data] == ["modelled (single time)", "modelled with variability"]
+    assert [tr["name"] for tr in fig["data"]] == ["modelled (single time)", "modelled with variability"]
     table = table_parts.with_change_row(pd.DataFrame({"scenario": ["a", "b"], "mean min": [4.0, 4.5]}))
     assert table.iloc[2]["mean min"] == 0.5
     assert map_parts.with_tiles(map_parts.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"

@@ -90,7 +90,10 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
         pts, shown_s = _cells(session, ev, threshold)         # no incident location beyond analysts
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
-    fig = map_parts.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
+        lonlat = _lonlat(pts)
+    else:                                                     # the same points on every answer: projected once
+        lonlat = session.cached(("lon/lat", ev.service, ev.demand), lambda: _lonlat(ev.points))
+    fig = map_parts.coverage_map(pts.assign(**lonlat), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title,
                                points_label="incidents" if ev.demand.kind == "incidents" else
