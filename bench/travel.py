@@ -13,7 +13,7 @@ from bluelight.analysis.coverage import build_coverage_model, evaluate
 from bluelight.analysis.isochrones import isochrone_polygons, isochrone_polygons_grid
 from bluelight.analysis.network import RoadNetwork, network_from_frames
 from bluelight.analysis.speeds import load_profile
-from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
+from bluelight.analysis.traveltime import nearest_site_field, site_travel_times, travel_time_table
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,14 @@ OSRM_ANCHOR = ("OSRM table service (contraction hierarchies), users' reports, no
 def matrix(net: RoadNetwork, candidates: np.ndarray, demand: np.ndarray, cutoff_s: float, label: str
            ) -> list[Record]:
     """The many-to-many matrix a location model needs (candidates x demand points, drives within ``cutoff_s``):
-    ours (one bounded compiled search per candidate, the demand columns read off) against scipy's
+    ours (``travel_time_table``: one bounded compiled search per candidate, writing the table, stopped once
+    every demand node is settled) against scipy's
     ``dijkstra(limit=)`` called directly in batches and igraph's ``distances(source, target)`` (which has no
     limit, so it searches the whole network); the answers compared cell by cell within the cutoff."""
     from scipy.sparse.csgraph import dijkstra
 
     def ours():
-        return site_travel_times(net, candidates, cutoff_s=cutoff_s).dense(demand)
+        return travel_time_table(net, candidates, demand, cutoff_s=cutoff_s)
 
     def scipy_direct():
         return np.vstack([dijkstra(net.graph, directed=True, indices=candidates[i:i + 50], limit=cutoff_s)[:, demand]

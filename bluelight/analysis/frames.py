@@ -43,7 +43,7 @@ from bluelight.analysis.location_models import LocationResult, coverage_matrix, 
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
 from bluelight.analysis.summary import CoverageSummary, Variability, summarise
-from bluelight.analysis.traveltime import nearest_site_field, site_travel_times
+from bluelight.analysis.traveltime import nearest_site_field, site_travel_times, travel_time_table
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.geo import BNG
 
@@ -180,8 +180,7 @@ def mclp_from_geodataframes(network: RoadNetwork, candidates: gpd.GeoDataFrame, 
     on = np.flatnonzero(c_snap.on_network)
     if len(on) < k:
         raise AnalysisError(f"only {len(on)} candidates are on the road network; k is {k}")
-    times = site_travel_times(network, c_snap.node[on], cutoff_s=threshold_s)
-    t = times.dense(np.maximum(d_snap.node, 0)).T + turn[on][None, :]
+    t = travel_time_table(network, c_snap.node[on], np.maximum(d_snap.node, 0), cutoff_s=threshold_s).T + turn[on][None, :]
     t[d_snap.node < 0, :] = np.inf
     result = mclp(coverage_matrix(t, threshold_s), w, k, time_limit_s=time_limit_s)
     return replace(result, chosen=on[result.chosen], n_candidates=len(candidates))

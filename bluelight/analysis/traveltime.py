@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from bluelight.analysis.bounded_search import bounded_searches
+from bluelight.analysis.bounded_search import bounded_searches, bounded_table
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import Links
 from bluelight.foundation.errors import AnalysisError
@@ -95,6 +95,44 @@ def site_travel_times(network: RoadNetwork, source_nodes: ArrayLike, *, cutoff_s
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(nodes)))])    # rows come in order
     stored = sparse.csr_matrix((vals + 1.0, cols, indptr), shape=(len(nodes), network.n_nodes))
     return SiteTimes(nodes, stored, float(cutoff_s), network.key)
+
+
+def travel_time_table(network: RoadNetwork, source_nodes: ArrayLike, target_nodes: ArrayLike, *,
+                      cutoff_s: float) -> np.ndarray:
+    """The many-to-many table a location model needs: drive time from each source to each target node.
+
+    One bounded compiled search per source (:func:`~bluelight.analysis.bounded_search.bounded_table`), each
+    stopped at ``cutoff_s`` or once every target is settled; the times equal :func:`site_travel_times`'
+    (and scipy's ``dijkstra(limit=...)``) at those nodes.
+
+    Parameters
+    ----------
+    network
+        The road network (drive times in seconds under its speed profile).
+    source_nodes
+        Node index of each source (a candidate's node), one row each.
+    target_nodes
+        Node index of each target (a demand point's node), one column each; repeats allowed.
+    cutoff_s
+        The longest drive kept; beyond it, ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(source_nodes), len(target_nodes))`` drive times in seconds.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> travel_time_table(example_network(), [0, 8], [4, 8], cutoff_s=130).round(6).tolist()
+    [[120.0, inf], [120.0, 0.0]]
+    """
+    sources = _validate_nodes(network, source_nodes)
+    targets = _validate_nodes(network, target_nodes)
+    if not cutoff_s > 0:
+        raise AnalysisError(f"cutoff_s must be positive, got {cutoff_s}")
+    g = network.graph
+    return bounded_table(g.indptr, g.indices, g.data, sources, targets, float(cutoff_s))
 
 
 def fastest_pace_mps(network: RoadNetwork) -> float:

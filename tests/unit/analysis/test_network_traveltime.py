@@ -151,3 +151,24 @@ def test_bounded_searches_give_the_whole_networks_times():
     i, j = np.nonzero(np.isfinite(want))
     assert (np.hypot(net.x_m[sources[i]] - net.x_m[j], net.y_m[sources[i]] - net.y_m[j]) <= reach + 1e-6).all()
 
+
+
+@pytest.mark.parametrize("cutoff_s", [20.0, 60.0, 1e9])
+def test_travel_time_table_equals_the_searches_at_the_targets(cutoff_s):
+    """The many-to-many table: each cell is the bounded search's time at that target (repeats included), whether
+    a search ends at the cutoff or stops early once every target is settled (the next search starts clean)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from bluelight.analysis.traveltime import travel_time_table
+
+    net = grid_network(12)
+    rng = np.random.default_rng(7)
+    sources = rng.choice(net.n_nodes, 25)
+    for targets in (rng.choice(net.n_nodes, 40), np.array([sources[0], sources[0], 5]), np.array([], dtype=int)):
+        got = travel_time_table(net, sources, targets, cutoff_s=cutoff_s)
+        want = dijkstra(net.graph, directed=True, indices=sources, limit=cutoff_s)[:, targets]
+        assert got.shape == (len(sources), len(targets))
+        np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.raises(AnalysisError, match="outside the network"):
+        travel_time_table(net, sources, [net.n_nodes], cutoff_s=60.0)
