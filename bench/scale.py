@@ -112,7 +112,7 @@ def _served(directory: Path) -> dict[str, tuple[float, float]]:
     from bluelight.etl.demo import load_demo
     from bluelight.etl.warehouse import connect
     from bluelight.foundation.environment import DataSource
-    from bluelight.services.nearest_store import derive_nearest
+    from bluelight.services.nearest_store import derive_nearest, derive_snapped
 
     path = directory / "atlas.duckdb"
     t0 = time.perf_counter()
@@ -120,11 +120,12 @@ def _served(directory: Path) -> dict[str, tuple[float, float]]:
     try:
         load_demo(con, DataSource(directory, "synthetic"), progress=False)
         t1 = time.perf_counter()
-        derive_nearest(con)                        # as etl demo does: each node's fastest sites stored
+        derive_snapped(con)                        # as etl demo does: demand and stations placed on the roads,
+        derive_nearest(con)                        # and each node's fastest sites, stored
     finally:
         con.close()
     out = {"warehouse build (whole region ETL)": (time.perf_counter() - t0, float("nan")),
-           "of which: nearest sites of every node stored": (time.perf_counter() - t1, float("nan"))}
+           "of which: road positions and nearest sites stored": (time.perf_counter() - t1, float("nan"))}
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     paint = first_paint(path)
     if paint is not None:

@@ -138,6 +138,132 @@ def _nearest_edges(tree: shapely.STRtree, pts: np.ndarray,
             np.concatenate([ei for _, ei, _ in parts]), np.concatenate([dist for _, _, dist in parts]))
 
 
+@dataclass(frozen=True)
+class SegmentPositions:
+    """Where points lie on their nearest road segment: geometry only, the same under every speed profile.
+
+    Attributes
+    ----------
+    point
+        Index of each snapped point (the others are beyond the snap distance).
+    edge
+        Its edge (an index into the network's edges).
+    fraction
+        How far along the edge from ``u`` to ``v`` (0 to 1), whichever way its geometry is drawn.
+    distance_m
+        From the point to the road.
+    """
+
+    point: np.ndarray
+    edge: np.ndarray
+    fraction: np.ndarray
+    distance_m: np.ndarray
+
+
+def segment_positions(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, edge_geoms: ArrayLike | None = None,
+                      tree: shapely.STRtree | None = None,
+                      max_snap_m: float = DEFAULT_MAX_SNAP_M) -> SegmentPositions:
+    """Each point's nearest road segment within ``max_snap_m`` and its place along it (what a load can store).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    x_m, y_m
+        The points (EPSG:27700).
+    edge_geoms, tree, max_snap_m
+        As :func:`snap_to_segments` takes them.
+
+    Examples
+    --------
+    >>> from bluelight.analysis import example_network
+    >>> p = segment_positions(example_network(), [530250, 531000], [180010, 179000], max_snap_m=100)
+    >>> p.point.tolist(), p.edge.tolist(), p.fraction.round(2).tolist(), p.distance_m.round(1).tolist()
+    ([0], [0], [0.5], [10.0])
+    """
+    import shapely
+
+    if max_snap_m <= 0:
+        raise AnalysisError(f"max_snap_m must be positive, got {max_snap_m}")
+    x, y = np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
+    if x.shape != y.shape:
+        raise AnalysisError("x_m and y_m must have the same shape")
+    if x.size == 0 or len(network.edge_u) == 0:
+        return SegmentPositions(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
+    if edge_geoms is None:
+        edge_geoms = shapely.linestrings(np.stack([np.column_stack([network.x_m[network.edge_u],
+                                                                    network.y_m[network.edge_u]]),
+                                                   np.column_stack([network.x_m[network.edge_v],
+                                                                    network.y_m[network.edge_v]])], axis=1))
+    tree = tree if tree is not None else shapely.STRtree(edge_geoms)
+    pts = shapely.points(x, y)
+    finite = np.isfinite(x) & np.isfinite(y)
+    p_idx, e_idx, d = _nearest_edges(tree, pts[finite], max_snap_m)
+    p_idx = np.flatnonzero(finite)[p_idx]
+    geoms = np.asarray(edge_geoms)[e_idx]
+    f = shapely.line_locate_point(geoms, pts[p_idx], normalized=True)
+    u, v = network.edge_u[e_idx], network.edge_v[e_idx]
+    start = shapely.get_point(geoms, 0)
+    du = np.hypot(shapely.get_x(start) - network.x_m[u], shapely.get_y(start) - network.y_m[u])
+    dv = np.hypot(shapely.get_x(start) - network.x_m[v], shapely.get_y(start) - network.y_m[v])
+    f = np.where(dv < du, 1.0 - f, f)                  # a geometry drawn from v to u
+    return SegmentPositions(p_idx.astype(np.int64), e_idx.astype(np.int64), f, d)
+
+
+def points_hash(x_m: ArrayLike, y_m: ArrayLike) -> str:
+    """A hash of points' coordinates (their order included): what stored positions are checked against.
+
+    >>> points_hash([1.0, 2.0], [3.0, 4.0]) == points_hash([1.0, 2.0], [3.0, 4.0]) != points_hash([2.0, 1.0], [3.0, 4.0])
+    True
+    """
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(x_m, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(y_m, dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
+def links_at(network: RoadNetwork, positions: SegmentPositions, n_points: int, *,
+             access_speed_mps: float = DEFAULT_ACCESS_SPEED_MPS, source: bool = False) -> Links:
+    """How each of ``n_points`` points is reached (or left) through its position on a segment, under the
+    network's drive times (points without a position are off-network).
+
+    Parameters
+    ----------
+    network
+        The road network, under the speed profile the times are wanted for.
+    positions
+        From :func:`segment_positions` (or read back from a load).
+    n_points
+        How many points there are.
+    access_speed_mps, source
+        As :func:`snap_to_segments` takes them.
+    """
+    if not access_speed_mps > 0:
+        raise AnalysisError(f"access_speed_mps must be positive, got {access_speed_mps}")
+    node_a = np.full(n_points, -1, dtype=np.int64)
+    node_b = np.full(n_points, -1, dtype=np.int64)
+    extra_a, extra_b, dist = np.full(n_points, np.inf), np.full(n_points, np.inf), np.full(n_points, np.inf)
+    p_idx, e_idx, f, d = positions.point, positions.edge, positions.fraction, positions.distance_m
+    if len(p_idx) == 0:
+        return Links(node_a, extra_a, node_b, extra_b, dist)
+    u, v = network.edge_u[e_idx], network.edge_v[e_idx]
+    access = d / access_speed_mps
+    tt = network.travel_time_s[e_idx]
+    back = np.asarray(network.graph[v, u]).ravel()     # the reverse arc's time, 0 where the road is one-way
+    two_way = back > 0
+    if source:              # leave forward to v, or back to u along the reverse edge
+        node_a[p_idx], extra_a[p_idx] = v, (1.0 - f) * tt + access
+        node_b[p_idx[two_way]] = u[two_way]
+        extra_b[p_idx[two_way]] = f[two_way] * back[two_way] + access[two_way]
+    else:                   # arrive from u along the edge, or from v along the reverse edge
+        node_a[p_idx], extra_a[p_idx] = u, f * tt + access
+        node_b[p_idx[two_way]] = v[two_way]
+        extra_b[p_idx[two_way]] = (1.0 - f[two_way]) * back[two_way] + access[two_way]
+    dist[p_idx] = d
+    return Links(node_a, extra_a, node_b, extra_b, dist)
+
+
 def snap_to_segments(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, edge_geoms: ArrayLike | None = None,
                      tree: shapely.STRtree | None = None,
                      max_snap_m: float = DEFAULT_MAX_SNAP_M,
@@ -146,7 +272,9 @@ def snap_to_segments(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, ed
 
     In the countryside nodes are far apart along long roads, so a point 50 m
     from a road can be 1 km from its nearest node: snapping to segments keeps
-    it on the network and charges the drive pro rata along the edge.
+    it on the network and charges the drive pro rata along the edge. The
+    geometry (:func:`segment_positions`) and the times (:func:`links_at`) are
+    separate steps, so a load can store the first.
 
     Parameters
     ----------
@@ -174,49 +302,7 @@ def snap_to_segments(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, ed
     >>> links.node_a.tolist(), [round(float(e), 1) for e in links.extra_a_s], links.node_b.tolist()
     ([0, -1], [31.0, inf], [1, -1])
     """
-    import shapely
-
-    if max_snap_m <= 0:
-        raise AnalysisError(f"max_snap_m must be positive, got {max_snap_m}")
     if not access_speed_mps > 0:
         raise AnalysisError(f"access_speed_mps must be positive, got {access_speed_mps}")
-    x, y = np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
-    if x.shape != y.shape:
-        raise AnalysisError("x_m and y_m must have the same shape")
-    n = x.size
-    node_a = np.full(n, -1, dtype=np.int64)
-    node_b = np.full(n, -1, dtype=np.int64)
-    extra_a, extra_b, dist = np.full(n, np.inf), np.full(n, np.inf), np.full(n, np.inf)
-    if n == 0 or len(network.edge_u) == 0:
-        return Links(node_a, extra_a, node_b, extra_b, dist)
-    if edge_geoms is None:
-        edge_geoms = shapely.linestrings(np.stack([np.column_stack([network.x_m[network.edge_u],
-                                                                    network.y_m[network.edge_u]]),
-                                                   np.column_stack([network.x_m[network.edge_v],
-                                                                    network.y_m[network.edge_v]])], axis=1))
-    tree = tree if tree is not None else shapely.STRtree(edge_geoms)
-    pts = shapely.points(x, y)
-    finite = np.isfinite(x) & np.isfinite(y)
-    p_idx, e_idx, d = _nearest_edges(tree, pts[finite], max_snap_m)
-    p_idx = np.flatnonzero(finite)[p_idx]
-    geoms = np.asarray(edge_geoms)[e_idx]
-    f = shapely.line_locate_point(geoms, pts[p_idx], normalized=True)
-    u, v = network.edge_u[e_idx], network.edge_v[e_idx]
-    start = shapely.get_point(geoms, 0)
-    du = np.hypot(shapely.get_x(start) - network.x_m[u], shapely.get_y(start) - network.y_m[u])
-    dv = np.hypot(shapely.get_x(start) - network.x_m[v], shapely.get_y(start) - network.y_m[v])
-    f = np.where(dv < du, 1.0 - f, f)                  # a geometry drawn from v to u
-    access = d / access_speed_mps
-    tt = network.travel_time_s[e_idx]
-    back = np.asarray(network.graph[v, u]).ravel()     # the reverse arc's time, 0 where the road is one-way
-    two_way = back > 0
-    if source:              # leave forward to v, or back to u along the reverse edge
-        node_a[p_idx], extra_a[p_idx] = v, (1.0 - f) * tt + access
-        node_b[p_idx[two_way]] = u[two_way]
-        extra_b[p_idx[two_way]] = f[two_way] * back[two_way] + access[two_way]
-    else:                   # arrive from u along the edge, or from v along the reverse edge
-        node_a[p_idx], extra_a[p_idx] = u, f * tt + access
-        node_b[p_idx[two_way]] = v[two_way]
-        extra_b[p_idx[two_way]] = (1.0 - f[two_way]) * back[two_way] + access[two_way]
-    dist[p_idx] = d
-    return Links(node_a, extra_a, node_b, extra_b, dist)
+    positions = segment_positions(network, x_m, y_m, edge_geoms=edge_geoms, tree=tree, max_snap_m=max_snap_m)
+    return links_at(network, positions, np.asarray(x_m).size, access_speed_mps=access_speed_mps, source=source)

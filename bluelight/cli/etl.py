@@ -42,7 +42,7 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
     """Load the whole demo (real London data when found, else download, else synthetic)."""
     from bluelight.etl.demo import load_demo
     from bluelight.etl.sources import resolve_data_source
-    from bluelight.services.nearest_store import derive_nearest
+    from bluelight.services.nearest_store import derive_nearest, derive_snapped
 
     source = resolve_data_source(prefer="synthetic" if synthetic else "auto", synthetic_nodes=synthetic_nodes,
                                  allow_download=False if offline else None)
@@ -50,7 +50,7 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
         click.echo(f"data source: {source.kind} ({source.path})" + ("  [SYNTHETIC]" if source.synthetic else ""))
     with writing(warehouse) as con:
         summaries = [s.as_dict() for s in load_demo(con, source, progress=not as_json)]
-        summaries += [d.as_dict() for d in derive_nearest(con)]
+        summaries += [d.as_dict() for d in derive_snapped(con)] + [d.as_dict() for d in derive_nearest(con)]
     render.show(summaries, as_json)
 
 
@@ -66,7 +66,7 @@ def etl_region(roads, name, warehouse, as_json) -> None:
     """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
     from bluelight.etl.region import StepReport, load_region
     from bluelight.foundation.environment import cache_dir, configured_data_dir
-    from bluelight.services.nearest_store import derive_nearest
+    from bluelight.services.nearest_store import derive_nearest, derive_snapped
 
     if roads is None and name is None:
         raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")
@@ -79,6 +79,9 @@ def etl_region(roads, name, warehouse, as_json) -> None:
         data_dir = data_dir or fetch_national(cache_dir())
     with writing(warehouse) as con:
         report = load_region(con, roads, data_dir=data_dir, name=name)
+        report.steps += [StepReport(d.as_dict()["dataset"], "loaded", f"{d.on_roads:,} of {d.points:,} points on "
+                                    f"the roads ({d.seconds:.1f} s)", summary=d.as_dict())
+                         for d in derive_snapped(con)]
         report.steps += [StepReport(f"nearest sites: {d.service}", "loaded" if d.status == "derived" else "skipped",
                                     f"{d.k} fastest of {d.sites} sites for every road node ({d.seconds:.1f} s)"
                                     if d.status == "derived" else d.status, summary=d.as_dict())
@@ -93,12 +96,14 @@ def etl_region(roads, name, warehouse, as_json) -> None:
 @warehouse_option
 @json_option
 def etl_derive(warehouse, as_json) -> None:
-    """Store each road node's fastest sites of every service, so the dashboard opens a county without searching
-    (etl demo and etl region do this; run it after loading roads or sites on their own)."""
-    from bluelight.services.nearest_store import derive_nearest
+    """Store where demand and stations lie on the roads and each road node's fastest sites of every service, so
+    the dashboard opens a county without snapping or searching (etl demo and etl region do this; run it after
+    loading roads, sites, incidents or population on their own)."""
+    from bluelight.services.nearest_store import derive_nearest, derive_snapped
 
     with writing(warehouse) as con:
-        render.show([d.as_dict() for d in derive_nearest(con)], as_json)
+        render.show([d.as_dict() for d in derive_snapped(con)] + [d.as_dict() for d in derive_nearest(con)],
+                    as_json)
 
 
 @etl.command("roads")

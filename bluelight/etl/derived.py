@@ -1,9 +1,10 @@
-"""Writing what is derived from the loaded tables: each road node's K fastest sites of a service.
+"""Writing what is derived from the loaded tables: each road node's K fastest sites of a service, and where
+each demand point and station lies on its road segment.
 
-The lists are computed above this layer (by the nearest-sites use case, from the loaded roads and sites under
-the warehouse's speed profile) and written here, the one place that writes to the warehouse, in one
-transaction per service: a killed write leaves the old lists or none, and a reader checks ``derived_runs``
-(the last load run the lists saw, the profile, the cutoff and K) before it trusts them.
+Both are computed above this layer (by the nearest-sites use case, from the loaded roads, sites and demand) and
+written here, the one place that writes to the warehouse, one transaction per set: a killed write leaves the
+old rows or none, and a reader checks ``derived_runs`` or ``snapped_sets`` (the last load run they saw and
+what they were computed from) before it trusts them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from bluelight.analysis.snapping import SegmentPositions
 from bluelight.foundation.errors import WarehouseError
 
 
@@ -96,4 +98,60 @@ def write_nearest(con: duckdb.DuckDBPyConnection, service: str, *, site: np.ndar
     finally:
         for name in ("_nearest_rows", "_nearest_order", "_nearest_more"):
             con.unregister(name)
+    return len(rows)
+
+
+def snapped_set(kind: str, service: str | None = None) -> str:
+    """The name a point set's stored road positions go by: ``population``, ``incidents:fire``, ``sites:police``.
+
+    Parameters
+    ----------
+    kind
+        ``population``, ``incidents`` or ``sites``.
+    service
+        The service of incidents or sites.
+    """
+    return kind if service is None else f"{kind}:{service}"
+
+
+def write_snapped(con: duckdb.DuckDBPyConnection, name: str, positions: SegmentPositions, *, n_points: int,
+                  points_hash: str, n_edges: int, max_snap_m: float, inputs_run: int, seconds: float) -> int:
+    """Replace the stored segment positions of the point set ``name`` (one transaction); returns the rows written.
+
+    Parameters
+    ----------
+    con
+        A writable warehouse connection.
+    name
+        The point set (``population``, ``incidents:fire``, ``sites:police`` ...).
+    positions
+        As :func:`~bluelight.analysis.snapping.segment_positions` returns them.
+    n_points, points_hash
+        How many points the set has and a hash of their coordinates (a reader compares its own).
+    n_edges, max_snap_m
+        The road network's edge count and the snap distance the positions were found within.
+    inputs_run
+        The last load run they were computed from (:func:`last_load_run` before computing).
+    seconds
+        How long the computation took.
+    """
+    rows = pd.DataFrame({"name": name, "point_idx": positions.point.astype(np.int32),
+                         "edge_idx": positions.edge.astype(np.int32), "fraction": positions.fraction,
+                         "distance_m": positions.distance_m})
+    started = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM snapped_points WHERE name = ?", [name])
+        con.register("_snapped_rows", rows)
+        con.execute("INSERT INTO snapped_points SELECT name, point_idx, edge_idx, fraction, distance_m "
+                    "FROM _snapped_rows")
+        con.execute("INSERT OR REPLACE INTO snapped_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [name, inputs_run, points_hash, int(n_points), int(n_edges), float(max_snap_m),
+                     datetime.now(UTC).replace(tzinfo=None), seconds + time.perf_counter() - started])
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise WarehouseError(f"writing the road positions of {name}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        con.unregister("_snapped_rows")
     return len(rows)

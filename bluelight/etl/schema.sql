@@ -340,3 +340,26 @@ CREATE TABLE IF NOT EXISTS nearest_more (
     service VARCHAR NOT NULL,
     node_idx INTEGER NOT NULL
 );
+
+-- Derived from the loaded tables: where each demand point and station lies on its nearest road segment (the
+-- segment, the fraction along it from u to v, and the distance to it), for the snap distance given. Geometry
+-- only, so the same under every speed profile and hour band; valid while nothing has been loaded since
+-- (inputs_run), for the same points (points_hash of their coordinates) and the same roads (n_edges).
+CREATE TABLE IF NOT EXISTS snapped_sets (
+    name VARCHAR PRIMARY KEY,
+    inputs_run INTEGER NOT NULL,
+    points_hash VARCHAR NOT NULL,
+    n_points INTEGER NOT NULL,
+    n_edges INTEGER NOT NULL,
+    max_snap_m DOUBLE NOT NULL,
+    computed_at TIMESTAMP NOT NULL,
+    seconds DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS snapped_points (
+    name VARCHAR NOT NULL,
+    point_idx INTEGER NOT NULL,
+    edge_idx INTEGER NOT NULL,
+    fraction DOUBLE NOT NULL,
+    distance_m DOUBLE NOT NULL
+);

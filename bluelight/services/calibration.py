@@ -13,7 +13,7 @@ from bluelight.analysis.speeds import SpeedProfile, load_profile
 from bluelight.etl.loading import sha256_file
 from bluelight.foundation.config_files import latest_profile_name, profile_document, write_profile
 from bluelight.services.calibration_inputs import observations_from_file
-from bluelight.services.inputs import read_network
+from bluelight.services.inputs import read_road_network
 from bluelight.services.results import Result
 
 #: turnout of the two baselines, from the uncalibrated profile (FIRE1001 London wholetime mean)
@@ -73,7 +73,7 @@ class CalibrationCheck(Result):
 
 def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path | None) -> CalibrationFit:
     base_profile, directory = _profiles(base, profile_dir)
-    net, _ = read_network(con, base_profile)
+    net = read_road_network(con, base_profile)
     obs, counts = observations_from_file(con, net, path)
     version = int(latest_profile_name(base_profile.name, directory=directory).rsplit("_v", 1)[1]) + 1
     note = f"{Path(path).name}, sha256 {sha256_file(Path(path))[:12]}"
@@ -105,7 +105,7 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
 
 def run_evaluate(con, path: Path, *, profile: str | None, profile_dir: Path | None) -> CalibrationCheck:
     prof, _ = _profiles(profile, profile_dir)
-    net, _ = read_network(con, prof)
+    net = read_road_network(con, prof)
     obs, counts = observations_from_file(con, net, path)
     reports = evaluate_models(net, obs, prof, fixed_turnout_s=BASELINE_TURNOUT_S)
     return CalibrationCheck.of({"file": str(path), "observations": counts, "profile": prof.key,

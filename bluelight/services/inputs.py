@@ -14,20 +14,26 @@ import pandas as pd
 import shapely
 
 from bluelight.analysis.network import RoadNetwork, network_from_frames
+from bluelight.analysis.snapping import SegmentPositions
 from bluelight.analysis.speeds import SpeedProfile, turnout_s
 from bluelight.foundation.errors import WarehouseError
 
 
-def read_network(con, profile: SpeedProfile) -> tuple[RoadNetwork, np.ndarray]:
-    """The road network under ``profile`` and its edge geometries (EPSG:27700), aligned with its edges."""
+def read_road_network(con, profile: SpeedProfile) -> RoadNetwork:
+    """The road network under ``profile`` (its edges in ``edge_id`` order, as :func:`read_edge_geoms` gives
+    their geometries)."""
     nodes = con.execute("SELECT node_id, x_m, y_m, control FROM road_nodes ORDER BY node_id").df()
     if nodes.empty:
         raise WarehouseError("the warehouse has no road network; load one with 'bluelight etl roads' or 'etl demo'")
-    edges = con.execute("SELECT u, v, length_m, highway, maxspeed_kph, ST_AsWKB(geom) AS wkb FROM road_edges "
-                        "ORDER BY edge_id").df()
-    net = network_from_frames(nodes, edges, profile)
-    geoms = shapely.from_wkb([bytes(b) for b in edges["wkb"]])
-    return net, geoms
+    edges = con.execute("SELECT u, v, length_m, highway, maxspeed_kph FROM road_edges ORDER BY edge_id").df()
+    return network_from_frames(nodes, edges, profile)
+
+
+def read_edge_geoms(con) -> np.ndarray:
+    """The road edges' geometries (EPSG:27700), aligned with :func:`read_road_network`'s edges: a county's take
+    seconds to read, and only snapping new points and drawing isochrones need them."""
+    wkb = con.execute("SELECT ST_AsWKB(geom) AS wkb FROM road_edges ORDER BY edge_id").fetchnumpy()["wkb"]
+    return shapely.from_wkb([bytes(b) for b in wkb])
 
 
 def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = None,
@@ -197,3 +203,23 @@ def read_nearest(con, service: str, *, fingerprint: str, cutoff_s: float, k: int
                                 [service]).fetchnumpy()["node_idx"], np.int64)] = True
     more |= site[:, k] >= 0                 # a longer list cut to k: further sites reach these nodes
     return site[:, :k], time_s[:, :k], more
+
+
+def read_snapped(con, name: str, *, points_hash: str, n_points: int, n_edges: int,
+                 max_snap_m: float) -> SegmentPositions | None:
+    """The stored road positions of the point set ``name`` (see :mod:`bluelight.etl.derived`), or None when they
+    were not stored for these points (``points_hash``), these roads and this snap distance, or something was
+    loaded since."""
+    from bluelight.etl.derived import last_load_run
+
+    try:
+        row = con.execute("SELECT inputs_run, points_hash, n_points, n_edges, max_snap_m FROM snapped_sets "
+                          "WHERE name = ?", [name]).fetchone()
+    except duckdb.CatalogException:          # a warehouse built before positions were stored: snap instead
+        return None
+    if row is None or tuple(row) != (last_load_run(con), points_hash, n_points, n_edges, float(max_snap_m)):
+        return None
+    got = con.execute("SELECT point_idx, edge_idx, fraction, distance_m FROM snapped_points WHERE name = ? "
+                      "ORDER BY point_idx", [name]).fetchnumpy()
+    return SegmentPositions(np.asarray(got["point_idx"], np.int64), np.asarray(got["edge_idx"], np.int64),
+                            np.asarray(got["fraction"], float), np.asarray(got["distance_m"], float))

@@ -1,4 +1,9 @@
-"""Derive each road node's K fastest sites of every service once, when the warehouse is loaded.
+"""Derive, once when the warehouse is loaded, where every demand point and station lies on the roads and each
+road node's K fastest sites of every service.
+
+Snapping a county's demand (hundreds of thousands of points) to its road segments takes seconds, and the
+answer is geometry only, the same under every speed profile and hour band: the loads store each point set's
+positions (:func:`derive_snapped`), and a session reads them while the points and roads are the same.
 
 Every coverage page starts from each demand point's K fastest sites. On a county of a million road nodes that
 is a search of tens of seconds per service (:func:`~bluelight.analysis.nearest_sites.nearest_sites`), so the
@@ -12,17 +17,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
+from typing import Any
 
 import duckdb
+import pandas as pd
 
 from bluelight.analysis.coverage import DEFAULT_K
 from bluelight.analysis.nearest_sites import fingerprint, nearest_sites
+from bluelight.analysis.snapping import points_hash
 from bluelight.analysis.summary import busy_candidates
-from bluelight.etl.derived import last_load_run, write_nearest
+from bluelight.etl.derived import last_load_run, snapped_set, write_nearest, write_snapped
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.executive import busy_fractions
-from bluelight.services.inputs import session_profile
+from bluelight.services.inputs import read_incident_demand, read_population, read_sites, session_profile
 from bluelight.services.session import Session, frame_links
 
 log = logging.getLogger(__name__)
@@ -41,6 +51,68 @@ class NearestDerived:
 
     def as_dict(self) -> dict[str, object]:
         return {"dataset": f"nearest sites: {self.service}", **asdict(self)}
+
+
+@dataclass(frozen=True)
+class SnappedDerived:
+    """One point set's stored road positions: how many points, how many on the roads, and seconds taken."""
+
+    name: str
+    points: int
+    on_roads: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"dataset": f"road positions: {self.name}", **asdict(self)}
+
+
+def derive_snapped(con: duckdb.DuckDBPyConnection, *,
+                   services: tuple[str, ...] = EMERGENCY_SERVICES) -> list[SnappedDerived]:
+    """Compute and store where the population, each service's incidents and its stations lie on the roads (at
+    the session's snap distance; one transaction per set). Sets with no points are left out.
+
+    Parameters
+    ----------
+    con
+        A writable warehouse connection holding roads.
+    services
+        The services whose incidents and stations are placed.
+
+    Returns
+    -------
+    list of SnappedDerived
+        One per set stored.
+    """
+    session = Session.over(con, session_profile(con, None))
+    inputs_run = last_load_run(con)
+    sets: list[tuple[str, Callable[[Any], pd.DataFrame]]] = [
+        (snapped_set("population"), lambda cur: read_population(cur, age_band="all"))]
+    for service in services:
+        sets += [(snapped_set("incidents", service), partial(_incidents, service=service)),
+                 (snapped_set("sites", service), partial(_sites, service=service))]
+    out = []
+    for name, read in sets:
+        frame = session.read(read)
+        if frame.empty:
+            continue
+        started = time.perf_counter()
+        where = session.positions(frame)
+        seconds = time.perf_counter() - started
+        x, y = frame["easting"].to_numpy(float), frame["northing"].to_numpy(float)
+        write_snapped(con, name, where, n_points=len(frame), points_hash=points_hash(x, y),
+                      n_edges=len(session.network.edge_u), max_snap_m=session.max_snap_m, inputs_run=inputs_run,
+                      seconds=seconds)
+        log.info("%s: %d of %d points placed on the roads (%.1f s)", name, len(where.point), len(frame), seconds)
+        out.append(SnappedDerived(name, len(frame), len(where.point), seconds))
+    return out
+
+
+def _incidents(cur: Any, *, service: str) -> pd.DataFrame:
+    return read_incident_demand(cur, service=service)
+
+
+def _sites(cur: Any, *, service: str) -> pd.DataFrame:
+    return read_sites(cur, services=[service])
 
 
 def stored_k(service: str) -> int:

@@ -9,17 +9,13 @@ then costs milliseconds. Caches are bounded (least recently used first out).
 
 from __future__ import annotations
 
-import dataclasses
-import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from bluelight.analysis.coverage import (
     DEFAULT_K,
@@ -35,25 +31,32 @@ from bluelight.analysis.snapping import (
     DEFAULT_ACCESS_SPEED_MPS,
     DEFAULT_MAX_SNAP_M,
     Links,
+    SegmentPositions,
     Snapped,
+    links_at,
+    points_hash,
+    segment_positions,
     snap_points,
-    snap_to_segments,
 )
 from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.summary import CoverageSummary, Variability, compare_targets, summarise, summarise_by
 from bluelight.analysis.traveltime import SiteTimes, TravelTimeCache, nearest_site_field, times_from_links
+from bluelight.etl.derived import snapped_set
 from bluelight.foundation.environment import session_cache_bytes
 from bluelight.foundation.environment import travel_cache_bytes as travel_cache_bytes_setting
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import NOT_FIRST_RESPONSE
 from bluelight.services.inputs import (
+    read_edge_geoms,
     read_incident_demand,
     read_nearest,
-    read_network,
     read_population,
+    read_road_network,
     read_sites,
+    read_snapped,
     site_turnouts,
 )
+from bluelight.services.memo import BoundedMemo
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -106,83 +109,17 @@ class Evaluation:
     profile_key: str
 
 
-def approx_bytes(value, _depth: int = 0) -> int:
-    """Roughly how much memory ``value`` holds: arrays and frames by their buffers, containers by their items."""
-    if _depth > 6:
-        return sys.getsizeof(value)
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes) + 112
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        return int(value.memory_usage(index=True, deep=False).sum() if isinstance(value, pd.DataFrame)
-                   else value.memory_usage(index=True, deep=False)) + 64 * (len(value.columns)
-                                                                          if isinstance(value, pd.DataFrame) else 1)
-    if sparse.issparse(value):
-        return int(sum(getattr(value, a).nbytes for a in ("data", "indices", "indptr") if hasattr(value, a)))
-    if isinstance(value, (str, bytes)):
-        return sys.getsizeof(value)
-    if isinstance(value, dict):
-        return sys.getsizeof(value) + sum(approx_bytes(k, _depth + 1) + approx_bytes(v, _depth + 1)
-                                          for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return sys.getsizeof(value) + sum(approx_bytes(v, _depth + 1) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return 64 + sum(approx_bytes(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
-    if hasattr(value, "__dict__") and not isinstance(value, type):
-        return 64 + sum(approx_bytes(v, _depth + 1) for v in vars(value).values())
-    return sys.getsizeof(value)
+class _EdgeGeoms:
+    """Edge geometries, read on first use (a county's take seconds; points placed at load time need none)."""
 
+    def __init__(self, read: Reader):
+        self._read, self._lock, self._value = read, threading.Lock(), None
 
-class _LRU:
-    """A thread-safe least-recently-used memo, bounded in entries and in bytes, computing each key once.
-
-    A key asked for while another request is computing it waits for that
-    result instead of computing it again (many users, one computation). An
-    entry larger than the whole byte budget is returned but not kept.
-    """
-
-    def __init__(self, max_entries: int, max_bytes: int):
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._data: OrderedDict = OrderedDict()
-        self._sizes: dict = {}
-        self._bytes = 0
-        self._pending: dict = {}
-        self._lock = threading.RLock()
-
-    @property
-    def bytes(self) -> int:
-        return self._bytes
-
-    def get(self, key, build: Callable[[], T]) -> T:
-        while True:
-            with self._lock:
-                if key in self._data:
-                    self._data.move_to_end(key)
-                    return self._data[key]
-                waiting = self._pending.get(key)
-                if waiting is None:
-                    self._pending[key] = threading.Event()
-                    break
-            waiting.wait()                 # another request is computing it: take its result (or retry on failure)
-        try:
-            value = build()
-        finally:
-            with self._lock:
-                self._pending.pop(key).set()
-        size = approx_bytes(value)
+    def get(self) -> np.ndarray:
         with self._lock:
-            if size > self.max_bytes:
-                return value
-            self._data[key] = value
-            self._sizes[key] = size
-            self._bytes += size
-            while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
-                old, _ = self._data.popitem(last=False)
-                self._bytes -= self._sizes.pop(old)
-            return value
-
-    def __len__(self) -> int:
-        return len(self._data)
+            if self._value is None:
+                self._value = self._read(read_edge_geoms)
+            return self._value
 
 
 class Reader(Protocol):
@@ -226,7 +163,7 @@ class Session:
         self._lock = threading.RLock()
         self._net = None
         self._times: TravelTimeCache | None = None
-        self._memo = _LRU(cache_entries, int(cache_bytes or session_cache_bytes()))
+        self._memo = BoundedMemo(cache_entries, int(cache_bytes or session_cache_bytes()))
 
     @classmethod
     def over(cls, con, profile: SpeedProfile, **options) -> Session:
@@ -286,13 +223,13 @@ class Session:
             with self._lock:
                 self._seen_generation = gen
                 self._net, self._times = None, None
-                self._memo = _LRU(self._memo.max_entries, self._memo.max_bytes)
+                self._memo = BoundedMemo(self._memo.max_entries, self._memo.max_bytes)
 
     def _network(self):
         self._fresh()
         with self._lock:
             if self._net is None:
-                self._net = self.read(lambda cur: read_network(cur, self.profile))
+                self._net = (self.read(lambda cur: read_road_network(cur, self.profile)), _EdgeGeoms(self.read))
                 self._times = self._travel_cache(self._net[0])
             return self._net
 
@@ -315,7 +252,7 @@ class Session:
 
     @property
     def edge_geoms(self) -> np.ndarray:
-        return self._network()[1]
+        return self._network()[1].get()
 
     def times(self, nodes) -> SiteTimes:
         """Drive times from each of ``nodes`` within the cutoff (cached per node)."""
@@ -331,23 +268,36 @@ class Session:
         return snap_points(self.network, np.asarray(easting, float), np.asarray(northing, float),
                            max_snap_m=self.max_snap_m)
 
-    def snap_demand(self, frame: pd.DataFrame, *, max_snap_m: float | None = None, source: bool = False) -> Links:
-        """Points on their nearest road segment (within ``max_snap_m``, default the session's).
-
-        ``source``: points that are left (sites) rather than reached (demand).
-        """
+    def positions(self, frame: pd.DataFrame, *, max_snap_m: float | None = None) -> SegmentPositions:
+        """Where a frame's points lie on their nearest road segments (within ``max_snap_m``, default the
+        session's): geometry only, the same under every profile."""
         def tree():
             import shapely
             return shapely.STRtree(self.edge_geoms)
-        return snap_to_segments(self.network, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
-                                edge_geoms=self.edge_geoms, tree=self._get(("edge_tree",), tree),
-                                max_snap_m=max_snap_m or self.max_snap_m, access_speed_mps=self.access_speed_mps,
-                                source=source)
+        return segment_positions(self.network, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
+                                 edge_geoms=self.edge_geoms, tree=self._get(("edge_tree",), tree),
+                                 max_snap_m=max_snap_m or self.max_snap_m)
+
+    def snap_demand(self, frame: pd.DataFrame, *, max_snap_m: float | None = None, source: bool = False,
+                    stored: str | None = None) -> Links:
+        """Points on their nearest road segment (within ``max_snap_m``, default the session's).
+
+        ``source``: points that are left (sites) rather than reached (demand). ``stored``: the point set whose
+        positions a load stored (:mod:`bluelight.etl.derived`), read instead of snapping while they are these
+        points' on these roads at this snap distance.
+        """
+        snap_m = max_snap_m or self.max_snap_m
+        x, y = frame["easting"].to_numpy(float), frame["northing"].to_numpy(float)
+        found = None if stored is None else self.read(lambda cur: read_snapped(
+            cur, stored, points_hash=points_hash(x, y), n_points=len(x), n_edges=len(self.network.edge_u),
+            max_snap_m=snap_m))
+        where = found if found is not None else self.positions(frame, max_snap_m=snap_m)
+        return links_at(self.network, where, len(x), access_speed_mps=self.access_speed_mps, source=source)
 
     def with_links(self, frame: pd.DataFrame, *, max_snap_m: float | None = None,
-                   source: bool = False) -> pd.DataFrame:
+                   source: bool = False, stored: str | None = None) -> pd.DataFrame:
         """``frame`` with its road-segment link columns (node -1: beyond ``max_snap_m`` of every road)."""
-        links = self.snap_demand(frame, max_snap_m=max_snap_m, source=source)
+        links = self.snap_demand(frame, max_snap_m=max_snap_m, source=source, stored=stored)
         return frame.assign(node=links.node_a, node_b=links.node_b, extra_a_s=links.extra_a_s,
                             extra_b_s=links.extra_b_s, snap_m=links.distance_m)
 
@@ -356,7 +306,7 @@ class Session:
         """Operational stations of a service (as of a date), with network node (-1 off-network) and turnout."""
         def build():
             s = self.read(lambda cur: read_sites(cur, services=[service], as_of=as_of))
-            return self.place_sites(s)
+            return self.place_sites(s, stored=snapped_set("sites", service))
         return self._get(("sites", service, as_of), build)
 
     def estate(self, as_of: str | None = None) -> pd.DataFrame:
@@ -369,9 +319,9 @@ class Session:
         after = apply_scenario(self.estate(as_of or scenario.as_of), scenario)
         return after[after["service"] == service].reset_index(drop=True)
 
-    def place_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
+    def place_sites(self, sites: pd.DataFrame, *, stored: str | None = None) -> pd.DataFrame:
         """Sites on their nearest road segment (leaving by either end), with their turnout (node -1: off-network)."""
-        return self.with_links(sites, source=True).assign(turnout=site_turnouts(sites, self.profile))
+        return self.with_links(sites, source=True, stored=stored).assign(turnout=site_turnouts(sites, self.profile))
 
     def site_times(self, sites: pd.DataFrame) -> SiteTimes:
         """Drive times from sites placed on their segments (rows in ``sites`` order; empty rows off-network)."""
@@ -399,10 +349,10 @@ class Session:
         def build():
             if spec.kind == "population":
                 pts = self.read(lambda cur: read_population(cur, age_band=spec.age_band))
-                return self.with_links(pts, max_snap_m=spec.max_snap_m)
+                return self.with_links(pts, max_snap_m=spec.max_snap_m, stored=snapped_set("population"))
             if self._every_incident(spec):
                 pts = self.read(lambda cur: read_incident_demand(cur, service=service))
-                return self.with_links(pts, max_snap_m=spec.max_snap_m)
+                return self.with_links(pts, max_snap_m=spec.max_snap_m, stored=snapped_set("incidents", service))
             every = self.demand(self._all_of(spec), service)
             return every.iloc[self._incident_rows(every, spec)].reset_index(drop=True)
         return self._get(("demand", spec, service if spec.kind == "incidents" else None), build)

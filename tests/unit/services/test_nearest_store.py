@@ -94,3 +94,61 @@ def test_an_older_warehouse_without_the_tables_is_searched(tmp_path, synthetic_w
     finally:
         con.close()
 
+
+
+def test_the_load_stores_road_positions_a_session_reads_without_snapping(synthetic_wh):
+    import pandas as pd
+
+    con = connect(synthetic_wh, read_only=True)
+    try:
+        names = {r[0] for r in con.execute("SELECT name FROM snapped_sets").fetchall()}
+        assert {"population", "incidents:fire", "sites:fire", "sites:ambulance"} <= names
+        stored = _session(con)
+        with mock.patch.object(session_module, "segment_positions", side_effect=AssertionError("snapped")):
+            pop, inc, sites = stored.demand(DemandSpec()), stored.demand(DemandSpec("incidents"), "fire"), \
+                stored.sites("fire")
+            night = stored.for_band("night").demand(DemandSpec())     # other drive times, the same positions
+            stored.evaluate("fire", DemandSpec())
+        assert stored._network()[1]._value is None                    # the edge geometries were never read
+        fresh = _session(con)
+        with mock.patch.object(session_module, "read_snapped", return_value=None):
+            want = fresh.demand(DemandSpec()), fresh.demand(DemandSpec("incidents"), "fire"), fresh.sites("fire")
+            want_night = fresh.for_band("night").demand(DemandSpec())
+        for got, expected in zip((pop, inc, sites, night), (*want, want_night)):
+            pd.testing.assert_frame_equal(got, expected)                # exactly what snapping gives
+        assert (night["extra_a_s"] != pop["extra_a_s"]).any()           # the times are the band's own
+        with mock.patch.object(session_module, "segment_positions", wraps=session_module.segment_positions) as snap:
+            stored.demand(DemandSpec(max_snap_m=100.0))                 # another snap distance: snapped afresh
+        assert snap.called
+    finally:
+        con.close()
+
+
+def test_road_positions_are_not_trusted_for_other_points_or_after_a_load(tmp_path, synthetic_wh):
+    from bluelight.analysis.snapping import points_hash
+    from bluelight.services.inputs import read_snapped
+    from bluelight.services.nearest_store import derive_snapped
+
+    con = connect(_copy(tmp_path, synthetic_wh))
+    try:
+        s = _session(con)
+        pop = s.read(lambda cur: session_module.read_population(cur, age_band="all"))
+        x, y = pop["easting"].to_numpy(float), pop["northing"].to_numpy(float)
+
+        def read(**changes):
+            args = dict(points_hash=points_hash(x, y), n_points=len(pop), n_edges=len(s.network.edge_u),
+                        max_snap_m=s.max_snap_m)
+            return read_snapped(con, "population", **(args | changes))
+
+        assert read() is not None and len(read().point) > 0
+        assert read(points_hash=points_hash(x[::-1], y[::-1])) is None       # other points (or another order)
+        assert read(n_edges=len(s.network.edge_u) + 1) is None               # other roads
+        assert read(max_snap_m=s.max_snap_m / 2) is None
+        con.execute("INSERT INTO load_runs SELECT run_id + 1000, dataset, loader, file_path, sha256, options, "
+                    "status, rows_read, rows_loaded, rows_unchanged, rows_rejected, message, started_at, "
+                    "finished_at, seconds FROM load_runs ORDER BY run_id DESC LIMIT 1")
+        assert read() is None                                                # something was loaded since
+        assert {d.name for d in derive_snapped(con, services=("fire",))} >= {"population", "sites:fire"}
+        assert read() is not None
+    finally:
+        con.close()

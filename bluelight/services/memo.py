@@ -1,0 +1,100 @@
+"""A bounded memo for a session's answers: least recently used out first, bounded in entries and in bytes.
+
+A dashboard serves many users from one session per process; what one request computed, the next reads. The
+bytes are reckoned roughly (:func:`approx_bytes`) from arrays' and frames' buffers, so a county's large
+answers push out old ones instead of growing without end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+T = TypeVar("T")
+
+
+def approx_bytes(value, _depth: int = 0) -> int:
+    """Roughly how much memory ``value`` holds: arrays and frames by their buffers, containers by their items."""
+    if _depth > 6:
+        return sys.getsizeof(value)
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + 112
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return int(value.memory_usage(index=True, deep=False).sum() if isinstance(value, pd.DataFrame)
+                   else value.memory_usage(index=True, deep=False)) + 64 * (len(value.columns)
+                                                                          if isinstance(value, pd.DataFrame) else 1)
+    if sparse.issparse(value):
+        return int(sum(getattr(value, a).nbytes for a in ("data", "indices", "indptr") if hasattr(value, a)))
+    if isinstance(value, (str, bytes)):
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(approx_bytes(k, _depth + 1) + approx_bytes(v, _depth + 1)
+                                          for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sys.getsizeof(value) + sum(approx_bytes(v, _depth + 1) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return 64 + sum(approx_bytes(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return 64 + sum(approx_bytes(v, _depth + 1) for v in vars(value).values())
+    return sys.getsizeof(value)
+
+
+class BoundedMemo:
+    """A thread-safe least-recently-used memo, bounded in entries and in bytes, computing each key once.
+
+    A key asked for while another request is computing it waits for that
+    result instead of computing it again (many users, one computation). An
+    entry larger than the whole byte budget is returned but not kept.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._data: OrderedDict = OrderedDict()
+        self._sizes: dict = {}
+        self._bytes = 0
+        self._pending: dict = {}
+        self._lock = threading.RLock()
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def get(self, key, build: Callable[[], T]) -> T:
+        while True:
+            with self._lock:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    return self._data[key]
+                waiting = self._pending.get(key)
+                if waiting is None:
+                    self._pending[key] = threading.Event()
+                    break
+            waiting.wait()                 # another request is computing it: take its result (or retry on failure)
+        try:
+            value = build()
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
+        size = approx_bytes(value)
+        with self._lock:
+            if size > self.max_bytes:
+                return value
+            self._data[key] = value
+            self._sizes[key] = size
+            self._bytes += size
+            while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
+                old, _ = self._data.popitem(last=False)
+                self._bytes -= self._sizes.pop(old)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._data)
