@@ -274,6 +274,8 @@ class Session:
         def tree():
             import shapely
             return shapely.STRtree(self.edge_geoms)
+        if frame.empty:                                   # nothing to place: no geometry to read
+            return SegmentPositions(*(np.empty(0, np.int64),) * 2, *(np.empty(0),) * 2)
         return segment_positions(self.network, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float),
                                  edge_geoms=self.edge_geoms, tree=self._get(("edge_tree",), tree),
                                  max_snap_m=max_snap_m or self.max_snap_m)

@@ -109,6 +109,8 @@ def test_the_load_stores_road_positions_a_session_reads_without_snapping(synthet
                 stored.sites("fire")
             night = stored.for_band("night").demand(DemandSpec())     # other drive times, the same positions
             stored.evaluate("fire", DemandSpec())
+            empty = stored.positions(pop.iloc[:0])                    # a service with no incidents
+        assert len(empty.point) == 0
         assert stored._network()[1]._value is None                    # the edge geometries were never read
         fresh = _session(con)
         with mock.patch.object(session_module, "read_snapped", return_value=None):
