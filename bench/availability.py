@@ -16,8 +16,9 @@ from collections import deque
 import numpy as np
 
 from bench.harness import Record, compare
+from bluelight.analysis.durations import LogNormal
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
-from bluelight.analysis.simulation import Calls, Fleet, LogNormal, Travel, simulate, summarise_run
+from bluelight.analysis.simulation import Calls, Fleet, Travel, simulate, summarise_run
 
 YEAR_S = 365.0 * 86400
 

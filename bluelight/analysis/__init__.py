@@ -42,7 +42,7 @@ from bluelight.analysis.scenario import Scenario, apply_scenario, scenario_from_
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, Snapped, snap_points
 from bluelight.analysis.speeds import SpeedProfile, load_profile, profile_from_dict, turnout_s
 from bluelight.analysis.summary import CoverageSummary, Variability, summarise, summarise_by
-from bluelight.analysis.traveltime import SiteTimes, nearest_site_field, site_travel_times
+from bluelight.analysis.traveltime import SiteTimes, nearest_site_field, site_travel_times, travel_time_table
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M", "GREEN_BOOK_RATE", "CoverageModel", "CoverageSummary", "FrameCoverage", "LocationResult",
@@ -52,7 +52,7 @@ __all__ = [
     "isochrones_from_geodataframe", "load_profile", "mclp", "mclp_from_geodataframes", "mexclp",
     "nearest_site_field", "network_from_frames", "network_from_osmnx", "pmedian", "points_xy", "profile_from_dict",
     "scenario_from_dict", "site_travel_times", "snap_geodataframe", "snap_points", "summarise", "summarise_by",
-    "turnout_s",
+    "travel_time_table", "turnout_s",
 ]
 
 
@@ -64,6 +64,19 @@ def example_network(*, blocks: int = 2, block_m: float = 500.0, speed_kph: float
     defaults each block takes 60 s. Node ids run row by row from the
     south-west corner (0) to the north-east one.
 
+    Parameters
+    ----------
+    blocks
+        Blocks along each side.
+    block_m
+        Each block's length.
+    speed_kph
+        The streets' speed.
+    origin_xy
+        The south-west corner (EPSG:27700).
+
+    Examples
+    --------
     >>> example_network().n_nodes
     9
     """

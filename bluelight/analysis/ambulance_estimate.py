@@ -41,6 +41,15 @@ class LineFit:
 def fit_line(rural: ArrayLike, y: ArrayLike, weight: ArrayLike | None = None) -> LineFit:
     """Weighted least squares of ``y`` on the rural share (at least two trusts with different shares).
 
+    Parameters
+    ----------
+    rural
+        Each trust's rural population share.
+    y
+        Each trust's statistic.
+    weight
+        Each trust's weight (default: one each).
+
     Examples
     --------
     >>> f = fit_line([0.0, 0.5, 1.0], [400.0, 450.0, 500.0])
@@ -57,7 +66,17 @@ def fit_line(rural: ArrayLike, y: ArrayLike, weight: ArrayLike | None = None) ->
 
 
 def trust_means(monthly: pd.DataFrame, column: str, count: str) -> pd.Series:
-    """Each trust's statistic over the file's months, weighted by its incidents of the category."""
+    """Each trust's statistic over the file's months, weighted by its incidents of the category.
+
+    Parameters
+    ----------
+    monthly
+        One row per trust and month.
+    column
+        The statistic.
+    count
+        The incidents it is over.
+    """
     ok = monthly[column].notna() & monthly[count].gt(0)
     m = monthly[ok]
     return (m[column] * m[count]).groupby(m["org_code"]).sum() / m[count].groupby(m["org_code"]).sum()
@@ -69,6 +88,13 @@ def estimate(monthly: pd.DataFrame, rural: pd.Series) -> dict[str, Any]:
     ``monthly``: one row per trust and month (``org_code``, ``year``, ``month`` and the AmbSYS columns of
     :data:`STATISTICS`); ``rural``: each trust's rural population share. Returns, per statistic, the
     trust-level and month-level modelled values (each without the trust in the fit) and the errors.
+
+    Parameters
+    ----------
+    monthly
+        One row per trust and month (org_code, year, month and the AmbSYS columns).
+    rural
+        Each trust's rural population share.
     """
     trusts = sorted(set(monthly["org_code"]) & set(rural.index))
     if len(trusts) < 3:

@@ -44,6 +44,13 @@ class OptimismBias:
 def discount_factors(horizon_years: int, rate: float | None = None) -> np.ndarray:
     """Discount factors for years 0..horizon: the Green Book's declining schedule, or a fixed ``rate``.
 
+    Parameters
+    ----------
+    horizon_years
+        The years appraised (year 0 included).
+    rate
+        A fixed rate (default: the Green Book's declining schedule).
+
     Examples
     --------
     >>> f = discount_factors(32)
@@ -194,6 +201,11 @@ def sensitivity(ap: Appraisal) -> pd.DataFrame:
     The switching value is the change in the input, as a share of it, that
     brings the NPSV to zero (Green Book 2022, 5.87): a cost that may rise 300%
     before the case turns is not the one to worry about; one at 5% is.
+
+    Parameters
+    ----------
+    ap
+        The appraisal.
     """
     df = ap.cash_flows["discount_factor"].to_numpy()
     rows = []
@@ -219,7 +231,15 @@ def sensitivity(ap: Appraisal) -> pd.DataFrame:
 
 def compare_options(options: dict[str, Appraisal], *, do_minimum: Appraisal | None = None) -> pd.DataFrame:
     """Options side by side against the do-minimum (keep the estate as it is unless given): NPSV, NPSV over the
-    do-minimum, present costs and benefits, benefit-cost ratio, payback, completeness; best first."""
+    do-minimum, present costs and benefits, benefit-cost ratio, payback, completeness; best first.
+
+    Parameters
+    ----------
+    options
+        Name -> appraisal of each option.
+    do_minimum
+        The do-minimum (default: the estate as it is).
+    """
     base = do_minimum.npsv_gbp if do_minimum is not None else 0.0
     rows = [{"option": "do minimum", "npsv_gbp": base, "npsv_over_do_minimum_gbp": 0.0,
              "pv_costs_gbp": do_minimum.pv_costs_gbp if do_minimum else 0.0,
@@ -241,6 +261,11 @@ def compare_options(options: dict[str, Appraisal], *, do_minimum: Appraisal | No
 def switching_text(row: dict[str, Any]) -> str:
     """One sensitivity row in words.
 
+    Parameters
+    ----------
+    row
+        One row of :func:`sensitivity`.
+
     Examples
     --------
     >>> switching_text({"input": "build", "switching_value_pct": -125.0, "npsv_if_20pct_lower_gbp": -3.9e6,
@@ -260,6 +285,11 @@ def describe(finance: dict[str, Any]) -> str:
     """The appraisal in one sentence for a reader (CLI, pages, reports): never "£0" when nothing is costed.
 
     ``finance`` is :meth:`Appraisal.as_dict`.
+
+    Parameters
+    ----------
+    finance
+        An appraisal as ``Appraisal.as_dict`` gives it.
     """
     if not finance["items"]:
         if finance["missing"]:

@@ -33,8 +33,9 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import dijkstra
 
+from bluelight.analysis.attendance import ErrorReport, Observations, report
 from bluelight.analysis.network import RoadNetwork, build_network
-from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, hour_band, profile_from_dict
+from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, profile_from_dict
 from bluelight.analysis.summary import Variability
 from bluelight.analysis.turns import route_turns, turn_network, turn_site_times
 from bluelight.foundation.errors import AnalysisError
@@ -73,68 +74,6 @@ PACE_PENALTIES = (0.0, 0.02, 0.05, 0.1)
 N_QUANTILES = 41
 MIN_BAND_OBSERVATIONS = 40         # fewer observations in a modelled time band: its spread is the pooled one
 VARIABILITY_BANDS_S = (240.0, 360.0, 480.0)   # spread of log(actual / modelled) by modelled time band
-DISTANCE_BANDS_M = (0.0, 1000.0, 2000.0, 4000.0, np.inf)
-MIN_BAND_REPORT = 30               # a band's error with fewer calls than this is shown but not judged
-
-
-@dataclass(frozen=True)
-class Observations:
-    """Incidents inside the network with their deploying station and actual attendance.
-
-    ``hour``, ``weekday`` (0 Monday) and ``week`` (ISO year x 100 + week) of the call are NaN / -1 where
-    not recorded; ``category`` is the incident type.
-    """
-
-    station_node: np.ndarray
-    incident_node: np.ndarray
-    actual_s: np.ndarray
-    straight_m: np.ndarray
-    access_m: np.ndarray      # off-network distance at both ends (snap distances), driven at minor-road pace
-    hour: np.ndarray | None = None
-    weekday: np.ndarray | None = None
-    week: np.ndarray | None = None
-    category: np.ndarray | None = None
-    station: np.ndarray | None = None         # the deploying station's site id
-
-    def __len__(self) -> int:
-        return len(self.actual_s)
-
-    def subset(self, mask: np.ndarray) -> Observations:
-        def cut(v: np.ndarray | None) -> np.ndarray | None:
-            return None if v is None else v[mask]
-
-        return Observations(self.station_node[mask], self.incident_node[mask], self.actual_s[mask],
-                            self.straight_m[mask], self.access_m[mask], cut(self.hour), cut(self.weekday),
-                            cut(self.week), cut(self.category), cut(self.station))
-
-    def bands(self) -> np.ndarray:
-        """Each call's hour band (:func:`bluelight.analysis.speeds.hour_band`); off_peak where the hour is not
-        recorded."""
-        if self.hour is None or self.weekday is None:
-            return np.full(len(self), "off_peak", dtype=object)
-        out = hour_band(self.hour, self.weekday)
-        out[out == ""] = "off_peak"
-        return out
-
-
-@dataclass(frozen=True)
-class ErrorReport:
-    """How far a model's attendance times are from the actual ones."""
-
-    name: str
-    n: int
-    mae_s: float
-    bias_s: float
-    within_60s: float
-    within_120s: float
-    modelled_share_within_6min: float
-    modelled_share_within_6min_deterministic: float
-    actual_share_within_6min: float
-    by_distance: list[dict[str, Any]] = field(default_factory=list)
-    by_hour_band: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -158,12 +97,27 @@ class FitResult:
 
 
 def road_class(highway: str) -> str:
+    """The class whose pace a road's drive is fitted with (:data:`CLASS_OF`; any other road is minor).
+
+    Parameters
+    ----------
+    highway
+        The OpenStreetMap ``highway`` tag.
+    """
     return CLASS_OF.get(str(highway), MINOR)
 
 
 def band_turnout_factor(profile: SpeedProfile, bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per call, the profile's wholetime turnout and drive factor for its hour band (all hours where the profile
-    has no bands)."""
+    has no bands).
+
+    Parameters
+    ----------
+    profile
+        The speed profile.
+    bands
+        Each call's hour band.
+    """
     base = profile.turnout_s.get("wholetime", profile.turnout_s["default"])
     turnout, factor = np.full(len(bands), float(base)), np.ones(len(bands))
     for band, values in (profile.hour_bands or {}).items():
@@ -174,7 +128,17 @@ def band_turnout_factor(profile: SpeedProfile, bands: np.ndarray) -> tuple[np.nd
 
 def modelled_times(network: RoadNetwork, obs: Observations, profile: SpeedProfile) -> np.ndarray:
     """Turnout + (access at minor-road speed + fastest drive with junction delays) x band factor, per observation,
-    under ``profile`` (``network`` must carry the profile's times)."""
+    under ``profile`` (``network`` must carry the profile's times).
+
+    Parameters
+    ----------
+    network
+        The road network, carrying the profile's drive times.
+    obs
+        The observed attendances.
+    profile
+        The speed profile.
+    """
     minor_kph = profile.highway_kph.get("residential", profile.highway_kph["default"])
     turnout, factor = band_turnout_factor(profile, obs.bands())
     if profile.station_turnout_s and obs.station is not None:
@@ -184,7 +148,17 @@ def modelled_times(network: RoadNetwork, obs: Observations, profile: SpeedProfil
 
 def route_times(network: RoadNetwork, obs: Observations, *, turns: dict[str, Any] | None = None) -> np.ndarray:
     """Shortest drive time from each observation's station to its incident (paying ``turns``, the penalties of
-    :data:`~bluelight.analysis.speeds.TURN_KINDS`, on the edge-based network when any is given)."""
+    :data:`~bluelight.analysis.speeds.TURN_KINDS`, on the edge-based network when any is given).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    obs
+        The observed attendances.
+    turns
+        Turn penalties by kind (or None: none).
+    """
     out = np.full(len(obs), np.inf)
     stations = np.unique(obs.station_node)
     if turns:
@@ -206,7 +180,17 @@ def route_times(network: RoadNetwork, obs: Observations, *, turns: dict[str, Any
 def route_features(network: RoadNetwork, obs: Observations, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Metres of each class, shape (n, len(classes)), and nodes of each junction kind passed then turns made,
     shape (n, len(JUNCTION_KINDS) + len(TURN_KINDS)), on each observation's fastest route on the nodes (the start
-    node not counted)."""
+    node not counted).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    obs
+        The observed attendances.
+    classes
+        The road classes fitted.
+    """
     col = {c: i for i, c in enumerate(classes)}
     edge_class = np.array([col[road_class(h)] if road_class(h) in col else col[MINOR] for h in network.highway])
     kind_col = {k: i for i, k in enumerate(JUNCTION_KINDS)}
@@ -225,7 +209,17 @@ def route_features(network: RoadNetwork, obs: Observations, classes: list[str]) 
 
 
 def class_lengths(network: RoadNetwork, obs: Observations, classes: list[str]) -> np.ndarray:
-    """Metres of each class on each observation's fastest route, shape (n, len(classes))."""
+    """Metres of each class on each observation's fastest route, shape (n, len(classes)).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    obs
+        The observed attendances.
+    classes
+        The road classes fitted.
+    """
     return route_features(network, obs, classes)[0]
 
 
@@ -233,6 +227,21 @@ def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list[tuple[float, float]], *, 
             penalty: np.ndarray | None = None) -> np.ndarray:
     """Least absolute deviations within bounds: minimise sum |y - x b| + sum penalty |b - prior| (HiGHS LP).
 
+    Parameters
+    ----------
+    x
+        The design matrix.
+    y
+        The observations.
+    bounds
+        Each coefficient's (lower, upper) bound.
+    prior
+        The values the penalties pull towards (default: zero).
+    penalty
+        Each coefficient's L1 penalty (default: none).
+
+    Examples
+    --------
     >>> x = np.column_stack([np.ones(5), np.arange(5.0)])          # four points on y = 1 + 2x and one far off
     >>> lad_fit(x, np.array([1.0, 3, 5, 7, 100]), [(None, None)] * 2).round(6)
     array([1., 2.])
@@ -407,7 +416,17 @@ def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, it
 
 def week_folds(obs: Observations, folds: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """Fold of each observation: whole ISO weeks dealt to folds at random (calls of one week share weather,
-    events and roadworks), or single calls where the week is not recorded or there are too few weeks."""
+    events and roadworks), or single calls where the week is not recorded or there are too few weeks.
+
+    Parameters
+    ----------
+    obs
+        The observed attendances.
+    folds
+        How many folds.
+    rng
+        The random generator.
+    """
     week = obs.week
     if week is not None and (week >= 0).all() and len(np.unique(week)) >= 2 * folds:
         weeks = rng.permutation(np.unique(week))
@@ -417,7 +436,15 @@ def week_folds(obs: Observations, folds: int, rng: np.random.Generator) -> tuple
 
 
 def band_variability(modelled_s: np.ndarray, actual_s: np.ndarray) -> Variability:
-    """The spread of log(actual / modelled): pooled, and by modelled time band where a band has enough calls."""
+    """The spread of log(actual / modelled): pooled, and by modelled time band where a band has enough calls.
+
+    Parameters
+    ----------
+    modelled_s
+        Modelled attendance of each call.
+    actual_s
+        Actual attendance of each call.
+    """
     ok = np.isfinite(modelled_s) & (modelled_s > 0) & (actual_s > 0)
     resid = np.log(actual_s[ok] / modelled_s[ok])
     levels = np.linspace(0, 1, N_QUANTILES)
@@ -499,56 +526,14 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
                      penalties_tried={p: v[0] for p, v in tried.items()})
 
 
-def breakdown(modelled_s: np.ndarray, actual_s: np.ndarray, labels: np.ndarray, order: list[str],
-              variability: Variability | None, threshold_s: float) -> list[dict[str, Any]]:
-    """Error figures per label (distance band, hour band), in ``order``."""
-    var = variability or Variability()
-    rows = []
-    for lab in order:
-        m = (labels == lab) & np.isfinite(modelled_s)
-        if not m.any():
-            continue
-        err = modelled_s[m] - actual_s[m]
-        rows.append({"band": lab, "n": int(m.sum()), "mae_s": float(np.mean(np.abs(err))),
-                     "bias_s": float(np.mean(err)),
-                     "median_actual_minus_modelled_s": float(np.median(-err)),
-                     "modelled_share_within": float(np.mean(var.prob_within(modelled_s[m], threshold_s))),
-                     "actual_share_within": float(np.mean(actual_s[m] <= threshold_s)),
-                     "enough": bool(m.sum() >= MIN_BAND_REPORT)})
-    return rows
-
-
-def distance_band(straight_m: np.ndarray) -> np.ndarray:
-    """Label of each straight-line distance: "0-1 km", "1-2 km", "2-4 km", "4+ km"."""
-    labels = np.array(distance_labels(), dtype=object)
-    return labels[np.clip(np.digitize(straight_m, DISTANCE_BANDS_M[1:-1]), 0, len(labels) - 1)]
-
-
-def distance_labels() -> list[str]:
-    edges = [e / 1000 for e in DISTANCE_BANDS_M]
-    return [f"{a:g}-{b:g} km" if np.isfinite(b) else f"{a:g}+ km" for a, b in zip(edges, edges[1:])]
-
-
-def report(name: str, modelled_s: np.ndarray, actual_s: np.ndarray, variability: Variability | None,
-           threshold_s: float = 360.0, *, obs: Observations | None = None) -> ErrorReport:
-    """Error figures of modelled against actual attendance times (by distance and hour band when ``obs``)."""
-    m = np.isfinite(modelled_s)
-    mod, act = modelled_s[m], actual_s[m]
-    err = mod - act
-    var = variability or Variability()
-    by_distance = by_band = []
-    if obs is not None:
-        by_distance = breakdown(modelled_s, actual_s, distance_band(obs.straight_m), distance_labels(), var,
-                                threshold_s)
-        by_band = breakdown(modelled_s, actual_s, obs.bands(), list(HOUR_BANDS), var, threshold_s)
-    return ErrorReport(name, int(m.sum()), float(np.mean(np.abs(err))), float(np.mean(err)),
-                       float(np.mean(np.abs(err) <= 60)), float(np.mean(np.abs(err) <= 120)),
-                       float(np.mean(var.prob_within(mod, threshold_s))), float(np.mean(mod <= threshold_s)),
-                       float(np.mean(act <= threshold_s)), by_distance, by_band)
-
-
 def osmnx_default_network(network: RoadNetwork) -> RoadNetwork:
-    """The network with osmnx's ``add_edge_speeds`` rule: the tagged limit, else the class mean, else the mean."""
+    """The network with osmnx's ``add_edge_speeds`` rule: the tagged limit, else the class mean, else the mean.
+
+    Parameters
+    ----------
+    network
+        The road network (its classes and tagged limits).
+    """
     speed = network.maxspeed_kph.copy()
     tagged = np.isfinite(speed)
     overall = float(np.mean(speed[tagged])) if tagged.any() else 50.0
@@ -571,6 +556,19 @@ def evaluate_models(network: RoadNetwork, obs: Observations, profile: SpeedProfi
 
     Baselines: osmnx default speeds with a fixed turnout; straight-line
     distance at 6 m/s with the same fixed turnout.
+
+    Parameters
+    ----------
+    network
+        The road network under ``profile``.
+    obs
+        The observed attendances.
+    profile
+        The speed profile judged.
+    fixed_turnout_s
+        The turnout the baselines add.
+    threshold_s
+        The standard the shares are of.
     """
     var_doc = Variability.from_profile(profile.variability)
     ours = modelled_times(network.with_profile(profile), obs, profile)

@@ -65,7 +65,17 @@ class SpaceRules:
 
 
 def capacity(service: str, host: pd.Series, rules: SpaceRules | None) -> str:
-    """Whether the host can take the service: "ok", a reason it cannot, or "unknown" where nothing is recorded."""
+    """Whether the host can take the service: "ok", a reason it cannot, or "unknown" where nothing is recorded.
+
+    Parameters
+    ----------
+    service
+        The service moving in.
+    host
+        The host site's row (its bays, floor area ...).
+    rules
+        The space rules (config/colocation.yaml).
+    """
     if rules is None:
         return "unknown"
     bays, area = _num(host.get("bays")), _num(host.get("floor_area_m2"))
@@ -101,6 +111,19 @@ def reach_radius_m(site_times: SiteTimes, rows: ArrayLike, budget_s: ArrayLike, 
     """Straight-line distance from each source (``rows`` of ``site_times``) to the furthest node it reaches in
     its drive budget: the radius within which its cover is decided.
 
+    Parameters
+    ----------
+    site_times
+        Drive times from the sources.
+    rows
+        The rows of ``site_times`` to measure.
+    budget_s
+        Each source's drive budget.
+    node_x_m, node_y_m
+        Node coordinates (EPSG:27700).
+
+    Examples
+    --------
     >>> from scipy import sparse
     >>> st = SiteTimes(np.array([0]), sparse.csr_matrix(np.array([[1.0, 61.0, 301.0]])), 600, "k")
     >>> reach_radius_m(st, [0], [100.0], np.array([0.0, 300.0, 900.0]), np.array([0.0, 400.0, 0.0])).tolist()
@@ -121,6 +144,17 @@ def unseen_share(centre_x_m: Sequence[float] | np.ndarray, centre_y_m: Sequence[
                  radius_m: Sequence[float] | np.ndarray, edge: EdgeCheck) -> np.ndarray:
     """Share of the demand within ``radius_m`` of each centre that lies beyond the road data (0 where none).
 
+    Parameters
+    ----------
+    centre_x_m, centre_y_m
+        The centres (EPSG:27700).
+    radius_m
+        Each centre's radius.
+    edge
+        Where the demand lies and whether the road data reaches it (:class:`EdgeCheck`).
+
+    Examples
+    --------
     >>> e = EdgeCheck(np.zeros(1), np.zeros(1), np.array([0.0, 100, 200]), np.zeros(3), np.array([1.0, 1, 2]),
     ...               np.array([True, True, False]))
     >>> unseen_share([0.0, 0.0], [0.0, 0.0], [150.0, 250.0], e).tolist()
@@ -213,6 +247,17 @@ def appraise(pairs: pd.DataFrame, sites: pd.DataFrame, *, space: SpaceRules | No
     ``sites``: site_id, service, running_cost_gbp_pa, disposal_value_gbp, bays, floor_area_m2. Best first:
     moves the data can judge, then those allowed (standard kept, space not known to lack), then the
     smallest loss of cover and the shortest move.
+
+    Parameters
+    ----------
+    pairs
+        The candidate pairs with their cover (:func:`pair_cover`).
+    sites
+        site_id, service, running_cost_gbp_pa, disposal_value_gbp, bays, floor_area_m2.
+    space
+        The space rules.
+    max_unseen_share
+        The most demand beyond the road data a judged pair may have.
     """
     if pairs.empty:
         return pairs
@@ -239,7 +284,27 @@ def candidates(sites: pd.DataFrame, site_times: SiteTimes, covers: dict[str, Ser
                space: SpaceRules | None = None, between_s: np.ndarray | None = None,
                edge: EdgeCheck | None = None) -> pd.DataFrame:
     """Rank every pair (A into B) of sites of different services with B within ``max_travel_s`` of A:
-    :func:`pair_cover` then :func:`appraise` (``sites`` also carries the estates figures)."""
+    :func:`pair_cover` then :func:`appraise` (``sites`` also carries the estates figures).
+
+    Parameters
+    ----------
+    sites
+        The sites of every service, with their estates figures.
+    site_times
+        Drive times from the sites.
+    covers
+        Each service's coverage model.
+    max_travel_s
+        The longest move considered.
+    variability
+        The travel model's spread.
+    space
+        The space rules.
+    between_s
+        Drive times between the sites (or None: from ``site_times``).
+    edge
+        Where the demand lies against the road data (or None).
+    """
     pairs = pair_cover(sites, site_times, covers, max_travel_s=max_travel_s, variability=variability,
                        between_s=between_s, edge=edge)
     return appraise(pairs, sites, space=space,

@@ -77,7 +77,19 @@ class Bystander:
 
 
 def expected_survival(model: SurvivalModel, first_min: ArrayLike, ambulance_min: ArrayLike, bystander: Bystander = Bystander()) -> np.ndarray:
-    """Expected survival per arrest when the first crew (with a defibrillator) arrives at ``first_min``."""
+    """Expected survival per arrest when the first crew (with a defibrillator) arrives at ``first_min``.
+
+    Parameters
+    ----------
+    model
+        The survival model (its coefficients).
+    first_min
+        Minutes until the first crew with a defibrillator arrives.
+    ambulance_min
+        Minutes until the ambulance arrives.
+    bystander
+        Bystander CPR and defibrillation.
+    """
     first = np.asarray(first_min, float)
     amb = np.asarray(ambulance_min, float)
     alone = model.survival(first, first, amb)
@@ -150,7 +162,19 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> li
 
 
 def arrivals(ambulance_s: ArrayLike, fire_s: ArrayLike, weight: ArrayLike, enrolled: ArrayLike | None = None) -> Arrivals:
-    """Arrivals with the ``enrolled`` stations (indices; default all) co-responding."""
+    """Arrivals with the ``enrolled`` stations (indices; default all) co-responding.
+
+    Parameters
+    ----------
+    ambulance_s
+        Ambulance response to each arrest.
+    fire_s
+        Each fire station's response to each arrest (arrests x stations).
+    weight
+        Arrests at each point.
+    enrolled
+        The stations co-responding (indices; default all).
+    """
     amb, fire, w = _validate(ambulance_s, fire_s, weight)
     cols = np.arange(fire.shape[1]) if enrolled is None else np.asarray(enrolled, int)
     if len(cols) == 0:
@@ -163,7 +187,19 @@ def arrivals(ambulance_s: ArrayLike, fire_s: ArrayLike, weight: ArrayLike, enrol
 
 def survivors(arr: Arrivals, model: SurvivalModel, arrests_per_year: np.ndarray,
               bystander: Bystander = Bystander()) -> dict[str, Any]:
-    """Expected survivors a year without and with co-responding, and per station the survivors it adds."""
+    """Expected survivors a year without and with co-responding, and per station the survivors it adds.
+
+    Parameters
+    ----------
+    arr
+        The arrivals (:func:`arrivals`).
+    model
+        The survival model.
+    arrests_per_year
+        Arrests a year at each point.
+    bystander
+        Bystander CPR and defibrillation.
+    """
     a = np.asarray(arrests_per_year, float)
     amb_min = arr.ambulance_s / 60.0
     reach = np.isfinite(arr.ambulance_s)
@@ -184,6 +220,21 @@ def enrolment_curve(ambulance_s: ArrayLike, fire_s: ArrayLike, arrests_per_year:
 
     Returns one row per step: the station, the survivors it adds given those
     already enrolled (the marginal gain) and the cumulative total.
+
+    Parameters
+    ----------
+    ambulance_s
+        Ambulance response to each arrest.
+    fire_s
+        Each fire station's response (arrests x stations).
+    arrests_per_year
+        Arrests a year at each point.
+    model
+        The survival model.
+    n_max
+        The most stations enrolled (default: all).
+    bystander
+        Bystander CPR and defibrillation.
     """
     amb, fire, a = _validate(ambulance_s, fire_s, arrests_per_year)
     n_st = fire.shape[1]
@@ -226,6 +277,17 @@ def fire_cover_cost(fire_times_s: np.ndarray, fire_weight: ArrayLike, threshold_
     away, demand it alone brings within ``threshold_s`` loses the standard.
     Returns per station the share of fire demand at risk while it is away and
     the expected share lost (busy fraction x that).
+
+    Parameters
+    ----------
+    fire_times_s
+        Fire demand x station response.
+    fire_weight
+        Fire demand at each point.
+    threshold_s
+        The fire standard.
+    busy_fraction
+        Per station, the share of time its appliance is away on medical calls.
     """
     t = np.asarray(fire_times_s, float)
     w = np.asarray(fire_weight, float)
@@ -248,7 +310,21 @@ def fire_cover_cost(fire_times_s: np.ndarray, fire_weight: ArrayLike, threshold_
 
 def medical_busy_fraction(arr: Arrivals, calls_per_year: np.ndarray, n_stations: int, *, time_on_scene_min: float,
                           only_when_first: bool = True) -> np.ndarray:
-    """Share of the year each station's appliance spends on co-responding calls (travel both ways + scene)."""
+    """Share of the year each station's appliance spends on co-responding calls (travel both ways + scene).
+
+    Parameters
+    ----------
+    arr
+        The arrivals (:func:`arrivals`).
+    calls_per_year
+        Co-responder calls a year at each point.
+    n_stations
+        How many fire stations.
+    time_on_scene_min
+        Minutes at the scene.
+    only_when_first
+        Count a call only where the fire crew would arrive first.
+    """
     calls = np.asarray(calls_per_year, float)
     use = arr.fire_station >= 0
     if only_when_first:
@@ -265,6 +341,15 @@ def available_ambulance(ambulance_s: ArrayLike, busy_fraction: float, *, nearest
     independently, so the j-th nearest responds with probability
     (1 - q) q^(j-1); the chance that all are busy is given to the last one
     kept. Returns (times, probabilities), both demand x ``nearest``, sorted.
+
+    Parameters
+    ----------
+    ambulance_s
+        Each ambulance station's response to each point (points x stations).
+    busy_fraction
+        The share of time each station's crew is busy.
+    nearest
+        How many of the nearest stations are kept.
     """
     t = np.asarray(ambulance_s, float)
     if t.ndim != 2 or t.shape[1] == 0:
@@ -281,7 +366,15 @@ def available_ambulance(ambulance_s: ArrayLike, busy_fraction: float, *, nearest
 def expand(times: np.ndarray, probs: np.ndarray, *arrays: ArrayLike) -> tuple[np.ndarray, ...]:
     """One row per (demand point, responding ambulance): each point's arrays repeated, weights split by
     probability, so that every function above works unchanged on expected values. Returns
-    (ambulance_s, row_of_point, probability, *repeated arrays)."""
+    (ambulance_s, row_of_point, probability, *repeated arrays).
+
+    Parameters
+    ----------
+    times
+        Responses, demand x ``nearest`` (:func:`available_ambulance`).
+    probs
+        Their probabilities.
+    """
     n, k = times.shape
     rows = np.repeat(np.arange(n), k)
     return (times.ravel(), rows, probs.ravel(), *[np.asarray(a)[rows] for a in arrays])

@@ -77,7 +77,17 @@ class PostSettings:
 
 
 def solve_posts(problem: DapProblem, k: int, settings: PostSettings) -> LocationResult:
-    """Choose ``k`` posts among the available candidates; chosen indices refer to all candidates."""
+    """Choose ``k`` posts among the available candidates; chosen indices refer to all candidates.
+
+    Parameters
+    ----------
+    problem
+        The DAP problem (demand, candidates, their times, fixed stations).
+    k
+        How many posts.
+    settings
+        The model and its parameters.
+    """
     usable = np.flatnonzero(problem.available)
     per_site = settings.max_per_site if settings.model in ("mexclp", "dsm") else 1
     if k > len(usable) * per_site:
@@ -113,6 +123,15 @@ def plan_objective(problem: DapProblem, posts: ArrayLike, settings: PostSettings
     busy ``busy_fraction`` of the time; p-median: demand-weighted seconds of
     response, unreached demand charged as the solver charges it. (The
     double standard's objective needs its solver: see :func:`solve_plan`.)
+
+    Parameters
+    ----------
+    problem
+        The DAP problem.
+    posts
+        The candidate rows posted (repeated for two at one post).
+    settings
+        The model and its parameters.
     """
     posts = np.asarray(posts, dtype=int)
     w, t = problem.weight, settings.threshold_s
@@ -138,6 +157,19 @@ def solve_plan(problem: DapProblem, k: int, settings: PostSettings, *, forced: S
     A forced post is treated as a station (its ambulance is there whatever the
     model chooses) and the model places the other ``k - len(forced)``; the
     objective reported is the whole plan's.
+
+    Parameters
+    ----------
+    problem
+        The DAP problem.
+    k
+        How many posts in all.
+    settings
+        The model and its parameters.
+    forced
+        Candidates that must be posted.
+    excluded
+        Candidates that may not be.
     """
     forced = [int(j) for j in forced]
     avail = problem.available.copy()
@@ -172,6 +204,25 @@ def nested_plans(problem: DapProblem, n_max: int, settings: PostSettings, *, for
 
     Forced posts come first, in the order given. ``optimum`` is the
     :func:`compliance_table` of the same problem (its objectives).
+
+    Parameters
+    ----------
+    problem
+        The DAP problem.
+    n_max
+        The most posts.
+    settings
+        The model and its parameters.
+    forced
+        Candidates posted first, in this order.
+    excluded
+        Candidates that may not be posted.
+    names
+        Each candidate's name (default: its index).
+    variability
+        The travel model's spread.
+    optimum
+        The :func:`compliance_table` of the same problem (or None).
     """
     if settings.model == "dsm":
         raise AnalysisError("nested plans are built for mclp, mexclp and pmedian (the double standard's alpha "
@@ -211,7 +262,19 @@ def nested_plans(problem: DapProblem, n_max: int, settings: PostSettings, *, for
 
 def expected_share_within(problem: DapProblem, posts: ArrayLike, threshold_s: float, busy_fraction: float) -> float:
     """Share of demand expected to find a free vehicle within the threshold when each is busy with
-    probability ``busy_fraction`` independently (Daskin's MEXCLP measure): 1 - q^(vehicles within)."""
+    probability ``busy_fraction`` independently (Daskin's MEXCLP measure): 1 - q^(vehicles within).
+
+    Parameters
+    ----------
+    problem
+        The DAP problem.
+    posts
+        The candidate rows posted.
+    threshold_s
+        The standard.
+    busy_fraction
+        The share of time each vehicle is busy.
+    """
     count = (problem.fixed_s <= threshold_s).sum(axis=1).astype(float)
     posts = np.asarray(posts, dtype=int)
     if len(posts):
@@ -222,7 +285,19 @@ def expected_share_within(problem: DapProblem, posts: ArrayLike, threshold_s: fl
 
 def coverage_figures(response_s: np.ndarray, weight: np.ndarray, threshold_s: float, *,
                      variability: Variability | None = None) -> dict[str, Any]:
-    """Share within the threshold, mean and 90th centile: the figures compared with the standards."""
+    """Share within the threshold, mean and 90th centile: the figures compared with the standards.
+
+    Parameters
+    ----------
+    response_s
+        Response to each demand point.
+    weight
+        Demand at each point.
+    threshold_s
+        The standard.
+    variability
+        The travel model's spread (or None).
+    """
     s = summarise(response_s, weight, threshold_s, variability=variability)
     return {"share_within": s.share_within, "share_within_modelled": s.share_within_modelled, "mean_s": s.mean_s,
             "p90_s": s.p90_s, "demand_within": float(weight[response_s <= threshold_s].sum())}
@@ -235,6 +310,19 @@ def compliance_table(problem: DapProblem, n_max: int, settings: PostSettings, *,
     The ``gain`` column is the marginal-gain curve: what the n-th ambulance adds
     (demand covered for the covering models; demand-weighted seconds saved for p-median);
     ``chosen`` holds the candidate rows posted.
+
+    Parameters
+    ----------
+    problem
+        The DAP problem.
+    n_max
+        The most free ambulances.
+    settings
+        The model and its parameters.
+    names
+        Each candidate's name (default: its index).
+    variability
+        The travel model's spread.
     """
     sign = -1.0 if settings.model == "pmedian" else 1.0
     rows, prev = [], _base_objective(problem, settings)
@@ -275,6 +363,21 @@ def standby_points(x_m: np.ndarray, y_m: np.ndarray, edge_u: np.ndarray, edge_v:
 
     A junction is a node where three or more road ends meet (counting both directions of a two-way street as
     one), so a post can leave in several directions; a square with no junction offers its best-connected node.
+
+    Parameters
+    ----------
+    x_m, y_m
+        Node coordinates (EPSG:27700).
+    edge_u, edge_v
+        Each road edge's end nodes.
+    demand_x, demand_y
+        The demand points.
+    demand_w
+        Their weights.
+    spacing_m
+        The size of the squares.
+    max_points
+        The most points offered.
 
     Examples
     --------

@@ -91,7 +91,15 @@ class DemandRates:
 
 
 def rates_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> DemandRates:
-    """Check and build :class:`DemandRates`; every problem names the file and key."""
+    """Check and build :class:`DemandRates`; every problem names the file and key.
+
+    Parameters
+    ----------
+    doc
+        The parsed YAML document.
+    origin
+        What names it in messages (its file).
+    """
     def fail(msg: str) -> NoReturn:
         raise ConfigError(f"{origin}: {msg}")
     if not isinstance(doc, dict):
@@ -115,7 +123,13 @@ def rates_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> DemandRat
 
 
 def load_rates(path: str | Path) -> DemandRates:
-    """Demand rates from a YAML file (see ``config/ambulance_demand.yaml``)."""
+    """Demand rates from a YAML file (see ``config/ambulance_demand.yaml``).
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    """
     doc = read_yaml(path, what="demand rates")
     return rates_from_dict(doc, origin=str(path))
 
@@ -125,6 +139,17 @@ def expected_demand(population_by_age: pd.DataFrame, rates: DemandRates, band: T
     """Expected incidents a year, per zone, that occur in ``band`` (optionally of one category).
 
     ``population_by_age`` has one column per age band (``AGE_BANDS``).
+
+    Parameters
+    ----------
+    population_by_age
+        One column per age band, one row per zone.
+    rates
+        The demand rates.
+    band
+        The time band of the week.
+    category
+        One incident category (default: all).
     """
     missing = [a for a in AGE_BANDS if a not in population_by_age.columns]
     if missing:
@@ -142,6 +167,15 @@ def kernel_allocation(zone_xy: np.ndarray, point_xy: np.ndarray, bandwidth_m: fl
     """Spread each point's unit mass over zones by a Gaussian kernel (nearest zone when bandwidth is 0).
 
     The total is preserved: the result sums to the number of points.
+
+    Parameters
+    ----------
+    zone_xy
+        Zone centres (EPSG:27700).
+    point_xy
+        The points.
+    bandwidth_m
+        The kernel's width (0: nearest zone).
     """
     zone_xy, point_xy = np.asarray(zone_xy, float), np.asarray(point_xy, float)
     out = np.zeros(len(zone_xy))
@@ -219,6 +253,23 @@ def validate_forecast(zone_xy: ArrayLike, zone_population: ArrayLike, incident_x
     (shrinkage towards population, which matters where incidents are few);
     the bandwidth and the blend are chosen by the same split inside the
     training weeks, so the test weeks judge the method without having chosen it.
+
+    Parameters
+    ----------
+    zone_xy
+        Zone centres (EPSG:27700).
+    zone_population
+        Each zone's population.
+    incident_xy
+        The incidents.
+    week
+        Each incident's week.
+    bandwidths_m
+        The kernel widths tried.
+    population_shares
+        The blends with the population surface tried.
+    test_share
+        The share of weeks held out.
     """
     week = np.asarray(week)
     weeks = np.unique(week)
@@ -256,6 +307,21 @@ def observed_demand(zone_xy: np.ndarray, incident_xy: np.ndarray, weeks_observed
     The kernel surface, blended with ``population_share`` of the population
     surface (as chosen by :func:`validate_forecast`); the total is the observed
     rate.
+
+    Parameters
+    ----------
+    zone_xy
+        Zone centres (EPSG:27700).
+    incident_xy
+        The incidents.
+    weeks_observed
+        How many weeks they span.
+    bandwidth_m
+        The kernel's width.
+    zone_population
+        Each zone's population (for the blend).
+    population_share
+        The blend with the population surface.
     """
     if weeks_observed < 1:
         raise AnalysisError("weeks_observed must be at least 1")

@@ -20,7 +20,15 @@ from bluelight.foundation.geo import to_wgs84
 
 
 def cell_centres(easting: ArrayLike, northing: ArrayLike, *, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """The centre of the ``cell_m`` square each point falls in."""
+    """The centre of the ``cell_m`` square each point falls in.
+
+    Parameters
+    ----------
+    easting, northing
+        The points (EPSG:27700).
+    cell_m
+        The cell size.
+    """
     if not cell_m > 0:
         raise AnalysisError(f"cell_m must be positive, got {cell_m}")
     e = np.floor(np.asarray(easting, float) / cell_m) * cell_m + cell_m / 2
@@ -35,6 +43,19 @@ def aggregate_cells(frame: pd.DataFrame, *, cell_m: float, min_count: int, count
     Returns one row per cell with ``cell_id``, ``easting``, ``northing`` (the
     centre), ``count`` and the means; where ``count < min_count`` the count
     and means are missing and ``suppressed`` is True.
+
+    Parameters
+    ----------
+    frame
+        The points, with easting and northing.
+    cell_m
+        The cell size.
+    min_count
+        Cells with fewer points are suppressed.
+    count
+        A column of weights to count (default: one each).
+    means
+        Output name -> column averaged over each cell's points.
 
     Examples
     --------
@@ -68,7 +89,19 @@ def aggregate_cells(frame: pd.DataFrame, *, cell_m: float, min_count: int, count
 
 
 def mask_sites(sites: pd.DataFrame, *, restricted_kinds: Collection[str], restricted_ids: Collection[str], rounding_m: float) -> pd.DataFrame:
-    """Sites with the restricted ones at rounded coordinates and without address (column ``restricted`` added)."""
+    """Sites with the restricted ones at rounded coordinates and without address (column ``restricted`` added).
+
+    Parameters
+    ----------
+    sites
+        The sites.
+    restricted_kinds
+        Kinds whose locations are restricted.
+    restricted_ids
+        Sites restricted by id.
+    rounding_m
+        The grid restricted sites are rounded to.
+    """
     kinds = sites["kind"] if "kind" in sites.columns else pd.Series([None] * len(sites), index=sites.index)
     hit = kinds.isin(list(restricted_kinds)).to_numpy() | sites["site_id"].isin(list(restricted_ids)).to_numpy()
     out = sites.copy()
@@ -99,6 +132,15 @@ def one_way_suppression(parts: ArrayLike, *, min_count: int, unpublished: ArrayL
     Control*, 2012, ch. 4; ONS, *Disclosure control guidance for tables*).
     ``unpublished`` marks parts that are never published (incidents with no
     hour): they count as withheld.
+
+    Parameters
+    ----------
+    parts
+        Units x parts: each unit's counts split by one partition.
+    min_count
+        The smallest count that may be published.
+    unpublished
+        Parts never published on their own (or None).
 
     Returns
     -------
@@ -139,6 +181,15 @@ def withhold_across(values: ArrayLike, withheld: ArrayLike, *, min_count: int) -
     A page that shows the grand total of a selection beside its cells lets
     anyone subtract the published cells from it; this is that line's check.
 
+    Parameters
+    ----------
+    values
+        One published column's values.
+    withheld
+        Which are withheld already.
+    min_count
+        The smallest count that may be derived.
+
     Examples
     --------
     >>> withhold_across([2, 9, 30], [True, False, False], min_count=5).tolist()
@@ -166,6 +217,25 @@ def published_cells(frame: pd.DataFrame, *, part: str, parts: list[str], selecte
     :func:`one_way_suppression` within each cell and by :func:`withhold_across`
     over the cells, then the selected column is returned like
     :func:`aggregate_cells` (count and means missing where ``suppressed``).
+
+    Parameters
+    ----------
+    frame
+        Every incident, with easting, northing and its part.
+    part
+        The column naming each incident's part.
+    parts
+        The parts of the partition, in order.
+    selected
+        One of ``parts``, or None for all.
+    cell_m
+        The cell size.
+    min_count
+        The smallest count that may be published or derived.
+    means
+        Output name -> column averaged over each cell.
+    count
+        A column of weights (default: one each).
     """
     if selected is not None and selected not in parts:
         raise AnalysisError(f"selected must be one of {parts} or None, got {selected!r}")

@@ -43,6 +43,17 @@ def rank_single(times_s: ArrayLike, trips: ArrayLike, *, annual_cost_gbp: ArrayL
 
     Generalised cost = annual cost + trip hours x value of time (both ways),
     given only where both are known.
+
+    Parameters
+    ----------
+    times_s
+        Trip time from each origin (rows) to each candidate (columns).
+    trips
+        Trips a year from each origin.
+    annual_cost_gbp
+        Each candidate's annual cost (or None).
+    value_of_time_gbp_per_hour
+        Value of an hour of travel (or None: no generalised cost).
     """
     t, w, cost = _validate(times_s, trips, annual_cost_gbp)
     reach = np.isfinite(t)
@@ -92,6 +103,21 @@ def site_facilities(times_s: ArrayLike, trips: ArrayLike, k: int, *, objective: 
 
     ``time_limit_s`` is one budget for the whole choice (every model solved on
     the way); a plan reached at the limit says so in its status.
+
+    Parameters
+    ----------
+    times_s
+        Trip time from each origin (rows) to each candidate (columns).
+    trips
+        Trips a year from each origin.
+    k
+        How many facilities.
+    objective
+        "total" trip time or the "worst" trip.
+    annual_cost_gbp
+        Each candidate's annual cost (or None).
+    time_limit_s
+        One budget for the whole choice.
     """
     t0 = time.perf_counter()
 

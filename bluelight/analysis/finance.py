@@ -120,6 +120,17 @@ def money_of(key: str, value: object, *, year: int, where: str) -> list[tuple[in
     """(year, amount) pairs of one finance figure: a number (in ``year``), ``{amount_gbp, year}`` or
     ``{profile: {year: amount}}`` (one-off figures only). Amounts as entered (not yet signed).
 
+    Parameters
+    ----------
+    key
+        The figure's key (``build_cost_gbp`` ...).
+    value
+        Its value as the YAML gives it.
+    year
+        The year a plain number falls in.
+    where
+        The change it belongs to, for messages.
+
     Examples
     --------
     >>> money_of("build_cost_gbp", 3_000_000, year=0, where="change 1 (merge)")
@@ -151,6 +162,15 @@ def check_finance(action: str, finance: object, *, where: str) -> dict[str, list
 
     Returns each key's (year, amount) pairs. ``where`` names the change in
     messages ("scenario.yaml: change 2 (merge)").
+
+    Parameters
+    ----------
+    action
+        The change's action (close, merge, co_locate ...).
+    finance
+        Its finance section.
+    where
+        The change, named for messages.
 
     Raises
     ------
@@ -217,6 +237,15 @@ def scenario_cash_items(changes: list[dict[str, Any]], estates: pd.DataFrame, *,
     released sites (closed, co-located, merged away) bring their disposal
     value, running cost and backlog maintenance from the sites table unless
     the change gives them.
+
+    Parameters
+    ----------
+    changes
+        The scenario's changes.
+    estates
+        Per site: site_id, name, running_cost_gbp_pa, disposal_value_gbp, backlog_maintenance_gbp.
+    source
+        What names the scenario in messages (its file).
     """
     names = dict(zip(estates["site_id"], estates["name"])) if len(estates) and "name" in estates else {}
     items: list[CashItem] = []

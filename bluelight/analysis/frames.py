@@ -57,6 +57,13 @@ __all__ = ["FrameCoverage", "coverage_from_geodataframes", "isochrones_from_geod
 def points_xy(frame: gpd.GeoDataFrame, *, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Easting and northing (EPSG:27700) of a GeoDataFrame of points, after checking it.
 
+    Parameters
+    ----------
+    frame
+        A GeoDataFrame of points with a CRS (reprojected to EPSG:27700).
+    name
+        What the frame is called in messages (the argument's name).
+
     Raises
     ------
     AnalysisError
@@ -110,7 +117,19 @@ def _turnouts(frame: pd.DataFrame, turnout_s: float | str, *, name: str) -> np.n
 
 
 def snap_geodataframe(network: RoadNetwork, points: gpd.GeoDataFrame, *, name: str = "points", max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snapped:
-    """Snap a GeoDataFrame of points to the network's nearest nodes (beyond ``max_snap_m``: off-network)."""
+    """Snap a GeoDataFrame of points to the network's nearest nodes (beyond ``max_snap_m``: off-network).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    points
+        A GeoDataFrame of points with a CRS.
+    name
+        What the points are called in messages.
+    max_snap_m
+        Points further than this from every node are off-network.
+    """
     x, y = points_xy(points, name=name)
     return snap_points(network, x, y, max_snap_m=max_snap_m)
 
@@ -156,6 +175,23 @@ def isochrones_from_geodataframe(network: RoadNetwork, edge_geoms: ArrayLike, si
     """Nested isochrone polygons (a GeoDataFrame in EPSG:27700) of the nearest of ``sites``.
 
     ``edge_geoms`` are the network's edge geometries (EPSG:27700), aligned with its edges.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    edge_geoms
+        The network's edge geometries (EPSG:27700), aligned with its edges.
+    sites
+        A GeoDataFrame of the sites (any CRS).
+    bands_s
+        The response-time bands, in seconds.
+    turnout_s
+        Turnout added to each site's drive: one number, or the name of a column of ``sites``.
+    max_snap_m
+        Sites further than this from every node are left out.
+    label
+        The label column's value for these polygons.
     """
     s_snap = snap_geodataframe(network, sites, name="sites", max_snap_m=max_snap_m)
     if not s_snap.on_network.any():
@@ -172,6 +208,27 @@ def mclp_from_geodataframes(network: RoadNetwork, candidates: gpd.GeoDataFrame, 
 
     Candidates or demand off the road network cannot cover or be covered.
     ``LocationResult.chosen`` indexes rows of ``candidates``.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    candidates
+        A GeoDataFrame of candidate sites.
+    demand
+        A GeoDataFrame of demand points.
+    k
+        How many candidates to choose.
+    threshold_s
+        The standard: response within this many seconds covers a point.
+    weight
+        Demand weight: a column of ``demand``, or None for one each.
+    turnout_s
+        Turnout added to each candidate's drive: one number, or a column of ``candidates``.
+    max_snap_m
+        Points further than this from every node are off-network.
+    time_limit_s
+        The solver's wall-clock budget.
     """
     c_snap = snap_geodataframe(network, candidates, name="candidates", max_snap_m=max_snap_m)
     d_snap = snap_geodataframe(network, demand, name="demand", max_snap_m=max_snap_m)

@@ -63,13 +63,30 @@ def _validate(rates: ArrayLike, prefs: ArrayLike, n_units: int) -> tuple[np.ndar
 
 
 def preference_order(cost_s: np.ndarray) -> np.ndarray:
-    """Each zone's units from fastest to slowest (ties: lower unit first); ``cost_s`` is ``(zones, units)``."""
+    """Each zone's units from fastest to slowest (ties: lower unit first); ``cost_s`` is ``(zones, units)``.
+
+    Parameters
+    ----------
+    cost_s
+        Response time of each unit (columns) to each zone (rows).
+    """
     cost = np.asarray(cost_s, dtype=float)
     return np.argsort(np.where(np.isfinite(cost), cost, np.inf), axis=1, kind="stable")
 
 
 def exact_hypercube(rates: ArrayLike, prefs: ArrayLike, *, service_s: float, queue_states: int = 400) -> HypercubeResult:
     """Larson's exact hypercube with an infinite queue (truncated at ``queue_states``), for up to 12 units.
+
+    Parameters
+    ----------
+    rates
+        Calls per second from each zone.
+    prefs
+        Each zone's units, most preferred first.
+    service_s
+        Mean time a call keeps a unit busy.
+    queue_states
+        Queue lengths kept before the infinite queue is truncated.
 
     Examples
     --------
@@ -155,6 +172,15 @@ def correction_factors(n: int, rho: float) -> np.ndarray:
 
     P(a given j units busy and a given other one free) = Q(N, rho, j) rho^j (1 - rho).
 
+    Parameters
+    ----------
+    n
+        How many units.
+    rho
+        Their mean utilisation (0 to 1).
+
+    Examples
+    --------
     >>> [round(float(q), 4) for q in correction_factors(2, 0.5)]
     [1.0, 0.6667]
     """

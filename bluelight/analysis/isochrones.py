@@ -81,7 +81,19 @@ def _cut(geoms: np.ndarray, t_u: np.ndarray, tt: np.ndarray, band_s: float) -> l
 
 
 def reached_lines(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: np.ndarray, band_s: float) -> np.ndarray:
-    """Line geometries of the network reached within ``band_s`` (whole and partial edges)."""
+    """Line geometries of the network reached within ``band_s`` (whole and partial edges).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    edge_geoms
+        Its edge geometries, aligned with its edges.
+    node_time_s
+        Response time to each node (``inf`` where not reached).
+    band_s
+        The band, in seconds.
+    """
     geoms = _check_geoms(network, edge_geoms)
     full, partial, t_u = _full_and_partial(network, node_time_s, band_s)
     lines = list(geoms[_one_direction(network, full)])
@@ -260,7 +272,21 @@ ENGINES = ("grid", "exact")
 
 def isochrones(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, bands_s: Sequence[float], *, engine: str = "grid", **kwargs: Any) -> list[BaseGeometry]:
     """Polygons by the ``engine`` named: "grid" (:func:`isochrone_polygons_grid`) or "exact"
-    (:func:`isochrone_polygons`)."""
+    (:func:`isochrone_polygons`).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    edge_geoms
+        Its edge geometries, aligned with its edges.
+    node_time_s
+        Response time to each node.
+    bands_s
+        The bands, in seconds.
+    engine
+        "grid" or "exact".
+    """
     if engine not in ENGINES:
         raise AnalysisError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
     build = isochrone_polygons_grid if engine == "grid" else isochrone_polygons
@@ -269,7 +295,25 @@ def isochrones(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLi
 
 def isochrones_frame(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, bands_s: Sequence[float], *, label: str, crs: str = "EPSG:27700",
                      engine: str = "grid", **kwargs: Any) -> gpd.GeoDataFrame:
-    """Isochrones as a GeoDataFrame with columns label, band_s, area_km2, geometry."""
+    """Isochrones as a GeoDataFrame with columns label, band_s, area_km2, geometry.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    edge_geoms
+        Its edge geometries, aligned with its edges.
+    node_time_s
+        Response time to each node.
+    bands_s
+        The bands, in seconds.
+    label
+        The value of the label column.
+    crs
+        The CRS of the polygons (the network's: EPSG:27700).
+    engine
+        "grid" or "exact", as :func:`isochrones` takes it.
+    """
     import geopandas as gpd
 
     polys = isochrones(network, edge_geoms, node_time_s, bands_s, engine=engine, **kwargs)

@@ -42,6 +42,13 @@ __all__ = ["LocationResult", "coverage_matrix", "double_standard", "expected_cov
 def coverage_matrix(times_s: ArrayLike, threshold_s: float) -> sparse.csr_matrix:
     """Boolean demand x candidate matrix: candidate j reaches demand i within ``threshold_s``.
 
+    Parameters
+    ----------
+    times_s
+        Response time of each candidate (columns) to each demand point (rows).
+    threshold_s
+        The standard, in seconds (a time equal to it covers).
+
     Examples
     --------
     >>> coverage_matrix([[100, 500], [400, 200]], 300).toarray().tolist()
@@ -70,6 +77,15 @@ def merge_patterns(cover: sparse.csr_matrix, weight: np.ndarray, extra: np.ndarr
 
     Returns the merged matrix, weights and extra values; rows that no
     candidate covers or that weigh nothing are dropped.
+
+    Parameters
+    ----------
+    cover
+        Demand x candidate coverage (sparse or dense, boolean).
+    weight
+        Demand weight per row.
+    extra
+        A value per row that must also agree to merge (or None).
     """
     a = cover.tocsr()
     a.sort_indices()
@@ -216,7 +232,21 @@ def mexclp(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, k: int, busy_f
 
 
 def expected_coverage(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, counts: ArrayLike, busy_fraction: float, fixed_count: ArrayLike | None = None) -> float:
-    """Expected covered weight when candidate j holds ``counts[j]`` vehicles (for checking MEXCLP)."""
+    """Expected covered weight when candidate j holds ``counts[j]`` vehicles (for checking MEXCLP).
+
+    Parameters
+    ----------
+    cover
+        Demand x candidate coverage.
+    weight
+        Demand weight per row.
+    counts
+        Vehicles at each candidate.
+    busy_fraction
+        The share of time each vehicle is busy.
+    fixed_count
+        Vehicles already covering each row (or None).
+    """
     a = sparse.csr_matrix(cover, dtype=float)
     c = a @ np.asarray(counts, float)
     if fixed_count is not None:
@@ -226,7 +256,21 @@ def expected_coverage(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, cou
 
 def marginal_gain(cover: ArrayLike | sparse.spmatrix, weight: ArrayLike, k_max: int, *,
                   fixed_covered: ArrayLike | None = None, time_limit_s: float = 60.0) -> list[dict[str, Any]]:
-    """MCLP solved for k = 1..k_max: covered weight and the gain of each extra post."""
+    """MCLP solved for k = 1..k_max: covered weight and the gain of each extra post.
+
+    Parameters
+    ----------
+    cover
+        Demand x candidate coverage.
+    weight
+        Demand weight per row.
+    k_max
+        The largest number of posts.
+    fixed_covered
+        Rows already covered by existing sites (or None).
+    time_limit_s
+        Each solve's wall-clock budget.
+    """
     out: list[dict[str, Any]] = []
     prev = 0.0
     for k in range(1, k_max + 1):
@@ -248,6 +292,27 @@ def double_standard(cover_r1: ArrayLike | sparse.spmatrix, cover_r2: ArrayLike |
     and the demand covered twice within r1 is largest. Existing vehicles count
     through ``fixed_count_r1`` (how many cover each row within r1) and
     ``fixed_covered_r2``. Infeasible standards raise, naming them.
+
+    Parameters
+    ----------
+    cover_r1, cover_r2
+        Demand x candidate coverage within the first (shorter) and second standard.
+    weight
+        Demand weight per row.
+    k
+        How many vehicles to post.
+    alpha
+        The share of demand that must be covered within r1.
+    fixed_count_r1
+        Existing vehicles covering each row within r1 (or None).
+    fixed_covered_r2
+        Rows already covered within r2 (or None).
+    max_per_site
+        The most vehicles one post may hold.
+    time_limit_s
+        The solver's wall-clock budget.
+    mip_rel_gap
+        The relative gap at which the solver may stop.
 
     Examples
     --------

@@ -33,6 +33,15 @@ DENSITY_NEIGHBOURS = 5
 def nearest(points_xy: np.ndarray, sites_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of and straight-line distance (m) to each point's nearest site.
 
+    Parameters
+    ----------
+    points_xy
+        The points (EPSG:27700), one row each.
+    sites_xy
+        The sites.
+
+    Examples
+    --------
     >>> i, d = nearest(np.array([[0.0, 0], [10, 0]]), np.array([[1.0, 0], [9, 0]]))
     >>> i.tolist(), d.tolist()
     ([0, 1], [1.0, 1.0])
@@ -47,6 +56,17 @@ def urban(points_xy: np.ndarray, population: np.ndarray, *, density_per_km2: flo
     """Whether each point (an LSOA centroid) sits where people live at least ``density_per_km2``: the population
     of it and its nearest neighbours over the circle reaching the furthest of them.
 
+    Parameters
+    ----------
+    points_xy
+        The points (LSOA centroids, EPSG:27700).
+    population
+        Each point's population.
+    density_per_km2
+        The density that makes a place urban.
+
+    Examples
+    --------
     >>> xy = np.array([[0.0, 0], [100, 0], [0, 100], [100, 100], [50, 50], [60, 60], [50000, 0]])
     >>> urban(xy, np.full(7, 1500.0), density_per_km2=1000).tolist()
     [True, True, True, True, True, True, False]
@@ -80,7 +100,21 @@ class DriveModel:
 def service_terms(frs: np.ndarray, distance_m: np.ndarray, is_urban: np.ndarray, weight: np.ndarray,
                   services: list[str]) -> np.ndarray:
     """Per service, the weighted means that make its mean modelled drive linear in the model's three figures:
-    [1, mean of urban distance (0 elsewhere), mean of rural distance]."""
+    [1, mean of urban distance (0 elsewhere), mean of rural distance].
+
+    Parameters
+    ----------
+    frs
+        Each point's fire and rescue service.
+    distance_m
+        Each point's distance to its nearest station.
+    is_urban
+        Whether each point is urban.
+    weight
+        Each point's weight (its incidents or people).
+    services
+        The services, in the order of the rows returned.
+    """
     rows = []
     for s in services:
         m = frs == s
@@ -97,6 +131,17 @@ def fit_drive(terms: np.ndarray, drive_s: np.ndarray, *, min_pace_s_per_m: float
     """Least squares of the services' published mean drives on their terms: the start non-negative, each pace
     at least ``min_pace_s_per_m`` (no faster, as the crow flies, than a vehicle can drive).
 
+    Parameters
+    ----------
+    terms
+        Each service's terms (:func:`service_terms`).
+    drive_s
+        Each service's published mean drive.
+    min_pace_s_per_m
+        The fastest pace allowed, seconds per straight-line metre.
+
+    Examples
+    --------
     >>> t = np.array([[1.0, 1000, 0], [1, 0, 2000], [1, 500, 500], [1, 2000, 1000]])
     >>> m = fit_drive(t, t @ np.array([60.0, 0.1, 0.08]), min_pace_s_per_m=0.03)
     >>> round(m.start_s, 6), round(m.urban_s_per_m, 6), round(m.rural_s_per_m, 6)
@@ -110,7 +155,17 @@ def fit_drive(terms: np.ndarray, drive_s: np.ndarray, *, min_pace_s_per_m: float
 
 
 def leave_one_out(terms: np.ndarray, drive_s: np.ndarray, *, min_pace_s_per_m: float = 0.0) -> np.ndarray:
-    """Each service's mean drive predicted by the model fitted to all the others."""
+    """Each service's mean drive predicted by the model fitted to all the others.
+
+    Parameters
+    ----------
+    terms
+        Each service's terms.
+    drive_s
+        Each service's published mean drive.
+    min_pace_s_per_m
+        The fastest pace allowed.
+    """
     out = np.empty(len(terms))
     for i in range(len(terms)):
         keep = np.arange(len(terms)) != i
@@ -124,6 +179,17 @@ def service_areas(authorities: gpd.GeoDataFrame, lsoa_xy: np.ndarray, lsoa_servi
     LSOA nearest its representative point (authority codes change between years; places do not).
 
     ``authorities``: a GeoDataFrame in EPSG:27700 (la_code, geometry); returns service, geometry (EPSG:27700).
+
+    Parameters
+    ----------
+    authorities
+        Local authorities (la_code, geometry) in EPSG:27700.
+    lsoa_xy
+        LSOA centroids.
+    lsoa_service
+        Each LSOA's fire and rescue service.
+    simplify_m
+        The tolerance the outlines are simplified to.
     """
     if authorities.crs is None or authorities.crs.to_epsg() != 27700:
         raise AnalysisError("authorities must be in EPSG:27700")
@@ -141,6 +207,15 @@ def station_turnouts_min(duty: Iterable[object], service_turnout_min: ArrayLike,
 
     The one rule of the national estimate and of a region's load: a station of unknown duty (unlisted, or listed
     without a duty type) is taken to turn out like its service on average, not like a wholetime crew.
+
+    Parameters
+    ----------
+    duty
+        Each station's duty system (None where unknown).
+    service_turnout_min
+        Each station's service's published FIRE1001 turnout.
+    table
+        Duty system -> minutes.
 
     Examples
     --------

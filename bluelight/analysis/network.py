@@ -116,7 +116,17 @@ class RoadNetwork:
 
 
 def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_matrix:
-    """A CSR matrix keeping the smallest weight of parallel edges (scipy would add them)."""
+    """A CSR matrix keeping the smallest weight of parallel edges (scipy would add them).
+
+    Parameters
+    ----------
+    u, v
+        Each edge's start and end node.
+    w
+        Each edge's weight.
+    n
+        How many nodes.
+    """
     return _csr_min_with_edges(u, v, w, n)[0]
 
 
@@ -139,6 +149,17 @@ NODE_CONTROLS = ("traffic_signals", "crossing", "give_way", "stop")
 def node_kinds(edge_u: np.ndarray, edge_v: np.ndarray, n_nodes: int, node_control: np.ndarray | None = None) -> np.ndarray:
     """Per node: its control (:data:`NODE_CONTROLS`), else "junction" where 3+ distinct neighbours meet, else "".
 
+    Parameters
+    ----------
+    edge_u, edge_v
+        Each edge's start and end node.
+    n_nodes
+        How many nodes.
+    node_control
+        Each node's traffic control (empty where none).
+
+    Examples
+    --------
     >>> node_kinds(np.array([0, 1, 1, 1, 2]), np.array([1, 0, 2, 3, 1]), 4, np.array(["", "", "stop", ""])).tolist()
     ['', 'junction', 'stop', '']
     """
@@ -155,7 +176,15 @@ def node_kinds(edge_u: np.ndarray, edge_v: np.ndarray, n_nodes: int, node_contro
 
 
 def junction_delays_s(kinds: np.ndarray, profile: SpeedProfile) -> np.ndarray:
-    """Per node, the profile's delay for its kind (0 where the profile has none)."""
+    """Per node, the profile's delay for its kind (0 where the profile has none).
+
+    Parameters
+    ----------
+    kinds
+        Each node's kind, as :func:`node_kinds` gives it.
+    profile
+        The speed profile (its junction delays by kind).
+    """
     delay = profile.junction_delay_s or {}
     return np.array([float(delay.get(k, 0.0)) if k else 0.0 for k in kinds], dtype=float)
 
@@ -214,7 +243,19 @@ def build_network(node_ids: ArrayLike, x_m: ArrayLike, y_m: ArrayLike, u_ids: Ar
 def rural_edges(x_m: np.ndarray, y_m: np.ndarray, u: np.ndarray, v: np.ndarray, maxspeed_kph: ArrayLike,
                 profile: SpeedProfile) -> np.ndarray:
     """Which edges are rural: by their tagged limit where it says (a national limit: rural; 30 mph: urban), else by
-    how few junctions lie near them (``profile.rural_max_nodes`` within ``rural_radius_m`` of the middle)."""
+    how few junctions lie near them (``profile.rural_max_nodes`` within ``rural_radius_m`` of the middle).
+
+    Parameters
+    ----------
+    x_m, y_m
+        Node coordinates (EPSG:27700).
+    u, v
+        Each edge's start and end node.
+    maxspeed_kph
+        Each edge's tagged limit (NaN where untagged).
+    profile
+        The speed profile (``rural_max_nodes`` and ``rural_radius_m``).
+    """
     from scipy.spatial import cKDTree
 
     mid = np.column_stack([(x_m[u] + x_m[v]) / 2, (y_m[u] + y_m[v]) / 2])
@@ -227,7 +268,17 @@ def rural_edges(x_m: np.ndarray, y_m: np.ndarray, u: np.ndarray, v: np.ndarray, 
 
 def network_from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, profile: SpeedProfile) -> RoadNetwork:
     """From tables with columns node_id, x_m, y_m (and optionally control) and u, v, length_m, highway,
-    maxspeed_kph."""
+    maxspeed_kph.
+
+    Parameters
+    ----------
+    nodes
+        Nodes: node_id, x_m, y_m (EPSG:27700) and optionally control.
+    edges
+        Edges: u, v (node ids), length_m, highway, maxspeed_kph.
+    profile
+        The speed profile the drive times are for.
+    """
     for name, frame, cols in (("nodes", nodes, ("node_id", "x_m", "y_m")),
                               ("edges", edges, ("u", "v", "length_m", "highway", "maxspeed_kph"))):
         missing = [c for c in cols if c not in frame.columns]
@@ -242,6 +293,15 @@ def control_of(highway: object, crossing: object = None) -> str | None:
     """A node's traffic control (:data:`NODE_CONTROLS`) from its ``highway`` tag; a signalised crossing
     (``crossing=traffic_signals``) stops traffic as signals do.
 
+    Parameters
+    ----------
+    highway
+        The node's ``highway`` tag.
+    crossing
+        Its ``crossing`` tag, where a crossing.
+
+    Examples
+    --------
     >>> control_of("crossing", "traffic_signals"), control_of("crossing", "uncontrolled"), control_of("bus_stop")
     ('traffic_signals', 'crossing', None)
     """
@@ -335,6 +395,14 @@ def graph_tables(G: nx.MultiDiGraph, profile: SpeedProfile) -> tuple[pd.DataFram
 
 
 def network_from_osmnx(G: nx.MultiDiGraph, profile: SpeedProfile) -> RoadNetwork:
-    """A :class:`RoadNetwork` from an unprojected osmnx graph (see :func:`graph_tables`)."""
+    """A :class:`RoadNetwork` from an unprojected osmnx graph (see :func:`graph_tables`).
+
+    Parameters
+    ----------
+    G
+        An unprojected osmnx graph (lon/lat).
+    profile
+        The speed profile.
+    """
     nodes, edges = graph_tables(G, profile)
     return network_from_frames(nodes, edges, profile)

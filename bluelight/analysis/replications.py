@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.demand_bands import DemandRates
+from bluelight.analysis.durations import LogNormal
 from bluelight.analysis.hypercube import approximate_hypercube, preference_order
 from bluelight.analysis.simulation import (
     DAY_S,
     Calls,
     Fleet,
-    LogNormal,
     RunSummary,
     SimulationRun,
     Travel,

@@ -80,6 +80,13 @@ def _check_change(path: str, i: int, ch: object) -> None:
 def scenario_from_dict(doc: object, *, source: str = "scenario") -> Scenario:
     """A validated :class:`Scenario` from a parsed YAML document; ``source`` names it in messages.
 
+    Parameters
+    ----------
+    doc
+        The parsed YAML document.
+    source
+        What names it in messages (its file).
+
     Examples
     --------
     >>> scenario_from_dict({"name": "close one", "changes": [{"action": "close", "site": "F1"}]}).changes
@@ -113,7 +120,13 @@ def scenario_from_dict(doc: object, *, source: str = "scenario") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """A scenario from a YAML file (a file the user gave; the dashboard opens only its own store)."""
+    """A scenario from a YAML file (a file the user gave; the dashboard opens only its own store).
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"scenario file {path} not found")
@@ -136,6 +149,13 @@ def _relocated(row: pd.Series, host: pd.Series, suffix: str) -> dict[str, Any]:
 
 def apply_scenario(sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The sites table (any services) after the scenario's changes.
+
+    Parameters
+    ----------
+    sites
+        The sites table (any services), before.
+    scenario
+        The changes to make.
 
     Examples
     --------
@@ -195,6 +215,15 @@ def apply_scenario(sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 def moved_services(sites: pd.DataFrame, scenario: Scenario) -> list[str]:
     """Services whose own sites a scenario closes, opens, moves or re-crews (not the hosts they move into).
 
+    Parameters
+    ----------
+    sites
+        The sites table the scenario applies to.
+    scenario
+        The scenario.
+
+    Examples
+    --------
     >>> sites = pd.DataFrame({"site_id": ["F1", "P1"], "service": ["fire", "police"]})
     >>> moved_services(sites, Scenario("x", changes=[{"action": "co_locate", "site": "P1", "into": "F1"}]))
     ['police']
@@ -207,7 +236,15 @@ def moved_services(sites: pd.DataFrame, scenario: Scenario) -> list[str]:
 
 
 def touched_services(sites: pd.DataFrame, scenario: Scenario) -> list[str]:
-    """Services whose sites a scenario changes (those whose cover can change)."""
+    """Services whose sites a scenario changes (those whose cover can change).
+
+    Parameters
+    ----------
+    sites
+        The sites table the scenario applies to.
+    scenario
+        The scenario.
+    """
     ids: set[str] = set()
     services: set[str] = set()
     for ch in scenario.changes:

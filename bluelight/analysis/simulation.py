@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from bluelight.foundation.errors import AnalysisError
 
@@ -237,6 +236,17 @@ def simulate(calls: Calls, fleet: Fleet, travel: Travel, *, period_s: float) -> 
     vehicle to clear that can reach it takes it (first come, first served; a call
     that may not wait goes unanswered). A
     vehicle is free again when it is back at its station.
+
+    Parameters
+    ----------
+    calls
+        The calls (:class:`Calls`): arrival, zone, vehicles wanted, time on scene.
+    fleet
+        The vehicles (:class:`Fleet`): station, crew hours, turnout.
+    travel
+        Drive time from each station (columns) to each zone (rows).
+    period_s
+        The length of the period simulated (for utilisation).
 
     Examples
     --------
@@ -457,6 +467,15 @@ def summarise_run(run: SimulationRun, *, first_thresholds_s: Sequence[float] = (
     """Shares within each standard, cross-boundary and queued shares, utilisation, for the calls in ``mask``.
 
     A call no vehicle can reach counts as not within any standard.
+
+    Parameters
+    ----------
+    run
+        One run of :func:`simulate`.
+    first_thresholds_s, second_thresholds_s
+        The standards for the first and the second vehicle.
+    mask
+        The calls summarised (default: all).
     """
     n_calls = len(run.nearest_station)
     keep = np.ones(n_calls, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
@@ -486,7 +505,15 @@ def summarise_run(run: SimulationRun, *, first_thresholds_s: Sequence[float] = (
 
 
 def confidence_interval(values: Iterable[float], *, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval of replication results (one value: the interval is that value)."""
+    """Mean and Student-t interval of replication results (one value: the interval is that value).
+
+    Parameters
+    ----------
+    values
+        One result per replication.
+    level
+        The interval's confidence (0.95).
+    """
     from scipy import stats
 
     x = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
@@ -502,6 +529,15 @@ def confidence_interval(values: Iterable[float], *, level: float = 0.95) -> tupl
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability that a call waits in an M/M/c queue (Erlang C), ``offered_load`` = arrival rate x mean service.
 
+    Parameters
+    ----------
+    servers
+        How many servers (vehicles).
+    offered_load
+        Arrival rate x mean service time.
+
+    Examples
+    --------
     >>> round(erlang_c(2, 1.0), 4)
     0.3333
     """
@@ -514,64 +550,3 @@ def erlang_c(servers: int, offered_load: float) -> float:
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
     return float(c * b / (c - a * (1 - b)))
-
-
-@dataclass(frozen=True)
-class LogNormal:
-    """A log-normal duration: ``median_s`` and ``sigma`` (the standard deviation of its logarithm)."""
-
-    median_s: float
-    sigma: float
-
-    def __post_init__(self) -> None:
-        if not (self.median_s > 0 and np.isfinite(self.median_s)) or not (self.sigma >= 0 and np.isfinite(self.sigma)):
-            raise AnalysisError(f"a log-normal needs a positive median and a non-negative sigma, "
-                                f"got {self.median_s} and {self.sigma}")
-
-    @property
-    def mean_s(self) -> float:
-        return float(self.median_s * np.exp(self.sigma ** 2 / 2))
-
-    def draw(self, rng: np.random.Generator, size: int, *, upper_s: np.ndarray | None = None) -> np.ndarray:
-        """Random durations; ``upper_s``: each draw at most this (the distribution truncated there)."""
-        from scipy.special import ndtr, ndtri
-
-        u = rng.random(size)
-        if upper_s is not None:
-            with np.errstate(divide="ignore"):
-                z_max = (np.log(np.asarray(upper_s, float)) - np.log(self.median_s)) / max(self.sigma, 1e-12)
-            u = u * np.where(np.isfinite(upper_s), ndtr(z_max), 1.0)
-            u = np.clip(u, 1e-12, 1 - 1e-12)
-        return np.exp(np.log(self.median_s) + self.sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
-
-
-def fit_censored_lognormal(values_s: ArrayLike, censored_at_s: ArrayLike) -> LogNormal:
-    """Maximum-likelihood log-normal of durations of which some are known only to be at most a bound.
-
-    ``censored_at_s`` holds, per value, the bound when the value is censored
-    (recorded at a published floor) and ``nan`` when it is exact; used for LFB
-    pump minutes, published with a 60-minute floor per incident.
-    """
-    from scipy import optimize
-    from scipy.special import log_ndtr
-
-    x = np.asarray(values_s, float)
-    c = np.asarray(censored_at_s, float)
-    if x.shape != c.shape:
-        raise AnalysisError("values_s and censored_at_s must have the same length")
-    exact = np.isfinite(x) & (x > 0) & ~np.isfinite(c)
-    cens = np.isfinite(c) & (c > 0)
-    if exact.sum() < 5:
-        raise AnalysisError(f"only {int(exact.sum())} durations are known exactly: too few to fit a distribution")
-    lx, lc = np.log(x[exact]), np.log(c[cens])
-
-    def nll(theta: np.ndarray) -> float:
-        mu, log_s = theta
-        s = np.exp(log_s)
-        z = (lx - mu) / s
-        ll = -0.5 * np.sum(z ** 2) - len(lx) * log_s - np.sum(lx) + np.sum(log_ndtr((lc - mu) / s))
-        return -ll
-
-    start = np.array([np.median(np.concatenate([lx, lc])), np.log(max(np.std(lx), 0.1))])
-    res = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000})
-    return LogNormal(float(np.exp(res.x[0])), float(np.exp(res.x[1])))

@@ -213,6 +213,13 @@ def segment_positions(network: RoadNetwork, x_m: ArrayLike, y_m: ArrayLike, *, e
 def points_hash(x_m: ArrayLike, y_m: ArrayLike) -> str:
     """A hash of points' coordinates (their order included): what stored positions are checked against.
 
+    Parameters
+    ----------
+    x_m, y_m
+        The points (EPSG:27700).
+
+    Examples
+    --------
     >>> points_hash([1.0, 2.0], [3.0, 4.0]) == points_hash([1.0, 2.0], [3.0, 4.0]) != points_hash([2.0, 1.0], [3.0, 4.0])
     True
     """

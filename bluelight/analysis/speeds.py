@@ -34,6 +34,15 @@ def hour_band(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
 
     ``weekday``: 0 Monday to 6 Sunday. Unknown hours give "".
 
+    Parameters
+    ----------
+    hour
+        Hour of day of each call (0-23).
+    weekday
+        Day of the week of each call (0 Monday).
+
+    Examples
+    --------
     >>> hour_band([3, 8, 8, 12, 17], [2, 1, 6, 1, 4]).tolist()
     ['night', 'peak', 'off_peak', 'off_peak', 'peak']
     """
@@ -49,6 +58,17 @@ def hour_band(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
 def band_share(hours: Iterable[int], days: Iterable[int], band: str) -> float:
     """The share of the hours of the week given (``hours`` 0-23 x ``days`` 0-6) that fall in hour band ``band``.
 
+    Parameters
+    ----------
+    hours
+        Hours of the day (0-23).
+    days
+        Days of the week (0 Monday to 6 Sunday).
+    band
+        The hour band.
+
+    Examples
+    --------
     >>> band_share(range(6, 12), range(5), "peak")
     0.5
     """
@@ -68,6 +88,17 @@ def prevailing_band(hours: Iterable[int], days: Iterable[int], fitted: Iterable[
 
     A plan for the small hours is then timed at night speeds and turnout, a weekday morning's at the peak's.
 
+    Parameters
+    ----------
+    hours
+        Hours of the day (0-23).
+    days
+        Days of the week (0 Monday to 6 Sunday).
+    fitted
+        The hour bands the profile was fitted for.
+
+    Examples
+    --------
     >>> prevailing_band(range(0, 6), range(7), ["night", "peak", "off_peak"])
     ('night', 1.0)
     >>> prevailing_band(range(6, 12), range(5), ["night", "peak", "off_peak"])
@@ -190,6 +221,13 @@ def _validate_profile(doc: dict[str, Any], origin: str) -> None:
 def profile_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> SpeedProfile:
     """A validated profile from a mapping (a parsed YAML document); ``origin`` names it in messages.
 
+    Parameters
+    ----------
+    doc
+        The parsed YAML document.
+    origin
+        What names it in messages (its file).
+
     Examples
     --------
     >>> profile_from_dict({"name": "flat", "version": 1, "highway_kph": {"default": 36}, "turnout_s": {"default": 60}}).key
@@ -257,6 +295,13 @@ def load_profile(name_or_path: str | Path | None = None, *, directory: Path | No
     the user's configuration directory (see :mod:`bluelight.foundation.config_files`);
     ``directory`` reads one directory of profiles instead.
 
+    Parameters
+    ----------
+    name_or_path
+        A profile's name (``bluelight_v1``), a file, or None for the latest.
+    directory
+        A directory of profiles to read instead of the shipped and user ones.
+
     Examples
     --------
     >>> load_profile("bluelight_v1").key
@@ -272,6 +317,17 @@ def edge_speeds_kph(highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedP
     The tagged limit (NaN where untagged) is scaled by ``maxspeed_factor``
     because emergency vehicles may exceed limits; the class speed stands for
     traffic, which the limit alone does not.
+
+    Parameters
+    ----------
+    highway
+        Each edge's road class.
+    maxspeed_kph
+        Its tagged limit (NaN where untagged).
+    profile
+        The speed profile.
+    rural
+        Which edges are rural (or None: none).
     """
     highway = np.asarray(highway, dtype=object)
     maxspeed = np.asarray(maxspeed_kph, dtype=float)
@@ -293,12 +349,35 @@ def edge_speeds_kph(highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedP
 
 
 def edge_travel_times_s(length_m: ArrayLike, highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedProfile) -> np.ndarray:
-    """Drive time of each edge in seconds."""
+    """Drive time of each edge in seconds.
+
+    Parameters
+    ----------
+    length_m
+        Each edge's length.
+    highway
+        Its road class.
+    maxspeed_kph
+        Its tagged limit (NaN where untagged).
+    profile
+        The speed profile.
+    """
     return np.asarray(length_m, dtype=float) / (edge_speeds_kph(highway, maxspeed_kph, profile) / 3.6)
 
 
 def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | None = None, standby: bool = False) -> float:
     """Turnout / activation time for a site's duty system (day-crewed depends on the hour).
+
+    Parameters
+    ----------
+    duty_system
+        The site's duty system (wholetime, day_crewed, on_call, ambulance ...).
+    profile
+        The speed profile (its turnouts).
+    hour
+        The hour of day (day-crewed stations).
+    standby
+        A vehicle on standby at a post, already crewed.
 
     Examples
     --------
@@ -317,7 +396,13 @@ def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | Non
 
 
 def parse_maxspeed_kph(value: object) -> float:
-    """Tagged speed limit in km/h: '30 mph', '50', ['20 mph', '30 mph'] (lowest), else NaN."""
+    """Tagged speed limit in km/h: '30 mph', '50', ['20 mph', '30 mph'] (lowest), else NaN.
+
+    Parameters
+    ----------
+    value
+        The ``maxspeed`` tag (a string, a number or a list of them).
+    """
     if value is None:
         return float("nan")
     if isinstance(value, (list, tuple)):
@@ -351,6 +436,13 @@ _CREWED = {"wholetime", "day_crewed_day", "default", "flexi"}
 def band_profile(profile: SpeedProfile, band: str | None) -> SpeedProfile:
     """The profile's times for one hour band: drives scaled by the band's factor, the crewed turnouts moved by
     the band's turnout less the all-hours one; ``band`` None or "all" gives the profile itself.
+
+    Parameters
+    ----------
+    profile
+        The all-hours profile.
+    band
+        The hour band (night, peak, off_peak), or None or "all".
 
     Examples
     --------

@@ -48,6 +48,15 @@ def turn_kinds(network: RoadNetwork, from_edges: ArrayLike, to_edges: ArrayLike)
     """The turn made from each edge onto the next (the next starts where the first ends): 0 straight on,
     1 left, 2 right, 3 U-turn (back along the same street, or turning more than :data:`U_TURN_DEG`).
 
+    Parameters
+    ----------
+    network
+        The road network.
+    from_edges, to_edges
+        Pairs of edges, the second starting where the first ends.
+
+    Examples
+    --------
     >>> from bluelight.analysis import example_network
     >>> net = example_network()                    # a 3 x 3 grid, node = row * 3 + col, rows run north
     >>> e = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(net.edge_u, net.edge_v))}
@@ -67,7 +76,13 @@ def turn_kinds(network: RoadNetwork, from_edges: ArrayLike, to_edges: ArrayLike)
 
 def movements(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
     """Every movement through a node: (from edge, to edge), all pairs of an edge entering a node and one
-    leaving it."""
+    leaving it.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    """
     out_order = np.argsort(network.edge_u, kind="stable")
     out_start = np.searchsorted(network.edge_u[out_order], np.arange(network.n_nodes + 1))
     heads = network.edge_v
@@ -95,6 +110,13 @@ class TurnNetwork:
 
 def turn_network(network: RoadNetwork, penalties_s: Mapping[str, float]) -> TurnNetwork:
     """The edge-based network with ``penalties_s`` (seconds by :data:`TURN_KINDS`; a kind left out costs none).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    penalties_s
+        Seconds by turn kind (left, right, U-turn).
 
     Examples
     --------
@@ -124,6 +146,17 @@ def turn_site_times(tnet: TurnNetwork, source_nodes: ArrayLike, *, cutoff_s: flo
     A source leaves by any of its edges; a node's time is its fastest arrival over the edges that enter it
     (the source itself: 0). The result is keyed by the turn network, so caches keep it apart from node times.
 
+    Parameters
+    ----------
+    tnet
+        The edge-based network (:func:`turn_network`).
+    source_nodes
+        Node index of each source.
+    cutoff_s
+        The longest drive kept.
+
+    Examples
+    --------
     >>> from bluelight.analysis import example_network
     >>> from bluelight.analysis.traveltime import site_travel_times
     >>> net = example_network()
@@ -172,6 +205,15 @@ def turn_site_times(tnet: TurnNetwork, source_nodes: ArrayLike, *, cutoff_s: flo
 def route_turns(network: RoadNetwork, path_edges: ArrayLike) -> np.ndarray:
     """Counts of left turns, right turns and U-turns along a route given as its edges in order.
 
+    Parameters
+    ----------
+    network
+        The road network.
+    path_edges
+        A route's edges, in order.
+
+    Examples
+    --------
     >>> from bluelight.analysis import example_network
     >>> net = example_network()
     >>> e = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(net.edge_u, net.edge_v))}

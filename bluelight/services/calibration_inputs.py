@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bluelight.analysis.calibration import Observations
+from bluelight.analysis.attendance import Observations
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, snap_points
 from bluelight.etl.incidents import parse_incidents

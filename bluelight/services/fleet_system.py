@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from bluelight.analysis.demand_bands import DemandRates
+from bluelight.analysis.durations import LogNormal, fit_censored_lognormal
 from bluelight.analysis.replications import System, allocate_vehicles
-from bluelight.analysis.simulation import DAY_S, Fleet, LogNormal, Travel, fit_censored_lognormal
+from bluelight.analysis.simulation import DAY_S, Fleet, Travel
 from bluelight.analysis.sweep import first_loads
 from bluelight.analysis.traveltime import point_times
 from bluelight.etl.warehouse import existing_tables

@@ -51,6 +51,13 @@ def typed(values: Any) -> Any:
 
     Integers are sent as 32-bit (what plotly.js draws); NaN stays NaN (a gap).
 
+    Parameters
+    ----------
+    values
+        An array (or anything ``numpy.asarray`` takes).
+
+    Examples
+    --------
     >>> typed(np.array([1.5, 2.0]))
     {'dtype': 'f8', 'bdata': 'AAAAAAAA+D8AAAAAAAAAQA=='}
     >>> typed(np.array(["a", "b"], dtype=object))
@@ -69,6 +76,13 @@ def typed(values: Any) -> Any:
 def untyped(value: Any) -> Any:
     """A typed array back as a numpy array (anything else unchanged): for code that reads a figure's data.
 
+    Parameters
+    ----------
+    value
+        A trace property as a figure dict holds it.
+
+    Examples
+    --------
     >>> untyped(typed(np.array([1.5, np.nan]))).tolist()
     [1.5, nan]
     """
@@ -92,7 +106,13 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]
 
 
 def as_figure(fig: go.Figure | dict[str, Any]) -> go.Figure:
-    """A graph object of ``fig`` (typed arrays decoded), for code that reads or restyles it (reports)."""
+    """A graph object of ``fig`` (typed arrays decoded), for code that reads or restyles it (reports).
+
+    Parameters
+    ----------
+    fig
+        A graph object, or a figure dict (:func:`figure`).
+    """
     if isinstance(fig, go.Figure):
         return fig
     data = [{k: (untyped(v) if k != "marker" else {mk: untyped(mv) for mk, mv in v.items()})

@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
 
+from bluelight.analysis.attendance import Observations, distance_band
 from bluelight.analysis.calibration import (
-    Observations,
     band_variability,
-    distance_band,
     evaluate_models,
     fit_profile,
     modelled_times,

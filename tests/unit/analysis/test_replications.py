@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bluelight.analysis.durations import LogNormal
 from bluelight.analysis.replications import System, allocate_vehicles, mean_ci, run_fleets
-from bluelight.analysis.simulation import Fleet, LogNormal, Travel
+from bluelight.analysis.simulation import Fleet, Travel
 
 
 def test_extra_vehicles_go_to_the_stations_first_to_most_demand():

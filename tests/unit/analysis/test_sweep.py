@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bluelight.analysis.durations import LogNormal
 from bluelight.analysis.replications import System, run_replications
-from bluelight.analysis.simulation import Fleet, LogNormal, Travel
+from bluelight.analysis.simulation import Fleet, Travel
 from bluelight.analysis.sweep import Variant, first_loads, paired_change, run_variant, spearman, variant_system
 from bluelight.foundation.errors import AnalysisError
 

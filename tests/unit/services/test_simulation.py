@@ -38,7 +38,7 @@ def test_request_rules():
 
 
 def test_scene_times_keep_exact_records_and_draw_below_the_floor():
-    from bluelight.analysis.simulation import LogNormal
+    from bluelight.analysis.durations import LogNormal
 
     inc = pd.DataFrame({"vehicle_minutes": [95.0, 60.0, np.nan], "vehicles_sent": [1.0, 2.0, np.nan],
                         "vehicle_minutes_floor": [60.0, 60.0, np.nan], "category": ["other_fire", "false_alarm",
