@@ -218,33 +218,41 @@ def _values(column: pd.Series) -> list:
 
 def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,
                closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds,
-               place_on: tuple[np.ndarray, np.ndarray] | None = None) -> go.Figure:
+               place_on: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked; ``place_on``
-    (road x, y in metres) adds the layer a click anywhere near a road lands on."""
-    fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
+    (road x, y in metres) adds the layer a click anywhere near a road lands on.
+
+    A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): every scenario edit sends one.
+    """
     on = ~np.isnan(delta_s)
-    fig.add_trace(go.Choroplethmap(
-        geojson=zones_geojson, locations=points.loc[on, "zone"], z=np.clip(delta_s[on] / 60, -5, 5), zmin=-3, zmax=3,
-        colorscale=[[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]], marker={"opacity": 0.6, "line": {"width": 0}},
-        colorbar={"title": {"text": "change<br>minutes"}, "thickness": 12, "len": 0.6}, name="change",
-        hovertemplate="%{location}<br>change %{z:+.2f} min<extra></extra>"))
+    data: list[dict] = [{
+        "type": "choroplethmap", "geojson": zones_geojson, "locations": _values(points.loc[on, "zone"]),
+        "z": plain.typed(np.clip(delta_s[on] / 60, -5, 5)), "zmin": -3, "zmax": 3,
+        "colorscale": [[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]],
+        "marker": {"opacity": 0.6, "line": {"width": 0}},
+        "colorbar": {"title": {"text": "change<br>minutes"}, "thickness": 12, "len": 0.6}, "name": "change",
+        "hovertemplate": "%{location}<br>change %{z:+.2f} min<extra></extra>"}]
     if place_on is not None:
-        placement_layer(fig, *place_on)
-    fig.add_trace(go.Scattermap(lon=sites["lon"], lat=sites["lat"], mode="markers", name="open sites",
-                                marker={"size": 10, "color": "#10243e"}, text=sites["name"],
-                                hovertemplate="%{text}<extra></extra>"))
+        data.append(placement_trace(*place_on))
+    data.append(_marker_trace(sites["lon"], sites["lat"], sites["name"], name="open sites", size=10, colour="#10243e",
+                              hover="%{text}<extra></extra>"))
     if len(closed):
-        fig.add_trace(go.Scattermap(lon=closed["lon"], lat=closed["lat"], mode="markers", name="closed in scenario",
-                                    marker={"size": 12, "color": "#d73027"}, text=closed["name"],
-                                    hovertemplate="%{text} (closed)<extra></extra>"))
+        data.append(_marker_trace(closed["lon"], closed["lat"], closed["name"], name="closed in scenario", size=12,
+                                  colour="#d73027", hover="%{text} (closed)<extra></extra>"))
     if len(added):
         from bluelight.etl.geo import to_wgs84
 
         lon, lat = to_wgs84(added["easting"], added["northing"])
-        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", name="new or moved site",
-                                    marker={"size": 13, "color": "#6a3d9a"}, text=added["site_id"],
-                                    hovertemplate="%{text}<extra>new/moved</extra>"))
-    return fig
+        data.append(_marker_trace(pd.Series(lon), pd.Series(lat), added["site_id"], name="new or moved site",
+                                  size=13, colour="#6a3d9a", hover="%{text}<extra>new/moved</extra>"))
+    return plain.figure(data, _base_layout(roads=roads, boundaries=boundaries, bounds=bounds))
+
+
+def _marker_trace(lon: pd.Series, lat: pd.Series, text: pd.Series, *, name: str, size: int, colour: str,
+                  hover: str) -> dict:
+    return {"type": "scattermap", "lon": plain.typed(np.asarray(lon, float)), "lat": plain.typed(np.asarray(lat, float)),
+            "mode": "markers", "name": name, "marker": {"size": size, "color": colour}, "text": _values(pd.Series(text)),
+            "hovertemplate": hover}
 
 
 #: spacing of the road points a click on an editing map snaps to (the network's nodes, one per cell), and the
@@ -253,8 +261,8 @@ PLACE_CELL_M = 100.0
 PLACE_MAX_POINTS = 40_000
 
 
-def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M,
-                    max_points: int = PLACE_MAX_POINTS) -> go.Figure:
+def placement_trace(x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M,
+                    max_points: int = PLACE_MAX_POINTS) -> dict:
     """Near-invisible road points under the markers, so a click anywhere near a road lands on it.
 
     Plotly reports clicks on points only; these are the road network's nodes thinned to one per ``cell_m``
@@ -275,11 +283,16 @@ def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m:
         cell_m *= 1.1                          # the grid's edges hold part-filled cells: a little coarser
     x, y = x_m[np.sort(first)], y_m[np.sort(first)]
     lon, lat = to_wgs84(x, y)
-    fig.add_trace(go.Scattermap(lon=np.asarray(lon), lat=np.asarray(lat), mode="markers",
-                                name="road (click to place a site)", showlegend=False,
-                                customdata=np.column_stack([x, y]).tolist(),
-                                marker={"size": 18, "opacity": 0.01, "color": "#000000"},
-                                hovertemplate="click to place a site here, on the road<extra></extra>"))
+    return {"type": "scattermap", "lon": plain.typed(np.asarray(lon, float)), "lat": plain.typed(np.asarray(lat, float)),
+            "mode": "markers", "name": "road (click to place a site)", "showlegend": False,
+            "customdata": np.column_stack([x, y]).tolist(), "marker": {"size": 18, "opacity": 0.01, "color": "#000000"},
+            "hovertemplate": "click to place a site here, on the road<extra></extra>"}
+
+
+def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M,
+                    max_points: int = PLACE_MAX_POINTS) -> go.Figure:
+    """:func:`placement_trace` added to a graph object (the pages' plain figures take the trace itself)."""
+    fig.add_trace(placement_trace(x_m, y_m, cell_m=cell_m, max_points=max_points))
     return fig
 
 

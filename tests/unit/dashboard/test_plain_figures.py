@@ -68,3 +68,17 @@ def test_with_tiles_on_a_dict():
     fig = maps.coverage_map(_points(), np.full(5, 100.0), threshold_s=360, zones_geojson=None, sites=SITES,
                             roads=None, boundaries=None)
     assert maps.with_tiles(fig, True)["layout"]["map"]["style"] == "open-street-map"
+
+
+def test_change_map_is_a_valid_figure():
+    zones = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "E01000000"}]}
+    added = pd.DataFrame([{"site_id": "new", "easting": 530000.0, "northing": 180000.0}])
+    fig = maps.change_map(_points(), np.array([60.0, np.nan, -30.0, 0.0, 600.0]), zones_geojson=zones, sites=SITES,
+                          closed=SITES.iloc[:1], added=added, roads=None, boundaries=None, bounds=None,
+                          place_on=(np.array([530000.0, 530500.0]), np.array([180000.0, 180000.0])))
+    checked = go.Figure(fig)
+    assert [t.name for t in checked.data] == ["change", "road (click to place a site)", "open sites",
+                                              "closed in scenario", "new or moved site"]
+    assert list(checked.data[0].locations) == ["E01000000", "E01000002", "E01000003", "E01000004"]
+    assert plain.untyped(fig["data"][0]["z"]).tolist() == [1.0, -0.5, 0.0, 5.0]      # minutes, clipped at 5
+    assert [list(p) for p in checked.data[1].customdata] == [[530000.0, 180000.0], [530500.0, 180000.0]]
