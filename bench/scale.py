@@ -30,12 +30,17 @@ def _timed(fn) -> tuple[float, float, object]:
 def _peak_rss_mb(fn) -> float:
     """Peak resident memory a step adds, in MB: run in a forked child, its peak less this process's size at the
     fork (tracing allocations would slow the step several times over)."""
+    return _in_child(fn)[1]
+
+
+def _in_child(fn):
+    """``fn()`` in a forked child: (its result, the peak resident memory it added in MB)."""
     import multiprocessing as mp
     import resource
 
     def child(conn):
-        fn()
-        conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        result = fn()
+        conn.send((result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         conn.close()
 
     base = _rss_mb()
@@ -43,9 +48,9 @@ def _peak_rss_mb(fn) -> float:
     parent, kid = ctx.Pipe()
     proc = ctx.Process(target=child, args=(kid,))
     proc.start()
-    peak = parent.recv()
+    result, peak = parent.recv()
     proc.join()
-    return max(0.0, peak - base)
+    return result, max(0.0, peak - base)
 
 
 def _rss_mb() -> float:
@@ -115,17 +120,22 @@ def _served(directory: Path) -> dict[str, tuple[float, float]]:
     from bluelight.services.nearest_store import derive_nearest, derive_snapped
 
     path = directory / "atlas.duckdb"
-    t0 = time.perf_counter()
-    con = connect(path)
-    try:
-        load_demo(con, DataSource(directory, "synthetic"), progress=False)
-        t1 = time.perf_counter()
-        derive_snapped(con)                        # as etl demo does: demand and stations placed on the roads,
-        derive_nearest(con)                        # and each node's fastest sites, stored
-    finally:
-        con.close()
-    out = {"warehouse build (whole region ETL)": (time.perf_counter() - t0, float("nan")),
-           "of which: road positions and nearest sites stored": (time.perf_counter() - t1, float("nan"))}
+
+    def build() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        con = connect(path)
+        try:
+            load_demo(con, DataSource(directory, "synthetic"), progress=False)
+            t1 = time.perf_counter()
+            derive_snapped(con)                    # as etl demo does: demand and stations placed on the roads,
+            derive_nearest(con)                    # and each node's fastest sites, stored
+        finally:
+            con.close()
+        return time.perf_counter() - t0, time.perf_counter() - t1
+
+    (total_s, derived_s), peak_mb = _in_child(build)   # its own process: the build's peak memory, measured
+    out = {"warehouse build (whole region ETL)": (total_s, peak_mb),
+           "of which: road positions and nearest sites stored": (derived_s, float("nan"))}
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     paint = first_paint(path)
     if paint is not None:
