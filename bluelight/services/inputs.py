@@ -6,6 +6,7 @@ and the same figure from the command line come from the same reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -18,8 +19,11 @@ from bluelight.analysis.snapping import SegmentPositions
 from bluelight.analysis.speeds import SpeedProfile, turnout_s
 from bluelight.foundation.errors import WarehouseError
 
+#: a warehouse connection or one of its cursors (what a session reads through)
+Connection = duckdb.DuckDBPyConnection
 
-def read_road_network(con, profile: SpeedProfile) -> RoadNetwork:
+
+def read_road_network(con: Connection, profile: SpeedProfile) -> RoadNetwork:
     """The road network under ``profile`` (its edges in ``edge_id`` order, as :func:`read_edge_geoms` gives
     their geometries)."""
     nodes = con.execute("SELECT node_id, x_m, y_m, control FROM road_nodes ORDER BY node_id").df()
@@ -29,22 +33,23 @@ def read_road_network(con, profile: SpeedProfile) -> RoadNetwork:
     return network_from_frames(nodes, edges, profile)
 
 
-def read_edge_geoms(con) -> np.ndarray:
+def read_edge_geoms(con: Connection) -> np.ndarray:
     """The road edges' geometries (EPSG:27700), aligned with :func:`read_road_network`'s edges: a county's take
     seconds to read, and only snapping new points and drawing isochrones need them."""
     wkb = con.execute("SELECT ST_AsWKB(geom) AS wkb FROM road_edges ORDER BY edge_id").fetchnumpy()["wkb"]
-    return shapely.from_wkb([bytes(b) for b in wkb])
+    geoms: np.ndarray = shapely.from_wkb([bytes(b) for b in wkb])
+    return geoms
 
 
-def read_sites(con, *, services=None, statuses=("open",), as_of: str | None = None,
-               kinds=("station",)) -> pd.DataFrame:
+def read_sites(con: Connection, *, services: Sequence[str] | None = None, statuses: Sequence[str] = ("open",),
+               as_of: str | None = None, kinds: Sequence[str] = ("station",)) -> pd.DataFrame:
     """Sites of the given services that are operational (not duplicates), optionally as of a date.
 
     ``as_of`` reconstructs the estate on a date: sites closed after it count
     as open then (the 2014 London closures before 9 January 2014).
     """
     where = ["duplicate_of IS NULL"]
-    params: list = []
+    params: list[object] = []
     if kinds:
         where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
         params += list(kinds)
@@ -76,7 +81,7 @@ AGE_COLUMNS = {"all": "pop_total", "0-15": "pop_0_15", "16-29": "pop_16_29", "30
                "45-64": "pop_45_64", "65+": "pop_65_plus"}
 
 
-def read_population(con, *, age_band: str = "all") -> pd.DataFrame:
+def read_population(con: Connection, *, age_band: str = "all") -> pd.DataFrame:
     """Population demand points: zone, area, easting, northing, weight."""
     if age_band not in AGE_COLUMNS:
         raise WarehouseError(f"unknown age band {age_band!r}; use one of {list(AGE_COLUMNS)}")
@@ -85,14 +90,14 @@ def read_population(con, *, age_band: str = "all") -> pd.DataFrame:
                        f"{col} AS weight FROM population WHERE {col} IS NOT NULL ORDER BY zone_code").df()
 
 
-def read_population_by_age(con) -> pd.DataFrame:
+def read_population_by_age(con: Connection) -> pd.DataFrame:
     """Population zones with one column per age band (named as in ``AGE_COLUMNS``, e.g. ``65+``)."""
     bands = ", ".join(f'{col} AS "{band}"' for band, col in AGE_COLUMNS.items() if band != "all")
     return con.execute(f"SELECT zone_code AS zone, coalesce(la_name, la_code, '') AS area, easting, northing, "
                        f"lon, lat, pop_total, {bands} FROM population ORDER BY zone_code").df()
 
 
-def read_incident_times(con, *, service: str, categories=None) -> pd.DataFrame:
+def read_incident_times(con: Connection, *, service: str, categories: Sequence[str] | None = None) -> pd.DataFrame:
     """Incidents of a service with their call time (for demand by time band)."""
     where, params = ["service = ?", "call_time IS NOT NULL"], [service]
     if categories:
@@ -102,9 +107,10 @@ def read_incident_times(con, *, service: str, categories=None) -> pd.DataFrame:
                        f"WHERE {' AND '.join(where)} ORDER BY call_time", params).df()
 
 
-def read_incident_demand(con, *, service: str | None = None, categories=None, hours=None) -> pd.DataFrame:
+def read_incident_demand(con: Connection, *, service: str | None = None, categories: Sequence[str] | None = None,
+                         hours: Iterable[int] | None = None) -> pd.DataFrame:
     """Incident demand points (weight 1 each), filtered by service, category and hour of day."""
-    where, params = ["TRUE"], []
+    where, params = ["TRUE"], list[object]()
     if service:
         where.append("service = ?")
         params.append(service)
@@ -112,21 +118,21 @@ def read_incident_demand(con, *, service: str | None = None, categories=None, ho
         where.append(f"category IN ({', '.join('?' for _ in categories)})")
         params += list(categories)
     if hours is not None:
-        hours = list(hours)
-        where.append(f"hour_of_day IN ({', '.join('?' for _ in hours)})")
-        params += hours
+        chosen = list(hours)
+        where.append(f"hour_of_day IN ({', '.join('?' for _ in chosen)})")
+        params += chosen
     return con.execute(f"SELECT incident_id AS zone, coalesce(area_name, '') AS area, easting, northing, 1.0 AS weight,"
                        f" category, hour_of_day, first_arrival_s, first_site_id FROM incidents "
                        f"WHERE {' AND '.join(where)} ORDER BY incident_id", params).df()
 
 
-def read_estates(con) -> pd.DataFrame:
+def read_estates(con: Connection) -> pd.DataFrame:
     """Estates figures of every site (for scenario finance)."""
     return con.execute("SELECT site_id, name, service, running_cost_gbp_pa, disposal_value_gbp, "
                        "backlog_maintenance_gbp, floor_area_m2, bays FROM sites").df()
 
 
-def read_targets(con, *, service: str, categories=None) -> pd.DataFrame:
+def read_targets(con: Connection, *, service: str, categories: Sequence[str] | None = None) -> pd.DataFrame:
     """Published response targets of a service (optionally of some categories)."""
     where, params = ["service = ?"], [service]
     if categories:
@@ -136,7 +142,7 @@ def read_targets(con, *, service: str, categories=None) -> pd.DataFrame:
                        f"WHERE {' AND '.join(where)} ORDER BY target_id", params).df()
 
 
-def warehouse_profile(con) -> str | None:
+def warehouse_profile(con: Connection) -> str | None:
     """The speed profile a region load chose for this warehouse (``bluelight etl region``), if any."""
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'speed_profile'").fetchone()
@@ -145,7 +151,7 @@ def warehouse_profile(con) -> str | None:
     return row[0] if row else None
 
 
-def session_profile(con, requested: str | None):
+def session_profile(con: Connection, requested: str | None) -> SpeedProfile:
     """The profile a session uses: the one asked for, else the warehouse's recorded choice, else the latest."""
     from bluelight.analysis.speeds import load_profile
 
@@ -172,7 +178,7 @@ def fill_age_bands(zones: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
                  f"by the age structure in {Path(source).name} ({doc['sources']['age_shares_when_missing']})")
 
 
-def read_nearest(con, service: str, *, fingerprint: str, cutoff_s: float, k: int, site_ids: list[str],
+def read_nearest(con: Connection, service: str, *, fingerprint: str, cutoff_s: float, k: int, site_ids: list[str],
                  n_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The stored K-fastest-site lists of ``service`` (see :mod:`bluelight.etl.derived`), as
     :func:`~bluelight.analysis.nearest_sites.nearest_sites` returns them for ``k``, or None when they were
@@ -205,7 +211,7 @@ def read_nearest(con, service: str, *, fingerprint: str, cutoff_s: float, k: int
     return site[:, :k], time_s[:, :k], more
 
 
-def read_snapped(con, name: str, *, points_hash: str, n_points: int, n_edges: int,
+def read_snapped(con: Connection, name: str, *, points_hash: str, n_points: int, n_edges: int,
                  max_snap_m: float) -> SegmentPositions | None:
     """The stored road positions of the point set ``name`` (see :mod:`bluelight.etl.derived`), or None when they
     were not stored for these points (``points_hash``), these roads and this snap distance, or something was

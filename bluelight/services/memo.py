@@ -11,8 +11,8 @@ import dataclasses
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from scipy import sparse
 T = TypeVar("T")
 
 
-def approx_bytes(value, _depth: int = 0) -> int:
+def approx_bytes(value: object, _depth: int = 0) -> int:
     """Roughly how much memory ``value`` holds: arrays and frames by their buffers, containers by their items."""
     if _depth > 6:
         return sys.getsizeof(value)
@@ -58,22 +58,23 @@ class BoundedMemo:
     def __init__(self, max_entries: int, max_bytes: int):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._data: OrderedDict = OrderedDict()
-        self._sizes: dict = {}
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._bytes = 0
-        self._pending: dict = {}
+        self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.RLock()
 
     @property
     def bytes(self) -> int:
         return self._bytes
 
-    def get(self, key, build: Callable[[], T]) -> T:
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
         while True:
             with self._lock:
                 if key in self._data:
                     self._data.move_to_end(key)
-                    return self._data[key]
+                    found: T = self._data[key]
+                    return found
                 waiting = self._pending.get(key)
                 if waiting is None:
                     self._pending[key] = threading.Event()
