@@ -69,7 +69,7 @@ class AppraisalSettings:
     project_types: dict[str, float]
     default_project_type: str
     horizon_years: int
-    sources: dict
+    sources: dict[str, Any]
     path: str
 
 
@@ -130,7 +130,7 @@ class FinanceRequest(Request):
 
     FIELDS = tuple(FINANCE_FIELDS.values())
 
-    def finance(self) -> dict:
+    def finance(self) -> dict[str, Any]:
         """The ``finance`` mapping of a scenario change: the figures supplied."""
         return {f.name: getattr(self, f.name) for f in self.FIELDS if getattr(self, f.name) is not None}
 
@@ -148,7 +148,8 @@ def evaluate_service(session: Session, scenario: Scenario, service: str,
     return before_ev, after_ev
 
 
-def _areas(session: Session, pts: pd.DataFrame, r0, r1, threshold_s: float) -> list[dict]:
+def _areas(session: Session, pts: pd.DataFrame, r0: np.ndarray, r1: np.ndarray,
+           threshold_s: float) -> list[dict[str, Any]]:
     """Areas (boroughs) whose cover changes, largest change in demand within the standard first."""
     w = pts["weight"].to_numpy()
     a = summarise_by(pts["area"].to_numpy(), r0, w, threshold_s, variability=session.variability).set_index("area")
@@ -169,7 +170,7 @@ def _areas(session: Session, pts: pd.DataFrame, r0, r1, threshold_s: float) -> l
 
 
 def _before_after(session: Session, service: str, sites: tuple[pd.DataFrame, pd.DataFrame], pts: pd.DataFrame,
-                  times: tuple[np.ndarray, np.ndarray], threshold: float) -> tuple[dict, dict]:
+                  times: tuple[np.ndarray, np.ndarray], threshold: float) -> tuple[dict[str, Any], dict[str, Any]]:
     """The before and after description of one demand (or a subset of it) from times already evaluated."""
     before = session.describe("before", sites[0], pts, times[0], threshold, service=service)
     after = session.describe("after", sites[1], pts, times[1], threshold, service=service)
@@ -194,7 +195,7 @@ def service_effect(session: Session, scenario: Scenario, service: str, *,
     ev1 = session.evaluate(service, pop_spec, sites[1], as_of=scenario.as_of)
     pop, r0, r1 = ev0.points, ev0.response_s, ev1.response_s
     before_pop, after_pop = _before_after(session, service, sites, pop, (r0, r1), threshold)
-    entry = {"threshold_s": threshold, "sites_before": len(sites[0]), "sites_after": len(sites[1]),
+    entry: dict[str, Any] = {"threshold_s": threshold, "sites_before": len(sites[0]), "sites_after": len(sites[1]),
              "population": {"before": before_pop, "after": after_pop,
                             "change": change_counts(r0, r1, pop["weight"].to_numpy(), before_pop, after_pop)},
              "areas": _areas(session, pop, r0, r1, threshold), "incidents": {}}
@@ -277,7 +278,7 @@ def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest
     with the times of the request's hour band."""
     session = session.for_band(request.hour_band)
 
-    def build():
+    def build() -> ScenarioResult:
         base = session.estate(scenario.as_of)
         effects = {s: service_effect(session, scenario, s, threshold_s=(thresholds or {}).get(s))
                    for s in touched_services(base, scenario)}
