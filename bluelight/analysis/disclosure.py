@@ -9,7 +9,7 @@ analysis but are shown at rounded coordinates.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -205,7 +205,8 @@ def withhold_across(values: ArrayLike, withheld: ArrayLike, *, min_count: int) -
     return out
 
 
-def published_cells(frame: pd.DataFrame, *, part: str, parts: list[str], selected: Collection[str], cell_m: float,
+def published_cells(frame: pd.DataFrame, *, part: str, parts: Sequence[Hashable], selected: Hashable | None,
+                    cell_m: float,
                     min_count: int,
                     means: dict[str, str] | None = None, count: str = "weight") -> pd.DataFrame:
     """The open tier's cells for one selection of one fixed partition, with differencing-proof suppression.

@@ -175,7 +175,7 @@ def _band_of(hours: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
     return out
 
 
-def mean_ci(values: Sequence[float]) -> dict[str, Any]:
+def mean_ci(values: Sequence[float] | np.ndarray) -> dict[str, Any]:
     """Mean and 95% interval; a share's interval is kept within 0 and 1.
 
     Parameters

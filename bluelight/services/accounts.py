@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -34,7 +36,7 @@ class User:
     role: str
 
 
-def security_store(path=None, *, create: bool = True) -> SecurityStore:
+def security_store(path: str | Path | None = None, *, create: bool = True) -> SecurityStore:
     """The accounts and audit store: ``path``, else ``BLUELIGHT_SECURITY_STORE``, else the default file
     (``create=False``: a write never creates a missing file)."""
     return SecurityStore(security_store_path(path), create=create)
@@ -77,7 +79,7 @@ def remove_user(store: SecurityStore, username: str) -> None:
     store.record("user_removed", username=None, role=None, detail=name)
 
 
-def list_users(store: SecurityStore) -> list[dict]:
+def list_users(store: SecurityStore) -> list[dict[str, Any]]:
     return [{"username": a.username, "role": a.role, "origin": a.origin, "created_at": a.created_at,
              "updated_at": a.updated_at} for a in store.accounts()]
 
@@ -181,5 +183,5 @@ def sign_out_everywhere(store: SecurityStore, username: str) -> None:
     store.end_sessions(username)
 
 
-def audit_events(store: SecurityStore, *, limit: int = 200, action: str | None = None) -> list[dict]:
+def audit_events(store: SecurityStore, *, limit: int = 200, action: str | None = None) -> list[dict[str, Any]]:
     return store.events(limit=limit, action=action)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
@@ -23,11 +23,16 @@ from bluelight.foundation.config_files import load_config
 from bluelight.foundation.errors import InputFileError
 from bluelight.services.results import Result
 
+if TYPE_CHECKING:
+    from bluelight.analysis.demand_bands import DemandRates
+    from bluelight.services.inputs import Connection
+    from bluelight.services.session import Session
+
 CONFIG = "ambulance_trusts.yaml"
 LABEL = "estimate without road data, fitted to AmbSYS (leave-one-trust-out)"
 
 
-def trust_rurality(data_dir: Path, trusts: dict, files: dict) -> pd.DataFrame:
+def trust_rurality(data_dir: Path, trusts: dict[str, Any], files: dict[str, Any]) -> pd.DataFrame:
     """Each trust's people and the share of them in rural LSOAs (the national estimate's density screen)."""
     import geopandas as gpd
 
@@ -58,7 +63,7 @@ def trust_rurality(data_dir: Path, trusts: dict, files: dict) -> pd.DataFrame:
     return pd.DataFrame({"population": people, "rural_share": rural / people})
 
 
-def trust_areas_geojson(data_dir: Path, trusts: dict, files: dict, *, simplify_m: float = 500.0) -> dict:
+def trust_areas_geojson(data_dir: Path, trusts: dict[str, Any], files: dict[str, Any], *, simplify_m: float = 500.0) -> dict[str, Any]:
     """The trusts' areas (their police force areas dissolved, generalised to ``simplify_m``) as WGS84 GeoJSON,
     each feature carrying its ``org_code`` and ``name``. The Isle of Wight is cut out of Hampshire."""
     import geopandas as gpd
@@ -75,7 +80,8 @@ def trust_areas_geojson(data_dir: Path, trusts: dict, files: dict, *, simplify_m
             features.append((code, t["name"], shapely.union_all(shapely.make_valid(geoms)).simplify(simplify_m)))
     frame = gpd.GeoDataFrame({"org_code": [f[0] for f in features], "name": [f[1] for f in features]},
                              geometry=[f[2] for f in features], crs="EPSG:27700")
-    return json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
+    doc: dict[str, Any] = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
+    return doc
 
 
 @dataclass(frozen=True)
@@ -133,17 +139,17 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_a
             **({"areas_geojson": trust_areas_geojson(Path(data_dir), trusts, files)} if with_areas else {})})
 
 
-def trust_of(jurisdictions: set[str], trusts: dict) -> str | None:
+def trust_of(jurisdictions: set[str], trusts: dict[str, Any]) -> str | None:
     """The ambulance trust (org code) whose area holds an area with these jurisdictions (``trusts``:
     :func:`load_trusts`): a trust naming one of them, or owning one of its police force areas."""
     for code, t in trusts.items():
         marks = set(t["jurisdictions"]) | {f"police_force:{p.lower()}" for p in t["pfas"]}
         if marks & jurisdictions:
-            return code
+            return str(code)
     return None
 
 
-def population_trust(session) -> str | None:
+def population_trust(session: Session) -> str | None:
     """The ambulance trust serving where most of the loaded population lives (None: not known)."""
     from bluelight.services.jurisdictions import area_jurisdictions
     from bluelight.services.session import DemandSpec
@@ -155,12 +161,18 @@ def population_trust(session) -> str | None:
     return trust_of(area_jurisdictions(session).get(biggest, set()), load_trusts()[0])
 
 
-def published_rates(con, rates, trust: str | None):
+def _has_ambsys(con: Connection) -> bool:
+    """Whether the warehouse holds published AmbSYS figures."""
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'ambsys'").fetchone()
+    return bool(row and row[0])
+
+
+def published_rates(con: Connection, rates: DemandRates, trust: str | None) -> tuple[DemandRates, str | None]:
     """``rates`` with the category shares of the trust's published incidents (AmbSYS A8-A12 over A7), where the
     warehouse holds them; the overall level per head stays the configured one. Returns (rates, what was used)."""
     from dataclasses import replace as _replace
 
-    have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'ambsys'").fetchone()[0]
+    have = _has_ambsys(con)
     if not trust or not have:
         return rates, None
     row = con.execute("SELECT count(*), min(year * 100 + month), max(year * 100 + month), sum(incidents), "
@@ -176,10 +188,10 @@ def published_rates(con, rates, trust: str | None):
     return _replace(rates, category_share=shares, sources={**rates.sources, "category_share": what}), what
 
 
-def published_for(con, org_code: str) -> dict | None:
+def published_for(con: Connection, org_code: str) -> dict[str, Any] | None:
     """A trust's published Category 1 and 2 figures over the months loaded (the Overview sets them beside the
     modelled ones), or None when no AmbSYS is loaded for it."""
-    have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'ambsys'").fetchone()[0]
+    have = _has_ambsys(con)
     if not have:
         return None
     row = con.execute("SELECT count(*), min(year * 100 + month), max(year * 100 + month), "

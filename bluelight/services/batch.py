@@ -49,7 +49,7 @@ class BatchRequest(Request):
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         check_scheduler(values)
 
 
@@ -79,7 +79,7 @@ def tasks_for(data_dir: Path, request: BatchRequest, out: Path | None = None) ->
     return tasks[: request.limit] if request.limit else tasks
 
 
-def run_task(task: Task) -> dict:
+def run_task(task: Task) -> dict[str, Any]:
     """One task's summary (and its file, when the batch writes results): a top-level function, for the workers."""
     r = run_national(Path(task.data_dir), task.request)
     summary = {"year": r.year, "fire_type": r.fire_type, "cv_mae_drive_min": r.cv_mae_drive_min,
@@ -88,13 +88,13 @@ def run_task(task: Task) -> dict:
                "services": [{k: s.get(k) for k in ("service", "estimated", "fire1001_drive_min", "cv_drive_min",
                                                    "modelled_total_min", "fire1001_total_min")}
                             for s in r.services]}
-    summary = _finite(summary)
+    finite: dict[str, Any] = _finite(summary)
     if task.out:
-        _write_whole(Path(task.out) / f"{task.name}.json", summary)
-    return summary
+        _write_whole(Path(task.out) / f"{task.name}.json", finite)
+    return finite
 
 
-def _finite(value):
+def _finite(value: Any) -> Any:
     """NaN and infinities as None, throughout (JSON has no NaN)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -105,7 +105,7 @@ def _finite(value):
     return value
 
 
-def _write_whole(path: Path, doc: dict) -> None:
+def _write_whole(path: Path, doc: dict[str, Any]) -> None:
     """Write to a temporary file beside ``path`` and rename it into place (never a half-written result)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

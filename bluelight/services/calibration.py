@@ -13,14 +13,14 @@ from bluelight.analysis.speeds import SpeedProfile, load_profile
 from bluelight.etl.loading import sha256_file
 from bluelight.foundation.config_files import latest_profile_name, profile_document, write_profile
 from bluelight.services.calibration_inputs import observations_from_file
-from bluelight.services.inputs import read_road_network
+from bluelight.services.inputs import Connection, read_road_network
 from bluelight.services.results import Result
 
 #: turnout of the two baselines, from the uncalibrated profile (FIRE1001 London wholetime mean)
 BASELINE_TURNOUT_S = 61.0
 
 
-def _rounded(value):
+def _rounded(value: Any) -> Any:
     """Figures to four places for the profile document (lists and mappings throughout)."""
     if isinstance(value, float):
         return round(value, 4)
@@ -71,7 +71,7 @@ class CalibrationCheck(Result):
     models: list[dict[str, Any]]
 
 
-def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path | None) -> CalibrationFit:
+def run_fit(con: Connection, path: Path, *, base: str | None, folds: int, profile_dir: Path | None) -> CalibrationFit:
     base_profile, directory = _profiles(base, profile_dir)
     net = read_road_network(con, base_profile)
     obs, counts = observations_from_file(con, net, path)
@@ -103,7 +103,7 @@ def run_fit(con, path: Path, *, base: str | None, folds: int, profile_dir: Path 
             "in_sample": [r.as_dict() for r in reports]})
 
 
-def run_evaluate(con, path: Path, *, profile: str | None, profile_dir: Path | None) -> CalibrationCheck:
+def run_evaluate(con: Connection, path: Path, *, profile: str | None, profile_dir: Path | None) -> CalibrationCheck:
     prof, _ = _profiles(profile, profile_dir)
     net = read_road_network(con, prof)
     obs, counts = observations_from_file(con, net, path)

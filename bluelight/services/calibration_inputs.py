@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.snapping import DEFAULT_MAX_SNAP_M, snap_points
 from bluelight.etl.incidents import parse_incidents
 from bluelight.foundation.errors import AnalysisError
+from bluelight.services.inputs import Connection
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ def call_times(inc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (hour if len(hour) == n else np.full(n, np.nan), weekday, np.asarray(week, dtype=int))
 
 
-def observations_from_file(con, network: RoadNetwork, path: Path, *,
-                           max_snap_m: float = DEFAULT_MAX_SNAP_M) -> tuple[Observations, dict]:
+def observations_from_file(con: Connection, network: RoadNetwork, path: Path, *,
+                           max_snap_m: float = DEFAULT_MAX_SNAP_M) -> tuple[Observations, dict[str, Any]]:
     """Incidents of ``path`` (LFB schema) inside the network, with their station, and counts of what was left out."""
     parsed = parse_incidents(Path(path))
     inc = parsed.frame
@@ -39,7 +41,7 @@ def observations_from_file(con, network: RoadNetwork, path: Path, *,
         raise AnalysisError(f"{path}: not an incident file with attendance times (LFB incident schema expected)")
     sites = con.execute("SELECT site_id, easting, northing FROM sites WHERE service = 'fire'").df()
     pos = {s: (e, n) for s, e, n in zip(sites["site_id"], sites["easting"], sites["northing"])}
-    counts = {"rows": int(parsed.rows_read), "rejected_rows": len(parsed.rejects)}
+    counts: dict[str, Any] = {"rows": int(parsed.rows_read), "rejected_rows": len(parsed.rejects)}
     has_time = inc["first_arrival_s"].notna() & (inc["first_arrival_s"] > 0)
     has_station = inc["first_site_id"].isin(pos.keys())
     counts["without_attendance_time"] = int((~has_time).sum())

@@ -31,7 +31,7 @@ from bluelight.services.session import DemandSpec, Session, frame_links
 SPACE_RULES = "colocation.yaml"
 
 
-def load_space_rules(path: str | Path | None = None) -> tuple[SpaceRules, dict]:
+def load_space_rules(path: str | Path | None = None) -> tuple[SpaceRules, dict[str, Any]]:
     """Space a moving service needs from its host, and the sources of those figures."""
     path = path or config_file(SPACE_RULES)
     doc = read_yaml(path, what="co-location space rules")
@@ -48,7 +48,7 @@ def load_edge_share(path: str | Path | None = None) -> float:
     path = path or config_file(SPACE_RULES)
     value = read_yaml(path, what="co-location space rules").get("max_unseen_demand_share")
     try:
-        share = float(value)
+        share = float(value) if value is not None else float("nan")
     except (TypeError, ValueError):
         share = float("nan")
     if not 0 <= share <= 1:
@@ -145,7 +145,7 @@ def _entered(sites: pd.DataFrame, request: CandidatesRequest) -> pd.DataFrame:
     return out
 
 
-def _pair_cover(session: Session, max_travel_s: float, services: tuple[str, ...]) -> dict:
+def _pair_cover(session: Session, max_travel_s: float, services: tuple[str, ...]) -> dict[str, Any]:
     profile = session.profile
     if max_travel_s > session.cutoff_s:
         raise ConfigError(f"max_travel_s {max_travel_s:g} is beyond the session's search cutoff {session.cutoff_s:g} s")

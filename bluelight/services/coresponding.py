@@ -29,11 +29,12 @@ from bluelight.analysis.coresponding import (
 )
 from bluelight.analysis.demand_bands import AGE_BANDS
 from bluelight.analysis.speeds import SpeedProfile
-from bluelight.analysis.traveltime import point_times
+from bluelight.analysis.traveltime import SiteTimes, point_times
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.services.inputs import (
+    Connection,
     fill_age_bands,
     read_incident_demand,
     read_population,
@@ -47,16 +48,21 @@ from bluelight.services.session import Session, frame_links
 CONFIG = "coresponding.yaml"
 MEDICAL_CATEGORIES = ("medical", "cardiac_arrest")
 
+#: ``place(frame)``: the frame's points on their road segments (node -1: off the network)
+_Place = Callable[[pd.DataFrame], pd.DataFrame]
+#: ``times(sites)``: drive times from placed sites
+_Times = Callable[[pd.DataFrame], SiteTimes]
+
 
 @dataclass(frozen=True)
 class CorespondingParams:
     """Everything the analysis assumes; defaults from ``config/coresponding.yaml``."""
 
     survival_model: str
-    survival_parameters: dict
+    survival_parameters: dict[str, Any]
     bystander_cpr_share: float
     bystander_cpr_start_min: float
-    arrests_per_100k_per_year: dict
+    arrests_per_100k_per_year: dict[str, Any]
     ambulance_call_to_dispatch_s: float
     fire_alert_delay_s: float
     time_on_scene_min: float
@@ -64,7 +70,7 @@ class CorespondingParams:
     standard_s: float
     ambulance_busy_fraction: float = 0.0
     ambulance_stations_considered: int = 5
-    sources: dict = field(default_factory=dict)
+    sources: dict[str, Any] = field(default_factory=dict)
 
     def model(self) -> SurvivalModel:
         return SurvivalModel(self.survival_model, self.survival_parameters.get(self.survival_model, {}))
@@ -72,7 +78,8 @@ class CorespondingParams:
     def bystander(self) -> Bystander:
         return Bystander(self.bystander_cpr_share, self.bystander_cpr_start_min)
 
-    def with_overrides(self, **changes) -> CorespondingParams:
+    def with_overrides(self, **changes: Any) -> CorespondingParams:
+        """These parameters with each change that is not None."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -101,7 +108,8 @@ class CorespondingInputs:
     fire_demand: pd.DataFrame      # population, for the fire-cover cost
 
 
-def read_inputs(con) -> CorespondingInputs:
+def read_inputs(con: Connection) -> CorespondingInputs:
+    """The stations, zones by age and medical incidents a co-responding appraisal reads."""
     fire = read_sites(con, services=["fire"])
     amb = read_sites(con, services=["ambulance"])
     if fire.empty or amb.empty:
@@ -114,10 +122,12 @@ def read_inputs(con) -> CorespondingInputs:
 def expected_arrests(zones: pd.DataFrame, params: CorespondingParams) -> np.ndarray:
     """Expected EMS-treated cardiac arrests a year per zone, from population by age band."""
     rates = np.array([params.arrests_per_100k_per_year[a] for a in AGE_BANDS]) / 100_000.0
-    return zones[list(AGE_BANDS)].fillna(0.0).to_numpy(float) @ rates
+    arrests: np.ndarray = zones[list(AGE_BANDS)].fillna(0.0).to_numpy(float) @ rates
+    return arrests
 
 
-def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray, snap, times, place) -> tuple:
+def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray, snap: _Place, times: _Times,
+              place: _Place) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Points on the network, and their response from each station on it (demand x station, inf unreached).
 
     ``place(points)`` puts the points on their road segments, ``snap(stations)``
@@ -134,22 +144,22 @@ def _response(points: pd.DataFrame, stations: pd.DataFrame, offset_s: np.ndarray
 
 @dataclass
 class CorespondingResult:
-    summary: dict
+    summary: dict[str, Any]
     stations: pd.DataFrame          # per fire station: arrivals won, survivors, ranking, fire-cover cost
     curve: pd.DataFrame             # greedy enrolment
     points: pd.DataFrame            # expected-arrest zones: times and who is first
-    medical: dict                   # arrivals on observed medical incidents
+    medical: dict[str, Any]                   # arrivals on observed medical incidents
     params: CorespondingParams
     enrolled: list[str] = field(default_factory=list)
-    simulated_cost: dict = field(default_factory=dict)   # fire attendance simulated with and without medical calls
+    simulated_cost: dict[str, Any] = field(default_factory=dict)   # fire attendance simulated with and without medical calls
 
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON ``bluelight coresponding --json`` prints (stations by survivors added)."""
         return to_json(self)
 
 
-def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: Callable,
-            times: Callable, place: Callable, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
+def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: _Place,
+            times: _Times, place: _Place, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
     """The whole co-responding appraisal for one set of enrolled stations (default: every fire station)."""
     fire_off = site_turnouts(inputs.fire_stations, profile) + params.fire_alert_delay_s
     amb_off = site_turnouts(inputs.ambulance_stations, profile) + params.ambulance_call_to_dispatch_s
@@ -219,8 +229,9 @@ def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: Spe
     return CorespondingResult(summary, stations, curve, points, medical, params, [ids[j] for j in cols])
 
 
-def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fire_off, amb_off, snap, times, place,
-                      enrolled) -> dict:
+def _medical_arrivals(inputs: CorespondingInputs, params: CorespondingParams, fire_off: np.ndarray,
+                      amb_off: np.ndarray, snap: _Place, times: _Times, place: _Place,
+                      enrolled: list[str] | None) -> dict[str, Any]:
     """The same comparison on observed medical incidents (when any are on the road network)."""
     inc = inputs.medical
     if inc.empty:
@@ -288,7 +299,7 @@ def run_coresponding(session: Session, request: CorespondingRequest = Corespondi
     """The co-responding appraisal of a request, cached in the session (times of the request's hour band)."""
     session = session.for_band(request.hour_band)
 
-    def build():
+    def build() -> CorespondingResult:
         inputs = session.cached(("coresponding_inputs",), lambda: session.read(read_inputs))
         params = request.params(load_params())
         if expected_arrests(inputs.zones, params).sum() <= 0:
@@ -306,7 +317,7 @@ SIM_REPLICATIONS, SIM_SEED = 5, 1
 
 
 def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_snap_m: float = SNAP_FIELD.default,
-                        replications: int = SIM_REPLICATIONS, seed: int = SIM_SEED) -> dict:
+                        replications: int = SIM_REPLICATIONS, seed: int = SIM_SEED) -> dict[str, Any]:
     """Fire attendance simulated with and without the enrolled appliances also taking medical calls.
 
     The fire service's own year (its loaded incidents resampled at the full
@@ -342,7 +353,7 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
     med_drive[:, ~enrolled] = np.inf
     n_zones = system.travel.drive_s.shape[0]
     travel = type(system.travel)(np.vstack([system.travel.drive_s, med_drive]), system.travel.turnout_s)
-    threshold = float(request.threshold_s)
+    threshold = request.standard_s
     scene_s = float(result.params.time_on_scene_min) * 60.0
     alone, shared, answered, medical_calls = [], [], [], []
     for r in range(replications):
@@ -356,7 +367,8 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
         width = fire.on_scene_s.shape[1] if fire.on_scene_s.ndim == 2 else 1
         pad = np.full((n, width), scene_s)
         scene = np.concatenate([fire.on_scene_s.reshape(fire.n_calls, width), pad])[order]
-        factor = np.concatenate([fire.response_factor.reshape(fire.n_calls, width), np.ones((n, width))])[order]
+        fire_factor = np.ones(fire.on_scene_s.shape) if fire.response_factor is None else fire.response_factor
+        factor = np.concatenate([fire_factor.reshape(fire.n_calls, width), np.ones((n, width))])[order]
         both = Calls(t[order], np.concatenate([fire.zone, zone])[order],
                      np.concatenate([fire.need, np.ones(n, dtype=np.int64)])[order], scene,
                      response_factor=factor, may_wait=is_fire)
@@ -381,9 +393,10 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
                        "appliance and are left to the ambulance when none is free; the same fire calls in both")}
 
 
-def to_json(result: CorespondingResult) -> dict:
-    def records(frame):
-        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+def to_json(result: CorespondingResult) -> dict[str, Any]:
+    def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        return rows
     return {"summary": result.summary, "medical_incidents": result.medical, "params": asdict(result.params),
             "fire_cover_simulated": result.simulated_cost,
             "enrolled": result.enrolled, "stations": records(result.stations.sort_values(

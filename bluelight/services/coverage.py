@@ -8,6 +8,7 @@ assessed, through the same scenario engine as ``bluelight scenario run``.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,8 +17,8 @@ import pandas as pd
 
 from bluelight.analysis.disclosure import published_cells
 from bluelight.analysis.scenario import Scenario
-from bluelight.analysis.summary import summarise_by
-from bluelight.foundation.access import TIER_TEXT
+from bluelight.analysis.summary import Variability, summarise_by
+from bluelight.foundation.access import TIER_TEXT, DisclosureRules
 from bluelight.foundation.access import load_rules as load_access_rules
 from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
@@ -25,7 +26,7 @@ from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
-from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Session
+from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Evaluation, Session
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -73,7 +74,7 @@ class CoverageRequest(Request):
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         if values["threshold_s"] is None:
             values["threshold_s"] = DEFAULT_STANDARD[values["service"]][0]
         if values["as_of"] is not None and not _DATE.match(values["as_of"]):
@@ -83,14 +84,20 @@ class CoverageRequest(Request):
                                              f"({values['hour_from']}), got {values['hour_to']}")
 
     @property
+    def standard_s(self) -> float:
+        """The response standard in seconds (:meth:`check` fills in the service's own when none is given)."""
+        return float(DEFAULT_STANDARD[self.service][0] if self.threshold_s is None else self.threshold_s)
+
+    @property
     def spec(self) -> DemandSpec:
+        """The demand this request assesses."""
         if self.demand == "population":
             return DemandSpec("population", self.age_band, max_snap_m=self.max_snap_m)
         return DemandSpec("incidents", "all", tuple(self.categories), (self.hour_from, self.hour_to),
                           max_snap_m=self.max_snap_m)
 
 
-def require_demand(points, *, what: str) -> None:
+def require_demand(points: pd.DataFrame, *, what: str) -> None:
     """Refuse to report a share computed from no demand (nothing loaded, or nothing on the network)."""
     if len(points) == 0 or float(points["weight"].sum()) <= 0:
         raise AnalysisError(f"there is no {what} demand to assess: load it first (bluelight etl population or "
@@ -125,7 +132,7 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
     """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's hour band)."""
     session = session.for_band(request.hour_band)
     as_of = request.as_of or (scenario.as_of if scenario else None)
-    service, threshold_s = request.service, float(request.threshold_s)
+    service, threshold_s = request.service, request.standard_s
     base_sites = session.sites(service, as_of=as_of)
     if base_sites.empty:
         raise AnalysisError(f"no operational {service} sites in the warehouse" + (f" as of {as_of}" if as_of else ""))
@@ -134,7 +141,7 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
     base = session.evaluate(service, request.spec, as_of=as_of)
     r0 = base.response_s
     baseline = session.describe("baseline", base_sites, pts, r0, threshold_s, service=service, by_area=request.by_area)
-    result = {"service": service, "threshold_s": threshold_s, "demand": request.demand,
+    result: dict[str, Any] = {"service": service, "threshold_s": threshold_s, "demand": request.demand,
               "age_band": request.age_band if request.demand == "population" else None,
               "profile": session.profile.key, "network": session.network.key, "cutoff_s": session.cutoff_s,
               "as_of": as_of, "max_snap_m": session.max_snap_m, "variability": session.profile.variability is not None,
@@ -153,7 +160,7 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
     return CoverageResult.of(result)
 
 
-def availability_figures(session: Session, request: CoverageRequest, *, replications: int = 5) -> dict:
+def availability_figures(session: Session, request: CoverageRequest, *, replications: int = 5) -> dict[str, Any]:
     """The simulated first-vehicle share of the service's incidents within the standard, beside the static one."""
     from bluelight.services.simulation import SimulationRequest, build_system, load_settings, run_replications
 
@@ -171,7 +178,8 @@ def availability_figures(session: Session, request: CoverageRequest, *, replicat
             "not_nearest_share": out["not_nearest_share"], "warnings": out["warnings"]}
 
 
-def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict, after: dict) -> dict:
+def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict[str, Any],
+                  after: dict[str, Any]) -> dict[str, Any]:
     """Demand made slower or faster, and within the standard before and after."""
     on = ~np.isnan(r0)
     return {"demand_slower": float(w[on & (r1 > r0 + 1e-9)].sum()), "demand_faster": float(w[on & (r1 < r0 - 1e-9)].sum()),
@@ -179,7 +187,7 @@ def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict, a
             "demand_within_before": before["demand_within"], "demand_within_after": after["demand_within"]}
 
 
-def open_selection(spec: DemandSpec, rules) -> tuple[str, object]:
+def open_selection(spec: DemandSpec, rules: DisclosureRules) -> tuple[str, int | str | None]:
     """The fixed partition and part an incident selection is published from at the open tier.
 
     Beyond analysts, incidents are shown only for all hours, one of the
@@ -209,8 +217,8 @@ def open_selection(spec: DemandSpec, rules) -> tuple[str, object]:
                                         "hours, or for all categories (disclosure control); analysts may combine them")
 
 
-def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", rules=None,
-                 every=None) -> pd.DataFrame:
+def export_frame(ev: Evaluation, threshold_s: float, *, tier: str = "official-sensitive",
+                 rules: DisclosureRules | None = None, every: Evaluation | None = None) -> pd.DataFrame:
     """An evaluation as rows for download, at ``tier``.
 
     Population zones are published statistics and go out as they are. Incident
@@ -243,7 +251,7 @@ def export_frame(ev, threshold_s: float, *, tier: str = "official-sensitive", ru
     return out
 
 
-def open_cells(every, spec: DemandSpec, threshold_s: float, rules) -> pd.DataFrame:
+def open_cells(every: Evaluation, spec: DemandSpec, threshold_s: float, rules: DisclosureRules) -> pd.DataFrame:
     """The open tier's cells of ``spec``'s incidents, computed from ``every`` incident's evaluation."""
     partition, selected = open_selection(spec, rules)
     on = ~np.isnan(every.response_s)
@@ -254,21 +262,22 @@ def open_cells(every, spec: DemandSpec, threshold_s: float, rules) -> pd.DataFra
         part = np.full(len(pts), -1)
         for i, (a, b) in enumerate(rules.open_hour_blocks):
             part[(hour >= a) & (hour <= b)] = i
-        parts = list(range(len(rules.open_hour_blocks)))
+        parts: Sequence[Hashable] = list(range(len(rules.open_hour_blocks)))
     else:
         part = pts["category"].astype(object).where(pts["category"].notna(), None).to_numpy()
-        parts = sorted({c for c in part if c is not None} | {selected})
+        parts = sorted({str(c) for c in part if c is not None} | {str(selected)})
     return published_cells(pts.assign(part=part), part="part", parts=parts, selected=selected, cell_m=rules.cell_m,
                            min_count=rules.min_count, means={"share_within_standard": "within",
                                                              "mean_response_s": "response_s"})
 
 
-def every_incident(session: Session, service: str, spec: DemandSpec):
+def every_incident(session: Session, service: str, spec: DemandSpec) -> Evaluation:
     """The evaluation of every incident of ``service`` (what open-tier cells of any selection are cut from)."""
     return session.evaluate(service, DemandSpec("incidents", "all", (), (0, 23), max_snap_m=spec.max_snap_m))
 
 
-def area_summary(ev, threshold_s: float, *, tier: str, variability=None, rules=None) -> pd.DataFrame:
+def area_summary(ev: Evaluation, threshold_s: float, *, tier: str, variability: Variability | None = None,
+                 rules: DisclosureRules | None = None) -> pd.DataFrame:
     """Cover by area (largest first), at ``tier``: for the open tier, areas with fewer incidents than the
     disclosure threshold are left out (population zones are published, so they all stay)."""
     by = summarise_by(ev.points["area"].to_numpy(), ev.response_s, ev.points["weight"].to_numpy(), threshold_s,
@@ -286,4 +295,4 @@ def export_geojson(frame: pd.DataFrame) -> str:
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["easting"], frame["northing"]), crs="EPSG:27700")
     tier = str(frame["tier"].iloc[0]) if len(frame) else "open"
     gdf["attribution"] = f"© OpenStreetMap contributors (ODbL); ONS/LFB data under OGL v3. {TIER_TEXT[tier]}"
-    return gdf.to_crs("EPSG:4326").to_json(na="null", drop_id=True)
+    return str(gdf.to_crs("EPSG:4326").to_json(na="null", drop_id=True))

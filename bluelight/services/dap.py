@@ -7,7 +7,7 @@ come from :mod:`analysis.dap` and :mod:`analysis.demand_bands`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from bluelight.foundation.vocab import EMERGENCY_SERVICES, category_words
 from bluelight.services.ambulance_national import population_trust, published_rates
 from bluelight.services.fleet_system import DEMAND_RATES
 from bluelight.services.inputs import (
+    Connection,
     fill_age_bands,
     read_incident_times,
     read_population_by_age,
@@ -73,7 +74,7 @@ class DapRules:
     standby_spacing_m: float = 1500.0
     standby_max_points: int = 300
 
-    def open_in_band(self, hours_labels, band: TimeBand) -> np.ndarray:
+    def open_in_band(self, hours_labels: Iterable[Any], band: TimeBand) -> np.ndarray:
         """Per site: open for at least ``min_open_share`` of the band's hours."""
         out = []
         for label in hours_labels:
@@ -172,7 +173,7 @@ class DapRequest(Request):
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         both = sorted(set(values["forced"]) & set(values["excluded"]))
         if both:
             raise ValidationError("excluded", f"a post cannot be both forced and excluded: {', '.join(both)}")
@@ -199,8 +200,8 @@ def _of_category(incidents: pd.DataFrame, category: str) -> tuple[pd.DataFrame, 
     return incidents, f"no priority recorded as {category}: all ambulance incidents used"
 
 
-def band_demand(con, band: TimeBand, request: DapRequest, *,
-                rates_path: Path | None = None, trust: str | None = None) -> tuple[pd.DataFrame, dict]:
+def band_demand(con: Connection, band: TimeBand, request: DapRequest, *,
+                rates_path: Path | None = None, trust: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained."""
     zones, filled = fill_age_bands(read_population_by_age(con))
     if zones.empty:
@@ -245,8 +246,8 @@ def band_demand(con, band: TimeBand, request: DapRequest, *,
 
 
 def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,
-                  rules: DapRules, profile: SpeedProfile, place_sites: Callable,
-                  site_times: Callable, place: Callable) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
+                  rules: DapRules, profile: SpeedProfile, place_sites: Callable[..., Any],
+                  site_times: Callable[..., Any], place: Callable[..., Any]) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
     """Response matrices from candidate posts (standby activation) and existing stations to demand points.
 
     ``place_sites(frame)`` puts posts and stations on their road segments and
@@ -270,7 +271,7 @@ def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.Data
 
 
 def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: DapRequest, rules: DapRules, *,
-         targets: pd.DataFrame, variability: Variability | None, k_max: int | None = None) -> dict:
+         targets: pd.DataFrame, variability: Variability | None, k_max: int | None = None) -> dict[str, Any]:
     """Solve, and report objective, before/after cover against targets, the curve and the compliance table."""
     settings = request.settings(rules)
     forced, excluded = candidate_rows(cands, request)
@@ -313,7 +314,8 @@ SIM_REPLICATIONS, SIM_DAYS, SIM_SEED = 5, 28, 1
 
 
 def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataFrame, fixed: pd.DataFrame,
-                         compliance: list[dict], *, request: DapRequest, demand: dict, band: TimeBand) -> dict:
+                         compliance: list[dict[str, Any]], *, request: DapRequest, demand: dict[str, Any],
+                         band: TimeBand) -> dict[str, Any]:
     """The compliance table's plans simulated with busy vehicles; each row gains its simulated share within.
 
     The ambulance fleet (vehicles per station from ``simulation.yaml``) answers
@@ -419,7 +421,7 @@ def candidate_rows(cands: pd.DataFrame, request: DapRequest) -> tuple[list[int],
     return out[0], out[1]
 
 
-def read_dap_sites(con, candidates) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_dap_sites(con: Connection, candidates: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Candidate posts from sites (open stations of the given services, hospital sites) and the existing
     ambulance stations. Standby points on the road (``road``) are added by the session (:func:`standby_sites`)."""
     bad = set(candidates) - set(CANDIDATE_SOURCES)
@@ -461,11 +463,12 @@ def standby_sites(session: Session, rules: DapRules) -> pd.DataFrame:
 TARGET_CATEGORIES = {"category_1": ("category_1", "category_a"), "category_2": ("category_2",)}
 
 
-def dap_targets(con, category: str) -> pd.DataFrame:
+def dap_targets(con: Connection, category: str) -> pd.DataFrame:
+    """The ambulance standards a DAP plan for ``category`` demand is judged against."""
     return read_targets(con, service="ambulance", categories=TARGET_CATEGORIES.get(category, (category,)))
 
 
-def plan_band(session: Session, request: DapRequest, *, points: Path | None = None) -> dict:
+def plan_band(session: Session, request: DapRequest, *, points: Path | None = None) -> dict[str, Any]:
     """A DAP plan for the request's band, with the frames its maps need (cached per request in the session).
 
     ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours. Travel times
@@ -479,7 +482,7 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
     else:                                     # a band chosen for the whole session (--hour-band) is kept
         speed_band, share = session.profile.band, band_share(band.hours, band.days, session.profile.band)
 
-    def build():
+    def build() -> dict[str, Any]:
         rules = load_rules()
         cands, fixed = _posts(session, request, points)
         trust = population_trust(session)
@@ -520,13 +523,13 @@ def _posts(session: Session, request: DapRequest, points: Path | None) -> tuple[
     return cands, fixed
 
 
-def travel_times_text(travel: dict) -> str:
+def travel_times_text(travel: dict[str, Any]) -> str:
     """Whose hours' travel times a plan used (a plan by time band is timed at the band covering its hours).
 
     >>> travel_times_text({"hour_band": "peak", "share_of_plan_hours": 0.5, "profile": "bluelight@3/peak"})
-    'travel times of the peak band (50% of the plan hours; profile bluelight@3/peak)'
+    'travel times of the peak band (50% of the plan hours; speed profile bluelight, version 3 (peak hours))'
     >>> travel_times_text({"hour_band": "all", "share_of_plan_hours": 1.0, "profile": "bluelight@3"})
-    'travel times of all hours (profile bluelight@3)'
+    'travel times of all hours (speed profile bluelight, version 3)'
     """
     if travel["hour_band"] == "all":
         return f"travel times of all hours ({profile_words(travel['profile'])})"
@@ -538,7 +541,7 @@ def travel_times_text(travel: dict) -> str:
 _FRAMES = ("points", "candidates_frame", "stations", "rules")
 
 
-def plan_json(plan: dict) -> dict:
+def plan_json(plan: dict[str, Any]) -> dict[str, Any]:
     """A band's plan without the frames only the pages draw (what ``bluelight dap --json`` gives per band)."""
     return {k: v for k, v in plan.items() if k not in _FRAMES}
 
@@ -570,8 +573,8 @@ class DapPlans(Result):
 def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> DapPlans:
     """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for."""
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]
-    out = {"request": asdict(request), "profile": session.profile.key, "rules": asdict(load_rules()), "bands": {}}
+    plans: dict[str, Any] = {}
     for band in bands:
-        res = plan_band(session, replace(request, band=band.name), points=points)
-        out["bands"][band.name] = plan_json(res)
+        plans[band.name] = plan_json(plan_band(session, replace(request, band=band.name), points=points))
+    out = {"request": asdict(request), "profile": session.profile.key, "rules": asdict(load_rules()), "bands": plans}
     return DapPlans.of(out)

@@ -14,27 +14,29 @@ police respond from patrol: each police row says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.analysis.summary import busy_candidates, busy_response, summarise_by
+from bluelight.etl.ambsys import read_trusts as load_trusts
 from bluelight.foundation.standards import DEFAULT_STANDARD, pick_target
 from bluelight.foundation.text import mmss
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
-from bluelight.services.ambulance_national import load_trusts, published_for, trust_of
+from bluelight.services.ambulance_national import published_for, trust_of
 from bluelight.services.jurisdictions import area_jurisdictions
 from bluelight.services.results import Result
-from bluelight.services.session import DemandSpec, Session
+from bluelight.services.session import DemandSpec, Evaluation, Session
 
 #: below this share of an area's population on the road network, its figures describe a sliver, not the area
 MIN_ASSESSED_SHARE = 0.5
 CAVEATS = {"police": "modelled from station buildings; police respond from patrol, so this understates cover"}
 
 
-def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float, goal) -> bool | None:
+def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float,
+           goal: float | None) -> bool | None:
     """Whether a target is met: a mean within its threshold, or a share within at least its goal."""
     if statistic == "mean":
         return None if not np.isfinite(mean_s) else bool(mean_s <= threshold_s)
@@ -62,7 +64,7 @@ def _service_name(jurisdictions: set[str], service: str) -> str:
     return (own or sorted(region, key=len) or ["this area"])[0]
 
 
-def area_standard(service: str, jurisdictions: set[str], targets: list[dict]) -> dict:
+def area_standard(service: str, jurisdictions: set[str], targets: list[dict[str, Any]]) -> dict[str, Any]:
     """The standard that judges ``service`` in an area, whose it is, or a labelled reference where none is set."""
     t = pick_target(service, jurisdictions, targets)
     if t is not None:
@@ -79,7 +81,7 @@ def area_standard(service: str, jurisdictions: set[str], targets: list[dict]) ->
                          "add the service's own standard to targets.yaml"}
 
 
-def service_standard(session: Session, service: str, targets: pd.DataFrame) -> dict:
+def service_standard(session: Session, service: str, targets: pd.DataFrame) -> dict[str, Any]:
     """The standard that judges the service where most of the loaded population lives (the Overview's card)."""
     pop = session.demand(DemandSpec())
     if pop.empty:
@@ -89,7 +91,7 @@ def service_standard(session: Session, service: str, targets: pd.DataFrame) -> d
                          targets.to_dict("records") if len(targets) else [])
 
 
-def standards_in_use(cells: list[dict]) -> list[str]:
+def standards_in_use(cells: list[dict[str, Any]]) -> list[str]:
     """Which standard judges which areas, per service, in words (beneath the Overview's matrix)."""
     frame = pd.DataFrame(cells)
     if frame.empty:
@@ -101,25 +103,29 @@ def standards_in_use(cells: list[dict]) -> list[str]:
     return out
 
 
-def published_beside(session: Session, code: str | None, modelled_mean_s: float) -> dict:
+def published_beside(session: Session, code: str | None, modelled_mean_s: float) -> dict[str, Any]:
     """Trust ``code``'s published Category 1 mean (AmbSYS, where loaded) beside the modelled mean, and whether
     they differ by more than the travel model's measured error."""
     pub = session.cached(("published", code), lambda: session.read(lambda cur: published_for(cur, code))) \
         if code else None
-    if pub is None or pub["c1_mean_s"] is None:
+    published_s = None if pub is None else pub["c1_mean_s"]
+    if pub is None or published_s is None:
         return {"published_c1_mean_s": None, "published_note": "no published figure loaded for this area's trust "
                 "(bluelight etl ambsys FILE)"}
     error = (session.profile.calibration or {}).get("cv_mae_s")
-    gap = modelled_mean_s - pub["c1_mean_s"] if np.isfinite(modelled_mean_s) else float("nan")
+    gap = modelled_mean_s - published_s if np.isfinite(modelled_mean_s) else float("nan")
     beyond = error is not None and np.isfinite(gap) and abs(gap) > error
-    note = (f"published Category 1 mean {mmss(pub['c1_mean_s'])} (AmbSYS, trust {code}, {pub['from']} to "
+    note = (f"published Category 1 mean {mmss(published_s)} (AmbSYS, trust {code}, {pub['from']} to "
             f"{pub['to']}); modelled {mmss(modelled_mean_s)} with vehicles busy part of the time, "
             f"{mmss(abs(gap))} {'faster' if gap < 0 else 'slower'}")
-    note += (f": more than the travel model's measured error ({mmss(error)}), so the modelled figure is not the "
-             "trust's performance (calls also wait for a vehicle, and crews for hospital handover, which the "
-             "model does not hold): read the published figure" if beyond else
-             f": within the travel model's measured error ({mmss(error)})" if error is not None else
-             ": the travel model's error is not measured")
+    if error is None:
+        note += ": the travel model's error is not measured"
+    elif beyond:
+        note += (f": more than the travel model's measured error ({mmss(error)}), so the modelled figure is not "
+                 "the trust's performance (calls also wait for a vehicle, and crews for hospital handover, which "
+                 "the model does not hold): read the published figure")
+    else:
+        note += f": within the travel model's measured error ({mmss(error)})"
     return {"published_c1_mean_s": pub["c1_mean_s"], "published_note": note, "beyond_measured_error": beyond,
             "published_summary": f"trust {code} published a Category 1 mean of {mmss(pub['c1_mean_s'])} (AmbSYS, "
                                  f"{pub['from']} to {pub['to']}); each ambulance cell says whether its modelled "
@@ -143,7 +149,7 @@ def busy_fractions() -> tuple[dict[str, float], str]:
     return out, str((doc.get("sources") or {}).get("busy_fraction", path))
 
 
-def busy_by_area(session: Session, service: str, ev, busy: float, threshold_s: float) -> pd.DataFrame:
+def busy_by_area(session: Session, service: str, ev: Evaluation, busy: float, threshold_s: float) -> pd.DataFrame:
     """Per area, with vehicles busy ``busy`` of the time: the mean response of the first free vehicle, the share
     of people it reaches within the standard, and the share of calls that would find every nearby vehicle busy."""
     model = session.model(service, DemandSpec(), k=busy_candidates(busy))     # enough sites that all busy is rare
@@ -159,7 +165,7 @@ def busy_by_area(session: Session, service: str, ev, busy: float, threshold_s: f
                          "busy_share_waiting": g["wait"] / g["w"].where(g["w"] > 0)})
 
 
-def service_busy(session: Session, service: str, threshold_s: float) -> dict | None:
+def service_busy(session: Session, service: str, threshold_s: float) -> dict[str, Any] | None:
     """The whole area's response with vehicles busy (None for a service judged on its nearest station)."""
     busy, source = busy_fractions()
     if service not in busy:
@@ -171,10 +177,8 @@ def service_busy(session: Session, service: str, threshold_s: float) -> dict | N
             "share_within": float(row["busy_share_within"]), "source": source}
 
 
-def _as_one_area(ev):
-    from dataclasses import replace as _replace
-
-    return _replace(ev, points=ev.points.assign(area="all"))
+def _as_one_area(ev: Evaluation) -> Evaluation:
+    return replace(ev, points=ev.points.assign(area="all"))
 
 
 def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
@@ -185,14 +189,14 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
     where = area_jurisdictions(session)
     busy, busy_source = busy_fractions()
     trusts = load_trusts()[0]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for service in EMERGENCY_SERVICES:
         if session.sites(service).empty:
             continue
         ev = session.evaluate(service, DemandSpec())
         areas = ev.points["area"].to_numpy()
         standards = {a: area_standard(service, where.get(a, set()), records) for a in set(areas)}
-        by_threshold = {}
+        by_threshold: dict[float, tuple[pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame | None]] = {}
         for threshold in {st["threshold_s"] for st in standards.values()}:
             by_threshold[threshold] = (
                 summarise_by(areas, ev.response_s, ev.points["weight"].to_numpy(), threshold,
@@ -232,7 +236,7 @@ def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
 NO_INCIDENTS = {"incidents_checked": 0, "actual_share_within": None, "modelled_incident_share_within": None}
 
 
-def actual_by_area(session: Session, service: str, threshold_s: float) -> dict[str, dict]:
+def actual_by_area(session: Session, service: str, threshold_s: float) -> dict[str, dict[str, Any]]:
     """Per area, incidents on the network with a recorded first arrival: the actual share within the standard
     and the modelled share of the same incidents (turnout, drive and variability)."""
     ev = session.evaluate(service, DemandSpec("incidents"))
@@ -251,7 +255,7 @@ def actual_by_area(session: Session, service: str, threshold_s: float) -> dict[s
             for a, n in within.size().items()}
 
 
-def scope(matrix: pd.DataFrame) -> dict:
+def scope(matrix: pd.DataFrame) -> dict[str, Any]:
     """What the matrix covers: areas judged, areas only partly inside the road data, population assessed."""
     if matrix.empty:
         return {"areas": 0, "judged": 0, "population_assessed": 0.0, "population": 0.0}
@@ -261,7 +265,7 @@ def scope(matrix: pd.DataFrame) -> dict:
             "population": float(per_area["population"].sum())}
 
 
-def cell_text(r: dict) -> str:
+def cell_text(r: dict[str, Any]) -> str:
     """One cell in words: the statistic its target judges first, met or not, then what it rests on."""
     mark = {True: "met", False: "not met", None: "no target"}[r["met"]]
     if r.get("reference_only"):
@@ -305,7 +309,7 @@ class ExecutiveResult(Result):
 
 def run_executive(session: Session) -> ExecutiveResult:
     """``bluelight executive`` and the Overview page: the matrix, what it covers and its caveats."""
-    def build():
+    def build() -> dict[str, Any]:
         targets = session.read(lambda cur: cur.execute("SELECT * FROM targets").df())
         matrix = executive_matrix(session, targets)
         return {"profile": session.profile.key, "scope": scope(matrix), "min_assessed_share": MIN_ASSESSED_SHARE,

@@ -10,6 +10,7 @@ against the space each moving service needs (``config/colocation.yaml``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -68,7 +69,7 @@ class HubRequest(Request):
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         if values["host"] == NEW_SITE and (values["hub_easting"] is None or values["hub_northing"] is None):
             raise ValidationError("host", "Hub at a new point: click the map where the hub would be")
         if not values["host"]:
@@ -78,7 +79,7 @@ class HubRequest(Request):
     def scenario(self, names: dict[str, str]) -> Scenario:
         """The merge as a scenario (the format ``bluelight scenario run`` reads)."""
         finance = {k: v for k, v in ((k, getattr(self, k)) for k, _ in FINANCE) if v is not None}
-        change: dict = {"action": "merge", "sites": list(self.sites)}
+        change: dict[str, Any] = {"action": "merge", "sites": list(self.sites)}
         if self.host == NEW_SITE:
             change["hub"] = {"site_id": "HUB-1", "name": self.name or "New hub", "easting": self.hub_easting,
                              "northing": self.hub_northing}
@@ -107,7 +108,7 @@ def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["service", "sites moving", "needs m²", "needs bays", "host"])
 
 
-def run_hub(session: Session, request: HubRequest) -> dict:
+def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
     """The merger's scenario, its effect on every service it touches with the finance, and the capacity check
     (times of the request's hour band)."""
     session = session.for_band(request.hour_band)

@@ -42,11 +42,11 @@ def read_edge_geoms(con: Connection) -> np.ndarray:
 
 
 def read_sites(con: Connection, *, services: Sequence[str] | None = None, statuses: Sequence[str] = ("open",),
-               as_of: str | None = None, kinds: Sequence[str] = ("station",)) -> pd.DataFrame:
+               as_of: str | None = None, kinds: Sequence[str] | None = ("station",)) -> pd.DataFrame:
     """Sites of the given services that are operational (not duplicates), optionally as of a date.
 
     ``as_of`` reconstructs the estate on a date: sites closed after it count
-    as open then (the 2014 London closures before 9 January 2014).
+    as open then (the 2014 London closures before 9 January 2014). ``kinds`` None: sites of every kind.
     """
     where = ["duplicate_of IS NULL"]
     params: list[object] = []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 
 from bluelight.analysis.isochrones import isochrones_frame
@@ -33,7 +35,7 @@ class IsochroneRequest(Request):
     )
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         if (values["site_id"] is None) == (values["service"] is None):
             raise ValidationError("site_id", "give exactly one of a site or a service")
         try:
@@ -46,7 +48,7 @@ class IsochroneRequest(Request):
         values["bands"] = bands
 
 
-def run_isochrones(session: Session, request: IsochroneRequest):
+def run_isochrones(session: Session, request: IsochroneRequest) -> gpd.GeoDataFrame:
     """A GeoDataFrame of isochrone bands (EPSG:27700) for one site or a service's open sites merged."""
     if request.site_id is not None:
         sites = session.read(lambda cur: cur.execute(
@@ -56,7 +58,8 @@ def run_isochrones(session: Session, request: IsochroneRequest):
             raise AnalysisError(f"no site {request.site_id!r} in the warehouse")
         label = f"{sites['name'].iloc[0]} ({request.site_id})"
     else:
-        sites = session.read(lambda cur: read_sites(cur, services=[request.service]))
+        service = str(request.service)          # check() leaves exactly one of a site or a service
+        sites = session.read(lambda cur: read_sites(cur, services=[service]))
         label = f"all open {request.service} sites"
     placed = session.place_sites(sites.reset_index(drop=True))
     used = placed[placed["node"] >= 0].reset_index(drop=True)

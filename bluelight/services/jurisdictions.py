@@ -3,15 +3,18 @@ loaded boundaries hold it): what decides whose standard judges it and which ambu
 
 from __future__ import annotations
 
+import pandas as pd
+
 from bluelight.foundation.standards import jurisdictions_of
+from bluelight.services.inputs import Connection
 from bluelight.services.session import Session
 
 
 def area_jurisdictions(session: Session) -> dict[str, set[str]]:
     """Each area's jurisdictions: its country (and London) from its local-authority code, and the fire
     authority and police force whose loaded boundaries hold most of its people."""
-    def build():
-        def query(cur):
+    def build() -> dict[str, set[str]]:
+        def query(cur: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
             areas = cur.execute("SELECT coalesce(la_name, la_code, '') AS area, any_value(la_code) AS code "
                                 "FROM population GROUP BY 1").df()
             held = cur.execute(

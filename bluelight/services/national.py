@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from bluelight.analysis.national import (
     fit_drive,
@@ -61,7 +62,7 @@ class NationalRequest(Request):
     )
 
 
-def load_config(path: str | Path | None = None) -> dict:
+def load_config(path: str | Path | None = None) -> dict[str, Any]:
     doc = read_yaml(path or config_file(CONFIG), what="national estimate settings")
     for key in ("files", "year", "fire_type", "urban_density_per_km2", "turnout_min", "frs_aliases"):
         if key not in doc:
@@ -199,7 +200,7 @@ def _published(f1001: pd.DataFrame, path: Path, year: str, fire_type: str) -> pd
     return rows.reset_index(drop=True)
 
 
-def _turnouts(placed: pd.DataFrame, duty: pd.DataFrame, table: dict) -> tuple[np.ndarray, np.ndarray]:
+def _turnouts(placed: pd.DataFrame, duty: pd.DataFrame, table: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Each placed station's turnout (min) and duty system from the duty file's station within DUTY_MATCH_M."""
     known = duty[duty["duty"] != ""].dropna(subset=["easting", "northing"])
     turnout, kind = np.full(len(placed), np.nan), np.full(len(placed), "", dtype=object)
@@ -217,15 +218,17 @@ def _service_of_areas(lsoas: pd.DataFrame, nearest_service: np.ndarray) -> np.nd
     frame = pd.DataFrame({"la": lsoas["la_code"], "service": nearest_service, "w": lsoas["population"]})
     weight = frame.groupby(["la", "service"])["w"].sum().reset_index()
     owner = weight.sort_values("w").drop_duplicates("la", keep="last").set_index("la")["service"]
-    return lsoas["la_code"].map(owner).to_numpy()
+    services: np.ndarray = lsoas["la_code"].map(owner).to_numpy()
+    return services
 
 
-def _wmean(values, weights) -> float:
+def _wmean(values: ArrayLike, weights: ArrayLike) -> float:
     w = np.asarray(weights, float)
     return float((np.asarray(values, float) * w).sum() / w.sum()) if w.sum() > 0 else float("nan")
 
 
-def _service_row(service, lsoas, published, placed, stations, cv, missing_xy) -> dict:
+def _service_row(service: str, lsoas: pd.DataFrame, published: pd.DataFrame, placed: pd.DataFrame,
+                 stations: pd.DataFrame, cv: dict[str, float], missing_xy: pd.Series) -> dict[str, Any]:
     m = lsoas["service"] == service
     area, pub = lsoas[m], published.set_index("area").loc[service]
     own = placed[placed["service"] == service]
@@ -247,7 +250,7 @@ def _service_row(service, lsoas, published, placed, stations, cv, missing_xy) ->
             "mean_distance_km": _wmean(area["distance_m"], area["population"]) / 1000}
 
 
-def _spread(cfg: dict) -> tuple[Variability, str]:
+def _spread(cfg: dict[str, Any]) -> tuple[Variability, str]:
     """The spread of actual around modelled attendance from the calibrated profile named in the settings."""
     name = cfg.get("spread_profile")
     profile = load_profile(name)
@@ -256,7 +259,7 @@ def _spread(cfg: dict) -> tuple[Variability, str]:
 
 
 def _held_out(service: str | None, lsoas: pd.DataFrame, published: pd.DataFrame, incidents: Path | None,
-              spread) -> dict:
+              spread: tuple[Variability, str]) -> dict[str, Any]:
     """The service held out of the fit: modelled against FIRE1001, and its share within 6 minutes against its own
     incident sample (the settings name both; London and the LFB sample as shipped)."""
     m = lsoas["service"] == service
@@ -285,7 +288,8 @@ def _held_out(service: str | None, lsoas: pd.DataFrame, published: pd.DataFrame,
                                          "response is turnout + drive (no call handling), population-weighted"}}
 
 
-def _trends(f1001: pd.DataFrame, fire_type: str, services: list[str]) -> list[dict]:
+def _trends(f1001: pd.DataFrame, fire_type: str, services: list[str]) -> list[dict[str, Any]]:
     rows = f1001[(f1001["fire_type"] == fire_type) & f1001["area"].isin(services)]
-    return rows[["area", "year", "incidents", "total_min", "turnout_min", "drive_min"]].rename(
+    out: list[dict[str, Any]] = rows[["area", "year", "incidents", "total_min", "turnout_min", "drive_min"]].rename(
         columns={"area": "service"}).to_dict("records")
+    return out

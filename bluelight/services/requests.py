@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from dataclasses import fields as dc_fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from bluelight.analysis.speeds import BAND_CHOICES
 from bluelight.foundation.errors import ValidationError
@@ -54,7 +53,7 @@ class Field:
     default: Any = None
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple | None = None
+    choices: tuple[Any, ...] | None = None
     optional: bool = False
     unit: str = ""
     help: str = ""
@@ -78,7 +77,7 @@ class Field:
             return f"from {fmt(lo)} to {fmt(hi)}"
         return f"at least {fmt(lo)}" if lo is not None else f"at most {fmt(hi)}"
 
-    def _fail(self, what: str, raw) -> ValidationError:
+    def _fail(self, what: str, raw: Any) -> ValidationError:
         shown = "blank" if raw is None or (isinstance(raw, str) and not raw.strip()) else repr(raw)
         if self.unit == "s" and shown != "blank":
             try:
@@ -87,7 +86,7 @@ class Field:
                 pass
         return ValidationError(self.name, f"{self.label} must be {what}, got {shown}")
 
-    def parse(self, raw):
+    def parse(self, raw: Any) -> Any:
         """The validated value of ``raw`` (a string from the command line, or a control's value)."""
         blank = raw is None or (isinstance(raw, str) and not raw.strip()) or (
             isinstance(raw, (list, tuple)) and not raw and self.kind is not list)
@@ -119,7 +118,7 @@ class Field:
         rng = self.range_text()
         return f"{noun} {rng}".strip()
 
-    def _parse_bool(self, raw) -> bool:
+    def _parse_bool(self, raw: Any) -> bool:
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
@@ -129,7 +128,7 @@ class Field:
             return False
         raise self._fail("true or false", raw)
 
-    def _parse_list(self, raw) -> tuple:
+    def _parse_list(self, raw: Any) -> tuple[Any, ...]:
         items = [s.strip() for s in raw.split(",")] if isinstance(raw, str) else [str(s).strip() for s in raw]
         items = [s for s in items if s]
         if self.choices is not None:
@@ -140,7 +139,7 @@ class Field:
             raise self._fail(self._expected(), ",".join(items) or None)
         return tuple(dict.fromkeys(items))
 
-    def _parse_mapping(self, raw) -> tuple[tuple[str, float], ...]:
+    def _parse_mapping(self, raw: Any) -> tuple[tuple[str, float], ...]:
         """``{key: value}``, pairs, or ``"K=V,K=V"`` as sorted (key, number) pairs; every bad value named by key."""
         if isinstance(raw, str):
             items = []
@@ -169,7 +168,7 @@ class Field:
                                                  f"got {value!r}") from None
         return tuple(sorted(out.items()))
 
-    def _parse_number(self, raw):
+    def _parse_number(self, raw: Any) -> int | float:
         try:
             value = float(raw) if not isinstance(raw, bool) else math.nan
         except (TypeError, ValueError):
@@ -209,11 +208,11 @@ class Request:
         raise KeyError(name)
 
     @classmethod
-    def defaults(cls) -> dict:
+    def defaults(cls) -> dict[str, Any]:
         return {f.name: f.default for f in cls.FIELDS}
 
     @classmethod
-    def parse(cls, **raw):
+    def parse(cls, **raw: Any) -> Self:
         """Validate every given field (the rest take their defaults) and build the request.
 
         Raises
@@ -241,9 +240,9 @@ class Request:
                 errors.update(exc.errors)
         if errors:
             raise ValidationError(next(iter(errors)), "", errors=errors)
-        own = {f.name for f in dc_fields(cls)} if hasattr(cls, "__dataclass_fields__") else set(values)
+        own = set(getattr(cls, "__dataclass_fields__", None) or values)
         return cls(**{k: v for k, v in values.items() if k in own})
 
     @classmethod
-    def check(cls, values: dict) -> None:
+    def check(cls, values: dict[str, Any]) -> None:
         """Rules across fields; raise :class:`ValidationError` naming the field to fix."""

@@ -10,12 +10,14 @@ then costs milliseconds. Caches are bounded (least recently used first out).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
+from shapely.geometry.base import BaseGeometry
 
 from bluelight.analysis.coverage import (
     DEFAULT_K,
@@ -26,6 +28,7 @@ from bluelight.analysis.coverage import (
 )
 from bluelight.analysis.isochrones import isochrone_polygons_grid
 from bluelight.analysis.nearest_sites import fingerprint, nearest_sites, times_to_points
+from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.scenario import Scenario, apply_scenario
 from bluelight.analysis.snapping import (
     DEFAULT_ACCESS_SPEED_MPS,
@@ -47,6 +50,7 @@ from bluelight.foundation.environment import travel_cache_bytes as travel_cache_
 from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import NOT_FIRST_RESPONSE
 from bluelight.services.inputs import (
+    Connection,
     read_edge_geoms,
     read_incident_demand,
     read_nearest,
@@ -83,7 +87,7 @@ class DemandSpec:
     hours: tuple[int, int] = (0, 23)
     max_snap_m: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in DEMAND_KINDS:
             raise AnalysisError(f"demand must be one of {list(DEMAND_KINDS)}, got {self.kind!r}")
 
@@ -113,13 +117,22 @@ class _EdgeGeoms:
     """Edge geometries, read on first use (a county's take seconds; points placed at load time need none)."""
 
     def __init__(self, read: Reader):
-        self._read, self._lock, self._value = read, threading.Lock(), None
+        self._read, self._lock = read, threading.Lock()
+        self._value: np.ndarray | None = None
 
     def get(self) -> np.ndarray:
         with self._lock:
             if self._value is None:
                 self._value = self._read(read_edge_geoms)
             return self._value
+
+
+class _Routing(NamedTuple):
+    """A session's network, its edge geometries (read on first use) and its per-node drive-time cache."""
+
+    net: RoadNetwork
+    geoms: _EdgeGeoms
+    times: TravelTimeCache
 
 
 class Reader(Protocol):
@@ -147,7 +160,7 @@ class Session:
     def __init__(self, read: Reader, profile: SpeedProfile, *,
                  cutoff_s: float = DEFAULT_CUTOFF_S, max_snap_m: float = DEFAULT_MAX_SNAP_M,
                  cache_entries: int = DEFAULT_CACHE_ENTRIES, cache_bytes: int | None = None,
-                 generation: Callable[[], int] | None = None, travel_cache_bytes: int | None = None):
+                 generation: Callable[[], int] | None = None, travel_cache_bytes: int | None = None) -> None:
         self.read: Reader = read
         #: per-node drive-time rows kept (sites, and added or moved sites of scenarios), in bytes
         self.travel_cache_bytes = int(travel_cache_bytes or travel_cache_bytes_setting())
@@ -161,16 +174,15 @@ class Session:
         minor_kph = profile.highway_kph.get("residential", profile.highway_kph.get("default"))
         self.access_speed_mps = float(minor_kph) / 3.6 if minor_kph else DEFAULT_ACCESS_SPEED_MPS
         self._lock = threading.RLock()
-        self._net = None
-        self._times: TravelTimeCache | None = None
+        self._net: _Routing | None = None
         self._memo = BoundedMemo(cache_entries, int(cache_bytes or session_cache_bytes()))
 
     @classmethod
-    def over(cls, con, profile: SpeedProfile, **options) -> Session:
+    def over(cls, con: Connection, profile: SpeedProfile, **options: Any) -> Session:
         """A session over one open DuckDB connection (one cursor per read, serialised)."""
         lock = threading.Lock()
 
-        def read(fn):
+        def read(fn: Callable[[Any], R]) -> R:
             with lock:
                 cur = con.cursor()
             try:
@@ -185,12 +197,12 @@ class Session:
         if cutoff_s <= self.cutoff_s:
             return self
 
-        def build():
+        def build() -> Session:
             other = Session(self.read, self.profile, cutoff_s=cutoff_s, max_snap_m=self.max_snap_m,
                             cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes,
                             travel_cache_bytes=self.travel_cache_bytes)
-            other._net = self._network()
-            other._times = other._travel_cache(other._net[0])
+            net, geoms, _ = self._network()
+            other._net = _Routing(net, geoms, other._travel_cache(net))
             return other
         return self._get(("session", float(cutoff_s)), build)
 
@@ -203,13 +215,12 @@ class Session:
             return self
         profile = band_profile(self.profile, band)
 
-        def build():
+        def build() -> Session:
             other = Session(self.read, profile, cutoff_s=self.cutoff_s, max_snap_m=self.max_snap_m,
                             cache_entries=self._memo.max_entries, cache_bytes=self._memo.max_bytes,
                             generation=self._generation, travel_cache_bytes=self.travel_cache_bytes)
-            net, geoms = self._network()
-            other._net = (net.with_profile(profile), geoms)
-            other._times = other._travel_cache(other._net[0])
+            net = self._network().net.with_profile(profile)
+            other._net = _Routing(net, self._network().geoms, other._travel_cache(net))
             return other
         return self._get(("session", "band", band), build)
 
@@ -222,18 +233,18 @@ class Session:
         if gen != self._seen_generation:
             with self._lock:
                 self._seen_generation = gen
-                self._net, self._times = None, None
+                self._net = None
                 self._memo = BoundedMemo(self._memo.max_entries, self._memo.max_bytes)
 
-    def _network(self):
+    def _network(self) -> _Routing:
         self._fresh()
         with self._lock:
             if self._net is None:
-                self._net = (self.read(lambda cur: read_road_network(cur, self.profile)), _EdgeGeoms(self.read))
-                self._times = self._travel_cache(self._net[0])
+                net = self.read(lambda cur: read_road_network(cur, self.profile))
+                self._net = _Routing(net, _EdgeGeoms(self.read), self._travel_cache(net))
             return self._net
 
-    def _travel_cache(self, net) -> TravelTimeCache:
+    def _travel_cache(self, net: RoadNetwork) -> TravelTimeCache:
         """The per-node drive-time cache of ``net``: routed on the edge-based network when the profile penalises
         turns, else on the nodes."""
         if not self.profile.turns:
@@ -242,36 +253,39 @@ class Session:
 
         tnet = turn_network(net, self.profile.turns)
 
-        def turning(nodes, cutoff_s):
+        def turning(nodes: np.ndarray, cutoff_s: float) -> SiteTimes:
             return turn_site_times(tnet, nodes, cutoff_s=cutoff_s)
         return TravelTimeCache(net, cutoff_s=self.cutoff_s, max_bytes=self.travel_cache_bytes, router=turning)
 
     @property
-    def network(self):
-        return self._network()[0]
+    def network(self) -> RoadNetwork:
+        """The road network under this session's profile (read on first use)."""
+        return self._network().net
 
     @property
     def edge_geoms(self) -> np.ndarray:
-        return self._network()[1].get()
+        """The road segments' geometries (EPSG:27700), read on first use."""
+        return self._network().geoms.get()
 
-    def times(self, nodes) -> SiteTimes:
+    def times(self, nodes: ArrayLike) -> SiteTimes:
         """Drive times from each of ``nodes`` within the cutoff (cached per node)."""
-        self._network()
+        cache = self._network().times
         with self._lock:
-            return self._times.times(np.asarray(nodes))
+            return cache.times(np.asarray(nodes))
 
     def snap(self, frame: pd.DataFrame) -> Snapped:
         """Snap a frame's ``easting``/``northing`` to the network."""
         return self.snap_xy(frame["easting"], frame["northing"])
 
-    def snap_xy(self, easting, northing) -> Snapped:
+    def snap_xy(self, easting: ArrayLike, northing: ArrayLike) -> Snapped:
+        """Snap points given by their coordinates (EPSG:27700) to the network's nodes."""
         return snap_points(self.network, np.asarray(easting, float), np.asarray(northing, float),
                            max_snap_m=self.max_snap_m)
 
     def positions(self, frame: pd.DataFrame, *, max_snap_m: float | None = None) -> SegmentPositions:
         """Where a frame's points lie on their nearest road segments (within ``max_snap_m``, default the
         session's): geometry only, the same under every profile."""
-        def tree():
+        def tree() -> Any:
             import shapely
             return shapely.STRtree(self.edge_geoms)
         if frame.empty:                                   # nothing to place: no geometry to read
@@ -306,7 +320,7 @@ class Session:
     # -- inputs ----------------------------------------------------------------------------------------------------
     def sites(self, service: str, *, as_of: str | None = None) -> pd.DataFrame:
         """Operational stations of a service (as of a date), with network node (-1 off-network) and turnout."""
-        def build():
+        def build() -> pd.DataFrame:
             s = self.read(lambda cur: read_sites(cur, services=[service], as_of=as_of))
             return self.place_sites(s, stored=snapped_set("sites", service))
         return self._get(("sites", service, as_of), build)
@@ -329,7 +343,8 @@ class Session:
         """Drive times from sites placed on their segments (rows in ``sites`` order; empty rows off-network)."""
         return times_from_links(self.times, frame_links(sites), cutoff_s=self.cutoff_s)
 
-    def site_field(self, sites: pd.DataFrame, offsets_s: np.ndarray, *, cutoff_s: float):
+    def site_field(self, sites: pd.DataFrame, offsets_s: np.ndarray, *,
+                   cutoff_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Fastest response to every node from any of ``sites`` (on their segments), and which site it is."""
         links = frame_links(sites)
         two = np.flatnonzero(links.node_b >= 0)
@@ -348,7 +363,7 @@ class Session:
 
     def demand(self, spec: DemandSpec, service: str | None = None) -> pd.DataFrame:
         """Demand points with their snapped node (-1 off-network); incidents are of ``service``."""
-        def build():
+        def build() -> pd.DataFrame:
             if spec.kind == "population":
                 pts = self.read(lambda cur: read_population(cur, age_band=spec.age_band))
                 return self.with_links(pts, max_snap_m=spec.max_snap_m, stored=snapped_set("population"))
@@ -382,7 +397,7 @@ class Session:
     def population_zones_on_network(self) -> list[str]:
         """Zones whose population centre is on the road network (the ones a map can colour)."""
         pts = self.demand(DemandSpec())
-        return pts.loc[pts["node"] >= 0, "zone"].tolist()
+        return [str(z) for z in pts.loc[pts["node"] >= 0, "zone"]]
 
     def targets(self, service: str) -> pd.DataFrame:
         """First-response targets of a service (second-appliance standards cannot be judged by first arrival)."""
@@ -394,7 +409,7 @@ class Session:
     # -- evaluation ------------------------------------------------------------------------------------------------
     def model(self, service: str, spec: DemandSpec, *, as_of: str | None = None, k: int = DEFAULT_K) -> CoverageModel:
         """Each demand point's ``k`` fastest baseline sites, for fast re-evaluation of changes."""
-        def build():
+        def build() -> CoverageModel:
             if spec.kind == "incidents" and not self._every_incident(spec):
                 every = self.demand(self._all_of(spec), service)
                 return self.model(service, self._all_of(spec), as_of=as_of, k=k).take(
@@ -415,7 +430,7 @@ class Session:
                 k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every node's ``k`` fastest sites of ``service`` (turnout plus drive, within the cutoff), in one search
         (:func:`~bluelight.analysis.nearest_sites.nearest_sites`); site indices are rows of the on-network sites."""
-        def build():
+        def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             on = self._on_network(self.sites(service, as_of=as_of))
             turnout = on["turnout"].to_numpy(float)
             stored = None if as_of else self.read(lambda cur: read_nearest(
@@ -468,13 +483,13 @@ class Session:
         return summarise(ev.response_s, ev.points["weight"].to_numpy(), threshold_s, variability=self.variability)
 
     def describe(self, label: str, sites: pd.DataFrame, demand: pd.DataFrame, response_s: np.ndarray,
-                 threshold_s: float, *, service: str, by_area: bool = False) -> dict:
+                 threshold_s: float, *, service: str, by_area: bool = False) -> dict[str, Any]:
         """The JSON-ready coverage of ``response_s`` (the demand's times from ``sites``, see :meth:`evaluate`)."""
         r = response_s
         on_ids = set(self.place_sites(sites).query("node >= 0")["site_id"]) if len(sites) else set()
         w = demand["weight"].to_numpy()
         off = [s for s in sites["site_id"] if s not in on_ids]
-        out = {"label": label, "sites_used": len(on_ids), "sites_off_network": off,
+        out: dict[str, Any] = {"label": label, "sites_used": len(on_ids), "sites_off_network": off,
                "summary": summarise(r, w, threshold_s, variability=self.variability).as_dict(),
                "demand_within": float(w[r <= threshold_s].sum()),
                "demand_within_modelled": float((w[~np.isnan(r)] * self.variability.prob_within(
@@ -489,9 +504,9 @@ class Session:
 
     # -- geometry ----------------------------------------------------------------------------------------------------
     def isochrones(self, service: str, bands_s: tuple[float, ...], site_id: str | None = None, *,
-                   include_turnout: bool = True) -> list:
+                   include_turnout: bool = True) -> list[BaseGeometry]:
         """Response-time isochrones (EPSG:27700) of a service's sites merged, or of one site."""
-        def build():
+        def build() -> list[BaseGeometry]:
             s = self._on_network(self.sites(service))
             if site_id is not None:
                 s = s[s["site_id"] == site_id]
@@ -512,12 +527,13 @@ class Session:
         if idx.empty:
             return np.zeros(len(pts), dtype=bool)
         node = pts["node"].to_numpy()
-        return (node >= 0) & (winner[np.maximum(node, 0)] == idx[0])
+        found: np.ndarray = (node >= 0) & (winner[np.maximum(node, 0)] == idx[0])
+        return found
 
-    def cached(self, key, build: Callable[[], T]) -> T:
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
         """Memoise a use case's result within this session's bounded cache."""
         return self._get(key, build)
 
-    def _get(self, key, build: Callable[[], T]) -> T:
+    def _get(self, key: Hashable, build: Callable[[], T]) -> T:
         self._fresh()
         return self._memo.get(key, build)
