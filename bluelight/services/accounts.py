@@ -38,11 +38,26 @@ class User:
 
 def security_store(path: str | Path | None = None, *, create: bool = True) -> SecurityStore:
     """The accounts and audit store: ``path``, else ``BLUELIGHT_SECURITY_STORE``, else the default file
-    (``create=False``: a write never creates a missing file)."""
+    (``create=False``: a write never creates a missing file).
+
+    Parameters
+    ----------
+    path
+        The store's file (default: ``BLUELIGHT_SECURITY_STORE``, else the default file).
+    create
+        Whether a missing file may be created (False for writes that must not).
+    """
     return SecurityStore(security_store_path(path), create=create)
 
 
 def check_username(username: str) -> str:
+    """The user name as stored (lower case), or a :class:`ValidationError` saying what a name may be.
+
+    Parameters
+    ----------
+    username
+        The name typed; lower-cased and stripped before it is checked.
+    """
     name = (username or "").strip().lower()
     if not _NAME.match(name):
         raise ValidationError("username", "a user name is 2 to 64 characters: lower-case letters, digits and . _ @ - "
@@ -51,6 +66,17 @@ def check_username(username: str) -> str:
 
 
 def check_password(password: str, *, min_length: int, max_length: int = SignInLimits.max_password_chars) -> str:
+    """The password, if its length is within the limits (a :class:`ValidationError` otherwise).
+
+    Parameters
+    ----------
+    password
+        The password typed.
+    min_length
+        Fewest characters allowed.
+    max_length
+        Most characters allowed (the hash's input is bounded).
+    """
     if len(password or "") < min_length:
         raise ValidationError("password", f"a password needs at least {min_length} characters "
                                           f"(got {len(password or '')})")
@@ -61,7 +87,21 @@ def check_password(password: str, *, min_length: int, max_length: int = SignInLi
 
 
 def add_user(store: SecurityStore, username: str, password: str, role: str, *, replace: bool = False) -> User:
-    """Create (or with ``replace`` reset) a local account with a hashed password."""
+    """Create (or with ``replace`` reset) a local account with a hashed password.
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The account's name (case is ignored).
+    password
+        The password, checked by :func:`check_password`.
+    role
+        One of the roles in ``security.yaml``.
+    replace
+        Whether an existing account's password and role are reset (otherwise an error).
+    """
     rules = load_rules()
     name = check_username(username)
     check_role(role)
@@ -73,6 +113,15 @@ def add_user(store: SecurityStore, username: str, password: str, role: str, *, r
 
 
 def remove_user(store: SecurityStore, username: str) -> None:
+    """Remove a local account (audited); a name with no account is an error.
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The account's name (case is ignored).
+    """
     name = check_username(username)
     if not store.remove_account(name):
         raise ConfigError(f"no account named {name!r}")
@@ -80,6 +129,13 @@ def remove_user(store: SecurityStore, username: str) -> None:
 
 
 def list_users(store: SecurityStore) -> list[dict[str, Any]]:
+    """Every account: name, role, origin and when it was made and last changed (no password hashes).
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    """
     return [{"username": a.username, "role": a.role, "origin": a.origin, "created_at": a.created_at,
              "updated_at": a.updated_at} for a in store.accounts()]
 
@@ -103,6 +159,21 @@ def authenticate(store: SecurityStore, username: str, password: str, *, remote_a
     attempt is refused with :class:`SignInThrottled` before any password is
     hashed, the right password included. A password longer than the limit is
     a failure, never hashed.
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The account's name (case is ignored).
+    password
+        The password typed.
+    remote_addr
+        Where the attempt came from (for the throttle and the audit).
+    limits
+        The sign-in throttle (default: ``security.yaml``'s).
+    now
+        The time of the attempt in epoch seconds (default: now).
     """
     limits = limits or load_rules().sign_in
     now = time.time() if now is None else now
@@ -145,6 +216,17 @@ def sso_account(store: SecurityStore, username: str, role: str | None, *, remote
 
     Refused, and audited, when no role maps from the token or when the name
     belongs to a local account (single sign-on never takes one over).
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The name the identity provider asserted.
+    role
+        The role mapped from the provider's groups (None: refused).
+    remote_addr
+        Where the sign-in came from (for the audit).
     """
     name = check_username(username)
     existing = store.account(name)
@@ -165,7 +247,17 @@ def sso_account(store: SecurityStore, username: str, role: str | None, *, remote
 
 def current_account(store: SecurityStore, username: str, session_version: int | None = None) -> User | None:
     """The account as it is now: None if removed since sign-in or, given the session's ``session_version``,
-    if the account has signed out everywhere, changed password or changed role since."""
+    if the account has signed out everywhere, changed password or changed role since.
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The account's name (case is ignored).
+    session_version
+        The version the session was issued with (None: not checked).
+    """
     account = store.account(username)
     if account is None or (session_version is not None and session_version != account.session_version):
         return None
@@ -173,15 +265,42 @@ def current_account(store: SecurityStore, username: str, session_version: int | 
 
 
 def session_version(store: SecurityStore, username: str) -> int | None:
-    """The version a new session of ``username`` carries."""
+    """The version a new session of ``username`` carries.
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The account's name (case is ignored).
+    """
     account = store.account(username)
     return account.session_version if account else None
 
 
 def sign_out_everywhere(store: SecurityStore, username: str) -> None:
-    """End every session of ``username``."""
+    """End every session of ``username``.
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    username
+        The account's name (case is ignored).
+    """
     store.end_sessions(username)
 
 
 def audit_events(store: SecurityStore, *, limit: int = 200, action: str | None = None) -> list[dict[str, Any]]:
+    """The audit trail, newest first (``bluelight users audit``).
+
+    Parameters
+    ----------
+    store
+        The accounts and audit store.
+    limit
+        Most events returned, newest first.
+    action
+        Only events of this action (None: every action).
+    """
     return store.events(limit=limit, action=action)

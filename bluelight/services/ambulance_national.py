@@ -33,7 +33,17 @@ LABEL = "estimate without road data, fitted to AmbSYS (leave-one-trust-out)"
 
 
 def trust_rurality(data_dir: Path, trusts: dict[str, Any], files: dict[str, Any]) -> pd.DataFrame:
-    """Each trust's people and the share of them in rural LSOAs (the national estimate's density screen)."""
+    """Each trust's people and the share of them in rural LSOAs (the national estimate's density screen).
+
+    Parameters
+    ----------
+    data_dir
+        The open-data folder.
+    trusts
+        The trusts of ``ambulance_trusts.yaml``.
+    files
+        The data files the settings name (LSOA population and rural-urban classes).
+    """
     import geopandas as gpd
 
     from bluelight.etl import files as etl_files
@@ -65,7 +75,19 @@ def trust_rurality(data_dir: Path, trusts: dict[str, Any], files: dict[str, Any]
 
 def trust_areas_geojson(data_dir: Path, trusts: dict[str, Any], files: dict[str, Any], *, simplify_m: float = 500.0) -> dict[str, Any]:
     """The trusts' areas (their police force areas dissolved, generalised to ``simplify_m``) as WGS84 GeoJSON,
-    each feature carrying its ``org_code`` and ``name``. The Isle of Wight is cut out of Hampshire."""
+    each feature carrying its ``org_code`` and ``name``. The Isle of Wight is cut out of Hampshire.
+
+    Parameters
+    ----------
+    data_dir
+        The open-data folder.
+    trusts
+        The trusts of ``ambulance_trusts.yaml``.
+    files
+        The data files the settings name (police force area boundaries).
+    simplify_m
+        Generalisation tolerance in metres.
+    """
     import geopandas as gpd
     import shapely
 
@@ -103,7 +125,17 @@ class AmbulanceNationalResult(Result):
 
 
 def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_areas: bool = False) -> AmbulanceNationalResult:
-    """The trusts modelled against AmbSYS, per trust and month, with leave-one-trust-out errors."""
+    """The trusts modelled against AmbSYS, per trust and month, with leave-one-trust-out errors.
+
+    Parameters
+    ----------
+    data_dir
+        The open-data folder.
+    ambsys
+        The AmbSYS file (default: the one the settings name).
+    with_areas
+        Whether to add the trusts' areas as GeoJSON (for the map).
+    """
     trusts, files, config_path = load_trusts()
     path = Path(ambsys) if ambsys is not None else Path(data_dir) / files["ambsys"]
     monthly, rejects = read_ambsys(path, trusts=set(trusts))
@@ -141,7 +173,15 @@ def run_ambulance_national(data_dir: Path, *, ambsys: Path | None = None, with_a
 
 def trust_of(jurisdictions: set[str], trusts: dict[str, Any]) -> str | None:
     """The ambulance trust (org code) whose area holds an area with these jurisdictions (``trusts``:
-    :func:`load_trusts`): a trust naming one of them, or owning one of its police force areas."""
+    :func:`load_trusts`): a trust naming one of them, or owning one of its police force areas.
+
+    Parameters
+    ----------
+    jurisdictions
+        An area's jurisdictions (:func:`bluelight.services.jurisdictions.area_jurisdictions`).
+    trusts
+        The trusts, by org code (:func:`load_trusts`).
+    """
     for code, t in trusts.items():
         marks = set(t["jurisdictions"]) | {f"police_force:{p.lower()}" for p in t["pfas"]}
         if marks & jurisdictions:
@@ -150,7 +190,13 @@ def trust_of(jurisdictions: set[str], trusts: dict[str, Any]) -> str | None:
 
 
 def population_trust(session: Session) -> str | None:
-    """The ambulance trust serving where most of the loaded population lives (None: not known)."""
+    """The ambulance trust serving where most of the loaded population lives (None: not known).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    """
     from bluelight.services.jurisdictions import area_jurisdictions
     from bluelight.services.session import DemandSpec
 
@@ -169,7 +215,17 @@ def _has_ambsys(con: Connection) -> bool:
 
 def published_rates(con: Connection, rates: DemandRates, trust: str | None) -> tuple[DemandRates, str | None]:
     """``rates`` with the category shares of the trust's published incidents (AmbSYS A8-A12 over A7), where the
-    warehouse holds them; the overall level per head stays the configured one. Returns (rates, what was used)."""
+    warehouse holds them; the overall level per head stays the configured one. Returns (rates, what was used).
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    rates
+        The configured demand rates.
+    trust
+        The trust's org code (None: the rates unchanged).
+    """
     from dataclasses import replace as _replace
 
     have = _has_ambsys(con)
@@ -190,7 +246,15 @@ def published_rates(con: Connection, rates: DemandRates, trust: str | None) -> t
 
 def published_for(con: Connection, org_code: str) -> dict[str, Any] | None:
     """A trust's published Category 1 and 2 figures over the months loaded (the Overview sets them beside the
-    modelled ones), or None when no AmbSYS is loaded for it."""
+    modelled ones), or None when no AmbSYS is loaded for it.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    org_code
+        The trust's org code.
+    """
     have = _has_ambsys(con)
     if not have:
         return None

@@ -67,7 +67,17 @@ class Task:
 
 
 def tasks_for(data_dir: Path, request: BatchRequest, out: Path | None = None) -> list[Task]:
-    """The batch's tasks: one per FIRE1001 year (at the configured fire type) or per fire type (at its year)."""
+    """The batch's tasks: one per FIRE1001 year (at the configured fire type) or per fire type (at its year).
+
+    Parameters
+    ----------
+    data_dir
+        The open-data folder.
+    request
+        The batch: years or fire types, and the scheduler.
+    out
+        Folder each task writes its summary to (None: not written).
+    """
     cfg = load_config()
     published = read_fire1001(Path(data_dir) / cfg["files"]["fire1001"])
     if request.job == "national-years":
@@ -80,7 +90,13 @@ def tasks_for(data_dir: Path, request: BatchRequest, out: Path | None = None) ->
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """One task's summary (and its file, when the batch writes results): a top-level function, for the workers."""
+    """One task's summary (and its file, when the batch writes results): a top-level function, for the workers.
+
+    Parameters
+    ----------
+    task
+        One year or fire type of the batch.
+    """
     r = run_national(Path(task.data_dir), task.request)
     summary = {"year": r.year, "fire_type": r.fire_type, "cv_mae_drive_min": r.cv_mae_drive_min,
                "cv_bias_drive_min": r.cv_bias_drive_min, "cv_services": r.cv_services, "model": r.model,
@@ -132,7 +148,17 @@ class BatchResult(Result):
 
 
 def run_batch(data_dir: Path, request: BatchRequest, *, out: Path | None = None) -> BatchResult:
-    """Every task of the batch on the chosen scheduler; results in task order whatever ran them."""
+    """Every task of the batch on the chosen scheduler; results in task order whatever ran them.
+
+    Parameters
+    ----------
+    data_dir
+        The open-data folder.
+    request
+        The batch: years or fire types, and the scheduler.
+    out
+        Folder each task writes its summary to (None: not written).
+    """
     tasks = tasks_for(data_dir, request, out)
     t0 = time.perf_counter()
     ran = run_tasks(run_task, tasks, scheduler=request.scheduler)

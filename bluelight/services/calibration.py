@@ -72,6 +72,21 @@ class CalibrationCheck(Result):
 
 
 def run_fit(con: Connection, path: Path, *, base: str | None, folds: int, profile_dir: Path | None) -> CalibrationFit:
+    """Fit a new version of a speed profile to incidents' recorded attendance times, and write it.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    path
+        Incidents with recorded attendance times (LFB schema).
+    base
+        The profile the fit starts from (default: the shipped one).
+    folds
+        Cross-validation folds for the error measured out of sample.
+    profile_dir
+        Where the fitted profile is written (default: the user's profile folder).
+    """
     base_profile, directory = _profiles(base, profile_dir)
     net = read_road_network(con, base_profile)
     obs, counts = observations_from_file(con, net, path)
@@ -104,6 +119,19 @@ def run_fit(con: Connection, path: Path, *, base: str | None, folds: int, profil
 
 
 def run_evaluate(con: Connection, path: Path, *, profile: str | None, profile_dir: Path | None) -> CalibrationCheck:
+    """A profile's error against incidents' recorded attendance times, beside simpler models'.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    path
+        Incidents with recorded attendance times (LFB schema).
+    profile
+        The profile evaluated (default: the latest fitted).
+    profile_dir
+        Where profiles are read from (default: the user's profile folder).
+    """
     prof, _ = _profiles(profile, profile_dir)
     net = read_road_network(con, prof)
     obs, counts = observations_from_file(con, net, path)

@@ -20,7 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def call_times(inc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hour, weekday (0 Monday) and ISO week (year x 100 + week) of each call; NaN / -1 where not recorded."""
+    """Hour, weekday (0 Monday) and ISO week (year x 100 + week) of each call; NaN / -1 where not recorded.
+
+    Parameters
+    ----------
+    inc
+        Incidents with their call date and time columns.
+    """
     n = len(inc)
     when = pd.to_datetime(inc["call_time"], errors="coerce") if "call_time" in inc else pd.Series(pd.NaT, index=inc.index)
     hour = when.dt.hour.to_numpy(float)
@@ -34,7 +40,19 @@ def call_times(inc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def observations_from_file(con: Connection, network: RoadNetwork, path: Path, *,
                            max_snap_m: float = DEFAULT_MAX_SNAP_M) -> tuple[Observations, dict[str, Any]]:
-    """Incidents of ``path`` (LFB schema) inside the network, with their station, and counts of what was left out."""
+    """Incidents of ``path`` (LFB schema) inside the network, with their station, and counts of what was left out.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    network
+        The road network the incidents are placed on.
+    path
+        Incidents with recorded attendance times (LFB schema).
+    max_snap_m
+        Incidents or stations further than this from a road are left out.
+    """
     parsed = parse_incidents(Path(path))
     inc = parsed.frame
     if "first_arrival_s" not in inc.columns:

@@ -32,7 +32,13 @@ SPACE_RULES = "colocation.yaml"
 
 
 def load_space_rules(path: str | Path | None = None) -> tuple[SpaceRules, dict[str, Any]]:
-    """Space a moving service needs from its host, and the sources of those figures."""
+    """Space a moving service needs from its host, and the sources of those figures.
+
+    Parameters
+    ----------
+    path
+        The rules file (default: the user's or the shipped ``colocation.yaml``).
+    """
     path = path or config_file(SPACE_RULES)
     doc = read_yaml(path, what="co-location space rules")
     try:
@@ -44,7 +50,13 @@ def load_space_rules(path: str | Path | None = None) -> tuple[SpaceRules, dict[s
 
 
 def load_edge_share(path: str | Path | None = None) -> float:
-    """Most of a crew's reach that may lie beyond the road data for a move's cover to count as judged."""
+    """Most of a crew's reach that may lie beyond the road data for a move's cover to count as judged.
+
+    Parameters
+    ----------
+    path
+        The rules file (default: the user's or the shipped ``colocation.yaml``).
+    """
     path = path or config_file(SPACE_RULES)
     value = read_yaml(path, what="co-location space rules").get("max_unseen_demand_share")
     try:
@@ -106,7 +118,15 @@ class CandidatesResult(Result):
 
 def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequest()) -> CandidatesResult:
     """Every cross-service pair within the drive, ranked by what the move does to cover and cost (times of the
-    request's hour band)."""
+    request's hour band).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        Which moves to consider, against which standard and costs.
+    """
     session = session.for_band(request.hour_band)
     cover = session.cached(("colocation", request.max_travel_s, request.services),
                            lambda: _pair_cover(session, request.max_travel_s, request.services))

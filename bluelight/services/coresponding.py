@@ -84,7 +84,13 @@ class CorespondingParams:
 
 
 def load_params(path: str | Path | None = None) -> CorespondingParams:
-    """Co-responding parameters: ``path``, else the user's or the shipped ``coresponding.yaml``."""
+    """Co-responding parameters: ``path``, else the user's or the shipped ``coresponding.yaml``.
+
+    Parameters
+    ----------
+    path
+        The parameters file (default: the user's or the shipped ``coresponding.yaml``).
+    """
     path = path or config_file(CONFIG)
     doc = read_yaml(path, what="co-responding parameters")
     try:
@@ -109,7 +115,13 @@ class CorespondingInputs:
 
 
 def read_inputs(con: Connection) -> CorespondingInputs:
-    """The stations, zones by age and medical incidents a co-responding appraisal reads."""
+    """The stations, zones by age and medical incidents a co-responding appraisal reads.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    """
     fire = read_sites(con, services=["fire"])
     amb = read_sites(con, services=["ambulance"])
     if fire.empty or amb.empty:
@@ -120,7 +132,15 @@ def read_inputs(con: Connection) -> CorespondingInputs:
 
 
 def expected_arrests(zones: pd.DataFrame, params: CorespondingParams) -> np.ndarray:
-    """Expected EMS-treated cardiac arrests a year per zone, from population by age band."""
+    """Expected EMS-treated cardiac arrests a year per zone, from population by age band.
+
+    Parameters
+    ----------
+    zones
+        Population zones by age band.
+    params
+        Arrest rates per 100,000 by age band.
+    """
     rates = np.array([params.arrests_per_100k_per_year[a] for a in AGE_BANDS]) / 100_000.0
     arrests: np.ndarray = zones[list(AGE_BANDS)].fillna(0.0).to_numpy(float) @ rates
     return arrests
@@ -160,7 +180,27 @@ class CorespondingResult:
 
 def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: _Place,
             times: _Times, place: _Place, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
-    """The whole co-responding appraisal for one set of enrolled stations (default: every fire station)."""
+    """The whole co-responding appraisal for one set of enrolled stations (default: every fire station).
+
+    Parameters
+    ----------
+    inputs
+        Stations, zones and medical incidents (:func:`read_inputs`).
+    params
+        The appraisal's parameters.
+    profile
+        Speed profile (turnout and drive times).
+    snap
+        Places stations on their road segments.
+    times
+        Drive times from placed stations.
+    place
+        Places demand points on their road segments.
+    enrolled
+        Fire stations enrolled (default: every fire station).
+    n_curve
+        Stations in the greedy enrolment curve (default: every station).
+    """
     fire_off = site_turnouts(inputs.fire_stations, profile) + params.fire_alert_delay_s
     amb_off = site_turnouts(inputs.ambulance_stations, profile) + params.ambulance_call_to_dispatch_s
     zones = inputs.zones.assign(weight=expected_arrests(inputs.zones, params))
@@ -296,7 +336,15 @@ class CorespondingRequest(Request):
 
 
 def run_coresponding(session: Session, request: CorespondingRequest = CorespondingRequest()) -> CorespondingResult:
-    """The co-responding appraisal of a request, cached in the session (times of the request's hour band)."""
+    """The co-responding appraisal of a request, cached in the session (times of the request's hour band).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        Enrolled stations, parameter overrides and hour band.
+    """
     session = session.for_band(request.hour_band)
 
     def build() -> CorespondingResult:
@@ -329,6 +377,19 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
     left to the ambulance when none is free (it does not wait). The cost is the
     change in the share of fire calls whose first pump arrives within the
     standard, with a 95% interval of the paired differences.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    result
+        The appraisal whose enrolled stations take medical calls.
+    max_snap_m
+        Points further than this from a road are off the network.
+    replications
+        Simulated years with and without co-responding.
+    seed
+        Random seed (the same calls in both arms).
     """
     from bluelight.analysis.replications import make_calls, mean_ci
     from bluelight.analysis.simulation import DAY_S, Calls, simulate, summarise_run
@@ -394,6 +455,13 @@ def simulated_fire_cost(session: Session, result: CorespondingResult, *, max_sna
 
 
 def to_json(result: CorespondingResult) -> dict[str, Any]:
+    """The appraisal as the JSON ``bluelight coresponding --json`` prints (stations by survivors added).
+
+    Parameters
+    ----------
+    result
+        The appraisal.
+    """
     def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict("records")
         return rows

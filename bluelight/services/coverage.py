@@ -98,7 +98,15 @@ class CoverageRequest(Request):
 
 
 def require_demand(points: pd.DataFrame, *, what: str) -> None:
-    """Refuse to report a share computed from no demand (nothing loaded, or nothing on the network)."""
+    """Refuse to report a share computed from no demand (nothing loaded, or nothing on the network).
+
+    Parameters
+    ----------
+    points
+        The demand points with their weights.
+    what
+        The demand in words, for the message.
+    """
     if len(points) == 0 or float(points["weight"].sum()) <= 0:
         raise AnalysisError(f"there is no {what} demand to assess: load it first (bluelight etl population or "
                             f"bluelight etl incidents), or choose demand that exists")
@@ -129,7 +137,17 @@ class CoverageResult(Result):
 
 
 def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenario | None = None) -> CoverageResult:
-    """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's hour band)."""
+    """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's hour band).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        Service, standard, demand, date and hour band.
+    scenario
+        A change of estate assessed beside the baseline (None: baseline only).
+    """
     session = session.for_band(request.hour_band)
     as_of = request.as_of or (scenario.as_of if scenario else None)
     service, threshold_s = request.service, request.standard_s
@@ -161,7 +179,17 @@ def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenar
 
 
 def availability_figures(session: Session, request: CoverageRequest, *, replications: int = 5) -> dict[str, Any]:
-    """The simulated first-vehicle share of the service's incidents within the standard, beside the static one."""
+    """The simulated first-vehicle share of the service's incidents within the standard, beside the static one.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        The coverage request (service and standard).
+    replications
+        Simulation replications.
+    """
     from bluelight.services.simulation import SimulationRequest, build_system, load_settings, run_replications
 
     settings = load_settings()
@@ -180,7 +208,21 @@ def availability_figures(session: Session, request: CoverageRequest, *, replicat
 
 def change_counts(r0: np.ndarray, r1: np.ndarray, w: np.ndarray, before: dict[str, Any],
                   after: dict[str, Any]) -> dict[str, Any]:
-    """Demand made slower or faster, and within the standard before and after."""
+    """Demand made slower or faster, and within the standard before and after.
+
+    Parameters
+    ----------
+    r0
+        Each demand point's response before (seconds; NaN off the network).
+    r1
+        Each demand point's response after.
+    w
+        Each point's demand.
+    before
+        The baseline's description (:meth:`Session.describe`).
+    after
+        The scenario's description.
+    """
     on = ~np.isnan(r0)
     return {"demand_slower": float(w[on & (r1 > r0 + 1e-9)].sum()), "demand_faster": float(w[on & (r1 < r0 - 1e-9)].sum()),
             "share_within_change": after["summary"]["share_within"] - before["summary"]["share_within"],
@@ -194,6 +236,13 @@ def open_selection(spec: DemandSpec, rules: DisclosureRules) -> tuple[str, int |
     ``open_hour_blocks`` (all categories) or one category (all hours): any
     other selection could be subtracted from an allowed one to isolate a few
     incidents. Returns ``("hour_block", index or None)`` or ``("category", name)``.
+
+    Parameters
+    ----------
+    spec
+        The incident selection asked for.
+    rules
+        The disclosure rules (``security.yaml``).
 
     Raises
     ------
@@ -228,6 +277,19 @@ def export_frame(ev: Evaluation, threshold_s: float, *, tier: str = "official-se
     only for a fixed selection (:func:`open_selection`) from ``every``
     incident of the service (its evaluation), with small counts and what
     would let them be derived suppressed (:func:`analysis.disclosure.published_cells`).
+
+    Parameters
+    ----------
+    ev
+        The evaluation exported.
+    threshold_s
+        The response standard.
+    tier
+        The disclosure tier of the download.
+    rules
+        The disclosure rules (default: ``security.yaml``'s).
+    every
+        Every incident's evaluation (needed for incident demand below ``official-sensitive``).
     """
     rules = rules or load_access_rules()
     out = ev.points[["zone", "area", "easting", "northing", "weight"]].copy()
@@ -252,7 +314,19 @@ def export_frame(ev: Evaluation, threshold_s: float, *, tier: str = "official-se
 
 
 def open_cells(every: Evaluation, spec: DemandSpec, threshold_s: float, rules: DisclosureRules) -> pd.DataFrame:
-    """The open tier's cells of ``spec``'s incidents, computed from ``every`` incident's evaluation."""
+    """The open tier's cells of ``spec``'s incidents, computed from ``every`` incident's evaluation.
+
+    Parameters
+    ----------
+    every
+        Every incident's evaluation.
+    spec
+        The incident selection published.
+    threshold_s
+        The response standard.
+    rules
+        The disclosure rules.
+    """
     partition, selected = open_selection(spec, rules)
     on = ~np.isnan(every.response_s)
     pts = every.points.loc[on].assign(response_s=every.response_s[on],
@@ -272,14 +346,38 @@ def open_cells(every: Evaluation, spec: DemandSpec, threshold_s: float, rules: D
 
 
 def every_incident(session: Session, service: str, spec: DemandSpec) -> Evaluation:
-    """The evaluation of every incident of ``service`` (what open-tier cells of any selection are cut from)."""
+    """The evaluation of every incident of ``service`` (what open-tier cells of any selection are cut from).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    service
+        The service whose incidents are evaluated.
+    spec
+        The selection asked for (its snap distance is kept).
+    """
     return session.evaluate(service, DemandSpec("incidents", "all", (), (0, 23), max_snap_m=spec.max_snap_m))
 
 
 def area_summary(ev: Evaluation, threshold_s: float, *, tier: str, variability: Variability | None = None,
                  rules: DisclosureRules | None = None) -> pd.DataFrame:
     """Cover by area (largest first), at ``tier``: for the open tier, areas with fewer incidents than the
-    disclosure threshold are left out (population zones are published, so they all stay)."""
+    disclosure threshold are left out (population zones are published, so they all stay).
+
+    Parameters
+    ----------
+    ev
+        The evaluation summarised.
+    threshold_s
+        The response standard.
+    tier
+        The disclosure tier of the page or download.
+    variability
+        Travel-time spread for the modelled share (None: times as modelled).
+    rules
+        The disclosure rules (default: ``security.yaml``'s).
+    """
     by = summarise_by(ev.points["area"].to_numpy(), ev.response_s, ev.points["weight"].to_numpy(), threshold_s,
                       variability=variability)
     by = by[by["demand_on_network"] > 0]
@@ -289,7 +387,13 @@ def area_summary(ev: Evaluation, threshold_s: float, *, tier: str, variability: 
 
 
 def export_geojson(frame: pd.DataFrame) -> str:
-    """The export as GeoJSON in WGS84, each feature naming its sources and its tier."""
+    """The export as GeoJSON in WGS84, each feature naming its sources and its tier.
+
+    Parameters
+    ----------
+    frame
+        The export (:func:`export_frame`), in EPSG:27700.
+    """
     import geopandas as gpd
 
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["easting"], frame["northing"]), crs="EPSG:27700")

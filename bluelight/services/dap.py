@@ -7,7 +7,7 @@ come from :mod:`analysis.dap` and :mod:`analysis.demand_bands`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -39,23 +39,22 @@ from bluelight.analysis.summary import Variability, compare_targets
 from bluelight.analysis.traveltime import point_times
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
-from bluelight.foundation.geo import to_wgs84
 from bluelight.foundation.text import profile_words
-from bluelight.foundation.vocab import EMERGENCY_SERVICES, category_words
 from bluelight.services.ambulance_national import population_trust, published_rates
+from bluelight.services.dap_candidates import CANDIDATE_SOURCES, candidate_posts
+from bluelight.services.dap_simulation import simulated_compliance
 from bluelight.services.fleet_system import DEMAND_RATES
 from bluelight.services.inputs import (
     Connection,
     fill_age_bands,
     read_incident_times,
     read_population_by_age,
-    read_sites,
     read_targets,
     site_turnouts,
 )
 from bluelight.services.requests import SNAP_FIELD, Field, Request
 from bluelight.services.results import Result
-from bluelight.services.session import DemandSpec, Session, frame_links
+from bluelight.services.session import Session, frame_links
 
 DAP_CONFIG = "dap.yaml"
 #: weeks of observed incidents below which the kernel bandwidth is not validated but taken as this default
@@ -89,7 +88,13 @@ class DapRules:
 
 
 def load_rules(path: str | Path | None = None) -> DapRules:
-    """The DAP rules: ``path``, else the user's or the shipped ``dap.yaml``."""
+    """The DAP rules: ``path``, else the user's or the shipped ``dap.yaml``.
+
+    Parameters
+    ----------
+    path
+        The rules file (default: the user's or the shipped ``dap.yaml``).
+    """
     path = path or config_file(DAP_CONFIG)
     doc = read_yaml(path, what="DAP rules")
     try:
@@ -117,8 +122,6 @@ def band_names() -> tuple[str, ...]:
 _POST = PostSettings()
 
 
-#: where a post may be: stations of a service, hospital sites, standby points on the road network
-CANDIDATE_SOURCES = ("fire", "police", "ambulance", "hospital", "road")
 DEFAULT_CANDIDATES = ("fire", "police", "hospital", "road")
 
 
@@ -202,7 +205,21 @@ def _of_category(incidents: pd.DataFrame, category: str) -> tuple[pd.DataFrame, 
 
 def band_demand(con: Connection, band: TimeBand, request: DapRequest, *,
                 rates_path: Path | None = None, trust: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained."""
+    """Demand points (zones) weighted by incidents a year in ``band``, and how they were obtained.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    band
+        The demand time band.
+    request
+        The DAP request (category, demand source).
+    rates_path
+        Demand rates file (default: the configured one).
+    trust
+        The trust whose published category mix replaces the configured one (None: configured).
+    """
     zones, filled = fill_age_bands(read_population_by_age(con))
     if zones.empty:
         raise AnalysisError("the warehouse has no population zones: load population first "
@@ -254,6 +271,27 @@ def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.Data
     ``site_times(frame)`` gives their drive times (:class:`SiteTimes`);
     ``place(frame)`` puts demand points on theirs. Demand, candidates and
     stations off the road network are dropped (the caller reports them).
+
+    Parameters
+    ----------
+    points
+        Demand points weighted for the band.
+    candidates
+        Candidate posts.
+    fixed
+        Existing ambulance stations (always open).
+    band
+        The demand time band.
+    rules
+        The DAP rules (opening hours, activation time).
+    profile
+        Speed profile.
+    place_sites
+        Places sites on their road segments.
+    site_times
+        Drive times from placed sites.
+    place
+        Places demand points on their road segments.
     """
     pts = place(points)
     pts = pts[(pts["node"] >= 0) & (pts["weight"] > 0)].reset_index(drop=True)
@@ -272,7 +310,27 @@ def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.Data
 
 def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: DapRequest, rules: DapRules, *,
          targets: pd.DataFrame, variability: Variability | None, k_max: int | None = None) -> dict[str, Any]:
-    """Solve, and report objective, before/after cover against targets, the curve and the compliance table."""
+    """Solve, and report objective, before/after cover against targets, the curve and the compliance table.
+
+    Parameters
+    ----------
+    problem
+        The response matrices and weights.
+    pts
+        Demand points on the network.
+    cands
+        Candidate posts on the network.
+    request
+        Posts to open, objective and standard.
+    rules
+        The DAP rules.
+    targets
+        The standards the plan is judged against.
+    variability
+        Travel-time spread (None: times as modelled).
+    k_max
+        Most posts in the compliance curve (default: the request's, and the rules' limit).
+    """
     settings = request.settings(rules)
     forced, excluded = candidate_rows(cands, request)
     problem = replace(problem, available=problem.available & ~np.isin(np.arange(len(cands)), excluded))
@@ -309,92 +367,6 @@ def plan(problem: DapProblem, pts: pd.DataFrame, cands: pd.DataFrame, request: D
     return out
 
 
-#: the simulation behind the compliance table's simulated shares: replications of so many days at the band's rate
-SIM_REPLICATIONS, SIM_DAYS, SIM_SEED = 5, 28, 1
-
-
-def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataFrame, fixed: pd.DataFrame,
-                         compliance: list[dict[str, Any]], *, request: DapRequest, demand: dict[str, Any],
-                         band: TimeBand) -> dict[str, Any]:
-    """The compliance table's plans simulated with busy vehicles; each row gains its simulated share within.
-
-    The ambulance fleet (vehicles per station from ``simulation.yaml``) answers
-    every category of call at the band's rate, held steady; the plan for n posts
-    moves n of those vehicles from the stations with the most to the posts,
-    where they wait between jobs. All plans see the same calls, so the
-    differences between rows are measured, not noise. ``compliance`` rows are
-    updated in place.
-    """
-    from bluelight.analysis.replications import allocate_vehicles, run_fleets
-    from bluelight.analysis.simulation import Fleet
-    from bluelight.services.fleet_system import load_settings, steady_system
-
-    settings = load_settings()
-    rates = load_rates(config_file(DEMAND_RATES))
-    of_category = demand["kind"] == "expected" or str(demand.get("selection", "")).startswith("priority recorded")
-    shares = (demand.get("rates") or {}).get("category_share") or rates.category_share   # the demand's own mix
-    category_share = shares.get(request.category) if of_category else None
-    stations = session.place_sites(fixed.reset_index(drop=True))
-    stations = stations[stations["node"] >= 0].reset_index(drop=True)
-    if stations.empty:
-        return {"available": False, "reason": "no ambulance stations on the road network: there is no fleet to post"}
-    bases = pd.concat([stations, cands.assign(turnout_s=cands["activation_s"], duty_system=None)],
-                      ignore_index=True)
-    all_calls = points.assign(rate_per_year=points["weight"] / (category_share or 1.0) / rates.band_share(band))
-    try:
-        system = steady_system(session, bases, all_calls, service="ambulance", settings=settings, days=SIM_DAYS)
-    except AnalysisError as exc:
-        return {"available": False, "reason": str(exc)}
-    n_st = len(stations)
-    drive = system.travel.drive_s[:, :n_st]
-    nearest = np.argmin(np.where(np.isfinite(drive), drive, np.inf), axis=1)
-    home = allocate_vehicles(np.bincount(nearest, weights=all_calls["rate_per_year"], minlength=n_st).astype(float),
-                             float(settings.vehicles_per_station["ambulance"]))
-    fleets, rows = [Fleet(np.repeat(np.arange(n_st), home))], []
-    for row in compliance:
-        counts = _moved(home, row["chosen"], len(bases))
-        if counts is None:
-            continue
-        fleets.append(Fleet(np.repeat(np.arange(len(bases)), counts)))
-        rows.append(row)
-    figs = run_fleets(system, fleets, threshold_s=request.threshold_s, replications=SIM_REPLICATIONS, seed=SIM_SEED)
-    for row, f in zip(rows, figs[1:]):
-        row |= {"simulated_share_within": f["share_within"]["mean"], "simulated_ci95": f["share_within"]["ci95"],
-                "simulated_gain": f["share_within"]["mean"] - figs[0]["share_within"]["mean"],
-                "simulated_mean_s": f["mean_s"]["mean"]}
-    base = figs[0]
-    warnings = []
-    if base["queued_share"]["mean"] > 0.2 or base["mean_utilisation"]["mean"] > 0.9:
-        warnings.append(f"the fleet is overloaded ({100 * base['mean_utilisation']['mean']:.0f}% busy, "
-                        f"{100 * base['queued_share']['mean']:.0f}% of calls wait): set the trust's vehicles per "
-                        f"station in simulation.yaml")
-    return {"available": True, "baseline": base, "vehicles": int(home.sum()), "stations": n_st,
-            "calls_per_year_all_categories": float(all_calls["rate_per_year"].sum() * rates.band_share(band)),
-            "band_rate_calls_per_hour": float(all_calls["rate_per_year"].sum() / (365.25 * 24)),
-            "category_share": category_share, "replications": SIM_REPLICATIONS, "days": SIM_DAYS, "seed": SIM_SEED,
-            "on_scene": {"median_s": system.on_scene.median_s, "sigma": system.on_scene.sigma,
-                         "source": system.on_scene_source},
-            "warnings": warnings,
-            "method": (f"the band's calls of every category (the {category_words(request.category)} demand over its share "
-                       + (f"{category_share:.0%}" if category_share else "(none: no priority recorded, all calls)")
-                       + f") simulated at a steady rate for {SIM_DAYS} days x {SIM_REPLICATIONS} replications; "
-                       f"{int(home.sum())} ambulances ({settings.vehicles_per_station['ambulance']:g} per station, "
-                       "simulation.yaml); the n-post plan bases n of them at the posts instead of the stations with "
-                       "the most; dispatch first come, first served (no priority for category 1), conveyance to "
-                       "the nearest hospital")}
-
-
-def _moved(home: np.ndarray, posts: list[int], n_bases: int) -> np.ndarray | None:
-    """Vehicles per base when one vehicle per post leaves the station with the most (None: too few vehicles)."""
-    if not posts or len(posts) >= home.sum():
-        return None
-    counts = np.concatenate([home, np.zeros(n_bases - len(home), dtype=np.int64)])
-    for j in posts:
-        counts[int(np.argmax(counts[:len(home)]))] -= 1
-        counts[len(home) + j] += 1
-    return counts
-
-
 #: what each model's objective counts
 OBJECTIVE_UNITS = {"mclp": "incidents a year newly covered within the standard",
                    "mexclp": "incidents a year expected to be covered by a free ambulance, beyond the stations",
@@ -403,7 +375,15 @@ OBJECTIVE_UNITS = {"mclp": "incidents a year newly covered within the standard",
 
 
 def candidate_rows(cands: pd.DataFrame, request: DapRequest) -> tuple[list[int], list[int]]:
-    """Rows of the forced and excluded posts among the candidates; an unknown or closed id is named."""
+    """Rows of the forced and excluded posts among the candidates; an unknown or closed id is named.
+
+    Parameters
+    ----------
+    cands
+        Candidate posts.
+    request
+        The DAP request (forced and excluded posts).
+    """
     ids = cands["site_id"].tolist()
     out = []
     for field in ("forced", "excluded"):
@@ -421,50 +401,20 @@ def candidate_rows(cands: pd.DataFrame, request: DapRequest) -> tuple[list[int],
     return out[0], out[1]
 
 
-def read_dap_sites(con: Connection, candidates: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Candidate posts from sites (open stations of the given services, hospital sites) and the existing
-    ambulance stations. Standby points on the road (``road``) are added by the session (:func:`standby_sites`)."""
-    bad = set(candidates) - set(CANDIDATE_SOURCES)
-    if bad:
-        raise AnalysisError(f"unknown candidate sources {sorted(bad)}: use {', '.join(CANDIDATE_SOURCES)}")
-    services = [c for c in candidates if c in EMERGENCY_SERVICES]
-    parts = [read_sites(con, services=services)] if services else []
-    if "hospital" in candidates:
-        parts.append(read_sites(con, services=["other"], kinds=("hospital",)))
-    cands = pd.concat(parts, ignore_index=True) if parts else read_sites(con, services=["__none__"])
-    fixed = read_sites(con, services=["ambulance"])
-    return cands, fixed
-
-
-def standby_sites(session: Session, rules: DapRules) -> pd.DataFrame:
-    """Standby points on the road network as candidate sites (:func:`bluelight.analysis.dap.standby_points`),
-    named after a street that meets there."""
-    from bluelight.analysis.dap import standby_points
-
-    net = session.network
-    pop = session.demand(DemandSpec())
-    idx = standby_points(net.x_m, net.y_m, net.edge_u, net.edge_v, pop["easting"], pop["northing"], pop["weight"],
-                         spacing_m=rules.standby_spacing_m, max_points=rules.standby_max_points)
-    names = session.read(lambda cur: cur.execute(
-        "SELECT u, any_value(name) FROM road_edges WHERE name IS NOT NULL AND name <> '' GROUP BY u").fetchall())
-    street = dict(names)
-    node_ids = net.node_ids[idx]
-    frame = pd.DataFrame({"site_id": [f"ROAD-{int(n)}" for n in node_ids],
-                          "name": [f"standby point, {street.get(int(n)) or 'junction'} ({int(x)} {int(y)})"
-                                   for n, x, y in zip(node_ids, net.x_m[idx], net.y_m[idx])],
-                          "service": "road", "kind": "standby point", "status": "open", "duty_system": None,
-                          "turnout_s": np.nan, "hours_current": None, "easting": net.x_m[idx],
-                          "northing": net.y_m[idx]})
-    frame["lon"], frame["lat"] = to_wgs84(frame["easting"], frame["northing"])
-    return frame
-
-
 #: the standards a DAP plan is judged against, by demand category
 TARGET_CATEGORIES = {"category_1": ("category_1", "category_a"), "category_2": ("category_2",)}
 
 
 def dap_targets(con: Connection, category: str) -> pd.DataFrame:
-    """The ambulance standards a DAP plan for ``category`` demand is judged against."""
+    """The ambulance standards a DAP plan for ``category`` demand is judged against.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    category
+        The demand category (``category_1``, ``category_2``).
+    """
     return read_targets(con, service="ambulance", categories=TARGET_CATEGORIES.get(category, (category,)))
 
 
@@ -474,6 +424,15 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
     ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours. Travel times
     are the profile's hour band that covers at least half the plan's hours (night for the small hours), else all
     hours': the plan says which.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        The DAP request, for one band.
+    points
+        A CSV of extra candidate points (None: none).
     """
     band = TimeBand.parse(request.band)
     if session.profile.band in (None, "all"):
@@ -484,7 +443,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
 
     def build() -> dict[str, Any]:
         rules = load_rules()
-        cands, fixed = _posts(session, request, points)
+        cands, fixed = candidate_posts(session, request.candidates, points, spacing_m=rules.standby_spacing_m,
+                                       max_points=rules.standby_max_points)
         trust = population_trust(session)
         pts, info = session.cached(("band_demand", band, request.demand, request.category, trust),
                                    lambda: session.read(lambda cur: band_demand(cur, band, request, trust=trust)))
@@ -498,7 +458,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
         targets = session.read(lambda cur: dap_targets(cur, request.category))
         out = plan(problem, on_pts, on_cands, request, rules, targets=targets, variability=session.variability)
         out["simulated"] = simulated_compliance(session, on_pts, on_cands, fixed, out["compliance"],
-                                                request=request, demand=info, band=band)
+                                                category=request.category, threshold_s=request.threshold_s,
+                                                demand=info, band=band)
         info = info | {"zones_dropped": int(len(pts) - len(on_pts)),
                        "zones_dropped_reason": "off the road network or no demand in the band"}
         return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,
@@ -507,25 +468,16 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
     return session.cached(("dap", request, str(points) if points else None), build)
 
 
-def _posts(session: Session, request: DapRequest, points: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from bluelight.services.facility import candidate_points
-
-    cands, fixed = session.read(lambda cur: read_dap_sites(cur, request.candidates))
-    if "road" in request.candidates:
-        road = session.cached(("standby_sites",), lambda: standby_sites(session, load_rules()))
-        cands = pd.concat([cands, road], ignore_index=True)
-    if points is not None:
-        cands = pd.concat([cands, candidate_points(points).assign(hours_current=None)], ignore_index=True)
-        cands[["lon", "lat"]] = np.column_stack(to_wgs84(cands["easting"], cands["northing"]))
-    if cands.empty:
-        raise AnalysisError(f"no candidate posts: no open {', '.join(request.candidates)} sites; add road (standby "
-                            "points on the road network) to the candidates, or give points with --points")
-    return cands, fixed
-
-
 def travel_times_text(travel: dict[str, Any]) -> str:
     """Whose hours' travel times a plan used (a plan by time band is timed at the band covering its hours).
 
+    Parameters
+    ----------
+    travel
+        The plan's ``travel_times`` (hour band, share of plan hours, profile).
+
+    Examples
+    --------
     >>> travel_times_text({"hour_band": "peak", "share_of_plan_hours": 0.5, "profile": "bluelight@3/peak"})
     'travel times of the peak band (50% of the plan hours; speed profile bluelight, version 3 (peak hours))'
     >>> travel_times_text({"hour_band": "all", "share_of_plan_hours": 1.0, "profile": "bluelight@3"})
@@ -542,7 +494,13 @@ _FRAMES = ("points", "candidates_frame", "stations", "rules")
 
 
 def plan_json(plan: dict[str, Any]) -> dict[str, Any]:
-    """A band's plan without the frames only the pages draw (what ``bluelight dap --json`` gives per band)."""
+    """A band's plan without the frames only the pages draw (what ``bluelight dap --json`` gives per band).
+
+    Parameters
+    ----------
+    plan
+        A band's plan (:func:`plan_band`).
+    """
     return {k: v for k, v in plan.items() if k not in _FRAMES}
 
 
@@ -552,7 +510,13 @@ MODEL_WORDS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (
 
 
 def band_words(band: str) -> str:
-    """A demand time band as words: ``evening-weekend`` -> ``evenings 18:00-22:00, weekends``."""
+    """A demand time band as words: ``evening-weekend`` -> ``evenings 18:00-22:00, weekends``.
+
+    Parameters
+    ----------
+    band
+        A demand time band's name.
+    """
     tb = TimeBand.parse(band)
     if len(tb.hours) == 24 and len(tb.days) == 7:
         return "all hours, every day"
@@ -571,7 +535,19 @@ class DapPlans(Result):
 
 
 def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> DapPlans:
-    """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for."""
+    """Everything ``bluelight dap`` reports, as a JSON-ready dict: one plan per band asked for.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        The DAP request.
+    every_band
+        Whether to plan every band, not only the request's.
+    points
+        A CSV of extra candidate points (None: none).
+    """
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]
     plans: dict[str, Any] = {}
     for band in bands:

@@ -12,7 +12,17 @@ from bluelight.services.dap import MODEL_WORDS, DapRequest, band_words
 
 def plan_export(result: dict[str, Any], request: DapRequest, *, profile: str) -> pd.DataFrame:
     """A plan's fill order as a planner's table: named columns with units, post names beside their site ids,
-    shares in % to one decimal, times in m:ss, and the band, model, standard and profile on every row."""
+    shares in % to one decimal, times in m:ss, and the band, model, standard and profile on every row.
+
+    Parameters
+    ----------
+    result
+        A band's plan (:func:`bluelight.services.dap.plan_json`).
+    request
+        The request that made it.
+    profile
+        The speed profile's key.
+    """
     cands = result["candidates_frame"]
     rows = []
     for r in result["compliance"]:

@@ -37,7 +37,21 @@ CAVEATS = {"police": "modelled from station buildings; police respond from patro
 
 def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float,
            goal: float | None) -> bool | None:
-    """Whether a target is met: a mean within its threshold, or a share within at least its goal."""
+    """Whether a target is met: a mean within its threshold, or a share within at least its goal.
+
+    Parameters
+    ----------
+    statistic
+        What the target judges: ``mean`` or ``share_within``.
+    value_share
+        The share reached within the threshold.
+    mean_s
+        The mean response.
+    threshold_s
+        The target's threshold.
+    goal
+        The share to meet (None: the target sets none).
+    """
     if statistic == "mean":
         return None if not np.isfinite(mean_s) else bool(mean_s <= threshold_s)
     if statistic == "share_within" and goal is not None and np.isfinite(value_share):
@@ -47,7 +61,13 @@ def judged(statistic: str, value_share: float, mean_s: float, threshold_s: float
 
 def jurisdiction_words(jurisdiction: str) -> str:
     """A target's jurisdiction as words: ``london`` -> London, ``fire_authority:leicestershire`` -> Leicestershire
-    (fire and rescue service)."""
+    (fire and rescue service).
+
+    Parameters
+    ----------
+    jurisdiction
+        A target's jurisdiction, ``kind:name`` or a region.
+    """
     kind, _, name = jurisdiction.partition(":")
     if not name:
         return kind.replace("_", " ").title()
@@ -65,7 +85,17 @@ def _service_name(jurisdictions: set[str], service: str) -> str:
 
 
 def area_standard(service: str, jurisdictions: set[str], targets: list[dict[str, Any]]) -> dict[str, Any]:
-    """The standard that judges ``service`` in an area, whose it is, or a labelled reference where none is set."""
+    """The standard that judges ``service`` in an area, whose it is, or a labelled reference where none is set.
+
+    Parameters
+    ----------
+    service
+        The service judged.
+    jurisdictions
+        The area's jurisdictions.
+    targets
+        Every loaded target, as records.
+    """
     t = pick_target(service, jurisdictions, targets)
     if t is not None:
         return {"target": t["target_id"], "threshold_s": float(t["threshold_s"]), "statistic": t["statistic"],
@@ -82,7 +112,17 @@ def area_standard(service: str, jurisdictions: set[str], targets: list[dict[str,
 
 
 def service_standard(session: Session, service: str, targets: pd.DataFrame) -> dict[str, Any]:
-    """The standard that judges the service where most of the loaded population lives (the Overview's card)."""
+    """The standard that judges the service where most of the loaded population lives (the Overview's card).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    service
+        The service judged.
+    targets
+        Every loaded target.
+    """
     pop = session.demand(DemandSpec())
     if pop.empty:
         return area_standard(service, set(), targets.to_dict("records") if len(targets) else [])
@@ -92,7 +132,13 @@ def service_standard(session: Session, service: str, targets: pd.DataFrame) -> d
 
 
 def standards_in_use(cells: list[dict[str, Any]]) -> list[str]:
-    """Which standard judges which areas, per service, in words (beneath the Overview's matrix)."""
+    """Which standard judges which areas, per service, in words (beneath the Overview's matrix).
+
+    Parameters
+    ----------
+    cells
+        The matrix's cells (:func:`executive_matrix` records).
+    """
     frame = pd.DataFrame(cells)
     if frame.empty:
         return []
@@ -105,7 +151,17 @@ def standards_in_use(cells: list[dict[str, Any]]) -> list[str]:
 
 def published_beside(session: Session, code: str | None, modelled_mean_s: float) -> dict[str, Any]:
     """Trust ``code``'s published Category 1 mean (AmbSYS, where loaded) beside the modelled mean, and whether
-    they differ by more than the travel model's measured error."""
+    they differ by more than the travel model's measured error.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    code
+        The area's ambulance trust (None: not known).
+    modelled_mean_s
+        The modelled mean response.
+    """
     pub = session.cached(("published", code), lambda: session.read(lambda cur: published_for(cur, code))) \
         if code else None
     published_s = None if pub is None else pub["c1_mean_s"]
@@ -151,7 +207,21 @@ def busy_fractions() -> tuple[dict[str, float], str]:
 
 def busy_by_area(session: Session, service: str, ev: Evaluation, busy: float, threshold_s: float) -> pd.DataFrame:
     """Per area, with vehicles busy ``busy`` of the time: the mean response of the first free vehicle, the share
-    of people it reaches within the standard, and the share of calls that would find every nearby vehicle busy."""
+    of people it reaches within the standard, and the share of calls that would find every nearby vehicle busy.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    service
+        The service judged.
+    ev
+        The service's evaluation of the population.
+    busy
+        Share of time each vehicle is busy.
+    threshold_s
+        The response standard.
+    """
     model = session.model(service, DemandSpec(), k=busy_candidates(busy))     # enough sites that all busy is rare
     mean, within, wait = busy_response(model.cand_time, busy, threshold_s)
     on = np.isfinite(ev.response_s)
@@ -166,7 +236,17 @@ def busy_by_area(session: Session, service: str, ev: Evaluation, busy: float, th
 
 
 def service_busy(session: Session, service: str, threshold_s: float) -> dict[str, Any] | None:
-    """The whole area's response with vehicles busy (None for a service judged on its nearest station)."""
+    """The whole area's response with vehicles busy (None for a service judged on its nearest station).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    service
+        The service judged.
+    threshold_s
+        The response standard.
+    """
     busy, source = busy_fractions()
     if service not in busy:
         return None
@@ -184,7 +264,15 @@ def _as_one_area(ev: Evaluation) -> Evaluation:
 def executive_matrix(session: Session, targets: pd.DataFrame) -> pd.DataFrame:
     """One row per area and service (areas with some population on the road network), each judged by the
     standard of the service that covers it (:func:`area_standard`); ambulance and police with their vehicles busy
-    part of the time (:func:`busy_by_area`), fire on its nearest station."""
+    part of the time (:func:`busy_by_area`), fire on its nearest station.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    targets
+        Every loaded target.
+    """
     records = targets.to_dict("records") if len(targets) else []
     where = area_jurisdictions(session)
     busy, busy_source = busy_fractions()
@@ -238,7 +326,17 @@ NO_INCIDENTS = {"incidents_checked": 0, "actual_share_within": None, "modelled_i
 
 def actual_by_area(session: Session, service: str, threshold_s: float) -> dict[str, dict[str, Any]]:
     """Per area, incidents on the network with a recorded first arrival: the actual share within the standard
-    and the modelled share of the same incidents (turnout, drive and variability)."""
+    and the modelled share of the same incidents (turnout, drive and variability).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    service
+        The service whose incidents are checked.
+    threshold_s
+        The response standard.
+    """
     ev = session.evaluate(service, DemandSpec("incidents"))
     if ev.points.empty or "first_arrival_s" not in ev.points:
         return {}
@@ -256,7 +354,13 @@ def actual_by_area(session: Session, service: str, threshold_s: float) -> dict[s
 
 
 def scope(matrix: pd.DataFrame) -> dict[str, Any]:
-    """What the matrix covers: areas judged, areas only partly inside the road data, population assessed."""
+    """What the matrix covers: areas judged, areas only partly inside the road data, population assessed.
+
+    Parameters
+    ----------
+    matrix
+        The matrix (:func:`executive_matrix`).
+    """
     if matrix.empty:
         return {"areas": 0, "judged": 0, "population_assessed": 0.0, "population": 0.0}
     per_area = matrix.drop_duplicates("area")
@@ -266,7 +370,13 @@ def scope(matrix: pd.DataFrame) -> dict[str, Any]:
 
 
 def cell_text(r: dict[str, Any]) -> str:
-    """One cell in words: the statistic its target judges first, met or not, then what it rests on."""
+    """One cell in words: the statistic its target judges first, met or not, then what it rests on.
+
+    Parameters
+    ----------
+    r
+        One cell of the matrix.
+    """
     mark = {True: "met", False: "not met", None: "no target"}[r["met"]]
     if r.get("reference_only"):
         mark = "no standard configured"
@@ -308,7 +418,13 @@ class ExecutiveResult(Result):
 
 
 def run_executive(session: Session) -> ExecutiveResult:
-    """``bluelight executive`` and the Overview page: the matrix, what it covers and its caveats."""
+    """``bluelight executive`` and the Overview page: the matrix, what it covers and its caveats.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    """
     def build() -> dict[str, Any]:
         targets = session.read(lambda cur: cur.execute("SELECT * FROM targets").df())
         matrix = executive_matrix(session, targets)

@@ -26,7 +26,13 @@ from bluelight.services.session import Session, frame_links
 
 
 def candidate_points(path: Path) -> pd.DataFrame:
-    """Candidate points from a CSV with name, easting, northing and optionally annual_cost_gbp."""
+    """Candidate points from a CSV with name, easting, northing and optionally annual_cost_gbp.
+
+    Parameters
+    ----------
+    path
+        The CSV of candidate points.
+    """
     from bluelight.etl.files import read_csv
 
     frame = read_csv(path)
@@ -106,6 +112,15 @@ def run_facility(session: Session, request: FacilityRequest = FacilityRequest(),
     """Rank single sites and choose k facilities for the users' trips; costs from the estates fields.
 
     The session's cutoff must reach the longest trip (:data:`FACILITY_CUTOFF_S`).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        Users, candidates, k and the costs' weights.
+    points
+        A CSV of extra candidate points (None: none).
     """
     users, candidates, k, objective = request.users, request.candidates, request.k, request.objective
     trips_per_year, value_of_time_gbp_per_hour, limit = request.trips_per_year, request.value_of_time, request.limit

@@ -94,7 +94,15 @@ class HubRequest(Request):
 
 
 def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
-    """Per service moving into the hub: what it needs, and whether the host can give it (new point: to build)."""
+    """Per service moving into the hub: what it needs, and whether the host can give it (new point: to build).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        The sites merged and the host.
+    """
     rules, sources = load_space_rules()
     sites = session.estate(None).merge(estates(session)[["site_id", "bays", "floor_area_m2"]],
                                                 on="site_id", how="left")
@@ -110,7 +118,15 @@ def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
 
 def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
     """The merger's scenario, its effect on every service it touches with the finance, and the capacity check
-    (times of the request's hour band)."""
+    (times of the request's hour band).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        The sites merged, the host, the standard and the appraisal's terms.
+    """
     session = session.for_band(request.hour_band)
     sites = session.estate(None)
     names = dict(zip(sites["site_id"], sites["name"]))

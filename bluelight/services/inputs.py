@@ -25,7 +25,15 @@ Connection = duckdb.DuckDBPyConnection
 
 def read_road_network(con: Connection, profile: SpeedProfile) -> RoadNetwork:
     """The road network under ``profile`` (its edges in ``edge_id`` order, as :func:`read_edge_geoms` gives
-    their geometries)."""
+    their geometries).
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    profile
+        Speed profile for the edges' travel times.
+    """
     nodes = con.execute("SELECT node_id, x_m, y_m, control FROM road_nodes ORDER BY node_id").df()
     if nodes.empty:
         raise WarehouseError("the warehouse has no road network; load one with 'bluelight etl roads' or 'etl demo'")
@@ -35,7 +43,13 @@ def read_road_network(con: Connection, profile: SpeedProfile) -> RoadNetwork:
 
 def read_edge_geoms(con: Connection) -> np.ndarray:
     """The road edges' geometries (EPSG:27700), aligned with :func:`read_road_network`'s edges: a county's take
-    seconds to read, and only snapping new points and drawing isochrones need them."""
+    seconds to read, and only snapping new points and drawing isochrones need them.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    """
     wkb = con.execute("SELECT ST_AsWKB(geom) AS wkb FROM road_edges ORDER BY edge_id").fetchnumpy()["wkb"]
     geoms: np.ndarray = shapely.from_wkb([bytes(b) for b in wkb])
     return geoms
@@ -47,6 +61,19 @@ def read_sites(con: Connection, *, services: Sequence[str] | None = None, status
 
     ``as_of`` reconstructs the estate on a date: sites closed after it count
     as open then (the 2014 London closures before 9 January 2014). ``kinds`` None: sites of every kind.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    services
+        Only these services (None: every service).
+    statuses
+        Statuses counted as operational (ignored with ``as_of``).
+    as_of
+        Reconstruct the estate on this date (YYYY-MM-DD).
+    kinds
+        Only sites of these kinds (None: every kind).
     """
     where = ["duplicate_of IS NULL"]
     params: list[object] = []
@@ -69,7 +96,17 @@ def read_sites(con: Connection, *, services: Sequence[str] | None = None, status
 
 def site_turnouts(sites: pd.DataFrame, profile: SpeedProfile, *, hour: int | None = None) -> np.ndarray:
     """Turnout per site: its own figure where recorded, else the profile's for its duty system plus the
-    station's fitted offset (``station_turnout_s``, where calibration found one)."""
+    station's fitted offset (``station_turnout_s``, where calibration found one).
+
+    Parameters
+    ----------
+    sites
+        Sites with their duty system and recorded turnout.
+    profile
+        Speed profile (turnout by duty system and hour).
+    hour
+        Hour of day, where the profile's turnout varies by hour (None: its all-day figure).
+    """
     offset = profile.station_turnout_s or {}
     ids = sites["site_id"] if "site_id" in sites.columns else pd.Series([None] * len(sites), index=sites.index)
     return np.array([t if pd.notna(t) else turnout_s(d if pd.notna(d) else None, profile, hour=hour)
@@ -82,7 +119,15 @@ AGE_COLUMNS = {"all": "pop_total", "0-15": "pop_0_15", "16-29": "pop_16_29", "30
 
 
 def read_population(con: Connection, *, age_band: str = "all") -> pd.DataFrame:
-    """Population demand points: zone, area, easting, northing, weight."""
+    """Population demand points: zone, area, easting, northing, weight.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    age_band
+        The age band weighting each zone (``all``: everyone).
+    """
     if age_band not in AGE_COLUMNS:
         raise WarehouseError(f"unknown age band {age_band!r}; use one of {list(AGE_COLUMNS)}")
     col = AGE_COLUMNS[age_band]
@@ -91,14 +136,30 @@ def read_population(con: Connection, *, age_band: str = "all") -> pd.DataFrame:
 
 
 def read_population_by_age(con: Connection) -> pd.DataFrame:
-    """Population zones with one column per age band (named as in ``AGE_COLUMNS``, e.g. ``65+``)."""
+    """Population zones with one column per age band (named as in ``AGE_COLUMNS``, e.g. ``65+``).
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    """
     bands = ", ".join(f'{col} AS "{band}"' for band, col in AGE_COLUMNS.items() if band != "all")
     return con.execute(f"SELECT zone_code AS zone, coalesce(la_name, la_code, '') AS area, easting, northing, "
                        f"lon, lat, pop_total, {bands} FROM population ORDER BY zone_code").df()
 
 
 def read_incident_times(con: Connection, *, service: str, categories: Sequence[str] | None = None) -> pd.DataFrame:
-    """Incidents of a service with their call time (for demand by time band)."""
+    """Incidents of a service with their call time (for demand by time band).
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    service
+        The service whose incidents are read (those with a call time).
+    categories
+        Only these categories (None: every category).
+    """
     where, params = ["service = ?", "call_time IS NOT NULL"], [service]
     if categories:
         where.append(f"category IN ({', '.join('?' for _ in categories)})")
@@ -109,7 +170,19 @@ def read_incident_times(con: Connection, *, service: str, categories: Sequence[s
 
 def read_incident_demand(con: Connection, *, service: str | None = None, categories: Sequence[str] | None = None,
                          hours: Iterable[int] | None = None) -> pd.DataFrame:
-    """Incident demand points (weight 1 each), filtered by service, category and hour of day."""
+    """Incident demand points (weight 1 each), filtered by service, category and hour of day.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    service
+        Only this service's incidents (None: every service).
+    categories
+        Only these categories (None: every category).
+    hours
+        First and last hour of day, both included (None: every hour).
+    """
     where, params = ["TRUE"], list[object]()
     if service:
         where.append("service = ?")
@@ -127,13 +200,29 @@ def read_incident_demand(con: Connection, *, service: str | None = None, categor
 
 
 def read_estates(con: Connection) -> pd.DataFrame:
-    """Estates figures of every site (for scenario finance)."""
+    """Estates figures of every site (for scenario finance).
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    """
     return con.execute("SELECT site_id, name, service, running_cost_gbp_pa, disposal_value_gbp, "
                        "backlog_maintenance_gbp, floor_area_m2, bays FROM sites").df()
 
 
 def read_targets(con: Connection, *, service: str, categories: Sequence[str] | None = None) -> pd.DataFrame:
-    """Published response targets of a service (optionally of some categories)."""
+    """Published response targets of a service (optionally of some categories).
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    service
+        The service whose targets are read.
+    categories
+        Only these categories (None: every category).
+    """
     where, params = ["service = ?"], [service]
     if categories:
         where.append(f"category IN ({', '.join('?' for _ in categories)})")
@@ -143,7 +232,13 @@ def read_targets(con: Connection, *, service: str, categories: Sequence[str] | N
 
 
 def warehouse_profile(con: Connection) -> str | None:
-    """The speed profile a region load chose for this warehouse (``bluelight etl region``), if any."""
+    """The speed profile a region load chose for this warehouse (``bluelight etl region``), if any.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    """
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'speed_profile'").fetchone()
     except duckdb.Error:          # a warehouse older than its meta table: no recorded choice
@@ -152,7 +247,15 @@ def warehouse_profile(con: Connection) -> str | None:
 
 
 def session_profile(con: Connection, requested: str | None) -> SpeedProfile:
-    """The profile a session uses: the one asked for, else the warehouse's recorded choice, else the latest."""
+    """The profile a session uses: the one asked for, else the warehouse's recorded choice, else the latest.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    requested
+        The profile asked for (None: the warehouse's own).
+    """
     from bluelight.analysis.speeds import load_profile
 
     return load_profile(requested or warehouse_profile(con))
@@ -162,6 +265,11 @@ def fill_age_bands(zones: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """Zones whose age bands are missing get their total split by the configured age structure.
 
     Returns the zones and a note saying how many were filled (None if none was).
+
+    Parameters
+    ----------
+    zones
+        Population zones, some perhaps without age bands.
     """
     from bluelight.foundation.config_files import load_config
 
@@ -183,7 +291,25 @@ def read_nearest(con: Connection, service: str, *, fingerprint: str, cutoff_s: f
     """The stored K-fastest-site lists of ``service`` (see :mod:`bluelight.etl.derived`), as
     :func:`~bluelight.analysis.nearest_sites.nearest_sites` returns them for ``k``, or None when they were
     not derived for these drive times, turnouts and cutoff (``fingerprint``), these sites and this network, or
-    something was loaded since."""
+    something was loaded since.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    service
+        The service whose lists were stored.
+    fingerprint
+        The hash of the network, sites and turnouts the lists must have been made from.
+    cutoff_s
+        The search limit they must have.
+    k
+        Sites per node they must hold.
+    site_ids
+        The sites, in row order, they must index.
+    n_nodes
+        The network's node count.
+    """
     from bluelight.etl.derived import derived_name, last_load_run
 
     try:
@@ -215,7 +341,23 @@ def read_snapped(con: Connection, name: str, *, points_hash: str, n_points: int,
                  max_snap_m: float) -> SegmentPositions | None:
     """The stored road positions of the point set ``name`` (see :mod:`bluelight.etl.derived`), or None when they
     were not stored for these points (``points_hash``), these roads and this snap distance, or something was
-    loaded since."""
+    loaded since.
+
+    Parameters
+    ----------
+    con
+        An open warehouse connection.
+    name
+        The stored point set (:func:`bluelight.etl.derived.snapped_set`).
+    points_hash
+        The hash of the points' coordinates they must have.
+    n_points
+        How many points.
+    n_edges
+        The road network's edge count.
+    max_snap_m
+        The snap distance they must have been placed with.
+    """
     from bluelight.etl.derived import last_load_run
 
     try:

@@ -49,7 +49,15 @@ class IsochroneRequest(Request):
 
 
 def run_isochrones(session: Session, request: IsochroneRequest) -> gpd.GeoDataFrame:
-    """A GeoDataFrame of isochrone bands (EPSG:27700) for one site or a service's open sites merged."""
+    """A GeoDataFrame of isochrone bands (EPSG:27700) for one site or a service's open sites merged.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    request
+        One site or one service, the bands, and whether turnout counts.
+    """
     if request.site_id is not None:
         sites = session.read(lambda cur: cur.execute(
             "SELECT site_id, name, service, status, duty_system, turnout_s, easting, northing "

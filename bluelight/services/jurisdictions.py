@@ -12,7 +12,13 @@ from bluelight.services.session import Session
 
 def area_jurisdictions(session: Session) -> dict[str, set[str]]:
     """Each area's jurisdictions: its country (and London) from its local-authority code, and the fire
-    authority and police force whose loaded boundaries hold most of its people."""
+    authority and police force whose loaded boundaries hold most of its people.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    """
     def build() -> dict[str, set[str]]:
         def query(cur: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
             areas = cur.execute("SELECT coalesce(la_name, la_code, '') AS area, any_value(la_code) AS code "

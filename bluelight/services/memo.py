@@ -22,7 +22,15 @@ T = TypeVar("T")
 
 
 def approx_bytes(value: object, _depth: int = 0) -> int:
-    """Roughly how much memory ``value`` holds: arrays and frames by their buffers, containers by their items."""
+    """Roughly how much memory ``value`` holds: arrays and frames by their buffers, containers by their items.
+
+    Parameters
+    ----------
+    value
+        Anything a cache holds.
+    _depth
+        How deep the walk has gone (past 6 levels an object counts by its own size).
+    """
     if _depth > 6:
         return sys.getsizeof(value)
     if isinstance(value, np.ndarray):

@@ -63,6 +63,13 @@ class NationalRequest(Request):
 
 
 def load_config(path: str | Path | None = None) -> dict[str, Any]:
+    """The national estimate's settings (``national.yaml``), with every required key present.
+
+    Parameters
+    ----------
+    path
+        The settings file (default: the user's or the shipped ``national.yaml``).
+    """
     doc = read_yaml(path or config_file(CONFIG), what="national estimate settings")
     for key in ("files", "year", "fire_type", "urban_density_per_km2", "turnout_min", "frs_aliases"):
         if key not in doc:
@@ -123,7 +130,19 @@ def national_choices(data_dir: Path) -> dict[str, list[str]]:
 
 def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *, with_lsoas: bool = False,
                  with_areas: bool = False) -> NationalResult:
-    """The national first look: per service, estimated against published response, and how wrong it is."""
+    """The national first look: per service, estimated against published response, and how wrong it is.
+
+    Parameters
+    ----------
+    data_dir
+        The open-data folder.
+    request
+        FIRE1001 year and fire type.
+    with_lsoas
+        Whether to add every LSOA's estimate (for the map).
+    with_areas
+        Whether to add the fire services' areas as GeoJSON.
+    """
     cfg = load_config()
     files = {k: Path(data_dir) / v for k, v in cfg["files"].items()}
     year, fire_type = request.year or cfg["year"], request.fire_type or cfg["fire_type"]

@@ -74,6 +74,7 @@ class AppraisalSettings:
 
 
 def load_appraisal_settings() -> AppraisalSettings:
+    """The appraisal's settings (``appraisal.yaml``): optimism bias by project type, the default type and the horizon."""
     doc, path = load_config("appraisal.yaml")
     try:
         types = {str(k): float(v["capital_pct"]) for k, v in doc["project_types"].items()}
@@ -89,7 +90,15 @@ def load_appraisal_settings() -> AppraisalSettings:
 
 
 def optimism_bias(scenario: Scenario, request: AppraisalRequest) -> OptimismBias:
-    """The uplift on capital costs: the request's, else the scenario's, else the project type's (appraisal.yaml)."""
+    """The uplift on capital costs: the request's, else the scenario's, else the project type's (appraisal.yaml).
+
+    Parameters
+    ----------
+    scenario
+        The scenario appraised.
+    request
+        The appraisal's terms.
+    """
     settings = load_appraisal_settings()
     pct = request.optimism_bias_pct if request.optimism_bias_pct is not None else scenario.optimism_bias_pct
     kind = request.project_type or scenario.project_type or settings.default_project_type
@@ -136,12 +145,31 @@ class FinanceRequest(Request):
 
 
 def estates(session: Session) -> pd.DataFrame:
+    """Every site's estates figures (running cost, disposal value, backlog, floor area, bays), read once per session.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    """
     return session.cached(("estates",), lambda: session.read(read_estates))
 
 
 def evaluate_service(session: Session, scenario: Scenario, service: str,
                      spec: DemandSpec = DemandSpec()) -> tuple[Evaluation, Evaluation]:
-    """Response times of one service's demand before and after the scenario (fast: from the cached model)."""
+    """Response times of one service's demand before and after the scenario (fast: from the cached model).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    scenario
+        The change of estate.
+    service
+        The service evaluated.
+    spec
+        The demand.
+    """
     after = apply_scenario(session.estate(scenario.as_of), scenario)
     before_ev = session.evaluate(service, spec, as_of=scenario.as_of)
     after_ev = session.evaluate(service, spec, after[after["service"] == service], as_of=scenario.as_of)
@@ -184,6 +212,17 @@ def service_effect(session: Session, scenario: Scenario, service: str, *,
     The scenario is applied once and each demand (population, incidents) evaluated once before and once
     after; the incident categories are read from those two evaluations. Returns the figures and the
     population's evaluations before and after the changes (for maps and curves).
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    scenario
+        The change of estate.
+    service
+        The service evaluated.
+    threshold_s
+        The response standard (None: the service's usual one).
     """
     threshold = float(threshold_s or DEFAULT_STANDARD[service][0])
     base = session.estate(scenario.as_of)
@@ -217,7 +256,17 @@ def service_effect(session: Session, scenario: Scenario, service: str, *,
 
 def appraisal(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest()) -> Appraisal:
     """The scenario's Green Book appraisal: cash flows from its changes and the sites' estates figures, NPV,
-    optimism bias, NPSV, payback, sensitivity, what is missing."""
+    optimism bias, NPSV, payback, sensitivity, what is missing.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    scenario
+        The scenario appraised.
+    request
+        The appraisal's terms.
+    """
     items, missing = scenario_cash_items(scenario.changes, estates(session), source=f"scenario {scenario.name!r}")
     horizon = request.horizon_years or scenario.horizon_years
     rate = scenario.discount_rate if request.discount_rate is None else request.discount_rate
@@ -257,7 +306,19 @@ class ScenarioResult(Result):
 def appraise_options(session: Session, options: list[Scenario], request: AppraisalRequest = AppraisalRequest(), *,
                      do_minimum: Scenario | None = None) -> OptionsAppraisal:
     """Options side by side against the do-minimum (keep the estate as it is, unless a do-minimum scenario is
-    given): each option's appraisal, and the comparison table ranked by NPSV over the do-minimum."""
+    given): each option's appraisal, and the comparison table ranked by NPSV over the do-minimum.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    options
+        The scenarios compared.
+    request
+        The appraisal's terms.
+    do_minimum
+        The baseline scenario (None: keep the estate as it is).
+    """
     if not options:
         raise ValidationError("options", "give at least one option to appraise against the do-minimum")
     names = [o.name for o in options]
@@ -275,7 +336,19 @@ def appraise_options(session: Session, options: list[Scenario], request: Apprais
 def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest(), *,
                  thresholds: dict[str, float] | None = None) -> ScenarioResult:
     """Before and after cover for each service the scenario touches (population, incidents by category) and NPV,
-    with the times of the request's hour band."""
+    with the times of the request's hour band.
+
+    Parameters
+    ----------
+    session
+        The routing session over the warehouse (network, placed sites and demand, bounded caches).
+    scenario
+        The change of estate.
+    request
+        The appraisal's terms.
+    thresholds
+        Response standard by service (None: each service's usual one).
+    """
     session = session.for_band(request.hour_band)
 
     def build() -> ScenarioResult:

@@ -93,7 +93,13 @@ class DemandSpec:
 
 
 def frame_links(points: pd.DataFrame) -> Links:
-    """The road-segment links of demand points read by :meth:`Session.demand` (columns node, node_b, extra_*)."""
+    """The road-segment links of demand points read by :meth:`Session.demand` (columns node, node_b, extra_*).
+
+    Parameters
+    ----------
+    points
+        Demand points read by :meth:`Session.demand`.
+    """
     if "node_b" not in points.columns:
         return Links.at_nodes(points["node"].to_numpy())
     return Links(points["node"].to_numpy(np.int64), points["extra_a_s"].to_numpy(float),

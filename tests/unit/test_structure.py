@@ -100,11 +100,9 @@ def test_no_module_over_600_lines(name):
 
 #: modules whose every public function with arguments has a numpydoc ``Parameters`` section (issue #28: the
 #: list grows until it is every module of analysis and services)
-NUMPYDOC_MODULES = (*sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "analysis").glob("*.py")),
-                    "services/nearest_store.py", "etl/derived.py", "services/sweeps.py",
-                    "services/sweep_closures.py", "services/sweep_colocation.py", "services/sweep_parameters.py",
-                    "services/cluster.py", "services/results.py", "services/fleet_system.py",
-                    "services/simulation.py", "dashboard/components/plain_figures.py")
+NUMPYDOC_MODULES = (*sorted(str(p.relative_to(PACKAGE)) for sub in ("analysis", "services")
+                           for p in (PACKAGE / sub).glob("*.py")),
+                    "etl/derived.py", "dashboard/components/plain_figures.py")
 
 
 @pytest.mark.parametrize("module", NUMPYDOC_MODULES)
