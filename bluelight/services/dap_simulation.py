@@ -115,7 +115,17 @@ def simulated_compliance(session: Session, points: pd.DataFrame, cands: pd.DataF
 
 
 def moved_fleet(home: np.ndarray, posts: list[int], n_bases: int) -> np.ndarray | None:
-    """Vehicles per base when one vehicle per post leaves the station with the most (None: too few vehicles)."""
+    """Vehicles per base when one vehicle per post leaves the station with the most (None: too few vehicles).
+
+    Parameters
+    ----------
+    home
+        Vehicles at each station.
+    posts
+        Candidate rows of the plan's posts (bases after the stations).
+    n_bases
+        Stations and candidates.
+    """
     if not posts or len(posts) >= home.sum():
         return None
     counts = np.concatenate([home, np.zeros(n_bases - len(home), dtype=np.int64)])
