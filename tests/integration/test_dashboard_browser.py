@@ -71,6 +71,25 @@ def _shot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+#: each grid header's words that the browser broke across lines ("estim" / "ate"): a word laid out in two boxes
+#: (a break after a hyphen, "day-" / "crewed", is a break between words)
+BROKEN_HEADER_WORDS = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll('.ag-header-cell-text')) {
+    const node = el.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+    for (const m of node.textContent.matchAll(/[^\\s-]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(m[0]);
+    }
+  }
+  return broken;
+}"""
+
+
 def _choose(page, dropdown_id, text, *, search=False, attempts=10):
     """Open a dropdown and click the option whose label starts with ``text``, as a user would.
 
@@ -221,6 +240,7 @@ def test_no_slug_or_id_in_the_text_of_any_page(page, served_app):
         text = FILE_NAMES.sub("", page.inner_text("#page-content"))
         found = sorted(set(SLUGS.findall(text)) - CODE_WORDS_ALLOWED)
         assert not found, (path, found)
+        assert page.evaluate(BROKEN_HEADER_WORDS) == [], path        # grid headers wrap between words
 
 
 def test_what_matters_most_ranks_every_station_and_opens_one_as_a_scenario(page, served_app):
@@ -616,6 +636,7 @@ def test_national_page_reads_at_a_glance(page, served_app):
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(800)
     _shot(page, "national")
+    assert page.evaluate(BROKEN_HEADER_WORDS) == []                   # headers wrap between words, never inside
     headline = page.inner_text("#nat-headline")
     assert "Estimate without road data" in headline and "Measured error" in headline
     assert "Greater London, held out of the fit" in headline and "incident sample" in headline

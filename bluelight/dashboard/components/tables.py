@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dash_ag_grid as dag
@@ -54,7 +55,8 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
     at the left while the rest scroll sideways inside the grid (the names a reader needs beside every figure).
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    widths = {c: _content_width_px([r[c] for r in records]) for c in frame.columns}
+    widths = {c: max(_content_width_px([r[c] for r in records]), _header_width_px(_header(c, frame)))
+              for c in frame.columns}
     return dag.AgGrid(
         id=table_id, rowData=records,
         columnDefs=[{"field": c, "headerName": _header(c, frame), "filter": True, "sortable": True,
@@ -80,6 +82,17 @@ def _content_width_px(values: list) -> int:
     longest = max((len(f"{v:,}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
                    for v in values if v is not None), default=0)
     return int(min(380, max(84, 7.2 * longest + 34)))
+
+
+def _header_width_px(header: str) -> int:
+    """Room for a header's longest word beside the header's sort and filter icons, so that headers wrap between
+    words, never inside one ("estim / ate").
+
+    >>> _header_width_px("estimate, service left out (m:ss)") > _header_width_px("error (m:ss)")
+    True
+    """
+    longest = max((len(w) for w in re.split(r"[\s-]+", header)), default=0)     # a break after a hyphen is fine
+    return int(min(380, 8.4 * longest + 66))
 
 
 def count_cards(counts: dict) -> html.Div:

@@ -52,7 +52,8 @@ def ambulance_view(session: Session, data_dir: Path | None):
         [t["name"] for t in result.trusts], [t["actual"]["c1_mean_s"] / 60 for t in result.trusts],
         [t["modelled"]["c1_mean_s"] / 60 for t in result.trusts], what="Category 1 mean response (minutes)")
     return (html.Div(lines), figures.trust_map(result), chart,
-            table_parts.frame_table(rows, table_id="nat-amb-table-grid", page_size=12))
+            table_parts.frame_table(rows, table_id="nat-amb-table-grid", page_size=12,
+                                    pinned=("trust",)))
 
 
 def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_type):
@@ -74,7 +75,8 @@ def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_ty
     def parts():      # drawn once per year and fire type: a change back to one seen answers at once
         return (figures.national_headline(result, roads), figures.national_map(result),
                 figures.national_map_note(result), table_parts.frame_table(national_table(result, roads),
-                                                                       table_id="nat-validation", page_size=50),
+                                                                       table_id="nat-validation", page_size=50,
+                                                                       pinned=("service",)),
                 figures.national_trend(result))
     return (*session.cached(("national-view", request, roads), parts), *errors)
 
