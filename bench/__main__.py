@@ -34,6 +34,7 @@ def run(*, synthetic_nodes: int, quick: bool) -> list[dict]:
         records.append(travel.turns(source.path))
         demo = dashboard.demo_warehouse(source.path)
         records += dashboard.interactions(demo, n=10 if quick else 40)
+        records += dashboard.national(demo, source.path, years=2 if quick else 4)
         records += serving.records(demo, quick=quick)
     else:
         logging.warning("no real data directory: London benchmarks skipped")

@@ -81,6 +81,37 @@ def interactions(warehouse: Path, *, n: int = 40) -> list[Record]:
     return out
 
 
+def national(warehouse: Path, data_dir: Path, *, years: int = 4) -> list[Record]:
+    """The National page's whole callback: its first visit (England's 32,000 LSOAs estimated for the default year),
+    then each change to a year not seen before, and a change back to one seen (answered from the cache)."""
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.dashboard.pages.national.views import national_view
+    from bluelight.dashboard.queries import Warehouse
+    from bluelight.services.national import national_choices
+    from bluelight.services.session import Session
+
+    wh = Warehouse(warehouse)
+    engine = Session(wh.read, load_profile())
+    choices = national_choices(data_dir)["years"]
+    t0 = time.perf_counter()
+    national_view(wh, engine, data_dir, choices[-1], None)
+    first_s = time.perf_counter() - t0
+    changes = []
+    for year in choices[-1 - years:-1][::-1]:
+        t0 = time.perf_counter()
+        national_view(wh, engine, data_dir, year, None)
+        changes.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    national_view(wh, engine, data_dir, choices[-1], None)
+    back_s = time.perf_counter() - t0
+    return [Record("dashboard: National, first visit (whole callback)", first_s, "-", None, None, 1, 0.0, None,
+                   "England's LSOAs estimated for the latest FIRE1001 year, with the map, table and trends"),
+            Record("dashboard: National, change of year (whole callback, slowest)", max(changes), "-", None, None,
+                   len(changes), 0.0, None,
+                   f"{len(changes)} years not seen before, mean {np.mean(changes):.2f} s; goal under 2 s; "
+                   f"a change back to a year seen: {back_s * 1000:.0f} ms")]
+
+
 def _body_size(request) -> int:
     """A finished response's body size (0 for one whose page has already closed)."""
     from playwright.sync_api import Error as PlaywrightError

@@ -164,7 +164,8 @@ def run_national(data_dir: Path, request: NationalRequest = NationalRequest(), *
         placed["duty"].to_numpy()[near], lsoas["service"].map(fire1001_turnout).to_numpy(float), cfg["turnout_min"])
 
     missing_xy = stations[stations["easting"].isna()].groupby("service").size()
-    services = [s for s in published["area"] if s in set(lsoas["service"])]
+    served = set(lsoas["service"])
+    services = [s for s in published["area"] if s in served]
     held_out = cfg.get("held_out_service")                # checked against its own incidents, not fitted
     fitted = [s for s in services if s != held_out and not missing_xy.get(s, 0)]
     y = published.set_index("area").loc[fitted, "drive_min"].to_numpy(float) * 60
@@ -297,14 +298,21 @@ def _held_out(service: str | None, lsoas: pd.DataFrame, published: pd.DataFrame,
     if incidents is None:
         return out | {"incident_sample": {"available": False, "reason": "no incident sample named in the settings"}}
     try:
-        inc = parse_incidents(incidents).frame
+        n, share = _sample_within(str(incidents), incidents.stat().st_mtime_ns if incidents.exists() else 0, 360.0)
     except InputFileError as exc:
         return out | {"incident_sample": {"available": False, "reason": str(exc)}}
-    t = pd.to_numeric(inc["first_arrival_s"], errors="coerce").dropna()
-    return out | {"incident_sample": {"available": True, "file": incidents.name, "incidents": int(len(t)),
-                                 "share_within_6min": float((t <= 360).mean()),
+    return out | {"incident_sample": {"available": True, "file": incidents.name, "incidents": n,
+                                 "share_within_6min": share,
                                  "note": "first pump attendance, timed from mobilisation; the estimate's "
                                          "response is turnout + drive (no call handling), population-weighted"}}
+
+
+@functools.lru_cache(maxsize=4)
+def _sample_within(path: str, mtime_ns: int, threshold_s: float) -> tuple[int, float]:
+    """Incidents of a sample with a first attendance time, and the share within ``threshold_s`` (read once per
+    file version: a change of year or fire type does not parse the sample again)."""
+    t = pd.to_numeric(parse_incidents(Path(path)).frame["first_arrival_s"], errors="coerce").dropna()
+    return int(len(t)), float((t <= threshold_s).mean())
 
 
 def _trends(f1001: pd.DataFrame, fire_type: str, services: list[str]) -> list[dict[str, Any]]:

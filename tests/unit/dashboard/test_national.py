@@ -31,3 +31,25 @@ def test_the_held_out_service_is_drawn_against_the_middle_80_percent_of_services
 def test_another_service_can_be_highlighted_and_an_empty_trend_draws_nothing():
     assert national_trend(_result(), highlight="Devon").data[-1].name == "Devon"
     assert len(national_trend(SimpleNamespace(trends=[], held_out_service=None)).data) == 0
+
+
+def test_the_lsoa_map_is_a_valid_plain_figure_with_every_lsoa():
+    import json
+
+    import plotly.graph_objects as go
+
+    from bluelight.dashboard.components import plain_figures as plain
+    from bluelight.dashboard.pages.national.figures import national_map
+
+    lsoas = [{"easting": 530000.0 + 1000 * i, "northing": 180000.0 + 500 * i, "response_min": 4.0 + i,
+              "service": "Kent" if i else "London", "station": f"Station {i}", "distance_m": 812.4 + i}
+             for i in range(3)]
+    area = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Kent"},
+            "geometry": {"type": "Point", "coordinates": [0.5, 51.2]}}]}
+    fig = national_map(SimpleNamespace(lsoas=lsoas, areas_geojson=area, label="estimate without road data"))
+    checked = go.Figure(fig)                                       # plotly's own validation of the plain dict
+    trace = plain.as_figure(fig).data[0]
+    assert list(trace.marker.color) == [4.0, 5.0, 6.0] and list(trace.text) == ["London", "Kent", "Kent"]
+    assert [list(c) for c in trace.customdata][0] == ["Station 0", "812"]
+    assert checked.layout.title.text.startswith("estimate without road data")
+    assert json.loads(json.dumps(fig, allow_nan=False))

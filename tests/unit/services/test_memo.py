@@ -17,6 +17,17 @@ def test_sizes_count_the_buffers():
     assert approx_bytes({"k": [a, a]}) >= 16000
 
 
+def test_a_long_container_is_sized_from_an_even_sample():
+    import sys
+
+    records = [{"name": f"area {i}", "values": [float(i)] * (1 + i % 7)} for i in range(20_000)]
+    walked = sum(approx_bytes(r, 1) for r in records)                # every record, one by one
+    sampled = approx_bytes(records) - sys.getsizeof(records)
+    assert sampled != walked and abs(sampled - walked) < 0.05 * walked   # estimated, within 5% of the walk
+    short = records[:100]                                            # a short list is walked item by item
+    assert approx_bytes(short) == sys.getsizeof(short) + sum(approx_bytes(r, 1) for r in short)
+
+
 def test_entries_and_bytes_are_both_bounded():
     memo = BoundedMemo(max_entries=10, max_bytes=50_000)
     for i in range(20):

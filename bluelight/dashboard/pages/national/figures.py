@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
+from bluelight.dashboard.components import plain_figures as plain
 from bluelight.dashboard.components.maps import _base_layout, _geojson_bounds
 from bluelight.foundation.text import mmss, signed_mmss
 from bluelight.services.ambulance_national import AmbulanceNationalResult
@@ -74,25 +77,31 @@ def national_headline(result: NationalResult, roads: str | None) -> html.Div:
                                           "is the estimate."))])
 
 
-def national_map(result: NationalResult) -> go.Figure:
-    """LSOAs coloured by estimated response (turnout + drive), with the services' areas outlined."""
+def national_map(result: NationalResult) -> dict[str, Any]:
+    """LSOAs coloured by estimated response (turnout + drive), with the services' areas outlined.
+
+    A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): 32,000 points that plotly's graph
+    objects would validate and copy on every change of year.
+    """
     from bluelight.foundation.geo import to_wgs84
 
     lsoas = pd.DataFrame(result.lsoas)
     lon, lat = to_wgs84(lsoas["easting"].to_numpy(), lsoas["northing"].to_numpy())
     layout = _base_layout(roads=None, boundaries=result.areas_geojson,
                           bounds=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())), height=720)
-    fig = go.Figure(go.Scattermap(
-        lon=np.round(lon, 4), lat=np.round(lat, 4), mode="markers", name="LSOA estimate",
-        marker={"size": 4, "color": lsoas["response_min"].round(2), "cmin": 2, "cmax": 16,
-                "colorscale": [[0, "#1a9850"], [0.3, "#fee08b"], [1, "#d73027"]],
-                "colorbar": {"title": {"text": "estimated<br>response min"}, "thickness": 12, "len": 0.6}},
-        text=lsoas["service"], customdata=np.column_stack([lsoas["station"], lsoas["distance_m"].round(0)]),
-        hovertemplate="%{text}<br>nearest station %{customdata[0]} (%{customdata[1]} m)<br>"
-                      "estimate %{marker.color:.1f} min<extra>estimate without road data</extra>"), layout=layout)
-    fig.update_layout(title={"text": f"{result.label}: turnout + drive, minutes", "x": 0.01, "y": 0.98,
-                             "font": {"size": 13}}, margin={"l": 0, "r": 0, "t": 30, "b": 0})
-    return fig
+    trace = {"type": "scattermap", "lon": plain.typed(np.round(lon, 4)), "lat": plain.typed(np.round(lat, 4)),
+             "mode": "markers", "name": "LSOA estimate",
+             "marker": {"size": 4, "color": plain.typed(lsoas["response_min"].round(2).to_numpy(float)),
+                        "cmin": 2, "cmax": 16, "colorscale": [[0, "#1a9850"], [0.3, "#fee08b"], [1, "#d73027"]],
+                        "colorbar": {"title": {"text": "estimated<br>response min"}, "thickness": 12, "len": 0.6}},
+             "text": lsoas["service"].astype(str).tolist(),
+             "customdata": np.column_stack([lsoas["station"].astype(str),
+                                            lsoas["distance_m"].round(0).astype(int).astype(str)]).tolist(),
+             "hovertemplate": "%{text}<br>nearest station %{customdata[0]} (%{customdata[1]} m)<br>"
+                              "estimate %{marker.color:.1f} min<extra>estimate without road data</extra>"}
+    layout |= {"title": {"text": f"{result.label}: turnout + drive, minutes", "x": 0.01, "y": 0.98,
+                         "font": {"size": 13}}, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}}
+    return plain.figure([trace], layout)
 
 
 def national_map_note(result: NationalResult) -> str:
