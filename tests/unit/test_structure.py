@@ -114,3 +114,14 @@ def test_public_functions_say_their_parameters(module):
                and [a for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
                and "Parameters" not in (ast.get_docstring(node) or "")]
     assert not missing, f"{module}: no Parameters section in {missing}"
+
+
+PAGES = sorted(p.name for p in (PACKAGE / "dashboard" / "pages").iterdir() if (p / "__init__.py").exists())
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_has_a_test_module_of_its_own(page):
+    tests = Path(__file__).resolve().parent / "dashboard" / f"test_{page}.py"
+    assert tests.exists(), f"dashboard/pages/{page} has no tests/unit/dashboard/test_{page}.py"
+    assert f"pages import {page}" in tests.read_text(encoding="utf-8") or f"pages.{page}" in tests.read_text(
+        encoding="utf-8"), f"test_{page}.py does not import the page"

@@ -78,3 +78,14 @@ def test_the_shared_facility_report_reads_as_a_board_paper(wh, engine):
 
     text = re.sub(r"<script.*?</script>", "", html, flags=re.S)       # the page's words, not plotly.js
     assert "{'" not in text and "mean trip" in text
+
+
+def test_an_invalid_horizon_clears_the_merger_and_an_invalid_count_the_shared_hq(wh, engine, nothing_stale):
+    f, p = _two_services(engine)
+    values = [[f, p], f, 2_000_000, None, 50_000, None, 20_000, None, None, None, 25, 0.035, "all", None]
+    valid = hubs.hub_view(wh, engine, *values)
+    invalid = hubs.hub_view(wh, engine, *values[:10], 0, *values[11:])
+    nothing_stale(valid, invalid, results=6)
+    hq = ["fire", "police"], ["fire", "police", "ambulance"], "total"
+    valid = hubs.hq_view(wh, engine, *hq, 1, 12, None, [])
+    nothing_stale(valid, hubs.hq_view(wh, engine, *hq, 0, 12, None, []), results=4)

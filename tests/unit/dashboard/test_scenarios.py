@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from bluelight.analysis.scenario import apply_scenario
+from bluelight.dashboard import reports, scenario_files
 from bluelight.dashboard.components.maps import base_map, placement_layer
+from bluelight.dashboard.pages import scenarios
 from bluelight.dashboard.pages.scenarios.views import EMPTY, edit_state
+from bluelight.services.session import DemandSpec
 
 
 def _click(state, point, *, mode="add", move_site=None):
@@ -60,3 +65,67 @@ def test_the_road_layer_of_a_county_is_thinned_to_a_size_a_browser_takes():
     layer = placement_layer(base_map(roads=None, boundaries=None, bounds=None), x, y, max_points=5_000).data[-1]
     assert 3_000 < len(layer.customdata) <= 5_000
     assert {tuple(p) for p in layer.customdata} <= set(zip(x, y))        # every point an exact road position
+
+
+def _without(engine, service, closed=(), added=None):
+    """The service's baseline estate with some sites closed and new ones added."""
+    sites = engine.sites(service)
+    sites = sites[~sites["site_id"].isin(set(closed))]
+    if added is not None:
+        sites = pd.concat([sites, added.assign(service=service)], ignore_index=True)
+    return sites
+
+
+def test_edit_state_add_move_reset(wh, engine):
+    state = dict(scenarios.EMPTY)
+    site = engine.sites("fire")["site_id"].iloc[0]
+    lon, lat = float(engine.sites("fire")["lon"].iloc[0]), float(engine.sites("fire")["lat"].iloc[0])
+    click = {"points": [{"lon": lon + 0.002, "lat": lat}]}
+    s1 = scenarios.edit_state(state, "scn-map", service="fire", closed=[site], click=click, mode="add",
+                              move_site=None, duty="on_call")
+    assert s1["closed"] == [site] and s1["added"][0]["duty_system"] == "on_call"
+    s2 = scenarios.edit_state(s1, "scn-map", service="fire", closed=[site], click=click, mode="move",
+                              move_site=site, duty=None)
+    assert s2["moved"][0]["site_id"] == site and len(s2["added"]) == 1
+    assert scenarios.edit_state(s2, "scn-reset", service="fire", closed=[site], click=None, mode="add",
+                                move_site=None, duty=None) == {**scenarios.EMPTY, "service": "fire"}
+    assert scenarios.edit_state(s2, "scn-service", service="police", closed=[], click=None, mode="add",
+                                move_site=None, duty=None)["service"] == "police"
+
+
+def test_closing_every_station_but_one_worsens_and_adding_improves(wh, engine):
+    sites = engine.sites("fire")["site_id"].tolist()
+    base = engine.summary(engine.evaluate("fire", DemandSpec()), 360)
+    worse = engine.summary(engine.evaluate("fire", DemandSpec(), _without(engine, "fire", closed=sites[1:])), 360)
+    assert worse.mean_s > base.mean_s and worse.share_within <= base.share_within
+    pts = engine.demand(DemandSpec(), "fire")
+    far = pts.loc[engine.evaluate("fire", DemandSpec()).response_s.argmax()]
+    added = pd.DataFrame([{"site_id": "NEW", "easting": far["easting"], "northing": far["northing"],
+                           "duty_system": "wholetime"}])
+    better = engine.summary(engine.evaluate("fire", DemandSpec(), _without(engine, "fire", added=added)), 360)
+    assert better.mean_s < base.mean_s
+
+
+def test_scenario_view_and_saved_round_trip(wh, engine, tmp_path):
+    site = engine.sites("fire")["site_id"].iloc[0]
+    state = {**scenarios.EMPTY, "closed": [site]}
+    fig, table, text = scenarios.scenario_view(wh, engine, state)
+    assert text.startswith("1 closed")
+    rows = table.rowData
+    assert rows[-1]["scenario"].startswith("change") and rows[-1]["mean min"] >= 0
+    sc = scenario_files.state_to_scenario(state, name="Close one", note="test")
+    store = scenario_files.ScenarioStore([tmp_path])
+    sid = store.save(sc, service="fire")
+    loaded = store.load(sid)
+    assert [c["site"] for c in loaded.changes if c["action"] == "close"] == [site]
+    assert site not in set(apply_scenario(engine.sites("fire"), loaded)["site_id"])
+    assert store.listing()[["name", "service"]].values.tolist() == [["Close one", "fire"]]
+    html = reports.to_html(scenarios.comparison(wh, engine, store, None, sid, tier="open"))
+    assert "SYNTHETIC DATA" in html and "Close one" in html and "<script src=" not in html
+    assert "What changes" in html and "close" in html and "scattergeo" in html.lower()      # its map draws from disk
+
+
+def test_an_invalid_hour_band_clears_the_scenario(wh, engine, nothing_stale):
+    state = {**scenarios.EMPTY, "closed": [engine.sites("fire")["site_id"].iloc[0]]}
+    valid = scenarios.shown_view(wh, engine, state, "all")
+    nothing_stale(valid, scenarios.shown_view(wh, engine, state, "dusk"), results=3)

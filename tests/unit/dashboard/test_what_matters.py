@@ -79,3 +79,12 @@ def test_the_summary_says_the_inputs_and_their_sources_in_words():
     assert "Vehicles per station: 1.45 on average (the shipped config/simulation.yaml" in text
     assert "Time at the scene: the shipped config/simulation.yaml (the incidents carry no vehicle minutes)" in text
     assert "on_scene." not in text and "vehicles_per_station." not in text and "an assumption" in text
+
+
+def test_invalid_replications_clear_the_ranking(wh, engine, nothing_stale):
+    from bluelight.dashboard.pages import what_matters
+
+    values = ["fire", "added_mean_response_s", "resample", 2, 1, 1, 6, "all"]
+    valid = what_matters.sweep_view(wh, engine, *values)
+    invalid = what_matters.sweep_view(wh, engine, *values[:3], 0, *values[4:])
+    nothing_stale(valid, invalid, results=4)

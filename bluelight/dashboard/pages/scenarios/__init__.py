@@ -17,6 +17,7 @@ from bluelight.dashboard.pages.scenarios.views import (
     edit_state,
     edited_scenario,
     scenario_view,
+    shown_view,
 )
 
-__all__ = ['BAND_BINDINGS', 'EMPTY', 'banded', 'compare_data', 'compare_table', 'compare_view', 'comparison', 'edit_state', 'edited_scenario', 'layout', 'register', 'scenario_view']
+__all__ = ['BAND_BINDINGS', 'EMPTY', 'banded', 'compare_data', 'compare_table', 'compare_view', 'comparison', 'edit_state', 'edited_scenario', 'layout', 'register', 'scenario_view', 'shown_view']

@@ -10,7 +10,7 @@ from dash import Input, Output, State, html
 from bluelight.dashboard import reports, scenario_files
 from bluelight.dashboard.auth import current_role, record
 from bluelight.dashboard.callbacks import callback
-from bluelight.dashboard.controls import blocked_figure, blocked_note
+from bluelight.dashboard.controls import blocked_note
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.pages.scenarios.layout import layout
 from bluelight.dashboard.pages.scenarios.views import (
@@ -21,7 +21,7 @@ from bluelight.dashboard.pages.scenarios.views import (
     linked_closure,
     linked_sites,
     saved_choices,
-    scenario_view,
+    shown_view,
     site_choices,
 )
 from bluelight.dashboard.queries import Warehouse
@@ -55,10 +55,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     @callback(app, Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
               Output("scn-hour-band-error", "children"), Input("scn-state", "data"), Input("scn-hour-band", "value"))
     def show(state, band):
-        timed, errors = banded(session, band)
-        if timed is None:
-            return blocked_figure(), "", blocked_note(), *errors
-        return *scenario_view(wh, timed, state), *errors
+        return shown_view(wh, session, state, band)
 
     @callback(app, Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
                   State("scn-state", "data"), State("scn-name", "value"), State("scn-note", "value"),

@@ -13,7 +13,7 @@ from bluelight.dashboard.auth import visible_sites
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.controls import Binding, banded_session
+from bluelight.dashboard.controls import Binding, banded_session, blocked_figure, blocked_note
 from bluelight.dashboard.pages.scenarios import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError
@@ -146,6 +146,15 @@ def compare_table(data: dict) -> pd.DataFrame:
                          "p90 min": None if s["p90_s"] is None else round(s["p90_s"] / 60, 2),
                          "standard min": eb["threshold_s"] / 60})
     return pd.DataFrame(rows)
+
+
+def shown_view(wh: Warehouse, session: Session, state: dict, band):
+    """The scenario's map, table and changes at the chosen hour band's times, and the band's message (an invalid
+    band clears the last result: nothing is drawn from it)."""
+    timed, errors = banded(session, band)
+    if timed is None:
+        return blocked_figure(), "", blocked_note(), *errors
+    return *scenario_view(wh, timed, state), *errors
 
 
 def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b):

@@ -1,0 +1,68 @@
+"""The pieces every page shares: the banner, charts, tables and maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bluelight.analysis.summary import Variability
+from bluelight.dashboard import layers
+from bluelight.dashboard.components import charts as chart_parts
+from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import tables as table_parts
+from bluelight.dashboard.layout import banner
+
+
+def test_synthetic_banner(wh):
+    assert "SYNTHETIC" in str(banner(wh))
+
+
+def test_figure_builders():
+    t = np.array([100.0, 200.0, 400.0, np.nan])
+    fig = chart_parts.cumulative_curve(t, np.ones(4), threshold_s=360, goal=0.9, label="x",
+                                   variability=Variability(0.0, 0.2))
+    assert [tr["name"] for tr in fig["data"]] == ["modelled (single time)", "modelled with variability"]
+    table = table_parts.with_change_row(pd.DataFrame({"scenario": ["a", "b"], "mean min": [4.0, 4.5]}))
+    assert table.iloc[2]["mean min"] == 0.5
+    assert map_parts.with_tiles(map_parts.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"
+    assert map_parts.base_map(roads=None, boundaries=None).layout.map.style == "white-bg"
+
+
+def test_isochrone_layers_are_added_not_merged():
+    from shapely.geometry import box
+
+    fig = map_parts.base_map(roads=layers.VectorTiles("http://127.0.0.1/layers/roads/{z}/{x}/{y}.pbf"),
+                           boundaries="/layers/boroughs.geojson")
+    polys = [box(530000, 180000, 530000 + d, 180000 + d) for d in (100, 200, 300)]
+    map_parts.add_layers_first(fig, map_parts.isochrone_layers(polys, (1, 2, 3)))
+    kinds = [(layer.type, layer.below) for layer in fig.layout.map.layers]
+    # light fills beneath the traces, outlines above them (over a coverage fill), then roads and boundaries
+    assert kinds[:6] == [("fill", "traces")] * 3 + [("line", "")] * 3
+    assert [k for k, _ in kinds[6:]] == ["line", "line"]
+    assert map_parts.isochrone_legend((300, 480, 600)) == "5 min navy; 8 min purple; 10 min black"
+
+
+def test_maps_zoom_to_the_analysed_area():
+    london_demo = (-0.216, 51.485, -0.063, 51.584)                  # the demo's road data
+    england = (-5.7, 49.9, 1.8, 55.8)
+    # MapLibre's world is 512 px at zoom 0: 620 px hold 0.153 degrees of longitude at about zoom 11.4
+    assert 10.8 < map_parts.fit_zoom(london_demo, width_px=620, height_px=620) < 11.4
+    assert 4.5 < map_parts.fit_zoom(england, width_px=620, height_px=720) < 5.5
+    layout = map_parts.base_map(roads=None, boundaries=None, bounds=london_demo).layout.map
+    assert layout.center.lon == pytest.approx(-0.1395) and layout.zoom > 10.5
+
+
+def test_the_stale_check_catches_a_result_left_on_screen(nothing_stale):
+    import dash
+
+    from bluelight.dashboard.controls import blocked_figure, blocked_note
+
+    valid = ({"data": [{"type": "scattermap", "lon": [0.1]}]}, "12 stations", "")
+    cleared = (blocked_figure(), blocked_note(), "")
+    nothing_stale(valid, cleared, results=3)
+    for left in ((valid[0], blocked_note(), ""), (dash.no_update, blocked_note(), "")):
+        with pytest.raises(AssertionError):
+            nothing_stale(valid, left, results=3)
+    with pytest.raises(AssertionError):                              # the invalid input must say what to fix
+        nothing_stale(valid, (blocked_figure(""), "", ""), results=3)
