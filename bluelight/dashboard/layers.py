@@ -16,9 +16,14 @@ from dataclasses import dataclass
 
 from flask import Response, abort, has_request_context, request
 
+from bluelight.dashboard.glyphs import glyph_range
+
 BOROUGHS = "/layers/boroughs.geojson"
 LSOAS = "/layers/lsoas.geojson"
 ROAD_TILES = "/layers/roads/{z}/{x}/{y}.pbf"
+AREA_LABELS = "/layers/area_labels.geojson"
+#: MapLibre's template for label glyphs (:mod:`bluelight.dashboard.glyphs`)
+GLYPHS = "/glyphs/{fontstack}/{range}.pbf"
 
 #: the road classes drawn from each tile zoom up (MapLibre's 512-px tiles: at tile zoom 12 a few streets fill
 #: the screen)
@@ -61,11 +66,37 @@ def roads() -> VectorTiles:
     return VectorTiles(base + ROAD_TILES)
 
 
+def offline_style() -> dict:
+    """The base map style: a white background, and label glyphs from this app (plotly's ``white-bg`` style would
+    fetch them from the internet, so no place name could be drawn offline)."""
+    base = request.host_url.rstrip("/") if has_request_context() else ""
+    # a source the style never draws: plotly prunes an empty ``sources`` when it updates a figure, and MapLibre
+    # then refuses the style ("missing required property sources")
+    blank = {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}
+    return {"version": 8, "name": "white, offline", "sources": {"blank": blank}, "glyphs": base + GLYPHS,
+            "layers": [{"id": "white-bg", "type": "background", "paint": {"background-color": "#ffffff"}}]}
+
+
+#: OpenStreetMap's standard tiles (the ``--web-tiles`` option; the server's CSP allows them only then)
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def web_tiles_style() -> dict:
+    """The base map style with OpenStreetMap's web tiles under the layers, and its attribution; labels still take
+    their glyphs from this app."""
+    style = offline_style()
+    style["sources"]["osm"] = {"type": "raster", "tiles": [OSM_TILES], "tileSize": 256,
+                               "attribution": "© OpenStreetMap contributors"}
+    style["layers"].append({"id": "osm", "type": "raster", "source": "osm"})
+    return style | {"name": "OpenStreetMap web tiles"}
+
+
 def register_routes(server, wh, session) -> None:
     """Add the layer routes to the Flask server behind the Dash app."""
     builders = {
         "boroughs": lambda: wh.boundaries_geojson("borough"),
         "lsoas": lambda: wh.lsoa_geojson(session.population_zones_on_network()),
+        "area_labels": wh.area_labels_geojson,
     }
 
     def serve(name: str) -> Response:
@@ -78,6 +109,17 @@ def register_routes(server, wh, session) -> None:
         body = wh.road_tile(z, x, y, highways=road_classes(z)) if wh.available else b""
         return Response(body, mimetype="application/vnd.mapbox-vector-tile", headers={"Cache-Control": "max-age=3600"})
 
+    def glyphs(fontstack: str, start: int, end: int) -> Response:
+        del fontstack                 # every stack gets the one font: the name is never a path
+        if end != start + 255:
+            abort(404)
+        try:
+            body = glyph_range(start)
+        except ValueError:
+            abort(404)
+        return Response(body, mimetype="application/x-protobuf", headers={"Cache-Control": "max-age=86400"})
+
     for name in builders:
         server.add_url_rule(f"/layers/{name}.geojson", f"layer_{name}", lambda name=name: serve(name))
     server.add_url_rule("/layers/roads/<int:z>/<int:x>/<int:y>.pbf", "layer_road_tile", tile)
+    server.add_url_rule("/glyphs/<fontstack>/<int:start>-<int:end>.pbf", "glyphs", glyphs)

@@ -215,6 +215,20 @@ class Warehouse:
             f["id"] = f["properties"]["code"]
         return fc
 
+    def area_labels_geojson(self) -> dict:
+        """A point per loaded area (local authority) at its population-weighted centre, with its name: the
+        maps' area labels, for whatever region is loaded."""
+        def build():
+            frame = self._query(
+                "SELECT coalesce(la_name, la_code) AS name, sum(pop_total * lon) / sum(pop_total) AS lon, "
+                "sum(pop_total * lat) / sum(pop_total) AS lat FROM population WHERE pop_total > 0 "
+                "AND coalesce(la_name, la_code) IS NOT NULL GROUP BY 1 ORDER BY 1")
+            return {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"name": str(r.name)},
+                 "geometry": {"type": "Point", "coordinates": [round(float(r.lon), 5), round(float(r.lat), 5)]}}
+                for r in frame.itertuples(index=False)]}
+        return self._cached(("area labels",), build)
+
     def read(self, fn):
         """``fn(cursor)`` on the read-only connection (the reader a :class:`~bluelight.services.session.Session` uses)."""
         return self._with_cursor(fn)

@@ -146,8 +146,22 @@ def test_overview_kpis_and_map(page, served_app):
     assert "OpenStreetMap" in page.inner_text("footer")
 
 
+#: the names a map has drawn as labels (MapLibre's placed symbols)
+DRAWN_LABELS = """id => {
+  const sp = document.querySelector('#' + id + ' .js-plotly-plot')._fullLayout.map._subplot;
+  return [...new Set(sp.map.queryRenderedFeatures().filter(f => f.layer.type === 'symbol')
+                                                  .map(f => f.properties.name))];
+}"""
+
+
 def test_coverage_explorer(page, served_app):
+    glyphs = []
+    page.on("response", lambda r: glyphs.append(r.status) if "/glyphs/" in r.url else None)
     _visit(page, served_app, "/coverage", "coverage", "#cov-curve .main-svg")
+    page.wait_for_function(f"({DRAWN_LABELS})('cov-map').length > 0", timeout=30000)
+    labels = page.evaluate(DRAWN_LABELS, "cov-map")
+    assert {"Camden", "Islington"} <= set(labels)                   # the areas named, offline
+    assert glyphs and set(glyphs) == {200}                          # their letters drawn from the app's own glyphs
     assert "within 6 min" in page.inner_text("#cov-kpis").lower()
     assert "Westminster" in page.inner_text("#cov-table")
     assert "By borough" in page.inner_text("#page-content")                 # London's areas are boroughs
@@ -434,8 +448,13 @@ def _grid_rows(page, grid_id) -> list[dict]:
         const root = document.querySelector('#{grid_id}');
         const heads = [...root.querySelectorAll('.ag-header-cell')].map(h => [h.getAttribute('col-id'),
                                                                               h.innerText.trim()]);
-        return [...root.querySelectorAll('.ag-center-cols-container .ag-row')].map(r => Object.fromEntries(
-            heads.map(([id, name]) => [name, (r.querySelector(`[col-id="${{id}}"]`) || {{}}).innerText])));
+        const rows = new Map();                    // a pinned column's cells sit in their own container
+        for (const r of root.querySelectorAll('.ag-pinned-left-cols-container .ag-row, .ag-center-cols-container .ag-row')) {{
+            const key = r.getAttribute('row-index');
+            rows.set(key, [...(rows.get(key) || []), r]);
+        }}
+        return [...rows.values()].map(parts => Object.fromEntries(heads.map(([id, name]) => [name,
+            (parts.map(p => p.querySelector(`[col-id="${{id}}"]`)).find(c => c) || {{}}).innerText])));
     }}""")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bluelight.dashboard.components import plain_figures as plain
-from bluelight.dashboard.layers import VectorTiles
+from bluelight.dashboard.layers import AREA_LABELS, VectorTiles, offline_style, web_tiles_style
 from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
 
 SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
@@ -39,14 +39,44 @@ def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | s
     elif _has_features(roads):
         layers.append({"source": roads, "type": "line", "color": "#c8c8c8", "line": {"width": 0.8},
                        "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
+    if roads is not None:                        # a regional map: its areas named (a national one has its own)
+        layers.append(area_label_layer())
     centre = {"lon": -0.13, "lat": 51.515}
     zoom = 11.5
     if bounds:
         centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
         zoom = fit_zoom(bounds, width_px=MAP_WIDTH_PX, height_px=height)
-    return {"map": {"style": "white-bg", "layers": layers, "center": centre, "zoom": zoom},
+    return {"map": {"style": offline_style(), "layers": layers, "center": centre, "zoom": zoom},
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": height,
             "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"}}
+
+
+#: the zoom from which station names are drawn beside their markers (a few streets across the map)
+SITE_LABELS_FROM_ZOOM = 12.5
+
+
+def _label_layer(source: dict | str, *, size: int, colour: str, minzoom: float = 0.0) -> dict:
+    """Names drawn from the features' ``name`` (MapLibre hides labels that would overlap)."""
+    return {"sourcetype": "geojson", "source": source, "type": "symbol", "minzoom": minzoom, "below": "",
+            "symbol": {"text": "{name}", "icon": "", "placement": "point",
+                       "textfont": {"size": size, "color": colour}}}
+
+
+def area_label_layer() -> dict:
+    """The loaded areas' names at their population-weighted centres (served by the app, drawn offline)."""
+    return _label_layer(AREA_LABELS, size=13, colour="#3d4852")
+
+
+def site_label_layer(sites: pd.DataFrame) -> dict:
+    """The names of the sites a map shows, drawn from :data:`SITE_LABELS_FROM_ZOOM` (only the sites this map was
+    given: what a role may not see is not named either)."""
+    named = sites.dropna(subset=["lon", "lat"])
+    named = named[named["name"].notna()] if "name" in named.columns else named.iloc[0:0]
+    features = [{"type": "Feature", "properties": {"name": str(n)},
+                 "geometry": {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]}}
+                for n, x, y in zip(named["name"], named["lon"], named["lat"])]
+    return _label_layer({"type": "FeatureCollection", "features": features}, size=11, colour="#10243e",
+                        minzoom=SITE_LABELS_FROM_ZOOM)
 
 
 def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
@@ -92,9 +122,9 @@ def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
 def with_tiles(fig: go.Figure | dict, web_tiles: bool) -> go.Figure | dict:
     """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
     if web_tiles and isinstance(fig, dict):
-        fig["layout"]["map"]["style"] = "open-street-map"
+        fig["layout"]["map"]["style"] = web_tiles_style()
     elif web_tiles:
-        fig.update_layout(map_style="open-street-map")
+        fig.update_layout(map_style=web_tiles_style())
     return fig
 
 
@@ -111,6 +141,7 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
             text=grp["name"],
             hovertemplate="<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>source: %{customdata[2]}<extra></extra>",
         ))
+    fig.layout.map.layers = (*fig.layout.map.layers, site_label_layer(sites))
     return fig
 
 
@@ -203,8 +234,7 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
                  "marker": {"size": 10, "color": "#10243e"}, "text": _values(sites["name"]),
                  "customdata": _values(sites["site_id"]),
                  "hovertemplate": "<b>%{text}</b><br>%{customdata}<extra>site</extra>"})
-    if iso_layers:
-        layout["map"]["layers"] = list(iso_layers) + layout["map"]["layers"]
+    layout["map"]["layers"] = [*(iso_layers or []), *layout["map"]["layers"], site_label_layer(sites)]
     if title:
         layout |= {"title": {"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}},
                    "margin": {**layout["margin"], "t": 30}}
@@ -245,7 +275,9 @@ def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict
         lon, lat = to_wgs84(added["easting"], added["northing"])
         data.append(_marker_trace(pd.Series(lon), pd.Series(lat), added["site_id"], name="new or moved site",
                                   size=13, colour="#6a3d9a", hover="%{text}<extra>new/moved</extra>"))
-    return plain.figure(data, _base_layout(roads=roads, boundaries=boundaries, bounds=bounds))
+    layout = _base_layout(roads=roads, boundaries=boundaries, bounds=bounds)
+    layout["map"]["layers"].append(site_label_layer(sites))
+    return plain.figure(data, layout)
 
 
 def _marker_trace(lon: pd.Series, lat: pd.Series, text: pd.Series, *, name: str, size: int, colour: str,

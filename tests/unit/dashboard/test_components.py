@@ -25,8 +25,10 @@ def test_figure_builders():
     assert [tr["name"] for tr in fig["data"]] == ["modelled (single time)", "modelled with variability"]
     table = table_parts.with_change_row(pd.DataFrame({"scenario": ["a", "b"], "mean min": [4.0, 4.5]}))
     assert table.iloc[2]["mean min"] == 0.5
-    assert map_parts.with_tiles(map_parts.base_map(roads=None, boundaries=None), True).layout.map.style == "open-street-map"
-    assert map_parts.base_map(roads=None, boundaries=None).layout.map.style == "white-bg"
+    tiled = map_parts.with_tiles(map_parts.base_map(roads=None, boundaries=None), True).layout.map.style
+    assert tiled["sources"]["osm"]["tiles"] == [layers.OSM_TILES] and tiled["glyphs"].startswith("/glyphs/")
+    style = map_parts.base_map(roads=None, boundaries=None).layout.map.style          # white, its glyphs served here
+    assert style["layers"][0]["paint"]["background-color"] == "#ffffff" and style["glyphs"].startswith("/glyphs/")
 
 
 def test_isochrone_layers_are_added_not_merged():
@@ -39,7 +41,7 @@ def test_isochrone_layers_are_added_not_merged():
     kinds = [(layer.type, layer.below) for layer in fig.layout.map.layers]
     # light fills beneath the traces, outlines above them (over a coverage fill), then roads and boundaries
     assert kinds[:6] == [("fill", "traces")] * 3 + [("line", "")] * 3
-    assert [k for k, _ in kinds[6:]] == ["line", "line"]
+    assert [k for k, _ in kinds[6:]] == ["line", "line", "symbol"]              # the areas' names on top
     assert map_parts.isochrone_legend((300, 480, 600)) == "5 min navy; 8 min purple; 10 min black"
 
 
@@ -66,3 +68,20 @@ def test_the_stale_check_catches_a_result_left_on_screen(nothing_stale):
             nothing_stale(valid, left, results=3)
     with pytest.raises(AssertionError):                              # the invalid input must say what to fix
         nothing_stale(valid, (blocked_figure(""), "", ""), results=3)
+
+
+def test_maps_name_their_areas_and_the_sites_they_show_from_street_zoom():
+    sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"], "name": ["Euston", None, "Soho"],
+                          "lon": [-0.13, -0.15, np.nan], "lat": [51.52, 51.53, 51.51]})
+    layer = map_parts.site_label_layer(sites)
+    names = [f["properties"]["name"] for f in layer["source"]["features"]]
+    assert names == ["Euston"] and layer["type"] == "symbol" and layer["symbol"]["text"] == "{name}"
+    assert layer["minzoom"] == map_parts.SITE_LABELS_FROM_ZOOM > 12
+    roads = layers.VectorTiles("http://127.0.0.1/layers/roads/{z}/{x}/{y}.pbf")
+    fig = map_parts.coverage_map(pd.DataFrame({"zone": ["z"], "area": ["a"], "weight": [1.0], "lon": [-0.1],
+                                               "lat": [51.5]}), np.array([60.0]), threshold_s=360,
+                                 zones_geojson=None, sites=sites, roads=roads, boundaries=None)
+    symbols = [layer for layer in fig["layout"]["map"]["layers"] if layer["type"] == "symbol"]
+    assert [s["source"] for s in symbols][0] == layers.AREA_LABELS and len(symbols) == 2
+    national = map_parts.base_map(roads=None, boundaries=None).layout.map.layers     # no region: no area names
+    assert not [layer for layer in national if layer.type == "symbol"]

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from bluelight.analysis.summary import Variability
+from bluelight.dashboard import layers
 from bluelight.dashboard.components import charts, maps
 from bluelight.dashboard.components import plain_figures as plain
 
@@ -67,7 +68,7 @@ def test_template_is_a_fresh_copy():
 def test_with_tiles_on_a_dict():
     fig = maps.coverage_map(_points(), np.full(5, 100.0), threshold_s=360, zones_geojson=None, sites=SITES,
                             roads=None, boundaries=None)
-    assert maps.with_tiles(fig, True)["layout"]["map"]["style"] == "open-street-map"
+    assert maps.with_tiles(fig, True)["layout"]["map"]["style"]["sources"]["osm"]["tiles"] == [layers.OSM_TILES]
 
 
 def test_change_map_is_a_valid_figure():
