@@ -17,6 +17,7 @@ that cannot be reached.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -203,30 +204,17 @@ def isochrone_polygons_grid(network: RoadNetwork, edge_geoms: ArrayLike, node_ti
     (2, True)
     """
     import contourpy
-    from scipy import ndimage
 
     bands = _bands(bands_s)
     if buffer_m <= 0 or cell_m <= 0:
         raise AnalysisError(f"buffer_m and cell_m must be positive, got {buffer_m} and {cell_m}")
     cell_m = min(cell_m, buffer_m)                      # a cell no wider than the buffer it draws
-    times = np.asarray(node_time_s, dtype=float)
-    geoms = _check_geoms(network, edge_geoms)
-    px, py, t = _timed_points(network, geoms, times, max(bands), step_m=cell_m / 2)
-    if len(t) == 0:
+    found = earliest_time_grid(network, edge_geoms, node_time_s, max(bands), cell_m=cell_m, buffer_m=buffer_m)
+    if found is None:
         return [Polygon() for _ in bands]
-    pad = 3 * buffer_m
-    x0, y0 = px.min() - pad, py.min() - pad
-    ix, iy = ((px - x0) / cell_m).astype(np.int64), ((py - y0) / cell_m).astype(np.int64)
-    extra = int(np.ceil(2 * pad / cell_m)) + 2
-    grid = np.full((int(iy.max()) + extra, int(ix.max()) + extra), np.inf)
-    np.minimum.at(grid, (iy, ix), t)
-    r = int(np.ceil(buffer_m / cell_m))
-    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
-    grid = ndimage.minimum_filter(grid, footprint=(xx ** 2 + yy ** 2) * cell_m ** 2 <= buffer_m ** 2,
-                                  mode="constant", cval=np.inf)
-    field = np.where(np.isfinite(grid), grid, 10.0 * max(bands) + 1.0)
-    gen = contourpy.contour_generator(x=x0 + (np.arange(field.shape[1]) + 0.5) * cell_m,
-                                      y=y0 + (np.arange(field.shape[0]) + 0.5) * cell_m, z=field,
+    field = np.where(np.isfinite(found.time_s), found.time_s, 10.0 * max(bands) + 1.0)
+    gen = contourpy.contour_generator(x=found.x0_m + (np.arange(field.shape[1]) + 0.5) * cell_m,
+                                      y=found.y0_m + (np.arange(field.shape[0]) + 0.5) * cell_m, z=field,
                                       fill_type="OuterOffset")
     keep = shapely.Point(*source_xy) if source_xy is not None else None
     polys = []
@@ -238,6 +226,82 @@ def isochrone_polygons_grid(network: RoadNetwork, edge_geoms: ArrayLike, node_ti
         polys.append(_clean(merged, min_hole_m2=min_hole_m2, min_island_m2=min_island_m2, keep_point=keep)
                      if not merged.is_empty else Polygon())
     return _nested(polys)
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """The earliest time each cell of a grid (EPSG:27700) is reached: row 0 is the southernmost, column 0 the
+    westernmost; ``inf`` where nothing is reached within the limit or no road is within the buffer."""
+
+    time_s: np.ndarray
+    x0_m: float
+    y0_m: float
+    cell_m: float
+
+    @property
+    def bounds_m(self) -> tuple[float, float, float, float]:
+        """West, south, east and north edges of the grid."""
+        rows, cols = self.time_s.shape
+        return self.x0_m, self.y0_m, self.x0_m + cols * self.cell_m, self.y0_m + rows * self.cell_m
+
+
+def earliest_time_grid(network: RoadNetwork, edge_geoms: ArrayLike, node_time_s: ArrayLike, limit_s: float, *,
+                       cell_m: float = DEFAULT_CELL_M, buffer_m: float = DEFAULT_BUFFER_M) -> TimeGrid | None:
+    """The grid of earliest times from a field of node times: each cell the earliest time at which a road point
+    within ``buffer_m`` of it is reached (before ``limit_s``); the isochrones' contours, or a map's surface.
+
+    Parameters
+    ----------
+    network
+        The road network the times are of.
+    edge_geoms
+        Each edge's line (EPSG:27700).
+    node_time_s
+        Time each node is reached (``inf``: not reached).
+    limit_s
+        Road points reached later than this are left out.
+    cell_m
+        The grid's cell.
+    buffer_m
+        How far from a road a cell takes its time.
+
+    Returns
+    -------
+    TimeGrid or None
+        None when nothing is reached within the limit.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from bluelight.analysis import example_network, nearest_site_field
+    >>> net = example_network()
+    >>> geoms = shapely.linestrings([[(net.x_m[u], net.y_m[u]), (net.x_m[v], net.y_m[v])]
+    ...                              for u, v in zip(net.edge_u, net.edge_v)])
+    >>> times, _ = nearest_site_field(net, [4], cutoff_s=120)
+    >>> grid = earliest_time_grid(net, geoms, times, 120, cell_m=25, buffer_m=40)
+    >>> bool(np.nanmin(grid.time_s) == 0.0), bool(np.isinf(grid.time_s).any())
+    (True, True)
+    """
+    from scipy import ndimage
+
+    if buffer_m <= 0 or cell_m <= 0:
+        raise AnalysisError(f"buffer_m and cell_m must be positive, got {buffer_m} and {cell_m}")
+    times = np.asarray(node_time_s, dtype=float)
+    geoms = _check_geoms(network, edge_geoms)
+    px, py, t = _timed_points(network, geoms, times, limit_s, step_m=cell_m / 2)
+    if len(t) == 0:
+        return None
+    pad = 3 * buffer_m
+    x0, y0 = px.min() - pad, py.min() - pad
+    ix, iy = ((px - x0) / cell_m).astype(np.int64), ((py - y0) / cell_m).astype(np.int64)
+    extra = int(np.ceil(2 * pad / cell_m)) + 2
+    grid = np.full((int(iy.max()) + extra, int(ix.max()) + extra), np.inf)
+    np.minimum.at(grid, (iy, ix), t)
+    r = int(np.ceil(buffer_m / cell_m))
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    grid = ndimage.minimum_filter(grid, footprint=(xx ** 2 + yy ** 2) * cell_m ** 2 <= buffer_m ** 2,
+                                  mode="constant", cval=np.inf)
+    return TimeGrid(grid, float(x0), float(y0), float(cell_m))
 
 
 def _timed_points(network: RoadNetwork, geoms: np.ndarray, times: np.ndarray, limit_s: float, *, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

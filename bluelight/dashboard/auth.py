@@ -157,12 +157,13 @@ def _from_this_machine() -> bool:
 
 
 def content_security_policy(*, web_tiles: bool, script_hashes: list[str] | tuple[str, ...] = ()) -> str:
-    """No inline script but the app's own (by hash) and no ``eval``; styles inline (Dash's components set them)."""
+    """No inline script but the app's own (by hash) and no ``eval``; styles inline (Dash's components set them);
+    ``data:`` fetched (a map's response surface is an inline image MapLibre reads by fetch)."""
     tiles = " https://*.tile.openstreetmap.org https://tile.openstreetmap.org" if web_tiles else ""
     hashes = "".join(f" {h}" for h in script_hashes)          # already quoted: 'sha256-...'
     return (f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
             f"img-src 'self' data: blob:{tiles}; worker-src 'self' blob:; child-src 'self' blob:; "
-            f"connect-src 'self'{tiles}; font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; "
+            f"connect-src 'self' data:{tiles}; font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; "
             "form-action 'self'; object-src 'none'")
 
 

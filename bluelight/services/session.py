@@ -26,7 +26,7 @@ from bluelight.analysis.coverage import (
     coverage_model_from_nearest,
     evaluate,
 )
-from bluelight.analysis.isochrones import isochrone_polygons_grid
+from bluelight.analysis.isochrones import TimeGrid, earliest_time_grid, isochrone_polygons_grid
 from bluelight.analysis.nearest_sites import fingerprint, nearest_sites, times_to_points
 from bluelight.analysis.network import RoadNetwork
 from bluelight.analysis.scenario import Scenario, apply_scenario
@@ -522,6 +522,17 @@ class Session:
             times, _ = self.site_field(s, offsets, cutoff_s=max(bands_s))
             return isochrone_polygons_grid(self.network, self.edge_geoms, times, tuple(bands_s))
         return self._get(("iso", service, tuple(bands_s), site_id, include_turnout), build)
+
+    def response_grid(self, service: str, *, cell_m: float, buffer_m: float) -> TimeGrid | None:
+        """The response (turnout and drive) from the service's baseline sites to every road point, as a grid of
+        earliest times (EPSG:27700): a map's cover where no zone polygons are loaded. None: no site reaches any
+        road within the cutoff."""
+        def build() -> TimeGrid | None:
+            on = self._on_network(self.sites(service))
+            times, _ = self.site_field(on, on["turnout"].to_numpy(float), cutoff_s=self.cutoff_s)
+            return earliest_time_grid(self.network, self.edge_geoms, times, self.cutoff_s, cell_m=cell_m,
+                                      buffer_m=buffer_m)
+        return self._get(("response grid", service, float(cell_m), float(buffer_m)), build)
 
     def first_reached(self, service: str, site_id: str, spec: DemandSpec) -> np.ndarray:
         """Mask of demand points whose fastest site is ``site_id``."""

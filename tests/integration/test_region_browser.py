@@ -72,10 +72,23 @@ def test_every_page_of_a_county_without_zone_polygons_opens_and_the_coverage_map
         assert not page.is_visible("#global-alert"), (path, page.inner_text("#global-alert"))
         assert "Traceback" not in page.inner_text("body"), path
     assert errors == []
-    # no LSOA polygons were loaded: the response is drawn at the population points instead of an empty map
+    ctx.close()
+    # no LSOA polygons were loaded: the response is drawn as a surface under the population points, under the
+    # server's content security policy (not bypassed), as a user's browser enforces it
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if m.type == "error" else None)
     page.goto(county_app + "/coverage", wait_until="networkidle")
     page.wait_for_selector("#cov-map .js-plotly-plot", timeout=120000)
     page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
+    surface = page.evaluate("""() => {
+        const sp = document.querySelector('#cov-map .js-plotly-plot')._fullLayout.map._subplot;
+        const layer = sp.map.getStyle().layers.find(l => l.type === 'raster');
+        return layer ? [sp.map.getSource(layer.source).type, sp.map.isSourceLoaded(layer.source)] : null;
+    }""")
+    assert surface == ["image", True] and violations == [], (surface, violations)
     drawn = page.evaluate("""() => document.querySelector('#cov-map .js-plotly-plot').data
         .filter(t => t.name !== 'sites' && t.marker && t.marker.color)
         .map(t => [t.name, t.marker.color.length || atob(t.marker.color.bdata || '').length / 8])""")

@@ -197,9 +197,10 @@ def isochrone_legend(bands_s) -> str:
 def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
                  sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
                  iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "",
-                 points_label: str = "incidents") -> dict:
+                 points_label: str = "incidents", surface: dict | None = None) -> dict:
     """Response time (minutes) of demand on the network: LSOA choropleth, or points (incidents, or people at
-    their area's centre where no area polygons are loaded, named by ``points_label``); sites on top.
+    their area's centre where no area polygons are loaded, named by ``points_label``, over ``surface``, the
+    response at every road as an image layer); sites on top.
 
     A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): the page's most frequent answer.
     """
@@ -234,7 +235,8 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
                  "marker": {"size": 10, "color": "#10243e"}, "text": _values(sites["name"]),
                  "customdata": _values(sites["site_id"]),
                  "hovertemplate": "<b>%{text}</b><br>%{customdata}<extra>site</extra>"})
-    layout["map"]["layers"] = [*(iso_layers or []), *layout["map"]["layers"], site_label_layer(sites)]
+    layout["map"]["layers"] = [*([surface] if surface else []), *(iso_layers or []), *layout["map"]["layers"],
+                               site_label_layer(sites)]
     if title:
         layout |= {"title": {"text": title, "x": 0.01, "y": 0.98, "font": {"size": 13}},
                    "margin": {**layout["margin"], "t": 30}}

@@ -90,3 +90,23 @@ def test_a_profile_with_turn_penalties_routes_on_the_edge_based_network(syntheti
         assert (field[both] >= plain_field[both] - 1e-6).all() and (nearest[np.isfinite(field)] >= 0).all()
     finally:
         con.close()
+
+
+def test_the_response_grid_is_the_earliest_time_grid_of_every_site_with_its_turnout(synthetic_wh):
+    from bluelight.analysis.isochrones import earliest_time_grid
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.etl.warehouse import connect
+    from bluelight.services.session import Session
+
+    con = connect(synthetic_wh, read_only=True)
+    session = Session.over(con, load_profile("bluelight_v1"))
+    grid = session.response_grid("fire", cell_m=100.0, buffer_m=250.0)
+    on = session.sites("fire").query("node >= 0")
+    times, _ = session.site_field(on, on["turnout"].to_numpy(float), cutoff_s=session.cutoff_s)
+    expected = earliest_time_grid(session.network, session.edge_geoms, times, session.cutoff_s, cell_m=100.0,
+                                  buffer_m=250.0)
+    assert np.array_equal(grid.time_s, expected.time_s) and grid.bounds_m == expected.bounds_m
+    reached = grid.time_s[np.isfinite(grid.time_s)]
+    assert reached.min() >= on["turnout"].min() - 1e-9           # nowhere sooner than the quickest turnout
+    assert session.response_grid("fire", cell_m=100.0, buffer_m=250.0) is grid      # kept in the session
+    con.close()

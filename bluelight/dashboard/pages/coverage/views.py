@@ -9,6 +9,7 @@ from bluelight.dashboard import layers, reports
 from bluelight.dashboard.auth import current_role, current_rules, visible_sites
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import surface as surface_parts
 from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import (
     Binding,
@@ -76,6 +77,18 @@ def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, ca
     return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors, ""
 
 
+def response_surface(session: Session, service: str, threshold: float) -> dict | None:
+    """The service's response at every road of the region as a map layer (where no zone polygons are loaded,
+    the map's cover); drawn once per service, hour band and standard."""
+    def build() -> dict | None:
+        net = session.network
+        cell_m = surface_parts.surface_cell_m((float(net.x_m.min()), float(net.y_m.min()), float(net.x_m.max()),
+                                         float(net.y_m.max())))
+        grid = session.response_grid(service, cell_m=cell_m, buffer_m=surface_parts.surface_buffer_m(cell_m))
+        return None if grid is None else surface_parts.surface_layer(grid, threshold_s=threshold)
+    return session.cached(("response surface", service, float(threshold)), build)
+
+
 def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id: str | None):
     """Map, curve, headline and borough table for one evaluation."""
     sites = session.sites(ev.service)
@@ -93,11 +106,12 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
         lonlat = _lonlat(pts)
     else:                                                     # the same points on every answer: projected once
         lonlat = session.cached(("lon/lat", ev.service, ev.demand), lambda: _lonlat(ev.points))
+    surface = None if wh.has_zone_polygons() else response_surface(session, ev.service, threshold)
     fig = map_parts.coverage_map(pts.assign(**lonlat), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title,
                                points_label="incidents" if ev.demand.kind == "incidents" else
-                               "people, at their area's centre")
+                               "people, at their area's centre", surface=surface)
     pts = ev.points
     goal = _goal(wh, ev.service, threshold)
     curve = chart_parts.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,
