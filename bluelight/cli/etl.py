@@ -79,7 +79,7 @@ def etl_region(roads, name, warehouse, as_json) -> None:
         data_dir = data_dir or fetch_national(cache_dir())
     with writing(warehouse) as con:
         report = load_region(con, roads, data_dir=data_dir, name=name)
-        report.steps += [StepReport(d.as_dict()["dataset"], "loaded", f"{d.on_roads:,} of {d.points:,} points on "
+        report.steps += [StepReport(str(d.as_dict()["dataset"]), "loaded", f"{d.on_roads:,} of {d.points:,} points on "
                                     f"the roads ({d.seconds:.1f} s)", summary=d.as_dict())
                          for d in derive_snapped(con)]
         report.steps += [StepReport(f"nearest sites: {d.service}", "loaded" if d.status == "derived" else "skipped",

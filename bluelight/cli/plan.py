@@ -26,7 +26,7 @@ from bluelight.cli.options import (
 )
 from bluelight.foundation.errors import ConfigError
 from bluelight.services.batch import BatchRequest, run_batch
-from bluelight.services.calibration import run_evaluate, run_fit
+from bluelight.services.calibration import CalibrationCheck, CalibrationFit, run_evaluate, run_fit
 from bluelight.services.colocation import CandidatesRequest, run_candidates
 from bluelight.services.coresponding import CorespondingRequest, run_coresponding
 from bluelight.services.coverage import CoverageRequest, run_coverage
@@ -141,10 +141,9 @@ def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_js
     if (fit_file is None) == (eval_file is None):
         raise ConfigError("give exactly one of --fit FILE or --evaluate FILE")
     with reading(warehouse) as con:
-        if fit_file:
-            result = run_fit(con, fit_file, base=profile, folds=folds, profile_dir=profile_dir)
-        else:
-            result = run_evaluate(con, eval_file, profile=profile, profile_dir=profile_dir)
+        result: CalibrationFit | CalibrationCheck = (
+            run_fit(con, fit_file, base=profile, folds=folds, profile_dir=profile_dir) if fit_file else
+            run_evaluate(con, eval_file, profile=profile, profile_dir=profile_dir))
     render.show(result, as_json, render.calibration_lines)
 
 
@@ -277,8 +276,8 @@ def simulate(scenario_file, validate_files, validate_in_sample, profile, warehou
             bar.update(1)
 
         if validate_files or validate_in_sample:
-            result = validate(session, request, files=tuple(validate_files), progress=step)
-            render.show(result, as_json, render.validation_lines)
+            checked = validate(session, request, files=tuple(validate_files), progress=step)
+            render.show(checked, as_json, render.validation_lines)
             return
         result = run_simulation(session, request, scenario=scen, progress=step)
     render.show(result, as_json, render.simulation_lines, request)

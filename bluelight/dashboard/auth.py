@@ -25,12 +25,13 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from flask import Response, g, has_request_context, jsonify, redirect, request, session
+from werkzeug.wrappers import Response as BaseResponse
 
 from bluelight.analysis.disclosure import mask_sites
 from bluelight.dashboard.callback_gate import CallbackAccess, outputs_mismatch, resolve
@@ -156,7 +157,7 @@ def _from_this_machine() -> bool:
     return loopback and not any(h in request.headers for h in FORWARDING_HEADERS)
 
 
-def content_security_policy(*, web_tiles: bool, script_hashes: list[str] | tuple[str, ...] = ()) -> str:
+def content_security_policy(*, web_tiles: bool, script_hashes: Sequence[str] = ()) -> str:
     """No inline script but the app's own (by hash) and no ``eval``; styles inline (Dash's components set them);
     ``data:`` fetched (a map's response surface is an inline image MapLibre reads by fetch)."""
     tiles = " https://*.tile.openstreetmap.org https://tile.openstreetmap.org" if web_tiles else ""
@@ -229,7 +230,7 @@ class _Gate:
             return None
         return current_account(self.settings.store, session["user"], session["ver"])
 
-    def __call__(self) -> Response | None:
+    def __call__(self) -> BaseResponse | None:
         settings = self.settings
         g.auth = settings
         limit = self.body_limit()
@@ -262,7 +263,7 @@ class _Gate:
         user = self.signed_in()
         if user is None:
             session.pop("user", None)
-            if request.method == "GET" and not request.path.startswith(("/_dash", "/layers", "/assets")):
+            if request.method == "GET" and not request.path.startswith(("/_dash", "/layers", "/glyphs", "/assets")):
                 return redirect("/login?next=" + quote(safe_next(request.full_path.rstrip("?")), safe=""))
             return _refuse(401, "sign in first")
         g.user = user
@@ -272,7 +273,7 @@ class _Gate:
 
 
 def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str], callback_map: dict,
-            shell_ids: frozenset[str] = frozenset(), script_hashes: Callable[[], list[str]] = list) -> None:
+            shell_ids: frozenset[str] = frozenset(), script_hashes: Callable[[], Sequence[str]] = list) -> None:
     """Put the gate, the sign-in routes and the security headers on the Flask ``server``.
 
     ``page_prefixes`` maps each page's component-id prefix to the least role

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from dash import dcc, html
 
@@ -57,7 +58,7 @@ def not_permitted(pathname: str, role: str, needed: str) -> html.Div:
 def shell(wh: Warehouse, pages: list[Page], *, user=None) -> html.Div:
     """The frame of every page: the navigation (only the pages ``user`` may open), who is signed in."""
     nav = [dcc.Link(page.name, href=page.path, className="nav-link") for page in sorted(pages, key=lambda p: p.order)]
-    who = [] if user is None or user.username == "local" else [
+    who: list[Any] = [] if user is None or user.username == "local" else [
         html.Span(f"{user.username} ({user.role})", id="signed-in-as", className="who"), " ",
         html.A("Sign out", href="/logout", id="sign-out-link")]
     return html.Div(className="shell", children=[
@@ -91,7 +92,7 @@ def no_data(title: str) -> html.Div:
 
 def map_row(map_id: str, side: list, *, note: str | None = None) -> html.Div:
     """The usual row of a page: its map (three fifths, with an optional note beneath) beside a side panel."""
-    left = [dcc.Loading(dcc.Graph(id=map_id, config={"displaylogo": False}))]
+    left: list[Any] = [dcc.Loading(dcc.Graph(id=map_id, config={"displaylogo": False}))]
     if note:
         left.append(html.P(className="note", children=note))
     return html.Div(className="row", children=[

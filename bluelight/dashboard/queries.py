@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from bluelight.foundation.errors import WarehouseError
@@ -38,8 +39,8 @@ class Warehouse:
         self.path = Path(path)
         #: whether this deployment draws OpenStreetMap web tiles under its maps (online only)
         self.web_tiles = web_tiles
-        self._con = None
-        self._opened = None            # (inode, mtime) of the file the connection reads
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened: tuple[int, int] | None = None            # (inode, mtime) of the file the connection reads
         #: bumped each time a newly published warehouse is opened; analysis caches follow it
         self.generation = 0
         self._lock = threading.Lock()

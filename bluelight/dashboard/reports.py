@@ -18,6 +18,7 @@ import html as h
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,7 +145,7 @@ def provenance_html(provenance: pd.DataFrame) -> str:
 def to_html(report: Report) -> str:
     """The report as one HTML file: plotly.js inline, every datum embedded, nothing fetched."""
     asked = "".join(f"<tr><th>{h.escape(k)}</th><td>{h.escape(str(v))}</td></tr>" for k, v in report.asked.items())
-    plots = "".join(f"<div class=\"plot\">{fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={'staticPlot': False, 'displaylogo': False})}"
+    plots = "".join(f"<div class=\"plot\">{as_figure(fig).to_html(full_html=False, include_plotlyjs=(i == 0), config={'staticPlot': False, 'displaylogo': False})}"
                     f"<p class=\"note\">{h.escape(caption)}</p></div>"
                     for i, (caption, fig) in enumerate(report.figures))
     missing = ("<h2>Missing figures</h2><p>Not counted in the totals above: "
@@ -377,7 +378,7 @@ def change_words(changes: list[dict], names: dict[str, str]) -> pd.DataFrame:
 
 
 def comparison_report(wh, session, *, title: str, headline: str, asked: dict, table: pd.DataFrame,
-                      curves: list[tuple[str, go.Figure]], maps: list[tuple[str, go.Figure]], changes: pd.DataFrame,
+                      curves: list[tuple[str, go.Figure]], maps: list[tuple[Any, ...]], changes: pd.DataFrame,
                       money: str, tier: str, finance: dict | None = None,
                       summary: list[str] | None = None) -> Report:
     """A before / after comparison (scenarios, hubs) as a report: the changes, maps, curves and the table."""

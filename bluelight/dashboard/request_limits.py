@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 #: characters a browser drops or acts on inside a URL (tab, CR, LF and the other controls) and backslash, which
@@ -61,6 +63,7 @@ def json_depth(value: object) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

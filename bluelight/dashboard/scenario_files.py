@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -86,7 +87,7 @@ class ScenarioStore:
         directory.mkdir(parents=True, exist_ok=True)
         sid = slug(scenario.name)
         path = directory / f"{sid}.yaml"
-        doc = {"name": scenario.name, "note": scenario.note, "service": service or scenario.service,
+        doc: dict[str, Any] = {"name": scenario.name, "note": scenario.note, "service": service or scenario.service,
                "saved": datetime.now(UTC).isoformat(timespec="seconds")}
         if scenario.as_of:
             doc["as_of"] = scenario.as_of

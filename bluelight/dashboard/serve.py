@@ -17,6 +17,7 @@ import ipaddress
 import logging
 import os
 import sys
+from typing import Any
 
 from bluelight.foundation.environment import warehouse_path
 
@@ -28,20 +29,18 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 THREADS = 16
 
 
-class _Gunicorn:
+def _gunicorn(factory, options: dict) -> Any:
     """gunicorn run from Python: each worker process builds its own app (no state shared across a fork)."""
+    from gunicorn.app.base import BaseApplication
 
-    def __new__(cls, factory, options: dict):
-        from gunicorn.app.base import BaseApplication
+    class App(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
 
-        class App(BaseApplication):
-            def load_config(self):
-                for key, value in options.items():
-                    self.cfg.set(key, value)
-
-            def load(self):
-                return factory()
-        return App()
+        def load(self):
+            return factory()
+    return App()
 
 
 def is_loopback(host: str) -> bool:
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     log.info("serving on http://%s:%d (gunicorn, %d workers x %d threads; %s)", args.host, args.port, args.workers,
              THREADS, "local only, no sign-in" if args.local_only else "sign-in required")
-    _Gunicorn(lambda: factory().server,
+    _gunicorn(lambda: factory().server,
               {"bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": THREADS,
                "worker_class": "gthread", "timeout": 300, "graceful_timeout": 20, "accesslog": None,
                "errorlog": "-", "loglevel": "warning", "proc_name": "bluelight"}).run()

@@ -23,7 +23,7 @@ DEMO_PLACES = {
     "city_of_london": "City of London, England",
     "camden": "London Borough of Camden, London, England",
 }
-STATION_TAGS = {"amenity": ["fire_station", "police", "ambulance_station"], "emergency": ["ambulance_station"]}
+STATION_TAGS: dict[str, bool | str | list[str]] = {"amenity": ["fire_station", "police", "ambulance_station"], "emergency": ["ambulance_station"]}
 
 #: publisher addresses of the London Datastore files the demo uses
 #: (best effort: a file that cannot be fetched is reported and the demo loads without it)

@@ -77,7 +77,7 @@ def locate(
     else:
         use_bng = pd.Series(False, index=frame.index)
     parts = []
-    if use_bng.any():
+    if use_bng.any() and east_col is not None and north_col is not None:      # (rows use BNG only when given)
         en = _checked_pairs(frame.loc[use_bng], east_col, north_col, check_bng, rejects)
         lon, lat = to_wgs84(en["a"], en["b"])
         parts.append(_on_land(pd.DataFrame({"easting": en["a"], "northing": en["b"], "lon": lon, "lat": lat},
@@ -86,7 +86,7 @@ def locate(
     rest = frame.index[~use_bng]
     if len(rest) and not has_ll:
         rejects += [Reject(int(row), east_col, "", "no coordinates given") for row in rest]
-    elif len(rest):
+    elif len(rest) and lat_col and lon_col:
         ll = _checked_pairs(frame.loc[rest], lat_col, lon_col, lambda la, lo: check_lonlat(la, lo), rejects)
         e, n = to_bng(ll["b"], ll["a"])
         parts.append(_on_land(pd.DataFrame({"easting": e, "northing": n, "lon": ll["b"], "lat": ll["a"]},

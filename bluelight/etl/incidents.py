@@ -129,7 +129,8 @@ def parse_lfb_incidents(path: Path, frame: pd.DataFrame) -> Parsed:
     north = frame["Northing_rounded"].where(~precise, frame.get("Northing_m"))
     loc = pd.DataFrame({"easting": east, "northing": north}, index=frame.index)
     coords, coord_rej = geo.locate(loc, lat_col=None, lon_col=None, east_col="easting", north_col="northing")
-    rejects += [Reject(r.row, r.field.replace("easting", "Easting_rounded").replace("northing", "Northing_rounded"),
+    rejects += [Reject(r.row, (r.field or "").replace("easting", "Easting_rounded").replace("northing",
+                                                                                          "Northing_rounded"),
                        r.value, r.reason) for r in coord_rej]
     out["location_precision_m"] = np.where(precise, PRECISE_M, ROUNDED_GRID_M)
     first = _num(frame["FirstPumpArriving_AttendanceTime"])

@@ -14,6 +14,7 @@ import logging
 
 import duckdb
 
+from bluelight.etl.scalars import scalar
 from bluelight.foundation.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> d
     try:
         recorded = "SELECT run_id FROM load_runs WHERE status IN ('loaded', 'partial')"
         for table in RUN_TABLES:
-            n = con.execute(f"SELECT count(*) FROM {table} WHERE load_run_id IS NULL "
-                            f"OR load_run_id NOT IN ({recorded})").fetchone()[0]
+            n = scalar(con, f"SELECT count(*) FROM {table} WHERE load_run_id IS NULL "
+                            f"OR load_run_id NOT IN ({recorded})")
             if not n:
                 continue
             if repair:
@@ -44,19 +45,19 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> d
                 repaired.append(f"{table}: {n} row(s) written by no recorded load removed (reload their file)")
             else:
                 problems.append(f"{table}: {n} row(s) written by no recorded load")
-        n = con.execute("SELECT count(*) FROM rejects WHERE run_id NOT IN (SELECT run_id FROM load_runs)").fetchone()[0]
+        n = scalar(con, "SELECT count(*) FROM rejects WHERE run_id NOT IN (SELECT run_id FROM load_runs)")
         if n:
             if repair:
                 con.execute("DELETE FROM rejects WHERE run_id NOT IN (SELECT run_id FROM load_runs)")
                 repaired.append(f"rejects: {n} record(s) of no recorded load removed")
             else:
                 problems.append(f"rejects: {n} record(s) of no recorded load")
-        dupes = con.execute("SELECT count(*) - count(DISTINCT run_id) FROM load_runs").fetchone()[0]
+        dupes = scalar(con, "SELECT count(*) - count(DISTINCT run_id) FROM load_runs")
         if dupes:
             problems.append(f"load_runs: {dupes} duplicate run id(s)")
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if version is None:
-            fresh = con.execute("SELECT count(*) FROM load_runs").fetchone()[0] == 0
+            fresh = scalar(con, "SELECT count(*) FROM load_runs") == 0
             if repair:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
                 if not fresh:
@@ -66,7 +67,7 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> d
         elif version[0] != SCHEMA_VERSION:
             problems.append(f"schema version {version[0]}, this code writes {SCHEMA_VERSION}: rebuild the warehouse "
                             "(bluelight etl demo, or reload your files into a new one)")
-        runs = con.execute("SELECT count(*), coalesce(max(run_id), 0) FROM load_runs").fetchone()
+        runs = con.execute("SELECT count(*), coalesce(max(run_id), 0) FROM load_runs").fetchone() or (0, 0)
     except duckdb.Error as exc:
         raise WarehouseError(f"the warehouse cannot be checked: {type(exc).__name__}: {exc}") from exc
     for line in repaired:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -271,8 +272,8 @@ def run_load(
         log.info("%s: already loaded in run %s with the same options; nothing to do", ", ".join(files), prior)
         return LoadSummary(dataset, files, digest, "unchanged", prior, 0, 0, 0, 0,
                            f"identical file already loaded in run {prior}")
-    common = dict(dataset=dataset, loader=loader, files=files, digest=digest, options=opts,
-                  started=started, t0=t0)
+    common: dict[str, Any] = dict(dataset=dataset, loader=loader, files=files, digest=digest, options=opts,
+                                  started=started, t0=t0)
     try:
         parsed = parse()
     except InputFileError as exc:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import osmium
 
@@ -78,7 +80,8 @@ def check_compressed(path: Path) -> None:
     import gzip
 
     suffix = osm_suffix(path)
-    opener = {".osm.bz2": bz2.open, ".osm.gz": gzip.open}.get(suffix)
+    openers: dict[str, Callable[..., Any]] = {".osm.bz2": bz2.open, ".osm.gz": gzip.open}
+    opener = openers.get(suffix)
     if opener is None:
         return
     packed = max(Path(path).stat().st_size, 1)
@@ -123,7 +126,7 @@ def filter_drive_roads(path: Path, out_dir: Path) -> tuple[Path, int]:
                 present.add(obj.id)
                 if len(present) > max_nodes:
                     raise _over(path, "nodes in the extract", "extract_nodes", len(present))
-            else:
+            elif isinstance(obj, osmium.osm.Way):
                 n_ways += 1
                 if n_ways > max_ways:
                     raise _over(path, "ways in the extract", "extract_ways", n_ways)

@@ -45,15 +45,17 @@ def read_station_pois(path: Path) -> pd.DataFrame:
             service = _service(obj.tags)
             if service is None:
                 continue
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 lon, lat, kind = obj.location.lon, obj.location.lat, "n"
-            else:
+            elif isinstance(obj, osmium.osm.Way):
                 pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
                 if not pts:
                     continue
                 lon = sum(p[0] for p in pts) / len(pts)
                 lat = sum(p[1] for p in pts) / len(pts)
                 kind = "w"
+            else:                                   # (only nodes and ways are read)
+                continue
             rows.append({"osm_id": f"{kind}{obj.id}", "service": service, "name": obj.tags.get("name", ""),
                          "operator": obj.tags.get("operator", ""), "latitude": repr(lat), "longitude": repr(lon),
                          "postcode": obj.tags.get("addr:postcode", "")})

@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from bluelight.analysis.network import NODE_CONTROLS
 from bluelight.analysis.speeds import SpeedProfile, edge_speeds_kph, parse_maxspeed_kph
 from bluelight.etl.osm import _EXCLUDED_HIGHWAY, _EXCLUDED_SERVICE, _osm_limit, _over
+from bluelight.etl.scalars import scalar
 from bluelight.foundation.errors import InputFileError
 from bluelight.foundation.geo import to_bng
 
@@ -59,11 +60,11 @@ def _read(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, n
         con.execute("SET threads = 1")
         con.execute(f"CREATE TEMP TABLE w AS SELECT row_number() OVER () - 1 AS way_row, id, refs, tags "
                     f"FROM ST_ReadOSM(?) WHERE kind = 'way' AND {_drive_sql()}", [str(path)])
-        count, longest = con.execute("SELECT count(*), coalesce(max(len(refs)), 0) FROM w").fetchone()
+        count, longest = con.execute("SELECT count(*), coalesce(max(len(refs)), 0) FROM w").fetchone() or (0, 0)
         if count > _osm_limit("extract_ways"):
             raise _over(path, "drive ways in the extract", "extract_ways", count)
         if longest > _osm_limit("way_nodes"):
-            wid = con.execute("SELECT id FROM w ORDER BY len(refs) DESC, id LIMIT 1").fetchone()[0]
+            wid = scalar(con, "SELECT id FROM w ORDER BY len(refs) DESC, id LIMIT 1")
             raise _over(path, f"nodes in way {wid}", "way_nodes", longest)
         ways = con.execute("SELECT id, " + ", ".join(f"tags['{k}'] AS {k}" for k in WAY_TAGS) + " FROM w").df()
         con.execute("CREATE TEMP TABLE r AS SELECT way_row, unnest(refs) AS ref FROM w")

@@ -13,6 +13,7 @@ police.uk's spellings ("Crime ID" or ``crime_id``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -88,6 +89,6 @@ def load_police_crime(con, paths, *, accept_partial: bool = False) -> list[LoadS
     out = []
     for path in (Path(p) for p in paths):
         out.append(run_load(con, dataset="incidents", loader="police-crime", paths=[path],
-                            parse=lambda path=path: parse_police_crime(path), write=write_incidents,
+                            parse=functools.partial(parse_police_crime, path), write=write_incidents,
                             options={"layout": "police.uk"}, accept_partial=accept_partial))
     return out

@@ -206,7 +206,7 @@ def parse_duty_matches(con, duty_file: Path, *, station_list: Path | None = None
             mine = station_key(s.name)
             d = {j: float(np.hypot(*(ref_xy[j] - (s.easting, s.northing)))) for j in near}
             by_name = [j for j in near if mine and names[j] and (mine in names[j] or names[j] in mine)]
-            pick = min(by_name, key=d.get) if by_name else (min(d, key=d.get) if d else None)
+            pick = min(by_name, key=lambda j: d[j]) if by_name else (min(d, key=lambda j: d[j]) if d else None)
             if pick is not None and not by_name and d[pick] > ANY_MATCH_M:
                 pick = None
             named, dist = bool(by_name) and pick is not None, d.get(pick, float("nan"))
@@ -385,7 +385,7 @@ def on_network_share(con, points: np.ndarray, *, max_snap_m: float | None = None
 
 def _boundaries(con, data_dir: Path | None, area) -> StepReport:
     path = data_dir / LOCAL_AUTHORITIES if data_dir else None
-    if path is None or not path.is_file():
+    if data_dir is None or path is None or not path.is_file():
         return StepReport("boundaries", "skipped", missing="no local-authority boundary file in the data directory: "
                           "load one with `bluelight etl boundaries FILE --kind local_authority`")
     try:
@@ -423,7 +423,8 @@ def parse_fire_authorities(con, station_list: Path) -> Parsed:
     las = con.execute("SELECT code, ST_AsWKB(geom) AS wkb FROM boundaries WHERE kind = 'local_authority'").df()
     polys = shapely.from_wkb([bytes(b) for b in las["wkb"]])
     # each local authority belongs to the service whose stations it holds (most of them, where several do)
-    owner, unmapped = [], []
+    owner: list[tuple[str, str] | None] = []
+    unmapped: list[str] = []
     for code, poly in zip(las["code"], polys):
         inside = raw[shapely.contains_xy(poly, x, y)]
         if inside.empty:

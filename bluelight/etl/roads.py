@@ -177,16 +177,16 @@ def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile 
     """
     if not paths:
         raise InputFileError("<roads>", "no road files given")
-    paths = [Path(p) for p in paths]
+    files = [Path(p) for p in paths]
     prof = profile if isinstance(profile, SpeedProfile) else load_profile(profile)
-    sources = ";".join(str(p) for p in paths)
+    sources = ";".join(str(p) for p in files)
     if stream is None:
-        stream = (len(paths) == 1 and osm_suffix(paths[0]) in {".osm.pbf", ".pbf"} and paths[0].is_file()
-                  and paths[0].stat().st_size > STREAM_ABOVE_MB * 2 ** 20)
-    if stream and (len(paths) != 1 or osm_suffix(paths[0]) not in {".osm.pbf", ".pbf", ".osm", ".xml"}):
-        raise InputFileError(paths[0], "streaming reads one .osm.pbf or .osm extract; compose several without it")
-    return run_load(con, dataset="roads", loader="roads-stream" if stream else "roads", paths=paths,
-                    parse=lambda: parse_streamed(paths[0], prof) if stream else parse_roads(paths, prof),
+        stream = (len(files) == 1 and osm_suffix(files[0]) in {".osm.pbf", ".pbf"} and files[0].is_file()
+                  and files[0].stat().st_size > STREAM_ABOVE_MB * 2 ** 20)
+    if stream and (len(files) != 1 or osm_suffix(files[0]) not in {".osm.pbf", ".pbf", ".osm", ".xml"}):
+        raise InputFileError(files[0], "streaming reads one .osm.pbf or .osm extract; compose several without it")
+    return run_load(con, dataset="roads", loader="roads-stream" if stream else "roads", paths=files,
+                    parse=lambda: parse_streamed(files[0], prof) if stream else parse_roads(files, prof),
                     write=lambda c, parsed, run_id: _write_roads(c, parsed, run_id, sources),
                     options={"profile": prof.key, "stream": stream})
 

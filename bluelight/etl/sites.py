@@ -255,7 +255,8 @@ def _validate(std: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[Reject]
         coord_rej = [Reject(int(r), "latitude", "", "no coordinates given") for r in std.index]
     for r in coord_rej:
         rejects.append(r)
-        bad.add(r.row)
+        if r.row is not None:
+            bad.add(r.row)
     good = out.drop(index=[r for r in bad if r in out.index])
     good = good.join(coords, how="inner")
     return good, sorted(rejects, key=lambda r: (r.row or 0, r.field or ""))

@@ -73,8 +73,8 @@ def generate_region(n_nodes: int = 2500, *, seed: int = 0, spacing_m: float = 18
         raise ValueError(f"n_nodes must be at least 16, got {n_nodes}")
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n_nodes)))
-    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")  # ii: row (y), jj: column (x)
-    ii, jj = ii.ravel(), jj.ravel()
+    rows, cols = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")  # rows: y, cols: x
+    ii, jj = rows.ravel(), cols.ravel()
     idx = ii * side + jj
     x = origin[0] + jj * spacing_m + rng.uniform(-0.15, 0.15, idx.size) * spacing_m
     y = origin[1] + ii * spacing_m + rng.uniform(-0.15, 0.15, idx.size) * spacing_m
@@ -107,8 +107,8 @@ def generate_region(n_nodes: int = 2500, *, seed: int = 0, spacing_m: float = 18
     # population zones: blocks of 6 x 6 junctions, denser towards the centre
     block = 6
     nb = max(1, side // block)
-    zi, zj = np.meshgrid(np.arange(nb), np.arange(nb), indexing="ij")
-    zi, zj = zi.ravel(), zj.ravel()
+    zrows, zcols = np.meshgrid(np.arange(nb), np.arange(nb), indexing="ij")
+    zi, zj = zrows.ravel(), zcols.ravel()
     x0 = origin[0] + zj * block * spacing_m
     y0 = origin[1] + zi * block * spacing_m
     x1, y1 = x0 + block * spacing_m, y0 + block * spacing_m

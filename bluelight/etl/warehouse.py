@@ -13,6 +13,7 @@ import duckdb_extension_spatial
 
 from bluelight.etl.integrity import check_warehouse
 from bluelight.etl.loading import fault_point
+from bluelight.etl.scalars import scalar
 from bluelight.foundation.errors import BluelightError, WarehouseError
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
             msg = f"warehouse {p} does not exist; build it with 'bluelight etl demo'"
             raise WarehouseError(msg)
         p.parent.mkdir(parents=True, exist_ok=True)
-    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    config: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False,
+                                                                "autoload_known_extensions": False}
     try:
         con = duckdb.connect(path_str, read_only=read_only, config=config)
     except duckdb.IOException as exc:
@@ -106,7 +108,7 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int | None]:
     """Row count of every data table (None for a table an older warehouse does not have yet)."""
     have = existing_tables(con)
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in have else None for t in DATA_TABLES}
+    return {t: scalar(con, f"SELECT count(*) FROM {t}") if t in have else None for t in DATA_TABLES}
 
 
 @contextmanager

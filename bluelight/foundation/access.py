@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import ConfigError
@@ -92,7 +93,8 @@ def _sso(doc, path) -> SsoSettings:
     unknown = set(doc) - set(SsoSettings.__dataclass_fields__)
     if unknown:
         raise ConfigError(f"{path}: sso has unknown keys {sorted(unknown)}")
-    sso = SsoSettings(**{k: (dict(v) if k == "role_map" else v) for k, v in doc.items()})
+    values: dict[str, Any] = {k: (dict(v) if k == "role_map" else v) for k, v in doc.items()}
+    sso = SsoSettings(**values)
     if sso.enabled:
         missing = [k for k in ("issuer", "client_id") if not str(getattr(sso, k) or "").strip()]
         if missing or not sso.role_map:
@@ -165,10 +167,14 @@ def _section(cls, doc, path, name):
     return out
 
 
+#: the hour blocks incident maps are published in beyond analysts, unless ``security.yaml`` sets its own
+OPEN_HOUR_BLOCKS: tuple[tuple[int, int], ...] = ((0, 5), (6, 11), (12, 17), (18, 23))
+
+
 def _hour_blocks(doc, path) -> tuple[tuple[int, int], ...]:
     """Hour blocks that partition the day: each [first, last] inclusive, in order, from 0 to 23 without gaps."""
     if doc is None:
-        return DisclosureRules.__dataclass_fields__["open_hour_blocks"].default
+        return OPEN_HOUR_BLOCKS
     try:
         blocks = tuple((int(a), int(b)) for a, b in doc)
     except (TypeError, ValueError) as exc:
@@ -201,7 +207,7 @@ class DisclosureRules:
     sso: SsoSettings = field(default_factory=SsoSettings)
     sign_in: SignInLimits = field(default_factory=SignInLimits)
     requests: RequestLimits = field(default_factory=RequestLimits)
-    open_hour_blocks: tuple[tuple[int, int], ...] = ((0, 5), (6, 11), (12, 17), (18, 23))
+    open_hour_blocks: tuple[tuple[int, int], ...] = OPEN_HOUR_BLOCKS
 
 
 def load_rules(path: str | Path | None = None) -> DisclosureRules:

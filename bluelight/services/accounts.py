@@ -17,7 +17,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bluelight.etl.security_store import SecurityStore
+from bluelight.etl.security_store import SecurityStore as SecurityStore  # the store the dashboard is given
 from bluelight.foundation.access import SignInLimits, check_role, load_rules, sign_in_wait_s
 from bluelight.foundation.environment import security_store_path
 from bluelight.foundation.errors import ConfigError, SignInThrottled, ValidationError

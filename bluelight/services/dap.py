@@ -41,7 +41,8 @@ from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.foundation.text import profile_words
 from bluelight.services.ambulance_national import population_trust, published_rates
-from bluelight.services.dap_candidates import CANDIDATE_SOURCES, candidate_posts
+from bluelight.services.dap_candidates import CANDIDATE_SOURCES as CANDIDATE_SOURCES  # the request's choices
+from bluelight.services.dap_candidates import candidate_posts
 from bluelight.services.dap_simulation import simulated_compliance
 from bluelight.services.fleet_system import DEMAND_RATES
 from bluelight.services.inputs import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ def _has_features(source) -> bool:
 
 def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
                  height: int = 620) -> dict:
-    layers = []
+    layers: list[dict[str, Any]] = []
     if _has_features(boundaries):
         layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
                        "below": "traces", "sourceattribution": OS_ATTRIBUTION})
@@ -119,7 +120,7 @@ def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
     return fig
 
 
-def with_tiles(fig: go.Figure | dict, web_tiles: bool) -> go.Figure | dict:
+def with_tiles(fig: Any, web_tiles: bool) -> Any:
     """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
     if web_tiles and isinstance(fig, dict):
         fig["layout"]["map"]["style"] = web_tiles_style()
@@ -145,12 +146,12 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
     return fig
 
 
-def _to_wgs84_geojson(polys) -> list[dict]:
+def _to_wgs84_geojson(polys) -> list[dict | None]:
     import shapely
     from pyproj import Transformer
 
     tr = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-    out = []
+    out: list[dict | None] = []
     for p in polys:
         if p is None or p.is_empty:
             out.append(None)
@@ -195,7 +196,7 @@ def isochrone_legend(bands_s) -> str:
 
 
 def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
-                 sites: pd.DataFrame, roads: dict | None, boundaries: dict | None, bounds=None,
+                 sites: pd.DataFrame, roads: VectorTiles | dict | None, boundaries: dict | str | None, bounds=None,
                  iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "",
                  points_label: str = "incidents", surface: dict | None = None) -> dict:
     """Response time (minutes) of demand on the network: LSOA choropleth, or points (incidents, or people at
@@ -335,4 +336,5 @@ def _geojson_bounds(geo: dict) -> tuple[float, float, float, float]:
     import shapely
 
     shapes = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in geo["features"]])
-    return tuple(float(v) for v in shapes.bounds)
+    west, south, east, north = (float(v) for v in shapes.bounds)
+    return west, south, east, north

@@ -45,7 +45,7 @@ def duration_text(seconds: float | None) -> str:
     return mmss(seconds) if seconds is not None else "–"
 
 
-def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div:
+def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div | html.P:
     """Each loaded target against the simulated first responses, with the 95% interval."""
     if not rows:
         return html.P("No response targets are loaded for this service (bluelight etl targets).", className="note")

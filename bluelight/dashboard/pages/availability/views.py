@@ -23,7 +23,7 @@ from bluelight.foundation.config_files import config_words
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.text import profile_words
 from bluelight.services.session import Session
-from bluelight.services.simulation import SimulationRequest, run_simulation, validate
+from bluelight.services.simulation import SimulationRequest, SimulationResult, run_simulation, validate
 
 BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals"),
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),
@@ -53,7 +53,7 @@ def placeholders(service: str, settings) -> tuple[str, str, str, str]:
 def _dropdown(binding: Binding, value) -> dcc.Dropdown:
     f = SimulationRequest.field(binding.field)
     return dcc.Dropdown(id=binding.control_id, value=value, clearable=False,
-                        options=[{"label": c, "value": c} for c in f.choices])
+                        options=[{"label": c, "value": c} for c in f.choices or ()])
 
 
 def parse(*values):
@@ -68,7 +68,7 @@ def update_view(wh: Warehouse, session: Session, *values):
     out = run_simulation(session, request)
     zones = figures.simulated_zones_map(visible_zones(out.baseline["by_zone"]),
                                         visible_sites(session.sites(request.service)),
-                                        threshold_s=request.threshold_s, roads=layers.roads(),
+                                        threshold_s=request.standard_s, roads=layers.roads(),
                                         boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
     return (*simulation_view(out, request), map_parts.with_tiles(zones, wh.web_tiles), *errors)
 
@@ -86,7 +86,8 @@ def visible_zones(rows: list[dict]) -> list[dict]:
     return cells.to_dict("records")
 
 
-def simulation_view(out: dict, request: SimulationRequest):
+def simulation_view(out: SimulationResult, request: SimulationRequest):
+    """The page's cards, charts and tables for one simulation."""
     b, inputs = out.baseline, out.inputs
 
     def pct(part):
@@ -94,7 +95,7 @@ def simulation_view(out: dict, request: SimulationRequest):
             return "no standard"
         lo, hi = part["ci95"]
         return f"{100 * part['mean']:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
-    minutes = request.threshold_s / 60
+    minutes = request.standard_s / 60
     second = b["second_threshold_s"]
     mean = b["first_mean_s"]
     cards = table_parts.count_cards({
@@ -126,7 +127,7 @@ def simulation_view(out: dict, request: SimulationRequest):
                           "no vehicle free %": (100 * stations["no_vehicle_free_share"]).round(1),
                           "vehicle jobs a year": stations["vehicle_jobs_per_year"].round(0)})
     return (html.Div([cards, note, *warn]), figures.availability_bands_figure(b["by_hour_band"],
-                                                                              threshold_s=request.threshold_s),
+                                                                              threshold_s=request.standard_s),
             figures.station_workload_figure(stations, title="Workload by station (% of the period)"),
             figures.simulated_targets_table(b["targets"], table_id="sim-target-table"),
             table_parts.frame_table(shown, table_id="sim-station-table", page_size=12))

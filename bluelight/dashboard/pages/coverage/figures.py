@@ -40,7 +40,7 @@ def area_table(by_area: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def availability_cards(figs: dict, *, threshold_s: float) -> html.Div:
+def availability_cards(figs: dict, *, threshold_s: float) -> html.Div | html.P:
     """The coverage page's "with availability" figures: simulated and static shares of the incidents, side by side."""
     if not figs["available"]:
         return html.P(f"With availability: not available ({figs['reason']}).", className="note blocked")

@@ -74,7 +74,7 @@ def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, ca
                     text if exc.field == "hours" else "")
     session = session.for_band(request.hour_band)
     ev = session.evaluate(service, request.spec)
-    return *explorer_view(wh, session, ev, request.threshold_s, site_id), *errors, ""
+    return *explorer_view(wh, session, ev, request.standard_s, site_id), *errors, ""
 
 
 def response_surface(session: Session, service: str, threshold: float) -> dict | None:
@@ -128,7 +128,7 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
 def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *, tier: str) -> reports.Report:
     """One service's cover against its standard as a report: map, curve, summary and the areas."""
     ev = session.evaluate(request.service, request.spec)
-    threshold = request.threshold_s
+    threshold = request.standard_s
     pts, shown_s = ev.points, ev.response_s
     zones = None
     if ev.demand.kind == "population":

@@ -104,7 +104,7 @@ def candidate_options(session: Session) -> list[dict]:
                                                                       sites["site_id"])]
 
 
-def nested_table(result: dict) -> html.Div:
+def nested_table(result: dict) -> html.Div | html.P:
     """The fill order: posts added one at a time, with what nesting costs against each independent optimum."""
     rows = pd.DataFrame(result["nested"])
     if rows.empty:
@@ -240,7 +240,7 @@ def demand_note(result: dict) -> html.Div:
                                f"solve {m['solve_s']:.2f} s.")])
 
 
-def sources_panel(result: dict) -> html.Div:
+def sources_panel(result: dict) -> html.Div | html.Ul:
     d, rules = result["demand"], result["rules"]
     items = [html.Li([html.B("busy fraction: "), f"{result['settings']['busy_fraction']} — {rules.sources['busy_fraction']}"]),
              html.Li([html.B("activation at a post: "), rules.sources["activation"]]),

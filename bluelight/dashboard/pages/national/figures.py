@@ -20,7 +20,7 @@ def trust_map(result: AmbulanceNationalResult) -> go.Figure:
     """The ambulance trusts coloured by how far the estimate (left out of the fit) is from the published
     Category 1 mean; the Isle of Wight, its own trust, shows inside Hampshire's area on this generalised map."""
     rows = {t["org_code"]: t for t in result.trusts}
-    geo = result.areas_geojson
+    geo = result.areas_geojson or {"type": "FeatureCollection", "features": []}
     codes = [f["properties"]["org_code"] for f in geo["features"]]
     err = [(rows[c]["modelled"]["c1_mean_s"] - rows[c]["actual"]["c1_mean_s"]) if c in rows else None for c in codes]
     text = [f"{rows[c]['name']}<br>published C1 mean {mmss(rows[c]['actual']['c1_mean_s'])}, estimated "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from dash import html
 
@@ -13,6 +15,11 @@ from bluelight.services.executive import cell_text
 CELL_STATUS = {True: "met", False: "missed", None: "no-target"}
 STATUS_WORDS = {"met": "met", "missed": "not met", "no-target": "no target", "not-judged": "not judged"}
 
+
+
+def _data(**values: str) -> dict[str, Any]:
+    """``data-*`` attributes of a cell (its status for tests and screen readers, its area and service)."""
+    return {f"data-{k}": v for k, v in values.items()}
 
 def cell_status(cell: dict) -> str:
     """``met``, ``missed``, ``no-target`` or ``not-judged`` (under half the area's population assessed)."""
@@ -64,12 +71,12 @@ def executive_grid(cells: list[dict], *, table_id: str) -> html.Table:
         for service in services:
             cell = by.get((area, service))
             if cell is None:
-                tds.append(html.Td("–", className="cell cell-none", **{"data-status": "none"}))
+                tds.append(html.Td("–", className="cell cell-none", **_data(status="none")))
                 continue
             status = cell_status(cell)
             detail = cell_detail(cell)
             tds.append(html.Td(className=f"cell cell-{status}", title=cell_text(cell),
-                               **{"data-status": status, "data-area": area, "data-service": service},
+                               **_data(status=status, area=area, service=service),
                                children=[html.Div(cell_headline(cell), className="cell-figure"),
                                          html.Div(STATUS_WORDS[status], className="cell-word")]
                                + ([html.Div(detail, className="cell-detail")] if detail else [])))
@@ -80,7 +87,7 @@ def executive_grid(cells: list[dict], *, table_id: str) -> html.Table:
 def target_text(statistic: str, threshold_s: float, goal: float | None) -> str:
     """A target in words: ``mean within 6 min``, ``90% within 10 min``."""
     minutes = f"{threshold_s / 60:g} min"
-    if statistic == "share_within":
+    if statistic == "share_within" and goal is not None:
         return f"{100 * goal:.0f}% within {minutes}"
     return f"{'mean' if statistic == 'mean' else '90th centile'} within {minutes}"
 

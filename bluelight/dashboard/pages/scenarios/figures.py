@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bluelight.analysis.summary import CoverageSummary
 
-def summary_table(summaries: dict[str, object], threshold_s: float) -> pd.DataFrame:
+
+def summary_table(summaries: dict[str, CoverageSummary], threshold_s: float) -> pd.DataFrame:
     """KPI rows (one per label) from coverage summaries, in planner's units, naming the standard."""
     minutes = f"{threshold_s / 60:g} min"
     rows = []

@@ -76,7 +76,7 @@ def linked_closure(search: str | None, session: Session, *, current: str):
     from urllib.parse import parse_qs
 
     asked = parse_qs((search or "").lstrip("?"))
-    service = (asked.get("service") or [None])[0]
+    service = next(iter(asked.get("service") or []), None)
     if service not in EMERGENCY_SERVICES:
         return current, None
     known = set(session.sites(service)["site_id"])
