@@ -125,3 +125,15 @@ def test_each_page_has_a_test_module_of_its_own(page):
     assert tests.exists(), f"dashboard/pages/{page} has no tests/unit/dashboard/test_{page}.py"
     assert f"pages import {page}" in tests.read_text(encoding="utf-8") or f"pages.{page}" in tests.read_text(
         encoding="utf-8"), f"test_{page}.py does not import the page"
+
+
+ANALYSIS = sorted(p.stem for p in (PACKAGE / "analysis").glob("*.py") if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("module", ANALYSIS)
+def test_each_analysis_module_has_a_test_module_of_its_own(module):
+    tests = Path(__file__).resolve().parent / "analysis" / f"test_{module}.py"
+    assert tests.exists(), f"analysis/{module}.py has no tests/unit/analysis/test_{module}.py"
+    text = tests.read_text(encoding="utf-8")
+    assert f"analysis.{module} import" in text or f"analysis import {module}" in text, \
+        f"test_{module}.py does not import analysis.{module}"

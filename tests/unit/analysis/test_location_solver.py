@@ -1,4 +1,5 @@
-"""Models stopped by their time limit: the posts asked for, a true objective, an honest gap, within the budget."""
+"""The location solver (analysis.location_solver): models stopped by their time limit give the posts asked for, a
+true objective, an honest gap, within the budget; "optimal" means proven."""
 
 from __future__ import annotations
 

@@ -1,16 +1,14 @@
+"""Travel times on the road network (analysis.traveltime): per site, the nearest-site field, the cache, the
+bounded searches and the many-to-many table, on small networks with known answers."""
+
 import numpy as np
 import pytest
 
-from bluelight.analysis.network import build_network, csr_min
+from bluelight.analysis.network import build_network
 from bluelight.analysis.snapping import snap_points
 from bluelight.analysis.traveltime import TravelTimeCache, nearest_site_field, site_travel_times
 from bluelight.foundation.errors import AnalysisError
 from tests.unit.analysis.graphs import FLAT, grid_network, line_network
-
-
-def test_parallel_edges_keep_the_fastest():
-    g = csr_min(np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([5.0, 3.0, 0.0]), 2)
-    assert g[0, 1] == 3.0 and g[1, 0] > 0   # zero weights kept as a tiny positive time
 
 
 def test_directed_times_and_one_way_street():
@@ -102,28 +100,6 @@ def test_nearest_field_without_offsets_names_the_winner():
     assert set(np.unique(src)) == {0, 1}
 
 
-def test_junction_delays_are_paid_on_entering_a_controlled_node_and_change_routes():
-    from bluelight.analysis.speeds import profile_from_dict
-
-    # a square 0-1-2 / 0-3-2, every edge 100 m (10 s): node 1 has signals, node 3 nothing
-    slow = profile_from_dict({**FLAT.to_dict(), "junction_delay_s": {"traffic_signals": 25.0, "junction": 4.0}})
-    ids, u, v = [0, 1, 2, 3], [0, 1, 0, 3, 1, 2, 3, 2], [1, 2, 3, 2, 0, 1, 0, 3]
-    control = np.array(["", "traffic_signals", "", ""], dtype=object)
-    net = build_network(ids, [0, 100, 100, 0], [0, 0, 100, 100], u, v, np.full(8, 100.0), ["residential"] * 8,
-                        np.full(8, np.nan), slow, node_control=control)
-    t = site_travel_times(net, [0], cutoff_s=1000).dense()[0]
-    assert t.tolist() == [0.0, 35.0, 20.0, 10.0]          # through the signals 10 + 25; round by node 3 10 + 10
-    assert net.node_kinds().tolist() == ["", "traffic_signals", "", ""]     # two neighbours each: no junctions
-    plain = build_network(ids, [0, 100, 100, 0], [0, 0, 100, 100], u, v, np.full(8, 100.0), ["residential"] * 8,
-                          np.full(8, np.nan), FLAT, node_control=control)
-    assert site_travel_times(plain, [0], cutoff_s=1000).dense()[0].tolist() == [0.0, 10.0, 20.0, 10.0]
-    # the same network without its controls recorded: only the (absent) junctions could delay
-    bare = build_network(ids, [0, 100, 100, 0], [0, 0, 100, 100], u, v, np.full(8, 100.0), ["residential"] * 8,
-                         np.full(8, np.nan), slow)
-    assert site_travel_times(bare, [0], cutoff_s=1000).dense()[0].tolist() == [0.0, 10.0, 20.0, 10.0]
-    assert bare.key != net.key                             # the controls change the times, and so the key
-
-
 def test_bounded_searches_give_the_whole_networks_times():
     """Each search costs what it reaches, and finds exactly the times scipy's Dijkstra finds, node for node."""
     from scipy.sparse.csgraph import dijkstra
@@ -150,7 +126,6 @@ def test_bounded_searches_give_the_whole_networks_times():
     reach = cutoff_s * fastest_pace_mps(net)
     i, j = np.nonzero(np.isfinite(want))
     assert (np.hypot(net.x_m[sources[i]] - net.x_m[j], net.y_m[sources[i]] - net.y_m[j]) <= reach + 1e-6).all()
-
 
 
 @pytest.mark.parametrize("cutoff_s", [20.0, 60.0, 1e9])
