@@ -27,9 +27,12 @@ def jurisdictions_of(la_code: str | None, *, fire_authority: str | None = None, 
     ['england', 'london']
     >>> sorted(jurisdictions_of("E06000017", fire_authority="Leicestershire"))
     ['england', 'fire_authority:leicestershire']
+    >>> jurisdictions_of("SYNLA2")           # not a GSS code (a synthetic region's): no country, not Scotland
+    set()
     """
     code = (la_code or "").strip().upper()
-    out = {COUNTRY_OF_CODE[code[0]]} if code[:1] in COUNTRY_OF_CODE else set()
+    gss = len(code) == 9 and code[1:].isdigit()          # an ONS (GSS) code: the country's letter and 8 digits
+    out = {COUNTRY_OF_CODE[code[0]]} if gss and code[0] in COUNTRY_OF_CODE else set()
     if code.startswith("E09"):
         out.add("london")
     for kind, name in (("fire_authority", fire_authority), ("police_force", police_force),

@@ -25,6 +25,17 @@ from bluelight.services.results import Result
 from bluelight.services.session import Session, frame_links
 
 
+def _numbers(frame: pd.DataFrame, col: str, path: Path, *, blank_allowed: bool) -> np.ndarray:
+    """A column as numbers, the first row that is not one named (a blank too, unless ``blank_allowed``)."""
+    raw = frame[col]
+    blank = raw.isna() | raw.astype(str).str.strip().eq("")
+    values = pd.to_numeric(raw.where(~blank), errors="coerce")
+    bad = np.flatnonzero(values.isna() & (~blank | (not blank_allowed)))
+    if len(bad):
+        raise AnalysisError(f"{path}: row {bad[0] + 2}, field {col}: not a number ({raw.iloc[bad[0]]!r})")
+    return values.to_numpy(float)
+
+
 def candidate_points(path: Path) -> pd.DataFrame:
     """Candidate points from a CSV with name, easting, northing and optionally annual_cost_gbp.
 
@@ -43,12 +54,9 @@ def candidate_points(path: Path) -> pd.DataFrame:
     out = pd.DataFrame({"site_id": [f"point-{i + 1}" for i in range(len(frame))], "name": frame["name"],
                         "service": "candidate point"})
     for col in ("easting", "northing"):
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = np.flatnonzero(values.isna())
-        if len(bad):
-            raise AnalysisError(f"{path}: row {bad[0] + 2}, field {col}: not a number ({frame[col].iloc[bad[0]]!r})")
-        out[col] = values.to_numpy()
-    out["running_cost_gbp_pa"] = pd.to_numeric(frame.get("annual_cost_gbp"), errors="coerce") \
+        out[col] = _numbers(frame, col, path, blank_allowed=False)
+    # a cost typed into the file is never dropped: a blank is "not known", anything else must be a number
+    out["running_cost_gbp_pa"] = _numbers(frame, "annual_cost_gbp", path, blank_allowed=True) \
         if "annual_cost_gbp" in frame.columns else np.nan
     out["lon"], out["lat"] = to_wgs84(out["easting"], out["northing"])
     return out

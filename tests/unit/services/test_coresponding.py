@@ -21,3 +21,16 @@ def test_fire_cover_cost_is_simulated_on_the_same_fire_calls(synthetic_wh, capsy
     capsys.readouterr()
     assert main(["coresponding", "--warehouse", str(synthetic_wh)]) == 0
     assert "with co-responding" in capsys.readouterr().out
+
+
+def test_expected_arrests_are_the_zones_people_by_age_times_the_rates_by_hand():
+    import pandas as pd
+
+    from bluelight.services.coresponding import expected_arrests, load_params
+
+    params = load_params()
+    zones = pd.DataFrame({"0-15": [1000.0, 0.0], "16-29": [0.0, 0.0], "30-44": [0.0, 0.0], "45-64": [0.0, 2000.0],
+                          "65+": [0.0, 500.0]})
+    rate = params.arrests_per_100k_per_year
+    assert expected_arrests(zones, params).tolist() == pytest.approx([
+        1000 * rate["0-15"] / 1e5, 2000 * rate["45-64"] / 1e5 + 500 * rate["65+"] / 1e5])

@@ -43,3 +43,17 @@ def test_fill_order_is_nested_and_forced_posts_are_used(synthetic_wh, capsys):
     assert ids[0] == other and first not in ids and forced["nested"][0]["added"] == forced["posts"][0]["name"]
     assert main(["dap", "--warehouse", str(synthetic_wh), "--k", "2", "--force", "NOT-A-SITE"]) == 2
     assert "forced: not a candidate post" in capsys.readouterr().err
+
+
+def test_bands_in_words_and_a_post_both_forced_and_excluded_refused():
+    import pytest
+
+    from bluelight.foundation.errors import ValidationError
+    from bluelight.services.dap import DapRequest, band_words
+
+    assert band_words("evening-weekend") == "evening 18:00-00:00, weekends"
+    assert band_words("all") == "all hours, every day"
+    with pytest.raises(ValidationError, match="both forced and excluded: S1"):
+        DapRequest.parse(forced="S1", excluded="S1,S2")
+    with pytest.raises(ValidationError, match="3 posts are forced but only 2"):
+        DapRequest.parse(k=2, forced="A,B,C")

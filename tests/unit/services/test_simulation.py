@@ -8,8 +8,7 @@ import pytest
 
 from bluelight.analysis.replications import _scene_times
 from bluelight.cli.main import main
-from bluelight.foundation.errors import ValidationError
-from bluelight.services.fleet_system import SimulationRequest, _workload, load_settings
+from bluelight.services.fleet_system import _workload, load_settings
 from bluelight.services.simulation import actual_figures
 
 
@@ -21,20 +20,6 @@ def _run(capsys, *args) -> tuple[int, dict | str]:
         return code, json.loads(out.out)
     except json.JSONDecodeError:
         return code, out.err
-
-
-def test_request_rules():
-    r = SimulationRequest.parse()
-    assert (r.threshold_s, r.second_threshold_s, r.replications) == (360.0, None, 10)   # second: the loaded target
-    with pytest.raises(ValidationError) as e:
-        SimulationRequest.parse(arrivals="replay", sample_share="0.1")
-    assert "replay" in e.value.errors["sample_share"]
-    with pytest.raises(ValidationError) as e:
-        SimulationRequest.parse(period_from="2023-05-01", period_to="2023-04-01")
-    assert "period_to" in e.value.errors
-    with pytest.raises(ValidationError) as e:
-        SimulationRequest.parse(service="fire", arrivals="population")
-    assert "ambulance" in e.value.errors["arrivals"]
 
 
 def test_scene_times_keep_exact_records_and_draw_below_the_floor():
@@ -64,11 +49,6 @@ def test_actual_figures_by_hand():
     assert a["first_within"] == pytest.approx(2 / 3) and a["first_with_time"] == 3
     assert a["second_within"] == 0.5
     assert a["not_station_ground_share"] == 0.5 and a["with_station_ground_in_area"] == 2   # ground outside: left out
-
-
-def test_shipped_settings_load_with_sources():
-    s = load_settings()
-    assert s.vehicles_per_station["fire"] >= 1 and "vehicles_per_station" in s.sources and "on_scene" in s.sources
 
 
 def test_simulate_command(synthetic_wh, capsys):

@@ -1,0 +1,26 @@
+"""The simulated fleet's request and settings (services.fleet_system): the rules across fields, and the shipped
+settings with their sources."""
+
+import pytest
+
+from bluelight.foundation.errors import ValidationError
+from bluelight.services.fleet_system import SimulationRequest, load_settings
+
+
+def test_request_rules():
+    r = SimulationRequest.parse()
+    assert (r.threshold_s, r.second_threshold_s, r.replications) == (360.0, None, 10)   # second: the loaded target
+    with pytest.raises(ValidationError) as e:
+        SimulationRequest.parse(arrivals="replay", sample_share="0.1")
+    assert "replay" in e.value.errors["sample_share"]
+    with pytest.raises(ValidationError) as e:
+        SimulationRequest.parse(period_from="2023-05-01", period_to="2023-04-01")
+    assert "period_to" in e.value.errors
+    with pytest.raises(ValidationError) as e:
+        SimulationRequest.parse(service="fire", arrivals="population")
+    assert "ambulance" in e.value.errors["arrivals"]
+
+
+def test_shipped_settings_load_with_sources():
+    s = load_settings()
+    assert s.vehicles_per_station["fire"] >= 1 and "vehicles_per_station" in s.sources and "on_scene" in s.sources
