@@ -33,7 +33,8 @@ def _numbers(frame: pd.DataFrame, col: str, path: Path, *, blank_allowed: bool) 
     bad = np.flatnonzero(values.isna() & (~blank | (not blank_allowed)))
     if len(bad):
         raise AnalysisError(f"{path}: row {bad[0] + 2}, field {col}: not a number ({raw.iloc[bad[0]]!r})")
-    return values.to_numpy(float)
+    out: np.ndarray = values.to_numpy(float)
+    return out
 
 
 def candidate_points(path: Path) -> pd.DataFrame:
