@@ -95,4 +95,16 @@ def test_every_page_of_a_county_without_zone_polygons_opens_and_the_coverage_map
     assert drawn and drawn[0][0] == "people, at their area's centre" and drawn[0][1] >= 5, drawn
     assert "By local authority" in page.inner_text("#page-content")          # a county's areas are not boroughs
     _shot(page, "region-coverage")
+    # and the Overview's coverage layer, which had drawn nothing where no LSOA outline is loaded
+    page.goto(county_app + "/", wait_until="networkidle")
+    page.wait_for_selector("#overview-map .js-plotly-plot", timeout=120000)
+    page.get_by_label("coverage of").check()
+    page.wait_for_selector("#overview-legend:has-text('at every road')", timeout=60000)
+    page.wait_for_timeout(1500)
+    overview = page.evaluate("""() => {
+        const sp = document.querySelector('#overview-map .js-plotly-plot')._fullLayout.map._subplot;
+        return sp.map.getStyle().layers.some(l => l.type === 'raster');
+    }""")
+    assert overview and violations == [], violations
+    _shot(page, "region-overview-coverage")
     ctx.close()

@@ -80,6 +80,14 @@ def site_label_layer(sites: pd.DataFrame) -> dict:
                         minzoom=SITE_LABELS_FROM_ZOOM)
 
 
+def lonlat_columns(points: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``lon`` and ``lat`` of points given in ``easting`` and ``northing`` (to assign to the frame)."""
+    from bluelight.foundation.geo import to_wgs84
+
+    lon, lat = to_wgs84(points["easting"], points["northing"])
+    return {"lon": lon, "lat": lat}
+
+
 def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
     """The map zoom at which ``bounds`` (lon/lat) fill a map of this size.
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from bluelight.analysis.isochrones import TimeGrid
 from bluelight.foundation.geo import to_wgs84
+from bluelight.services.session import Session
 
 #: the surface's widest side, in cells: enough for a county on a half-page map, small enough to send
 MAX_CELLS = 700
@@ -103,3 +104,30 @@ def surface_layer(grid: TimeGrid, *, threshold_s: float) -> dict:
     data = base64.b64encode(surface_png(grid, threshold_s=threshold_s)).decode("ascii")
     return {"sourcetype": "image", "source": f"data:image/png;base64,{data}", "type": "raster", "below": "traces",
             "coordinates": [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lon, lat)]}
+
+
+def response_surface(session: Session, service: str, threshold_s: float) -> dict | None:
+    """The service's response at every road of the region as a map layer (the cover a map shows where no zone
+    polygons are loaded), drawn once per service, hour band and standard.
+
+    Parameters
+    ----------
+    session
+        The routing session (its hour band's times).
+    service
+        The service whose baseline sites respond.
+    threshold_s
+        The standard, where the colours turn from green to yellow.
+
+    Returns
+    -------
+    dict or None
+        The layer (:func:`surface_layer`), or None when no site reaches any road.
+    """
+    def build() -> dict | None:
+        net = session.network
+        cell_m = surface_cell_m((float(net.x_m.min()), float(net.y_m.min()), float(net.x_m.max()),
+                                 float(net.y_m.max())))
+        grid = session.response_grid(service, cell_m=cell_m, buffer_m=surface_buffer_m(cell_m))
+        return None if grid is None else surface_layer(grid, threshold_s=threshold_s)
+    return session.cached(("response surface", service, float(threshold_s)), build)

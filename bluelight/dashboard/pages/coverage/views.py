@@ -77,18 +77,6 @@ def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, ca
     return *explorer_view(wh, session, ev, request.standard_s, site_id), *errors, ""
 
 
-def response_surface(session: Session, service: str, threshold: float) -> dict | None:
-    """The service's response at every road of the region as a map layer (where no zone polygons are loaded,
-    the map's cover); drawn once per service, hour band and standard."""
-    def build() -> dict | None:
-        net = session.network
-        cell_m = surface_parts.surface_cell_m((float(net.x_m.min()), float(net.y_m.min()), float(net.x_m.max()),
-                                         float(net.y_m.max())))
-        grid = session.response_grid(service, cell_m=cell_m, buffer_m=surface_parts.surface_buffer_m(cell_m))
-        return None if grid is None else surface_parts.surface_layer(grid, threshold_s=threshold)
-    return session.cached(("response surface", service, float(threshold)), build)
-
-
 def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id: str | None):
     """Map, curve, headline and borough table for one evaluation."""
     sites = session.sites(ev.service)
@@ -103,10 +91,10 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     if ev.demand.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
         pts, shown_s = _cells(session, ev, threshold)         # no incident location beyond analysts
         highlight, title = None, title + f" ({current_rules().cell_m:g} m cells; small counts suppressed)"
-        lonlat = _lonlat(pts)
+        lonlat = map_parts.lonlat_columns(pts)
     else:                                                     # the same points on every answer: projected once
-        lonlat = session.cached(("lon/lat", ev.service, ev.demand), lambda: _lonlat(ev.points))
-    surface = None if wh.has_zone_polygons() else response_surface(session, ev.service, threshold)
+        lonlat = session.cached(("lon/lat", ev.service, ev.demand), lambda: map_parts.lonlat_columns(ev.points))
+    surface = None if wh.has_zone_polygons() else surface_parts.response_surface(session, ev.service, threshold)
     fig = map_parts.coverage_map(pts.assign(**lonlat), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title,
@@ -135,7 +123,8 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
         zones = wh.lsoa_geojson(pts.loc[~np.isnan(ev.response_s), "zone"].tolist())
     elif tier != "official-sensitive":
         pts, shown_s = _cells(session, ev, threshold)
-    fig = map_parts.coverage_map(pts.assign(**_lonlat(pts)), shown_s, threshold_s=threshold, zones_geojson=zones,
+    fig = map_parts.coverage_map(pts.assign(**map_parts.lonlat_columns(pts)), shown_s, threshold_s=threshold,
+                               zones_geojson=zones,
                                sites=visible_sites(session.sites(request.service)), roads=None,
                                boundaries=wh.boundaries_geojson("borough"), title="")
     s = session.summary(ev, threshold)
@@ -176,13 +165,6 @@ def _cells(session: Session, ev, threshold: float) -> tuple[pd.DataFrame, np.nda
                          every=every_incident(session, ev.service, ev.demand))
     cells = cells[~cells["suppressed"]].reset_index(drop=True)
     return cells.rename(columns={"cell_id": "zone", "incidents": "weight"}), cells["mean_response_s"].to_numpy(float)
-
-
-def _lonlat(pts: pd.DataFrame) -> dict:
-    from bluelight.foundation.geo import to_wgs84
-
-    lon, lat = to_wgs84(pts["easting"], pts["northing"])
-    return {"lon": lon, "lat": lat}
 
 
 def _demand_label(spec: DemandSpec) -> str:

@@ -6,6 +6,7 @@ from dash import html
 
 from bluelight.dashboard import layers
 from bluelight.dashboard.components import maps as map_parts
+from bluelight.dashboard.components import surface as surface_parts
 from bluelight.dashboard.pages.overview import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.standards import DEFAULT_STANDARD
@@ -76,17 +77,28 @@ def busy_note(cells: list[dict]) -> str:
 def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_layers):
     ev = session.evaluate(service, DemandSpec())
     threshold = DEFAULT_STANDARD[service][0]
-    fig = map_parts.coverage_map(ev.points, ev.response_s, threshold_s=threshold,
-                               zones_geojson=layers.LSOAS,
+    polygons = wh.has_zone_polygons()              # else (a county of LSOA centroids) the response as a surface
+    points = ev.points if polygons else ev.points.assign(**session.cached(
+        ("lon/lat", service, ev.demand), lambda: map_parts.lonlat_columns(ev.points)))
+    fig = map_parts.coverage_map(points, ev.response_s, threshold_s=threshold,
+                               zones_geojson=layers.LSOAS if polygons else None,
                                sites=sites[sites["service"] == service], roads=layers.roads(),
                                boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
-                               iso_layers=iso_layers)
-    return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True)
+                               iso_layers=iso_layers, points_label="people, at their area's centre",
+                               surface=None if polygons else surface_parts.response_surface(session, service,
+                                                                                            threshold))
+    return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True,
+                                                                 surface=not polygons)
 
 
-def legend_text(session: Session, service: str, iso, *, coverage: bool) -> str:
+def legend_text(session: Session, service: str, iso, *, coverage: bool, surface: bool = False) -> str:
+    """What the map's colours and lines mean, and the profile its times are from."""
     parts = [f"Times from the {profile_words(session.profile.key)}."]
-    if coverage:
+    if coverage and surface:
+        parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) at every road and the "
+                     "ground near it, with each area's people at its population-weighted centre (no area "
+                     "outlines are loaded for this region).")
+    elif coverage:
         parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
                      "population-weighted centre; LSOAs beyond the road data are not drawn.")
     if iso:
