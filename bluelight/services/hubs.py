@@ -56,7 +56,7 @@ class HubRequest(Request):
 
     FIELDS = (
         Field("sites", "Sites to merge", list, (), min_items=2),
-        Field("host", "Hub at", str, ""),
+        Field("host", "Hub at", str, "", expected="one of the sites, another site, or a new point"),
         Field("hub_easting", "Hub easting", float, None, 0.0, 700_000.0, optional=True),
         Field("hub_northing", "Hub northing", float, None, 0.0, 1_250_000.0, optional=True),
         Field("name", "Scenario name", str, "", optional=True),

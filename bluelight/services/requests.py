@@ -45,6 +45,9 @@ class Field:
         Least number of items of a ``list``.
     flag
         The command-line option when it is not the name (``--site`` for ``site_id``).
+    expected
+        What a valid value is, in words, where the kind's own words would not say it ("one of the sites, another
+        site, or a new point").
     """
 
     name: str
@@ -60,6 +63,7 @@ class Field:
     min_items: int = 0
     flag: str | None = None
     value_kind: type = float
+    expected: str = ""
 
     @property
     def option(self) -> str:
@@ -110,10 +114,19 @@ class Field:
         return self._parse_number(raw)
 
     def _expected(self) -> str:
+        """What a valid value is, in words (the message says "<label> must be <this>, got ...")."""
+        if self.expected:
+            return self.expected
+        if self.kind is list and self.choices:
+            return f"at least {self.min_items} of {', '.join(map(str, self.choices))}"
         if self.kind is list:
-            return f"at least {self.min_items} of {', '.join(self.choices or ())}"
+            return f"a list of at least {self.min_items}"
         if self.kind is str and self.choices:
             return f"one of {', '.join(map(str, self.choices))}"
+        if self.kind is str:
+            return "filled in"
+        if self.kind is bool:
+            return "true or false"
         noun = "a whole number" if self.kind is int else "a number"
         rng = self.range_text()
         return f"{noun} {rng}".strip()

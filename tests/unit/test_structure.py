@@ -143,7 +143,6 @@ def test_each_analysis_module_has_a_test_module_of_its_own(module):
 SERVICES_TESTED_ELSEWHERE = {
     "batch": "tests/integration/test_batch.py (a batch of FIRE1001 years on the shared data)",
     "calibration": "tests/integration/test_analysis_real.py (fit and evaluate on the LFB sample)",
-    "hubs": "tests/unit/dashboard/test_hubs.py, tests/unit/services/test_finance_surfaces.py",
 }
 SERVICES = sorted(p.stem for p in (PACKAGE / "services").glob("*.py") if p.stem != "__init__")
 

@@ -112,3 +112,12 @@ def test_figures_by_key_are_parsed_and_each_bad_one_named():
         "running_cost_gbp_pa": "Running cost (£ a year) for F1 must be a number from 0 to 1e+09, got '-5'",
         "bays": "Vehicle bays for H1 must be a whole number from 0 to 100, got 2.5",
         "floor_area_m2": "Floor area (m²) must be KEY=VALUE pairs separated by commas, got 'H2'"}
+
+
+def test_a_blank_says_what_the_field_wants_in_its_own_words():
+    from bluelight.services.requests import Field
+
+    assert Field("name", "Scenario name", str, "")._expected() == "filled in"                 # never "a number"
+    assert Field("sites", "Sites to merge", list, (), min_items=2)._expected() == "a list of at least 2"   # not "2 of ,"
+    assert Field("host", "Hub at", str, "", expected="one of the sites")._expected() == "one of the sites"
+    assert Field("k", "Posts", int, 5, 1, 50)._expected().startswith("a whole number from 1 to 50")
