@@ -42,6 +42,15 @@ def jurisdictions_of(la_code: str | None, *, fire_authority: str | None = None, 
     return out
 
 
+def standard_s(service: str, threshold_s: float | None = None) -> float:
+    """The response standard a figure is judged against: the one given, else the service's usual one.
+
+    >>> standard_s("ambulance"), standard_s("fire", 480)
+    (420.0, 480.0)
+    """
+    return float(DEFAULT_STANDARD[service][0] if threshold_s is None else threshold_s)
+
+
 def pick_target(service: str, jurisdictions: set[str], targets: list[dict]) -> dict | None:
     """The first-response target that judges ``service`` in an area: the most specific jurisdiction the area is
     in (a service's own standard, then its region's, then its country's); among equals the default standard's,

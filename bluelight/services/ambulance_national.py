@@ -19,6 +19,7 @@ from bluelight.analysis.ambulance_estimate import STATISTICS, estimate
 from bluelight.analysis.national import urban
 from bluelight.etl.ambsys import read_ambsys
 from bluelight.etl.ambsys import read_trusts as load_trusts
+from bluelight.etl.warehouse import existing_tables
 from bluelight.foundation.config_files import load_config
 from bluelight.foundation.errors import InputFileError
 from bluelight.services.results import Result
@@ -207,12 +208,6 @@ def population_trust(session: Session) -> str | None:
     return trust_of(area_jurisdictions(session).get(biggest, set()), load_trusts()[0])
 
 
-def _has_ambsys(con: Connection) -> bool:
-    """Whether the warehouse holds published AmbSYS figures."""
-    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'ambsys'").fetchone()
-    return bool(row and row[0])
-
-
 def published_rates(con: Connection, rates: DemandRates, trust: str | None) -> tuple[DemandRates, str | None]:
     """``rates`` with the category shares of the trust's published incidents (AmbSYS A8-A12 over A7), where the
     warehouse holds them; the overall level per head stays the configured one. Returns (rates, what was used).
@@ -228,7 +223,7 @@ def published_rates(con: Connection, rates: DemandRates, trust: str | None) -> t
     """
     from dataclasses import replace as _replace
 
-    have = _has_ambsys(con)
+    have = "ambsys" in existing_tables(con)           # published AmbSYS figures loaded
     if not trust or not have:
         return rates, None
     row = con.execute("SELECT count(*), min(year * 100 + month), max(year * 100 + month), sum(incidents), "
@@ -255,7 +250,7 @@ def published_for(con: Connection, org_code: str) -> dict[str, Any] | None:
     org_code
         The trust's org code.
     """
-    have = _has_ambsys(con)
+    have = "ambsys" in existing_tables(con)           # published AmbSYS figures loaded
     if not have:
         return None
     row = con.execute("SELECT count(*), min(year * 100 + month), max(year * 100 + month), "

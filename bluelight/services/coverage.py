@@ -21,7 +21,7 @@ from bluelight.analysis.summary import Variability, summarise_by
 from bluelight.foundation.access import TIER_TEXT, DisclosureRules
 from bluelight.foundation.access import load_rules as load_access_rules
 from bluelight.foundation.errors import AnalysisError, ValidationError
-from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.standards import DEFAULT_STANDARD, standard_s
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
@@ -86,7 +86,7 @@ class CoverageRequest(Request):
     @property
     def standard_s(self) -> float:
         """The response standard in seconds (:meth:`check` fills in the service's own when none is given)."""
-        return float(DEFAULT_STANDARD[self.service][0] if self.threshold_s is None else self.threshold_s)
+        return standard_s(self.service, self.threshold_s)
 
     @property
     def spec(self) -> DemandSpec:

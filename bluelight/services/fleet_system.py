@@ -28,7 +28,7 @@ from bluelight.analysis.traveltime import point_times
 from bluelight.etl.warehouse import existing_tables
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
-from bluelight.foundation.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE
+from bluelight.foundation.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE, standard_s
 from bluelight.services.inputs import read_targets, site_turnouts
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
@@ -134,7 +134,7 @@ class SimulationRequest(Request):
     @property
     def standard_s(self) -> float:
         """The first vehicle's standard: the request's, else the service's usual one."""
-        return float(self.threshold_s if self.threshold_s is not None else DEFAULT_STANDARD[self.service][0])
+        return standard_s(self.service, self.threshold_s)
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:

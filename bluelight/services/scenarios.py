@@ -22,7 +22,7 @@ from bluelight.analysis.scenario import Scenario, apply_scenario, load_scenario,
 from bluelight.analysis.summary import summarise_by
 from bluelight.foundation.config_files import load_config
 from bluelight.foundation.errors import ConfigError, ValidationError
-from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.standards import standard_s
 from bluelight.services.coverage import change_counts, require_demand
 from bluelight.services.inputs import read_estates
 from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
@@ -224,7 +224,7 @@ def service_effect(session: Session, scenario: Scenario, service: str, *,
     threshold_s
         The response standard (None: the service's usual one).
     """
-    threshold = float(threshold_s or DEFAULT_STANDARD[service][0])
+    threshold = standard_s(service, threshold_s)
     base = session.estate(scenario.as_of)
     after = apply_scenario(base, scenario)
     sites = (base[base["service"] == service], after[after["service"] == service])

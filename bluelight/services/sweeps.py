@@ -18,7 +18,7 @@ from typing import Any
 from bluelight.analysis.replications import System
 from bluelight.analysis.sweep import Variant, run_variant
 from bluelight.foundation.errors import AnalysisError
-from bluelight.foundation.standards import DEFAULT_STANDARD
+from bluelight.foundation.standards import standard_s
 from bluelight.services.cluster import SCHEDULER_FIELD, Ran, check_scheduler, run_tasks
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system
 from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
@@ -89,7 +89,7 @@ class SweepRun(Request):
         """
         return SimulationRequest(service=service, replications=self.replications, seed=self.seed,
                                  vehicles_per_station=vehicles_per_station,
-                                 threshold_s=DEFAULT_STANDARD[service][0] if threshold_s is None else threshold_s,
+                                 threshold_s=standard_s(service, threshold_s),
                                  max_snap_m=self.max_snap_m, hour_band=self.hour_band)
 
 
