@@ -466,7 +466,15 @@ def test_hubs_merge_two_services_and_the_saved_file_gives_the_same_numbers(page,
     _visit(page, served_app, "/hubs", "hubs", "#hub-map .maplibregl-canvas")
     _choose(page, "hub-sites", "Shoreditch (fire)", search=True)
     _choose(page, "hub-sites", "Shoreditch Police Station (police)", search=True)
+    # two sites and no hub yet: the hub's field says what it wants (not "a number"), beside it
+    page.wait_for_function("document.querySelector('#hub-host-error').innerText.includes('one of the sites, another "
+                           "site, or a new point')", timeout=30000)
     _choose(page, "hub-host", "Shoreditch (fire, station)", search=True)
+    page.fill("#hub-refurbishment_gbp", "-5")                  # money below zero: refused by the field, not zeroed
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#hub-refurbishment_gbp-error').innerText.length > 0",
+                           timeout=30000)
+    assert page.input_value("#hub-refurbishment_gbp") == "-5"
     page.fill("#hub-refurbishment_gbp", "150000")
     page.keyboard.press("Enter")
     page.wait_for_selector("#hub-cover-table .ag-row", timeout=60000)

@@ -89,6 +89,7 @@ def test_every_page_of_a_county_without_zone_polygons_opens_and_the_coverage_map
         return layer ? [sp.map.getSource(layer.source).type, sp.map.isSourceLoaded(layer.source)] : null;
     }""")
     assert surface == ["image", True] and violations == [], (surface, violations)
+    assert "shading: response at every road and the ground within" in page.inner_text("#cov-map")  # said, with m
     drawn = page.evaluate("""() => document.querySelector('#cov-map .js-plotly-plot').data
         .filter(t => t.name !== 'sites' && t.marker && t.marker.color)
         .map(t => [t.name, t.marker.color.length || atob(t.marker.color.bdata || '').length / 8])""")

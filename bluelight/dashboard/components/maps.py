@@ -42,8 +42,8 @@ def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | s
                        "below": "traces", "sourceattribution": OSM_ATTRIBUTION})
     if roads is not None:                        # a regional map: its areas named (a national one has its own)
         layers.append(area_label_layer())
-    centre = {"lon": -0.13, "lat": 51.515}
-    zoom = 11.5
+    centre = {"lon": -2.5, "lat": 54.0}          # no road data to frame: Great Britain
+    zoom = 4.5
     if bounds:
         centre = {"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2}
         zoom = fit_zoom(bounds, width_px=MAP_WIDTH_PX, height_px=height)

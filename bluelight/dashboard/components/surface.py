@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -106,7 +107,22 @@ def surface_layer(grid: TimeGrid, *, threshold_s: float) -> dict:
             "coordinates": [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lon, lat)]}
 
 
-def response_surface(session: Session, service: str, threshold_s: float) -> dict | None:
+@dataclass(frozen=True)
+class Surface:
+    """A drawn response surface: its map layer, and the cell and reach it was drawn with (said on the page)."""
+
+    layer: dict
+    cell_m: float
+    buffer_m: float
+
+    @property
+    def note(self) -> str:
+        """What the shading is, with its parameters, for a map's title or legend."""
+        return (f"shading: response at every road and the ground within {self.buffer_m:.0f} m of it "
+                f"({self.cell_m:.0f} m cells)")
+
+
+def response_surface(session: Session, service: str, threshold_s: float) -> Surface | None:
     """The service's response at every road of the region as a map layer (the cover a map shows where no zone
     polygons are loaded), drawn once per service, hour band and standard.
 
@@ -121,13 +137,14 @@ def response_surface(session: Session, service: str, threshold_s: float) -> dict
 
     Returns
     -------
-    dict or None
-        The layer (:func:`surface_layer`), or None when no site reaches any road.
+    Surface or None
+        The layer (:func:`surface_layer`) with its cell and reach, or None when no site reaches any road.
     """
-    def build() -> dict | None:
+    def build() -> Surface | None:
         net = session.network
         cell_m = surface_cell_m((float(net.x_m.min()), float(net.y_m.min()), float(net.x_m.max()),
                                  float(net.y_m.max())))
-        grid = session.response_grid(service, cell_m=cell_m, buffer_m=surface_buffer_m(cell_m))
-        return None if grid is None else surface_layer(grid, threshold_s=threshold_s)
+        buffer_m = surface_buffer_m(cell_m)
+        grid = session.response_grid(service, cell_m=cell_m, buffer_m=buffer_m)
+        return None if grid is None else Surface(surface_layer(grid, threshold_s=threshold_s), cell_m, buffer_m)
     return session.cached(("response surface", service, float(threshold_s)), build)

@@ -85,3 +85,9 @@ def test_maps_name_their_areas_and_the_sites_they_show_from_street_zoom():
     assert [s["source"] for s in symbols][0] == layers.AREA_LABELS and len(symbols) == 2
     national = map_parts.base_map(roads=None, boundaries=None).layout.map.layers     # no region: no area names
     assert not [layer for layer in national if layer.type == "symbol"]
+
+
+def test_a_map_with_no_road_data_to_frame_shows_great_britain_not_one_city():
+    centre = map_parts.base_map(roads=None, boundaries=None).layout.map.center
+    assert 50 < centre.lat < 59 and -6 < centre.lon < 2 and map_parts.base_map(
+        roads=None, boundaries=None).layout.map.zoom < 6

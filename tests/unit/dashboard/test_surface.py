@@ -39,3 +39,8 @@ def test_a_county_is_drawn_in_a_few_hundred_cells_a_side():
     cell = surface.surface_cell_m((400000, 250000, 480000, 320000))                   # 80 km
     assert cell == 125.0 and 80000 / cell <= surface.MAX_CELLS
     assert surface.surface_buffer_m(cell) == 312.5 and surface.surface_buffer_m(25.0) == surface.MIN_BUFFER_M
+
+
+def test_the_page_says_what_the_shading_is_and_how_it_was_drawn():
+    drawn = surface.Surface({"type": "raster"}, 75.0, 187.5)
+    assert drawn.note == "shading: response at every road and the ground within 188 m of it (75 m cells)"

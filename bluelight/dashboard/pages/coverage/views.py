@@ -95,11 +95,13 @@ def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id
     else:                                                     # the same points on every answer: projected once
         lonlat = session.cached(("lon/lat", ev.service, ev.demand), lambda: map_parts.lonlat_columns(ev.points))
     surface = None if wh.has_zone_polygons() else surface_parts.response_surface(session, ev.service, threshold)
+    if surface is not None:
+        title += f"; {surface.note}"
     fig = map_parts.coverage_map(pts.assign(**lonlat), shown_s, threshold_s=threshold, zones_geojson=zones,
                                sites=visible_sites(sites), roads=layers.roads(), boundaries=layers.BOROUGHS,
                                bounds=wh.network_bounds(), iso_layers=iso, highlight=highlight, title=title,
                                points_label="incidents" if ev.demand.kind == "incidents" else
-                               "people, at their area's centre", surface=surface)
+                               "people, at their area's centre", surface=surface.layer if surface else None)
     pts = ev.points
     goal = _goal(wh, ev.service, threshold)
     curve = chart_parts.cumulative_curve(ev.response_s, pts["weight"].to_numpy(), threshold_s=threshold, goal=goal,

@@ -80,24 +80,26 @@ def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_
     polygons = wh.has_zone_polygons()              # else (a county of LSOA centroids) the response as a surface
     points = ev.points if polygons else ev.points.assign(**session.cached(
         ("lon/lat", service, ev.demand), lambda: map_parts.lonlat_columns(ev.points)))
+    surface = None if polygons else surface_parts.response_surface(session, service, threshold)
     fig = map_parts.coverage_map(points, ev.response_s, threshold_s=threshold,
                                zones_geojson=layers.LSOAS if polygons else None,
                                sites=sites[sites["service"] == service], roads=layers.roads(),
                                boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                iso_layers=iso_layers, points_label="people, at their area's centre",
-                               surface=None if polygons else surface_parts.response_surface(session, service,
-                                                                                            threshold))
+                               surface=surface.layer if surface else None)
     return map_parts.with_tiles(fig, wh.web_tiles), legend_text(session, service, iso_layers, coverage=True,
-                                                                 surface=not polygons)
+                                                                 surface=surface)
 
 
-def legend_text(session: Session, service: str, iso, *, coverage: bool, surface: bool = False) -> str:
+def legend_text(session: Session, service: str, iso, *, coverage: bool,
+                surface: surface_parts.Surface | None = None) -> str:
     """What the map's colours and lines mean, and the profile its times are from."""
     parts = [f"Times from the {profile_words(session.profile.key)}."]
     if coverage and surface:
         parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) at every road and the "
-                     "ground near it, with each area's people at its population-weighted centre (no area "
-                     "outlines are loaded for this region).")
+                     f"ground within {surface.buffer_m:.0f} m of it ({surface.cell_m:.0f} m cells), with each "
+                     "area's people at its population-weighted centre (no area outlines are loaded for this "
+                     "region).")
     elif coverage:
         parts.append(f"Colour: modelled {service} response (turnout + drive, minutes) to each LSOA's "
                      "population-weighted centre; LSOAs beyond the road data are not drawn.")
