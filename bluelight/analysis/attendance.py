@@ -1,4 +1,4 @@
-"""Observed attendances and how far modelled times are from them: by distance and by hour band.
+"""Observed attendances and how far modelled times are from them: by distance and by traffic period.
 
 What a calibration is fitted to (:class:`Observations`: incidents with their deploying station and actual
 attendance) and how any model is judged against it (:func:`report`), the fitted profile or a peer's
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bluelight.analysis.speeds import HOUR_BANDS, hour_band
+from bluelight.analysis.speeds import TRAFFIC_PERIODS, traffic_period
 from bluelight.analysis.summary import Variability
 
 DISTANCE_BANDS_M = (0.0, 1000.0, 2000.0, 4000.0, np.inf)
@@ -49,12 +49,12 @@ class Observations:
                             self.straight_m[mask], self.access_m[mask], cut(self.hour), cut(self.weekday),
                             cut(self.week), cut(self.category), cut(self.station))
 
-    def bands(self) -> np.ndarray:
-        """Each call's hour band (:func:`bluelight.analysis.speeds.hour_band`); off_peak where the hour is not
+    def periods(self) -> np.ndarray:
+        """Each call's traffic period (:func:`bluelight.analysis.speeds.traffic_period`); off_peak where the hour is not
         recorded."""
         if self.hour is None or self.weekday is None:
             return np.full(len(self), "off_peak", dtype=object)
-        out = hour_band(self.hour, self.weekday)
+        out = traffic_period(self.hour, self.weekday)
         out[out == ""] = "off_peak"
         return out
 
@@ -73,15 +73,18 @@ class ErrorReport:
     modelled_share_within_6min_deterministic: float
     actual_share_within_6min: float
     by_distance: list[dict[str, Any]] = field(default_factory=list)
-    by_hour_band: list[dict[str, Any]] = field(default_factory=list)
+    by_traffic_period: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The report as JSON keys (the traffic periods' rows keep their published key, ``by_hour_band``)."""
+        out = dict(self.__dict__)
+        out["by_hour_band"] = out.pop("by_traffic_period")
+        return out
 
 
 def breakdown(modelled_s: np.ndarray, actual_s: np.ndarray, labels: np.ndarray, order: list[str],
               variability: Variability | None, threshold_s: float) -> list[dict[str, Any]]:
-    """Error figures per label (distance band, hour band), in ``order``.
+    """Error figures per label (distance band, traffic period), in ``order``.
 
     Parameters
     ----------
@@ -131,7 +134,7 @@ def distance_labels() -> list[str]:
 
 def report(name: str, modelled_s: np.ndarray, actual_s: np.ndarray, variability: Variability | None,
            threshold_s: float = 360.0, *, obs: Observations | None = None) -> ErrorReport:
-    """Error figures of modelled against actual attendance times (by distance and hour band when ``obs``).
+    """Error figures of modelled against actual attendance times (by distance and traffic period when ``obs``).
 
     Parameters
     ----------
@@ -144,18 +147,18 @@ def report(name: str, modelled_s: np.ndarray, actual_s: np.ndarray, variability:
     threshold_s
         The standard the shares are of.
     obs
-        The observations (for the figures by distance and hour band), or None.
+        The observations (for the figures by distance and traffic period), or None.
     """
     m = np.isfinite(modelled_s)
     mod, act = modelled_s[m], actual_s[m]
     err = mod - act
     var = variability or Variability()
-    by_distance = by_band = []
+    by_distance = by_period = []
     if obs is not None:
         by_distance = breakdown(modelled_s, actual_s, distance_band(obs.straight_m), distance_labels(), var,
                                 threshold_s)
-        by_band = breakdown(modelled_s, actual_s, obs.bands(), list(HOUR_BANDS), var, threshold_s)
+        by_period = breakdown(modelled_s, actual_s, obs.periods(), list(TRAFFIC_PERIODS), var, threshold_s)
     return ErrorReport(name, int(m.sum()), float(np.mean(np.abs(err))), float(np.mean(err)),
                        float(np.mean(np.abs(err) <= 60)), float(np.mean(np.abs(err) <= 120)),
                        float(np.mean(var.prob_within(mod, threshold_s))), float(np.mean(mod <= threshold_s)),
-                       float(np.mean(act <= threshold_s)), by_distance, by_band)
+                       float(np.mean(act <= threshold_s)), by_distance, by_period)

@@ -4,17 +4,17 @@ Each observation is an incident with the station that actually sent the
 first appliance and its actual attendance time (turnout + travel). Given the
 routes, the model is
 
-    attendance = turnout[band] + offset[station]
-                 + factor[band] x (sum over classes of length x pace + sum over controls of count x delay)
+    attendance = turnout[period] + offset[station]
+                 + factor[period] x (sum over classes of length x pace + sum over controls of count x delay)
 
-with the hour band (night, weekday peak, off-peak) of the call, the
+with the traffic period (night, weekday peak, off-peak) of the call, the
 deploying station's turnout offset, the pace (seconds per metre) of each road
 class and a delay at each tagged traffic signal, crossing, give-way and stop
 the route passes. It is fitted by least absolute deviations (an LP, solved
 with HiGHS) within plausible bounds, with L1 penalties that keep each class's
 speed near the base profile's, each delay near none and each station's offset
 near none unless the data pulls them away (the weight on the speeds chosen by
-cross-validation); the band factors are fitted in turn with the rest held, and
+cross-validation); the period factors are fitted in turn with the rest held, and
 the whole re-routed under the new speeds and delays until the routes settle.
 Cross-validation holds out whole weeks (incidents of one week share weather,
 events and roadworks), gives the out-of-sample error by distance and hour
@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from bluelight.analysis.attendance import ErrorReport, Observations, report
 from bluelight.analysis.network import RoadNetwork, build_network
-from bluelight.analysis.speeds import HOUR_BANDS, JUNCTION_KINDS, TURN_KINDS, SpeedProfile, profile_from_dict
+from bluelight.analysis.speeds import JUNCTION_KINDS, TRAFFIC_PERIODS, TURN_KINDS, SpeedProfile, profile_from_dict
 from bluelight.analysis.summary import Variability
 from bluelight.analysis.turns import route_turns, turn_network, turn_site_times
 from bluelight.foundation.errors import AnalysisError
@@ -60,7 +60,7 @@ MIN_KIND_COUNT = 30               # junction kinds passed fewer times than this 
 #: kinds fitted: the tagged controls. An untagged junction is passed about once per block, so its count is
 #: nearly proportional to route length and cannot be told apart from a slower pace (a profile may still set it)
 FITTED_KINDS = ("traffic_signals", "crossing", "give_way", "stop", *TURN_KINDS)
-#: drive in one hour band relative to off-peak: a blue-light run is not slowed or sped up more than this
+#: drive in one traffic period relative to off-peak: a blue-light run is not slowed or sped up more than this
 FACTOR_BOUNDS = (0.7, 1.3)
 INNER_ROUNDS = 6                   # alternations of the two LADs per routing (each lowers the total error)
 #: weight of the L1 pull of each station's turnout offset to none, in seconds of total error per second of
@@ -89,7 +89,7 @@ class FitResult:
     notes: list[str] = field(default_factory=list)
     junction_delay_s: dict[str, float] = field(default_factory=dict)
     turn_penalty_s: dict[str, float] = field(default_factory=dict)
-    hour_bands: dict[str, dict[str, float]] = field(default_factory=dict)
+    traffic_periods: dict[str, dict[str, float]] = field(default_factory=dict)
     cross_validated: ErrorReport | None = None
     cv_grouping: str = "week"
     pace_penalty: float = 0.0
@@ -107,27 +107,27 @@ def road_class(highway: str) -> str:
     return CLASS_OF.get(str(highway), MINOR)
 
 
-def band_turnout_factor(profile: SpeedProfile, bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per call, the profile's wholetime turnout and drive factor for its hour band (all hours where the profile
-    has no bands).
+def period_turnout_factor(profile: SpeedProfile, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per call, the profile's wholetime turnout and drive factor for its traffic period (all hours where the
+    profile has none).
 
     Parameters
     ----------
     profile
         The speed profile.
-    bands
-        Each call's hour band.
+    periods
+        Each call's traffic period.
     """
     base = profile.turnout_s.get("wholetime", profile.turnout_s["default"])
-    turnout, factor = np.full(len(bands), float(base)), np.ones(len(bands))
-    for band, values in (profile.hour_bands or {}).items():
-        m = bands == band
+    turnout, factor = np.full(len(periods), float(base)), np.ones(len(periods))
+    for period, values in (profile.traffic_periods or {}).items():
+        m = periods == period
         turnout[m], factor[m] = values["turnout_s"], values["drive_factor"]
     return turnout, factor
 
 
 def modelled_times(network: RoadNetwork, obs: Observations, profile: SpeedProfile) -> np.ndarray:
-    """Turnout + (access at minor-road speed + fastest drive with junction delays) x band factor, per observation,
+    """Turnout + (access at minor-road speed + fastest drive with junction delays) x period factor, per observation,
     under ``profile`` (``network`` must carry the profile's times).
 
     Parameters
@@ -140,7 +140,7 @@ def modelled_times(network: RoadNetwork, obs: Observations, profile: SpeedProfil
         The speed profile.
     """
     minor_kph = profile.highway_kph.get("residential", profile.highway_kph["default"])
-    turnout, factor = band_turnout_factor(profile, obs.bands())
+    turnout, factor = period_turnout_factor(profile, obs.periods())
     if profile.station_turnout_s and obs.station is not None:
         turnout = turnout + np.array([profile.station_turnout_s.get(str(s), 0.0) for s in obs.station])
     return turnout + factor * (obs.access_m / (minor_kph / 3.6) + route_times(network, obs, turns=profile.turns))
@@ -278,7 +278,7 @@ def lad_fit(x: np.ndarray, y: np.ndarray, bounds: list[tuple[float, float]], *, 
 
 def _profile_for(base: SpeedProfile, classes: list[str], pace: np.ndarray, turnout: float, *, name: str,
                  version: int, variability: Variability, sources: dict[str, Any], delays: dict[str, Any] | None = None,
-                 hour_bands: dict[str, Any] | None = None, stations: dict[str, Any] | None = None,
+                 traffic_periods: dict[str, Any] | None = None, stations: dict[str, Any] | None = None,
                  turns: dict[str, Any] | None = None) -> SpeedProfile:
     kph = {c: float(3.6 / p) for c, p in zip(classes, pace)}
     highway = {}
@@ -296,7 +296,7 @@ def _profile_for(base: SpeedProfile, classes: list[str], pace: np.ndarray, turno
         "day_hours": list(base.day_hours),
         "variability": variability.to_dict(),
         **({"junction_delay_s": delays} if delays else {}),
-        **({"hour_bands": hour_bands} if hour_bands else {}),
+        **({"traffic_periods": traffic_periods} if traffic_periods else {}),
         **({"station_turnout_s": stations} if stations else {}),
         **({"turn_penalty_s": turns} if turns else {}),
     })
@@ -315,26 +315,27 @@ class _Fit:
     station_offset: dict[str, float] = field(default_factory=dict)
     fixed_pace: dict[str, float] = field(default_factory=dict)     # classes too little used to fit: the base's
 
-    def all_hours(self, bands: np.ndarray) -> tuple[float, float]:
-        """Turnout and drive factor over all hours, weighted by the calls of each band."""
-        n = {b: float((bands == b).sum()) for b in self.turnout}
+    def all_hours(self, periods: np.ndarray) -> tuple[float, float]:
+        """Turnout and drive factor over all hours, weighted by the calls of each traffic period."""
+        n = {b: float((periods == b).sum()) for b in self.turnout}
         total = sum(n.values()) or 1.0
         return (sum(n[b] * self.turnout[b] for b in n) / total, sum(n[b] * self.factor[b] for b in n) / total)
 
-    def profile(self, base: SpeedProfile, bands: np.ndarray, *, name: str, version: int,
+    def profile(self, base: SpeedProfile, periods: np.ndarray, *, name: str, version: int,
                 variability: Variability, sources: dict[str, Any]) -> SpeedProfile:
-        """Speeds and delays for all hours (the engine's default), with each band's turnout and factor."""
-        turnout, factor = self.all_hours(bands)
+        """Speeds and delays for all hours (the engine's default), with each period's turnout and factor."""
+        turnout, factor = self.all_hours(periods)
         delays = {k: round(float(v * factor), 2) for k, v in self.delay.items() if k not in TURN_KINDS}
         turns = {k: max(0.0, round(float(v * factor), 2)) for k, v in self.delay.items() if k in TURN_KINDS}
-        hour_bands = ({b: {"turnout_s": round(self.turnout[b], 1), "drive_factor": round(self.factor[b] / factor, 4),
-                           "calls": int((bands == b).sum())} for b in self.turnout}
-                      if len(self.turnout) > 1 else None)
+        traffic_periods = ({b: {"turnout_s": round(self.turnout[b], 1),
+                                "drive_factor": round(self.factor[b] / factor, 4),
+                                "calls": int((periods == b).sum())} for b in self.turnout}
+                           if len(self.turnout) > 1 else None)
         stations = {k: round(v, 1) for k, v in self.station_offset.items() if abs(v) >= 0.5}
         classes = self.classes + list(self.fixed_pace)
         pace = np.concatenate([self.pace, list(self.fixed_pace.values())])
         return _profile_for(base, classes, pace * factor, turnout, name=name, version=version,
-                            variability=variability, sources=sources, delays=delays, hour_bands=hour_bands,
+                            variability=variability, sources=sources, delays=delays, traffic_periods=traffic_periods,
                             stations=stations, turns=turns)
 
 
@@ -350,11 +351,11 @@ def _split_classes(lengths_all: np.ndarray, all_classes: list[str]) -> tuple[lis
 
 def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, iterations: int, name: str,
               version: int, penalty: float) -> tuple[SpeedProfile, RoadNetwork, _Fit]:
-    """Fit on ``obs``: alternate the LAD of turnout, paces and delays (band factors held) and of each band's
+    """Fit on ``obs``: alternate the LAD of turnout, paces and delays (period factors held) and of each period's
     turnout and factor (the rest held), re-routing until the routes settle."""
-    bands = obs.bands()
-    present = [b for b in HOUR_BANDS if (bands == b).any()]
-    onehot = np.column_stack([(bands == b).astype(float) for b in present])
+    periods = obs.periods()
+    present = [b for b in TRAFFIC_PERIODS if (periods == b).any()]
+    onehot = np.column_stack([(periods == b).astype(float) for b in present])
     base_pace = {c: 3.6 / base.highway_kph.get(c, base.highway_kph["default"]) for c in CLASS_OF.values()}
     base_pace[MINOR] = 3.6 / base.highway_kph.get("residential", base.highway_kph["default"])
     factor = {b: 1.0 for b in present}
@@ -379,7 +380,7 @@ def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, it
         weight = penalty * lengths.sum(axis=0)
         delay_weight = penalty * counts.sum(axis=0)
         for _ in range(INNER_ROUNDS):
-            f = np.array([factor[b] for b in bands])
+            f = np.array([factor[b] for b in periods])
             x = np.hstack([onehot, f[:, None] * lengths, f[:, None] * counts, at])
             k0, k1 = len(present), len(present) + len(classes) + len(kinds)
             bounds = ([TURNOUT_BOUNDS_S] * k0 + pace_bounds + [DELAY_BOUNDS_S[k] for k in kinds]
@@ -390,10 +391,10 @@ def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, it
                                                   np.full(len(stations), STATION_PENALTY)]))
             pace, delay, offset = sol[k0:k0 + len(classes)], sol[k0 + len(classes):k1], sol[k1:]
             drive = lengths @ pace + counts @ delay + held_drive
-            y = obs.actual_s - at @ offset              # each band's turnout and factor with the stations' held
+            y = obs.actual_s - at @ offset              # each period's turnout and factor with the stations' held
             turnout = {}
-            for b in present:                  # each band's turnout and factor, off-peak the reference (factor 1)
-                m = bands == b
+            for b in present:                  # each period's turnout and factor, off-peak the reference (factor 1)
+                m = periods == b
                 if b == "off_peak" or len(present) == 1:
                     turnout[b] = float(lad_fit(np.ones((m.sum(), 1)), y[m] - drive[m], [TURNOUT_BOUNDS_S])[0])
                     factor[b] = 1.0
@@ -403,7 +404,7 @@ def _fit_once(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, it
                     turnout[b], factor[b] = float(t), float(fb)
         fit = _Fit(classes, pace, dict(zip(kinds, map(float, delay))), turnout, dict(factor), it + 1,
                    {str(st): float(v) for st, v in zip(stations, offset)}, held_pace)
-        prof = fit.profile(base, bands, name=name, version=version, variability=Variability(), sources={})
+        prof = fit.profile(base, periods, name=name, version=version, variability=Variability(), sources={})
         net = network.with_profile(prof)
         routes = np.round(lengths.sum(axis=1) + held_lengths.sum(axis=1))
         if prev_routes is not None and np.array_equal(routes, prev_routes):
@@ -461,7 +462,7 @@ def band_variability(modelled_s: np.ndarray, actual_s: np.ndarray) -> Variabilit
 
 def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, folds: int = 5, iterations: int = 4,
                 seed: int = 0, name: str | None = None, version: int | None = None, source_note: str = "") -> FitResult:
-    """Fit class speeds, junction delays and turnout and drive factor by hour band to observed attendance, with
+    """Fit class speeds, junction delays and turnout and drive factor by traffic period to observed attendance, with
     cross-validation by week.
 
     Parameters
@@ -498,8 +499,8 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
     var = band_variability(oof, obs.actual_s)
     cv_report = report("cross-validated", oof, obs.actual_s, var, obs=obs)
     prof, net, fit = _fit_once(network, obs, base, iterations=iterations, name=name, version=version, penalty=penalty)
-    bands = obs.bands()
-    turnout, factor = fit.all_hours(bands)
+    periods = obs.periods()
+    turnout, factor = fit.all_hours(periods)
     speeds = {c: float(3.6 / (p * factor)) for c, p in zip(fit.classes, fit.pace)}
     sources = {
         "highway_kph": f"Fitted by least absolute deviations to {len(obs)} actual attendance times"
@@ -507,7 +508,7 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
                        f"(L1 weight {penalty:g}, chosen by cross-validation: "
                        + ", ".join(f"{p:g} gives {v[0]:.1f} s" for p, v in tried.items())
                        + f"); {folds}-fold CV by {grouping}, MAE {cv_mae:.1f} s.",
-        "turnout_s": f"wholetime turnout fitted ({turnout:.0f} s over all hours; by hour band in hour_bands), timed "
+        "turnout_s": f"wholetime turnout fitted ({turnout:.0f} s over all hours; by traffic period in traffic_periods), timed "
                      f"from mobilisation as LFB attendance is; other duty systems from {base.key}.",
         "junction_delay_s": "Fitted delay on passing each kind of tagged node (OSM highway=traffic_signals or a "
                             "signalised crossing, crossing, give_way, stop), pulled towards none as the speeds are.",
@@ -517,11 +518,11 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
                        f" and {N_QUANTILES} quantiles, pooled and by modelled time band (compliance is reported from "
                        "this empirical spread).",
     }
-    final = fit.profile(base, bands, name=name, version=version, variability=var, sources=sources)
+    final = fit.profile(base, periods, name=name, version=version, variability=var, sources=sources)
     return FitResult(final, turnout, speeds, var, cv_mae, folds, fit.iterations, len(obs),
                      junction_delay_s=dict(final.junction_delay_s or {}),
                      turn_penalty_s=dict(final.turn_penalty_s or {}),
-                     hour_bands={k: dict(v) for k, v in (final.hour_bands or {}).items()},
+                     traffic_periods={k: dict(v) for k, v in (final.traffic_periods or {}).items()},
                      cross_validated=cv_report, cv_grouping=grouping, pace_penalty=penalty,
                      penalties_tried={p: v[0] for p, v in tried.items()})
 

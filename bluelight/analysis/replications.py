@@ -168,9 +168,9 @@ def _scene_times(system: System, rows: np.ndarray, need: np.ndarray, rng: np.ran
 
 # -- running --------------------------------------------------------------------------------------------------------
 
-def _band_of(hours: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
+def _range_of(hours: np.ndarray, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
     out = np.full(len(hours), -1)
-    for i, (lo, hi) in enumerate(bands):
+    for i, (lo, hi) in enumerate(ranges):
         out[(hours >= lo) & (hours < hi)] = i
     return out
 
@@ -196,7 +196,7 @@ def mean_ci(values: Sequence[float] | np.ndarray) -> dict[str, Any]:
 
 
 def run_replications(system: System, *, threshold_s: float, replications: int, seed: int, arrivals: str,
-                     hour_bands: Sequence[tuple[int, int]],
+                     hour_ranges: Sequence[tuple[int, int]],
                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Replications of the system; means with 95% intervals of every headline figure.
 
@@ -210,7 +210,7 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
         Replication ``r`` draws its calls from ``numpy.random.default_rng([seed, r])``.
     arrivals
         ``resample``, ``replay`` or ``population`` (see :func:`make_calls`).
-    hour_bands
+    hour_ranges
         ``(from_hour, to_hour)`` pairs the figures are also given for.
     progress
         Called with (done, total) after each replication.
@@ -218,14 +218,14 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
     Returns
     -------
     dict
-        Every figure as ``{"mean", "ci95"}``, per station, per hour band and per demand zone.
+        Every figure as ``{"mean", "ci95"}``, per station, per hour range and per demand zone.
     """
     t1, t2 = float(threshold_s), system.second_threshold_s
     seconds = () if t2 is None else (t2,)
-    runs, per_station, bands, ground, targets = [], [], [], [], []
-    n_bands = len(hour_bands)
-    zone_calls = np.zeros((len(system.zones), n_bands))
-    zone_within = np.zeros((len(system.zones), n_bands))
+    runs, per_station, per_range, ground, targets = [], [], [], [], []
+    n_ranges = len(hour_ranges)
+    zone_calls = np.zeros((len(system.zones), n_ranges))
+    zone_within = np.zeros((len(system.zones), n_ranges))
     zone_sum_s = np.zeros((len(system.zones), 2))            # seconds and calls reached
     names = system.stations["site_id"].to_numpy()
     ground_ids = ground_sites(system.incidents, system.stations).to_numpy()
@@ -242,10 +242,10 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
         veh_station = system.fleet.station
         util = np.bincount(veh_station, weights=s.utilisation, minlength=len(names)) / system.stations["vehicles"].to_numpy()
         per_station.append((util, s.no_free_share, np.bincount(run.station[run.station >= 0], minlength=len(names))))
-        band = _band_of(run.calls_hour, hour_bands)
-        _add_zone_counts(run, calls, band, t1, zone_calls, zone_within, zone_sum_s)
-        bands.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds, mask=band == b)
-                      for b in range(len(hour_bands))])
+        hour_range = _range_of(run.calls_hour, hour_ranges)
+        _add_zone_counts(run, calls, hour_range, t1, zone_calls, zone_within, zone_sum_s)
+        per_range.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds, mask=hour_range == b)
+                      for b in range(len(hour_ranges))])
         ground.append(_ground_share(run, rows, ground_ids, names))
         if progress:
             progress(r + 1, replications)
@@ -280,22 +280,22 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
         "unreached_share": mean_ci([s.unreached_share for s in runs]),
         "mean_utilisation": mean_ci([float(np.mean(s.utilisation)) for s in runs]),
         "by_hour_band": [{"hours": f"{lo:02d}:00-{hi:02d}:00",
-                          "calls": mean_ci([b[i].calls for b in bands]),
-                          "first_within": mean_ci([b[i].first_within[t1] for b in bands]),
-                          "first_within_static": mean_ci([b[i].static_first_within[t1] for b in bands]),
-                          "not_nearest_share": mean_ci([b[i].not_nearest_share for b in bands])}
-                         for i, (lo, hi) in enumerate(hour_bands)],
+                          "calls": mean_ci([b[i].calls for b in per_range]),
+                          "first_within": mean_ci([b[i].first_within[t1] for b in per_range]),
+                          "first_within_static": mean_ci([b[i].static_first_within[t1] for b in per_range]),
+                          "not_nearest_share": mean_ci([b[i].not_nearest_share for b in per_range])}
+                         for i, (lo, hi) in enumerate(hour_ranges)],
         "stations": stations.sort_values("utilisation", ascending=False).to_dict("records"),
-        "by_zone": _zone_rows(system, hour_bands, zone_calls, zone_within, zone_sum_s, years * replications),
+        "by_zone": _zone_rows(system, hour_ranges, zone_calls, zone_within, zone_sum_s, years * replications),
     }
 
 
-def _add_zone_counts(run: SimulationRun, calls: Calls, band: np.ndarray, threshold_s: float, zone_calls: np.ndarray,
+def _add_zone_counts(run: SimulationRun, calls: Calls, hour_range: np.ndarray, threshold_s: float, zone_calls: np.ndarray,
                      zone_within: np.ndarray, zone_sum_s: np.ndarray) -> None:
-    """Pool one replication's first responses into per zone and hour band counts (unreached: never within)."""
+    """Pool one replication's first responses into per zone and hour range counts (unreached: never within)."""
     first = run.first()
     z = calls.zone[run.call[first]]
-    b = band[run.call[first]]
+    b = hour_range[run.call[first]]
     ok = b >= 0
     resp = run.response_s[first]
     np.add.at(zone_calls, (z[ok], b[ok]), 1.0)
@@ -305,10 +305,10 @@ def _add_zone_counts(run: SimulationRun, calls: Calls, band: np.ndarray, thresho
     np.add.at(zone_sum_s, (z[reached], 1), 1.0)
 
 
-def _zone_rows(system: System, hour_bands: Sequence[tuple[int, int]], calls: np.ndarray, within: np.ndarray,
+def _zone_rows(system: System, hour_ranges: Sequence[tuple[int, int]], calls: np.ndarray, within: np.ndarray,
                sum_s: np.ndarray, years_run: float) -> list[dict[str, Any]]:
     """Per demand zone (incident location): calls a year, first-vehicle share within the standard overall and by
-    hour band, and mean first response, pooled over the replications."""
+    hour range, and mean first response, pooled over the replications."""
     total = calls.sum(axis=1)
     zones = system.zones
     rows = []
@@ -319,7 +319,7 @@ def _zone_rows(system: System, hour_bands: Sequence[tuple[int, int]], calls: np.
                      "first_mean_s": float(sum_s[i, 0] / sum_s[i, 1]) if sum_s[i, 1] else None,
                      "first_within_by_hour_band": {f"{lo:02d}-{hi:02d}": (float(within[i, k] / calls[i, k])
                                                                           if calls[i, k] else None)
-                                                   for k, (lo, hi) in enumerate(hour_bands)}})
+                                                   for k, (lo, hi) in enumerate(hour_ranges)}})
     return rows
 
 

@@ -23,14 +23,16 @@ from bluelight.foundation.errors import ConfigError
 JUNCTION_KINDS = ("traffic_signals", "crossing", "give_way", "stop", "junction")
 #: turns penalised on the edge-based network (see :mod:`bluelight.analysis.turns`); straight on is free
 TURN_KINDS = ("turn_left", "turn_right", "u_turn")
-#: hour bands of the travel model: night, weekday peaks, and the rest
-HOUR_BANDS = ("night", "peak", "off_peak")
+#: traffic periods of the travel model: night, weekday peaks, and the rest (a profile may be fitted for each)
+TRAFFIC_PERIODS = ("night", "peak", "off_peak")
+#: what profiles written before the rename called ``traffic_periods`` (still read; never written)
+LEGACY_PERIODS_KEY = "hour_bands"
 NIGHT_HOURS = (22, 7)                   # from 22:00 to 06:59
 PEAK_HOURS = ((7, 10), (16, 19))        # weekdays, 07:00-09:59 and 16:00-18:59
 
 
-def hour_band(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
-    """The hour band of each call: night (22:00-06:59), peak (weekdays 07-10 and 16-19) or off_peak.
+def traffic_period(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
+    """The traffic period of each call: night (22:00-06:59), peak (weekdays 07-10 and 16-19) or off_peak.
 
     ``weekday``: 0 Monday to 6 Sunday. Unknown hours give "".
 
@@ -43,7 +45,7 @@ def hour_band(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> hour_band([3, 8, 8, 12, 17], [2, 1, 6, 1, 4]).tolist()
+    >>> traffic_period([3, 8, 8, 12, 17], [2, 1, 6, 1, 4]).tolist()
     ['night', 'peak', 'off_peak', 'off_peak', 'peak']
     """
     h = np.asarray(hour, dtype=float)
@@ -55,8 +57,8 @@ def hour_band(hour: ArrayLike, weekday: ArrayLike) -> np.ndarray:
     return out
 
 
-def band_share(hours: Iterable[int], days: Iterable[int], band: str) -> float:
-    """The share of the hours of the week given (``hours`` 0-23 x ``days`` 0-6) that fall in hour band ``band``.
+def period_share(hours: Iterable[int], days: Iterable[int], period: str) -> float:
+    """The share of the hours of the week given (``hours`` 0-23 x ``days`` 0-6) that fall in traffic period ``period``.
 
     Parameters
     ----------
@@ -64,27 +66,27 @@ def band_share(hours: Iterable[int], days: Iterable[int], band: str) -> float:
         Hours of the day (0-23).
     days
         Days of the week (0 Monday to 6 Sunday).
-    band
-        The hour band.
+    period
+        The traffic period.
 
     Examples
     --------
-    >>> band_share(range(6, 12), range(5), "peak")
+    >>> period_share(range(6, 12), range(5), "peak")
     0.5
     """
-    bands = _week_bands(hours, days)
-    return float(np.mean(bands == band)) if len(bands) else 0.0
+    periods = _week_periods(hours, days)
+    return float(np.mean(periods == period)) if len(periods) else 0.0
 
 
-def _week_bands(hours: Iterable[int], days: Iterable[int]) -> np.ndarray:
-    """The hour band of each hour of the week given (every hour of ``hours`` on every day of ``days``)."""
+def _week_periods(hours: Iterable[int], days: Iterable[int]) -> np.ndarray:
+    """The traffic period of each hour of the week given (every hour of ``hours`` on every day of ``days``)."""
     hh, dd = np.meshgrid(np.asarray(list(hours)), np.asarray(list(days)))
-    return hour_band(hh.ravel(), dd.ravel())
+    return traffic_period(hh.ravel(), dd.ravel())
 
 
-def prevailing_band(hours: Iterable[int], days: Iterable[int], fitted: Iterable[str]) -> tuple[str, float]:
-    """The fitted hour band covering at least half the hours of the week given (``hours`` 0-23 x ``days`` 0-6),
-    and its share of them; ("all", 1.0) when no band covers half, or nothing was fitted by band.
+def prevailing_period(hours: Iterable[int], days: Iterable[int], fitted: Iterable[str]) -> tuple[str, float]:
+    """The fitted traffic period covering at least half the hours of the week given (``hours`` 0-23 x ``days`` 0-6),
+    and its share of them; ("all", 1.0) when no period covers half, or nothing was fitted by period.
 
     A plan for the small hours is then timed at night speeds and turnout, a weekday morning's at the peak's.
 
@@ -95,27 +97,27 @@ def prevailing_band(hours: Iterable[int], days: Iterable[int], fitted: Iterable[
     days
         Days of the week (0 Monday to 6 Sunday).
     fitted
-        The hour bands the profile was fitted for.
+        The traffic periods the profile was fitted for.
 
     Examples
     --------
-    >>> prevailing_band(range(0, 6), range(7), ["night", "peak", "off_peak"])
+    >>> prevailing_period(range(0, 6), range(7), ["night", "peak", "off_peak"])
     ('night', 1.0)
-    >>> prevailing_band(range(6, 12), range(5), ["night", "peak", "off_peak"])
+    >>> prevailing_period(range(6, 12), range(5), ["night", "peak", "off_peak"])
     ('peak', 0.5)
-    >>> prevailing_band(range(24), range(5), ["night", "peak", "off_peak"])
+    >>> prevailing_period(range(24), range(5), ["night", "peak", "off_peak"])
     ('all', 1.0)
-    >>> prevailing_band(range(0, 6), range(7), [])
+    >>> prevailing_period(range(0, 6), range(7), [])
     ('all', 1.0)
     """
-    bands = _week_bands(hours, days)
-    if not len(bands) or not fitted:
+    periods = _week_periods(hours, days)
+    if not len(periods) or not fitted:
         return "all", 1.0
-    names, counts = np.unique(bands, return_counts=True)
+    names, counts = np.unique(periods, return_counts=True)
     best = int(np.argmax(counts))
-    if names[best] not in set(fitted) or counts[best] < len(bands) / 2:
+    if names[best] not in set(fitted) or counts[best] < len(periods) / 2:
         return "all", 1.0
-    return str(names[best]), float(counts[best] / len(bands))
+    return str(names[best]), float(counts[best] / len(periods))
 
 
 @dataclass(frozen=True)
@@ -147,14 +149,14 @@ class SpeedProfile:
     urban_max_limit_kph: float = 65.0
     #: delay (s) on entering a node, by kind: traffic_signals, crossing, give_way, stop, junction (untagged, 3+ ways)
     junction_delay_s: Mapping[str, float] | None = None
-    #: per hour band (see :func:`hour_band`): turnout_s and drive_factor (drive time relative to all hours)
-    hour_bands: Mapping[str, Mapping[str, float]] | None = None
+    #: per traffic period (see :func:`traffic_period`): turnout_s and drive_factor (drive time relative to all hours)
+    traffic_periods: Mapping[str, Mapping[str, float]] | None = None
     #: turnout offset (s) of particular stations (site id) from their duty system's, fitted where calls show it
     station_turnout_s: Mapping[str, float] | None = None
     #: penalty (s) of each turn (TURN_KINDS) made at a junction; any positive one routes on the edge-based network
     turn_penalty_s: Mapping[str, float] | None = None
-    #: the hour band this profile's times are for (None: all hours; see :func:`band_profile`)
-    band: str | None = None
+    #: the traffic period this profile's times are for (None: all hours; see :func:`period_profile`)
+    period: str | None = None
 
     @property
     def turns(self) -> dict[str, float]:
@@ -163,8 +165,8 @@ class SpeedProfile:
 
     @property
     def key(self) -> str:
-        """Identifier recorded with every result: ``name@version``, and ``/band`` for one hour band's times."""
-        return f"{self.name}@{self.version}" + (f"/{self.band}" if self.band else "")
+        """Identifier recorded with every result: ``name@version``, and ``/period`` for one traffic period's times."""
+        return f"{self.name}@{self.version}" + (f"/{self.period}" if self.period else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,7 +181,7 @@ class SpeedProfile:
                 "rural_max_nodes": self.rural_max_nodes, "urban_max_limit_kph": self.urban_max_limit_kph}
                if self.rural_highway_kph else {}),
             **({"junction_delay_s": dict(self.junction_delay_s)} if self.junction_delay_s else {}),
-            **({"hour_bands": {k: dict(v) for k, v in self.hour_bands.items()}} if self.hour_bands else {}),
+            **({"traffic_periods": {k: dict(v) for k, v in self.traffic_periods.items()}} if self.traffic_periods else {}),
             **({"station_turnout_s": dict(self.station_turnout_s)} if self.station_turnout_s else {}),
             **({"turn_penalty_s": dict(self.turn_penalty_s)} if self.turn_penalty_s else {}),
         }
@@ -203,11 +205,16 @@ def _validate_profile(doc: dict[str, Any], origin: str) -> None:
     if bad:
         msg = f"speed profile {origin}: turn_penalty_s keys must be among {list(TURN_KINDS)}, got {sorted(bad)}"
         raise ConfigError(msg)
-    for band, values in (doc.get("hour_bands") or {}).items():
-        if band not in HOUR_BANDS or not isinstance(values, dict) or not {"turnout_s", "drive_factor"} <= set(values) \
+    if "traffic_periods" in doc and LEGACY_PERIODS_KEY in doc:
+        msg = (f"speed profile {origin}: give traffic_periods or {LEGACY_PERIODS_KEY} (its earlier name), "
+               "not both")
+        raise ConfigError(msg)
+    for period, values in (_periods_of(doc) or {}).items():
+        if period not in TRAFFIC_PERIODS or not isinstance(values, dict) \
+                or not {"turnout_s", "drive_factor"} <= set(values) \
                 or not all(isinstance(values[k], (int, float)) and values[k] > 0 for k in ("turnout_s", "drive_factor")):
-            msg = (f"speed profile {origin}: hour_bands.{band} must be one of {list(HOUR_BANDS)} with a positive "
-                   "turnout_s and drive_factor")
+            msg = (f"speed profile {origin}: traffic_periods.{period} must be one of {list(TRAFFIC_PERIODS)} with a "
+                   "positive turnout_s and drive_factor")
             raise ConfigError(msg)
     for k, v in (doc.get("station_turnout_s") or {}).items():
         if not isinstance(v, (int, float)) or not abs(v) < 600:
@@ -234,6 +241,7 @@ def profile_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> SpeedPr
     'flat@1'
     """
     _validate_profile(doc, origin)
+    periods = _periods_of(doc)
     return SpeedProfile(
         name=str(doc["name"]), version=int(doc["version"]),
         highway_kph={k: float(v) for k, v in doc["highway_kph"].items()},
@@ -252,12 +260,17 @@ def profile_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> SpeedPr
         urban_max_limit_kph=float(doc.get("urban_max_limit_kph", 65.0)),
         junction_delay_s={k: float(v) for k, v in doc["junction_delay_s"].items()}
         if doc.get("junction_delay_s") else None,
-        hour_bands={b: {k: float(x) for k, x in v.items()} for b, v in doc["hour_bands"].items()}
-        if doc.get("hour_bands") else None,
+        traffic_periods={b: {k: float(x) for k, x in v.items()} for b, v in periods.items()} if periods else None,
         station_turnout_s={str(k): float(v) for k, v in doc["station_turnout_s"].items()}
         if doc.get("station_turnout_s") else None,
         turn_penalty_s={k: float(v) for k, v in doc["turn_penalty_s"].items()} if doc.get("turn_penalty_s") else None,
     )
+
+
+def _periods_of(doc: dict[str, Any]) -> Any:
+    """The profile's figures by traffic period, under their name or the earlier one (profiles written before
+    the rename say ``hour_bands``; they are read as they are and written back under the new name)."""
+    return doc.get("traffic_periods") or doc.get(LEGACY_PERIODS_KEY)
 
 
 def _variability(value: object, origin: str) -> dict[str, Any] | None:
@@ -427,40 +440,41 @@ def parse_maxspeed_kph(value: object) -> float:
     return num * 1.609344 if m.group(2) == "mph" else num
 
 
-#: the hour-band choices a command or page offers: all hours (the profile as fitted) or one band
-BAND_CHOICES = ("all", *HOUR_BANDS)
+#: the traffic-period choices a command or page offers: all hours (the profile as fitted) or one period
+PERIOD_CHOICES = ("all", *TRAFFIC_PERIODS)
 #: turnout entries that follow the wholetime crew's (the others are duty systems with their own figures)
 _CREWED = {"wholetime", "day_crewed_day", "default", "flexi"}
 
 
-def band_profile(profile: SpeedProfile, band: str | None) -> SpeedProfile:
-    """The profile's times for one hour band: drives scaled by the band's factor, the crewed turnouts moved by
-    the band's turnout less the all-hours one; ``band`` None or "all" gives the profile itself.
+def period_profile(profile: SpeedProfile, period: str | None) -> SpeedProfile:
+    """The profile's times for one traffic period: drives scaled by the period's factor, the crewed turnouts
+    moved by the period's turnout less the all-hours one; ``period`` None or "all" gives the profile itself.
 
     Parameters
     ----------
     profile
         The all-hours profile.
-    band
-        The hour band (night, peak, off_peak), or None or "all".
+    period
+        The traffic period (night, peak, off_peak), or None or "all".
 
     Examples
     --------
     >>> p = profile_from_dict({"name": "p", "version": 1, "highway_kph": {"default": 30.0},
     ...                        "turnout_s": {"wholetime": 100.0, "default": 100.0, "ambulance": 30.0},
-    ...                        "hour_bands": {"night": {"turnout_s": 130.0, "drive_factor": 0.8}}})
-    >>> n = band_profile(p, "night")
+    ...                        "traffic_periods": {"night": {"turnout_s": 130.0, "drive_factor": 0.8}}})
+    >>> n = period_profile(p, "night")
     >>> n.key, n.highway_kph["default"], n.turnout_s["wholetime"], n.turnout_s["ambulance"]
     ('p@1/night', 37.5, 130.0, 30.0)
     """
-    if band in (None, "all"):
+    if period in (None, "all"):
         return profile
-    bands = profile.hour_bands or {}
-    if band not in bands:
-        msg = (f"speed profile {profile.key} has no hour band {band!r}: "
-               + (f"it has {', '.join(bands)}" if bands else "it was not fitted by hour band (use all hours)"))
+    periods = profile.traffic_periods or {}
+    if period not in periods:
+        msg = (f"speed profile {profile.key} has no traffic period {period!r}: "
+               + (f"it has {', '.join(periods)}" if periods else
+                  "it was not fitted by traffic period (use all hours)"))
         raise ConfigError(msg)
-    factor, turnout = bands[band]["drive_factor"], bands[band]["turnout_s"]
+    factor, turnout = periods[period]["drive_factor"], periods[period]["turnout_s"]
     shift = turnout - profile.turnout_s.get("wholetime", profile.turnout_s["default"])
     doc = profile.to_dict()
     doc["highway_kph"] = {k: v / factor for k, v in profile.highway_kph.items()}
@@ -472,4 +486,4 @@ def band_profile(profile: SpeedProfile, band: str | None) -> SpeedProfile:
         doc["turn_penalty_s"] = {k: v * factor for k, v in profile.turn_penalty_s.items()}
     doc["turnout_s"] = {k: (max(0.0, v + shift) if k in _CREWED else v) for k, v in profile.turnout_s.items()}
     doc["max_kph"] = profile.max_kph / min(factor, 1.0)
-    return replace(profile_from_dict(doc, origin=f"{profile.key} for {band}"), band=band)
+    return replace(profile_from_dict(doc, origin=f"{profile.key} for {period}"), period=period)

@@ -18,7 +18,7 @@ import duckdb
 
 from bluelight.foundation.environment import warehouse_path
 from bluelight.foundation.errors import ConfigError, ValidationError
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD
+from bluelight.services.requests import SNAP_FIELD, TRAFFIC_PERIOD_FIELD
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,20 +47,35 @@ def column_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _remember_band(ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """Checked by the field every page binds (the same message as beside the page's control)."""
+#: the earlier name of ``--traffic-period``, still accepted (hidden from the help) with a notice to use the new one
+LEGACY_PERIOD_OPTION = "--hour-band"
+
+
+def _remember_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Checked by the field every page binds (the same message as beside the page's control); the earlier
+    option name works, says it is the earlier name, and may not disagree with the new one."""
+    if value is None:
+        return value
+    if param.name == "hour_band":
+        click.echo(f"note: {LEGACY_PERIOD_OPTION} is now --traffic-period (the earlier name still works).", err=True)
     try:
-        ctx.meta["hour_band"] = HOUR_BAND_FIELD.parse(value)
+        period = TRAFFIC_PERIOD_FIELD.parse(value)
     except ValidationError as exc:
         raise click.BadParameter(exc.errors[exc.field]) from None
+    if ctx.meta.get("traffic_period", period) != period:
+        raise click.BadParameter(f"--traffic-period and {LEGACY_PERIOD_OPTION} (its earlier name) disagree: "
+                                 f"{ctx.meta['traffic_period']} and {period}")
+    ctx.meta["traffic_period"] = period
     return value
 
 
 def profile_option(fn: F) -> F:
-    """``--profile`` and ``--hour-band``: which speed profile, and whose hours' times (all hours by default)."""
-    fn = click.option("--hour-band", metavar="|".join(HOUR_BAND_FIELD.choices or ()), default="all", expose_value=False,
-                      callback=_remember_band, is_eager=True,
-                      help="Times for one hour band of the profile (night 22-07, weekday peak 07-10 and 16-19, "
+    """``--profile`` and ``--traffic-period``: which speed profile, and whose hours' times (all hours by default)."""
+    fn = click.option(LEGACY_PERIOD_OPTION, "hour_band", default=None, expose_value=False, hidden=True,
+                      callback=_remember_period, is_eager=True)(fn)
+    fn = click.option("--traffic-period", metavar="|".join(TRAFFIC_PERIOD_FIELD.choices or ()), default=None,
+                      expose_value=False, callback=_remember_period, is_eager=True,
+                      help="Times for one traffic period of the profile (night 22-07, weekday peak 07-10 and 16-19, "
                            "off_peak the rest) instead of all hours. [default: all]")(fn)
     return click.option("--profile", default=None,
                         help="Speed profile name or YAML path (default: the area's, else the latest calibrated).")(fn)
@@ -85,7 +100,7 @@ def request_options(request_cls: Any, *, skip: tuple[str, ...] = ()) -> Callable
     """
     def decorate(fn: F) -> F:
         for f in reversed(request_cls.FIELDS):
-            if f.name in skip or f.name == HOUR_BAND_FIELD.name:       # --hour-band comes with --profile
+            if f.name in skip or f.name == TRAFFIC_PERIOD_FIELD.name:       # --traffic-period comes with --profile
                 continue
             rng = f.range_text()
             text = " ".join(part for part in (f.help or f.label + ".", _default_text(f),
@@ -126,13 +141,13 @@ def parsed(request_cls: Any, options: dict[str, Any]) -> Any:
 
 
 def session_for(con: duckdb.DuckDBPyConnection, profile: str | None, **options: Any) -> Any:
-    """A session over ``con`` with the profile asked for, for the hour band asked for (``--hour-band``)."""
+    """A session over ``con`` with the profile asked for, for the traffic period asked for (``--traffic-period``)."""
     from bluelight.services.inputs import session_profile
     from bluelight.services.session import Session
 
     ctx = click.get_current_context(silent=True)
-    band = ctx.meta.get("hour_band") if ctx is not None else None
-    return Session.over(con, session_profile(con, profile), **options).for_band(band)
+    period = ctx.meta.get("traffic_period") if ctx is not None else None
+    return Session.over(con, session_profile(con, profile), **options).for_period(period)
 
 
 def data_dir() -> Path:

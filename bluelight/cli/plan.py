@@ -133,7 +133,7 @@ def isochrones(max_snap_m, out, profile, warehouse, **options) -> None:
               help="A directory of profiles to read and write instead of the shipped ones and the user's "
                    "configuration directory (where --fit writes by default).")
 @click.option("--profile", default=None, help="Speed profile name or YAML path (default: the latest calibrated); "
-              "the error is reported for all hours and by hour band.")
+              "the error is reported for all hours and by traffic period.")
 @warehouse_option
 @json_option
 def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_json) -> None:

@@ -332,7 +332,7 @@ def audit_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def calibration_lines(typed: Any) -> list[str]:
-    """``bluelight calibrate`` without ``--json``: each model's error, then by distance and hour band."""
+    """``bluelight calibrate`` without ``--json``: each model's error, then by distance and traffic period."""
     result = typed.to_json()
     lines = [f"file: {result['file']}", "observations: " + ", ".join(f"{k} {v}" for k, v in result["observations"].items())]
     if "fitted_profile" in result:
@@ -344,7 +344,7 @@ def calibration_lines(typed: Any) -> list[str]:
                                          or "none fitted"),
                   "turn penalties: " + (", ".join(f"{k} {v:.1f} s" for k, v in turns.items()) or "none fitted")
                   + (" (routed on the edge-based network)" if any(v > 0 for v in turns.values()) else ""),
-                  "hour bands: " + (", ".join(f"{b} turnout {v['turnout_s']:.0f} s, drive x{v['drive_factor']:.3f}"
+                  "traffic periods: " + (", ".join(f"{b} turnout {v['turnout_s']:.0f} s, drive x{v['drive_factor']:.3f}"
                                               for b, v in result["hour_bands"].items()) or "one for all hours")]
     models = ([result["cross_validated"] | {"name": f"{result['fitted_profile']}, cross-validated by "
                                                     f"{result['cv_grouping']} ({result['cv_folds']} folds)"}]
@@ -353,7 +353,7 @@ def calibration_lines(typed: Any) -> list[str]:
         lines.append(f"{m['name']}: mean absolute error {m['mae_s']:.1f} s, bias {m['bias_s']:+.1f} s, within 6 min "
                      f"modelled {100 * m['modelled_share_within_6min']:.1f}% vs actual "
                      f"{100 * m['actual_share_within_6min']:.1f}% (n {m['n']})")
-        for title, rows in (("by distance", m.get("by_distance", [])), ("by hour band", m.get("by_hour_band", []))):
+        for title, rows in (("by distance", m.get("by_distance", [])), ("by traffic period", m.get("by_hour_band", []))):
             for r in rows:
                 lines.append(f"    {title} {r['band']}: n {r['n']}, MAE {r['mae_s']:.0f} s, bias {r['bias_s']:+.0f} s, "
                              f"within 6 min {100 * r['modelled_share_within']:.0f}% modelled / "

@@ -52,27 +52,27 @@ def field_control(request_cls, binding: Binding, *, label: str | None = None, co
         html.Div(id=f"{binding.control_id}-error", className="field-error", role="alert")])
 
 
-#: how the hour bands of a speed profile read on the pages
-HOUR_BAND_LABELS = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
+#: how the traffic periods of a speed profile read on the pages
+TRAFFIC_PERIOD_LABELS = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
 
 
-def band_options(profile) -> list[dict]:
-    """All hours, and each hour band the speed profile was fitted for (none offered where it was not)."""
-    return [{"label": "all hours", "value": "all"}] + [{"label": HOUR_BAND_LABELS.get(b, b), "value": b}
-                                                      for b in (profile.hour_bands or {})]
+def period_options(profile) -> list[dict]:
+    """All hours, and each traffic period the speed profile was fitted for (none offered where it was not)."""
+    return [{"label": "all hours", "value": "all"}] + [{"label": TRAFFIC_PERIOD_LABELS.get(b, b), "value": b}
+                                                      for b in (profile.traffic_periods or {})]
 
 
-def hour_band_control(request_cls, binding: Binding, profile) -> html.Div:
-    """The "Travel times for" dropdown of a request with an ``hour_band`` field (the same on every page)."""
+def traffic_period_control(request_cls, binding: Binding, profile) -> html.Div:
+    """The "Travel times for" dropdown of a request with a ``traffic_period`` field (the same on every page)."""
     return field_control(request_cls, binding, component=dcc.Dropdown(
-        id=binding.control_id, value="all", clearable=False, options=band_options(profile)))
+        id=binding.control_id, value="all", clearable=False, options=period_options(profile)))
 
 
-def banded_session(request_cls, binding: Binding, session, band):
-    """The session for a page's "Travel times for" control, checked by the request's hour-band field: (session,
-    errors), the session None with the message beside the control when the band is invalid."""
-    request, errors = parse_controls(request_cls, [binding], [band])
-    return (None if request is None else session.for_band(request.hour_band)), errors
+def period_session(request_cls, binding: Binding, session, period):
+    """The session for a page's "Travel times for" control, checked by the request's traffic-period field: (session,
+    errors), the session None with the message beside the control when the period is invalid."""
+    request, errors = parse_controls(request_cls, [binding], [period])
+    return (None if request is None else session.for_period(request.traffic_period)), errors
 
 
 def error_ids(bindings: list[Binding]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,8 @@ class CalibrationFit(Result):
     speeds_kph: dict[str, float]
     junction_delay_s: dict[str, float]
     turn_penalty_s: dict[str, float]
-    hour_bands: dict[str, Any]
+    #: turnout and drive factor per traffic period (JSON: ``hour_bands``, its name when first published)
+    traffic_periods: dict[str, Any] = field(metadata={"key": "hour_bands"})
     cv_folds: int
     cv_grouping: str
     cv_mae_s: float
@@ -109,7 +110,7 @@ def run_fit(con: Connection, path: Path, *, base: str | None, folds: int, profil
     return CalibrationFit.of({"file": str(path), "observations": counts, "base_profile": base_profile.key,
             "fitted_profile": fit.profile.key, "written_to": str(out), "turnout_s": fit.turnout_s,
             "speeds_kph": fit.speeds_kph, "junction_delay_s": fit.junction_delay_s, "turn_penalty_s": fit.turn_penalty_s,
-            "hour_bands": fit.hour_bands,
+            "traffic_periods": fit.traffic_periods,
             "cv_folds": fit.cv_folds, "cv_grouping": fit.cv_grouping, "cv_mae_s": fit.cv_mae_s,
             "pace_penalty": fit.pace_penalty, "cv_mae_s_by_penalty": {str(k): v for k, v in fit.penalties_tried.items()},
             "cross_validated": cv,

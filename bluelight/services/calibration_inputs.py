@@ -55,8 +55,9 @@ def observations_from_file(con: Connection, network: RoadNetwork, path: Path, *,
     """
     parsed = parse_incidents(Path(path))
     inc = parsed.frame
-    if "first_arrival_s" not in inc.columns:
-        raise AnalysisError(f"{path}: not an incident file with attendance times (LFB incident schema expected)")
+    if "first_arrival_s" not in inc.columns or not inc["first_arrival_s"].notna().any():
+        raise AnalysisError(f"{path}: not an incident file with attendance times (the LFB incident schema, or "
+                            "a generic file with first_arrival_s and site_id, expected)")
     sites = con.execute("SELECT site_id, easting, northing FROM sites WHERE service = 'fire'").df()
     pos = {s: (e, n) for s, e, n in zip(sites["site_id"], sites["easting"], sites["northing"])}
     counts: dict[str, Any] = {"rows": int(parsed.rows_read), "rejected_rows": len(parsed.rejects)}
@@ -72,6 +73,10 @@ def observations_from_file(con: Connection, network: RoadNetwork, path: Path, *,
     counts["incident_outside_network"] = int((~snap_inc.on_network).sum())
     counts["station_outside_network"] = int((snap_inc.on_network & ~snap_st.on_network).sum())
     counts["used"] = int(inside.sum())
+    if not counts["used"]:
+        left = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if k not in ("rows", "used") and v)
+        raise AnalysisError(f"{path}: none of its {counts['rows']} incidents can be used ({left}): nothing to fit "
+                            "or measure")
     straight = np.hypot(inc["easting"].to_numpy() - st_xy[:, 0], inc["northing"].to_numpy() - st_xy[:, 1])
     access = snap_inc.distance_m + snap_st.distance_m
     hour, weekday, week = call_times(inc)

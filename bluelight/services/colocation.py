@@ -24,7 +24,7 @@ from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import read_estates, read_sites, site_turnouts
-from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
+from bluelight.services.requests import TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Session, frame_links
 
@@ -82,7 +82,7 @@ class CandidatesRequest(Request):
     running_cost_gbp_pa: tuple[tuple[str, float], ...] = ()
     bays: tuple[tuple[str, int], ...] = ()
     floor_area_m2: tuple[tuple[str, float], ...] = ()
-    hour_band: str = "all"
+    traffic_period: str = "all"
 
     FIELDS = (
         Field("max_travel_s", "Within (drive)", float, 300.0, 30.0, 1800.0, unit="s",
@@ -95,7 +95,7 @@ class CandidatesRequest(Request):
         Field("bays", "Vehicle bays", dict, (), 0, 100, value_kind=int,
               help="A host's vehicle bays: SITE_ID=N."),
         Field("floor_area_m2", "Floor area (m²)", dict, (), 0, 1e6, help="A host's floor area: SITE_ID=M2."),
-        HOUR_BAND_FIELD,
+        TRAFFIC_PERIOD_FIELD,
     )
 
 
@@ -118,7 +118,7 @@ class CandidatesResult(Result):
 
 def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequest()) -> CandidatesResult:
     """Every cross-service pair within the drive, ranked by what the move does to cover and cost (times of the
-    request's hour band).
+    request's traffic period).
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def run_candidates(session: Session, request: CandidatesRequest = CandidatesRequ
     request
         Which moves to consider, against which standard and costs.
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     cover = session.cached(("colocation", request.max_travel_s, request.services),
                            lambda: _pair_cover(session, request.max_travel_s, request.services))
     sites = _entered(cover["sites"], request)

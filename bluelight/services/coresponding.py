@@ -42,7 +42,7 @@ from bluelight.services.inputs import (
     read_sites,
     site_turnouts,
 )
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
 
 CONFIG = "coresponding.yaml"
@@ -302,7 +302,7 @@ class CorespondingRequest(Request):
     standard_s: float | None = None
     n_curve: int | None = None
     max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
+    traffic_period: str = "all"
 
     FIELDS = (
         Field("stations", "Co-responding stations", list, (),
@@ -319,7 +319,7 @@ class CorespondingRequest(Request):
         Field("n_curve", "Stations in the curve", int, None, 1, 10_000, optional=True,
               help="Stations in the enrolment curve (default: all)."),
         SNAP_FIELD,
-        HOUR_BAND_FIELD,
+        TRAFFIC_PERIOD_FIELD,
     )
 
     def params(self, base: CorespondingParams) -> CorespondingParams:
@@ -336,16 +336,16 @@ class CorespondingRequest(Request):
 
 
 def run_coresponding(session: Session, request: CorespondingRequest = CorespondingRequest()) -> CorespondingResult:
-    """The co-responding appraisal of a request, cached in the session (times of the request's hour band).
+    """The co-responding appraisal of a request, cached in the session (times of the request's traffic period).
 
     Parameters
     ----------
     session
         The routing session over the warehouse (network, placed sites and demand, bounded caches).
     request
-        Enrolled stations, parameter overrides and hour band.
+        Enrolled stations, parameter overrides and traffic period.
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
 
     def build() -> CorespondingResult:
         inputs = session.cached(("coresponding_inputs",), lambda: session.read(read_inputs))

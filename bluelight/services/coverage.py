@@ -24,7 +24,7 @@ from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD, standard_s
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.inputs import AGE_COLUMNS
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DEFAULT_CUTOFF_S, DEMAND_KINDS, DemandSpec, Evaluation, Session
 
@@ -51,7 +51,7 @@ class CoverageRequest(Request):
     by_area: bool = False
     availability: bool = False
     max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
+    traffic_period: str = "all"
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=EMERGENCY_SERVICES),
@@ -70,7 +70,7 @@ class CoverageRequest(Request):
               help="Add the share of the service's incidents reached within the standard when vehicles are not "
                    "always free (the availability simulation, 5 replications)."),
         SNAP_FIELD,
-        HOUR_BAND_FIELD,
+        TRAFFIC_PERIOD_FIELD,
     )
 
     @classmethod
@@ -137,18 +137,18 @@ class CoverageResult(Result):
 
 
 def run_coverage(session: Session, request: CoverageRequest, *, scenario: Scenario | None = None) -> CoverageResult:
-    """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's hour band).
+    """Everything ``bluelight coverage`` reports, as a JSON-ready dict (times of the request's traffic period).
 
     Parameters
     ----------
     session
         The routing session over the warehouse (network, placed sites and demand, bounded caches).
     request
-        Service, standard, demand, date and hour band.
+        Service, standard, demand, date and traffic period.
     scenario
         A change of estate assessed beside the baseline (None: baseline only).
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     as_of = request.as_of or (scenario.as_of if scenario else None)
     service, threshold_s = request.service, request.standard_s
     base_sites = session.sites(service, as_of=as_of)

@@ -34,7 +34,7 @@ from bluelight.analysis.demand_bands import (
     observed_demand,
     validate_forecast,
 )
-from bluelight.analysis.speeds import SpeedProfile, band_share, prevailing_band, turnout_s
+from bluelight.analysis.speeds import SpeedProfile, period_share, prevailing_period, turnout_s
 from bluelight.analysis.summary import Variability, compare_targets
 from bluelight.analysis.traveltime import point_times
 from bluelight.foundation.config_files import config_file, read_yaml
@@ -423,8 +423,8 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
     """A DAP plan for the request's band, with the frames its maps need (cached per request in the session).
 
     ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours. Travel times
-    are the profile's hour band that covers at least half the plan's hours (night for the small hours), else all
-    hours': the plan says which.
+    are the profile's traffic period that covers at least half the plan's hours (night for the small hours), else
+    all hours': the plan says which.
 
     Parameters
     ----------
@@ -436,11 +436,11 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
         A CSV of extra candidate points (None: none).
     """
     band = TimeBand.parse(request.band)
-    if session.profile.band in (None, "all"):
-        speed_band, share = prevailing_band(band.hours, band.days, list(session.profile.hour_bands or {}))
-        session = session.for_band(speed_band)
-    else:                                     # a band chosen for the whole session (--hour-band) is kept
-        speed_band, share = session.profile.band, band_share(band.hours, band.days, session.profile.band)
+    if session.profile.period in (None, "all"):
+        period, share = prevailing_period(band.hours, band.days, list(session.profile.traffic_periods or {}))
+        session = session.for_period(period)
+    else:                                     # a period chosen for the whole session (--traffic-period) is kept
+        period, share = session.profile.period, period_share(band.hours, band.days, session.profile.period)
 
     def build() -> dict[str, Any]:
         rules = load_rules()
@@ -464,7 +464,7 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
         info = info | {"zones_dropped": int(len(pts) - len(on_pts)),
                        "zones_dropped_reason": "off the road network or no demand in the band"}
         return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,
-                      "rules": rules, "travel_times": {"hour_band": speed_band, "share_of_plan_hours": share,
+                      "rules": rules, "travel_times": {"hour_band": period, "share_of_plan_hours": share,
                                                        "profile": session.profile.key}}
     return session.cached(("dap", request, str(points) if points else None), build)
 
@@ -475,18 +475,18 @@ def travel_times_text(travel: dict[str, Any]) -> str:
     Parameters
     ----------
     travel
-        The plan's ``travel_times`` (hour band, share of plan hours, profile).
+        The plan's ``travel_times`` (traffic period under its JSON key ``hour_band``, share of plan hours, profile).
 
     Examples
     --------
     >>> travel_times_text({"hour_band": "peak", "share_of_plan_hours": 0.5, "profile": "bluelight@3/peak"})
-    'travel times of the peak band (50% of the plan hours; speed profile bluelight, version 3 (peak hours))'
+    'travel times of the peak traffic period (50% of the plan hours; speed profile bluelight, version 3 (peak hours))'
     >>> travel_times_text({"hour_band": "all", "share_of_plan_hours": 1.0, "profile": "bluelight@3"})
     'travel times of all hours (speed profile bluelight, version 3)'
     """
     if travel["hour_band"] == "all":
         return f"travel times of all hours ({profile_words(travel['profile'])})"
-    return (f"travel times of the {travel['hour_band'].replace('_', '-')} band "
+    return (f"travel times of the {travel['hour_band'].replace('_', '-')} traffic period "
             f"({100 * travel['share_of_plan_hours']:.0f}% of the plan hours; {profile_words(travel['profile'])})")
 
 

@@ -30,7 +30,7 @@ from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE, standard_s
 from bluelight.services.inputs import read_targets, site_turnouts
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.session import Session, frame_links
 
 CONFIG = "simulation.yaml"
@@ -53,7 +53,7 @@ class SimulationSettings:
     vehicles_needed: dict[str, dict[str, int]]
     on_scene: dict[str, dict[str, float]]
     ambulance: dict[str, float]
-    hour_bands: tuple[tuple[int, int], ...]
+    hour_ranges: tuple[tuple[int, int], ...]
     sources: dict[str, str]
     path: str
 
@@ -78,9 +78,12 @@ def load_settings(path: str | Path | None = None) -> SimulationSettings:
     """
     path = path or config_file(CONFIG)
     doc = read_yaml(path, what="simulation settings")
+    ranges = doc.get("hour_ranges", doc.get("hour_bands"))      # hour_bands: its name before 2026-12
     try:
+        if ranges is None:
+            raise KeyError("hour_ranges")
         s = SimulationSettings(doc["vehicles_per_station"], doc["sample_share"], doc["vehicles_needed"],
-                               doc["on_scene"], doc["ambulance"], tuple(tuple(b) for b in doc["hour_bands"]),
+                               doc["on_scene"], doc["ambulance"], tuple(tuple(b) for b in ranges),
                                doc.get("sources", {}), str(path))
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: simulation settings need {exc}") from exc
@@ -108,7 +111,7 @@ class SimulationRequest(Request):
     threshold_s: float | None = None
     second_threshold_s: float | None = None
     max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
+    traffic_period: str = "all"
 
     FIELDS = (
         Field("service", "Service", str, "fire", choices=SERVICES),
@@ -128,7 +131,7 @@ class SimulationRequest(Request):
         Field("second_threshold_s", "Second vehicle standard", float, None, 60.0, 7200.0, optional=True, unit="s",
               help="Standard for the second vehicle (blank: the service's loaded second-appliance target, if any)."),
         SNAP_FIELD,
-        HOUR_BAND_FIELD,
+        TRAFFIC_PERIOD_FIELD,
     )
 
     @property
@@ -217,7 +220,7 @@ def build_system(session: Session, request: SimulationRequest, settings: Simulat
     Parameters
     ----------
     session
-        The warehouse's session (drive times are the session's hour band's).
+        The warehouse's session (drive times are the session's traffic period's).
     request
         The service, period, arrivals, vehicles and standards.
     settings

@@ -20,7 +20,7 @@ from bluelight.analysis.scenario import Scenario
 from bluelight.foundation.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
 from bluelight.services.inputs import read_sites
-from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
+from bluelight.services.requests import TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, estates, run_scenario
 from bluelight.services.session import Session
 
@@ -52,7 +52,7 @@ class HubRequest(Request):
     backlog_maintenance_gbp: float | None = None
     horizon_years: int = 30
     discount_rate: float | None = None
-    hour_band: str = "all"
+    traffic_period: str = "all"
 
     FIELDS = (
         Field("sites", "Sites to merge", list, (), min_items=2),
@@ -65,7 +65,7 @@ class HubRequest(Request):
         Field("discount_rate", "Discount rate (blank: the Green Book's)", float, None, 0.0, 0.2, optional=True,
               unit="share", help=f"A fixed rate (blank: the Green Book schedule, {GREEN_BOOK_RATE:.1%} to year 30, "
                                  "3.0% after)."),
-        HOUR_BAND_FIELD,
+        TRAFFIC_PERIOD_FIELD,
     )
 
     @classmethod
@@ -118,7 +118,7 @@ def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
 
 def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
     """The merger's scenario, its effect on every service it touches with the finance, and the capacity check
-    (times of the request's hour band).
+    (times of the request's traffic period).
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
     request
         The sites merged, the host, the standard and the appraisal's terms.
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     sites = session.estate(None)
     names = dict(zip(sites["site_id"], sites["name"]))
     if request.host not in names and request.host != NEW_SITE:        # a candidate site (HQ, council or NHS estate)

@@ -2,7 +2,7 @@
 road node's K fastest sites of every service.
 
 Snapping a county's demand (hundreds of thousands of points) to its road segments takes seconds, and the
-answer is geometry only, the same under every speed profile and hour band: the loads store each point set's
+answer is geometry only, the same under every speed profile and traffic period: the loads store each point set's
 positions (:func:`derive_snapped`), and a session reads them while the points and roads are the same.
 
 Every coverage page starts from each demand point's K fastest sites. On a county of a million road nodes that
@@ -10,7 +10,7 @@ is a search of tens of seconds per service (:func:`~bluelight.analysis.nearest_s
 loads that build a warehouse (``etl demo``, ``etl region``, and ``etl derive`` after any other load) compute
 the lists under the warehouse's speed profile and store them; a session reads them back instead of searching
 (:meth:`~bluelight.services.session.Session.nearest`) for as long as nothing is loaded after them and the drive
-times, turnouts and cutoff are the same. Other profiles, hour bands and dated estates are searched as before.
+times, turnouts and cutoff are the same. Other profiles, traffic periods and dated estates are searched as before.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from bluelight.analysis.speeds import BAND_CHOICES
+from bluelight.analysis.speeds import PERIOD_CHOICES
 from bluelight.foundation.errors import ValidationError
 
 
@@ -202,9 +202,9 @@ SNAP_FIELD = Field("max_snap_m", "Furthest from a road (m)", float, 250.0, 10.0,
                    help="Points further than this from every road are off the network (metres).")
 
 
-#: whose hours' travel times a result is for (the speed profile's fitted hour bands); one field for every page
-HOUR_BAND_FIELD = Field("hour_band", "Travel times for", str, "all", choices=BAND_CHOICES,
-                        help="Times of one hour band of the speed profile (night, weekday peak, off_peak) or all "
+#: whose hours' travel times a result is for (the speed profile's fitted traffic periods); one field for every page
+TRAFFIC_PERIOD_FIELD = Field("traffic_period", "Travel times for", str, "all", choices=PERIOD_CHOICES,
+                        help="Times of one traffic period of the speed profile (night, weekday peak, off_peak) or all "
                              "hours.")
 
 

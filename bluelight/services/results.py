@@ -6,7 +6,9 @@ A service answers with a frozen dataclass (``CoverageResult``, ``ScenarioResult`
 their stores. Fields that only some answers have (a scenario's after figures,
 say) are ``None`` when absent and left out of the JSON, as they were before
 results were typed. Parts a page draws but the JSON never carried (the
-evaluations behind a map, say) are fields with ``metadata={"json": False}``.
+evaluations behind a map, say) are fields with ``metadata={"json": False}``, and a
+field renamed after its JSON key was published keeps that key with
+``metadata={"key": "<published name>"}`` (scripts read the JSON).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class Result:
         Returns
         -------
         dict
-            One key per field (absent optional parts left out).
+            One key per field (absent optional parts left out), under its published key where it has one.
         """
         out = {}
         for f in dataclasses.fields(self):
@@ -61,7 +63,7 @@ class Result:
             value = getattr(self, f.name)
             if value is None and f.name in self.OPTIONAL:
                 continue
-            out[f.name] = jsonable(value)
+            out[f.metadata.get("key", f.name)] = jsonable(value)
         return out
 
     @classmethod

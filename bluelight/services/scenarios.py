@@ -25,7 +25,7 @@ from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.foundation.standards import standard_s
 from bluelight.services.coverage import change_counts, require_demand
 from bluelight.services.inputs import read_estates
-from bluelight.services.requests import HOUR_BAND_FIELD, Field, Request
+from bluelight.services.requests import TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.results import Result
 from bluelight.services.session import DemandSpec, Evaluation, Session
 
@@ -39,7 +39,7 @@ class AppraisalRequest(Request):
 
     horizon_years: int | None = None
     discount_rate: float | None = None
-    hour_band: str = "all"
+    traffic_period: str = "all"
     project_type: str | None = None
     optimism_bias_pct: float | None = None
     cover_value_gbp_pa: float | None = None
@@ -50,7 +50,7 @@ class AppraisalRequest(Request):
         Field("discount_rate", "Discount rate", float, None, 0.0, 0.2, optional=True, unit="share",
               help=f"A fixed annual discount rate (default: the file's, else the Green Book schedule: "
                    f"{GREEN_BOOK_RATE:.1%} to year 30, 3.0% after)."),
-        HOUR_BAND_FIELD,
+        TRAFFIC_PERIOD_FIELD,
         Field("project_type", "Project type (optimism bias)", str, None, optional=True,
               help="Optimism bias on capital costs by project type, from appraisal.yaml (default: the file's, "
                    "else standard_buildings, 24%)."),
@@ -336,7 +336,7 @@ def appraise_options(session: Session, options: list[Scenario], request: Apprais
 def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest = AppraisalRequest(), *,
                  thresholds: dict[str, float] | None = None) -> ScenarioResult:
     """Before and after cover for each service the scenario touches (population, incidents by category) and NPV,
-    with the times of the request's hour band.
+    with the times of the request's traffic period.
 
     Parameters
     ----------
@@ -349,7 +349,7 @@ def run_scenario(session: Session, scenario: Scenario, request: AppraisalRequest
     thresholds
         Response standard by service (None: each service's usual one).
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
 
     def build() -> ScenarioResult:
         base = session.estate(scenario.as_of)

@@ -212,14 +212,14 @@ class Session:
             return other
         return self._get(("session", float(cutoff_s)), build)
 
-    def for_band(self, band: str | None) -> Session:
-        """A session whose times are for one hour band of the profile (night, peak, off_peak); "all" or None: this
-        one. Kept in this session's cache, so a page switching bands routes each band once."""
-        from bluelight.analysis.speeds import band_profile
+    def for_period(self, period: str | None) -> Session:
+        """A session whose times are for one traffic period of the profile (night, peak, off_peak); "all" or None:
+        this one. Kept in this session's cache, so a page switching periods routes each period once."""
+        from bluelight.analysis.speeds import period_profile
 
-        if band in (None, "all") or self.profile.band == band:
+        if period in (None, "all") or self.profile.period == period:
             return self
-        profile = band_profile(self.profile, band)
+        profile = period_profile(self.profile, period)
 
         def build() -> Session:
             other = Session(self.read, profile, cutoff_s=self.cutoff_s, max_snap_m=self.max_snap_m,
@@ -228,7 +228,7 @@ class Session:
             net = self._network().net.with_profile(profile)
             other._net = _Routing(net, self._network().geoms, other._travel_cache(net))
             return other
-        return self._get(("session", "band", band), build)
+        return self._get(("session", "period", period), build)
 
     # -- network ---------------------------------------------------------------------------------------------------
     def _fresh(self) -> None:

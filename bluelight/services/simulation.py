@@ -47,7 +47,7 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
     request
         Replications, seed, arrivals and the standard.
     settings
-        The hour bands the figures are also given for.
+        The hour ranges the figures are also given for.
     progress
         Called with (done, total) after each replication.
 
@@ -57,7 +57,7 @@ def run_replications(system: System, request: SimulationRequest, settings: Simul
         Every figure with its 95% interval.
     """
     return core.run_replications(system, threshold_s=request.standard_s, replications=request.replications,
-                                 seed=request.seed, arrivals=request.arrivals, hour_bands=settings.hour_bands,
+                                 seed=request.seed, arrivals=request.arrivals, hour_ranges=settings.hour_ranges,
                                  progress=progress)
 
 
@@ -92,7 +92,7 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
                    progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Everything ``bluelight simulate`` reports (a scenario adds its after figures).
 
-    Drives are the request's hour band's (all hours by default) for every call.
+    Drives are the request's traffic period's (all hours by default) for every call.
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def run_simulation(session: Session, request: SimulationRequest, *, scenario: Sc
     SimulationResult
         Inputs, baseline, hypercube screen and, with a scenario, its figures and each station's workload change.
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     settings = settings or load_settings()
     before = None
     if scenario is not None and scenario.as_of:      # a dated scenario changes the estate as it stood then
@@ -228,7 +228,7 @@ def validate(session: Session, request: SimulationRequest, *, files: tuple[Path,
     SimulationCheck
         Per set of incidents: simulated, static and actual figures and their gaps in points.
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     from bluelight.etl.incidents import parse_incidents
 
     settings = settings or load_settings()

@@ -127,7 +127,7 @@ def run_closure_sweep(session: Session, request: ClosureSweepRequest, *,
     ClosureSweep
         One row per site, ranked, with the baseline and the calls-versus-harm correlation.
     """
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     result: ClosureSweep = session.cached(("closure_sweep", request), lambda: _sweep(session, request, progress))
     return result
 

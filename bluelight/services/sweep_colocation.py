@@ -106,9 +106,9 @@ def run_colocation_sweep(session: Session, request: ColocationSweepRequest, *,
         the finance where known; judged pairs first, then by least simulated harm.
     """
     t0 = time.perf_counter()
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     cands = run_candidates(session, CandidatesRequest(max_travel_s=request.max_travel_s, services=request.services,
-                                                      hour_band=request.hour_band))
+                                                      traffic_period=request.traffic_period))
     pairs = [p for p in cands.candidates if p["judged"] or not request.judged_only][: request.limit or None]
     rows = [_static_row(session, p, request) for p in pairs]
     simulated, not_simulated = {}, {}
@@ -139,7 +139,7 @@ def run_colocation_sweep(session: Session, request: ColocationSweepRequest, *,
 
 def _static_row(session: Session, pair: dict[str, Any], request: ColocationSweepRequest) -> dict[str, Any]:
     """One pair's scenario: both services' cover before and after, and its finance."""
-    result = run_scenario(session, pair_scenario(pair), AppraisalRequest(hour_band=request.hour_band))
+    result = run_scenario(session, pair_scenario(pair), AppraisalRequest(traffic_period=request.traffic_period))
     cover = {}
     for service, e in result.services.items():
         b, a = e["population"]["before"], e["population"]["after"]

@@ -119,7 +119,7 @@ def run_parameter_sweep(session: Session, scenario: Scenario, request: Parameter
         paired change with its 95% interval.
     """
     t0 = time.perf_counter()
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     base = session.estate(scenario.as_of)
     touched = [s for s in moved_services(base, scenario) if s in EMERGENCY_SERVICES]
     service = request.service or (touched[0] if touched else None)

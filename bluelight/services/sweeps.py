@@ -21,7 +21,7 @@ from bluelight.foundation.errors import AnalysisError
 from bluelight.foundation.standards import standard_s
 from bluelight.services.cluster import SCHEDULER_FIELD, Ran, check_scheduler, run_tasks
 from bluelight.services.fleet_system import SimulationRequest, SimulationSettings, build_system
-from bluelight.services.requests import HOUR_BAND_FIELD, SNAP_FIELD, Field, Request
+from bluelight.services.requests import SNAP_FIELD, TRAFFIC_PERIOD_FIELD, Field, Request
 from bluelight.services.session import Session
 
 #: how calls arrive in a sweep: ``auto`` replays the loaded incidents where they are every incident of the area,
@@ -38,7 +38,7 @@ SEED_FIELD = Field("seed", "Random seed", int, 1, 0, 2 ** 31 - 1)
 
 
 def run_fields(replications: int) -> tuple[Field, ...]:
-    """How every sweep runs: calls, replications (this many by default), seed, scheduler, snap and hour band.
+    """How every sweep runs: calls, replications (this many by default), seed, scheduler, snap and traffic period.
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ def run_fields(replications: int) -> tuple[Field, ...]:
         The fields, in the order the command line and the pages show them.
     """
     return (ARRIVALS_FIELD, Field("replications", "Replications", int, replications, 1, 200), SEED_FIELD,
-            SCHEDULER_FIELD, SNAP_FIELD, HOUR_BAND_FIELD)
+            SCHEDULER_FIELD, SNAP_FIELD, TRAFFIC_PERIOD_FIELD)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class SweepRun(Request):
     seed: int = 1
     scheduler: str = "serial"
     max_snap_m: float = SNAP_FIELD.default
-    hour_band: str = "all"
+    traffic_period: str = "all"
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:
@@ -85,12 +85,12 @@ class SweepRun(Request):
         Returns
         -------
         SimulationRequest
-            This sweep's replications, seed, snap and hour band for the service.
+            This sweep's replications, seed, snap and traffic period for the service.
         """
         return SimulationRequest(service=service, replications=self.replications, seed=self.seed,
                                  vehicles_per_station=vehicles_per_station,
                                  threshold_s=standard_s(service, threshold_s),
-                                 max_snap_m=self.max_snap_m, hour_band=self.hour_band)
+                                 max_snap_m=self.max_snap_m, traffic_period=self.traffic_period)
 
 
 @dataclass(frozen=True)

@@ -191,11 +191,11 @@ def test_demand_forecast_validated_on_held_out_weeks_of_real_incidents(demo_ware
 def test_coverage_for_one_hour_band(demo_warehouse, capsys):
     """The shipped London profile was fitted by hour band: night times differ from all hours', and say so."""
     every = _json(capsys, ["coverage", "--service", "fire", "--warehouse", str(demo_warehouse), "--json"])
-    night = _json(capsys, ["coverage", "--service", "fire", "--hour-band", "night", "--warehouse",
+    night = _json(capsys, ["coverage", "--service", "fire", "--traffic-period", "night", "--warehouse",
                            str(demo_warehouse), "--json"])
     assert night["profile"] == every["profile"] + "/night"
     assert night["baseline"]["summary"]["mean_s"] != every["baseline"]["summary"]["mean_s"]
-    assert main(["coverage", "--hour-band", "peak", "--profile", "bluelight_v1", "--warehouse",
+    assert main(["coverage", "--traffic-period", "peak", "--profile", "bluelight_v1", "--warehouse",
                  str(demo_warehouse)]) == 2                      # a profile with no hour bands says so
     assert "no hour band 'peak'" in capsys.readouterr().err
 
@@ -224,7 +224,7 @@ def test_national_estimate_without_road_data(capsys):
 
 
 def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys):
-    """--hour-band and the pages' "Travel times for" give the same band's figures, unlike all hours'."""
+    """--traffic-period and the pages' "Travel times for" give the same band's figures, unlike all hours'."""
     from bluelight.dashboard.pages import availability, coresponding
     from bluelight.etl.warehouse import connect
     from bluelight.services.coresponding import run_coresponding
@@ -234,24 +234,24 @@ def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys)
 
     wh = ["--warehouse", str(demo_warehouse), "--json"]
     every = _json(capsys, ["coresponding", *wh])["summary"]
-    night = _json(capsys, ["coresponding", "--hour-band", "night", *wh])["summary"]
+    night = _json(capsys, ["coresponding", "--traffic-period", "night", *wh])["summary"]
     assert night["minutes_saved_mean"] != every["minutes_saved_mean"]
     sim = ["simulate", "--service", "fire", "--replications", "2", *wh]
     sim_every = _json(capsys, sim)
-    sim_night = _json(capsys, [*sim, "--hour-band", "night"])
+    sim_night = _json(capsys, [*sim, "--traffic-period", "night"])
     assert sim_night["profile"] == sim_every["profile"] + "/night"
     assert sim_night["baseline"]["first_within"] != sim_every["baseline"]["first_within"]
     con = connect(demo_warehouse, read_only=True)
     try:
         session = Session.over(con, session_profile(con, None))
         request, errors = coresponding.parse("de_maio_2003", [], [], None, None, None, None, [], 250, "night")
-        assert not any(errors) and request.hour_band == "night"
+        assert not any(errors) and request.traffic_period == "night"
         page = run_coresponding(session, request).summary
         for key in ("share_fire_first", "minutes_saved_mean", "additional_survivors"):
             assert page[key] == pytest.approx(night[key], rel=1e-12), key
         values = ["fire", "resample", None, None, 2, None, None, 1, 250, "night"]
         request, errors = availability.parse(*values)
-        assert not any(errors) and request.hour_band == "night"
+        assert not any(errors) and request.traffic_period == "night"
         assert run_simulation(session, request).baseline["first_within"] == sim_night["baseline"]["first_within"]
         _, errors = availability.parse(*values[:-1], "dusk")
         assert errors[-1] == "Travel times for must be one of all, night, peak, off_peak, got 'dusk'"
@@ -260,13 +260,13 @@ def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys)
 
 
 def test_dap_plans_are_timed_at_the_hour_band_of_their_hours(demo_warehouse, capsys):
-    """A night plan uses the night band's speeds and turnout, a plan over all hours all hours'; --hour-band wins."""
+    """A night plan uses the night band's speeds and turnout, a plan over all hours all hours'; --traffic-period wins."""
     wh = ["--k", "2", "--warehouse", str(demo_warehouse), "--json"]
     night = _json(capsys, ["dap", "--band", "night", *wh])["bands"]["night"]
     assert night["travel_times"]["hour_band"] == "night" and night["travel_times"]["share_of_plan_hours"] == 1.0
     assert night["travel_times"]["profile"].endswith("/night")
     every = _json(capsys, ["dap", "--band", "all", *wh])["bands"]["all"]
     assert every["travel_times"]["hour_band"] == "all" and "/" not in every["travel_times"]["profile"]
-    kept = _json(capsys, ["dap", "--band", "night", "--hour-band", "peak", *wh])["bands"]["night"]
+    kept = _json(capsys, ["dap", "--band", "night", "--traffic-period", "peak", *wh])["bands"]["night"]
     assert kept["travel_times"] | {"profile": ""} == {"hour_band": "peak", "share_of_plan_hours": 0.0, "profile": ""}
     assert night["before"]["mean_s"] != kept["before"]["mean_s"]

@@ -33,7 +33,7 @@ COMMANDS: dict[str, list[str]] = {
     "check": ["check", "--no-repair", "--warehouse", "{wh}", "--json"],
     "executive": ["executive", "--warehouse", "{wh}", "--json"],
     "coverage": ["coverage", "--warehouse", "{wh}", "--json"],
-    "coverage_police_night": ["coverage", "--service", "police", "--hour-band", "night", "--warehouse", "{wh}",
+    "coverage_police_night": ["coverage", "--service", "police", "--traffic-period", "night", "--warehouse", "{wh}",
                               "--json"],
     "coverage_scenario": ["coverage", "--scenario", "{scen}/lfb_2014_closures.yaml",
                           "--warehouse", "{wh}", "--json"],

@@ -28,7 +28,7 @@ def _anonymous_answers(url: str, deps: dict) -> dict[str, int]:
     download = next(k for k in deps if k == "cov-download.data")
     body = callback_body(deps[download], {"cov-csv-btn.n_clicks": 1, "cov-service.value": "fire",
                                           "cov-threshold.value": 6, "cov-demand.value": "incidents",
-                                          "cov-hours.value": [0, 23], "cov-hour-band.value": "all"})
+                                          "cov-hours.value": [0, 23], "cov-traffic-period.value": "all"})
     overview = next(k for k in deps if "overview-" in k)
     return {
         "page": anon.get(url + "/coverage", timeout=30, allow_redirects=False).status_code,

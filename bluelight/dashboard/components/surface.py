@@ -124,12 +124,12 @@ class Surface:
 
 def response_surface(session: Session, service: str, threshold_s: float) -> Surface | None:
     """The service's response at every road of the region as a map layer (the cover a map shows where no zone
-    polygons are loaded), drawn once per service, hour band and standard.
+    polygons are loaded), drawn once per service, traffic period and standard.
 
     Parameters
     ----------
     session
-        The routing session (its hour band's times).
+        The routing session (its traffic period's times).
     service
         The service whose baseline sites respond.
     threshold_s

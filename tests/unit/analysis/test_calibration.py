@@ -117,7 +117,7 @@ def test_fit_recovers_signal_delays_hour_bands_and_a_slow_station():
     net, obs = _timed_obs()
     fit = fit_profile(net, obs, BASE, folds=4)
     assert fit.cv_grouping == "week"
-    night, off = fit.hour_bands["night"], fit.hour_bands["off_peak"]
+    night, off = fit.traffic_periods["night"], fit.traffic_periods["off_peak"]
     assert night["drive_factor"] / off["drive_factor"] == pytest.approx(0.8, abs=0.03)
     assert night["turnout_s"] - off["turnout_s"] == pytest.approx(40.0, abs=5.0)
     offsets = fit.profile.station_turnout_s
@@ -129,7 +129,7 @@ def test_fit_recovers_signal_delays_hour_bands_and_a_slow_station():
     pred = modelled_times(net.with_profile(fit.profile), obs, fit.profile)
     assert np.abs(pred - obs.actual_s).mean() < 5.0
     cv = fit.cross_validated
-    assert [r["band"] for r in cv.by_hour_band] == ["night", "peak", "off_peak"]
+    assert [r["band"] for r in cv.by_traffic_period] == ["night", "peak", "off_peak"]
     assert sum(r["n"] for r in cv.by_distance) == len(obs)
 
 

@@ -43,3 +43,20 @@ def test_bad_profiles():
         load_profile("nope")
     with pytest.raises(ConfigError, match="positive"):
         profile_from_dict({"name": "t", "version": 1, "highway_kph": {"default": 0}, "turnout_s": {}})
+
+
+def test_a_profile_written_before_the_rename_is_read_and_written_back_under_the_new_name():
+    from bluelight.analysis.speeds import period_profile
+
+    base = {"name": "t", "version": 1, "highway_kph": {"default": 30.0}, "turnout_s": {"default": 60.0}}
+    periods = {"night": {"turnout_s": 90.0, "drive_factor": 0.8}}
+    old, new = profile_from_dict(base | {"hour_bands": periods}), profile_from_dict(base | {"traffic_periods": periods})
+    assert old == new and old.traffic_periods == periods
+    assert "traffic_periods" in old.to_dict() and "hour_bands" not in old.to_dict()
+    assert period_profile(old, "night").key == "t@1/night"
+    with pytest.raises(ConfigError, match="give traffic_periods or hour_bands"):
+        profile_from_dict(base | {"hour_bands": periods, "traffic_periods": periods})
+    with pytest.raises(ConfigError, match=r"traffic_periods.dusk must be one of \['night', 'peak', 'off_peak'\]"):
+        profile_from_dict(base | {"hour_bands": {"dusk": periods["night"]}})
+    with pytest.raises(ConfigError, match="no traffic period 'peak': it has night"):
+        period_profile(old, "peak")

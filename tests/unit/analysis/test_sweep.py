@@ -48,7 +48,7 @@ def test_a_variant_s_figures_equal_a_simulation_of_the_changed_system():
     out = run_variant(s, Variant("no-b", closed=("b",)), base_per_station=4 / 3, threshold_s=240.0,
                       replications=4, seed=3, arrivals="resample")
     direct = run_replications(variant_system(s, Variant("x", closed=("b",)), base_per_station=4 / 3),
-                              threshold_s=240.0, replications=4, seed=3, arrivals="resample", hour_bands=[(0, 24)])
+                              threshold_s=240.0, replications=4, seed=3, arrivals="resample", hour_ranges=[(0, 24)])
     assert np.mean(out["first_mean_s"]) == pytest.approx(direct["first_mean_s"]["mean"], abs=1e-9)
     assert np.mean(out["first_within"]) == pytest.approx(direct["first_within"]["mean"], abs=1e-12)
     assert sum(out["first_calls"].values()) == sum(out["calls"])          # every call reached, by a or c

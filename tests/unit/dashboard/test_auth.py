@@ -119,7 +119,7 @@ def test_exports_are_audited_with_their_tier(app_and_store):
     add_user(store, "ann", "analyst passphrase", "analyst")
     values = {"cov-csv-btn.n_clicks": 1, "cov-service.value": "fire", "cov-threshold.value": 6,
               "cov-demand.value": "incidents", "cov-age.value": "all", "cov-categories.value": [],
-              "cov-hours.value": [0, 23], "cov-snap.value": 250, "cov-hour-band.value": "all"}
+              "cov-hours.value": [0, 23], "cov-snap.value": 250, "cov-traffic-period.value": "all"}
     for name, password, tier in (("vera", "viewer passphrase", "open"), ("ann", "analyst passphrase",
                                                                          "official-sensitive")):
         c = app.server.test_client()

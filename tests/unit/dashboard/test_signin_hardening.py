@@ -226,7 +226,7 @@ def test_a_viewer_cannot_ask_for_incident_hours_that_could_be_subtracted(signed)
     key = next(k for k in app.callback_map if k.startswith("..cov-map.figure"))
     values = {"cov-service.value": "fire", "cov-threshold.value": 6, "cov-demand.value": "incidents",
               "cov-age.value": "all", "cov-categories.value": [], "cov-hours.value": [1, 23], "cov-site.data": None,
-              "cov-snap.value": 250, "cov-hour-band.value": "all"}
+              "cov-snap.value": 250, "cov-traffic-period.value": "all"}
     out = _post(c, callback_body(app, key, values)).get_json()["response"]
     assert "one block" in str(out["cov-hours-error"]["children"])
     values["cov-hours.value"] = [6, 11]

@@ -107,7 +107,7 @@ def test_colocation_drive_time(ctx, no_compute, value):
 def test_colocation_hour_band(ctx, no_compute):
     _, session = ctx
     out = colocation.ranked_view(session, 300, [], None, "dusk")
-    assert out[-2] == _message(CandidatesRequest, "hour_band", "dusk") and out[-3] == "" and _blocked(out)
+    assert out[-2] == _message(CandidatesRequest, "traffic_period", "dusk") and out[-3] == "" and _blocked(out)
     with pytest.raises(ValidationError, match="Travel times for must be one of"):
         colocation.timed(session, "dusk")
 
@@ -154,8 +154,8 @@ def test_scenarios_hour_band(ctx):
     from bluelight.services.scenarios import AppraisalRequest
 
     _, session = ctx
-    assert scenarios.banded(session, "dusk") == (None, [_message(AppraisalRequest, "hour_band", "dusk")])
-    assert scenarios.banded(session, "all") == (session, [""])
+    assert scenarios.at_period(session, "dusk") == (None, [_message(AppraisalRequest, "traffic_period", "dusk")])
+    assert scenarios.at_period(session, "all") == (session, [""])
 
 
 def test_a_plan_that_cannot_be_made_clears_the_old_one_and_says_why_beside_the_field(ctx):

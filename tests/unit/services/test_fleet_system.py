@@ -24,3 +24,17 @@ def test_request_rules():
 def test_shipped_settings_load_with_sources():
     s = load_settings()
     assert s.vehicles_per_station["fire"] >= 1 and "vehicles_per_station" in s.sources and "on_scene" in s.sources
+
+
+def test_the_hour_ranges_are_read_under_their_earlier_name_too(tmp_path):
+    from bluelight.foundation.config_files import config_file
+    from bluelight.foundation.errors import ConfigError
+
+    shipped = config_file("simulation.yaml").read_text()
+    assert load_settings().hour_ranges == ((0, 6), (6, 12), (12, 18), (18, 24))
+    earlier = tmp_path / "simulation.yaml"
+    earlier.write_text(shipped.replace("hour_ranges:", "hour_bands:"))
+    assert load_settings(earlier).hour_ranges == ((0, 6), (6, 12), (12, 18), (18, 24))
+    earlier.write_text(shipped.replace("hour_ranges: [[0, 6], [6, 12], [12, 18], [18, 24]]", ""))
+    with pytest.raises(ConfigError, match="simulation settings need 'hour_ranges'"):
+        load_settings(earlier)

@@ -107,7 +107,7 @@ def test_the_load_stores_road_positions_a_session_reads_without_snapping(synthet
         with mock.patch.object(session_module, "segment_positions", side_effect=AssertionError("snapped")):
             pop, inc, sites = stored.demand(DemandSpec()), stored.demand(DemandSpec("incidents"), "fire"), \
                 stored.sites("fire")
-            night = stored.for_band("night").demand(DemandSpec())     # other drive times, the same positions
+            night = stored.for_period("night").demand(DemandSpec())     # other drive times, the same positions
             stored.evaluate("fire", DemandSpec())
             empty = stored.positions(pop.iloc[:0])                    # a service with no incidents
         assert len(empty.point) == 0
@@ -115,7 +115,7 @@ def test_the_load_stores_road_positions_a_session_reads_without_snapping(synthet
         fresh = _session(con)
         with mock.patch.object(session_module, "read_snapped", return_value=None):
             want = fresh.demand(DemandSpec()), fresh.demand(DemandSpec("incidents"), "fire"), fresh.sites("fire")
-            want_night = fresh.for_band("night").demand(DemandSpec())
+            want_night = fresh.for_period("night").demand(DemandSpec())
         for got, expected in zip((pop, inc, sites, night), (*want, want_night)):
             pd.testing.assert_frame_equal(got, expected)                # exactly what snapping gives
         assert (night["extra_a_s"] != pop["extra_a_s"]).any()           # the times are the band's own

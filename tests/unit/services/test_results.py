@@ -33,3 +33,15 @@ def test_a_result_is_built_from_its_parts_and_gives_its_json_without_absent_part
 def test_a_missing_or_stray_part_is_a_named_bug():
     with pytest.raises(BluelightError, match=r"_Answer: unexpected parts \['shares'\], missing parts \['share'\]"):
         _Answer.of({"service": "fire", "shares": 0.5, "points": None})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Renamed(Result):
+    traffic_periods: dict[str, Any] = dataclasses.field(metadata={"key": "hour_bands"})
+    share: float = 0.0
+
+
+def test_a_field_renamed_after_its_key_was_published_keeps_the_key_in_the_json():
+    r = _Renamed.of({"traffic_periods": {"night": 1.0}, "share": 0.5})
+    assert r.traffic_periods == {"night": 1.0}
+    assert list(r.to_json()) == ["hour_bands", "share"] and r.to_json()["hour_bands"] == {"night": 1.0}

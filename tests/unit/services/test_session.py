@@ -41,14 +41,14 @@ def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_w
     from bluelight.services.session import DemandSpec, Session
 
     base = load_profile("bluelight_v1")
-    banded = profile_from_dict({**base.to_dict(), "hour_bands": {
+    at_period = profile_from_dict({**base.to_dict(), "traffic_periods": {
         "night": {"turnout_s": base.turnout_s["wholetime"] + 30.0, "drive_factor": 0.5}}})
     con = connect(synthetic_wh, read_only=True)
     try:
-        session = Session.over(con, banded)
-        night = session.for_band("night")
-        assert night is session.for_band("night") and session.for_band("all") is session
-        assert night.profile.key == f"{banded.key}/night"
+        session = Session.over(con, at_period)
+        night = session.for_period("night")
+        assert night is session.for_period("night") and session.for_period("all") is session
+        assert night.profile.key == f"{at_period.key}/night"
         day_t = session.evaluate("fire", DemandSpec()).response_s
         night_t = night.evaluate("fire", DemandSpec()).response_s
         ok = np.isfinite(day_t) & np.isfinite(night_t)
@@ -56,7 +56,7 @@ def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_w
         assert (night_t[ok] < day_t[ok] + 30.0 + 1e-6).all() and (night_t[ok] > 30.0).all()
         assert night_t[ok].mean() < day_t[ok].mean()
         with pytest.raises(ConfigError, match="no hour band 'peak'"):
-            session.for_band("peak")
+            session.for_period("peak")
     finally:
         con.close()
 

@@ -35,7 +35,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     def hints(service):
         return placeholders(service, load_settings())
 
-    @callback(app, Output("sim-kpis", "children"), Output("sim-bands", "figure"), Output("sim-stations", "figure"),
+    @callback(app, Output("sim-kpis", "children"), Output("sim-hours", "figure"), Output("sim-stations", "figure"),
               Output("sim-targets", "children"), Output("sim-table", "children"), Output("sim-map", "figure"),
               *[Output(i, "children") for i in error_ids(BINDINGS)],
               Input("sim-run", "n_clicks"), *states, prevent_initial_call=True, running=running)

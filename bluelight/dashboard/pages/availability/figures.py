@@ -23,14 +23,14 @@ def station_workload_figure(stations: pd.DataFrame, *, title: str) -> go.Figure:
     return fig
 
 
-def availability_bands_figure(bands: list[dict], *, threshold_s: float) -> go.Figure:
+def availability_hours_figure(hour_ranges: list[dict], *, threshold_s: float) -> go.Figure:
     """First-vehicle share within the standard by time of day: with availability and if the nearest were free."""
-    x = [b["hours"] for b in bands]
-    sim = [100 * (b["first_within"]["mean"] or 0) for b in bands]
-    err = [100 * ((b["first_within"]["ci95"][1] or 0) - (b["first_within"]["mean"] or 0)) for b in bands]
+    x = [b["hours"] for b in hour_ranges]
+    sim = [100 * (b["first_within"]["mean"] or 0) for b in hour_ranges]
+    err = [100 * ((b["first_within"]["ci95"][1] or 0) - (b["first_within"]["mean"] or 0)) for b in hour_ranges]
     fig = go.Figure([
         go.Bar(x=x, y=sim, error_y={"type": "data", "array": err}, name="with availability (95% CI)"),
-        go.Scatter(x=x, y=[100 * (b["first_within_static"]["mean"] or 0) for b in bands], mode="markers+lines",
+        go.Scatter(x=x, y=[100 * (b["first_within_static"]["mean"] or 0) for b in hour_ranges], mode="markers+lines",
                    name="nearest always free")])
     fig.update_layout(title=f"First vehicle within {threshold_s / 60:g} min by time of day", yaxis_title="% of calls",
                       yaxis_range=[0, 100], height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40},

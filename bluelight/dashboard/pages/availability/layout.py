@@ -8,7 +8,7 @@ from bluelight.dashboard.controls import (
     blocked_figure,
     blocked_note,
     field_control,
-    hour_band_control,
+    traffic_period_control,
 )
 from bluelight.dashboard.layout import no_data
 from bluelight.dashboard.pages.availability.views import (
@@ -44,7 +44,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(SimulationRequest, BINDINGS[4]),
             field_control(SimulationRequest, BINDINGS[7]),
             field_control(SimulationRequest, BINDINGS[8]),
-            hour_band_control(SimulationRequest, BINDINGS[9], session.profile),
+            traffic_period_control(SimulationRequest, BINDINGS[9], session.profile),
             html.Div(className="control", children=[
                 html.Button("Run simulation", id="sim-run"), " ",
                 html.Button("Validate against actual attendance", id="sim-validate"),
@@ -52,7 +52,7 @@ def layout(wh: Warehouse, session: Session):
         ])]),
         dcc.Loading(html.Div(id="sim-kpis", children=blocked_note("Choose the inputs and press Run simulation."))),
         html.Div(className="row", children=[
-            html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-bands",
+            html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-hours",
                                                                                      figure=blocked_figure(""))]),
             html.Div(className="col panel", style={"flex": 1}, children=[dcc.Graph(id="sim-stations",
                                                                                      figure=blocked_figure(""))]),

@@ -29,7 +29,7 @@ BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals
             Binding("sample_share", "sim-share"), Binding("vehicles_per_station", "sim-vehicles"),
             Binding("replications", "sim-reps"), Binding("threshold_s", "sim-threshold", scale=60),
             Binding("second_threshold_s", "sim-second", scale=60), Binding("seed", "sim-seed"),
-            Binding("max_snap_m", "sim-snap"), Binding("hour_band", "sim-hour-band")]
+            Binding("max_snap_m", "sim-snap"), Binding("traffic_period", "sim-traffic-period")]
 
 
 #: controls whose blank takes a default that depends on the service (their placeholders say which)
@@ -126,7 +126,7 @@ def simulation_view(out: SimulationResult, request: SimulationRequest):
                           "vehicles busy %": (100 * stations["utilisation"]).round(1),
                           "no vehicle free %": (100 * stations["no_vehicle_free_share"]).round(1),
                           "vehicle jobs a year": stations["vehicle_jobs_per_year"].round(0)})
-    return (html.Div([cards, note, *warn]), figures.availability_bands_figure(b["by_hour_band"],
+    return (html.Div([cards, note, *warn]), figures.availability_hours_figure(b["by_hour_band"],
                                                                               threshold_s=request.standard_s),
             figures.station_workload_figure(stations, title="Workload by station (% of the period)"),
             figures.simulated_targets_table(b["targets"], table_id="sim-target-table"),

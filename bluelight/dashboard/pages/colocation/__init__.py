@@ -8,13 +8,13 @@ from bluelight.dashboard.pages.colocation.callbacks import register
 from bluelight.dashboard.pages.colocation.layout import layout
 from bluelight.dashboard.pages.colocation.views import (
     APPRAISAL_BINDINGS,
-    BAND_BINDINGS,
     CANDIDATE_BINDINGS,
     EDITABLE,
     EDITABLE_FIELDS,
     FINANCE_BINDINGS,
     FINANCE_INPUTS,
     NOTHING_CHOSEN,
+    PERIOD_BINDINGS,
     PLAN_ERROR_IDS,
     board_report,
     candidates_note,
@@ -33,4 +33,4 @@ from bluelight.dashboard.pages.colocation.views import (
     timed,
 )
 
-__all__ = ['APPRAISAL_BINDINGS', 'BAND_BINDINGS', 'CANDIDATE_BINDINGS', 'EDITABLE', 'EDITABLE_FIELDS', 'FINANCE_BINDINGS', 'FINANCE_INPUTS', 'NOTHING_CHOSEN', 'PLAN_ERROR_IDS', 'board_report', 'candidates_note', 'candidates_view', 'change_figure', 'colocation_plan', 'entered_figures', 'headline', 'headline_text', 'layout', 'npv_text', 'plan_errors', 'plan_view', 'ranked_view', 'register', 'show_view', 'space_text', 'timed']
+__all__ = ['APPRAISAL_BINDINGS', 'PERIOD_BINDINGS', 'CANDIDATE_BINDINGS', 'EDITABLE', 'EDITABLE_FIELDS', 'FINANCE_BINDINGS', 'FINANCE_INPUTS', 'NOTHING_CHOSEN', 'PLAN_ERROR_IDS', 'board_report', 'candidates_note', 'candidates_view', 'change_figure', 'colocation_plan', 'entered_figures', 'headline', 'headline_text', 'layout', 'npv_text', 'plan_errors', 'plan_view', 'ranked_view', 'register', 'show_view', 'space_text', 'timed']

@@ -33,14 +33,14 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     page = Page(prefixes=("col-",), order=3, path="/colocation", name="Co-location", title="Blue Light Atlas – Co-location", layout=lambda: layout(wh, session))
     plan_inputs = [Input("col-move", "value"), Input("col-into", "value"), Input("col-horizon", "value"),
                    Input("col-rate", "value"), *[Input(f"col-{k}", "value") for k, _ in FINANCE_INPUTS],
-                   Input("col-entered", "data"), Input("col-hour-band", "value")]
+                   Input("col-entered", "data"), Input("col-traffic-period", "value")]
 
     @callback(app, Output("col-candidates", "children"), Output("col-candidates-note", "children"),
-              Output("col-max-travel-error", "children"), Output("col-hour-band-error", "children"),
+              Output("col-max-travel-error", "children"), Output("col-traffic-period-error", "children"),
               Output("col-entered-error", "children"), Input("col-max-travel", "value"),
-              Input("col-allowed", "value"), Input("col-entered", "data"), Input("col-hour-band", "value"))
-    def ranked(max_travel, allowed, entered, band):
-        return ranked_view(session, max_travel, allowed, entered, band)
+              Input("col-allowed", "value"), Input("col-entered", "data"), Input("col-traffic-period", "value"))
+    def ranked(max_travel, allowed, entered, period):
+        return ranked_view(session, max_travel, allowed, entered, period)
 
     @callback(app, Output("col-entered", "data"), Input("col-candidate-table", "cellValueChanged"),
               Input("col-entered-clear", "n_clicks"), State("col-entered", "data"), prevent_initial_call=True)

@@ -7,14 +7,14 @@ from dash import dcc, html
 
 from bluelight.dashboard.controls import (
     field_control,
-    hour_band_control,
+    traffic_period_control,
 )
 from bluelight.dashboard.layout import control, map_row, no_data
 from bluelight.dashboard.pages.colocation.views import (
     APPRAISAL_BINDINGS,
-    BAND_BINDINGS,
     CANDIDATE_BINDINGS,
     FINANCE_INPUTS,
+    PERIOD_BINDINGS,
 )
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
@@ -35,7 +35,7 @@ def layout(wh: Warehouse, session: Session):
             html.H3("Candidates: every cross-service pair within a drive time, ranked"),
             html.Div(className="controls", children=[
                 field_control(CandidatesRequest, CANDIDATE_BINDINGS[0], label="Within (seconds)"),
-                hour_band_control(CandidatesRequest, BAND_BINDINGS[0], session.profile),
+                traffic_period_control(CandidatesRequest, PERIOD_BINDINGS[0], session.profile),
                 control("Show", dcc.Checklist(id="col-allowed", value=[], options=[
                     {"label": "only moves that keep the standard and fit", "value": "allowed"},
                     {"label": "only moves the road data can judge", "value": "judged"}])),

@@ -16,11 +16,11 @@ from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
 from bluelight.dashboard.controls import (
     Binding,
-    banded_session,
     blocked_figure,
     blocked_note,
     error_ids,
     parse_controls,
+    period_session,
 )
 from bluelight.dashboard.finance_view import finance_panel
 from bluelight.dashboard.queries import Warehouse
@@ -38,7 +38,7 @@ CANDIDATE_BINDINGS = [Binding("max_travel_s", "col-max-travel")]
 
 
 #: whose hours' travel times the candidates and the plan use
-BAND_BINDINGS = [Binding("hour_band", "col-hour-band")]
+PERIOD_BINDINGS = [Binding("traffic_period", "col-traffic-period")]
 
 
 APPRAISAL_BINDINGS = [Binding("horizon_years", "col-horizon"), Binding("discount_rate", "col-rate")]
@@ -77,22 +77,22 @@ def entered_figures(changes, entered: dict | None) -> dict:
     return {k: v for k, v in out.items() if v}
 
 
-def timed(session: Session, band) -> Session:
-    """The session for the "Travel times for" control (an invalid band raises the message shown beside it)."""
-    banded, errors = banded_session(CandidatesRequest, BAND_BINDINGS[0], session, band)
-    if banded is None:
-        raise ValidationError("hour_band", errors[0])
-    return banded
+def timed(session: Session, period) -> Session:
+    """The session for the "Travel times for" control (an invalid period raises the message shown beside it)."""
+    at_period, errors = period_session(CandidatesRequest, PERIOD_BINDINGS[0], session, period)
+    if at_period is None:
+        raise ValidationError("traffic_period", errors[0])
+    return at_period
 
 
-def ranked_view(session: Session, max_travel, allowed, entered=None, band="all"):
-    """The ranked candidates, the messages beside the drive-time and hour-band controls and the one about
+def ranked_view(session: Session, max_travel, allowed, entered=None, period="all"):
+    """The ranked candidates, the messages beside the drive-time and traffic-period controls and the one about
     figures entered."""
-    request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS + BAND_BINDINGS, [max_travel, band])
+    request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS + PERIOD_BINDINGS, [max_travel, period])
     if request is None:
         return blocked_note(), "", *errors, ""
     try:
-        request = CandidatesRequest.parse(max_travel_s=request.max_travel_s, hour_band=request.hour_band,
+        request = CandidatesRequest.parse(max_travel_s=request.max_travel_s, traffic_period=request.traffic_period,
                                           **(entered or {}))
         result = run_candidates(session, request)
     except ValidationError as exc:

@@ -35,7 +35,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
               Input({"type": "cr-param", "name": ALL}, "value"), Input("cr-bystander", "value"),
               Input("cr-amb-busy", "value"),
               Input("cr-scene", "value"), Input("cr-standard", "value"), Input("cr-stations", "value"),
-              Input("cr-snap", "value"), Input("cr-hour-band", "value")]
+              Input("cr-snap", "value"), Input("cr-traffic-period", "value")]
 
     @callback(app, Output("cr-params", "children"), Input("cr-model", "value"))
     def parameter_inputs(model):

@@ -7,7 +7,7 @@ from dash import dcc, html
 from bluelight.analysis.coresponding import MODEL_NAMES
 from bluelight.dashboard.controls import (
     field_control,
-    hour_band_control,
+    traffic_period_control,
 )
 from bluelight.dashboard.layout import map_row, no_data
 from bluelight.dashboard.pages.coresponding.views import BINDINGS, MODEL_LABELS
@@ -42,7 +42,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(CorespondingRequest, BINDINGS[3], value=p.time_on_scene_min),
             field_control(CorespondingRequest, BINDINGS[4], label="Standard (minutes)", value=p.standard_s),
             field_control(CorespondingRequest, BINDINGS[6]),
-            hour_band_control(CorespondingRequest, BINDINGS[7], session.profile),
+            traffic_period_control(CorespondingRequest, BINDINGS[7], session.profile),
             field_control(CorespondingRequest, BINDINGS[5], minWidth="320px", component=dcc.Dropdown(
                 id="cr-stations", multi=True, placeholder="all fire stations",
                 options=[{"label": n, "value": s} for s, n in zip(stations["site_id"], stations["name"])])),

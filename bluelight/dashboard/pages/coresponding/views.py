@@ -40,15 +40,15 @@ MODEL_LABELS = {"de_maio_2003": "De Maio 2003 (logistic, time to defibrillation)
 BINDINGS = [Binding("survival_model", "cr-model"), Binding("bystander_cpr_share", "cr-bystander"),
             Binding("ambulance_busy_fraction", "cr-amb-busy"), Binding("time_on_scene_min", "cr-scene"),
             Binding("standard_s", "cr-standard", scale=60), Binding("stations", "cr-stations"),
-            Binding("max_snap_m", "cr-snap"), Binding("hour_band", "cr-hour-band")]
+            Binding("max_snap_m", "cr-snap"), Binding("traffic_period", "cr-traffic-period")]
 
 
 def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations, snap_m=SNAP_FIELD.default,
-          band="all"):
+          period="all"):
     """The request from the controls, and one error text per bound control plus one for the model's parameters."""
     request, errors = parse_controls(CorespondingRequest, BINDINGS,
                                      [model, bystander, amb_busy, on_scene, minutes, sorted(stations or []), snap_m,
-                                      band])
+                                      period])
     blank = [n["name"] for n, v in zip(names or [], values or []) if not isinstance(v, (int, float))]
     param_error = f"Survival parameters must be numbers: {', '.join(blank)} blank" if blank else ""
     if request is None or param_error:

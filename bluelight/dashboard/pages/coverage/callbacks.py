@@ -47,34 +47,34 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Output("cov-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
                   Output("cov-hours-error", "children"), Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
-                  Input("cov-site", "data"), Input("cov-snap", "value"), Input("cov-hour-band", "value"))
+                  Input("cov-site", "data"), Input("cov-snap", "value"), Input("cov-traffic-period", "value"))
     def update(*values):
         return update_view(wh, session, *values)
 
     @callback(app, Output("cov-availability", "children"), Input("cov-avail-btn", "n_clicks"),
               Input("cov-service", "value"), Input("cov-threshold", "value"), State("cov-snap", "value"),
-              State("cov-hour-band", "value"),
+              State("cov-traffic-period", "value"),
               prevent_initial_call=True, running=[(Output("cov-avail-btn", "disabled"), True, False)])
-    def availability(_n, service, minutes, snap_m, band):
+    def availability(_n, service, minutes, snap_m, period):
         if dash.ctx.triggered_id != "cov-avail-btn":
             return ""
-        request, errors = parse(service, minutes, "population", "all", [], None, snap_m, band)
+        request, errors = parse(service, minutes, "population", "all", [], None, snap_m, period)
         if request is None:
             return blocked_note(next(e for e in errors if e))
-        return figures.availability_cards(availability_figures(session.for_band(request.hour_band), request),
+        return figures.availability_cards(availability_figures(session.for_period(request.traffic_period), request),
                                           threshold_s=request.threshold_s)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
               Input("cov-geojson-btn", "n_clicks"), Input("cov-report-btn", "n_clicks"),
               Input("cov-report-pdf-btn", "n_clicks"), State("cov-service", "value"), State("cov-threshold", "value"),
               State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
-              State("cov-hours", "value"), State("cov-snap", "value"), State("cov-hour-band", "value"),
+              State("cov-hours", "value"), State("cov-snap", "value"), State("cov-traffic-period", "value"),
               prevent_initial_call=True)
-    def download(_csv, _gj, _report, _pdf, service, minutes, kind, age, categories, hours, snap_m, band):
-        request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, band)
+    def download(_csv, _gj, _report, _pdf, service, minutes, kind, age, categories, hours, snap_m, period):
+        request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, period)
         if request is None:
             raise ValidationError("threshold_s", next(e for e in errors if e))
-        tier, session_ = tier_for(current_role()), session.for_band(request.hour_band)
+        tier, session_ = tier_for(current_role()), session.for_period(request.traffic_period)
         if dash.ctx.triggered_id in ("cov-report-btn", "cov-report-pdf-btn"):
             return reports.download(coverage_report(wh, session_, request, tier=tier),
                                     filename=f"coverage_{service}_report",

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from bluelight.dashboard.controls import (
     field_control,
-    hour_band_control,
+    traffic_period_control,
 )
 from bluelight.dashboard.layout import map_row, no_data
 from bluelight.dashboard.pages.coverage.views import BINDINGS
@@ -38,7 +38,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(CoverageRequest, BINDINGS[4], minWidth="260px", component=dcc.Dropdown(
                 id="cov-categories", multi=True, placeholder="all categories")),
             field_control(CoverageRequest, BINDINGS[5]),
-            hour_band_control(CoverageRequest, BINDINGS[6], session.profile),
+            traffic_period_control(CoverageRequest, BINDINGS[6], session.profile),
             html.Div(className="control", style={"minWidth": "240px"}, children=[
                 html.Span("Hour of day", className="control-label"),
                 dcc.RangeSlider(id="cov-hours", min=0, max=23, step=1, value=[0, 23],

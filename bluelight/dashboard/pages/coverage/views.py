@@ -39,15 +39,15 @@ SITE_BANDS = (240.0, 360.0, 480.0)
 #: the page's controls, bound to the fields of :class:`CoverageRequest`
 BINDINGS = [Binding("service", "cov-service"), Binding("threshold_s", "cov-threshold", scale=60),
             Binding("demand", "cov-demand"), Binding("age_band", "cov-age"), Binding("categories", "cov-categories"),
-            Binding("max_snap_m", "cov-snap"), Binding("hour_band", "cov-hour-band")]
+            Binding("max_snap_m", "cov-snap"), Binding("traffic_period", "cov-traffic-period")]
 
 
-def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.default, band="all"
+def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.default, period="all"
           ) -> tuple[CoverageRequest | None, list[str]]:
     """The request from the controls (hours from the slider), and one error text per bound control."""
     lo, hi = (hours or (0, 23))
     return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or []), snap_m,
-                                                      band], hour_from=lo, hour_to=hi)
+                                                      period], hour_from=lo, hour_to=hi)
 
 
 def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
@@ -58,9 +58,9 @@ def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
 
 
 def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id,
-                snap_m=SNAP_FIELD.default, band="all"):
+                snap_m=SNAP_FIELD.default, period="all"):
     """Everything the page shows for its controls, and the message beside each invalid one (the hours' last)."""
-    request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, band)
+    request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, period)
     if request is None:
         return blocked_figure(), blocked_figure(), blocked_note(), "", *errors, ""
     if request.spec.kind == "incidents" and tier_for(current_role()) != "official-sensitive":
@@ -72,7 +72,7 @@ def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, ca
                       for e, old in zip(error_ids(BINDINGS), errors)]
             return (blocked_figure(), blocked_figure(), blocked_note(text), "", *errors,
                     text if exc.field == "hours" else "")
-    session = session.for_band(request.hour_band)
+    session = session.for_period(request.traffic_period)
     ev = session.evaluate(service, request.spec)
     return *explorer_view(wh, session, ev, request.standard_s, site_id), *errors, ""
 

@@ -36,8 +36,8 @@ def travel_model_panel(profile) -> html.Div:
                            "actual within 6 min": f"{100 * r['actual_share_within']:.1f}%",
                            "judged": "yes" if r.get("enough", True) else "too few calls"}
                           for r in cv.get("by_distance", []) + cv.get("by_hour_band", [])])
-    hours = pd.DataFrame([{"hour band": b, "turnout s": round(v["turnout_s"]), "drive x": round(v["drive_factor"], 3),
-                           "calls fitted": int(v.get("calls", 0))} for b, v in (profile.hour_bands or {}).items()])
+    hours = pd.DataFrame([{"traffic period": b, "turnout s": round(v["turnout_s"]), "drive x": round(v["drive_factor"], 3),
+                           "calls fitted": int(v.get("calls", 0))} for b, v in (profile.traffic_periods or {}).items()])
     return html.Div(className="panel", id="travel-model", children=[
         html.H3(f"Travel model: {profile_words(profile.key)}"),
         html.P(headline),
@@ -45,10 +45,10 @@ def travel_model_panel(profile) -> html.Div:
             "Response time = turnout + drive time on the road network. Compliance shares are reported from the "
             "spread of actual around modelled times (a single deterministic time overstates compliance).")),
         frame_table(pd.DataFrame(rows), table_id="travel-model-error", page_size=5) if rows else html.Div(),
-        *([html.H4("Cross-validated error by distance (straight line) and hour band"),
+        *([html.H4("Cross-validated error by distance (straight line) and traffic period"),
            frame_table(bands, table_id="travel-model-bands", page_size=10)] if len(bands) else []),
         *([html.P(className="note", children=(
-            "Turnout and drive by hour band (night 22:00-07:00; peak: weekdays 07-10 and 16-19; off-peak the "
+            "Turnout and drive by traffic period (night 22:00-07:00; peak: weekdays 07-10 and 16-19; off-peak the "
             "rest). LFB attendance is timed from mobilisation, not from the call, so the fitted turnout is the "
             "crew's turnout plus what the roads do not explain (leaving the station, finding the address), not "
             "call handling.")), frame_table(hours, table_id="travel-model-hours", page_size=5)] if len(hours) else []),

@@ -65,7 +65,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               *hub_states, prevent_initial_call=True)
     def report(_n, name, *values):
         plan = hub_plan(session, *values, name=name)
-        timed = session.for_band(plan["request"].hour_band)
+        timed = session.for_period(plan["request"].traffic_period)
         return reports.download(hub_report(wh, timed, plan, tier=tier_for(current_role())),
                                 filename=f"{scenario_files.slug(plan['scenario'].name)}_hub_report", pdf=False)
 

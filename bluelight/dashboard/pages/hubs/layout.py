@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from bluelight.dashboard.controls import (
     field_control,
-    hour_band_control,
+    traffic_period_control,
 )
 from bluelight.dashboard.layout import map_row, no_data
 from bluelight.dashboard.pages.hubs.views import HQ_BINDINGS, HUB_BINDINGS, _all_sites
@@ -43,7 +43,7 @@ def layout(wh: Warehouse, session: Session):
                 *[field_control(HubRequest, b) for b in HUB_BINDINGS[2:2 + len(FINANCE)]],
                 field_control(HubRequest, HUB_BINDINGS[-4], value=30),
                 field_control(HubRequest, HUB_BINDINGS[-3]),
-                hour_band_control(HubRequest, HUB_BINDINGS[-2], session.profile),
+                traffic_period_control(HubRequest, HUB_BINDINGS[-2], session.profile),
             ]),
             html.Div(id="hub-headline", className="panel"),
             map_row("hub-map", [html.H3("Cover before and after"), html.Div(id="hub-table"),

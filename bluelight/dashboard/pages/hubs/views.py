@@ -33,7 +33,7 @@ from bluelight.services.session import Session
 
 HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
                 *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),
-                Binding("discount_rate", "hub-rate"), Binding("hour_band", "hub-hour-band"), Binding("name", "hub-name")]
+                Binding("discount_rate", "hub-rate"), Binding("traffic_period", "hub-traffic-period"), Binding("name", "hub-name")]
 
 
 HQ_BINDINGS = [Binding("users", "hq-users"), Binding("candidates", "hq-candidates"), Binding("objective", "hq-objective"),
@@ -73,7 +73,7 @@ def hub_view(wh: Warehouse, session: Session, *values):
             html.P("Choose two or more sites to merge and where the hub is.")
         return (map_parts.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
     plan = run_hub(session, request) | {"request": request}
-    return (*plan_view(wh, session.for_band(request.hour_band), plan), *errors)
+    return (*plan_view(wh, session.for_period(request.traffic_period), plan), *errors)
 
 
 def cover_table(result: ScenarioResult) -> pd.DataFrame:

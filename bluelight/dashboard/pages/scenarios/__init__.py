@@ -7,9 +7,9 @@ Room: ``layout`` (controls and panels), ``callbacks`` (the Dash wiring, a few li
 from bluelight.dashboard.pages.scenarios.callbacks import register
 from bluelight.dashboard.pages.scenarios.layout import layout
 from bluelight.dashboard.pages.scenarios.views import (
-    BAND_BINDINGS,
     EMPTY,
-    banded,
+    PERIOD_BINDINGS,
+    at_period,
     compare_data,
     compare_table,
     compare_view,
@@ -20,4 +20,4 @@ from bluelight.dashboard.pages.scenarios.views import (
     shown_view,
 )
 
-__all__ = ['BAND_BINDINGS', 'EMPTY', 'banded', 'compare_data', 'compare_table', 'compare_view', 'comparison', 'edit_state', 'edited_scenario', 'layout', 'register', 'scenario_view', 'shown_view']
+__all__ = ['PERIOD_BINDINGS', 'EMPTY', 'at_period', 'compare_data', 'compare_table', 'compare_view', 'comparison', 'edit_state', 'edited_scenario', 'layout', 'register', 'scenario_view', 'shown_view']

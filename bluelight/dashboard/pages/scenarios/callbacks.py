@@ -14,7 +14,7 @@ from bluelight.dashboard.controls import blocked_note
 from bluelight.dashboard.layout import Page
 from bluelight.dashboard.pages.scenarios.layout import layout
 from bluelight.dashboard.pages.scenarios.views import (
-    banded,
+    at_period,
     compare_view,
     comparison,
     edit_state,
@@ -53,9 +53,9 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
                           move_site=move_site, duty=duty)
 
     @callback(app, Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
-              Output("scn-hour-band-error", "children"), Input("scn-state", "data"), Input("scn-hour-band", "value"))
-    def show(state, band):
-        return shown_view(wh, session, state, band)
+              Output("scn-traffic-period-error", "children"), Input("scn-state", "data"), Input("scn-traffic-period", "value"))
+    def show(state, period):
+        return shown_view(wh, session, state, period)
 
     @callback(app, Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
                   State("scn-state", "data"), State("scn-name", "value"), State("scn-note", "value"),
@@ -72,21 +72,21 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
         return opts, opts
 
     @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"),
-              Input("scn-hour-band", "value"))
-    def compare(a, b, band):
-        timed, errors = banded(session, band)
+              Input("scn-traffic-period", "value"))
+    def compare(a, b, period):
+        timed, errors = at_period(session, period)
         if timed is None:
             return blocked_note(errors[0])
         return compare_view(wh, timed, store, a, b) if b else html.P("Choose scenario B (A defaults to the baseline).")
 
     @callback(app, Output("scn-report", "data"), Input("scn-report-btn", "n_clicks"),
               Input("scn-report-pdf-btn", "n_clicks"), State("scn-a", "value"), State("scn-b", "value"),
-              State("scn-hour-band", "value"), prevent_initial_call=True,
+              State("scn-traffic-period", "value"), prevent_initial_call=True,
               running=[(Output("scn-report-pdf-btn", "disabled"), True, False)])
-    def report(_html, _pdf, a, b, band):
-        timed, errors = banded(session, band)
+    def report(_html, _pdf, a, b, period):
+        timed, errors = at_period(session, period)
         if timed is None:
-            raise ValidationError("hour_band", errors[0])
+            raise ValidationError("traffic_period", errors[0])
         return reports.download(comparison(wh, timed, store, a, b, tier=tier_for(current_role())),
                                 filename="scenario_comparison", pdf=dash.ctx.triggered_id == "scn-report-pdf-btn")
     return page

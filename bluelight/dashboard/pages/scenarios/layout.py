@@ -6,9 +6,9 @@ from pathlib import Path
 
 from dash import dcc, html
 
-from bluelight.dashboard.controls import hour_band_control
+from bluelight.dashboard.controls import traffic_period_control
 from bluelight.dashboard.layout import control, map_row, no_data
-from bluelight.dashboard.pages.scenarios.views import BAND_BINDINGS, EMPTY
+from bluelight.dashboard.pages.scenarios.views import EMPTY, PERIOD_BINDINGS
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.scenarios import AppraisalRequest
@@ -35,7 +35,7 @@ def layout(wh: Warehouse, session: Session, dirs: list[Path]):
             control("New site duty system",
                     dcc.Dropdown(id="scn-duty", value="wholetime", clearable=False,
                                  options=["wholetime", "day_crewed", "on_call", "ambulance", "police"]), "scn-duty"),
-            hour_band_control(AppraisalRequest, BAND_BINDINGS[0], session.profile),
+            traffic_period_control(AppraisalRequest, PERIOD_BINDINGS[0], session.profile),
             html.Button("Reset", id="scn-reset"),
         ])]),
         html.Div(id="scn-changes", className="note"),

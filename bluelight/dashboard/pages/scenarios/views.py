@@ -13,7 +13,7 @@ from bluelight.dashboard.auth import visible_sites
 from bluelight.dashboard.components import charts as chart_parts
 from bluelight.dashboard.components import maps as map_parts
 from bluelight.dashboard.components import tables as table_parts
-from bluelight.dashboard.controls import Binding, banded_session, blocked_figure, blocked_note
+from bluelight.dashboard.controls import Binding, blocked_figure, blocked_note, period_session
 from bluelight.dashboard.pages.scenarios import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError
@@ -27,12 +27,12 @@ EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 
 
 #: whose hours' travel times every view of the page uses
-BAND_BINDINGS = [Binding("hour_band", "scn-hour-band")]
+PERIOD_BINDINGS = [Binding("traffic_period", "scn-traffic-period")]
 
 
-def banded(session: Session, band) -> tuple[Session | None, list[str]]:
+def at_period(session: Session, period) -> tuple[Session | None, list[str]]:
     """The session for the "Travel times for" control (None with the message beside it when it is invalid)."""
-    return banded_session(AppraisalRequest, BAND_BINDINGS[0], session, band)
+    return period_session(AppraisalRequest, PERIOD_BINDINGS[0], session, period)
 
 
 def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site, duty) -> dict:
@@ -148,10 +148,10 @@ def compare_table(data: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def shown_view(wh: Warehouse, session: Session, state: dict, band):
-    """The scenario's map, table and changes at the chosen hour band's times, and the band's message (an invalid
-    band clears the last result: nothing is drawn from it)."""
-    timed, errors = banded(session, band)
+def shown_view(wh: Warehouse, session: Session, state: dict, period):
+    """The scenario's map, table and changes at the chosen traffic period's times, and the period's message (an invalid
+    period clears the last result: nothing is drawn from it)."""
+    timed, errors = at_period(session, period)
     if timed is None:
         return blocked_figure(), "", blocked_note(), *errors
     return *scenario_view(wh, timed, state), *errors

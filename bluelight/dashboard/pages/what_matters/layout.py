@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from bluelight.dashboard.controls import blocked_figure, blocked_note, field_control, hour_band_control
+from bluelight.dashboard.controls import blocked_figure, blocked_note, field_control, traffic_period_control
 from bluelight.dashboard.layout import no_data
 from bluelight.dashboard.pages.what_matters.views import BINDINGS, PAGE_REPLICATIONS
 from bluelight.dashboard.queries import Warehouse
@@ -45,7 +45,7 @@ def layout(wh: Warehouse, session: Session):
             field_control(ClosureSweepRequest, b["seed"]),
             field_control(ClosureSweepRequest, b["vehicles_per_station"]),
             field_control(ClosureSweepRequest, b["threshold_s"], value=DEFAULT_STANDARD["fire"][0]),
-            hour_band_control(ClosureSweepRequest, b["hour_band"], session.profile),
+            traffic_period_control(ClosureSweepRequest, b["traffic_period"], session.profile),
             html.Div(className="control", children=[html.Button("Close each in turn", id="wm-run"),
                                                     html.Div(id="wm-status", className="note", role="status")]),
         ])]),

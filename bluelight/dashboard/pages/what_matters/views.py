@@ -21,7 +21,7 @@ from bluelight.services.sweep_closures import RANK_WORDS, ClosureSweepRequest, r
 BINDINGS = [Binding("service", "wm-service"), Binding("rank_by", "wm-rank"), Binding("arrivals", "wm-arrivals"),
             Binding("replications", "wm-reps"), Binding("seed", "wm-seed"),
             Binding("vehicles_per_station", "wm-vehicles"), Binding("threshold_s", "wm-threshold", scale=60),
-            Binding("hour_band", "wm-hour-band")]
+            Binding("traffic_period", "wm-traffic-period")]
 
 #: the page's default replications: enough for intervals of a few seconds, quick enough to wait for
 PAGE_REPLICATIONS = 5
