@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bluelight.foundation.config_files import config_file, read_yaml
 from bluelight.foundation.errors import ConfigError
@@ -65,10 +65,10 @@ class SsoSettings:
     scopes: str = "openid email profile"
     username_claim: str = "email"
     role_claim: str = "roles"
-    role_map: dict = field(default_factory=dict)     # a value of the role claim -> a role
+    role_map: dict[str, str] = field(default_factory=dict)     # a value of the role claim -> a role
 
 
-def role_from_claims(claims: dict, settings: SsoSettings) -> str | None:
+def role_from_claims(claims: dict[str, Any], settings: SsoSettings) -> str | None:
     """The highest role any value of the token's role claim maps to (None: no value maps).
 
     Examples
@@ -85,7 +85,7 @@ def role_from_claims(claims: dict, settings: SsoSettings) -> str | None:
     return max(roles, key=ROLES.index) if roles else None
 
 
-def _sso(doc, path) -> SsoSettings:
+def _sso(doc: object, path: object) -> SsoSettings:
     if not doc:
         return SsoSettings()
     if not isinstance(doc, dict):
@@ -148,7 +148,12 @@ def sign_in_wait_s(failures: int, last_at: float, locked_until: float, *, now: f
     return max(0.0, last_at + wait - now)
 
 
-def _section(cls, doc, path, name):
+#: a section of limits: one of the limits dataclasses (every field a positive number)
+_Limits = TypeVar("_Limits", "SignInLimits", "RequestLimits")
+
+
+def _section(cls: type[_Limits], doc: object, path: object, name: str) -> _Limits:
+    """A limits section (``sign_in``, ``requests``) of ``security.yaml``, every value positive."""
     if doc is None:
         return cls()
     if not isinstance(doc, dict):
@@ -171,7 +176,7 @@ def _section(cls, doc, path, name):
 OPEN_HOUR_BLOCKS: tuple[tuple[int, int], ...] = ((0, 5), (6, 11), (12, 17), (18, 23))
 
 
-def _hour_blocks(doc, path) -> tuple[tuple[int, int], ...]:
+def _hour_blocks(doc: Any, path: object) -> tuple[tuple[int, int], ...]:
     """Hour blocks that partition the day: each [first, last] inclusive, in order, from 0 to 23 without gaps."""
     if doc is None:
         return OPEN_HOUR_BLOCKS
@@ -202,7 +207,7 @@ class DisclosureRules:
     page_roles: dict[str, str]          # path -> least role that may open the page
     session_hours: float
     min_password_length: int
-    sources: dict
+    sources: dict[str, str]
     path: str
     sso: SsoSettings = field(default_factory=SsoSettings)
     sign_in: SignInLimits = field(default_factory=SignInLimits)

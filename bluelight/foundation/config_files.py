@@ -17,6 +17,7 @@ import os
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -77,7 +78,7 @@ def config_words(path: str | Path) -> str:
     return f"the file {path.name}"
 
 
-def read_yaml(source: str | Path | Traversable, *, what: str = "configuration") -> dict:
+def read_yaml(source: str | Path | Traversable, *, what: str = "configuration") -> dict[str, Any]:
     """A YAML mapping from a file, or a :class:`ConfigError` naming the file and the problem."""
     label = str(source)
     try:
@@ -108,13 +109,13 @@ class _BoundedLoader(yaml.SafeLoader):
     before any walk.
     """
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._aliases = 0
         self._depth = 0
         self._expanded: dict[int, int] = {}      # id(node) -> values it stands for once aliases are expanded
 
-    def _size(self, node) -> int:
+    def _size(self, node: yaml.Node) -> int:
         if id(node) not in self._expanded:
             if isinstance(node, yaml.MappingNode):
                 size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
@@ -125,7 +126,7 @@ class _BoundedLoader(yaml.SafeLoader):
             self._expanded[id(node)] = size
         return self._expanded[id(node)]
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
@@ -146,7 +147,7 @@ class _BoundedLoader(yaml.SafeLoader):
         return node
 
 
-def parse_yaml(text: str, *, source: str) -> dict:
+def parse_yaml(text: str, *, source: str) -> dict[str, Any]:
     """A YAML mapping from text; ``source`` names it in the :class:`ConfigError` if it is not one.
 
     The text's size, its aliases and its nesting are bounded (:data:`MAX_YAML_CHARS`,
@@ -166,7 +167,7 @@ def parse_yaml(text: str, *, source: str) -> dict:
     return doc
 
 
-def load_config(name: str) -> tuple[dict, str]:
+def load_config(name: str) -> tuple[dict[str, Any], str]:
     """A named configuration document (``dap.yaml``) and where it was read from."""
     source = config_file(name)
     return read_yaml(source, what=name), str(source)
@@ -206,7 +207,7 @@ def latest_profile_name(family: str = "bluelight", *, directory: Path | None = N
     return f"{family}_v{max(versions)}"
 
 
-def profile_document(name_or_path: str | Path | None = None, *, directory: Path | None = None) -> tuple[dict, str]:
+def profile_document(name_or_path: str | Path | None = None, *, directory: Path | None = None) -> tuple[dict[str, Any], str]:
     """A speed profile's YAML document by name (default: the latest ``bluelight`` version) or by file path."""
     if name_or_path is None:
         name_or_path = latest_profile_name(directory=directory)

@@ -50,7 +50,7 @@ def scenario_store() -> Path:
     return home_dir() / "scenarios"
 
 
-def security_store_path(explicit: str | os.PathLike | None = None) -> Path:
+def security_store_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The accounts and audit file: the argument, else ``BLUELIGHT_SECURITY_STORE``, else beside the warehouse."""
     if explicit:
         return Path(explicit)
@@ -81,7 +81,7 @@ class DataSource:
         return self.kind == "synthetic"
 
 
-def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
+def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The warehouse file: the argument, else ``BLUELIGHT_WAREHOUSE``, else the default."""
     if explicit:
         return Path(explicit)

@@ -8,6 +8,9 @@ message and exit status 2, the dashboard into a message beside the control.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class BluelightError(Exception):
     """Base class of every error raised on purpose by Blue Light Atlas."""
@@ -40,7 +43,7 @@ class InputFileError(BluelightError):
         Column or field name concerned, if any.
     """
 
-    def __init__(self, path, message: str, *, row: int | None = None, field: str | None = None):
+    def __init__(self, path: object, message: str, *, row: int | None = None, field: str | None = None) -> None:
         self.path = str(path)
         self.row = row
         self.field = field
@@ -55,7 +58,7 @@ class InputFileError(BluelightError):
 class RejectedRowsError(BluelightError):
     """A file has invalid rows and the user did not pass ``--accept-partial``."""
 
-    def __init__(self, path, rejects, rows_read: int):
+    def __init__(self, path: object, rejects: Iterable[Any], rows_read: int) -> None:
         self.path = str(path)
         self.rejects = list(rejects)
         self.rows_read = rows_read

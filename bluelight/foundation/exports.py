@@ -13,7 +13,7 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_safe(value):
+def spreadsheet_safe(value: object) -> object:
     """One cell, neutralised if it is text that a spreadsheet would run."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
@@ -31,4 +31,4 @@ def safe_csv(frame: pd.DataFrame) -> str:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(spreadsheet_safe)
     out.columns = [spreadsheet_safe(str(c)) for c in out.columns]
-    return out.to_csv(index=False)
+    return str(out.to_csv(index=False))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import Transformer
 
 BNG = "EPSG:27700"
@@ -37,16 +38,18 @@ def transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def to_bng(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def to_bng(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude (WGS84) as easting and northing (British National Grid)."""
     return transformer(WGS84, BNG).transform(np.asarray(lon, float), np.asarray(lat, float))
 
 
-def to_wgs84(easting, northing) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(easting: ArrayLike, northing: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Easting and northing (British National Grid) as longitude and latitude (WGS84)."""
     return transformer(BNG, WGS84).transform(np.asarray(easting, float), np.asarray(northing, float))
 
 
-def _within(v, rng) -> bool:
-    return rng[0] <= v <= rng[1]
+def _within(v: float, rng: tuple[float, float]) -> bool:
+    return bool(rng[0] <= v <= rng[1])
 
 
 def check_lonlat(lat: float, lon: float) -> str | None:
@@ -86,7 +89,7 @@ def gb_land() -> shapely.Geometry:
     return land
 
 
-def on_land(easting, northing) -> np.ndarray:
+def on_land(easting: ArrayLike, northing: ArrayLike) -> np.ndarray:
     """Whether each (easting, northing) lies in Great Britain's outline (within 2 km of its coast).
 
     Examples
@@ -95,7 +98,7 @@ def on_land(easting, northing) -> np.ndarray:
     [True, True, False, False]
     """
     e, n = np.asarray(easting, float), np.asarray(northing, float)
-    return shapely.contains_xy(gb_land(), e, n)
+    return np.asarray(shapely.contains_xy(gb_land(), e, n), dtype=bool)
 
 
 OFF_LAND = ("is outside Great Britain: not within 2 km of the land of England, Wales or Scotland (the sea, "

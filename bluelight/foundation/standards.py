@@ -1,5 +1,9 @@
 """The standard each service is assessed against by default, and the target it comes from."""
 
+from __future__ import annotations
+
+from typing import Any
+
 #: service -> (threshold in seconds, target_id in config/targets.yaml)
 DEFAULT_STANDARD = {"fire": (360.0, "lfb-first-appliance-mean-6min"),
                     "ambulance": (420.0, "nhs-arp-c1-mean"),
@@ -51,7 +55,8 @@ def standard_s(service: str, threshold_s: float | None = None) -> float:
     return float(DEFAULT_STANDARD[service][0] if threshold_s is None else threshold_s)
 
 
-def pick_target(service: str, jurisdictions: set[str], targets: list[dict]) -> dict | None:
+def pick_target(service: str, jurisdictions: set[str],
+                targets: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The first-response target that judges ``service`` in an area: the most specific jurisdiction the area is
     in (a service's own standard, then its region's, then its country's); among equals the default standard's,
     then the first listed. None: no standard is configured for the service there.
@@ -69,7 +74,7 @@ def pick_target(service: str, jurisdictions: set[str], targets: list[dict]) -> d
         return None
     default = DEFAULT_STANDARD.get(service, (None, None))[1]
 
-    def rank(t):
+    def rank(t: dict[str, Any]) -> tuple[int, bool]:
         level = JURISDICTION_LEVELS.get(str(t["jurisdiction"]).lower().split(":")[0], 0)
         return (-level, t["target_id"] != default)
     return min(mine, key=rank)

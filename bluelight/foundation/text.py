@@ -16,7 +16,7 @@ from bluelight.foundation.errors import ConfigError
 FORMATS = ("gbp", "pct", "points", "factor", "duration", "int", "num1", "text")
 
 
-def fmt(value, kind: str) -> str:
+def fmt(value: object, kind: str) -> str:
     """``value`` written as ``kind``: ``gbp`` -£330,000; ``pct`` 12.3% (of a share); ``points`` +1.2;
     ``factor`` 0.9662; ``duration`` 5:20 (m:ss, of seconds); ``int`` 1,234; ``num1`` 1,234.5.
 

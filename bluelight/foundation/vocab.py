@@ -38,7 +38,7 @@ ACRONYMS = frozenset({"HQ", "ARO", "BTP", "LFB", "LAS", "MPS", "NHS", "UK", "CID
 SMALL_WORDS = frozenset({"of", "and", "the", "on", "upon", "in", "at", "by", "for", "under", "de", "le", "la"})
 
 
-def proper_name(text) -> str | None:
+def proper_name(text: object) -> str | None:
     """A place or site name in proper case: "CITY OF LONDON" and "City Of london" give "City of London",
     "ST JOHN'S WOOD" gives "St John's Wood", "HQ OFFICES & ARO" gives "HQ Offices & ARO".
 
@@ -71,7 +71,7 @@ def proper_name(text) -> str | None:
     return "".join(out)
 
 
-def station_key(name) -> str:
+def station_key(name: object) -> str:
     """A station name reduced to what identifies it ("Soho Fire Station" and "SOHO" give "soho")."""
     text = re.sub(r"[^a-z0-9 ]+", " ", str(name or "").lower())
     text = re.sub(r"\b(community|fire|and|rescue|station|stn|service|the)\b", " ", text)

@@ -188,16 +188,16 @@ def test_demand_forecast_validated_on_held_out_weeks_of_real_incidents(demo_ware
     assert v.improvement_vs_population > 0        # and the blend still beats population alone
 
 
-def test_coverage_for_one_hour_band(demo_warehouse, capsys):
-    """The shipped London profile was fitted by hour band: night times differ from all hours', and say so."""
+def test_coverage_for_one_traffic_period(demo_warehouse, capsys):
+    """The shipped London profile was fitted by traffic period: night times differ from all hours', and say so."""
     every = _json(capsys, ["coverage", "--service", "fire", "--warehouse", str(demo_warehouse), "--json"])
     night = _json(capsys, ["coverage", "--service", "fire", "--traffic-period", "night", "--warehouse",
                            str(demo_warehouse), "--json"])
     assert night["profile"] == every["profile"] + "/night"
     assert night["baseline"]["summary"]["mean_s"] != every["baseline"]["summary"]["mean_s"]
     assert main(["coverage", "--traffic-period", "peak", "--profile", "bluelight_v1", "--warehouse",
-                 str(demo_warehouse)]) == 2                      # a profile with no hour bands says so
-    assert "no hour band 'peak'" in capsys.readouterr().err
+                 str(demo_warehouse)]) == 2                      # a profile with no traffic periods says so
+    assert "no traffic period 'peak'" in capsys.readouterr().err
 
 
 def test_national_estimate_without_road_data(capsys):
@@ -223,7 +223,7 @@ def test_national_estimate_without_road_data(capsys):
     assert out["lsoas_estimated"] > 30_000 and out["trends"]
 
 
-def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys):
+def test_coresponding_and_availability_for_one_traffic_period(demo_warehouse, capsys):
     """--traffic-period and the pages' "Travel times for" give the same band's figures, unlike all hours'."""
     from bluelight.dashboard.pages import availability, coresponding
     from bluelight.etl.warehouse import connect
@@ -259,7 +259,7 @@ def test_coresponding_and_availability_for_one_hour_band(demo_warehouse, capsys)
         con.close()
 
 
-def test_dap_plans_are_timed_at_the_hour_band_of_their_hours(demo_warehouse, capsys):
+def test_dap_plans_are_timed_at_the_traffic_period_of_their_hours(demo_warehouse, capsys):
     """A night plan uses the night band's speeds and turnout, a plan over all hours all hours'; --traffic-period wins."""
     wh = ["--k", "2", "--warehouse", str(demo_warehouse), "--json"]
     night = _json(capsys, ["dap", "--band", "night", *wh])["bands"]["night"]

@@ -127,3 +127,19 @@ def test_cli_json_is_unchanged(name, scratch_warehouse, data_dir, tmp_path, caps
     want = json.loads(path.read_text())
     diffs = _same(got, want)
     assert not diffs, f"{name}: the JSON changed:\n" + "\n".join(diffs[:20])
+
+
+def test_the_earlier_name_of_the_traffic_period_flag_prints_the_same_json(scratch_warehouse, data_dir, tmp_path,
+                                                                         capsys, monkeypatch):
+    """``--hour-band`` (the flag's name before the traffic period was named) still gives the golden JSON, and a
+    note on stderr that it is the earlier name."""
+    monkeypatch.setenv("BLUELIGHT_DATA_DIR", str(data_dir))
+    places = _placeholders(scratch_warehouse, data_dir, tmp_path)
+    args = ["--hour-band" if a == "--traffic-period" else a for a in _args("coverage_police_night", places)]
+    assert "--hour-band" in args
+    capsys.readouterr()
+    assert main(args) == 0
+    got = capsys.readouterr()
+    assert "--hour-band is now --traffic-period" in got.err
+    want = json.loads((GOLDEN / "coverage_police_night.json").read_text())
+    assert not _same(_normal(json.loads(got.out), places), want)

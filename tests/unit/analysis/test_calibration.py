@@ -113,7 +113,7 @@ def _timed_obs(seed=3, n=400):
                                   np.array([f"S{s}" for s in st], dtype=object))
 
 
-def test_fit_recovers_signal_delays_hour_bands_and_a_slow_station():
+def test_fit_recovers_signal_delays_traffic_periods_and_a_slow_station():
     net, obs = _timed_obs()
     fit = fit_profile(net, obs, BASE, folds=4)
     assert fit.cv_grouping == "week"

@@ -125,7 +125,7 @@ def test_scenario_view_and_saved_round_trip(wh, engine, tmp_path):
     assert "What changes" in html and "close" in html and "scattergeo" in html.lower()      # its map draws from disk
 
 
-def test_an_invalid_hour_band_clears_the_scenario(wh, engine, nothing_stale):
+def test_an_invalid_traffic_period_clears_the_scenario(wh, engine, nothing_stale):
     state = {**scenarios.EMPTY, "closed": [engine.sites("fire")["site_id"].iloc[0]]}
     valid = scenarios.shown_view(wh, engine, state, "all")
     nothing_stale(valid, scenarios.shown_view(wh, engine, state, "dusk"), results=3)

@@ -104,7 +104,7 @@ def test_colocation_drive_time(ctx, no_compute, value):
     assert out[-3] == _message(CandidatesRequest, "max_travel_s", value) and _blocked(out)
 
 
-def test_colocation_hour_band(ctx, no_compute):
+def test_colocation_traffic_period(ctx, no_compute):
     _, session = ctx
     out = colocation.ranked_view(session, 300, [], None, "dusk")
     assert out[-2] == _message(CandidatesRequest, "traffic_period", "dusk") and out[-3] == "" and _blocked(out)
@@ -149,7 +149,7 @@ def test_colocation_money_must_be_a_non_negative_cost(ctx, no_compute):
     assert out[6] == _message(FinanceRequest, "refurbishment_gbp", -5000) and _blocked(out)
 
 
-def test_scenarios_hour_band(ctx):
+def test_scenarios_traffic_period(ctx):
     from bluelight.dashboard.pages import scenarios
     from bluelight.services.scenarios import AppraisalRequest
 

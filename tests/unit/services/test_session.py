@@ -1,4 +1,4 @@
-"""Session: demand subsets, hour bands, turn penalties and stored road positions, on a synthetic warehouse."""
+"""Session: demand subsets, traffic periods, turn penalties and stored road positions, on a synthetic warehouse."""
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def test_incident_demand_of_some_hours_and_categories_is_the_subset_of_every_inc
         con.close()
 
 
-def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_wh):
+def test_a_session_for_one_traffic_period_scales_drives_and_moves_turnout(synthetic_wh):
     import pytest
 
     from bluelight.analysis.speeds import load_profile, profile_from_dict
@@ -55,7 +55,7 @@ def test_a_session_for_one_hour_band_scales_drives_and_moves_turnout(synthetic_w
         # wholetime crews: +30 s turnout, drive halved, so night = day + 30 - drive / 2 everywhere
         assert (night_t[ok] < day_t[ok] + 30.0 + 1e-6).all() and (night_t[ok] > 30.0).all()
         assert night_t[ok].mean() < day_t[ok].mean()
-        with pytest.raises(ConfigError, match="no hour band 'peak'"):
+        with pytest.raises(ConfigError, match="no traffic period 'peak'"):
             session.for_period("peak")
     finally:
         con.close()
