@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -23,7 +24,7 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 @click.option("--replace", is_flag=True, help="Change an existing account's role and password.")
 @security_option
-def users_add(username, role, password_stdin, replace, store) -> None:
+def users_add(username: str, role: str, password_stdin: bool, replace: bool, store: Path | None) -> None:
     """Add a local account (the password is asked for, twice, and stored only as an Argon2id hash)."""
     from bluelight.services.accounts import add_user
 
@@ -38,7 +39,7 @@ def users_add(username, role, password_stdin, replace, store) -> None:
 @users.command("remove")
 @click.argument("username")
 @security_option
-def users_remove(username, store) -> None:
+def users_remove(username: str, store: Path | None) -> None:
     """Remove an account (its sessions end at their next request)."""
     from bluelight.services.accounts import remove_user
 
@@ -49,7 +50,7 @@ def users_remove(username, store) -> None:
 @users.command("list")
 @security_option
 @json_option
-def users_list(store, as_json) -> None:
+def users_list(store: Path | None, as_json: bool) -> None:
     """The accounts and their roles (never their password hashes)."""
     from bluelight.services.accounts import list_users
 
@@ -61,7 +62,7 @@ def users_list(store, as_json) -> None:
 @click.option("--action", default=None, help="Only this action (sign_in, sign_in_failed, export, scenario_saved...).")
 @security_option
 @json_option
-def audit(limit, action, store, as_json) -> None:
+def audit(limit: int, action: str | None, store: Path | None, as_json: bool) -> None:
     """The audit log, newest first: sign-ins, exports and saved scenarios (who, what, when)."""
     from bluelight.services.accounts import audit_events
 

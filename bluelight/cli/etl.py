@@ -38,7 +38,7 @@ def etl() -> None:
 @click.option("--synthetic", is_flag=True, help="Skip real data and load a synthetic region.")
 @click.option("--synthetic-nodes", default=4000, show_default=True, help="Size of a synthetic region.")
 @click.option("--offline", is_flag=True, help="Never try to download from publishers.")
-def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
+def etl_demo(warehouse: Path | None, as_json: bool, synthetic: bool, synthetic_nodes: int, offline: bool) -> None:
     """Load the whole demo (real London data when found, else download, else synthetic)."""
     from bluelight.etl.demo import load_demo
     from bluelight.etl.sources import resolve_data_source
@@ -62,21 +62,19 @@ def etl_demo(warehouse, as_json, synthetic, synthetic_nodes, offline) -> None:
                    "downloaded from the publisher (bluelight/config/region_sources.yaml), checksum-checked.")
 @warehouse_option
 @json_option
-def etl_region(roads, name, warehouse, as_json) -> None:
+def etl_region(roads: Path | None, name: str | None, warehouse: Path | None, as_json: bool) -> None:
     """Load your own area: roads, stations, population, boundaries, duty systems and standards, step by step."""
+    from bluelight.etl.fetch import fetch_national, fetch_osm
     from bluelight.etl.region import StepReport, load_region
     from bluelight.foundation.environment import cache_dir, configured_data_dir
     from bluelight.services.nearest_store import derive_nearest, derive_snapped
 
-    if roads is None and name is None:
-        raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")
+    if roads is None:
+        if name is None:
+            raise ConfigError("give --roads FILE (an OpenStreetMap extract) or --name AREA to download one")
+        roads = fetch_osm(name, cache_dir())
     source = configured_data_dir()
-    data_dir = source.path if source else None
-    if roads is None or data_dir is None:
-        from bluelight.etl.fetch import fetch_national, fetch_osm
-
-        roads = roads or fetch_osm(name, cache_dir())
-        data_dir = data_dir or fetch_national(cache_dir())
+    data_dir = source.path if source else fetch_national(cache_dir())
     with writing(warehouse) as con:
         report = load_region(con, roads, data_dir=data_dir, name=name)
         report.steps += [StepReport(str(d.as_dict()["dataset"]), "loaded", f"{d.on_roads:,} of {d.points:,} points on "
@@ -95,7 +93,7 @@ def etl_region(roads, name, warehouse, as_json) -> None:
 @etl.command("derive")
 @warehouse_option
 @json_option
-def etl_derive(warehouse, as_json) -> None:
+def etl_derive(warehouse: Path | None, as_json: bool) -> None:
     """Store where demand and stations lie on the roads and each road node's fastest sites of every service, so
     the dashboard opens a county without snapping or searching (etl demo and etl region do this; run it after
     loading roads, sites, incidents or population on their own)."""
@@ -114,7 +112,8 @@ def etl_derive(warehouse, as_json) -> None:
 @click.option("--stream/--no-stream", default=None,
               help="Stream one .osm.pbf/.osm extract into arrays instead of building a graph of it (default: a "
                    "single .osm.pbf over 50 MB streams).")
-def etl_roads(files, warehouse, as_json, profile, stream) -> None:
+def etl_roads(files: tuple[Path, ...], warehouse: Path | None, as_json: bool, profile: str | None,
+              stream: bool | None) -> None:
     """Replace the road network with the composition of FILES (.graphml, .osm, .osm.bz2, .osm.pbf)."""
     from bluelight.etl.roads import load_roads
 
@@ -133,7 +132,8 @@ def etl_roads(files, warehouse, as_json, profile, stream) -> None:
 @partial_option
 @click.option("--snapshot", is_flag=True,
               help="The file is the whole list of its source: close that source's sites it no longer holds.")
-def etl_sites(file, warehouse, as_json, service, mapping, encoding, accept_partial, snapshot) -> None:
+def etl_sites(file: Path, warehouse: Path | None, as_json: bool, service: str | None, mapping: tuple[str, ...],
+              encoding: str, accept_partial: bool, snapshot: bool) -> None:
     """Load sites from a CSV (known layouts detected by header), GeoJSON or GeoPackage."""
     from bluelight.etl.sites import load_sites
 
@@ -147,7 +147,7 @@ def etl_sites(file, warehouse, as_json, service, mapping, encoding, accept_parti
 @warehouse_option
 @json_option
 @partial_option
-def etl_sites_osm(file, warehouse, as_json, accept_partial) -> None:
+def etl_sites_osm(file: Path, warehouse: Path | None, as_json: bool, accept_partial: bool) -> None:
     """Load fire, police and ambulance stations tagged in an OSM extract (.osm.pbf, .osm)."""
     from bluelight.etl.osm_pois import load_osm_sites
 
@@ -163,7 +163,8 @@ def etl_sites_osm(file, warehouse, as_json, accept_partial) -> None:
 @map_option
 @encoding_option
 @partial_option
-def etl_incidents(file, warehouse, as_json, service, mapping, encoding, accept_partial) -> None:
+def etl_incidents(file: Path, warehouse: Path | None, as_json: bool, service: str | None, mapping: tuple[str, ...],
+                  encoding: str, accept_partial: bool) -> None:
     """Load incidents (LFB incident or mobilisation schema detected by header, or generic CSV)."""
     from bluelight.etl.incidents import load_incidents
 
@@ -177,7 +178,7 @@ def etl_incidents(file, warehouse, as_json, service, mapping, encoding, accept_p
 @warehouse_option
 @json_option
 @partial_option
-def etl_police_crime(files, warehouse, as_json, accept_partial) -> None:
+def etl_police_crime(files: tuple[Path, ...], warehouse: Path | None, as_json: bool, accept_partial: bool) -> None:
     """Load police.uk street-level crime (monthly files) as police demand (recorded crime, not calls)."""
     from bluelight.etl.police_crime import load_police_crime
 
@@ -196,7 +197,8 @@ def etl_police_crime(files, warehouse, as_json, accept_partial) -> None:
 @map_option
 @encoding_option
 @partial_option
-def etl_population(file, counts, warehouse, as_json, year, zone_kind, mapping, encoding, accept_partial) -> None:
+def etl_population(file: Path, counts: Path | None, warehouse: Path | None, as_json: bool, year: int | None,
+                   zone_kind: str | None, mapping: tuple[str, ...], encoding: str, accept_partial: bool) -> None:
     """Load zone population-weighted centroids with population by age band."""
     from bluelight.etl.population import load_population
 
@@ -210,7 +212,7 @@ def etl_population(file, counts, warehouse, as_json, year, zone_kind, mapping, e
 @warehouse_option
 @json_option
 @partial_option
-def etl_ambsys(file, warehouse, as_json, accept_partial) -> None:
+def etl_ambsys(file: Path, warehouse: Path | None, as_json: bool, accept_partial: bool) -> None:
     """Load NHS England AmbSYS (ambulance trusts' incidents and response times by month)."""
     from bluelight.etl.ambsys import load_ambsys, trust_codes
 
@@ -223,7 +225,7 @@ def etl_ambsys(file, warehouse, as_json, accept_partial) -> None:
 @warehouse_option
 @json_option
 @partial_option
-def etl_targets(file, warehouse, as_json, accept_partial) -> None:
+def etl_targets(file: Path | None, warehouse: Path | None, as_json: bool, accept_partial: bool) -> None:
     """Load response-time standards (default: the cited config/targets.yaml)."""
     from bluelight.etl.targets import load_targets
 
@@ -235,7 +237,7 @@ def etl_targets(file, warehouse, as_json, accept_partial) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @warehouse_option
 @json_option
-def etl_scenarios(files, warehouse, as_json) -> None:
+def etl_scenarios(files: tuple[Path, ...], warehouse: Path | None, as_json: bool) -> None:
     """Record scenario YAML files (e.g. those the dashboard saved in data/scenarios) in the warehouse."""
     from bluelight.etl.scenarios import load_scenarios
 
@@ -251,7 +253,8 @@ def etl_scenarios(files, warehouse, as_json) -> None:
 @warehouse_option
 @json_option
 @partial_option
-def etl_boundaries(file, kind, code_field, name_field, warehouse, as_json, accept_partial) -> None:
+def etl_boundaries(file: Path, kind: str, code_field: str | None, name_field: str | None, warehouse: Path | None,
+                   as_json: bool, accept_partial: bool) -> None:
     """Load area polygons (GeoJSON, GeoPackage, shapefile)."""
     from bluelight.etl.boundaries import load_boundaries
 
@@ -263,7 +266,7 @@ def etl_boundaries(file, kind, code_field, name_field, warehouse, as_json, accep
 @click.command("status")
 @warehouse_option
 @json_option
-def status(warehouse, as_json) -> None:
+def status(warehouse: Path | None, as_json: bool) -> None:
     """Row counts, sites by service and status, incidents by category, the network and the data source."""
     from bluelight.etl.status import warehouse_status
 
@@ -276,7 +279,7 @@ def status(warehouse, as_json) -> None:
 @click.option("--no-repair", is_flag=True, help="Only report; change nothing.")
 @warehouse_option
 @json_option
-def check(no_repair, warehouse, as_json) -> None:
+def check(no_repair: bool, warehouse: Path | None, as_json: bool) -> None:
     """Check the warehouse against its load history; repair what is safe (orphan rows) and report the rest."""
     from bluelight.etl.integrity import check_warehouse
     from bluelight.etl.warehouse import connect
@@ -295,7 +298,7 @@ def check(no_repair, warehouse, as_json) -> None:
 @click.option("--nodes", default=4000, show_default=True, help="Approximate number of road nodes.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
-def synthetic(nodes, seed, out) -> None:
+def synthetic(nodes: int, seed: int, out: Path) -> None:
     """Write a clearly labelled synthetic region (roads, sites, population, incidents) to OUT."""
     from bluelight.etl.synthetic import generate_region, write_region
 

@@ -7,6 +7,7 @@ service by name, and hands its typed result to :mod:`bluelight.cli.render`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -46,7 +47,8 @@ from bluelight.services.simulation import SimulationRequest, run_simulation, val
 @profile_option
 @warehouse_option
 @json_option
-def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
+def coverage(scenario_file: Path | None, profile: str | None, warehouse: Path | None, as_json: bool,
+             **options: Any) -> None:
     """Share of demand within a response standard, mean and 90th centile, against the targets."""
     request = parsed(CoverageRequest, options)
     scen = load_scenario(scenario_file) if scenario_file else None
@@ -60,7 +62,7 @@ def coverage(scenario_file, profile, warehouse, as_json, **options) -> None:
 @profile_option
 @warehouse_option
 @json_option
-def executive(profile, warehouse, as_json) -> None:
+def executive(profile: str | None, warehouse: Path | None, as_json: bool) -> None:
     """Every service's cover of every area against its standard, with the share of each area assessed."""
     with reading(warehouse) as con:
         result = run_executive(session_for(con, profile))
@@ -75,7 +77,7 @@ def executive(profile, warehouse, as_json) -> None:
               help="An AmbSYS CSV of other months (default: the data directory's); the fit uses only its months.")
 @click.option("--lsoas", "with_lsoas", is_flag=True, help="Add every LSOA's estimate to the JSON (34,000 rows).")
 @json_option
-def national(service, ambsys, with_lsoas, as_json, **options) -> None:
+def national(service: str, ambsys: Path | None, with_lsoas: bool, as_json: bool, **options: Any) -> None:
     """Every English fire and rescue service (FIRE1001) or ambulance trust (AmbSYS) estimated without road data."""
     if service == "ambulance":
         from bluelight.services.ambulance_national import run_ambulance_national
@@ -91,7 +93,7 @@ def national(service, ambsys, with_lsoas, as_json, **options) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory to write each task's result to (one JSON file per task).")
 @json_option
-def batch(out, as_json, **options) -> None:
+def batch(out: Path | None, as_json: bool, **options: Any) -> None:
     """Many national estimates at once (every FIRE1001 year or fire type), serially or on a Dask cluster."""
     request = parsed(BatchRequest, options)
     render.show(run_batch(data_dir(), request, out=out), as_json, render.batch_lines)
@@ -104,7 +106,8 @@ def batch(out, as_json, **options) -> None:
 @snap_option
 @profile_option
 @warehouse_option
-def isochrones(max_snap_m, out, profile, warehouse, **options) -> None:
+def isochrones(max_snap_m: str | None, out: Path, profile: str | None, warehouse: Path | None,
+               **options: Any) -> None:
     """Isochrone polygons for a site or a whole service, written as GeoJSON or GeoPackage."""
     request = parsed(IsochroneRequest, options)
     suffix = out.suffix.lower()
@@ -136,14 +139,16 @@ def isochrones(max_snap_m, out, profile, warehouse, **options) -> None:
               "the error is reported for all hours and by traffic period.")
 @warehouse_option
 @json_option
-def calibrate(fit_file, eval_file, folds, profile_dir, profile, warehouse, as_json) -> None:
+def calibrate(fit_file: Path | None, eval_file: Path | None, folds: int, profile_dir: Path | None,
+              profile: str | None, warehouse: Path | None, as_json: bool) -> None:
     """Fit the speed profile to real attendance times, or report its error against two baselines."""
-    if (fit_file is None) == (eval_file is None):
+    given = [f for f in (fit_file, eval_file) if f is not None]
+    if len(given) != 1:
         raise ConfigError("give exactly one of --fit FILE or --evaluate FILE")
     with reading(warehouse) as con:
         result: CalibrationFit | CalibrationCheck = (
-            run_fit(con, fit_file, base=profile, folds=folds, profile_dir=profile_dir) if fit_file else
-            run_evaluate(con, eval_file, profile=profile, profile_dir=profile_dir))
+            run_fit(con, given[0], base=profile, folds=folds, profile_dir=profile_dir) if fit_file else
+            run_evaluate(con, given[0], profile=profile, profile_dir=profile_dir))
     render.show(result, as_json, render.calibration_lines)
 
 
@@ -159,7 +164,8 @@ def scenario() -> None:
 @profile_option
 @warehouse_option
 @json_option
-def scenario_run(max_snap_m, file, profile, warehouse, as_json, **options) -> None:
+def scenario_run(max_snap_m: str | None, file: Path, profile: str | None, warehouse: Path | None, as_json: bool,
+                 **options: Any) -> None:
     """Before and after cover of every service the scenario touches, areas that gain and lose, and NPV."""
     request = parsed(AppraisalRequest, options)
     scen = load_scenario(file)
@@ -177,7 +183,8 @@ def scenario_run(max_snap_m, file, profile, warehouse, as_json, **options) -> No
 @profile_option
 @warehouse_option
 @json_option
-def scenario_appraise(max_snap_m, files, do_minimum, profile, warehouse, as_json, **options) -> None:
+def scenario_appraise(max_snap_m: str | None, files: tuple[Path, ...], do_minimum: Path | None, profile: str | None,
+                      warehouse: Path | None, as_json: bool, **options: Any) -> None:
     """Options side by side against the do-minimum: NPSV, optimism bias, payback and switching values."""
     request = parsed(AppraisalRequest, options)
     choices = [load_scenario(f) for f in files]
@@ -199,7 +206,8 @@ def colocation() -> None:
 @profile_option
 @warehouse_option
 @json_option
-def colocation_candidates(max_snap_m, profile, warehouse, as_json, **options) -> None:
+def colocation_candidates(max_snap_m: str | None, profile: str | None, warehouse: Path | None, as_json: bool,
+                          **options: Any) -> None:
     """Every cross-service pair within the travel time, ranked by what the move does to cover and cost."""
     request = parsed(CandidatesRequest, options)
     with reading(warehouse) as con:
@@ -215,7 +223,8 @@ def colocation_candidates(max_snap_m, profile, warehouse, as_json, **options) ->
 @profile_option
 @warehouse_option
 @json_option
-def colocation_facility(max_snap_m, points, profile, warehouse, as_json, **options) -> None:
+def colocation_facility(max_snap_m: str | None, points: Path | None, profile: str | None, warehouse: Path | None,
+                        as_json: bool, **options: Any) -> None:
     """Where a shared HQ, workshop or training centre should be: least total or worst trip time."""
     request = parsed(FacilityRequest, options)
     with reading(warehouse) as con:
@@ -231,7 +240,8 @@ def colocation_facility(max_snap_m, points, profile, warehouse, as_json, **optio
 @profile_option
 @warehouse_option
 @json_option
-def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
+def dap(all_bands: bool, points: Path | None, profile: str | None, warehouse: Path | None, as_json: bool,
+        **options: Any) -> None:
     """Dynamic Activation Posts: where k ambulances should wait, and what they add to cover."""
     request = parsed(DapRequest, options)
     with reading(warehouse) as con:
@@ -245,7 +255,7 @@ def dap(all_bands, points, profile, warehouse, as_json, **options) -> None:
 @profile_option
 @warehouse_option
 @json_option
-def coresponding(profile, warehouse, as_json, **options) -> None:
+def coresponding(profile: str | None, warehouse: Path | None, as_json: bool, **options: Any) -> None:
     """Where fire crews reach cardiac arrests first, the survivors that adds, and what it costs fire cover."""
     request = parsed(CorespondingRequest, options)
     with reading(warehouse) as con:
@@ -264,7 +274,8 @@ def coresponding(profile, warehouse, as_json, **options) -> None:
 @profile_option
 @warehouse_option
 @json_option
-def simulate(scenario_file, validate_files, validate_in_sample, profile, warehouse, as_json, **options) -> None:
+def simulate(scenario_file: Path | None, validate_files: tuple[Path, ...], validate_in_sample: bool,
+             profile: str | None, warehouse: Path | None, as_json: bool, **options: Any) -> None:
     """Vehicles are not always free: simulate the fleet answering its incidents, with confidence intervals."""
     request = parsed(SimulationRequest, options)
     scen = load_scenario(scenario_file) if scenario_file else None
