@@ -12,7 +12,9 @@ England), and each mean equal to total / count where both are reported.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -81,7 +83,7 @@ def read_ambsys(path: Path, *, trusts: set[str]) -> tuple[pd.DataFrame, list[Rej
 CODE_OF = {ours: theirs for theirs, ours in CODES.items()}
 
 
-def read_trusts() -> tuple[dict, dict, str]:
+def read_trusts() -> tuple[dict[str, Any], dict[str, Any], str]:
     """The English ambulance trusts (``config/ambulance_trusts.yaml``): org code -> name, police force areas,
     local authorities and jurisdictions; the files the national estimate reads; and the config's path."""
     from bluelight.foundation.config_files import load_config
@@ -114,13 +116,13 @@ def parse_ambsys(path: Path, *, trusts: set[str]) -> Parsed:
     return Parsed(good.reset_index(drop=True), rows_read=len(frame), rejects=rejects)
 
 
-def _write(con, parsed: Parsed, run_id: int) -> Written:
+def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     from bluelight.etl.loading import upsert
 
     return upsert(con, "ambsys", parsed.frame, key="ambsys_id", run_id=run_id)
 
 
-def load_ambsys(con, path: str | Path, *, trusts: set[str], accept_partial: bool = False) -> LoadSummary:
+def load_ambsys(con: duckdb.DuckDBPyConnection, path: str | Path, *, trusts: set[str], accept_partial: bool = False) -> LoadSummary:
     """One load of an AmbSYS file into the ``ambsys`` table (the usual discipline: one transaction, rejects kept,
     nothing loaded from a file with invalid rows unless ``accept_partial``)."""
     path = Path(path)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 import shapely
 from shapely import to_wkb
@@ -13,6 +15,10 @@ from bluelight.etl import files, geo
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.etl.population import area_key
 from bluelight.foundation.errors import InputFileError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely import Geometry
 
 #: (code field, name field) pairs recognised without options, most specific first
 KNOWN_FIELDS = [("LSOA21CD", "LSOA21NM"), ("LSOA11CD", "LSOA11NM"), ("LAD22CD", "LAD22NM"), ("LAD17CD", "LAD17NM"),
@@ -23,7 +29,7 @@ KNOWN_FIELDS = [("LSOA21CD", "LSOA21NM"), ("LSOA11CD", "LSOA11NM"), ("LAD22CD", 
 NOT_GB_PREFIXES = ("N", "L", "M")
 
 
-def _field(gdf, name: str | None) -> str | None:
+def _field(gdf: gpd.GeoDataFrame, name: str | None) -> str | None:
     """The file's own spelling of a field, matched without regard to case (``lad17cd`` for ``LAD17CD``)."""
     if name is None:
         return None
@@ -32,7 +38,7 @@ def _field(gdf, name: str | None) -> str | None:
 
 
 def parse_boundaries(path: Path, *, kind: str, code_field: str | None = None, name_field: str | None = None,
-                     within=None) -> Parsed:
+                     within: Geometry | None = None) -> Parsed:
     """Area polygons of one kind; features outside Great Britain are dropped and counted.
 
     ``within`` (a shapely geometry in EPSG:27700) keeps only the features that intersect it. A geometry GEOS
@@ -44,7 +50,8 @@ def parse_boundaries(path: Path, *, kind: str, code_field: str | None = None, na
         raise InputFileError(path, f"a geometry cannot be processed: {exc}", field="geometry") from exc
 
 
-def _parse_boundaries(path: Path, *, kind: str, code_field: str | None, name_field: str | None, within) -> Parsed:
+def _parse_boundaries(path: Path, *, kind: str, code_field: str | None, name_field: str | None,
+                      within: Geometry | None) -> Parsed:
     gdf = files.read_vector(path)
     if code_field is None:
         pair = next(((_field(gdf, c), _field(gdf, n)) for c, n in KNOWN_FIELDS if _field(gdf, c)), None)
@@ -103,7 +110,7 @@ def _parse_boundaries(path: Path, *, kind: str, code_field: str | None, name_fie
     return Parsed(good, rows_read=rows_in_file, rejects=rejects, extra={"note": note} if note else {})
 
 
-def write_boundaries(con, parsed: Parsed, run_id: int) -> Written:
+def write_boundaries(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     frame = parsed.frame
     geom = {"geom": "ST_GeomFromWKB(_in.wkb)", "geom_wgs84": "ST_GeomFromWKB(_in.wkb_wgs84)"}
     cols = [c for c in frame.columns if c not in {"wkb", "wkb_wgs84"}]
@@ -113,8 +120,9 @@ def write_boundaries(con, parsed: Parsed, run_id: int) -> Written:
     return replace(written, message="; ".join(m for m in (written.message, note) if m)) if note else written
 
 
-def load_boundaries(con, path: str | Path, *, kind: str, code_field: str | None = None,
-                    name_field: str | None = None, accept_partial: bool = False, within=None) -> LoadSummary:
+def load_boundaries(con: duckdb.DuckDBPyConnection, path: str | Path, *, kind: str, code_field: str | None = None,
+                    name_field: str | None = None, accept_partial: bool = False,
+                    within: Geometry | None = None) -> LoadSummary:
     """Load area polygons of one kind (``borough``, ``lsoa`` ...)."""
     path = Path(path)
     # a shapefile is several files: a change to any of them is a new load

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from tqdm import tqdm
 
 from bluelight.etl.ambsys import load_ambsys, trust_codes
@@ -101,7 +102,7 @@ def demo_steps(source: DataSource) -> list[Step]:
     return _london_steps()
 
 
-def load_demo(con, source: DataSource, *, progress: bool = True) -> list[LoadSummary]:
+def load_demo(con: duckdb.DuckDBPyConnection, source: DataSource, *, progress: bool = True) -> list[LoadSummary]:
     """Load every dataset of the demo from ``source``, one transaction per file set.
 
     Raises
@@ -132,7 +133,7 @@ def load_demo(con, source: DataSource, *, progress: bool = True) -> list[LoadSum
     return summaries
 
 
-def build_demo_warehouse(path, source: DataSource, *, progress: bool = False) -> list[LoadSummary]:
+def build_demo_warehouse(path: str | Path, source: DataSource, *, progress: bool = False) -> list[LoadSummary]:
     """Create (or update) the warehouse file at ``path`` with the demo from ``source``."""
     from bluelight.etl.warehouse import connect
 

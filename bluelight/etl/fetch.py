@@ -16,6 +16,7 @@ import re
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from bluelight.foundation.config_files import load_config
 from bluelight.foundation.errors import DataSourceError
@@ -34,7 +35,7 @@ def slug(name: str) -> str:
     return s
 
 
-def _base(section: dict, what: str) -> str:
+def _base(section: dict[str, Any], what: str) -> str:
     base = os.environ.get("BLUELIGHT_DOWNLOAD_BASE") or section.get("base")
     if not base:
         raise DataSourceError(f"the {what} have no stable download address: put them in the data directory "
@@ -46,7 +47,7 @@ def _base(section: dict, what: str) -> str:
 def _get(url: str, *, limit: int = MAX_BYTES) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:       # noqa: S310 - configured https/http
-            data = resp.read(limit + 1)
+            data: bytes = resp.read(limit + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise DataSourceError(f"cannot download {url}: {exc}. Offline? Put the file in the data directory "
                               f"(BLUELIGHT_DATA_DIR) or pass --roads FILE") from exc
@@ -80,7 +81,7 @@ def fetch_osm(name: str, cache: Path) -> Path:
     digest = _get(sum_url, limit=10_000).decode("ascii", "replace").split()[0]
     out = cache / "osm" / osm["file"].format(slug=s)
     if _cached(out, digest, "md5"):
-        return out
+        return Path(out)
     log.info("downloading %s", file_url)
     return _save(_get(file_url), out, digest=digest, algorithm="md5", url=file_url)
 

@@ -14,12 +14,16 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from bluelight.foundation.errors import InputFileError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: magic numbers of formats people mistake for CSV
 _BINARY_SIGNATURES = {
@@ -46,7 +50,7 @@ def limit(name: str) -> int:
         raise InputFileError(f"BLUELIGHT_LIMIT_{name.upper()}", f"must be a whole number, got {raw!r}") from None
 
 
-def _over(path, what: str, name: str, value: int) -> InputFileError:
+def _over(path: object, what: str, name: str, value: int) -> InputFileError:
     return InputFileError(path, f"{what} ({value:,}) is over the limit of {limit(name):,}; raise it with "
                                 f"BLUELIGHT_LIMIT_{name.upper()} if the file is genuine")
 
@@ -183,7 +187,7 @@ def _bad_feature(path: Path, exc: Exception) -> InputFileError:
     return InputFileError(path, f"a geometry cannot be read: {exc}", field="geometry")
 
 
-def read_vector(path: Path):
+def read_vector(path: Path) -> gpd.GeoDataFrame:
     """A GeoJSON / GeoPackage / shapefile as a GeoDataFrame, checked to have features and a CRS."""
     import geopandas as gpd
     import pyogrio

@@ -6,6 +6,8 @@ this module turns them into row rejects for the loaders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from bluelight.etl.loading import Reject
@@ -23,7 +25,8 @@ def _number(frame: pd.DataFrame, col: str, rejects: list[Reject]) -> pd.Series:
     return num
 
 
-def _checked_pairs(frame: pd.DataFrame, col_a: str, col_b: str, check, rejects: list[Reject]) -> pd.DataFrame:
+def _checked_pairs(frame: pd.DataFrame, col_a: str, col_b: str, check: Callable[[pd.Series, pd.Series], pd.Series],
+                   rejects: list[Reject]) -> pd.DataFrame:
     """Numeric (a, b) per row that passes ``check(a, b)``; every failure becomes a reject naming the row."""
     sub_rej: list[Reject] = []
     a = _number(frame, col_a, sub_rej)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -272,7 +273,7 @@ def parse_incidents(path: Path, *, service: str | None = None, mapping: Mapping[
     return parsed
 
 
-def _write(con, parsed: Parsed, run_id: int) -> Written:
+def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     table = parsed.extra.get("table", "incidents")
     key = "mobilisation_id" if table == "mobilisations" else "incident_id"
     geom = None if table == "mobilisations" else {"geom": "ST_Point(_in.easting, _in.northing)"}
@@ -291,7 +292,7 @@ def _write(con, parsed: Parsed, run_id: int) -> Written:
     return Written(w.loaded, w.unchanged + repeats, w.rejects, msg)
 
 
-def load_incidents(con, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
+def load_incidents(con: duckdb.DuckDBPyConnection, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
                    encoding: str = "utf-8", accept_partial: bool = False) -> LoadSummary:
     """Load an incident file, detecting the LFB incident or mobilisation schema by its header."""
     path = Path(path)

@@ -11,6 +11,7 @@ is reported for a person to decide.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import duckdb
 
@@ -26,7 +27,7 @@ RUN_TABLES = ("sites", "incidents", "incident_workload", "mobilisations", "targe
               "road_edges", "scenarios", "duty_matches", "site_versions", "ambsys")
 
 
-def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> dict:
+def check_warehouse(con: duckdb.DuckDBPyConnection, *, repair: bool = True) -> dict[str, Any]:
     """Integrity of a warehouse: orphan rows, unrecorded rejects, runs without rows, schema version.
 
     Returns a JSON-ready report: ``ok`` (nothing left to fix), ``repaired``

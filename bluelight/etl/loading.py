@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from bluelight.etl.scalars import scalar
 from bluelight.foundation.errors import InputFileError, RejectedRowsError, WarehouseError
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Parsed:
     frame: pd.DataFrame
     rows_read: int
     rejects: list[Reject] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class LoadSummary:
     rows_rejected: int
     message: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
             "files": list(self.files),
@@ -131,7 +132,7 @@ def content_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     return text.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
 
 
-def _previous_run(con, dataset: str, digest: str, options: str) -> int | None:
+def _previous_run(con: duckdb.DuckDBPyConnection, dataset: str, digest: str, options: str) -> int | None:
     """The run that loaded these very files, if nothing has changed the dataset since (then there is nothing to do).
 
     A later load of other files that changed rows of the dataset (a changed
@@ -148,8 +149,9 @@ def _previous_run(con, dataset: str, digest: str, options: str) -> int | None:
     return row[0] if row else None
 
 
-def _record_run(con, run_id, *, dataset, loader, files, digest, options, status, rows_read,
-                loaded, unchanged, rejects: Sequence[Reject], message, started: datetime, t0: float):
+def _record_run(con: duckdb.DuckDBPyConnection, run_id: int, *, dataset: str, loader: str, files: Sequence[str],
+                digest: str, options: str, status: str, rows_read: int, loaded: int, unchanged: int,
+                rejects: Sequence[Reject], message: str, started: datetime, t0: float) -> None:
     finished = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
         "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -180,7 +182,7 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _loaded_before(con, dataset: str, digest: str, options: str) -> int | None:
+def _loaded_before(con: duckdb.DuckDBPyConnection, dataset: str, digest: str, options: str) -> int | None:
     """The latest run that loaded these very files with these options, whatever happened since."""
     row = con.execute("SELECT run_id FROM load_runs WHERE dataset = ? AND sha256 = ? AND options = ? "
                       "AND status IN ('loaded', 'partial') ORDER BY run_id DESC LIMIT 1",
@@ -188,9 +190,9 @@ def _loaded_before(con, dataset: str, digest: str, options: str) -> int | None:
     return row[0] if row else None
 
 
-def _next_run_id(con) -> int:
+def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
     """The next run id, read inside the caller's transaction (so it commits, or vanishes, with the load)."""
-    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()[0])
+    return int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM load_runs"))
 
 
 def rows_rejected(rejects: Sequence[Reject]) -> int:
@@ -199,7 +201,7 @@ def rows_rejected(rejects: Sequence[Reject]) -> int:
     return len(rows) + (1 if any(r.row is None for r in rejects) and not rows else 0)
 
 
-def _record_failure(con, **kwargs) -> None:
+def _record_failure(con: duckdb.DuckDBPyConnection, **kwargs: Any) -> None:
     """Record a failed load in its own transaction, after the data transaction rolled back.
 
     Rejects of an earlier failed attempt at the same files and options are
@@ -217,7 +219,7 @@ def _record_failure(con, **kwargs) -> None:
         log.error("could not record the failed load of %s: %s", ";".join(kwargs["files"]), exc)
 
 
-def _rollback(con) -> None:
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute("ROLLBACK")
     except duckdb.Error:
@@ -232,7 +234,7 @@ def run_load(
     paths: Sequence[Path],
     parse: Callable[[], Parsed],
     write: Callable[[duckdb.DuckDBPyConnection, Parsed, int], Written],
-    options: dict | None = None,
+    options: dict[str, Any] | None = None,
     accept_partial: bool = False,
 ) -> LoadSummary:
     """Run one load under the discipline described in the module docstring.

@@ -10,12 +10,16 @@ from __future__ import annotations
 import gzip
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.foundation.errors import InputFileError
 from bluelight.foundation.geo import to_bng as lonlat_to_bng
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def _require(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -24,7 +28,7 @@ def _require(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:
         raise InputFileError(path, f"lacks column(s) {missing}; has {list(frame.columns)[:12]}", field=missing[0])
 
 
-def _read_csv(path: Path, **options) -> pd.DataFrame:
+def _read_csv(path: Path, **options: Any) -> pd.DataFrame:
     if not Path(path).is_file():
         raise InputFileError(path, "not found (is the data directory complete?)")
     try:
@@ -115,7 +119,7 @@ def read_fire1001(path: Path) -> pd.DataFrame:
     return out
 
 
-def read_authorities(path: Path):
+def read_authorities(path: Path) -> gpd.GeoDataFrame:
     """Local authority districts (code, name, polygon) in EPSG:27700, from a GeoJSON of the ONS boundaries."""
     import geopandas as gpd
     import pyogrio

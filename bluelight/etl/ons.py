@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ import pandas as pd
 from bluelight.etl import files
 from bluelight.etl.loading import Parsed, Reject, content_hashes
 from bluelight.foundation.errors import InputFileError
+
+if TYPE_CHECKING:
+    from shapely import Geometry
 
 #: the models' age bands and the single years each holds (90+ counted in the last)
 BANDS = {"pop_0_15": (0, 15), "pop_16_29": (16, 29), "pop_30_44": (30, 44), "pop_45_64": (45, 64),
@@ -100,7 +104,7 @@ def read_single_year(path: Path) -> pd.DataFrame:
     return out
 
 
-def _first_of(frame: pd.DataFrame, prefix: str):
+def _first_of(frame: pd.DataFrame, prefix: str) -> pd.Series | None:
     cols = [c for c in frame.columns if c.startswith(prefix)]
     return frame[cols[-1]].str.strip() if cols else None        # the latest boundaries given
 
@@ -117,7 +121,7 @@ def read_centroids(path: Path) -> pd.DataFrame:
                          "latitude": frame[cols["y"]]})
 
 
-def parse_national(centroids: Path, counts: Path, *, year: int = 2019, within=None) -> Parsed:
+def parse_national(centroids: Path, counts: Path, *, year: int = 2019, within: Geometry | None = None) -> Parsed:
     """The joined population, keeping only centroids inside ``within`` (a shapely geometry in EPSG:27700)."""
     from bluelight.etl import geo
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import osmium
 
 from bluelight.foundation.errors import InputFileError
 
 log = logging.getLogger(__name__)
+
+class Tags(Protocol):
+    """An OSM object's tags as read here: osmium's ``TagList``, or a plain ``dict`` in tests."""
+
+    def get(self, key: str, default: str | None = None, /) -> str | None: ...
+
 
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml", ".osm.pbf", ".pbf")
 
@@ -45,7 +51,7 @@ def osm_suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def is_drive_way(tags) -> bool:
+def is_drive_way(tags: Tags) -> bool:
     """Whether an OSM way belongs to the osmnx "drive" network."""
     hw = tags.get("highway")
     if hw is None or hw in _EXCLUDED_HIGHWAY:
@@ -69,7 +75,7 @@ def _osm_limit(name: str) -> int:
     return int(raw) if raw and raw.isdigit() else OSM_LIMITS[name]
 
 
-def _over(path, what: str, name: str, value: int) -> InputFileError:
+def _over(path: object, what: str, name: str, value: int) -> InputFileError:
     return InputFileError(path, f"{what} ({value:,}) is over the limit of {_osm_limit(name):,}; raise it with "
                                 f"BLUELIGHT_LIMIT_{name.upper()} if the extract is genuine")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import osmium
 import pandas as pd
 
 from bluelight.etl.loading import LoadSummary, Parsed, run_load
-from bluelight.etl.osm import check_compressed, osm_suffix
+from bluelight.etl.osm import Tags, check_compressed, osm_suffix
 from bluelight.etl.sites import standard_frame, validated, write_sites
 from bluelight.foundation.errors import InputFileError
 
@@ -28,7 +29,7 @@ POI_TAGS = {
 OSM_LOCATION_PRECISION_M = 25.0
 
 
-def _service(tags) -> str | None:
+def _service(tags: Tags) -> str | None:
     for (k, v), service in POI_TAGS.items():
         if tags.get(k) == v:
             return service
@@ -79,7 +80,7 @@ def parse_osm_sites(path: Path) -> Parsed:
     return validated(std, path, rows_read=len(raw), layout="osm")
 
 
-def load_osm_sites(con, path: str | Path, *, accept_partial: bool = False) -> LoadSummary:
+def load_osm_sites(con: duckdb.DuckDBPyConnection, path: str | Path, *, accept_partial: bool = False) -> LoadSummary:
     """Load fire, police and ambulance stations tagged in an OSM extract."""
     path = Path(path)
     return run_load(con, dataset="sites", loader="sites-from-osm", paths=[path], parse=lambda: parse_osm_sites(path),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -88,7 +89,7 @@ def _controls(highway: np.ndarray, crossing: np.ndarray) -> np.ndarray:
     out = hw.where(hw.isin(NODE_CONTROLS), None)
     signals = (hw == "crossing") & (pd.Series(crossing, dtype=object) == "traffic_signals")
     out[signals] = "traffic_signals"
-    return out.to_numpy(dtype=object)
+    return np.asarray(out.to_numpy(dtype=object))
 
 
 def _directions(ways: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +100,8 @@ def _directions(ways: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return ~reverse, reverse | ~single
 
 
-def _pieces(way_row: np.ndarray, pos: np.ndarray, present: np.ndarray, endpoint: np.ndarray):
+def _pieces(way_row: np.ndarray, pos: np.ndarray, present: np.ndarray,
+            endpoint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each way's runs of present nodes split at endpoints, as (element index, piece) pairs in order.
 
     A run is a way's stretch between missing nodes (two or more nodes); a piece runs from one cut (a run's end,
@@ -150,7 +152,7 @@ def _wkb(x: np.ndarray, y: np.ndarray, sizes: np.ndarray) -> list[bytes]:
     return [data[b:e] for b, e in zip(begins.tolist(), ends.tolist())]
 
 
-def stream_drive_network(path: Path, profile: SpeedProfile, *, keep_controls: bool = True) -> dict:
+def stream_drive_network(path: Path, profile: SpeedProfile, *, keep_controls: bool = True) -> dict[str, Any]:
     """Nodes and edges (the columns :func:`bluelight.analysis.network.graph_tables` gives) of one extract.
 
     Returns ``{"nodes", "edges", "dropped", "components", "edges_read"}``: the frames of the largest strongly
@@ -231,7 +233,7 @@ def _maxspeeds(values: pd.Series) -> np.ndarray:
     """Tagged speed limits in km/h, each distinct tag parsed once."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = np.array([parse_maxspeed_kph(v) for v in uniques] + [float("nan")])
-    return parsed[codes]
+    return np.asarray(parsed[codes], dtype=float)
 
 
 def _largest_strong(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, int, int]:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -83,7 +85,8 @@ def parse_police_crime(path: Path) -> Parsed:
                   extra={"layout": "police.uk street crime", "caveat": CAVEAT})
 
 
-def load_police_crime(con, paths, *, accept_partial: bool = False) -> list[LoadSummary]:
+def load_police_crime(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
+                      accept_partial: bool = False) -> list[LoadSummary]:
     """police.uk street-level crime files as police demand: one load per file (a month), so that each reject
     names its own file and row, and a month already loaded is skipped."""
     out = []

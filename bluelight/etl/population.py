@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 
 from bluelight.etl import files, geo, ons
 from bluelight.etl.loading import LoadSummary, Parsed, Reject, Written, content_hashes, run_load, upsert
 from bluelight.foundation.errors import InputFileError
+
+if TYPE_CHECKING:
+    from shapely import Geometry
 
 AGE_BANDS = ("pop_0_15", "pop_16_29", "pop_30_44", "pop_45_64", "pop_65_plus")
 LONDON_LSOA_COLUMNS = {"LSOA11CD", "LSOA11NM", "Persons_All-Ages", "Persons_0-15", "Persons_65+", "easting", "northing"}
@@ -85,14 +90,14 @@ def parse_population(path: Path, *, year: int | None = None, zone_kind: str | No
     return Parsed(good, rows_read=len(frame), rejects=sorted(rejects, key=lambda r: r.row or 0))
 
 
-def _write(con, parsed: Parsed, run_id: int) -> Written:
+def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     return upsert(con, "population", parsed.frame, key="zone_code", run_id=run_id,
                   geom_sql={"geom": "ST_Point(_in.easting, _in.northing)"})
 
 
-def load_population(con, path: str | Path, *, counts: str | Path | None = None, year: int | None = None,
+def load_population(con: duckdb.DuckDBPyConnection, path: str | Path, *, counts: str | Path | None = None, year: int | None = None,
                     zone_kind: str | None = None, mapping: Mapping[str, str] | None = None, encoding: str = "utf-8",
-                    accept_partial: bool = False, within=None) -> LoadSummary:
+                    accept_partial: bool = False, within: Geometry | None = None) -> LoadSummary:
     """Load zone population centroids with age bands.
 
     ``path`` is a centroid file with counts (London LSOA layout, or generic
@@ -111,14 +116,15 @@ def load_population(con, path: str | Path, *, counts: str | Path | None = None, 
                     accept_partial=accept_partial)
 
 
-def area_key(within) -> str | None:
+def area_key(within: Geometry | None) -> str | None:
     """A short fingerprint of an area, so that clipping the same files to another area is a new load."""
     import hashlib
 
     return None if within is None else hashlib.sha256(within.wkb).hexdigest()[:16]
 
 
-def _load_national(con, path: Path, counts, *, year, within, accept_partial: bool) -> LoadSummary:
+def _load_national(con: duckdb.DuckDBPyConnection, path: Path, counts: str | Path | None, *, year: int | None,
+                   within: Geometry | None, accept_partial: bool) -> LoadSummary:
     files_given = [path] + ([Path(counts)] if counts is not None else [])
     centroids = next((f for f in files_given if ons.is_centroid_file(f)), None)
     table = next((f for f in files_given if ons.is_single_year_table(f)), None)

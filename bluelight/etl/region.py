@@ -16,7 +16,9 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -27,10 +29,14 @@ from bluelight.etl.loading import LoadSummary, Parsed, Written, content_hashes, 
 from bluelight.etl.osm_pois import load_osm_sites
 from bluelight.etl.population import load_population
 from bluelight.etl.roads import load_roads
+from bluelight.etl.scalars import one_row, scalar
 from bluelight.etl.targets import load_targets
 from bluelight.etl.warehouse import set_meta
 from bluelight.foundation.errors import InputFileError
 from bluelight.foundation.vocab import norm_duty, station_key
+
+if TYPE_CHECKING:
+    from shapely import Geometry
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +60,9 @@ class StepReport:
     status: str                      # loaded | unchanged | skipped | failed
     found: str = ""
     missing: str = ""
-    summary: dict | None = None
+    summary: dict[str, Any] | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"step": self.step, "status": self.status, "found": self.found, "missing": self.missing,
                 **({"load": self.summary} if self.summary else {})}
 
@@ -68,7 +74,7 @@ class RegionReport:
     profile_reason: str
     steps: list[StepReport] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"region": self.name, "speed_profile": self.profile, "speed_profile_reason": self.profile_reason,
                 "steps": [s.as_dict() for s in self.steps]}
 
@@ -82,17 +88,18 @@ EXTRACT_REACH_CELLS = 2
 ROAD_SAMPLE_M = 25.0
 
 
-def road_points(con, *, step_m: float = ROAD_SAMPLE_M) -> np.ndarray:
+def road_points(con: duckdb.DuckDBPyConnection, *, step_m: float = ROAD_SAMPLE_M) -> np.ndarray:
     """Points along every road edge, ``step_m`` apart at most (x, y in EPSG:27700): read once, used twice."""
     import shapely
 
     wkb = con.execute("SELECT ST_AsWKB(geom) AS g FROM road_edges").fetchnumpy()["g"]
     if len(wkb) == 0:
         raise InputFileError("<roads>", "the road network is empty")
-    return shapely.get_coordinates(shapely.segmentize(shapely.from_wkb([bytes(b) for b in wkb]), step_m))
+    return np.asarray(shapely.get_coordinates(shapely.segmentize(shapely.from_wkb([bytes(b) for b in wkb]), step_m)))
 
 
-def extract_area(points: np.ndarray, *, cell_m: float = EXTRACT_CELL_M, reach_cells: int = EXTRACT_REACH_CELLS):
+def extract_area(points: np.ndarray, *, cell_m: float = EXTRACT_CELL_M,
+                 reach_cells: int = EXTRACT_REACH_CELLS) -> Geometry:
     """The area the extract covers (EPSG:27700): the ``cell_m`` squares its roads cross, grown by ``reach_cells``
     squares, with every area the roads enclose filled (the fields between a county's lanes, a park, a lake).
 
@@ -121,7 +128,7 @@ def extract_area(points: np.ndarray, *, cell_m: float = EXTRACT_CELL_M, reach_ce
     return shapely.coverage_union_all(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]))
 
 
-def network_area(con, *, buffer_m: float = 250.0):
+def network_area(con: duckdb.DuckDBPyConnection, *, buffer_m: float = 250.0) -> Geometry:
     """The road network's area (EPSG:27700): the convex hull of its nodes, widened by ``buffer_m``."""
     import shapely
 
@@ -131,7 +138,7 @@ def network_area(con, *, buffer_m: float = 250.0):
     return shapely.convex_hull(shapely.multipoints(np.column_stack([xy["x_m"], xy["y_m"]]))).buffer(buffer_m)
 
 
-def choose_profile(con) -> tuple[str, str]:
+def choose_profile(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     """The profile whose declared area (``applies_to`` in its YAML) holds the network, else the national one.
 
     A calibrated profile says where its fit holds; an area nobody has
@@ -139,7 +146,7 @@ def choose_profile(con) -> tuple[str, str]:
     """
     from bluelight.foundation.config_files import profile_document, profile_names
 
-    x, y = con.execute("SELECT median(lon), median(lat) FROM road_nodes").fetchone()
+    x, y = one_row(con, "SELECT median(lon), median(lat) FROM road_nodes")
     for name in reversed(profile_names()):                      # the latest version of a family first
         doc, _ = profile_document(name)
         area = (doc.get("applies_to") or {}).get("area_wgs84")
@@ -170,8 +177,9 @@ def _fire1001_turnouts(data_dir: Path | None) -> tuple[dict[str, float], str]:
     return out, f"FIRE1001 {cfg['year']} {cfg['fire_type']} mean turnout"
 
 
-def parse_duty_matches(con, duty_file: Path, *, station_list: Path | None = None,
-                       fire1001: tuple[dict[str, float], str] = ({}, ""), turnout_table: dict | None = None) -> Parsed:
+def parse_duty_matches(con: duckdb.DuckDBPyConnection, duty_file: Path, *, station_list: Path | None = None,
+                       fire1001: tuple[dict[str, float], str] = ({}, ""),
+                       turnout_table: dict[str, float] | None = None) -> Parsed:
     """Each of the warehouse's fire stations against a list of stations with their duty system.
 
     A station matches a listed one of a similar name within 3 km, or any within 300 m. Listed with a duty type:
@@ -243,7 +251,7 @@ def _station_services(station_list: Path | None) -> pd.DataFrame:
     return read_stations(Path(station_list)).dropna(subset=["easting", "northing"])
 
 
-def _nearest_service(stations: pd.DataFrame, site) -> str:
+def _nearest_service(stations: pd.DataFrame, site: Any) -> str:
     """The service of the nearest listed station within 15 km (a station's service covers its neighbours')."""
     if stations.empty:
         return ""
@@ -252,7 +260,7 @@ def _nearest_service(stations: pd.DataFrame, site) -> str:
     return str(stations["frs"].iloc[k]) if d[k] <= 15_000 else ""
 
 
-def _write_duty(con, parsed: Parsed, run_id: int) -> Written:
+def _write_duty(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     frame = parsed.frame.assign(load_run_id=run_id)
     con.execute("DELETE FROM duty_matches WHERE site_id IN (SELECT site_id FROM sites WHERE service = 'fire')")
     if len(frame):
@@ -269,8 +277,8 @@ def _write_duty(con, parsed: Parsed, run_id: int) -> Written:
                                               "duty system")
 
 
-def load_duty_matches(con, duty_file: str | Path, *, data_dir: Path | None = None,
-                      turnout_table: dict | None = None) -> LoadSummary:
+def load_duty_matches(con: duckdb.DuckDBPyConnection, duty_file: str | Path, *, data_dir: Path | None = None,
+                      turnout_table: dict[str, float] | None = None) -> LoadSummary:
     """Set the duty system of the warehouse's fire stations from a Home Office style list, and the FIRE1001
     turnout of their service where the duty is unknown (one load)."""
     duty_file = Path(duty_file)
@@ -285,13 +293,13 @@ def load_duty_matches(con, duty_file: str | Path, *, data_dir: Path | None = Non
                                                 "turnouts": sorted((turnout_table or {}).items())})
 
 
-def _fingerprint(con, sql: str) -> str:
+def _fingerprint(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """A short digest of what the warehouse holds (a derived load depends on it, not only on its file)."""
-    text = con.execute(sql).fetchone()[0] or ""
+    text = scalar(con, sql) or ""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_region(con, roads: Path, *, data_dir: Path | None, name: str | None = None) -> RegionReport:
+def load_region(con: duckdb.DuckDBPyConnection, roads: Path, *, data_dir: Path | None, name: str | None = None) -> RegionReport:
     """Load an area from an OSM extract and the data directory's national files; report every step."""
     roads = Path(roads)
     name = name or roads.name.split(".")[0]
@@ -314,7 +322,7 @@ def load_region(con, roads: Path, *, data_dir: Path | None, name: str | None = N
     return RegionReport(name, profile, reason, steps)
 
 
-def _stations(con, roads: Path) -> StepReport:
+def _stations(con: duckdb.DuckDBPyConnection, roads: Path) -> StepReport:
     try:
         s = load_osm_sites(con, roads, accept_partial=True)
     except InputFileError as exc:
@@ -328,7 +336,8 @@ def _stations(con, roads: Path) -> StepReport:
                       s.as_dict())
 
 
-def _population(con, data_dir: Path | None, area, road_xy: np.ndarray, *, around) -> StepReport:
+def _population(con: duckdb.DuckDBPyConnection, data_dir: Path | None, area: Geometry, road_xy: np.ndarray, *,
+                around: Geometry) -> StepReport:
     if data_dir is None or not all((data_dir / f).is_file() for f in POPULATION):
         return StepReport("population", "skipped", missing="no ONS population files in the data directory "
                           f"({', '.join(POPULATION)}): load zone centroids with counts by `bluelight etl population`")
@@ -339,7 +348,7 @@ def _population(con, data_dir: Path | None, area, road_xy: np.ndarray, *, around
         return StepReport("population", "failed", missing=f"{exc}. The ONS files cover England and Wales; for "
                           "Scotland load Data Zone centroids with counts, for Northern Ireland Small Areas, as a "
                           "generic CSV (zone_code, pop_total, optional age bands, coordinates)")
-    n, total = con.execute("SELECT count(*), coalesce(sum(pop_total), 0) FROM population").fetchone()
+    n, total = one_row(con, "SELECT count(*), coalesce(sum(pop_total), 0) FROM population")
     outside = _outside(data_dir, area, around)
     on_share = on_network_share(con, road_xy)
     found = (f"{n:,} LSOAs inside the extract, {total:,.0f} people (ONS mid-2019, by age band); "
@@ -354,7 +363,7 @@ def _population(con, data_dir: Path | None, area, road_xy: np.ndarray, *, around
     return StepReport("population", s.status, found, missing, summary)
 
 
-def _outside(data_dir: Path, area, around) -> tuple[int, float]:
+def _outside(data_dir: Path, area: Geometry, around: Geometry) -> tuple[int, float]:
     """LSOAs near the extract (within 5 km of its roads' hull) whose centroid lies outside it, and their people."""
     import shapely
 
@@ -369,7 +378,7 @@ def _outside(data_dir: Path, area, around) -> tuple[int, float]:
     return int(out.sum()), float(pts.loc[out, "pop_total"].sum())
 
 
-def on_network_share(con, points: np.ndarray, *, max_snap_m: float | None = None) -> float:
+def on_network_share(con: duckdb.DuckDBPyConnection, points: np.ndarray, *, max_snap_m: float | None = None) -> float:
     """Share of the loaded population whose centroid lies within ``max_snap_m`` of a road (``points``:
     :func:`road_points`)."""
     from scipy.spatial import cKDTree
@@ -383,7 +392,7 @@ def on_network_share(con, points: np.ndarray, *, max_snap_m: float | None = None
     return float(pop.loc[on, "pop_total"].sum() / pop["pop_total"].sum())
 
 
-def _boundaries(con, data_dir: Path | None, area) -> StepReport:
+def _boundaries(con: duckdb.DuckDBPyConnection, data_dir: Path | None, area: Geometry) -> StepReport:
     path = data_dir / LOCAL_AUTHORITIES if data_dir else None
     if data_dir is None or path is None or not path.is_file():
         return StepReport("boundaries", "skipped", missing="no local-authority boundary file in the data directory: "
@@ -399,7 +408,7 @@ def _boundaries(con, data_dir: Path | None, area) -> StepReport:
     stations = data_dir / STATION_LIST
     if stations.is_file():
         fa = load_fire_authorities(con, stations)
-        n_fa = con.execute("SELECT count(*) FROM boundaries WHERE kind = 'fire_authority'").fetchone()[0]
+        n_fa = scalar(con, "SELECT count(*) FROM boundaries WHERE kind = 'fire_authority'")
         found += f"; {n_fa} fire and rescue service area(s) dissolved from them"
         if fa.message:
             missing = fa.message
@@ -408,7 +417,7 @@ def _boundaries(con, data_dir: Path | None, area) -> StepReport:
     return StepReport("boundaries", s.status, found, missing, s.as_dict())
 
 
-def parse_fire_authorities(con, station_list: Path) -> Parsed:
+def parse_fire_authorities(con: duckdb.DuckDBPyConnection, station_list: Path) -> Parsed:
     """Fire and rescue service areas: the loaded local authorities dissolved by the service the station list names."""
     import shapely
 
@@ -450,7 +459,7 @@ def parse_fire_authorities(con, station_list: Path) -> Parsed:
     return Parsed(frame, rows_read=len(las), extra={"note": note})
 
 
-def load_fire_authorities(con, station_list: str | Path) -> LoadSummary:
+def load_fire_authorities(con: duckdb.DuckDBPyConnection, station_list: str | Path) -> LoadSummary:
     """Dissolve the loaded local authorities into fire and rescue service areas (one load)."""
     station_list = Path(station_list)
     codes = _fingerprint(con, "SELECT string_agg(code, ',' ORDER BY code) FROM boundaries WHERE kind = 'local_authority'")
@@ -459,7 +468,7 @@ def load_fire_authorities(con, station_list: str | Path) -> LoadSummary:
                     options={"local_authorities": codes})
 
 
-def _duty(con, data_dir: Path | None, profile: str) -> StepReport:
+def _duty(con: duckdb.DuckDBPyConnection, data_dir: Path | None, profile: str) -> StepReport:
     path = data_dir / DUTY_LIST if data_dir else None
     if path is None or not path.is_file():
         return StepReport("fire duty systems", "skipped", missing="no Home Office duty-system list in the data "

@@ -13,8 +13,10 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
+import duckdb
 import networkx as nx
 import pandas as pd
 
@@ -92,7 +94,7 @@ def compose(graphs: Sequence[nx.MultiDiGraph], *, keep_controls: bool = True) ->
     return G
 
 
-def _same_edge(a: dict, b: dict) -> bool:
+def _same_edge(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return str(a.get("osmid")) == str(b.get("osmid")) and abs(float(a.get("length", 0)) - float(b.get("length", 0))) < 1.0
 
 
@@ -128,7 +130,7 @@ def parse_roads(paths: Sequence[Path], profile: SpeedProfile, *, keep_controls: 
                                                       "profile": profile.key})
 
 
-def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
+def _write_roads(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int, sources: str) -> Written:
     nodes: pd.DataFrame = parsed.extra["nodes"].assign(load_run_id=run_id)
     edges = parsed.frame.assign(load_run_id=run_id)
     con.execute("DELETE FROM road_edges")
@@ -158,7 +160,7 @@ def _write_roads(con, parsed: Parsed, run_id: int, sources: str) -> Written:
 STREAM_ABOVE_MB = 50.0
 
 
-def load_roads(con, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None,
+def load_roads(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None,
                stream: bool | None = None) -> LoadSummary:
     """Replace the warehouse's road network with the composition of ``paths``.
 

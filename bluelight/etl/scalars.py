@@ -1,4 +1,5 @@
-"""One value from a query: the count, flag or id a check reads (None when the query returns no row)."""
+"""One value or one row from a query: the count, flag or id a check reads (None when there is no row), and
+an aggregate's row."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
+
+from bluelight.foundation.errors import WarehouseError
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None = None) -> Any:
@@ -22,3 +25,26 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | 
     """
     row = (con.execute(sql) if params is None else con.execute(sql, list(params))).fetchone()
     return None if row is None else row[0]
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None = None) -> tuple[Any, ...]:
+    """The query's one row (an aggregate's: it always has one).
+
+    Parameters
+    ----------
+    con
+        An open DuckDB connection.
+    sql
+        The query.
+    params
+        Its parameters, if any.
+
+    Raises
+    ------
+    WarehouseError
+        When the query returns no row (not an aggregate, or its table is gone).
+    """
+    row = (con.execute(sql) if params is None else con.execute(sql, list(params))).fetchone()
+    if row is None:
+        raise WarehouseError(f"the warehouse returned no row for: {' '.join(sql.split())}")
+    return tuple(row)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from bluelight.analysis.scenario import load_scenario
@@ -33,14 +35,14 @@ def parse_scenarios(paths: list[Path]) -> Parsed:
     return Parsed(frame, rows_read=len(rows), rejects=[])
 
 
-def _write(con, parsed: Parsed, run_id: int) -> Written:
+def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     return upsert(con, "scenarios", parsed.frame, key="scenario_id", run_id=run_id)
 
 
-def load_scenarios(con, paths) -> LoadSummary:
+def load_scenarios(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path]) -> LoadSummary:
     """Load scenario files (one row each, keyed by file name); unchanged files change nothing."""
-    paths = [Path(p) for p in paths]
-    if not paths:
+    files = [Path(p) for p in paths]
+    if not files:
         raise InputFileError(REPO_SCENARIOS, "no scenario files given")
-    return run_load(con, dataset="scenarios", loader="scenario-yaml", paths=paths,
-                    parse=lambda: parse_scenarios(paths), write=_write)
+    return run_load(con, dataset="scenarios", loader="scenario-yaml", paths=files,
+                    parse=lambda: parse_scenarios(files), write=_write)

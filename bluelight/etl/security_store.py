@@ -18,6 +18,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bluelight.foundation.errors import ConfigError, WarehouseError
 
@@ -129,7 +130,7 @@ class SecurityStore:
             self._local.con, self._local.ino = con, ino
         return con
 
-    def _write(self, sql: str, params: tuple) -> int:
+    def _write(self, sql: str, params: tuple[object, ...]) -> int:
         con = self._open(create=self.create)
         if con is None:
             raise WarehouseError(f"the security store {self.path} is missing: nothing is served until it is "
@@ -143,7 +144,7 @@ class SecurityStore:
                 raise WarehouseError(f"cannot write the security store {self.path}: {exc}") from exc
             return cur.rowcount
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         con = self._reader()
         if con is None:
             return []
@@ -253,7 +254,7 @@ class SecurityStore:
         self.record(action, username=username, role=role, detail=detail + more, remote_addr=remote_addr)
         return True
 
-    def events(self, *, limit: int = 200, action: str | None = None) -> list[dict]:
+    def events(self, *, limit: int = 200, action: str | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE action = ?", (action,)) if action else ("", ())
         rows = self._read(f"SELECT event_id, at, username, role, action, detail, tier, remote_addr FROM audit_log "
                           f"{where} ORDER BY event_id DESC LIMIT ?", (*params, int(limit)))
@@ -266,6 +267,6 @@ class SecurityStore:
         """The key that signs session cookies, made once and shared by every worker and restart."""
         rows = self._read("SELECT value FROM meta WHERE key = 'session_key'")
         if rows:
-            return rows[0][0]
+            return str(rows[0][0])
         self._write("INSERT OR IGNORE INTO meta VALUES ('session_key', ?)", (secrets.token_hex(32),))
-        return self._read("SELECT value FROM meta WHERE key = 'session_key'")[0][0]
+        return str(self._read("SELECT value FROM meta WHERE key = 'session_key'")[0][0])

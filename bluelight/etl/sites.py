@@ -14,7 +14,9 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -54,11 +56,11 @@ LFB_2014_CLOSURES = ("Belsize", "Bow", "Clerkenwell", "Downham", "Kingsland", "K
 LFB_2014_CLOSURE_DATE = "2014-01-09"
 
 
-def _blank(n: int) -> dict:
+def _blank(n: int) -> dict[str, list[str]]:
     return {c: [""] * n for c in TEXT_FIELDS + NUMBER_FIELDS + COORD_FIELDS}
 
 
-def standard_frame(frame: pd.DataFrame, **cols) -> pd.DataFrame:
+def standard_frame(frame: pd.DataFrame, **cols: Any) -> pd.DataFrame:
     """Build the standard frame: each keyword is a column name or a constant/Series."""
     out = pd.DataFrame(_blank(len(frame)), index=frame.index)
     for name, value in cols.items():
@@ -153,7 +155,7 @@ def _adapt_hospitals(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 #: (name, header columns that identify the layout, adapter)
-ADAPTERS: list[tuple[str, frozenset, Callable]] = [
+ADAPTERS: list[tuple[str, frozenset[str], Callable[[pd.DataFrame, Path], pd.DataFrame]]] = [
     ("lfb_stations", frozenset({"Station_Name", "X (easting)", "Y (northing)"}), _adapt_lfb_stations),
     ("lfb_property", frozenset({"Holding_Name", "OBJECTID", "Easting", "Northing"}), _adapt_lfb_property),
     ("met_police_2013", frozenset({"name", "local authority", "status", "current", "proposed"}), _adapt_met_2013),
@@ -204,7 +206,7 @@ def _validate(std: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[Reject]
     rejects: list[Reject] = []
     bad: set[int] = set()
 
-    def reject(row, fld, value, reason):
+    def reject(row: Any, fld: str, value: str | None, reason: str) -> None:
         rejects.append(Reject(int(row), fld, value, reason))
         bad.add(row)
 
@@ -315,7 +317,7 @@ def _read_vector_points(path: Path, mapping: Mapping[str, str] | None) -> pd.Dat
 
 # ----------------------------------------------------------------------------- writing
 
-def write_sites(con, parsed: Parsed, run_id: int) -> Written:
+def write_sites(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     frame = parsed.frame
     orgs = sorted({o for o in frame["org_id"].dropna()})
     for org in orgs:
@@ -340,7 +342,7 @@ def write_sites(con, parsed: Parsed, run_id: int) -> Written:
     return written
 
 
-def record_versions(con, frame: pd.DataFrame, run_id: int, change: dict[str, str]) -> None:
+def record_versions(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, run_id: int, change: dict[str, str]) -> None:
     """Close the current version of each site in ``frame`` and open its new one (the history of every change)."""
     if frame.empty:
         return
@@ -357,7 +359,7 @@ def record_versions(con, frame: pd.DataFrame, run_id: int, change: dict[str, str
     con.unregister("_versions")
 
 
-def _close_missing(con, frame: pd.DataFrame, run_id: int) -> int:
+def _close_missing(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, run_id: int) -> int:
     """A snapshot of a source: its sites not in the file are closed (and the change recorded)."""
     sources = sorted(set(frame["source"]))
     gone = con.execute("SELECT site_id FROM sites WHERE source IN (SELECT unnest(?)) AND status <> 'closed' "
@@ -372,7 +374,7 @@ def _close_missing(con, frame: pd.DataFrame, run_id: int) -> int:
     return len(gone)
 
 
-def mark_duplicates(con) -> int:
+def mark_duplicates(con: duckdb.DuckDBPyConnection) -> int:
     """Mark each site that duplicates a more authoritative one of the same service and kind."""
     sites = con.execute("SELECT site_id, service, kind, source, easting, northing FROM sites").df()
     if sites.empty:
@@ -404,7 +406,7 @@ def mark_duplicates(con) -> int:
     return int(frame["duplicate_of"].notna().sum())
 
 
-def load_sites(con, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
+def load_sites(con: duckdb.DuckDBPyConnection, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
                encoding: str = "utf-8", accept_partial: bool = False, snapshot: bool = False) -> LoadSummary:
     """Load a sites file (CSV of a known or generic layout, GeoJSON, GeoPackage).
 
@@ -421,7 +423,7 @@ def load_sites(con, path: str | Path, *, service: str | None = None, mapping: Ma
     path = Path(path)
     if service is not None and norm_service(service) is None:
         raise InputFileError(path, f"--service {service!r} is not one of {list(SERVICES)}")
-    def parse():
+    def parse() -> Parsed:
         parsed = parse_sites(path, service=service, mapping=mapping, encoding=encoding)
         parsed.extra["snapshot"] = snapshot
         return parsed

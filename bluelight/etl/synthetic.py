@@ -15,12 +15,16 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from bluelight.etl import geo
 from bluelight.foundation.errors import ValidationError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +139,7 @@ def generate_region(n_nodes: int = 2500, *, seed: int = 0, spacing_m: float = 18
     return SyntheticRegion(nodes, edges, sites, population, incidents, zones, spacing_m)
 
 
-def _sites(rng, nodes: pd.DataFrame, n_nodes: int) -> pd.DataFrame:
+def _sites(rng: np.random.Generator, nodes: pd.DataFrame, n_nodes: int) -> pd.DataFrame:
     per = {"fire": max(3, n_nodes // 700), "police": max(3, n_nodes // 900), "ambulance": max(2, n_nodes // 1200)}
     rows = []
     for service, count in per.items():
@@ -165,7 +169,7 @@ _CATEGORY_MIX = {"fire": {"false_alarm": 0.45, "special_service": 0.3, "secondar
                  "ambulance": {"medical": 0.96, "cardiac_arrest": 0.04}}
 
 
-def _incidents(rng, population: pd.DataFrame, zone_size_m: float) -> pd.DataFrame:
+def _incidents(rng: np.random.Generator, population: pd.DataFrame, zone_size_m: float) -> pd.DataFrame:
     n = int(max(200, population["pop_total"].sum() / 50))
     p = population["pop_total"].to_numpy() / population["pop_total"].sum()
     zone = rng.choice(len(population), size=n, p=p)
@@ -186,7 +190,7 @@ def _incidents(rng, population: pd.DataFrame, zone_size_m: float) -> pd.DataFram
                          "category": cats, "priority": prio, "easting": np.round(e, 1), "northing": np.round(nn, 1)})
 
 
-def region_graph(region: SyntheticRegion):
+def region_graph(region: SyntheticRegion) -> nx.MultiDiGraph:
     """The region's roads as an osmnx-style MultiDiGraph in WGS84 (for GraphML)."""
     import networkx as nx
 
@@ -246,7 +250,7 @@ def write_region(region: SyntheticRegion, directory: Path, *, roads_as: str = "g
     return paths
 
 
-def write_pbf(region: SyntheticRegion, path, *, signal_share: float = 0.1, seed: int = 0) -> dict:
+def write_pbf(region: SyntheticRegion, path: str | Path, *, signal_share: float = 0.1, seed: int = 0) -> dict[str, Any]:
     """The region's roads as an OSM PBF extract (for the streamed loader's tests and size benchmarks).
 
     Every street between two junctions is a way of its own (tagged with its class, limit and one-way), as a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from bluelight.etl import files
@@ -58,7 +59,7 @@ def parse_targets(path: Path) -> Parsed:
     return Parsed(frame, rows_read=len(doc["targets"]), rejects=rejects)
 
 
-def _write(con, parsed: Parsed, run_id: int) -> Written:
+def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Written:
     return upsert(con, "targets", parsed.frame, key="target_id", run_id=run_id)
 
 
@@ -67,7 +68,7 @@ def default_targets() -> Path:
     return config_file("targets.yaml")
 
 
-def load_targets(con, path: str | Path | None = None, *, accept_partial: bool = False) -> LoadSummary:
+def load_targets(con: duckdb.DuckDBPyConnection, path: str | Path | None = None, *, accept_partial: bool = False) -> LoadSummary:
     path = Path(path) if path else default_targets()
     return run_load(con, dataset="targets", loader="targets", paths=[path], parse=lambda: parse_targets(path),
                     write=_write, accept_partial=accept_partial)
