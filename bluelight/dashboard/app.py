@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import dash
 from dash import Input, Output, html, set_props
@@ -40,6 +41,10 @@ from bluelight.services.accounts import security_store as open_security_store
 from bluelight.services.inputs import session_profile
 from bluelight.services.session import Session
 
+if TYPE_CHECKING:
+    from bluelight.foundation.access import DisclosureRules
+    from bluelight.services.accounts import SecurityStore
+
 log = logging.getLogger(__name__)
 
 
@@ -69,9 +74,9 @@ def national_data_dir() -> Path | None:
 SHELL_IDS = frozenset({"url", "page-content", "global-alert", "page-title-sink"})
 
 
-def signin_required(store, rules) -> bool:
+def signin_required(store: SecurityStore, rules: DisclosureRules) -> bool:
     """Whether sign-in is configured: an account in the store or single sign-on enabled."""
-    return rules.sso.enabled or store.has_accounts()
+    return bool(rules.sso.enabled or store.has_accounts())
 
 
 def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None, profile: str | None = None,
@@ -126,10 +131,11 @@ def create_app(warehouse: str | Path, *, scenario_dirs: list[Path] | None = None
                             Output("page-title-sink", "children"), Input("url", "pathname"))
 
     @app.callback(Output("page-content", "children"), Output("global-alert", "style"), Input("url", "pathname"))
-    def route(pathname):
-        page = by_path.get(pathname or "/")
+    def route(pathname: str | None) -> tuple[Any, dict[str, str]]:
+        path = pathname or "/"
+        page = by_path.get(path)
         if page is None:
-            return not_found(pathname), {"display": "none"}
+            return not_found(path), {"display": "none"}
         if not allows(current_role(), page_role(page.path)):
             return not_permitted(page.path, current_role(), page_role(page.path)), {"display": "none"}
         return page.layout(), {"display": "none"}

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from flask import Response, g, has_request_context, jsonify, redirect, request, session
@@ -48,6 +49,11 @@ from bluelight.services.accounts import (
     session_version,
     sign_out_everywhere,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from flask import Flask
+    from flask.typing import ResponseReturnValue
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +103,7 @@ def current_rules() -> DisclosureRules:
     return settings.rules if settings is not None else load_rules()
 
 
-def visible_sites(sites):
+def visible_sites(sites: pd.DataFrame | None) -> pd.DataFrame | None:
     """Sites as this request's role may see them: restricted sites rounded unless the role is cleared for them."""
     if cleared_for(current_role(), "official-sensitive") or sites is None or len(sites) == 0:
         return sites
@@ -106,7 +112,7 @@ def visible_sites(sites):
                       rounding_m=rules.site_rounding_m)
 
 
-def audit_log(*, limit: int = 100) -> list[dict]:
+def audit_log(*, limit: int = 100) -> list[dict[str, Any]]:
     """The newest audit events (for the admin's panel); none outside a request."""
     settings: AuthSettings | None = g.get("auth") if has_request_context() else None
     return settings.store.events(limit=limit) if settings is not None else []
@@ -140,7 +146,7 @@ def _token_ok(sent: str | None) -> bool:
     return bool(want and sent and hmac.compare_digest(str(sent), str(want)))
 
 
-def _refuse(status: int, message: str, *, headers: dict | None = None) -> Response:
+def _refuse(status: int, message: str, *, headers: dict[str, str] | None = None) -> Response:
     resp = jsonify({"error": message})
     resp.status_code = status
     for k, v in (headers or {}).items():
@@ -173,7 +179,7 @@ class _Gate:
     """The per-request checks, with what they need from the app."""
 
     settings: AuthSettings
-    callback_map: dict
+    callback_map: dict[str, Any]
     page_prefixes: dict[str, str]
     shell_ids: frozenset[str]
     hashing: threading.BoundedSemaphore
@@ -272,7 +278,7 @@ class _Gate:
         return None
 
 
-def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str], callback_map: dict,
+def install(server: Flask, settings: AuthSettings, *, page_prefixes: dict[str, str], callback_map: dict[str, Any],
             shell_ids: frozenset[str] = frozenset(), script_hashes: Callable[[], Sequence[str]] = list) -> None:
     """Put the gate, the sign-in routes and the security headers on the Flask ``server``.
 
@@ -299,11 +305,11 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str], ca
     server.before_request(gate)
 
     @server.route("/favicon.ico")
-    def favicon():
+    def favicon() -> ResponseReturnValue:
         return Response(status=204)
 
     @server.route("/login", methods=["GET", "POST"])
-    def login():
+    def login() -> ResponseReturnValue:
         sso_label = rules.sso.label if sso_on else None
         if settings.local_only:
             return redirect("/")
@@ -336,7 +342,7 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str], ca
         return redirect(safe_next(request.form.get("next")))
 
     @server.route("/logout", methods=["GET", "POST"])
-    def logout():
+    def logout() -> ResponseReturnValue:
         if settings.local_only:
             return redirect("/")
         if request.method == "GET":
@@ -373,7 +379,7 @@ def install(server, settings: AuthSettings, *, page_prefixes: dict[str, str], ca
         return resp
 
 
-def _outputs(body) -> list[tuple[str, str]]:
+def _outputs(body: object) -> list[tuple[str, str]]:
     """A callback request's outputs as (id, property); a pattern-matching id by its ``type``."""
     outputs = (body or {}).get("outputs") if isinstance(body, dict) else None
     items = outputs if isinstance(outputs, list) else [outputs] if isinstance(outputs, dict) else []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dash.dependencies import Wildcard
 
@@ -29,14 +30,14 @@ class CallbackAccess:
     no_output: bool
 
 
-def _id_name(component_id) -> str:
+def _id_name(component_id: object) -> str:
     """A component id as a name: a pattern-matching id by its ``type`` (which carries the page prefix)."""
     if isinstance(component_id, Mapping):
         return str(component_id.get("type", ""))
     return str(component_id)
 
 
-def _declared_outputs(entry: Mapping) -> tuple[tuple[object, str], ...]:
+def _declared_outputs(entry: Mapping[str, Any]) -> tuple[tuple[object, str], ...]:
     declared = entry.get("output")
     items = declared if isinstance(declared, (list, tuple)) else [declared] if declared is not None else []
     out = []
@@ -75,7 +76,7 @@ def role_for_ids(names: Iterable[str], page_prefixes: Mapping[str, str], shell_i
     return need
 
 
-def resolve(callback_map: Mapping[str, Mapping], key: object, page_prefixes: Mapping[str, str],
+def resolve(callback_map: Mapping[str, Mapping[str, Any]], key: object, page_prefixes: Mapping[str, str],
             shell_ids: frozenset[str]) -> CallbackAccess | None:
     """The callback Dash would run for ``key`` and the role it needs (None: Dash has no such callback)."""
     if not isinstance(key, str) or key not in callback_map:
@@ -88,15 +89,15 @@ def resolve(callback_map: Mapping[str, Mapping], key: object, page_prefixes: Map
     return CallbackAccess(key, role_for_ids(names, page_prefixes, shell_ids), outputs, bool(entry.get("no_output")))
 
 
-def _same_id(sent, declared) -> bool:
+def _same_id(sent: object, declared: object) -> bool:
     if isinstance(declared, Mapping):
         if not isinstance(sent, Mapping) or set(sent) != set(declared):
             return False
         return all(isinstance(v, Wildcard) or sent[k] == v for k, v in declared.items())
-    return sent == declared
+    return bool(sent == declared)
 
 
-def _flat(sent) -> list | None:
+def _flat(sent: object) -> list[Any] | None:
     """The request's ``outputs`` as one entry (or list of entries, for a pattern-matching output) per declared
     output; None when it has no recognisable shape."""
     if sent is None:
@@ -106,7 +107,7 @@ def _flat(sent) -> list | None:
     return list(sent) if isinstance(sent, list) else None
 
 
-def outputs_mismatch(access: CallbackAccess, body: Mapping) -> str | None:
+def outputs_mismatch(access: CallbackAccess, body: Mapping[str, Any]) -> str | None:
     """Why the request's ``outputs`` do not describe the callback its ``output`` names (None: they do)."""
     sent = _flat(body.get("outputs"))
     if sent is None:

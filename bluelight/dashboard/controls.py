@@ -11,6 +11,7 @@ turn an out-of-range entry into a blank and hide what was typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -56,7 +57,7 @@ def field_control(request_cls, binding: Binding, *, label: str | None = None, co
 TRAFFIC_PERIOD_LABELS = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
 
 
-def period_options(profile) -> list[dict]:
+def period_options(profile) -> list[dict[str, Any]]:
     """All hours, and each traffic period the speed profile was fitted for (none offered where it was not)."""
     return [{"label": "all hours", "value": "all"}] + [{"label": TRAFFIC_PERIOD_LABELS.get(b, b), "value": b}
                                                       for b in (profile.traffic_periods or {})]

@@ -8,6 +8,8 @@ years that carry money (and the totals), and each input's switching value.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from dash import html
 
@@ -19,7 +21,7 @@ FLOW_COLUMNS = {"year": "year", "costs_gbp": "costs (£)", "optimism_bias_gbp": 
                 "present_value_gbp": "present value (£)", "cumulative_pv_gbp": "cumulative present value (£)"}
 
 
-def flow_table(finance: dict) -> pd.DataFrame:
+def flow_table(finance: dict[str, Any]) -> pd.DataFrame:
     """The years that carry money, the first and the last, with rounded pounds (a 30-year table that is mostly
     the same saving repeated reads better with the repeated years folded into the last)."""
     flows = pd.DataFrame(finance["cash_flows"])
@@ -35,16 +37,16 @@ def flow_table(finance: dict) -> pd.DataFrame:
     return out.rename(columns=FLOW_COLUMNS)
 
 
-def sensitivity_lines(finance: dict) -> list[str]:
+def sensitivity_lines(finance: dict[str, Any]) -> list[str]:
     return [switching_text(r) for r in finance.get("sensitivity") or []]
 
 
-def finance_panel(finance: dict, *, table_id: str, frame_table) -> html.Div:
+def finance_panel(finance: dict[str, Any], *, table_id: str, frame_table) -> html.Div:
     """The appraisal on a page: the sentence first, then what is missing, the cash flows and the sensitivity.
 
     ``frame_table`` is the pages' grid builder (passed in: this module is shared, the grid style is theirs).
     """
-    parts: list = [html.P(html.B(describe(finance)))]
+    parts: list[Any] = [html.P(html.B(describe(finance)))]
     if finance["items"]:
         parts += [html.H4("Cash flows by year (years that change, and the last)"),
                   frame_table(flow_table(finance), table_id=f"{table_id}-flows", page_size=12)]

@@ -12,9 +12,13 @@ and is never opened: every stack gets the one font.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont, ImageFont
 
 #: the glyphs' pixel size (MapLibre's SDF glyphs are made at 24 px and scaled)
 FONT_PX = 24
@@ -89,11 +93,11 @@ def distance_field(coverage: np.ndarray, *, scale: int = 1) -> np.ndarray:
     signed = (outside_d - inside_d) / scale                       # positive outside the outline
     centre = scale // 2
     signed = signed[centre::scale, centre::scale]
-    return np.clip(np.round(255 - 255 * (signed / RADIUS_PX + CUTOFF)), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.round(255 - 255 * (signed / RADIUS_PX + CUTOFF)), 0, 255), dtype=np.uint8)
 
 
 @lru_cache(maxsize=1)
-def _font():                                   # the font built into Pillow (no file to find or ship)
+def _font() -> FreeTypeFont | ImageFont:        # the font built into Pillow (no file to find or ship)
     from PIL import ImageFont
 
     return ImageFont.load_default(size=FONT_PX * OVERSAMPLE)

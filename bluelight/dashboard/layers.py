@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, has_request_context, request
 
 from bluelight.dashboard.glyphs import glyph_range
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bluelight.dashboard.queries import Warehouse
+    from bluelight.services.session import Session
 
 BOROUGHS = "/layers/boroughs.geojson"
 LSOAS = "/layers/lsoas.geojson"
@@ -66,7 +73,7 @@ def roads() -> VectorTiles:
     return VectorTiles(base + ROAD_TILES)
 
 
-def offline_style() -> dict:
+def offline_style() -> dict[str, Any]:
     """The base map style: a white background, and label glyphs from this app (plotly's ``white-bg`` style would
     fetch them from the internet, so no place name could be drawn offline)."""
     base = request.host_url.rstrip("/") if has_request_context() else ""
@@ -81,7 +88,7 @@ def offline_style() -> dict:
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
-def web_tiles_style() -> dict:
+def web_tiles_style() -> dict[str, Any]:
     """The base map style with OpenStreetMap's web tiles under the layers, and its attribution; labels still take
     their glyphs from this app."""
     style = offline_style()
@@ -91,7 +98,7 @@ def web_tiles_style() -> dict:
     return style | {"name": "OpenStreetMap web tiles"}
 
 
-def register_routes(server, wh, session) -> None:
+def register_routes(server: Flask, wh: Warehouse, session: Session) -> None:
     """Add the layer routes to the Flask server behind the Dash app."""
     builders = {
         "boroughs": lambda: wh.boundaries_geojson("borough"),

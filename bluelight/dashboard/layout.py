@@ -90,7 +90,7 @@ def no_data(title: str) -> html.Div:
     return html.Div([html.H2(title), html.P("No data loaded yet.")])
 
 
-def map_row(map_id: str, side: list, *, note: str | None = None) -> html.Div:
+def map_row(map_id: str, side: list[Any], *, note: str | None = None) -> html.Div:
     """The usual row of a page: its map (three fifths, with an optional note beneath) beside a side panel."""
     left: list[Any] = [dcc.Loading(dcc.Graph(id=map_id, config={"displaylogo": False}))]
     if note:

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -48,7 +49,7 @@ class Warehouse:
         self._readers = 0
         self._swapping = False
         self._local = threading.local()
-        self._cache: dict = {}
+        self._cache: dict[str, Any] = {}
         self.refresh()
 
     def refresh(self) -> bool:
@@ -99,7 +100,7 @@ class Warehouse:
         self.refresh()
         return self._con is not None
 
-    def _query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+    def _query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self._with_cursor(lambda cur: cur.execute(sql, params or []).df())
 
     def _cached(self, key, build):
@@ -114,7 +115,7 @@ class Warehouse:
         """A serialised layer, built once per warehouse."""
         return self._cached(key, build)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         from bluelight.etl.status import warehouse_status
 
         return self._cached("status", lambda: self._with_cursor(warehouse_status))
@@ -148,7 +149,7 @@ class Warehouse:
             "SELECT target_id, service, category, statistic, threshold_s, goal, jurisdiction, description, source, "
             "url FROM targets ORDER BY service, target_id")).copy()
 
-    def boundaries_geojson(self, kind: str) -> dict:
+    def boundaries_geojson(self, kind: str) -> dict[str, Any]:
         def build():
             frame = self._query("SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom_wgs84, 0.0002)) AS g "
                                 "FROM boundaries WHERE kind = ?", [kind])
@@ -204,7 +205,7 @@ class Warehouse:
         return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
             "category"].tolist()
 
-    def lsoa_geojson(self, codes) -> dict:
+    def lsoa_geojson(self, codes) -> dict[str, Any]:
         """LSOA polygons (WGS84, simplified) of the given zone codes, keyed by ``id`` = code."""
         codes = sorted(set(codes))
         if not codes:
@@ -216,7 +217,7 @@ class Warehouse:
             f["id"] = f["properties"]["code"]
         return fc
 
-    def area_labels_geojson(self) -> dict:
+    def area_labels_geojson(self) -> dict[str, Any]:
         """A point per loaded area (local authority) at its population-weighted centre, with its name: the
         maps' area labels, for whatever region is loaded."""
         def build():
@@ -275,7 +276,7 @@ class Warehouse:
         return self._cached("network bounds", bounds)
 
 
-def _feature_collection(frame: pd.DataFrame, props: list[str]) -> dict:
+def _feature_collection(frame: pd.DataFrame, props: list[str]) -> dict[str, Any]:
     feats = [{"type": "Feature", "properties": {p: r[p] for p in props}, "geometry": json.loads(r["g"])}
              for _, r in frame.iterrows() if r["g"]]
     return {"type": "FeatureCollection", "features": feats}

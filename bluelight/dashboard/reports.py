@@ -67,7 +67,7 @@ class Report:
     title: str
     headline: str
     asked: dict[str, str]
-    figures: list[tuple[str, go.Figure | dict]] = field(default_factory=list)
+    figures: list[tuple[str, go.Figure | dict[str, Any]]] = field(default_factory=list[Any])
     tables: list[Table] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -77,7 +77,7 @@ class Report:
     tier: str = "open"
     synthetic: bool = False
     generated: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finance: dict | None = None           # an appraisal (Appraisal.as_dict): its own section, with the cash flows
+    finance: dict[str, Any] | None = None           # an appraisal (Appraisal.as_dict): its own section, with the cash flows
     summary: list[str] = field(default_factory=list)   # what changes for whom, in sentences (page 1)
 
     def __post_init__(self) -> None:
@@ -96,7 +96,7 @@ td.sha{font-family:monospace;font-size:11px;word-spacing:100vw}
 @media print{.plot{break-inside:avoid}h2{break-after:avoid}table{width:100%;table-layout:auto}}"""
 
 
-def finance_html(finance: dict) -> str:
+def finance_html(finance: dict[str, Any]) -> str:
     """The appraisal section: the sentence, the cash flows by year, the sensitivity, the figures used."""
     from bluelight.analysis.appraisal import describe
     from bluelight.dashboard.finance_view import flow_table, sensitivity_lines
@@ -208,7 +208,7 @@ def to_pdf(html: str, *, timeout_s: float = 60.0) -> bytes:
 
 # -- maps that draw from disk ------------------------------------------------------------------------------------
 
-def _lines(geojson) -> tuple[list, list]:
+def _lines(geojson) -> tuple[list[Any], list[Any]]:
     """Every ring and line of a GeoJSON layer as lon / lat lists with gaps (None) between them."""
     doc = json.loads(geojson) if isinstance(geojson, str) else geojson
     lon, lat = [], []
@@ -235,7 +235,7 @@ def _lines(geojson) -> tuple[list, list]:
     return lon, lat
 
 
-def _plain(obj) -> dict | None:
+def _plain(obj) -> dict[str, Any] | None:
     """A plotly sub-object as a plain dict (so it can move to another trace type), or None if unset."""
     out = obj.to_plotly_json() if obj is not None and hasattr(obj, "to_plotly_json") else obj
     return out or None
@@ -253,7 +253,7 @@ def focus_box(easting, northing, *, pad_m: float = 1500.0) -> tuple[float, float
     return float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
 
 
-def service_sentences(services: dict) -> list[str]:
+def service_sentences(services: dict[str, Any]) -> list[str]:
     """What a scenario does for each service it touches, in one sentence each (``run_scenario``'s services)."""
     from bluelight.foundation.text import mmss
 
@@ -268,7 +268,7 @@ def service_sentences(services: dict) -> list[str]:
     return out
 
 
-def static_map(fig: go.Figure | dict, *, height: int = 620, focus: tuple[float, float, float, float] | None = None
+def static_map(fig: go.Figure | dict[str, Any], *, height: int = 620, focus: tuple[float, float, float, float] | None = None
                ) -> go.Figure:
     """A WebGL map figure (``Scattermap``, ``Choroplethmap``, line layers) redrawn as SVG geo traces.
 
@@ -312,7 +312,7 @@ def static_map(fig: go.Figure | dict, *, height: int = 620, focus: tuple[float, 
     return out
 
 
-def provenance_and_error(wh, session) -> dict:
+def provenance_and_error(wh, session) -> dict[str, Any]:
     """The parts every report shares: the loads (full SHA-256), the travel model's error, profile, synthetic."""
     from bluelight.dashboard.components.charts import model_error_text
 
@@ -320,7 +320,7 @@ def provenance_and_error(wh, session) -> dict:
             "profile": session.profile.key, "synthetic": bool(wh.status()["data_source"]["synthetic"])}
 
 
-def download(report: Report, *, filename: str, pdf: bool) -> dict:
+def download(report: Report, *, filename: str, pdf: bool) -> dict[str, Any]:
     """A ``dcc.Download`` payload: the HTML, or its PDF (base64)."""
     import base64
 
@@ -348,7 +348,7 @@ def minutes_to_durations(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
                 for c in frame.columns]], formats
 
 
-def change_words(changes: list[dict], names: dict[str, str]) -> pd.DataFrame:
+def change_words(changes: list[dict[str, Any]], names: dict[str, str]) -> pd.DataFrame:
     """A scenario's changes as a table of words: what happens to which site, by name (never an id or a dict)."""
     def n(site_id):
         return names.get(site_id, site_id)
@@ -377,9 +377,9 @@ def change_words(changes: list[dict], names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows or [{"change": "no change", "money supplied": "none"}])
 
 
-def comparison_report(wh, session, *, title: str, headline: str, asked: dict, table: pd.DataFrame,
+def comparison_report(wh, session, *, title: str, headline: str, asked: dict[str, Any], table: pd.DataFrame,
                       curves: list[tuple[str, go.Figure]], maps: list[tuple[Any, ...]], changes: pd.DataFrame,
-                      money: str, tier: str, finance: dict | None = None,
+                      money: str, tier: str, finance: dict[str, Any] | None = None,
                       summary: list[str] | None = None) -> Report:
     """A before / after comparison (scenarios, hubs) as a report: the changes, maps, curves and the table."""
     shown, formats = minutes_to_durations(table)

@@ -22,7 +22,7 @@ from bluelight.foundation.errors import ConfigError
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,80}$")
 
 
-def state_to_scenario(state: dict, *, name: str, note: str = "") -> Scenario:
+def state_to_scenario(state: dict[str, Any], *, name: str, note: str = "") -> Scenario:
     """The Scenarios page's edits (service, closed ids, added and moved sites) as a :class:`Scenario`."""
     changes = [{"action": "close", "site": s} for s in state.get("closed", [])]
     changes += [{"action": "move", "site": m["site_id"], "easting": m["easting"], "northing": m["northing"]}

@@ -17,9 +17,14 @@ import ipaddress
 import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from bluelight.foundation.environment import warehouse_path
+
+if TYPE_CHECKING:
+    from dash import Dash
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +34,16 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 THREADS = 16
 
 
-def _gunicorn(factory, options: dict) -> Any:
+def _gunicorn(factory: Callable[[], Flask], options: dict[str, Any]) -> Any:
     """gunicorn run from Python: each worker process builds its own app (no state shared across a fork)."""
     from gunicorn.app.base import BaseApplication
 
     class App(BaseApplication):
-        def load_config(self):
+        def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
 
-        def load(self):
+        def load(self) -> Flask:
             return factory()
     return App()
 
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     secure = not local or args.behind_proxy
 
-    def factory():
+    def factory() -> Dash:
         app = create_app(warehouse_path(args.warehouse), profile=args.profile, web_tiles=args.web_tiles,
                          security_store=store.path, secure_cookies=secure, local_only=args.local_only)
         if args.behind_proxy:
@@ -115,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _refusal(args, *, store_path: str, configured: bool, loopback: bool) -> str | None:
+def _refusal(args: argparse.Namespace, *, store_path: str, configured: bool, loopback: bool) -> str | None:
     """Why this combination of options must not be served (None: it may)."""
     how = (f"add an administrator with 'bluelight users add NAME --role admin' (accounts are kept in {store_path}; "
            "set BLUELIGHT_SECURITY_STORE or --store to use another file), or enable single sign-on (the sso section "

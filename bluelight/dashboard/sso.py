@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import redirect, session, url_for
 
@@ -23,12 +25,17 @@ from bluelight.foundation.access import SsoSettings, role_from_claims
 from bluelight.foundation.errors import ConfigError, ValidationError
 from bluelight.services.accounts import SecurityStore, session_version, sso_account
 
+if TYPE_CHECKING:
+    from flask import Flask, Response
+    from flask.typing import ResponseReturnValue
+
 log = logging.getLogger(__name__)
 
 SSO_PATHS = {"/login/sso", "/login/sso/callback"}
 
 
-def install_sso(server, settings: SsoSettings, store: SecurityStore, *, refuse) -> None:
+def install_sso(server: Flask, settings: SsoSettings, store: SecurityStore, *,
+                refuse: Callable[[int, str], Response]) -> None:
     """Register the provider and the two routes: start a sign-in, and take the provider's answer."""
     from authlib.integrations.base_client import OAuthError
     from authlib.integrations.flask_client import OAuth
@@ -42,11 +49,12 @@ def install_sso(server, settings: SsoSettings, store: SecurityStore, *, refuse) 
                    client_kwargs={"scope": settings.scopes})
 
     @server.route("/login/sso")
-    def sso_start():
-        return oauth.sso.authorize_redirect(url_for("sso_callback", _external=True))
+    def sso_start() -> ResponseReturnValue:
+        to_provider: Response = oauth.sso.authorize_redirect(url_for("sso_callback", _external=True))
+        return to_provider
 
     @server.route("/login/sso/callback")
-    def sso_callback():
+    def sso_callback() -> ResponseReturnValue:
         from flask import request
 
         try:

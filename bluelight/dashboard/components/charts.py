@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from bluelight.analysis.summary import share_within_curve
@@ -9,7 +11,7 @@ from bluelight.dashboard.components import plain_figures as plain
 
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
-                     label: str, variability=None) -> dict:
+                     label: str, variability=None) -> dict[str, Any]:
     """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread).
 
     A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): the coverage explorer sends

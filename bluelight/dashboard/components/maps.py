@@ -27,8 +27,8 @@ def _has_features(source) -> bool:
     return isinstance(source, str) or bool(source and source.get("features"))
 
 
-def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
-                 height: int = 620) -> dict:
+def _base_layout(*, roads: VectorTiles | dict[str, Any] | str | None, boundaries: dict[str, Any] | str | None, bounds=None,
+                 height: int = 620) -> dict[str, Any]:
     layers: list[dict[str, Any]] = []
     if _has_features(boundaries):
         layers.append({"source": boundaries, "type": "line", "color": "#555555", "line": {"width": 1.2},
@@ -56,19 +56,19 @@ def _base_layout(*, roads: VectorTiles | dict | str | None, boundaries: dict | s
 SITE_LABELS_FROM_ZOOM = 12.5
 
 
-def _label_layer(source: dict | str, *, size: int, colour: str, minzoom: float = 0.0) -> dict:
+def _label_layer(source: dict[str, Any] | str, *, size: int, colour: str, minzoom: float = 0.0) -> dict[str, Any]:
     """Names drawn from the features' ``name`` (MapLibre hides labels that would overlap)."""
     return {"sourcetype": "geojson", "source": source, "type": "symbol", "minzoom": minzoom, "below": "",
             "symbol": {"text": "{name}", "icon": "", "placement": "point",
                        "textfont": {"size": size, "color": colour}}}
 
 
-def area_label_layer() -> dict:
+def area_label_layer() -> dict[str, Any]:
     """The loaded areas' names at their population-weighted centres (served by the app, drawn offline)."""
     return _label_layer(AREA_LABELS, size=13, colour="#3d4852")
 
 
-def site_label_layer(sites: pd.DataFrame) -> dict:
+def site_label_layer(sites: pd.DataFrame) -> dict[str, Any]:
     """The names of the sites a map shows, drawn from :data:`SITE_LABELS_FROM_ZOOM` (only the sites this map was
     given: what a role may not see is not named either)."""
     named = sites.dropna(subset=["lon", "lat"])
@@ -105,7 +105,7 @@ def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
     return max(2.0, min(15.0, zoom - 0.3))
 
 
-def base_map(*, roads: VectorTiles | dict | str | None, boundaries: dict | str | None, bounds=None,
+def base_map(*, roads: VectorTiles | dict[str, Any] | str | None, boundaries: dict[str, Any] | str | None, bounds=None,
              height: int = 620) -> go.Figure:
     """An offline map: white background, the project's own roads (vector tiles) and boundaries (GeoJSON or URL)."""
     return go.Figure(layout=_base_layout(roads=roads, boundaries=boundaries, bounds=bounds, height=height))
@@ -118,7 +118,7 @@ def empty_map(*, roads, boundaries, bounds=None) -> go.Figure:
     return fig
 
 
-def add_layers_first(fig: go.Figure, layers: list[dict]) -> go.Figure:
+def add_layers_first(fig: go.Figure, layers: list[dict[str, Any]]) -> go.Figure:
     """Put ``layers`` before the map's own layers (so they draw beneath them).
 
     Assigning replaces the layer list; ``update_layout(map_layers=...)`` would
@@ -137,7 +137,7 @@ def with_tiles(fig: Any, web_tiles: bool) -> Any:
     return fig
 
 
-def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | None, bounds=None) -> go.Figure:
+def sites_map(sites: pd.DataFrame, *, roads: dict[str, Any] | None, boundaries: dict[str, Any] | None, bounds=None) -> go.Figure:
     """All sites by service (colour) and status (opacity), over the road network."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     for (service, status), grp in sites.groupby(["service", "status"], sort=True):
@@ -154,12 +154,12 @@ def sites_map(sites: pd.DataFrame, *, roads: dict | None, boundaries: dict | Non
     return fig
 
 
-def _to_wgs84_geojson(polys) -> list[dict | None]:
+def _to_wgs84_geojson(polys) -> list[dict[str, Any] | None]:
     import shapely
     from pyproj import Transformer
 
     tr = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-    out: list[dict | None] = []
+    out: list[dict[str, Any] | None] = []
     for p in polys:
         if p is None or p.is_empty:
             out.append(None)
@@ -179,7 +179,7 @@ ISO_COLOURS = ["#1a9850", "#fee08b", "#fc8d59", "#d73027"]
 ISO_OUTLINES = [("#08306b", "navy"), ("#6a3d9a", "purple"), ("#111111", "black"), ("#8c510a", "brown")]
 
 
-def isochrone_layers(polys, bands_s) -> list[dict]:
+def isochrone_layers(polys, bands_s) -> list[dict[str, Any]]:
     """Map layers for nested isochrone bands: a light fill beneath the traces and an outline above them.
 
     The outline is drawn above every trace (``below: ""``), so the bands stay visible over a coverage
@@ -203,10 +203,10 @@ def isochrone_legend(bands_s) -> str:
     return "; ".join(f"{b / 60:g} min {ISO_OUTLINES[i % len(ISO_OUTLINES)][1]}" for i, b in enumerate(bands_s))
 
 
-def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict | str | None,
-                 sites: pd.DataFrame, roads: VectorTiles | dict | None, boundaries: dict | str | None, bounds=None,
-                 iso_layers: list | None = None, highlight: np.ndarray | None = None, title: str = "",
-                 points_label: str = "incidents", surface: dict | None = None) -> dict:
+def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict[str, Any] | str | None,
+                 sites: pd.DataFrame, roads: VectorTiles | dict[str, Any] | None, boundaries: dict[str, Any] | str | None, bounds=None,
+                 iso_layers: list[Any] | None = None, highlight: np.ndarray | None = None, title: str = "",
+                 points_label: str = "incidents", surface: dict[str, Any] | None = None) -> dict[str, Any]:
     """Response time (minutes) of demand on the network: LSOA choropleth, or points (incidents, or people at
     their area's centre where no area polygons are loaded, named by ``points_label``, over ``surface``, the
     response at every road as an image layer); sites on top.
@@ -218,7 +218,7 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
     minutes = np.where(np.isfinite(response_s), response_s / 60.0, np.nan)
     colorbar = {"title": {"text": "response<br>minutes"}, "thickness": 12, "len": 0.6, "x": 0.99}
     scale = [[0, "#1a9850"], [min(0.999, threshold_s / 60 / 15), "#fee08b"], [1, "#d73027"]]
-    data: list[dict] = []
+    data: list[dict[str, Any]] = []
     if zones_geojson is not None and _has_features(zones_geojson):
         data.append({
             "type": "choroplethmap", "geojson": zones_geojson, "locations": _values(points.loc[on, "zone"]),
@@ -252,21 +252,21 @@ def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: f
     return plain.figure(data, layout)
 
 
-def _values(column: pd.Series) -> list:
+def _values(column: pd.Series) -> list[Any]:
     """A column's values as JSON takes them (missing as null)."""
     return [None if v is None or (isinstance(v, float) and v != v) else v for v in column.tolist()]
 
 
-def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict | str, sites: pd.DataFrame,
+def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict[str, Any] | str, sites: pd.DataFrame,
                closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds,
-               place_on: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+               place_on: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked; ``place_on``
     (road x, y in metres) adds the layer a click anywhere near a road lands on.
 
     A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): every scenario edit sends one.
     """
     on = ~np.isnan(delta_s)
-    data: list[dict] = [{
+    data: list[dict[str, Any]] = [{
         "type": "choroplethmap", "geojson": zones_geojson, "locations": _values(points.loc[on, "zone"]),
         "z": plain.typed(np.clip(delta_s[on] / 60, -5, 5)), "zmin": -3, "zmax": 3,
         "colorscale": [[0, "#1a9850"], [0.5, "#f7f7f7"], [1, "#d73027"]],
@@ -292,7 +292,7 @@ def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict
 
 
 def _marker_trace(lon: pd.Series, lat: pd.Series, text: pd.Series, *, name: str, size: int, colour: str,
-                  hover: str) -> dict:
+                  hover: str) -> dict[str, Any]:
     return {"type": "scattermap", "lon": plain.typed(np.asarray(lon, float)), "lat": plain.typed(np.asarray(lat, float)),
             "mode": "markers", "name": name, "marker": {"size": size, "color": colour}, "text": _values(pd.Series(text)),
             "hovertemplate": hover}
@@ -305,7 +305,7 @@ PLACE_MAX_POINTS = 40_000
 
 
 def placement_trace(x_m: np.ndarray, y_m: np.ndarray, *, cell_m: float = PLACE_CELL_M,
-                    max_points: int = PLACE_MAX_POINTS) -> dict:
+                    max_points: int = PLACE_MAX_POINTS) -> dict[str, Any]:
     """Near-invisible road points under the markers, so a click anywhere near a road lands on it.
 
     Plotly reports clicks on points only; these are the road network's nodes thinned to one per ``cell_m``
@@ -339,7 +339,7 @@ def placement_layer(fig: go.Figure, x_m: np.ndarray, y_m: np.ndarray, *, cell_m:
     return fig
 
 
-def _geojson_bounds(geo: dict) -> tuple[float, float, float, float]:
+def _geojson_bounds(geo: dict[str, Any]) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of a GeoJSON's features: a map frames what it shows."""
     import shapely
 

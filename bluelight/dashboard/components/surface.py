@@ -13,6 +13,7 @@ import base64
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ def surface_png(grid: TimeGrid, *, threshold_s: float) -> bytes:
     return out.getvalue()
 
 
-def surface_layer(grid: TimeGrid, *, threshold_s: float) -> dict:
+def surface_layer(grid: TimeGrid, *, threshold_s: float) -> dict[str, Any]:
     """A map layer (MapLibre image source) drawing the grid beneath the traces.
 
     Parameters
@@ -111,7 +112,7 @@ def surface_layer(grid: TimeGrid, *, threshold_s: float) -> dict:
 class Surface:
     """A drawn response surface: its map layer, and the cell and reach it was drawn with (said on the page)."""
 
-    layer: dict
+    layer: dict[str, Any]
     cell_m: float
     buffer_m: float
 

@@ -76,7 +76,7 @@ def frame_table(frame: pd.DataFrame, *, table_id: str, page_size: int = 15, wide
     )
 
 
-def _content_width_px(values: list) -> int:
+def _content_width_px(values: list[Any]) -> int:
     """Room for a column's longest value (as shown, with thousands separators) and the filter icon; missing
     values (None) take no room."""
     longest = max((len(f"{v:,}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
@@ -95,7 +95,7 @@ def _header_width_px(header: str) -> int:
     return int(min(380, 8.4 * longest + 66))
 
 
-def count_cards(counts: dict) -> html.Div:
+def count_cards(counts: dict[str, Any]) -> html.Div:
     """A row of small cards, one per figure (numbers are formatted with thousands separators)."""
     return html.Div(className="cards", children=[
         html.Div(className="card", children=[html.Div(f"{n:,}" if isinstance(n, int) else ("–" if n is None else n),

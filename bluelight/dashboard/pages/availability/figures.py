@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,7 +25,7 @@ def station_workload_figure(stations: pd.DataFrame, *, title: str) -> go.Figure:
     return fig
 
 
-def availability_hours_figure(hour_ranges: list[dict], *, threshold_s: float) -> go.Figure:
+def availability_hours_figure(hour_ranges: list[dict[str, Any]], *, threshold_s: float) -> go.Figure:
     """First-vehicle share within the standard by time of day: with availability and if the nearest were free."""
     x = [b["hours"] for b in hour_ranges]
     sim = [100 * (b["first_within"]["mean"] or 0) for b in hour_ranges]
@@ -45,7 +47,7 @@ def duration_text(seconds: float | None) -> str:
     return mmss(seconds) if seconds is not None else "–"
 
 
-def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div | html.P:
+def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str) -> html.Div | html.P:
     """Each loaded target against the simulated first responses, with the 95% interval."""
     if not rows:
         return html.P("No response targets are loaded for this service (bluelight etl targets).", className="note")
@@ -62,7 +64,7 @@ def simulated_targets_table(rows: list[dict], *, table_id: str) -> html.Div | ht
     return frame_table(frame, table_id=table_id, page_size=10)
 
 
-def simulated_zones_map(zones: list[dict], sites: pd.DataFrame, *, threshold_s: float, roads, boundaries,
+def simulated_zones_map(zones: list[dict[str, Any]], sites: pd.DataFrame, *, threshold_s: float, roads, boundaries,
                         bounds=None) -> go.Figure:
     """Per demand zone: the simulated share of calls whose first vehicle arrived within the standard."""
     from bluelight.foundation.geo import to_wgs84

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from dash import dcc, html
 
@@ -73,7 +75,7 @@ def update_view(wh: Warehouse, session: Session, *values):
     return (*simulation_view(out, request), map_parts.with_tiles(zones, wh.web_tiles), *errors)
 
 
-def visible_zones(rows: list[dict]) -> list[dict]:
+def visible_zones(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The simulated zones (incident locations) as this role may see them: cells, small ones suppressed,
     unless the role is cleared for exact locations."""
     if cleared_for(current_role(), "official-sensitive") or not rows:

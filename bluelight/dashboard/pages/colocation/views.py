@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ EDITABLE = {"running cost released £ a year": ("running_cost_gbp_pa", "move"), 
             "host floor area m²": ("floor_area_m2", "into")}
 
 
-def entered_figures(changes, entered: dict | None) -> dict:
+def entered_figures(changes, entered: dict[str, Any] | None) -> dict[str, Any]:
     """The estates figures typed into the grid, by request field and site (a blank cell removes an entry)."""
     out = {k: dict(v) for k, v in (entered or {}).items()}
     for change in changes or []:
@@ -161,7 +162,7 @@ def candidates_note(result: CandidatesResult) -> str:
             + (f" Figures entered here (not in the warehouse): {entered}." if entered else ""))
 
 
-def space_text(rules: dict) -> str:
+def space_text(rules: dict[str, Any]) -> str:
     """The capacity rule behind the "capacity" column, with where its figures come from."""
     needs = ", ".join(f"{svc} {m2:.0f} m² and {rules['bays_needed'].get(svc, 0)} bay(s)"
                       for svc, m2 in rules["space_needed_m2"].items())
@@ -181,7 +182,7 @@ def plan_errors(horizon, rate, money) -> list[str]:
 
 
 def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, money, *, name=None,
-                    entered: dict | None = None) -> dict:
+                    entered: dict[str, Any] | None = None) -> dict[str, Any]:
     """The moving service's cover before and after (population and incidents by category) and the appraisal.
 
     ``entered``: estates figures typed into the candidates grid; the moving site's running cost among them
@@ -233,7 +234,7 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
             "evaluations": evaluations, "appraisal": appraisal}
 
 
-def plan_view(wh: Warehouse, session: Session, plan: dict):
+def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]):
     if plan["empty"]:
         fig = map_parts.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         return map_parts.with_tiles(fig, wh.web_tiles), "", "", html.P(
@@ -245,7 +246,7 @@ def plan_view(wh: Warehouse, session: Session, plan: dict):
             table_parts.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
 
 
-def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bool = False):
+def change_figure(wh: Warehouse, session: Session, plan: dict[str, Any], *, standalone: bool = False):
     """Change in the moving service's response by zone; ``standalone`` embeds the zones (no app URLs)."""
     before, after = plan["evaluations"]["population"]
     sites = session.sites(plan["service"])
@@ -262,7 +263,7 @@ def change_figure(wh: Warehouse, session: Session, plan: dict, *, standalone: bo
                               bounds=wh.network_bounds())
 
 
-def headline(plan: dict) -> html.Div:
+def headline(plan: dict[str, Any]) -> html.Div:
     """Maltby-style sentence: demand within the standard after instead of before."""
     return html.Div([html.B(f"{plan['move']['name']} ({plan['service']}) into {plan['into']['name']} "
                             f"({plan['host_service']}). "),
@@ -276,7 +277,7 @@ def npv_text(ap) -> str:
     return describe(ap.as_dict()).rstrip(".")
 
 
-def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> reports.Report:
+def board_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: str) -> reports.Report:
     """The co-location option as a board report: cover before and after, finance, assumptions, provenance."""
     if plan["empty"]:
         raise AnalysisError("choose a site to move and a host before downloading the report")
@@ -320,7 +321,7 @@ def board_report(wh: Warehouse, session: Session, plan: dict, *, tier: str) -> r
         **reports.provenance_and_error(wh, session))
 
 
-def headline_text(plan: dict) -> str:
+def headline_text(plan: dict[str, Any]) -> str:
     t = plan["changes"]
     return "; ".join(f"{r['within standard after']:,.0f} {r['demand']} within {plan['threshold_s'] / 60:g} minutes "
                      f"instead of {r['within standard before']:,.0f}" for r in t.to_dict("records"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -54,7 +56,7 @@ def enrolment_figure(curve: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def minutes_saved_figure(summary: dict) -> go.Figure:
+def minutes_saved_figure(summary: dict[str, Any]) -> go.Figure:
     """Distribution of minutes saved where a fire crew arrives first."""
     fig = go.Figure()
     hist = summary.get("minutes_saved_histogram")
@@ -68,7 +70,7 @@ def minutes_saved_figure(summary: dict) -> go.Figure:
     return fig
 
 
-def fire_cost_cards(sim: dict) -> dict:
+def fire_cost_cards(sim: dict[str, Any]) -> dict[str, Any]:
     """Co-responding's simulated cost in fire cover, as count-card entries (none when it could not be simulated)."""
     if not sim.get("available"):
         return {}

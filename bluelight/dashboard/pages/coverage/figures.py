@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from dash import html
@@ -40,7 +42,7 @@ def area_table(by_area: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def availability_cards(figs: dict, *, threshold_s: float) -> html.Div | html.P:
+def availability_cards(figs: dict[str, Any], *, threshold_s: float) -> html.Div | html.P:
     """The coverage page's "with availability" figures: simulated and static shares of the incidents, side by side."""
     if not figs["available"]:
         return html.P(f"With availability: not available ({figs['reason']}).", className="note blocked")

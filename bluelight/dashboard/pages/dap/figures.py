@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -65,7 +67,7 @@ def gain_curve(table: pd.DataFrame, *, y: str, y_label: str, title: str) -> go.F
     return fig
 
 
-def dap_summary_table(result: dict) -> pd.DataFrame:
+def dap_summary_table(result: dict[str, Any]) -> pd.DataFrame:
     """Before/after figures of a DAP plan against the standards: shares in %, times in m:ss, targets in words."""
     b, a, e = result["before"], result["after"], result["expected_share_within"]
     t = mmss(result["settings"]["threshold_s"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import pandas as pd
 from dash import html
@@ -69,7 +70,7 @@ def update_view(wh: Warehouse, session: Session, *values):
     return *dap_view(wh, session, request, result), *errors
 
 
-def bands_frame(results: dict[str, dict]) -> pd.DataFrame:
+def bands_frame(results: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per band: demand, chosen posts and the cover they give."""
     rows = []
     for band, r in results.items():
@@ -86,17 +87,17 @@ def bands_frame(results: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compliance_frame(result: dict) -> pd.DataFrame:
+def compliance_frame(result: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(result["compliance"])
 
 
-def exportable(result: dict, request: DapRequest, session: Session) -> dict:
+def exportable(result: dict[str, Any], request: DapRequest, session: Session) -> dict[str, Any]:
     """The plan as JSON: inputs, parameters and sources with the figures (what ``bluelight dap --json`` gives)."""
     return plan_json(result) | {"request": asdict(request), "profile": session.profile.key,
                                 "rules": asdict(result["rules"])}
 
 
-def candidate_options(session: Session) -> list[dict]:
+def candidate_options(session: Session) -> list[dict[str, Any]]:
     """Every fire and police station that could hold a post, by name (the value is its site id)."""
     sites = pd.concat([session.sites("fire"), session.sites("police")], ignore_index=True)
     sites = sites[sites["node"] >= 0].sort_values("name")
@@ -104,7 +105,7 @@ def candidate_options(session: Session) -> list[dict]:
                                                                       sites["site_id"])]
 
 
-def nested_table(result: dict) -> html.Div | html.P:
+def nested_table(result: dict[str, Any]) -> html.Div | html.P:
     """The fill order: posts added one at a time, with what nesting costs against each independent optimum."""
     rows = pd.DataFrame(result["nested"])
     if rows.empty:
@@ -121,7 +122,7 @@ def nested_table(result: dict) -> html.Div | html.P:
                             className="note")])
 
 
-def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict):
+def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any]):
     """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
     pts = result["points"]            # zones carry lon / lat from the warehouse
     demand = result["demand"]
@@ -160,7 +161,7 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict)
             demand_note(result), sources_panel(result))
 
 
-def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dict, *, tier: str) -> reports.Report:
+def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any], *, tier: str) -> reports.Report:
     """A DAP plan as a report a control room can adopt: posts, fill order, compliance, demand and rules."""
     fig = figures.demand_posts_map(result["points"], stations=visible_sites(result["stations"]),
                                    candidates=visible_sites(result["candidates_frame"]),
@@ -205,7 +206,7 @@ def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dic
         tier=tier, **reports.provenance_and_error(wh, session))
 
 
-def simulated_note(sim: dict) -> html.P:
+def simulated_note(sim: dict[str, Any]) -> html.P:
     """How the simulated columns were made, or why there are none."""
     if not sim["available"]:
         return html.P(f"No simulated shares: {sim['reason']}.", className="note blocked")
@@ -217,7 +218,7 @@ def simulated_note(sim: dict) -> html.P:
         *[html.B(f" {w}.") for w in sim["warnings"]]])
 
 
-def demand_note(result: dict) -> html.Div:
+def demand_note(result: dict[str, Any]) -> html.Div:
     d, m = result["demand"], result["model"]
     if d["kind"] == "expected":
         what = (f"Expected demand (no ambulance incidents are loaded): population by age x per-person rates x the "
@@ -240,7 +241,7 @@ def demand_note(result: dict) -> html.Div:
                                f"solve {m['solve_s']:.2f} s.")])
 
 
-def sources_panel(result: dict) -> html.Div | html.Ul:
+def sources_panel(result: dict[str, Any]) -> html.Div | html.Ul:
     d, rules = result["demand"], result["rules"]
     items = [html.Li([html.B("busy fraction: "), f"{result['settings']['busy_fraction']} — {rules.sources['busy_fraction']}"]),
              html.Li([html.B("activation at a post: "), rules.sources["activation"]]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
@@ -39,7 +41,7 @@ def loaded_licences(file_paths) -> list[tuple[str, str, str]]:
     return [(name, lic, url) for name, lic, url, words in LICENCES if any(w in text for w in words)]
 
 
-def audit_panel() -> list:
+def audit_panel() -> list[Any]:
     """The newest audit events, for administrators only."""
     if not allows(current_role(), "admin") or current_user().username == "local":
         return []
@@ -50,7 +52,7 @@ def audit_panel() -> list:
         table_parts.frame_table(pd.DataFrame(audit_log(limit=200)), table_id="data-audit", page_size=10)])]
 
 
-def rejects_view(rejects: pd.DataFrame) -> list:
+def rejects_view(rejects: pd.DataFrame) -> list[Any]:
     """Rejected rows as loaded (their values can be incident records) for analysts; counts for everyone else."""
     if cleared_for(current_role(), "official-sensitive"):
         return [table_parts.frame_table(rejects, table_id="data-rejects", page_size=8)]

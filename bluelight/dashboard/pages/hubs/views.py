@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ def hub_request(values, *, name=None):
                           name=name or "")
 
 
-def hub_plan(session: Session, *values, name=None) -> dict:
+def hub_plan(session: Session, *values, name=None) -> dict[str, Any]:
     request, errors = hub_request(values, name=name)
     if request is None:
         raise ValidationError("sites", next(e for e in errors if e))
@@ -91,7 +92,7 @@ def cover_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan_view(wh: Warehouse, session: Session, plan: dict):
+def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]):
     result, scenario = plan["result"], plan["scenario"]
     services = list(result.services)
     fig = change_figure(wh, session, scenario, services[0]) if services else map_parts.empty_map(
@@ -130,7 +131,7 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
 
-def hub_report(wh: Warehouse, session: Session, plan: dict, *, tier: str):
+def hub_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: str):
     """The merger as a report: its changes, the comparison of every service it touches, and its finance."""
     result = plan["result"]
     services = list(result.services)
@@ -210,7 +211,7 @@ def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result:
         tier=tier, **reports.provenance_and_error(wh, session))
 
 
-def merged_trips(edited, changes) -> list:
+def merged_trips(edited, changes) -> list[Any]:
     """The per-site trips a year after a grid edit (site id, trips), latest edit of each site kept."""
     out = {s: t for s, t in (edited or [])}
     for ch in changes or []:
@@ -265,7 +266,7 @@ def hq_view(wh: Warehouse, session: Session, *values):
             table_parts.frame_table(shown.round(1), table_id="hq-ranking-table", page_size=10), grid, *errors)
 
 
-def _names(plan: dict, site_ids) -> list[str]:
+def _names(plan: dict[str, Any], site_ids) -> list[str]:
     """Chosen facilities' ids as their names (an id the plan did not choose stays as it is)."""
     names = dict(zip(plan["chosen"], plan["chosen_names"]))
     return [names.get(i, i) for i in site_ids]

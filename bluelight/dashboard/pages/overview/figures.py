@@ -21,14 +21,14 @@ def _data(**values: str) -> dict[str, Any]:
     """``data-*`` attributes of a cell (its status for tests and screen readers, its area and service)."""
     return {f"data-{k}": v for k, v in values.items()}
 
-def cell_status(cell: dict) -> str:
+def cell_status(cell: dict[str, Any]) -> str:
     """``met``, ``missed``, ``no-target`` or ``not-judged`` (under half the area's population assessed)."""
     if not cell["judged"]:
         return "not-judged"
     return CELL_STATUS[cell["met"]]
 
 
-def cell_headline(cell: dict) -> str:
+def cell_headline(cell: dict[str, Any]) -> str:
     """The figure a cell is judged on, in a few words: ``mean 5:32 (standard 6:00)`` or ``66.8% within 6:00``."""
     standard = mmss(cell["threshold_s"])
     if cell.get("statistic") == "mean":
@@ -37,7 +37,7 @@ def cell_headline(cell: dict) -> str:
     return f"{100 * cell['share_within']:.1f}% within {standard}{goal}"
 
 
-def cell_detail(cell: dict) -> str:
+def cell_detail(cell: dict[str, Any]) -> str:
     """What a cell rests on, in a line: the share assessed, the every-vehicle-free figure, incidents checked."""
     parts = []
     if not cell["judged"]:
@@ -52,7 +52,7 @@ def cell_detail(cell: dict) -> str:
     return "; ".join(parts)
 
 
-def executive_grid(cells: list[dict], *, table_id: str) -> html.Table:
+def executive_grid(cells: list[dict[str, Any]], *, table_id: str) -> html.Table:
     """Areas x services as coloured cells a reader takes in at a glance.
 
     Each cell leads with the figure it is judged on and its status in a word, carries ``data-status``
@@ -93,7 +93,7 @@ def target_text(statistic: str, threshold_s: float, goal: float | None) -> str:
 
 
 def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,
-             profile_key: str, incidents=None, busy: dict | None = None) -> html.Div:
+             profile_key: str, incidents=None, busy: dict[str, Any] | None = None) -> html.Div:
     """One service's headline figures against its standard: with vehicles busy where ``busy`` is given (the
     figures it is judged on lead), with the every-vehicle-free figures beneath."""
     def pct(v):

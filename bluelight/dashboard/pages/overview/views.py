@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import html
 
 from bluelight.dashboard import layers
@@ -63,7 +65,7 @@ def executive_panel(wh: Warehouse, session: Session) -> html.Div:
         html.P(id="overview-busy", className="note", children=busy_note(result.cells))])
 
 
-def busy_note(cells: list[dict]) -> str:
+def busy_note(cells: list[dict[str, Any]]) -> str:
     """Which services are judged with busy vehicles, at what share, and where that figure comes from."""
     busy = {c["service"]: (c["busy_fraction"], c["busy_source"]) for c in cells if c.get("busy_fraction") is not None}
     if not busy:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from dash import dcc, html
@@ -35,7 +37,7 @@ def at_period(session: Session, period) -> tuple[Session | None, list[str]]:
     return period_session(AppraisalRequest, PERIOD_BINDINGS[0], session, period)
 
 
-def edit_state(state: dict, trigger, *, service, closed, click, mode, move_site, duty) -> dict:
+def edit_state(state: dict[str, Any], trigger, *, service, closed, click, mode, move_site, duty) -> dict[str, Any]:
     """The scenario state after one interaction (pure, so it can be tested without a browser)."""
     from bluelight.foundation.geo import to_bng
 
@@ -83,7 +85,7 @@ def linked_closure(search: str | None, session: Session, *, current: str):
     return service, {"service": service, "close": [s for s in asked.get("close", []) if s in known]}
 
 
-def linked_sites(link: dict | None, service: str, options: list[dict]) -> list[str]:
+def linked_sites(link: dict[str, Any] | None, service: str, options: list[dict[str, Any]]) -> list[str]:
     """The sites a link asked to close, when the page shows the link's service (else none)."""
     if not link or link.get("service") != service:
         return []
@@ -91,12 +93,12 @@ def linked_sites(link: dict | None, service: str, options: list[dict]) -> list[s
     return [s for s in link.get("close", []) if s in offered]
 
 
-def edited_scenario(state: dict) -> Scenario:
+def edited_scenario(state: dict[str, Any]) -> Scenario:
     """The page's edits as a scenario (the same engine as ``bluelight scenario run`` evaluates it)."""
     return scenario_files.state_to_scenario(state, name="edits on the Scenarios page")
 
 
-def scenario_view(wh: Warehouse, session: Session, state: dict):
+def scenario_view(wh: Warehouse, session: Session, state: dict[str, Any]):
     service = state["service"]
     threshold = DEFAULT_STANDARD[service][0]
     base, scen = evaluate_service(session, edited_scenario(state), service)
@@ -118,7 +120,7 @@ def scenario_view(wh: Warehouse, session: Session, state: dict):
             table_parts.frame_table(table_parts.with_change_row(table), table_id="scn-kpi-table", page_size=5), changes)
 
 
-def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str | None, b: str) -> dict:
+def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str | None, b: str) -> dict[str, Any]:
     """B (and A, default the baseline) through the scenario engine: ``bluelight scenario run`` of each."""
     sc_b = store.load(b)
     sc_a = store.load(a) if a else None
@@ -126,7 +128,7 @@ def compare_data(session: Session, store: scenario_files.ScenarioStore, a: str |
             "scenario_a": sc_a, "scenario_b": sc_b}
 
 
-def compare_table(data: dict) -> pd.DataFrame:
+def compare_table(data: dict[str, Any]) -> pd.DataFrame:
     """Per service B touches: the baseline, A and B, with the figures ``scenario run`` reports."""
     rows = []
     for service, eb in data["b"].services.items():
@@ -148,7 +150,7 @@ def compare_table(data: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def shown_view(wh: Warehouse, session: Session, state: dict, period):
+def shown_view(wh: Warehouse, session: Session, state: dict[str, Any], period):
     """The scenario's map, table and changes at the chosen traffic period's times, and the period's message (an invalid
     period clears the last result: nothing is drawn from it)."""
     timed, errors = at_period(session, period)

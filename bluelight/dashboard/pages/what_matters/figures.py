@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,7 +14,7 @@ from bluelight.foundation.text import mmss
 HARM_SCALE = "YlOrRd"
 
 
-def harm_text(row: dict, rank_words: str) -> str:
+def harm_text(row: dict[str, Any], rank_words: str) -> str:
     """One site's hover: its rank, the harm in words and m:ss, and the edge caveat where it applies."""
     lo, hi = row["added_mean_response_ci95"]
     people = "not known" if row["people_beyond_standard"] is None else f"{row['people_beyond_standard']:,.0f}"
@@ -23,7 +25,7 @@ def harm_text(row: dict, rank_words: str) -> str:
             + ("<br><i>at the edge of the road data: harm understated</i>" if row["at_edge"] else ""))
 
 
-def harm_map(rows: list[dict], sites: pd.DataFrame, *, rank_by: str, rank_words: str, roads, boundaries,
+def harm_map(rows: list[dict[str, Any]], sites: pd.DataFrame, *, rank_by: str, rank_words: str, roads, boundaries,
              bounds=None) -> go.Figure:
     """Each swept site coloured by the harm its closure does (darker: more), on the project's own base map."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
@@ -42,7 +44,7 @@ def harm_map(rows: list[dict], sites: pd.DataFrame, *, rank_by: str, rank_words:
     return fig
 
 
-def calls_harm_figure(rows: list[dict], *, rank_by: str, rank_words: str, spearman: float | None) -> go.Figure:
+def calls_harm_figure(rows: list[dict[str, Any]], *, rank_by: str, rank_words: str, spearman: float | None) -> go.Figure:
     """Calls a site answers against the harm of closing it: is the busiest station the one that matters?"""
     x = [r["calls_pa"] for r in rows]
     y = [r[rank_by] for r in rows]
@@ -60,7 +62,7 @@ def calls_harm_figure(rows: list[dict], *, rank_by: str, rank_words: str, spearm
     return fig
 
 
-def ranked_frame(rows: list[dict], *, service: str) -> pd.DataFrame:
+def ranked_frame(rows: list[dict[str, Any]], *, service: str) -> pd.DataFrame:
     """The ranked sites as the table shows them: words and units in the headers, a link to each full scenario."""
     return pd.DataFrame({
         "rank": [r["rank"] for r in rows],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
 from bluelight.dashboard.controls import blocked_figure, blocked_note, field_control, traffic_period_control
@@ -18,7 +20,7 @@ ARRIVAL_WORDS = {"auto": "as loaded (replay, or resample a sample)", "replay": "
                  "resample": "resample the incidents", "population": "expected from population"}
 
 
-def _dropdown(control_id: str, value: str, options: list[dict]) -> dcc.Dropdown:
+def _dropdown(control_id: str, value: str, options: list[dict[str, Any]]) -> dcc.Dropdown:
     return dcc.Dropdown(id=control_id, value=value, clearable=False, options=options)
 
 
