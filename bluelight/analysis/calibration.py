@@ -508,8 +508,9 @@ def fit_profile(network: RoadNetwork, obs: Observations, base: SpeedProfile, *, 
                        f"(L1 weight {penalty:g}, chosen by cross-validation: "
                        + ", ".join(f"{p:g} gives {v[0]:.1f} s" for p, v in tried.items())
                        + f"); {folds}-fold CV by {grouping}, MAE {cv_mae:.1f} s.",
-        "turnout_s": f"wholetime turnout fitted ({turnout:.0f} s over all hours; by traffic period in traffic_periods), timed "
-                     f"from mobilisation as LFB attendance is; other duty systems from {base.key}.",
+        "turnout_s": f"wholetime turnout fitted ({turnout:.0f} s over all hours; by traffic period in "
+                     f"traffic_periods), timed from mobilisation as LFB attendance is; other duty systems from "
+                     f"{base.key}.",
         "junction_delay_s": "Fitted delay on passing each kind of tagged node (OSM highway=traffic_signals or a "
                             "signalised crossing, crossing, give_way, stop), pulled towards none as the speeds are.",
         "turn_penalty_s": "Fitted penalty of each turn by angle (left, right across the traffic, U-turn) counted "

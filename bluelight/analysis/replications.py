@@ -244,7 +244,8 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
         per_station.append((util, s.no_free_share, np.bincount(run.station[run.station >= 0], minlength=len(names))))
         hour_range = _range_of(run.calls_hour, hour_ranges)
         _add_zone_counts(run, calls, hour_range, t1, zone_calls, zone_within, zone_sum_s)
-        per_range.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds, mask=hour_range == b)
+        per_range.append([summarise_run(run, first_thresholds_s=(t1,), second_thresholds_s=seconds,
+                                        mask=hour_range == b)
                       for b in range(len(hour_ranges))])
         ground.append(_ground_share(run, rows, ground_ids, names))
         if progress:
@@ -290,8 +291,8 @@ def run_replications(system: System, *, threshold_s: float, replications: int, s
     }
 
 
-def _add_zone_counts(run: SimulationRun, calls: Calls, hour_range: np.ndarray, threshold_s: float, zone_calls: np.ndarray,
-                     zone_within: np.ndarray, zone_sum_s: np.ndarray) -> None:
+def _add_zone_counts(run: SimulationRun, calls: Calls, hour_range: np.ndarray, threshold_s: float,
+                     zone_calls: np.ndarray, zone_within: np.ndarray, zone_sum_s: np.ndarray) -> None:
     """Pool one replication's first responses into per zone and hour range counts (unreached: never within)."""
     first = run.first()
     z = calls.zone[run.call[first]]

@@ -181,7 +181,8 @@ class SpeedProfile:
                 "rural_max_nodes": self.rural_max_nodes, "urban_max_limit_kph": self.urban_max_limit_kph}
                if self.rural_highway_kph else {}),
             **({"junction_delay_s": dict(self.junction_delay_s)} if self.junction_delay_s else {}),
-            **({"traffic_periods": {k: dict(v) for k, v in self.traffic_periods.items()}} if self.traffic_periods else {}),
+            **({"traffic_periods": {k: dict(v) for k, v in self.traffic_periods.items()}}
+               if self.traffic_periods else {}),
             **({"station_turnout_s": dict(self.station_turnout_s)} if self.station_turnout_s else {}),
             **({"turn_penalty_s": dict(self.turn_penalty_s)} if self.turn_penalty_s else {}),
         }
@@ -324,7 +325,8 @@ def load_profile(name_or_path: str | Path | None = None, *, directory: Path | No
     return profile_from_dict(doc, origin=origin)
 
 
-def edge_speeds_kph(highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedProfile, *, rural: ArrayLike | None = None) -> np.ndarray:
+def edge_speeds_kph(highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedProfile, *,
+                    rural: ArrayLike | None = None) -> np.ndarray:
     """Blue-light speed of each edge: its class's typical speed, capped by the tagged limit.
 
     The tagged limit (NaN where untagged) is scaled by ``maxspeed_factor``
@@ -361,7 +363,8 @@ def edge_speeds_kph(highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedP
     return np.clip(speed, profile.min_kph, profile.max_kph)
 
 
-def edge_travel_times_s(length_m: ArrayLike, highway: ArrayLike, maxspeed_kph: ArrayLike, profile: SpeedProfile) -> np.ndarray:
+def edge_travel_times_s(length_m: ArrayLike, highway: ArrayLike, maxspeed_kph: ArrayLike,
+                        profile: SpeedProfile) -> np.ndarray:
     """Drive time of each edge in seconds.
 
     Parameters
@@ -378,7 +381,8 @@ def edge_travel_times_s(length_m: ArrayLike, highway: ArrayLike, maxspeed_kph: A
     return np.asarray(length_m, dtype=float) / (edge_speeds_kph(highway, maxspeed_kph, profile) / 3.6)
 
 
-def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | None = None, standby: bool = False) -> float:
+def turnout_s(duty_system: str | None, profile: SpeedProfile, *, hour: int | None = None,
+              standby: bool = False) -> float:
     """Turnout / activation time for a site's duty system (day-crewed depends on the hour).
 
     Parameters

@@ -353,7 +353,8 @@ def calibration_lines(typed: Any) -> list[str]:
         lines.append(f"{m['name']}: mean absolute error {m['mae_s']:.1f} s, bias {m['bias_s']:+.1f} s, within 6 min "
                      f"modelled {100 * m['modelled_share_within_6min']:.1f}% vs actual "
                      f"{100 * m['actual_share_within_6min']:.1f}% (n {m['n']})")
-        for title, rows in (("by distance", m.get("by_distance", [])), ("by traffic period", m.get("by_hour_band", []))):
+        for title, rows in (("by distance", m.get("by_distance", [])),
+                            ("by traffic period", m.get("by_hour_band", []))):
             for r in rows:
                 lines.append(f"    {title} {r['band']}: n {r['n']}, MAE {r['mae_s']:.0f} s, bias {r['bias_s']:+.0f} s, "
                              f"within 6 min {100 * r['modelled_share_within']:.0f}% modelled / "

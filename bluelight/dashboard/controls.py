@@ -10,13 +10,28 @@ turn an out-of-range entry into a blank and hide what was typed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import plotly.graph_objects as go
 from dash import dcc, html
+from dash.development.base_component import Component
 
+from bluelight.analysis.speeds import SpeedProfile
 from bluelight.foundation.errors import ValidationError
+from bluelight.services.requests import Request
+from bluelight.services.session import Session
+
+
+class _Timed(Protocol):
+    """A request with a traffic period (the "Travel times for" control)."""
+
+    traffic_period: str
+
+
+#: the request a page's controls build
+R = TypeVar("R", bound=Request)
 
 #: what result areas show while a control holds an invalid value
 FIX_FIELDS = "Fix the highlighted field above: nothing is computed from an invalid value."
@@ -32,13 +47,13 @@ class Binding:
     prop: str = "value"
 
 
-def field_label(request_cls, binding: Binding, label: str | None = None) -> str:
+def field_label(request_cls: type[Request], binding: Binding, label: str | None = None) -> str:
     f = request_cls.field(binding.field)
     return label or (f.label + (" (min)" if binding.scale == 60 else ""))
 
 
-def field_control(request_cls, binding: Binding, *, label: str | None = None, component=None,
-                  value=None, **style) -> html.Div:
+def field_control(request_cls: type[Request], binding: Binding, *, label: str | None = None,
+                  component: Component | None = None, value: float | None = None, **style: Any) -> html.Div:
     """A labelled control with an error line beneath it (``<id>-error``) for the field's message."""
     f = request_cls.field(binding.field)
     if component is None:
@@ -57,30 +72,31 @@ def field_control(request_cls, binding: Binding, *, label: str | None = None, co
 TRAFFIC_PERIOD_LABELS = {"night": "night (22:00-07:00)", "peak": "weekday peaks (07-10, 16-19)", "off_peak": "off-peak"}
 
 
-def period_options(profile) -> list[dict[str, Any]]:
+def period_options(profile: SpeedProfile) -> list[dict[str, Any]]:
     """All hours, and each traffic period the speed profile was fitted for (none offered where it was not)."""
     return [{"label": "all hours", "value": "all"}] + [{"label": TRAFFIC_PERIOD_LABELS.get(b, b), "value": b}
                                                       for b in (profile.traffic_periods or {})]
 
 
-def traffic_period_control(request_cls, binding: Binding, profile) -> html.Div:
+def traffic_period_control(request_cls: type[Request], binding: Binding, profile: SpeedProfile) -> html.Div:
     """The "Travel times for" dropdown of a request with a ``traffic_period`` field (the same on every page)."""
     return field_control(request_cls, binding, component=dcc.Dropdown(
         id=binding.control_id, value="all", clearable=False, options=period_options(profile)))
 
 
-def period_session(request_cls, binding: Binding, session, period):
+def period_session(request_cls: type[Request], binding: Binding, session: Session,
+                   period: Any) -> tuple[Session | None, list[str]]:
     """The session for a page's "Travel times for" control, checked by the request's traffic-period field: (session,
     errors), the session None with the message beside the control when the period is invalid."""
     request, errors = parse_controls(request_cls, [binding], [period])
-    return (None if request is None else session.for_period(request.traffic_period)), errors
+    return (None if request is None else session.for_period(cast(_Timed, request).traffic_period)), errors
 
 
 def error_ids(bindings: list[Binding]) -> list[str]:
     return [f"{b.control_id}-error" for b in bindings]
 
 
-def _scaled(raw, scale: float):
+def _scaled(raw: Any, scale: float) -> Any:
     if scale == 1 or raw is None or isinstance(raw, bool):
         return raw
     try:
@@ -89,7 +105,8 @@ def _scaled(raw, scale: float):
         return raw
 
 
-def parse_controls(request_cls, bindings: list[Binding], values, **fixed):
+def parse_controls(request_cls: type[R], bindings: list[Binding], values: Sequence[Any],
+                   **fixed: Any) -> tuple[R | None, list[str]]:
     """The request from the controls' values (in ``bindings`` order), and one error text per control.
 
     Returns ``(request, errors)``; ``request`` is None when any value is invalid.

@@ -8,6 +8,7 @@ years that carry money (and the totals), and each input's switching value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -41,7 +42,7 @@ def sensitivity_lines(finance: dict[str, Any]) -> list[str]:
     return [switching_text(r) for r in finance.get("sensitivity") or []]
 
 
-def finance_panel(finance: dict[str, Any], *, table_id: str, frame_table) -> html.Div:
+def finance_panel(finance: dict[str, Any], *, table_id: str, frame_table: Callable[..., Any]) -> html.Div:
     """The appraisal on a page: the sentence first, then what is missing, the cash flows and the sensitivity.
 
     ``frame_table`` is the pages' grid builder (passed in: this module is shared, the grid style is theirs).

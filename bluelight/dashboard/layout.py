@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from bluelight.dashboard.queries import OGL_ATTRIBUTION, OSM_ATTRIBUTION, Warehouse
 from bluelight.foundation.access import TIER_TEXT, tier_for
@@ -55,7 +56,7 @@ def not_permitted(pathname: str, role: str, needed: str) -> html.Div:
                      dcc.Link("Back to the overview", href="/")])
 
 
-def shell(wh: Warehouse, pages: list[Page], *, user=None) -> html.Div:
+def shell(wh: Warehouse, pages: list[Page], *, user: Any = None) -> html.Div:
     """The frame of every page: the navigation (only the pages ``user`` may open), who is signed in."""
     nav = [dcc.Link(page.name, href=page.path, className="nav-link") for page in sorted(pages, key=lambda p: p.order)]
     who: list[Any] = [] if user is None or user.username == "local" else [
@@ -79,7 +80,7 @@ def shell(wh: Warehouse, pages: list[Page], *, user=None) -> html.Div:
     ])
 
 
-def control(label: str, component, html_for: str | None = None, **style) -> html.Div:
+def control(label: str, component: Component, html_for: str | None = None, **style: Any) -> html.Div:
     """A labelled control for a page's control bar (a <label for> when the component has an id to point at)."""
     lab = html.Label(label, htmlFor=html_for) if html_for else html.Span(label, className="control-label")
     return html.Div(className="control", style=style or None, children=[lab, component])

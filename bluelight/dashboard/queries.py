@@ -9,13 +9,16 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 from bluelight.foundation.errors import WarehouseError
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ class Warehouse:
         self._readers = 0
         self._swapping = False
         self._local = threading.local()
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Hashable, Any] = {}
         self.refresh()
 
     def refresh(self) -> bool:
@@ -103,15 +106,17 @@ class Warehouse:
     def _query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self._with_cursor(lambda cur: cur.execute(sql, params or []).df())
 
-    def _cached(self, key, build):
+    def _cached(self, key: Hashable, build: Callable[[], T]) -> T:
         with self._lock:
             if key in self._cache:
-                return self._cache[key]
+                found: T = self._cache[key]
+                return found
         value = build()
         with self._lock:
-            return self._cache.setdefault(key, value)
+            kept: T = self._cache.setdefault(key, value)
+            return kept
 
-    def cached_text(self, key, build) -> str:
+    def cached_text(self, key: Hashable, build: Callable[[], str]) -> str:
         """A serialised layer, built once per warehouse."""
         return self._cached(key, build)
 
@@ -150,7 +155,7 @@ class Warehouse:
             "url FROM targets ORDER BY service, target_id")).copy()
 
     def boundaries_geojson(self, kind: str) -> dict[str, Any]:
-        def build():
+        def build() -> dict[str, Any]:
             frame = self._query("SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom_wgs84, 0.0002)) AS g "
                                 "FROM boundaries WHERE kind = ?", [kind])
             return _feature_collection(frame, ["code", "name"])
@@ -165,7 +170,7 @@ class Warehouse:
         A bounded number of tiles is kept per warehouse: a county's network at
         street zoom is thousands of tiles, and a browser asks for each once.
         """
-        def build():
+        def build() -> bytes:
             chosen = highways
             if chosen is not None and self._tile_edges(z, x, y) <= sparse_edges:
                 chosen = None                 # few roads here (a rural tile): every class reads, so draw them all
@@ -183,7 +188,7 @@ class Warehouse:
 
         key = ("road tile", z, x, y, highways, sparse_edges)
         with self._lock:
-            tiles = self._cache.setdefault("road tiles", OrderedDict())
+            tiles: OrderedDict[Hashable, bytes] = self._cache.setdefault("road tiles", OrderedDict())
             if key in tiles:
                 tiles.move_to_end(key)
                 return tiles[key]
@@ -202,10 +207,10 @@ class Warehouse:
         return int(self._with_cursor(lambda cur: cur.execute(sql, [z, x, y]).fetchone()[0]))
 
     def incident_categories(self, service: str) -> list[str]:
-        return self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1", [service])[
-            "category"].tolist()
+        return [str(c) for c in self._query("SELECT DISTINCT category FROM incidents WHERE service = ? ORDER BY 1",
+                                            [service])["category"]]
 
-    def lsoa_geojson(self, codes) -> dict[str, Any]:
+    def lsoa_geojson(self, codes: list[Any]) -> dict[str, Any]:
         """LSOA polygons (WGS84, simplified) of the given zone codes, keyed by ``id`` = code."""
         codes = sorted(set(codes))
         if not codes:
@@ -220,7 +225,7 @@ class Warehouse:
     def area_labels_geojson(self) -> dict[str, Any]:
         """A point per loaded area (local authority) at its population-weighted centre, with its name: the
         maps' area labels, for whatever region is loaded."""
-        def build():
+        def build() -> dict[str, Any]:
             frame = self._query(
                 "SELECT coalesce(la_name, la_code) AS name, sum(pop_total * lon) / sum(pop_total) AS lon, "
                 "sum(pop_total * lat) / sum(pop_total) AS lat FROM population WHERE pop_total > 0 "
@@ -231,11 +236,11 @@ class Warehouse:
                 for r in frame.itertuples(index=False)]}
         return self._cached(("area labels",), build)
 
-    def read(self, fn):
+    def read(self, fn: Callable[..., Any]) -> Any:
         """``fn(cursor)`` on the read-only connection (the reader a :class:`~bluelight.services.session.Session` uses)."""
         return self._with_cursor(fn)
 
-    def _with_cursor(self, fn):
+    def _with_cursor(self, fn: Callable[..., Any]) -> Any:
         if not getattr(self._local, "depth", 0):      # never swap under a read this thread is making
             self.refresh()
         with self._readers_done:

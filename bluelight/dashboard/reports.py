@@ -25,8 +25,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bluelight.dashboard.components.plain_figures import as_figure
+from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.access import TIER_TEXT
 from bluelight.foundation.errors import ConfigError
+from bluelight.services.session import Session
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
@@ -50,7 +52,7 @@ class Table:
     def html(self) -> str:
         cols = list(self.frame.columns)
         head = "".join(f"<th>{h.escape(header(c))}</th>" for c in cols)
-        def cls(c):
+        def cls(c: str) -> str:
             return "num" if self.formats.get(c, "text") != "text" else "hash" if "sha" in str(c).lower() else ""
         body = "".join("<tr>" + "".join(
             f"<td class=\"{cls(c)}\">"
@@ -77,7 +79,8 @@ class Report:
     tier: str = "open"
     synthetic: bool = False
     generated: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finance: dict[str, Any] | None = None           # an appraisal (Appraisal.as_dict): its own section, with the cash flows
+    #: an appraisal (Appraisal.as_dict): its own section, with the cash flows
+    finance: dict[str, Any] | None = None
     summary: list[str] = field(default_factory=list)   # what changes for whom, in sentences (page 1)
 
     def __post_init__(self) -> None:
@@ -208,12 +211,12 @@ def to_pdf(html: str, *, timeout_s: float = 60.0) -> bytes:
 
 # -- maps that draw from disk ------------------------------------------------------------------------------------
 
-def _lines(geojson) -> tuple[list[Any], list[Any]]:
+def _lines(geojson: dict[str, Any] | str) -> tuple[list[Any], list[Any]]:
     """Every ring and line of a GeoJSON layer as lon / lat lists with gaps (None) between them."""
     doc = json.loads(geojson) if isinstance(geojson, str) else geojson
     lon, lat = [], []
 
-    def add(coords):
+    def add(coords: list[Any]) -> None:
         for x, y in coords:
             lon.append(x)
             lat.append(y)
@@ -235,13 +238,13 @@ def _lines(geojson) -> tuple[list[Any], list[Any]]:
     return lon, lat
 
 
-def _plain(obj) -> dict[str, Any] | None:
+def _plain(obj: Any) -> dict[str, Any] | None:
     """A plotly sub-object as a plain dict (so it can move to another trace type), or None if unset."""
     out = obj.to_plotly_json() if obj is not None and hasattr(obj, "to_plotly_json") else obj
     return out or None
 
 
-def focus_box(easting, northing, *, pad_m: float = 1500.0) -> tuple[float, float, float, float]:
+def focus_box(easting: np.ndarray, northing: np.ndarray, *, pad_m: float = 1500.0) -> tuple[float, float, float, float]:
     """A lon/lat box around the points (the sites and areas a decision is about), padded, for :func:`static_map`."""
     from bluelight.foundation.geo import to_wgs84
 
@@ -268,8 +271,8 @@ def service_sentences(services: dict[str, Any]) -> list[str]:
     return out
 
 
-def static_map(fig: go.Figure | dict[str, Any], *, height: int = 620, focus: tuple[float, float, float, float] | None = None
-               ) -> go.Figure:
+def static_map(fig: go.Figure | dict[str, Any], *, height: int = 620,
+               focus: tuple[float, float, float, float] | None = None) -> go.Figure:
     """A WebGL map figure (``Scattermap``, ``Choroplethmap``, line layers) redrawn as SVG geo traces.
 
     Embedded line layers become line traces beneath the data; layers given
@@ -312,7 +315,7 @@ def static_map(fig: go.Figure | dict[str, Any], *, height: int = 620, focus: tup
     return out
 
 
-def provenance_and_error(wh, session) -> dict[str, Any]:
+def provenance_and_error(wh: Warehouse, session: Session) -> dict[str, Any]:
     """The parts every report shares: the loads (full SHA-256), the travel model's error, profile, synthetic."""
     from bluelight.dashboard.components.charts import model_error_text
 
@@ -350,8 +353,8 @@ def minutes_to_durations(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
 
 def change_words(changes: list[dict[str, Any]], names: dict[str, str]) -> pd.DataFrame:
     """A scenario's changes as a table of words: what happens to which site, by name (never an id or a dict)."""
-    def n(site_id):
-        return names.get(site_id, site_id)
+    def n(site_id: Any) -> str:
+        return str(names.get(site_id, site_id))
     rows = []
     for ch in changes:
         act = ch.get("action", "")
@@ -377,9 +380,9 @@ def change_words(changes: list[dict[str, Any]], names: dict[str, str]) -> pd.Dat
     return pd.DataFrame(rows or [{"change": "no change", "money supplied": "none"}])
 
 
-def comparison_report(wh, session, *, title: str, headline: str, asked: dict[str, Any], table: pd.DataFrame,
-                      curves: list[tuple[str, go.Figure]], maps: list[tuple[Any, ...]], changes: pd.DataFrame,
-                      money: str, tier: str, finance: dict[str, Any] | None = None,
+def comparison_report(wh: Warehouse, session: Session, *, title: str, headline: str, asked: dict[str, Any],
+                      table: pd.DataFrame, curves: list[tuple[str, go.Figure]], maps: list[tuple[Any, ...]],
+                      changes: pd.DataFrame, money: str, tier: str, finance: dict[str, Any] | None = None,
                       summary: list[str] | None = None) -> Report:
     """A before / after comparison (scenarios, hubs) as a report: the changes, maps, curves and the table."""
     shown, formats = minutes_to_durations(table)

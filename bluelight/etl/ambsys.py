@@ -122,7 +122,8 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Writt
     return upsert(con, "ambsys", parsed.frame, key="ambsys_id", run_id=run_id)
 
 
-def load_ambsys(con: duckdb.DuckDBPyConnection, path: str | Path, *, trusts: set[str], accept_partial: bool = False) -> LoadSummary:
+def load_ambsys(con: duckdb.DuckDBPyConnection, path: str | Path, *, trusts: set[str],
+                accept_partial: bool = False) -> LoadSummary:
     """One load of an AmbSYS file into the ``ambsys`` table (the usual discipline: one transaction, rejects kept,
     nothing loaded from a file with invalid rows unless ``accept_partial``)."""
     path = Path(path)

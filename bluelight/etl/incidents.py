@@ -292,8 +292,9 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Writt
     return Written(w.loaded, w.unchanged + repeats, w.rejects, msg)
 
 
-def load_incidents(con: duckdb.DuckDBPyConnection, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
-                   encoding: str = "utf-8", accept_partial: bool = False) -> LoadSummary:
+def load_incidents(con: duckdb.DuckDBPyConnection, path: str | Path, *, service: str | None = None,
+                   mapping: Mapping[str, str] | None = None, encoding: str = "utf-8",
+                   accept_partial: bool = False) -> LoadSummary:
     """Load an incident file, detecting the LFB incident or mobilisation schema by its header."""
     path = Path(path)
     return run_load(con, dataset="incidents", loader="incidents", paths=[path],

@@ -95,9 +95,10 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int) -> Writt
                   geom_sql={"geom": "ST_Point(_in.easting, _in.northing)"})
 
 
-def load_population(con: duckdb.DuckDBPyConnection, path: str | Path, *, counts: str | Path | None = None, year: int | None = None,
-                    zone_kind: str | None = None, mapping: Mapping[str, str] | None = None, encoding: str = "utf-8",
-                    accept_partial: bool = False, within: Geometry | None = None) -> LoadSummary:
+def load_population(con: duckdb.DuckDBPyConnection, path: str | Path, *, counts: str | Path | None = None,
+                    year: int | None = None, zone_kind: str | None = None, mapping: Mapping[str, str] | None = None,
+                    encoding: str = "utf-8", accept_partial: bool = False,
+                    within: Geometry | None = None) -> LoadSummary:
     """Load zone population centroids with age bands.
 
     ``path`` is a centroid file with counts (London LSOA layout, or generic

@@ -299,7 +299,8 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_region(con: duckdb.DuckDBPyConnection, roads: Path, *, data_dir: Path | None, name: str | None = None) -> RegionReport:
+def load_region(con: duckdb.DuckDBPyConnection, roads: Path, *, data_dir: Path | None,
+                name: str | None = None) -> RegionReport:
     """Load an area from an OSM extract and the data directory's national files; report every step."""
     roads = Path(roads)
     name = name or roads.name.split(".")[0]

@@ -160,8 +160,8 @@ def _write_roads(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: int, so
 STREAM_ABOVE_MB = 50.0
 
 
-def load_roads(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path], *, profile: str | SpeedProfile | None = None,
-               stream: bool | None = None) -> LoadSummary:
+def load_roads(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path], *,
+               profile: str | SpeedProfile | None = None, stream: bool | None = None) -> LoadSummary:
     """Replace the warehouse's road network with the composition of ``paths``.
 
     Parameters

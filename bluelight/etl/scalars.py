@@ -23,28 +23,23 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | 
     params
         Its parameters, if any.
     """
-    row = (con.execute(sql) if params is None else con.execute(sql, list(params))).fetchone()
+    row = _first_row(con, sql, params)
     return None if row is None else row[0]
 
 
 def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None = None) -> tuple[Any, ...]:
-    """The query's one row (an aggregate's: it always has one).
-
-    Parameters
-    ----------
-    con
-        An open DuckDB connection.
-    sql
-        The query.
-    params
-        Its parameters, if any.
+    """The query's one row (an aggregate's: it always has one); the arguments are :func:`scalar`'s.
 
     Raises
     ------
     WarehouseError
         When the query returns no row (not an aggregate, or its table is gone).
     """
-    row = (con.execute(sql) if params is None else con.execute(sql, list(params))).fetchone()
+    row = _first_row(con, sql, params)
     if row is None:
         raise WarehouseError(f"the warehouse returned no row for: {' '.join(sql.split())}")
     return tuple(row)
+
+
+def _first_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None) -> tuple[Any, ...] | None:
+    return (con.execute(sql) if params is None else con.execute(sql, list(params))).fetchone()

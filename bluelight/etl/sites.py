@@ -406,8 +406,9 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection) -> int:
     return int(frame["duplicate_of"].notna().sum())
 
 
-def load_sites(con: duckdb.DuckDBPyConnection, path: str | Path, *, service: str | None = None, mapping: Mapping[str, str] | None = None,
-               encoding: str = "utf-8", accept_partial: bool = False, snapshot: bool = False) -> LoadSummary:
+def load_sites(con: duckdb.DuckDBPyConnection, path: str | Path, *, service: str | None = None,
+               mapping: Mapping[str, str] | None = None, encoding: str = "utf-8", accept_partial: bool = False,
+               snapshot: bool = False) -> LoadSummary:
     """Load a sites file (CSV of a known or generic layout, GeoJSON, GeoPackage).
 
     Parameters

@@ -68,7 +68,8 @@ def default_targets() -> Path:
     return config_file("targets.yaml")
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, path: str | Path | None = None, *, accept_partial: bool = False) -> LoadSummary:
+def load_targets(con: duckdb.DuckDBPyConnection, path: str | Path | None = None, *,
+                 accept_partial: bool = False) -> LoadSummary:
     path = Path(path) if path else default_targets()
     return run_load(con, dataset="targets", loader="targets", paths=[path], parse=lambda: parse_targets(path),
                     write=_write, accept_partial=accept_partial)

@@ -207,7 +207,8 @@ def latest_profile_name(family: str = "bluelight", *, directory: Path | None = N
     return f"{family}_v{max(versions)}"
 
 
-def profile_document(name_or_path: str | Path | None = None, *, directory: Path | None = None) -> tuple[dict[str, Any], str]:
+def profile_document(name_or_path: str | Path | None = None, *,
+                     directory: Path | None = None) -> tuple[dict[str, Any], str]:
     """A speed profile's YAML document by name (default: the latest ``bluelight`` version) or by file path."""
     if name_or_path is None:
         name_or_path = latest_profile_name(directory=directory)

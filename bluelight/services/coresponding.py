@@ -179,7 +179,8 @@ class CorespondingResult:
 
 
 def analyse(inputs: CorespondingInputs, params: CorespondingParams, profile: SpeedProfile, *, snap: _Place,
-            times: _Times, place: _Place, enrolled: list[str] | None = None, n_curve: int | None = None) -> CorespondingResult:
+            times: _Times, place: _Place, enrolled: list[str] | None = None,
+            n_curve: int | None = None) -> CorespondingResult:
     """The whole co-responding appraisal for one set of enrolled stations (default: every fire station).
 
     Parameters

@@ -265,7 +265,8 @@ def band_demand(con: Connection, band: TimeBand, request: DapRequest, *,
 
 def build_problem(points: pd.DataFrame, candidates: pd.DataFrame, fixed: pd.DataFrame, *, band: TimeBand,
                   rules: DapRules, profile: SpeedProfile, place_sites: Callable[..., Any],
-                  site_times: Callable[..., Any], place: Callable[..., Any]) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
+                  site_times: Callable[..., Any],
+                  place: Callable[..., Any]) -> tuple[DapProblem, pd.DataFrame, pd.DataFrame]:
     """Response matrices from candidate posts (standby activation) and existing stations to demand points.
 
     ``place_sites(frame)`` puts posts and stations on their road segments and

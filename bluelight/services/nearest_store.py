@@ -128,7 +128,8 @@ def stored_k(service: str) -> int:
     return max(DEFAULT_K, busy_candidates(busy[service])) if service in busy else DEFAULT_K
 
 
-def derive_nearest(con: duckdb.DuckDBPyConnection, *, services: tuple[str, ...] = EMERGENCY_SERVICES) -> list[NearestDerived]:
+def derive_nearest(con: duckdb.DuckDBPyConnection, *,
+                   services: tuple[str, ...] = EMERGENCY_SERVICES) -> list[NearestDerived]:
     """Compute and store every road node's K fastest sites of each service (one transaction per service).
 
     Parameters

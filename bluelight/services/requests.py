@@ -204,8 +204,8 @@ SNAP_FIELD = Field("max_snap_m", "Furthest from a road (m)", float, 250.0, 10.0,
 
 #: whose hours' travel times a result is for (the speed profile's fitted traffic periods); one field for every page
 TRAFFIC_PERIOD_FIELD = Field("traffic_period", "Travel times for", str, "all", choices=PERIOD_CHOICES,
-                        help="Times of one traffic period of the speed profile (night, weekday peak, off_peak) or all "
-                             "hours.")
+                             help="Times of one traffic period of the speed profile (night, weekday peak, off_peak) "
+                                  "or all hours.")
 
 
 class Request:

@@ -260,7 +260,8 @@ def test_coresponding_and_availability_for_one_traffic_period(demo_warehouse, ca
 
 
 def test_dap_plans_are_timed_at_the_traffic_period_of_their_hours(demo_warehouse, capsys):
-    """A night plan uses the night band's speeds and turnout, a plan over all hours all hours'; --traffic-period wins."""
+    """A night plan uses the night period's speeds and turnout, a plan over all hours all hours'; --traffic-period
+    wins."""
     wh = ["--k", "2", "--warehouse", str(demo_warehouse), "--json"]
     night = _json(capsys, ["dap", "--band", "night", *wh])["bands"]["night"]
     assert night["travel_times"]["hour_band"] == "night" and night["travel_times"]["share_of_plan_hours"] == 1.0

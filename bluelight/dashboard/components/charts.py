@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from bluelight.analysis.speeds import SpeedProfile
 from bluelight.analysis.summary import share_within_curve
 from bluelight.dashboard.components import plain_figures as plain
 
 
 def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s: float, goal: float | None,
-                     label: str, variability=None) -> dict[str, Any]:
+                     label: str, variability: Any = None) -> dict[str, Any]:
     """Share of demand reached within t minutes (deterministic, and modelled with the travel model's spread).
 
     A plain figure dict (:mod:`~bluelight.dashboard.components.plain_figures`): the coverage explorer sends
@@ -48,7 +49,7 @@ def cumulative_curve(response_s: np.ndarray, weight: np.ndarray, *, threshold_s:
         "height": 340, "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"x": 0.55, "y": 0.1}})
 
 
-def model_error_text(profile) -> str:
+def model_error_text(profile: SpeedProfile) -> str:
     """The travel model's measured error in one sentence (or that it was never measured)."""
     cal = profile.calibration or {}
     if not cal:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,15 @@ import plotly.graph_objects as go
 from bluelight.dashboard.components import plain_figures as plain
 from bluelight.dashboard.layers import AREA_LABELS, VectorTiles, offline_style, web_tiles_style
 from bluelight.dashboard.queries import OS_ATTRIBUTION, OSM_ATTRIBUTION
+
+#: the roads layer a map draws: vector tiles, GeoJSON, its URL, or none
+Roads = VectorTiles | dict[str, Any] | str | None
+#: the boundaries layer: GeoJSON, its URL, or none
+Boundaries = dict[str, Any] | str | None
+#: what a map frames: (west, south, east, north) in longitude and latitude
+Bounds = tuple[float, float, float, float]
+#: a figure, or its JSON (a plain dict: a map built as JSON is not validated by plotly)
+F = TypeVar("F", go.Figure, dict[str, Any])
 
 SERVICE_COLOURS = {"fire": "#d62728", "police": "#1f3b99", "ambulance": "#2ca02c", "other": "#7f7f7f"}
 
@@ -23,11 +33,11 @@ STATUS_OPACITY = {"open": 0.95, "planned": 0.8, "candidate": 0.6, "closed": 0.35
 MAP_WIDTH_PX = 620
 
 
-def _has_features(source) -> bool:
+def _has_features(source: Any) -> bool:
     return isinstance(source, str) or bool(source and source.get("features"))
 
 
-def _base_layout(*, roads: VectorTiles | dict[str, Any] | str | None, boundaries: dict[str, Any] | str | None, bounds=None,
+def _base_layout(*, roads: Roads, boundaries: Boundaries, bounds: Bounds | None = None,
                  height: int = 620) -> dict[str, Any]:
     layers: list[dict[str, Any]] = []
     if _has_features(boundaries):
@@ -88,7 +98,7 @@ def lonlat_columns(points: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"lon": lon, "lat": lat}
 
 
-def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
+def fit_zoom(bounds: Bounds, *, width_px: int, height_px: int) -> float:
     """The map zoom at which ``bounds`` (lon/lat) fill a map of this size.
 
     Plotly's maps are MapLibre's, whose world is 512 px wide at zoom 0 (not the 256 of raster web tiles):
@@ -105,13 +115,13 @@ def fit_zoom(bounds, *, width_px: int, height_px: int) -> float:
     return max(2.0, min(15.0, zoom - 0.3))
 
 
-def base_map(*, roads: VectorTiles | dict[str, Any] | str | None, boundaries: dict[str, Any] | str | None, bounds=None,
+def base_map(*, roads: Roads, boundaries: Boundaries, bounds: Bounds | None = None,
              height: int = 620) -> go.Figure:
     """An offline map: white background, the project's own roads (vector tiles) and boundaries (GeoJSON or URL)."""
     return go.Figure(layout=_base_layout(roads=roads, boundaries=boundaries, bounds=bounds, height=height))
 
 
-def empty_map(*, roads, boundaries, bounds=None) -> go.Figure:
+def empty_map(*, roads: Roads, boundaries: Boundaries, bounds: Bounds | None = None) -> go.Figure:
     """The base map with nothing on it yet (a map needs a map trace, or plotly draws empty axes)."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     fig.add_trace(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
@@ -128,7 +138,7 @@ def add_layers_first(fig: go.Figure, layers: list[dict[str, Any]]) -> go.Figure:
     return fig
 
 
-def with_tiles(fig: Any, web_tiles: bool) -> Any:
+def with_tiles(fig: F, web_tiles: bool) -> F:
     """Switch to OpenStreetMap web tiles (an online-only option; the attribution is drawn by the style)."""
     if web_tiles and isinstance(fig, dict):
         fig["layout"]["map"]["style"] = web_tiles_style()
@@ -137,7 +147,7 @@ def with_tiles(fig: Any, web_tiles: bool) -> Any:
     return fig
 
 
-def sites_map(sites: pd.DataFrame, *, roads: dict[str, Any] | None, boundaries: dict[str, Any] | None, bounds=None) -> go.Figure:
+def sites_map(sites: pd.DataFrame, *, roads: Roads, boundaries: Boundaries, bounds: Bounds | None = None) -> go.Figure:
     """All sites by service (colour) and status (opacity), over the road network."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     for (service, status), grp in sites.groupby(["service", "status"], sort=True):
@@ -154,7 +164,7 @@ def sites_map(sites: pd.DataFrame, *, roads: dict[str, Any] | None, boundaries: 
     return fig
 
 
-def _to_wgs84_geojson(polys) -> list[dict[str, Any] | None]:
+def _to_wgs84_geojson(polys: list[Any]) -> list[dict[str, Any] | None]:
     import shapely
     from pyproj import Transformer
 
@@ -179,7 +189,7 @@ ISO_COLOURS = ["#1a9850", "#fee08b", "#fc8d59", "#d73027"]
 ISO_OUTLINES = [("#08306b", "navy"), ("#6a3d9a", "purple"), ("#111111", "black"), ("#8c510a", "brown")]
 
 
-def isochrone_layers(polys, bands_s) -> list[dict[str, Any]]:
+def isochrone_layers(polys: list[Any], bands_s: Sequence[float]) -> list[dict[str, Any]]:
     """Map layers for nested isochrone bands: a light fill beneath the traces and an outline above them.
 
     The outline is drawn above every trace (``below: ""``), so the bands stay visible over a coverage
@@ -198,15 +208,16 @@ def isochrone_layers(polys, bands_s) -> list[dict[str, Any]]:
     return fills + lines
 
 
-def isochrone_legend(bands_s) -> str:
+def isochrone_legend(bands_s: Sequence[float]) -> str:
     """What each isochrone outline means, in the order drawn."""
     return "; ".join(f"{b / 60:g} min {ISO_OUTLINES[i % len(ISO_OUTLINES)][1]}" for i, b in enumerate(bands_s))
 
 
-def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float, zones_geojson: dict[str, Any] | str | None,
-                 sites: pd.DataFrame, roads: VectorTiles | dict[str, Any] | None, boundaries: dict[str, Any] | str | None, bounds=None,
-                 iso_layers: list[Any] | None = None, highlight: np.ndarray | None = None, title: str = "",
-                 points_label: str = "incidents", surface: dict[str, Any] | None = None) -> dict[str, Any]:
+def coverage_map(points: pd.DataFrame, response_s: np.ndarray, *, threshold_s: float,
+                 zones_geojson: dict[str, Any] | str | None, sites: pd.DataFrame, roads: Roads,
+                 boundaries: Boundaries, bounds: Bounds | None = None, iso_layers: list[Any] | None = None,
+                 highlight: np.ndarray | None = None, title: str = "", points_label: str = "incidents",
+                 surface: dict[str, Any] | None = None) -> dict[str, Any]:
     """Response time (minutes) of demand on the network: LSOA choropleth, or points (incidents, or people at
     their area's centre where no area polygons are loaded, named by ``points_label``, over ``surface``, the
     response at every road as an image layer); sites on top.
@@ -258,7 +269,7 @@ def _values(column: pd.Series) -> list[Any]:
 
 
 def change_map(points: pd.DataFrame, delta_s: np.ndarray, *, zones_geojson: dict[str, Any] | str, sites: pd.DataFrame,
-               closed: pd.DataFrame, added: pd.DataFrame, roads, boundaries, bounds,
+               closed: pd.DataFrame, added: pd.DataFrame, roads: Roads, boundaries: Boundaries, bounds: Bounds | None,
                place_on: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """Change in response (minutes) by LSOA, with open, closed and new or moved sites marked; ``place_on``
     (road x, y in metres) adds the layer a click anywhere near a road lands on.

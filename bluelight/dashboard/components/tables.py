@@ -104,7 +104,7 @@ def count_cards(counts: dict[str, Any]) -> html.Div:
         for t, n in counts.items()])
 
 
-def _fmt(value, statistic: str) -> str:
+def _fmt(value: float | None, statistic: str) -> str:
     """A target's value: a share in %, a time in m:ss."""
     if value is None or value != value:
         return "n/a"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, State
 
@@ -32,18 +34,18 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
 
     @callback(app, *[Output(b.control_id, "placeholder") for b in BLANK_DEFAULTS],
               Input("sim-service", "value"))
-    def hints(service):
+    def hints(service: Any) -> Any:
         return placeholders(service, load_settings())
 
     @callback(app, Output("sim-kpis", "children"), Output("sim-hours", "figure"), Output("sim-stations", "figure"),
               Output("sim-targets", "children"), Output("sim-table", "children"), Output("sim-map", "figure"),
               *[Output(i, "children") for i in error_ids(BINDINGS)],
               Input("sim-run", "n_clicks"), *states, prevent_initial_call=True, running=running)
-    def run(_n, *values):
+    def run(_n: Any, *values: Any) -> Any:
         return update_view(wh, session, *values)
 
     @callback(app, Output("sim-validation", "children"), Input("sim-validate", "n_clicks"), *states,
               prevent_initial_call=True, running=running)
-    def check(_n, *values):
+    def check(_n: Any, *values: Any) -> Any:
         return validation_view(session, *values)
     return page

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
+from dash.development.base_component import Component
 
-from bluelight.dashboard.components.maps import base_map
+from bluelight.dashboard.components.maps import Boundaries, Bounds, Roads, base_map
 from bluelight.dashboard.components.tables import frame_table
 from bluelight.dashboard.pages.overview.figures import target_text
 
@@ -47,12 +48,12 @@ def duration_text(seconds: float | None) -> str:
     return mmss(seconds) if seconds is not None else "–"
 
 
-def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str) -> html.Div | html.P:
+def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str) -> Component:
     """Each loaded target against the simulated first responses, with the 95% interval."""
     if not rows:
         return html.P("No response targets are loaded for this service (bluelight etl targets).", className="note")
 
-    def shown(r):
+    def shown(r: dict[str, Any]) -> str:
         v = r["value"]
         if r["statistic"] == "share_within":
             return f"{100 * v['mean']:.1f}% ({100 * v['ci95'][0]:.1f}–{100 * v['ci95'][1]:.1f})"
@@ -61,11 +62,12 @@ def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str) -> htm
                           "standard": [target_text(r["statistic"], r["threshold_s"], r["goal"]) for r in rows],
                           "simulated, with availability (95% CI)": [shown(r) for r in rows],
                           "met": [{True: "yes", False: "no", None: "–"}[r["met"]] for r in rows]})
-    return frame_table(frame, table_id=table_id, page_size=10)
+    table: Component = frame_table(frame, table_id=table_id, page_size=10)
+    return table
 
 
-def simulated_zones_map(zones: list[dict[str, Any]], sites: pd.DataFrame, *, threshold_s: float, roads, boundaries,
-                        bounds=None) -> go.Figure:
+def simulated_zones_map(zones: list[dict[str, Any]], sites: pd.DataFrame, *, threshold_s: float, roads: Roads,
+                        boundaries: Boundaries, bounds: Bounds | None = None) -> go.Figure:
     """Per demand zone: the simulated share of calls whose first vehicle arrived within the standard."""
     from bluelight.foundation.geo import to_wgs84
 

@@ -24,7 +24,7 @@ from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, load_settings
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("Availability")
     settings = load_settings()

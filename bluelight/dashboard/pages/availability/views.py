@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from bluelight.analysis.disclosure import aggregate_cells
 from bluelight.dashboard import layers
@@ -38,13 +39,13 @@ BINDINGS = [Binding("service", "sim-service"), Binding("arrivals", "sim-arrivals
 BLANK_DEFAULTS = BINDINGS[2:4] + BINDINGS[5:7]
 
 
-def _blank_input(binding: Binding, placeholder: str):
+def _blank_input(binding: Binding, placeholder: str) -> dcc.Input:
     """A number box left blank on purpose: its placeholder says which default a blank takes."""
     return dcc.Input(id=binding.control_id, type="number", debounce=True, step="any", placeholder=placeholder,
                      style={"width": "100%"})
 
 
-def placeholders(service: str, settings) -> tuple[str, str, str, str]:
+def placeholders(service: str, settings: Any) -> tuple[str, str, str, str]:
     """What a blank share, vehicles, first and second standard mean for ``service``."""
     return ("by source",
             f"{settings.vehicles_per_station[service]:g} default",
@@ -52,17 +53,17 @@ def placeholders(service: str, settings) -> tuple[str, str, str, str]:
             "loaded target")
 
 
-def _dropdown(binding: Binding, value) -> dcc.Dropdown:
+def _dropdown(binding: Binding, value: Any) -> dcc.Dropdown:
     f = SimulationRequest.field(binding.field)
     return dcc.Dropdown(id=binding.control_id, value=value, clearable=False,
                         options=[{"label": c, "value": c} for c in f.choices or ()])
 
 
-def parse(*values):
+def parse(*values: Any) -> tuple[Any, ...]:
     return parse_controls(SimulationRequest, BINDINGS, values)
 
 
-def update_view(wh: Warehouse, session: Session, *values):
+def update_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
     """The page's figures for the controls, and the message beside each invalid one."""
     request, errors = parse(*values)
     if request is None:
@@ -85,14 +86,14 @@ def visible_zones(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                             count="calls_per_year", means={"first_within": "first_within",
                                                            "first_mean_s": "first_mean_s"})
     cells = cells[~cells["suppressed"]].rename(columns={"count": "calls_per_year"})
-    return cells.to_dict("records")
+    return [dict(r) for r in cells.to_dict("records")]
 
 
-def simulation_view(out: SimulationResult, request: SimulationRequest):
+def simulation_view(out: SimulationResult, request: SimulationRequest) -> tuple[Any, ...]:
     """The page's cards, charts and tables for one simulation."""
     b, inputs = out.baseline, out.inputs
 
-    def pct(part):
+    def pct(part: dict[str, Any]) -> str:
         if part is None:
             return "no standard"
         lo, hi = part["ci95"]
@@ -135,14 +136,14 @@ def simulation_view(out: SimulationResult, request: SimulationRequest):
             table_parts.frame_table(shown, table_id="sim-station-table", page_size=12))
 
 
-def validation_view(session: Session, *values):
+def validation_view(session: Session, *values: Any) -> Component:
     request, errors = parse(*values)
     if request is None:
         return blocked_note(next(e for e in errors if e))
     return table_parts.validation_table(validate(session, request), table_id="sim-validation-table")
 
 
-def sources(settings) -> html.Ul:
+def sources(settings: Any) -> html.Ul:
     items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), str(v)]) for k, v in settings.sources.items()]
     items.append(html.Li(f"Settings file: {config_words(settings.path)} (edit it, or the fields above)."))
     return html.Ul(items)

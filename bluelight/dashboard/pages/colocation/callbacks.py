@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Input, Output, State
@@ -39,29 +40,29 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               Output("col-max-travel-error", "children"), Output("col-traffic-period-error", "children"),
               Output("col-entered-error", "children"), Input("col-max-travel", "value"),
               Input("col-allowed", "value"), Input("col-entered", "data"), Input("col-traffic-period", "value"))
-    def ranked(max_travel, allowed, entered, period):
+    def ranked(max_travel: Any, allowed: Any, entered: Any, period: Any) -> Any:
         return ranked_view(session, max_travel, allowed, entered, period)
 
     @callback(app, Output("col-entered", "data"), Input("col-candidate-table", "cellValueChanged"),
               Input("col-entered-clear", "n_clicks"), State("col-entered", "data"), prevent_initial_call=True)
-    def enter(changes, _clear, entered):
+    def enter(changes: Any, _clear: Any, entered: Any) -> Any:
         if dash.ctx.triggered_id == "col-entered-clear":
             return {}
         return entered_figures(changes, entered) if changes else dash.no_update     # a new grid: nothing typed
 
     @callback(app, Output("col-move", "value"), Output("col-into", "value"),
                   Input("col-candidate-table", "selectedRows"), prevent_initial_call=True)
-    def pick(rows):
+    def pick(rows: Any) -> Any:
         return (rows[0]["move"], rows[0]["into"]) if rows else (dash.no_update, dash.no_update)
 
     @callback(app, Output("col-map", "figure"), Output("col-change", "children"), Output("col-finance", "children"),
               Output("col-headline", "children"), *[Output(i, "children") for i in PLAN_ERROR_IDS], *plan_inputs)
-    def show(move, into, horizon, rate, *rest):
+    def show(move: Any, into: Any, horizon: Any, rate: Any, *rest: Any) -> Any:
         return show_view(wh, timed(session, rest[-1]), move, into, horizon, rate, *rest[:-2], entered=rest[-2])
 
     @callback(app, Output("col-saved", "children"), Input("col-save", "n_clicks"), State("col-name", "value"),
                   *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True)
-    def save(_n, name, move, into, horizon, rate, *rest):
+    def save(_n: Any, name: Any, move: Any, into: Any, horizon: Any, rate: Any, *rest: Any) -> Any:
         plan = colocation_plan(wh, timed(session, rest[-1]), move, into, horizon, rate, rest[:-2], name=name,
                                entered=rest[-2])
         if plan["empty"]:
@@ -78,7 +79,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               Input("col-report-pdf-btn", "n_clicks"), State("col-name", "value"),
               *[State(i.component_id, i.component_property) for i in plan_inputs], prevent_initial_call=True,
               running=[(Output("col-report-pdf-btn", "disabled"), True, False)])
-    def report(_html, _pdf, name, move, into, horizon, rate, *rest):
+    def report(_html: Any, _pdf: Any, name: Any, move: Any, into: Any, horizon: Any, rate: Any, *rest: Any) -> Any:
         session_ = timed(session, rest[-1])
         plan = colocation_plan(wh, session_, move, into, horizon, rate, rest[:-2], name=name, entered=rest[-2])
         if plan["empty"]:

@@ -23,7 +23,7 @@ from bluelight.services.scenarios import AppraisalRequest
 from bluelight.services.session import Session
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("Co-location")
     sites = pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)

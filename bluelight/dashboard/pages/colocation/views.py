@@ -63,7 +63,7 @@ EDITABLE = {"running cost released £ a year": ("running_cost_gbp_pa", "move"), 
             "host floor area m²": ("floor_area_m2", "into")}
 
 
-def entered_figures(changes, entered: dict[str, Any] | None) -> dict[str, Any]:
+def entered_figures(changes: Any, entered: dict[str, Any] | None) -> dict[str, Any]:
     """The estates figures typed into the grid, by request field and site (a blank cell removes an entry)."""
     out = {k: dict(v) for k, v in (entered or {}).items()}
     for change in changes or []:
@@ -78,7 +78,7 @@ def entered_figures(changes, entered: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v}
 
 
-def timed(session: Session, period) -> Session:
+def timed(session: Session, period: str | None) -> Session:
     """The session for the "Travel times for" control (an invalid period raises the message shown beside it)."""
     at_period, errors = period_session(CandidatesRequest, PERIOD_BINDINGS[0], session, period)
     if at_period is None:
@@ -86,7 +86,8 @@ def timed(session: Session, period) -> Session:
     return at_period
 
 
-def ranked_view(session: Session, max_travel, allowed, entered=None, period="all"):
+def ranked_view(session: Session, max_travel: Any, allowed: Any, entered: Any = None,
+                period: str = "all") -> tuple[Any, ...]:
     """The ranked candidates, the messages beside the drive-time and traffic-period controls and the one about
     figures entered."""
     request, errors = parse_controls(CandidatesRequest, CANDIDATE_BINDINGS + PERIOD_BINDINGS, [max_travel, period])
@@ -106,7 +107,8 @@ def ranked_view(session: Session, max_travel, allowed, entered=None, period="all
 EDITABLE_FIELDS = [field for field, _ in EDITABLE.values()]
 
 
-def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money, entered=None):
+def show_view(wh: Warehouse, session: Session, move: str, into: str, horizon: int, rate: float, *money: Any,
+              entered: None = None) -> tuple[Any, ...]:
     """The plan of the chosen pair with its finance, and the message beside each invalid control."""
     errors = plan_errors(horizon, rate, money)
     if any(errors):
@@ -115,7 +117,7 @@ def show_view(wh: Warehouse, session: Session, move, into, horizon, rate, *money
                                                    entered=entered)), *errors
 
 
-def candidates_view(result: CandidatesResult, *, show: set[str]):
+def candidates_view(result: CandidatesResult, *, show: set[str]) -> tuple[Any, ...]:
     frame = pd.DataFrame(result.candidates)
     if frame.empty:
         return html.P("No cross-service pairs within this drive time."), ""
@@ -174,15 +176,15 @@ def space_text(rules: dict[str, Any]) -> str:
 PLAN_ERROR_IDS = error_ids(APPRAISAL_BINDINGS) + [f"col-{k}-error" for k, _ in FINANCE_INPUTS]
 
 
-def plan_errors(horizon, rate, money) -> list[str]:
+def plan_errors(horizon: int, rate: float, money: Any) -> list[str]:
     """One error text per appraisal and finance control (empty when valid)."""
     _, errors = parse_controls(AppraisalRequest, APPRAISAL_BINDINGS, [horizon, rate])
     _, money_errors = parse_controls(FinanceRequest, FINANCE_BINDINGS, list(money))
     return errors + money_errors
 
 
-def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, money, *, name=None,
-                    entered: dict[str, Any] | None = None) -> dict[str, Any]:
+def colocation_plan(wh: Warehouse, session: Session, move: str | None, into: str | None, horizon: int, rate: float,
+                    money: Any, *, name: str | None = None, entered: dict[str, Any] | None = None) -> dict[str, Any]:
     """The moving service's cover before and after (population and incidents by category) and the appraisal.
 
     ``entered``: estates figures typed into the candidates grid; the moving site's running cost among them
@@ -234,7 +236,7 @@ def colocation_plan(wh: Warehouse, session: Session, move, into, horizon, rate, 
             "evaluations": evaluations, "appraisal": appraisal}
 
 
-def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]):
+def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]) -> tuple[Any, ...]:
     if plan["empty"]:
         fig = map_parts.empty_map(roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
         return map_parts.with_tiles(fig, wh.web_tiles), "", "", html.P(
@@ -246,7 +248,7 @@ def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]):
             table_parts.frame_table(table, table_id="col-change-table", page_size=10), finance, headline(plan))
 
 
-def change_figure(wh: Warehouse, session: Session, plan: dict[str, Any], *, standalone: bool = False):
+def change_figure(wh: Warehouse, session: Session, plan: dict[str, Any], *, standalone: bool = False) -> dict[str, Any]:
     """Change in the moving service's response by zone; ``standalone`` embeds the zones (no app URLs)."""
     before, after = plan["evaluations"]["population"]
     sites = session.sites(plan["service"])
@@ -272,7 +274,7 @@ def headline(plan: dict[str, Any]) -> html.Div:
                                f"{npv_text(plan['appraisal'])}.")])
 
 
-def npv_text(ap) -> str:
+def npv_text(ap: Any) -> str:
     """The appraisal in words (never "£0" when nothing was entered: what is missing instead)."""
     return describe(ap.as_dict()).rstrip(".")
 

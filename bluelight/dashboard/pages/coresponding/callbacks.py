@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, dcc
@@ -38,7 +39,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
               Input("cr-snap", "value"), Input("cr-traffic-period", "value")]
 
     @callback(app, Output("cr-params", "children"), Input("cr-model", "value"))
-    def parameter_inputs(model):
+    def parameter_inputs(model: Any) -> Any:
         values = load_params().survival_parameters.get(model, {}) | {}
         return [control(name, dcc.Input(id={"type": "cr-param", "name": name}, type="number", step="any",
                                          value=values.get(name, default), debounce=True))
@@ -47,13 +48,13 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     @callback(app, Output("cr-map", "figure"), Output("cr-curve", "figure"), Output("cr-saved", "figure"),
                   Output("cr-kpis", "children"), Output("cr-table", "children"), Output("cr-sources", "children"),
                   *[Output(i, "children") for i in [*error_ids(BINDINGS), "cr-params-error"]], *inputs)
-    def update(*values):
+    def update(*values: Any) -> Any:
         return update_view(wh, session, *values)
 
     @callback(app, Output("cr-download", "data"), Input("cr-csv-btn", "n_clicks"), Input("cr-json-btn", "n_clicks"),
               Input("cr-report-btn", "n_clicks"), Input("cr-report-pdf-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def download(_csv, _json, _report, _pdf, *values):
+    def download(_csv: Any, _json: Any, _report: Any, _pdf: Any, *values: Any) -> Any:
         request, errors = parse(*values)
         if request is None:
             raise ValidationError("survival_model", next(e for e in errors if e))

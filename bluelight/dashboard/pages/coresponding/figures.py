@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from bluelight.dashboard.components.maps import SERVICE_COLOURS, base_map
+from bluelight.dashboard.components.maps import SERVICE_COLOURS, Boundaries, Bounds, Roads, base_map
 
 COVER_COLOURS = {"fire only": "#d62728", "both within the standard": "#1a9850", "ambulance only": "#91bfdb",
                  "neither": "#7f7f7f"}
 
 
-def fire_first_map(points: pd.DataFrame, stations: pd.DataFrame, *, zones_geojson, roads, boundaries, bounds=None,
-                   title: str = "") -> go.Figure:
+def fire_first_map(points: pd.DataFrame, stations: pd.DataFrame, *, zones_geojson: Any, roads: Roads,
+                   boundaries: Boundaries, bounds: Bounds | None = None, title: str = "") -> go.Figure:
     """Zones by who reaches them within the standard (fire only in red), and fire stations by survivors added."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     for label, colour in COVER_COLOURS.items():

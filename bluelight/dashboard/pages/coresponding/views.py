@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from typing import Any
 
 import pandas as pd
 from dash import html
@@ -43,8 +44,8 @@ BINDINGS = [Binding("survival_model", "cr-model"), Binding("bystander_cpr_share"
             Binding("max_snap_m", "cr-snap"), Binding("traffic_period", "cr-traffic-period")]
 
 
-def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations, snap_m=SNAP_FIELD.default,
-          period="all"):
+def parse(model: str, names: Any, values: Any, bystander: Any, amb_busy: Any, on_scene: Any, minutes: Any,
+          stations: Any, snap_m: Any = SNAP_FIELD.default, period: str = "all") -> tuple[Any, ...]:
     """The request from the controls, and one error text per bound control plus one for the model's parameters."""
     request, errors = parse_controls(CorespondingRequest, BINDINGS,
                                      [model, bystander, amb_busy, on_scene, minutes, sorted(stations or []), snap_m,
@@ -57,15 +58,17 @@ def parse(model, names, values, bystander, amb_busy, on_scene, minutes, stations
     return replace(request, survival_parameters=chosen), [*errors, ""]
 
 
-def parse_params(model, names, values, bystander, amb_busy, on_scene, minutes) -> CorespondingParams:
+def parse_params(model: str, names: list[Any], values: list[Any], bystander: float, amb_busy: float, on_scene: int,
+                 minutes: int) -> CorespondingParams:
     """The parameters the controls ask for (raises :class:`ValidationError` naming an invalid field)."""
     request, errors = parse(model, names, values, bystander, amb_busy, on_scene, minutes, [])
     if request is None:
         raise ValidationError("survival_model", next(e for e in errors if e))
-    return request.params(load_params())
+    params: CorespondingParams = request.params(load_params())
+    return params
 
 
-def update_view(wh: Warehouse, session: Session, *values):
+def update_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
     """Everything the page shows for its controls, and the message beside each invalid one."""
     request, errors = parse(*values)
     if request is None:
@@ -78,7 +81,7 @@ def update_view(wh: Warehouse, session: Session, *values):
     return *coresponding_view(wh, session, result), *errors
 
 
-def coresponding_view(wh: Warehouse, session: Session, result):
+def coresponding_view(wh: Warehouse, session: Session, result: Any) -> tuple[Any, ...]:
     s = result.summary
     title = (f"{s['enrolled_stations']} stations co-responding; standard {mmss(s['standard_s'])} (m:ss); "
              f"{MODEL_LABELS.get(result.params.survival_model, result.params.survival_model)}")
@@ -120,7 +123,7 @@ def coresponding_view(wh: Warehouse, session: Session, result):
             table_parts.frame_table(shown, table_id="cr-station-table", page_size=15), sources(result.params))
 
 
-def coresponding_report(wh: Warehouse, session: Session, result, *, tier: str) -> reports.Report:
+def coresponding_report(wh: Warehouse, session: Session, result: Any, *, tier: str) -> reports.Report:
     """The co-responding appraisal as a report: where fire is first, survivors added, the cost in fire cover."""
     s, sim = result.summary, result.simulated_cost
     fig = figures.fire_first_map(result.points, visible_sites(result.stations),
@@ -155,7 +158,7 @@ def coresponding_report(wh: Warehouse, session: Session, result, *, tier: str) -
         tier=tier, **reports.provenance_and_error(wh, session))
 
 
-def _readable(value) -> str:
+def _readable(value: Any) -> str:
     """A parameter as a person reads it: ``65+ 330, 45-64 92`` rather than JSON."""
     if isinstance(value, dict):
         return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" if isinstance(v, dict) else f"{k} {v:g}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, State
 
@@ -34,11 +36,11 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     page = Page(prefixes=("cov-",), order=1, path="/coverage", name="Coverage explorer", title="Blue Light Atlas – Coverage explorer", layout=lambda: layout(wh, session))
 
     @callback(app, Output("cov-categories", "options"), Output("cov-threshold", "value"), Input("cov-service", "value"))
-    def service_defaults(service):
+    def service_defaults(service: Any) -> Any:
         return wh.incident_categories(service), DEFAULT_STANDARD[service][0] / 60
 
     @callback(app, Output("cov-site", "data"), Input("cov-map", "clickData"), Input("cov-service", "value"))
-    def pick_site(click, service):
+    def pick_site(click: Any, service: Any) -> Any:
         point = (click or {}).get("points", [{}])[0]
         return point.get("customdata") if dash.ctx.triggered_id == "cov-map" and isinstance(
             point.get("customdata"), str) else None
@@ -48,21 +50,21 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Output("cov-hours-error", "children"), Input("cov-service", "value"), Input("cov-threshold", "value"), Input("cov-demand", "value"),
                   Input("cov-age", "value"), Input("cov-categories", "value"), Input("cov-hours", "value"),
                   Input("cov-site", "data"), Input("cov-snap", "value"), Input("cov-traffic-period", "value"))
-    def update(*values):
+    def update(*values: Any) -> Any:
         return update_view(wh, session, *values)
 
     @callback(app, Output("cov-availability", "children"), Input("cov-avail-btn", "n_clicks"),
               Input("cov-service", "value"), Input("cov-threshold", "value"), State("cov-snap", "value"),
               State("cov-traffic-period", "value"),
               prevent_initial_call=True, running=[(Output("cov-avail-btn", "disabled"), True, False)])
-    def availability(_n, service, minutes, snap_m, period):
+    def availability(_n: Any, service: Any, minutes: Any, snap_m: Any, period: Any) -> Any:
         if dash.ctx.triggered_id != "cov-avail-btn":
             return ""
         request, errors = parse(service, minutes, "population", "all", [], None, snap_m, period)
         if request is None:
             return blocked_note(next(e for e in errors if e))
         return figures.availability_cards(availability_figures(session.for_period(request.traffic_period), request),
-                                          threshold_s=request.threshold_s)
+                                          threshold_s=request.standard_s)
 
     @callback(app, Output("cov-download", "data"), Input("cov-csv-btn", "n_clicks"),
               Input("cov-geojson-btn", "n_clicks"), Input("cov-report-btn", "n_clicks"),
@@ -70,7 +72,8 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
               State("cov-demand", "value"), State("cov-age", "value"), State("cov-categories", "value"),
               State("cov-hours", "value"), State("cov-snap", "value"), State("cov-traffic-period", "value"),
               prevent_initial_call=True)
-    def download(_csv, _gj, _report, _pdf, service, minutes, kind, age, categories, hours, snap_m, period):
+    def download(_csv: Any, _gj: Any, _report: Any, _pdf: Any, service: Any, minutes: Any, kind: Any, age: Any,
+                 categories: Any, hours: Any, snap_m: Any, period: Any) -> Any:
         request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, period)
         if request is None:
             raise ValidationError("threshold_s", next(e for e in errors if e))
@@ -79,7 +82,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
             return reports.download(coverage_report(wh, session_, request, tier=tier),
                                     filename=f"coverage_{service}_report",
                                     pdf=dash.ctx.triggered_id == "cov-report-pdf-btn")
-        frame = export_frame(session_.evaluate(service, request.spec), request.threshold_s, tier=tier,
+        frame = export_frame(session_.evaluate(service, request.spec), request.standard_s, tier=tier,
                              rules=current_rules(), every=every_incident(session_, service, request.spec))
         note_export(tier)
         if dash.ctx.triggered_id == "cov-csv-btn":

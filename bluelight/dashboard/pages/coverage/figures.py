@@ -12,7 +12,7 @@ from bluelight.dashboard.components.tables import count_cards
 from bluelight.foundation.text import mmss
 
 
-def coverage_cards(s, *, threshold_s: float, demand_label: str, service: str) -> html.Div:
+def coverage_cards(s: Any, *, threshold_s: float, demand_label: str, service: str) -> html.Div:
     """Headline figures of one evaluation, or a plain statement that there is no demand to assess."""
     if s.demand_on_network <= 0:
         why = ("none of it lies within the road data" if s.demand_total > 0 else "none is loaded")
@@ -47,7 +47,7 @@ def availability_cards(figs: dict[str, Any], *, threshold_s: float) -> html.Div 
     if not figs["available"]:
         return html.P(f"With availability: not available ({figs['reason']}).", className="note blocked")
 
-    def ci(part):
+    def ci(part: dict[str, Any]) -> str:
         lo, hi = part["ci95"]
         return f"{100 * part['mean']:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
     minutes = f"{threshold_s / 60:g} min"

@@ -20,7 +20,7 @@ from bluelight.services.inputs import AGE_COLUMNS
 from bluelight.services.session import DEMAND_KINDS, Session
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("Coverage explorer")
     return html.Div([

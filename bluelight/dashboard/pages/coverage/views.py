@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -42,23 +44,24 @@ BINDINGS = [Binding("service", "cov-service"), Binding("threshold_s", "cov-thres
             Binding("max_snap_m", "cov-snap"), Binding("traffic_period", "cov-traffic-period")]
 
 
-def parse(service, minutes, kind, age, categories, hours, snap_m=SNAP_FIELD.default, period="all"
-          ) -> tuple[CoverageRequest | None, list[str]]:
+def parse(service: str, minutes: Any, kind: str, age: str, categories: Any, hours: Any,
+          snap_m: Any = SNAP_FIELD.default, period: str = "all") -> tuple[CoverageRequest | None, list[str]]:
     """The request from the controls (hours from the slider), and one error text per bound control."""
     lo, hi = (hours or (0, 23))
     return parse_controls(CoverageRequest, BINDINGS, [service, minutes, kind, age, sorted(categories or []), snap_m,
                                                       period], hour_from=lo, hour_to=hi)
 
 
-def parse_demand(kind, age_band, categories, hours) -> DemandSpec:
+def parse_demand(kind: str | None, age_band: str | None, categories: Any, hours: Any) -> DemandSpec:
     """The demand of the controls (the spec of a :class:`CoverageRequest`)."""
     lo, hi = hours or (0, 23)
     return CoverageRequest.parse(demand=kind or "population", age_band=age_band or "all",
                                  categories=sorted(categories or []), hour_from=lo, hour_to=hi).spec
 
 
-def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, categories, hours, site_id,
-                snap_m=SNAP_FIELD.default, period="all"):
+def update_view(wh: Warehouse, session: Session, service: str, minutes: Any, kind: str, age: str, categories: Any,
+                hours: Any, site_id: str | None, snap_m: Any = SNAP_FIELD.default,
+                period: str = "all") -> tuple[Any, ...]:
     """Everything the page shows for its controls, and the message beside each invalid one (the hours' last)."""
     request, errors = parse(service, minutes, kind, age, categories, hours, snap_m, period)
     if request is None:
@@ -77,7 +80,7 @@ def update_view(wh: Warehouse, session: Session, service, minutes, kind, age, ca
     return *explorer_view(wh, session, ev, request.standard_s, site_id), *errors, ""
 
 
-def explorer_view(wh: Warehouse, session: Session, ev, threshold: float, site_id: str | None):
+def explorer_view(wh: Warehouse, session: Session, ev: Any, threshold: float, site_id: str | None) -> tuple[Any, ...]:
     """Map, curve, headline and borough table for one evaluation."""
     sites = session.sites(ev.service)
     iso = highlight = None
@@ -161,7 +164,7 @@ def coverage_report(wh: Warehouse, session: Session, request: CoverageRequest, *
         tier=tier, **reports.provenance_and_error(wh, session))
 
 
-def _cells(session: Session, ev, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:
+def _cells(session: Session, ev: Any, threshold: float) -> tuple[pd.DataFrame, np.ndarray]:
     """The incidents as the cells an open-tier export gives (the suppressed ones left off the map)."""
     cells = export_frame(ev, threshold, tier="open", rules=current_rules(),
                          every=every_incident(session, ev.service, ev.demand))

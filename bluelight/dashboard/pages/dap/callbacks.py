@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import dash
 from dash import Input, Output, State
@@ -41,12 +42,12 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     @callback(app, Output("dap-map", "figure"), Output("dap-summary", "children"), Output("dap-curve", "figure"),
                   Output("dap-compliance", "children"), Output("dap-demand-note", "children"),
                   Output("dap-sources", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)], *inputs)
-    def update(*values):
+    def update(*values: Any) -> Any:
         return update_view(wh, session, *values)
 
     @callback(app, Output("dap-bands", "children"), Input("dap-bands-btn", "n_clicks"),
                   *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def every_band(_n, *args):
+    def every_band(_n: Any, *args: Any) -> Any:
         request = parse_request(*args)
         frame = bands_frame({b.name: plan_band(session, replace(request, band=b.name)) for b in all_bands()})
         return table_parts.frame_table(frame, table_id="dap-bands-table", page_size=8)
@@ -54,7 +55,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
     @callback(app, Output("dap-download", "data"), Input("dap-csv-btn", "n_clicks"), Input("dap-json-btn", "n_clicks"),
               Input("dap-report-btn", "n_clicks"), Input("dap-report-pdf-btn", "n_clicks"),
               *[State(i.component_id, i.component_property) for i in inputs], prevent_initial_call=True)
-    def download(_csv, _json, _report, _pdf, *args):
+    def download(_csv: Any, _json: Any, _report: Any, _pdf: Any, *args: Any) -> Any:
         request = parse_request(*args)
         result = plan_band(session, request)
         if dash.ctx.triggered_id in ("dap-report-btn", "dap-report-pdf-btn"):

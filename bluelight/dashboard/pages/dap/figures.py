@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from bluelight.dashboard.components.maps import SERVICE_COLOURS, base_map
+from bluelight.dashboard.components.maps import SERVICE_COLOURS, Boundaries, Bounds, Roads, base_map
 from bluelight.dashboard.components.tables import _fmt
 from bluelight.foundation.text import mmss
 
 
-def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates: pd.DataFrame,
-                     chosen: list[str], roads, boundaries, bounds=None, title: str = "") -> go.Figure:
+def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates: pd.DataFrame, chosen: list[str],
+                     roads: Roads, boundaries: Boundaries, bounds: Bounds | None = None,
+                     title: str = "") -> go.Figure:
     """Demand of a band (circles sized and shaded by incidents a year), stations, candidate and chosen posts."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     w = points["weight"].to_numpy(float)

@@ -19,7 +19,7 @@ from bluelight.services.dap import (
 from bluelight.services.session import Session
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("Dynamic Activation Posts")
     return html.Div([

@@ -45,18 +45,18 @@ BINDINGS = [Binding("k", "dap-k"), Binding("model", "dap-model"), Binding("thres
             Binding("excluded", "dap-exclude")]
 
 
-def parse(*values) -> tuple[DapRequest | None, list[str]]:
+def parse(*values: Any) -> tuple[DapRequest | None, list[str]]:
     """The request from the controls' values (``BINDINGS`` order), and one error text per control."""
     return parse_controls(DapRequest, BINDINGS, values)
 
 
-def parse_request(*values) -> DapRequest:
+def parse_request(*values: Any) -> DapRequest:
     """The request from valid control values (raises :class:`ValidationError` naming every invalid field)."""
     return DapRequest.parse(**{b.field: v * b.scale if b.scale != 1 and v is not None else v
                                for b, v in zip(BINDINGS, values)})
 
 
-def update_view(wh: Warehouse, session: Session, *values):
+def update_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
     """Everything the page shows for its controls (``BINDINGS`` order), and the message beside each invalid one."""
     request, errors = parse(*values)
     if request is None:
@@ -122,7 +122,7 @@ def nested_table(result: dict[str, Any]) -> html.Div | html.P:
                             className="note")])
 
 
-def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any]):
+def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any]) -> tuple[Any, ...]:
     """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
     pts = result["points"]            # zones carry lon / lat from the warehouse
     demand = result["demand"]
@@ -161,7 +161,8 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict[
             demand_note(result), sources_panel(result))
 
 
-def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any], *, tier: str) -> reports.Report:
+def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any], *,
+               tier: str) -> reports.Report:
     """A DAP plan as a report a control room can adopt: posts, fill order, compliance, demand and rules."""
     fig = figures.demand_posts_map(result["points"], stations=visible_sites(result["stations"]),
                                    candidates=visible_sites(result["candidates_frame"]),

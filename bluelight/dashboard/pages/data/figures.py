@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from bluelight.analysis.speeds import SpeedProfile
+
 
 import pandas as pd
 from dash import html
@@ -11,7 +14,7 @@ from bluelight.dashboard.components.tables import frame_table
 from bluelight.foundation.text import profile_words
 
 
-def travel_model_panel(profile) -> html.Div:
+def travel_model_panel(profile: SpeedProfile) -> html.Div:
     """The active speed profile: where its figures come from and how wrong it is, measured."""
     cal = profile.calibration or {}
     rows = []
@@ -36,7 +39,8 @@ def travel_model_panel(profile) -> html.Div:
                            "actual within 6 min": f"{100 * r['actual_share_within']:.1f}%",
                            "judged": "yes" if r.get("enough", True) else "too few calls"}
                           for r in cv.get("by_distance", []) + cv.get("by_hour_band", [])])
-    hours = pd.DataFrame([{"traffic period": b, "turnout s": round(v["turnout_s"]), "drive x": round(v["drive_factor"], 3),
+    hours = pd.DataFrame([{"traffic period": b, "turnout s": round(v["turnout_s"]),
+                           "drive x": round(v["drive_factor"], 3),
                            "calls fitted": int(v.get("calls", 0))} for b, v in (profile.traffic_periods or {}).items()])
     return html.Div(className="panel", id="travel-model", children=[
         html.H3(f"Travel model: {profile_words(profile.key)}"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from bluelight.services.session import Session
+
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
@@ -17,7 +20,7 @@ from bluelight.dashboard.pages.data import figures
 from bluelight.dashboard.pages.data.views import audit_panel, loaded_licences, rejects_view
 
 
-def layout(wh: Warehouse, session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return html.Div([html.H2("Data"), html.P(f"No warehouse at {wh.path}.")])
     st = wh.status()

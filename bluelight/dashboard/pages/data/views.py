@@ -35,7 +35,7 @@ LICENCES = [
 ]
 
 
-def loaded_licences(file_paths) -> list[tuple[str, str, str]]:
+def loaded_licences(file_paths: Any) -> list[tuple[str, str, str]]:
     """The licences of the sources actually loaded (from the load history's file paths)."""
     text = " ".join(str(p).lower() for p in file_paths)
     return [(name, lic, url) for name, lic, url, words in LICENCES if any(w in text for w in words)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Input, Output, State
@@ -42,19 +43,19 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("hub-point", "data"), Input("hub-map", "clickData"), State("hub-host", "value"),
               prevent_initial_call=True)
-    def place(click, host):
+    def place(click: Any, host: Any) -> Any:
         point = (click or {}).get("points", [{}])[0]
         return [point["lon"], point["lat"]] if host == NEW_SITE and "lon" in point else dash.no_update
 
     @callback(app, Output("hub-map", "figure"), Output("hub-headline", "children"), Output("hub-table", "children"),
               Output("hub-capacity", "children"), Output("hub-areas", "children"), Output("hub-finance", "children"),
               *[Output(i, "children") for i in error_ids(HUB_BINDINGS[:-1])], *hub_inputs)
-    def update(*values):
+    def update(*values: Any) -> Any:
         return hub_view(wh, session, *values)
 
     @callback(app, Output("hub-saved", "children"), Input("hub-save", "n_clicks"), State("hub-name", "value"),
               *hub_states, prevent_initial_call=True)
-    def save(_n, name, *values):
+    def save(_n: Any, name: Any, *values: Any) -> Any:
         plan = hub_plan(session, *values, name=name)
         sid = store.save(plan["scenario"])
         record("scenario_saved", f"{sid} (hubs)")
@@ -63,7 +64,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("hub-report", "data"), Input("hub-report-btn", "n_clicks"), State("hub-name", "value"),
               *hub_states, prevent_initial_call=True)
-    def report(_n, name, *values):
+    def report(_n: Any, name: Any, *values: Any) -> Any:
         plan = hub_plan(session, *values, name=name)
         timed = session.for_period(plan["request"].traffic_period)
         return reports.download(hub_report(wh, timed, plan, tier=tier_for(current_role())),
@@ -74,12 +75,12 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
     @callback(app, Output("hq-map", "figure"), Output("hq-summary", "children"), Output("hq-ranking", "children"),
               Output("hq-users-table", "children"), *[Output(i, "children") for i in error_ids(HQ_BINDINGS)],
               *hq_inputs)
-    def siting(*values):
+    def siting(*values: Any) -> Any:
         return hq_view(wh, session, *values)
 
     @callback(app, Output("hq-report", "data"), Input("hq-report-btn", "n_clicks"),
               *[State(i.component_id, i.component_property) for i in hq_inputs], prevent_initial_call=True)
-    def hq_download(_n, *values):
+    def hq_download(_n: Any, *values: Any) -> Any:
         request, errors = hq_request(values)
         if request is None:
             raise ValidationError("users", next(e for e in errors if e))
@@ -88,6 +89,6 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("hq-trips-edited", "data"), Input("hq-users-grid", "cellValueChanged"),
               State("hq-trips-edited", "data"), prevent_initial_call=True)
-    def edit_trips(changes, edited):
+    def edit_trips(changes: Any, edited: Any) -> Any:
         return merged_trips(edited, changes)
     return page

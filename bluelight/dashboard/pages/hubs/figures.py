@@ -6,10 +6,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from bluelight.dashboard.components.maps import SERVICE_COLOURS, base_map
+from bluelight.dashboard.components.maps import SERVICE_COLOURS, Boundaries, Bounds, Roads, base_map
 
 
-def trips_map(users: list[dict[str, Any]], chosen: list[dict[str, Any]], *, roads, boundaries, bounds=None, title: str = "") -> go.Figure:
+def trips_map(users: list[dict[str, Any]], chosen: list[dict[str, Any]], *, roads: Roads, boundaries: Boundaries,
+              bounds: Bounds | None = None, title: str = "") -> go.Figure:
     """Users' trips to their facility (a line each, width by trips a year), the users and the chosen facilities."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     where = {c["site_id"]: c for c in chosen}

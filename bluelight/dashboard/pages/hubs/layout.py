@@ -18,7 +18,7 @@ from bluelight.services.inputs import read_sites
 from bluelight.services.session import Session
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("Hubs")
     sites = _all_sites(session)

@@ -25,7 +25,7 @@ from bluelight.dashboard.pages.hubs import figures
 from bluelight.dashboard.queries import Warehouse
 from bluelight.foundation.errors import AnalysisError, ValidationError
 from bluelight.foundation.geo import to_bng
-from bluelight.foundation.text import mmss, profile_words
+from bluelight.foundation.text import fmt, mmss, profile_words
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.facility import FacilityRequest, FacilityResult, run_facility
 from bluelight.services.hubs import FINANCE, HubRequest, run_hub
@@ -34,7 +34,8 @@ from bluelight.services.session import Session
 
 HUB_BINDINGS = [Binding("sites", "hub-sites"), Binding("host", "hub-host"),
                 *[Binding(k, f"hub-{k}") for k, _ in FINANCE], Binding("horizon_years", "hub-horizon"),
-                Binding("discount_rate", "hub-rate"), Binding("traffic_period", "hub-traffic-period"), Binding("name", "hub-name")]
+                Binding("discount_rate", "hub-rate"), Binding("traffic_period", "hub-traffic-period"),
+                Binding("name", "hub-name")]
 
 
 HQ_BINDINGS = [Binding("users", "hq-users"), Binding("candidates", "hq-candidates"), Binding("objective", "hq-objective"),
@@ -45,7 +46,7 @@ def _all_sites(session: Session) -> pd.DataFrame:
     return pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
 
 
-def hub_request(values, *, name=None):
+def hub_request(values: tuple[Any, ...], *, name: str | None = None) -> tuple[Any, ...]:
     """The hub request from the controls (``HUB_BINDINGS`` order, then the clicked point), and the errors."""
     *controls, point = values
     hub_e = hub_n = None
@@ -56,14 +57,14 @@ def hub_request(values, *, name=None):
                           name=name or "")
 
 
-def hub_plan(session: Session, *values, name=None) -> dict[str, Any]:
+def hub_plan(session: Session, *values: Any, name: str | None = None) -> dict[str, Any]:
     request, errors = hub_request(values, name=name)
     if request is None:
         raise ValidationError("sites", next(e for e in errors if e))
     return run_hub(session, request) | {"request": request}
 
 
-def hub_view(wh: Warehouse, session: Session, *values):
+def hub_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
     """Map, headline, before/after, capacity, areas and finance of the merger, and one error per control."""
     request, errors = hub_request(values)
     if request is None:
@@ -92,7 +93,7 @@ def cover_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]):
+def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]) -> tuple[Any, ...]:
     result, scenario = plan["result"], plan["scenario"]
     services = list(result.services)
     fig = change_figure(wh, session, scenario, services[0]) if services else map_parts.empty_map(
@@ -113,7 +114,8 @@ def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]):
             html.P("No area's cover changes."), finance)
 
 
-def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, standalone: bool = False):
+def change_figure(wh: Warehouse, session: Session, scenario: Any, service: str, *,
+                  standalone: bool = False) -> dict[str, Any]:
     """Change in one service's response by zone, with the sites that move and the hub marked."""
     before, after = evaluate_service(session, scenario, service)
     delta = after.response_s - before.response_s
@@ -131,7 +133,7 @@ def change_figure(wh: Warehouse, session: Session, scenario, service: str, *, st
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
 
-def hub_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: str):
+def hub_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: str) -> reports.Report:
     """The merger as a report: its changes, the comparison of every service it touches, and its finance."""
     result = plan["result"]
     services = list(result.services)
@@ -167,7 +169,8 @@ def hub_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: s
         money="", finance=result.finance, summary=reports.service_sentences(result.services))
 
 
-def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result: FacilityResult, *, tier: str) -> reports.Report:
+def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result: FacilityResult, *,
+              tier: str) -> reports.Report:
     """Where a shared headquarters, workshop or training centre should be, as a board paper: the chosen sites, the
     trips they cost, every candidate as the one facility, framed on the users and the sites chosen."""
     from bluelight.foundation.text import mmss
@@ -179,7 +182,7 @@ def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result:
                             boundaries=wh.boundaries_geojson("borough"), bounds=wh.network_bounds(), title="")
     e, n = to_bng(np.concatenate([users["lon"].to_numpy(float), chosen["lon"].to_numpy(float)]),
                   np.concatenate([users["lat"].to_numpy(float), chosen["lat"].to_numpy(float)]))
-    cost = (f"{reports.fmt(p['annual_cost_gbp'], 'gbp')} a year" if p["annual_cost_gbp"] is not None else
+    cost = (f"{fmt(p['annual_cost_gbp'], 'gbp')} a year" if p["annual_cost_gbp"] is not None else
             f"annual cost not known: no running cost for {', '.join(_names(p, p['cost_missing_for']))}")
     ranking = pd.DataFrame(result.single_site_ranking)
     ranking = ranking[["name", "service", "trip_hours_per_year", "mean_trip_s", "worst_trip_s"]].rename(columns={
@@ -211,7 +214,7 @@ def hq_report(wh: Warehouse, session: Session, request: FacilityRequest, result:
         tier=tier, **reports.provenance_and_error(wh, session))
 
 
-def merged_trips(edited, changes) -> list[Any]:
+def merged_trips(edited: Any, changes: Any) -> list[Any]:
     """The per-site trips a year after a grid edit (site id, trips), latest edit of each site kept."""
     out = {s: t for s, t in (edited or [])}
     for ch in changes or []:
@@ -221,7 +224,7 @@ def merged_trips(edited, changes) -> list[Any]:
     return [[s, t] for s, t in out.items()]
 
 
-def hq_request(values):
+def hq_request(values: tuple[Any, ...]) -> tuple[Any, ...]:
     *controls, edited = values
     request, errors = parse_controls(FacilityRequest, HQ_BINDINGS, controls)
     if request is not None and edited:
@@ -235,7 +238,7 @@ def hq_request(values):
     return request, errors
 
 
-def hq_view(wh: Warehouse, session: Session, *values):
+def hq_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
     """Map of trips, summary, ranking and the editable users' table, and one error per control."""
     request, errors = hq_request(values)
     if request is None:
@@ -266,7 +269,7 @@ def hq_view(wh: Warehouse, session: Session, *values):
             table_parts.frame_table(shown.round(1), table_id="hq-ranking-table", page_size=10), grid, *errors)
 
 
-def _names(plan: dict[str, Any], site_ids) -> list[str]:
+def _names(plan: dict[str, Any], site_ids: Any) -> list[str]:
     """Chosen facilities' ids as their names (an id the plan did not choose stays as it is)."""
     names = dict(zip(plan["chosen"], plan["chosen_names"]))
     return [names.get(i, i) for i in site_ids]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Input, Output
@@ -24,11 +25,11 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, data_dir: Path | N
               Output("nat-table", "children"), Output("nat-trend", "figure"),
               *[Output(i, "children") for i in error_ids(BINDINGS)],
               Input("nat-year", "value"), Input("nat-fire-type", "value"))
-    def update(year, fire_type):
+    def update(year: Any, fire_type: Any) -> Any:
         return national_view(wh, session, data_dir, year, fire_type)
 
     @callback(app, Output("nat-amb-headline", "children"), Output("nat-amb-map", "figure"),
               Output("nat-amb-chart", "figure"), Output("nat-amb-table", "children"), Input("nat-amb-headline", "id"))
-    def ambulance(_id):
+    def ambulance(_id: Any) -> Any:
         return ambulance_view(session, data_dir)
     return page

@@ -12,7 +12,7 @@ from bluelight.foundation.errors import BluelightError
 from bluelight.services.national import NationalRequest, load_config, national_choices
 
 
-def layout(data_dir: Path | None):
+def layout(data_dir: Path | None) -> html.Div:
     if data_dir is None:
         return html.Div([html.H2("National"), html.P(
             "No data directory holds the national layers (england/): set BLUELIGHT_DATA_DIR to one that does.")])

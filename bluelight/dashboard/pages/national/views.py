@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from bluelight.services.session import Session
 BINDINGS = [Binding("year", "nat-year"), Binding("fire_type", "nat-fire-type")]
 
 
-def ambulance_view(session: Session, data_dir: Path | None):
+def ambulance_view(session: Session, data_dir: Path | None) -> tuple[Any, ...]:
     """Each trust's published Category 1 mean and 90th centile beside the estimate made without it, and the error."""
     if data_dir is None:
         return (blocked_note("No data directory with england/ambulance: set BLUELIGHT_DATA_DIR."), blocked_figure(),
@@ -56,11 +57,14 @@ def ambulance_view(session: Session, data_dir: Path | None):
                                     pinned=("trust",)))
 
 
-def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_type):
+def national_view(wh: Warehouse, session: Session, data_dir: Path | None, year: Any, fire_type: Any) -> tuple[Any, ...]:
     """Headline, map, validation table and trends for the year and fire type, and each control's message."""
     request, errors = parse_controls(NationalRequest, BINDINGS, [year, fire_type])
     if request is None:
         return blocked_note(), blocked_figure(), "", "", blocked_figure(), *errors
+    if data_dir is None:
+        why = "no data directory holds the national layers (set BLUELIGHT_DATA_DIR)"
+        return blocked_note(why), blocked_figure(why), "", "", blocked_figure(why), *errors
     try:              # a year or fire type the published file does not hold is known only once it is read
         result = session.cached(("national", request), lambda: run_national(data_dir, request, with_lsoas=True,
                                                                              with_areas=True))
@@ -72,7 +76,7 @@ def national_view(wh: Warehouse, session: Session, data_dir: Path, year, fire_ty
         return blocked_note(why), blocked_figure(why), "", "", blocked_figure(why), *errors
     roads = road_area(wh, result)
 
-    def parts():      # drawn once per year and fire type: a change back to one seen answers at once
+    def parts() -> tuple[Any, ...]:      # drawn once per year and fire type: a change back to one seen answers at once
         return (figures.national_headline(result, roads), figures.national_map(result),
                 figures.national_map_note(result), table_parts.frame_table(national_table(result, roads),
                                                                        table_id="nat-validation", page_size=50,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output
 
@@ -23,7 +25,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                   Input("overview-services", "value"), Input("overview-layer", "value"),
                   Input("overview-cover-service", "value"), Input("overview-iso", "value"),
                   Input("overview-closed", "value"))
-    def update_map(services, layer, cover_service, iso, closed):
+    def update_map(services: Any, layer: Any, cover_service: Any, iso: Any, closed: Any) -> Any:
         sites = wh.sites()
         sites = sites[sites["service"].isin(services or []) & (bool(closed) | (sites["status"] != "closed"))]
         iso_layers = map_parts.isochrone_layers(session.isochrones(cover_service, ISO_BANDS), ISO_BANDS) if iso else None

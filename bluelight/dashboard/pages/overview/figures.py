@@ -92,14 +92,14 @@ def target_text(statistic: str, threshold_s: float, goal: float | None) -> str:
     return f"{'mean' if statistic == 'mean' else '90th centile'} within {minutes}"
 
 
-def kpi_card(service: str, summary, *, threshold_s: float, target_text: str, met: bool | None,
-             profile_key: str, incidents=None, busy: dict[str, Any] | None = None) -> html.Div:
+def kpi_card(service: str, summary: Any, *, threshold_s: float, target_text: str, met: bool | None,
+             profile_key: str, incidents: Any = None, busy: dict[str, Any] | None = None) -> html.Div:
     """One service's headline figures against its standard: with vehicles busy where ``busy`` is given (the
     figures it is judged on lead), with the every-vehicle-free figures beneath."""
-    def pct(v):
+    def pct(v: float | None) -> str:
         return "–" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
 
-    def mins(v):
+    def mins(v: float | None) -> str:
         return "–" if v is None or not np.isfinite(v) else mmss(v)
 
     status = {True: ("meets", "kpi-ok"), False: ("misses", "kpi-bad"), None: ("no target", "kpi-na")}[met]

@@ -11,7 +11,7 @@ from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.session import Session
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("Overview")
     return html.Div([

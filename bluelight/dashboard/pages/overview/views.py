@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import plotly.graph_objects as go
 from dash import html
 
 from bluelight.dashboard import layers
@@ -76,7 +77,8 @@ def busy_note(cells: list[dict[str, Any]]) -> str:
             "judged on its nearest station." + "".join(f" The {n}." for n in published))
 
 
-def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_layers):
+def overview_coverage(wh: Warehouse, session: Session, service: str, sites: Any,
+                      iso_layers: Any) -> tuple[go.Figure, str]:
     ev = session.evaluate(service, DemandSpec())
     threshold = DEFAULT_STANDARD[service][0]
     polygons = wh.has_zone_polygons()              # else (a county of LSOA centroids) the response as a surface
@@ -93,7 +95,7 @@ def overview_coverage(wh: Warehouse, session: Session, service: str, sites, iso_
                                                                  surface=surface)
 
 
-def legend_text(session: Session, service: str, iso, *, coverage: bool,
+def legend_text(session: Session, service: str, iso: Any, *, coverage: bool,
                 surface: surface_parts.Surface | None = None) -> str:
     """What the map's colours and lines mean, and the profile its times are from."""
     parts = [f"Times from the {profile_words(session.profile.key)}."]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Input, Output, State, html
@@ -36,44 +37,46 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
 
     @callback(app, Output("scn-service", "value"), Output("scn-link", "data"), Input("url", "search"),
               Input("scn-state", "id"), State("scn-service", "value"))
-    def from_link(search, _here, service):
+    def from_link(search: Any, _here: Any, service: Any) -> Any:
         return linked_closure(search, session, current=service)
 
     @callback(app, Output("scn-close", "options"), Output("scn-move-site", "options"), Output("scn-close", "value"),
               Input("scn-service", "value"), State("scn-link", "data"))
-    def site_options(service, link):
+    def site_options(service: Any, link: Any) -> Any:
         opts = site_choices(session.sites(service))
         return opts, opts, linked_sites(link, service, opts)
 
     @callback(app, Output("scn-state", "data"), Input("scn-service", "value"), Input("scn-close", "value"),
                   Input("scn-map", "clickData"), Input("scn-reset", "n_clicks"), State("scn-state", "data"),
                   State("scn-click-mode", "value"), State("scn-move-site", "value"), State("scn-duty", "value"))
-    def edit(service, closed, click, _reset, state, mode, move_site, duty):
+    def edit(service: Any, closed: Any, click: Any, _reset: Any, state: Any, mode: Any, move_site: Any,
+             duty: Any) -> Any:
         return edit_state(state, dash.ctx.triggered_id, service=service, closed=closed, click=click, mode=mode,
                           move_site=move_site, duty=duty)
 
     @callback(app, Output("scn-map", "figure"), Output("scn-table", "children"), Output("scn-changes", "children"),
-              Output("scn-traffic-period-error", "children"), Input("scn-state", "data"), Input("scn-traffic-period", "value"))
-    def show(state, period):
+              Output("scn-traffic-period-error", "children"), Input("scn-state", "data"),
+              Input("scn-traffic-period", "value"))
+    def show(state: Any, period: Any) -> Any:
         return shown_view(wh, session, state, period)
 
     @callback(app, Output("scn-saved", "children"), Output("scn-refresh", "data"), Input("scn-save", "n_clicks"),
                   State("scn-state", "data"), State("scn-name", "value"), State("scn-note", "value"),
                   State("scn-refresh", "data"), prevent_initial_call=True)
-    def save(_n, state, name, note, refresh):
+    def save(_n: Any, state: Any, name: Any, note: Any, refresh: Any) -> Any:
         sid = store.save(scenario_files.state_to_scenario(state, name=name or "", note=note or ""),
                          service=state["service"])
         record("scenario_saved", f"{sid} (scenarios)")
         return f"Saved as {sid!r} ({store.path_of(sid).name} in the scenario store).", (refresh or 0) + 1
 
     @callback(app, Output("scn-a", "options"), Output("scn-b", "options"), Input("scn-refresh", "data"))
-    def saved_options(_refresh):
+    def saved_options(_refresh: Any) -> Any:
         opts = saved_choices(store.listing())
         return opts, opts
 
     @callback(app, Output("scn-compare", "children"), Input("scn-a", "value"), Input("scn-b", "value"),
               Input("scn-traffic-period", "value"))
-    def compare(a, b, period):
+    def compare(a: Any, b: Any, period: Any) -> Any:
         timed, errors = at_period(session, period)
         if timed is None:
             return blocked_note(errors[0])
@@ -83,7 +86,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               Input("scn-report-pdf-btn", "n_clicks"), State("scn-a", "value"), State("scn-b", "value"),
               State("scn-traffic-period", "value"), prevent_initial_call=True,
               running=[(Output("scn-report-pdf-btn", "disabled"), True, False)])
-    def report(_html, _pdf, a, b, period):
+    def report(_html: Any, _pdf: Any, a: Any, b: Any, period: Any) -> Any:
         timed, errors = at_period(session, period)
         if timed is None:
             raise ValidationError("traffic_period", errors[0])

@@ -15,7 +15,7 @@ from bluelight.services.scenarios import AppraisalRequest
 from bluelight.services.session import Session
 
 
-def layout(wh: Warehouse, session: Session, dirs: list[Path]):
+def layout(wh: Warehouse, session: Session, dirs: list[Path]) -> html.Div:
     if not wh.available:
         return no_data("Scenarios")
     return html.Div([

@@ -32,12 +32,13 @@ EMPTY = {"service": "fire", "closed": [], "added": [], "moved": []}
 PERIOD_BINDINGS = [Binding("traffic_period", "scn-traffic-period")]
 
 
-def at_period(session: Session, period) -> tuple[Session | None, list[str]]:
+def at_period(session: Session, period: str) -> tuple[Session | None, list[str]]:
     """The session for the "Travel times for" control (None with the message beside it when it is invalid)."""
     return period_session(AppraisalRequest, PERIOD_BINDINGS[0], session, period)
 
 
-def edit_state(state: dict[str, Any], trigger, *, service, closed, click, mode, move_site, duty) -> dict[str, Any]:
+def edit_state(state: dict[str, Any], trigger: str, *, service: str, closed: Any, click: Any, mode: str,
+               move_site: str | None, duty: str | None) -> dict[str, Any]:
     """The scenario state after one interaction (pure, so it can be tested without a browser)."""
     from bluelight.foundation.geo import to_bng
 
@@ -69,7 +70,7 @@ def edit_state(state: dict[str, Any], trigger, *, service, closed, click, mode, 
     return state
 
 
-def linked_closure(search: str | None, session: Session, *, current: str):
+def linked_closure(search: str | None, session: Session, *, current: str) -> tuple[Any, ...]:
     """The service and sites to close that a link from another page asks for (``?service=fire&close=ID``).
 
     Only a service and site ids of that service's stations are taken from the address. Without a link the
@@ -98,7 +99,7 @@ def edited_scenario(state: dict[str, Any]) -> Scenario:
     return scenario_files.state_to_scenario(state, name="edits on the Scenarios page")
 
 
-def scenario_view(wh: Warehouse, session: Session, state: dict[str, Any]):
+def scenario_view(wh: Warehouse, session: Session, state: dict[str, Any]) -> tuple[Any, ...]:
     service = state["service"]
     threshold = DEFAULT_STANDARD[service][0]
     base, scen = evaluate_service(session, edited_scenario(state), service)
@@ -150,7 +151,7 @@ def compare_table(data: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def shown_view(wh: Warehouse, session: Session, state: dict[str, Any], period):
+def shown_view(wh: Warehouse, session: Session, state: dict[str, Any], period: str) -> tuple[Any, ...]:
     """The scenario's map, table and changes at the chosen traffic period's times, and the period's message (an invalid
     period clears the last result: nothing is drawn from it)."""
     timed, errors = at_period(session, period)
@@ -159,7 +160,8 @@ def shown_view(wh: Warehouse, session: Session, state: dict[str, Any], period):
     return *scenario_view(wh, timed, state), *errors
 
 
-def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b):
+def compare_view(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a: Any,
+                 b: Any) -> html.Div:
     data = compare_data(session, store, a, b)
     maps = []
     for service, after in data["b"].after.items():
@@ -175,7 +177,8 @@ def compare_view(wh: Warehouse, session: Session, store: scenario_files.Scenario
                          dcc.Graph(figure=map_parts.with_tiles(m, wh.web_tiles))]) for m in maps])])
 
 
-def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a, b, *, tier: str):
+def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioStore, a: Any, b: Any, *,
+               tier: str) -> reports.Report:
     """Scenario B against A (default the baseline) as a report: its changes, maps after, curves, the table."""
     data = compare_data(session, store, a, b)
     service = next(iter(data["b"].services), None)
@@ -221,6 +224,6 @@ def site_choices(sites: pd.DataFrame) -> list[dict[str, str]]:
 
 def saved_choices(listing: pd.DataFrame) -> list[dict[str, str]]:
     """Saved scenarios by name and the service they change (never "(nan)" for one that changes several)."""
-    def service(value) -> str:
+    def service(value: Any) -> str:
         return value if isinstance(value, str) and value else "every service it touches"
     return [{"label": f"{r.name} ({service(r.service)})", "value": r.id} for r in listing.itertuples(index=False)]

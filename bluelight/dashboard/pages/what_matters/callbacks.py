@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, State
 
@@ -22,13 +24,13 @@ def register(app: dash.Dash, wh: Warehouse, session: Session) -> Page:
                (Output("wm-status", "children"), "Closing each station in turn and simulating…", "")]
 
     @callback(app, Output("wm-threshold", "value"), Input("wm-service", "value"), prevent_initial_call=True)
-    def standard(service):
+    def standard(service: Any) -> Any:
         return DEFAULT_STANDARD[service][0] / 60 if service in DEFAULT_STANDARD else dash.no_update
 
     @callback(app, Output("wm-summary", "children"), Output("wm-map", "figure"), Output("wm-scatter", "figure"),
               Output("wm-table", "children"), *[Output(i, "children") for i in error_ids(BINDINGS)],
               Input("wm-run", "n_clicks"), *[State(b.control_id, "value") for b in BINDINGS],
               prevent_initial_call=True, running=running)
-    def run(_n, *values):
+    def run(_n: Any, *values: Any) -> Any:
         return sweep_view(wh, session, *values)
     return page

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from bluelight.dashboard.components.maps import base_map
+from bluelight.dashboard.components.maps import Boundaries, Bounds, Roads, base_map
 from bluelight.foundation.text import mmss
 
 HARM_SCALE = "YlOrRd"
@@ -25,8 +25,8 @@ def harm_text(row: dict[str, Any], rank_words: str) -> str:
             + ("<br><i>at the edge of the road data: harm understated</i>" if row["at_edge"] else ""))
 
 
-def harm_map(rows: list[dict[str, Any]], sites: pd.DataFrame, *, rank_by: str, rank_words: str, roads, boundaries,
-             bounds=None) -> go.Figure:
+def harm_map(rows: list[dict[str, Any]], sites: pd.DataFrame, *, rank_by: str, rank_words: str, roads: Roads,
+             boundaries: Boundaries, bounds: Bounds | None = None) -> go.Figure:
     """Each swept site coloured by the harm its closure does (darker: more), on the project's own base map."""
     fig = base_map(roads=roads, boundaries=boundaries, bounds=bounds)
     where = sites.set_index("site_id")[["lon", "lat"]]
@@ -44,7 +44,8 @@ def harm_map(rows: list[dict[str, Any]], sites: pd.DataFrame, *, rank_by: str, r
     return fig
 
 
-def calls_harm_figure(rows: list[dict[str, Any]], *, rank_by: str, rank_words: str, spearman: float | None) -> go.Figure:
+def calls_harm_figure(rows: list[dict[str, Any]], *, rank_by: str, rank_words: str,
+                      spearman: float | None) -> go.Figure:
     """Calls a site answers against the harm of closing it: is the busiest station the one that matters?"""
     x = [r["calls_pa"] for r in rows]
     y = [r[rank_by] for r in rows]
@@ -86,7 +87,7 @@ def scenario_link(service: str, site_id: str) -> str:
     return "/scenarios?" + urlencode({"service": service, "close": site_id})
 
 
-def baseline_words(out) -> str:
+def baseline_words(out: Any) -> str:
     b = out.baseline
     return (f"Baseline: {b['stations']} stations with {b['vehicles']} vehicles answer {b['calls_pa']:,.0f} calls a "
             f"year; mean first response {mmss(b['first_mean_s'])}, {100 * b['first_within']:.1f}% within "

@@ -24,7 +24,7 @@ def _dropdown(control_id: str, value: str, options: list[dict[str, Any]]) -> dcc
     return dcc.Dropdown(id=control_id, value=value, clearable=False, options=options)
 
 
-def layout(wh: Warehouse, session: Session):
+def layout(wh: Warehouse, session: Session) -> html.Div:
     if not wh.available:
         return no_data("What matters most")
     b = {x.field: x for x in BINDINGS}

@@ -3,6 +3,8 @@ the controls and the engine's answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import html
 
 from bluelight.dashboard import layers
@@ -27,11 +29,11 @@ BINDINGS = [Binding("service", "wm-service"), Binding("rank_by", "wm-rank"), Bin
 PAGE_REPLICATIONS = 5
 
 
-def parse(*values):
+def parse(*values: Any) -> tuple[Any, ...]:
     return parse_controls(ClosureSweepRequest, BINDINGS, values)
 
 
-def sweep_view(wh: Warehouse, session: Session, *values):
+def sweep_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
     """The page's parts for the controls (summary, map, scatter, table) and the message beside each invalid one."""
     request, errors = parse(*values)
     if request is None:
@@ -51,7 +53,7 @@ def sweep_view(wh: Warehouse, session: Session, *values):
     return summary(out, words), map_parts.with_tiles(harm, wh.web_tiles), scatter, table, *errors
 
 
-def summary(out, words: str) -> html.Div:
+def summary(out: Any, words: str) -> html.Div:
     """Cards for the worst closure and the baseline, and what the figures rest on."""
     worst = out.sites[0] if out.sites else None
     cards = table_parts.count_cards({
