@@ -232,20 +232,20 @@ def dap_lines(result: Any, request: Any) -> list[str]:
 
     out = []
     for name, r in result.bands.items():
-        b, a, e = r["before"], r["after"], r["expected_share_within"]
-        out.append(f"{name}: {r['demand']['kind']} demand {r['demand_total']:,.1f} incidents a year; {request.model} "
-                   f"posts: {', '.join(p['name'] for p in r['posts'])} ({r['model']['status']}, "
-                   f"gap {r['model']['mip_gap']:.1e}); {travel_times_text(r['travel_times'])}")
+        b, a, e = r.before, r.after, r.expected_share_within
+        out.append(f"{name}: {r.demand['kind']} demand {r.demand_total:,.1f} incidents a year; {request.model} "
+                   f"posts: {', '.join(p['name'] for p in r.posts)} ({r.model['status']}, "
+                   f"gap {r.model['mip_gap']:.1e}); {travel_times_text(r.travel_times)}")
         out.append(f"  within {request.threshold_s:.0f} s: {100 * b['share_within']:.1f}% -> "
                    f"{100 * a['share_within']:.1f}% with every vehicle free; {100 * e['before']:.1f}% -> "
                    f"{100 * e['after']:.1f}% expected with vehicles busy {100 * e['busy_fraction']:.0f}% of the time; "
                    f"mean {b['mean_s']:.0f} -> {a['mean_s']:.0f} s")
-        if r["nested"]:
-            out.append("  fill order (nested): " + " -> ".join(n["added"] for n in r["nested"])
-                       + f"; cost of nesting at k = {len(r['nested'])}: "
-                       f"{r['nested'][-1].get('cost_of_nesting', 0):,.1f} ({r['objective_units']})")
-        sim = r["simulated"]
-        last = r["compliance"][-1] if r["compliance"] else {}
+        if r.nested:
+            out.append("  fill order (nested): " + " -> ".join(n["added"] for n in r.nested)
+                       + f"; cost of nesting at k = {len(r.nested)}: "
+                       f"{r.nested[-1].get('cost_of_nesting', 0):,.1f} ({r.objective_units})")
+        sim = r.simulated
+        last = r.compliance[-1] if r.compliance else {}
         if sim["available"] and "simulated_share_within" in last:
             out.append(f"  simulated with busy vehicles ({sim['vehicles']} ambulances): "
                        f"{100 * sim['baseline']['share_within']['mean']:.1f}% -> "

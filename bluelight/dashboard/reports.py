@@ -69,7 +69,7 @@ class Report:
     title: str
     headline: str
     asked: dict[str, str]
-    figures: list[tuple[str, go.Figure | dict[str, Any]]] = field(default_factory=list[Any])
+    figures: list[tuple[str, go.Figure | dict[str, Any]]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)

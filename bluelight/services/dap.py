@@ -8,9 +8,9 @@ come from :mod:`analysis.dap` and :mod:`analysis.demand_bands`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -388,11 +388,11 @@ def candidate_rows(cands: pd.DataFrame, request: DapRequest) -> tuple[list[int],
     """
     ids = cands["site_id"].tolist()
     out = []
-    for field in ("forced", "excluded"):
-        wanted = list(getattr(request, field))
+    for kind in ("forced", "excluded"):
+        wanted = list(getattr(request, kind))
         unknown = [i for i in wanted if i not in ids]
         if unknown:
-            raise ValidationError(field, f"not a candidate post on the road network in this band: "
+            raise ValidationError(kind, f"not a candidate post on the road network in this band: "
                                          f"{', '.join(unknown)} (candidates are {', '.join(request.candidates)} "
                                          "stations)")
         out.append([ids.index(i) for i in wanted])
@@ -420,7 +420,7 @@ def dap_targets(con: Connection, category: str) -> pd.DataFrame:
     return read_targets(con, service="ambulance", categories=TARGET_CATEGORIES.get(category, (category,)))
 
 
-def plan_band(session: Session, request: DapRequest, *, points: Path | None = None) -> dict[str, Any]:
+def plan_band(session: Session, request: DapRequest, *, points: Path | None = None) -> DapBandPlan:
     """A DAP plan for the request's band, with the frames its maps need (cached per request in the session).
 
     ``points`` adds candidate posts anywhere (a CSV of name, easting, northing), open at all hours. Travel times
@@ -443,7 +443,7 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
     else:                                     # a period chosen for the whole session (--traffic-period) is kept
         period, share = session.profile.period, period_share(band.hours, band.days, session.profile.period)
 
-    def build() -> dict[str, Any]:
+    def build() -> DapBandPlan:
         rules = load_rules()
         cands, fixed = candidate_posts(session, request.candidates, points, spacing_m=rules.standby_spacing_m,
                                        max_points=rules.standby_max_points)
@@ -464,9 +464,10 @@ def plan_band(session: Session, request: DapRequest, *, points: Path | None = No
                                                 demand=info, band=band)
         info = info | {"zones_dropped": int(len(pts) - len(on_pts)),
                        "zones_dropped_reason": "off the road network or no demand in the band"}
-        return out | {"demand": info, "points": on_pts, "candidates_frame": on_cands, "stations": fixed,
-                      "rules": rules, "travel_times": {"hour_band": period, "share_of_plan_hours": share,
-                                                       "profile": session.profile.key}}
+        return DapBandPlan.of(out | {"demand": info, "points": on_pts, "candidates_frame": on_cands,
+                                     "stations": fixed, "rules": rules,
+                                     "travel_times": {"hour_band": period, "share_of_plan_hours": share,
+                                                      "profile": session.profile.key}})
     return session.cached(("dap", request, str(points) if points else None), build)
 
 
@@ -491,21 +492,6 @@ def travel_times_text(travel: dict[str, Any]) -> str:
             f"({100 * travel['share_of_plan_hours']:.0f}% of the plan hours; {profile_words(travel['profile'])})")
 
 
-#: what a plan carries for the pages only (frames), left out of JSON
-_FRAMES = ("points", "candidates_frame", "stations", "rules")
-
-
-def plan_json(plan: dict[str, Any]) -> dict[str, Any]:
-    """A band's plan without the frames only the pages draw (what ``bluelight dap --json`` gives per band).
-
-    Parameters
-    ----------
-    plan
-        A band's plan (:func:`plan_band`).
-    """
-    return {k: v for k, v in plan.items() if k not in _FRAMES}
-
-
 #: the location models in words (exports, pages and reports)
 MODEL_WORDS = {"mclp": "maximal covering (MCLP)", "mexclp": "expected covering (MEXCLP)",
                "dsm": "double standard (DSM)", "pmedian": "p-median (mean response)"}
@@ -527,13 +513,46 @@ def band_words(band: str) -> str:
 
 
 @dataclass(frozen=True)
+class DapBandPlan(Result):
+    """One time band's plan: the posts, cover before and after, the compliance curve and its simulation, and the
+    frames its maps draw (for the pages; not in the JSON)."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"targets_before", "targets_after"})
+
+    model: dict[str, Any]
+    settings: dict[str, Any]
+    posts: list[dict[str, Any]]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    expected_share_within: dict[str, Any]
+    compliance: list[dict[str, Any]]
+    nested: list[dict[str, Any]]
+    nested_note: str
+    objective_units: str
+    forced: list[str]
+    excluded: list[str]
+    candidates: dict[str, int]
+    demand_points: int
+    demand_total: float
+    simulated: dict[str, Any]
+    demand: dict[str, Any]
+    travel_times: dict[str, Any]
+    points: pd.DataFrame = field(metadata={"json": False})
+    candidates_frame: pd.DataFrame = field(metadata={"json": False})
+    stations: pd.DataFrame = field(metadata={"json": False})
+    rules: DapRules = field(metadata={"json": False})
+    targets_before: list[dict[str, Any]] | None = None
+    targets_after: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class DapPlans(Result):
     """DAP plans for each time band asked for, with the request and rules they used."""
 
     request: dict[str, Any]
     profile: str
     rules: dict[str, Any]
-    bands: dict[str, dict[str, Any]]
+    bands: dict[str, DapBandPlan]
 
 
 def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, points: Path | None = None) -> DapPlans:
@@ -551,8 +570,8 @@ def run_dap(session: Session, request: DapRequest, *, every_band: bool = False, 
         A CSV of extra candidate points (None: none).
     """
     bands = all_bands() if every_band else [TimeBand.parse(request.band)]
-    plans: dict[str, Any] = {}
+    plans: dict[str, DapBandPlan] = {}
     for band in bands:
-        plans[band.name] = plan_json(plan_band(session, replace(request, band=band.name), points=points))
+        plans[band.name] = plan_band(session, replace(request, band=band.name), points=points)
     out = {"request": asdict(request), "profile": session.profile.key, "rules": asdict(load_rules()), "bands": plans}
     return DapPlans.of(out)

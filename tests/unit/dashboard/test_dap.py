@@ -17,12 +17,12 @@ def test_dap_view_on_observed_demand(wh, engine):
     html = reports.to_html(dap.dap_report(wh, engine, request, result, tier="open"))
     assert "Fill order (nested plans)" in html and "Compliance" in html and "/layers/" not in html
     assert "scattergeo" in html.lower() and "incidents a year" in html
-    assert result["demand"]["kind"] == "observed"                       # the synthetic trust has incidents
-    assert result["demand"]["selection"] == "priority recorded as category_1"
-    assert result["demand"]["incidents"] > 0 and result["demand_total"] > 0
-    assert len(result["model"]["chosen"]) == 2 and result["model"]["status"] == "optimal"
-    assert result["after"]["share_within"] >= result["before"]["share_within"] - 1e-12
-    table = pd.DataFrame(result["compliance"])
+    assert result.demand["kind"] == "observed"                       # the synthetic trust has incidents
+    assert result.demand["selection"] == "priority recorded as category_1"
+    assert result.demand["incidents"] > 0 and result.demand_total > 0
+    assert len(result.model["chosen"]) == 2 and result.model["status"] == "optimal"
+    assert result.after["share_within"] >= result.before["share_within"] - 1e-12
+    table = pd.DataFrame(result.compliance)
     assert table["ambulances_free"].tolist() == [1, 2] and (table["gain"] >= -1e-9).all()
     fig, summary, curve, compliance, note, sources = dap.dap_view(wh, engine, request, result)
     names = [t.name for t in fig.data]
@@ -49,11 +49,11 @@ def test_dap_posts_by_band(wh, engine):
 def test_dap_models_and_expected_demand(wh, engine):
     for model in ("mexclp", "pmedian"):
         request = dap.parse_request(2, model, 8, 15, 0.75, ["fire"], "night-weekend", 0.4)
-        assert plan_band(engine, request)["model"]["status"] == "optimal"
+        assert plan_band(engine, request).model["status"] == "optimal"
     from dataclasses import replace
     expected = plan_band(engine, replace(dap.parse_request(1, "mclp", 8, 15, 0.75, ["fire"], "evening", None),
                                   demand="expected"))
-    assert expected["demand"]["kind"] == "expected" and "per_1000_per_year" in expected["demand"]["rates"]
+    assert expected.demand["kind"] == "expected" and "per_1000_per_year" in expected.demand["rates"]
 
 
 def test_an_invalid_number_of_posts_clears_the_plan(wh, engine, nothing_stale):

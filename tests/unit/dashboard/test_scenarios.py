@@ -125,6 +125,27 @@ def test_scenario_view_and_saved_round_trip(wh, engine, tmp_path):
     assert "What changes" in html and "close" in html and "scattergeo" in html.lower()      # its map draws from disk
 
 
+def test_a_comparison_draws_its_curves_from_the_scenario_engine_s_one_evaluation(wh, engine, tmp_path, monkeypatch):
+    """Baseline and B come from the result ``scenario run`` made (nothing evaluated again for the curves); A,
+    where it leaves B's service alone, is that service's estate on A's date."""
+    from bluelight.dashboard.pages.scenarios import views
+
+    fire = engine.sites("fire")["site_id"]
+    store = scenario_files.ScenarioStore([tmp_path])
+    a = store.save(scenario_files.state_to_scenario({**scenarios.EMPTY, "closed": [fire.iloc[0]]}, name="A"),
+                   service="fire")
+    b = store.save(scenario_files.state_to_scenario({**scenarios.EMPTY, "closed": [fire.iloc[1]]}, name="B"),
+                   service="fire")
+    calls = []
+    monkeypatch.setattr(views, "evaluate_service", lambda *args, **kw: calls.append(args) or (_ for _ in ()).throw(
+        AssertionError("evaluated again")))
+    report = views.comparison(wh, engine, store, a, b, tier="open")
+    curves = [caption for caption, _ in report.figures if caption.endswith("reached within t")]
+    assert calls == [] and curves == ["baseline: share of the population reached within t",
+                                      "A: share of the population reached within t",
+                                      "B: share of the population reached within t"]
+
+
 def test_an_invalid_traffic_period_clears_the_scenario(wh, engine, nothing_stale):
     state = {**scenarios.EMPTY, "closed": [engine.sites("fire")["site_id"].iloc[0]]}
     valid = scenarios.shown_view(wh, engine, state, "all")

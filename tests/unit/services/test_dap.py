@@ -57,3 +57,22 @@ def test_bands_in_words_and_a_post_both_forced_and_excluded_refused():
         DapRequest.parse(forced="S1", excluded="S1,S2")
     with pytest.raises(ValidationError, match="3 posts are forced but only 2"):
         DapRequest.parse(k=2, forced="A,B,C")
+
+
+def test_a_band_s_plan_is_typed_and_its_json_keeps_the_frames_out(synthetic_wh):
+    from bluelight.analysis.speeds import load_profile
+    from bluelight.etl.warehouse import connect
+    from bluelight.services.dap import DapBandPlan, DapRequest, plan_band, run_dap
+    from bluelight.services.session import Session
+
+    con = connect(synthetic_wh, read_only=True)
+    try:
+        session = Session.over(con, load_profile("bluelight_v1"))
+        request = DapRequest.parse(k=1, model="mclp", candidates="fire,police", band="all")
+        plan = plan_band(session, request)
+        assert isinstance(plan, DapBandPlan) and len(plan.model["chosen"]) == 1
+        assert {"points", "candidates_frame", "stations", "rules"}.isdisjoint(plan.to_json())   # the pages' frames
+        assert plan.to_json()["travel_times"]["hour_band"] == "all"                               # its published key
+        assert run_dap(session, request).to_json()["bands"]["all"] == plan.to_json()
+    finally:
+        con.close()

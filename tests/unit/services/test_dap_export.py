@@ -18,8 +18,8 @@ def test_each_row_names_its_posts_and_says_its_figures_in_units(synthetic_wh):
         table = plan_export(plan, request, profile=session.profile.key)
     finally:
         con.close()
-    assert len(table) == len(plan["compliance"]) == 2 and table["ambulances free"].tolist() == [1, 2]
-    names = dict(zip(plan["candidates_frame"]["site_id"], plan["candidates_frame"]["name"]))
+    assert len(table) == len(plan.compliance) == 2 and table["ambulances free"].tolist() == [1, 2]
+    names = dict(zip(plan.candidates_frame["site_id"], plan.candidates_frame["name"]))
     for _, row in table.iterrows():
         ids = row["posts (site ids)"].split("; ")
         assert row["posts (names)"].split("; ") == [names[i] for i in ids]      # names beside their ids, in order

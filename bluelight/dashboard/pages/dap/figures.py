@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,9 @@ import plotly.graph_objects as go
 from bluelight.dashboard.components.maps import SERVICE_COLOURS, Boundaries, Bounds, Roads, base_map
 from bluelight.dashboard.components.tables import _fmt
 from bluelight.foundation.text import mmss
+
+if TYPE_CHECKING:
+    from bluelight.services.dap import DapBandPlan
 
 
 def demand_posts_map(points: pd.DataFrame, *, stations: pd.DataFrame, candidates: pd.DataFrame, chosen: list[str],
@@ -68,10 +71,10 @@ def gain_curve(table: pd.DataFrame, *, y: str, y_label: str, title: str) -> go.F
     return fig
 
 
-def dap_summary_table(result: dict[str, Any]) -> pd.DataFrame:
+def dap_summary_table(result: DapBandPlan) -> pd.DataFrame:
     """Before/after figures of a DAP plan against the standards: shares in %, times in m:ss, targets in words."""
-    b, a, e = result["before"], result["after"], result["expected_share_within"]
-    t = mmss(result["settings"]["threshold_s"])
+    b, a, e = result.before, result.after, result.expected_share_within
+    t = mmss(result.settings["threshold_s"])
     rows = [(f"share within {t} (single time) %", 100 * b["share_within"], 100 * a["share_within"]),
             (f"share within {t} (with travel variability) %", 100 * b["share_within_modelled"],
              100 * a["share_within_modelled"]),
@@ -79,11 +82,11 @@ def dap_summary_table(result: dict[str, Any]) -> pd.DataFrame:
              100 * e["before"], 100 * e["after"]),
             ("mean response (m:ss)", mmss(b["mean_s"]), mmss(a["mean_s"])),
             ("90th centile (m:ss)", mmss(b["p90_s"]), mmss(a["p90_s"]))]
-    sim, last = result.get("simulated") or {}, (result.get("compliance") or [{}])[-1]
+    sim, last = result.simulated or {}, (result.compliance or [{}])[-1]
     if sim.get("available") and "simulated_share_within" in last:
         rows.insert(3, (f"simulated share within {t}, {sim['vehicles']} ambulances busy with every call %",
                         100 * sim["baseline"]["share_within"]["mean"], 100 * last["simulated_share_within"]))
-    for tb, ta in zip(result.get("targets_before", []), result.get("targets_after", [])):
+    for tb, ta in zip((result.targets_before or []), (result.targets_after or [])):
         goal = f" (goal {tb['goal']:.0%})" if tb["goal"] == tb["goal"] and tb["goal"] is not None else ""
         what = {"mean": "mean", "p90": "90th centile", "share_within": "share"}.get(tb["statistic"], tb["statistic"])
         rows.append((f"target: {what} within {mmss(tb['threshold_s'])}{goal}",

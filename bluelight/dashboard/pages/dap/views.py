@@ -21,10 +21,10 @@ from bluelight.foundation.text import mmss
 from bluelight.foundation.vocab import category_words
 from bluelight.services.dap import (
     MODEL_WORDS,
+    DapBandPlan,
     DapRequest,
     band_words,
     plan_band,
-    plan_json,
     travel_times_text,
 )
 from bluelight.services.dap_export import plan_export
@@ -70,31 +70,31 @@ def update_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...
     return *dap_view(wh, session, request, result), *errors
 
 
-def bands_frame(results: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def bands_frame(results: dict[str, DapBandPlan]) -> pd.DataFrame:
     """One row per band: demand, chosen posts and the cover they give."""
     rows = []
     for band, r in results.items():
-        e, b, a = r["expected_share_within"], r["before"], r["after"]
-        rows.append({"band": band, "demand a year": round(r["demand_total"], 1),
-                     "posts": ", ".join(p["name"] for p in r["posts"]),
-                     "open candidates": r["candidates"]["open_in_band"],
+        e, b, a = r.expected_share_within, r.before, r.after
+        rows.append({"band": band, "demand a year": round(r.demand_total, 1),
+                     "posts": ", ".join(p["name"] for p in r.posts),
+                     "open candidates": r.candidates["open_in_band"],
                      "share within standard % (before → after)":
                          f"{100 * b['share_within_modelled']:.1f} → {100 * a['share_within_modelled']:.1f}",
                      "expected with busy vehicles % (before → after)":
                          f"{100 * e['before']:.1f} → {100 * e['after']:.1f}",
                      "mean s (before → after)": f"{b['mean_s']:.0f} → {a['mean_s']:.0f}",
-                     "status": r["model"]["status"]})
+                     "status": r.model["status"]})
     return pd.DataFrame(rows)
 
 
-def compliance_frame(result: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(result["compliance"])
+def compliance_frame(result: DapBandPlan) -> pd.DataFrame:
+    return pd.DataFrame(result.compliance)
 
 
-def exportable(result: dict[str, Any], request: DapRequest, session: Session) -> dict[str, Any]:
+def exportable(result: DapBandPlan, request: DapRequest, session: Session) -> dict[str, Any]:
     """The plan as JSON: inputs, parameters and sources with the figures (what ``bluelight dap --json`` gives)."""
-    return plan_json(result) | {"request": asdict(request), "profile": session.profile.key,
-                                "rules": asdict(result["rules"])}
+    return result.to_json() | {"request": asdict(request), "profile": session.profile.key,
+                               "rules": asdict(result.rules)}
 
 
 def candidate_options(session: Session) -> list[dict[str, Any]]:
@@ -105,11 +105,11 @@ def candidate_options(session: Session) -> list[dict[str, Any]]:
                                                                       sites["site_id"])]
 
 
-def nested_table(result: dict[str, Any]) -> html.Div | html.P:
+def nested_table(result: DapBandPlan) -> html.Div | html.P:
     """The fill order: posts added one at a time, with what nesting costs against each independent optimum."""
-    rows = pd.DataFrame(result["nested"])
+    rows = pd.DataFrame(result.nested)
     if rows.empty:
-        return html.P(f"No fill order: {result['nested_note']}.", className="note")
+        return html.P(f"No fill order: {result.nested_note}.", className="note")
     shown = pd.DataFrame({"ambulances free": rows["ambulances_free"], "add this post": rows["added"],
                           "posts filled": rows["posts"], "objective": rows["objective"].round(1),
                           "gain": rows["gain"].round(1),
@@ -118,19 +118,19 @@ def nested_table(result: dict[str, Any]) -> html.Div | html.P:
                           "share within standard %": (100 * rows["share_within"]).round(1)})
     return html.Div([html.H3("Fill order (nested plans)"),
                      table_parts.frame_table(shown, table_id="dap-nested-table", page_size=10, wide=("posts filled",)),
-                     html.P(f"Objective and gain in {result['objective_units']}. {result['nested_note']}.",
+                     html.P(f"Objective and gain in {result.objective_units}. {result.nested_note}.",
                             className="note")])
 
 
-def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any]) -> tuple[Any, ...]:
+def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: DapBandPlan) -> tuple[Any, ...]:
     """Map, before/after table, gain curve, compliance table, demand note and sources for one plan."""
-    pts = result["points"]            # zones carry lon / lat from the warehouse
-    demand = result["demand"]
+    pts = result.points            # zones carry lon / lat from the warehouse
+    demand = result.demand
     title = (f"{request.band}: {demand['kind']} demand, {MODEL_LABELS[request.model]}, "
              f"{request.k} posts, standard {request.threshold_s / 60:g} min; "
-             f"{travel_times_text(result['travel_times'])}")
-    fig = figures.demand_posts_map(pts, stations=visible_sites(result["stations"]),
-                                   candidates=visible_sites(result["candidates_frame"]), chosen=result["model"]["chosen"],
+             f"{travel_times_text(result.travel_times)}")
+    fig = figures.demand_posts_map(pts, stations=visible_sites(result.stations),
+                                   candidates=visible_sites(result.candidates_frame), chosen=result.model["chosen"],
                                    roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds(),
                                    title=title)
     table = compliance_frame(result)
@@ -156,52 +156,52 @@ def dap_view(wh: Warehouse, session: Session, request: DapRequest, result: dict[
     return (map_parts.with_tiles(fig, wh.web_tiles),
             table_parts.frame_table(figures.dap_summary_table(result), table_id="dap-summary-table", page_size=12),
             curve, html.Div([table_parts.frame_table(shown, table_id="dap-compliance-table", page_size=10),
-                             html.P(f"Objective and gain in {result['objective_units']}.", className="note"),
-                             simulated_note(result["simulated"]), nested_table(result)]),
+                             html.P(f"Objective and gain in {result.objective_units}.", className="note"),
+                             simulated_note(result.simulated), nested_table(result)]),
             demand_note(result), sources_panel(result))
 
 
-def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: dict[str, Any], *,
+def dap_report(wh: Warehouse, session: Session, request: DapRequest, result: DapBandPlan, *,
                tier: str) -> reports.Report:
     """A DAP plan as a report a control room can adopt: posts, fill order, compliance, demand and rules."""
-    fig = figures.demand_posts_map(result["points"], stations=visible_sites(result["stations"]),
-                                   candidates=visible_sites(result["candidates_frame"]),
-                                   chosen=result["model"]["chosen"], roads=None,
+    fig = figures.demand_posts_map(result.points, stations=visible_sites(result.stations),
+                                   candidates=visible_sites(result.candidates_frame),
+                                   chosen=result.model["chosen"], roads=None,
                                    boundaries=wh.boundaries_geojson("borough"), title="")
-    e, sim = result["expected_share_within"], result["simulated"]
+    e, sim = result.expected_share_within, result.simulated
     comp = plan_export(result, request, profile=session.profile.key).drop(
         columns=["posts (site ids)", "time band", "model", "standard (m:ss)", "travel times", "speed profile"])
-    nested = pd.DataFrame(result["nested"]).drop(columns=["chosen"], errors="ignore").rename(columns={
+    nested = pd.DataFrame(result.nested).drop(columns=["chosen"], errors="ignore").rename(columns={
         "ambulances_free": "ambulances free", "added": "post added", "posts": "posts filled",
         "share_within": "share within standard", "mean_s": "mean response (m:ss)",
         "optimum_objective": "independent optimum", "cost_of_nesting": "cost of nesting"})
-    headline = (f"{request.k} posts ({', '.join(p['name'] for p in result['posts'])}): expected share reached by a "
+    headline = (f"{request.k} posts ({', '.join(p['name'] for p in result.posts)}): expected share reached by a "
                 f"free ambulance within {mmss(request.threshold_s)} (m:ss) {100 * e['before']:.1f}% -> "
                 f"{100 * e['after']:.1f}%" + (f"; simulated with busy vehicles "
                 f"{100 * sim['baseline']['share_within']['mean']:.1f}% -> "
-                f"{100 * result['compliance'][-1]['simulated_share_within']:.1f}%" if sim.get("available")
-                and "simulated_share_within" in result["compliance"][-1] else "") + ".")
-    rules = result["rules"]
+                f"{100 * result.compliance[-1]['simulated_share_within']:.1f}%" if sim.get("available")
+                and "simulated_share_within" in result.compliance[-1] else "") + ".")
+    rules = result.rules
     return reports.Report(
         title=f"Dynamic Activation Posts: {band_words(request.band)}, {MODEL_LABELS[request.model]}",
         headline=headline,
         asked={"Time band": band_words(request.band), "Model": MODEL_LABELS[request.model],
                "Ambulances to post": str(request.k), "Standard": f"{mmss(request.threshold_s)} (m:ss)",
                "Candidates": ", ".join(request.candidates),
-               "Forced posts": ", ".join(result["forced"]) or "none",
-               "Excluded posts": ", ".join(result["excluded"]) or "none",
-               "Demand": f"{result['demand']['kind']} ({result['demand_total']:,.0f} incidents a year)"},
+               "Forced posts": ", ".join(result.forced) or "none",
+               "Excluded posts": ", ".join(result.excluded) or "none",
+               "Demand": f"{result.demand['kind']} ({result.demand_total:,.0f} incidents a year)"},
         figures=[("Demand (blue, by incidents a year), ambulance stations (green), candidate posts (dark) and the "
                   "chosen posts (red in a white ring).", reports.static_map(fig))],
         tables=[reports.Table("Before and after", figures.dap_summary_table(result)),
                 reports.Table("Compliance: with n ambulances free, fill these posts", comp,
-                              note=f"Objective and gain in {result['objective_units']}."),
+                              note=f"Objective and gain in {result.objective_units}."),
                 reports.Table("Fill order (nested plans)", nested,
                               {"ambulances free": "int", "objective": "num1", "gain": "num1",
                                "share within standard": "pct", "mean response (m:ss)": "duration",
                                "independent optimum": "num1", "cost of nesting": "num1"},
-                              note=result["nested_note"])],
-        assumptions=[f"busy fraction {result['settings']['busy_fraction']}: {rules.sources['busy_fraction']}",
+                              note=result.nested_note)],
+        assumptions=[f"busy fraction {result.settings['busy_fraction']}: {rules.sources['busy_fraction']}",
                      f"activation at a post: {rules.sources['activation']}",
                      *([f"simulation: {sim['method']}"] if sim.get("available") else [])],
         tier=tier, **reports.provenance_and_error(wh, session))
@@ -219,8 +219,8 @@ def simulated_note(sim: dict[str, Any]) -> html.P:
         *[html.B(f" {w}.") for w in sim["warnings"]]])
 
 
-def demand_note(result: dict[str, Any]) -> html.Div:
-    d, m = result["demand"], result["model"]
+def demand_note(result: DapBandPlan) -> html.Div:
+    d, m = result.demand, result.model
     if d["kind"] == "expected":
         what = (f"Expected demand (no ambulance incidents are loaded): population by age x per-person rates x the "
                 f"band's share of the week ({100 * d['band_share_of_year']:.1f}%), {category_words(d['category'])}; the "
@@ -235,16 +235,16 @@ def demand_note(result: dict[str, Any]) -> html.Div:
         what = (f"Observed demand: {d['incidents']:,} ambulance incidents in this band over {d['weeks']} weeks "
                 f"({d['selection']}).{check}")
     return html.Div([html.B(f"{d['kind'].title()} demand. "), what,
-                     html.Span(f" {result['demand_total']:,.0f} incidents a year at {result['demand_points']:,} "
-                               f"zones on the road network; {result['candidates']['open_in_band']} of "
-                               f"{result['candidates']['total']} candidate posts open in this band. Solver: "
+                     html.Span(f" {result.demand_total:,.0f} incidents a year at {result.demand_points:,} "
+                               f"zones on the road network; {result.candidates['open_in_band']} of "
+                               f"{result.candidates['total']} candidate posts open in this band. Solver: "
                                f"{m['status']}, gap {m['mip_gap']:.1e}, build {m['build_s']:.2f} s, "
                                f"solve {m['solve_s']:.2f} s.")])
 
 
-def sources_panel(result: dict[str, Any]) -> html.Div | html.Ul:
-    d, rules = result["demand"], result["rules"]
-    items = [html.Li([html.B("busy fraction: "), f"{result['settings']['busy_fraction']} — {rules.sources['busy_fraction']}"]),
+def sources_panel(result: DapBandPlan) -> html.Div | html.Ul:
+    d, rules = result.demand, result.rules
+    items = [html.Li([html.B("busy fraction: "), f"{result.settings['busy_fraction']} — {rules.sources['busy_fraction']}"]),
              html.Li([html.B("activation at a post: "), rules.sources["activation"]]),
              html.Li([html.B("opening hours: "), ", ".join(f"{k}: {v[0]:02d}-{v[1]:02d}" if v else f"{k}: never"
                                                            for k, v in rules.opening_hours.items()),

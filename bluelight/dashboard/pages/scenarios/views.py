@@ -186,11 +186,11 @@ def comparison(wh: Warehouse, session: Session, store: scenario_files.ScenarioSt
         raise AnalysisError(f"scenario {data['b'].scenario!r} changes no site: nothing to compare")
     threshold = DEFAULT_STANDARD[service][0]
     curves, maps = [], []
-    for label, sc in (("baseline", Scenario(name="baseline", as_of=data["scenario_b"].as_of)),
-                      ("A", data["scenario_a"]), ("B", data["scenario_b"])):
-        if sc is None:
-            continue
-        _, ev = evaluate_service(session, sc, service)
+    estates = [("baseline", data["b"].before[service])]       # the evaluations the scenario engine made, reused
+    if data["a"] is not None:                                 # A may leave B's service as it was on A's date
+        estates.append(("A", data["a"].after.get(service) or evaluate_service(session, data["scenario_a"], service)[1]))
+    estates.append(("B", data["b"].after[service]))
+    for label, ev in estates:
         curves.append((f"{label}: share of the population reached within t", chart_parts.cumulative_curve(
             ev.response_s, ev.points["weight"].to_numpy(), threshold_s=threshold, goal=None, label=label,
             variability=session.variability)))
