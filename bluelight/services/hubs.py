@@ -9,7 +9,7 @@ against the space each moving service needs (``config/colocation.yaml``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -21,7 +21,8 @@ from bluelight.foundation.errors import ValidationError
 from bluelight.services.colocation import load_space_rules
 from bluelight.services.inputs import read_sites
 from bluelight.services.requests import TRAFFIC_PERIOD_FIELD, Field, Request
-from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, estates, run_scenario
+from bluelight.services.results import Result
+from bluelight.services.scenarios import FINANCE_FIELDS, AppraisalRequest, ScenarioResult, estates, run_scenario
 from bluelight.services.session import Session
 
 NEW_SITE = "new"
@@ -116,7 +117,18 @@ def hub_capacity(session: Session, request: HubRequest) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["service", "sites moving", "needs m²", "needs bays", "host"])
 
 
-def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HubPlan(Result):
+    """A merger into one hub: the request as asked, the scenario it makes, that scenario's result for every service
+    it touches (with the finance), and whether the host has room for each."""
+
+    request: HubRequest = field(metadata={"json": False})
+    scenario: Scenario = field(metadata={"json": False})
+    result: ScenarioResult
+    capacity: pd.DataFrame = field(metadata={"json": False})
+
+
+def run_hub(session: Session, request: HubRequest) -> HubPlan:
     """The merger's scenario, its effect on every service it touches with the finance, and the capacity check
     (times of the request's traffic period).
 
@@ -127,6 +139,7 @@ def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
     request
         The sites merged, the host, the standard and the appraisal's terms.
     """
+    asked = request
     session = session.for_period(request.traffic_period)
     sites = session.estate(None)
     names = dict(zip(sites["site_id"], sites["name"]))
@@ -142,4 +155,4 @@ def run_hub(session: Session, request: HubRequest) -> dict[str, Any]:
         raise ValidationError("sites", f"Sites to merge: {unknown} are not operational sites")
     scenario = request.scenario(names)
     result = run_scenario(session, scenario, AppraisalRequest(request.horizon_years, request.discount_rate))
-    return {"scenario": scenario, "result": result, "capacity": hub_capacity(session, request)}
+    return HubPlan(asked, scenario, result, hub_capacity(session, request))

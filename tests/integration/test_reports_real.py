@@ -102,7 +102,7 @@ def test_every_report_reads_as_a_board_paper(demo):
 def test_the_kentish_town_merger_costs_what_was_typed(demo):
     wh, session, store = demo
     plan = hubs.hub_plan(session, *[KENTISH, KENTISH[1], *MONEY, 30, None, "all", None], name="merge")
-    f = plan["result"].finance
+    f = plan.result.finance
     costs = sum(i["amount_gbp"] for i in f["items"] if i["source"] == "scenario")
     assert costs == pytest.approx(-3_750_000)
     assert f["npv_gbp"] == pytest.approx(costs + sum(

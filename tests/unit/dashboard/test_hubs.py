@@ -26,7 +26,7 @@ def test_merge_into_one_of_them_matches_scenario_run(wh, engine, tmp_path, capsy
     assert "Net present value" in str(out[5]) and "people within" in str(out[1].children)
     plan = hubs.hub_plan(engine, *values, name="fire and police hub")
     store = ScenarioStore([tmp_path])
-    sid = store.save(plan["scenario"])
+    sid = store.save(plan.scenario)
     capsys.readouterr()
     assert main(["scenario", "run", str(store.path_of(sid)), "--warehouse", str(wh.path), "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
@@ -34,7 +34,7 @@ def test_merge_into_one_of_them_matches_scenario_run(wh, engine, tmp_path, capsy
     ch = cli["services"]["police"]["population"]["change"]
     assert (row["population within before"], row["population within after"]) == \
         (round(ch["demand_within_before"]), round(ch["demand_within_after"]))
-    assert cli["finance"]["npv_gbp"] == plan["result"].finance["npv_gbp"]
+    assert cli["finance"]["npv_gbp"] == plan.result.finance["npv_gbp"]
 
 
 def test_merge_at_a_new_point_needs_the_point(wh, engine):

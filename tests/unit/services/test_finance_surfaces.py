@@ -58,12 +58,12 @@ def test_every_merge_key_through_the_hubs_page(synthetic_wh):
     wh = Warehouse(synthetic_wh)
     session = Session(wh.read, load_profile("bluelight_v1"))
     sites = ["SYN-POL-001", "SYN-FIR-001"]
-    base = hubs.hub_plan(session, sites, sites[1], *[None] * 8, 30, None, "all", None)["result"].finance
+    base = hubs.hub_plan(session, sites, sites[1], *[None] * 8, 30, None, "all", None).result.finance
     df = discount_factors(30)
     for i, (key, _) in enumerate(FINANCE):
         money = [None] * 8
         money[i] = 100_000
-        f = hubs.hub_plan(session, sites, sites[1], *money, 30, None, "all", None)["result"].finance
+        f = hubs.hub_plan(session, sites, sites[1], *money, 30, None, "all", None).result.finance
         spec = FINANCE_KEYS[key]
         replaced = sum(it["amount_gbp"] * (df[max(1, it["year"]):].sum() if it["annual"] else df[it["year"]])
                        for it in base["items"] if it["key"] == key and it["source"] == "sites table")

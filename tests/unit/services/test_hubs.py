@@ -42,3 +42,20 @@ def test_each_service_moving_in_says_what_it_needs_and_whether_the_host_has_it(s
                                                                          rules.bays_needed["police"])
     assert set(new["service"]) == {"fire", "police"}
     assert (new["host"] == "a new building: size it to the needs").all()
+
+
+def test_a_merger_answers_with_one_typed_plan_whose_json_is_its_scenario_result(synthetic_wh):
+    from bluelight.services.hubs import HubPlan, run_hub
+
+    con = connect(synthetic_wh, read_only=True)
+    try:
+        session = Session.over(con, load_profile("bluelight_v1"))
+        fire, police = session.sites("fire")["site_id"].iloc[0], session.sites("police")["site_id"].iloc[0]
+        asked = HubRequest.parse(sites=f"{fire},{police}", host=fire, build_cost_gbp=1_000_000)
+        plan = run_hub(session, asked)
+    finally:
+        con.close()
+    assert isinstance(plan, HubPlan) and plan.request == asked
+    assert plan.scenario.changes[0]["into"] == fire and set(plan.result.services) >= {"police"}
+    assert plan.result.finance["npv_gbp"] is not None                     # the money typed reaches the appraisal
+    assert set(plan.to_json()) == {"result"} and plan.capacity["service"].tolist() == ["police"]

@@ -57,7 +57,7 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               *hub_states, prevent_initial_call=True)
     def save(_n: Any, name: Any, *values: Any) -> Any:
         plan = hub_plan(session, *values, name=name)
-        sid = store.save(plan["scenario"])
+        sid = store.save(plan.scenario)
         record("scenario_saved", f"{sid} (hubs)")
         return (f"Saved to {store.path_of(sid)} (scenario {sid!r}). Evaluate it with: bluelight scenario run "
                 f"{store.path_of(sid)} --json")
@@ -66,9 +66,9 @@ def register(app: dash.Dash, wh: Warehouse, session: Session, dirs: list[Path]) 
               *hub_states, prevent_initial_call=True)
     def report(_n: Any, name: Any, *values: Any) -> Any:
         plan = hub_plan(session, *values, name=name)
-        timed = session.for_period(plan["request"].traffic_period)
+        timed = session.for_period(plan.request.traffic_period)
         return reports.download(hub_report(wh, timed, plan, tier=tier_for(current_role())),
-                                filename=f"{scenario_files.slug(plan['scenario'].name)}_hub_report", pdf=False)
+                                filename=f"{scenario_files.slug(plan.scenario.name)}_hub_report", pdf=False)
 
     hq_inputs = [Input(b.control_id, "value") for b in HQ_BINDINGS] + [Input("hq-trips-edited", "data")]
 

@@ -28,7 +28,7 @@ from bluelight.foundation.geo import to_bng
 from bluelight.foundation.text import fmt, mmss, profile_words
 from bluelight.foundation.vocab import EMERGENCY_SERVICES
 from bluelight.services.facility import FacilityRequest, FacilityResult, run_facility
-from bluelight.services.hubs import FINANCE, HubRequest, run_hub
+from bluelight.services.hubs import FINANCE, HubPlan, HubRequest, run_hub
 from bluelight.services.scenarios import ScenarioResult, evaluate_service
 from bluelight.services.session import Session
 
@@ -57,11 +57,11 @@ def hub_request(values: tuple[Any, ...], *, name: str | None = None) -> tuple[An
                           name=name or "")
 
 
-def hub_plan(session: Session, *values: Any, name: str | None = None) -> dict[str, Any]:
+def hub_plan(session: Session, *values: Any, name: str | None = None) -> HubPlan:
     request, errors = hub_request(values, name=name)
     if request is None:
         raise ValidationError("sites", next(e for e in errors if e))
-    return run_hub(session, request) | {"request": request}
+    return run_hub(session, request)
 
 
 def hub_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
@@ -74,7 +74,7 @@ def hub_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...]:
         note = blocked_note() if any(e and "must be" in e and "Sites to merge" not in e for e in errors) else \
             html.P("Choose two or more sites to merge and where the hub is.")
         return (map_parts.with_tiles(empty, wh.web_tiles), note, "", "", "", "", *errors)
-    plan = run_hub(session, request) | {"request": request}
+    plan = run_hub(session, request)
     return (*plan_view(wh, session.for_period(request.traffic_period), plan), *errors)
 
 
@@ -93,8 +93,8 @@ def cover_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]) -> tuple[Any, ...]:
-    result, scenario = plan["result"], plan["scenario"]
+def plan_view(wh: Warehouse, session: Session, plan: HubPlan) -> tuple[Any, ...]:
+    result, scenario = plan.result, plan.scenario
     services = list(result.services)
     fig = change_figure(wh, session, scenario, services[0]) if services else map_parts.empty_map(
         roads=layers.roads(), boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
@@ -109,7 +109,7 @@ def plan_view(wh: Warehouse, session: Session, plan: dict[str, Any]) -> tuple[An
     finance = finance_panel(result.finance, table_id="hub-finance", frame_table=table_parts.frame_table)
     return (map_parts.with_tiles(fig, wh.web_tiles), headline,
             table_parts.frame_table(table, table_id="hub-cover-table", page_size=5),
-            table_parts.frame_table(plan["capacity"], table_id="hub-capacity-table", page_size=5),
+            table_parts.frame_table(plan.capacity, table_id="hub-capacity-table", page_size=5),
             table_parts.frame_table(areas, table_id="hub-areas-table", page_size=10) if not areas.empty else
             html.P("No area's cover changes."), finance)
 
@@ -133,9 +133,9 @@ def change_figure(wh: Warehouse, session: Session, scenario: Any, service: str, 
         boundaries=wh.boundaries_geojson("borough") if standalone else layers.BOROUGHS, bounds=wh.network_bounds())
 
 
-def hub_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: str) -> reports.Report:
+def hub_report(wh: Warehouse, session: Session, plan: HubPlan, *, tier: str) -> reports.Report:
     """The merger as a report: its changes, the comparison of every service it touches, and its finance."""
-    result = plan["result"]
+    result = plan.result
     services = list(result.services)
     if not services:
         raise AnalysisError("the merger changes no site: nothing to report")
@@ -152,19 +152,19 @@ def hub_report(wh: Warehouse, session: Session, plan: dict[str, Any], *, tier: s
         before, after = result.before[svc], result.after[svc]
         moved = np.abs(after.response_s - before.response_s) > 0.5
         sites = _all_sites(session)
-        involved = sites[sites["site_id"].isin([*plan["scenario"].changes[0]["sites"],
-                                                plan["scenario"].changes[0].get("into", "")])]
+        involved = sites[sites["site_id"].isin([*plan.scenario.changes[0]["sites"],
+                                                plan.scenario.changes[0].get("into", "")])]
         e = np.concatenate([before.points.loc[moved, "easting"], involved["easting"]])
         n = np.concatenate([before.points.loc[moved, "northing"], involved["northing"]])
         maps.append((f"{svc.capitalize()}: change in response time by area (red slower, blue faster), framed on "
                      "the sites that merge and the areas whose cover changes",
-                     change_figure(wh, session, plan["scenario"], svc, standalone=True), reports.focus_box(e, n)))
+                     change_figure(wh, session, plan.scenario, svc, standalone=True), reports.focus_box(e, n)))
     return reports.comparison_report(
-        wh, session, title=f"Hub: {plan['scenario'].name}", tier=tier,
-        headline=f"Merging {', '.join(names.get(s, s) for s in plan['scenario'].changes[0]['sites'])}: cover of "
+        wh, session, title=f"Hub: {plan.scenario.name}", tier=tier,
+        headline=f"Merging {', '.join(names.get(s, s) for s in plan.scenario.changes[0]['sites'])}: cover of "
                  f"{', '.join(services)} before and after, and the money.",
-        asked={"Scenario": plan["scenario"].name, "Services": ", ".join(services)},
-        table=cover_table(result), curves=curves, maps=maps, changes=reports.change_words(plan["scenario"].changes,
+        asked={"Scenario": plan.scenario.name, "Services": ", ".join(services)},
+        table=cover_table(result), curves=curves, maps=maps, changes=reports.change_words(plan.scenario.changes,
                                                                                           names),
         money="", finance=result.finance, summary=reports.service_sentences(result.services))
 
