@@ -25,6 +25,7 @@ from bluelight.foundation.access import cleared_for
 from bluelight.foundation.config_files import config_words
 from bluelight.foundation.standards import DEFAULT_STANDARD
 from bluelight.foundation.text import profile_words
+from bluelight.services.fleet_system import SimulationSettings
 from bluelight.services.session import Session
 from bluelight.services.simulation import SimulationRequest, SimulationResult, run_simulation, validate
 
@@ -45,7 +46,7 @@ def _blank_input(binding: Binding, placeholder: str) -> dcc.Input:
                      style={"width": "100%"})
 
 
-def placeholders(service: str, settings: Any) -> tuple[str, str, str, str]:
+def placeholders(service: str, settings: SimulationSettings) -> tuple[str, str, str, str]:
     """What a blank share, vehicles, first and second standard mean for ``service``."""
     return ("by source",
             f"{settings.vehicles_per_station[service]:g} default",
@@ -59,7 +60,7 @@ def _dropdown(binding: Binding, value: Any) -> dcc.Dropdown:
                         options=[{"label": c, "value": c} for c in f.choices or ()])
 
 
-def parse(*values: Any) -> tuple[Any, ...]:
+def parse(*values: Any) -> tuple[SimulationRequest | None, list[str]]:
     return parse_controls(SimulationRequest, BINDINGS, values)
 
 
@@ -143,7 +144,7 @@ def validation_view(session: Session, *values: Any) -> Component:
     return table_parts.validation_table(validate(session, request), table_id="sim-validation-table")
 
 
-def sources(settings: Any) -> html.Ul:
+def sources(settings: SimulationSettings) -> html.Ul:
     items = [html.Li([html.B(f"{k.replace('_', ' ')}: "), str(v)]) for k, v in settings.sources.items()]
     items.append(html.Li(f"Settings file: {config_words(settings.path)} (edit it, or the fields above)."))
     return html.Ul(items)

@@ -45,7 +45,8 @@ BINDINGS = [Binding("survival_model", "cr-model"), Binding("bystander_cpr_share"
 
 
 def parse(model: str, names: Any, values: Any, bystander: Any, amb_busy: Any, on_scene: Any, minutes: Any,
-          stations: Any, snap_m: Any = SNAP_FIELD.default, period: str = "all") -> tuple[Any, ...]:
+          stations: Any, snap_m: Any = SNAP_FIELD.default,
+          period: str = "all") -> tuple[CorespondingRequest | None, list[str]]:
     """The request from the controls, and one error text per bound control plus one for the model's parameters."""
     request, errors = parse_controls(CorespondingRequest, BINDINGS,
                                      [model, bystander, amb_busy, on_scene, minutes, sorted(stations or []), snap_m,
@@ -58,8 +59,8 @@ def parse(model: str, names: Any, values: Any, bystander: Any, amb_busy: Any, on
     return replace(request, survival_parameters=chosen), [*errors, ""]
 
 
-def parse_params(model: str, names: list[Any], values: list[Any], bystander: float, amb_busy: float, on_scene: int,
-                 minutes: int) -> CorespondingParams:
+def parse_params(model: str, names: Any, values: Any, bystander: Any, amb_busy: Any, on_scene: Any,
+                 minutes: Any) -> CorespondingParams:
     """The parameters the controls ask for (raises :class:`ValidationError` naming an invalid field)."""
     request, errors = parse(model, names, values, bystander, amb_busy, on_scene, minutes, [])
     if request is None:

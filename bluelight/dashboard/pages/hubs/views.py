@@ -46,7 +46,7 @@ def _all_sites(session: Session) -> pd.DataFrame:
     return pd.concat([session.sites(s) for s in EMERGENCY_SERVICES], ignore_index=True)
 
 
-def hub_request(values: tuple[Any, ...], *, name: str | None = None) -> tuple[Any, ...]:
+def hub_request(values: tuple[Any, ...], *, name: str | None = None) -> tuple[HubRequest | None, list[str]]:
     """The hub request from the controls (``HUB_BINDINGS`` order, then the clicked point), and the errors."""
     *controls, point = values
     hub_e = hub_n = None

@@ -29,7 +29,7 @@ BINDINGS = [Binding("service", "wm-service"), Binding("rank_by", "wm-rank"), Bin
 PAGE_REPLICATIONS = 5
 
 
-def parse(*values: Any) -> tuple[Any, ...]:
+def parse(*values: Any) -> tuple[ClosureSweepRequest | None, list[str]]:
     return parse_controls(ClosureSweepRequest, BINDINGS, values)
 
 
