@@ -232,7 +232,7 @@ def _inputs(i: int) -> dict:
     minutes = 4 + (i // 144) % 8 + 0.5 * ((i // 1152) % 2)
     return {"cov-service.value": "fire", "cov-threshold.value": minutes, "cov-demand.value": "incidents",
             "cov-age.value": "all", "cov-categories.value": [], "cov-hours.value": [lo, hi], "cov-site.data": None,
-            "cov-snap.value": 250, "cov-hour-band.value": "all"}
+            "cov-snap.value": 250, "cov-traffic-period.value": "all"}
 
 
 def _refused_fields(response) -> list[str]:
