@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from bluelight.foundation.config_files import profile_document
+from bluelight.foundation.config_files import profile_document, renamed
 from bluelight.foundation.errors import ConfigError
 
 #: node kinds that may carry a delay (see :func:`bluelight.analysis.network.node_kinds`)
@@ -206,11 +206,7 @@ def _validate_profile(doc: dict[str, Any], origin: str) -> None:
     if bad:
         msg = f"speed profile {origin}: turn_penalty_s keys must be among {list(TURN_KINDS)}, got {sorted(bad)}"
         raise ConfigError(msg)
-    if "traffic_periods" in doc and LEGACY_PERIODS_KEY in doc:
-        msg = (f"speed profile {origin}: give traffic_periods or {LEGACY_PERIODS_KEY} (its earlier name), "
-               "not both")
-        raise ConfigError(msg)
-    for period, values in (_periods_of(doc) or {}).items():
+    for period, values in (_periods_of(doc, origin) or {}).items():
         if period not in TRAFFIC_PERIODS or not isinstance(values, dict) \
                 or not {"turnout_s", "drive_factor"} <= set(values) \
                 or not all(isinstance(values[k], (int, float)) and values[k] > 0 for k in ("turnout_s", "drive_factor")):
@@ -242,7 +238,7 @@ def profile_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> SpeedPr
     'flat@1'
     """
     _validate_profile(doc, origin)
-    periods = _periods_of(doc)
+    periods = _periods_of(doc, origin)
     return SpeedProfile(
         name=str(doc["name"]), version=int(doc["version"]),
         highway_kph={k: float(v) for k, v in doc["highway_kph"].items()},
@@ -268,10 +264,10 @@ def profile_from_dict(doc: dict[str, Any], *, origin: str = "<dict>") -> SpeedPr
     )
 
 
-def _periods_of(doc: dict[str, Any]) -> Any:
-    """The profile's figures by traffic period, under their name or the earlier one (profiles written before
-    the rename say ``hour_bands``; they are read as they are and written back under the new name)."""
-    return doc.get("traffic_periods") or doc.get(LEGACY_PERIODS_KEY)
+def _periods_of(doc: dict[str, Any], origin: str) -> Any:
+    """The profile's figures by traffic period (profiles written before the rename say ``hour_bands``: read as
+    they are, written back under the new name)."""
+    return renamed(doc, "traffic_periods", LEGACY_PERIODS_KEY, origin=f"speed profile {origin}")
 
 
 def _variability(value: object, origin: str) -> dict[str, Any] | None:

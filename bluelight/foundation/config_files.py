@@ -167,6 +167,19 @@ def parse_yaml(text: str, *, source: str) -> dict[str, Any]:
     return doc
 
 
+def renamed(doc: dict[str, Any], key: str, earlier: str, *, origin: str) -> Any:
+    """A setting read under its name or the name it had before (documents written earlier keep working); both
+    given is refused rather than one silently chosen. None when neither is given.
+
+    >>> renamed({"hour_bands": [[0, 6]]}, "hour_ranges", "hour_bands", origin="simulation.yaml")
+    [[0, 6]]
+    """
+    if key in doc and earlier in doc:
+        msg = f"{origin}: give {key} or {earlier} (its earlier name), not both"
+        raise ConfigError(msg)
+    return doc[key] if key in doc else doc.get(earlier)
+
+
 def load_config(name: str) -> tuple[dict[str, Any], str]:
     """A named configuration document (``dap.yaml``) and where it was read from."""
     source = config_file(name)

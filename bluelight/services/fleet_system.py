@@ -26,7 +26,7 @@ from bluelight.analysis.simulation import DAY_S, Fleet, Travel
 from bluelight.analysis.sweep import first_loads
 from bluelight.analysis.traveltime import point_times
 from bluelight.etl.warehouse import existing_tables
-from bluelight.foundation.config_files import config_file, read_yaml
+from bluelight.foundation.config_files import config_file, read_yaml, renamed
 from bluelight.foundation.errors import AnalysisError, ConfigError, ValidationError
 from bluelight.foundation.standards import DEFAULT_STANDARD, NOT_FIRST_RESPONSE, standard_s
 from bluelight.services.inputs import read_targets, site_turnouts
@@ -78,7 +78,7 @@ def load_settings(path: str | Path | None = None) -> SimulationSettings:
     """
     path = path or config_file(CONFIG)
     doc = read_yaml(path, what="simulation settings")
-    ranges = doc.get("hour_ranges", doc.get("hour_bands"))      # hour_bands: its name before 2026-12
+    ranges = renamed(doc, "hour_ranges", "hour_bands", origin=f"{path}: simulation settings")
     try:
         if ranges is None:
             raise KeyError("hour_ranges")

@@ -38,3 +38,13 @@ def test_the_hour_ranges_are_read_under_their_earlier_name_too(tmp_path):
     earlier.write_text(shipped.replace("hour_ranges: [[0, 6], [6, 12], [12, 18], [18, 24]]", ""))
     with pytest.raises(ConfigError, match="simulation settings need 'hour_ranges'"):
         load_settings(earlier)
+
+
+def test_the_hour_ranges_under_both_names_are_refused(tmp_path):
+    from bluelight.foundation.config_files import config_file
+    from bluelight.foundation.errors import ConfigError
+
+    both = tmp_path / "simulation.yaml"
+    both.write_text(config_file("simulation.yaml").read_text() + "hour_bands: [[0, 24]]\n")
+    with pytest.raises(ConfigError, match="give hour_ranges or hour_bands \\(its earlier name\\), not both"):
+        load_settings(both)
