@@ -166,3 +166,23 @@ def test_a_plan_that_cannot_be_made_clears_the_old_one_and_says_why_beside_the_f
     errors = out[-len(dap.BINDINGS):]
     assert errors[0] and "candidate" in errors[0] and all(not e for e in errors[1:])
     assert "Fill order" not in str(out[:-len(dap.BINDINGS)]) and errors[0] in str(out[1])
+
+
+@pytest.mark.parametrize("page", ["coverage", "coresponding", "availability", "what_matters", "hubs"])
+def test_every_travel_times_control_refuses_a_period_by_the_field(page):
+    """A traffic period the profile does not have gets the request's message beside that page's "Travel times
+    for" control (never all hours in its place)."""
+    import importlib
+
+    from bluelight.dashboard.controls import parse_controls
+
+    views = importlib.import_module(f"bluelight.dashboard.pages.{page}.views")
+    bindings = views.HUB_BINDINGS[:-1] if page == "hubs" else views.BINDINGS
+    request_cls = getattr(views, {"coverage": "CoverageRequest", "coresponding": "CorespondingRequest",
+                                  "availability": "SimulationRequest", "what_matters": "ClosureSweepRequest",
+                                  "hubs": "HubRequest"}[page])
+    values = ["dusk" if b.field == "traffic_period" else request_cls.field(b.field).default for b in bindings]
+    request, errors = parse_controls(request_cls, bindings, values)
+    at = [b.field for b in bindings].index("traffic_period")
+    assert request is None and errors[at] == _message(request_cls, "traffic_period", "dusk")
+    assert "Travel times for must be one of all, night, peak, off_peak, got 'dusk'" in errors[at]
