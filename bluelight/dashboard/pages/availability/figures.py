@@ -48,8 +48,10 @@ def duration_text(seconds: float | None) -> str:
     return mmss(seconds) if seconds is not None else "–"
 
 
-def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str) -> Component:
-    """Each loaded target against the simulated first responses, with the 95% interval."""
+def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str,
+                            names: dict[str, str] | None = None) -> Component:
+    """Each loaded target (its description in ``names`` with its id, by which config/targets.yaml lists it)
+    against the simulated first responses, with the 95% interval."""
     if not rows:
         return html.P("No response targets are loaded for this service (bluelight etl targets).", className="note")
 
@@ -58,7 +60,8 @@ def simulated_targets_table(rows: list[dict[str, Any]], *, table_id: str) -> Com
         if r["statistic"] == "share_within":
             return f"{100 * v['mean']:.1f}% ({100 * v['ci95'][0]:.1f}–{100 * v['ci95'][1]:.1f})"
         return f"{duration_text(v['mean'])} ({duration_text(v['ci95'][0])}–{duration_text(v['ci95'][1])})"
-    frame = pd.DataFrame({"target": [r["target_id"] for r in rows],
+    frame = pd.DataFrame({"target": [f"{(names or {})[r['target_id']]} ({r['target_id']})"
+                                     if r["target_id"] in (names or {}) else r["target_id"] for r in rows],
                           "standard": [target_text(r["statistic"], r["threshold_s"], r["goal"]) for r in rows],
                           "simulated, with availability (95% CI)": [shown(r) for r in rows],
                           "met": [{True: "yes", False: "no", None: "–"}[r["met"]] for r in rows]})

@@ -74,7 +74,9 @@ def update_view(wh: Warehouse, session: Session, *values: Any) -> tuple[Any, ...
                                         visible_sites(session.sites(request.service)),
                                         threshold_s=request.standard_s, roads=layers.roads(),
                                         boundaries=layers.BOROUGHS, bounds=wh.network_bounds())
-    return (*simulation_view(out, request), map_parts.with_tiles(zones, wh.web_tiles), *errors)
+    targets = wh.targets()
+    named = dict(zip(targets["target_id"], targets["description"].fillna(targets["target_id"])))
+    return (*simulation_view(out, request, named), map_parts.with_tiles(zones, wh.web_tiles), *errors)
 
 
 def visible_zones(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,7 +92,8 @@ def visible_zones(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [dict(r) for r in cells.to_dict("records")]
 
 
-def simulation_view(out: SimulationResult, request: SimulationRequest) -> tuple[Any, ...]:
+def simulation_view(out: SimulationResult, request: SimulationRequest,
+                    target_names: dict[str, str] | None = None) -> tuple[Any, ...]:
     """The page's cards, charts and tables for one simulation."""
     b, inputs = out.baseline, out.inputs
 
@@ -133,7 +136,7 @@ def simulation_view(out: SimulationResult, request: SimulationRequest) -> tuple[
     return (html.Div([cards, note, *warn]), figures.availability_hours_figure(b["by_hour_band"],
                                                                               threshold_s=request.standard_s),
             figures.station_workload_figure(stations, title="Workload by station (% of the period)"),
-            figures.simulated_targets_table(b["targets"], table_id="sim-target-table"),
+            figures.simulated_targets_table(b["targets"], table_id="sim-target-table", names=target_names),
             table_parts.frame_table(shown, table_id="sim-station-table", page_size=12))
 
 
