@@ -11,6 +11,7 @@ from dash import html
 
 from bluelight.dashboard.components.charts import model_error_text
 from bluelight.dashboard.components.tables import frame_table
+from bluelight.dashboard.controls import TRAFFIC_PERIOD_LABELS
 from bluelight.foundation.text import profile_words
 
 
@@ -33,13 +34,14 @@ def travel_model_panel(profile: SpeedProfile) -> html.Div:
     turnout = pd.DataFrame({"duty system": list(profile.turnout_s), "turnout s": [round(v) for v in profile.turnout_s.values()]})
     headline = model_error_text(profile)
     cv = cal.get("cross_validated") or {}
-    bands = pd.DataFrame([{"band": r["band"], "incidents": r["n"], "mean abs error s": round(r["mae_s"], 1),
+    bands = pd.DataFrame([{"distance or traffic period": TRAFFIC_PERIOD_LABELS.get(r["band"], r["band"]),
+                           "incidents": r["n"], "mean abs error s": round(r["mae_s"], 1),
                            "bias s": round(r["bias_s"], 1),
                            "modelled within 6 min": f"{100 * r['modelled_share_within']:.1f}%",
                            "actual within 6 min": f"{100 * r['actual_share_within']:.1f}%",
                            "judged": "yes" if r.get("enough", True) else "too few calls"}
                           for r in cv.get("by_distance", []) + cv.get("by_hour_band", [])])
-    hours = pd.DataFrame([{"traffic period": b, "turnout s": round(v["turnout_s"]),
+    hours = pd.DataFrame([{"traffic period": TRAFFIC_PERIOD_LABELS.get(b, b), "turnout s": round(v["turnout_s"]),
                            "drive x": round(v["drive_factor"], 3),
                            "calls fitted": int(v.get("calls", 0))} for b, v in (profile.traffic_periods or {}).items()])
     return html.Div(className="panel", id="travel-model", children=[
